@@ -1,0 +1,3 @@
+from forecourt.cli import main
+
+main()

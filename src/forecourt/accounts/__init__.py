@@ -1,0 +1,1 @@
+"""Accounts: users, organisations, teams, roles and API tokens."""

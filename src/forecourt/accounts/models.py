@@ -1,0 +1,124 @@
+"""Users, organisations and teams, after Tyk's portal user model.
+
+Every consumer belongs to an organisation; every organisation has a Default Team; the
+Default Organisation exists from bootstrap on. Neither default can be deleted (enforced in
+accounts.services, which every view, API and CLI goes through).
+"""
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    SUPER_ADMIN = "super-admin", "Super admin"
+    PROVIDER_ADMIN = "provider-admin", "Provider admin"
+    CONSUMER_ADMIN = "consumer-admin", "Consumer admin"
+    CONSUMER_TEAM_MEMBER = "consumer-team-member", "Consumer team member"
+
+
+ADMIN_ROLES = frozenset({Role.SUPER_ADMIN, Role.PROVIDER_ADMIN})
+
+
+# `is_default` is True for the default and NULL otherwise, so that a plain unique constraint
+# (which every engine, MySQL included, enforces; NULLs never collide) allows one default only.
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=255, unique=True)
+    is_default = models.BooleanField(null=True, blank=True, default=None, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["is_default"], name="one_default_organisation")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=255)
+    is_default = models.BooleanField(null=True, blank=True, default=None, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_team_name_per_organisation"),
+            models.UniqueConstraint(fields=["organisation", "is_default"],
+                                    name="one_default_team_per_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} / {self.name}"
+
+
+class UserManager(BaseUserManager):  # type: ignore[type-arg]
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # E-mail addresses are matched without regard to case.
+        return self.get(email__iexact=username or "")
+
+
+class User(AbstractBaseUser):
+    email = models.EmailField(max_length=254, unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.CONSUMER_TEAM_MEMBER)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="users")
+    teams = models.ManyToManyField(Team, blank=True, related_name="members")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_admin(self) -> bool:
+        """May use the Admin Portal and the Admin API."""
+        return self.is_active and self.role in ADMIN_ROLES
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class ApiToken(models.Model):
+    """An admin's Admin API token. Only a SHA-256 digest is stored; the token is shown once.
+
+    The token is 32 random bytes, so a fast digest is enough: there is nothing to guess.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

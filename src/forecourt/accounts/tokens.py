@@ -1,0 +1,30 @@
+"""Admin API tokens: issued once in clear, stored as a digest, looked up by digest."""
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+
+from .models import ApiToken, User
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(user: User) -> str:
+    """Create a token for `user` and return it in clear; it cannot be shown again."""
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, digest=_digest(token), prefix=token[:8])
+    return token
+
+
+def authenticate(token: str) -> User | None:
+    """The active admin the token belongs to, or None. Records when it was last used."""
+    if not token or len(token) > 200:
+        return None
+    found = ApiToken.objects.select_related("user").filter(digest=_digest(token)).first()
+    if found is None or not found.user.is_admin:
+        return None
+    ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    return found.user

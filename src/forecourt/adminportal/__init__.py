@@ -1,0 +1,1 @@
+"""The Admin Portal at /portal-admin: server-rendered pages for API owners."""

@@ -1,0 +1,1 @@
+"""The Admin API at /portal-api, compatible with Tyk's portal API (Django Ninja)."""

@@ -1,0 +1,47 @@
+"""Admin API operations. Each is a thin layer over a service function."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+
+import forecourt
+from forecourt.accounts import services as accounts
+from forecourt.ops.models import SchemaVersion
+
+from . import errors
+from .auth import AdminToken
+from .schemas import BootstrapIn, BootstrapOut, ErrorOut, VersionOut
+
+api = NinjaAPI(
+    title="Forecourt Admin API",
+    version=forecourt.__version__,
+    description="Configure the portal as code. Compatible with the Tyk Enterprise Developer Portal's API.",
+    urls_namespace="portal-api",
+    auth=AdminToken(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+errors.install(api)
+
+
+@api.post("/bootstrap", auth=None, response={201: BootstrapOut, 409: ErrorOut, 422: ErrorOut},
+          summary="Create the first super-admin", tags=["bootstrap"])
+def bootstrap(request: HttpRequest, payload: BootstrapIn) -> tuple[int, BootstrapOut]:
+    """Create the first super-admin, the Default Organisation and its Default Team.
+
+    Answers with the admin's API token, once. Later calls answer 409 and change nothing.
+    """
+    try:
+        result = accounts.bootstrap(payload.username, payload.password, payload.first_name, payload.last_name)
+    except accounts.AlreadyBootstrapped as exc:
+        raise HttpError(409, str(exc)) from exc
+    except ValidationError:
+        raise
+    return 201, BootstrapOut(message=f"super-admin {result.user.email} created", api_token=result.api_token)
+
+
+@api.get("/version", response=VersionOut, summary="The running version", tags=["version"])
+def version(request: HttpRequest) -> VersionOut:
+    latest = SchemaVersion.objects.order_by("-migrated_at", "-id").values_list("version", flat=True).first()
+    return VersionOut(version=forecourt.__version__, schema_version=latest)

@@ -1,0 +1,202 @@
+"""The `forecourt` command: one console script for operators.
+
+Configuration is loaded and validated before anything else, so a bad setting stops every
+command with exit status 2 and one line naming the setting, its source and what is accepted.
+"""
+
+import json
+import logging
+import os
+import secrets
+import sys
+from typing import Any
+
+import click
+
+import forecourt
+from forecourt import configuration, logconfig
+from forecourt.configuration import ConfigError
+
+log = logging.getLogger("forecourt.cli")
+
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+
+
+def _load_config(ctx: click.Context) -> configuration.Config:
+    conf = ctx.find_root().params.get("conf")
+    if conf:
+        # Child processes (web workers, the job worker) read the same file.
+        os.environ[configuration.spec.CONFIG_PATH_ENV] = os.path.abspath(conf)
+    try:
+        config = configuration.load(conf)
+    except ConfigError as exc:
+        click.echo(f"forecourt: configuration error: {exc}", err=True)
+        ctx.exit(EXIT_CONFIG)
+    configuration.reset(config)
+    return config
+
+
+def _setup(ctx: click.Context, *, quiet_warnings: bool = False) -> configuration.Config:
+    """Load configuration, configure logging, set Django up."""
+    config = _load_config(ctx)
+    logconfig.configure(config["LogLevel"], config["LogFormat"], config["Database.EnableLogs"])
+    if not quiet_warnings:
+        for warning in config.warnings:
+            logging.getLogger("forecourt.config").warning(warning)
+        for notice in config.notices:
+            logging.getLogger("forecourt.config").info(notice)
+    if config["Database.Dialect"] == "sqlite3":
+        os.makedirs(os.path.dirname(config.database["NAME"]), exist_ok=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecourt.settings")
+    import django
+
+    try:
+        django.setup()
+    except Exception as exc:  # e.g. a database driver that is not installed
+        click.echo(f"forecourt: cannot start: {exc}", err=True)
+        ctx.exit(EXIT_FAILURE)
+    return config
+
+
+def _fail(ctx: click.Context, message: str) -> None:
+    logging.getLogger("forecourt.startup").error(message)
+    ctx.exit(EXIT_FAILURE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--conf", type=click.Path(dir_okay=False), default=None,
+              help="portal.conf to read (default: ./portal.conf when present).")
+@click.version_option(forecourt.__version__, "--version", prog_name="forecourt")
+def cli(conf: str | None) -> None:
+    """Forecourt, a self-hosted API developer portal."""
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def version(as_json: bool) -> None:
+    """Print the version."""
+    if as_json:
+        click.echo(json.dumps({"version": forecourt.__version__}))
+    else:
+        click.echo(forecourt.__version__)
+
+
+@cli.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def config_show(ctx: click.Context, as_json: bool) -> None:
+    """Show the effective configuration, secrets masked, and where each value came from."""
+    cfg = _load_config(ctx)
+    rows = cfg.describe()
+    if as_json:
+        click.echo(json.dumps({"config_file": cfg.config_file, "settings": rows, "warnings": cfg.warnings},
+                              indent=2))
+        return
+    click.echo(f"portal.conf: {cfg.config_file or '(none)'}")
+    width = max(len(r["key"]) for r in rows)
+    for row in rows:
+        value = json.dumps(row["value"]) if not isinstance(row["value"], str) else row["value"]
+        note = "  (no effect in Forecourt)" if row["ignored"] and row["source"] != "default" else ""
+        click.echo(f"{row['key']:<{width}}  {value!s:<24}  {row['source']}{note}")
+    for warning in cfg.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command()
+@click.option("--plan", is_flag=True, help="Only list the pending migrations.")
+@click.pass_context
+def migrate(ctx: click.Context, plan: bool) -> None:
+    """Apply pending database migrations under the migration lock."""
+    cfg = _setup(ctx)
+    from forecourt.ops import startup
+
+    try:
+        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+        if plan:
+            pending = startup.pending_migrations()
+            for name in pending:
+                click.echo(name)
+            click.echo(f"{len(pending)} pending migration(s)", err=True)
+            return
+        startup.migrate()
+    except startup.StartupError as exc:
+        _fail(ctx, str(exc))
+
+
+@cli.command()
+@click.option("--email", required=True, help="The super-admin's e-mail address (sign-in name).")
+@click.option("--password", default=None, help="Password; generated and printed when omitted.")
+@click.option("--password-file", type=click.File("r"), default=None, help="Read the password from a file.")
+@click.option("--first-name", default="", help="First name.")
+@click.option("--last-name", default="", help="Last name.")
+@click.pass_context
+def bootstrap(ctx: click.Context, email: str, password: str | None, password_file: Any,
+              first_name: str, last_name: str) -> None:
+    """Create the first super-admin, the Default Organisation and its Default Team (once)."""
+    cfg = _setup(ctx)
+    from django.core.exceptions import ValidationError
+
+    from forecourt.accounts import services
+    from forecourt.ops import startup
+
+    try:
+        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+    except startup.StartupError as exc:
+        _fail(ctx, str(exc))
+    if startup.pending_migrations():
+        _fail(ctx, "the database has pending migrations: run `forecourt migrate` (or `forecourt serve`) first")
+    if password_file is not None:
+        password = password_file.read().rstrip("\r\n")
+    generated = password is None
+    if password is None:
+        password = secrets.token_urlsafe(12)
+    try:
+        result = services.bootstrap(email, password, first_name, last_name)
+    except services.AlreadyBootstrapped:
+        click.echo("The portal is already bootstrapped (a super-admin exists); nothing changed.")
+        return
+    except ValidationError as exc:
+        for message in exc.messages:
+            click.echo(f"forecourt: bootstrap: {message}", err=True)
+        ctx.exit(EXIT_FAILURE)
+    port = cfg["HostPort"]
+    click.echo(f"Created the super-admin {result.user.email}, the {result.organisation.name} "
+               f"and its {result.team.name}.")
+    click.echo(f"Sign in at http://localhost:{port}/portal-admin/")
+    click.echo(f"  e-mail:    {result.user.email}")
+    if generated:
+        click.echo(f"  password:  {password}   (generated, shown once: change it after signing in)")
+    click.echo(f"Admin API token (shown once): {result.api_token}")
+
+
+@cli.command()
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Web worker processes (default: PORTAL_WORKERS, else from the CPU count).")
+@click.option("--no-jobs", is_flag=True, help="Do not start the background-job worker.")
+@click.pass_context
+def serve(ctx: click.Context, workers: int | None, no_jobs: bool) -> None:
+    """Migrate the database under a lock, then serve on HostPort with web workers and a job worker."""
+    cfg = _setup(ctx)
+    from forecourt.ops import server
+
+    sys.exit(server.serve(cfg, workers=workers, jobs=not no_jobs))
+
+
+@cli.command(hidden=True)
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Run the background-job worker (started by `serve`)."""
+    _setup(ctx, quiet_warnings=True)
+    from forecourt.jobs.worker import Worker
+
+    Worker().run()
+
+
+def main() -> None:
+    cli(prog_name="forecourt")

@@ -1,0 +1,72 @@
+"""Value parsers for settings.
+
+Each parser takes the raw value (a string from the environment, or any JSON value from
+portal.conf) and returns the typed value, or raises ValueError whose text says what is
+accepted. The loader turns that into a ConfigError naming the setting and its source.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+Parser = Callable[[Any], Any]
+
+_TRUE = {"true", "1", "yes", "on", "t", "y"}
+_FALSE = {"false", "0", "no", "off", "f", "n", ""}
+
+
+def boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("must be a boolean: true or false")
+
+
+def integer(minimum: int | None = None, maximum: int | None = None, what: str = "an integer") -> Parser:
+    def parse(raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise ValueError(f"must be {what}")
+        if isinstance(raw, int):
+            value = raw
+        elif isinstance(raw, float) and raw.is_integer():
+            value = int(raw)
+        else:
+            try:
+                value = int(str(raw).strip(), 10)
+            except ValueError:
+                raise ValueError(f"must be {what}") from None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise ValueError(f"must be {what}")
+        return value
+
+    return parse
+
+
+port = integer(1, 65535, "a port number from 1 to 65535")
+non_negative = integer(0, None, "a whole number, 0 or more")
+positive = integer(1, None, "a whole number, 1 or more")
+
+
+def string(raw: Any) -> str:
+    if isinstance(raw, (dict, list, bool)) or raw is None:
+        raise ValueError("must be a string")
+    return str(raw)
+
+
+def choice(*options: str, aliases: dict[str, str] | None = None, case: bool = False) -> Parser:
+    """One of `options`; `aliases` maps other accepted spellings to an option."""
+    aliases = aliases or {}
+    folded = {o if case else o.lower(): o for o in options}
+    folded.update({(a if case else a.lower()): o for a, o in aliases.items()})
+
+    def parse(raw: Any) -> str:
+        text = string(raw).strip()
+        key = text if case else text.lower()
+        if key not in folded:
+            raise ValueError("must be one of: " + ", ".join(options))
+        return folded[key]
+
+    return parse

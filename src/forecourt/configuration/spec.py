@@ -1,0 +1,94 @@
+"""Every setting Forecourt reads, with its Tyk-compatible names.
+
+A setting has a JSON path in portal.conf (`Database.Dialect`) and an environment name
+(`DATABASE_DIALECT`, read as `PORTAL_DATABASE_DIALECT` and `TYK_PORTAL_DATABASE_DIALECT`).
+Tyk's names are not derived from one another (`LogLevel` is `PORTAL_LOG_LEVEL`), so both
+are written out. Secrets also accept `PORTAL_<NAME>_FILE`, the path of a file holding the value.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import parsers
+from .parsers import Parser
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # JSON path in portal.conf, dotted
+    env: str  # environment name without the PORTAL_ / TYK_PORTAL_ prefix
+    parse: Parser
+    default: Any
+    help: str
+    secret: bool = False
+    # Accepted so Tyk configuration files keep working, but without effect in Forecourt.
+    ignored: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HostPort", "HOSTPORT", parsers.port, 3001, "Port the portal listens on."),
+    Setting(
+        "ListenAddress",
+        "LISTENADDRESS",
+        parsers.string,
+        "0.0.0.0",  # noqa: S104 - a portal is a network service; Tyk listens on all addresses too.
+        "Address the portal binds to (Forecourt).",
+    ),
+    Setting("Workers", "WORKERS", parsers.integer(1, 64, "a whole number from 1 to 64"), 0,
+            "Web worker processes; 0 picks from the CPU count (Forecourt)."),
+    Setting("DataDir", "DATADIR", parsers.string, "./data",
+            "Directory for the SQLite database and other local state (Forecourt)."),
+    Setting("RefreshInterval", "REFRESHINTERVAL", parsers.positive, 10,
+            "Minutes between provider synchronisations."),
+    Setting("LogLevel", "LOG_LEVEL",
+            parsers.choice("debug", "info", "warn", "error",
+                           aliases={"warning": "warn", "dpanic": "error", "panic": "error", "fatal": "error"}),
+            "info", "Log level."),
+    Setting("LogFormat", "LOG_FORMAT", parsers.choice("dev", "prod"), "dev",
+            "dev: readable text; prod: one JSON object per line."),
+    Setting("Database.Dialect", "DATABASE_DIALECT",
+            parsers.choice("sqlite3", "postgres", "mysql",
+                           aliases={"sqlite": "sqlite3", "postgresql": "postgres", "mariadb": "mysql"}),
+            "sqlite3", "Database engine."),
+    Setting("Database.ConnectionString", "DATABASE_CONNECTIONSTRING", parsers.string, "",
+            "Connection string; empty means an SQLite file in DataDir.", secret=True),
+    Setting("Database.EnableLogs", "DATABASE_ENABLELOGS", parsers.boolean, False, "Log every SQL statement."),
+    Setting("Database.MaxRetries", "DATABASE_MAXRETRIES", parsers.non_negative, 3,
+            "Connection retries at start-up."),
+    Setting("Database.RetryDelay", "DATABASE_RETRYDELAY", parsers.non_negative, 5000,
+            "Milliseconds between connection retries."),
+    Setting("Database.ConnectionMaxLifetime", "DATABASE_CONNECTION_MAX_LIFETIME", parsers.non_negative,
+            1800000, "Milliseconds a database connection is reused; 0 reuses it indefinitely."),
+    Setting("Database.MaxOpenConnections", "DATABASE_MAX_OPEN_CONNECTIONS", parsers.non_negative, 0,
+            "Tyk pool size; Forecourt holds one connection per worker thread.", ignored=True),
+    Setting("Database.MaxIdleConnections", "DATABASE_MAX_IDLE_CONNECTIONS", parsers.non_negative, 2,
+            "Tyk pool size; Forecourt holds one connection per worker thread.", ignored=True),
+    Setting("Session.Name", "SESSION_NAME", parsers.string, "portal-session", "Session cookie name."),
+    Setting("Session.Secure", "SESSION_SECURE", parsers.boolean, False, "Mark cookies Secure (HTTPS only)."),
+    Setting("Session.HttpOnly", "SESSION_HTTPONLY", parsers.boolean, True, "Hide the session cookie from scripts."),
+    Setting("Session.SameSite", "SESSION_SAMESITE", parsers.choice("None", "Lax", "Strict"), "Strict",
+            "SameSite attribute of the cookies."),
+    Setting("Session.Key", "SESSION_KEY", parsers.string, "",
+            "Secret for sessions and signing; empty means one generated once and kept in the database.",
+            secret=True),
+    Setting("Session.LifeTime", "SESSION_LIFETIME", parsers.positive, 604800, "Session lifetime in seconds."),
+    Setting("Session.IdleTimeout", "SESSION_IDLE_TIMEOUT", parsers.non_negative, 3600,
+            "Seconds without activity after which a session ends; 0 disables."),
+    Setting("Theming.Theme", "THEMING_THEME", parsers.string, "default", "Theme used at start-up."),
+    Setting("Theming.Path", "THEMING_PATH", parsers.string, "./themes", "Directory of uploaded themes."),
+    Setting("Theming.DisableUpload", "THEMING_DISABLE_UPLOAD", parsers.boolean, False,
+            "Forbid theme uploads."),
+    Setting("MaxUploadSize", "MAX_UPLOAD_SIZE", parsers.positive, 33554432, "Largest upload in bytes."),
+    Setting("ProductDocRenderer", "DOCRENDERER", parsers.choice("stoplight", "redoc"), "stoplight",
+            "Renderer for OpenAPI documents."),
+    Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
+            secret=True, ignored=True),
+)
+
+BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+BY_ENV: dict[str, Setting] = {s.env: s for s in SETTINGS}
+
+ENV_PREFIXES = ("TYK_PORTAL_", "PORTAL_")  # the longer first, so TYK_PORTAL_X is not read as PORTAL_X
+FILE_SUFFIX = "_FILE"
+# Environment names the loader itself reads, so they are not "unknown".
+CONFIG_PATH_ENV = "PORTAL_CONFIG"

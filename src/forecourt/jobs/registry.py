@@ -1,0 +1,27 @@
+"""Job names -> the functions that run them."""
+
+from collections.abc import Callable
+from typing import Any
+
+Handler = Callable[..., Any]
+_handlers: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    """Register `func` as the handler of jobs called `name` (payload passed as keyword arguments)."""
+
+    def register(func: Handler) -> Handler:
+        if name in _handlers and _handlers[name] is not func:
+            raise ValueError(f"job {name!r} already has a handler")
+        _handlers[name] = func
+        return func
+
+    return register
+
+
+def get(name: str) -> Handler | None:
+    return _handlers.get(name)
+
+
+def unregister(name: str) -> None:
+    _handlers.pop(name, None)

@@ -1,0 +1,45 @@
+"""The background-job worker loop that `forecourt serve` runs as one process."""
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from django.db import close_old_connections
+
+from forecourt.ops import readiness
+
+from . import queue
+
+log = logging.getLogger("forecourt.jobs")
+
+
+class Worker:
+    def __init__(self, idle_seconds: float = 1.0) -> None:
+        self.idle_seconds = idle_seconds
+        self.owner = queue.worker_id()
+        self._stop = threading.Event()
+
+    def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        """Wait for the schema, then run due jobs until stopped (SIGTERM / SIGINT)."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        while not self._stop.is_set():
+            ready, _ = readiness.check()
+            if ready:
+                break
+            self._stop.wait(1.0)
+        log.info("job worker started", extra={"worker": self.owner})
+        while not self._stop.is_set():
+            close_old_connections()
+            try:
+                outcome = queue.run_next(self.owner)
+            except Exception:
+                log.exception("job worker could not claim a job")
+                outcome = None
+            if outcome is None:
+                self._stop.wait(self.idle_seconds)
+        log.info("job worker stopped")

@@ -1,0 +1,62 @@
+"""Logging set-up shared by every Forecourt process (CLI, web workers, job worker).
+
+`PORTAL_LOG_FORMAT=prod` writes one JSON object per line (time, level, logger, message and
+any structured fields passed with `extra=`); `dev` writes one readable line. The level comes
+from `PORTAL_LOG_LEVEL` (debug | info | warn | error).
+"""
+
+import logging
+import logging.config
+from typing import Any
+
+LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARNING", "error": "ERROR"}
+
+# Attributes every LogRecord has; anything else on a record came from `extra=` and is a field.
+_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime", "taskName"}
+
+
+class DevFormatter(logging.Formatter):
+    """`2026-01-01 12:00:00 INFO  forecourt.startup  message  key=value ...`"""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s  %(message)s", "%Y-%m-%d %H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+        if fields:
+            text += "  " + " ".join(f"{k}={v}" for k, v in fields.items())
+        return text
+
+
+def dict_config(level: str = "info", fmt: str = "dev", sql: bool = False) -> dict[str, Any]:
+    """The logging.config.dictConfig for the given settings (also handed to granian)."""
+    python_level = LEVELS[level]
+    formatter: dict[str, Any]
+    if fmt == "prod":
+        formatter = {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        }
+    else:
+        formatter = {"()": "forecourt.logconfig.DevFormatter"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": formatter},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default",
+                                 "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["console"], "level": python_level},
+        "loggers": {
+            # A 404 from a crawler is not a warning about the portal; 5xx are still logged.
+            "django.request": {"level": "ERROR"},
+            "django.db.backends": {"level": "DEBUG" if sql else "INFO"},
+            "granian.access": {"level": "WARNING"},
+        },
+    }
+
+
+def configure(level: str = "info", fmt: str = "dev", sql: bool = False) -> None:
+    logging.config.dictConfig(dict_config(level, fmt, sql))

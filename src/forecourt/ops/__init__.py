@@ -1,0 +1,1 @@
+"""Operations: start-up, migrations under a lock, health endpoints, the instance secret."""

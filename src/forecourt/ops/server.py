@@ -1,0 +1,125 @@
+"""`forecourt serve`: the supervisor process.
+
+It starts the web workers (granian, WSGI) and the job worker at once, so /live answers while
+the database is migrated; migrates under the lock; then watches its children. Web workers
+answer /ready 503 until they see every migration applied, so N replicas starting together
+all become ready once one of them has migrated.
+"""
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from types import FrameType
+
+import forecourt
+from forecourt import logconfig
+from forecourt.configuration import Config
+
+from . import startup
+
+log = logging.getLogger("forecourt.startup")
+
+STOP_GRACE_SECONDS = 20
+# Django views block; a few threads per worker overlap database waits without oversubscribing.
+BLOCKING_THREADS = 4
+
+
+def default_workers() -> int:
+    return max(2, min(os.cpu_count() or 2, 8))
+
+
+class Supervisor:
+    def __init__(self, config: Config, workers: int, jobs: bool) -> None:
+        self.config = config
+        self.workers = workers
+        self.jobs = jobs
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping = False
+        self._log_config_path: str | None = None
+
+    # -- children -------------------------------------------------------------------------
+    def _granian_command(self) -> list[str]:
+        cfg = self.config
+        with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="forecourt-log-", delete=False) as handle:
+            json.dump(logconfig.dict_config(cfg["LogLevel"], cfg["LogFormat"], cfg["Database.EnableLogs"]), handle)
+            self._log_config_path = handle.name
+        return [
+            sys.executable, "-m", "granian",
+            "--interface", "wsgi",
+            "--host", cfg["ListenAddress"],
+            "--port", str(cfg["HostPort"]),
+            "--workers", str(self.workers),
+            "--blocking-threads", str(BLOCKING_THREADS),
+            "--respawn-failed-workers",
+            "--log-config", self._log_config_path,
+            "--no-ws",
+            "forecourt.wsgi:application",
+        ]
+
+    def start_children(self) -> None:
+        self.children["web"] = subprocess.Popen(self._granian_command())
+        if self.jobs:
+            self.children["jobs"] = subprocess.Popen([sys.executable, "-m", "forecourt", "worker"])
+
+    def stop_children(self) -> None:
+        for proc in self.children.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for proc in self.children.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._log_config_path:
+            try:
+                os.unlink(self._log_config_path)
+            except OSError:
+                pass
+
+    # -- life-cycle -----------------------------------------------------------------------
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def run(self) -> int:
+        cfg = self.config
+        log.info(
+            "starting Forecourt %s", forecourt.__version__,
+            extra={"dialect": cfg["Database.Dialect"], "listen": f"{cfg['ListenAddress']}:{cfg['HostPort']}",
+                   "workers": self.workers},
+        )
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        self.start_children()
+        try:
+            try:
+                startup.prepare_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+            except startup.StartupError as exc:
+                log.error("%s", exc)
+                return 1
+            log.info("serving on http://%s:%s", cfg["ListenAddress"], cfg["HostPort"])
+            return self._watch()
+        finally:
+            self.stop_children()
+
+    def _watch(self) -> int:
+        while not self.stopping:
+            for name, proc in self.children.items():
+                code = proc.poll()
+                if code is not None:
+                    log.error("the %s process exited unexpectedly with status %s; stopping", name, code)
+                    return 1
+            time.sleep(0.5)
+        log.info("stopping")
+        return 0
+
+
+def serve(config: Config, workers: int | None = None, jobs: bool = True) -> int:
+    count = workers or config["Workers"] or default_workers()
+    return Supervisor(config, count, jobs).run()

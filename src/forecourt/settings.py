@@ -1,0 +1,112 @@
+"""Django settings, derived entirely from Forecourt's configuration (see forecourt.configuration).
+
+Operators never edit this file: they set PORTAL_* variables or portal.conf. SECRET_KEY stays
+empty unless PORTAL_SESSION_KEY is set; otherwise each process loads the instance secret from
+the database once the schema is ready (forecourt.ops.secret), so replicas and restarts share it.
+"""
+
+from pathlib import Path
+
+from forecourt import configuration
+
+CONFIG = configuration.get()
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(CONFIG["DataDir"]).expanduser().absolute()
+
+SECRET_KEY = CONFIG["Session.Key"]
+DEBUG = False
+ALLOWED_HOSTS = ["*"]  # a portal is reached by whatever name its operators give it
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "forecourt.ops",
+    "forecourt.accounts",
+    "forecourt.jobs",
+    "forecourt.adminportal",
+    "forecourt.api",
+]
+
+MIDDLEWARE = [
+    "forecourt.ops.middleware.HealthMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "forecourt.ops.middleware.StartupGateMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "forecourt.accounts.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "forecourt.urls"
+WSGI_APPLICATION = "forecourt.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "forecourt.adminportal.context.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": CONFIG.database}
+_lifetime_ms = CONFIG["Database.ConnectionMaxLifetime"]
+DATABASES["default"]["CONN_MAX_AGE"] = None if _lifetime_ms == 0 else _lifetime_ms // 1000
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4"} if CONFIG["Database.Dialect"] == "mysql" else {}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "adminportal:login"
+
+SESSION_COOKIE_NAME = CONFIG["Session.Name"]
+SESSION_COOKIE_SECURE = CONFIG["Session.Secure"]
+SESSION_COOKIE_HTTPONLY = CONFIG["Session.HttpOnly"]
+SESSION_COOKIE_SAMESITE = CONFIG["Session.SameSite"]
+SESSION_COOKIE_AGE = CONFIG["Session.LifeTime"]
+SESSION_IDLE_TIMEOUT = CONFIG["Session.IdleTimeout"]
+CSRF_COOKIE_SECURE = CONFIG["Session.Secure"]
+CSRF_COOKIE_SAMESITE = CONFIG["Session.SameSite"]
+CSRF_COOKIE_NAME = "portal-csrftoken"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+MAX_UPLOAD_SIZE = CONFIG["MaxUploadSize"]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = None  # nothing is collected: WhiteNoise serves the packaged files directly
+WHITENOISE_USE_FINDERS = True  # serve straight from the package; no collectstatic step to forget
+WHITENOISE_AUTOREFRESH = False
+
+# Logging is configured by forecourt.logconfig from the CLI and the WSGI entry point.
+LOGGING_CONFIG = None
