@@ -1,0 +1,49 @@
+# Forecourt: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 3001
+ADMIN_EMAIL ?= admin@example.com
+# pytest -n: parallel workers per database run
+JOBS ?= auto
+
+.PHONY: run test test-sqlite test-postgres test-mysql lint bench install clean services
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	scripts/system-deps
+	$(BIN)/python -m pip install --quiet -e ".[postgres,mysql,test,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate an SQLite database in ./data, create the first admin once, serve on :3001
+run: $(STAMP)
+	$(BIN)/forecourt migrate
+	$(BIN)/forecourt bootstrap --email $(ADMIN_EMAIL)
+	PORTAL_HOSTPORT=$(PORT) $(BIN)/forecourt serve
+
+## make test: install, make sure PostgreSQL and MariaDB run, then the suite on SQLite, PostgreSQL and MariaDB
+test: $(STAMP) services lint
+	scripts/run-tests all
+
+test-sqlite test-postgres test-mysql: $(STAMP)
+	scripts/run-tests $(subst test-,,$@)
+
+services:
+	scripts/test-services
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy src
+	$(BIN)/python -m django makemigrations --check --dry-run --settings=forecourt.settings > /dev/null
+
+## make bench: throughput, latency, start-up time and memory of `forecourt serve` (not a test)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

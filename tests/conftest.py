@@ -1,0 +1,57 @@
+import pytest
+
+from forecourt.accounts import services
+from forecourt.accounts.models import Role, User
+from forecourt.ops import readiness
+
+from .support import databases, servers
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_readiness():
+    """Each test starts as a process that has not yet checked the schema."""
+    readiness.reset()
+    yield
+    readiness.reset()
+
+
+@pytest.fixture
+def admin(db) -> User:
+    return services.bootstrap("admin@example.com", PASSWORD, "Ada", "Admin").user
+
+
+@pytest.fixture
+def consumer(db) -> User:
+    organisation, team = services.ensure_default_organisation()
+    user = User.objects.create_user("dev@example.com", PASSWORD, first_name="Dev", role=Role.CONSUMER_ADMIN,
+                                    organisation=organisation)
+    user.teams.add(team)
+    return user
+
+
+@pytest.fixture
+def fresh_db(tmp_path):
+    """PORTAL_* variables for an empty database of the engine under test, dropped afterwards."""
+    with databases.fresh_database(tmp_path) as env:
+        yield env
+
+
+@pytest.fixture
+def child_env(fresh_db, tmp_path):
+    return servers.child_env(fresh_db, tmp_path)
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    started: list[servers.Server] = []
+
+    def start(env, *args, workers=1):
+        server = servers.start(env, tmp_path, *args, workers=workers)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
