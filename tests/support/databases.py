@@ -103,3 +103,42 @@ def execute(env: dict[str, str], sql: str) -> list[tuple[Any, ...]]:
         return list(cur.fetchall()) if cur.description else []
     finally:
         conn.close()
+
+
+@contextmanager
+def hold_migration_lock(env: dict[str, str]) -> Iterator[None]:
+    """Hold Forecourt's migration lock on `env`'s database from outside, as another replica would."""
+    from forecourt.ops import dblock
+
+    kind = env["PORTAL_DATABASE_DIALECT"]
+    db = configuration.dsn.database(kind, env["PORTAL_DATABASE_CONNECTIONSTRING"], ".")
+    if kind == "sqlite3":
+        import fcntl
+
+        path = Path(db["NAME"] + ".migrate-lock")
+        with path.open("a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return
+    if kind == "postgres":
+        import psycopg
+
+        with psycopg.connect(host=db["HOST"], port=db["PORT"] or None, user=db["USER"] or None,
+                             password=db["PASSWORD"] or None, dbname=db["NAME"], autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [dblock.PG_LOCK_KEY])
+            yield
+            conn.execute("SELECT pg_advisory_unlock(%s)", [dblock.PG_LOCK_KEY])
+        return
+    import MySQLdb
+
+    conn = MySQLdb.connect(host=db["HOST"], port=int(db["PORT"] or 3306), user=db["USER"],
+                           passwd=db["PASSWORD"], db=db["NAME"], autocommit=True)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT GET_LOCK(%s, 10)", [dblock.LOCK_NAME])
+        assert cur.fetchone()[0] == 1
+        yield
+        cur.execute("SELECT RELEASE_LOCK(%s)", [dblock.LOCK_NAME])
+    finally:
+        conn.close()

@@ -6,8 +6,9 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -40,7 +41,7 @@ class Server:
     proc: subprocess.Popen[str]
     port: int
     log_path: Path
-    _closed: bool = field(default=False)
+    log_handle: IO[str]
 
     @property
     def url(self) -> str:
@@ -77,6 +78,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.log_handle.close()
         return int(self.proc.returncode)
 
 
@@ -87,4 +89,4 @@ def start(env: dict[str, str], cwd: Path, *args: str, workers: int = 1) -> Serve
     handle = log_path.open("w")
     proc = subprocess.Popen(FORECOURT + ["serve", "--workers", str(workers), *args], env=env, cwd=cwd,
                             stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    return Server(proc, port, log_path)
+    return Server(proc, port, log_path, handle)

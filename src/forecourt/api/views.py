@@ -1,8 +1,7 @@
 """Admin API operations. Each is a thin layer over a service function."""
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import HttpError
 
 import forecourt
@@ -27,7 +26,7 @@ errors.install(api)
 
 @api.post("/bootstrap", auth=None, response={201: BootstrapOut, 409: ErrorOut, 422: ErrorOut},
           summary="Create the first super-admin", tags=["bootstrap"])
-def bootstrap(request: HttpRequest, payload: BootstrapIn) -> tuple[int, BootstrapOut]:
+def bootstrap(request: HttpRequest, payload: BootstrapIn) -> Status:
     """Create the first super-admin, the Default Organisation and its Default Team.
 
     Answers with the admin's API token, once. Later calls answer 409 and change nothing.
@@ -36,9 +35,7 @@ def bootstrap(request: HttpRequest, payload: BootstrapIn) -> tuple[int, Bootstra
         result = accounts.bootstrap(payload.username, payload.password, payload.first_name, payload.last_name)
     except accounts.AlreadyBootstrapped as exc:
         raise HttpError(409, str(exc)) from exc
-    except ValidationError:
-        raise
-    return 201, BootstrapOut(message=f"super-admin {result.user.email} created", api_token=result.api_token)
+    return Status(201, BootstrapOut(message=f"super-admin {result.user.email} created", api_token=result.api_token))
 
 
 @api.get("/version", response=VersionOut, summary="The running version", tags=["version"])

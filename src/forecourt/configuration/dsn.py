@@ -11,7 +11,6 @@ in them.
 """
 
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -35,15 +34,19 @@ def sqlite(conn: str, data_dir: str) -> dict[str, Any]:
         if text.startswith("sqlite:"):
             text = urlsplit(text).path
             # sqlite:///relative.db has the path "/relative.db"; sqlite:////abs.db has "//abs.db".
-            text = text[1:] if text.startswith("/") else text
+            text = unquote(text[1:] if text.startswith("/") else text)
         elif text.startswith("file:"):
-            text = text[len("file:"):].split("?", 1)[0]
+            text = unquote(text[len("file:"):].split("?", 1)[0])
         if text in ("", ":memory:") or "mode=memory" in conn:
             raise ValueError("must name a database file: an in-memory database is not shared between workers")
-        path = Path(unquote(text))
+        path = Path(text)
+    try:
+        name = str(path.expanduser().absolute())
+    except RuntimeError:  # "~" with no home directory (HOME unset, uid not in passwd), or "~nosuchuser"
+        raise ValueError(f"cannot expand ~ in {str(path)!r}: no home directory is known") from None
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(path.expanduser().absolute()),
+        "NAME": name,
         "OPTIONS": {
             # WAL lets readers proceed while one writer writes; IMMEDIATE takes the write lock at
             # BEGIN so two writers queue on `timeout` instead of failing with "database is locked".
@@ -54,24 +57,36 @@ def sqlite(conn: str, data_dir: str) -> dict[str, Any]:
     }
 
 
+# libpq's rules: `key = value`, a value in single quotes may hold spaces, and a backslash escapes
+# the next character (`\'`, `\\`) in quoted and bare values alike.
+_PG_KEY = re.compile(r"\s*([^\s=]+)\s*=\s*")
+_PG_VALUE = re.compile(r"'((?:[^'\\]|\\.)*)'|(?!')((?:[^\s\\]|\\.)*)(?!\S)", re.S)
+
+
 def _pg_keyvalue(text: str) -> dict[str, str]:
-    try:
-        parts = shlex.split(text)
-    except ValueError:
-        raise ValueError(f"is not a valid connection string: expected {_PG_FORM}") from None
     out: dict[str, str] = {}
-    for part in parts:
-        key, sep, value = part.partition("=")
-        if not sep or not key:
+    text, pos = text.strip(), 0
+    while pos < len(text):
+        key = _PG_KEY.match(text, pos)
+        value = key and _PG_VALUE.match(text, key.end())
+        if not key or not value:
             raise ValueError(f"is not a valid connection string: expected {_PG_FORM}")
-        if key not in _PG_KEYS:
-            raise ValueError(f"has an unknown PostgreSQL parameter {key!r}: expected {_PG_FORM}")
-        out[key] = value
+        if key[1] not in _PG_KEYS:
+            raise ValueError(f"has an unknown PostgreSQL parameter {key[1]!r}: expected {_PG_FORM}")
+        out[key[1]] = re.sub(r"\\(.)", r"\1", value[1] if value[1] is not None else value[2], flags=re.S)
+        pos = value.end()
     return out
 
 
+def _urlsplit(text: str, form: str) -> Any:
+    try:
+        return urlsplit(text)
+    except ValueError:  # e.g. an unencoded "[" in the password; urllib's message would quote it
+        raise ValueError(f"is not a valid connection string: expected {form}") from None
+
+
 def _pg_url(text: str) -> dict[str, str]:
-    url = urlsplit(text)
+    url = _urlsplit(text, _PG_FORM)
     if url.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"is not a valid connection string: expected {_PG_FORM}")
     try:
@@ -127,7 +142,7 @@ def mysql(conn: str) -> dict[str, Any]:
         raise ValueError(f"is required for the mysql dialect: expected {_MYSQL_FORM}")
     options: dict[str, Any] = {}
     if "://" in text:
-        url = urlsplit(text)
+        url = _urlsplit(text, _MYSQL_FORM)
         if url.scheme not in ("mysql", "mariadb"):
             raise ValueError(f"is not a valid connection string: expected {_MYSQL_FORM}")
         try:
@@ -149,6 +164,8 @@ def mysql(conn: str) -> dict[str, Any]:
             host = "localhost"
         elif addr:
             host, _, port_text = addr.rpartition(":") if ":" in addr else (addr, "", "")
+            if host.startswith("[") and host.endswith("]"):  # tcp([::1]:3306)
+                host = host[1:-1]
             if port_text and not port_text.isdigit():
                 raise ValueError("has a port that is not a number")
     if not name:

@@ -11,6 +11,17 @@ from . import readiness
 _NO_STORE = "no-store"
 
 
+def _expected_unavailable(response: HttpResponse) -> HttpResponse:
+    """Keep Django from logging an expected 503 at ERROR.
+
+    While the portal starts, every probe gets a 503 by design; logged as "Service
+    Unavailable" errors they would bury the real problems an operator greps for after an
+    upgrade. Django skips responses flagged this way (django.utils.log.log_response).
+    """
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 class HealthMiddleware:
     """Answer GET/HEAD /live and /ready before sessions, CSRF or URL resolution run.
 
@@ -35,6 +46,7 @@ class HealthMiddleware:
             ok, checks = readiness.check()
             body = {"status": "ok" if ok else "error", "version": forecourt.__version__, "checks": checks}
             response = JsonResponse(body, status=200 if ok else 503)
+            _expected_unavailable(response)
         response["Cache-Control"] = _NO_STORE
         return response
 
@@ -58,5 +70,5 @@ class StartupGateMiddleware:
                     status=503,
                 )
                 response["Retry-After"] = "5"
-                return response
+                return _expected_unavailable(response)
         return self.get_response(request)

@@ -62,21 +62,33 @@ class Supervisor:
         ]
 
     def start_children(self) -> None:
-        self.children["web"] = subprocess.Popen(self._granian_command())
+        # Each child leads its own process group, so that stopping it also reaches the
+        # processes it spawned (granian's workers) even if it dies before it can stop them.
+        self.children["web"] = subprocess.Popen(self._granian_command(), start_new_session=True)
         if self.jobs:
-            self.children["jobs"] = subprocess.Popen([sys.executable, "-m", "forecourt", "worker"])
+            self.children["jobs"] = subprocess.Popen([sys.executable, "-m", "forecourt", "worker"],
+                                                     start_new_session=True)
+
+    @staticmethod
+    def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+        try:
+            os.killpg(proc.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def stop_children(self) -> None:
         for proc in self.children.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+            self._signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for proc in self.children.values():
             try:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                log.warning("a child process did not stop within %ss; killing it", STOP_GRACE_SECONDS)
+            # Whatever is left of the group now (a worker spawned while granian was being
+            # told to stop, say) would otherwise keep the port open as an orphan.
+            self._signal_group(proc, signal.SIGKILL)
+            proc.wait()
         if self._log_config_path:
             try:
                 os.unlink(self._log_config_path)

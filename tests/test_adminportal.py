@@ -1,0 +1,105 @@
+"""Admin Portal sign-in and sign-out; consumers are refused."""
+
+import pytest
+from django.urls import reverse
+
+import forecourt
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+SIGN_IN = "/portal-admin/sign-in/"
+
+
+def sign_in(client, email, password=PASSWORD):
+    return client.post(SIGN_IN, {"username": email, "password": password})
+
+
+def test_dashboard_requires_sign_in(client):
+    response = client.get("/portal-admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(SIGN_IN)
+
+
+def test_sign_in_page_renders_with_version_in_footer(client):
+    response = client.get(SIGN_IN)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<h1>Sign in</h1>" in body
+    assert f'<span class="version">{forecourt.__version__}</span>' in body
+
+
+def test_admin_signs_in_sees_dashboard_and_signs_out(client, admin):
+    response = sign_in(client, "ADMIN@example.com")  # e-mail matched regardless of case
+    assert response.status_code == 302
+    assert response["Location"] == reverse("adminportal:dashboard")
+
+    page = client.get("/portal-admin/")
+    assert page.status_code == 200
+    assert "Signed in as admin@example.com" in page.content.decode()
+    assert forecourt.__version__ in page.content.decode()
+
+    out = client.post("/portal-admin/sign-out/")
+    assert out.status_code == 302
+    assert client.get("/portal-admin/").status_code == 302
+
+
+def test_sign_out_needs_post(client, admin):
+    sign_in(client, admin.email)
+    assert client.get("/portal-admin/sign-out/").status_code == 405
+    assert client.get("/portal-admin/").status_code == 200
+
+
+def test_wrong_password_is_refused(client, admin):
+    response = sign_in(client, admin.email, "not-the-password")
+    assert response.status_code == 200
+    assert "Enter the e-mail address and password of an admin account." in response.content.decode()
+    assert client.get("/portal-admin/").status_code == 302
+
+
+def test_consumer_is_refused_with_the_same_message(client, consumer):
+    response = sign_in(client, consumer.email)
+    assert response.status_code == 200
+    assert "Enter the e-mail address and password of an admin account." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get("/portal-admin/").status_code == 302
+
+
+def test_consumer_session_is_turned_away_from_admin_pages(client, consumer):
+    client.force_login(consumer)
+    response = client.get("/portal-admin/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session  # signed out, not just redirected
+
+
+def test_deactivated_admin_loses_access(client, admin):
+    sign_in(client, admin.email)
+    admin.is_active = False
+    admin.save()
+    assert client.get("/portal-admin/").status_code == 302
+
+
+def test_session_cookie_follows_tyk_defaults(client, admin):
+    response = sign_in(client, admin.email)
+    cookie = response.cookies["portal-session"]
+    assert cookie["samesite"] == "Strict"
+    assert cookie["httponly"] is True
+    assert int(cookie["max-age"]) == 604800
+
+
+def test_idle_session_ends(client, admin, settings):
+    sign_in(client, admin.email)
+    assert client.get("/portal-admin/").status_code == 200
+    session = client.session
+    session["_last_activity"] = session["_last_activity"] - settings.SESSION_IDLE_TIMEOUT - 1
+    session.save()
+    assert client.get("/portal-admin/").status_code == 302
+
+
+def test_csrf_is_enforced_on_sign_in(admin):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(SIGN_IN, {"username": admin.email, "password": PASSWORD})
+    assert response.status_code == 403

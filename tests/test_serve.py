@@ -1,0 +1,129 @@
+"""`forecourt serve` as operators run it: real processes, a real database of the engine under test."""
+
+import re
+import time
+from collections import Counter
+
+import httpx
+import pytest
+
+import forecourt
+
+from .support import databases, servers
+
+pytestmark = pytest.mark.server
+
+LOG_PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b")
+
+
+def applied_migrations(env):
+    return [f"{app}.{name}" for app, name in databases.execute(env, "SELECT app, name FROM django_migrations")]
+
+
+def test_serve_migrates_becomes_ready_and_logs_cleanly(child_env, start_server):
+    server = start_server(child_env)
+    assert server.wait_for("/live", 200).json() == {"status": "ok"}
+    ready = server.wait_for("/ready", 200).json()
+    assert ready == {"status": "ok", "version": forecourt.__version__,
+                     "checks": {"database": "ok", "migrations": "ok", "startup": "ok"}}
+    assert server.get("/portal-admin/sign-in/").status_code == 200
+    assert server.stop() == 0
+
+    log = server.log()
+    assert f"starting Forecourt {forecourt.__version__}" in log
+    assert f"dialect={child_env['PORTAL_DATABASE_DIALECT']}" in log
+    assert "applied migration accounts.0001_initial" in log
+    assert not LOG_PROBLEM.search(log), log
+    # The database remembers which version migrated it.
+    rows = databases.execute(child_env, "SELECT version FROM ops_schemaversion")
+    assert rows == [(forecourt.__version__,)]
+
+
+def test_second_start_has_nothing_to_migrate(child_env, start_server, tmp_path):
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    server = start_server(child_env)
+    server.wait_for("/ready", 200)
+    server.stop()
+    assert "database schema is up to date" in server.log()
+    assert "applied migration" not in server.log()
+    assert len(databases.execute(child_env, "SELECT id FROM ops_schemaversion")) == 1
+
+
+def test_ready_is_503_until_migrations_are_applied(child_env, start_server):
+    with databases.hold_migration_lock(child_env):
+        server = start_server(child_env)
+        server.wait_for("/live", 200)
+        time.sleep(1.0)  # the server is up and waiting for the lock
+        ready = server.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "error"
+        assert ready.json()["checks"]["database"] == "ok"
+        assert ready.json()["checks"]["migrations"].startswith("pending")
+        page = server.get("/portal-admin/sign-in/")
+        assert page.status_code == 503
+        assert page.headers["Retry-After"] == "5"
+        assert "waiting for the migration lock" in server.log()
+    server.wait_for("/ready", 200)
+    assert server.get("/portal-admin/sign-in/").status_code == 200
+
+
+def test_four_processes_starting_together_migrate_once_and_all_become_ready(child_env, start_server):
+    # Hold the lock while they start so that all four really contend for it.
+    with databases.hold_migration_lock(child_env):
+        group = [start_server(child_env, "--no-jobs") for _ in range(4)]
+        for server in group:
+            server.wait_for("/live", 200)
+    for server in group:
+        server.wait_for("/ready", 200, timeout=90)
+    for server in group:
+        assert server.stop() == 0
+
+    applied_lines = Counter()
+    for server in group:
+        applied_lines.update(re.findall(r"applied migration (\S+)", server.log()))
+    assert applied_lines, "no process applied any migration"
+    assert set(applied_lines.values()) == {1}, applied_lines
+    recorded = applied_migrations(child_env)
+    assert len(recorded) == len(set(recorded))
+    assert set(applied_lines) == set(recorded)
+    assert sum("database migrated to" in s.log() for s in group) == 1
+    assert len(databases.execute(child_env, "SELECT id FROM ops_schemaversion")) == 1
+
+
+def test_failing_migration_exits_non_zero_and_never_becomes_ready(child_env, start_server):
+    # A table in the way of jobs.0001_initial makes that migration fail.
+    databases.execute(child_env, "CREATE TABLE jobs_job (id INTEGER PRIMARY KEY)")
+    server = start_server(child_env)
+    server.proc.wait(90)
+    assert server.proc.returncode != 0
+    log = server.log()
+    assert re.search(r"ERROR\s+forecourt\.startup\s+failed to migrate database: ", log), log
+    assert "jobs.0001_initial" not in applied_migrations(child_env)
+    with pytest.raises(httpx.HTTPError):
+        server.get("/ready")
+    if child_env["PORTAL_DATABASE_DIALECT"] == "postgres":
+        # Transactional DDL: the failed migration left nothing half-made behind it.
+        assert databases.execute(child_env, "SELECT to_regclass('jobs_job_due')") == [(None,)]
+
+
+def test_sessions_survive_restarts_and_are_shared_by_replicas(child_env, start_server, tmp_path):
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    boot = servers.run(["bootstrap", "--email", "admin@example.com", "--password", "a-long-passphrase"],
+                       child_env, tmp_path)
+    assert boot.returncode == 0, boot.stderr
+    first = start_server(child_env)
+    first.wait_for("/ready", 200)
+    with httpx.Client(base_url=first.url, follow_redirects=False) as browser:
+        browser.get("/portal-admin/sign-in/")
+        token = browser.cookies["portal-csrftoken"]
+        signed_in = browser.post("/portal-admin/sign-in/", data={
+            "username": "admin@example.com", "password": "a-long-passphrase", "csrfmiddlewaretoken": token})
+        assert signed_in.status_code == 302, signed_in.text
+        cookies = dict(browser.cookies)
+    first.stop()
+
+    second = start_server(child_env)  # a restart, or another replica: same secret, same session
+    second.wait_for("/ready", 200)
+    page = httpx.get(second.url + "/portal-admin/", cookies=cookies)
+    assert page.status_code == 200
+    assert "Signed in as admin@example.com" in page.text
