@@ -127,3 +127,22 @@ def test_sessions_survive_restarts_and_are_shared_by_replicas(child_env, start_s
     page = httpx.get(second.url + "/portal-admin/", cookies=cookies)
     assert page.status_code == 200
     assert "Signed in as admin@example.com" in page.text
+
+
+def test_workers_do_not_outlive_a_killed_supervisor(child_env, start_server):
+    import os
+    import signal
+
+    server = start_server(child_env)
+    server.wait_for("/ready", 200)
+    os.kill(server.proc.pid, signal.SIGKILL)  # an OOM kill: no chance to stop the children
+    server.proc.wait(10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            server.get("/live")
+        except httpx.HTTPError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("web workers still answer after the supervisor was killed")

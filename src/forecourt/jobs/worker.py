@@ -5,7 +5,7 @@ import signal
 import threading
 from types import FrameType
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from forecourt.ops import readiness
 
@@ -24,9 +24,19 @@ class Worker:
         self._stop.set()
 
     def run(self) -> None:
-        """Wait for the schema, then run due jobs until stopped (SIGTERM / SIGINT)."""
+        """Run as the job-worker process: stop on SIGTERM / SIGINT."""
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
+        self.run_loop()
+
+    def run_loop(self) -> None:
+        """Wait for the schema, then run due jobs until stopped."""
+        try:
+            self._loop()
+        finally:
+            connections.close_all()  # this thread's connections; a server counts them as sessions
+
+    def _loop(self) -> None:
         while not self._stop.is_set():
             ready, _ = readiness.check()
             if ready:

@@ -6,6 +6,8 @@ answer /ready 503 until they see every migration applied, so N replicas starting
 all become ready once one of them has migrated.
 """
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import os
@@ -27,6 +29,24 @@ log = logging.getLogger("forecourt.startup")
 STOP_GRACE_SECONDS = 20
 # Django views block; a few threads per worker overlap database waits without oversubscribing.
 BLOCKING_THREADS = 4
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In a child, before exec: ask Linux to send SIGTERM when the supervisor dies.
+
+    Without it a supervisor killed with SIGKILL (an OOM kill, say) leaves its web workers
+    holding the port. Elsewhere than Linux this does nothing.
+    """
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return
+    try:
+        ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def default_workers() -> int:
@@ -57,6 +77,7 @@ class Supervisor:
             "--blocking-threads", str(BLOCKING_THREADS),
             "--respawn-failed-workers",
             "--log-config", self._log_config_path,
+            "--log-level", logconfig.LEVELS[cfg["LogLevel"]].lower(),
             "--no-ws",
             "forecourt.wsgi:application",
         ]
@@ -64,10 +85,11 @@ class Supervisor:
     def start_children(self) -> None:
         # Each child leads its own process group, so that stopping it also reaches the
         # processes it spawned (granian's workers) even if it dies before it can stop them.
-        self.children["web"] = subprocess.Popen(self._granian_command(), start_new_session=True)
+        self.children["web"] = subprocess.Popen(self._granian_command(), start_new_session=True,
+                                                preexec_fn=_die_with_parent)
         if self.jobs:
             self.children["jobs"] = subprocess.Popen([sys.executable, "-m", "forecourt", "worker"],
-                                                     start_new_session=True)
+                                                     start_new_session=True, preexec_fn=_die_with_parent)
 
     @staticmethod
     def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
