@@ -231,7 +231,7 @@ def test_postgres_malformed(conn):
 
 
 @pytest.mark.parametrize("conn", [
-    "postgres://portal:hunter[2]x@db/portal",
+    "postgres://portal:[hunter2]@db/portal",
     "postgres://portal:hunter[2x@db/portal",
     "postgres://portal:hunter2@db:notaport/portal",
     "postgres://portal:hunter2@db/",
@@ -413,7 +413,7 @@ def test_mysql_malformed(conn):
     "portal:hunter2@tcp(db:abc)/portal",
     "portal:hunter2@tcp(db)/",
     "portal:hunter2@tcp(db)/portal?colour=1",
-    "mysql://portal:hunter[2]@db/portal",
+    "mysql://portal:[hunter2]@db/portal",
     "mysql://portal:hunter2@db:x/portal",
 ])
 def test_mysql_errors_never_contain_the_password(conn):

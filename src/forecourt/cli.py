@@ -1,7 +1,8 @@
 """The `forecourt` command: one console script for operators.
 
-Configuration is loaded and validated before anything else, so a bad setting stops every
-command with exit status 2 and one line naming the setting, its source and what is accepted.
+Every command that reads the configuration loads and validates it before anything else, so
+a bad setting stops it with exit status 2 and one line naming the setting, its source and
+what is accepted. (`version` and `--help` need no configuration and always work.)
 """
 
 import json

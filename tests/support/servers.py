@@ -87,6 +87,6 @@ def start(env: dict[str, str], cwd: Path, *args: str, workers: int = 1) -> Serve
     env = {**env, "PORTAL_HOSTPORT": str(port), "PORTAL_LISTENADDRESS": "127.0.0.1"}
     log_path = cwd / f"serve-{port}.log"
     handle = log_path.open("w")
-    proc = subprocess.Popen(FORECOURT + ["serve", "--workers", str(workers), *args], env=env, cwd=cwd,
+    proc = subprocess.Popen([*FORECOURT, "serve", "--workers", str(workers), *args], env=env, cwd=cwd,
                             stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     return Server(proc, port, log_path, handle)

@@ -5,7 +5,7 @@ Default Organisation exists from bootstrap on. Neither default can be deleted (e
 accounts.services, which every view, API and CLI goes through).
 """
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
@@ -59,8 +59,13 @@ class Team(models.Model):
         return f"{self.organisation} / {self.name}"
 
 
-class UserManager(BaseUserManager):  # type: ignore[type-arg]
-    use_in_migrations = True
+if TYPE_CHECKING:
+    _UserManagerBase = BaseUserManager["User"]
+else:  # BaseUserManager is not subscriptable at run time
+    _UserManagerBase = BaseUserManager
+
+
+class UserManager(_UserManagerBase):
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
         user = self.model(email=self.normalize_email(email).lower(), **fields)

@@ -17,7 +17,7 @@ class AdminAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True,
                                                                               "autocomplete": "email"}))
 
-    def confirm_login_allowed(self, user):  # type: ignore[no-untyped-def]
+    def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if not getattr(user, "is_admin", False):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")

@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse_lazy
 
 from forecourt.accounts.models import Organisation, User
 
@@ -13,11 +12,11 @@ class SignInView(auth_views.LoginView):
     template_name = "adminportal/sign_in.html"
     authentication_form = AdminAuthenticationForm
     redirect_authenticated_user = False
-    next_page = reverse_lazy("adminportal:dashboard")
+    next_page = "adminportal:dashboard"  # resolve_url() takes URL names
 
 
 class SignOutView(auth_views.LogoutView):
-    next_page = reverse_lazy("adminportal:login")
+    next_page = "adminportal:login"
 
 
 @admin_required

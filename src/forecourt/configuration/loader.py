@@ -130,15 +130,15 @@ def load(
             if setting is None:
                 warnings.append(f"unknown setting {name} in the environment is ignored")
                 continue
-            raw: Any = env[name]
+            value: Any = env[name]
             origin = f"environment {name}"
             if from_file:
                 try:
-                    raw = Path(raw).read_text(encoding="utf-8").rstrip("\r\n")
+                    value = Path(value).read_text(encoding="utf-8").rstrip("\r\n")
                 except OSError as exc:
                     raise ConfigError(name, origin, f"names a file that cannot be read: {exc.strerror or exc}",
                                       env[name]) from None
-            values[setting.key] = _parse(setting, raw, name, origin)
+            values[setting.key] = _parse(setting, value, name, origin)
             sources[setting.key] = origin
 
     notices = [

@@ -42,6 +42,8 @@ class Worker:
             if ready:
                 break
             self._stop.wait(1.0)
+        else:
+            return  # stopped before the schema was ready
         log.info("job worker started", extra={"worker": self.owner})
         while not self._stop.is_set():
             close_old_connections()

@@ -6,6 +6,7 @@ answer /ready 503 until they see every migration applied, so N replicas starting
 all become ready once one of them has migrated.
 """
 
+import contextlib
 import ctypes
 import ctypes.util
 import json
@@ -43,10 +44,8 @@ def _die_with_parent() -> None:
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
         return
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
 
 
 def default_workers() -> int:
@@ -85,18 +84,17 @@ class Supervisor:
     def start_children(self) -> None:
         # Each child leads its own process group, so that stopping it also reaches the
         # processes it spawned (granian's workers) even if it dies before it can stop them.
-        self.children["web"] = subprocess.Popen(self._granian_command(), start_new_session=True,
-                                                preexec_fn=_die_with_parent)
+        self.children["web"] = subprocess.Popen(  # noqa: S603 - our own argv
+            self._granian_command(), start_new_session=True, preexec_fn=_die_with_parent
+        )
         if self.jobs:
             self.children["jobs"] = subprocess.Popen([sys.executable, "-m", "forecourt", "worker"],
                                                      start_new_session=True, preexec_fn=_die_with_parent)
 
     @staticmethod
     def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signum)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def stop_children(self) -> None:
         for proc in self.children.values():
@@ -112,10 +110,8 @@ class Supervisor:
             self._signal_group(proc, signal.SIGKILL)
             proc.wait()
         if self._log_config_path:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self._log_config_path)
-            except OSError:
-                pass
 
     # -- life-cycle -----------------------------------------------------------------------
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
