@@ -39,7 +39,8 @@ services:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy src
-	$(BIN)/python -m django makemigrations --check --dry-run --settings=forecourt.settings > /dev/null
+	PORTAL_DATADIR=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run \
+		--settings=forecourt.settings > /dev/null
 
 ## make bench: throughput, latency, start-up time and memory of `forecourt serve` (not a test)
 bench: $(STAMP)
