@@ -1,0 +1,60 @@
+"""The Admin Portal in a real browser (Debian's chromium driven by Playwright)."""
+
+import re
+import shutil
+
+import pytest
+
+import forecourt
+
+from .support import servers
+
+pytestmark = [pytest.mark.server, pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a closed network: no background fetches, no first-run, no component updates.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_admin_signs_in_and_out_in_a_browser(child_env, start_server, tmp_path, browser_page):
+    from playwright.sync_api import expect
+
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    boot = servers.run(["bootstrap", "--email", "admin@example.com", "--password", "a-long-passphrase",
+                        "--first-name", "Ada"], child_env, tmp_path)
+    assert boot.returncode == 0, boot.stderr
+    server = start_server(child_env)
+    server.wait_for("/ready", 200)
+    page = browser_page
+
+    page.goto(server.url + "/portal-admin/")
+    expect(page).to_have_url(re.compile(r"/portal-admin/sign-in/\?next="))
+    expect(page.locator("footer .version")).to_have_text(forecourt.__version__)
+
+    page.get_by_label("E-mail").fill("admin@example.com")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the e-mail address and password of an admin account.")
+
+    page.get_by_label("Password").fill("a-long-passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(server.url + "/portal-admin/")
+    expect(page.get_by_text("Signed in as admin@example.com")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/portal-admin/sign-in/"))
+    page.goto(server.url + "/portal-admin/")
+    expect(page).to_have_url(re.compile(r"/portal-admin/sign-in/"))
