@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PORT ?= 3001
+# PORT=8080 overrides HostPort for `make run` (default: portal.conf / PORTAL_HOSTPORT / 3001)
+PORT ?=
+RUN_ENV := $(if $(PORT),PORTAL_HOSTPORT=$(PORT))
 ADMIN_EMAIL ?= admin@example.com
 # pytest -n: parallel workers per database run
 JOBS ?= auto
@@ -22,9 +24,9 @@ install: $(STAMP)
 
 ## make run: install, migrate an SQLite database in ./data, create the first admin once, serve on :3001
 run: $(STAMP)
-	$(BIN)/forecourt migrate
-	$(BIN)/forecourt bootstrap --email $(ADMIN_EMAIL)
-	PORTAL_HOSTPORT=$(PORT) $(BIN)/forecourt serve
+	$(RUN_ENV) $(BIN)/forecourt migrate
+	$(RUN_ENV) $(BIN)/forecourt bootstrap --email $(ADMIN_EMAIL)
+	$(RUN_ENV) $(BIN)/forecourt serve
 
 ## make test: install, make sure PostgreSQL and MariaDB run, then the suite on SQLite, PostgreSQL and MariaDB
 test: $(STAMP) services lint
