@@ -22,10 +22,16 @@ class BootstrapIn(Schema):
     last_name: str = Field(default="", max_length=150)
 
 
-class BootstrapOut(Schema):
-    status: str = "ok"
-    message: str
+class BootstrapData(Schema):
     api_token: str = Field(description="The admin's API token. Shown this once; only a digest is stored.")
+
+
+class BootstrapOut(Schema):
+    """Tyk's answer, so scripts that read `.data.api_token` keep working."""
+
+    code: str = "OK"
+    message: str = "Bootstrapped user successfully"
+    data: BootstrapData
 
 
 class VersionOut(Schema):

@@ -10,7 +10,7 @@ from forecourt.ops.models import SchemaVersion
 
 from . import errors
 from .auth import AdminToken
-from .schemas import BootstrapIn, BootstrapOut, ErrorOut, VersionOut
+from .schemas import BootstrapData, BootstrapIn, BootstrapOut, ErrorOut, VersionOut
 
 api = NinjaAPI(
     title="Forecourt Admin API",
@@ -24,7 +24,7 @@ api = NinjaAPI(
 errors.install(api)
 
 
-@api.post("/bootstrap", auth=None, response={201: BootstrapOut, 409: ErrorOut, 422: ErrorOut},
+@api.post("/bootstrap", auth=None, response={200: BootstrapOut, 409: ErrorOut, 422: ErrorOut},
           summary="Create the first super-admin", tags=["bootstrap"])
 def bootstrap(request: HttpRequest, payload: BootstrapIn) -> Status:
     """Create the first super-admin, the Default Organisation and its Default Team.
@@ -35,7 +35,7 @@ def bootstrap(request: HttpRequest, payload: BootstrapIn) -> Status:
         result = accounts.bootstrap(payload.username, payload.password, payload.first_name, payload.last_name)
     except accounts.AlreadyBootstrapped as exc:
         raise HttpError(409, str(exc)) from exc
-    return Status(201, BootstrapOut(message=f"super-admin {result.user.email} created", api_token=result.api_token))
+    return Status(200, BootstrapOut(data=BootstrapData(api_token=result.api_token)))
 
 
 @api.get("/version", response=VersionOut, summary="The running version", tags=["version"])
