@@ -21,22 +21,31 @@ def _server_params() -> dict[str, Any]:
     return configuration.get().database
 
 
-def _pg_admin():  # type: ignore[no-untyped-def]
+def _pg_connect(db: dict[str, Any], dbname: str):  # type: ignore[no-untyped-def]
+    """An autocommit psycopg connection to `dbname` on the server a DATABASES entry names."""
     import psycopg
 
-    p = _server_params()
-    return psycopg.connect(host=p["HOST"] or None, port=p["PORT"] or None, user=p["USER"] or None,
-                           password=p["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    return psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
+                           password=db["PASSWORD"] or None, dbname=dbname, autocommit=True)
+
+
+def _mysql_connect(db: dict[str, Any], dbname: str | None = None):  # type: ignore[no-untyped-def]
+    """An autocommit MySQLdb connection to `dbname` (or none) on the server a DATABASES entry names."""
+    import MySQLdb
+
+    kwargs: dict[str, Any] = {"host": db["HOST"] or "127.0.0.1", "port": int(db["PORT"] or 3306),
+                              "user": db["USER"], "passwd": db["PASSWORD"], "autocommit": True}
+    if dbname:
+        kwargs["db"] = dbname
+    return MySQLdb.connect(**kwargs)
+
+
+def _pg_admin():  # type: ignore[no-untyped-def]
+    return _pg_connect(_server_params(), "postgres")
 
 
 def _mysql_admin():  # type: ignore[no-untyped-def]
-    import MySQLdb
-
-    p = _server_params()
-    kwargs: dict[str, Any] = {"host": p["HOST"] or "127.0.0.1", "user": p["USER"], "passwd": p["PASSWORD"]}
-    if p["PORT"]:
-        kwargs["port"] = int(p["PORT"])
-    return MySQLdb.connect(**kwargs)
+    return _mysql_connect(_server_params())
 
 
 @contextmanager
@@ -87,16 +96,10 @@ def execute(env: dict[str, str], sql: str) -> list[tuple[Any, ...]]:
         with sqlite3.connect(db["NAME"]) as conn:
             return list(conn.execute(sql).fetchall())
     if kind == "postgres":
-        import psycopg
-
-        with psycopg.connect(host=db["HOST"], port=db["PORT"] or None, user=db["USER"] or None,
-                             password=db["PASSWORD"] or None, dbname=db["NAME"], autocommit=True) as conn:
+        with _pg_connect(db, db["NAME"]) as conn:
             cur = conn.execute(sql)
             return list(cur.fetchall()) if cur.description else []
-    import MySQLdb
-
-    conn = MySQLdb.connect(host=db["HOST"], port=int(db["PORT"] or 3306), user=db["USER"],
-                           passwd=db["PASSWORD"], db=db["NAME"], autocommit=True)
+    conn = _mysql_connect(db, db["NAME"])
     try:
         cur = conn.cursor()
         cur.execute(sql)
@@ -122,18 +125,12 @@ def hold_migration_lock(env: dict[str, str]) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         return
     if kind == "postgres":
-        import psycopg
-
-        with psycopg.connect(host=db["HOST"], port=db["PORT"] or None, user=db["USER"] or None,
-                             password=db["PASSWORD"] or None, dbname=db["NAME"], autocommit=True) as conn:
+        with _pg_connect(db, db["NAME"]) as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", [dblock.PG_LOCK_KEY])
             yield
             conn.execute("SELECT pg_advisory_unlock(%s)", [dblock.PG_LOCK_KEY])
         return
-    import MySQLdb
-
-    conn = MySQLdb.connect(host=db["HOST"], port=int(db["PORT"] or 3306), user=db["USER"],
-                           passwd=db["PASSWORD"], db=db["NAME"], autocommit=True)
+    conn = _mysql_connect(db, db["NAME"])
     try:
         cur = conn.cursor()
         cur.execute("SELECT GET_LOCK(%s, 10)", [dblock.LOCK_NAME])
