@@ -28,12 +28,9 @@ class BootstrapResult:
 
 def ensure_default_organisation() -> tuple[Organisation, Team]:
     """The Default Organisation and its Default Team, created if missing (idempotent)."""
-    organisation = Organisation.objects.filter(is_default=True).first()
-    if organisation is None:
-        organisation = Organisation.objects.create(name=DEFAULT_ORGANISATION, is_default=True)
-    team = Team.objects.filter(organisation=organisation, is_default=True).first()
-    if team is None:
-        team = Team.objects.create(organisation=organisation, name=DEFAULT_TEAM, is_default=True)
+    # get_or_create re-reads after losing an insert race to another process.
+    organisation, _ = Organisation.objects.get_or_create(is_default=True, defaults={"name": DEFAULT_ORGANISATION})
+    team, _ = Team.objects.get_or_create(organisation=organisation, is_default=True, defaults={"name": DEFAULT_TEAM})
     return organisation, team
 
 

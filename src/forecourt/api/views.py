@@ -40,5 +40,4 @@ def bootstrap(request: HttpRequest, payload: BootstrapIn) -> Status:
 
 @api.get("/version", response=VersionOut, summary="The running version", tags=["version"])
 def version(request: HttpRequest) -> VersionOut:
-    latest = SchemaVersion.objects.order_by("-migrated_at", "-id").values_list("version", flat=True).first()
-    return VersionOut(version=forecourt.__version__, schema_version=latest)
+    return VersionOut(version=forecourt.__version__, schema_version=SchemaVersion.last_version())

@@ -21,6 +21,11 @@ class SchemaVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.version} at {self.migrated_at:%Y-%m-%d %H:%M:%S}"
 
+    @classmethod
+    def last_version(cls) -> str | None:
+        """The version that last migrated this database, or None before the first migration."""
+        return cls.objects.order_by("-migrated_at", "-id").values_list("version", flat=True).first()
+
 
 class InstanceSecret(models.Model):
     """Secrets generated once per installation and shared by every process and replica.

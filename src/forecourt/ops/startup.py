@@ -103,8 +103,7 @@ def migrate(using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0) -> list[
 
 
 def _record_version(applied: list[str]) -> None:
-    last = SchemaVersion.objects.order_by("-migrated_at", "-id").values_list("version", flat=True).first()
-    if applied or last != forecourt.__version__:
+    if applied or SchemaVersion.last_version() != forecourt.__version__:
         SchemaVersion.objects.create(version=forecourt.__version__, applied=applied)
 
 
