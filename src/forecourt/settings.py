@@ -27,6 +27,11 @@ INSTALLED_APPS = [
     "forecourt.ops",
     "forecourt.accounts",
     "forecourt.jobs",
+    "forecourt.portalconfig",
+    "forecourt.audit",
+    "forecourt.providers",
+    "forecourt.catalog",
+    "forecourt.access",
     "forecourt.adminportal",
     "forecourt.api",
 ]
@@ -102,6 +107,9 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = None  # nothing is collected: WhiteNoise serves the packaged files directly

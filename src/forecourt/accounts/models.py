@@ -127,3 +127,41 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+def _invite_code() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(12)
+
+
+class InviteCode(models.Model):
+    """A code that lets someone register straight into an organisation and team.
+
+    Kept in clear: admins hand it out and look it up again; it grants membership of one
+    team, not access to anything already there, and expires or runs out of uses.
+    """
+
+    code = models.CharField(max_length=64, unique=True, default=_invite_code, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invite_codes")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invite_codes")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    max_uses = models.PositiveIntegerField(default=1, help_text="0: unlimited.")
+    uses = models.PositiveIntegerField(default=0, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.organisation} / {self.team.name})"
+
+    @property
+    def is_usable(self) -> bool:
+        if not self.is_active:
+            return False
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return False
+        return self.max_uses == 0 or self.uses < self.max_uses

@@ -71,6 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("Session.Key", "SESSION_KEY", parsers.string, "",
             "Secret for sessions and signing; empty means one generated once and kept in the database.",
             secret=True),
+    Setting("EncryptionKey", "ENCRYPTION_KEY", parsers.string, "",
+            "Key for secrets stored encrypted (provider keys, SMTP password); comma-separated to rotate. "
+            "Empty means one generated once and kept in the database (Forecourt).", secret=True),
     Setting("Session.LifeTime", "SESSION_LIFETIME", parsers.positive, 604800, "Session lifetime in seconds."),
     Setting("Session.IdleTimeout", "SESSION_IDLE_TIMEOUT", parsers.non_negative, 3600,
             "Seconds without activity after which a session ends; 0 disables."),

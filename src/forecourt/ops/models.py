@@ -34,6 +34,9 @@ class InstanceSecret(models.Model):
     between replicas; an operator may still set PORTAL_SESSION_KEY to choose it.
     """
 
+    SECRET_KEY = "secret_key"
+    ENCRYPTION_KEY = "encryption_key"
+
     name = models.CharField(max_length=50, unique=True)
     value = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,7 @@
 """The instance secret: Django's SECRET_KEY when PORTAL_SESSION_KEY is not configured."""
 
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -8,24 +9,24 @@ from django.db import IntegrityError, transaction
 
 from .models import InstanceSecret
 
-NAME = "secret_key"
+NAME = InstanceSecret.SECRET_KEY
 
 
-def load_or_create() -> str:
-    """Return the stored secret, creating it if this is the first process to need one.
+def load_or_create(name: str = NAME, generate: Callable[[], str] = lambda: secrets.token_urlsafe(50)) -> str:
+    """Return the stored secret `name`, creating it if this is the first process to need one.
 
     Safe when several processes race: the unique name lets exactly one insert win and the
     others read the winner's value.
     """
-    existing = InstanceSecret.objects.filter(name=NAME).values_list("value", flat=True).first()
+    existing = InstanceSecret.objects.filter(name=name).values_list("value", flat=True).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
-            InstanceSecret.objects.create(name=NAME, value=secrets.token_urlsafe(50))
+            InstanceSecret.objects.create(name=name, value=generate())
     except IntegrityError:
         pass
-    return InstanceSecret.objects.values_list("value", flat=True).get(name=NAME)
+    return InstanceSecret.objects.values_list("value", flat=True).get(name=name)
 
 
 def is_active() -> bool:

@@ -1,0 +1,1 @@
+"""Access: consumers' apps, their access requests, and the credentials approval yields."""

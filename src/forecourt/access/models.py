@@ -1,0 +1,89 @@
+"""Apps, access requests and credentials."""
+
+from django.db import models
+
+from forecourt.accounts.models import Organisation, Team, User
+from forecourt.catalog.models import Catalogue, Plan, Product
+from forecourt.providers.models import Provider
+
+
+class App(models.Model):
+    class Visibility(models.TextChoices):
+        PERSONAL = "personal", "Personal: only its owner"
+        TEAM = "team", "Team: the owner's team"
+        ORGANISATION = "organisation", "Organisation: everyone in the owner's organisation"
+
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    redirect_urls = models.TextField("redirect URLs", blank=True, help_text="One per line (OAuth 2.0 clients).")
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="apps")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="apps")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="apps")
+    visibility = models.CharField(max_length=15, choices=Visibility.choices, default=Visibility.PERSONAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    class Provisioning(models.TextChoices):
+        """Creating the credential at the provider, after approval; retried until it succeeds."""
+
+        NOT_NEEDED = "not-needed", "Not needed"
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="access_requests")
+    catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="access_requests")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="access_requests")
+    products = models.ManyToManyField(Product, related_name="access_requests")
+    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_requests")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True, help_text="Why it was rejected (shown to the consumer).")
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    provisioning = models.CharField(max_length=12, choices=Provisioning.choices, default=Provisioning.NOT_NEEDED)
+    provisioning_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="access_request_queue")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.app} / {self.plan}"
+
+
+class Credential(models.Model):
+    """What approval yields at the provider. Its secret is shown once; only a hint is kept."""
+
+    class Type(models.TextChoices):
+        KEY = "key", "API key"
+        OAUTH2_CLIENT = "oauth2-client", "OAuth 2.0 client"
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="credentials")
+    access_request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="credentials")
+    provider = models.ForeignKey(Provider, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    provider_reference = models.CharField(max_length=255, help_text="The key ID or client ID at the provider.")
+    type = models.CharField(max_length=15, choices=Type.choices, default=Type.KEY)
+    secret_hint = models.CharField(max_length=12, blank=True, help_text="The last characters of the secret.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} …{self.secret_hint}"

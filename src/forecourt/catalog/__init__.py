@@ -1,0 +1,1 @@
+"""The catalogue: API products, plans, and the catalogues that publish them to audiences."""

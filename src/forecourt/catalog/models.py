@@ -1,0 +1,134 @@
+"""Products, plans and catalogues (Tyk's model: a product grants access, a plan sets limits)."""
+
+from django.db import models
+
+from forecourt.accounts.models import Organisation, Team
+from forecourt.providers.models import Provider
+
+
+class Product(models.Model):
+    """An API product: access to one or more APIs, from a provider policy (partitions.acl)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="products")
+    reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True,
+                                    help_text="The provider policy this product mirrors.")
+    name = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=255)
+    slug = models.SlugField("path", max_length=255, unique=True, help_text="Its address in the Live Portal.")
+    description = models.TextField(blank=True)
+    content = models.TextField(blank=True, help_text="Markdown shown on the product page.")
+    logo = models.FileField(upload_to="logos/", blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    documentation_only = models.BooleanField(default=False, help_text="Shown for its docs; access is not requested.")
+    published = models.BooleanField(default=False)
+    hidden_by_sync = models.BooleanField(default=False, editable=False,
+                                         help_text="Its provider policy disappeared at the last sync.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [models.UniqueConstraint(fields=["provider", "reference_id"], name="one_product_per_policy")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ProductAPI(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="apis")
+    api_id = models.CharField("API ID", max_length=100, blank=True)
+    name = models.CharField(max_length=255)
+    listen_path = models.CharField(max_length=500, blank=True)
+    auth_type = models.CharField(max_length=50, blank=True)
+    oas_document = models.TextField("OpenAPI document", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "product API"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductDoc(models.Model):
+    """A "getting started" document of a product, in order."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="docs")
+    title = models.CharField(max_length=255)
+    content = models.TextField(blank=True, help_text="Markdown.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Plan(models.Model):
+    """A plan: rate limit, quota and key expiry, from a provider policy (rate_limit + quota partitions)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
+    reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True)
+    name = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    rate_unlimited = models.BooleanField("unlimited rate", default=False)
+    rate_limit = models.PositiveIntegerField("requests", default=100)
+    rate_per = models.PositiveIntegerField("per (seconds)", default=60)
+    quota_unlimited = models.BooleanField("unlimited quota", default=True)
+    quota_max = models.PositiveIntegerField("quota (requests)", default=0)
+    quota_renewal_seconds = models.PositiveIntegerField("quota renews every (seconds)", default=3600)
+    key_expires_in = models.PositiveIntegerField("keys expire after (seconds)", default=0, help_text="0: never.")
+    auto_approve = models.BooleanField("approve access requests automatically", default=False)
+    hidden_by_sync = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [models.UniqueConstraint(fields=["provider", "reference_id"], name="one_plan_per_policy")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def limits_in_words(self) -> str:
+        rate = "unlimited requests" if self.rate_unlimited else f"{self.rate_limit} requests per {self.rate_per}s"
+        quota = ("no quota" if self.quota_unlimited
+                 else f"{self.quota_max} requests every {self.quota_renewal_seconds}s")
+        return f"{rate}, {quota}"
+
+
+class Catalogue(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public: everyone, signed in or not"
+        PRIVATE = "private", "Private: only its audiences"
+
+    name = models.CharField(max_length=255, unique=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
+    products = models.ManyToManyField(Product, blank=True, related_name="catalogues")
+    plans = models.ManyToManyField(Plan, blank=True, related_name="catalogues")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogueAudience(models.Model):
+    """Who sees a private catalogue: a whole organisation (no team) or one of its teams."""
+
+    catalogue = models.ForeignKey(Catalogue, on_delete=models.CASCADE, related_name="audiences")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["catalogue_id", "organisation_id", "team_id"]
+        constraints = [models.UniqueConstraint(fields=["catalogue", "organisation", "team"], name="unique_audience")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}" + (f" / {self.team.name}" if self.team_id else " (all teams)")

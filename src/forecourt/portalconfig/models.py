@@ -1,0 +1,43 @@
+from django.db import models
+
+from forecourt.ops.crypto import EncryptedTextField
+
+
+class PortalSettings(models.Model):
+    """The general settings: one row, edited on the Admin Portal's Settings page."""
+
+    class Security(models.TextChoices):
+        NONE = "none", "None"
+        STARTTLS = "starttls", "STARTTLS"
+        TLS = "tls", "TLS (SMTPS)"
+
+    smtp_host = models.CharField("SMTP host", max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField("SMTP port", default=587)
+    smtp_username = models.CharField("SMTP user", max_length=255, blank=True)
+    smtp_password = EncryptedTextField("SMTP password", blank=True)
+    smtp_security = models.CharField("SMTP security", max_length=10, choices=Security.choices,
+                                     default=Security.STARTTLS)
+    smtp_timeout = models.PositiveIntegerField("SMTP timeout (seconds)", default=10)
+    from_address = models.EmailField("default From address", blank=True,
+                                     help_text="No e-mail is sent until this is set.")
+    admin_notification_address = models.EmailField(blank=True,
+                                                    help_text="Where admin notifications go (new requests...).")
+    auto_approve_registrations = models.BooleanField(default=False,
+                                                     help_text="New consumers are active at once.")
+    allow_organisation_requests = models.BooleanField("allow organisation registration requests", default=False)
+    password_min_length = models.PositiveIntegerField(default=8)
+    password_require_mixed = models.BooleanField(
+        "require letters and digits", default=False, help_text="Passwords must contain letters and digits.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "general settings"
+        verbose_name_plural = "general settings"
+
+    def __str__(self) -> str:
+        return "General settings"
+
+    @classmethod
+    def load(cls) -> "PortalSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,0 +1,1 @@
+"""Providers: gateways whose policies become products and plans (the Tyk Dashboard first)."""
