@@ -10,6 +10,18 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
+def _secret_key():
+    """A SECRET_KEY for in-process tests that sign in before any request has loaded the real one
+    (as if this process had started; the real loading is tested with real servers)."""
+    from django.conf import settings
+
+    from forecourt.ops import secret
+
+    if not secret.is_active():
+        settings.SECRET_KEY = "in-process-tests-only-" + "x" * 40
+
+
+@pytest.fixture(autouse=True)
 def _fresh_readiness():
     """Each test starts as a process that has not yet checked the schema."""
     readiness.reset()

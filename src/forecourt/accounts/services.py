@@ -1,6 +1,7 @@
 """Rules about accounts, shared by the Admin Portal, the Admin API and the CLI."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -83,3 +84,125 @@ def bootstrap(email: str, password: str, first_name: str = "", last_name: str = 
         user.teams.add(team)
         token = tokens.issue(user)
     return BootstrapResult(user, organisation, team, token)
+
+
+# --- organisations and teams ----------------------------------------------------------------
+
+def save_organisation(form: Any, actor: User) -> Organisation:
+    """Save an organisation; a new one gets its Default Team at once."""
+    organisation = form.save()
+    Team.objects.get_or_create(organisation=organisation, is_default=True, defaults={"name": DEFAULT_TEAM})
+    return organisation
+
+
+def organisation_delete_blockers(organisation: Organisation, actor: User) -> list[str]:
+    if organisation.is_default:
+        return ["The Default Organisation cannot be deleted."]
+    reasons = []
+    users = organisation.users.count()
+    if users:
+        reasons.append(f"It has {users} user(s): move them to another organisation or delete them first.")
+    apps = organisation.apps.count()
+    if apps:
+        reasons.append(f"It owns {apps} app(s): delete them first.")
+    return reasons
+
+
+def team_delete_blockers(team: Team, actor: User) -> list[str]:
+    if team.is_default:
+        return ["An organisation's Default Team cannot be deleted."]
+    members = team.members.count()
+    if members:
+        return [f"It has {members} member(s): move them to another team first."]
+    return []
+
+
+# --- users ----------------------------------------------------------------------------------
+
+def membership_problems(role: str, organisation: Organisation | None, teams: list[Team]) -> dict[str, str]:
+    """Field -> message for a role / organisation / teams combination that does not fit."""
+    problems: dict[str, str] = {}
+    if role in (Role.CONSUMER_ADMIN, Role.CONSUMER_TEAM_MEMBER) and organisation is None:
+        problems["organisation"] = "Consumers belong to an organisation."
+    if organisation is not None:
+        strangers = [t.name for t in teams if t.organisation_id != organisation.pk]
+        if strangers:
+            problems["teams"] = f"Not teams of {organisation}: {', '.join(strangers)}."
+    elif teams:
+        problems["teams"] = "Choose an organisation for these teams."
+    return problems
+
+
+def _other_active_super_admins(user: User) -> bool:
+    return User.objects.filter(role=Role.SUPER_ADMIN, is_active=True).exclude(pk=user.pk).exists()
+
+
+def role_change_problems(user: User, new_role: str, new_active: bool, actor: User) -> list[str]:
+    """Refuse changes that would lock every super-admin out (or the actor out of their own account)."""
+    problems = []
+    was_super = user.pk and User.objects.filter(pk=user.pk, role=Role.SUPER_ADMIN, is_active=True).exists()
+    still_super = new_role == Role.SUPER_ADMIN and new_active
+    if was_super and not still_super and not _other_active_super_admins(user):
+        problems.append("This is the last active super-admin: make someone else super-admin first.")
+    if user.pk and user.pk == actor.pk and not new_active:
+        problems.append("You cannot deactivate your own account.")
+    return problems
+
+
+def save_user(form: Any, actor: User) -> User:
+    """Save a user from the Admin Portal; a new one gets no password until they set one by e-mail."""
+    user = form.save(commit=False)
+    if user.pk is None:
+        user.set_unusable_password()
+    user.save()
+    form.save_m2m()
+    return user
+
+
+def user_delete_blockers(user: User, actor: User) -> list[str]:
+    if user.pk == actor.pk:
+        return ["You cannot delete your own account."]
+    if user.role == Role.SUPER_ADMIN and user.is_active and not _other_active_super_admins(user):
+        return ["This is the last active super-admin."]
+    apps = user.apps.count()
+    if apps:
+        return [f"They own {apps} app(s): delete or hand over the apps first, or deactivate the user instead."]
+    return []
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    from forecourt.audit import services as audit
+
+    problems = role_change_problems(user, user.role, active, actor)
+    if problems:
+        raise ValidationError(problems)
+    if user.is_active == active:
+        return
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit.record(actor, "activate" if active else "deactivate", user, {"is_active": [not active, active]})
+
+
+def send_password_reset(user: User, actor: User | None, base_url: str) -> None:
+    """E-mail the user a one-time link to set a new password (valid PASSWORD_RESET_TIMEOUT)."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from forecourt.audit import services as audit
+    from forecourt.notify import email
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("adminportal:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    with transaction.atomic():
+        email.send([user.email], "password_reset", {
+            "user_name": user.get_full_name(),
+            "reset_url": base_url.rstrip("/") + path,
+            "expires_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        })
+        if actor is not None:
+            audit.record(actor, "other", user, note="password reset e-mail sent")

@@ -6,5 +6,8 @@ import forecourt
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    """Values every Admin Portal page shows (the footer's version, first of all)."""
-    return {"forecourt_version": forecourt.__version__}
+    """Values every Admin Portal page shows: the footer's version and the navigation (no queries)."""
+    from .registry import RESOURCES, SECTIONS
+
+    nav = [(section, [r for r in RESOURCES if r.section == section]) for section in SECTIONS]
+    return {"forecourt_version": forecourt.__version__, "nav": nav}

@@ -8,4 +8,13 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/test-email/", views.send_test_email, name="send_test_email"),
+    path("access-requests/<int:pk>/", views.access_request_detail, name="access_request"),
+    path("users/<int:pk>/actions/", views.user_actions, name="user_actions"),
+    path("<slug:slug>/", views.resource_list, name="resource_list"),
+    path("<slug:slug>/new/", views.resource_create, name="resource_create"),
+    path("<slug:slug>/<int:pk>/", views.resource_edit, name="resource_edit"),
+    path("<slug:slug>/<int:pk>/delete/", views.resource_delete, name="resource_delete"),
 ]

@@ -1,11 +1,28 @@
+"""Admin Portal views: thin layers over adminportal.crud and the domain services."""
+
+from typing import Any, cast
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from forecourt.accounts.models import Organisation, User
+from forecourt.access import services as access
+from forecourt.access.models import AccessRequest
+from forecourt.accounts import services as accounts
+from forecourt.accounts.models import Organisation, Role, User
+from forecourt.audit import services as audit
+from forecourt.portalconfig.models import PortalSettings
 
-from .access import admin_required
+from . import crud
+from .access import admin_required, super_admin_required
 from .forms import AdminAuthenticationForm
+from .registry import BY_SLUG
+from .resource_forms import PortalSettingsForm, RejectForm, TestEmailForm, UserForm
 
 
 class SignInView(auth_views.LoginView):
@@ -19,10 +36,194 @@ class SignOutView(auth_views.LogoutView):
     next_page = "adminportal:login"
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "adminportal/password_reset_confirm.html"
+    post_reset_login = False
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, "Your password is set. Sign in with it.")
+        return reverse("adminportal:login")
+
+
 @admin_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     counts = {
+        "pending requests": AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).count(),
         "users": User.objects.count(),
         "organisations": Organisation.objects.count(),
     }
     return render(request, "adminportal/dashboard.html", {"counts": counts})
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in admin (the views are all behind admin_required)."""
+    return cast(User, request.user)
+
+
+def _resource(slug: str, user: Any) -> crud.Resource:
+    resource = BY_SLUG.get(slug)
+    if resource is None or (resource.super_admin_only and user.role != Role.SUPER_ADMIN):
+        raise Http404("No such page.")
+    return resource
+
+
+def _form(resource: crud.Resource, request: HttpRequest, instance: Any = None) -> Any:
+    assert resource.form is not None
+    kwargs: dict[str, Any] = {"instance": instance}
+    if request.method == "POST":
+        kwargs.update(data=request.POST, files=request.FILES)
+    if resource.form is UserForm:
+        kwargs["actor"] = request.user
+    return resource.form(**kwargs)
+
+
+@admin_required
+def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = _resource(slug, request.user)
+    queryset, active = resource.filtered(request.GET)
+    page = Paginator(queryset, crud.PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(resource.row_url(obj), [(column, column.of(obj)) for column in resource.columns])
+            for obj in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "adminportal/list.html", {
+        "resource": resource, "page": page, "rows": rows, "active": active, "query": query.urlencode(),
+    })
+
+
+@admin_required
+def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = _resource(slug, request.user)
+    if not resource.can_create:
+        raise Http404("This list is read-only.")
+    form = _form(resource, request)
+    if request.method == "POST" and form.is_valid():
+        obj = crud.save_form(resource, form, _actor(request))
+        messages.success(request, f"{resource.title} “{obj}” created.")
+        return redirect("adminportal:resource_list", slug=slug)
+    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": None})
+
+
+@admin_required
+def resource_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    resource = _resource(slug, request.user)
+    if not resource.can_edit:
+        raise Http404("This list is read-only.")
+    obj = get_object_or_404(resource.model, pk=pk)
+    form = _form(resource, request, obj)
+    if request.method == "POST" and form.is_valid():
+        obj = crud.save_form(resource, form, _actor(request))
+        messages.success(request, f"{resource.title} “{obj}” saved.")
+        return redirect("adminportal:resource_list", slug=slug)
+    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": obj})
+
+
+@admin_required
+def resource_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    resource = _resource(slug, request.user)
+    if not resource.can_delete:
+        raise Http404("This list is read-only.")
+    obj = get_object_or_404(resource.model, pk=pk)
+    reasons = resource.delete_blockers(obj, _actor(request)) if resource.delete_blockers else []
+    if request.method == "POST" and not reasons:
+        try:
+            crud.delete(resource, obj, _actor(request))
+        except crud.DeleteRefused as exc:
+            reasons = exc.reasons
+        else:
+            messages.success(request, f"{resource.title} “{obj}” deleted.")
+            return redirect("adminportal:resource_list", slug=slug)
+    status = 409 if request.method == "POST" and reasons else 200
+    return render(request, "adminportal/confirm_delete.html",
+                  {"resource": resource, "object": obj, "reasons": reasons}, status=status)
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@admin_required
+def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = get_object_or_404(
+        AccessRequest.objects.select_related("app__owner", "plan", "catalogue", "requester", "decided_by"), pk=pk)
+    reject_form = RejectForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                access.approve(access_request, _actor(request), _base_url(request))
+                messages.success(request, f"Access request #{pk} approved; the consumer is told by e-mail.")
+                return redirect("adminportal:access_request", pk=pk)
+            if action == "reject":
+                reject_form = RejectForm(request.POST)
+                if reject_form.is_valid():
+                    access.reject(access_request, _actor(request),
+                                  reject_form.cleaned_data["reason"], _base_url(request))
+                    messages.success(request, f"Access request #{pk} rejected; the consumer is told by e-mail.")
+                    return redirect("adminportal:access_request", pk=pk)
+            elif action == "retry":
+                access.retry_provisioning(access_request, _actor(request))
+                messages.success(request, "Provisioning will be tried again.")
+                return redirect("adminportal:access_request", pk=pk)
+            elif action != "reject":
+                messages.error(request, "Unknown action.")
+        except access.NotPending as exc:
+            messages.error(request, f"Nothing changed: {exc}.")
+            return redirect("adminportal:access_request", pk=pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    history = audit.history(access_request)
+    return render(request, "adminportal/access_request.html", {
+        "req": access_request, "products": access_request.products.all(), "reject_form": reject_form,
+        "history": history,
+    })
+
+
+@admin_required
+def user_actions(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User.objects.select_related("organisation"), pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action in ("activate", "deactivate"):
+                accounts.set_active(user, action == "activate", _actor(request))
+                messages.success(request, f"{user} {action}d.")
+            elif action == "reset-password":
+                accounts.send_password_reset(user, _actor(request), _base_url(request))
+                messages.success(request, f"A password reset e-mail is on its way to {user.email}.")
+            else:
+                messages.error(request, "Unknown action.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("adminportal:user_actions", pk=pk)
+    return render(request, "adminportal/user_actions.html", {"subject": user, "history": audit.history(user)})
+
+
+@super_admin_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    current = PortalSettings.load()
+    form = PortalSettingsForm(instance=current)
+    test_form = TestEmailForm(initial={"to": getattr(request.user, "email", "")})
+    if request.method == "POST":
+        form = PortalSettingsForm(request.POST, instance=current)
+        if form.is_valid():
+            resource = crud.Resource(slug="settings", model=PortalSettings, form=PortalSettingsForm, columns=(),
+                                     queryset=PortalSettings.objects.all)
+            crud.save_form(resource, form, _actor(request))
+            messages.success(request, "Settings saved.")
+            return redirect("adminportal:settings")
+    return render(request, "adminportal/settings.html", {"form": form, "test_form": test_form})
+
+
+@super_admin_required
+@require_POST
+def send_test_email(request: HttpRequest) -> HttpResponse:
+    from forecourt.notify import email
+
+    form = TestEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a valid e-mail address for the test.")
+    else:
+        ok, message = email.send_test(form.cleaned_data["to"])
+        (messages.success if ok else messages.error)(request, f"Test e-mail: {message}")
+    return redirect("adminportal:settings")

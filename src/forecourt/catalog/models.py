@@ -10,7 +10,8 @@ class Product(models.Model):
     """An API product: access to one or more APIs, from a provider policy (partitions.acl)."""
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="products")
-    reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True,
+    # NULL, not "", for "no policy": unique (provider, reference_id) must let many such rows coexist.
+    reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True,  # noqa: DJ001
                                     help_text="The provider policy this product mirrors.")
     name = models.CharField(max_length=255)
     display_name = models.CharField(max_length=255)
@@ -69,7 +70,7 @@ class Plan(models.Model):
     """A plan: rate limit, quota and key expiry, from a provider policy (rate_limit + quota partitions)."""
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
-    reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True)
+    reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True)  # noqa: DJ001 (see Product)
     name = models.CharField(max_length=255)
     display_name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -131,4 +132,4 @@ class CatalogueAudience(models.Model):
         constraints = [models.UniqueConstraint(fields=["catalogue", "organisation", "team"], name="unique_audience")]
 
     def __str__(self) -> str:
-        return f"{self.organisation}" + (f" / {self.team.name}" if self.team_id else " (all teams)")
+        return f"{self.organisation}" + (f" / {self.team.name}" if self.team is not None else " (all teams)")

@@ -67,7 +67,7 @@ def decrypt(value: str) -> str:
         raise DecryptionError("a stored secret cannot be decrypted: was PORTAL_ENCRYPTION_KEY changed?") from None
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """A text column whose value is encrypted in the database and plain in Python."""
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:

@@ -1,0 +1,123 @@
+"""Rules about apps and access requests: the approval queue and what approval sets in motion.
+
+Approving records the decision first and provisions the credential afterwards, in a job: a
+gateway that is down delays the credential but never loses the decision, and the admin can
+retry provisioning from the request's page.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from forecourt.accounts.models import User
+from forecourt.audit import services as audit
+from forecourt.jobs import handler, queue
+
+from .models import AccessRequest, App
+
+MAX_REASON = 2000
+
+
+class NotPending(Exception):
+    """The request has been decided already."""
+
+
+def _decision_email(request: AccessRequest, template: str, base_url: str) -> None:
+    from forecourt.notify import email
+
+    email.send([request.requester.email], template, {
+        "user_name": request.requester.get_full_name(),
+        "app_name": request.app.name,
+        "plan_name": request.plan.display_name,
+        "products": [p.display_name for p in request.products.all()],
+        "reason": request.reason,
+        "portal_url": base_url,
+    })
+
+
+def _lock_pending(request: AccessRequest) -> AccessRequest:
+    locked = AccessRequest.objects.select_for_update().select_related("plan", "app", "requester").get(pk=request.pk)
+    if locked.status != AccessRequest.Status.PENDING:
+        raise NotPending(f"access request #{locked.pk} was already {locked.status}")
+    return locked
+
+
+def approve(request: AccessRequest, actor: User | None, base_url: str = "") -> AccessRequest:
+    """Approve a pending request (actor None: the plan's auto-approval) and queue provisioning."""
+    with transaction.atomic():
+        locked = _lock_pending(request)
+        locked.status = AccessRequest.Status.APPROVED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        needs_gateway = locked.plan.provider_id is not None
+        locked.provisioning = (AccessRequest.Provisioning.PENDING if needs_gateway
+                               else AccessRequest.Provisioning.NOT_NEEDED)
+        locked.save(update_fields=["status", "decided_by", "decided_at", "provisioning"])
+        audit.record(actor, "approve", locked, {"status": ["pending", "approved"]},
+                     note="" if actor else "approved automatically by the plan")
+        if needs_gateway:
+            queue.enqueue("access.provision", {"request_id": locked.pk})
+        _decision_email(locked, "access_request_approved", base_url)
+    return locked
+
+
+def reject(request: AccessRequest, actor: User, reason: str, base_url: str = "") -> AccessRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why, so the consumer knows what to change."})
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": f"At most {MAX_REASON} characters."})
+    with transaction.atomic():
+        locked = _lock_pending(request)
+        locked.status = AccessRequest.Status.REJECTED
+        locked.reason = reason
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        audit.record(actor, "reject", locked, {"status": ["pending", "rejected"]}, note=reason)
+        _decision_email(locked, "access_request_rejected", base_url)
+    return locked
+
+
+def retry_provisioning(request: AccessRequest, actor: User) -> None:
+    if request.status != AccessRequest.Status.APPROVED or request.provisioning != AccessRequest.Provisioning.FAILED:
+        raise ValidationError("Only approved requests whose provisioning failed can be retried.")
+    with transaction.atomic():
+        AccessRequest.objects.filter(pk=request.pk).update(provisioning=AccessRequest.Provisioning.PENDING,
+                                                           provisioning_error="")
+        audit.record(actor, "other", request, note="provisioning retried")
+        queue.enqueue("access.provision", {"request_id": request.pk})
+
+
+@handler("access.provision")
+def provision(request_id: int) -> None:
+    """Create the credential at the provider. An integration that is missing fails for good."""
+    from forecourt.providers import registry
+
+    request = AccessRequest.objects.select_related("plan__provider").get(pk=request_id)
+    if request.provisioning != AccessRequest.Provisioning.PENDING:
+        return
+    provider = request.plan.provider
+    if provider is None:
+        AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.NOT_NEEDED)
+        return
+    try:
+        client = registry.client_for(provider)
+    except registry.NoClient as exc:
+        AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.FAILED,
+                                                           provisioning_error=str(exc))
+        return
+    try:
+        client.issue_credential(request)
+    except Exception as exc:  # shown on the request's page while the job queue retries
+        AccessRequest.objects.filter(pk=request_id).update(provisioning_error=str(exc)[:2000])
+        raise
+    AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.DONE,
+                                                       provisioning_error="")
+
+
+def app_delete_blockers(app: App, actor: User) -> list[str]:
+    live = app.credentials.filter(revoked_at__isnull=True).count()
+    if live:
+        return [f"It has {live} credential(s) that are not revoked: revoke them first."]
+    return []

@@ -1,0 +1,151 @@
+"""Generic list / create / edit / delete for Admin Portal resources.
+
+Each resource (adminportal/registry.py) names its model, form, list columns, search fields,
+filters, a queryset that loads everything the list shows in a constant number of queries, and
+the domain rule that says whether an object can be deleted. Saving and deleting go through
+`save_form` and `delete`, which write the audit log in the same transaction; the rules
+themselves stay in the domain services, shared with the Admin API.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+
+from forecourt.accounts.models import User
+from forecourt.audit import services as audit
+
+PER_PAGE = 25
+
+
+class DeleteRefused(Exception):
+    """The object cannot be deleted; the messages say why and what to do instead."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    value: Callable[[Any], Any] | str
+    link: bool = False  # the column that links to the edit page
+
+    def of(self, obj: Any) -> Any:
+        if callable(self.value):
+            return self.value(obj)
+        result: Any = obj
+        for part in self.value.split("__"):
+            result = getattr(result, part, None) if result is not None else None
+        display = f"get_{self.value}_display"
+        if "__" not in self.value and hasattr(obj, display):
+            return getattr(obj, display)()
+        return result
+
+
+@dataclass(frozen=True)
+class Filter:
+    param: str
+    label: str
+    lookup: str
+    choices: Callable[[], Sequence[tuple[str, str]]]
+
+    def options(self) -> Sequence[tuple[str, str]]:
+        return self.choices()
+
+
+@dataclass(frozen=True)
+class Resource:
+    slug: str
+    model: type[models.Model]
+    form: type[forms.ModelForm] | None
+    columns: Sequence[Column]
+    queryset: Callable[[], QuerySet[Any]]
+    search: Sequence[str] = ()
+    filters: Sequence[Filter] = ()
+    delete_blockers: Callable[[Any, User], list[str]] | None = None
+    can_create: bool = True
+    can_edit: bool = True
+    can_delete: bool = True
+    super_admin_only: bool = False
+    help: str = ""
+    # Saves the form's object; the default is form.save(). Returns the saved object.
+    saver: Callable[[Any, User], Any] | None = None
+    # Deletes the object; the default is obj.delete(). Called after delete_blockers found nothing.
+    deleter: Callable[[Any, User], None] | None = None
+    section: str = "Catalogue"
+    detail_url_name: str = ""  # where a row links to when it is not the edit page
+    # (label, suffix of the row's URL), e.g. ("Actions", "actions/") -> /portal-admin/users/7/actions/
+    extra_actions: Sequence[tuple[str, str]] = field(default_factory=tuple)
+
+    def row_url(self, obj: Any) -> str:
+        from django.urls import reverse
+
+        if self.detail_url_name:
+            return reverse(self.detail_url_name, kwargs={"pk": obj.pk})
+        if self.can_edit:
+            return reverse("adminportal:resource_edit", kwargs={"slug": self.slug, "pk": obj.pk})
+        return ""
+
+    @property
+    def title(self) -> str:
+        return str(self.model._meta.verbose_name).capitalize()
+
+    @property
+    def title_plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural).capitalize()
+
+    def filtered(self, params: Any) -> tuple[QuerySet[Any], dict[str, str]]:
+        """The list's queryset for the request's ?q= and filters; also the active filter values."""
+        queryset = self.queryset()
+        if not queryset.ordered:  # annotate() with GROUP BY drops Meta.ordering
+            queryset = queryset.order_by(*(self.model._meta.ordering or ["pk"]), "pk")
+        active: dict[str, str] = {}
+        q = (params.get("q") or "").strip()[:200]
+        if q and self.search:
+            condition = Q()
+            for name in self.search:
+                condition |= Q(**{f"{name}__icontains": q})
+            queryset = queryset.filter(condition)
+            active["q"] = q
+        for flt in self.filters:
+            value = (params.get(flt.param) or "").strip()
+            if value and value in {str(v) for v, _ in flt.options()}:
+                queryset = queryset.filter(**{flt.lookup: value})
+                active[flt.param] = value
+        return queryset, active
+
+
+def save_form(resource: Resource, form: forms.ModelForm, actor: User) -> Any:
+    """Save a valid form and audit it: "create" with the new values, "update" with what changed."""
+    creating = form.instance.pk is None
+    before = {} if creating else audit.snapshot(type(form.instance).objects.get(pk=form.instance.pk))
+    with transaction.atomic():
+        obj = resource.saver(form, actor) if resource.saver else form.save()
+        after = audit.snapshot(obj)
+        changes = audit.diff(before, after)
+        if creating or changes:
+            audit.record(actor, "create" if creating else "update", obj, changes)
+    return obj
+
+
+def delete(resource: Resource, obj: Any, actor: User) -> None:
+    """Delete after the domain rules allow it; raise DeleteRefused with their reasons otherwise."""
+    reasons = resource.delete_blockers(obj, actor) if resource.delete_blockers else []
+    if reasons:
+        raise DeleteRefused(reasons)
+    with transaction.atomic():
+        before = audit.snapshot(obj)
+        audit.record(actor, "delete", obj, {k: [v, None] for k, v in before.items()})
+        try:
+            if resource.deleter:
+                resource.deleter(obj, actor)
+            else:
+                obj.delete()
+        except models.ProtectedError as exc:
+            names = sorted({str(o._meta.verbose_name_plural) for o in exc.protected_objects})
+            raise DeleteRefused([f"{obj} is still used by {', '.join(names)}."]) from exc

@@ -1,0 +1,182 @@
+"""The Admin Portal's resources: what each list shows, searches and filters, and which rules apply.
+
+Querysets load what their columns show with select_related / prefetch_related / annotate, so a
+list page runs the same number of queries for 10 rows as for 500 (tests/test_admin_queries.py).
+"""
+
+from django.db.models import Count
+
+from forecourt.access import services as access
+from forecourt.access.models import AccessRequest, App, Credential
+from forecourt.accounts import services as accounts
+from forecourt.accounts.models import InviteCode, Organisation, Role, Team, User
+from forecourt.audit.models import AuditEntry
+from forecourt.catalog import services as catalog
+from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
+from forecourt.providers.models import Provider
+
+from . import resource_forms as f
+from .crud import Column, Filter, Resource
+
+
+def _choices(enum):
+    return lambda: list(enum.choices)
+
+
+def _organisations() -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in Organisation.objects.values_list("pk", "name")]
+
+
+def _yes_no() -> list[tuple[str, str]]:
+    return [("1", "Yes"), ("0", "No")]
+
+
+def _providers() -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in Provider.objects.values_list("pk", "name")]
+
+
+RESOURCES: list[Resource] = [
+    Resource(
+        slug="providers", model=Provider, form=f.ProviderForm, section="Catalogue",
+        queryset=lambda: Provider.objects.annotate(n_products=Count("products", distinct=True)),
+        columns=[Column("Name", "name", link=True), Column("Type", "type"), Column("URL", "url"),
+                 Column("Status", "status"), Column("Last synced", "last_synced_at"),
+                 Column("Products", "n_products")],
+        search=["name", "url"], filters=[Filter("status", "Status", "status", _choices(Provider.Status))],
+        delete_blockers=catalog.provider_delete_blockers,
+        help="Gateways whose policies become products and plans.",
+    ),
+    Resource(
+        slug="products", model=Product, form=f.ProductForm, section="Catalogue",
+        queryset=lambda: Product.objects.select_related("provider").annotate(n_apis=Count("apis", distinct=True)),
+        columns=[Column("Name", "display_name", link=True), Column("Path", "slug"),
+                 Column("Provider", "provider"), Column("APIs", "n_apis"),
+                 Column("Published", "published"), Column("Hidden by sync", "hidden_by_sync")],
+        search=["display_name", "name", "slug", "description"],
+        filters=[Filter("published", "Published", "published", _yes_no),
+                 Filter("provider", "Provider", "provider_id", _providers)],
+        delete_blockers=catalog.product_delete_blockers,
+    ),
+    Resource(
+        slug="product-apis", model=ProductAPI, form=f.ProductAPIForm, section="Catalogue",
+        queryset=lambda: ProductAPI.objects.select_related("product"),
+        columns=[Column("Name", "name", link=True), Column("Product", "product"),
+                 Column("Listen path", "listen_path"), Column("Auth", "auth_type")],
+        search=["name", "listen_path", "product__display_name"],
+    ),
+    Resource(
+        slug="product-docs", model=ProductDoc, form=f.ProductDocForm, section="Catalogue",
+        queryset=lambda: ProductDoc.objects.select_related("product"),
+        columns=[Column("Title", "title", link=True), Column("Product", "product"), Column("Order", "position")],
+        search=["title", "product__display_name"],
+        help="The ordered \"getting started\" documents of each product.",
+    ),
+    Resource(
+        slug="plans", model=Plan, form=f.PlanForm, section="Catalogue",
+        queryset=lambda: Plan.objects.select_related("provider"),
+        columns=[Column("Name", "display_name", link=True), Column("Limits", "limits_in_words"),
+                 Column("Auto-approve", "auto_approve"), Column("Provider", "provider")],
+        search=["display_name", "name", "description"],
+        filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no)],
+        delete_blockers=catalog.plan_delete_blockers,
+    ),
+    Resource(
+        slug="catalogues", model=Catalogue, form=f.CatalogueForm, section="Catalogue",
+        queryset=lambda: Catalogue.objects.annotate(n_products=Count("products", distinct=True),
+                                                    n_plans=Count("plans", distinct=True)),
+        columns=[Column("Name", "name", link=True), Column("Visibility", "visibility"),
+                 Column("Products", "n_products"), Column("Plans", "n_plans")],
+        search=["name"], filters=[Filter("visibility", "Visibility", "visibility", _choices(Catalogue.Visibility))],
+        delete_blockers=catalog.catalogue_delete_blockers, saver=catalog.save_catalogue,
+    ),
+    Resource(
+        slug="organisations", model=Organisation, form=f.OrganisationForm, section="People",
+        queryset=lambda: Organisation.objects.annotate(n_users=Count("users", distinct=True),
+                                                       n_teams=Count("teams", distinct=True)),
+        columns=[Column("Name", "name", link=True), Column("Teams", "n_teams"), Column("Users", "n_users"),
+                 Column("Default", "is_default")],
+        search=["name"], delete_blockers=accounts.organisation_delete_blockers, saver=accounts.save_organisation,
+    ),
+    Resource(
+        slug="teams", model=Team, form=f.TeamForm, section="People",
+        queryset=lambda: Team.objects.select_related("organisation").annotate(n_members=Count("members")),
+        columns=[Column("Name", "name", link=True), Column("Organisation", "organisation"),
+                 Column("Members", "n_members"), Column("Default", "is_default")],
+        search=["name", "organisation__name"],
+        filters=[Filter("organisation", "Organisation", "organisation_id", _organisations)],
+        delete_blockers=accounts.team_delete_blockers,
+    ),
+    Resource(
+        slug="users", model=User, form=f.UserForm, section="People",
+        queryset=lambda: User.objects.select_related("organisation").prefetch_related("teams"),
+        columns=[Column("E-mail", "email", link=True), Column("Name", lambda u: u.get_full_name()),
+                 Column("Role", "role"), Column("Organisation", "organisation"),
+                 Column("Teams", lambda u: ", ".join(t.name for t in u.teams.all())),
+                 Column("Active", "is_active")],
+        search=["email", "first_name", "last_name"],
+        filters=[Filter("role", "Role", "role", _choices(Role)),
+                 Filter("organisation", "Organisation", "organisation_id", _organisations),
+                 Filter("active", "Active", "is_active", _yes_no)],
+        delete_blockers=accounts.user_delete_blockers, saver=accounts.save_user,
+        extra_actions=[("Activate, reset password", "actions/")],
+    ),
+    Resource(
+        slug="invite-codes", model=InviteCode, form=f.InviteCodeForm, section="People",
+        queryset=lambda: InviteCode.objects.select_related("organisation", "team"),
+        columns=[Column("Code", "code", link=True), Column("Organisation", "organisation"),
+                 Column("Team", "team__name"), Column("Uses", lambda c: f"{c.uses} / {c.max_uses or '∞'}"),
+                 Column("Expires", "expires_at"), Column("Usable", "is_usable")],
+        search=["code", "organisation__name", "team__name"],
+        filters=[Filter("organisation", "Organisation", "organisation_id", _organisations)],
+    ),
+    Resource(
+        slug="apps", model=App, form=f.AppForm, section="Access",
+        queryset=lambda: App.objects.select_related("owner", "organisation"),
+        columns=[Column("Name", "name", link=True), Column("Owner", "owner"),
+                 Column("Organisation", "organisation"), Column("Visibility", "visibility")],
+        search=["name", "owner__email", "organisation__name"],
+        filters=[Filter("organisation", "Organisation", "organisation_id", _organisations),
+                 Filter("visibility", "Visibility", "visibility", _choices(App.Visibility))],
+        delete_blockers=access.app_delete_blockers,
+    ),
+    Resource(
+        slug="access-requests", model=AccessRequest, form=None, section="Access",
+        can_create=False, can_edit=False, can_delete=False,
+        queryset=lambda: AccessRequest.objects.select_related("app", "plan", "catalogue", "requester"),
+        columns=[Column("Request", lambda r: f"#{r.pk}", link=True), Column("App", "app"),
+                 Column("Plan", "plan"), Column("Catalogue", "catalogue"), Column("Requester", "requester"),
+                 Column("Status", "status"), Column("Provisioning", "provisioning"),
+                 Column("Requested", "created_at")],
+        search=["app__name", "requester__email", "plan__display_name"],
+        filters=[Filter("status", "Status", "status", _choices(AccessRequest.Status)),
+                 Filter("provisioning", "Provisioning", "provisioning", _choices(AccessRequest.Provisioning))],
+        help="Approve or reject pending requests from the request's page.",
+        detail_url_name="adminportal:access_request",
+    ),
+    Resource(
+        slug="credentials", model=Credential, form=None, section="Access",
+        can_create=False, can_edit=False, can_delete=False,
+        queryset=lambda: Credential.objects.select_related("app", "provider"),
+        columns=[Column("Credential", lambda c: str(c)), Column("App", "app"), Column("Type", "type"),
+                 Column("Provider", "provider"), Column("Created", "created_at"),
+                 Column("Expires", "expires_at"), Column("Revoked", "revoked_at")],
+        search=["app__name", "provider_reference"],
+        filters=[Filter("type", "Type", "type", _choices(Credential.Type))],
+    ),
+    Resource(
+        slug="audit-log", model=AuditEntry, form=None, section="Administration",
+        can_create=False, can_edit=False, can_delete=False,
+        queryset=lambda: AuditEntry.objects.all(),
+        columns=[Column("When", "at"), Column("Who", lambda e: e.actor_email or "system"),
+                 Column("Action", "action"), Column("Type", "object_type"), Column("Object", "object_repr"),
+                 Column("Changes", lambda e: ", ".join(sorted(e.changes)) or e.note)],
+        search=["object_repr", "actor_email", "note"],
+        filters=[Filter("action", "Action", "action", _choices(AuditEntry.Action)),
+                 Filter("type", "Type", "object_type",
+                        lambda: [(t, t) for t in AuditEntry.objects.order_by("object_type")
+                                 .values_list("object_type", flat=True).distinct()])],
+    ),
+]
+
+BY_SLUG = {r.slug: r for r in RESOURCES}
+SECTIONS = ["Catalogue", "People", "Access", "Administration"]

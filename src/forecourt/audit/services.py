@@ -1,0 +1,69 @@
+"""Recording admin changes. Every service that changes something on an admin's behalf calls this."""
+
+from typing import Any
+
+from django.db import models
+from django.forms.models import model_to_dict
+
+from forecourt.accounts.models import User
+
+from .models import AuditEntry
+
+# Fields never written to the audit log, whatever the model.
+_SECRET_FIELDS = {"password", "secret", "smtp_password", "digest"}
+_MASK = "********"
+
+
+def object_type(obj: models.Model) -> str:
+    return f"{obj._meta.app_label}.{obj._meta.model_name}"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "name") and hasattr(value, "url"):  # a FieldFile
+        return value.name or ""
+    return str(value)
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The object's field values as JSON-able data, secrets masked, for before/after comparison."""
+    data = model_to_dict(obj)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _SECRET_FIELDS:
+            out[key] = _MASK if value else ""
+        elif isinstance(value, list):
+            out[key] = sorted(_jsonable(v) for v in value)
+        else:
+            out[key] = _jsonable(value)
+    return out
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    keys = sorted(set(before) | set(after))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def record(actor: User | None, action: str, obj: models.Model, changes: dict[str, list[Any]] | None = None,
+           note: str = "") -> AuditEntry:
+    """Write one audit entry; call it in the transaction of the change it describes."""
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_email=actor.email if actor is not None else "",
+        action=action,
+        object_type=object_type(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        changes=changes or {},
+        note=note,
+    )
+
+
+def history(obj: models.Model, limit: int = 50) -> list[AuditEntry]:
+    """The latest audit entries about one object, newest first."""
+    return list(AuditEntry.objects.filter(object_type=object_type(obj), object_id=str(obj.pk))[:limit])

@@ -1,0 +1,88 @@
+"""Rules about products, plans, catalogues and providers, shared by the Admin Portal and API."""
+
+from typing import Any
+
+from forecourt.accounts.models import Organisation, Team, User
+from forecourt.providers.models import Provider
+
+from .models import Catalogue, CatalogueAudience, Plan, Product
+
+
+def _requests_note(count: int, status: str) -> str:
+    return f"{count} {status} access request(s) use it"
+
+
+def plan_delete_blockers(plan: Plan, actor: User) -> list[str]:
+    counts = {s: plan.access_requests.filter(status=s).count() for s in ("approved", "pending")}
+    if counts["approved"]:
+        return [f"{_requests_note(counts['approved'], 'approved')}: their credentials depend on this plan."
+                " Remove it from its catalogues to stop new requests instead."]
+    if counts["pending"]:
+        return [f"{_requests_note(counts['pending'], 'pending')}: approve or reject them first."]
+    return []
+
+
+def product_delete_blockers(product: Product, actor: User) -> list[str]:
+    approved = product.access_requests.filter(status="approved").count()
+    if approved:
+        return [f"{_requests_note(approved, 'approved')}: unpublish the product instead."]
+    pending = product.access_requests.filter(status="pending").count()
+    if pending:
+        return [f"{_requests_note(pending, 'pending')}: approve or reject them first."]
+    return []
+
+
+def catalogue_delete_blockers(catalogue: Catalogue, actor: User) -> list[str]:
+    count = catalogue.access_requests.count()
+    if count:
+        return [f"{count} access request(s) were made through it: remove its products instead."]
+    return []
+
+
+def provider_delete_blockers(provider: Provider, actor: User) -> list[str]:
+    products, plans = provider.products.count(), provider.plans.count()
+    if products or plans:
+        return [f"{products} product(s) and {plans} plan(s) come from it: delete them first."]
+    return []
+
+
+def audience_choices() -> list[tuple[str, str]]:
+    """Every possible audience: each organisation (all its teams) and each team, as form choices."""
+    choices: list[tuple[str, str]] = []
+    teams: dict[int, list[Team]] = {}
+    for team in Team.objects.order_by("name"):
+        teams.setdefault(team.organisation_id, []).append(team)
+    for organisation in Organisation.objects.order_by("name"):
+        choices.append((f"org:{organisation.pk}", f"{organisation.name} (all teams)"))
+        choices.extend((f"team:{t.pk}", f"{organisation.name} / {t.name}") for t in teams.get(organisation.pk, []))
+    return choices
+
+
+def audience_keys(catalogue: Catalogue) -> list[str]:
+    return [f"team:{a.team_id}" if a.team_id else f"org:{a.organisation_id}" for a in catalogue.audiences.all()]
+
+
+def set_audiences(catalogue: Catalogue, keys: list[str]) -> None:
+    """Replace the catalogue's audiences with the given "org:ID" / "team:ID" keys."""
+    wanted: set[tuple[int, int | None]] = set()
+    team_ids = [int(k.split(":", 1)[1]) for k in keys if k.startswith("team:")]
+    team_orgs = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "organisation_id"))
+    for key in keys:
+        kind, _, raw = key.partition(":")
+        if kind == "org":
+            wanted.add((int(raw), None))
+        elif kind == "team" and int(raw) in team_orgs:
+            wanted.add((team_orgs[int(raw)], int(raw)))
+    existing = {(a.organisation_id, a.team_id): a for a in catalogue.audiences.all()}
+    for pair, audience in existing.items():
+        if pair not in wanted:
+            audience.delete()
+    CatalogueAudience.objects.bulk_create(
+        [CatalogueAudience(catalogue=catalogue, organisation_id=o, team_id=t) for o, t in wanted - set(existing)]
+    )
+
+
+def save_catalogue(form: Any, actor: User) -> Catalogue:
+    catalogue = form.save()
+    set_audiences(catalogue, form.cleaned_data.get("audiences") or [])
+    return catalogue
