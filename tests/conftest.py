@@ -2,7 +2,7 @@ import pytest
 
 from forecourt.accounts import services
 from forecourt.accounts.models import Role, User
-from forecourt.ops import readiness
+from forecourt.ops import crypto, readiness
 
 from .support import databases, servers
 
@@ -23,10 +23,13 @@ def _secret_key():
 
 @pytest.fixture(autouse=True)
 def _fresh_readiness():
-    """Each test starts as a process that has not yet checked the schema."""
+    """Each test starts as a process that has not yet checked the schema or read its encryption key
+    (a key generated in an earlier test was rolled back with that test's database)."""
     readiness.reset()
+    crypto.reset()
     yield
     readiness.reset()
+    crypto.reset()
 
 
 @pytest.fixture

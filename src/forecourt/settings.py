@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "forecourt.accounts",
     "forecourt.jobs",
     "forecourt.portalconfig",
+    "forecourt.notify",
     "forecourt.audit",
     "forecourt.providers",
     "forecourt.catalog",

@@ -5,6 +5,8 @@ gateway that is down delays the credential but never loses the decision, and the
 retry provisioning from the request's page.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -77,6 +79,34 @@ def reject(request: AccessRequest, actor: User, reason: str, base_url: str = "")
         audit.record(actor, "reject", locked, {"status": ["pending", "rejected"]}, note=reason)
         _decision_email(locked, "access_request_rejected", base_url)
     return locked
+
+
+def submit_request(app: App, catalogue: Any, plan: Any, products: list[Any], requester: User,
+                   base_url: str = "") -> AccessRequest:
+    """A consumer asks for `products` on `plan` for `app`; a plan with auto-approval approves at once.
+
+    The plan and every product must be in the catalogue; the app must be one the requester owns.
+    """
+    problems = []
+    if app.owner_id != requester.pk:
+        problems.append("You can request access only for your own apps.")
+    if not products:
+        problems.append("Choose at least one product.")
+    if not catalogue.plans.filter(pk=plan.pk).exists():
+        problems.append(f"The plan {plan} is not offered in the catalogue {catalogue}.")
+    offered = set(catalogue.products.filter(pk__in=[p.pk for p in products]).values_list("pk", flat=True))
+    missing = [str(p) for p in products if p.pk not in offered]
+    if missing:
+        problems.append(f"Not in the catalogue {catalogue}: {', '.join(missing)}.")
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        request = AccessRequest.objects.create(app=app, catalogue=catalogue, plan=plan, requester=requester)
+        request.products.set(products)
+        audit.record(requester, "create", request)
+    if plan.auto_approve:
+        request = approve(request, None, base_url)
+    return request
 
 
 def retry_provisioning(request: AccessRequest, actor: User) -> None:

@@ -33,10 +33,15 @@ def _keys() -> list[str]:
     configured = [k.strip() for k in configuration.get()["EncryptionKey"].split(",") if k.strip()]
     if configured:
         return configured
+    return [generated_key()]
+
+
+def generated_key() -> str:
+    """The key generated once and kept in the database (used when none is configured)."""
     from .models import InstanceSecret
     from .secret import load_or_create
 
-    return [load_or_create(InstanceSecret.ENCRYPTION_KEY, lambda: secrets.token_urlsafe(32))]
+    return load_or_create(InstanceSecret.ENCRYPTION_KEY, lambda: secrets.token_urlsafe(32))
 
 
 def box() -> MultiFernet:
