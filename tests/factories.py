@@ -84,7 +84,9 @@ def many(kind: str, count: int) -> None:
         Organisation.objects.bulk_create(Organisation(name=f"Bulk org {b}-{i}") for i in range(count))
     elif kind == "users":
         users = User.objects.bulk_create(
-            User(email=f"bulk{b}-{i}@example.com", organisation=org, role=Role.CONSUMER_TEAM_MEMBER) for i in range(count))
+            User(email=f"bulk{b}-{i}@example.com", organisation=org, role=Role.CONSUMER_TEAM_MEMBER)
+            for i in range(count)
+        )
         User.teams.through.objects.bulk_create(
             User.teams.through(user_id=u.pk, team_id=teams[i].pk) for i, u in enumerate(users))
     elif kind == "providers":
