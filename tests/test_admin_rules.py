@@ -256,6 +256,24 @@ def test_unknown_audience_keys_are_refused(signed_in):
     assert "Select a valid choice" in response.context["form"].errors["audiences"][0]
 
 
+def test_product_is_created_with_and_without_a_logo(signed_in, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from forecourt.catalog.models import Product
+
+    settings.MEDIA_ROOT = tmp_path
+    form = {"display_name": "Weather API", "name": "weather", "slug": "weather", "tags": "maps, weather",
+            "published": "on"}
+    assert signed_in.post("/portal-admin/products/new/", form).status_code == 302
+    product = Product.objects.get(slug="weather")
+    assert (product.tags, product.published, product.logo.name) == (["maps", "weather"], True, "")
+    png = SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    assert signed_in.post(f"/portal-admin/products/{product.pk}/", {**form, "logo": png}).status_code == 302
+    product.refresh_from_db()
+    assert product.logo.name.startswith("logos/logo")
+    assert AuditEntry.objects.get(action="update").changes["logo"][1].startswith("logos/logo")
+
+
 def test_product_logo_must_be_an_image(signed_in):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
