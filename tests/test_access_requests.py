@@ -35,7 +35,7 @@ def run_jobs() -> None:
 
 def test_submit_checks_the_catalogue_and_ownership():
     owner, stranger = factories.consumer(), factories.consumer()
-    prod, other_prod, pl = factories.product(), factories.product(), factories.plan()
+    prod, other_prod, pl = factories.product(published=True), factories.product(published=True), factories.plan()
     cat = factories.catalogue([prod], [pl])
     app = factories.app(owner)
     with pytest.raises(ValidationError) as error:
@@ -47,6 +47,15 @@ def test_submit_checks_the_catalogue_and_ownership():
     with pytest.raises(ValidationError, match="at least one product"):
         access.submit_request(app, cat, pl, [], owner)
     assert AccessRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize("flags", [{"published": False}, {"published": True, "documentation_only": True},
+                                   {"published": True, "hidden_by_sync": True}])
+def test_unpublished_documentation_only_or_hidden_products_cannot_be_requested(flags):
+    owner, pl = factories.consumer(), factories.plan()
+    prod = factories.product(**flags)
+    with pytest.raises(ValidationError, match="Access cannot be requested to"):
+        access.submit_request(factories.app(owner), factories.catalogue([prod], [pl]), pl, [prod], owner)
 
 
 def test_approve_in_the_admin_portal_records_the_decision_and_emails_the_consumer(client, admin, mail):

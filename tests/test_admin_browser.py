@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from forecourt.accounts.models import User
+from forecourt.accounts.models import Organisation, User
 
 from .conftest import PASSWORD
 
@@ -122,7 +122,7 @@ def test_super_admin_sets_up_a_consumer_and_approves_its_request(page, admin):
     # 3. A consumer-admin in that organisation and team.
     open_section(page, "Users")
     page.get_by_role("link", name="Add user").click()
-    field(page, "Email").fill(CONSUMER)
+    field(page, "E-mail").fill(CONSUMER)
     field(page, "First name").fill("Rita")
     field(page, "Last name").fill("Rocket")
     field(page, "Role").select_option(label="Consumer admin")
@@ -156,6 +156,7 @@ def test_super_admin_sets_up_a_consumer_and_approves_its_request(page, admin):
     field(page, "Display name").fill(PRODUCT)
     field(page, "Name").fill("weather")
     field(page, "Path").fill("weather")
+    page.get_by_label("Published").check()  # only published products can be requested
     page.get_by_role("button", name="Create").click()
     expect_flash(page, f"Product “{PRODUCT}” created.")
     shot(page, "products")
@@ -202,7 +203,7 @@ def test_super_admin_sets_up_a_consumer_and_approves_its_request(page, admin):
     assert pending.status == AccessRequest.Status.APPROVED and pending.decided_by == admin
 
     # 6. The audit log.
-    open_section(page, "Audit entries")
+    open_section(page, "Audit log")
     log = page.get_by_role("table")
     for kind, name in [("accounts.organisation", ORGANISATION), ("accounts.team", f"{ORGANISATION} / {TEAM}"),
                        ("accounts.user", CONSUMER), ("catalog.catalogue", CATALOGUE)]:
@@ -218,7 +219,10 @@ def test_super_admin_sets_up_a_consumer_and_approves_its_request(page, admin):
 
     # 7. The Default Organisation cannot be deleted, and the page says why.
     open_section(page, "Organisations")
-    row(page, "Default Organisation").get_by_role("link", name="Delete").click()
+    expect(row(page, "Default Organisation").get_by_role("link", name=re.compile("^Delete"))).to_have_count(0)
+    default_org = Organisation.objects.get(is_default=True)
+    page.goto(f"/portal-admin/organisations/{default_org.pk}/delete/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("cannot be deleted")
     expect(page.get_by_role("alert")).to_contain_text("The Default Organisation cannot be deleted.")
     expect(page.get_by_role("button", name="Delete")).to_have_count(0)
     shot(page, "organisation-delete-refused")

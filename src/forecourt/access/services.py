@@ -98,6 +98,9 @@ def submit_request(app: App, catalogue: Any, plan: Any, products: list[Any], req
     missing = [str(p) for p in products if p.pk not in offered]
     if missing:
         problems.append(f"Not in the catalogue {catalogue}: {', '.join(missing)}.")
+    closed = [str(p) for p in products if not p.published or p.hidden_by_sync or p.documentation_only]
+    if closed:
+        problems.append(f"Access cannot be requested to: {', '.join(closed)} (unpublished or documentation only).")
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():

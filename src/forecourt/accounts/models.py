@@ -79,7 +79,7 @@ class UserManager(_UserManagerBase):
 
 
 class User(AbstractBaseUser):
-    email = models.EmailField(max_length=254, unique=True)
+    email = models.EmailField("e-mail", max_length=254, unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.CONSUMER_TEAM_MEMBER)

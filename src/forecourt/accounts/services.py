@@ -90,8 +90,13 @@ def bootstrap(email: str, password: str, first_name: str = "", last_name: str = 
 
 def save_organisation(form: Any, actor: User) -> Organisation:
     """Save an organisation; a new one gets its Default Team at once."""
+    from forecourt.audit import services as audit
+
     organisation = form.save()
-    Team.objects.get_or_create(organisation=organisation, is_default=True, defaults={"name": DEFAULT_TEAM})
+    team, created = Team.objects.get_or_create(organisation=organisation, is_default=True,
+                                               defaults={"name": DEFAULT_TEAM})
+    if created:
+        audit.record(actor, "create", team, note=f"the Default Team of {organisation}")
     return organisation
 
 

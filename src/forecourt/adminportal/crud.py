@@ -68,6 +68,9 @@ class Resource:
     search: Sequence[str] = ()
     filters: Sequence[Filter] = ()
     delete_blockers: Callable[[Any, User], list[str]] | None = None
+    # Whether a row offers Delete at all, from what the row already holds (no queries): the
+    # Default Organisation never can be; others are checked by delete_blockers when asked.
+    row_deletable: Callable[[Any], bool] = lambda obj: True
     can_create: bool = True
     can_edit: bool = True
     can_delete: bool = True

@@ -47,11 +47,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @admin_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    counts = {
-        "pending requests": AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).count(),
-        "users": User.objects.count(),
-        "organisations": Organisation.objects.count(),
-    }
+    def tile(count: int, one: str, many: str, url: str) -> tuple[str, int, str]:
+        return (one if count == 1 else many), count, url
+
+    lists = "adminportal:resource_list"
+    counts = [
+        tile(AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).count(),
+             "pending access request", "pending access requests",
+             reverse(lists, kwargs={"slug": "access-requests"}) + "?status=pending"),
+        tile(User.objects.count(), "user", "users", reverse(lists, kwargs={"slug": "users"})),
+        tile(Organisation.objects.count(), "organisation", "organisations",
+             reverse(lists, kwargs={"slug": "organisations"})),
+    ]
     return render(request, "adminportal/dashboard.html", {"counts": counts})
 
 
@@ -82,7 +89,8 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource(slug, request.user)
     queryset, active = resource.filtered(request.GET)
     page = Paginator(queryset, crud.PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(resource.row_url(obj), [(column, column.of(obj)) for column in resource.columns])
+    rows = [(resource.row_url(obj), [(column, column.of(obj)) for column in resource.columns],
+             resource.can_delete and resource.row_deletable(obj), str(obj))
             for obj in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -138,6 +146,13 @@ def resource_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                   {"resource": resource, "object": obj, "reasons": reasons}, status=status)
 
 
+def _email_note() -> str:
+    """What a decision message says about the e-mail: sent only once a From address is set."""
+    if PortalSettings.load().from_address:
+        return "; the consumer is told by e-mail."
+    return ". No e-mail was sent: set a From address in Settings to notify consumers."
+
+
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
@@ -152,14 +167,14 @@ def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "approve":
                 access.approve(access_request, _actor(request), _base_url(request))
-                messages.success(request, f"Access request #{pk} approved; the consumer is told by e-mail.")
+                messages.success(request, f"Access request #{pk} approved{_email_note()}")
                 return redirect("adminportal:access_request", pk=pk)
             if action == "reject":
                 reject_form = RejectForm(request.POST)
                 if reject_form.is_valid():
                     access.reject(access_request, _actor(request),
                                   reject_form.cleaned_data["reason"], _base_url(request))
-                    messages.success(request, f"Access request #{pk} rejected; the consumer is told by e-mail.")
+                    messages.success(request, f"Access request #{pk} rejected{_email_note()}")
                     return redirect("adminportal:access_request", pk=pk)
             elif action == "retry":
                 access.retry_provisioning(access_request, _actor(request))

@@ -28,7 +28,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
 
     def __str__(self) -> str:
         return f"{self.actor_email or 'system'} {self.action} {self.object_type} {self.object_repr}"

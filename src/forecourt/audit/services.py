@@ -10,8 +10,9 @@ from forecourt.accounts.models import User
 
 from .models import AuditEntry
 
-# Fields never written to the audit log, whatever the model.
-_SECRET_FIELDS = {"password", "secret", "smtp_password", "digest"}
+# Fields written as "********" (changed or not), and fields left out of the audit log altogether.
+_SECRET_FIELDS = {"secret", "smtp_password", "digest"}
+_SKIPPED_FIELDS = {"id", "password", "last_login"}
 _MASK = "********"
 
 
@@ -36,6 +37,8 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     data = model_to_dict(obj)
     out: dict[str, Any] = {}
     for key, value in data.items():
+        if key in _SKIPPED_FIELDS:
+            continue
         if key in _SECRET_FIELDS:
             out[key] = _MASK if value else ""
         elif isinstance(value, list):

@@ -46,6 +46,7 @@ class ProductAPI(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "product API"
+        verbose_name_plural = "product APIs"
 
     def __str__(self) -> str:
         return self.name
@@ -61,6 +62,7 @@ class ProductDoc(models.Model):
 
     class Meta:
         ordering = ["product_id", "position", "id"]
+        verbose_name = "getting-started document"
 
     def __str__(self) -> str:
         return self.title
