@@ -110,11 +110,13 @@ def test_token_dies_with_deactivated_admin(client):
     assert client.get("/portal-api/version", headers={"Authorization": token}).status_code == 401
 
 
-def test_consumer_token_is_refused(client, consumer):
+def test_consumer_token_is_refused_with_403(client, consumer):
     from forecourt.accounts import tokens
 
     token = tokens.issue(consumer)
-    assert client.get("/portal-api/version", headers={"Authorization": token}).status_code == 401
+    response = client.get("/portal-api/version", headers={"Authorization": token})
+    assert response.status_code == 403
+    assert response.json() == {"status": "error", "errors": ["this token does not belong to an admin"]}
 
 
 def test_openapi_document_is_served(client):

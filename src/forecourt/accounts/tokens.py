@@ -19,12 +19,21 @@ def issue(user: User) -> str:
     return token
 
 
-def authenticate(token: str) -> User | None:
-    """The active admin the token belongs to, or None. Records when it was last used."""
+def owner(token: str) -> User | None:
+    """The active user the token belongs to, or None. Records when it was last used.
+
+    Whether that user may use the Admin API is the caller's question (forecourt.api.auth).
+    """
     if not token or len(token) > 200:
         return None
     found = ApiToken.objects.select_related("user").filter(digest=_digest(token)).first()
-    if found is None or not found.user.is_admin:
+    if found is None or not found.user.is_active:
         return None
     ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return found.user
+
+
+def rotate(user: User) -> str:
+    """Replace every token of `user` with a new one, returned in clear once."""
+    ApiToken.objects.filter(user=user).delete()
+    return issue(user)

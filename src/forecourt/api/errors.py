@@ -2,10 +2,14 @@
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import ProtectedError
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from forecourt.adminportal.crud import DeleteRefused
 
 
 def envelope(api: NinjaAPI, request: HttpRequest, status: int, errors: list[str]) -> HttpResponse:
@@ -33,4 +37,20 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return envelope(api, request, exc.status_code, [str(exc)])
+        return envelope(api, request, exc.status_code, getattr(exc, "errors", None) or [str(exc)])
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return envelope(api, request, 404, [str(exc) or "not found"])
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return envelope(api, request, 413, ["the request body is too large"])
+
+    @api.exception_handler(DeleteRefused)
+    def refused(request: HttpRequest, exc: DeleteRefused) -> HttpResponse:
+        return envelope(api, request, 409, exc.reasons)
+
+    @api.exception_handler(ProtectedError)
+    def protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
+        return envelope(api, request, 409, ["it is still in use: " + str(exc.args[0]).split(":", 1)[0]])
