@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from forecourt.accounts import services
@@ -70,3 +72,28 @@ def start_server(tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """In-process tests hash many passwords; the real hasher is exercised by the server tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api(client, admin):
+    """Call the Admin API as the super-admin: api("post", "/organisations", {"Name": "x"}, page=2)."""
+    from forecourt.accounts import tokens
+
+    token = tokens.issue(admin)
+
+    def call(method, path, body=None, token=token, **params):
+        kwargs = {"headers": {"Authorization": token} if token else {}}
+        if body is not None:
+            kwargs.update(data=body if isinstance(body, (str, bytes)) else json.dumps(body),
+                          content_type="application/json")
+        if params:
+            path = f"{path}?" + "&".join(f"{k}={v}" for k, v in params.items())
+        return getattr(client, method)(f"/portal-api{path}", **kwargs)
+
+    return call

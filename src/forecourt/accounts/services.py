@@ -211,3 +211,26 @@ def send_password_reset(user: User, actor: User | None, base_url: str) -> None:
         })
         if actor is not None:
             audit.record(actor, "other", user, note="password reset e-mail sent")
+
+
+def set_team_members(team: Team, user_ids: list[int], actor: User) -> None:
+    """Make exactly `user_ids` the members of `team`; each must be in the team's organisation."""
+    from forecourt.audit import services as audit
+
+    wanted = set(user_ids)
+    users = list(User.objects.filter(pk__in=wanted))
+    problems = []
+    unknown = wanted - {u.pk for u in users}
+    if unknown:
+        problems.append(f"no such users: {', '.join(str(i) for i in sorted(unknown))}")
+    strangers = [u.email for u in users if u.organisation_id != team.organisation_id]
+    if strangers:
+        problems.append(f"not in the organisation {team.organisation}: {', '.join(strangers)}")
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        before = sorted(team.members.values_list("pk", flat=True))
+        team.members.set(users)
+        after = sorted(wanted)
+        if before != after:
+            audit.record(actor, "update", team, {"members": [before, after]})

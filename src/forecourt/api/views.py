@@ -8,8 +8,21 @@ import forecourt
 from forecourt.accounts import services as accounts
 from forecourt.ops.models import SchemaVersion
 
-from . import errors
+from . import errors, routers
 from .auth import AdminToken
+from .routers import (  # noqa: F401 - imported for api.add_router below
+    access_requests,
+    apps,
+    audit,
+    catalogues,
+    configs,
+    invite_codes,
+    organisations,
+    plans,
+    products,
+    providers,
+    users,
+)
 from .schemas import BootstrapData, BootstrapIn, BootstrapOut, ErrorOut, VersionOut
 
 api = NinjaAPI(
@@ -22,6 +35,11 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 errors.install(api)
+
+for _module in (routers.providers, routers.products, routers.plans, routers.catalogues, routers.organisations,
+                routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
+                routers.audit):
+    api.add_router("", _module.router)
 
 
 @api.post("/bootstrap", auth=None, response={200: BootstrapOut, 409: ErrorOut, 422: ErrorOut},

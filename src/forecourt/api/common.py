@@ -1,0 +1,58 @@
+"""Shared pieces of the Admin API: timestamps, pagination, envelopes, the acting admin."""
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Query, Schema
+
+from forecourt.accounts.models import User
+
+T = TypeVar("T")
+
+MAX_PER_PAGE = 100
+
+
+def tyk_time(value: datetime | None) -> str | None:
+    """Tyk's timestamp format, "YYYY-MM-DD hh:mm", in UTC."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+class Paging(Schema):
+    page: int = Field(1, ge=1, le=1_000_000, description="1-based page number.")
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description=f"Items per page, at most {MAX_PER_PAGE}.")
+
+
+PagingQuery = Query[Paging]
+
+
+def page_of(queryset: QuerySet[Any], paging: Paging) -> list[Any]:
+    """The requested page of `queryset` (empty past the end), as Tyk lists it: a bare array."""
+    start = (paging.page - 1) * paging.per_page
+    return list(queryset[start:start + paging.per_page])
+
+
+class StatusOut(Schema):
+    status: str = "ok"
+
+
+class MessageOut(Schema):
+    status: str = "ok"
+    message: str
+
+
+class ErrorOut(Schema):
+    status: str = "error"
+    errors: list[str]
+
+
+ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                   413: ErrorOut, 422: ErrorOut}
+
+
+def actor(request: HttpRequest) -> User:
+    """The admin the token belongs to (set by forecourt.api.auth)."""
+    return cast(User, request.user)

@@ -1,0 +1,59 @@
+"""Tyk compatibility for request bodies: fields Tyk defines but Forecourt does not implement.
+
+Tyk clients send fields Forecourt has no use for (`CID`, `DCREnabled`, `JWTScope`...). They are
+accepted and dropped, and the response says which in a `Warning` header, so scripts keep working
+and their authors can see what had no effect. A field neither API defines is a 422 naming it.
+"""
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, ClassVar
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Schema
+from pydantic import ConfigDict, model_validator
+
+_ignored: ContextVar[list[str] | None] = ContextVar("forecourt_ignored_fields", default=None)
+
+
+def note_ignored(names: list[str]) -> None:
+    current = _ignored.get()
+    if current is not None:
+        current.extend(n for n in names if n not in current)
+
+
+class TykIn(Schema):
+    """Base of every request body: unknown fields are errors, Tyk-only fields are ignored and reported."""
+
+    model_config = ConfigDict(extra="forbid")
+    TYK_IGNORED: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_tyk_only_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and cls.TYK_IGNORED:
+            dropped = [key for key in data if key in cls.TYK_IGNORED]
+            if dropped:
+                note_ignored(dropped)
+                data = {k: v for k, v in data.items() if k not in cls.TYK_IGNORED}
+        return data
+
+
+class IgnoredFieldsMiddleware:
+    """Collects the ignored fields of one /portal-api request and reports them in `Warning`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/portal-api/"):
+            return self.get_response(request)
+        token = _ignored.set([])
+        try:
+            response = self.get_response(request)
+            ignored = _ignored.get() or []
+            if ignored:
+                response["Warning"] = f'299 forecourt "Ignored fields (Tyk only): {", ".join(ignored)}"'
+            return response
+        finally:
+            _ignored.reset(token)

@@ -1,0 +1,72 @@
+"""Writing through the Admin Portal's forms, so the API and the portal share every rule.
+
+A request body is translated into the form's field names (each router owns that mapping),
+validated by the same ModelForm the Admin Portal uses, and saved by adminportal.crud, which
+writes the audit log. PUT bodies may be partial, as Tyk's are: what is missing keeps its value.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.forms.models import model_to_dict
+from ninja.errors import HttpError
+
+from forecourt.accounts.models import User
+from forecourt.adminportal import crud
+from forecourt.adminportal.registry import BY_SLUG
+from forecourt.adminportal.resource_forms import UserForm
+
+
+class Invalid(HttpError):
+    """422 with every problem, each as "Field: message" in the API's own field names."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(422, "; ".join(errors))
+        self.errors = errors
+
+
+def _form_data(instance: models.Model | None, form_class: Any) -> dict[str, Any]:
+    if instance is None:
+        return {}
+    fields = list(form_class.base_fields)
+    data = model_to_dict(instance, fields=fields)
+    for name, value in list(data.items()):
+        if isinstance(value, list):
+            data[name] = [getattr(v, "pk", v) for v in value]
+        elif isinstance(value, models.Model):
+            data[name] = value.pk
+    for name in fields:  # fields the form computes (e.g. catalogue audiences) come from its initial
+        if name not in data:
+            form = form_class(instance=instance)
+            if name in form.initial:
+                data[name] = form.initial[name]
+    return data
+
+
+def save(slug: str, changes: dict[str, Any], actor: User, *, instance: models.Model | None = None,
+         names: dict[str, str] | None = None) -> Any:
+    """Create (instance None) or update an object of resource `slug` with `changes` (form field names).
+
+    `names` maps form field names back to the API's, for error messages.
+    """
+    resource = BY_SLUG[slug]
+    assert resource.form is not None
+    data = {**_form_data(instance, resource.form), **changes}
+    # Checkboxes: a form treats a missing key as False, so only send booleans that are True.
+    data = {k: v for k, v in data.items() if v is not False and v is not None}
+    kwargs: dict[str, Any] = {"data": data, "instance": instance}
+    if resource.form is UserForm:
+        kwargs["actor"] = actor
+    form = resource.form(**kwargs)
+    if not form.is_valid():
+        names = names or {}
+        problems: list[str] = []
+        for field, errors in form.errors.items():
+            label = names.get(field, field) if field != "__all__" else ""
+            problems.extend(f"{label}: {e}" if label else str(e) for e in errors)
+        raise Invalid(problems)
+    return crud.save_form(resource, form, actor)
+
+
+def delete(slug: str, obj: models.Model, actor: User) -> None:
+    crud.delete(BY_SLUG[slug], obj, actor)

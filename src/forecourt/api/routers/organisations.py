@@ -1,0 +1,168 @@
+"""/portal-api/organisations and their teams, as in Tyk's portal API."""
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from forecourt.accounts.models import Organisation, Team, User
+
+from .. import forms
+from ..common import ERRORS, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..compat import TykIn
+from ..schemas_base import Out
+
+router = Router(tags=["organisations"])
+
+
+class TeamSummary(Out):
+    ID: int
+    Name: str
+    Default: bool
+
+
+class UserSummary(Out):
+    ID: int
+    Email: str
+    First: str
+    Last: str
+    Role: str
+    Active: bool
+
+
+class OrganisationSummary(Out):
+    ID: int
+    Name: str
+    Teams: list[TeamSummary]
+
+
+class OrganisationOut(OrganisationSummary):
+    CreatedAt: str | None
+    UpdatedAt: str | None
+    Users: list[UserSummary]
+
+
+class OrganisationIn(TykIn):
+    TYK_IGNORED = frozenset({"CID", "ID", "CreatedAt", "UpdatedAt", "Teams", "Users"})
+    Name: str
+
+
+class TeamOut(Out):
+    ID: int
+    Name: str
+    Default: bool
+    OrganisationID: int
+    Users: list[int]
+    CreatedAt: str | None
+    UpdatedAt: str | None
+
+
+class TeamIn(TykIn):
+    TYK_IGNORED = frozenset({"CID", "ID", "CreatedAt", "UpdatedAt", "Default"})
+    Name: str | None = None
+    Users: list[int] | None = None
+
+
+def _team(team: Team) -> TeamSummary:
+    return TeamSummary(ID=team.pk, Name=team.name, Default=bool(team.is_default))
+
+
+def _summary(org: Organisation) -> OrganisationSummary:
+    return OrganisationSummary(ID=org.pk, Name=org.name, Teams=[_team(t) for t in org.teams.all()])
+
+
+def _full(org: Organisation) -> OrganisationOut:
+    org = Organisation.objects.prefetch_related("teams", "users").get(pk=org.pk)
+    return OrganisationOut(
+        ID=org.pk, Name=org.name, CreatedAt=tyk_time(org.created_at), UpdatedAt=tyk_time(org.updated_at),
+        Teams=[_team(t) for t in org.teams.all()],
+        Users=[UserSummary(ID=u.pk, Email=u.email, First=u.first_name, Last=u.last_name, Role=u.role,
+                           Active=u.is_active) for u in org.users.all()],
+    )
+
+
+def _team_out(team: Team) -> TeamOut:
+    return TeamOut(ID=team.pk, Name=team.name, Default=bool(team.is_default), OrganisationID=team.organisation_id,
+                   Users=sorted(team.members.values_list("pk", flat=True)), CreatedAt=tyk_time(team.created_at),
+                   UpdatedAt=tyk_time(team.updated_at))
+
+
+@router.get("/organisations", response={200: list[OrganisationSummary], **ERRORS})
+def list_organisations(request: HttpRequest, paging: PagingQuery) -> list[OrganisationSummary]:
+    queryset = Organisation.objects.prefetch_related(Prefetch("teams", Team.objects.order_by("name")))
+    return [_summary(o) for o in page_of(queryset.order_by("name", "pk"), paging)]
+
+
+@router.post("/organisations", response={200: OrganisationOut, **ERRORS})
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> OrganisationOut:
+    org = forms.save("organisations", {"name": payload.Name}, actor(request), names={"name": "Name"})
+    return _full(org)
+
+
+@router.get("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS})
+def get_organisation(request: HttpRequest, organisation_id: int) -> OrganisationOut:
+    return _full(get_object_or_404(Organisation, pk=organisation_id))
+
+
+@router.put("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS})
+def update_organisation(request: HttpRequest, organisation_id: int, payload: OrganisationIn) -> OrganisationOut:
+    org = get_object_or_404(Organisation, pk=organisation_id)
+    org = forms.save("organisations", {"name": payload.Name}, actor(request), instance=org, names={"name": "Name"})
+    return _full(org)
+
+
+@router.delete("/organisations/{organisation_id}", response={200: StatusOut, **ERRORS})
+def delete_organisation(request: HttpRequest, organisation_id: int) -> StatusOut:
+    forms.delete("organisations", get_object_or_404(Organisation, pk=organisation_id), actor(request))
+    return StatusOut()
+
+
+@router.get("/organisations/{organisation_id}/teams", response={200: list[TeamOut], **ERRORS})
+def list_teams(request: HttpRequest, organisation_id: int, paging: PagingQuery) -> list[TeamOut]:
+    org = get_object_or_404(Organisation, pk=organisation_id)
+    queryset = Team.objects.filter(organisation=org).prefetch_related(
+        Prefetch("members", User.objects.only("pk"))).order_by("name", "pk")
+    return [TeamOut(ID=t.pk, Name=t.name, Default=bool(t.is_default), OrganisationID=org.pk,
+                    Users=sorted(u.pk for u in t.members.all()), CreatedAt=tyk_time(t.created_at),
+                    UpdatedAt=tyk_time(t.updated_at)) for t in page_of(queryset, paging)]
+
+
+@router.post("/organisations/{organisation_id}/teams", response={200: TeamOut, **ERRORS})
+def create_team(request: HttpRequest, organisation_id: int, payload: TeamIn) -> TeamOut:
+    org = get_object_or_404(Organisation, pk=organisation_id)
+    team = forms.save("teams", {"organisation": org.pk, "name": payload.Name or ""}, actor(request),
+                      names={"name": "Name"})
+    if payload.Users is not None:
+        _set_members(team, payload.Users, request)
+    return _team_out(team)
+
+
+@router.get("/organisations/{organisation_id}/teams/{team_id}", response={200: TeamOut, **ERRORS})
+def get_team(request: HttpRequest, organisation_id: int, team_id: int) -> TeamOut:
+    return _team_out(get_object_or_404(Team, pk=team_id, organisation_id=organisation_id))
+
+
+@router.put("/organisations/{organisation_id}/teams/{team_id}", response={200: TeamOut, **ERRORS})
+def update_team(request: HttpRequest, organisation_id: int, team_id: int, payload: TeamIn) -> TeamOut:
+    team = get_object_or_404(Team, pk=team_id, organisation_id=organisation_id)
+    if payload.Name is not None:
+        team = forms.save("teams", {"name": payload.Name}, actor(request), instance=team, names={"name": "Name"})
+    if payload.Users is not None:
+        _set_members(team, payload.Users, request)
+    return _team_out(team)
+
+
+@router.delete("/organisations/{organisation_id}/teams/{team_id}", response={200: StatusOut, **ERRORS})
+def delete_team(request: HttpRequest, organisation_id: int, team_id: int) -> StatusOut:
+    forms.delete("teams", get_object_or_404(Team, pk=team_id, organisation_id=organisation_id), actor(request))
+    return StatusOut()
+
+
+def _set_members(team: Team, user_ids: list[int], request: HttpRequest) -> None:
+    """Make exactly these users the team's members; they must belong to the team's organisation."""
+    from forecourt.accounts import services as accounts
+
+    try:
+        accounts.set_team_members(team, user_ids, actor(request))
+    except accounts.ValidationError as exc:
+        raise forms.Invalid([f"Users: {m}" for m in exc.messages]) from exc

@@ -1,0 +1,5 @@
+"""/portal-api: providers (to be written)."""
+
+from ninja import Router
+
+router = Router(tags=["providers"])
