@@ -11,7 +11,7 @@ ADMIN_EMAIL ?= admin@example.com
 # pytest -n: parallel workers per database run
 JOBS ?= auto
 
-.PHONY: run test test-sqlite test-postgres test-mysql lint bench install clean services
+.PHONY: run test test-sqlite test-postgres test-mysql lint bench install clean services openapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 	PORTAL_DATADIR=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run \
 		--settings=forecourt.settings > /dev/null
+
+## make openapi: regenerate docs/openapi.json from the code (commit it with the API change)
+openapi: $(STAMP)
+	PORTAL_DATADIR=$$(mktemp -d) $(BIN)/python scripts/openapi.py
 
 ## make bench: throughput, latency, start-up time and memory of `forecourt serve` (not a test)
 bench: $(STAMP)

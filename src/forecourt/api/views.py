@@ -10,6 +10,7 @@ from forecourt.ops.models import SchemaVersion
 
 from . import errors, routers
 from .auth import AdminToken
+from .common import ERRORS
 from .routers import (  # noqa: F401 - imported for api.add_router below
     access_requests,
     apps,
@@ -23,7 +24,7 @@ from .routers import (  # noqa: F401 - imported for api.add_router below
     providers,
     users,
 )
-from .schemas import BootstrapData, BootstrapIn, BootstrapOut, ErrorOut, VersionOut
+from .schemas import BootstrapData, BootstrapIn, BootstrapOut, VersionOut
 
 api = NinjaAPI(
     title="Forecourt Admin API",
@@ -42,7 +43,7 @@ for _module in (routers.providers, routers.products, routers.plans, routers.cata
     api.add_router("", _module.router)
 
 
-@api.post("/bootstrap", auth=None, response={200: BootstrapOut, 409: ErrorOut, 422: ErrorOut},
+@api.post("/bootstrap", auth=None, response={200: BootstrapOut, **ERRORS},
           summary="Create the first super-admin", tags=["bootstrap"])
 def bootstrap(request: HttpRequest, payload: BootstrapIn) -> Status:
     """Create the first super-admin, the Default Organisation and its Default Team.
@@ -56,6 +57,6 @@ def bootstrap(request: HttpRequest, payload: BootstrapIn) -> Status:
     return Status(200, BootstrapOut(data=BootstrapData(api_token=result.api_token)))
 
 
-@api.get("/version", response=VersionOut, summary="The running version", tags=["version"])
+@api.get("/version", response={200: VersionOut, **ERRORS}, summary="The running version", tags=["version"])
 def version(request: HttpRequest) -> VersionOut:
     return VersionOut(version=forecourt.__version__, schema_version=SchemaVersion.last_version())
