@@ -29,7 +29,14 @@ FORECOURT = [sys.executable, "-m", "forecourt"]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 # The pages under load, floor first: later pages are reported as a ratio of the floor's req/s.
-PAGES = [("/live", "/live"), ("sign-in page", "/portal-admin/sign-in/")]
+# (label, path, signed in as an admin?). The first is the floor the others are compared with.
+PAGES = [
+    ("/live", "/live", False),
+    ("sign-in page", "/portal-admin/sign-in/", False),
+    ("users list (500 rows)", "/portal-admin/users/", True),
+    ("products list (500 rows)", "/portal-admin/products/", True),
+    ("API: organisations list", "/portal-api/organisations", True),
+]
 
 READY_TARGET_S = 2.0  # ready within 2 s when there is nothing to migrate
 RSS_TARGET_MB = 150.0  # per worker process
@@ -108,17 +115,45 @@ def server_env(data_dir: Path, workers: int | None) -> dict[str, str]:
 
 
 def migrate(env: dict[str, str], cwd: Path) -> None:
-    """Migrate once beforehand so the measured starts have nothing to migrate."""
+    """Migrate once beforehand so the measured starts have nothing to migrate; add the seed data."""
     result = subprocess.run([*FORECOURT, "migrate"], env=env, cwd=cwd, capture_output=True, text=True,
                             timeout=MIGRATE_TIMEOUT_S, check=False)
     if result.returncode != 0:
         raise BenchError(f"forecourt migrate failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    seed = subprocess.run([sys.executable, str(Path(__file__).with_name("seed.py"))], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=MIGRATE_TIMEOUT_S, check=False)
+    if seed.returncode != 0:
+        raise BenchError(f"seeding failed ({seed.returncode}):\n{seed.stdout}{seed.stderr}")
+
+
+def sign_in(server: Server) -> dict[str, str]:
+    """Headers that carry a signed-in admin: the session cookie (pages) and an API token (/portal-api)."""
+    import http.cookiejar
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(server.url + "/portal-admin/sign-in/", timeout=5).read()
+    csrf = next(c.value for c in jar if c.name == "portal-csrftoken")
+    form = urllib.parse.urlencode({"username": "bench-admin@example.com", "password": "bench-admin-passphrase",
+                                   "csrfmiddlewaretoken": csrf}).encode()
+    opener.open(urllib.request.Request(server.url + "/portal-admin/sign-in/", data=form), timeout=5).read()
+    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+    if "portal-session=" not in cookies:
+        raise BenchError("could not sign in as the benchmark's admin")
+    return {"Cookie": cookies}
+
+
+def page_headers(path: str, signed_in: bool, session: dict[str, str], token: str) -> dict[str, str]:
+    if not signed_in:
+        return {}
+    return {"Authorization": token} if path.startswith("/portal-api/") else session
 
 
 # -- the server --------------------------------------------------------------------------------
-def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+def http_get(url: str, timeout: float = 2.0, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -185,15 +220,28 @@ def measure_starts(env: dict[str, str], cwd: Path, count: int) -> tuple[Server, 
 
 
 # -- load --------------------------------------------------------------------------------------
-def warm_up(server: Server) -> None:
-    """A few requests per page, so template loading and first connections are not in the numbers."""
-    for _, path in PAGES:
+def credentials(server: Server, data_dir: Path) -> tuple[dict[str, str], str]:
+    """The signed-in admin's session cookie and Admin API token (see seed.py)."""
+    return sign_in(server), (data_dir / "bench-api-token").read_text().strip()
+
+
+def warm_up(server: Server, session: dict[str, str], token: str) -> None:
+    """A few requests per page, so template loading and first connections are not in the numbers.
+
+    Also checks that every page answers 200, so a broken page cannot pass as a fast one.
+    """
+    for _, path, signed_in in PAGES:
         for _ in range(WARM_UP_REQUESTS):
-            http_get(server.url + path)
+            status, _body = http_get(server.url + path, headers=page_headers(path, signed_in, session, token))
+            if status != 200:
+                raise BenchError(f"{path} answered {status} during warm-up")
 
 
-def run_wrk(wrk: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    command = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", url]
+def run_wrk(wrk: str, url: str, args: argparse.Namespace, headers: dict[str, str]) -> dict[str, Any]:
+    command = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
     result = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + WRK_SLACK_S,
                             check=False)
     if result.returncode != 0:
@@ -224,9 +272,11 @@ def parse_wrk(output: str) -> dict[str, Any]:
     }
 
 
-def measure_pages(wrk: str, server: Server, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+def measure_pages(wrk: str, server: Server, args: argparse.Namespace, session: dict[str, str],
+                  token: str) -> dict[str, dict[str, Any]]:
     """Load each page in turn; later pages get their req/s as a ratio of the floor's, same run."""
-    results = {label: run_wrk(wrk, server.url + path, args) for label, path in PAGES}
+    results = {label: run_wrk(wrk, server.url + path, args, page_headers(path, signed_in, session, token))
+               for label, path, signed_in in PAGES}
     floor = results[PAGES[0][0]]["requests_per_s"]
     for page in results.values():
         page["ratio_to_floor"] = page["requests_per_s"] / floor if floor else 0.0
@@ -350,9 +400,10 @@ def benchmark(args: argparse.Namespace, wrk: str, work: Path) -> tuple[dict[str,
     server, times = measure_starts(env, work, args.starts)
     try:
         version = forecourt_version(server)
-        warm_up(server)
-        print(f"loading {', '.join(path for _, path in PAGES)} for {args.duration} s each ...", flush=True)
-        pages = measure_pages(wrk, server, args)
+        session, token = credentials(server, work / "data")
+        warm_up(server, session, token)
+        print(f"loading {', '.join(path for _, path, _ in PAGES)} for {args.duration} s each ...", flush=True)
+        pages = measure_pages(wrk, server, args, session, token)
         workers = worker_memory(server)
     finally:
         exit_code = stop_server(server)
