@@ -1,5 +1,208 @@
-"""/portal-api: access requests (to be written)."""
+"""/portal-api/access_requests: the approval queue, as in Tyk's portal API.
 
-from ninja import Router
+Approving and rejecting go through forecourt.access.services, as in the Admin Portal: the
+decision is recorded and audited, the consumer is e-mailed, and approval queues provisioning.
+Forecourt always asks why a request is rejected (the consumer is told); Tyk's reject has no
+body, so here it takes an optional {"Reason": "..."} and answers 422 without one.
+"""
+
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Body, Router
+from ninja.errors import HttpError
+
+from forecourt.access import services as access
+from forecourt.access.models import AccessRequest, Credential
+from forecourt.catalog.models import Product
+
+from .. import forms
+from ..common import ERRORS, MessageOut, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..compat import TykIn
+from ..schemas_base import Out
 
 router = Router(tags=["access requests"])
+
+REASON_REQUIRED = ("Reason: Forecourt requires a reason to reject, which the consumer is told (Tyk's reject has "
+                   'none): send {"Reason": "..."}.')
+
+
+class CredentialOut(Out):
+    """A credential as Tyk lists it, without the secret: Forecourt keeps only its last characters."""
+
+    ID: int
+    AccessRequest: str
+    AccessRequestID: int
+    Type: str
+    ProviderID: int | None
+    ProviderReference: str
+    OAuthClientID: str
+    SecretHint: str
+    Expires: str | None
+    CreatedAt: str | None
+    RevokedAt: str | None
+
+
+class AccessRequestBase(Out):
+    ID: int
+    Status: str
+    Catalogue: str
+    CatalogueID: int
+    Plan: str
+    PlanID: int
+    Client: str
+    AppID: int
+    User: str
+    UserID: int
+    ProductIDs: list[int]
+    AuthType: str
+    ProvisionImmediately: bool
+    Reason: str
+    DecidedBy: str | None
+    DecidedAt: str | None
+    Provisioning: str
+    ProvisioningError: str
+    CreatedAt: str | None
+    UpdatedAt: str | None
+
+
+class AccessRequestOut(AccessRequestBase):
+    Products: str
+
+
+class AccessRequestDetail(AccessRequestOut):
+    Credentials: list[CredentialOut]
+
+
+class AppAccessRequest(AccessRequestBase):
+    """An access request inside an app: here Tyk gives the products as an array of names."""
+
+    Products: list[str]
+    Credentials: list[CredentialOut]
+
+
+class RejectIn(TykIn):
+    Reason: str | None = None
+
+
+def requests(with_credentials: bool = False) -> QuerySet[AccessRequest]:
+    """Access requests with everything their output shows, in a constant number of queries."""
+    queryset = AccessRequest.objects.select_related("app", "catalogue", "plan", "requester", "decided_by") \
+        .prefetch_related(Prefetch("products", Product.objects.prefetch_related("apis")))
+    if with_credentials:
+        queryset = queryset.prefetch_related(Prefetch("credentials", Credential.objects.order_by("-created_at", "pk")))
+    return queryset
+
+
+def credential(c: Credential) -> CredentialOut:
+    return CredentialOut(
+        ID=c.pk, AccessRequest=f"AccessRequest#{c.access_request_id}", AccessRequestID=c.access_request_id,
+        Type=c.type, ProviderID=c.provider_id, ProviderReference=c.provider_reference,
+        OAuthClientID=c.provider_reference if c.type == Credential.Type.OAUTH2_CLIENT else "",
+        SecretHint=c.secret_hint, Expires=tyk_time(c.expires_at), CreatedAt=tyk_time(c.created_at),
+        RevokedAt=tyk_time(c.revoked_at),
+    )
+
+
+def _fields(r: AccessRequest) -> dict[str, Any]:
+    products = list(r.products.all())
+    auth_types = sorted({api.auth_type for p in products for api in p.apis.all() if api.auth_type})
+    return {
+        "ID": r.pk, "Status": r.status, "Catalogue": r.catalogue.name, "CatalogueID": r.catalogue_id,
+        "Plan": r.plan.display_name, "PlanID": r.plan_id, "Client": r.app.name, "AppID": r.app_id,
+        "User": r.requester.email, "UserID": r.requester_id, "ProductIDs": [p.pk for p in products],
+        "AuthType": ",".join(auth_types), "ProvisionImmediately": r.plan.auto_approve, "Reason": r.reason,
+        "DecidedBy": r.decided_by.email if r.decided_by else None, "DecidedAt": tyk_time(r.decided_at),
+        "Provisioning": r.provisioning, "ProvisioningError": r.provisioning_error,
+        "CreatedAt": tyk_time(r.created_at), "UpdatedAt": tyk_time(r.decided_at or r.created_at),
+    }
+
+
+def _product_names(r: AccessRequest) -> list[str]:
+    return [p.display_name for p in r.products.all()]
+
+
+def summary(r: AccessRequest) -> AccessRequestOut:
+    return AccessRequestOut(**_fields(r), Products=", ".join(_product_names(r)))
+
+
+def detail(r: AccessRequest) -> AccessRequestDetail:
+    return AccessRequestDetail(**_fields(r), Products=", ".join(_product_names(r)),
+                               Credentials=[credential(c) for c in r.credentials.all()])
+
+
+def in_app(r: AccessRequest) -> AppAccessRequest:
+    return AppAccessRequest(**_fields(r), Products=_product_names(r),
+                            Credentials=[credential(c) for c in r.credentials.all()])
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@router.get("/access_requests", response={200: list[AccessRequestOut], **ERRORS})
+def list_access_requests(request: HttpRequest, paging: PagingQuery,
+                         status: Literal["pending", "approved", "rejected"] | None = None) -> list[AccessRequestOut]:
+    """All access requests, newest first; `status` (pending, approved, rejected) keeps only those."""
+    queryset = requests()
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    return [summary(r) for r in page_of(queryset.order_by("-created_at", "-pk"), paging)]
+
+
+@router.get("/access_requests/{access_request_id}", response={200: AccessRequestDetail, **ERRORS})
+def get_access_request(request: HttpRequest, access_request_id: int) -> AccessRequestDetail:
+    return detail(get_object_or_404(requests(with_credentials=True), pk=access_request_id))
+
+
+@router.put("/access_requests/{access_request_id}/approve", response={200: MessageOut, **ERRORS})
+def approve_access_request(request: HttpRequest, access_request_id: int) -> MessageOut:
+    """Approve a pending request: the consumer is e-mailed and, for a plan with a provider, the
+    credential is created there by a job (see `Provisioning`). A decided request is a 409."""
+    pending = get_object_or_404(AccessRequest, pk=access_request_id)
+    try:
+        approved = access.approve(pending, actor(request), _base_url(request))
+    except access.NotPending as exc:
+        raise HttpError(409, str(exc)) from exc
+    message = f"Access request #{approved.pk} approved"
+    if approved.provisioning == AccessRequest.Provisioning.PENDING:
+        message += "; the credential is being created at the provider"
+    return MessageOut(message=message)
+
+
+@router.put("/access_requests/{access_request_id}/reject", response={200: MessageOut, **ERRORS})
+def reject_access_request(request: HttpRequest, access_request_id: int,
+                          payload: Body[RejectIn | None] = None) -> MessageOut:
+    """Reject a pending request with `{"Reason": "..."}`, which the consumer is e-mailed.
+
+    Divergence from Tyk, whose reject takes no body: Forecourt requires a reason, so a call
+    without one is a 422 and changes nothing. A decided request is a 409.
+    """
+    pending = get_object_or_404(AccessRequest, pk=access_request_id)
+    reason = (payload.Reason if payload is not None else None) or ""
+    try:
+        rejected = access.reject(pending, actor(request), reason, _base_url(request))
+    except access.NotPending as exc:
+        raise HttpError(409, str(exc)) from exc
+    except ValidationError as exc:
+        if not reason.strip():
+            raise forms.Invalid([REASON_REQUIRED]) from exc
+        raise forms.Invalid([f"Reason: {m}" for m in exc.messages]) from exc
+    return MessageOut(message=f"Access request #{rejected.pk} rejected")
+
+
+@router.delete("/access_requests/{access_request_id}", response={200: StatusOut, **ERRORS})
+def delete_access_request(request: HttpRequest, access_request_id: int) -> StatusOut:
+    """Delete a pending request (a withdrawn one, say). Decided requests are kept as the record
+    of the decision and answer 409; Tyk would also revoke an approved request's credentials."""
+    with transaction.atomic():
+        obj = get_object_or_404(AccessRequest.objects.select_for_update(), pk=access_request_id)
+        if obj.status != AccessRequest.Status.PENDING:
+            raise HttpError(409, f"access request #{obj.pk} was already {obj.status}: only pending requests "
+                                 "can be deleted")
+        forms.delete("access-requests", obj, actor(request))
+    return StatusOut()
