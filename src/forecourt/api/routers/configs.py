@@ -1,5 +1,130 @@
-"""/portal-api: configs (to be written)."""
+"""/portal-api/configs: the general settings (those of the Admin Portal's Settings page). Super-admins only.
 
-from ninja import Router
+Tyk's `GET /configs` reports the portal's start-up configuration (`HostPort`, `Database`, `LogLevel`...)
+as a one-element array, and Tyk has no `PUT /configs`. Forecourt's start-up configuration comes
+from portal.conf and PORTAL_* variables and is not changed at run time, so these endpoints serve
+the settings an admin does change at run time, as one object with Forecourt's own names. None of
+Tyk's configuration names mean one of these settings; a body that carries them (e.g. an export of
+Tyk's `GET /configs`) is accepted, and they are ignored and listed in the `Warning` header.
+"""
 
-router = Router(tags=["configs"])
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router
+
+from forecourt.adminportal import crud
+from forecourt.adminportal.resource_forms import PortalSettingsForm
+from forecourt.portalconfig.models import PortalSettings
+
+from .. import forms
+from ..auth import AdminToken, require_super_admin
+from ..common import ERRORS, actor, tyk_time
+from ..compat import TykIn
+from ..schemas_base import Out
+
+
+class SuperAdminToken(AdminToken):
+    """An admin's token, and the admin a super-admin (others: 403, before the body is looked at)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is not None:
+            require_super_admin(request)
+        return user
+
+
+router = Router(tags=["configs"], auth=SuperAdminToken())
+
+MAX_INT = 2**31 - 1
+
+FIELDS = {"SMTPHost": "smtp_host", "SMTPPort": "smtp_port", "SMTPSecurity": "smtp_security",
+          "SMTPUsername": "smtp_username", "SMTPTimeout": "smtp_timeout", "DefaultFromAddress": "from_address",
+          "AdminNotificationAddress": "admin_notification_address",
+          "AutoApproveRegistrations": "auto_approve_registrations",
+          "AllowOrganisationRequests": "allow_organisation_requests",
+          "PasswordMinLength": "password_min_length", "PasswordRequireMixed": "password_require_mixed"}
+NAMES = {form: api for api, form in FIELDS.items()} | {"smtp_password": "SMTPPassword"}
+
+# Tyk's configuration (section "Settings-index" of its API): start-up settings, not these.
+TYK_CONFIG_NAMES = frozenset({
+    "Blog", "Database", "Forms", "HostPort", "JwtSigningKey", "LicenseKey", "LogFormat", "LogLevel",
+    "PortalAPISecret", "ProductDocRenderer", "RefreshInterval", "S3", "Site", "Storage", "StoreSessionName",
+    "TLSConfig", "Theming",
+})
+
+
+class ConfigsOut(Out):
+    SMTPHost: str
+    SMTPPort: int
+    SMTPSecurity: str = Field(description="none, starttls or tls.")
+    SMTPUsername: str
+    SMTPPasswordSet: bool = Field(description="Whether an SMTP password is stored. The password is never shown.")
+    SMTPTimeout: int = Field(description="Seconds.")
+    DefaultFromAddress: str = Field(description="No e-mail is sent until this is set.")
+    AdminNotificationAddress: str
+    AutoApproveRegistrations: bool
+    AllowOrganisationRequests: bool
+    PasswordMinLength: int
+    PasswordRequireMixed: bool = Field(description="Passwords must contain letters and digits.")
+    UpdatedAt: str | None
+
+
+class ConfigsIn(TykIn):
+    """The settings to change; those left out (or null) keep their value."""
+
+    TYK_IGNORED = TYK_CONFIG_NAMES
+    SMTPHost: str | None = None
+    SMTPPort: int | None = Field(None, ge=0, le=MAX_INT, description="1 to 65535.")
+    SMTPSecurity: str | None = Field(None, description="none, starttls or tls.")
+    SMTPUsername: str | None = None
+    SMTPPassword: str | None = Field(None, description='Write-only, stored encrypted. "" removes the stored one.')
+    SMTPTimeout: int | None = Field(None, ge=0, le=MAX_INT, description="Seconds.")
+    DefaultFromAddress: str | None = None
+    AdminNotificationAddress: str | None = None
+    AutoApproveRegistrations: bool | None = None
+    AllowOrganisationRequests: bool | None = None
+    PasswordMinLength: int | None = Field(None, ge=0, le=MAX_INT, description="8 to 128.")
+    PasswordRequireMixed: bool | None = None
+
+
+def _out(current: PortalSettings) -> ConfigsOut:
+    values = {api: getattr(current, field) for api, field in FIELDS.items()}
+    return ConfigsOut(**values, SMTPPasswordSet=bool(current.smtp_password), UpdatedAt=tyk_time(current.updated_at))
+
+
+def _save(current: PortalSettings, payload: ConfigsIn, request: HttpRequest) -> PortalSettings:
+    """Validate with the Settings page's form and save with its audit entry (as forms.save does for
+    resources; the settings are not one, so this repeats its few lines)."""
+    data: dict[str, Any] = {field: getattr(current, field) for field in FIELDS.values()}
+    data.update({FIELDS[name]: value for name, value in payload.model_dump(exclude_none=True).items()
+                 if name in FIELDS})
+    if payload.SMTPPassword is not None:
+        if payload.SMTPPassword:
+            data["smtp_password"] = payload.SMTPPassword
+        else:
+            data["clear_smtp_password"] = True
+    data = {k: v for k, v in data.items() if v is not False}  # a missing checkbox is False
+    form = PortalSettingsForm(data=data, instance=current)
+    if not form.is_valid():
+        problems: list[str] = []
+        for field, errors in form.errors.items():
+            label = NAMES.get(field, "") if field != "__all__" else ""
+            problems.extend(f"{label}: {e}" if label else str(e) for e in errors)
+        raise forms.Invalid(problems)
+    resource = crud.Resource(slug="settings", model=PortalSettings, form=PortalSettingsForm, columns=(),
+                             queryset=PortalSettings.objects.all)
+    saved: PortalSettings = crud.save_form(resource, form, actor(request))
+    return saved
+
+
+@router.get("/configs", response={200: ConfigsOut, **ERRORS})
+def get_configs(request: HttpRequest) -> ConfigsOut:
+    """The general settings. Super-admins only (others: 403)."""
+    return _out(PortalSettings.load())
+
+
+@router.put("/configs", response={200: ConfigsOut, **ERRORS})
+def update_configs(request: HttpRequest, payload: ConfigsIn) -> ConfigsOut:
+    """Change the general settings; those left out keep their value. Super-admins only (others: 403)."""
+    return _out(_save(PortalSettings.load(), payload, request))
