@@ -333,3 +333,21 @@ def test_forms_need_the_csrf_token(admin):
     strict.force_login(admin)
     assert strict.post("/portal-admin/organisations/new/", {"name": "Sneaky"}).status_code == 403
     assert not Organisation.objects.filter(name="Sneaky").exists()
+
+
+def test_provider_admin_cannot_create_or_promote_admins(client):
+    provider_admin = factories.consumer(role=Role.PROVIDER_ADMIN)
+    client.force_login(provider_admin)
+    org = Organisation.objects.get(is_default=True)
+    response = client.post("/portal-admin/users/new/", user_form(role=Role.SUPER_ADMIN))
+    assert "Only super-admins can create or change admin accounts." in response.content.decode()
+    own = {"email": provider_admin.email, "first_name": "P", "last_name": "A", "role": Role.SUPER_ADMIN,
+           "organisation": org.pk, "teams": [org.teams.get(is_default=True).pk], "is_active": "on"}
+    response = client.post(f"/portal-admin/users/{provider_admin.pk}/", own)
+    assert "Only super-admins can create or change admin accounts." in response.content.decode()
+    provider_admin.refresh_from_db()
+    assert provider_admin.role == Role.PROVIDER_ADMIN
+    # Consumers are theirs to manage.
+    assert client.post("/portal-admin/users/new/", user_form()).status_code == 302
+    other_admin = factories.consumer(role=Role.PROVIDER_ADMIN)
+    assert "Only super-admins can delete admin accounts." in delete(client, "users", other_admin.pk).content.decode()

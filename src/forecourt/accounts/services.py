@@ -9,7 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from . import tokens
-from .models import Organisation, Role, Team, User
+from .models import ADMIN_ROLES, Organisation, Role, Team, User
 
 DEFAULT_ORGANISATION = "Default Organisation"
 DEFAULT_TEAM = "Default Team"
@@ -143,8 +143,13 @@ def _other_active_super_admins(user: User) -> bool:
 
 
 def role_change_problems(user: User, new_role: str, new_active: bool, actor: User) -> list[str]:
-    """Refuse changes that would lock every super-admin out (or the actor out of their own account)."""
+    """Refuse changes that would lock every super-admin out (or the actor out of their own account),
+    and admin accounts managed by anyone but a super-admin (no provider-admin promotes themselves)."""
     problems = []
+    touches_admin = new_role in ADMIN_ROLES or (
+        user.pk is not None and User.objects.filter(pk=user.pk, role__in=ADMIN_ROLES).exists())
+    if touches_admin and actor.role != Role.SUPER_ADMIN:
+        problems.append("Only super-admins can create or change admin accounts.")
     was_super = user.pk and User.objects.filter(pk=user.pk, role=Role.SUPER_ADMIN, is_active=True).exists()
     still_super = new_role == Role.SUPER_ADMIN and new_active
     if was_super and not still_super and not _other_active_super_admins(user):
@@ -167,6 +172,8 @@ def save_user(form: Any, actor: User) -> User:
 def user_delete_blockers(user: User, actor: User) -> list[str]:
     if user.pk == actor.pk:
         return ["You cannot delete your own account."]
+    if user.role in ADMIN_ROLES and actor.role != Role.SUPER_ADMIN:
+        return ["Only super-admins can delete admin accounts."]
     if user.role == Role.SUPER_ADMIN and user.is_active and not _other_active_super_admins(user):
         return ["This is the last active super-admin."]
     apps = user.apps.count()

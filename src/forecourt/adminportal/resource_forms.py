@@ -75,7 +75,7 @@ class UserForm(forms.ModelForm):
             data.get("role", ""), data.get("organisation"), list(data.get("teams") or [])
         ).items():
             self.add_error(field, message)
-        if self.actor is not None and self.instance.pk:
+        if self.actor is not None:
             for message in accounts.role_change_problems(self.instance, data.get("role", ""),
                                                          bool(data.get("is_active")), self.actor):
                 self.add_error(None, message)
