@@ -1,5 +1,310 @@
-"""/portal-api: products (to be written)."""
+"""/portal-api/products, their APIs (read-only) and their getting-started documents, as in Tyk's portal API.
 
-from ninja import Router
+Divergences from Tyk, on purpose:
+
+* A product's APIs come from its provider's policy (synchronisation): `APIDetails` is read-only
+  here, and ignored in request bodies. `APIDetails` items have no `Status`, `Description`,
+  `OASUrl` or `TargetURL`.
+* `Tags` are names (strings) both ways; Tyk takes tag IDs on write. A tag may not contain a comma.
+* `ProviderID` is optional (a product may be made by hand); `Path` is derived from the display
+  name when left out; `DisplayName` defaults to `Name`.
+* `Published` (Forecourt's own) says whether the Live Portal shows the product.
+* `AuthTypes` are the distinct auth types of the product's APIs; `AuthType` is the one they
+  share, empty when they differ or there are none.
+* Documents are Markdown: `Content` is the Markdown (`MarkdownEnabled` is always true). A
+  document sent with `MarkdownEnabled` and `MarkdownContent` (Tyk's Markdown editor) uses
+  `MarkdownContent`. `Position` (Forecourt's own) orders them; documents have no status, lede,
+  path, categories, tags or timestamps. Creating one answers with the document (Tyk echoes the
+  request). `POST .../docs/reorder` answers `{"status": "ok"}`.
+* `DELETE` refuses (409) a product that access requests use.
+"""
+
+from typing import Annotated, Any
+
+from django.db import transaction
+from django.db.models import Max, Prefetch, QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+from ninja import Body, Field, Router, Status
+
+from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc
+
+from .. import forms
+from ..common import ERRORS, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..compat import TykIn, note_ignored
+from ..schemas_base import Out
+from .catalogues import MAX_ID, Id, PathId, set_membership
 
 router = Router(tags=["products"])
+
+
+# API field -> ProductForm field.
+FIELDS = {"Name": "name", "DisplayName": "display_name", "Path": "slug", "Description": "description",
+          "Content": "content", "IsDocumentationOnly": "documentation_only", "Published": "published",
+          "ProviderID": "provider", "ReferenceID": "reference_id"}
+NAMES = {form: api for api, form in FIELDS.items()} | {"tags": "Tags", "logo": "Logo"}
+DOC_NAMES = {"title": "Title", "content": "Content", "position": "Position", "product": "ProductID"}
+
+
+class APIDetail(Out):
+    APIID: str = Field(description="The API's ID at the provider.")
+    APIType: str = Field(description="Its authentication type, e.g. `authToken`.")
+    ListenPath: str
+    Name: str
+
+
+class ProductSummary(Out):
+    ID: int
+    Name: str = Field(description="The name at the provider.")
+    DisplayName: str
+    Path: str = Field(description="Its address in the Live Portal: /portal/catalogue-products/<Path>.")
+    ReferenceID: str = Field(description="The provider policy it mirrors; empty for none.")
+    ProviderID: int | None
+    IsDocumentationOnly: bool
+    Published: bool = Field(description="Whether the Live Portal shows it (Forecourt's own).")
+    AuthType: str = Field(description="The auth type its APIs share; empty when they differ or it has none.")
+    AuthTypes: list[str]
+    APIDetails: list[APIDetail]
+
+
+class ProductOut(ProductSummary):
+    Description: str = Field(description="Shown on its catalogue card.")
+    Content: str = Field(description="Markdown shown on its page.")
+    Logo: str = Field(description="The logo's URL; empty for none.")
+    Tags: list[str]
+    Catalogues: list[str] = Field(description="The names of the catalogues it is in.")
+    CreatedAt: str | None
+    UpdatedAt: str | None
+
+
+class ProductIn(TykIn):
+    TYK_IGNORED = frozenset({"ID", "CID", "APIDetails", "AuthType", "AuthTypes", "DCREnabled", "Feature", "Scopes",
+                             "Templates", "SpecDetails", "Logo", "Preview", "CreatedAt", "UpdatedAt"})
+    Name: str | None = None
+    DisplayName: str | None = Field(None, description="New products: `Name`.")
+    Path: str | None = Field(None, description="A slug; new products: from `DisplayName`.")
+    Description: str | None = None
+    Content: str | None = Field(None, description="Markdown.")
+    Tags: list[str] | None = Field(None, description="Tag names; they replace the product's tags.")
+    IsDocumentationOnly: bool | None = None
+    Published: bool | None = Field(None, description="Forecourt's own; new products: false.")
+    ProviderID: Id | None = Field(None, description="null: none.")
+    ReferenceID: str | None = Field(None, description="The provider policy it mirrors; null: none.")
+    Catalogues: list[Id] | None = Field(None, description="Catalogue IDs: the product is in exactly these.")
+
+
+class DocOut(Out):
+    ID: int
+    ProductID: int
+    Title: str
+    Content: str = Field(description="Markdown.")
+    MarkdownEnabled: bool = Field(description="Always true: documents are Markdown.")
+    Position: int = Field(description="Documents are shown by ascending position (Forecourt's own).")
+
+
+class DocIn(TykIn):
+    TYK_IGNORED = frozenset({"ID", "Status", "Lede", "Path", "Categories", "Tags", "PreviewContent", "Type",
+                             "CreatedAt", "UpdatedAt", "ProductID"})
+    Title: str | None = None
+    Content: str | None = Field(None, description="Markdown.")
+    MarkdownEnabled: bool | None = Field(None, description="With `MarkdownContent`: use that as the content.")
+    MarkdownContent: str | None = None
+    Position: Annotated[int, Field(ge=0, le=MAX_ID)] | None = Field(None, description="New documents: last.")
+
+
+# Products
+
+
+def _queryset() -> QuerySet[Product]:
+    return Product.objects.prefetch_related(
+        Prefetch("apis", ProductAPI.objects.only("pk", "product_id", "api_id", "name", "listen_path", "auth_type")
+                 .order_by("name", "pk")))
+
+
+def _api(api: ProductAPI) -> APIDetail:
+    return APIDetail(APIID=api.api_id, APIType=api.auth_type, ListenPath=api.listen_path, Name=api.name)
+
+
+def _summary_fields(product: Product) -> dict[str, Any]:
+    apis = list(product.apis.all())
+    auth_types = sorted({a.auth_type for a in apis if a.auth_type})
+    return {"ID": product.pk, "Name": product.name, "DisplayName": product.display_name, "Path": product.slug,
+            "ReferenceID": product.reference_id or "", "ProviderID": product.provider_id,
+            "IsDocumentationOnly": product.documentation_only, "Published": product.published,
+            "AuthType": auth_types[0] if len(auth_types) == 1 else "", "AuthTypes": auth_types,
+            "APIDetails": [_api(a) for a in apis]}
+
+
+def _full(product_id: int) -> ProductOut:
+    product = get_object_or_404(_queryset(), pk=product_id)
+    return ProductOut(
+        **_summary_fields(product), Description=product.description, Content=product.content,
+        Logo=product.logo.url if product.logo else "", Tags=list(product.tags or []),
+        Catalogues=list(Catalogue.objects.filter(products=product).order_by("name").values_list("name", flat=True)),
+        CreatedAt=tyk_time(product.created_at), UpdatedAt=tyk_time(product.updated_at),
+    )
+
+
+def _changes(payload: ProductIn, product: Product | None) -> dict[str, Any]:
+    """The request as ProductForm data; what is missing keeps its value, null clears a provider or policy."""
+    sent = payload.model_fields_set
+    changes = {field: getattr(payload, api) for api, field in FIELDS.items()
+               if getattr(payload, api) is not None or (api in ("ProviderID", "ReferenceID") and api in sent)}
+    if product is None:
+        changes.setdefault("display_name", payload.Name)
+        if "slug" not in changes:
+            changes["slug"] = slugify(changes.get("display_name") or "")
+    tags = payload.Tags
+    if tags is None and product is not None:
+        tags = list(product.tags or [])  # sent as the form's text: see forms._form_data and lists
+    if tags is not None:
+        if any("," in tag for tag in tags):
+            raise forms.Invalid(["Tags: a tag may not contain a comma"])
+        changes["tags"] = ", ".join(tags)
+    return changes
+
+
+def _save(payload: ProductIn, request: HttpRequest, product: Product | None = None) -> Product:
+    with transaction.atomic():
+        saved: Product = forms.save("products", _changes(payload, product), actor(request), instance=product,
+                                    names=NAMES)
+        if payload.Catalogues is not None:
+            set_membership("products", saved.pk, payload.Catalogues, actor(request))
+    return saved
+
+
+@router.get("/products", response={200: list[ProductSummary], **ERRORS})
+def list_products(request: HttpRequest, paging: PagingQuery) -> list[ProductSummary]:
+    products = page_of(_queryset().order_by("display_name", "pk"), paging)
+    return [ProductSummary(**_summary_fields(p)) for p in products]
+
+
+@router.post("/products", response={201: ProductOut, **ERRORS})
+def create_product(request: HttpRequest, payload: ProductIn) -> Status:
+    return Status(201, _full(_save(payload, request).pk))
+
+
+@router.get("/products/{product_id}", response={200: ProductOut, **ERRORS})
+def get_product(request: HttpRequest, product_id: PathId) -> ProductOut:
+    return _full(product_id)
+
+
+@router.put("/products/{product_id}", response={200: ProductOut, **ERRORS})
+def update_product(request: HttpRequest, product_id: PathId, payload: ProductIn) -> ProductOut:
+    """Change a product. Fields left out keep their values."""
+    product = get_object_or_404(Product, pk=product_id)
+    return _full(_save(payload, request, product).pk)
+
+
+@router.delete("/products/{product_id}", response={200: StatusOut, **ERRORS})
+def delete_product(request: HttpRequest, product_id: PathId) -> StatusOut:
+    """Delete a product with its APIs and documents; refused (409) while access requests use it."""
+    forms.delete("products", get_object_or_404(Product, pk=product_id), actor(request))
+    return StatusOut()
+
+
+# Its APIs (read-only: they come from the provider)
+
+
+def _product_id(product_id: int) -> int:
+    return get_object_or_404(Product.objects.only("pk"), pk=product_id).pk
+
+
+@router.get("/products/{product_id}/api-details", response={200: list[APIDetail], **ERRORS})
+def list_product_apis(request: HttpRequest, product_id: PathId, paging: PagingQuery) -> list[APIDetail]:
+    queryset = ProductAPI.objects.filter(product_id=_product_id(product_id)).order_by("name", "pk")
+    return [_api(a) for a in page_of(queryset, paging)]
+
+
+@router.get("/products/{product_id}/api-details/{api_id}", response={200: APIDetail, **ERRORS})
+def get_product_api(request: HttpRequest, product_id: PathId, api_id: str) -> APIDetail:
+    """One of the product's APIs, by its ID at the provider (`APIID`)."""
+    queryset = ProductAPI.objects.filter(product_id=_product_id(product_id))
+    api = queryset.filter(api_id=api_id).order_by("pk").first() if api_id and "\x00" not in api_id else None
+    if api is None:
+        raise Http404("the product has no API with this ID")
+    return _api(api)
+
+
+# Its getting-started documents
+
+
+def _doc(doc: ProductDoc) -> DocOut:
+    return DocOut(ID=doc.pk, ProductID=doc.product_id, Title=doc.title, Content=doc.content, MarkdownEnabled=True,
+                  Position=doc.position)
+
+
+def _doc_changes(payload: DocIn) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if payload.Title is not None:
+        changes["title"] = payload.Title
+    if payload.Position is not None:
+        changes["position"] = payload.Position
+    content = payload.Content
+    if payload.MarkdownContent is not None:
+        if payload.MarkdownEnabled is False:
+            note_ignored(["MarkdownContent"])
+        else:
+            if content is not None:
+                note_ignored(["Content"])
+            content = payload.MarkdownContent
+    if content is not None:
+        changes["content"] = content
+    return changes
+
+
+@router.get("/products/{product_id}/docs", response={200: list[DocOut], **ERRORS})
+def list_docs(request: HttpRequest, product_id: PathId, paging: PagingQuery) -> list[DocOut]:
+    queryset = ProductDoc.objects.filter(product_id=_product_id(product_id)).order_by("position", "pk")
+    return [_doc(d) for d in page_of(queryset, paging)]
+
+
+@router.post("/products/{product_id}/docs", response={201: DocOut, **ERRORS})
+def create_doc(request: HttpRequest, product_id: PathId, payload: DocIn) -> Status:
+    """Add a getting-started document (after the others unless `Position` says otherwise)."""
+    product_pk = _product_id(product_id)
+    changes = {"product": product_pk, **_doc_changes(payload)}
+    if "position" not in changes:
+        last = ProductDoc.objects.filter(product_id=product_pk).aggregate(last=Max("position"))["last"]
+        changes["position"] = 0 if last is None else last + 1
+    doc = forms.save("product-docs", changes, actor(request), names=DOC_NAMES)
+    return Status(201, _doc(doc))
+
+
+@router.post("/products/{product_id}/docs/reorder", response={200: StatusOut, **ERRORS})
+def reorder_docs(request: HttpRequest, product_id: PathId, order: Body[list[Id]]) -> StatusOut:
+    """Put the product's documents in this order (a JSON array of document IDs, as in Tyk).
+
+    Documents left out follow, in their current order.
+    """
+    docs = {d.pk: d for d in ProductDoc.objects.filter(product_id=_product_id(product_id)).order_by("position", "pk")}
+    unknown = [i for i in order if i not in docs]
+    if unknown:
+        raise forms.Invalid([f"the product has no document {i}" for i in unknown])
+    if len(set(order)) != len(order):
+        raise forms.Invalid(["a document is listed twice"])
+    ordered = [docs[i] for i in order] + [d for pk, d in docs.items() if pk not in order]
+    with transaction.atomic():
+        for position, doc in enumerate(ordered):
+            if doc.position != position:
+                forms.save("product-docs", {"position": position}, actor(request), instance=doc, names=DOC_NAMES)
+    return StatusOut()
+
+
+@router.get("/products/{product_id}/docs/{doc_id}", response={200: DocOut, **ERRORS})
+def get_doc(request: HttpRequest, product_id: PathId, doc_id: PathId) -> DocOut:
+    return _doc(get_object_or_404(ProductDoc, pk=doc_id, product_id=product_id))
+
+
+@router.put("/products/{product_id}/docs/{doc_id}", response={200: DocOut, **ERRORS})
+def update_doc(request: HttpRequest, product_id: PathId, doc_id: PathId, payload: DocIn) -> DocOut:
+    """Change a document. Fields left out keep their values."""
+    doc = get_object_or_404(ProductDoc, pk=doc_id, product_id=product_id)
+    return _doc(forms.save("product-docs", _doc_changes(payload), actor(request), instance=doc, names=DOC_NAMES))
+
+
+@router.delete("/products/{product_id}/docs/{doc_id}", response={200: StatusOut, **ERRORS})
+def delete_doc(request: HttpRequest, product_id: PathId, doc_id: PathId) -> StatusOut:
+    forms.delete("product-docs", get_object_or_404(ProductDoc, pk=doc_id, product_id=product_id), actor(request))
+    return StatusOut()
