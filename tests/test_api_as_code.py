@@ -36,7 +36,8 @@ def apply(api, spec):
         org_id = ok(api("post", "/organisations", {"Name": org["Name"]}))["ID"]
         ids["organisations"][org["Name"]] = org_id
         for team in org["teams"]:
-            ids["teams"][f"{org['Name']}/{team['Name']}"] = ok(api("post", f"/organisations/{org_id}/teams", team))["ID"]
+            created = ok(api("post", f"/organisations/{org_id}/teams", team))
+            ids["teams"][f"{org['Name']}/{team['Name']}"] = created["ID"]
     for user in spec["users"]:
         body = {k: v for k, v in user.items() if k not in ("organisation", "teams")}
         body["OrganisationID"] = ids["organisations"][user["organisation"]]

@@ -73,9 +73,10 @@ def test_provider_create_get_update_delete(api):
 
     assert ok(api("delete", f"/providers/{provider.pk}")) == {"status": "ok"}
     assert not Provider.objects.filter(pk=provider.pk).exists()
-    # A new API key alone leaves no entry: the audit snapshot masks it the same before and after.
-    assert actions(provider) == ["create", "update", "update", "delete"]
-    assert SECRET not in json.dumps(list(AuditEntry.objects.values_list("changes", flat=True)))
+    # A new API key is audited as a change of its masked fingerprint, never in clear.
+    assert actions(provider) == ["create", "update", "update", "update", "delete"]
+    logged = json.dumps(list(AuditEntry.objects.values_list("changes", flat=True)))
+    assert SECRET not in logged and "rotated-key" not in logged
 
 
 def test_the_provider_secret_is_never_in_a_response(api):
@@ -354,11 +355,11 @@ def test_catalogue_create_get_update_delete(api):
 
     assert ok(api("delete", f"/catalogues/{catalogue.pk}")) == {"status": "ok"}
     assert not Catalogue.objects.filter(pk=catalogue.pk).exists()
-    # Audiences are not in the object snapshot: their changes are audited as catalogue updates of their own.
-    assert actions(catalogue) == ["create", "update", "update", "update", "update", "delete"]
+    # The audiences are part of the catalogue's audit entries (Catalogue.audit_extra).
+    assert actions(catalogue) == ["create", "update", "update", "delete"]
     entries = AuditEntry.objects.filter(object_type="catalog.catalogue", changes__has_key="audiences")
     assert [e.changes["audiences"][1] for e in entries.order_by("pk")] == [
-        ["Partners (all teams)", "Partners / Mobile"], []]
+        ["Partners (all teams)", "Partners / Mobile"], [], None]
 
 
 def test_a_private_catalogue_needs_an_audience(api):

@@ -22,8 +22,11 @@ class CommaSeparatedField(forms.CharField):
         return value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # a list, by design
-        text = super().to_python(value) or ""
-        items = [item.strip() for item in text.split(",")]
+        if isinstance(value, (list, tuple)):  # already a list (the API's partial updates)
+            items = [str(item).strip() for item in value]
+        else:
+            text = super().to_python(value) or ""
+            items = [item.strip() for item in text.split(",")]
         items = [item for item in items if item]
         if any(len(item) > 100 for item in items):
             raise forms.ValidationError("Each item may be at most 100 characters.")

@@ -1,17 +1,22 @@
 """Shared pieces of the Admin API: timestamps, pagination, envelopes, the acting admin."""
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Schema
+from ninja import Path as PathParam
 
 from forecourt.accounts.models import User
 
 T = TypeVar("T")
 
 MAX_PER_PAGE = 100
+MAX_ID = 2**31 - 1
+# IDs in bodies and paths are bounded: a larger number is no row's ID, and SQLite cannot even compare with it.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 def tyk_time(value: datetime | None) -> str | None:

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
+from django.utils.crypto import salted_hmac
 
 from forecourt.accounts.models import User
 
@@ -32,6 +33,14 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _masked(value: Any) -> str:
+    """A secret as the audit log shows it: masked, with a keyed fingerprint so that a change of
+    secret shows as a change (the fingerprint reveals nothing without the instance secret)."""
+    if not value:
+        return ""
+    return f"{_MASK} ({salted_hmac('forecourt.audit.secret', str(value)).hexdigest()[:8]})"
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """The object's field values as JSON-able data, secrets masked, for before/after comparison."""
     data = model_to_dict(obj)
@@ -40,11 +49,14 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
         if key in _SKIPPED_FIELDS:
             continue
         if key in _SECRET_FIELDS:
-            out[key] = _MASK if value else ""
+            out[key] = _masked(value)
         elif isinstance(value, list):
             out[key] = sorted(_jsonable(v) for v in value)
         else:
             out[key] = _jsonable(value)
+    extra = getattr(obj, "audit_extra", None)
+    if callable(extra):
+        out.update(extra())
     return out
 
 

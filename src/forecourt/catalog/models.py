@@ -121,6 +121,10 @@ class Catalogue(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def audit_extra(self) -> dict[str, list[str]]:
+        """The audiences, for the audit log's before/after (they are rows of their own)."""
+        return {"audiences": sorted(str(a) for a in self.audiences.select_related("organisation", "team"))}
+
 
 class CatalogueAudience(models.Model):
     """Who sees a private catalogue: a whole organisation (no team) or one of its teams."""

@@ -21,7 +21,7 @@ from forecourt.access.models import AccessRequest, Credential
 from forecourt.catalog.models import Product
 
 from .. import forms
-from ..common import ERRORS, MessageOut, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 
@@ -155,12 +155,12 @@ def list_access_requests(request: HttpRequest, paging: PagingQuery,
 
 
 @router.get("/access_requests/{access_request_id}", response={200: AccessRequestDetail, **ERRORS})
-def get_access_request(request: HttpRequest, access_request_id: int) -> AccessRequestDetail:
+def get_access_request(request: HttpRequest, access_request_id: PathId) -> AccessRequestDetail:
     return detail(get_object_or_404(requests(with_credentials=True), pk=access_request_id))
 
 
 @router.put("/access_requests/{access_request_id}/approve", response={200: MessageOut, **ERRORS})
-def approve_access_request(request: HttpRequest, access_request_id: int) -> MessageOut:
+def approve_access_request(request: HttpRequest, access_request_id: PathId) -> MessageOut:
     """Approve a pending request: the consumer is e-mailed and, for a plan with a provider, the
     credential is created there by a job (see `Provisioning`). A decided request is a 409."""
     pending = get_object_or_404(AccessRequest, pk=access_request_id)
@@ -175,7 +175,7 @@ def approve_access_request(request: HttpRequest, access_request_id: int) -> Mess
 
 
 @router.put("/access_requests/{access_request_id}/reject", response={200: MessageOut, **ERRORS})
-def reject_access_request(request: HttpRequest, access_request_id: int,
+def reject_access_request(request: HttpRequest, access_request_id: PathId,
                           payload: Body[RejectIn | None] = None) -> MessageOut:
     """Reject a pending request with `{"Reason": "..."}`, which the consumer is e-mailed.
 
@@ -196,7 +196,7 @@ def reject_access_request(request: HttpRequest, access_request_id: int,
 
 
 @router.delete("/access_requests/{access_request_id}", response={200: StatusOut, **ERRORS})
-def delete_access_request(request: HttpRequest, access_request_id: int) -> StatusOut:
+def delete_access_request(request: HttpRequest, access_request_id: PathId) -> StatusOut:
     """Delete a pending request (a withdrawn one, say). Decided requests are kept as the record
     of the decision and answer 409; Tyk would also revoke an approved request's credentials."""
     with transaction.atomic():

@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from forecourt.access.models import AccessRequest, App, Credential
 
 from .. import forms
-from ..common import ERRORS, MessageOut, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 from .access_requests import (
@@ -114,18 +114,18 @@ def create_app(request: HttpRequest, payload: AppIn) -> AppDetail:
 
 
 @router.get("/apps/{app_id}", response={200: AppDetail, **ERRORS})
-def get_app(request: HttpRequest, app_id: int) -> AppDetail:
+def get_app(request: HttpRequest, app_id: PathId) -> AppDetail:
     return _full(get_object_or_404(App, pk=app_id))
 
 
 @router.put("/apps/{app_id}", response={200: AppDetail, **ERRORS})
-def update_app(request: HttpRequest, app_id: int, payload: AppIn) -> AppDetail:
+def update_app(request: HttpRequest, app_id: PathId, payload: AppIn) -> AppDetail:
     app = get_object_or_404(App, pk=app_id)
     return _full(forms.save("apps", _changes(payload), actor(request), instance=app, names=NAMES))
 
 
 @router.delete("/apps/{app_id}", response={200: StatusOut, **ERRORS})
-def delete_app(request: HttpRequest, app_id: int) -> StatusOut:
+def delete_app(request: HttpRequest, app_id: PathId) -> StatusOut:
     """Delete an app with its access requests. An app with credentials that are not revoked is a
     409 (Tyk would revoke them at the gateway; Forecourt cannot yet, so it asks for that first)."""
     forms.delete("apps", get_object_or_404(App, pk=app_id), actor(request))
@@ -133,19 +133,19 @@ def delete_app(request: HttpRequest, app_id: int) -> StatusOut:
 
 
 @router.get("/apps/{app_id}/access-requests", response={200: list[AccessRequestDetail], **ERRORS})
-def list_app_access_requests(request: HttpRequest, app_id: int, paging: PagingQuery) -> list[AccessRequestDetail]:
+def list_app_access_requests(request: HttpRequest, app_id: PathId, paging: PagingQuery) -> list[AccessRequestDetail]:
     app = get_object_or_404(App, pk=app_id)
     queryset = requests(with_credentials=True).filter(app=app).order_by("-created_at", "-pk")
     return [detail(r) for r in page_of(queryset, paging)]
 
 
 @router.get("/apps/{app_id}/access-requests/{access_request_id}", response={200: AccessRequestDetail, **ERRORS})
-def get_app_access_request(request: HttpRequest, app_id: int, access_request_id: int) -> AccessRequestDetail:
+def get_app_access_request(request: HttpRequest, app_id: PathId, access_request_id: PathId) -> AccessRequestDetail:
     return detail(get_object_or_404(requests(with_credentials=True), pk=access_request_id, app_id=app_id))
 
 
 @router.get("/apps/{app_id}/credentials", response={200: list[CredentialOut], **ERRORS})
-def list_app_credentials(request: HttpRequest, app_id: int, paging: PagingQuery) -> list[CredentialOut]:
+def list_app_credentials(request: HttpRequest, app_id: PathId, paging: PagingQuery) -> list[CredentialOut]:
     """The app's credentials, revoked ones included (`RevokedAt`). Never a secret: only `SecretHint`."""
     app = get_object_or_404(App, pk=app_id)
     return [credential(c) for c in page_of(Credential.objects.filter(app=app).order_by("-created_at", "-pk"), paging)]
@@ -153,7 +153,7 @@ def list_app_credentials(request: HttpRequest, app_id: int, paging: PagingQuery)
 
 @router.get("/apps/{app_id}/access-requests/{access_request_id}/credentials",
             response={200: list[CredentialOut], **ERRORS})
-def list_access_request_credentials(request: HttpRequest, app_id: int, access_request_id: int,
+def list_access_request_credentials(request: HttpRequest, app_id: PathId, access_request_id: PathId,
                                     paging: PagingQuery) -> list[CredentialOut]:
     """Tyk's path for the credentials of one of the app's access requests."""
     access_request = get_object_or_404(AccessRequest, pk=access_request_id, app_id=app_id)
@@ -162,7 +162,7 @@ def list_access_request_credentials(request: HttpRequest, app_id: int, access_re
 
 
 @router.put("/apps/{app_id}/credentials/{credential_id}/rotate", response={200: MessageOut, **ERRORS})
-def rotate_credential(request: HttpRequest, app_id: int, credential_id: int) -> MessageOut:
+def rotate_credential(request: HttpRequest, app_id: PathId, credential_id: PathId) -> MessageOut:
     """Not available yet: always 422 (after 404 for an unknown app or credential), nothing changes.
 
     Rotation replaces the credential at the provider, which needs the provider integration that
@@ -174,8 +174,8 @@ def rotate_credential(request: HttpRequest, app_id: int, credential_id: int) -> 
 
 @router.put("/apps/{app_id}/access-requests/{access_request_id}/credentials/{credential_id}/rotate",
             response={200: MessageOut, **ERRORS})
-def rotate_access_request_credential(request: HttpRequest, app_id: int, access_request_id: int,
-                                     credential_id: int) -> MessageOut:
+def rotate_access_request_credential(request: HttpRequest, app_id: PathId, access_request_id: PathId,
+                                     credential_id: PathId) -> MessageOut:
     """Tyk's path for rotation. Not available yet: always 422 (after 404s), nothing changes."""
     get_object_or_404(Credential, pk=credential_id, app_id=app_id, access_request_id=access_request_id)
     raise HttpError(422, ROTATION_UNAVAILABLE)

@@ -14,30 +14,23 @@ Divergences from Tyk, on purpose:
 
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from ninja import Field, Router, Status
 from ninja.errors import HttpError
-from ninja.params.functions import Path as PathParam
 
 from forecourt.accounts.models import Organisation, Team, User
-from forecourt.audit import services as audit
 from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 
 router = Router(tags=["catalogues"])
 
-MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-# IDs in paths are bounded too: a larger number is no row's ID, and SQLite cannot even compare with it.
-PathId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 VISIBILITY: dict[str, Literal["Private", "Public"]] = {Catalogue.Visibility.PRIVATE: "Private",
                                                       Catalogue.Visibility.PUBLIC: "Public"}
 NAMES = {"name": "Name", "visibility": "VisibilityStatus", "products": "Products", "plans": "Plans",
@@ -113,7 +106,7 @@ def _summary(catalogue: Catalogue) -> CatalogueSummary:
                             VisibilityStatus=VISIBILITY[catalogue.visibility])
 
 
-def _full(catalogue_id: int) -> CatalogueOut:
+def _full(catalogue_id: PathId) -> CatalogueOut:
     catalogue = get_object_or_404(_queryset(), pk=catalogue_id)
     return CatalogueOut(
         **_summary(catalogue).model_dump(),
@@ -160,18 +153,13 @@ def _described(catalogue: Catalogue) -> list[str]:
 
 def _save(changes: dict[str, Any], user: User, instance: Catalogue | None = None,
           names: dict[str, str] | None = None) -> Catalogue:
-    """Save through CatalogueForm; audit a change of audiences too (the object snapshot does not cover them)."""
-    before = _described(instance) if instance is not None else []
-    with transaction.atomic():
-        catalogue: Catalogue = forms.save("catalogues", changes, user, instance=instance,
-                                          names=NAMES if names is None else names)
-        after = _described(catalogue)
-        if after != before:
-            audit.record(user, "update", catalogue, {"audiences": [before, after]})
+    """Save through CatalogueForm (the audit entry covers the audiences: Catalogue.audit_extra)."""
+    catalogue: Catalogue = forms.save("catalogues", changes, user, instance=instance,
+                                      names=NAMES if names is None else names)
     return catalogue
 
 
-def set_membership(field: Literal["products", "plans"], obj_id: int, catalogue_ids: list[int], user: User) -> None:
+def set_membership(field: Literal["products", "plans"], obj_id: PathId, catalogue_ids: list[int], user: User) -> None:
     """Put a product or plan in exactly these catalogues (Tyk's `Catalogues` of a product or plan).
 
     Each catalogue that changes is saved through CatalogueForm, so its rules and audit apply.

@@ -14,7 +14,7 @@ from ninja import Field, Router
 from forecourt.accounts.models import InviteCode, Team
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 
@@ -97,18 +97,18 @@ def create_invite_code(request: HttpRequest, payload: InviteCodeIn) -> InviteCod
 
 
 @router.get("/invite-codes/{code_id}", response={200: InviteCodeOut, **ERRORS})
-def get_invite_code(request: HttpRequest, code_id: int) -> InviteCodeOut:
+def get_invite_code(request: HttpRequest, code_id: PathId) -> InviteCodeOut:
     return _out(get_object_or_404(InviteCode, pk=code_id))
 
 
 @router.put("/invite-codes/{code_id}", response={200: InviteCodeOut, **ERRORS})
-def update_invite_code(request: HttpRequest, code_id: int, payload: InviteCodeIn) -> InviteCodeOut:
+def update_invite_code(request: HttpRequest, code_id: PathId, payload: InviteCodeIn) -> InviteCodeOut:
     code = get_object_or_404(InviteCode, pk=code_id)
     code = forms.save("invite-codes", _changes(payload), actor(request), instance=code, names=NAMES)
     return _out(code)
 
 
 @router.delete("/invite-codes/{code_id}", response={200: StatusOut, **ERRORS})
-def delete_invite_code(request: HttpRequest, code_id: int) -> StatusOut:
+def delete_invite_code(request: HttpRequest, code_id: PathId) -> StatusOut:
     forms.delete("invite-codes", get_object_or_404(InviteCode, pk=code_id), actor(request))
     return StatusOut()

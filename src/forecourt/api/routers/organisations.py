@@ -8,7 +8,7 @@ from ninja import Router
 from forecourt.accounts.models import Organisation, Team, User
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 
@@ -100,25 +100,25 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Organi
 
 
 @router.get("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS})
-def get_organisation(request: HttpRequest, organisation_id: int) -> OrganisationOut:
+def get_organisation(request: HttpRequest, organisation_id: PathId) -> OrganisationOut:
     return _full(get_object_or_404(Organisation, pk=organisation_id))
 
 
 @router.put("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS})
-def update_organisation(request: HttpRequest, organisation_id: int, payload: OrganisationIn) -> OrganisationOut:
+def update_organisation(request: HttpRequest, organisation_id: PathId, payload: OrganisationIn) -> OrganisationOut:
     org = get_object_or_404(Organisation, pk=organisation_id)
     org = forms.save("organisations", {"name": payload.Name}, actor(request), instance=org, names={"name": "Name"})
     return _full(org)
 
 
 @router.delete("/organisations/{organisation_id}", response={200: StatusOut, **ERRORS})
-def delete_organisation(request: HttpRequest, organisation_id: int) -> StatusOut:
+def delete_organisation(request: HttpRequest, organisation_id: PathId) -> StatusOut:
     forms.delete("organisations", get_object_or_404(Organisation, pk=organisation_id), actor(request))
     return StatusOut()
 
 
 @router.get("/organisations/{organisation_id}/teams", response={200: list[TeamOut], **ERRORS})
-def list_teams(request: HttpRequest, organisation_id: int, paging: PagingQuery) -> list[TeamOut]:
+def list_teams(request: HttpRequest, organisation_id: PathId, paging: PagingQuery) -> list[TeamOut]:
     org = get_object_or_404(Organisation, pk=organisation_id)
     queryset = Team.objects.filter(organisation=org).prefetch_related(
         Prefetch("members", User.objects.only("pk"))).order_by("name", "pk")
@@ -128,7 +128,7 @@ def list_teams(request: HttpRequest, organisation_id: int, paging: PagingQuery) 
 
 
 @router.post("/organisations/{organisation_id}/teams", response={200: TeamOut, **ERRORS})
-def create_team(request: HttpRequest, organisation_id: int, payload: TeamIn) -> TeamOut:
+def create_team(request: HttpRequest, organisation_id: PathId, payload: TeamIn) -> TeamOut:
     org = get_object_or_404(Organisation, pk=organisation_id)
     team = forms.save("teams", {"organisation": org.pk, "name": payload.Name or ""}, actor(request),
                       names={"name": "Name"})
@@ -138,12 +138,12 @@ def create_team(request: HttpRequest, organisation_id: int, payload: TeamIn) -> 
 
 
 @router.get("/organisations/{organisation_id}/teams/{team_id}", response={200: TeamOut, **ERRORS})
-def get_team(request: HttpRequest, organisation_id: int, team_id: int) -> TeamOut:
+def get_team(request: HttpRequest, organisation_id: PathId, team_id: PathId) -> TeamOut:
     return _team_out(get_object_or_404(Team, pk=team_id, organisation_id=organisation_id))
 
 
 @router.put("/organisations/{organisation_id}/teams/{team_id}", response={200: TeamOut, **ERRORS})
-def update_team(request: HttpRequest, organisation_id: int, team_id: int, payload: TeamIn) -> TeamOut:
+def update_team(request: HttpRequest, organisation_id: PathId, team_id: PathId, payload: TeamIn) -> TeamOut:
     team = get_object_or_404(Team, pk=team_id, organisation_id=organisation_id)
     if payload.Name is not None:
         team = forms.save("teams", {"name": payload.Name}, actor(request), instance=team, names={"name": "Name"})
@@ -153,7 +153,7 @@ def update_team(request: HttpRequest, organisation_id: int, team_id: int, payloa
 
 
 @router.delete("/organisations/{organisation_id}/teams/{team_id}", response={200: StatusOut, **ERRORS})
-def delete_team(request: HttpRequest, organisation_id: int, team_id: int) -> StatusOut:
+def delete_team(request: HttpRequest, organisation_id: PathId, team_id: PathId) -> StatusOut:
     forms.delete("teams", get_object_or_404(Team, pk=team_id, organisation_id=organisation_id), actor(request))
     return StatusOut()
 

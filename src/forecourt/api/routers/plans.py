@@ -25,10 +25,10 @@ from ninja import Field, Router, Schema
 from forecourt.catalog.models import Catalogue, Plan
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
-from .catalogues import MAX_ID, Id, PathId, set_membership
+from .catalogues import set_membership
 
 router = Router(tags=["plans"])
 
@@ -114,7 +114,7 @@ def _summary(plan: Plan) -> PlanSummary:
                        UnlimitedQuota=plan.quota_unlimited)
 
 
-def _full(plan_id: int) -> PlanOut:
+def _full(plan_id: PathId) -> PlanOut:
     plan = get_object_or_404(_queryset(), pk=plan_id)
     return PlanOut(
         ID=plan.pk, Name=plan.name, DisplayName=plan.display_name, Description=plan.description,

@@ -31,10 +31,10 @@ from ninja import Body, Field, Router, Status
 from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn, note_ignored
 from ..schemas_base import Out
-from .catalogues import MAX_ID, Id, PathId, set_membership
+from .catalogues import set_membership
 
 router = Router(tags=["products"])
 
@@ -136,7 +136,7 @@ def _summary_fields(product: Product) -> dict[str, Any]:
             "APIDetails": [_api(a) for a in apis]}
 
 
-def _full(product_id: int) -> ProductOut:
+def _full(product_id: PathId) -> ProductOut:
     product = get_object_or_404(_queryset(), pk=product_id)
     return ProductOut(
         **_summary_fields(product), Description=product.description, Content=product.content,
@@ -207,7 +207,7 @@ def delete_product(request: HttpRequest, product_id: PathId) -> StatusOut:
 # Its APIs (read-only: they come from the provider)
 
 
-def _product_id(product_id: int) -> int:
+def _product_id(product_id: PathId) -> int:
     return get_object_or_404(Product.objects.only("pk"), pk=product_id).pk
 
 

@@ -14,27 +14,24 @@ Divergences from Tyk, on purpose:
 """
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 import pydantic
 from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router
-from ninja.params.functions import Path as PathParam
 
 from forecourt.jobs import queue
 from forecourt.providers.models import Provider
 
 from .. import forms
-from ..common import ERRORS, MessageOut, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 
 router = Router(tags=["providers"])
 
-MAX_ID = 2**31 - 1
-PathId = Annotated[int, PathParam(ge=1, le=MAX_ID)]  # a larger number is no row's ID (and breaks SQLite)
 MASK = "********"
 SYNC_JOB = "providers.sync"
 
@@ -107,7 +104,7 @@ def _summary(provider: Provider) -> ProviderSummary:
                            Status=provider.get_status_display(), LastSyncedAt=tyk_time(provider.last_synced_at))
 
 
-def _full(provider_id: int) -> ProviderOut:
+def _full(provider_id: PathId) -> ProviderOut:
     provider = get_object_or_404(_queryset(), pk=provider_id)
     metadata = {"URL": provider.url, "Secret": MASK if getattr(provider, "has_secret", True) else "",
                 "OrgID": provider.org_id, "Gateway": provider.gateway_url,

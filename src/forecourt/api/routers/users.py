@@ -33,13 +33,13 @@ from forecourt.audit import services as audit
 from forecourt.audit.models import AuditEntry
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MAX_ID, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 
 router = Router(tags=["users"])
 
-MAX_ID = 2**31 - 1
+# User and team IDs in bodies; 0 is Tyk's "no organisation".
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 # API field -> form field, and back for error messages.
@@ -185,12 +185,12 @@ def rotate_api_token(request: HttpRequest) -> ApiTokenOut:
 
 
 @router.get("/users/{user_id}", response={200: UserShow, **ERRORS})
-def get_user(request: HttpRequest, user_id: int) -> UserShow:
+def get_user(request: HttpRequest, user_id: PathId) -> UserShow:
     return _show(get_object_or_404(User, pk=user_id))
 
 
 @router.put("/users/{user_id}", response={200: UserShow, **ERRORS})
-def update_user(request: HttpRequest, user_id: int, payload: UserWrite) -> UserShow:
+def update_user(request: HttpRequest, user_id: PathId, payload: UserWrite) -> UserShow:
     """Change a user; fields left out keep their value. `Active` follows the Admin Portal's rules:
     nobody deactivates their own account or the last active super-admin."""
     user = get_object_or_404(User, pk=user_id)
@@ -209,7 +209,7 @@ def update_user(request: HttpRequest, user_id: int, payload: UserWrite) -> UserS
 
 
 @router.delete("/users/{user_id}", response={200: StatusOut, **ERRORS})
-def delete_user(request: HttpRequest, user_id: int) -> StatusOut:
+def delete_user(request: HttpRequest, user_id: PathId) -> StatusOut:
     """Delete a user. Refused (409) for yourself, the last active super-admin and owners of apps."""
     forms.delete("users", get_object_or_404(User, pk=user_id), actor(request))
     return StatusOut()
