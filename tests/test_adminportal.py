@@ -103,3 +103,19 @@ def test_csrf_is_enforced_on_sign_in(admin):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(SIGN_IN, {"username": admin.email, "password": PASSWORD})
     assert response.status_code == 403
+
+
+def test_admin_rotates_the_api_token_on_the_profile_page(client, admin):
+    from forecourt.accounts import tokens
+    from forecourt.accounts.models import ApiToken
+
+    old = tokens.issue(admin)
+    client.force_login(admin)
+    page = client.get("/portal-admin/profile/")
+    assert f"Current token {old[:8]}…" in page.content.decode()
+    response = client.post("/portal-admin/profile/", {"action": "rotate-token"})
+    new = response.context["new_token"]
+    assert new and new in response.content.decode() and response["Cache-Control"] == "no-store"
+    assert tokens.owner(old) is None and tokens.owner(new) == admin
+    assert ApiToken.objects.filter(user=admin).count() == 1
+    assert new not in client.get("/portal-admin/profile/").content.decode()  # shown once

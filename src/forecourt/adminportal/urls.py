@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("settings/", views.settings_page, name="settings"),
+    path("profile/", views.profile, name="profile"),
     path("settings/test-email/", views.send_test_email, name="send_test_email"),
     path("access-requests/<int:pk>/", views.access_request_detail, name="access_request"),
     path("users/<int:pk>/actions/", views.user_actions, name="user_actions"),

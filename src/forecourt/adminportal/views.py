@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -192,6 +193,25 @@ def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "req": access_request, "products": access_request.products.all(), "reject_form": reject_form,
         "history": history,
     })
+
+
+@admin_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The admin's own account: their Admin API token, rotated here (the new one is shown once)."""
+    from forecourt.accounts import tokens
+    from forecourt.accounts.models import ApiToken
+
+    me = _actor(request)
+    new_token = None
+    if request.method == "POST" and request.POST.get("action") == "rotate-token":
+        with transaction.atomic():
+            new_token = tokens.rotate(me)
+            audit.record(me, "other", me, note="Admin API token rotated")
+    current = ApiToken.objects.filter(user=me).order_by("-created_at").first()
+    response = render(request, "adminportal/profile.html", {"token": current, "new_token": new_token})
+    if new_token:
+        response["Cache-Control"] = "no-store"  # the token is in this page and nowhere else
+    return response
 
 
 @admin_required

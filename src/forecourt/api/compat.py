@@ -22,10 +22,19 @@ def note_ignored(names: list[str]) -> None:
         current.extend(n for n in names if n not in current)
 
 
+def _document_ignored(schema: dict[str, Any], model: type) -> None:
+    """Say in the OpenAPI document which Tyk fields a body accepts and ignores."""
+    ignored = sorted(getattr(model, "TYK_IGNORED", ()))
+    if ignored:
+        note = "Accepted for Tyk compatibility and ignored (named in the response's Warning header): " + \
+            ", ".join(f"`{name}`" for name in ignored) + "."
+        schema["description"] = (schema.get("description", "") + "\n\n" + note).strip()
+
+
 class TykIn(Schema):
     """Base of every request body: unknown fields are errors, Tyk-only fields are ignored and reported."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_ignored)
     TYK_IGNORED: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
