@@ -76,7 +76,11 @@ DATABASES = {"default": CONFIG.database}
 _lifetime_ms = CONFIG["Database.ConnectionMaxLifetime"]
 DATABASES["default"]["CONN_MAX_AGE"] = None if _lifetime_ms == 0 else _lifetime_ms // 1000
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4"} if CONFIG["Database.Dialect"] == "mysql" else {}
+if CONFIG["Database.Dialect"] == "mysql":
+    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+elif CONFIG["Database.Dialect"] == "sqlite3":
+    # A file, as in production (WAL, real locking between threads), not a shared in-memory database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-portal.db")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
