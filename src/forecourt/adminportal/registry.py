@@ -41,9 +41,11 @@ RESOURCES: list[Resource] = [
         queryset=lambda: Provider.objects.annotate(n_products=Count("products", distinct=True)),
         columns=[Column("Name", "name", link=True), Column("Type", "type"), Column("URL", "url"),
                  Column("Status", "status"), Column("Last synced", "last_synced_at"),
+                 Column("Skipped policies", lambda p: len(p.sync_problems) or None),
                  Column("Products", "n_products")],
         search=["name", "url"], filters=[Filter("status", "Status", "status", _choices(Provider.Status))],
         delete_blockers=catalog.provider_delete_blockers,
+        extra_actions=[("Sync", "sync/")],
         help="Gateways whose policies become products and plans.",
     ),
     Resource(

@@ -196,6 +196,32 @@ def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
+def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    """A provider's sync status and the policies its last sync skipped; POST queues a sync."""
+    from forecourt.providers import jobs as provider_jobs
+    from forecourt.providers.models import Provider
+
+    provider = get_object_or_404(Provider, pk=pk)
+    if request.method == "POST":
+        queued = provider_jobs.enqueue_sync(provider.pk)
+        messages.success(request, f"Synchronisation of {provider} queued." if queued
+                         else f"A synchronisation of {provider} is already queued.")
+        return redirect("adminportal:provider_sync", pk=pk)
+    return render(request, "adminportal/provider_sync.html", {"provider": provider})
+
+
+@admin_required
+@require_POST
+def providers_sync_all(request: HttpRequest) -> HttpResponse:
+    from forecourt.providers import jobs as provider_jobs
+    from forecourt.providers.models import Provider
+
+    queued = sum(provider_jobs.enqueue_sync(pk) for pk in Provider.objects.values_list("pk", flat=True))
+    messages.success(request, f"{queued} synchronisation(s) queued.")
+    return redirect("adminportal:resource_list", slug="providers")
+
+
+@admin_required
 def profile(request: HttpRequest) -> HttpResponse:
     """The admin's own account: their Admin API token, rotated here (the new one is shown once)."""
     from forecourt.accounts import tokens

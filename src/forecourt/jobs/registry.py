@@ -19,6 +19,23 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+_periodic: list[Callable[[bool], None]] = []
+
+
+def periodic(func: Callable[[bool], None]) -> Callable[[bool], None]:
+    """Register `func(first)` to be called by the job worker at start (first=True) and about every 30 s.
+
+    It should only enqueue jobs that are due; replicas each call it, so it must tolerate that.
+    """
+    if func not in _periodic:
+        _periodic.append(func)
+    return func
+
+
+def periodic_tasks() -> list[Callable[[bool], None]]:
+    return list(_periodic)
+
+
 def get(name: str) -> Handler | None:
     return _handlers.get(name)
 

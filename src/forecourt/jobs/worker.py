@@ -3,15 +3,19 @@
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 
 from django.db import close_old_connections, connections
 
 from forecourt.ops import readiness
 
-from . import queue
+from . import queue, registry
 
 log = logging.getLogger("forecourt.jobs")
+
+
+TICK_SECONDS = 30.0
 
 
 class Worker:
@@ -19,6 +23,14 @@ class Worker:
         self.idle_seconds = idle_seconds
         self.owner = queue.worker_id()
         self._stop = threading.Event()
+
+    def _tick(self, first: bool) -> None:
+        """Let periodic tasks enqueue what is due (provider syncs...)."""
+        for task in registry.periodic_tasks():
+            try:
+                task(first)
+            except Exception:
+                log.exception("periodic task %s failed", getattr(task, "__name__", task))
 
     def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         self._stop.set()
@@ -45,8 +57,13 @@ class Worker:
         else:
             return  # stopped before the schema was ready
         log.info("job worker started", extra={"worker": self.owner})
+        self._tick(first=True)
+        last_tick = time.monotonic()
         while not self._stop.is_set():
             close_old_connections()
+            if time.monotonic() - last_tick >= TICK_SECONDS:
+                self._tick(first=False)
+                last_tick = time.monotonic()
             try:
                 outcome = queue.run_next(self.owner)
             except Exception:

@@ -5,3 +5,6 @@ class ProvidersConfig(AppConfig):
     name = "forecourt.providers"
     label = "providers"
     verbose_name = "Providers"
+
+    def ready(self) -> None:
+        from . import jobs  # noqa: F401 - registers the sync job and its schedule

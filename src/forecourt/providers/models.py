@@ -28,6 +28,10 @@ class Provider(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN, editable=False)
     last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
+    sync_problems = models.JSONField(default=list, blank=True, editable=False,
+                                     help_text="Policies the last sync skipped, with the reason.")
+    sync_lock_until = models.DateTimeField(null=True, blank=True, editable=False,
+                                           help_text="Set while a sync runs (one at a time per provider).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router
 
-from forecourt.jobs import queue
+from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
 
 from .. import forms
@@ -33,7 +33,6 @@ from ..schemas_base import Out
 router = Router(tags=["providers"])
 
 MASK = "********"
-SYNC_JOB = "providers.sync"
 
 # Form field -> where it is in the request body, for error messages.
 NAMES = {"name": "Name", "type": "Type", "url": "Configuration.MetaData.URL",
@@ -195,5 +194,5 @@ def delete_provider(request: HttpRequest, provider_id: PathId) -> StatusOut:
 def synchronize_provider(request: HttpRequest, provider_id: PathId) -> MessageOut:
     """Queue a synchronisation of the provider's policies into products and plans."""
     provider = get_object_or_404(Provider.objects.only("pk"), pk=provider_id)
-    queue.enqueue(SYNC_JOB, {"provider_id": provider.pk})
-    return MessageOut(message="synchronisation queued")
+    queued = provider_jobs.enqueue_sync(provider.pk)
+    return MessageOut(message="synchronisation queued" if queued else "a synchronisation is already queued")

@@ -1,0 +1,295 @@
+"""Synchronising a provider's policies into products and plans.
+
+Tyk's rule: a product is a partitioned policy that enforces access rights only (partitions.acl),
+a plan one that enforces rate limit and quota only. Only policies carrying one of the
+provider's tags are imported (all of them when it has none).
+
+Where Tyk's portal aborts the whole sync on one bad policy, this one skips that policy, records
+why, and syncs the rest. A product or plan whose policy disappeared is hidden (not deleted): it
+keeps its portal-side settings and comes back when the policy does. A sync that finds no change
+writes no product or plan. One sync per provider runs at a time, across processes and replicas.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from forecourt.catalog.models import Plan, Product, ProductAPI
+
+from .models import Provider
+from .tyk.client import DashboardError, TykDashboard
+
+log = logging.getLogger("forecourt.providers.sync")
+
+LOCK_FOR = timedelta(minutes=10)  # a sync whose process died frees the provider after this
+
+
+@dataclass
+class Report:
+    products_created: int = 0
+    products_updated: int = 0
+    plans_created: int = 0
+    plans_updated: int = 0
+    hidden: int = 0
+    restored: int = 0
+    ignored: int = 0  # policies that are neither products nor plans, or lack the provider's tags
+    problems: list[dict[str, str]] = field(default_factory=list)  # {"policy": id, "name": ..., "reason": ...}
+
+    @property
+    def writes(self) -> int:
+        return (self.products_created + self.products_updated + self.plans_created + self.plans_updated
+                + self.hidden + self.restored)
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+# -- the lock ----------------------------------------------------------------------------------
+
+def _acquire(provider_id: int) -> bool:
+    now = timezone.now()
+    from django.db.models import Q
+
+    claimed = Provider.objects.filter(Q(sync_lock_until__isnull=True) | Q(sync_lock_until__lt=now),
+                                      pk=provider_id).update(sync_lock_until=now + LOCK_FOR)
+    return claimed == 1
+
+
+def _release(provider_id: int) -> None:
+    Provider.objects.filter(pk=provider_id).update(sync_lock_until=None)
+
+
+# -- reading policies --------------------------------------------------------------------------
+
+def _kind(policy: dict[str, Any]) -> str | None:
+    parts = policy.get("partitions")
+    if not isinstance(parts, dict):
+        return None
+    acl, rate, quota = bool(parts.get("acl")), bool(parts.get("rate_limit")), bool(parts.get("quota"))
+    if acl and not rate and not quota:
+        return "product"
+    if (rate or quota) and not acl:
+        return "plan"
+    return None
+
+
+def _policy_id(policy: dict[str, Any]) -> str:
+    return str(policy.get("_id") or policy.get("id") or "")
+
+
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} is not a number")
+    return int(value)
+
+
+@dataclass
+class ApiInfo:
+    name: str
+    listen_path: str
+    auth_type: str
+    oas: str
+
+
+def _apis_by_id(wrappers: list[dict[str, Any]]) -> dict[str, ApiInfo]:
+    import json
+
+    apis: dict[str, ApiInfo] = {}
+    for wrapper in wrappers:
+        inner = wrapper.get("api_definition")
+        definition: dict[str, Any] = inner if isinstance(inner, dict) else wrapper
+        api_id = str(definition.get("api_id") or "")
+        if not api_id:
+            continue
+        raw_proxy = definition.get("proxy")
+        proxy: dict[str, Any] = raw_proxy if isinstance(raw_proxy, dict) else {}
+        if definition.get("use_keyless"):
+            auth = "keyless"
+        elif definition.get("use_oauth2"):
+            auth = "oauth2"
+        elif definition.get("enable_jwt"):
+            auth = "jwt"
+        elif definition.get("use_basic_auth"):
+            auth = "basic"
+        else:
+            auth = "authToken"
+        oas = wrapper.get("oas")
+        apis[api_id] = ApiInfo(str(definition.get("name") or api_id), str(proxy.get("listen_path") or ""), auth,
+                               json.dumps(oas, sort_keys=True) if isinstance(oas, dict) else "")
+    return apis
+
+
+# -- the sync ----------------------------------------------------------------------------------
+
+def sync(provider: Provider, client: TykDashboard | None = None) -> Report:
+    """Synchronise one provider. Raises AlreadyRunning if another process is at it."""
+    if not _acquire(provider.pk):
+        raise AlreadyRunning(f"a synchronisation of {provider} is already running")
+    try:
+        return _sync(provider, client)
+    finally:
+        _release(provider.pk)
+
+
+def _sync(provider: Provider, client: TykDashboard | None) -> Report:
+    own_client = client is None
+    dashboard = client or TykDashboard.for_provider(provider)
+    try:
+        try:
+            apis = _apis_by_id(dashboard.apis())
+            policies = dashboard.policies()
+        except DashboardError as exc:
+            # Down is not "every policy was deleted": change nothing but the provider's status.
+            Provider.objects.filter(pk=provider.pk).update(status=Provider.Status.DOWN, last_error=str(exc))
+            log.warning("sync of provider %s failed: %s", provider, exc)
+            raise
+    finally:
+        if own_client:
+            dashboard.close()
+    report = Report()
+    tags = set(provider.policy_tags or [])
+    products: dict[str, dict[str, Any]] = {}
+    plans: dict[str, dict[str, Any]] = {}
+    for policy in policies:
+        pid = _policy_id(policy)
+        name = policy.get("name")
+        if tags and not tags & set(policy.get("tags") or []):
+            report.ignored += 1
+            continue
+        kind = _kind(policy)
+        if kind is None:
+            report.ignored += 1
+            continue
+        try:
+            if not pid or not isinstance(name, str) or not name.strip():
+                raise ValueError("it has no id or no name")
+            if kind == "product":
+                products[pid] = _product_values(policy, apis)
+            else:
+                plans[pid] = _plan_values(policy)
+        except (ValueError, TypeError, AttributeError) as exc:
+            report.problems.append({"policy": pid or "?", "name": str(name or ""), "reason": str(exc)})
+    with transaction.atomic():
+        _apply_products(provider, products, report)
+        _apply_plans(provider, plans, report)
+        Provider.objects.filter(pk=provider.pk).update(
+            status=Provider.Status.UP, last_error="", last_synced_at=timezone.now(), sync_problems=report.problems)
+    if report.problems:
+        log.warning("sync of provider %s skipped %d policy(ies)", provider, len(report.problems),
+                    extra={"problems": report.problems[:20]})
+    log.info("synced provider %s", provider, extra={"writes": report.writes, "ignored": report.ignored})
+    return report
+
+
+def _product_values(policy: dict[str, Any], apis: dict[str, ApiInfo]) -> dict[str, Any]:
+    rights = policy.get("access_rights") or {}
+    if not isinstance(rights, dict):
+        raise ValueError("access_rights is not an object")
+    rows = []
+    for api_id in sorted(rights):
+        info = apis.get(api_id)
+        if info is None:
+            raise ValueError(f"it references the API {api_id}, which does not exist")
+        rows.append((api_id, info.name, info.listen_path, info.auth_type, info.oas))
+    if not rows:
+        raise ValueError("it grants access to no API")
+    tags = [str(t) for t in policy.get("tags") or []]
+    return {"name": policy["name"].strip()[:255], "tags": tags, "apis": rows}
+
+
+def _plan_values(policy: dict[str, Any]) -> dict[str, Any]:
+    rate, per = _int(policy.get("rate", 0), "rate"), _int(policy.get("per", 0), "per")
+    quota, renewal = _int(policy.get("quota_max", -1), "quota_max"), _int(policy.get("quota_renewal_rate", 0),
+                                                                          "quota_renewal_rate")
+    expires = _int(policy.get("key_expires_in", 0), "key_expires_in")
+    return {
+        "name": policy["name"].strip()[:255],
+        "rate_unlimited": rate <= 0 or per <= 0, "rate_limit": max(rate, 0), "rate_per": max(per, 0),
+        "quota_unlimited": quota < 0, "quota_max": max(quota, 0), "quota_renewal_seconds": max(renewal, 0),
+        "key_expires_in": max(expires, 0),
+    }
+
+
+def _unique_slug(name: str, taken: set[str]) -> str:
+    base = slugify(name)[:200] or "product"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], report: Report) -> None:
+    existing = {p.reference_id: p for p in Product.objects.filter(provider=provider).prefetch_related("apis")}
+    taken = set(Product.objects.values_list("slug", flat=True)) if set(wanted) - set(existing) else set()
+    for pid, values in wanted.items():
+        product = existing.get(pid)
+        if product is None:
+            product = Product.objects.create(
+                provider=provider, reference_id=pid, name=values["name"], display_name=values["name"],
+                slug=_unique_slug(values["name"], taken), tags=values["tags"])
+            ProductAPI.objects.bulk_create(
+                ProductAPI(product=product, api_id=a, name=n, listen_path=lp, auth_type=at, oas_document=oas)
+                for a, n, lp, at, oas in values["apis"])
+            report.products_created += 1
+            continue
+        changed = []
+        if product.name != values["name"]:
+            if product.display_name == product.name:  # the display name was never customised: follow renames
+                product.display_name = values["name"]
+                changed.append("display_name")
+            product.name = values["name"]
+            changed.append("name")
+        if product.tags != values["tags"]:
+            product.tags = values["tags"]
+            changed.append("tags")
+        if product.hidden_by_sync:
+            product.hidden_by_sync = False
+            changed.append("hidden_by_sync")
+            report.restored += 1
+        current = sorted((a.api_id, a.name, a.listen_path, a.auth_type, a.oas_document) for a in product.apis.all())
+        if current != values["apis"]:
+            product.apis.all().delete()
+            ProductAPI.objects.bulk_create(
+                ProductAPI(product=product, api_id=a, name=n, listen_path=lp, auth_type=at, oas_document=oas)
+                for a, n, lp, at, oas in values["apis"])
+            changed.append("updated_at")
+        if changed:
+            product.save(update_fields=[*set(changed), "updated_at"])
+            report.products_updated += 1
+    gone = [p.pk for ref, p in existing.items() if ref not in wanted and not p.hidden_by_sync]
+    if gone:
+        report.hidden += Product.objects.filter(pk__in=gone).update(hidden_by_sync=True, updated_at=timezone.now())
+
+
+def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], report: Report) -> None:
+    existing = {p.reference_id: p for p in Plan.objects.filter(provider=provider)}
+    for pid, values in wanted.items():
+        plan = existing.get(pid)
+        if plan is None:
+            Plan.objects.create(provider=provider, reference_id=pid, display_name=values["name"], **values)
+            report.plans_created += 1
+            continue
+        changed = [k for k, v in values.items() if getattr(plan, k) != v]
+        if plan.display_name == plan.name and "name" in changed:
+            plan.display_name = values["name"]
+            changed.append("display_name")
+        if plan.hidden_by_sync:
+            plan.hidden_by_sync = False
+            changed.append("hidden_by_sync")
+            report.restored += 1
+        if changed:
+            for key in changed:
+                if key in values:
+                    setattr(plan, key, values[key])
+            plan.save(update_fields=[*set(changed), "updated_at"])
+            report.plans_updated += 1
+    gone = [p.pk for ref, p in existing.items() if ref not in wanted and not p.hidden_by_sync]
+    if gone:
+        report.hidden += Plan.objects.filter(pk__in=gone).update(hidden_by_sync=True, updated_at=timezone.now())

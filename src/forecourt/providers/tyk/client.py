@@ -1,0 +1,140 @@
+"""A small client for the parts of the Tyk Dashboard API the portal uses.
+
+The Dashboard takes its user's API key raw in `Authorization`. Lists are paged (`p`, 1-based; the
+answer says how many pages). Connection failures, timeouts and 5xx answers are retried with
+backoff; anything else is reported at once. Nothing here knows about Django models beyond the
+Provider row it is built from.
+"""
+
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+
+log = logging.getLogger("forecourt.providers.tyk")
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+RETRIES = 3
+BACKOFF = 0.25  # seconds, doubled each retry
+MAX_PAGES = 10_000
+
+
+class DashboardError(Exception):
+    """The Dashboard could not be used; the message is what an admin sees."""
+
+
+class Unreachable(DashboardError):
+    """Down, slow or answering 5xx after the retries."""
+
+
+class Refused(DashboardError):
+    """A 4xx: wrong key (401/403), unknown object (404), invalid request (400/422)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TykDashboard:
+    def __init__(self, url: str, secret: str, *, verify: bool = True, transport: httpx.BaseTransport | None = None,
+                 retries: int = RETRIES, backoff: float = BACKOFF) -> None:
+        self.retries = retries
+        self.backoff = backoff
+        self._http = httpx.Client(
+            base_url=url.rstrip("/"), headers={"Authorization": secret, "Accept": "application/json"},
+            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT), verify=verify, transport=transport,
+        )
+
+    @classmethod
+    def for_provider(cls, provider: Any) -> "TykDashboard":
+        return cls(provider.url, provider.secret, verify=not provider.insecure_skip_verify)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "TykDashboard":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport -------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                body: Any = None) -> Any:
+        """One call, retried on network errors and 5xx; the parsed JSON answer."""
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                response = self._http.request(method, path, params=params, json=body)
+            except httpx.TransportError as exc:  # refused, reset, timed out
+                last = exc
+                log.warning("Tyk Dashboard %s %s failed (attempt %d): %s", method, path, attempt + 1, exc)
+                continue
+            if response.status_code >= 500:
+                last = DashboardError(f"HTTP {response.status_code}")
+                log.warning("Tyk Dashboard %s %s answered %d (attempt %d)", method, path, response.status_code,
+                            attempt + 1)
+                continue
+            if response.status_code >= 400:
+                raise Refused(response.status_code, _refusal(method, path, response))
+            try:
+                return response.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise DashboardError(f"{method} {path}: the Dashboard's answer is not valid JSON") from None
+        reason = _describe(last)
+        raise Unreachable(f"the Dashboard at {self._http.base_url} cannot be reached: {reason}")
+
+    def _paged(self, path: str, key: str, pages_key: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        page, pages = 1, 1
+        while page <= pages and page <= MAX_PAGES:
+            answer = self.request("GET", path, params={"p": page})
+            if not isinstance(answer, dict) or not isinstance(answer.get(key), list):
+                raise DashboardError(f"GET {path}: expected an object with a {key!r} list")
+            items.extend(item for item in answer[key] if isinstance(item, dict))
+            pages = int(answer.get(pages_key) or 1) if str(answer.get(pages_key, 1)).lstrip("-").isdigit() else 1
+            page += 1
+        return items
+
+    # -- the API ---------------------------------------------------------------------------
+    def apis(self) -> list[dict[str, Any]]:
+        """Every API definition wrapper (`{"api_definition": {...}, ...}`)."""
+        return self._paged("/api/apis", "apis", "pages")
+
+    def policies(self) -> list[dict[str, Any]]:
+        return self._paged("/api/portal/policies", "Data", "Pages")
+
+    def create_key(self, session: dict[str, Any]) -> dict[str, Any]:
+        answer = self.request("POST", "/api/keys", body=session)
+        if not isinstance(answer, dict) or not answer.get("key_id"):
+            raise DashboardError("POST /api/keys: the answer has no key_id")
+        return answer
+
+    def delete_key(self, key_id: str) -> None:
+        self.request("DELETE", f"/api/keys/{key_id}")
+
+
+def _refusal(method: str, path: str, response: httpx.Response) -> str:
+    detail = ""
+    try:
+        body = response.json()
+        if isinstance(body, dict):
+            detail = str(body.get("Message") or body.get("message") or body.get("error") or "")
+    except ValueError:
+        pass
+    if response.status_code in (401, 403):
+        return f"the Dashboard refused the API key ({response.status_code}){': ' + detail if detail else ''}"
+    return f"{method} {path} was refused ({response.status_code}){': ' + detail if detail else ''}"
+
+
+def _describe(exc: Exception | None) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused"
+    return str(exc) if exc else "unknown error"
