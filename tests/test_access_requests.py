@@ -113,7 +113,8 @@ def test_auto_approving_plan_approves_on_submit():
     assert AuditEntry.objects.get(action="approve").note == "approved automatically by the plan"
 
 
-def test_provisioning_without_an_integration_fails_visibly_and_can_be_retried(client, admin):
+def test_provisioning_without_an_integration_fails_visibly_and_can_be_retried(client, admin, monkeypatch):
+    monkeypatch.delitem(registry._clients, "tyk-pro")  # as if no integration were installed
     plan = factories.plan(provider=factories.provider())
     request = access.approve(factories.pending_request(plan_obj=plan), admin)
     assert request.provisioning == "pending"

@@ -4,6 +4,7 @@ from django.db import models
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.catalog.models import Catalogue, Plan, Product
+from forecourt.ops.crypto import EncryptedTextField
 from forecourt.providers.models import Provider
 
 
@@ -66,11 +67,22 @@ class AccessRequest(models.Model):
 
 
 class Credential(models.Model):
-    """What approval yields at the provider. Its secret is shown once; only a hint is kept."""
+    """What approval yields at the provider.
+
+    The row is written before the gateway is called, with the key's ID chosen here, so a crash at
+    any step leaves either a pending row whose key a retry creates (or finds), or an active row
+    whose key exists: never a key the portal does not know, nor a duplicate. The secret is kept
+    encrypted (a retry after a crash needs it) and shown to the consumer once.
+    """
 
     class Type(models.TextChoices):
         KEY = "key", "API key"
         OAUTH2_CLIENT = "oauth2-client", "OAuth 2.0 client"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being created at the gateway"
+        ACTIVE = "active", "Active"
+        REVOKED = "revoked", "Revoked"
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="credentials")
     access_request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="credentials")
@@ -78,6 +90,8 @@ class Credential(models.Model):
     provider_reference = models.CharField(max_length=255, help_text="The key ID or client ID at the provider.")
     type = models.CharField(max_length=15, choices=Type.choices, default=Type.KEY)
     secret_hint = models.CharField(max_length=12, blank=True, help_text="The last characters of the secret.")
+    secret = EncryptedTextField(blank=True, help_text="Encrypted; shown to the consumer once.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

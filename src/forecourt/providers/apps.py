@@ -8,3 +8,4 @@ class ProvidersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import jobs  # noqa: F401 - registers the sync job and its schedule
+        from .tyk import provisioning  # noqa: F401 - registers the tyk-pro provisioner

@@ -79,6 +79,12 @@ def _kind(policy: dict[str, Any]) -> str | None:
     return None
 
 
+def _live(policy: dict[str, Any]) -> bool:
+    """Draft, denied and inactive policies grant nothing, so they offer nothing either."""
+    return (policy.get("state") in (None, "", "active") and not policy.get("is_inactive")
+            and policy.get("active", True) is not False)
+
+
 def _policy_id(policy: dict[str, Any]) -> str:
     return str(policy.get("_id") or policy.get("id") or "")
 
@@ -163,7 +169,7 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
             report.ignored += 1
             continue
         kind = _kind(policy)
-        if kind is None:
+        if kind is None or not _live(policy):
             report.ignored += 1
             continue
         try:

@@ -94,9 +94,10 @@ class TykDashboard:
         page, pages = 1, 1
         while page <= pages and page <= MAX_PAGES:
             answer = self.request("GET", path, params={"p": page})
-            if not isinstance(answer, dict) or not isinstance(answer.get(key), list):
+            # An empty page is null (Go's nil slice), not [].
+            if not isinstance(answer, dict) or not isinstance(answer.get(key) or [], list):
                 raise DashboardError(f"GET {path}: expected an object with a {key!r} list")
-            items.extend(item for item in answer[key] if isinstance(item, dict))
+            items.extend(item for item in answer.get(key) or [] if isinstance(item, dict))
             pages = int(answer.get(pages_key) or 1) if str(answer.get(pages_key, 1)).lstrip("-").isdigit() else 1
             page += 1
         return items
