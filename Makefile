@@ -11,7 +11,7 @@ ADMIN_EMAIL ?= admin@example.com
 # pytest -n: parallel workers per database run
 JOBS ?= auto
 
-.PHONY: run test test-sqlite test-postgres test-mysql lint bench install clean services openapi
+.PHONY: bench-sync run test test-sqlite test-postgres test-mysql lint bench install clean services openapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lint: $(STAMP)
 ## make openapi: regenerate docs/openapi.json from the code (commit it with the API change)
 openapi: $(STAMP)
 	PORTAL_DATADIR=$$(mktemp -d) $(BIN)/python scripts/openapi.py
+
+## make bench-sync: sync 10,000 policies and 2,000 APIs from the Dashboard simulator, twice
+bench-sync: $(STAMP)
+	$(BIN)/python benchmarks/sync.py
 
 ## make bench: throughput, latency, start-up time and memory of `forecourt serve` (not a test)
 bench: $(STAMP)

@@ -1,0 +1,75 @@
+"""A Tyk Dashboard for tests: the project's simulator (tools/tyk_simulator.py) in a thread on
+127.0.0.1, on a port the OS picks, seeded with realistic APIs and policies.
+
+It answers like the real Dashboard API (shapes, status codes and messages of the published
+contract in shared/contracts/tyk), keeps its APIs, policies, keys and OAuth clients in memory,
+logs every request (`.requests`) and fails on demand: `.down()`, `.slow(seconds)`,
+`.fail_status(500)`, `.truncate()`, `.invalid_json()` or `.fail(mode, path=..., times=...)`,
+all ended by `.heal()`.
+
+Use the `tyk_dashboard` fixture (import it into the test module); point the code under test at
+`tyk_dashboard.url` with `tyk_dashboard.secret` as its Dashboard API key.
+"""
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+SIMULATOR = Path(__file__).resolve().parents[2] / "tools" / "tyk_simulator.py"
+SECRET = "tyk-test-dashboard-api-key"
+ORG_ID = "5e9d9544a1dcd60001d0ed20"
+
+
+def _load() -> ModuleType:
+    """tools/ is not a package: load the simulator from its file (once per process)."""
+    name = "tyk_simulator"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SIMULATOR)
+    assert spec is not None and spec.loader is not None, SIMULATOR
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the file runs
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+simulator = _load()
+TykDashboard: Any = simulator.TykDashboard
+
+
+@contextmanager
+def running(*, seed: bool = True, **kwargs: Any) -> Iterator[Any]:
+    """A started TykDashboard (seeded with `seed_realistic()` unless `seed` is False)."""
+    kwargs.setdefault("secret", SECRET)
+    kwargs.setdefault("org_id", ORG_ID)
+    dashboard = TykDashboard(**kwargs)
+    if seed:
+        dashboard.seed_realistic()
+    dashboard.start()
+    try:
+        yield dashboard
+    finally:
+        dashboard.stop()
+
+
+def client(dashboard: Any, **kwargs: Any) -> httpx.Client:
+    """An httpx client for `dashboard` that sends its key the way Tyk's clients do (raw)."""
+    kwargs.setdefault("timeout", 10)
+    return httpx.Client(base_url=dashboard.url, headers={"Authorization": dashboard.secret}, **kwargs)
+
+
+@pytest.fixture
+def tyk_dashboard() -> Iterator[Any]:
+    with running() as dashboard:
+        yield dashboard
