@@ -100,17 +100,22 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
+def _save_page(request: HttpRequest, resource: crud.Resource, obj: Any) -> HttpResponse:
+    """The form page for creating (obj None) or editing an object of `resource`."""
+    form = _form(resource, request, obj)
+    if request.method == "POST" and form.is_valid():
+        saved = crud.save_form(resource, form, _actor(request))
+        messages.success(request, f"{resource.title} “{saved}” {'saved' if obj else 'created'}.")
+        return redirect("adminportal:resource_list", slug=resource.slug)
+    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": obj})
+
+
 @admin_required
 def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource(slug, request.user)
     if not resource.can_create:
         raise Http404("This list is read-only.")
-    form = _form(resource, request)
-    if request.method == "POST" and form.is_valid():
-        obj = crud.save_form(resource, form, _actor(request))
-        messages.success(request, f"{resource.title} “{obj}” created.")
-        return redirect("adminportal:resource_list", slug=slug)
-    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": None})
+    return _save_page(request, resource, None)
 
 
 @admin_required
@@ -118,13 +123,7 @@ def resource_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     resource = _resource(slug, request.user)
     if not resource.can_edit:
         raise Http404("This list is read-only.")
-    obj = get_object_or_404(resource.model, pk=pk)
-    form = _form(resource, request, obj)
-    if request.method == "POST" and form.is_valid():
-        obj = crud.save_form(resource, form, _actor(request))
-        messages.success(request, f"{resource.title} “{obj}” saved.")
-        return redirect("adminportal:resource_list", slug=slug)
-    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": obj})
+    return _save_page(request, resource, get_object_or_404(resource.model, pk=pk))
 
 
 @admin_required
