@@ -172,6 +172,7 @@ ENDPOINTS = [
     ("PUT", "/api/portal/policies/{policy}"),
     ("DELETE", "/api/portal/policies/{policy}"),
     ("POST", "/api/keys"),
+    ("POST", "/api/keys/{custom_key}"),
     ("GET", "/api/keys/{key}"),
     ("PUT", "/api/keys/{key}"),
     ("DELETE", "/api/keys/{key}"),
@@ -184,6 +185,7 @@ BODIES: dict[str, Any] = {
     "POST /api/portal/policies": NEW_POLICY,
     "PUT /api/portal/policies/{policy}": {**NEW_POLICY, "name": "Renamed"},
     "POST /api/keys": {"apply_policies": ["free-plan"], "meta_data": META},
+    "POST /api/keys/{custom_key}": {"apply_policies": ["free-plan"], "meta_data": META},
     "PUT /api/keys/{key}": {"apply_policies": [], "meta_data": {}},
     "POST /api/apis/oauth/{oauth_api}": {"redirect_uri": "https://app.example.com/cb"},
 }
@@ -195,6 +197,7 @@ def _targets(dashboard: Any) -> dict[str, str]:
         key = http.post("/api/keys", json={"apply_policies": ["free-plan"]}).json()["key_id"]
         client = http.post(f"/api/apis/oauth/{API_ACCOUNTS}", json={"redirect_uri": "https://a.example/cb"})
     return {"api": API_PAYMENTS, "oas_api": API_PETSTORE, "oauth_api": API_ACCOUNTS, "key": key,
+            "custom_key": "portal-chosen-" + uuid.uuid4().hex,
             "policy": dashboard.policy_named("Payments Product")["_id"], "client": client.json()["client_id"]}
 
 
@@ -505,6 +508,18 @@ def test_create_key_errors(api: Checked, tyk_dashboard: Any) -> None:
         assert api.post("/api/keys", 403, json=body).json() == error("Request body malformed.")
     api.post("/api/keys", 403, content=b"")
     assert tyk_dashboard.keys == {}
+
+
+def test_custom_key_keeps_the_id_chosen(api: Checked, tyk_dashboard: Any) -> None:
+    key_id = "portal-chosen-" + uuid.uuid4().hex
+    posted = {"apply_policies": ["free-plan"], "meta_data": META, "tags": ["portal"]}
+    created = api.post(f"/api/keys/{key_id}", json=posted).json()
+    assert (created["key_id"], created["key_hash"]) == (key_id, simulator.key_hash(key_id))
+    got = api.get(f"/api/keys/{key_id}").json()["data"]
+    assert (got["apply_policies"], got["meta_data"], got["tags"]) == (["free-plan"], META, ["portal"])
+    assert api.post(f"/api/keys/{uuid.uuid4().hex}", 403, content=b"[").json() == error("Request body malformed.")
+    api.post(f"/api/keys/{uuid.uuid4().hex}", 500, json={"apply_policies": ["no-such-policy"]})
+    assert list(tyk_dashboard.keys) == [key_id]
 
 
 def test_keys_are_created_concurrently(tyk_dashboard: Any) -> None:
