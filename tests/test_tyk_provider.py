@@ -224,3 +224,11 @@ def test_a_crash_at_any_step_leaves_no_orphan_and_no_duplicate(provider, admin, 
     assert list(tyk_dashboard.keys) == [credential.provider_reference]  # exactly one key
     assert Credential.objects.filter(access_request=request).count() == 1
     assert AccessRequest.objects.get(pk=request.pk).provisioning == "done"
+
+
+def test_the_api_shows_the_provider_status_and_the_skipped_policies(api, provider):
+    sync.sync(provider)
+    body = api("get", f"/providers/{provider.pk}").json()
+    assert body["Status"] == "Up" and body["LastError"] == ""
+    skipped = {p["Name"]: p["Reason"] for p in body["SyncProblems"]}
+    assert "which does not exist" in skipped["Retired Product"]

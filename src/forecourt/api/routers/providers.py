@@ -64,10 +64,20 @@ class ProviderConfig(Out):
     MetaData: str = Field(description=METADATA_HELP + f' `Secret` is never returned: it reads "{MASK}".')
 
 
+class SyncProblem(Out):
+    Policy: str = Field(description="The policy's ID.")
+    Name: str
+    Reason: str = Field(description="Why the last synchronisation skipped it.")
+
+
 class ProviderOut(ProviderSummary):
     Configuration: ProviderConfig
     CreatedAt: str | None
     UpdatedAt: str | None
+    LastError: str = Field("", description="Forecourt's own: why the last synchronisation failed, if it did.")
+    SyncProblems: list[SyncProblem] = Field(
+        default_factory=list, description="Forecourt's own: the policies the last synchronisation skipped (the rest "
+                                          "were synchronised).")
 
 
 class ProviderMetaData(TykIn):
@@ -112,6 +122,9 @@ def _full(provider_id: PathId) -> ProviderOut:
         **_summary(provider).model_dump(),
         Configuration=ProviderConfig(ID=provider.pk, MetaData=json.dumps(metadata, separators=(",", ":"))),
         CreatedAt=tyk_time(provider.created_at), UpdatedAt=tyk_time(provider.updated_at),
+        LastError=provider.last_error,
+        SyncProblems=[SyncProblem(Policy=str(p.get("policy", "")), Name=str(p.get("name", "")),
+                                  Reason=str(p.get("reason", ""))) for p in provider.sync_problems or []],
     )
 
 
