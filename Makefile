@@ -11,7 +11,7 @@ ADMIN_EMAIL ?= admin@example.com
 # pytest -n: parallel workers per database run
 JOBS ?= auto
 
-.PHONY: bench-sync run test test-sqlite test-postgres test-mysql lint bench install clean services openapi
+.PHONY: bench-sync demo run test test-sqlite test-postgres test-mysql lint bench install clean services openapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(STAMP)
 	$(RUN_ENV) $(BIN)/forecourt migrate
 	$(RUN_ENV) $(BIN)/forecourt bootstrap --email $(ADMIN_EMAIL)
 	$(RUN_ENV) $(BIN)/forecourt serve
+
+## make demo: like make run, beside a seeded Tyk Dashboard simulator that the portal syncs from (./data-demo)
+demo: $(STAMP)
+	scripts/demo
 
 ## make test: install, make sure PostgreSQL and MariaDB run, then the suite on SQLite, PostgreSQL and MariaDB
 test: $(STAMP) services lint
