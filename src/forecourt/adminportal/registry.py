@@ -13,6 +13,7 @@ from forecourt.accounts.models import InviteCode, Organisation, Role, Team, User
 from forecourt.audit.models import AuditEntry
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
+from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers.models import Provider
 
 from . import resource_forms as f
@@ -184,4 +185,9 @@ RESOURCES: list[Resource] = [
 ]
 
 BY_SLUG = {r.slug: r for r in RESOURCES}
+
+# The general settings: one row, edited on its own page (not a list), saved through the same audited path.
+SETTINGS = Resource(slug="settings", model=PortalSettings, form=f.PortalSettingsForm, columns=(),
+                    queryset=PortalSettings.objects.all, can_create=False, can_delete=False,
+                    super_admin_only=True, section="Administration")
 SECTIONS = ["Catalogue", "People", "Access", "Administration"]

@@ -22,7 +22,7 @@ from forecourt.portalconfig.models import PortalSettings
 from . import crud
 from .access import admin_required, super_admin_required
 from .forms import AdminAuthenticationForm
-from .registry import BY_SLUG
+from .registry import BY_SLUG, SETTINGS
 from .resource_forms import PortalSettingsForm, RejectForm, TestEmailForm, UserForm
 
 
@@ -267,9 +267,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PortalSettingsForm(request.POST, instance=current)
         if form.is_valid():
-            resource = crud.Resource(slug="settings", model=PortalSettings, form=PortalSettingsForm, columns=(),
-                                     queryset=PortalSettings.objects.all)
-            crud.save_form(resource, form, _actor(request))
+            crud.save_form(SETTINGS, form, _actor(request))
             messages.success(request, "Settings saved.")
             return redirect("adminportal:settings")
     return render(request, "adminportal/settings.html", {"form": form, "test_form": test_form})

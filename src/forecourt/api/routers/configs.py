@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Router
 
 from forecourt.adminportal import crud
+from forecourt.adminportal.registry import SETTINGS
 from forecourt.adminportal.resource_forms import PortalSettingsForm
 from forecourt.portalconfig.models import PortalSettings
 
@@ -112,9 +113,7 @@ def _save(current: PortalSettings, payload: ConfigsIn, request: HttpRequest) -> 
             label = NAMES.get(field, "") if field != "__all__" else ""
             problems.extend(f"{label}: {e}" if label else str(e) for e in errors)
         raise forms.Invalid(problems)
-    resource = crud.Resource(slug="settings", model=PortalSettings, form=PortalSettingsForm, columns=(),
-                             queryset=PortalSettings.objects.all)
-    saved: PortalSettings = crud.save_form(resource, form, actor(request))
+    saved: PortalSettings = crud.save_form(SETTINGS, form, actor(request))
     return saved
 
 
