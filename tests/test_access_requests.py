@@ -140,8 +140,12 @@ def test_provisioning_failure_at_the_gateway_is_retried_and_then_succeeds(admin,
         def __init__(self, provider):
             self.provider = provider
 
-        def issue_credential(self, request):
-            calls.append(request.pk)
+        def new_credential(self, request):
+            return {"type": "key", "provider_reference": "k1", "secret": "k1", "secret_hint": "k1",
+                    "provider_data": {}}
+
+        def create_credential(self, credential):
+            calls.append(credential.access_request_id)
             if len(calls) == 1:
                 raise ConnectionError("gateway unreachable")
 

@@ -9,6 +9,7 @@ from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.audit.models import AuditEntry
 from forecourt.catalog.models import ProductAPI
+from forecourt.jobs.models import Job
 
 from . import factories
 
@@ -214,16 +215,15 @@ def test_tyk_only_fields_are_accepted_ignored_and_reported(api, consumer):
     assert "Warning" not in api("get", "/apps")
 
 
-def test_an_app_with_unrevoked_credentials_cannot_be_deleted(api):
+def test_deleting_an_app_revokes_its_live_credentials_at_the_gateway(api):
     request = factories.pending_request()
     cred = _credential(request)
-    refused = api("delete", f"/apps/{request.app_id}")
-    assert refused.status_code == 409
-    assert refused.json()["errors"] == ["It has 1 credential(s) that are not revoked: revoke them first."]
-    cred.revoked_at = timezone.now()
-    cred.save()
     assert api("delete", f"/apps/{request.app_id}").json() == {"status": "ok"}
     assert not AccessRequest.objects.filter(pk=request.pk).exists()
+    # The row goes with the app; the job that removes the key from the gateway outlives it.
+    (job,) = Job.objects.filter(name="access.revoke")
+    assert job.payload["ref"]["credential_id"] == cred.pk
+    assert job.payload["ref"]["reference"] == cred.provider_reference
 
 
 def test_an_apps_access_requests_and_credentials_never_show_a_secret(api, admin):

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
 from forecourt.catalog.models import Plan, Product
@@ -13,7 +14,6 @@ from forecourt.jobs.models import Job
 from forecourt.providers import jobs as provider_jobs
 from forecourt.providers import sync
 from forecourt.providers.models import Provider
-from forecourt.providers.tyk import provisioning
 from forecourt.providers.tyk.client import DashboardError
 
 from . import factories
@@ -206,7 +206,7 @@ def test_a_crash_at_any_step_leaves_no_orphan_and_no_duplicate(provider, admin, 
             assert not connection.in_atomic_block  # nothing uncommitted is lost with the process
             raise Crash(name)
 
-    monkeypatch.setattr(provisioning, "crash_point", crash)
+    monkeypatch.setattr(credentials, "crash_point", crash)
     Job.objects.exclude(name="access.provision").delete()
     job = queue.claim("test")
     with pytest.raises(Crash):
@@ -216,7 +216,7 @@ def test_a_crash_at_any_step_leaves_no_orphan_and_no_duplicate(provider, admin, 
     assert len(tyk_dashboard.keys) == (1 if step == "after-gateway" else 0)
     assert set(tyk_dashboard.keys) <= {credential.provider_reference}  # no key the portal does not know
 
-    monkeypatch.setattr(provisioning, "crash_point", lambda name: None)
+    monkeypatch.setattr(credentials, "crash_point", lambda name: None)
     Job.objects.update(status="queued", locked_until=None)  # the lease of the dead worker expired
     assert queue.run_next("test") is True
     credential.refresh_from_db()

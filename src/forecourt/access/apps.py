@@ -7,4 +7,4 @@ class AccessConfig(AppConfig):
     verbose_name = "Access"
 
     def ready(self) -> None:
-        from . import services  # noqa: F401 - registers the provisioning job handler
+        from . import credentials, services, signals  # noqa: F401 - register the job handlers and receivers

@@ -82,6 +82,7 @@ class Credential(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Being created at the gateway"
         ACTIVE = "active", "Active"
+        REVOKING = "revoking", "Being revoked at the gateway"
         REVOKED = "revoked", "Revoked"
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="credentials")
@@ -92,12 +93,24 @@ class Credential(models.Model):
     secret_hint = models.CharField(max_length=12, blank=True, help_text="The last characters of the secret.")
     secret = EncryptedTextField(blank=True, help_text="Encrypted; shown to the consumer once.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # What else the provider needs to find the credential again (e.g. a Tyk OAuth client's API and
+    # policy). Chosen before the gateway is called, like provider_reference.
+    provider_data = models.JSONField(default=dict, blank=True)
+    replaces = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by",
+                                 help_text="The credential this one rotated; revoked once this one is active.")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    LIVE = (Status.PENDING, Status.ACTIVE)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} …{self.secret_hint}"
+
+    def gateway_ref(self) -> dict[str, object]:
+        """Everything a revocation needs, so it still works after the row (or its app) is deleted."""
+        return {"credential_id": self.pk, "provider_id": self.provider_id, "type": self.type,
+                "reference": self.provider_reference, "data": self.provider_data}

@@ -15,7 +15,7 @@ from forecourt.accounts.models import User
 from forecourt.audit import services as audit
 from forecourt.jobs import handler, queue
 
-from .models import AccessRequest, App
+from .models import AccessRequest, App, Credential
 
 MAX_REASON = 2000
 
@@ -124,8 +124,11 @@ def retry_provisioning(request: AccessRequest, actor: User) -> None:
 
 @handler("access.provision")
 def provision(request_id: int) -> None:
-    """Create the credential at the provider. An integration that is missing fails for good."""
+    """Create the approved request's credential at the provider (see access.credentials for the
+    steps). An integration that is missing fails for good; anything else is retried by the queue."""
     from forecourt.providers import registry
+
+    from . import credentials
 
     request = AccessRequest.objects.select_related("plan__provider").get(pk=request_id)
     if request.provisioning != AccessRequest.Provisioning.PENDING:
@@ -135,22 +138,18 @@ def provision(request_id: int) -> None:
         AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.NOT_NEEDED)
         return
     try:
-        client = registry.client_for(provider)
+        with transaction.atomic():
+            locked = AccessRequest.objects.select_for_update().get(pk=request_id)
+            credential = (locked.credentials.filter(status__in=Credential.LIVE).order_by("created_at", "pk").first()
+                          or credentials.record(locked))
     except registry.NoClient as exc:
         AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.FAILED,
                                                            provisioning_error=str(exc))
         return
     try:
-        client.issue_credential(request)
+        credentials.activate(credential.pk)
     except Exception as exc:  # shown on the request's page while the job queue retries
         AccessRequest.objects.filter(pk=request_id).update(provisioning_error=str(exc)[:2000])
         raise
     AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.DONE,
                                                        provisioning_error="")
-
-
-def app_delete_blockers(app: App, actor: User) -> list[str]:
-    live = app.credentials.filter(revoked_at__isnull=True).count()
-    if live:
-        return [f"It has {live} credential(s) that are not revoked: revoke them first."]
-    return []

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from . import tokens
+from . import signals, tokens
 from .models import ADMIN_ROLES, Organisation, Role, Team, User
 
 DEFAULT_ORGANISATION = "Default Organisation"
@@ -164,8 +164,11 @@ def save_user(form: Any, actor: User) -> User:
     user = form.save(commit=False)
     if user.pk is None:
         user.set_unusable_password()
+    was_active = user.pk is not None and User.objects.filter(pk=user.pk, is_active=True).exists()
     user.save()
     form.save_m2m()
+    if was_active and not user.is_active:
+        signals.user_deactivated.send(sender=User, user=user, actor=actor)
     return user
 
 
@@ -194,6 +197,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
         user.is_active = active
         user.save(update_fields=["is_active"])
         audit.record(actor, "activate" if active else "deactivate", user, {"is_active": [not active, active]})
+        if not active:
+            signals.user_deactivated.send(sender=User, user=user, actor=actor)
 
 
 def send_password_reset(user: User, actor: User | None, base_url: str) -> None:

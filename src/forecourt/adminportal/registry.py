@@ -6,7 +6,7 @@ list page runs the same number of queries for 10 rows as for 500 (tests/test_adm
 
 from django.db.models import Count
 
-from forecourt.access import services as access
+from forecourt.access import credentials
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, Role, Team, User
@@ -142,7 +142,7 @@ RESOURCES: list[Resource] = [
         search=["name", "owner__email", "organisation__name"],
         filters=[Filter("organisation", "Organisation", "organisation_id", _organisations),
                  Filter("visibility", "Visibility", "visibility", _choices(App.Visibility))],
-        delete_blockers=access.app_delete_blockers,
+        deleter=credentials.delete_app,
     ),
     Resource(
         slug="access-requests", model=AccessRequest, form=None, section="Access",

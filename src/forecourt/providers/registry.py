@@ -1,8 +1,11 @@
 """Which code talks to which kind of provider.
 
 The rest of the portal asks `client_for(provider)` and calls the interface below; a gateway
-integration registers its client class for its provider type. Nothing outside a provider's
-own package knows how a gateway works.
+integration registers its class for its provider type. Nothing outside a provider's own package
+knows how a gateway works, so adding a gateway touches no catalogue, access or portal code.
+
+Every method may be called again after a crash or a failure at any point (the job queue retries
+them), so each must be idempotent: find what an earlier attempt made before making it again.
 """
 
 from typing import Any, Protocol
@@ -13,8 +16,30 @@ from .models import Provider
 class ProviderClient(Protocol):
     def __init__(self, provider: Provider) -> None: ...
 
-    def issue_credential(self, access_request: Any) -> Any:
-        """Create the credential for an approved request at the gateway; return what was made."""
+    def health(self) -> str:
+        """"" when the provider answers with the configured credentials, else what is wrong."""
+        ...
+
+    def new_credential(self, access_request: Any) -> dict[str, Any]:
+        """Choose a new credential's identifiers (Credential fields: type, provider_reference,
+        secret, secret_hint, provider_data) without calling the gateway: the portal records them
+        before the gateway is asked, so a retry finds what an interrupted attempt made."""
+        ...
+
+    def create_credential(self, credential: Any) -> None:
+        """Make the recorded credential exist at the gateway, with the request's products and plan."""
+        ...
+
+    def update_credential(self, credential: Any) -> None:
+        """Apply the access request's current plan and products to an existing credential."""
+        ...
+
+    def revoke_credential(self, ref: dict[str, Any]) -> None:
+        """Remove a credential from the gateway (`Credential.gateway_ref()`); gone already is fine."""
+        ...
+
+    def push_policy(self, item: Any) -> str:
+        """Write a portal-made product or plan to the gateway; return its reference there."""
         ...
 
 

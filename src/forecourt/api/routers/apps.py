@@ -126,8 +126,8 @@ def update_app(request: HttpRequest, app_id: PathId, payload: AppIn) -> AppDetai
 
 @router.delete("/apps/{app_id}", response={200: StatusOut, **ERRORS})
 def delete_app(request: HttpRequest, app_id: PathId) -> StatusOut:
-    """Delete an app with its access requests. An app with credentials that are not revoked is a
-    409 (Tyk would revoke them at the gateway; Forecourt cannot yet, so it asks for that first)."""
+    """Delete an app with its access requests; its live credentials are revoked at the gateway
+    by background jobs that outlive the rows."""
     forms.delete("apps", get_object_or_404(App, pk=app_id), actor(request))
     return StatusOut()
 

@@ -1,20 +1,26 @@
-"""Creating an approved request's credential at the Tyk Dashboard: a key with the right policies.
+"""The Tyk Dashboard as a provider: credentials (keys and OAuth 2.0 clients) and health.
 
-The steps, each safe to repeat after a crash at any point:
-1. the portal records a pending Credential with a key ID it chose (committed);
-2. it asks the Dashboard whether that key exists, and creates it (POST /api/keys/{keyId}) if not;
-3. it marks the Credential active.
-A retry after a crash between 1 and 2 creates the key; between 2 and 3 it finds the key and
-only marks the row active. The key ID is the credential's secret; it is stored encrypted.
+Each method is one idempotent step that the access services call from jobs (see
+forecourt.access.services for the order of steps and why a crash between them is safe): the
+credential's identifiers are chosen here before the Dashboard is called (`new_credential`), so
+a retry asks the Dashboard whether the thing exists before creating it, and never makes a twin.
+
+- An API key is created with `POST /api/keys/{keyId}`: `apply_policies` = the products' policies
+  and the plan's, `meta_data` saying whose it is, tags `app-<id>` and `org-<id>`, expiry from
+  the plan.
+- An OAuth 2.0 client (products whose APIs use Tyk's OAuth) is registered on one of those APIs
+  with `POST /api/apis/oauth/{apiId}`. A client has one policy, so the portal writes one for it
+  (unpartitioned, hence never imported by a sync): the products' access rights with the plan's
+  limits.
 """
 
 import logging
-import os
 import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
-
-from django.db import transaction
 
 from forecourt.access.models import AccessRequest, Credential
 from forecourt.providers import registry
@@ -24,89 +30,201 @@ from .client import Refused, TykDashboard
 
 log = logging.getLogger("forecourt.providers.tyk")
 
+OAUTH = "oauth2"  # ProductAPI.auth_type of an API that uses Tyk's OAuth 2.0 (see providers.sync)
 
-def crash_point(name: str) -> None:
-    """Fault injection for the crash tests: exit at once (as kill -9 would) at the named step."""
-    if os.environ.get("FORECOURT_CRASH_AT") == name:
-        os._exit(137)
+
+def _policies(request: AccessRequest) -> list[str]:
+    products = [p.reference_id for p in request.products.all() if p.reference_id]
+    return products + ([request.plan.reference_id] if request.plan.reference_id else [])
+
+
+def _expires(request: AccessRequest, credential: Credential) -> int:
+    if not request.plan.key_expires_in:
+        return 0
+    return int((credential.created_at + timedelta(seconds=request.plan.key_expires_in)).timestamp())
+
+
+def _owner(request: AccessRequest) -> dict[str, Any]:
+    app = request.app
+    return {
+        "DeveloperID": str(app.owner_id),
+        "ApplicationID": str(app.pk),
+        "OrganisationID": str(app.organisation_id),
+        "TeamIDs": [str(t) for t in sorted(app.owner.teams.values_list("pk", flat=True))],
+        "AccessRequestID": str(request.pk),
+    }
+
+
+def _tags(request: AccessRequest) -> list[str]:
+    return [f"app-{request.app_id}", f"org-{request.app.organisation_id}", "forecourt"]
 
 
 def session_for(request: AccessRequest, credential: Credential, provider: Provider) -> dict[str, Any]:
-    """The Tyk SessionState: the products' and the plan's policies, who it is for, when it expires."""
-    plan = request.plan
-    products = list(request.products.all())
-    policies = [p.reference_id for p in products if p.reference_id] + ([plan.reference_id] if plan.reference_id else [])
+    """The Tyk SessionState of a key: the products' and the plan's policies, whose it is, its expiry."""
     app = request.app
-    teams = sorted(app.owner.teams.values_list("pk", flat=True))
-    expires = 0
-    if plan.key_expires_in:
-        expires = int((credential.created_at + timedelta(seconds=plan.key_expires_in)).timestamp())
     return {
         "alias": f"{app.name} ({app.pk})"[:250],
         "org_id": provider.org_id,
-        "apply_policies": policies,
+        "apply_policies": _policies(request),
         "access_rights": {},
-        "meta_data": {
-            "DeveloperID": str(app.owner_id),
-            "ApplicationID": str(app.pk),
-            "OrganisationID": str(app.organisation_id),
-            "TeamIDs": [str(t) for t in teams],
-            "AccessRequestID": str(request.pk),
-        },
-        "tags": [f"app-{app.pk}", f"org-{app.organisation_id}", "forecourt"],
-        "expires": expires,
+        "meta_data": _owner(request),
+        "tags": _tags(request),
+        "expires": _expires(request, credential),
         "rate": 0, "per": 0, "quota_max": -1, "allowance": 0,
     }
 
 
-class TykProvisioner:
+def _oauth_api(request: AccessRequest) -> str:
+    """The API an OAuth client is registered on: the first (by ID) of the request's OAuth APIs."""
+    ids = sorted(api.api_id for p in request.products.all() for api in p.apis.all()
+                 if api.auth_type == OAUTH and api.api_id)
+    return ids[0] if ids else ""
+
+
+class TykProvider:
     """The `tyk-pro` entry of forecourt.providers.registry."""
 
     def __init__(self, provider: Provider, client: TykDashboard | None = None) -> None:
         self.provider = provider
         self.client = client
 
-    def _pending_credential(self, request: AccessRequest) -> Credential:
-        with transaction.atomic():
-            credential = Credential.objects.select_for_update().filter(
-                access_request=request, type=Credential.Type.KEY).exclude(status=Credential.Status.REVOKED).first()
-            if credential is None:
-                key = secrets.token_hex(16)
-                credential = Credential.objects.create(
-                    app=request.app, access_request=request, provider=self.provider, type=Credential.Type.KEY,
-                    provider_reference=key, secret=key, secret_hint=key[-4:], status=Credential.Status.PENDING)
-        return credential
-
-    def issue_credential(self, request: AccessRequest) -> Credential:
-        credential = self._pending_credential(request)
-        if credential.status == Credential.Status.ACTIVE:
-            return credential
-        crash_point("after-record")
-        client = self.client or TykDashboard.for_provider(self.provider)
+    @contextmanager
+    def _dashboard(self) -> Iterator[TykDashboard]:
+        if self.client is not None:
+            yield self.client
+            return
+        client = TykDashboard.for_provider(self.provider)
         try:
-            try:
-                client.request("GET", f"/api/keys/{credential.provider_reference}")
-                exists = True
-            except Refused as exc:
-                if exc.status != 404:
-                    raise
-                exists = False
-            if not exists:
-                client.request("POST", f"/api/keys/{credential.provider_reference}",
-                               body=session_for(request, credential, self.provider))
-            crash_point("after-gateway")
+            yield client
         finally:
-            if self.client is None:
-                client.close()
-        expires_in = request.plan.key_expires_in
-        Credential.objects.filter(pk=credential.pk).update(
-            status=Credential.Status.ACTIVE,
-            expires_at=credential.created_at + timedelta(seconds=expires_in) if expires_in else None)
-        log.info("credential issued at the gateway", extra={"credential": credential.pk, "request": request.pk})
-        credential.refresh_from_db()
-        return credential
+            client.close()
+
+    def _exists(self, dashboard: TykDashboard, path: str) -> bool:
+        try:
+            dashboard.request("GET", path)
+        except Refused as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def _delete(self, dashboard: TykDashboard, path: str) -> None:
+        """DELETE, where "not found" means an earlier attempt (or someone else) did it already."""
+        try:
+            dashboard.request("DELETE", path)
+        except Refused as exc:
+            if exc.status != 404:
+                raise
+
+    # -- health ----------------------------------------------------------------------------
+    def health(self) -> str:
+        from .client import DashboardError
+
+        try:
+            with self._dashboard() as dashboard:
+                dashboard.request("GET", "/api/apis", params={"p": 1})
+        except DashboardError as exc:
+            return str(exc)
+        return ""
+
+    # -- credentials -----------------------------------------------------------------------
+    def new_credential(self, request: AccessRequest) -> dict[str, Any]:
+        """The identifiers of a new credential for `request`, chosen here, before any call."""
+        api_id = _oauth_api(request)
+        if api_id:
+            secret = secrets.token_urlsafe(32)
+            return {"type": Credential.Type.OAUTH2_CLIENT, "provider_reference": uuid.uuid4().hex,
+                    "secret": secret, "secret_hint": secret[-4:],
+                    "provider_data": {"api_id": api_id, "policy_id": f"forecourt-{uuid.uuid4().hex}"}}
+        key = secrets.token_hex(16)
+        return {"type": Credential.Type.KEY, "provider_reference": key, "secret": key, "secret_hint": key[-4:],
+                "provider_data": {}}
+
+    def create_credential(self, credential: Credential) -> None:
+        request = credential.access_request
+        with self._dashboard() as dashboard:
+            if credential.type == Credential.Type.OAUTH2_CLIENT:
+                self._create_oauth_client(dashboard, request, credential)
+                return
+            path = f"/api/keys/{credential.provider_reference}"
+            if not self._exists(dashboard, path):
+                dashboard.request("POST", path, body=session_for(request, credential, self.provider))
+        log.info("credential created at the gateway", extra={"credential": credential.pk, "request": request.pk})
+
+    def update_credential(self, credential: Credential) -> None:
+        request = credential.access_request
+        with self._dashboard() as dashboard:
+            if credential.type == Credential.Type.OAUTH2_CLIENT:
+                policy_id = credential.provider_data["policy_id"]
+                dashboard.request("PUT", f"/api/portal/policies/{policy_id}",
+                                  body=self._client_policy(dashboard, request, credential))
+                return
+            dashboard.request("PUT", f"/api/keys/{credential.provider_reference}",
+                              body=session_for(request, credential, self.provider))
+
+    def revoke_credential(self, ref: dict[str, Any]) -> None:
+        with self._dashboard() as dashboard:
+            if ref["type"] == Credential.Type.OAUTH2_CLIENT:
+                data = ref.get("data") or {}
+                self._delete(dashboard, f"/api/apis/oauth/{data['api_id']}/{ref['reference']}")
+                self._delete(dashboard, f"/api/portal/policies/{data['policy_id']}")
+            else:
+                self._delete(dashboard, f"/api/keys/{ref['reference']}")
+        log.info("credential removed from the gateway", extra={"credential": ref.get("credential_id")})
+
+    # -- OAuth 2.0 clients -----------------------------------------------------------------
+    def _client_policy(self, dashboard: TykDashboard, request: AccessRequest, credential: Credential) -> dict[str, Any]:
+        """One policy for one client: the access rights of the products' policies (as the
+        Dashboard has them: versions and URL rules included) and the plan's limits."""
+        rights: dict[str, Any] = {}
+        for product in request.products.all():
+            if product.reference_id:
+                policy = dashboard.request("GET", f"/api/portal/policies/{product.reference_id}")
+                rights.update((policy or {}).get("access_rights") or {})
+            else:
+                for api in product.apis.all():
+                    rights[api.api_id] = {"api_id": api.api_id, "api_name": api.name, "versions": ["Default"]}
+        plan = request.plan
+        return {
+            "id": credential.provider_data["policy_id"],
+            "name": f"Forecourt credential {credential.provider_data['policy_id']}",
+            "org_id": self.provider.org_id,
+            "access_rights": rights,
+            "rate": -1 if plan.rate_unlimited else plan.rate_limit,
+            "per": -1 if plan.rate_unlimited else plan.rate_per,
+            "quota_max": -1 if plan.quota_unlimited else plan.quota_max,
+            "quota_renewal_rate": plan.quota_renewal_seconds,
+            "key_expires_in": plan.key_expires_in,
+            "partitions": {"quota": False, "rate_limit": False, "complexity": False, "acl": False,
+                           "per_api": False},
+            "tags": _tags(request),
+            "meta_data": {k: ",".join(v) if isinstance(v, list) else v for k, v in _owner(request).items()},
+            "active": True,
+            "state": "active",
+        }
+
+    def _create_oauth_client(self, dashboard: TykDashboard, request: AccessRequest, credential: Credential) -> None:
+        data = credential.provider_data
+        if not self._exists(dashboard, f"/api/portal/policies/{data['policy_id']}"):
+            dashboard.request("POST", "/api/portal/policies", body=self._client_policy(dashboard, request, credential))
+        if self._exists(dashboard, f"/api/apis/oauth/{data['api_id']}/{credential.provider_reference}"):
+            return
+        redirect = next((line.strip() for line in request.app.redirect_urls.splitlines() if line.strip()), "")
+        dashboard.request("POST", f"/api/apis/oauth/{data['api_id']}", body={
+            "client_id": credential.provider_reference,
+            "secret": credential.secret,
+            "redirect_uri": redirect,
+            "policy_id": data["policy_id"],
+            "client_name": request.app.name[:250],
+            "description": request.app.description[:1000],
+            "meta_data": {k: ",".join(v) if isinstance(v, list) else v for k, v in _owner(request).items()},
+        })
+
+    # -- products and plans written from the portal ---------------------------------------
+    def push_policy(self, item: Any) -> str:
+        from . import policies
+
+        return policies.push(self.provider, item, self.client)
 
 
-registry.register("tyk-pro", TykProvisioner)
-
-
+registry.register("tyk-pro", TykProvider)

@@ -1,0 +1,182 @@
+"""A credential's life at the gateway: issued, rotated, moved to another plan, revoked.
+
+Every change is recorded in the database first, in the transaction of the decision, together
+with the job that carries it to the provider; the jobs are idempotent steps that the queue
+retries with backoff while the gateway is down. So a crash (kill -9) at any point leaves:
+
+- a pending credential whose key the next attempt creates, or finds if the crash came after
+  the gateway made it (its identifiers were chosen and committed before the call): never a key
+  the portal does not know, never a portal credential without its key once the job is done,
+  never a duplicate;
+- a revoking credential whose removal the next attempt finishes ("gone" counts as done).
+
+Rotation makes a new credential (pending, `replaces` the old) and revokes the old one in the
+same transaction that activates the new one: the app always has a working credential.
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from forecourt.accounts.models import User
+from forecourt.audit import services as audit
+from forecourt.jobs import handler, queue
+from forecourt.ops.faults import crash_point
+from forecourt.providers import registry
+from forecourt.providers.models import Provider
+
+from .models import AccessRequest, App, Credential
+
+log = logging.getLogger("forecourt.access")
+
+
+def _client(provider: Provider) -> registry.ProviderClient:
+    return registry.client_for(provider)
+
+
+def record(request: AccessRequest, replaces: Credential | None = None) -> Credential:
+    """Step 1: the pending row with the identifiers the provider chose (the caller commits it)."""
+    assert request.plan.provider is not None
+    spec = _client(request.plan.provider).new_credential(request)
+    return Credential.objects.create(app=request.app, access_request=request, provider=request.plan.provider,
+                                     replaces=replaces, status=Credential.Status.PENDING, **spec)
+
+
+def activate(credential_id: int) -> Credential | None:
+    """Steps 2 and 3: make the recorded credential exist at the gateway, then mark it active
+    (and start revoking the one it replaces). Returns None if the row is gone."""
+    credential = (Credential.objects.select_related("access_request__plan", "access_request__app__owner", "provider")
+                  .filter(pk=credential_id).first())
+    if credential is None or credential.status != Credential.Status.PENDING:
+        return credential
+    if credential.provider is None:
+        raise registry.NoClient(f"credential #{credential.pk} has no provider")
+    client = _client(credential.provider)
+    crash_point("after-record")
+    client.create_credential(credential)
+    crash_point("after-gateway")
+    request = credential.access_request
+    expires_in = request.plan.key_expires_in
+    with transaction.atomic():
+        activated = Credential.objects.filter(pk=credential.pk, status=Credential.Status.PENDING).update(
+            status=Credential.Status.ACTIVE,
+            expires_at=credential.created_at + timedelta(seconds=expires_in) if expires_in else None)
+        if activated and credential.replaces_id:
+            old = Credential.objects.select_for_update().filter(pk=credential.replaces_id).first()
+            if old is not None and old.status in Credential.LIVE:
+                _start_revoking(old)
+    if not activated:
+        # Revoked while it was being created: whatever the gateway made must go too.
+        credential.refresh_from_db()
+        client.revoke_credential(credential.gateway_ref())
+        return credential
+    log.info("credential active", extra={"credential": credential.pk, "request": request.pk})
+    credential.refresh_from_db()
+    return credential
+
+
+@handler("access.activate")
+def activate_job(credential_id: int) -> None:
+    activate(credential_id)
+
+
+def _start_revoking(credential: Credential) -> None:
+    credential.status = Credential.Status.REVOKING
+    credential.revoked_at = timezone.now()
+    credential.save(update_fields=["status", "revoked_at"])
+    queue.enqueue("access.revoke", {"ref": credential.gateway_ref()})
+
+
+@handler("access.revoke")
+def revoke_job(ref: dict[str, Any]) -> None:
+    """Remove the credential from the gateway; the row (if it still exists) becomes revoked."""
+    provider_id = ref.get("provider_id")
+    provider = Provider.objects.filter(pk=provider_id).first() if provider_id is not None else None
+    if provider is not None:
+        _client(provider).revoke_credential(ref)
+        crash_point("after-revoke")
+    Credential.objects.filter(pk=ref["credential_id"], status=Credential.Status.REVOKING).update(
+        status=Credential.Status.REVOKED)
+
+
+@handler("access.update")
+def update_job(credential_id: int) -> None:
+    credential = (Credential.objects.select_related("access_request__plan", "access_request__app__owner", "provider")
+                  .filter(pk=credential_id, status=Credential.Status.ACTIVE).first())
+    if credential is not None and credential.provider is not None:
+        _client(credential.provider).update_credential(credential)
+
+
+# -- what admins and consumers ask for ---------------------------------------------------------
+
+def revoke(credential: Credential, actor: User | None, note: str = "") -> bool:
+    """Revoke a credential (at the gateway, by a job). False if it was revoked already."""
+    with transaction.atomic():
+        locked = Credential.objects.select_for_update().get(pk=credential.pk)
+        if locked.status not in Credential.LIVE:
+            return False
+        _start_revoking(locked)
+        audit.record(actor, "other", locked, {"status": [credential.status, locked.status]},
+                     note=note or "credential revoked")
+    credential.refresh_from_db()
+    return True
+
+
+def rotate(credential: Credential, actor: User | None) -> Credential:
+    """Replace an active credential with a new one; the old one is revoked once the new one works."""
+    with transaction.atomic():
+        # No select_related: FOR UPDATE cannot lock the nullable side of an outer join (PostgreSQL).
+        locked = Credential.objects.select_for_update().get(pk=credential.pk)
+        if locked.status != Credential.Status.ACTIVE:
+            raise ValidationError(f"Only active credentials can be rotated; this one is {locked.get_status_display()}.")
+        if locked.replaced_by.filter(status=Credential.Status.PENDING).exists():
+            raise ValidationError("This credential is being rotated already.")
+        if locked.provider_id is None or locked.access_request.plan.provider_id != locked.provider_id:
+            raise ValidationError("This credential's provider is gone or no longer serves its plan.")
+        new = record(locked.access_request, replaces=locked)
+        audit.record(actor, "other", locked, note=f"credential rotated: replaced by credential #{new.pk}")
+        queue.enqueue("access.activate", {"credential_id": new.pk})
+    return new
+
+
+def change_plan(request: AccessRequest, plan: Any, actor: User) -> AccessRequest:
+    """Move an approved request to another plan of its catalogue; its credentials follow at the gateway."""
+    if request.status != AccessRequest.Status.APPROVED:
+        raise ValidationError("Only approved requests can change plan.")
+    if not request.catalogue.plans.filter(pk=plan.pk).exists():
+        raise ValidationError(f"The plan {plan} is not offered in the catalogue {request.catalogue}.")
+    if plan.provider_id != request.plan.provider_id:
+        raise ValidationError("The new plan must come from the same provider as the current one.")
+    if plan.pk == request.plan_id:
+        return request
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=request.pk)
+        before = locked.plan_id
+        locked.plan = plan
+        locked.save(update_fields=["plan"])
+        audit.record(actor, "update", locked, {"plan": [before, plan.pk]}, note="plan changed")
+        for credential_id in locked.credentials.filter(status=Credential.Status.ACTIVE).values_list("pk", flat=True):
+            queue.enqueue("access.update", {"credential_id": credential_id})
+    return locked
+
+
+def delete_app(app: App, actor: User | None) -> None:
+    """Delete an app; its credentials are revoked at the gateway by jobs that outlive the rows."""
+    with transaction.atomic():
+        for credential in Credential.objects.select_for_update().filter(app=app, status__in=Credential.LIVE):
+            _start_revoking(credential)
+        app.delete()
+
+
+def revoke_all_of(user: User, actor: User | None, note: str) -> int:
+    """Revoke every live credential of the apps `user` owns (they were deactivated, say)."""
+    count = 0
+    live = Credential.objects.filter(Q(app__owner=user), status__in=Credential.LIVE)
+    for credential in live:
+        count += revoke(credential, actor, note)
+    return count
