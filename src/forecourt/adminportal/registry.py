@@ -58,7 +58,7 @@ RESOURCES: list[Resource] = [
         search=["display_name", "name", "slug", "description"],
         filters=[Filter("published", "Published", "published", _yes_no),
                  Filter("provider", "Provider", "provider_id", _providers)],
-        delete_blockers=catalog.product_delete_blockers,
+        delete_blockers=catalog.product_delete_blockers, saver=catalog.save_with_push,
     ),
     Resource(
         slug="product-apis", model=ProductAPI, form=f.ProductAPIForm, section="Catalogue",
@@ -66,6 +66,7 @@ RESOURCES: list[Resource] = [
         columns=[Column("Name", "name", link=True), Column("Product", "product"),
                  Column("Listen path", "listen_path"), Column("Auth", "auth_type")],
         search=["name", "listen_path", "product__display_name"],
+        saver=catalog.save_product_api, deleter=catalog.delete_product_api,
     ),
     Resource(
         slug="product-docs", model=ProductDoc, form=f.ProductDocForm, section="Catalogue",
@@ -81,7 +82,7 @@ RESOURCES: list[Resource] = [
                  Column("Auto-approve", "auto_approve"), Column("Provider", "provider")],
         search=["display_name", "name", "description"],
         filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no)],
-        delete_blockers=catalog.plan_delete_blockers,
+        delete_blockers=catalog.plan_delete_blockers, saver=catalog.save_with_push,
     ),
     Resource(
         slug="catalogues", model=Catalogue, form=f.CatalogueForm, section="Catalogue",

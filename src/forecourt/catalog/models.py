@@ -6,7 +6,27 @@ from forecourt.accounts.models import Organisation, Team
 from forecourt.providers.models import Provider
 
 
-class Product(models.Model):
+class PushState(models.TextChoices):
+    """Whether a product's or plan's portal-side changes have reached its provider's policy."""
+
+    SYNCED = "", "In step with the provider"
+    PENDING = "pending", "Being written to the provider"
+    FAILED = "failed", "Could not be written to the provider"
+
+
+class WrittenToProvider(models.Model):
+    """Products and plans made or edited in the portal are written to their provider as policies
+    (forecourt.providers.push); until that is done the sync leaves them alone."""
+
+    push_state = models.CharField(max_length=10, choices=PushState.choices, default=PushState.SYNCED, blank=True,
+                                  editable=False)
+    push_error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Product(WrittenToProvider):
     """An API product: access to one or more APIs, from a provider policy (partitions.acl)."""
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="products")
@@ -68,7 +88,7 @@ class ProductDoc(models.Model):
         return self.title
 
 
-class Plan(models.Model):
+class Plan(WrittenToProvider):
     """A plan: rate limit, quota and key expiry, from a provider policy (rate_limit + quota partitions)."""
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")

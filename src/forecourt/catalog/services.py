@@ -3,9 +3,10 @@
 from typing import Any
 
 from forecourt.accounts.models import Organisation, Team, User
+from forecourt.providers import push
 from forecourt.providers.models import Provider
 
-from .models import Catalogue, CatalogueAudience, Plan, Product
+from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI
 
 
 def _requests_note(count: int, status: str) -> str:
@@ -86,3 +87,42 @@ def save_catalogue(form: Any, actor: User) -> Catalogue:
     catalogue = form.save()
     set_audiences(catalogue, form.cleaned_data.get("audiences") or [])
     return catalogue
+
+
+# -- products and plans are written to their provider when the portal changes them ----------------
+
+def save_with_push(form: Any, actor: User) -> Product | Plan:
+    """Save a product or plan form; if that changes what its provider's policy holds (or it has
+    no policy yet), queue writing the policy, in the same transaction."""
+    model = type(form.instance)
+    old = model.objects.filter(pk=form.instance.pk).first() if form.instance.pk else None
+    before = push.policy_values(old) if old is not None else None
+    linked_before = (old.provider_id, old.reference_id) if old is not None else None
+    item = form.save()
+    if push.needs_push(item, before, linked_before):
+        push.schedule(item)
+    return item
+
+
+def _push_product(product_id: int | None) -> None:
+    if product_id is None:
+        return
+    product = Product.objects.filter(pk=product_id).first()
+    if product is not None and product.provider_id is not None:
+        push.schedule(product)
+
+
+def save_product_api(form: Any, actor: User) -> ProductAPI:
+    """Save a product's API; the product's policy (and the one it left, if moved) follow."""
+    previous = ProductAPI.objects.filter(pk=form.instance.pk).values_list("product_id", flat=True).first()
+    api = form.save()
+    _push_product(api.product_id)
+    if previous is not None and previous != api.product_id:
+        _push_product(previous)
+    return api
+
+
+def delete_product_api(api: ProductAPI, actor: User) -> None:
+    product_id = api.product_id
+    api.delete()
+    _push_product(product_id)

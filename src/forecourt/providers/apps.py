@@ -7,5 +7,5 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Providers"
 
     def ready(self) -> None:
-        from . import jobs  # noqa: F401 - registers the sync job and its schedule
-        from .tyk import provisioning  # noqa: F401 - registers the tyk-pro provisioner
+        from . import jobs, push  # noqa: F401 - register the sync and push jobs and the sync schedule
+        from .tyk import provisioning  # noqa: F401 - registers the tyk-pro provider

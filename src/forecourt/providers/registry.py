@@ -38,8 +38,13 @@ class ProviderClient(Protocol):
         """Remove a credential from the gateway (`Credential.gateway_ref()`); gone already is fine."""
         ...
 
-    def push_policy(self, item: Any) -> str:
-        """Write a portal-made product or plan to the gateway; return its reference there."""
+    def push_policy(self, item: Any) -> dict[str, Any]:
+        """Write a product or plan made or edited in the portal to the gateway as its policy.
+
+        Return the item's fields as a sync would read them back from that policy (with its
+        `reference_id`), so the next sync finds nothing to change. A new policy's identifier must
+        be recorded on the item before the gateway is called (a retry then finds the policy).
+        Raise Rejected when the gateway refuses it for a reason a retry will not change."""
         ...
 
 
@@ -48,6 +53,10 @@ _clients: dict[str, type[ProviderClient]] = {}
 
 class NoClient(Exception):
     """No integration is installed for this provider type."""
+
+
+class Rejected(Exception):
+    """The provider refused the request (invalid, conflicting): retrying will not help."""
 
 
 def register(provider_type: str, client: type[ProviderClient]) -> None:

@@ -11,9 +11,10 @@ writes no product or plan. One sync per provider runs at a time, across processe
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,8 @@ from .models import Provider
 from .tyk.client import DashboardError, TykDashboard
 
 log = logging.getLogger("forecourt.providers.sync")
+
+Row = TypeVar("Row", Product, Plan)
 
 LOCK_FOR = timedelta(minutes=10)  # a sync whose process died frees the provider after this
 
@@ -85,7 +88,7 @@ def _live(policy: dict[str, Any]) -> bool:
             and policy.get("active", True) is not False)
 
 
-def _policy_id(policy: dict[str, Any]) -> str:
+def policy_id(policy: dict[str, Any]) -> str:
     return str(policy.get("_id") or policy.get("id") or "")
 
 
@@ -162,9 +165,13 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
     tags = set(provider.policy_tags or [])
     products: dict[str, dict[str, Any]] = {}
     plans: dict[str, dict[str, Any]] = {}
+    aliases: dict[str, str] = {}  # Dashboard ID -> the policy ID a push gave it
     for policy in policies:
-        pid = _policy_id(policy)
+        pid = policy_id(policy)
         name = policy.get("name")
+        custom = policy.get("id")
+        if isinstance(custom, str) and custom and custom != pid:
+            aliases[pid] = custom
         if tags and not tags & set(policy.get("tags") or []):
             report.ignored += 1
             continue
@@ -176,14 +183,14 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
             if not pid or not isinstance(name, str) or not name.strip():
                 raise ValueError("it has no id or no name")
             if kind == "product":
-                products[pid] = _product_values(policy, apis)
+                products[pid] = product_values(policy, apis)
             else:
-                plans[pid] = _plan_values(policy)
+                plans[pid] = plan_values(policy)
         except (ValueError, TypeError, AttributeError) as exc:
             report.problems.append({"policy": pid or "?", "name": str(name or ""), "reason": str(exc)})
     with transaction.atomic():
-        _apply_products(provider, products, report)
-        _apply_plans(provider, plans, report)
+        _apply_products(provider, products, aliases, report)
+        _apply_plans(provider, plans, aliases, report)
         Provider.objects.filter(pk=provider.pk).update(
             status=Provider.Status.UP, last_error="", last_synced_at=timezone.now(), sync_problems=report.problems)
     if report.problems:
@@ -193,7 +200,15 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
     return report
 
 
-def _product_values(policy: dict[str, Any], apis: dict[str, ApiInfo]) -> dict[str, Any]:
+def replace_apis(product: Product, rows: list[tuple[str, str, str, str, str]]) -> None:
+    """Make `product`'s APIs exactly `rows` of (api_id, name, listen_path, auth_type, oas_document)."""
+    product.apis.all().delete()
+    ProductAPI.objects.bulk_create(
+        ProductAPI(product=product, api_id=a, name=n, listen_path=lp, auth_type=at, oas_document=oas)
+        for a, n, lp, at, oas in rows)
+
+
+def product_values(policy: dict[str, Any], apis: dict[str, ApiInfo]) -> dict[str, Any]:
     rights = policy.get("access_rights") or {}
     if not isinstance(rights, dict):
         raise ValueError("access_rights is not an object")
@@ -209,7 +224,7 @@ def _product_values(policy: dict[str, Any], apis: dict[str, ApiInfo]) -> dict[st
     return {"name": policy["name"].strip()[:255], "tags": tags, "apis": rows}
 
 
-def _plan_values(policy: dict[str, Any]) -> dict[str, Any]:
+def plan_values(policy: dict[str, Any]) -> dict[str, Any]:
     rate, per = _int(policy.get("rate", 0), "rate"), _int(policy.get("per", 0), "per")
     quota, renewal = _int(policy.get("quota_max", -1), "quota_max"), _int(policy.get("quota_renewal_rate", 0),
                                                                           "quota_renewal_rate")
@@ -231,21 +246,57 @@ def _unique_slug(name: str, taken: set[str]) -> str:
     return slug
 
 
-def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], report: Report) -> None:
-    existing = {p.reference_id: p for p in Product.objects.filter(provider=provider).prefetch_related("apis")}
-    taken = set(Product.objects.values_list("slug", flat=True)) if set(wanted) - set(existing) else set()
+@dataclass
+class _Existing(Generic[Row]):
+    rows: dict[str, Row]  # by the key of the policy each mirrors
+    busy: set[str]  # keys of policies whose item is being written by the portal: leave them alone
+
+    def gone(self, wanted: dict[str, Any]) -> list[int]:
+        return [row.pk for key, row in self.rows.items() if key not in wanted and not row.hidden_by_sync]
+
+
+def _existing(rows: Iterable[Row], wanted: dict[str, Any], aliases: dict[str, str]) -> _Existing[Row]:
+    """This provider's items by the policy each mirrors.
+
+    An item matches a policy by the Dashboard's ID (`_id`), or by the policy ID a push from the
+    portal gave it (`id`), until the push records the Dashboard's ID. Items without a policy yet,
+    and items whose portal changes are being written (push pending or failed), are the portal's
+    to change: the sync neither updates nor hides them, nor imports their policy as a new item.
+    """
+    by_custom = {aliases[key]: key for key in wanted if key in aliases}
+    existing: _Existing[Row] = _Existing({}, set())
+    for row in rows:
+        ref = row.reference_id
+        if not ref:
+            continue
+        key = ref if ref in wanted else by_custom.get(ref, ref)
+        if row.push_state:
+            existing.busy.add(key)
+        else:
+            existing.rows[key] = row
+    return existing
+
+
+def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], aliases: dict[str, str],
+                    report: Report) -> None:
+    existing = _existing(Product.objects.filter(provider=provider).prefetch_related("apis"), wanted, aliases)
+    new = set(wanted) - set(existing.rows) - existing.busy
+    taken = set(Product.objects.values_list("slug", flat=True)) if new else set()
     for pid, values in wanted.items():
-        product = existing.get(pid)
+        if pid in existing.busy:
+            continue
+        product = existing.rows.get(pid)
         if product is None:
             product = Product.objects.create(
                 provider=provider, reference_id=pid, name=values["name"], display_name=values["name"],
                 slug=_unique_slug(values["name"], taken), tags=values["tags"])
-            ProductAPI.objects.bulk_create(
-                ProductAPI(product=product, api_id=a, name=n, listen_path=lp, auth_type=at, oas_document=oas)
-                for a, n, lp, at, oas in values["apis"])
+            replace_apis(product, values["apis"])
             report.products_created += 1
             continue
         changed = []
+        if product.reference_id != pid:  # matched by the ID a push gave it: keep the Dashboard's
+            product.reference_id = pid
+            changed.append("reference_id")
         if product.name != values["name"]:
             if product.display_name == product.name:  # the display name was never customised: follow renames
                 product.display_name = values["name"]
@@ -261,28 +312,31 @@ def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], repor
             report.restored += 1
         current = sorted((a.api_id, a.name, a.listen_path, a.auth_type, a.oas_document) for a in product.apis.all())
         if current != values["apis"]:
-            product.apis.all().delete()
-            ProductAPI.objects.bulk_create(
-                ProductAPI(product=product, api_id=a, name=n, listen_path=lp, auth_type=at, oas_document=oas)
-                for a, n, lp, at, oas in values["apis"])
+            replace_apis(product, values["apis"])
             changed.append("updated_at")
         if changed:
             product.save(update_fields=[*set(changed), "updated_at"])
             report.products_updated += 1
-    gone = [p.pk for ref, p in existing.items() if ref not in wanted and not p.hidden_by_sync]
+    gone = existing.gone(wanted)
     if gone:
         report.hidden += Product.objects.filter(pk__in=gone).update(hidden_by_sync=True, updated_at=timezone.now())
 
 
-def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], report: Report) -> None:
-    existing = {p.reference_id: p for p in Plan.objects.filter(provider=provider)}
+def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], aliases: dict[str, str],
+                 report: Report) -> None:
+    existing = _existing(Plan.objects.filter(provider=provider), wanted, aliases)
     for pid, values in wanted.items():
-        plan = existing.get(pid)
+        if pid in existing.busy:
+            continue
+        plan = existing.rows.get(pid)
         if plan is None:
             Plan.objects.create(provider=provider, reference_id=pid, display_name=values["name"], **values)
             report.plans_created += 1
             continue
         changed = [k for k, v in values.items() if getattr(plan, k) != v]
+        if plan.reference_id != pid:
+            plan.reference_id = pid
+            changed.append("reference_id")
         if plan.display_name == plan.name and "name" in changed:
             plan.display_name = values["name"]
             changed.append("display_name")
@@ -296,6 +350,6 @@ def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], report: 
                     setattr(plan, key, values[key])
             plan.save(update_fields=[*set(changed), "updated_at"])
             report.plans_updated += 1
-    gone = [p.pk for ref, p in existing.items() if ref not in wanted and not p.hidden_by_sync]
+    gone = existing.gone(wanted)
     if gone:
         report.hidden += Plan.objects.filter(pk__in=gone).update(hidden_by_sync=True, updated_at=timezone.now())

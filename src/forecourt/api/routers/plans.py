@@ -77,6 +77,9 @@ class PlanOut(Out):
     ProviderID: int | None
     ReferenceID: str = Field(description="The provider policy it mirrors; empty for none.")
     Catalogues: list[int] = Field(description="The IDs of the catalogues it is in.")
+    PushState: str = Field(description="Forecourt's own: whether the portal's changes reached the provider's "
+                           "policy: \"\" (they did, or nothing to write), \"pending\" or \"failed\".")
+    PushError: str = Field(description="Forecourt's own: why writing the policy failed; empty if it did not.")
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -124,6 +127,7 @@ def _full(plan_id: PathId) -> PlanOut:
         PlanQuotaRenewalRate=plan.quota_renewal_seconds, UnlimitedQuota=plan.quota_unlimited,
         ProviderID=plan.provider_id, ReferenceID=plan.reference_id or "",
         Catalogues=[c.pk for c in plan.catalogues.all()],
+        PushState=plan.push_state, PushError=plan.push_error,
         CreatedAt=tyk_time(plan.created_at), UpdatedAt=tyk_time(plan.updated_at),
     )
 

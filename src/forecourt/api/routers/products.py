@@ -74,6 +74,9 @@ class ProductOut(ProductSummary):
     Logo: str = Field(description="The logo's URL; empty for none.")
     Tags: list[str]
     Catalogues: list[str] = Field(description="The names of the catalogues it is in.")
+    PushState: str = Field(description="Forecourt's own: whether the portal's changes reached the provider's "
+                           "policy: \"\" (they did, or nothing to write), \"pending\" or \"failed\".")
+    PushError: str = Field(description="Forecourt's own: why writing the policy failed; empty if it did not.")
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -142,6 +145,7 @@ def _full(product_id: PathId) -> ProductOut:
         **_summary_fields(product), Description=product.description, Content=product.content,
         Logo=product.logo.url if product.logo else "", Tags=list(product.tags or []),
         Catalogues=list(Catalogue.objects.filter(products=product).order_by("name").values_list("name", flat=True)),
+        PushState=product.push_state, PushError=product.push_error,
         CreatedAt=tyk_time(product.created_at), UpdatedAt=tyk_time(product.updated_at),
     )
 

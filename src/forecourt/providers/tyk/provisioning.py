@@ -26,6 +26,7 @@ from forecourt.access.models import AccessRequest, Credential
 from forecourt.providers import registry
 from forecourt.providers.models import Provider
 
+from . import policies
 from .client import Refused, TykDashboard
 
 log = logging.getLogger("forecourt.providers.tyk")
@@ -221,9 +222,7 @@ class TykProvider:
         })
 
     # -- products and plans written from the portal ---------------------------------------
-    def push_policy(self, item: Any) -> str:
-        from . import policies
-
+    def push_policy(self, item: Any) -> dict[str, Any]:
         return policies.push(self.provider, item, self.client)
 
 
