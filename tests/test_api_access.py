@@ -3,7 +3,6 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, App, Credential
