@@ -15,7 +15,7 @@ from forecourt.accounts.models import User
 from forecourt.audit import services as audit
 from forecourt.jobs import handler, queue
 
-from .models import AccessRequest, App, Credential
+from .models import AccessRequest, App
 
 MAX_REASON = 2000
 
@@ -140,8 +140,9 @@ def provision(request_id: int) -> None:
     try:
         with transaction.atomic():
             locked = AccessRequest.objects.select_for_update().get(pk=request_id)
-            credential = (locked.credentials.filter(status__in=Credential.LIVE).order_by("created_at", "pk").first()
-                          or credentials.record(locked))
+            # The request's first credential is the one provisioning makes, whatever became of it:
+            # one revoked before the gateway had it must not be replaced by a retry of this job.
+            credential = locked.credentials.order_by("created_at", "pk").first() or credentials.record(locked)
     except registry.NoClient as exc:
         AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.FAILED,
                                                            provisioning_error=str(exc))
