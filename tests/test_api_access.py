@@ -148,7 +148,8 @@ def test_only_pending_requests_can_be_deleted(api, admin):
     ("put", "/access_requests/999999/reject"), ("delete", "/access_requests/999999"),
     ("get", "/apps/999999"), ("put", "/apps/999999"), ("delete", "/apps/999999"),
     ("get", "/apps/999999/access-requests"), ("get", "/apps/999999/credentials"),
-    ("put", "/apps/999999/credentials/999999/rotate"),
+    ("put", "/apps/999999/credentials/999999/rotate"), ("delete", "/apps/999999/credentials/999999"),
+    ("put", "/apps/999999/access-requests/999999/credentials/999999/rotate"),
 ])
 def test_unknown_ids_are_404(api, method, path):
     response = api(method, path, {"Reason": "x"} if "reject" in path else ({} if method == "put" else None))
@@ -253,20 +254,41 @@ def test_an_apps_access_requests_and_credentials_never_show_a_secret(api, admin)
     assert api("get", f"/apps/{request.app_id}/access-requests/{other.pk}/credentials").status_code == 404
 
 
-def test_rotation_is_not_available_yet(api):
+def test_rotation_errors_are_422_and_change_nothing(api):
+    """Rotation itself is tested against the Tyk simulator (test_credentials_lifecycle.py)."""
     request = factories.pending_request()
-    cred = _credential(request)
+    cred = _credential(request)  # pending: never made at a gateway
+    gone = _credential(request, provider_reference="gone", status=Credential.Status.ACTIVE)  # no provider
     for path in (f"/apps/{request.app_id}/credentials/{cred.pk}/rotate",
                  f"/apps/{request.app_id}/access-requests/{request.pk}/credentials/{cred.pk}/rotate"):
         response = api("put", path)
         assert response.status_code == 422, response.content
-        assert "not available yet" in response.json()["errors"][0]
+        assert response.json()["errors"] == [
+            "Only active credentials can be rotated; this one is Being created at the gateway."]
+    response = api("put", f"/apps/{request.app_id}/credentials/{gone.pk}/rotate")
+    assert response.status_code == 422
+    assert response.json()["errors"] == ["This credential's provider is gone or no longer serves its plan."]
     other = factories.pending_request()
     assert api("put", f"/apps/{other.app_id}/credentials/{cred.pk}/rotate").status_code == 404
     assert api("put", f"/apps/{request.app_id}/access-requests/{other.pk}/credentials/{cred.pk}/rotate") \
         .status_code == 404
+    assert Credential.objects.count() == 2 and not Job.objects.exists()
     cred.refresh_from_db()
-    assert (cred.provider_reference, cred.secret_hint) == (f"key-{request.pk}", "wxyz")
+    assert (cred.provider_reference, cred.secret_hint, cred.status) == (f"key-{request.pk}", "wxyz", "pending")
+
+
+def test_revoking_a_credential_is_idempotent(api, admin):
+    request = factories.pending_request()
+    cred = _credential(request, status=Credential.Status.ACTIVE)
+    path = f"/apps/{request.app_id}/credentials/{cred.pk}"
+    assert api("delete", f"/apps/{factories.pending_request().app_id}/credentials/{cred.pk}").status_code == 404
+    for _ in range(2):
+        assert api("delete", path).json() == {"status": "ok"}
+    cred.refresh_from_db()
+    assert cred.status == "revoking" and cred.revoked_at is not None
+    (job,) = Job.objects.filter(name="access.revoke")
+    assert job.payload["ref"]["reference"] == cred.provider_reference
+    assert AuditEntry.objects.filter(object_type="access.credential", object_id=str(cred.pk), actor=admin).count() == 1
 
 
 # Lists

@@ -4,6 +4,10 @@ Approving and rejecting go through forecourt.access.services, as in the Admin Po
 decision is recorded and audited, the consumer is e-mailed, and approval queues provisioning.
 Forecourt always asks why a request is rejected (the consumer is told); Tyk's reject has no
 body, so here it takes an optional {"Reason": "..."} and answers 422 without one.
+
+An approved request moves to another plan of its catalogue with `PUT .../plan` (a Forecourt
+addition, through forecourt.access.credentials.change_plan): its live credentials follow at the
+gateway by background jobs.
 """
 
 from typing import Any, Literal
@@ -16,12 +20,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Body, Router
 from ninja.errors import HttpError
 
+from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
-from forecourt.catalog.models import Product
+from forecourt.catalog.models import Plan, Product
 
 from .. import forms
-from ..common import ERRORS, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, Id, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 
@@ -32,11 +37,16 @@ REASON_REQUIRED = ("Reason: Forecourt requires a reason to reject, which the con
 
 
 class CredentialOut(Out):
-    """A credential as Tyk lists it, without the secret: Forecourt keeps only its last characters."""
+    """A credential as Tyk lists it, without the secret, which is never shown here: only its last
+    characters (`SecretHint`). Forecourt adds `Status` (pending: being created at the gateway;
+    active; revoking: being removed from it; revoked) and `ReplacesID`, the credential a rotation
+    made this one to replace (revoked once this one is active)."""
 
     ID: int
     AccessRequest: str
     AccessRequestID: int
+    Status: str
+    ReplacesID: int | None
     Type: str
     ProviderID: int | None
     ProviderReference: str
@@ -89,6 +99,10 @@ class RejectIn(TykIn):
     Reason: str | None = None
 
 
+class PlanIn(TykIn):
+    PlanID: Id
+
+
 def requests(with_credentials: bool = False) -> QuerySet[AccessRequest]:
     """Access requests with everything their output shows, in a constant number of queries."""
     queryset = AccessRequest.objects.select_related("app", "catalogue", "plan", "requester", "decided_by") \
@@ -101,7 +115,8 @@ def requests(with_credentials: bool = False) -> QuerySet[AccessRequest]:
 def credential(c: Credential) -> CredentialOut:
     return CredentialOut(
         ID=c.pk, AccessRequest=f"AccessRequest#{c.access_request_id}", AccessRequestID=c.access_request_id,
-        Type=c.type, ProviderID=c.provider_id, ProviderReference=c.provider_reference,
+        Status=c.status, ReplacesID=c.replaces_id, Type=c.type, ProviderID=c.provider_id,
+        ProviderReference=c.provider_reference,
         OAuthClientID=c.provider_reference if c.type == Credential.Type.OAUTH2_CLIENT else "",
         SecretHint=c.secret_hint, Expires=tyk_time(c.expires_at), CreatedAt=tyk_time(c.created_at),
         RevokedAt=tyk_time(c.revoked_at),
@@ -206,3 +221,24 @@ def delete_access_request(request: HttpRequest, access_request_id: PathId) -> St
                                  "can be deleted")
         forms.delete("access-requests", obj, actor(request))
     return StatusOut()
+
+
+@router.put("/access_requests/{access_request_id}/plan", response={200: AccessRequestDetail, **ERRORS})
+def change_access_request_plan(request: HttpRequest, access_request_id: PathId, payload: PlanIn) -> AccessRequestDetail:
+    """Move an approved request to another plan of its catalogue: `{"PlanID": 7}` (a Forecourt
+    addition). Its active credentials get the new plan's limits at the gateway by background jobs.
+
+    422, changing nothing, for a request that is not approved, a plan that does not exist, is not
+    in the request's catalogue or comes from another provider. The current plan is a 200 that
+    changes nothing. The change is in the audit log.
+    """
+    access_request = get_object_or_404(AccessRequest.objects.select_related("plan", "catalogue"),
+                                       pk=access_request_id)
+    plan = Plan.objects.filter(pk=payload.PlanID).first()
+    if plan is None:
+        raise forms.Invalid([f"PlanID: there is no plan #{payload.PlanID}."])
+    try:
+        credentials.change_plan(access_request, plan, actor(request))
+    except ValidationError as exc:
+        raise forms.Invalid(list(exc.messages)) from exc
+    return detail(get_object_or_404(requests(with_credentials=True), pk=access_request_id))

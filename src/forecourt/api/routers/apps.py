@@ -1,23 +1,38 @@
 """/portal-api/apps: developer apps, their access requests and credentials, as in Tyk's portal API.
 
 Apps are written through the Admin Portal's AppForm (an app belongs to its owner's organisation).
-Credentials are listed without their secret, which Forecourt never stores: only its last
-characters (`SecretHint`). Rotating a credential needs the provider integration, which is not
-there yet: the rotate endpoints answer 422 and change nothing.
+Credentials are listed without their secret, which the Admin API never shows: only its last
+characters (`SecretHint`).
+
+Rotating and revoking go through forecourt.access.credentials, as in the Admin Portal (each is
+audited there); the gateway is changed by background jobs, so the answers describe what is
+recorded and `Status` shows how far the gateway has got:
+
+- rotate (`PUT .../credentials/{id}/rotate`, both of Tyk's paths) answers the NEW credential,
+  pending until the gateway has it; the old one stays active until then, and is revoked when the
+  new one becomes active, so the app always has a working credential. Only an active credential
+  that is not being rotated already can be rotated: otherwise 422, and nothing changes.
+- revoke (`DELETE /apps/{app_id}/credentials/{id}`, a Forecourt addition) answers 200 and the
+  key is removed from the gateway by a job. Revoking a credential that is revoked (or being
+  revoked) already is a 200 too and changes nothing: DELETE is idempotent, so a script can
+  safely repeat it.
+
+A credential of another app (or of another of the app's requests) is a 404.
 """
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.errors import HttpError
 
+from forecourt.access import credentials
 from forecourt.access.models import AccessRequest, App, Credential
 
 from .. import forms
-from ..common import ERRORS, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 from .access_requests import (
@@ -34,9 +49,6 @@ router = Router(tags=["apps"])
 
 # Tyk's default when a new app's Visibility is left out (Client-basic.Visibility.default).
 DEFAULT_VISIBILITY = App.Visibility.ORGANISATION
-
-ROTATION_UNAVAILABLE = ("Rotating credentials is not available yet: it needs the provider integration, which "
-                        "arrives in a later release. Nothing was changed.")
 
 NAMES = {"name": "Name", "description": "Description", "redirect_urls": "RedirectURLs", "owner": "UserID",
          "visibility": "Visibility"}
@@ -161,21 +173,35 @@ def list_access_request_credentials(request: HttpRequest, app_id: PathId, access
     return [credential(c) for c in page_of(queryset, paging)]
 
 
-@router.put("/apps/{app_id}/credentials/{credential_id}/rotate", response={200: MessageOut, **ERRORS})
-def rotate_credential(request: HttpRequest, app_id: PathId, credential_id: PathId) -> MessageOut:
-    """Not available yet: always 422 (after 404 for an unknown app or credential), nothing changes.
+def _rotate(request: HttpRequest, old: Credential) -> CredentialOut:
+    try:
+        new = credentials.rotate(old, actor(request))
+    except ValidationError as exc:
+        raise forms.Invalid(list(exc.messages)) from exc
+    return credential(new)
 
-    Rotation replaces the credential at the provider, which needs the provider integration that
-    arrives with a later release.
-    """
-    get_object_or_404(Credential, pk=credential_id, app_id=app_id)
-    raise HttpError(422, ROTATION_UNAVAILABLE)
+
+@router.put("/apps/{app_id}/credentials/{credential_id}/rotate", response={200: CredentialOut, **ERRORS})
+def rotate_credential(request: HttpRequest, app_id: PathId, credential_id: PathId) -> CredentialOut:
+    """Replace an active credential with a new one, answered here with `Status` pending: the
+    gateway gets it by a background job, which then revokes the old one (until then both work).
+    422, changing nothing, for a credential that is not active or is being rotated already."""
+    return _rotate(request, get_object_or_404(Credential, pk=credential_id, app_id=app_id))
 
 
 @router.put("/apps/{app_id}/access-requests/{access_request_id}/credentials/{credential_id}/rotate",
-            response={200: MessageOut, **ERRORS})
+            response={200: CredentialOut, **ERRORS})
 def rotate_access_request_credential(request: HttpRequest, app_id: PathId, access_request_id: PathId,
-                                     credential_id: PathId) -> MessageOut:
-    """Tyk's path for rotation. Not available yet: always 422 (after 404s), nothing changes."""
-    get_object_or_404(Credential, pk=credential_id, app_id=app_id, access_request_id=access_request_id)
-    raise HttpError(422, ROTATION_UNAVAILABLE)
+                                     credential_id: PathId) -> CredentialOut:
+    """Tyk's other path for rotation: the same as `PUT /apps/{app_id}/credentials/{credential_id}/rotate`."""
+    return _rotate(request, get_object_or_404(Credential, pk=credential_id, app_id=app_id,
+                                              access_request_id=access_request_id))
+
+
+@router.delete("/apps/{app_id}/credentials/{credential_id}", response={200: StatusOut, **ERRORS})
+def revoke_credential(request: HttpRequest, app_id: PathId, credential_id: PathId) -> StatusOut:
+    """Revoke a credential (a Forecourt addition): `Status` becomes revoking, and revoked once a
+    background job has removed it from the gateway. A credential that is revoked (or being
+    revoked) already is a 200 that changes nothing. The row is kept, with `RevokedAt`."""
+    credentials.revoke(get_object_or_404(Credential, pk=credential_id, app_id=app_id), actor(request))
+    return StatusOut()
