@@ -263,5 +263,25 @@ class RejectForm(forms.Form):
                              help_text="Shown to the consumer in the e-mail and on their request.")
 
 
+class PlanChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name}: {obj.limits_in_words}"
+
+
+class ChangePlanForm(forms.Form):
+    """Another plan of an approved request's catalogue; forecourt.access.credentials.change_plan
+    checks the rest (approved, same provider) and moves the credentials at the gateway."""
+
+    plan = PlanChoiceField(queryset=Plan.objects.none(), empty_label=None, label="New plan",
+                           help_text="The app's active credentials get the new plan's limits at the gateway.")
+
+    def __init__(self, *args: Any, access_request: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["plan"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = access_request.catalogue.plans.order_by("display_name", "pk")
+        field.initial = access_request.plan_id
+
+
 class TestEmailForm(forms.Form):
     to = forms.EmailField(label="Send a test e-mail to")

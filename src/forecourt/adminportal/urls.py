@@ -15,6 +15,8 @@ urlpatterns = [
     path("providers/sync-all/", views.providers_sync_all, name="providers_sync_all"),
     path("settings/test-email/", views.send_test_email, name="send_test_email"),
     path("access-requests/<int:pk>/", views.access_request_detail, name="access_request"),
+    path("access-requests/<int:pk>/credentials/<int:credential_pk>/<slug:action>/", views.credential_action,
+         name="credential_action"),
     path("users/<int:pk>/actions/", views.user_actions, name="user_actions"),
     path("<slug:slug>/", views.resource_list, name="resource_list"),
     path("<slug:slug>/new/", views.resource_create, name="resource_create"),

@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from forecourt.access import credentials
 from forecourt.access import services as access
-from forecourt.access.models import AccessRequest
+from forecourt.access.models import AccessRequest, Credential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, Role, User
 from forecourt.audit import services as audit
@@ -23,7 +24,7 @@ from . import crud
 from .access import admin_required, super_admin_required
 from .forms import AdminAuthenticationForm
 from .registry import BY_SLUG, SETTINGS
-from .resource_forms import PortalSettingsForm, RejectForm, TestEmailForm, UserForm
+from .resource_forms import ChangePlanForm, PortalSettingsForm, RejectForm, TestEmailForm, UserForm
 
 
 class SignInView(auth_views.LoginView):
@@ -157,11 +158,32 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
+def _change_plan(request: HttpRequest, access_request: AccessRequest, form: ChangePlanForm) -> bool:
+    """Apply a valid change-plan form; False (with the problems as messages) if nothing changed."""
+    if not form.is_valid():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        messages.error(request, "Nothing changed: " + " ".join(problems))
+        return False
+    plan = form.cleaned_data["plan"]
+    if plan.pk == access_request.plan_id:
+        messages.info(request, f"The request is on the plan {plan} already: nothing changed.")
+        return True
+    try:
+        credentials.change_plan(access_request, plan, _actor(request))
+    except ValidationError as exc:
+        messages.error(request, "Nothing changed: " + " ".join(exc.messages))
+        return False
+    messages.success(request, f"Access request #{access_request.pk} moved to the plan {plan}; its active "
+                              "credentials are being updated at the gateway.")
+    return True
+
+
 @admin_required
 def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access_request = get_object_or_404(
         AccessRequest.objects.select_related("app__owner", "plan", "catalogue", "requester", "decided_by"), pk=pk)
     reject_form = RejectForm()
+    plan_form = ChangePlanForm(access_request=access_request)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -180,6 +202,9 @@ def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 access.retry_provisioning(access_request, _actor(request))
                 messages.success(request, "Provisioning will be tried again.")
                 return redirect("adminportal:access_request", pk=pk)
+            elif action == "change-plan":
+                if _change_plan(request, access_request, ChangePlanForm(request.POST, access_request=access_request)):
+                    return redirect("adminportal:access_request", pk=pk)
             elif action != "reject":
                 messages.error(request, "Unknown action.")
         except access.NotPending as exc:
@@ -187,11 +212,44 @@ def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("adminportal:access_request", pk=pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+    creds = list(access_request.credentials.select_related("replaces").order_by("-created_at", "-pk"))
+    being_rotated = {c.replaces_id for c in creds if c.status == Credential.Status.PENDING and c.replaces_id}
     history = audit.history(access_request)
     return render(request, "adminportal/access_request.html", {
         "req": access_request, "products": access_request.products.all(), "reject_form": reject_form,
-        "history": history,
+        "plan_form": plan_form if access_request.status == AccessRequest.Status.APPROVED else None,
+        "credentials": [(c, c.pk in being_rotated) for c in creds], "history": history,
     })
+
+
+CREDENTIAL_ACTIONS = ("rotate", "revoke")
+
+
+@admin_required
+def credential_action(request: HttpRequest, pk: int, credential_pk: int, action: str) -> HttpResponse:
+    """Rotate or revoke one of an access request's credentials: GET asks for confirmation, POST does it.
+
+    Errors (a credential that is not active, say) are shown as messages and change nothing.
+    """
+    if action not in CREDENTIAL_ACTIONS:
+        raise Http404("No such action.")
+    credential = get_object_or_404(Credential.objects.select_related("access_request__app", "replaces"),
+                                   pk=credential_pk, access_request_id=pk)
+    if request.method != "POST":
+        return render(request, "adminportal/confirm_credential.html",
+                      {"req": credential.access_request, "credential": credential, "action": action})
+    try:
+        if action == "rotate":
+            new = credentials.rotate(credential, _actor(request))
+            messages.success(request, f"Credential #{credential.pk} is being rotated: the new credential #{new.pk} "
+                                      "is being created at the gateway, and replaces it once it is active.")
+        elif credentials.revoke(credential, _actor(request)):
+            messages.success(request, f"Credential #{credential.pk} revoked: it is being removed from the gateway.")
+        else:
+            messages.info(request, f"Credential #{credential.pk} was revoked already: nothing changed.")
+    except ValidationError as exc:
+        messages.error(request, "Nothing changed: " + " ".join(exc.messages))
+    return redirect("adminportal:access_request", pk=pk)
 
 
 @admin_required
