@@ -113,7 +113,7 @@ def test_linking_an_item_to_an_existing_policy_mirrors_it_without_writing(api, p
 
 
 def test_while_the_dashboard_is_down_the_item_stays_pending_and_the_sync_leaves_it_alone(
-        api, provider, tyk_dashboard):
+        api, client, admin, provider, tyk_dashboard):
     sync.sync(provider)
     plan = Plan.objects.get(name="Free Plan")
     tyk_dashboard.down()
@@ -122,6 +122,8 @@ def test_while_the_dashboard_is_down_the_item_stays_pending_and_the_sync_leaves_
     plan.refresh_from_db()
     assert plan.push_state == "failed" and "retrying" in plan.push_error
     assert api("get", f"/plans/{plan.pk}").json()["PushError"] == plan.push_error
+    client.force_login(admin)
+    assert "Not written: " in client.get("/portal-admin/plans/").content.decode()
 
     tyk_dashboard.up()
     report = sync.sync(provider)  # the policy still says 10: the portal's 77 must survive

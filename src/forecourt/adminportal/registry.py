@@ -4,6 +4,8 @@ Querysets load what their columns show with select_related / prefetch_related / 
 list page runs the same number of queries for 10 rows as for 500 (tests/test_admin_queries.py).
 """
 
+from typing import Any
+
 from django.db.models import Count
 
 from forecourt.access import credentials
@@ -32,6 +34,15 @@ def _yes_no() -> list[tuple[str, str]]:
     return [("1", "Yes"), ("0", "No")]
 
 
+def _push_state(item: Any) -> str:
+    """Whether the portal's changes reached the provider's policy, with the reason if they did not."""
+    if item.provider_id is None:
+        return ""
+    if item.push_state == "failed":
+        return f"Not written: {item.push_error}"
+    return "Being written" if item.push_state == "pending" else "In step"
+
+
 def _providers() -> list[tuple[str, str]]:
     return [(str(pk), name) for pk, name in Provider.objects.values_list("pk", "name")]
 
@@ -54,7 +65,8 @@ RESOURCES: list[Resource] = [
         queryset=lambda: Product.objects.select_related("provider").annotate(n_apis=Count("apis", distinct=True)),
         columns=[Column("Name", "display_name", link=True), Column("Path", "slug"),
                  Column("Provider", "provider"), Column("APIs", "n_apis"),
-                 Column("Published", "published"), Column("Hidden by sync", "hidden_by_sync")],
+                 Column("Published", "published"), Column("Hidden by sync", "hidden_by_sync"),
+                 Column("Provider policy", _push_state)],
         search=["display_name", "name", "slug", "description"],
         filters=[Filter("published", "Published", "published", _yes_no),
                  Filter("provider", "Provider", "provider_id", _providers)],
@@ -79,7 +91,8 @@ RESOURCES: list[Resource] = [
         slug="plans", model=Plan, form=f.PlanForm, section="Catalogue",
         queryset=lambda: Plan.objects.select_related("provider"),
         columns=[Column("Name", "display_name", link=True), Column("Limits", "limits_in_words"),
-                 Column("Auto-approve", "auto_approve"), Column("Provider", "provider")],
+                 Column("Auto-approve", "auto_approve"), Column("Provider", "provider"),
+                 Column("Provider policy", _push_state)],
         search=["display_name", "name", "description"],
         filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no)],
         delete_blockers=catalog.plan_delete_blockers, saver=catalog.save_with_push,
