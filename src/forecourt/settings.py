@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "forecourt.providers",
     "forecourt.catalog",
     "forecourt.access",
+    "forecourt.themes",
     "forecourt.adminportal",
     "forecourt.api",
 ]

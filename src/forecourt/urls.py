@@ -1,11 +1,16 @@
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from forecourt.api.views import api
 
 urlpatterns = [
     # /live and /ready are answered by forecourt.ops.middleware.HealthMiddleware.
+    path("portal-admin/themes/", include("forecourt.themes.admin_urls")),  # before the Admin Portal's <slug>/
     path("portal-admin/", include("forecourt.adminportal.urls")),
     path("portal-api/", api.urls),
-    path("", RedirectView.as_view(pattern_name="adminportal:dashboard", permanent=False)),
+    path("", include("forecourt.themes.urls")),  # the Live Portal: / and /assets/
 ]
+
+# Live Portal error pages use the active theme (Admin Portal and API paths keep Django's own).
+handler403 = "forecourt.themes.views.permission_denied"
+handler404 = "forecourt.themes.views.page_not_found"
+handler500 = "forecourt.themes.views.server_error"

@@ -10,4 +10,17 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     from .registry import RESOURCES, SECTIONS
 
     nav = [(section, [r for r in RESOURCES if r.section == section]) for section in SECTIONS]
-    return {"forecourt_version": forecourt.__version__, "nav": nav}
+    return {"forecourt_version": forecourt.__version__, "nav": nav, "theme_problem": _theme_problem(request)}
+
+
+def _theme_problem(request: HttpRequest) -> Any:
+    """The Live Portal theme's last problem, for the banner on every admin page (one query, made
+    only when a signed-in admin's page shows it)."""
+    from django.utils.functional import SimpleLazyObject
+
+    from forecourt.themes import problems
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not getattr(user, "is_admin", False):
+        return None
+    return SimpleLazyObject(lambda: problems.current() or {})

@@ -1,0 +1,28 @@
+"""Live Portal themes: storage, the sandbox templates run in, rendering with fallback, validation.
+
+Other code renders Live Portal pages and theme e-mails through two functions:
+
+    from forecourt import themes
+    return themes.render(request, "views/catalogue.html", {"page": {...}, "products": [...]})
+    subject, text, html = themes.render_mail("access_request_approved", {...})
+
+The context is plain data only (docs/themes.md lists what each page gets).
+"""
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+
+def render(request: "HttpRequest", template: str, context: dict[str, Any] | None = None,
+           status: int = 200) -> "HttpResponse":
+    from .rendering import render as _render
+
+    return _render(request, template, context, status)
+
+
+def render_mail(name: str, context: dict[str, Any] | None = None) -> tuple[str, str, str]:
+    from .rendering import render_mail as _render_mail
+
+    return _render_mail(name, context)

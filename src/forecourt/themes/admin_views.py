@@ -1,0 +1,127 @@
+"""Admin Portal pages for themes (/portal-admin/themes/): list, upload, preview, activate,
+download, delete. Any admin may look, download and preview; changing which code runs on the
+Live Portal (upload, activate, delete) is for super-admins, because a theme's scripts run on
+the same origin as the Admin Portal (THREAT_MODEL.md)."""
+
+from typing import cast
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from forecourt.accounts.models import Role, User
+from forecourt.adminportal.access import admin_required, super_admin_required
+
+from . import archive, problems, services, storage
+from .models import Theme
+from .rendering import PREVIEW_SESSION_KEY
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _page(request: HttpRequest, errors: list[str] | None = None, status: int = 200) -> HttpResponse:
+    return render(request, "themes/list.html", {
+        "themes": storage.listing(),
+        "previewing": request.session.get(PREVIEW_SESSION_KEY),
+        "can_change": _actor(request).role == Role.SUPER_ADMIN,
+        "upload_disabled": bool(storage.setting("Theming.DisableUpload")),
+        "max_upload": archive.max_upload(),
+        "upload_errors": errors or [],
+        "problem": problems.current(),
+    }, status=status)
+
+
+@admin_required
+def theme_list(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@super_admin_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    file = request.FILES.get("file")
+    if file is None:
+        return _page(request, ["Choose a theme zip file to upload."], status=422)
+    try:
+        result = services.upload(file, file.size, _actor(request))
+    except services.UploadRefused as exc:
+        return _page(request, exc.errors, status=422)
+    verb = "replaced" if result.replaced else "uploaded"
+    note = f" Skipped files outside the theme folders: {', '.join(result.skipped[:10])}." if result.skipped else ""
+    messages.success(request, f"Theme “{result.theme.name}” {result.theme.version} {verb}.{note}")
+    return redirect("themes:list")
+
+
+def _known(name: str) -> None:
+    if storage.source(name) is None:
+        raise Http404("No such theme.")
+
+
+@super_admin_required
+@require_POST
+def activate(request: HttpRequest, name: str) -> HttpResponse:
+    _known(name)
+    storage.activate(name, _actor(request))
+    request.session.pop(PREVIEW_SESSION_KEY, None)
+    messages.success(request, f"Theme “{name}” is now the Live Portal's theme.")
+    return redirect("themes:list")
+
+
+@admin_required
+@require_POST
+def preview(request: HttpRequest, name: str) -> HttpResponse:
+    """Show the Live Portal with `name` to this admin only (a flag in their session)."""
+    _known(name)
+    request.session[PREVIEW_SESSION_KEY] = name
+    return redirect("live:home")
+
+
+@admin_required
+@require_POST
+def preview_exit(request: HttpRequest) -> HttpResponse:
+    request.session.pop(PREVIEW_SESSION_KEY, None)
+    messages.success(request, "Preview ended.")
+    return redirect("themes:list")
+
+
+@admin_required
+def download(request: HttpRequest, name: str) -> HttpResponse:
+    source = storage.source(name)
+    if source is None:
+        raise Http404("No such theme.")
+    response = HttpResponse(archive.pack(source), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{source.name}-{source.manifest.version}.zip"'
+    return response
+
+
+@super_admin_required
+def delete(request: HttpRequest, name: str) -> HttpResponse:
+    theme = Theme.objects.filter(name=name).first()
+    if theme is None:
+        raise Http404("No such uploaded theme.")
+    reasons = []
+    if storage.configured_active() == theme.name:
+        reasons.append("It is the active theme: activate another theme first.")
+    if request.method == "POST" and not reasons:
+        try:
+            storage.delete(theme.name, _actor(request))
+        except storage.Refused as exc:
+            reasons.append(str(exc))
+        else:
+            if request.session.get(PREVIEW_SESSION_KEY) == theme.name:
+                request.session.pop(PREVIEW_SESSION_KEY, None)
+            messages.success(request, f"Theme “{theme.name}” deleted.")
+            return redirect("themes:list")
+    status = 409 if request.method == "POST" and reasons else 200
+    return render(request, "themes/confirm_delete.html", {"theme": theme, "reasons": reasons}, status=status)
+
+
+@admin_required
+@require_POST
+def dismiss_problem(request: HttpRequest) -> HttpResponse:
+    problems.clear()
+    messages.success(request, "Theme problem dismissed.")
+    return redirect("themes:list")

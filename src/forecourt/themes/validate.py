@@ -1,0 +1,100 @@
+"""Validation: render every template of a theme against sample data and report each error with
+its file and line. Uploads run it and refuse a theme that fails; `forecourt theme validate`
+runs it from the command line; `forecourt verify` and theme upgrades can run it too.
+
+Pages that need data of their own add it to SAMPLE_PAGES (keyed by view), so that their
+templates are validated with what they will really get.
+"""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import forecourt
+
+from . import paths, storage
+from .context import asset_helper, csrf_helpers, url_helper
+from .loader import ThemeLoader
+from .rendering import describe, layout_for, render_template
+from .sandbox import PortalSandbox
+from .sources import ThemeSource
+
+SAMPLE_USER = {"id": 1, "email": "dev@example.com", "first_name": "Dana", "last_name": "Developer",
+               "name": "Dana Developer", "role": "consumer-admin", "is_admin": False,
+               "organisation": {"id": 1, "name": "Example Organisation"}}
+SAMPLE_BLOCKS = {
+    "HeaderTitle": {"name": "HeaderTitle", "content": "Sample title"},
+    "HeaderDescription": {"name": "HeaderDescription", "content": "Some *Markdown* with a [link](https://example.com)."},
+}
+SAMPLE_PAGES: dict[str, dict[str, Any]] = {
+    "views/error.html": {"error": {"status": 404, "title": "Page not found", "message": "There is no page here."}},
+}
+SAMPLE_MAIL: dict[str, Any] = {"to": "dev@example.com", "user": SAMPLE_USER, "portal_url": "https://portal.example.com/"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "portal": {"version": forecourt.__version__, "theme": {"name": source.name, "version": source.manifest.version},
+                   "preview": None},
+        "user": SAMPLE_USER,
+        "menus": {"primary": [{"label": "Home", "url": "/", "active": True, "children": []}], "footer": []},
+        "messages": [{"level": "success", "text": "Sample message."}],
+        "request_path": "/",
+        "page": {"title": "Sample page"},
+        "blocks": SAMPLE_BLOCKS,
+        "url": url_helper(),
+        "asset": asset_helper(source),
+        **csrf_helpers(None),
+    }
+    if template.startswith("mailers/"):
+        data.update(SAMPLE_MAIL)
+    data.update(SAMPLE_PAGES.get(template, {}))
+    data["layout"] = layout_for(source, template)
+    return data
+
+
+def validate(source: ThemeSource) -> list[Problem]:
+    """Every problem found rendering the theme's own templates (empty: the theme is fine)."""
+    default = storage.bundled()
+    # A fresh environment, not the cached one: a staged upload has no revision of its own yet.
+    env = PortalSandbox(ThemeLoader([source] if source is default else [source, default]))
+    problems: list[Problem] = []
+    templates = [p for p in source.paths() if paths.is_template(p)]
+    for path in source.manifest.referenced():
+        if path not in templates:
+            problems.append(Problem("theme.json", None, f"names {path}, which the theme does not have"))
+    for template in templates:
+        try:
+            render_template(env, template, sample_context(source, template))
+        except Exception as exc:
+            _theme, file, line, message = describe(exc, template)
+            problems.append(Problem(file, line, message.split(": ", 1)[1] if ": " in message else message))
+    return problems
+
+
+class StagedSource(ThemeSource):
+    """An upload that is not stored yet, so it can be validated first."""
+
+    kind = "uploaded"
+
+    def __init__(self, manifest: Any, files: dict[str, bytes]) -> None:
+        super().__init__(manifest.name, manifest, "staged")
+        self.files = files
+
+    def file(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def paths(self) -> list[str]:
+        return sorted(self.files)
