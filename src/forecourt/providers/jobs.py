@@ -7,12 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from forecourt import configuration
-from forecourt.jobs import queue, registry
+from forecourt.jobs import handler, queue
 from forecourt.jobs.models import Job
+from forecourt.jobs.registry import periodic
 
-from . import sync
+from . import registry, sync
 from .models import Provider
-from .tyk.client import DashboardError
 
 log = logging.getLogger("forecourt.providers")
 
@@ -29,20 +29,20 @@ def enqueue_sync(provider_id: int) -> bool:
     return True
 
 
-@registry.handler(JOB)
+@handler(JOB)
 def run_sync(provider_id: int) -> None:
     provider = Provider.objects.filter(pk=provider_id).first()
     if provider is None:
         return
     try:
-        sync.sync(provider)
+        registry.client_for(provider).sync()
     except sync.AlreadyRunning:
         log.info("sync of provider %s skipped: another one is running", provider)
-    except DashboardError:
+    except registry.ProviderError:
         pass  # recorded on the provider (status Down, last error); the schedule tries again
 
 
-@registry.periodic
+@periodic
 def schedule_syncs(first: bool) -> None:
     """Queue a sync of every provider at start-up, and of those not synced for RefreshInterval minutes."""
     due = Provider.objects.all()

@@ -16,6 +16,12 @@ from .models import Provider
 class ProviderClient(Protocol):
     def __init__(self, provider: Provider) -> None: ...
 
+    def sync(self) -> Any:
+        """Bring the provider's products and plans into the portal (one at a time per provider:
+        raise forecourt.providers.sync.AlreadyRunning if another process is at it); return a
+        report with `writes` and `problems`. Raise ProviderError if the provider cannot be read."""
+        ...
+
     def health(self) -> str:
         """"" when the provider answers with the configured credentials, else what is wrong."""
         ...
@@ -49,6 +55,10 @@ class ProviderClient(Protocol):
 
 
 _clients: dict[str, type[ProviderClient]] = {}
+
+
+class ProviderError(Exception):
+    """The provider could not be used (down, refusing, answering nonsense); the message says why."""
 
 
 class NoClient(Exception):

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from forecourt.providers.registry import ProviderError
+
 log = logging.getLogger("forecourt.providers.tyk")
 
 CONNECT_TIMEOUT = 5.0
@@ -22,7 +24,7 @@ BACKOFF = 0.25  # seconds, doubled each retry
 MAX_PAGES = 10_000
 
 
-class DashboardError(Exception):
+class DashboardError(ProviderError):
     """The Dashboard could not be used; the message is what an admin sees."""
 
 

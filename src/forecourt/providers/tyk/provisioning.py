@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from forecourt.access.models import AccessRequest, Credential
-from forecourt.providers import registry
+from forecourt.providers import registry, sync
 from forecourt.providers.models import Provider
 
 from . import policies
@@ -116,6 +116,10 @@ class TykProvider:
         except Refused as exc:
             if exc.status != 404:
                 raise
+
+    # -- the catalogue ---------------------------------------------------------------------
+    def sync(self) -> sync.Report:
+        return sync.sync(self.provider, self.client)
 
     # -- health ----------------------------------------------------------------------------
     def health(self) -> str:
