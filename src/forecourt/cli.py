@@ -189,6 +189,46 @@ def serve(ctx: click.Context, workers: int | None, no_jobs: bool) -> None:
     sys.exit(server.serve(cfg, workers=workers, jobs=not no_jobs))
 
 
+@cli.group()
+def theme() -> None:
+    """Live Portal themes."""
+
+
+@theme.command("validate")
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def theme_validate(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Render every template of a theme against sample data and report each error with file and line.
+
+    TARGET is a theme folder, a theme zip, or the name of a theme the portal has (uploaded, in
+    Theming.Path, or `default`). Exits with status 1 when there is an error.
+    """
+    cfg = _setup(ctx, quiet_warnings=True)
+    from forecourt.themes.validate import validate_target
+
+    if not os.path.exists(target):
+        from forecourt.ops import startup
+
+        try:
+            startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+        except startup.StartupError as exc:
+            _fail(ctx, str(exc))
+    name, problems = validate_target(target)
+    if as_json:
+        click.echo(json.dumps({"theme": name, "ok": not problems, "problems": [p.as_dict() for p in problems]},
+                              indent=2))
+    else:
+        for problem in problems:
+            click.echo(f"{name}: {problem}", err=True)
+        if not problems:
+            click.echo(f"{name}: every template renders")
+        else:
+            click.echo(f"{name}: {len(problems)} error(s)", err=True)
+    if problems:
+        ctx.exit(EXIT_FAILURE)
+
+
 @cli.command(hidden=True)
 @click.pass_context
 def worker(ctx: click.Context) -> None:

@@ -98,3 +98,33 @@ class StagedSource(ThemeSource):
 
     def paths(self) -> list[str]:
         return sorted(self.files)
+
+
+def validate_target(target: str) -> tuple[str, list[Problem]]:
+    """Validate a theme given as a folder, a zip file or the name of a theme the portal has.
+    Returns (theme name, problems); a theme that cannot even be read is one problem."""
+    from pathlib import Path
+
+    from .archive import BadArchive, unpack
+    from .manifest import BadManifest
+    from .sources import DirectorySource
+
+    path = Path(target)
+    try:
+        if path.is_dir():
+            source: ThemeSource | None = DirectorySource(path, "folder")
+        elif path.is_file():
+            with path.open("rb") as file:
+                unpacked = unpack(file, path.stat().st_size)
+            source = StagedSource(unpacked.manifest, unpacked.files)
+        else:
+            source = storage.source(target)
+            if source is None:
+                return target, [Problem(target, None, "no such theme, folder or zip file")]
+    except BadManifest as exc:
+        return target, [Problem("theme.json", None, error.removeprefix("theme.json: ")) for error in exc.errors]
+    except BadArchive as exc:
+        return target, [Problem(target, None, error) for error in exc.errors]
+    except OSError as exc:
+        return target, [Problem(target, None, f"cannot be read: {exc}")]
+    return source.name, validate(source)

@@ -1,0 +1,291 @@
+"""Theme uploads: each rule of the zip check and of validation has its own test; storage in the
+database; replacing by name; activation and deletion rules; download; folder themes."""
+
+import io
+import json
+import stat
+import struct
+import zipfile
+
+import pytest
+
+from forecourt.audit.models import AuditEntry
+from forecourt.themes import archive, services, storage
+from forecourt.themes.models import Theme, ThemeFile, ThemeState
+
+from . import themes_support as ts
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(data: bytes, actor=None):
+    return services.upload(io.BytesIO(data), len(data), actor)
+
+
+def refused(data: bytes, size: int | None = None) -> list[str]:
+    with pytest.raises(services.UploadRefused) as caught:
+        services.upload(io.BytesIO(data), len(data) if size is None else size, None)
+    return caught.value.errors
+
+
+def zip_with(entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for info, content in entries:
+            z.writestr(info, content)
+    return buffer.getvalue()
+
+
+def base_entries():
+    return list(ts.theme_files().items())
+
+
+def test_a_valid_theme_is_stored_in_the_database(admin):
+    result = upload(ts.make_zip(ts.theme_files()), admin)
+    theme = result.theme
+    assert (theme.name, theme.version, theme.author, theme.base) == ("acme", "1.0.0", "Acme", "0.4.0")
+    assert not result.replaced and theme.uploaded_by == admin
+    stored = dict(ThemeFile.objects.filter(theme=theme).values_list("path", "size"))
+    assert set(stored) == {"layouts/site_layout.html", "views/home.html", "assets/css/acme.css"}
+    assert AuditEntry.objects.filter(object_type="themes.theme", action="create").count() == 1
+
+
+def test_upload_with_the_same_name_replaces_the_theme():
+    upload(ts.make_zip(ts.theme_files(assets__old_DOT_css="old")))
+    result = upload(ts.make_zip(ts.theme_files(views__home_DOT_html="{% extends layout %}")))
+    assert result.replaced and Theme.objects.count() == 1
+    assert not ThemeFile.objects.filter(path="assets/old.css").exists()
+    assert AuditEntry.objects.filter(object_type="themes.theme", action="update").count() == 1
+
+
+def test_a_theme_zipped_with_its_folder_is_accepted():
+    theme = upload(ts.make_zip(ts.theme_files(), prefix="acme-theme/")).theme
+    assert ThemeFile.objects.filter(theme=theme, path="views/home.html").exists()
+
+
+def test_files_outside_the_theme_folders_are_skipped_and_reported():
+    result = upload(ts.make_zip(ts.theme_files(README_DOT_md="hi", _DOT_DS_Store="x")))
+    assert "README.md" in result.skipped
+    assert not ThemeFile.objects.filter(path="README.md").exists()
+
+
+def test_not_a_zip():
+    assert "not a zip file" in refused(b"PK? certainly not")[0]
+
+
+def test_upload_larger_than_max_upload_size(settings):
+    settings.MAX_UPLOAD_SIZE = 1000
+    data = ts.make_zip(ts.theme_files())
+    assert "MaxUploadSize" in refused(data, size=1001)[0]
+
+
+def test_declared_uncompressed_size_over_the_limit(settings):
+    settings.MAX_UPLOAD_SIZE = 100_000
+    data = ts.make_zip(ts.theme_files(assets__big_DOT_css=b"a" * 200_000))  # compresses to almost nothing
+    assert len(data) < 100_000
+    assert any("uncompressed" in e for e in refused(data))
+
+
+def test_file_over_5_mb():
+    data = ts.make_zip(ts.theme_files(assets__big_DOT_png=b"\0" * (archive.MAX_FILE + 1)))
+    assert any("assets/big.png" in e and "at most" in e for e in refused(data))
+
+
+def _lie_about_size(data: bytes, name: bytes, size: int) -> bytes:
+    """Patch the local and central headers of `name` to declare `size` uncompressed bytes."""
+    out = bytearray(data)
+    pos = 0
+    while (pos := out.find(b"PK\x03\x04", pos)) != -1:
+        name_len = struct.unpack_from("<H", out, pos + 26)[0]
+        if bytes(out[pos + 30:pos + 30 + name_len]) == name:
+            struct.pack_into("<I", out, pos + 22, size)
+        pos += 4
+    pos = 0
+    while (pos := out.find(b"PK\x01\x02", pos)) != -1:
+        name_len = struct.unpack_from("<H", out, pos + 28)[0]
+        if bytes(out[pos + 46:pos + 46 + name_len]) == name:
+            struct.pack_into("<I", out, pos + 24, size)
+        pos += 4
+    return bytes(out)
+
+
+def test_zip_bomb_with_lying_sizes_is_refused():
+    files = ts.theme_files(assets__bomb_DOT_png=b"\0" * (archive.MAX_FILE + 100))
+    data = _lie_about_size(ts.make_zip(files), b"assets/bomb.png", 100)
+    errors = refused(data)
+    assert any("assets/bomb.png" in e for e in errors)
+    assert not Theme.objects.exists()
+
+
+def test_real_total_over_the_limit(settings, monkeypatch):
+    settings.MAX_UPLOAD_SIZE = 50_000
+    files = ts.theme_files(assets__a_DOT_png=b"\0" * 30_000, assets__b_DOT_png=b"\0" * 30_000)
+    data = _lie_about_size(_lie_about_size(ts.make_zip(files), b"assets/a.png", 10), b"assets/b.png", 10)
+    assert refused(data)
+
+
+def test_absolute_paths():
+    errors = refused(zip_with([*base_entries(), (zipfile.ZipInfo("/etc/cron.d/x"), b"x")]))
+    assert any("absolute" in e for e in errors)
+
+
+def test_parent_directory_paths():
+    errors = refused(zip_with([*base_entries(), (zipfile.ZipInfo("views/../../../evil.html"), b"x")]))
+    assert any("'..'" in e for e in errors)
+
+
+def test_backslash_paths():
+    errors = refused(zip_with([*base_entries(), (zipfile.ZipInfo("views\\..\\evil.html"), b"x")]))
+    assert any("backslash" in e for e in errors)
+
+
+def test_symbolic_links():
+    link = zipfile.ZipInfo("assets/passwd")
+    link.create_system = 3
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    errors = refused(zip_with([*base_entries(), (link, b"/etc/passwd")]))
+    assert any("symbolic link" in e for e in errors)
+
+
+def test_duplicate_paths():
+    entries = base_entries()
+    with pytest.warns(UserWarning):  # zipfile warns about the duplicate name
+        data = zip_with([*entries, ("views/home.html", b"again")])
+    assert any("more than once" in e for e in refused(data))
+
+
+def test_manifest_is_required():
+    assert any("theme.json is missing" in e for e in refused(ts.make_zip(ts.theme_files(theme_DOT_json=None))))
+
+
+@pytest.mark.parametrize("manifest, message", [
+    (b"{not json", "not valid JSON"),
+    (b"[]", "JSON object"),
+    (json.dumps({"version": "1"}).encode(), "'name' is required"),
+    (json.dumps({"name": "acme"}).encode(), "'version' is required"),
+    (json.dumps({"name": "../x", "version": "1"}).encode(), "'name' must be"),
+    (json.dumps({"name": "a", "version": "1", "templates": {}}).encode(), "must be a list"),
+    (json.dumps({"name": "a", "version": "1", "templates": [{"name": "x", "template": "../h", "layout": "l"}]}
+                ).encode(), "not a template name"),
+])
+def test_manifest_is_checked(manifest, message):
+    assert any(message in e for e in refused(ts.make_zip(ts.theme_files(theme_DOT_json=manifest))))
+
+
+def test_every_template_the_manifest_names_is_present():
+    errors = refused(ts.make_zip(ts.theme_files(layouts__site_layout_DOT_html=None)))
+    assert errors == ["theme.json names layouts/site_layout.html, which is not in the zip"]
+
+
+def test_templates_must_be_utf8():
+    errors = refused(ts.make_zip(ts.theme_files(partials__x_DOT_html=b"\xff\xfe bad")))
+    assert any("UTF-8" in e for e in errors)
+
+
+def test_template_folders_hold_templates_only():
+    errors = refused(ts.make_zip(ts.theme_files(views__home_DOT_tmpl="{{ .Title }}")))
+    assert any("views/home.tmpl" in e for e in errors)
+
+
+def test_default_name_is_reserved():
+    files = ts.theme_files(theme_DOT_json=json.dumps({**ts.MANIFEST, "name": "Default"}))
+    assert any("read-only" in e for e in refused(ts.make_zip(files)))
+
+
+def test_uploads_can_be_disabled(monkeypatch):
+    monkeypatch.setattr(storage, "setting", lambda key: key == "Theming.DisableUpload")
+    assert any("disabled" in e for e in refused(ts.make_zip(ts.theme_files())))
+
+
+def test_a_theme_that_fails_validation_is_refused_with_file_and_line():
+    home = "{% extends layout %}\n{% block content %}\n{{ ''.__class__ }}\n{% endblock %}"
+    errors = refused(ts.make_zip(ts.theme_files(views__home_DOT_html=home, partials__bad_DOT_html="{% if %}")))
+    assert any(e.startswith("views/home.html:3: SecurityError") for e in errors), errors
+    assert any(e.startswith("partials/bad.html:1: TemplateSyntaxError") for e in errors), errors
+    assert not Theme.objects.exists()
+
+
+def test_stored_paths_come_from_the_checked_names_not_the_upload():
+    theme = upload(ts.make_zip(ts.theme_files(), prefix="wrapper/")).theme
+    assert all(not p.startswith("wrapper/") for p in theme.files.values_list("path", flat=True))
+
+
+# Activation and deletion
+
+
+def test_activate_and_its_audit_entry(admin):
+    upload(ts.make_zip(ts.theme_files()))
+    storage.activate("acme", admin)
+    assert storage.configured_active() == "acme"
+    assert AuditEntry.objects.filter(object_type="themes.themestate", action="activate").exists()
+    with pytest.raises(storage.Refused):
+        storage.activate("nope", admin)
+
+
+def test_activation_clears_the_banner():
+    ThemeState.objects.create(pk=1, problem="broken", problem_theme="x")
+    storage.activate("default", None)
+    assert ThemeState.objects.get(pk=1).problem == ""
+
+
+def test_the_default_theme_cannot_be_deleted():
+    with pytest.raises(storage.Refused):
+        storage.delete("default", None)
+
+
+def test_the_active_theme_cannot_be_deleted():
+    upload(ts.make_zip(ts.theme_files()))
+    storage.activate("acme", None)
+    with pytest.raises(storage.Refused):
+        storage.delete("acme", None)
+    storage.activate("default", None)
+    storage.delete("acme", None)
+    assert not Theme.objects.exists() and not ThemeFile.objects.exists()
+
+
+def test_download_round_trips():
+    upload(ts.make_zip(ts.theme_files()))
+    data = archive.pack(storage.source("acme"))
+    unpacked = archive.unpack(io.BytesIO(data), len(data))
+    assert unpacked.manifest.name == "acme" and unpacked.files == {k: v for k, v in ts.theme_files().items()
+                                                                   if k != "theme.json"}
+    default = archive.pack(storage.bundled())
+    assert "views/home.html" in zipfile.ZipFile(io.BytesIO(default)).namelist()
+
+
+def test_folder_themes_are_listed_read_only(tmp_path, monkeypatch):
+    folder = tmp_path / "themes" / "corp"
+    for path, content in ts.theme_files(theme_DOT_json=json.dumps({**ts.MANIFEST, "name": "corp"})).items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(content)
+    (tmp_path / "themes" / "broken").mkdir()
+    (tmp_path / "themes" / "broken" / "theme.json").write_text("{")
+    monkeypatch.setattr(storage, "setting",
+                        lambda key: {"Theming.Path": str(tmp_path / "themes"), "Theming.Theme": "default"}.get(key))
+    listing = {info.name: info for info in storage.listing()}
+    assert set(listing) == {"default", "corp"}
+    assert listing["corp"].kind == "folder" and listing["corp"].read_only
+    assert storage.source("corp").file("views/home.html") == ts.HOME.encode()
+    with pytest.raises(storage.Refused):
+        storage.delete("corp", None)
+    files = ts.theme_files(theme_DOT_json=json.dumps({**ts.MANIFEST, "name": "corp"}))
+    assert any("Theming.Path" in e for e in refused(ts.make_zip(files)))
+    storage.activate("corp", None)
+    assert storage.configured_active() == "corp"
+
+
+def test_folder_themes_never_follow_symbolic_links(tmp_path, monkeypatch):
+    folder = tmp_path / "corp"
+    for path, content in ts.theme_files(theme_DOT_json=json.dumps({**ts.MANIFEST, "name": "corp"})).items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(content)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    (folder / "partials").mkdir()
+    (folder / "partials" / "leak.html").symlink_to(secret)
+    (folder / "assets" / "leak.css").symlink_to(secret)
+    from forecourt.themes.sources import DirectorySource
+
+    source = DirectorySource(folder, "folder")
+    assert source.file("partials/leak.html") is None and source.file("assets/leak.css") is None
+    assert "partials/leak.html" not in source.paths()
