@@ -22,6 +22,7 @@ from .routers import (  # noqa: F401 - imported for api.add_router below
     plans,
     products,
     providers,
+    themes,
     users,
 )
 from .schemas import BootstrapData, BootstrapIn, BootstrapOut, VersionOut
@@ -39,7 +40,7 @@ errors.install(api)
 
 for _module in (routers.providers, routers.products, routers.plans, routers.catalogues, routers.organisations,
                 routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
-                routers.audit):
+                routers.audit, routers.themes):
     api.add_router("", _module.router)
 
 

@@ -111,16 +111,18 @@ def validate_target(target: str) -> tuple[str, list[Problem]]:
 
     path = Path(target)
     try:
+        source: ThemeSource
         if path.is_dir():
-            source: ThemeSource | None = DirectorySource(path, "folder")
+            source = DirectorySource(path, "folder")
         elif path.is_file():
             with path.open("rb") as file:
                 unpacked = unpack(file, path.stat().st_size)
             source = StagedSource(unpacked.manifest, unpacked.files)
         else:
-            source = storage.source(target)
-            if source is None:
+            found = storage.source(target)
+            if found is None:
                 return target, [Problem(target, None, "no such theme, folder or zip file")]
+            source = found
     except BadManifest as exc:
         return target, [Problem("theme.json", None, error.removeprefix("theme.json: ")) for error in exc.errors]
     except BadArchive as exc:
