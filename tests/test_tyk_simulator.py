@@ -235,6 +235,7 @@ def test_unknown_paths_and_methods_answer_like_a_go_router(tyk_dashboard: Any) -
         assert http.patch(f"/api/keys/{uuid.uuid4().hex}").status_code == 405
     with httpx.Client(base_url=tyk_dashboard.url) as anonymous:
         assert anonymous.get("/api/nothing-here").status_code == 404
+    tyk_dashboard.clear_requests()  # paths the contract does not have: nothing to validate them against
 
 
 # --------------------------------------------------------------------------------------------
@@ -797,3 +798,18 @@ def test_standalone(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_the_fixture_validates_every_answer_the_simulator_gave(tyk_dashboard: Any) -> None:
+    """What makes "every response in the tests is validated" true for the provider tests too."""
+    from .support.tyk_contract import validate_log
+
+    with tyk.client(tyk_dashboard) as http:
+        assert http.get("/api/apis", params={"p": 1}).status_code == 200
+        assert http.get("/api/portal/policies/no-such-policy").status_code == 404
+    assert validate_log(tyk_dashboard) == 2
+    # A reply that breaks the contract is caught, naming the request.
+    tyk_dashboard.requests[0].reply = b'{"apis": "not a list", "pages": 1}'
+    with pytest.raises(AssertionError, match="GET /api/apis"):
+        validate_log(tyk_dashboard)
+    tyk_dashboard.clear_requests()

@@ -380,6 +380,8 @@ class ReceivedRequest:
     json: Any  # the parsed body, or None when it was empty or not JSON
     status: int | None = None  # what was answered (None: no answer, the connection was dropped)
     failures: tuple[str, ...] = ()  # the failure modes applied to it
+    reply: bytes | None = None  # the body answered, when no failure mode changed it
+    reply_content_type: str = ""
 
 
 class _Reply:
@@ -736,6 +738,8 @@ class TykDashboard:
                 traceback.print_exc()
                 reply = _error(500, "Internal server error.")
         record.status = reply.status
+        if not failures:
+            record.reply, record.reply_content_type = reply.body, reply.content_type
         cut = None
         keep_length = False
         if "truncated" in failures:

@@ -8,7 +8,9 @@ logs every request (`.requests`) and fails on demand: `.down()`, `.slow(seconds)
 all ended by `.heal()`.
 
 Use the `tyk_dashboard` fixture (import it into the test module); point the code under test at
-`tyk_dashboard.url` with `tyk_dashboard.secret` as its Dashboard API key.
+`tyk_dashboard.url` with `tyk_dashboard.secret` as its Dashboard API key. When the test ends,
+every answer the simulator gave (unless a failure mode shaped it) is validated against the
+published contract (tests/support/tyk_contract.py).
 """
 
 import importlib.util
@@ -71,5 +73,9 @@ def client(dashboard: Any, **kwargs: Any) -> httpx.Client:
 
 @pytest.fixture
 def tyk_dashboard() -> Iterator[Any]:
+    """A seeded simulator; when the test ends, every answer it gave is validated against the contract."""
+    from .tyk_contract import validate_log
+
     with running() as dashboard:
         yield dashboard
+        validate_log(dashboard)
