@@ -130,9 +130,9 @@ def provision(request_id: int) -> None:
 
     from . import credentials
 
-    request = AccessRequest.objects.select_related("plan__provider").get(pk=request_id)
-    if request.provisioning != AccessRequest.Provisioning.PENDING:
-        return
+    request = AccessRequest.objects.select_related("plan__provider").filter(pk=request_id).first()
+    if request is None or request.provisioning != AccessRequest.Provisioning.PENDING:
+        return  # deleted with its app meanwhile (its credentials' revocation is queued), or done
     provider = request.plan.provider
     if provider is None:
         AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.NOT_NEEDED)
