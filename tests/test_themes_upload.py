@@ -289,3 +289,12 @@ def test_folder_themes_never_follow_symbolic_links(tmp_path, monkeypatch):
     source = DirectorySource(folder, "folder")
     assert source.file("partials/leak.html") is None and source.file("assets/leak.css") is None
     assert "partials/leak.html" not in source.paths()
+
+
+def test_large_themes_are_inserted_in_batches_a_database_packet_can_hold(monkeypatch):
+    monkeypatch.setattr(storage, "INSERT_BYTES", 3_000_000)
+    files = ts.theme_files(**{f"assets__f{i}_DOT_png": bytes([i]) * 2_000_000 for i in range(4)})
+    theme = upload(ts.make_zip(files)).theme
+    sizes = dict(ThemeFile.objects.filter(theme=theme, path__startswith="assets/f").values_list("path", "size"))
+    assert sizes == {f"assets/f{i}.png": 2_000_000 for i in range(4)}
+    assert storage.source("acme").file("assets/f3.png") == bytes([3]) * 2_000_000

@@ -147,10 +147,7 @@ def save(manifest: Manifest, files: dict[str, bytes], actor: User | None) -> The
         theme.uploaded_by = actor if actor is not None and actor.pk else None
         theme.save()
         theme.files.all().delete()
-        ThemeFile.objects.bulk_create(
-            [ThemeFile(theme=theme, path=path, content=content, size=len(content),
-                       sha256=hashlib.sha256(content).hexdigest()) for path, content in sorted(files.items())],
-            batch_size=50)
+        _insert_files(theme, files)
         after = audit.snapshot(theme)
         if before is None:
             audit.record(actor, "create", theme, {k: [None, v] for k, v in after.items()}, note="theme uploaded")
@@ -159,6 +156,23 @@ def save(manifest: Manifest, files: dict[str, bytes], actor: User | None) -> The
         ThemeState.objects.filter(pk=1, problem_theme=theme.name).update(problem="", problem_theme="",
                                                                           problem_at=None)
     return theme
+
+
+INSERT_BYTES = 8 * 1024 * 1024  # per INSERT: under MySQL's and MariaDB's smallest default max_allowed_packet
+
+
+def _insert_files(theme: Theme, files: dict[str, bytes]) -> None:
+    batch: list[ThemeFile] = []
+    size = 0
+    for path, content in sorted(files.items()):
+        if batch and size + len(content) > INSERT_BYTES:
+            ThemeFile.objects.bulk_create(batch)
+            batch, size = [], 0
+        batch.append(ThemeFile(theme=theme, path=path, content=content, size=len(content),
+                               sha256=hashlib.sha256(content).hexdigest()))
+        size += len(content)
+    if batch:
+        ThemeFile.objects.bulk_create(batch)
 
 
 def activate(name: str, actor: User | None) -> None:
