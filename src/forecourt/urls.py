@@ -7,7 +7,7 @@ urlpatterns = [
     path("portal-admin/themes/", include("forecourt.themes.admin_urls")),  # before the Admin Portal's <slug>/
     path("portal-admin/", include("forecourt.adminportal.urls")),
     path("portal-api/", api.urls),
-    path("", include("forecourt.themes.urls")),  # the Live Portal: / and /assets/
+    path("", include("forecourt.live.urls")),  # the Live Portal: /, /assets/ and the consumer pages
 ]
 
 # Live Portal error pages use the active theme (Admin Portal and API paths keep Django's own).

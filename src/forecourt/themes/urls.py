@@ -1,10 +1,8 @@
-"""Live Portal URLs of the themes engine, in the `live` namespace templates link into with url()."""
+"""Live Portal URLs of the themes engine (/ and /assets/), included in forecourt.live.urls (namespace `live`)."""
 
 from django.urls import path, re_path
 
 from . import views
-
-app_name = "live"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,0 +1,21 @@
+from importlib import import_module
+
+from django.apps import AppConfig
+
+AREAS = ("account", "catalogue", "developer")
+
+
+class LiveConfig(AppConfig):
+    name = "forecourt.live"
+    label = "live"
+    verbose_name = "Live Portal"
+
+    def ready(self) -> None:
+        from forecourt.themes import validate
+
+        for area in AREAS:
+            module = import_module(f"{self.name}.{area}")
+            validate.SAMPLE_PAGES.update(getattr(module, "SAMPLES", {}))
+            register = getattr(module, "register_menus", None)
+            if register is not None:
+                register()

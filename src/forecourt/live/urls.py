@@ -1,0 +1,12 @@
+"""The Live Portal's URLs, all in the `live` namespace that templates link into with url()."""
+
+from forecourt.themes import urls as themes_urls
+
+from .account import urls as account_urls
+from .catalogue import urls as catalogue_urls
+from .developer import urls as developer_urls
+
+app_name = "live"
+
+urlpatterns = [*themes_urls.urlpatterns, *account_urls.urlpatterns, *catalogue_urls.urlpatterns,
+               *developer_urls.urlpatterns]
