@@ -250,8 +250,6 @@ def test_deleting_an_app_whose_key_is_pending_leaves_no_key_and_no_failing_job(p
     assert unfinished() == []  # the provisioning retry finds its request gone and stops
 
 
-@pytest.mark.xfail(strict=True, reason="access.credentials.activate refreshes a row its app's deletion removed, "
-                                       "so the key it just made is never removed (fix proposed in the report)")
 def test_an_app_deleted_while_its_key_is_being_created_leaves_no_key(provider, admin, tyk_dashboard, monkeypatch):
     request = granted(provider, admin, provision=False)
     Job.objects.filter(name__startswith="notify.").delete()
@@ -401,6 +399,40 @@ def test_api_revokes_and_a_second_revoke_changes_nothing(api, provider, admin, t
     assert again.status_code == 200 and again.json() == {"status": "ok"}
     assert (Job.objects.count(), AuditEntry.objects.count()) == (jobs, entries)
     assert only_credential(request).status == "revoked"
+
+
+def test_a_plan_whose_policy_is_gone_cannot_be_granted(provider, admin, tyk_dashboard):
+    request = granted(provider, admin)
+    Plan.objects.filter(name="Pro Plan").update(hidden_by_sync=True)
+    with pytest.raises(ValidationError, match="policy is gone"):
+        credentials.change_plan(request, Plan.objects.get(name="Pro Plan"), admin)
+    request.refresh_from_db()
+    assert request.plan.name == "Free Plan" and not Job.objects.filter(name="access.update").exists()
+
+
+def test_a_plan_change_while_the_key_is_being_created_reaches_the_key(provider, admin, tyk_dashboard, monkeypatch):
+    request = granted(provider, admin, provision=False)
+    pro = Plan.objects.get(name="Pro Plan")
+
+    def plan_changed_meanwhile(step):
+        # The key is being made with the Free plan when an admin moves the request to Pro.
+        if step == "after-record":
+            credentials.change_plan(AccessRequest.objects.get(pk=request.pk), pro, admin)
+            (update,) = Job.objects.filter(name="access.update")
+            assert queue.run(queue.claim("other-worker")) is False  # pending: retried later
+            update.refresh_from_db()
+            assert "still being created" in update.last_error
+
+    monkeypatch.setattr(credentials, "crash_point", plan_changed_meanwhile)
+    run_jobs()
+    monkeypatch.setattr(credentials, "crash_point", lambda step: None)
+    retry_now()
+    run_jobs()
+    credential = only_credential(request)
+    product = request.products.get()
+    assert tyk_dashboard.keys[credential.provider_reference]["apply_policies"] == [product.reference_id,
+                                                                                   pro.reference_id]
+    assert unfinished() == []
 
 
 def test_api_changes_the_plan_of_an_approved_request(api, provider, admin, tyk_dashboard):

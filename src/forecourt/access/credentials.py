@@ -71,10 +71,10 @@ def activate(credential_id: int) -> Credential | None:
             if old is not None and old.status in Credential.LIVE:
                 _start_revoking(old)
     if not activated:
-        # Revoked while it was being created: whatever the gateway made must go too.
-        credential.refresh_from_db()
+        # Revoked (or its app deleted) while it was being created: what the gateway made goes
+        # too. The reference is all that takes; the row may be gone.
         client.revoke_credential(credential.gateway_ref())
-        return credential
+        return Credential.objects.filter(pk=credential.pk).first()
     log.info("credential active", extra={"credential": credential.pk, "request": request.pk})
     credential.refresh_from_db()
     return credential
@@ -104,11 +104,21 @@ def revoke_job(ref: dict[str, Any]) -> None:
         status=Credential.Status.REVOKED)
 
 
+class StillPending(Exception):
+    """The credential is still being created; the queue retries the update once it exists."""
+
+
 @handler("access.update")
 def update_job(credential_id: int) -> None:
+    """Apply the request's current plan and products to a credential at the gateway. One still
+    being created may have been made with the old plan: wait for it, then update it."""
     credential = (Credential.objects.select_related("access_request__plan", "access_request__app__owner", "provider")
-                  .filter(pk=credential_id, status=Credential.Status.ACTIVE).first())
-    if credential is not None and credential.provider is not None:
+                  .filter(pk=credential_id).first())
+    if credential is None or credential.provider is None:
+        return
+    if credential.status == Credential.Status.PENDING:
+        raise StillPending(f"credential #{credential_id} is still being created")
+    if credential.status == Credential.Status.ACTIVE:
         _client(credential.provider).update_credential(credential)
 
 
@@ -118,10 +128,11 @@ def revoke(credential: Credential, actor: User | None, note: str = "") -> bool:
     """Revoke a credential (at the gateway, by a job). False if it was revoked already."""
     with transaction.atomic():
         locked = Credential.objects.select_for_update().get(pk=credential.pk)
-        if locked.status not in Credential.LIVE:
+        before = locked.status
+        if before not in Credential.LIVE:
             return False
         _start_revoking(locked)
-        audit.record(actor, "other", locked, {"status": [credential.status, locked.status]},
+        audit.record(actor, "other", locked, {"status": [before, locked.status]},
                      note=note or "credential revoked")
     credential.refresh_from_db()
     return True
@@ -144,23 +155,27 @@ def rotate(credential: Credential, actor: User | None) -> Credential:
     return new
 
 
-def change_plan(request: AccessRequest, plan: Any, actor: User) -> AccessRequest:
-    """Move an approved request to another plan of its catalogue; its credentials follow at the gateway."""
-    if request.status != AccessRequest.Status.APPROVED:
-        raise ValidationError("Only approved requests can change plan.")
-    if not request.catalogue.plans.filter(pk=plan.pk).exists():
-        raise ValidationError(f"The plan {plan} is not offered in the catalogue {request.catalogue}.")
-    if plan.provider_id != request.plan.provider_id:
-        raise ValidationError("The new plan must come from the same provider as the current one.")
-    if plan.pk == request.plan_id:
-        return request
+def change_plan(request: AccessRequest, plan: Any, actor: User | None) -> AccessRequest:
+    """Move an approved request to another plan of its catalogue; its credentials follow at the
+    gateway (live ones by update jobs; one still being created is updated once it exists)."""
     with transaction.atomic():
         locked = AccessRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != AccessRequest.Status.APPROVED:
+            raise ValidationError("Only approved requests can change plan.")
+        if not locked.catalogue.plans.filter(pk=plan.pk).exists():
+            raise ValidationError(f"The plan {plan} is not offered in the catalogue {locked.catalogue}.")
+        if plan.provider_id != locked.plan.provider_id:
+            raise ValidationError("The new plan must come from the same provider as the current one.")
+        if plan.hidden_by_sync:
+            raise ValidationError(f"The plan {plan}'s policy is gone from its provider: it cannot be granted.")
+        if plan.pk == locked.plan_id:
+            return locked
         before = locked.plan_id
         locked.plan = plan
         locked.save(update_fields=["plan"])
         audit.record(actor, "update", locked, {"plan": [before, plan.pk]}, note="plan changed")
-        for credential_id in locked.credentials.filter(status=Credential.Status.ACTIVE).values_list("pk", flat=True):
+        live = locked.credentials.filter(status__in=Credential.LIVE).values_list("pk", flat=True)
+        for credential_id in live:
             queue.enqueue("access.update", {"credential_id": credential_id})
     return locked
 
