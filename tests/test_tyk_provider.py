@@ -232,3 +232,11 @@ def test_the_api_shows_the_provider_status_and_the_skipped_policies(api, provide
     assert body["Status"] == "Up" and body["LastError"] == ""
     skipped = {p["Name"]: p["Reason"] for p in body["SyncProblems"]}
     assert "which does not exist" in skipped["Retired Product"]
+
+
+def test_a_dashboard_answering_500_is_reported_as_failing_not_unreachable(provider, tyk_dashboard):
+    tyk_dashboard.fail_status(500)
+    with pytest.raises(DashboardError, match=r"failed: GET /api/apis answered HTTP 500 \d+ time\(s\)"):
+        sync.sync(provider)
+    provider.refresh_from_db()
+    assert provider.status == "down" and "cannot be reached" not in provider.last_error

@@ -89,6 +89,9 @@ class TykDashboard:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 raise DashboardError(f"{method} {path}: the Dashboard's answer is not valid JSON") from None
         reason = _describe(last)
+        if isinstance(last, DashboardError):  # it answered, with a server error each time
+            raise Unreachable(f"the Dashboard at {self._http.base_url} failed: {method} {path} answered {reason}"
+                              f" {self.retries + 1} time(s)")
         raise Unreachable(f"the Dashboard at {self._http.base_url} cannot be reached: {reason}")
 
     def _paged(self, path: str, key: str, pages_key: str) -> list[dict[str, Any]]:
