@@ -165,3 +165,77 @@ class InviteCode(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return False
         return self.max_uses == 0 or self.uses < self.max_uses
+
+
+class OrganisationRequest(models.Model):
+    """A consumer's request for an organisation of their own, which an admin approves or rejects.
+
+    On approval (accounts.services.approve_organisation_request) the organisation is created with
+    its Default Team and the requester becomes its consumer-admin.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    name = models.CharField("organisation name", max_length=255)
+    requester = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organisation_requests")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", help_text="The organisation made on approval.")
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"
+
+
+class Invitation(models.Model):
+    """A consumer-admin's e-mailed invitation to join their organisation, in one of its teams.
+
+    The link carries a random token of which only the SHA-256 digest is stored; it works once,
+    until `expires_at`. No account exists until the invitee accepts and chooses a password.
+    """
+
+    email = models.EmailField("e-mail")
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=32, choices=[(Role.CONSUMER_TEAM_MEMBER.value, Role.CONSUMER_TEAM_MEMBER.label),
+                                                    (Role.CONSUMER_ADMIN.value, Role.CONSUMER_ADMIN.label)],
+                            default=Role.CONSUMER_TEAM_MEMBER)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.organisation})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class Throttle(models.Model):
+    """Counted events per key (a digest of an e-mail address or a client address, by scope),
+    in the database so that every web process sees the same counts (accounts.throttle)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

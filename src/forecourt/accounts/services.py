@@ -9,7 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from . import signals, tokens
-from .models import ADMIN_ROLES, Organisation, Role, Team, User
+from .models import ADMIN_ROLES, Organisation, OrganisationRequest, Role, Team, User
 
 DEFAULT_ORGANISATION = "Default Organisation"
 DEFAULT_TEAM = "Default Team"
@@ -201,8 +201,13 @@ def set_active(user: User, active: bool, actor: User) -> None:
             signals.user_deactivated.send(sender=User, user=user, actor=actor)
 
 
-def send_password_reset(user: User, actor: User | None, base_url: str) -> None:
-    """E-mail the user a one-time link to set a new password (valid PASSWORD_RESET_TIMEOUT)."""
+def send_password_reset(user: User, actor: User | None, base_url: str,
+                        url_name: str = "adminportal:password_reset_confirm") -> None:
+    """E-mail the user a one-time link to set a new password (valid PASSWORD_RESET_TIMEOUT).
+
+    `url_name` is the page the link opens: the Admin Portal's by default, the Live Portal's
+    ("live:password_reset") when a consumer asked for it there.
+    """
     from django.conf import settings
     from django.contrib.auth.tokens import default_token_generator
     from django.urls import reverse
@@ -214,7 +219,7 @@ def send_password_reset(user: User, actor: User | None, base_url: str) -> None:
 
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    path = reverse("adminportal:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    path = reverse(url_name, kwargs={"uidb64": uid, "token": token})
     with transaction.atomic():
         email.send([user.email], "password_reset", {
             "user_name": user.get_full_name(),
@@ -246,3 +251,95 @@ def set_team_members(team: Team, user_ids: list[int], actor: User) -> None:
         after = sorted(wanted)
         if before != after:
             audit.record(actor, "update", team, {"members": [before, after]})
+
+
+# --- organisation requests ------------------------------------------------------------------
+
+def organisation_name_problem(name: str) -> str:
+    """Why `name` cannot be a new organisation's name; empty when it can."""
+    name = name.strip()
+    if not name:
+        return "Enter the organisation's name."
+    if len(name) > 255:
+        return "The name can be at most 255 characters."
+    if Organisation.objects.filter(name__iexact=name).exists():
+        return "An organisation of that name already exists: choose another name."
+    return ""
+
+
+def _decide_organisation_request(request: OrganisationRequest, actor: User) -> OrganisationRequest:
+    """The request, locked for this transaction, if it is still pending; else ValidationError."""
+    locked = OrganisationRequest.objects.select_for_update().select_related("requester").get(pk=request.pk)
+    if locked.status != OrganisationRequest.Status.PENDING:
+        raise ValidationError([f"This request was already {locked.get_status_display().lower()}."])
+    return locked
+
+
+def approve_organisation_request(request: OrganisationRequest, actor: User, base_url: str = "") -> Organisation:
+    """Create the requested organisation with its Default Team and make the requester its
+    consumer-admin (moved out of their current organisation and teams). The requester is told
+    by e-mail when `base_url` is given. ValidationError if the request is no longer pending or
+    the name has been taken since."""
+    from django.utils import timezone
+
+    from forecourt.audit import services as audit
+
+    with transaction.atomic():
+        locked = _decide_organisation_request(request, actor)
+        problem = organisation_name_problem(locked.name)
+        if problem:
+            raise ValidationError([problem])
+        organisation = Organisation.objects.create(name=locked.name.strip())
+        team = Team.objects.create(organisation=organisation, name=DEFAULT_TEAM, is_default=True)
+        requester = locked.requester
+        before = {"organisation": str(requester.organisation) if requester.organisation_id else None,
+                  "role": requester.role}
+        if requester.role not in ADMIN_ROLES:
+            requester.role = Role.CONSUMER_ADMIN
+        requester.organisation = organisation
+        requester.save(update_fields=["organisation", "role"])
+        requester.teams.set([team])
+        locked.status = OrganisationRequest.Status.APPROVED
+        locked.organisation = organisation
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "organisation", "decided_by", "decided_at"])
+        audit.record(actor, "approve", locked, {"status": ["pending", "approved"]})
+        audit.record(actor, "create", organisation, note=f"requested by {requester.email}")
+        audit.record(actor, "update", requester, {"organisation": [before["organisation"], organisation.name],
+                                                  "role": [before["role"], requester.role]})
+        if base_url:
+            _tell_requester(locked, base_url)
+    request.refresh_from_db()
+    return organisation
+
+
+def reject_organisation_request(request: OrganisationRequest, actor: User, base_url: str = "") -> None:
+    """Reject a pending request; the requester is told by e-mail when `base_url` is given."""
+    from django.utils import timezone
+
+    from forecourt.audit import services as audit
+
+    with transaction.atomic():
+        locked = _decide_organisation_request(request, actor)
+        locked.status = OrganisationRequest.Status.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(actor, "reject", locked, {"status": ["pending", "rejected"]})
+        if base_url:
+            _tell_requester(locked, base_url)
+    request.refresh_from_db()
+
+
+def _tell_requester(request: OrganisationRequest, base_url: str) -> None:
+    from django.urls import reverse
+
+    from forecourt.notify import email
+
+    email.send([request.requester.email], "organisation_request_decided", {
+        "user_name": request.requester.get_full_name(),
+        "organisation_name": request.name,
+        "approved": request.status == OrganisationRequest.Status.APPROVED,
+        "portal_url": base_url.rstrip("/") + reverse("live:my_organisation"),
+    })
