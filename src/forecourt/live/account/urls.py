@@ -1,3 +1,21 @@
-from django.urls import URLPattern
+"""Account pages of the Live Portal, at Tyk's paths where Tyk has them (/auth/password/login...)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from . import views
+
+urlpatterns: list[URLPattern] = [
+    path("auth/password/login", views.sign_in, name="sign_in"),
+    path("auth/password/register", views.sign_up, name="sign_up"),
+    path("auth/password/register/done", views.sign_up_done, name="sign_up_done"),
+    path("auth/password/new", views.password_forgotten, name="password_forgotten"),
+    path("auth/password/reset/<uidb64>/<token>", views.password_reset, name="password_reset"),
+    path("auth/activate/<uidb64>/<token>", views.activate, name="activate"),
+    path("auth/invite/<str:token>", views.accept_invite, name="accept_invite"),
+    path("auth/logout", views.sign_out, name="sign_out"),
+    path("my-account", views.my_account, name="my_account"),
+    path("my-organisation", views.my_organisation, name="my_organisation"),
+    path("my-organisation/invitations", views.invite, name="invite"),
+    path("my-organisation/invitations/<int:pk>/<slug:action>", views.invitation_action, name="invitation_action"),
+    path("my-organisation/request", views.request_organisation, name="request_organisation"),
+]

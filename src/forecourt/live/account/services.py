@@ -1,0 +1,350 @@
+"""Rules of the Live Portal's account pages: sign-up, activation, invitations, organisation requests.
+
+What a visitor is told never depends on whether an e-mail address has an account: sign-up
+with a registered address e-mails its owner instead of making a second account, and new
+accounts cannot be used before their owner has either been approved by an admin or confirmed
+the address with an e-mailed link (so that signing in with the password just chosen does not
+tell an attacker whether the address was free).
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from forecourt.accounts import services as accounts
+from forecourt.accounts import throttle
+from forecourt.accounts.models import Invitation, InviteCode, OrganisationRequest, Role, Team, User
+from forecourt.notify import email
+from forecourt.portalconfig.models import PortalSettings
+
+INVITE_CODE_UNUSABLE = "This invite code cannot be used: it is unknown, has expired or has been used up."
+INVITATION_DAYS = 7
+
+
+class ActivationTokenGenerator(PasswordResetTokenGenerator):
+    """One-time links that confirm a new account's address and activate it.
+
+    The hash covers `is_active` and `last_login`: activating the account (which signs its owner
+    in) spends the link, and a later deactivation by an admin does not revive it.
+    """
+
+    key_salt = "forecourt.live.account.ActivationTokenGenerator"
+
+    def _make_hash_value(self, user: Any, timestamp: int) -> str:
+        login = "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
+        return f"{user.pk}{user.password}{login}{timestamp}{user.is_active}{user.email}"
+
+
+activation_tokens = ActivationTokenGenerator()
+
+
+def _link(base_url: str, name: str, **kwargs: str) -> str:
+    return base_url.rstrip("/") + reverse(f"live:{name}", kwargs=kwargs or None)
+
+
+def _uid(user: User) -> str:
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+# --- invite codes ---------------------------------------------------------------------------
+
+def _usable_codes(now: Any) -> Any:
+    return InviteCode.objects.filter(is_active=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)).filter(Q(max_uses=0) | Q(uses__lt=F("max_uses")))
+
+
+def usable_invite_code(code: str) -> InviteCode | None:
+    if not code or len(code) > 64:
+        return None
+    return _usable_codes(timezone.now()).select_related("team").filter(code=code).first()
+
+
+def _spend_invite_code(code: str) -> InviteCode:
+    """Count one use of `code`, atomically (two sign-ups cannot both take its last use)."""
+    spent = _usable_codes(timezone.now()).filter(code=code).update(uses=F("uses") + 1)
+    if not spent:
+        raise ValidationError({"invite_code": INVITE_CODE_UNUSABLE})
+    return InviteCode.objects.select_related("organisation", "team").get(code=code)
+
+
+# --- sign-up --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignUp:
+    email: str
+    first_name: str
+    last_name: str
+    password: str
+    invite_code: str = ""
+
+
+def next_step(invite_code: str) -> str:
+    """What a sign-up leads to, as the visitor is told: "confirm" (an e-mailed link activates the
+    account) or "review" (an admin approves it). It depends on the settings and the invite code,
+    never on the address."""
+    if invite_code or PortalSettings.load().auto_approve_registrations:
+        return "confirm"
+    return "review"
+
+
+def sign_up(details: SignUp, base_url: str) -> str:
+    """Register a consumer, or, if the address has an account, e-mail its owner instead.
+
+    The new account is inactive: with an invite code or auto-approval its owner activates it
+    with an e-mailed link; otherwise an admin approves it. Returns `next_step()`. Raises
+    ValidationError({"invite_code": ...}) if the invite code was used up in the meantime.
+    """
+    step = next_step(details.invite_code)
+    settings = PortalSettings.load()
+    with transaction.atomic():
+        existing = User.objects.filter(email__iexact=details.email).first()
+        if existing is None:
+            invite = _spend_invite_code(details.invite_code) if details.invite_code else None
+            if invite is not None:
+                organisation, team = invite.organisation, invite.team
+            else:
+                organisation, team = accounts.ensure_default_organisation()
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        details.email, details.password, first_name=details.first_name,
+                        last_name=details.last_name, role=Role.CONSUMER_TEAM_MEMBER,
+                        organisation=organisation, is_active=False)
+            except IntegrityError:  # registered a moment ago by a concurrent request
+                existing = User.objects.get(email__iexact=details.email)
+                if invite is not None:
+                    InviteCode.objects.filter(pk=invite.pk).update(uses=F("uses") - 1)
+            else:
+                user.teams.add(team)
+                _welcome(user, step, base_url, settings)
+                return step
+        # The same work as a new account (a password hash, an e-mail), so the time taken says nothing.
+        make_password(details.password)
+        if not throttle.retry_after((throttle.SIGN_UP_ACCOUNT, details.email)):
+            throttle.hit(throttle.SIGN_UP_ACCOUNT, details.email)
+            email.send([existing.email], "account_exists", {
+                "user_name": existing.get_full_name(),
+                "sign_in_url": _link(base_url, "sign_in"),
+                "reset_url": _link(base_url, "password_forgotten"),
+            })
+    return step
+
+
+def _welcome(user: User, step: str, base_url: str, settings: PortalSettings) -> None:
+    if step == "confirm":
+        email.send([user.email], "account_activate", {
+            "user_name": user.get_full_name(),
+            "activate_url": _link(base_url, "activate", uidb64=_uid(user), token=activation_tokens.make_token(user)),
+            "expires_hours": _reset_hours(),
+        })
+        return
+    email.send([user.email], "account_pending", {"user_name": user.get_full_name()})
+    if settings.admin_notification_address:
+        email.send([settings.admin_notification_address], "admin_review_needed", {
+            "what": "registration",
+            "summary": f"{user.get_full_name()} <{user.email}> registered and waits for approval.",
+            "admin_url": base_url.rstrip("/") + reverse("adminportal:user_actions", kwargs={"pk": user.pk}),
+        })
+
+
+def _reset_hours() -> int:
+    from django.conf import settings
+
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
+
+
+def user_for_link(uidb64: str, token: str, generator: PasswordResetTokenGenerator) -> User | None:
+    """The user an e-mailed link (uid + token) is for, if the token is valid for them now."""
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        return None
+    user = User.objects.filter(pk=pk).first()
+    if user is None or not generator.check_token(user, token):
+        return None
+    return user
+
+
+def activate(user: User) -> None:
+    """Activate an account whose owner followed its activation link."""
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+
+
+# --- password reset -------------------------------------------------------------------------
+
+def request_password_reset(address: str, client: str, base_url: str) -> None:
+    """E-mail a reset link if `address` belongs to an active account; nothing otherwise.
+
+    Silently limited per address and per client, so the form cannot be used to flood a
+    mailbox. The caller tells the visitor the same thing in every case.
+    """
+    if throttle.retry_after((throttle.RESET_CLIENT, client), (throttle.RESET_ACCOUNT, address)):
+        return
+    throttle.hit(throttle.RESET_CLIENT, client)
+    throttle.hit(throttle.RESET_ACCOUNT, address)
+    user = User.objects.filter(email__iexact=address, is_active=True).first()
+    if user is not None:
+        accounts.send_password_reset(user, None, base_url, url_name="live:password_reset")
+
+
+# --- invitations by consumer-admins ---------------------------------------------------------
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def can_manage_organisation(user: Any) -> bool:
+    """A consumer-admin of an organisation other than the Default Organisation (which holds
+    every self-registered developer: nobody manages it from the Live Portal)."""
+    return (getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.CONSUMER_ADMIN
+            and user.organisation_id is not None and not user.organisation.is_default)
+
+
+def invite(actor: User, address: str, first_name: str, last_name: str, role: str, team: Team,
+           base_url: str) -> Invitation:
+    """Invite `address` into the actor's organisation and `team`, by e-mail.
+
+    Only a consumer-admin of that organisation may (ValidationError otherwise). Whether the
+    address already has an account is not checked here (that would tell the inviter); the
+    invitee finds out when following the link.
+    """
+    if not can_manage_organisation(actor):
+        raise ValidationError("Only an organisation's admins can invite people into it.")
+    if team.organisation_id != actor.organisation_id:
+        raise ValidationError("That team is not one of your organisation's.")
+    if role not in (Role.CONSUMER_TEAM_MEMBER, Role.CONSUMER_ADMIN):
+        raise ValidationError("Invite people as team members or organisation admins.")
+    if throttle.retry_after((throttle.INVITES, str(actor.pk))):
+        raise ValidationError("You have sent many invitations in a short time: try again later.")
+    throttle.hit(throttle.INVITES, str(actor.pk))
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            email=address, first_name=first_name, last_name=last_name, role=role,
+            organisation_id=actor.organisation_id, team=team, digest=_digest(token), invited_by=actor,
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS))
+        _send_invitation(invitation, token, actor, base_url)
+    return invitation
+
+
+def resend_invitation(actor: User, invitation: Invitation, base_url: str) -> None:
+    """A new link (the old one stops working) and a fresh expiry, e-mailed again."""
+    if not can_manage_organisation(actor) or invitation.organisation_id != actor.organisation_id:
+        raise ValidationError("Only an organisation's admins can resend its invitations.")
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has been accepted.")
+    if throttle.retry_after((throttle.INVITES, str(actor.pk))):
+        raise ValidationError("You have sent many invitations in a short time: try again later.")
+    throttle.hit(throttle.INVITES, str(actor.pk))
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation.digest = _digest(token)
+        invitation.expires_at = timezone.now() + timedelta(days=INVITATION_DAYS)
+        invitation.invited_by = actor
+        invitation.save(update_fields=["digest", "expires_at", "invited_by"])
+        _send_invitation(invitation, token, actor, base_url)
+
+
+def revoke_invitation(actor: User, invitation: Invitation) -> None:
+    if not can_manage_organisation(actor) or invitation.organisation_id != actor.organisation_id:
+        raise ValidationError("Only an organisation's admins can withdraw its invitations.")
+    invitation.delete()
+
+
+def _send_invitation(invitation: Invitation, token: str, actor: User, base_url: str) -> None:
+    email.send([invitation.email], "team_invite", {
+        "user_name": f"{invitation.first_name} {invitation.last_name}".strip(),
+        "inviter_name": actor.get_full_name(),
+        "organisation_name": invitation.organisation.name,
+        "team_name": invitation.team.name,
+        "accept_url": _link(base_url, "accept_invite", token=token),
+        "expires_days": INVITATION_DAYS,
+    })
+
+
+def invitation_for(token: str) -> Invitation | None:
+    """The pending invitation a link's token opens, if its inviter may still invite into that
+    organisation; None for an unknown, expired, accepted or withdrawn one."""
+    if not token or len(token) > 100:
+        return None
+    invitation = (Invitation.objects.select_related("organisation", "team", "invited_by")
+                  .filter(digest=_digest(token), accepted_at__isnull=True, expires_at__gt=timezone.now()).first())
+    if invitation is None:
+        return None
+    inviter = invitation.invited_by
+    if inviter is None or not can_manage_organisation(inviter) or inviter.organisation_id != invitation.organisation_id:
+        return None
+    return invitation
+
+
+def address_taken(address: str) -> bool:
+    return User.objects.filter(email__iexact=address).exists()
+
+
+def accept_invitation(invitation: Invitation, first_name: str, last_name: str, password: str) -> User:
+    """Make the invitee's account (active: the link proved the address) in the invitation's
+    organisation and team; the invitation is spent. ValidationError if it was spent meanwhile
+    or the address has an account."""
+    with transaction.atomic():
+        spent = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+            accepted_at=timezone.now())
+        if not spent:
+            raise ValidationError("This invitation has already been used.")
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(invitation.email, password, first_name=first_name,
+                                                last_name=last_name, role=invitation.role,
+                                                organisation_id=invitation.organisation_id)
+        except IntegrityError:
+            raise ValidationError("An account already uses this e-mail address.") from None
+        user.teams.add(invitation.team)
+    return user
+
+
+# --- organisation requests ------------------------------------------------------------------
+
+def may_request_organisation(user: Any) -> bool:
+    """Consumers still in the Default Organisation may ask for one of their own, if the general
+    settings allow organisation requests."""
+    if not getattr(user, "is_authenticated", False) or user.is_admin:
+        return False
+    if user.organisation_id is not None and not user.organisation.is_default:
+        return False
+    return bool(PortalSettings.load().allow_organisation_requests)
+
+
+def request_organisation(user: User, name: str, base_url: str) -> OrganisationRequest:
+    if not may_request_organisation(user):
+        raise ValidationError("You cannot request an organisation.")
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per user
+        if OrganisationRequest.objects.filter(requester=user, status=OrganisationRequest.Status.PENDING).exists():
+            raise ValidationError("You already have a request waiting for an admin.")
+        problem = accounts.organisation_name_problem(name)
+        if problem:
+            raise ValidationError(problem)
+        request = OrganisationRequest.objects.create(name=name.strip(), requester=user)
+        settings = PortalSettings.load()
+        if settings.admin_notification_address:
+            email.send([settings.admin_notification_address], "admin_review_needed", {
+                "what": "organisation request",
+                "summary": f"{user.get_full_name()} <{user.email}> asks for the organisation “{request.name}”.",
+                "admin_url": base_url.rstrip("/") + reverse("adminportal:resource_list",
+                                                            kwargs={"slug": "organisation-requests"}),
+            })
+    return request
