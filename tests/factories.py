@@ -4,7 +4,7 @@ import itertools
 
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import InviteCode, Organisation, Role, Team, User
+from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Role, Team, User
 from forecourt.audit.models import AuditEntry
 from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
 from forecourt.providers.models import Provider
@@ -111,6 +111,10 @@ def many(kind: str, count: int) -> None:
     elif kind == "invite-codes":
         InviteCode.objects.bulk_create(InviteCode(code=f"code-{b}-{i}", organisation=org, team=teams[i])
                                        for i in range(count))
+    elif kind == "organisation-requests":
+        requester = consumer(org)
+        OrganisationRequest.objects.bulk_create(OrganisationRequest(name=f"Wanted {b}-{i}", requester=requester)
+                                                for i in range(count))
     elif kind in ("apps", "access-requests", "credentials"):
         owner = consumer(org)
         prod, pl = product(), plan()

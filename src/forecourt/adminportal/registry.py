@@ -11,7 +11,7 @@ from django.db.models import Count
 from forecourt.access import credentials
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import InviteCode, Organisation, Role, Team, User
+from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Role, Team, User
 from forecourt.audit.models import AuditEntry
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
@@ -147,6 +147,17 @@ RESOURCES: list[Resource] = [
                  Column("Expires", "expires_at"), Column("Usable", "is_usable")],
         search=["code", "organisation__name", "team__name"],
         filters=[Filter("organisation", "Organisation", "organisation_id", _organisations)],
+    ),
+    Resource(
+        slug="organisation-requests", model=OrganisationRequest, form=None, section="People",
+        can_create=False, can_edit=False, can_delete=False,
+        queryset=lambda: OrganisationRequest.objects.select_related("requester", "decided_by"),
+        columns=[Column("Organisation", "name"), Column("Requested by", "requester"), Column("Status", "status"),
+                 Column("Requested", "created_at"), Column("Decided by", "decided_by"),
+                 Column("Decided", "decided_at")],
+        search=["name", "requester__email"],
+        filters=[Filter("status", "Status", "status", _choices(OrganisationRequest.Status))],
+        help="Consumers' requests for an organisation of their own (from the Live Portal's My organisation page).",
     ),
     Resource(
         slug="apps", model=App, form=f.AppForm, section="Access",
