@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.providers import push
 from forecourt.providers.models import Provider
@@ -126,3 +128,29 @@ def delete_product_api(api: ProductAPI, actor: User) -> None:
     product_id = api.product_id
     api.delete()
     _push_product(product_id)
+
+
+# -- what a Live Portal user may see ----------------------------------------------------------------
+# THE rule, used by the catalogue pages and the developer area (access requests): a catalogue is
+# visible to everyone if it is public; a private one only to active members of one of its audiences
+# (an audience is a whole organisation, or one team); admins see every catalogue. A product is
+# visible if it is published, not hidden by the last sync, and in a catalogue the user can see.
+
+def visible_catalogues(user: Any) -> QuerySet[Catalogue]:
+    """The catalogues `user` (a User, an AnonymousUser or None) may browse, as one lazy query."""
+    catalogues = Catalogue.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return catalogues.filter(visibility=Catalogue.Visibility.PUBLIC)
+    if user.is_admin:
+        return catalogues
+    audiences = Q(team__isnull=False, team__in=Team.objects.filter(members=user).values("pk"))
+    if user.organisation_id is not None:
+        audiences |= Q(team__isnull=True, organisation_id=user.organisation_id)
+    reached = CatalogueAudience.objects.filter(audiences).values("catalogue_id")
+    return catalogues.filter(Q(visibility=Catalogue.Visibility.PUBLIC) | Q(pk__in=reached))
+
+
+def visible_products(user: Any) -> QuerySet[Product]:
+    """The products `user` may see: published, not hidden by sync, in one of visible_catalogues(user)."""
+    listed = Catalogue.products.through.objects.filter(catalogue__in=visible_catalogues(user).values("pk"))
+    return Product.objects.filter(published=True, hidden_by_sync=False, pk__in=listed.values("product_id"))
