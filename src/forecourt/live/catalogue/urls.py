@@ -1,3 +1,13 @@
-from django.urls import URLPattern
+"""Catalogue URLs, after Tyk's Live Portal (/portal/catalogue-products/<path>/<api>/docs) without its /portal prefix."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from . import views
+
+urlpatterns: list[URLPattern] = [
+    path("catalogue-products", views.catalogue, name="catalogue"),
+    path("catalogue-products/<slug:slug>", views.product, name="product"),
+    path("catalogue-products/<slug:slug>/logo", views.product_logo, name="product_logo"),
+    path("catalogue-products/<slug:slug>/<int:api>/docs", views.api_docs, name="api_docs"),
+    path("catalogue-products/<slug:slug>/<int:api>/openapi", views.api_document, name="api_document"),
+]

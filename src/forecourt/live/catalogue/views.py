@@ -1,0 +1,135 @@
+"""Live Portal catalogue pages: the catalogue, a product, an API's documentation and its OpenAPI document.
+
+Every view starts from forecourt.catalog.services.visible_products(user): a product outside the
+user's catalogues is answered 404, like one that does not exist, so its existence is not revealed.
+"""
+
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
+
+from forecourt import themes
+from forecourt.catalog.services import visible_products
+from forecourt.themes.urls_names import reverse_live
+
+from . import data
+
+# ProductDocRenderer (PORTAL_DOCRENDERER) -> the vendored bundle's script and style sheet
+# (static/live/vendor/README.md says where they come from and how to update them).
+RENDERERS: dict[str, tuple[str, str | None]] = {
+    "stoplight": ("live/vendor/elements/web-components.min.js", "live/vendor/elements/styles.min.css"),
+    "redoc": ("live/vendor/redoc/redoc.standalone.js", None),
+}
+
+# The API documentation page's policy: scripts only from the portal's origin (the vendored
+# renderer; no inline script, no eval), the document fetched from the origin, nothing framed.
+# Inline styles: both renderers inject theirs. blob: workers: Redoc's search index.
+DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "font-src 'self' data:; connect-src 'self'{gateway}; worker-src 'self' blob:; "
+            "frame-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+# Served files (OpenAPI documents, logos) never run anything, even when opened on their own.
+FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+def renderer_name() -> str:
+    name = str(settings.CONFIG["ProductDocRenderer"])
+    return name if name in RENDERERS else "stoplight"
+
+
+@require_safe
+def catalogue(request: HttpRequest) -> HttpResponse:
+    filters = data.Filters.from_query(request.GET)
+    context: dict[str, Any] = {"page": {"title": "Catalogue"}, **data.catalogue_page(request.user, filters)}
+    return themes.render(request, "views/catalogue.html", context)
+
+
+@require_safe
+def product(request: HttpRequest, slug: str) -> HttpResponse:
+    found = data.visible_product(request.user, slug)
+    if found is None:
+        raise Http404("No such product.")
+    product_data = data.product_page(request.user, found)
+    return themes.render(request, "views/product.html",
+                         {"page": {"title": product_data["name"]}, "product": product_data})
+
+
+def _gateway_origin(url: str) -> str:
+    """The scheme://host[:port] of the provider's gateway, for Elements' "Try it"; "" if unusable."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    if any(c in parts.netloc for c in " ;,'\"\\"):
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@require_safe
+def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
+    found = data.visible_api(request.user, slug, api)
+    if found is None:
+        raise Http404("No such API documentation.")
+    product_obj, api_obj = found
+    name = renderer_name()
+    script, style = RENDERERS[name]
+    document_url = reverse_live("api_document", product_obj.slug, api_obj.pk)
+    context = {
+        "page": {"title": f"{api_obj.name} · {product_obj.display_name}"},
+        "product": {"id": product_obj.pk, "name": product_obj.display_name, "slug": product_obj.slug,
+                    "description": product_obj.description, "url": reverse_live("product", product_obj.slug)},
+        "api": {"id": api_obj.pk, "name": api_obj.name, "api_id": api_obj.api_id,
+                "listen_path": api_obj.listen_path, "auth_type": api_obj.auth_type,
+                "auth_label": data.auth_label(api_obj.auth_type), "document_url": document_url,
+                "format": data.document_format(api_obj.oas_document)},
+        "renderer": {"name": name, "script_url": static(script), "style_url": static(style) if style else None},
+    }
+    response = themes.render(request, "views/api_docs.html", context)
+    provider = product_obj.provider
+    gateway = _gateway_origin(provider.gateway_url) if name == "stoplight" and provider is not None else ""
+    response["Content-Security-Policy"] = DOCS_CSP.format(gateway=f" {gateway}" if gateway else "")
+    return response
+
+
+@require_safe
+def api_document(request: HttpRequest, slug: str, api: int) -> HttpResponse:
+    """The API's OpenAPI document as stored (JSON or YAML), always as a download: the renderer
+    fetches it from here, and a browser that opens it never treats it as a page."""
+    found = data.visible_api(request.user, slug, api)
+    if found is None:
+        raise Http404("No such API document.")
+    product_obj, api_obj = found
+    kind = data.document_format(api_obj.oas_document)
+    content_type = "application/json" if kind == "json" else "application/yaml; charset=utf-8"
+    response = HttpResponse(api_obj.oas_document.encode("utf-8"), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{product_obj.slug}-{api_obj.pk}.{kind}"'
+    response["Content-Security-Policy"] = FILE_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_safe
+def product_logo(request: HttpRequest, slug: str) -> FileResponse:
+    """A visible product's logo (uploads are kept outside any public folder, so they are served here)."""
+    found = visible_products(request.user).filter(slug=slug).only("pk", "logo").first()
+    if found is None or not found.logo:
+        raise Http404("No such logo.")
+    content_type = data.LOGO_TYPES.get(PurePosixPath(found.logo.name or "").suffix.lower())
+    if content_type is None:
+        raise Http404("No such logo.")
+    try:
+        file = found.logo.open("rb")
+    except OSError:
+        raise Http404("No such logo.") from None
+    response = FileResponse(file, content_type=content_type)
+    response["Content-Security-Policy"] = FILE_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
