@@ -653,3 +653,30 @@ def test_admin_portal_lists_organisation_requests_read_only(client, admin, consu
     page = client.get("/portal-admin/organisation-requests/")
     assert page.status_code == 200 and "Listed Ltd" in page.content.decode()
     assert client.get("/portal-admin/organisation-requests/new/").status_code in (403, 404)
+
+
+def test_my_organisation_runs_the_same_queries_for_few_or_many_people(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = organisation_admin()
+    client.force_login(owner)
+    team = owner.organisation.teams.get()
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/my-organisation").status_code == 200
+        return len(queries)
+
+    def add(n):
+        for _ in range(n):
+            member = factories.consumer(owner.organisation)
+            Invitation.objects.create(email=f"i{member.pk}@example.com", organisation=owner.organisation, team=team,
+                                      digest=f"{member.pk:064d}", invited_by=owner,
+                                      expires_at=timezone.now() + timedelta(days=1))
+
+    add(2)
+    count()  # the first page of a process reads settings and theme state once
+    small = count()
+    add(30)
+    assert count() == small <= 15
