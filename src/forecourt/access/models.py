@@ -92,6 +92,9 @@ class Credential(models.Model):
     type = models.CharField(max_length=15, choices=Type.choices, default=Type.KEY)
     secret_hint = models.CharField(max_length=12, blank=True, help_text="The last characters of the secret.")
     secret = EncryptedTextField(blank=True, help_text="Encrypted; shown to the consumer once.")
+    # When the owner was shown the secret in the Live Portal; `secret` was wiped in that same
+    # transaction (forecourt.access.reveal), so from then on only `secret_hint` is left.
+    secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # What else the provider needs to find the credential again (e.g. a Tyk OAuth client's API and
     # policy). Chosen before the gateway is called, like provider_reference.
