@@ -1,3 +1,18 @@
-from django.urls import URLPattern
+"""Developer pages: the dashboard, apps, access requests and credentials (all need signing in)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from . import views
+
+urlpatterns: list[URLPattern] = [
+    path("dashboard", views.dashboard, name="dashboard"),
+    path("apps", views.app_list, name="apps"),
+    path("apps/new", views.app_create, name="app_create"),
+    path("apps/request-access", views.request_access, name="request_access"),
+    path("apps/<int:pk>", views.app_detail, name="app"),
+    path("apps/<int:pk>/edit", views.app_edit, name="app_edit"),
+    path("apps/<int:pk>/delete", views.app_delete, name="app_delete"),
+    path("apps/<int:pk>/credentials/<int:credential>/reveal", views.credential_reveal, name="credential_reveal"),
+    path("apps/<int:pk>/credentials/<int:credential>/rotate", views.credential_rotate, name="credential_rotate"),
+    path("apps/<int:pk>/credentials/<int:credential>/revoke", views.credential_revoke, name="credential_revoke"),
+]

@@ -1,0 +1,214 @@
+"""What the developer pages show, as plain data (docs/themes.md, "The context contract").
+
+Every query starts from forecourt.access.visibility.visible_apps(user): an app, access request or
+credential outside it is never loaded, so it can neither be shown nor acted on. Lists are read
+in a constant number of queries whatever their length (asserted in tests/test_live_developer.py).
+A credential's secret is never loaded here (`defer("secret")`): pages only learn whether one is
+waiting to be shown (access.reveal shows it).
+"""
+
+from typing import Any
+
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+
+from forecourt.access.models import AccessRequest, App, Credential
+from forecourt.access.visibility import can_manage_app, visible_apps
+from forecourt.accounts.models import User
+from forecourt.catalog.models import Plan, Product
+from forecourt.themes.urls_names import reverse_live
+
+VISIBILITY_LABELS: dict[str, str] = {
+    App.Visibility.PERSONAL: "Personal",
+    App.Visibility.TEAM: "Team",
+    App.Visibility.ORGANISATION: "Organisation",
+}
+VISIBILITY_HELP: dict[str, str] = {
+    App.Visibility.PERSONAL: "Only you (and your organisation's admins) see it.",
+    App.Visibility.TEAM: "The members of your teams see it.",
+    App.Visibility.ORGANISATION: "Everyone in your organisation sees it.",
+}
+REQUEST_STATES = {
+    "pending": "Pending approval",
+    "provisioning": "Approved: provisioning pending",
+    "approved": "Approved",
+    "rejected": "Rejected",
+}
+
+
+def person(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "name": user.get_full_name(), "email": user.email}
+
+
+def plan_summary(plan: Plan) -> dict[str, Any]:
+    return {"id": plan.pk, "name": plan.display_name, "description": plan.description,
+            "limits": plan.limits_in_words, "auto_approve": plan.auto_approve}
+
+
+def product_summary(product: Product) -> dict[str, Any]:
+    return {"id": product.pk, "name": product.display_name, "slug": product.slug,
+            "description": product.description, "url": reverse_live("product", slug=product.slug)}
+
+
+# -- apps ----------------------------------------------------------------------------------------
+
+def apps_for(user: User) -> QuerySet[App]:
+    """The apps `user` sees, with what their summaries show (owner, counts), in one query."""
+    return (visible_apps(user).select_related("owner")
+            .annotate(live_credentials=Count("credentials", filter=Q(credentials__status__in=Credential.LIVE),
+                                             distinct=True),
+                      pending_requests=Count("access_requests",
+                                             filter=Q(access_requests__status=AccessRequest.Status.PENDING),
+                                             distinct=True))
+            .order_by("name", "pk"))
+
+
+def app_summary(app: App, user: User) -> dict[str, Any]:
+    redirect_urls = [line for line in app.redirect_urls.splitlines() if line.strip()]
+    data = {
+        "id": app.pk,
+        "name": app.name,
+        "description": app.description,
+        "redirect_urls": redirect_urls,
+        "visibility": app.visibility,
+        "visibility_label": VISIBILITY_LABELS.get(app.visibility, app.visibility),
+        "visibility_help": VISIBILITY_HELP.get(app.visibility, ""),
+        "owner": person(app.owner),
+        "is_mine": app.owner_id == user.pk,
+        "can_manage": can_manage_app(user, app),
+        "created_at": app.created_at,
+        "url": reverse_live("app", pk=app.pk),
+    }
+    if hasattr(app, "live_credentials"):  # annotated by apps_for()
+        data["live_credentials"] = getattr(app, "live_credentials", 0)
+        data["pending_requests"] = getattr(app, "pending_requests", 0)
+    return data
+
+
+def app_link(app: App) -> dict[str, Any]:
+    return {"id": app.pk, "name": app.name, "url": reverse_live("app", pk=app.pk)}
+
+
+# -- access requests ---------------------------------------------------------------------------
+
+def requests_for(apps: QuerySet[App]) -> QuerySet[AccessRequest]:
+    return (AccessRequest.objects.filter(app__in=apps.values("pk"))
+            .select_related("app", "catalogue", "plan")
+            .prefetch_related(Prefetch("products", Product.objects.order_by("display_name", "pk")))
+            .order_by("-created_at", "-pk"))
+
+
+def request_state(request: AccessRequest) -> str:
+    """pending, provisioning (approved, its credential still being made), approved or rejected."""
+    if request.status == AccessRequest.Status.APPROVED and request.provisioning in (
+            AccessRequest.Provisioning.PENDING, AccessRequest.Provisioning.FAILED):
+        return "provisioning"
+    return str(request.status)
+
+
+def request_summary(request: AccessRequest) -> dict[str, Any]:
+    state = request_state(request)
+    return {
+        "id": request.pk,
+        "status": request.status,
+        "status_label": request.get_status_display(),
+        "state": state,
+        "state_label": REQUEST_STATES.get(state, state),
+        # The reason is shown for rejections only; the gateway's error never (it is for admins).
+        "reason": request.reason if request.status == AccessRequest.Status.REJECTED else "",
+        "provisioning_failed": request.provisioning == AccessRequest.Provisioning.FAILED,
+        "app": app_link(request.app),
+        "catalogue": {"id": request.catalogue_id, "name": request.catalogue.name},
+        "plan": plan_summary(request.plan),
+        "products": [{"id": p.pk, "name": p.display_name, "slug": p.slug} for p in request.products.all()],
+        "created_at": request.created_at,
+        "decided_at": request.decided_at,
+    }
+
+
+# -- credentials -------------------------------------------------------------------------------
+
+def credentials_for(apps: QuerySet[App]) -> QuerySet[Credential]:
+    """Credentials of `apps` without their secrets, knowing whether one waits to be shown and
+    whether a rotation is under way."""
+    rotating = Credential.objects.filter(replaces=OuterRef("pk"), status=Credential.Status.PENDING)
+    return (Credential.objects.filter(app__in=apps.values("pk")).defer("secret")
+            .select_related("app", "access_request__plan")
+            .annotate(has_secret=ExpressionWrapper(~Q(secret=""), output_field=BooleanField()),
+                      being_rotated=Exists(rotating))
+            .order_by("-created_at", "-pk"))
+
+
+def masked(credential: Credential) -> str:
+    return f"…{credential.secret_hint}" if credential.secret_hint else "…"
+
+
+def credential_summary(credential: Credential, user: User, manage: bool | None = None) -> dict[str, Any]:
+    """A credential as the pages show it: never its secret, and never a key's ID (for Tyk keys the
+    ID is the key). An OAuth 2.0 client shows its client ID and the redirect URL it was made with."""
+    app = credential.app
+    active = credential.status == Credential.Status.ACTIVE
+    live = credential.status in Credential.LIVE
+    manage = can_manage_app(user, app) if manage is None else manage
+    oauth = credential.type == Credential.Type.OAUTH2_CLIENT
+    redirect = next((line.strip() for line in app.redirect_urls.splitlines() if line.strip()), "")
+    waiting = bool(getattr(credential, "has_secret", False)) and active and app.owner_id == user.pk
+    being_rotated = bool(getattr(credential, "being_rotated", False))
+    kwargs = {"pk": app.pk, "credential": credential.pk}
+    return {
+        "id": credential.pk,
+        "type": credential.type,
+        "type_label": credential.get_type_display(),
+        "status": credential.status,
+        "status_label": credential.get_status_display(),
+        "masked": masked(credential),
+        "client_id": credential.provider_reference if oauth else None,
+        "redirect_url": redirect if oauth else None,
+        "plan": credential.access_request.plan.display_name,
+        "app": app_link(app),
+        "created_at": credential.created_at,
+        "expires_at": credential.expires_at,
+        "revoked_at": credential.revoked_at,
+        "secret_shown_at": credential.secret_shown_at,
+        "replaces_id": credential.replaces_id,
+        "being_rotated": being_rotated,
+        "secret_waiting": waiting,
+        "reveal_url": reverse_live("credential_reveal", **kwargs) if waiting else None,
+        "rotate_url": reverse_live("credential_rotate", **kwargs) if manage and active and not being_rotated
+        else None,
+        "revoke_url": reverse_live("credential_revoke", **kwargs) if manage and live else None,
+    }
+
+
+# -- pages -----------------------------------------------------------------------------------------
+
+def dashboard(user: User) -> dict[str, Any]:
+    apps = list(apps_for(user))
+    visible = visible_apps(user)
+    requests = [request_summary(r) for r in requests_for(visible)]
+    credentials = [credential_summary(c, user) for c in credentials_for(visible).filter(status__in=Credential.LIVE)]
+    organisation = user.organisation
+    teams = list(user.teams.order_by("name").values("pk", "name")) if organisation is not None else []
+    return {
+        "apps": [app_summary(a, user) for a in apps],
+        "access_requests": requests,
+        "credentials": credentials,
+        "organisation": {"id": organisation.pk, "name": organisation.name} if organisation else None,
+        "teams": [{"id": t["pk"], "name": t["name"]} for t in teams],
+        "counts": {
+            "apps": len(apps),
+            "pending_requests": sum(1 for r in requests if r["state"] == "pending"),
+            "live_credentials": len(credentials),
+        },
+    }
+
+
+def app_page(app: App, user: User) -> dict[str, Any]:
+    one = App.objects.filter(pk=app.pk)
+    manage = can_manage_app(user, app)
+    credentials = [credential_summary(c, user, manage) for c in credentials_for(one)]
+    return {
+        "app": app_summary(app, user),
+        "access_requests": [request_summary(r) for r in requests_for(one)],
+        "credentials": [c for c in credentials if c["status"] in Credential.LIVE],
+        "revoked_credentials": [c for c in credentials if c["status"] not in Credential.LIVE],
+    }
