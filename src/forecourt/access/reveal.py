@@ -18,7 +18,7 @@ audit log (without the secret).
 
 Not covered here: for Tyk API keys the key's ID at the gateway *is* the key, and the portal
 keeps that ID (`provider_reference`) to update and revoke the key, so wiping `secret` does not
-remove every copy of such a key from the database (see the report in docs, THREAT_MODEL.md).
+remove every copy of such a key from the database (a known gap, in THREAT_MODEL.md).
 """
 
 from collections.abc import Callable
