@@ -125,6 +125,13 @@ def many(kind: str, count: int) -> None:
         Credential.objects.bulk_create(
             Credential(app=r.app, access_request=r, provider_reference=f"k{r.pk}", secret_hint="abcd")
             for r in requests)
+    elif kind in ("pages", "content-blocks", "menu-items"):
+        from forecourt.content.models import ContentBlock, MenuItem, Page
+
+        pages = Page.objects.bulk_create(Page(title=f"Page {b}-{i}", path=f"/bulk-{b}-{i}") for i in range(count))
+        ContentBlock.objects.bulk_create(ContentBlock(page=p, name="Body", content="Hello") for p in pages)
+        parents = MenuItem.objects.bulk_create(MenuItem(label=f"M {b}-{i}", page=p) for i, p in enumerate(pages))
+        MenuItem.objects.bulk_create(MenuItem(label=f"C {p.pk}", url="/x", parent=p) for p in parents)
     elif kind == "audit-log":
         AuditEntry.objects.bulk_create(
             AuditEntry(action="create", object_type="catalog.product", object_id=str(i), object_repr=f"P {i}",

@@ -475,7 +475,7 @@ def test_catalogue_query_count_does_not_grow_with_products(world, client, who):
     stock(ops, 30, start=500)
     large = queries_for(client, "/catalogue-products")
     assert large == small, f"{small} queries with a few products, {large} with ~100"
-    assert small <= 12, small
+    assert small <= 13, small  # 13 since the menus come from the database too (one query)
     assert queries_for(client, "/catalogue-products?page=3&q=bulk&auth=jwt") == small
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "forecourt.catalog",
     "forecourt.access",
     "forecourt.themes",
+    "forecourt.content",
     "forecourt.live",
     "forecourt.adminportal",
     "forecourt.api",

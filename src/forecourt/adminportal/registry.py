@@ -15,6 +15,8 @@ from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequ
 from forecourt.audit.models import AuditEntry
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
+from forecourt.content import forms as content_forms
+from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers.models import Provider
 
@@ -209,10 +211,49 @@ RESOURCES: list[Resource] = [
     ),
 ]
 
+
+def _pages() -> list[tuple[str, str]]:
+    return [(str(pk), f"{title} ({path})") for pk, title, path in Page.objects.values_list("pk", "title", "path")]
+
+
+RESOURCES += [
+    Resource(
+        slug="pages", model=Page, form=content_forms.PageForm, section="Content",
+        queryset=lambda: Page.objects.annotate(n_blocks=Count("blocks")),
+        columns=[Column("Title", "title", link=True), Column("Path", "path"), Column("Template", "template"),
+                 Column("Status", "status"), Column("Blocks", "n_blocks"), Column("Updated", "updated_at")],
+        search=["title", "path"], filters=[Filter("status", "Status", "status", _choices(Page.Status))],
+        help="Live Portal pages: a path, a template of the active theme and named Markdown blocks "
+             "(edit them under Content blocks). The page at / is the home page. Drafts are not served.",
+    ),
+    Resource(
+        slug="content-blocks", model=ContentBlock, form=content_forms.ContentBlockForm, section="Content",
+        queryset=lambda: ContentBlock.objects.select_related("page").order_by("page__path", "position", "pk"),
+        columns=[Column("Name", "name", link=True), Column("Page", "page"), Column("Order", "position"),
+                 Column("Content", lambda b: (b.content[:80] + "…") if len(b.content) > 80 else b.content)],
+        search=["name", "content", "page__title", "page__path"],
+        filters=[Filter("of_page", "Page", "page_id", _pages)],  # "page" is the paginator's
+        help="The named Markdown blocks of each page; its template shows them as blocks.NAME.content.",
+    ),
+    Resource(
+        slug="menu-items", model=MenuItem, form=content_forms.MenuItemForm, section="Content",
+        queryset=lambda: MenuItem.objects.select_related("page", "parent").order_by("menu", "position", "pk"),
+        columns=[Column("Label", "label", link=True), Column("Menu", "menu"),
+                 Column("Leads to", lambda i: i.page.path if i.page is not None else i.url),
+                 Column("Parent", lambda i: i.parent.label if i.parent is not None else ""),
+                 Column("Order", "position"), Column("Shown", "visibility")],
+        search=["label", "url", "page__path"],
+        filters=[Filter("menu", "Menu", "menu", _choices(MenuItem.Menu)),
+                 Filter("visibility", "Shown", "visibility", _choices(MenuItem.Visibility))],
+        help="The Live Portal's menus. Built-in items (Home, Catalogue, Dashboard...) stay until an item here "
+             "has the same URL, which replaces them (\"Hidden\" removes one); the rest are sorted by order.",
+    ),
+]
+
 BY_SLUG = {r.slug: r for r in RESOURCES}
 
 # The general settings: one row, edited on its own page (not a list), saved through the same audited path.
 SETTINGS = Resource(slug="settings", model=PortalSettings, form=f.PortalSettingsForm, columns=(),
                     queryset=PortalSettings.objects.all, can_create=False, can_delete=False,
                     super_admin_only=True, section="Administration")
-SECTIONS = ["Catalogue", "People", "Access", "Administration"]
+SECTIONS = ["Catalogue", "People", "Access", "Content", "Administration"]

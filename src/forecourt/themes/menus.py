@@ -1,11 +1,24 @@
-"""Menus every Live Portal page gets (`menus.primary`, `menus.footer`). Until the content app keeps
-menus in the database, code adds its pages here: `menus.add("primary", "Catalogue", "catalogue")`."""
+"""Menus every Live Portal page gets (`menus.primary`, `menus.footer`).
 
+Two sources, merged per menu:
+
+* code: each Live Portal area adds its pages, `menus.add("primary", "Catalogue", "catalogue", order=10)`;
+* the database: the items admins manage (forecourt.content), handed over by `use_database()`.
+
+The rule: items are sorted by their number (a code item's `order`, a database item's position;
+a code item first on a tie). A database item whose URL is a code item's replaces it, which is how an
+admin renames, moves or hides ("hidden") a built-in item; the other built-in items stay.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch
 
 from .urls_names import reverse_live
+
+SHOW = ("always", "signed-in", "signed-out")
 
 
 @dataclass(frozen=True)
@@ -17,30 +30,64 @@ class Item:
 
 
 _MENUS: dict[str, list[Item]] = {"primary": [Item("Home", "home", 0)], "footer": []}
+# Returns the database's top-level items: [{menu, label, url, position, visibility, children: [...]}].
+_database: Callable[[], list[dict[str, Any]]] | None = None
 
 
 def add(menu: str, label: str, url_name: str, order: int = 100, show: str = "always") -> None:
-    if show not in ("always", "signed-in", "signed-out"):
+    if show not in SHOW:
         raise ValueError(f"show must be always, signed-in or signed-out, not {show!r}")
     items = _MENUS.setdefault(menu, [])
     items[:] = [i for i in items if i.url_name != url_name] + [Item(label, url_name, order, show)]
     items.sort(key=lambda i: i.order)
 
 
+def use_database(loader: Callable[[], list[dict[str, Any]]] | None) -> None:
+    """Where the admins' menu items come from (forecourt.content sets it; None: code items only)."""
+    global _database
+    _database = loader
+
+
+def _shown(visibility: str, signed_in: bool) -> bool:
+    if visibility == "signed-in":
+        return signed_in
+    if visibility == "signed-out":
+        return not signed_in
+    return visibility == "always"
+
+
+def _active(path: str, url: str) -> bool:
+    if not url.startswith("/") or url.startswith("//"):
+        return False  # another site
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    return path == url or (url not in ("", "/") and path.startswith(url.rstrip("/") + "/"))
+
+
 def for_page(path: str, signed_in: bool) -> dict[str, list[dict[str, object]]]:
-    """Each menu as plain data: [{"label", "url", "active"}]."""
+    """Each menu as plain data: [{"label", "url", "active", "children": [{"label", "url", "active", "children"}]}]."""
+    database = _database() if _database is not None else []
     out: dict[str, list[dict[str, object]]] = {}
-    for menu, items in _MENUS.items():
-        entries: list[dict[str, object]] = []
-        for item in items:
-            if (item.show == "signed-in" and not signed_in) or (item.show == "signed-out" and signed_in):
-                continue
+    for menu in dict.fromkeys([*_MENUS, *(item["menu"] for item in database)]):
+        ranked: list[tuple[int, int, dict[str, object]]] = []
+        mine = [item for item in database if item["menu"] == menu]
+        taken = {item["url"] for item in mine}
+        for item in _MENUS.get(menu, []):
             try:
                 url = reverse_live(item.url_name)
             except NoReverseMatch:
                 continue
-            active = path == url or (url != "/" and path.startswith(url))
-            entries.append({"label": item.label, "url": url, "active": active, "children": []})
-        out[menu] = entries
+            if url in taken or not _shown(item.show, signed_in):
+                continue
+            ranked.append((item.order, 0, {"label": item.label, "url": url, "active": _active(path, url),
+                                           "children": []}))
+        for item in mine:
+            if not _shown(item["visibility"], signed_in):
+                continue
+            children = [{"label": c["label"], "url": c["url"], "active": _active(path, c["url"]), "children": []}
+                        for c in item["children"] if _shown(c["visibility"], signed_in)]
+            active = _active(path, item["url"]) or any(c["active"] for c in children)
+            ranked.append((item["position"], 1, {"label": item["label"], "url": item["url"], "active": active,
+                                                 "children": children}))
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        out[menu] = [entry for _order, _source, entry in ranked]
     return out
-

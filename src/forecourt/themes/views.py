@@ -43,7 +43,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "views/home.html", {"page": {"title": "Home"}, "blocks": {}})
+    from forecourt.content import pages  # the published page at "/", if admins keep one (its blocks)
+
+    return pages.response(request, "/") or render(request, "views/home.html", {"page": {"title": "Home"}, "blocks": {}})
 
 
 @require_safe
@@ -102,7 +104,11 @@ def error_page(request: HttpRequest, status: int) -> HttpResponse:
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not _is_live(request):
         return defaults.page_not_found(request, exception)
-    return error_page(request, 404)
+    # Admins' pages are served here, after every route has had its chance (so routes always win,
+    # and APPEND_SLASH redirects still work): a published page at this path, else the 404 page.
+    from forecourt.content import pages
+
+    return pages.response(request, request.path) or error_page(request, 404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
