@@ -443,6 +443,27 @@ def test_revealing_needs_a_csrf_token_and_a_post(world, provider, admin, tyk_das
     assert credential.secret and credential.secret_shown_at is None
 
 
+def test_a_reveal_whose_page_fails_keeps_the_secret(world, provider, admin, tyk_dashboard, monkeypatch):
+    """The secret is wiped in the transaction that renders its page: if rendering fails, it is not lost."""
+    from forecourt.live.developer import views
+
+    credential = granted(provider, admin, world.personal)
+    real = views._render
+
+    def broken(request, view, *args, **kwargs):
+        if view == "credential_secret":
+            raise RuntimeError("the page broke")
+        return real(request, view, *args, **kwargs)
+
+    monkeypatch.setattr(views, "_render", broken)
+    owner = client_for(world.alice, raise_request_exception=False)
+    assert reveal(owner, credential).status_code == 500
+    credential.refresh_from_db()
+    assert credential.secret and credential.secret_shown_at is None
+    monkeypatch.setattr(views, "_render", real)
+    assert credential.secret in text(reveal(owner, credential))
+
+
 def test_a_pending_credential_says_so_and_cannot_be_revealed(world, provider, admin, tyk_dashboard):
     item = Product.objects.get(provider=provider, name="Payments Product")
     item.published = True
