@@ -18,7 +18,9 @@ from .routers import (  # noqa: F401 - imported for api.add_router below
     catalogues,
     configs,
     invite_codes,
+    menus,
     organisations,
+    pages,
     plans,
     products,
     providers,
@@ -40,7 +42,7 @@ errors.install(api)
 
 for _module in (routers.providers, routers.products, routers.plans, routers.catalogues, routers.organisations,
                 routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
-                routers.audit, routers.themes):
+                routers.audit, routers.themes, routers.pages, routers.menus):
     api.add_router("", _module.router)
 
 

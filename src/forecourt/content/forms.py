@@ -85,6 +85,7 @@ class MenuItemForm(forms.ModelForm):
         parent = self.fields["parent"]
         assert isinstance(parent, forms.ModelChoiceField)
         parent.queryset = MenuItem.objects.filter(parent__isnull=True).exclude(pk=self.instance.pk)
+        parent.error_messages["invalid_choice"] = "Choose a top-level item: menus have one level of children."
 
     def clean_url(self) -> str:
         url = self.cleaned_data.get("url") or ""

@@ -80,14 +80,14 @@ def for_page(path: str, signed_in: bool) -> dict[str, list[dict[str, object]]]:
                 continue
             ranked.append((item.order, 0, {"label": item.label, "url": url, "active": _active(path, url),
                                            "children": []}))
-        for item in mine:
-            if not _shown(item["visibility"], signed_in):
+        for row in mine:
+            if not _shown(row["visibility"], signed_in):
                 continue
             children = [{"label": c["label"], "url": c["url"], "active": _active(path, c["url"]), "children": []}
-                        for c in item["children"] if _shown(c["visibility"], signed_in)]
-            active = _active(path, item["url"]) or any(c["active"] for c in children)
-            ranked.append((item["position"], 1, {"label": item["label"], "url": item["url"], "active": active,
-                                                 "children": children}))
+                        for c in row["children"] if _shown(c["visibility"], signed_in)]
+            active = _active(path, row["url"]) or any(c["active"] for c in children)
+            ranked.append((row["position"], 1, {"label": row["label"], "url": row["url"], "active": active,
+                                                "children": children}))
         ranked.sort(key=lambda r: (r[0], r[1]))
         out[menu] = [entry for _order, _source, entry in ranked]
     return out
