@@ -195,8 +195,8 @@ def assert_as_meant(dashboard, credential: Credential) -> None:
 
 # -- the tests -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind", [KEY, OAUTH])
-@pytest.mark.parametrize("step", ["after-record", "after-gateway"])
+@pytest.mark.parametrize(("kind", "step"), [(KEY, "after-record"), (KEY, "after-gateway"), (OAUTH, "after-record"),
+                                            (OAUTH, "after-client-policy"), (OAUTH, "after-gateway")])
 def test_provisioning_killed_at_any_step_is_finished_by_the_next_worker(provider, admin, dashboard, tmp_path,
                                                                         step, kind):
     request = approved_request(provider, admin, kind)
@@ -204,7 +204,10 @@ def test_provisioning_killed_at_any_step_is_finished_by_the_next_worker(provider
     held = crash_at(tmp_path, step, "access.provision")
     credential = Credential.objects.get(access_request=request)
     assert credential.status == Credential.Status.PENDING  # the portal knew the key before the gateway
-    assert at_gateway(dashboard) == (gateway_objects(credential) if step == "after-gateway" else [])
+    made = {"after-record": [], "after-gateway": gateway_objects(credential),
+            # the client's own policy exists; the client does not yet
+            "after-client-policy": [o for o in gateway_objects(credential) if o[0] == "client-policy"]}[step]
+    assert at_gateway(dashboard) == made
 
     expire_lease(held)
     recover(tmp_path)
@@ -257,9 +260,11 @@ def test_rotation_killed_at_any_step_ends_with_the_new_credential_only(provider,
     assert old.status == Credential.Status.REVOKED and old.revoked_at is not None
 
 
-@pytest.mark.parametrize(("kind", "how"), [(KEY, "revoke"), (OAUTH, "revoke"), (KEY, "delete-app")])
+@pytest.mark.parametrize(("kind", "how", "step"), [(KEY, "revoke", "after-revoke"), (OAUTH, "revoke", "after-revoke"),
+                                                   (OAUTH, "revoke", "after-client-delete"),
+                                                   (KEY, "delete-app", "after-revoke")])
 def test_revocation_killed_after_the_gateway_call_is_finished_by_the_next_worker(provider, admin, dashboard,
-                                                                                 tmp_path, kind, how):
+                                                                                 tmp_path, kind, how, step):
     credential = provisioned(provider, admin, kind)
     app_id = credential.app_id
     if how == "revoke":
@@ -267,8 +272,11 @@ def test_revocation_killed_after_the_gateway_call_is_finished_by_the_next_worker
     else:
         credentials.delete_app(credential.app, admin)
 
-    held = crash_at(tmp_path, "after-revoke", "access.revoke")
-    assert at_gateway(dashboard) == []  # gone at the gateway ...
+    held = crash_at(tmp_path, step, "access.revoke")
+    if step == "after-client-delete":  # the client is gone, its policy not yet
+        assert at_gateway(dashboard) == [o for o in gateway_objects(credential) if o[0] == "client-policy"]
+    else:
+        assert at_gateway(dashboard) == []  # gone at the gateway ...
     if how == "revoke":  # ... and not yet marked revoked in the portal
         assert Credential.objects.get(pk=credential.pk).status == Credential.Status.REVOKING
 

@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from forecourt.access.models import AccessRequest, Credential
+from forecourt.ops.faults import crash_point
 from forecourt.providers import registry, sync
 from forecourt.providers.models import Provider
 
@@ -172,6 +173,7 @@ class TykProvider:
             if ref["type"] == Credential.Type.OAUTH2_CLIENT:
                 data = ref.get("data") or {}
                 self._delete(dashboard, f"/api/apis/oauth/{data['api_id']}/{ref['reference']}")
+                crash_point("after-client-delete")
                 self._delete(dashboard, f"/api/portal/policies/{data['policy_id']}")
             else:
                 self._delete(dashboard, f"/api/keys/{ref['reference']}")
@@ -212,6 +214,7 @@ class TykProvider:
         data = credential.provider_data
         if not self._exists(dashboard, f"/api/portal/policies/{data['policy_id']}"):
             dashboard.request("POST", "/api/portal/policies", body=self._client_policy(dashboard, request, credential))
+        crash_point("after-client-policy")
         if self._exists(dashboard, f"/api/apis/oauth/{data['api_id']}/{credential.provider_reference}"):
             return
         redirect = next((line.strip() for line in request.app.redirect_urls.splitlines() if line.strip()), "")
