@@ -68,8 +68,24 @@ def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
     return data
 
 
+def load_urlconf() -> None:
+    """Import the URLconf and build its reverse tables now, before the first render.
+
+    Templates reverse URLs (`url()`, `asset()`); the first reverse of a process imports every
+    urls module and fills Django's tables, which can take longer than a render may. That cost is
+    the portal's, not the theme's, so it must not count against the sandbox's time limit.
+    """
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    resolver.url_patterns  # noqa: B018 - imports the URLconf
+    for _prefix, child in resolver.namespace_dict.values():
+        child.reverse_dict  # noqa: B018 - fills the namespace's reverse table
+
+
 def validate(source: ThemeSource) -> list[Problem]:
     """Every problem found rendering the theme's own templates (empty: the theme is fine)."""
+    load_urlconf()
     default = storage.bundled()
     # A fresh environment, not the cached one: a staged upload has no revision of its own yet.
     env = PortalSandbox(ThemeLoader([source] if source is default else [source, default]))
