@@ -66,6 +66,96 @@ def test_consumer_is_refused_with_the_same_message(client, consumer):
     assert client.get("/portal-admin/").status_code == 302
 
 
+# --- throttling: the Live Portal's rules and counts ----------------------------------------------
+
+LIVE_SIGN_IN = "/auth/password/login"
+
+
+def _page(response, email: str) -> str:
+    """The sign-in page without what differs between two answers (the CSRF token, the address)."""
+    import re
+
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+    return text.replace(email, "EMAIL")
+
+
+def test_an_address_is_locked_after_repeated_failures_whether_or_not_it_exists(client, admin):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from forecourt.accounts import throttle
+
+    limit = throttle.SIGN_IN_ACCOUNT.limit
+    locked_pages = []
+    for email in (admin.email, "nobody@example.com"):
+        for _ in range(limit - 1):
+            assert sign_in(client, email, "wrong").status_code == 200
+        locked = sign_in(client, email, "wrong")
+        assert locked.status_code == 429 and int(locked["Retry-After"]) > 800
+        assert "Too many failed attempts to sign in. Wait 15 minutes" in locked.content.decode()
+        locked_pages.append(_page(locked, email))
+    assert locked_pages[0] == locked_pages[1]  # nothing tells a real address from a guess
+    # Locked: even the right password is not checked, from any client.
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert sign_in(other, "Admin@Example.com").status_code == 429
+    assert "_auth_user_id" not in other.session
+    later = timezone.now() + throttle.SIGN_IN_ACCOUNT.lock + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert sign_in(other, admin.email).status_code == 302
+
+
+def test_a_consumers_right_password_counts_as_a_failure_here(client, consumer):
+    from forecourt.accounts import throttle
+
+    for _ in range(throttle.SIGN_IN_ACCOUNT.limit - 1):
+        assert sign_in(client, consumer.email).status_code == 200
+    assert sign_in(client, consumer.email).status_code == 429
+
+
+def test_a_client_is_locked_after_many_failures_across_addresses(client, admin):
+    from django.test import Client
+
+    from forecourt.accounts import throttle
+
+    for i in range(throttle.SIGN_IN_CLIENT.limit - 1):
+        assert sign_in(client, f"guess{i}@example.com", "x").status_code == 200
+    assert sign_in(client, "last-guess@example.com", "x").status_code == 429
+    assert sign_in(client, admin.email).status_code == 429
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.9"), admin.email).status_code == 302
+
+
+def test_failures_on_the_live_portal_and_here_count_together(client, admin):
+    from forecourt.accounts import throttle
+
+    limit = throttle.SIGN_IN_ACCOUNT.limit
+    for _ in range(limit - 1):
+        assert client.post(LIVE_SIGN_IN, {"email": admin.email, "password": "wrong"}).status_code == 400
+    assert sign_in(client, admin.email, "wrong").status_code == 429
+    # ... and the other way round: the Live Portal refuses the right password now.
+    assert client.post(LIVE_SIGN_IN, {"email": admin.email, "password": PASSWORD}).status_code == 429
+
+
+def test_a_successful_sign_in_clears_the_addresss_failures(client, admin):
+    from forecourt.accounts import throttle
+
+    for _ in range(throttle.SIGN_IN_ACCOUNT.limit - 1):
+        sign_in(client, admin.email, "wrong")
+    assert sign_in(client, admin.email).status_code == 302
+    client.post("/portal-admin/sign-out/")
+    assert sign_in(client, admin.email, "wrong").status_code == 200
+
+
+def test_a_form_with_a_missing_field_counts_nothing(client, admin):
+    from forecourt.accounts import throttle
+
+    for _ in range(throttle.SIGN_IN_ACCOUNT.limit + 1):
+        assert client.post(SIGN_IN, {"username": admin.email, "password": ""}).status_code == 200
+    assert sign_in(client, admin.email).status_code == 302
+
+
 def test_consumer_session_is_turned_away_from_admin_pages(client, consumer):
     client.force_login(consumer)
     response = client.get("/portal-admin/")

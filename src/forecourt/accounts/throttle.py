@@ -95,6 +95,44 @@ def clear(rule: Rule, value: str) -> None:
     Throttle.objects.filter(key=key(rule, value)).delete()
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """One attempt to sign in, counted against its address (SIGN_IN_ACCOUNT) and its client
+    (SIGN_IN_CLIENT). The Live Portal's and the Admin Portal's sign-in pages both count through
+    this, with the same keys, so failures on either page count together."""
+
+    address: str
+    client: str
+
+    @classmethod
+    def of(cls, request: HttpRequest, address: str) -> "SignIn":
+        return cls(address, client_address(request))
+
+    def _checks(self) -> tuple[tuple[Rule, str], tuple[Rule, str]]:
+        return (SIGN_IN_ACCOUNT, self.address), (SIGN_IN_CLIENT, self.client)
+
+    def retry_after(self) -> int:
+        """Seconds until this address and client may try again; 0 when neither is locked.
+        While locked, even the right password is not checked."""
+        return retry_after(*self._checks())
+
+    def failed(self) -> int:
+        """Count a failure against both; the seconds to wait if that locked either, else 0."""
+        locked = hit(SIGN_IN_CLIENT, self.client)
+        locked = hit(SIGN_IN_ACCOUNT, self.address) or locked
+        return self.retry_after() if locked else 0
+
+    def succeeded(self) -> None:
+        """Forget the address's failures (the client's stay counted)."""
+        clear(SIGN_IN_ACCOUNT, self.address)
+
+
+def sign_in_locked(seconds: int) -> str:
+    """What a locked sign-in says, the same whether or not the address has an account."""
+    return (f"Too many failed attempts to sign in. Wait {minutes(seconds)} and try again, "
+            "or choose a new password with “Forgotten your password?”.")
+
+
 def minutes(seconds: int) -> str:
     """'1 minute', '15 minutes': a lock's remaining time for a message."""
     count = max(1, math.ceil(seconds / 60))

@@ -28,10 +28,21 @@ from .resource_forms import ChangePlanForm, PortalSettingsForm, RejectForm, Test
 
 
 class SignInView(auth_views.LoginView):
+    """Sign-in, throttled with the Live Portal's rules and counts (AdminAuthenticationForm):
+    a locked address or client gets 429 with Retry-After."""
+
     template_name = "adminportal/sign_in.html"
     authentication_form = AdminAuthenticationForm
     redirect_authenticated_user = False
     next_page = "adminportal:dashboard"  # resolve_url() takes URL names
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        wait = getattr(form, "retry_after", 0)
+        if wait:
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+        return response
 
 
 class SignOutView(auth_views.LogoutView):

@@ -92,9 +92,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _sign_in_page(request, form, status=400)
     address = form.cleaned_data["email"]
-    client = throttle.client_address(request)
-    checks = ((throttle.SIGN_IN_ACCOUNT, address), (throttle.SIGN_IN_CLIENT, client))
-    wait = throttle.retry_after(*checks)
+    attempt = throttle.SignIn.of(request, address)
+    wait = attempt.retry_after()
     if wait:
         return _locked(request, form, wait)
     from django.contrib.auth import authenticate
@@ -102,20 +101,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     # Inactive accounts do not authenticate (ModelBackend), so they fail like a wrong password.
     user = authenticate(request, username=address, password=form.cleaned_data["password"])
     if user is None:
-        locked = throttle.hit(throttle.SIGN_IN_CLIENT, client)
-        locked = throttle.hit(throttle.SIGN_IN_ACCOUNT, address) or locked
-        if locked:
-            return _locked(request, form, throttle.retry_after(*checks))
+        wait = attempt.failed()
+        if wait:
+            return _locked(request, form, wait)
         form.add_error(None, SIGN_IN_FAILED)
         return _sign_in_page(request, form, status=400)
-    throttle.clear(throttle.SIGN_IN_ACCOUNT, address)
+    attempt.succeeded()
     login(request, user)
     return redirect(safe_next(request, user) or "live:home")
 
 
 def _locked(request: HttpRequest, form: forms.SignInForm, wait: int) -> HttpResponse:
-    form.add_error(None, f"Too many failed attempts to sign in. Wait {throttle.minutes(wait)} and try again, "
-                         "or choose a new password with “Forgotten your password?”.")
+    form.add_error(None, throttle.sign_in_locked(wait))
     response = _sign_in_page(request, form, status=429)
     response["Retry-After"] = str(wait)
     return response
