@@ -148,7 +148,7 @@ def test_super_admin_sets_up_a_consumer_and_approves_its_request(page, admin):
     display_name.fill(PLAN)
     page.get_by_role("button", name="Create").click()
     expect_flash(page, f"Plan “{PLAN}” created.")
-    expect(row(page, PLAN)).to_contain_text("100 requests per 60s, no quota")
+    expect(row(page, PLAN)).to_contain_text("100 requests per minute, no quota")
     shot(page, "plans")
 
     open_section(page, "Products")

@@ -277,7 +277,7 @@ def test_catalogue_card_content(db, client):
     ProductDoc.objects.create(product=item, title="First step", position=1)
     body = client.get("/catalogue-products").content.decode()
     assert "Take &lt;b&gt;card&lt;/b&gt; payments." in body  # the summary is plain text
-    assert "Gold</strong>: 10 requests per 1s, 5000 requests every 86400s" in body
+    assert "Gold</strong>: 10 requests per second, 5,000 requests per day" in body
     assert "Gone plan" not in body
     assert "Charges" in body and "(Auth token)" in body
     assert body.index("First step") < body.index("Second step")
@@ -306,7 +306,7 @@ def test_product_page_content_is_sanitised_and_docs_are_in_order(db, client):
     api = item.apis.get()
     assert f'href="/catalogue-products/payments/{api.pk}/docs"' in body
     assert f'href="/catalogue-products/payments/{api.pk}/openapi" download' in body
-    assert "Basic</strong>: 100 requests per 60s, no quota" in body
+    assert "Basic</strong>: 100 requests per minute, no quota" in body
     assert 'href="/apps/request-access?product=payments">Request access</a>' in body
     assert "window.pwned" not in body  # the OpenAPI document is never part of a page
 
@@ -555,3 +555,12 @@ def test_renderers_show_the_document_in_a_browser_without_running_its_scripts(li
     assert pwned is None and handlers == 0
     unknown = [p for p in problems if not any(known in p for known in KNOWN_BLOCKED)]
     assert [p for p in unknown if "request to" in p or "Content Security Policy" not in p] == []
+
+
+@pytest.mark.parametrize(("seconds", "words"), [(1, "second"), (60, "minute"), (90, "90 seconds"), (3600, "hour"),
+                                                (7200, "2 hours"), (86400, "day"), (2592000, "30 days"),
+                                                (604800, "week"), (0, "period")])
+def test_plan_periods_read_in_plain_words(seconds, words):
+    from forecourt.catalog.models import period_in_words
+
+    assert period_in_words(seconds) == words

@@ -117,10 +117,26 @@ class Plan(WrittenToProvider):
 
     @property
     def limits_in_words(self) -> str:
-        rate = "unlimited requests" if self.rate_unlimited else f"{self.rate_limit} requests per {self.rate_per}s"
+        """"100 requests per minute, 5,000 requests per day": what a developer reads on a plan."""
+        rate = ("unlimited requests" if self.rate_unlimited
+                else f"{self.rate_limit:,} requests per {period_in_words(self.rate_per)}")
         quota = ("no quota" if self.quota_unlimited
-                 else f"{self.quota_max} requests every {self.quota_renewal_seconds}s")
+                 else f"{self.quota_max:,} requests per {period_in_words(self.quota_renewal_seconds)}")
         return f"{rate}, {quota}"
+
+
+_UNITS = (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def period_in_words(seconds: int) -> str:
+    """60 -> "minute", 7200 -> "2 hours", 90 -> "90 seconds" (the largest unit that divides it)."""
+    if seconds <= 0:
+        return "period"
+    for unit, size in _UNITS:
+        if seconds % size == 0:
+            count = seconds // size
+            return unit if count == 1 else f"{count:,} {unit}s"
+    raise AssertionError("unreachable: every whole number of seconds is a whole number of seconds")
 
 
 class Catalogue(models.Model):

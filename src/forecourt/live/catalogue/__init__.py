@@ -3,7 +3,7 @@
 from typing import Any
 
 _PLAN = {"id": 1, "name": "Gold", "description": "For production traffic.",
-         "limits": "1000 requests per 60s, 100000 requests every 2592000s", "rate_unlimited": False,
+         "limits": "1,000 requests per minute, 100,000 requests per 30 days", "rate_unlimited": False,
          "rate_limit": 1000, "rate_per": 60, "quota_unlimited": False, "quota_max": 100000,
          "quota_renewal_seconds": 2592000, "key_expires_in": 0, "auto_approve": True}
 _API = {"id": 1, "name": "Payments API", "api_id": "payments", "listen_path": "/payments/",

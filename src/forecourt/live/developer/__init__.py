@@ -37,7 +37,7 @@ _APP = {"id": 1, "name": "Checkout", "description": "Our web shop.", "redirect_u
         "live_credentials": 1, "pending_requests": 1}
 _APP_LINK = {"id": 1, "name": "Checkout", "url": "/apps/1"}
 _PLAN = {"id": 1, "name": "Gold", "description": "For production traffic.",
-         "limits": "1000 requests per 60s, no quota", "auto_approve": False}
+         "limits": "1,000 requests per minute, no quota", "auto_approve": False}
 _REQUEST = {"id": 1, "status": "rejected", "status_label": "Rejected", "state": "rejected", "state_label": "Rejected",
             "reason": "Tell us more about your use case.", "provisioning_failed": False, "app": _APP_LINK,
             "catalogue": {"id": 1, "name": "Public APIs"}, "plan": _PLAN,
