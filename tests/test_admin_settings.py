@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
+from forecourt.accounts.models import Role, User
 from forecourt.audit.models import AuditEntry
 from forecourt.jobs import queue
 from forecourt.portalconfig.models import PortalSettings
@@ -70,16 +71,22 @@ def test_send_test_email_says_why_it_failed(signed_in):
     assert "Test e-mail: no From address is set" in response.content.decode()
 
 
-def test_admin_sends_a_password_reset_link_that_sets_a_new_password(signed_in, smtp_server: SMTPServer):
+def _reset_email(signed_in, smtp_server: SMTPServer, user) -> str:
+    """Send `user` a reset from their Admin Portal page; the e-mailed link's path."""
     signed_in.post("/portal-admin/settings/", {**SETTINGS, "smtp_port": smtp_server.port, "smtp_username": "",
                                                "smtp_password": ""})
-    user = factories.consumer()
     response = signed_in.post(f"/portal-admin/users/{user.pk}/actions/", {"action": "reset-password"}, follow=True)
     assert f"A password reset e-mail is on its way to {user.email}" in response.content.decode()
     while queue.run_next("test") is not None:
         pass
     (message,) = smtp_server.messages
-    link = re.search(r"http://testserver(/portal-admin/reset/\S+/)", message.part("text/plain")).group(1)
+    return re.search(r"http://testserver(/\S+)", message.part("text/plain")).group(1)
+
+
+def test_admin_sends_an_admin_a_reset_link_to_the_admin_portal(signed_in, smtp_server: SMTPServer):
+    user = User.objects.create_user("second-admin@example.com", PASSWORD, role=Role.PROVIDER_ADMIN)
+    link = _reset_email(signed_in, smtp_server, user)
+    assert link.startswith("/portal-admin/reset/")
 
     signed_in.logout()
     form = signed_in.get(link, follow=True)
@@ -95,6 +102,26 @@ def test_admin_sends_a_password_reset_link_that_sets_a_new_password(signed_in, s
     # The link works once.
     again = signed_in.get(link, follow=True)
     assert "This link is not valid any more" in again.content.decode()
+
+
+def test_admin_sends_a_consumer_a_reset_link_to_the_live_portal(signed_in, smtp_server: SMTPServer):
+    user = factories.consumer()
+    link = _reset_email(signed_in, smtp_server, user)
+    assert link.startswith("/auth/password/reset/")  # consumers cannot use the Admin Portal's page
+
+    signed_in.logout()
+    form = signed_in.get(link, follow=True)
+    assert form.status_code == 200 and "set-password" in form.redirect_chain[-1][0]
+    set_url = form.redirect_chain[-1][0]
+    weak = signed_in.post(set_url, {"password": "short", "password_again": "short"})
+    assert weak.status_code == 400 and "too short" in weak.content.decode()
+    done = signed_in.post(set_url, {"password": "a-brand-new-passphrase", "password_again": "a-brand-new-passphrase"})
+    assert done.status_code == 302 and done["Location"] == "/auth/password/login"
+    user.refresh_from_db()
+    assert user.check_password("a-brand-new-passphrase")
+    # The link works once.
+    again = signed_in.get(link)
+    assert again.status_code == 400 and "This link cannot be used" in again.content.decode()
 
 
 def test_password_policy_from_the_settings_applies_everywhere(admin):

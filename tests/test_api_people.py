@@ -204,11 +204,24 @@ def test_reset_password_sends_the_link_by_email(api, admin):
     assert created.status_code == 200, created.content
     (log,) = EmailLog.objects.all()
     assert (log.template, log.to) == ("password_reset", "reset@example.com")
-    assert "http://testserver/portal-admin/reset/" in log.body_text
+    # A consumer's link opens the Live Portal's page: consumers cannot use the Admin Portal.
+    assert "http://testserver/auth/password/reset/" in log.body_text
+    assert "/portal-admin/" not in log.body_text
     api("put", f"/users/{created.json()['ID']}", {"ResetPassword": True})
     api("put", f"/users/{created.json()['ID']}", {"ResetPassword": False, "Last": "Set"})
     assert EmailLog.objects.count() == 2
     assert AuditEntry.objects.filter(action="other", note="password reset e-mail sent").count() == 2
+
+
+def test_an_admins_reset_link_opens_the_admin_portal(api, admin):
+    created = api("post", "/users", {"Email": "ops@example.com", "Role": "provider-admin", "ResetPassword": True})
+    assert created.status_code == 200, created.content
+    (log,) = EmailLog.objects.all()
+    assert "http://testserver/portal-admin/reset/" in log.body_text
+    EmailLog.objects.all().delete()
+    consumer = factories.consumer()
+    assert api("put", f"/users/{consumer.pk}", {"ResetPassword": True}).status_code == 200
+    assert "http://testserver/auth/password/reset/" in EmailLog.objects.get().body_text
 
 
 def test_a_refused_create_sends_no_email(api):

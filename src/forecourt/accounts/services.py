@@ -201,12 +201,22 @@ def set_active(user: User, active: bool, actor: User) -> None:
             signals.user_deactivated.send(sender=User, user=user, actor=actor)
 
 
-def send_password_reset(user: User, actor: User | None, base_url: str,
-                        url_name: str = "adminportal:password_reset_confirm") -> None:
+ADMIN_RESET_PAGE = "adminportal:password_reset_confirm"
+LIVE_RESET_PAGE = "live:password_reset"
+
+
+def reset_page_for(user: User) -> str:
+    """The page a password link opens for this user: the Admin Portal's for admins, the Live
+    Portal's for consumers (who cannot use the Admin Portal)."""
+    return ADMIN_RESET_PAGE if user.role in ADMIN_ROLES else LIVE_RESET_PAGE
+
+
+def send_password_reset(user: User, actor: User | None, base_url: str, url_name: str | None = None) -> None:
     """E-mail the user a one-time link to set a new password (valid PASSWORD_RESET_TIMEOUT).
 
-    `url_name` is the page the link opens: the Admin Portal's by default, the Live Portal's
-    ("live:password_reset") when a consumer asked for it there.
+    `url_name` is the page the link opens; by default `reset_page_for(user)`, so a reset that an
+    admin sends a consumer leads to the Live Portal. The Live Portal's own "Forgotten your
+    password?" passes its page ("live:password_reset") for everyone.
     """
     from django.conf import settings
     from django.contrib.auth.tokens import default_token_generator
@@ -219,7 +229,7 @@ def send_password_reset(user: User, actor: User | None, base_url: str,
 
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    path = reverse(url_name, kwargs={"uidb64": uid, "token": token})
+    path = reverse(url_name or reset_page_for(user), kwargs={"uidb64": uid, "token": token})
     with transaction.atomic():
         email.send([user.email], "password_reset", {
             "user_name": user.get_full_name(),

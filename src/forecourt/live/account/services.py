@@ -199,7 +199,7 @@ def request_password_reset(address: str, client: str, base_url: str) -> None:
     throttle.hit(throttle.RESET_ACCOUNT, address)
     user = User.objects.filter(email__iexact=address, is_active=True).first()
     if user is not None:
-        accounts.send_password_reset(user, None, base_url, url_name="live:password_reset")
+        accounts.send_password_reset(user, None, base_url, url_name=accounts.LIVE_RESET_PAGE)
 
 
 # --- invitations by consumer-admins ---------------------------------------------------------
