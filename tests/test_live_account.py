@@ -624,15 +624,15 @@ def test_organisation_request_and_its_approval(client, consumer, admin):
 
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError):
-        accounts.reject_organisation_request(request, admin)
+    with pytest.raises(ValidationError, match="already approved"):
+        accounts.reject_organisation_request(request, admin, reason="Too late.")
 
 
 def test_organisation_request_rejection(consumer, admin):
     request = OrganisationRequest.objects.create(name="Nope Ltd", requester=consumer)
-    accounts.reject_organisation_request(request, admin, "http://testserver/")
+    accounts.reject_organisation_request(request, admin, "http://testserver/", reason="Not a company.")
     consumer.refresh_from_db()
-    assert request.status == "rejected" and consumer.organisation.is_default
+    assert request.status == "rejected" and consumer.organisation.is_default and request.reason == "Not a company."
     assert "was not approved" in mails("organisation_request_decided")[0].subject
 
 
@@ -647,7 +647,7 @@ def test_approval_refuses_a_name_taken_since(consumer, admin):
     assert request.status == "pending"
 
 
-def test_admin_portal_lists_organisation_requests_read_only(client, admin, consumer):
+def test_admin_portal_lists_organisation_requests_without_create(client, admin, consumer):
     OrganisationRequest.objects.create(name="Listed Ltd", requester=consumer)
     client.force_login(admin)
     page = client.get("/portal-admin/organisation-requests/")

@@ -186,6 +186,7 @@ class OrganisationRequest(models.Model):
                                      related_name="+", help_text="The organisation made on approval.")
     decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was rejected (e-mailed to the requester).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -324,19 +324,31 @@ def approve_organisation_request(request: OrganisationRequest, actor: User, base
     return organisation
 
 
-def reject_organisation_request(request: OrganisationRequest, actor: User, base_url: str = "") -> None:
-    """Reject a pending request; the requester is told by e-mail when `base_url` is given."""
+MAX_REASON = 2000
+
+
+def reject_organisation_request(request: OrganisationRequest, actor: User, base_url: str = "", *,
+                                reason: str) -> None:
+    """Reject a pending request, saying why: the reason is kept and, when `base_url` is given,
+    e-mailed to the requester. ValidationError({"reason": ...}) without a reason (or with one
+    that is too long), ValidationError if the request is no longer pending; nothing changes."""
     from django.utils import timezone
 
     from forecourt.audit import services as audit
 
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why, so the requester knows what to change."})
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": f"At most {MAX_REASON} characters."})
     with transaction.atomic():
         locked = _decide_organisation_request(request, actor)
         locked.status = OrganisationRequest.Status.REJECTED
+        locked.reason = reason
         locked.decided_by = actor
         locked.decided_at = timezone.now()
-        locked.save(update_fields=["status", "decided_by", "decided_at"])
-        audit.record(actor, "reject", locked, {"status": ["pending", "rejected"]})
+        locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        audit.record(actor, "reject", locked, {"status": ["pending", "rejected"]}, note=reason)
         if base_url:
             _tell_requester(locked, base_url)
     request.refresh_from_db()
@@ -351,5 +363,6 @@ def _tell_requester(request: OrganisationRequest, base_url: str) -> None:
         "user_name": request.requester.get_full_name(),
         "organisation_name": request.name,
         "approved": request.status == OrganisationRequest.Status.APPROVED,
+        "reason": request.reason,
         "portal_url": base_url.rstrip("/") + reverse("live:my_organisation"),
     })

@@ -154,12 +154,14 @@ RESOURCES: list[Resource] = [
         slug="organisation-requests", model=OrganisationRequest, form=None, section="People",
         can_create=False, can_edit=False, can_delete=False,
         queryset=lambda: OrganisationRequest.objects.select_related("requester", "decided_by"),
-        columns=[Column("Organisation", "name"), Column("Requested by", "requester"), Column("Status", "status"),
-                 Column("Requested", "created_at"), Column("Decided by", "decided_by"),
+        columns=[Column("Organisation", "name", link=True), Column("Requested by", "requester"),
+                 Column("Status", "status"), Column("Requested", "created_at"), Column("Decided by", "decided_by"),
                  Column("Decided", "decided_at")],
         search=["name", "requester__email"],
         filters=[Filter("status", "Status", "status", _choices(OrganisationRequest.Status))],
-        help="Consumers' requests for an organisation of their own (from the Live Portal's My organisation page).",
+        help="Consumers' requests for an organisation of their own (from the Live Portal's My organisation page). "
+             "Approve or reject pending requests from the request's page.",
+        detail_url_name="adminportal:organisation_request",
     ),
     Resource(
         slug="apps", model=App, form=f.AppForm, section="Access",

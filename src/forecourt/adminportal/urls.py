@@ -18,6 +18,7 @@ urlpatterns = [
     path("access-requests/<int:pk>/credentials/<int:credential_pk>/<slug:action>/", views.credential_action,
          name="credential_action"),
     path("users/<int:pk>/actions/", views.user_actions, name="user_actions"),
+    path("organisation-requests/<int:pk>/", views.organisation_request_detail, name="organisation_request"),
     path("<slug:slug>/", views.resource_list, name="resource_list"),
     path("<slug:slug>/new/", views.resource_create, name="resource_create"),
     path("<slug:slug>/<int:pk>/", views.resource_edit, name="resource_edit"),

@@ -16,7 +16,7 @@ from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import Organisation, Role, User
+from forecourt.accounts.models import Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
 from forecourt.portalconfig.models import PortalSettings
 
@@ -158,11 +158,11 @@ def resource_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                   {"resource": resource, "object": obj, "reasons": reasons}, status=status)
 
 
-def _email_note() -> str:
+def _email_note(who: str = "consumer") -> str:
     """What a decision message says about the e-mail: sent only once a From address is set."""
     if PortalSettings.load().from_address:
-        return "; the consumer is told by e-mail."
-    return ". No e-mail was sent: set a From address in Settings to notify consumers."
+        return f"; the {who} is told by e-mail."
+    return f". No e-mail was sent: set a From address in Settings to notify {who}s."
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -231,6 +231,42 @@ def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan_form": plan_form if access_request.status == AccessRequest.Status.APPROVED else None,
         "credentials": [(c, c.pk in being_rotated) for c in creds], "history": history,
     })
+
+
+@admin_required
+def organisation_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A consumer's request for an organisation: Approve (the organisation is made, its requester
+    its consumer-admin) or Reject with a reason the requester is e-mailed. POST only, with CSRF;
+    a request decided meanwhile, or a name taken since, is a message and nothing changes."""
+    organisation_request = get_object_or_404(
+        OrganisationRequest.objects.select_related("requester__organisation", "decided_by", "organisation"), pk=pk)
+    reject_form = RejectForm()
+    reject_form.fields["reason"].help_text = "E-mailed to the requester."
+    if request.method == "POST":
+        action = request.POST.get("action")
+        name = organisation_request.name
+        try:
+            if action == "approve":
+                accounts.approve_organisation_request(organisation_request, _actor(request), _base_url(request))
+                messages.success(request, f"Organisation “{name}” created; {organisation_request.requester} is "
+                                          f"its admin{_email_note('requester')}")
+                return redirect("adminportal:organisation_request", pk=pk)
+            if action == "reject":
+                reject_form = RejectForm(request.POST)
+                if reject_form.is_valid():
+                    accounts.reject_organisation_request(organisation_request, _actor(request), _base_url(request),
+                                                         reason=reject_form.cleaned_data["reason"])
+                    messages.success(request, f"The request for “{name}” is rejected"
+                                              f"{_email_note('requester')}")
+                    return redirect("adminportal:organisation_request", pk=pk)
+            else:
+                messages.error(request, "Unknown action.")
+        except ValidationError as exc:
+            messages.error(request, "Nothing changed: " + " ".join(exc.messages))
+            return redirect("adminportal:organisation_request", pk=pk)
+    return render(request, "adminportal/organisation_request.html", {
+        "req": organisation_request, "reject_form": reject_form, "history": audit.history(organisation_request),
+    }, status=400 if request.method == "POST" else 200)
 
 
 CREDENTIAL_ACTIONS = ("rotate", "revoke")

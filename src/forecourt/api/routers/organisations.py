@@ -11,6 +11,7 @@ from .. import forms
 from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
+from . import organisation_requests
 
 router = Router(tags=["organisations"])
 
@@ -166,3 +167,8 @@ def _set_members(team: Team, user_ids: list[int], request: HttpRequest) -> None:
         accounts.set_team_members(team, user_ids, actor(request))
     except accounts.ValidationError as exc:
         raise forms.Invalid([f"Users: {m}" for m in exc.messages]) from exc
+
+
+# Organisation requests have a router of their own, mounted inside this one, so api/views.py
+# registers it with this one: /portal-api/organisation-requests.
+router.add_router("", organisation_requests.router)
