@@ -283,6 +283,9 @@ def signed_in(client, admin):
 def test_admin_portal_creates_and_edits_pages_blocks_and_menu_items(signed_in, admin):
     nav = signed_in.get("/portal-admin/").content.decode()
     assert "Content" in nav and "/portal-admin/pages/" in nav and "/portal-admin/menu-items/" in nav
+    for slug in ("pages", "content-blocks", "menu-items"):
+        assert signed_in.get(f"/portal-admin/{slug}/new/").status_code == 200
+    assert "home, page" in signed_in.get("/portal-admin/pages/new/").content.decode()  # the templates to choose from
     response = signed_in.post("/portal-admin/pages/new/", {"title": "About", "path": "/about", "template": "page",
                                                            "status": "published"})
     assert response.status_code == 302
