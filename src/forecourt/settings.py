@@ -17,6 +17,8 @@ DATA_DIR = Path(CONFIG["DataDir"]).expanduser().absolute()
 SECRET_KEY = CONFIG["Session.Key"]
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # a portal is reached by whatever name its operators give it
+# Links in e-mails start with this when set (forecourt.notify.links), not with the request's Host.
+PUBLIC_URL = CONFIG["PublicURL"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -18,6 +18,7 @@ from forecourt.access.models import AccessRequest, Credential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
+from forecourt.notify import links
 from forecourt.portalconfig.models import PortalSettings
 
 from . import crud
@@ -166,7 +167,7 @@ def _email_note(who: str = "consumer") -> str:
 
 
 def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
+    return links.base_url(request)
 
 
 def _change_plan(request: HttpRequest, access_request: AccessRequest, form: ChangePlanForm) -> bool:

@@ -70,3 +70,27 @@ def choice(*options: str, aliases: dict[str, str] | None = None, case: bool = Fa
         return folded[key]
 
     return parse
+
+
+def public_url(raw: Any) -> str:
+    """An absolute http(s) URL with a host and nothing after it but an optional "/"; returned as
+    `scheme://host[:port]` (scheme and host in lower case, no trailing "/"). Empty stays empty."""
+    from urllib.parse import urlsplit
+
+    text = string(raw).strip()
+    if not text:
+        return ""
+    problem = "must be an absolute http or https URL with a host and no path, e.g. https://portal.example.com"
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError if it is not a port number
+    except ValueError:
+        raise ValueError(problem) from None
+    if (parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username is not None
+            or parts.password is not None or parts.path not in ("", "/") or parts.query or parts.fragment
+            or text.endswith(("?", "#")) or any(c.isspace() for c in text)):
+        raise ValueError(problem)
+    host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")

@@ -34,6 +34,10 @@ SETTINGS: tuple[Setting, ...] = (
         "0.0.0.0",  # noqa: S104 - a portal is a network service; Tyk listens on all addresses too.
         "Address the portal binds to (Forecourt).",
     ),
+    Setting("PublicURL", "PUBLIC_URL", parsers.public_url, "",
+            "The portal's address as its users reach it (https://portal.example.com), used for the links in "
+            "e-mails (password resets, activations, invitations...); empty means the address each request "
+            "came to, which a forged Host header can change (Forecourt)."),
     Setting("Workers", "WORKERS", parsers.integer(1, 64, "a whole number from 1 to 64"), 0,
             "Web worker processes; 0 picks from the CPU count (Forecourt)."),
     Setting("DataDir", "DATADIR", parsers.string, "./data",

@@ -52,6 +52,15 @@ def default_workers() -> int:
     return max(2, min(os.cpu_count() or 2, 8))
 
 
+def warn_about_links(config: Config) -> None:
+    """Once at start: without PublicURL, links in e-mails follow the Host header of each request."""
+    from forecourt.notify.links import host_header_warning
+
+    warning = host_header_warning(config["PublicURL"])
+    if warning:
+        log.warning("%s", warning)
+
+
 class Supervisor:
     def __init__(self, config: Config, workers: int, jobs: bool) -> None:
         self.config = config
@@ -124,6 +133,7 @@ class Supervisor:
             extra={"dialect": cfg["Database.Dialect"], "listen": f"{cfg['ListenAddress']}:{cfg['HostPort']}",
                    "workers": self.workers},
         )
+        warn_about_links(cfg)
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         self.start_children()

@@ -24,6 +24,7 @@ from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
 from forecourt.catalog.models import Plan, Product
+from forecourt.notify import links
 
 from .. import forms
 from ..common import ERRORS, Id, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
@@ -156,7 +157,7 @@ def in_app(r: AccessRequest) -> AppAccessRequest:
 
 
 def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
+    return links.base_url(request)
 
 
 @router.get("/access_requests", response={200: list[AccessRequestOut], **ERRORS})

@@ -21,6 +21,7 @@ from ninja.errors import HttpError
 
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import OrganisationRequest
+from forecourt.notify import links
 
 from .. import forms
 from ..common import ERRORS, MessageOut, PagingQuery, PathId, actor, page_of, tyk_time
@@ -67,7 +68,7 @@ def _out(r: OrganisationRequest) -> OrganisationRequestOut:
 
 
 def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
+    return links.base_url(request)
 
 
 def _decided(r: OrganisationRequest) -> bool:

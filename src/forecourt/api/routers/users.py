@@ -31,6 +31,7 @@ from forecourt.accounts import tokens
 from forecourt.accounts.models import Role, Team, User
 from forecourt.audit import services as audit
 from forecourt.audit.models import AuditEntry
+from forecourt.notify import links
 
 from .. import forms
 from ..common import ERRORS, MAX_ID, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
@@ -145,7 +146,7 @@ def _changes(payload: UserWrite) -> dict[str, Any]:
 
 
 def _reset_password(user: User, request: HttpRequest) -> None:
-    accounts.send_password_reset(user, actor(request), request.build_absolute_uri("/"))
+    accounts.send_password_reset(user, actor(request), links.base_url(request))
 
 
 @router.get("/users", response={200: list[UserListItem], **ERRORS})

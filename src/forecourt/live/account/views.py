@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from forecourt import themes
 from forecourt.accounts import throttle
 from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Team, User
+from forecourt.notify import links
 
 from . import forms, services
 
@@ -40,7 +41,7 @@ _ADMIN_PREFIXES = ("/portal-admin/", "/portal-api/")
 
 
 def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
+    return links.base_url(request)
 
 
 def _page(title: str, **extra: Any) -> dict[str, Any]:
