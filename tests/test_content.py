@@ -216,7 +216,9 @@ def test_visibility_children_and_drafts():
 def test_menus_reach_the_pages_and_a_theme_can_draw_children(client):
     MenuItem.objects.create(label="Parent item", url="/p", position=50)
     MenuItem.objects.create(label="Child item", url="/p/c", parent=MenuItem.objects.get(label="Parent item"))
-    assert "Parent item" in client.get("/").content.decode()  # the default header
+    default_header = client.get("/").content.decode()
+    assert "Parent item" in default_header
+    assert '<ul class="submenu">' in default_header and '<a href="/p/c">Child item</a>' in default_header
     header = ("{% for item in menus.primary %}<a href='{{ item.url }}'>{{ item.label }}</a>"
               "{% for child in item.children %}<i>{{ child.label }}</i>{% endfor %}{% endfor %}")
     ts.store(**{"partials__header_DOT_html": header})
