@@ -21,7 +21,8 @@ def applied_migrations(env):
 
 
 def test_serve_migrates_becomes_ready_and_logs_cleanly(child_env, start_server):
-    server = start_server(child_env)
+    # Configured as in production: with PublicURL set there is nothing to warn about.
+    server = start_server({**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"})
     assert server.wait_for("/live", 200).json() == {"status": "ok"}
     ready = server.wait_for("/ready", 200).json()
     assert ready == {"status": "ok", "version": forecourt.__version__,
@@ -46,6 +47,8 @@ def test_second_start_has_nothing_to_migrate(child_env, start_server, tmp_path):
     server.stop()
     assert "database schema is up to date" in server.log()
     assert "applied migration" not in server.log()
+    # Without PublicURL, links in e-mails follow the Host header: said once, at start.
+    assert len(re.findall(r"WARNING .*PublicURL \(PORTAL_PUBLIC_URL\) is not set", server.log())) == 1
     assert len(databases.execute(child_env, "SELECT id FROM ops_schemaversion")) == 1
 
 
