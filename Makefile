@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # PORT=8080 overrides HostPort for `make run` (default: portal.conf / PORTAL_HOSTPORT / 3001)
 PORT ?=
-RUN_ENV := $(if $(PORT),PORTAL_HOSTPORT=$(PORT))
+# Links in e-mails point at this machine unless PORTAL_PUBLIC_URL says otherwise (a server sets it).
+RUN_ENV := $(if $(PORT),PORTAL_HOSTPORT=$(PORT)) PORTAL_PUBLIC_URL=$${PORTAL_PUBLIC_URL:-http://localhost:$(or $(PORT),3001)}
 ADMIN_EMAIL ?= admin@example.com
 # pytest -n: parallel workers per database run
 JOBS ?= auto

@@ -157,3 +157,17 @@ def test_access_request_decision_links_use_the_public_url(client, admin, public_
     client.post(f"/portal-admin/access-requests/{request.pk}/", {"action": "approve"}, HTTP_HOST=EVIL)
     mail = EmailLog.objects.get(template="access_request_approved")
     assert EVIL not in mail.body_text and PUBLIC in mail.body_text
+
+
+@pytest.mark.django_db
+def test_an_access_request_approved_at_once_links_to_the_public_url(client, consumer, public_url):
+    plan = factories.plan(auto_approve=True)
+    product = factories.product(published=True)
+    catalogue = factories.catalogue([product], [plan])
+    app = factories.app(consumer)
+    client.force_login(consumer)
+    response = client.post("/apps/request-access", {"catalogue": catalogue.pk, "app": app.pk, "plan": plan.pk,
+                                                    "products": [product.pk]}, HTTP_HOST=EVIL)
+    assert response.status_code == 302
+    (mail,) = EmailLog.objects.filter(template="access_request_approved")
+    only_public_links(mail)

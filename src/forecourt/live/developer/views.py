@@ -34,6 +34,7 @@ from forecourt.audit import services as audit
 from forecourt.catalog.models import Catalogue, Plan, Product
 from forecourt.catalog.services import visible_catalogues, visible_products
 from forecourt.live.account.forms import form_data
+from forecourt.notify import links
 
 from . import data
 from .forms import AppForm
@@ -272,7 +273,7 @@ def request_access(request: HttpRequest) -> HttpResponse:
             assert chosen_app is not None and chosen_plan is not None
             try:
                 submitted = access.submit_request(chosen_app, catalogue, chosen_plan, chosen_products, user,
-                                                  request.build_absolute_uri("/"))
+                                                  links.base_url(request))
             except ValidationError as exc:
                 errors.extend(exc.messages)
             else:
