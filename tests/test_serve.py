@@ -34,6 +34,7 @@ def test_serve_migrates_becomes_ready_and_logs_cleanly(child_env, start_server):
     assert f"starting Forecourt {forecourt.__version__}" in log
     assert f"dialect={child_env['PORTAL_DATABASE_DIALECT']}" in log
     assert "applied migration accounts.0001_initial" in log
+    assert "the Live Portal uses the theme default" in log
     assert not LOG_PROBLEM.search(log), log
     # The database remembers which version migrated it.
     rows = databases.execute(child_env, "SELECT version FROM ops_schemaversion")
@@ -149,3 +150,16 @@ def test_workers_do_not_outlive_a_killed_supervisor(child_env, start_server):
         time.sleep(0.2)
     else:
         pytest.fail("web workers still answer after the supervisor was killed")
+
+
+def test_a_missing_active_theme_is_reported_at_start_and_default_serves(child_env, start_server, tmp_path):
+    """A theme named by the setting but nowhere to be found: the portal starts, says so at start-up
+    (not at the first page), and the Live Portal is served by the default theme."""
+    child_env = {**child_env, "PORTAL_THEMING_THEME": "vanished"}
+    server = start_server(child_env)
+    server.wait_for("/ready", 200)
+    assert "Developer Portal" in server.get("/").text
+    assert server.stop() == 0
+    log = server.log()
+    assert "the theme 'vanished' cannot be used (there is no theme of that name)" in log
+    assert log.index("cannot be used") < log.index("serving on")

@@ -143,6 +143,9 @@ class Supervisor:
             except startup.StartupError as exc:
                 log.error("%s", exc)
                 return 1
+            from forecourt.themes.rendering import check_active
+
+            check_active()
             log.info("serving on http://%s:%s", cfg["ListenAddress"], cfg["HostPort"])
             return self._watch()
         finally:

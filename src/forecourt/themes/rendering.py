@@ -62,6 +62,17 @@ def load(name: str, preview: bool = False) -> ThemeSource:
     return source
 
 
+def check_active() -> str:
+    """At start-up: load the active theme once, so a missing or corrupt one is reported (WARNING and
+    the Admin Portal's banner, by `load`) before the first page, not at it. The name in use."""
+    name = storage.configured_active()
+    source = load(name)
+    if source is storage.bundled() and name != storage.DEFAULT:
+        return storage.DEFAULT
+    log.info("the Live Portal uses the theme %s %s", source.name, source.manifest.version)
+    return source.name
+
+
 def select(request: HttpRequest | None) -> Selected:
     """The theme for this request: the one an admin previews (admins only), else the active one."""
     if request is not None:
