@@ -240,3 +240,11 @@ def test_a_dashboard_answering_500_is_reported_as_failing_not_unreachable(provid
         sync.sync(provider)
     provider.refresh_from_db()
     assert provider.status == "down" and "cannot be reached" not in provider.last_error
+
+
+def test_a_first_sync_costs_two_queries_per_new_product_and_one_per_new_plan(provider):
+    with CaptureQueriesContext(connection) as ctx:
+        report = sync.sync(provider)
+    per_item = 2 * report.products_created + report.plans_created
+    # The rest is constant: the lock, the reads, the slug list, the savepoint and the provider's status.
+    assert len(ctx.captured_queries) - per_item <= 12, [q["sql"][:80] for q in ctx.captured_queries]

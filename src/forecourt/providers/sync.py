@@ -200,9 +200,11 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
     return report
 
 
-def replace_apis(product: Product, rows: list[tuple[str, str, str, str, str]]) -> None:
-    """Make `product`'s APIs exactly `rows` of (api_id, name, listen_path, auth_type, oas_document)."""
-    product.apis.all().delete()
+def replace_apis(product: Product, rows: list[tuple[str, str, str, str, str]], *, new: bool = False) -> None:
+    """Make `product`'s APIs exactly `rows` of (api_id, name, listen_path, auth_type, oas_document);
+    `new`: it has none yet (one query less per product on a first sync)."""
+    if not new:
+        product.apis.all().delete()
     ProductAPI.objects.bulk_create(
         ProductAPI(product=product, api_id=a, name=n, listen_path=lp, auth_type=at, oas_document=oas)
         for a, n, lp, at, oas in rows)
@@ -290,7 +292,7 @@ def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], alias
             product = Product.objects.create(
                 provider=provider, reference_id=pid, name=values["name"], display_name=values["name"],
                 slug=_unique_slug(values["name"], taken), tags=values["tags"])
-            replace_apis(product, values["apis"])
+            replace_apis(product, values["apis"], new=True)
             report.products_created += 1
             continue
         changed = []
