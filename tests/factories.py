@@ -136,5 +136,12 @@ def many(kind: str, count: int) -> None:
         AuditEntry.objects.bulk_create(
             AuditEntry(action="create", object_type="catalog.product", object_id=str(i), object_repr=f"P {i}",
                        actor_email="admin@example.com", changes={"name": [None, f"P {i}"]}) for i in range(count))
+    elif kind in ("webhooks", "webhook-deliveries"):
+        from forecourt.webhooks.models import Delivery, Event, Webhook
+
+        hooks = Webhook.objects.bulk_create(Webhook(name=f"Hook {b}-{i}", url="https://hooks.example.com/",
+                                                    events=["AccessRequestCreated"]) for i in range(count))
+        event = Event.objects.create(name="AccessRequestCreated", message={})
+        Delivery.objects.bulk_create(Delivery(event=event, endpoint=h) for h in hooks)
     else:
         raise ValueError(kind)

@@ -19,6 +19,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]  # a portal is reached by whatever name its operators give it
 # Links in e-mails start with this when set (forecourt.notify.links), not with the request's Host.
 PUBLIC_URL = CONFIG["PublicURL"]
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = CONFIG["Webhooks.AllowPrivateTargets"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "forecourt.jobs",
     "forecourt.portalconfig",
     "forecourt.notify",
+    "forecourt.webhooks",
     "forecourt.audit",
     "forecourt.providers",
     "forecourt.catalog",

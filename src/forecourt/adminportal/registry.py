@@ -19,6 +19,8 @@ from forecourt.content import forms as content_forms
 from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers.models import Provider
+from forecourt.webhooks.forms import WebhookForm
+from forecourt.webhooks.models import Delivery, Webhook
 
 from . import resource_forms as f
 from .crud import Column, Filter, Resource
@@ -249,6 +251,45 @@ RESOURCES += [
                  Filter("visibility", "Shown", "visibility", _choices(MenuItem.Visibility))],
         help="The Live Portal's menus. Built-in items (Home, Catalogue, Dashboard...) stay until an item here "
              "has the same URL, which replaces them (\"Hidden\" removes one); the rest are sorted by order.",
+    ),
+]
+
+
+
+def _webhooks() -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in Webhook.objects.values_list("pk", "name")]
+
+
+def _event_names() -> list[tuple[str, str]]:
+    from forecourt.webhooks.events import EVENTS, TEST_EVENT
+
+    return [(name, name) for name in [*EVENTS, TEST_EVENT]]
+
+
+RESOURCES += [
+    Resource(
+        slug="webhooks", model=Webhook, form=WebhookForm, section="Administration",
+        queryset=lambda: Webhook.objects.all(),
+        columns=[Column("Name", "name", link=True), Column("URL", "url"), Column("Method", "method"),
+                 Column("Events", lambda w: ", ".join(w.events) or None), Column("Enabled", "enabled")],
+        search=["name", "url"], filters=[Filter("enabled", "Enabled", "enabled", _yes_no)],
+        extra_actions=[("Send test event", "test/")],
+        help="URLs the portal calls when events happen (docs/webhooks.md). Each request is signed with the "
+             "webhook's secret, shown once when it is created.",
+    ),
+    Resource(
+        slug="webhook-deliveries", model=Delivery, form=None, section="Administration",
+        can_create=False, can_edit=False, can_delete=False,
+        queryset=lambda: Delivery.objects.select_related("event", "endpoint"),
+        columns=[Column("Delivery", lambda d: str(d.delivery_id)[:8], link=True), Column("Event", "event__name"),
+                 Column("Webhook", "endpoint"), Column("Status", "status"), Column("Attempts", "attempts"),
+                 Column("Response", "response_code"), Column("Error", "error"), Column("Created", "created_at")],
+        search=["endpoint__name", "event__name"],
+        filters=[Filter("status", "Status", "status", _choices(Delivery.Status)),
+                 Filter("event", "Event", "event__name", _event_names),
+                 Filter("webhook", "Webhook", "endpoint_id", _webhooks)],
+        help="Each event sent to each webhook. Replay a delivery from its page.",
+        detail_url_name="adminportal:webhook_delivery",
     ),
 ]
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from forecourt.webhooks import admin_views as webhooks
+
 from . import views
 
 app_name = "adminportal"
@@ -19,6 +21,10 @@ urlpatterns = [
          name="credential_action"),
     path("users/<int:pk>/actions/", views.user_actions, name="user_actions"),
     path("organisation-requests/<int:pk>/", views.organisation_request_detail, name="organisation_request"),
+    path("webhooks/new/", webhooks.create, name="webhook_create"),
+    path("webhooks/<int:pk>/test/", webhooks.send_test, name="webhook_test"),
+    path("webhook-deliveries/<int:pk>/", webhooks.delivery_detail, name="webhook_delivery"),
+    path("webhook-deliveries/<int:pk>/replay/", webhooks.replay, name="webhook_replay"),
     path("<slug:slug>/", views.resource_list, name="resource_list"),
     path("<slug:slug>/new/", views.resource_create, name="resource_create"),
     path("<slug:slug>/<int:pk>/", views.resource_edit, name="resource_edit"),

@@ -88,6 +88,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MaxUploadSize", "MAX_UPLOAD_SIZE", parsers.positive, 33554432, "Largest upload in bytes."),
     Setting("ProductDocRenderer", "DOCRENDERER", parsers.choice("stoplight", "redoc"), "stoplight",
             "Renderer for OpenAPI documents."),
+    Setting("Webhooks.AllowPrivateTargets", "WEBHOOKS_ALLOW_PRIVATE_TARGETS", parsers.boolean, False,
+            "Let webhooks call loopback, private and link-local addresses."),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )

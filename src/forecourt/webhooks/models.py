@@ -1,0 +1,84 @@
+"""Webhook endpoints, the events recorded for them and each delivery of an event to an endpoint."""
+
+import secrets
+import uuid
+
+from django.db import models
+
+from forecourt.ops.crypto import EncryptedTextField
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class Webhook(models.Model):
+    """Where events are sent: one URL, the events it subscribes to, and the secret that signs them."""
+
+    class Method(models.TextChoices):
+        POST = "POST", "POST"
+        PUT = "PUT", "PUT"
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.CharField("URL", max_length=500)
+    method = models.CharField(max_length=4, choices=Method.choices, default=Method.POST)
+    headers = models.JSONField(default=dict, blank=True, help_text="Extra request headers, name: value.")
+    timeout = models.PositiveSmallIntegerField("timeout (seconds)", default=10)
+    events = models.JSONField(default=list, blank=True)
+    enabled = models.BooleanField(default=True)
+    secret = EncryptedTextField(default=new_secret, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "webhook"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """Something that happened, kept so its deliveries can be retried and replayed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    message = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["name", "created_at"], name="webhookevent_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id}"
+
+
+class Delivery(models.Model):
+    """One event sent (or being sent) to one endpoint, with the outcome of its last attempt."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "delivery"
+        verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["status", "created_at"], name="webhookdelivery_status")]
+
+    def __str__(self) -> str:
+        return f"{self.event.name} to {self.endpoint.name} ({self.status})"
