@@ -300,3 +300,59 @@ def test_admin_portal_refuses_a_private_url(signed_in):
     page = signed_in.post("/portal-admin/webhooks/new/", {"name": "x", "url": "http://10.1.2.3/", "method": "POST",
                                                            "timeout": 5})
     assert page.status_code == 200 and not Webhook.objects.exists() and "private" in page.content.decode()
+
+
+# --- Admin API --------------------------------------------------------------------------------------
+
+def test_api_crud_test_event_deliveries_and_replay(api, private_ok, receiver):
+    created = api("post", "/webhooks", {"Name": "Ops", "URL": receiver.url, "Events": ["AccessRequestCreated"],
+                                        "Headers": {"X-Team": "ops"}, "Timeout": 5})
+    assert created.status_code == 200, created.content
+    body = created.json()
+    hook = Webhook.objects.get(pk=body["ID"])
+    assert body["Secret"] == hook.secret and body["Method"] == "POST" and body["Enabled"] is True
+    assert body["Headers"] == {"X-Team": "ops"} and body["Timeout"] == 5
+    got = api("get", f"/webhooks/{hook.pk}").json()
+    assert "Secret" not in got and got["Events"] == ["AccessRequestCreated"]
+    assert "Secret" not in api("get", "/webhooks").json()[0]
+
+    updated = api("put", f"/webhooks/{hook.pk}", {"Method": "PUT", "Enabled": False})
+    assert updated.status_code == 200, updated.content
+    assert updated.json()["Method"] == "PUT" and updated.json()["Enabled"] is False
+    assert updated.json()["URL"] == receiver.url and updated.json()["Headers"] == {"X-Team": "ops"}
+
+    test = api("post", f"/webhooks/{hook.pk}/test")
+    assert test.status_code == 200 and test.json()["Event"] == events.TEST_EVENT
+    assert run_job() is True
+    listed = api("get", "/webhook-deliveries?status=succeeded").json()
+    assert [d["DeliveryID"] for d in listed] == [test.json()["DeliveryID"]]
+    assert api("get", "/webhook-deliveries?status=failed").json() == []
+    assert len(api("get", f"/webhook-deliveries?webhook_id={hook.pk}&event={events.TEST_EVENT}").json()) == 1
+    replayed = api("put", f"/webhook-deliveries/{listed[0]['ID']}/replay")
+    assert replayed.status_code == 200 and replayed.json()["Status"] == "pending"
+    assert replayed.json()["EventID"] == listed[0]["EventID"]
+    assert api("put", "/webhook-deliveries/999999/replay").status_code == 404
+
+    assert api("delete", f"/webhooks/{hook.pk}").status_code == 200
+    assert not Webhook.objects.exists() and not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"Name": "x", "URL": "http://10.0.0.1/"}, "URL"),
+    ({"Name": "x", "URL": "ftp://example.com/"}, "URL"),
+    ({"Name": "x", "URL": "https://93.184.216.34/", "Events": ["Nope"]}, "Events"),
+    ({"Name": "x", "URL": "https://93.184.216.34/", "Headers": {"Host": "y"}}, "Headers"),
+    ({"URL": "https://93.184.216.34/"}, "Name"),
+])
+def test_api_validation_errors(api, body, field):
+    response = api("post", "/webhooks", body)
+    assert response.status_code == 422, response.content
+    assert field in response.content.decode() and not Webhook.objects.exists()
+
+
+@pytest.mark.parametrize("body", [{"Name": "x", "URL": "https://93.184.216.34/", "Timeout": 31},
+                                  {"Name": "x", "URL": "https://93.184.216.34/", "Method": "GET"},
+                                  {"Name": "x", "URL": "https://93.184.216.34/", "Unknown": 1}])
+def test_api_schema_errors(api, body):
+    response = api("post", "/webhooks", body)
+    assert response.status_code in (400, 422) and not Webhook.objects.exists()

@@ -26,6 +26,7 @@ from .routers import (  # noqa: F401 - imported for api.add_router below
     providers,
     themes,
     users,
+    webhooks,
 )
 from .schemas import BootstrapData, BootstrapIn, BootstrapOut, VersionOut
 
@@ -42,7 +43,7 @@ errors.install(api)
 
 for _module in (routers.providers, routers.products, routers.plans, routers.catalogues, routers.organisations,
                 routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
-                routers.audit, routers.themes, routers.pages, routers.menus):
+                routers.audit, routers.themes, routers.pages, routers.menus, routers.webhooks):
     api.add_router("", _module.router)
 
 

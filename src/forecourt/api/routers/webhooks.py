@@ -1,0 +1,156 @@
+"""/portal-api/webhooks and /portal-api/webhook-deliveries: outgoing webhooks (docs/webhooks.md).
+
+Tyk's portal API has no webhook endpoints, so the names are Forecourt's own, in Tyk's style.
+Writes go through the Admin Portal's form (URL checks, headers, events); the secret is
+generated and answered once, on creation.
+"""
+
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from forecourt.webhooks import events
+from forecourt.webhooks.models import Delivery, Webhook
+
+from .. import forms
+from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
+from ..compat import TykIn
+from ..schemas_base import Out
+
+router = Router(tags=["webhooks"])
+
+FIELDS = {"Name": "name", "URL": "url", "Method": "method", "Headers": "headers", "Timeout": "timeout",
+          "Events": "events", "Enabled": "enabled"}
+NAMES = {form: api for api, form in FIELDS.items()}
+
+
+class WebhookOut(Out):
+    ID: int
+    Name: str
+    URL: str
+    Method: str
+    Headers: dict[str, str]
+    Timeout: int = Field(description="Seconds, 1 to 30.")
+    Events: list[str]
+    Enabled: bool
+    CreatedAt: str | None
+
+
+class WebhookCreatedOut(WebhookOut):
+    Secret: str = Field(description="Signs every request (X-Forecourt-Signature). Shown only in this answer.")
+
+
+class WebhookIn(TykIn):
+    """A webhook to create, or the changes to one: fields left out keep their value."""
+
+    Name: str | None = Field(None, max_length=100)
+    URL: str | None = Field(None, max_length=500, description="http(s); private addresses are refused unless "
+                                                              "Webhooks.AllowPrivateTargets is set.")
+    Method: Literal["POST", "PUT"] | None = Field(None, description="New webhooks: POST.")
+    Headers: dict[str, str] | None = Field(None, description="Extra request headers.")
+    Timeout: Annotated[int, Field(ge=1, le=30)] | None = Field(None, description="Seconds. New webhooks: 10.")
+    Events: list[Annotated[str, Field(max_length=100)]] | None = Field(None, description="Event names "
+                                                                       "(docs/webhooks.md).")
+    Enabled: bool | None = Field(None, description="New webhooks: true.")
+
+
+class DeliveryOut(Out):
+    ID: int
+    DeliveryID: str
+    WebhookID: int
+    Event: str
+    EventID: str
+    Message: dict[str, Any]
+    Status: str = Field(description="pending, succeeded or failed.")
+    Attempts: int
+    ResponseCode: int | None
+    Error: str
+    DurationMs: int | None
+    NextAttemptAt: str | None
+    CreatedAt: str | None
+    UpdatedAt: str | None
+
+
+class DeliveryFilters(Schema):
+    status: Literal["pending", "succeeded", "failed"] | None = None
+    event: str | None = Field(None, max_length=100, description="An event name.")
+    webhook_id: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+def _out(hook: Webhook) -> WebhookOut:
+    return WebhookOut(ID=hook.pk, Name=hook.name, URL=hook.url, Method=hook.method, Headers=hook.headers or {},
+                      Timeout=hook.timeout, Events=list(hook.events or []), Enabled=hook.enabled,
+                      CreatedAt=tyk_time(hook.created_at))
+
+
+def _delivery(d: Delivery) -> DeliveryOut:
+    return DeliveryOut(ID=d.pk, DeliveryID=str(d.delivery_id), WebhookID=d.endpoint_id, Event=d.event.name,
+                       EventID=str(d.event_id), Message=d.event.message or {}, Status=d.status,
+                       Attempts=d.attempts, ResponseCode=d.response_code, Error=d.error, DurationMs=d.duration_ms,
+                       NextAttemptAt=tyk_time(d.next_attempt_at), CreatedAt=tyk_time(d.created_at),
+                       UpdatedAt=tyk_time(d.updated_at))
+
+
+def _changes(payload: WebhookIn) -> dict[str, Any]:
+    return {field: getattr(payload, name) for name, field in FIELDS.items() if getattr(payload, name) is not None}
+
+
+@router.get("/webhooks", response={200: list[WebhookOut], **ERRORS})
+def list_webhooks(request: HttpRequest, paging: PagingQuery) -> list[WebhookOut]:
+    """By name. Secrets are never listed."""
+    return [_out(h) for h in page_of(Webhook.objects.order_by("name", "pk"), paging)]
+
+
+@router.post("/webhooks", response={200: WebhookCreatedOut, **ERRORS})
+def create_webhook(request: HttpRequest, payload: WebhookIn) -> WebhookCreatedOut:
+    changes = {"method": "POST", "timeout": 10, "enabled": True, **_changes(payload)}
+    hook = forms.save("webhooks", changes, actor(request), names=NAMES)
+    return WebhookCreatedOut(**_out(hook).model_dump(), Secret=hook.secret)
+
+
+@router.get("/webhooks/{webhook_id}", response={200: WebhookOut, **ERRORS})
+def get_webhook(request: HttpRequest, webhook_id: PathId) -> WebhookOut:
+    return _out(get_object_or_404(Webhook, pk=webhook_id))
+
+
+@router.put("/webhooks/{webhook_id}", response={200: WebhookOut, **ERRORS})
+def update_webhook(request: HttpRequest, webhook_id: PathId, payload: WebhookIn) -> WebhookOut:
+    hook = get_object_or_404(Webhook, pk=webhook_id)
+    return _out(forms.save("webhooks", _changes(payload), actor(request), instance=hook, names=NAMES))
+
+
+@router.delete("/webhooks/{webhook_id}", response={200: StatusOut, **ERRORS})
+def delete_webhook(request: HttpRequest, webhook_id: PathId) -> StatusOut:
+    """Deletes its deliveries too."""
+    forms.delete("webhooks", get_object_or_404(Webhook, pk=webhook_id), actor(request))
+    return StatusOut()
+
+
+@router.post("/webhooks/{webhook_id}/test", response={200: DeliveryOut, **ERRORS})
+def test_webhook(request: HttpRequest, webhook_id: PathId) -> DeliveryOut:
+    """Queue a WebhookTest event to this webhook alone; answers the queued delivery."""
+    return _delivery(events.send_test(get_object_or_404(Webhook, pk=webhook_id)))
+
+
+@router.get("/webhook-deliveries", response={200: list[DeliveryOut], **ERRORS})
+def list_deliveries(request: HttpRequest, paging: PagingQuery,
+                    filters: Query[DeliveryFilters]) -> list[DeliveryOut]:
+    """Newest first; filter by `status`, `event` and `webhook_id`."""
+    queryset = Delivery.objects.select_related("event").order_by("-created_at", "-pk")
+    if filters.status is not None:
+        queryset = queryset.filter(status=filters.status)
+    if filters.event is not None:
+        queryset = queryset.filter(event__name=filters.event)
+    if filters.webhook_id is not None:
+        queryset = queryset.filter(endpoint_id=filters.webhook_id)
+    return [_delivery(d) for d in page_of(queryset, paging)]
+
+
+@router.put("/webhook-deliveries/{delivery_id}/replay", response={200: DeliveryOut, **ERRORS})
+def replay_delivery(request: HttpRequest, delivery_id: PathId) -> DeliveryOut:
+    """Queue the delivery's event again to the same webhook, as a new delivery (answered)."""
+    delivery = get_object_or_404(Delivery.objects.select_related("event", "endpoint"), pk=delivery_id)
+    return _delivery(events.replay(delivery))
+
