@@ -356,3 +356,38 @@ def test_api_validation_errors(api, body, field):
 def test_api_schema_errors(api, body):
     response = api("post", "/webhooks", body)
     assert response.status_code in (400, 422) and not Webhook.objects.exists()
+
+
+# --- wired into the services --------------------------------------------------------------------------
+
+def test_access_requests_emit_created_approved_and_rejected(admin):
+    from forecourt.access import services as access
+
+    from . import factories
+
+    endpoint("https://hooks.example.com/", ["AccessRequestCreated", "AccessRequestApproved",
+                                            "AccessRequestRejected"])
+    first = factories.pending_request()
+    access.approve(first, admin)
+    second = factories.pending_request()
+    access.reject(second, admin, "Not this quarter")
+    names = list(Event.objects.order_by("created_at", "name").values_list("name", flat=True))
+    assert sorted(names) == sorted(["AccessRequestCreated", "AccessRequestApproved", "AccessRequestCreated",
+                                    "AccessRequestRejected"])
+    rejected = Event.objects.get(name="AccessRequestRejected").message
+    assert rejected["ID"] == second.pk and rejected["Status"] == "rejected"
+    assert rejected["Reason"] == "Not this quarter" and rejected["Requester"] == second.requester.email
+    assert Delivery.objects.count() == 4 and Job.objects.filter(name=events.JOB).count() == 4
+
+
+def test_a_failed_decision_emits_nothing(admin):
+    from forecourt.access import services as access
+
+    from . import factories
+
+    request = factories.pending_request()
+    access.approve(request, admin)
+    before = Event.objects.count()
+    with pytest.raises(access.NotPending):
+        access.reject(request, admin, "too late")
+    assert Event.objects.count() == before

@@ -37,6 +37,18 @@ def _decision_email(request: AccessRequest, template: str, base_url: str) -> Non
     })
 
 
+def _webhook_event(name: str, request: AccessRequest) -> None:
+    """Record webhook event `name` about `request`, in the caller's transaction (docs/webhooks.md)."""
+    from forecourt.webhooks import events
+
+    events.emit(name, {
+        "ID": request.pk, "Status": request.status, "AppID": request.app_id, "App": request.app.name,
+        "PlanID": request.plan_id, "Plan": request.plan.display_name, "CatalogueID": request.catalogue_id,
+        "Products": [p.display_name for p in request.products.all()], "Requester": request.requester.email,
+        "Reason": request.reason,
+    })
+
+
 def _lock_pending(request: AccessRequest) -> AccessRequest:
     locked = AccessRequest.objects.select_for_update().select_related("plan", "app", "requester").get(pk=request.pk)
     if locked.status != AccessRequest.Status.PENDING:
@@ -60,6 +72,7 @@ def approve(request: AccessRequest, actor: User | None, base_url: str = "") -> A
         if needs_gateway:
             queue.enqueue("access.provision", {"request_id": locked.pk})
         _decision_email(locked, "access_request_approved", base_url)
+        _webhook_event("AccessRequestApproved", locked)
     return locked
 
 
@@ -78,6 +91,7 @@ def reject(request: AccessRequest, actor: User, reason: str, base_url: str = "")
         locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
         audit.record(actor, "reject", locked, {"status": ["pending", "rejected"]}, note=reason)
         _decision_email(locked, "access_request_rejected", base_url)
+        _webhook_event("AccessRequestRejected", locked)
     return locked
 
 
@@ -107,6 +121,7 @@ def submit_request(app: App, catalogue: Any, plan: Any, products: list[Any], req
         request = AccessRequest.objects.create(app=app, catalogue=catalogue, plan=plan, requester=requester)
         request.products.set(products)
         audit.record(requester, "create", request)
+        _webhook_event("AccessRequestCreated", request)
     if plan.auto_approve:
         request = approve(request, None, base_url)
     return request
