@@ -6,7 +6,6 @@ pages visited go to test-artifacts/admin/ (git-ignored), named after the page.
 """
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,10 @@ import pytest
 from forecourt.accounts.models import Organisation, User
 
 from .conftest import PASSWORD
+from .support import browser as browser_support
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Flags for a closed network: no background fetches, no first-run, no component updates.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "admin"
 
 ORGANISATION = "Acme Rockets"
@@ -44,7 +40,7 @@ def page(_orm_beside_playwright, live_server, admin):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = browser_support.launch(playwright)
         try:
             context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
             context.set_default_timeout(10_000)

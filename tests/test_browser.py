@@ -1,20 +1,16 @@
 """The Admin Portal in a real browser (Debian's chromium driven by Playwright)."""
 
 import re
-import shutil
 
 import pytest
 
 import forecourt
 
+from .support import browser as browser_support
 from .support import servers
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Flags for a closed network: no background fetches, no first-run, no component updates.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -22,7 +18,7 @@ def browser_page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = browser_support.launch(playwright)
         try:
             yield browser.new_page()
         finally:

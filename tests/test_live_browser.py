@@ -11,7 +11,6 @@ screenshots of the pages visited go to test-artifacts/live/ (git-ignored).
 """
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,12 @@ from forecourt.providers import sync
 from forecourt.providers.models import Provider
 
 from .conftest import PASSWORD
+from .support import browser as browser_support
 from .support.tyk import ORG_ID, SECRET, tyk_dashboard
 
 __all__ = ["tyk_dashboard"]
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "live"
 DEVELOPER = "dev@rockets.example"
 DEV_PASSWORD = "correct horse battery staple 9"
@@ -50,7 +47,7 @@ def browser(_orm_beside_playwright, live_server):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        chromium = browser_support.launch(playwright)
         try:
             yield chromium
         finally:
