@@ -239,5 +239,12 @@ def worker(ctx: click.Context) -> None:
     Worker().run()
 
 
+# The upgrade life-cycle's commands (backup, restore, upgrade-check, verify, downgrade, theme upgrade)
+# live beside the code of each step; they use _setup and _fail above.
+from forecourt.lifecycle import commands as _lifecycle_commands  # noqa: E402
+
+_lifecycle_commands.register(cli, theme)
+
+
 def main() -> None:
     cli(prog_name="forecourt")
