@@ -31,7 +31,9 @@ class UnknownRelease(LookupError):
 class Release:
     version: str
     date: str
-    commit: str
+    # None for a release whose manifest entry is written in its own release commit (a commit cannot
+    # name its own hash); tests/test_releases.py then finds the commit by its title.
+    commit: str | None
     migrations: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -47,7 +49,7 @@ class Release:
 def all_releases() -> tuple[Release, ...]:
     """Every release in the manifest, oldest first."""
     data = json.loads(resources.files(__package__).joinpath(MANIFEST).read_text(encoding="utf-8"))
-    releases = [Release(r["version"], r["date"], r["commit"], dict(r["migrations"]))
+    releases = [Release(r["version"], r["date"], r.get("commit"), dict(r["migrations"]))
                 for r in data["releases"]]
     return tuple(sorted(releases, key=lambda r: r.key))
 
