@@ -98,7 +98,9 @@ def irreversible_reason(migration: Migration) -> str | None:
         return f"declared irreversible: {declared}"
     for operation in migration.operations:
         if not operation.reversible:
-            return f"operation {operation.describe()!r} has no reverse"
+            code = getattr(operation, "code", None)
+            what = f"{type(operation).__name__}({getattr(code, '__name__', '')})" if code else operation.describe()
+            return f"operation {what} has no reverse"
     return None
 
 
