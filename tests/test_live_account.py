@@ -113,8 +113,8 @@ def test_sign_up_waits_for_approval_and_cannot_sign_in_until_then(client):
     default_org, default_team = accounts.ensure_default_organisation()
     assert user.organisation == default_org and list(user.teams.all()) == [default_team]
     assert (user.first_name, user.last_name) == ("Nina", "New") and user.check_password(NEW_PASSWORD)
-    assert len(mails("account_pending", "new@example.com")) == 1
-    assert "/portal-admin/users/" in mails("admin_review_needed", "ops@example.com")[0].body_text
+    assert len(mails("welcome", "new@example.com")) == 1
+    assert "/portal-admin/users/" in mails("account_awaiting_approval", "ops@example.com")[0].body_text
     assert "administrator will review" in client.get(response["Location"]).content.decode()
 
     refused = client.post(SIGN_IN, {"email": "new@example.com", "password": NEW_PASSWORD})
@@ -132,7 +132,7 @@ def test_sign_up_with_auto_approve_activates_with_the_emailed_link_once(client):
     assert response["Location"].endswith("?step=confirm")
     user = User.objects.get(email="new@example.com")
     assert not user.is_active  # not before the address is confirmed
-    (mail,) = mails("account_activate", "new@example.com")
+    (mail,) = mails("account_confirm", "new@example.com")
     link = link_in(mail)
 
     page = client.get(link)
@@ -193,7 +193,7 @@ def test_sign_up_with_an_invite_code_joins_its_team_and_counts_a_use(client):
     assert user.organisation == org and list(user.teams.all()) == [team] and not user.is_active
     code.refresh_from_db()
     assert code.uses == 1 and not code.is_usable
-    client.post(link_in(mails("account_activate")[0]))
+    client.post(link_in(mails("account_confirm")[0]))
     assert User.objects.get(pk=user.pk).is_active
 
 
@@ -473,7 +473,7 @@ def test_consumer_admin_invites_a_team_member_who_joins_with_the_link(client):
     assert response.status_code == 302
     invitation = Invitation.objects.get()
     assert invitation.email == "colleague@example.com" and invitation.organisation == owner.organisation
-    (mail,) = mails("team_invite", "colleague@example.com")
+    (mail,) = mails("invite", "colleague@example.com")
     link = link_in(mail)
     assert invitation.digest not in link and "Acme" in mail.subject
 
@@ -536,10 +536,10 @@ def test_invitations_can_be_withdrawn_resent_and_expire(client):
     data = {"email": "late@example.com", "role": Role.CONSUMER_TEAM_MEMBER, "team": team.pk}
     client.post("/my-organisation/invitations", data)
     invitation = Invitation.objects.get()
-    first_link = link_in(mails("team_invite")[0])
+    first_link = link_in(mails("invite")[0])
 
     client.post(f"/my-organisation/invitations/{invitation.pk}/resend")
-    second_link = link_in(mails("team_invite")[1])
+    second_link = link_in(mails("invite")[1])
     assert first_link != second_link
     assert Client().get(first_link).status_code == 400  # the old link stopped working
     assert Client().get(second_link).status_code == 200
@@ -557,7 +557,7 @@ def test_an_invitation_stops_working_when_its_inviter_is_no_longer_an_admin(clie
     client.force_login(owner)
     client.post("/my-organisation/invitations", {"email": "x@example.com", "role": Role.CONSUMER_ADMIN,
                                                  "team": owner.organisation.teams.get().pk})
-    link = link_in(mails("team_invite")[0])
+    link = link_in(mails("invite")[0])
     User.objects.filter(pk=owner.pk).update(role=Role.CONSUMER_TEAM_MEMBER)
     assert Client().get(link).status_code == 400
 
@@ -569,9 +569,9 @@ def test_an_invitation_to_a_registered_address_says_so_only_to_its_owner(client,
                                                             "role": Role.CONSUMER_TEAM_MEMBER,
                                                             "team": owner.organisation.teams.get().pk}, follow=True)
     assert "An invitation is on its way to dev@example.com" in response.content.decode()  # as for anyone
-    page = Client().get(link_in(mails("team_invite")[0]))
+    page = Client().get(link_in(mails("invite")[0]))
     assert "already has an account" in page.content.decode()
-    assert Client().post(link_in(mails("team_invite")[0]), {"first_name": "A", "last_name": "B",
+    assert Client().post(link_in(mails("invite")[0]), {"first_name": "A", "last_name": "B",
                                                            "password": NEW_PASSWORD,
                                                            "password_again": NEW_PASSWORD}).status_code == 200
     consumer.refresh_from_db()
@@ -607,7 +607,7 @@ def test_organisation_request_and_its_approval(client, consumer, admin):
     assert client.post("/my-organisation/request", {"name": "Acme Widgets"}).status_code == 302
     request = OrganisationRequest.objects.get()
     assert (request.name, request.requester, request.status) == ("Acme Widgets", consumer, "pending")
-    assert "/portal-admin/organisation-requests/" in mails("admin_review_needed")[0].body_text
+    assert "/portal-admin/organisation-requests/" in mails("organisation_request_submitted")[0].body_text
     again = client.post("/my-organisation/request", {"name": "Acme Two"}, follow=True)
     assert "You already have a request waiting for an admin." in again.content.decode()
     assert OrganisationRequest.objects.count() == 1
@@ -618,7 +618,7 @@ def test_organisation_request_and_its_approval(client, consumer, admin):
     assert list(consumer.teams.all()) == [organisation.teams.get(is_default=True)]
     assert request.status == "approved" and request.decided_by == admin and request.organisation == organisation
     assert AuditEntry.objects.filter(action="approve", object_type="accounts.organisationrequest").exists()
-    assert mails("organisation_request_decided", consumer.email)[0].subject == "Your organisation Acme Widgets is ready"
+    assert mails("organisation_request_approved", consumer.email)[0].subject == "Your organisation Acme Widgets is ready"
     page = client.get("/my-organisation").content.decode()
     assert "Acme Widgets" in page and "Invite someone" in page
 
@@ -633,7 +633,7 @@ def test_organisation_request_rejection(consumer, admin):
     accounts.reject_organisation_request(request, admin, "http://testserver/", reason="Not a company.")
     consumer.refresh_from_db()
     assert request.status == "rejected" and consumer.organisation.is_default and request.reason == "Not a company."
-    assert "was not approved" in mails("organisation_request_decided")[0].subject
+    assert mails("organisation_request_rejected")[0].subject == "Organisation not approved: Nope Ltd"
 
 
 def test_approval_refuses_a_name_taken_since(consumer, admin):

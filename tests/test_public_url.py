@@ -113,7 +113,7 @@ def test_activation_and_invitation_links_use_the_public_url(client, public_url):
     client.post("/auth/password/register", {"email": "new@example.com", "first_name": "N", "last_name": "N",
                                             "password": "a-brand-new-passphrase",
                                             "password_again": "a-brand-new-passphrase"}, HTTP_HOST=EVIL)
-    only_public_links(EmailLog.objects.get(template="account_activate"))
+    only_public_links(EmailLog.objects.get(template="account_confirm"))
 
     owner = factories.consumer(factories.organisation("Acme"), role=Role.CONSUMER_ADMIN)
     client.force_login(owner)
@@ -122,7 +122,7 @@ def test_activation_and_invitation_links_use_the_public_url(client, public_url):
                                                             "last_name": "R", "role": "consumer-team-member",
                                                             "team": team.pk}, HTTP_HOST=EVIL)
     assert response.status_code == 302
-    only_public_links(EmailLog.objects.get(template="team_invite"))
+    only_public_links(EmailLog.objects.get(template="invite"))
 
 
 @pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_admin_api_links_use_the_public_url(client, admin, consumer, public_url)
     request = OrganisationRequest.objects.create(name="Acme Widgets", requester=consumer)
     response = client.put(f"/portal-api/organisation-requests/{request.pk}/approve", **headers)
     assert response.status_code == 200, response.content
-    only_public_links(EmailLog.objects.get(template="organisation_request_decided"))
+    only_public_links(EmailLog.objects.get(template="organisation_request_approved"))
 
 
 @pytest.mark.django_db

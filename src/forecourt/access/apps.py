@@ -7,4 +7,4 @@ class AccessConfig(AppConfig):
     verbose_name = "Access"
 
     def ready(self) -> None:
-        from . import credentials, services, signals  # noqa: F401 - register the job handlers and receivers
+        from . import credentials, expiry, services, signals  # noqa: F401 - register jobs, periodic tasks, receivers

@@ -70,6 +70,8 @@ def activate(credential_id: int) -> Credential | None:
             old = Credential.objects.select_for_update().filter(pk=credential.replaces_id).first()
             if old is not None and old.status in Credential.LIVE:
                 _start_revoking(old)
+        if activated:
+            _credential_registered(credential)
     if not activated:
         # Revoked (or its app deleted) while it was being created: what the gateway made goes
         # too. The reference is all that takes; the row may be gone.
@@ -78,6 +80,19 @@ def activate(credential_id: int) -> Credential | None:
     log.info("credential active", extra={"credential": credential.pk, "request": request.pk})
     credential.refresh_from_db()
     return credential
+
+
+def _credential_registered(credential: Credential) -> None:
+    """CredentialRegistered, in the transaction that makes the credential active (no secret in it)."""
+    from forecourt.webhooks import events
+
+    request = credential.access_request
+    events.emit("CredentialRegistered", {
+        "ID": credential.pk, "Type": credential.type, "AppID": request.app_id, "App": request.app.name,
+        "OwnerID": request.app.owner_id, "AccessRequestID": request.pk, "PlanID": request.plan_id,
+        "ReplacesID": credential.replaces_id, "Hint": credential.secret_hint,
+        "ExpiresAt": (credential.created_at + timedelta(seconds=request.plan.key_expires_in)).isoformat()
+        if request.plan.key_expires_in else None})
 
 
 @handler("access.activate")

@@ -104,6 +104,10 @@ class Credential(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # When its owner was told it expires soon / has expired (forecourt.access.expiry): set by the
+    # conditional UPDATE that claims the reminder, so each is sent once across replicas.
+    expiry_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expired_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     LIVE = (Status.PENDING, Status.ACTIVE)
 

@@ -49,6 +49,41 @@ def _webhook_event(name: str, request: AccessRequest) -> None:
     })
 
 
+def app_registered(app: App) -> None:
+    """Record ApplicationRegistered for a new app, in the caller's transaction."""
+    from forecourt.webhooks import events
+
+    events.emit("ApplicationRegistered", {
+        "ID": app.pk, "Name": app.name, "OwnerID": app.owner_id, "Owner": app.owner.email,
+        "OrganisationID": app.organisation_id, "TeamID": app.team_id, "Visibility": app.visibility})
+
+
+def save_app(form: Any, actor: User) -> App:
+    """Save an app from the Admin Portal or the Admin API; a new one is announced to the webhooks."""
+    creating = form.instance.pk is None
+    app = form.save()
+    if creating:
+        app_registered(app)
+    return app
+
+
+def _tell_admins_of(request: AccessRequest, base_url: str) -> None:
+    """E-mail the Admin notification address (if set) that `request` waits for a decision."""
+    from forecourt.accounts.notices import public_link
+    from forecourt.notify import email
+    from forecourt.portalconfig.models import PortalSettings
+
+    address = PortalSettings.load().admin_notification_address
+    if not address:
+        return
+    email.send([address], "access_request_submitted", {
+        "requester_name": request.requester.get_full_name(), "requester_email": request.requester.email,
+        "app_name": request.app.name, "plan_name": request.plan.display_name,
+        "products": [p.display_name for p in request.products.all()],
+        "admin_url": public_link("adminportal:access_request", base_url, pk=request.pk),
+    })
+
+
 def _lock_pending(request: AccessRequest) -> AccessRequest:
     locked = AccessRequest.objects.select_for_update().select_related("plan", "app", "requester").get(pk=request.pk)
     if locked.status != AccessRequest.Status.PENDING:
@@ -122,6 +157,8 @@ def submit_request(app: App, catalogue: Any, plan: Any, products: list[Any], req
         request.products.set(products)
         audit.record(requester, "create", request)
         _webhook_event("AccessRequestCreated", request)
+        if not plan.auto_approve:
+            _tell_admins_of(request, base_url)
     if plan.auto_approve:
         request = approve(request, None, base_url)
     return request

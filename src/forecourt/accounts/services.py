@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from . import signals, tokens
+from . import notices, signals, tokens
 from .models import ADMIN_ROLES, Organisation, OrganisationRequest, Role, Team, User
 
 DEFAULT_ORGANISATION = "Default Organisation"
@@ -92,11 +92,14 @@ def save_organisation(form: Any, actor: User) -> Organisation:
     """Save an organisation; a new one gets its Default Team at once."""
     from forecourt.audit import services as audit
 
+    creating = form.instance.pk is None
     organisation = form.save()
     team, created = Team.objects.get_or_create(organisation=organisation, is_default=True,
                                                defaults={"name": DEFAULT_TEAM})
     if created:
         audit.record(actor, "create", team, note=f"the Default Team of {organisation}")
+    if creating:
+        notices.organisation_registered(organisation)
     return organisation
 
 
@@ -164,11 +167,15 @@ def save_user(form: Any, actor: User) -> User:
     user = form.save(commit=False)
     if user.pk is None:
         user.set_unusable_password()
-    was_active = user.pk is not None and User.objects.filter(pk=user.pk, is_active=True).exists()
-    user.save()
-    form.save_m2m()
-    if was_active and not user.is_active:
-        signals.user_deactivated.send(sender=User, user=user, actor=actor)
+    creating = user.pk is None
+    was_active = not creating and User.objects.filter(pk=user.pk, is_active=True).exists()
+    with transaction.atomic():
+        user.save()
+        form.save_m2m()
+        if was_active and not user.is_active:
+            signals.user_deactivated.send(sender=User, user=user, actor=actor)
+        if not creating and was_active != user.is_active:
+            notices.activation_changed(user, user.is_active)
     return user
 
 
@@ -199,6 +206,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
         audit.record(actor, "activate" if active else "deactivate", user, {"is_active": [not active, active]})
         if not active:
             signals.user_deactivated.send(sender=User, user=user, actor=actor)
+        notices.activation_changed(user, active)
 
 
 ADMIN_RESET_PAGE = "adminportal:password_reset_confirm"
@@ -236,6 +244,7 @@ def send_password_reset(user: User, actor: User | None, base_url: str, url_name:
             "reset_url": base_url.rstrip("/") + path,
             "expires_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         })
+        notices.user_event("PasswordReset", user, RequestedBy="admin" if actor is not None else "user")
         if actor is not None:
             audit.record(actor, "other", user, note="password reset e-mail sent")
 
@@ -316,6 +325,8 @@ def approve_organisation_request(request: OrganisationRequest, actor: User, base
         locked.save(update_fields=["status", "organisation", "decided_by", "decided_at"])
         audit.record(actor, "approve", locked, {"status": ["pending", "approved"]})
         audit.record(actor, "create", organisation, note=f"requested by {requester.email}")
+        notices.organisation_registered(organisation, requested_by=requester)
+        notices.organisation_request_event("OrganisationRequestApproved", locked)
         audit.record(actor, "update", requester, {"organisation": [before["organisation"], organisation.name],
                                                   "role": [before["role"], requester.role]})
         if base_url:
@@ -349,6 +360,7 @@ def reject_organisation_request(request: OrganisationRequest, actor: User, base_
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
         audit.record(actor, "reject", locked, {"status": ["pending", "rejected"]}, note=reason)
+        notices.organisation_request_event("OrganisationRequestRejected", locked)
         if base_url:
             _tell_requester(locked, base_url)
     request.refresh_from_db()
@@ -359,10 +371,10 @@ def _tell_requester(request: OrganisationRequest, base_url: str) -> None:
 
     from forecourt.notify import email
 
-    email.send([request.requester.email], "organisation_request_decided", {
+    approved = request.status == OrganisationRequest.Status.APPROVED
+    email.send([request.requester.email], f"organisation_request_{'approved' if approved else 'rejected'}", {
         "user_name": request.requester.get_full_name(),
         "organisation_name": request.name,
-        "approved": request.status == OrganisationRequest.Status.APPROVED,
         "reason": request.reason,
         "portal_url": base_url.rstrip("/") + reverse("live:my_organisation"),
     })

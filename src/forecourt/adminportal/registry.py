@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count
 
 from forecourt.access import credentials
+from forecourt.access import services as access_services
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Role, Team, User
@@ -173,7 +174,7 @@ RESOURCES: list[Resource] = [
         search=["name", "owner__email", "organisation__name"],
         filters=[Filter("organisation", "Organisation", "organisation_id", _organisations),
                  Filter("visibility", "Visibility", "visibility", _choices(App.Visibility))],
-        deleter=credentials.delete_app,
+        deleter=credentials.delete_app, saver=access_services.save_app,
     ),
     Resource(
         slug="access-requests", model=AccessRequest, form=None, section="Access",

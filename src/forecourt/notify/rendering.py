@@ -1,11 +1,13 @@
-"""Turning a template name and plain data into a subject, a text body and an HTML body."""
+"""Turning a mailer name and plain data into a subject, a text body and an HTML body.
+
+The templates are the active theme's `mailers/` (falling back to the default theme's, file by
+file): admins restyle or reword every e-mail with the rest of their theme.
+"""
 
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
-
-from django.template.loader import render_to_string
 
 SUBJECT_MAX = 255  # EmailLog.subject's length; longer subjects are shortened, not refused
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]+")
@@ -32,22 +34,23 @@ def check_recipients(to: list[str]) -> list[str]:
 
 
 def render(template: str, context: dict[str, Any]) -> Rendered:
-    """Render notify/email/<template>.subject.txt, .txt and .html.
+    """Render the theme's mailers/<template>.subject.txt, .txt and .html.
 
     The context must be JSON data: templates then see plain values, never model instances
     whose attributes (a password hash, say) a template could reach. The name is restricted
-    so it cannot walk out of notify/email/ into other apps' templates.
+    so it cannot walk out of mailers/.
     """
-    if not _TEMPLATE_NAME.fullmatch(template):
-        raise ValueError(f"not an e-mail template name: {template!r}")
+    from forecourt.themes.rendering import render_mail
+
+    from .mailers import BY_NAME
+
+    if not _TEMPLATE_NAME.fullmatch(template) or template not in BY_NAME:
+        raise ValueError(f"not an e-mail the portal sends: {template!r} (see forecourt.notify.mailers)")
     try:
         json.dumps(context)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"e-mail context must be JSON-serialisable: {exc}") from None
-    base = f"notify/email/{template}"
-    subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())  # one header line
+    subject, text, html = render_mail(template, context)
     if len(subject) > SUBJECT_MAX:
         subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
-    return Rendered(subject=subject,
-                    text=render_to_string(f"{base}.txt", context).strip() + "\n",
-                    html=render_to_string(f"{base}.html", context))
+    return Rendered(subject=subject, text=text, html=html)

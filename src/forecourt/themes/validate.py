@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import forecourt
+from forecourt.notify import mailers
 
 from . import paths, storage
 from .context import asset_helper, csrf_helpers, url_helper
@@ -64,6 +65,7 @@ def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
     }
     if template.startswith("mailers/"):
         data.update(SAMPLE_MAIL)
+        data.update(mailers.sample(template))
     data.update(SAMPLE_PAGES.get(template, {}))
     data["layout"] = layout_for(source, template)
     return data

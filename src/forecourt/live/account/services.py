@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from forecourt.accounts import notices, throttle
 from forecourt.accounts import services as accounts
-from forecourt.accounts import throttle
 from forecourt.accounts.models import Invitation, InviteCode, OrganisationRequest, Role, Team, User
 from forecourt.notify import email
 from forecourt.portalconfig.models import PortalSettings
@@ -128,6 +128,7 @@ def sign_up(details: SignUp, base_url: str) -> str:
                     InviteCode.objects.filter(pk=invite.pk).update(uses=F("uses") - 1)
             else:
                 user.teams.add(team)
+                notices.user_event("UserRegistered", user, Via="invite code" if invite else "sign-up")
                 _welcome(user, step, base_url, settings)
                 return step
         # The same work as a new account (a password hash, an e-mail), so the time taken says nothing.
@@ -144,17 +145,16 @@ def sign_up(details: SignUp, base_url: str) -> str:
 
 def _welcome(user: User, step: str, base_url: str, settings: PortalSettings) -> None:
     if step == "confirm":
-        email.send([user.email], "account_activate", {
+        email.send([user.email], "account_confirm", {
             "user_name": user.get_full_name(),
             "activate_url": _link(base_url, "activate", uidb64=_uid(user), token=activation_tokens.make_token(user)),
             "expires_hours": _reset_hours(),
         })
         return
-    email.send([user.email], "account_pending", {"user_name": user.get_full_name()})
+    email.send([user.email], "welcome", {"user_name": user.get_full_name()})
     if settings.admin_notification_address:
-        email.send([settings.admin_notification_address], "admin_review_needed", {
-            "what": "registration",
-            "summary": f"{user.get_full_name()} <{user.email}> registered and waits for approval.",
+        email.send([settings.admin_notification_address], "account_awaiting_approval", {
+            "user_name": user.get_full_name(), "user_email": user.email,
             "admin_url": base_url.rstrip("/") + reverse("adminportal:user_actions", kwargs={"pk": user.pk}),
         })
 
@@ -180,8 +180,11 @@ def user_for_link(uidb64: str, token: str, generator: PasswordResetTokenGenerato
 
 
 def activate(user: User) -> None:
-    """Activate an account whose owner followed its activation link."""
-    User.objects.filter(pk=user.pk).update(is_active=True)
+    """Activate an account whose owner followed its activation link (no e-mail: they are here)."""
+    with transaction.atomic():
+        if User.objects.filter(pk=user.pk, is_active=False).update(is_active=True):
+            user.is_active = True
+            notices.activation_changed(user, True, email_user=False)
     user.is_active = True
 
 
@@ -267,7 +270,13 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
 
 
 def _send_invitation(invitation: Invitation, token: str, actor: User, base_url: str) -> None:
-    email.send([invitation.email], "team_invite", {
+    from forecourt.webhooks import events
+
+    events.emit("RegisterInvite", {
+        "ID": invitation.pk, "Email": invitation.email, "Role": invitation.role,
+        "OrganisationID": invitation.organisation_id, "TeamID": invitation.team_id, "InvitedBy": actor.email,
+        "ExpiresAt": invitation.expires_at.isoformat()})
+    email.send([invitation.email], "invite", {
         "user_name": f"{invitation.first_name} {invitation.last_name}".strip(),
         "inviter_name": actor.get_full_name(),
         "organisation_name": invitation.organisation.name,
@@ -313,6 +322,7 @@ def accept_invitation(invitation: Invitation, first_name: str, last_name: str, p
         except IntegrityError:
             raise ValidationError("An account already uses this e-mail address.") from None
         user.teams.add(invitation.team)
+        notices.user_event("UserRegistered", user, Via="invitation")
     return user
 
 
@@ -339,11 +349,11 @@ def request_organisation(user: User, name: str, base_url: str) -> OrganisationRe
         if problem:
             raise ValidationError(problem)
         request = OrganisationRequest.objects.create(name=name.strip(), requester=user)
+        notices.organisation_request_event("OrganisationRequestCreated", request)
         settings = PortalSettings.load()
         if settings.admin_notification_address:
-            email.send([settings.admin_notification_address], "admin_review_needed", {
-                "what": "organisation request",
-                "summary": f"{user.get_full_name()} <{user.email}> asks for the organisation “{request.name}”.",
+            email.send([settings.admin_notification_address], "organisation_request_submitted", {
+                "user_name": user.get_full_name(), "user_email": user.email, "organisation_name": request.name,
                 "admin_url": base_url.rstrip("/") + reverse("adminportal:resource_list",
                                                             kwargs={"slug": "organisation-requests"}),
             })

@@ -139,6 +139,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
                 app.team = user.teams.filter(organisation_id=organisation_id).order_by("pk").first()
                 app.save()
                 audit.record(user, "create", app, audit.diff({}, audit.snapshot(app)))
+                access.app_registered(app)
             messages.success(request, f"The app “{app.name}” was created.")
             if product is not None:
                 return redirect(reverse("live:request_access") + "?" + urlencode({"app": app.pk,
