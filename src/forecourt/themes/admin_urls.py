@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:name>/preview/", admin_views.preview, name="preview"),
     path("<str:name>/download/", admin_views.download, name="download"),
     path("<str:name>/delete/", admin_views.delete, name="delete"),
+    path("<str:name>/upgrade/", admin_views.upgrade, name="upgrade"),
 ]

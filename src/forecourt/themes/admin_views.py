@@ -1,11 +1,12 @@
 """Admin Portal pages for themes (/portal-admin/themes/): list, upload, preview, activate,
-download, delete. Any admin may look, download and preview; changing which code runs on the
-Live Portal (upload, activate, delete) is for super-admins, because a theme's scripts run on
-the same origin as the Admin Portal (THREAT_MODEL.md)."""
+download, delete, upgrade. Any admin may look, download, preview and see what an upgrade would do;
+changing which code runs on the Live Portal (upload, activate, delete, saving an upgrade) is for
+super-admins, because a theme's scripts run on the same origin as the Admin Portal (THREAT_MODEL.md)."""
 
 from typing import cast
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from forecourt.accounts.models import Role, User
 from forecourt.adminportal.access import admin_required, super_admin_required
 
 from . import archive, problems, services, storage
+from . import upgrade as upgrades
 from .models import Theme
 from .rendering import PREVIEW_SESSION_KEY
 
@@ -23,8 +25,11 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _page(request: HttpRequest, errors: list[str] | None = None, status: int = 200) -> HttpResponse:
+    themes = storage.listing()
     return render(request, "themes/list.html", {
-        "themes": storage.listing(),
+        "themes": themes,
+        "upgradable": {t.name for t in themes if t.kind != "bundled" and upgrades.available(t.base)},
+        "default_version": themes[0].version,
         "previewing": request.session.get(PREVIEW_SESSION_KEY),
         "can_change": _actor(request).role == Role.SUPER_ADMIN,
         "upload_disabled": bool(storage.setting("Theming.DisableUpload")),
@@ -125,3 +130,44 @@ def dismiss_problem(request: HttpRequest) -> HttpResponse:
     problems.clear()
     messages.success(request, "Theme problem dismissed.")
     return redirect("themes:list")
+
+
+@admin_required
+def upgrade(request: HttpRequest, name: str) -> HttpResponse:
+    """What upgrading `name` to the bundled default does (GET, any admin), and saving it (POST, super-admins).
+
+    The POST carries the fingerprint of the preview the admin saw: if the theme or the default
+    changed since, nothing is saved and the new preview is shown. The saved copy is not activated.
+    """
+    _known(name)
+    can_change = _actor(request).role == Role.SUPER_ADMIN
+    if request.method == "POST" and not can_change:
+        raise PermissionDenied("Only super-admins may save an upgraded theme.")
+    try:
+        result = upgrades.plan(name)
+    except upgrades.UpgradeRefused as exc:
+        status = 409 if request.method == "POST" else 200
+        return render(request, "themes/upgrade.html", {"name": name, "refused": str(exc)}, status=status)
+    errors: list[str] = []
+    if request.method == "POST":
+        if request.POST.get("fingerprint") != result.fingerprint:
+            errors.append("The theme or the default theme changed since this preview: review the changes again.")
+        elif request.POST.get("confirm") != "yes":
+            errors.append("Tick the box to confirm that you reviewed the changes.")
+        elif not result.clean:
+            errors.append("An upgrade with conflicts or render errors is not saved.")
+        else:
+            try:
+                theme = upgrades.apply(result, _actor(request))
+            except upgrades.UpgradeRefused as exc:
+                errors.append(str(exc))
+            else:
+                messages.success(request, f"Theme “{theme.name}” {theme.version} saved, based on the default theme "
+                                          f"{theme.base}. It is not active: preview it, then activate it.")
+                return redirect("themes:list")
+    status = 409 if errors or (request.method == "POST" and not result.clean) else 200
+    changed = [c for c in result.changes if c.status != upgrades.UNCHANGED or c.note]
+    return render(request, "themes/upgrade.html", {
+        "name": name, "upgrade": result, "changed": changed,
+        "unchanged": len(result.changes) - len(changed), "can_change": can_change, "errors": errors,
+    }, status=status)

@@ -1,5 +1,117 @@
-"""Commands of this step of the upgrade life-cycle (see forecourt.lifecycle.commands)."""
+"""`forecourt theme upgrade NAME`: merge the default theme's changes into a custom theme (see themes.upgrade).
+
+Exit status: 0 the merge is clean, renders, and was saved as a new theme (or would be, with
+--dry-run); 1 conflicts or render errors (nothing saved); 2 nothing can be merged (unknown theme,
+the default theme itself, a theme already based on the current default, a base without a
+snapshot, a taken name).
+"""
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-COMMANDS: list[click.Command] = []
+if TYPE_CHECKING:
+    from .upgrade import Upgrade
+
+EXIT_BAD_INPUT = 2
+
+
+@click.command("upgrade")
+@click.argument("name")
+@click.option("--dry-run", is_flag=True, help="Show what the upgrade does; save nothing.")
+@click.option("--as", "as_name", default=None,
+              help="Name of the upgraded copy (default: NAME-<new base>, e.g. acme-0.5.0).")
+@click.option("--default", "default_folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Merge the changes of the default theme in this folder instead of the bundled one "
+                   "(e.g. the next release's, to try the upgrade before installing it).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def upgrade(ctx: click.Context, name: str, dry_run: bool, as_name: str | None, default_folder: Path | None,
+            as_json: bool) -> None:
+    """Merge what the default theme changed since NAME's base into a new copy of NAME.
+
+    The copy (NAME-<new base>, or --as) is validated by rendering every template and saved, not
+    activated: preview it in the Admin Portal, then activate it. Conflicts are printed with git-style
+    markers and nothing is saved; resolve them in your theme's sources and upload it again.
+    """
+    _setup_with_database(ctx)
+    from forecourt.themes import upgrade as upgrades
+
+    try:
+        upstream = upgrades.upstream_folder(default_folder) if default_folder is not None else None
+        result = upgrades.plan(name, upstream, as_name)
+    except upgrades.UpgradeRefused as exc:
+        _refused(ctx, name, str(exc), as_json)
+        return
+    saved = False
+    if result.clean and not dry_run:
+        try:
+            upgrades.apply(result, None)
+        except upgrades.UpgradeRefused as exc:
+            _refused(ctx, name, str(exc), as_json)
+            return
+        saved = True
+    if as_json:
+        click.echo(json.dumps({**result.as_dict(), "dry_run": dry_run, "saved": saved}, indent=2))
+    else:
+        _print(result, dry_run, saved)
+    if not result.clean:
+        from forecourt.cli import EXIT_FAILURE
+
+        ctx.exit(EXIT_FAILURE)
+
+
+def _setup_with_database(ctx: click.Context) -> None:
+    from forecourt.cli import _fail, _setup
+
+    cfg = _setup(ctx, quiet_warnings=True)
+    from forecourt.ops import startup  # needs Django set up
+
+    try:
+        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+    except startup.StartupError as exc:
+        _fail(ctx, str(exc))
+
+
+def _refused(ctx: click.Context, name: str, message: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"theme": name, "ok": False, "error": message}, indent=2))
+    else:
+        click.echo(f"forecourt: theme upgrade: {message}", err=True)
+    ctx.exit(EXIT_BAD_INPUT)
+
+
+def _print(result: "Upgrade", dry_run: bool, saved: bool) -> None:
+    from forecourt.themes.upgrade import UNCHANGED
+
+    click.echo(f"{result.theme} {result.version} (base {result.base}) -> {result.target_name} "
+               f"{result.target_version} (base {result.default_version})")
+    unchanged = 0
+    for change in result.changes:
+        if change.status == UNCHANGED and not change.note.startswith("the default"):
+            unchanged += 1
+            continue
+        click.echo(f"  {change.label:<22} {change.path}" + (f"  ({change.note})" if change.note else ""))
+    if unchanged:
+        click.echo(f"  {unchanged} file(s) unchanged")
+    for change in result.conflicts:
+        click.echo(f"\n--- conflict in {change.path}: {change.note}", err=True)
+        if change.marked:
+            click.echo(change.marked, err=True, nl=not change.marked.endswith("\n"))
+    for problem in result.problems:
+        click.echo(f"{result.target_name}: {problem}", err=True)
+    if result.conflicts:
+        click.echo(f"{result.theme}: {len(result.conflicts)} file(s) in conflict: nothing saved. Resolve them in "
+                   "your theme (set its base to " + result.default_version + ") and upload it again.", err=True)
+    elif result.problems:
+        click.echo(f"{result.target_name}: {len(result.problems)} render error(s): nothing saved", err=True)
+    elif saved:
+        click.echo(f"saved as {result.target_name} {result.target_version}: not active. Preview it in the Admin "
+                   "Portal (Themes), then activate it.")
+    elif dry_run:
+        click.echo(f"dry run: {result.target_name} {result.target_version} would be saved; nothing changed")
+
+
+THEME_COMMANDS: list[click.Command] = [upgrade]

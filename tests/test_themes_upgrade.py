@@ -1,0 +1,451 @@
+"""`forecourt theme upgrade` and the Admin Portal's upgrade page: a custom theme derived from the
+oldest default theme there is (0.4.0's snapshot) merged with a newer default.
+
+The "newer default" is built here from the real 0.4.0 snapshot with known changes (a folder with
+version 0.5.0), so each case is deterministic whatever the bundled default holds today; one test
+merges the real bundled default against the real 0.4.0 snapshot. The Admin Portal tests install
+that folder as the bundled default (storage's cached DirectorySource), which is what installing
+the next release does.
+"""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from forecourt.accounts.models import Role, User
+from forecourt.themes import history, storage
+from forecourt.themes import upgrade as upgrades
+from forecourt.themes.manifest import parse
+from forecourt.themes.models import Theme, ThemeState
+from forecourt.themes.sources import DirectorySource
+from forecourt.themes.validate import StagedSource, validate
+
+from .support import servers
+
+REPO = Path(__file__).resolve().parents[1]
+SNAPSHOT = history.source("0.4.0")
+
+HOME_H1 = '  <h1>{{ blocks.HeaderTitle.content if blocks.HeaderTitle else "Build with our APIs" }}</h1>\n'
+HOME_P = "  <p>Browse the catalogue, read the documentation and get credentials for your applications.</p>\n"
+FOOTER_P = "    <p>Powered by Forecourt {{ portal.version }}</p>\n"
+WELCOME_TXT = '{% extends "mailers/layout.txt" %}{% block body %}Welcome to the portal, {{ to }}.{% endblock %}'
+WELCOME_SUBJECT = "Welcome"
+
+
+def snapshot_files() -> dict[str, bytes]:
+    assert SNAPSHOT is not None
+    return history.files(SNAPSHOT)
+
+
+def edit(content: bytes, old: str, new: str) -> bytes:
+    text = content.decode()
+    assert old in text, old
+    return text.replace(old, new).encode()
+
+
+def changed(files: dict[str, bytes], changes: dict[str, object]) -> dict[str, bytes]:
+    """`files` with `changes`: a (old, new) pair edits a file, bytes or str replace it, None deletes it."""
+    out = dict(files)
+    for path, change in changes.items():
+        if change is None:
+            out.pop(path, None)
+        elif isinstance(change, tuple):
+            out[path] = edit(out[path], *change)
+        else:
+            out[path] = change if isinstance(change, bytes) else str(change).encode()
+    return out
+
+
+def write_folder(root: Path, files: dict[str, bytes]) -> Path:
+    for path, content in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(content)
+    return root
+
+
+def new_default(root: Path, version: str = "0.5.0", **changes: object) -> Path:
+    """A default theme folder: 0.4.0's snapshot with `changes` (paths spelt views__home_DOT_html)."""
+    files = snapshot_files()
+    raw = json.loads(files["theme.json"])
+    raw["version"] = raw["base"] = version
+    files["theme.json"] = json.dumps(raw, indent=2).encode()
+    return write_folder(root, changed(files, {_path(k): v for k, v in changes.items()}))
+
+
+def custom_files(name: str = "acme", base: str = "0.4.0", **changes: object) -> dict[str, bytes]:
+    """A theme downloaded from the 0.4.0 default and changed: every file, theme.json included."""
+    files = snapshot_files()
+    raw = json.loads(files["theme.json"])
+    raw.update(name=name, version="1.0.0", author="Acme", base=base)
+    files["theme.json"] = json.dumps(raw, indent=2).encode()
+    return changed(files, {_path(k): v for k, v in changes.items()})
+
+
+def store(files: dict[str, bytes]) -> Theme:
+    files = dict(files)
+    return storage.save(parse(files.pop("theme.json")), files, None)
+
+
+def _path(key: str) -> str:
+    return key.replace("__", "/").replace("_DOT_", ".")
+
+
+# The upstream change of the clean and conflicting cases: the footer and the home page's heading
+# change, a welcome e-mail is added, an unused stylesheet removed.
+UPSTREAM = {
+    "partials__footer_DOT_html": (FOOTER_P, '    <p class="powered">Powered by Forecourt {{ portal.version }}</p>\n'),
+    "views__home_DOT_html": (HOME_H1, HOME_H1.replace("Build with our APIs", "Build with our APIs today")),
+    "mailers__welcome_DOT_txt": WELCOME_TXT,
+    "mailers__welcome_DOT_subject_DOT_txt": WELCOME_SUBJECT,
+    "assets__css__account_DOT_css": None,
+}
+
+
+@pytest.fixture
+def default_050(tmp_path):
+    return upgrades.upstream_folder(new_default(tmp_path / "default-0.5.0", **UPSTREAM))
+
+
+def statuses(result: upgrades.Upgrade) -> dict[str, str]:
+    return {c.path: c.status for c in result.changes if c.status != upgrades.UNCHANGED}
+
+
+# The snapshots
+
+
+def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, check=False)
+
+
+def test_each_release_with_a_default_theme_has_an_exact_snapshot_and_no_other_has_one():
+    """history/<version> is the default theme of the release commit, byte for byte; releases before
+    0.4.0 had no default theme, so no theme can be based on them."""
+    from forecourt.lifecycle import releases
+
+    if not (REPO / ".git").exists() or git("rev-parse", "HEAD").returncode != 0:
+        pytest.skip("no git metadata (an installed package or an exported tree)")
+    folder = "src/forecourt/themes/default"
+    with_theme = []
+    for release in releases.all_releases():
+        listed = git("ls-tree", "-r", "--name-only", release.commit, folder + "/")
+        assert listed.returncode == 0, listed.stderr
+        names = [line[len(folder) + 1:] for line in listed.stdout.decode().splitlines()]
+        if not names:
+            assert history.source(release.version) is None, release.version
+            continue
+        with_theme.append(release.version)
+        snapshot = history.source(release.version)
+        assert snapshot is not None, f"no snapshot of the default theme {release.version}"
+        files = history.files(snapshot)
+        assert sorted(files) == sorted(names), release.version
+        for name in names:
+            assert files[name] == git("show", f"{release.commit}:{folder}/{name}").stdout, name
+    assert with_theme[0] == history.FIRST == "0.4.0"
+    assert history.versions() == with_theme
+
+
+def test_history_write_copies_the_bundled_default_under_its_version(tmp_path):
+    written = history.write(into=tmp_path)
+    assert written.name == storage.bundled().manifest.version
+    assert history.files(DirectorySource(written, "bundled")) == history.files(storage.bundled())
+
+
+# Merging
+
+
+@pytest.mark.django_db
+def test_clean_upgrade_keeps_the_themes_changes_and_takes_the_defaults(default_050):
+    ours_p = HOME_P.replace("Browse the catalogue", "Browse Acme's catalogue")
+    store(custom_files(views__home_DOT_html=(HOME_P, ours_p), assets__css__portal_DOT_css=b"body { color: teal; }\n",
+                       assets__img__favicon_DOT_svg=None))
+    result = upgrades.plan("acme", default_050)
+    assert result.clean, (result.problems, [c.marked for c in result.conflicts])
+    assert statuses(result) == {
+        "theme.json": "merged",
+        "partials/footer.html": "upstream",
+        "views/home.html": "merged",
+        "mailers/welcome.txt": "added",
+        "mailers/welcome.subject.txt": "added",
+        "assets/css/account.css": "removed",
+    }
+    home = result.files["views/home.html"].decode()
+    assert "Build with our APIs today" in home and "Browse Acme's catalogue" in home
+    assert result.files["assets/css/portal.css"] == b"body { color: teal; }\n"
+    assert "assets/img/favicon.svg" not in result.files  # deleted in the theme: stays deleted
+    assert "assets/css/account.css" not in result.files
+    assert (result.target_name, result.target_version, result.manifest.base) == ("acme-0.5.0", "1.0.1", "0.5.0")
+    diff = next(c for c in result.changes if c.path == "views/home.html").diff
+    assert "\n-" + HOME_H1 + "+" + HOME_H1.replace("APIs", "APIs today") in diff
+
+    theme = upgrades.apply(result, None)
+    assert (theme.name, theme.version, theme.base) == ("acme-0.5.0", "1.0.1", "0.5.0")
+    assert Theme.objects.get(name="acme").version == "1.0.0"  # the theme it came from is untouched
+    assert storage.configured_active() == "default"  # and nothing is activated
+    stored = storage.source("acme-0.5.0")
+    assert stored.file("views/home.html") == result.files["views/home.html"]
+    assert stored.file("mailers/welcome.txt") == WELCOME_TXT.encode()
+    with pytest.raises(upgrades.UpgradeRefused, match="already exists"):
+        upgrades.plan("acme", default_050)
+
+
+@pytest.mark.django_db
+def test_a_file_deleted_in_the_theme_and_changed_in_the_default_stays_deleted_and_is_reported(tmp_path):
+    folder = new_default(tmp_path / "d", assets__img__favicon_DOT_svg=("<svg", "<svg data-v=\"2\""))
+    store(custom_files(assets__img__favicon_DOT_svg=None))
+    result = upgrades.plan("acme", upgrades.upstream_folder(folder))
+    change = next(c for c in result.changes if c.path == "assets/img/favicon.svg")
+    assert change.status == "absent" and "the default's new version serves" in change.note
+    assert result.clean and "assets/img/favicon.svg" not in result.files
+
+
+@pytest.mark.django_db
+def test_conflicts_are_marked_like_git_and_nothing_is_saved(tmp_path):
+    folder = new_default(tmp_path / "d", **UPSTREAM, partials__request_status_DOT_html=None,
+                         assets__img__logo_DOT_png=b"\x89PNG\r\n\x1a\n\0default")
+    ours_h1 = HOME_H1.replace("Build with our APIs", "Build with Acme")
+    store(custom_files(views__home_DOT_html=(HOME_H1, ours_h1),
+                       partials__request_status_DOT_html=b"<span>acme status</span>\n",
+                       assets__img__logo_DOT_png=b"\x89PNG\r\n\x1a\n\0acme"))
+    result = upgrades.plan("acme", upgrades.upstream_folder(folder))
+    assert not result.clean
+    assert {c.path for c in result.conflicts} == {"views/home.html", "partials/request_status.html",
+                                                  "assets/img/logo.png"}
+    home = next(c for c in result.conflicts if c.path == "views/home.html")
+    assert home.conflicts == 1
+    assert ("<<<<<<< custom\n" + ours_h1 + "||||||| base 0.4.0\n" + HOME_H1 + "=======\n"
+            + HOME_H1.replace("Build with our APIs", "Build with our APIs today") + ">>>>>>> default 0.5.0\n"
+            ) in home.marked
+    removed = next(c for c in result.conflicts if c.path == "partials/request_status.html")
+    assert "removed from the default 0.5.0 but changed in the theme" in removed.note
+    assert "<<<<<<< custom\n<span>acme status</span>\n" in removed.marked
+    logo = next(c for c in result.conflicts if c.path == "assets/img/logo.png")
+    assert logo.binary and logo.marked == "" and "binary" in logo.note
+    assert result.problems == []  # not rendered: markers are not a theme
+    with pytest.raises(upgrades.UpgradeRefused):
+        upgrades.apply(result, None)
+    assert list(Theme.objects.values_list("name", flat=True)) == ["acme"]
+
+
+@pytest.mark.django_db
+def test_a_merge_that_does_not_render_is_not_saved(tmp_path):
+    folder = new_default(tmp_path / "d", partials__footer_DOT_html=(FOOTER_P, "    <p>{{ portal.__class__ }}</p>\n"))
+    store(custom_files(views__home_DOT_html=(HOME_P, "<p>Acme</p>\n")))
+    result = upgrades.plan("acme", upgrades.upstream_folder(folder))
+    assert not result.conflicts and not result.clean
+    assert any(p.file == "partials/footer.html" and "SecurityError" in p.message for p in result.problems)
+    with pytest.raises(upgrades.UpgradeRefused):
+        upgrades.apply(result, None)
+    assert not Theme.objects.filter(name="acme-0.5.0").exists()
+
+
+@pytest.mark.django_db
+def test_theme_json_keeps_the_themes_templates_and_gains_the_defaults_new_pages(tmp_path):
+    raw = json.loads(snapshot_files()["theme.json"])
+    raw["version"] = raw["base"] = "0.5.0"
+    raw["templates"].append({"name": "Webhooks", "template": "webhooks", "layout": "site_layout"})
+    webhooks = "{% extends layout %}{% block content %}<h1>Webhooks</h1>{% endblock %}"
+    folder = new_default(tmp_path / "d", theme_DOT_json=json.dumps(raw), views__webhooks_DOT_html=webhooks)
+    files = custom_files()
+    mine = json.loads(files["theme.json"])
+    mine["templates"].append({"name": "Landing", "template": "landing", "layout": "site_layout"})
+    files["theme.json"] = json.dumps(mine).encode()
+    files["views/landing.html"] = b"{% extends layout %}{% block content %}Landing{% endblock %}"
+    store(files)
+    result = upgrades.plan("acme", upgrades.upstream_folder(folder))
+    assert result.clean, result.problems
+    names = [t.template for t in result.manifest.templates]
+    assert names[-2:] == ["landing", "webhooks"] and result.manifest.raw["author"] == "Acme"
+    assert statuses(result)["views/webhooks.html"] == "added"
+    assert "template 'webhooks' added" in result.changes[0].note
+
+
+def test_version_bump_and_target_names():
+    assert [upgrades.bump(v) for v in ("1.0.0", "2.3-beta4", "7", "v")] == ["1.0.1", "2.3-beta5", "8", "v.1"]
+    assert upgrades.default_target_name("acme", "0.4.0", "0.5.0") == "acme-0.5.0"
+    assert upgrades.default_target_name("acme-0.5.0", "0.5.0", "0.6.0") == "acme-0.6.0"
+
+
+@pytest.mark.django_db
+def test_the_real_bundled_default_merges_into_a_theme_derived_from_the_real_040_snapshot():
+    """Whatever the default theme changed since 0.4.0 (and the lead's e-mail templates are such a
+    change) reaches a full copy of 0.4.0's default that changed only its footer."""
+    base = snapshot_files()
+    bundled = storage.bundled()
+    theirs = history.files(bundled)
+    ours = custom_files(partials__footer_DOT_html=(FOOTER_P, "    <p>Acme's portal</p>\n"))
+    ours_manifest = parse(ours.pop("theme.json"))
+    result = upgrades.merge("acme", ours_manifest, ours, parse(base.pop("theme.json")), base,
+                            bundled.manifest, {p: c for p, c in theirs.items() if p != "theme.json"}, "acme-next")
+    theirs.pop("theme.json")
+    upstream_changed = {p for p in set(base) | set(theirs) if base.get(p) != theirs.get(p)}
+    expected = {p: ("added" if p not in base else "removed" if p not in theirs else "upstream")
+                for p in upstream_changed if p != "partials/footer.html"}
+    got = statuses(result)
+    assert got.pop("theme.json") == "merged"
+    if "partials/footer.html" in upstream_changed:
+        assert got.pop("partials/footer.html") in ("merged", "conflict")
+    assert got == expected
+    if not result.conflicts:
+        assert {p: c for p, c in result.files.items() if p != "partials/footer.html"} == \
+            {p: c for p, c in theirs.items() if p != "partials/footer.html"}
+        assert validate(StagedSource(result.manifest, result.files)) == []
+
+
+# Refusals (exit status 2 in the CLI)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("setup", "name", "message"), [
+    (None, "nope", "there is no theme called 'nope'"),
+    (None, "default", "the default theme is not upgraded"),
+    ({"base": "0.5.0"}, "acme", "already based on the default theme 0.5.0"),
+    ({"base": "0.1.0"}, "acme", "Forecourt had no themes before 0.4.0"),
+    ({"base": "0.4.5"}, "acme", "no copy of the default theme 0.4.5"),
+    ({"base": "0.9.0"}, "acme", "newer than this Forecourt's"),
+    ({"base": ""}, "acme", "has no base"),
+    ({"base": "latest"}, "acme", "is not a version"),
+])
+def test_refusals(default_050, setup, name, message):
+    if setup is not None:
+        store(custom_files(**{"theme_DOT_json": json.dumps({**json.loads(custom_files()["theme.json"]), **setup})}))
+    with pytest.raises(upgrades.UpgradeRefused, match=message):
+        upgrades.plan(name, default_050)
+
+
+@pytest.mark.django_db
+def test_the_upgraded_copy_never_replaces_a_theme(default_050):
+    store(custom_files())
+    store(custom_files(name="taken"))
+    with pytest.raises(upgrades.UpgradeRefused, match="'taken' already exists"):
+        upgrades.plan("acme", default_050, as_name="taken")
+    with pytest.raises(upgrades.UpgradeRefused, match="cannot be a theme's name"):
+        upgrades.plan("acme", default_050, as_name="../x")
+    assert upgrades.plan("acme", default_050, as_name="acme-2").target_name == "acme-2"
+
+
+# The CLI
+
+
+def test_cli_dry_run_save_conflict_and_bad_input(child_env, tmp_path):
+    themes = tmp_path / "themes"
+    write_folder(themes / "acme", custom_files(views__home_DOT_html=(HOME_P, "  <p>Acme</p>\n")))
+    write_folder(themes / "clash", custom_files(name="clash",
+                                                views__home_DOT_html=(HOME_H1, "  <h1>Clash</h1>\n")))
+    folder = new_default(tmp_path / "default-0.5.0", **UPSTREAM)
+    env = {**child_env, "PORTAL_THEMING_PATH": str(themes)}
+    assert servers.run(["migrate"], env, tmp_path).returncode == 0
+
+    def upgrade(*args: str) -> subprocess.CompletedProcess[str]:
+        return servers.run(["theme", "upgrade", *args, "--default", str(folder)], env, tmp_path)
+
+    dry = upgrade("acme", "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    report = json.loads(dry.stdout)
+    assert (report["ok"], report["saved"], report["dry_run"]) == (True, False, True)
+    assert report["target"] == {"name": "acme-0.5.0", "version": "1.0.1"}
+    assert {f["path"]: f["status"] for f in report["files"]}["mailers/welcome.txt"] == "added"
+    text = upgrade("acme", "--dry-run")
+    assert text.returncode == 0 and "dry run: acme-0.5.0 1.0.1 would be saved" in text.stdout
+    assert "merged                 views/home.html" in text.stdout
+
+    saved = upgrade("acme")
+    assert saved.returncode == 0, saved.stderr
+    assert "saved as acme-0.5.0 1.0.1: not active" in saved.stdout
+    validated = servers.run(["theme", "validate", "acme-0.5.0"], env, tmp_path)
+    assert validated.returncode == 0 and "every template renders" in validated.stdout
+
+    clash = upgrade("clash")
+    assert clash.returncode == 1
+    assert "<<<<<<< custom\n  <h1>Clash</h1>\n||||||| base 0.4.0\n" in clash.stderr
+    assert "nothing saved" in clash.stderr
+    clash_json = json.loads(upgrade("clash", "--json").stdout)
+    assert clash_json["ok"] is False and clash_json["conflicts"] == 1
+    assert clash_json["files"][[f["path"] for f in clash_json["files"]].index("views/home.html")]["content"]
+
+    for args, message in [(("nope",), "there is no theme called 'nope'"), (("default",), "not upgraded"),
+                          (("acme",), "'acme-0.5.0' already exists"), (("acme-0.5.0",), "already based on")]:
+        result = upgrade(*args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+    assert json.loads(upgrade("nope", "--json").stdout)["error"] == "there is no theme called 'nope'"
+    bundled = servers.run(["theme", "upgrade", "acme", "--json"], env, tmp_path)  # against the bundled default
+    assert bundled.returncode == 2 or json.loads(bundled.stdout)["default"] != "0.4.0"
+
+
+# The Admin Portal
+
+
+@pytest.fixture
+def installed_050(tmp_path, monkeypatch):
+    """Forecourt with the 0.5.0 default above installed (its bundled default, as the next release ships it)."""
+    folder = new_default(tmp_path / "default-0.5.0", **UPSTREAM)
+    monkeypatch.setattr(storage, "_bundled", DirectorySource(folder, "bundled", revision="0.5.0-test"))
+    return folder
+
+
+@pytest.fixture
+def provider_admin(db):
+    return User.objects.create_user("pa@example.com", "a-long-passphrase", role=Role.PROVIDER_ADMIN)
+
+
+def test_admin_preview_and_apply_a_clean_upgrade(client, admin, installed_050):
+    store(custom_files(views__home_DOT_html=(HOME_P, "  <p>Acme</p>\n")))
+    client.force_login(admin)
+    listing = client.get("/portal-admin/themes/").content.decode()
+    assert 'href="/portal-admin/themes/acme/upgrade/"' in listing and "Upgrade available" in listing
+    page = client.get("/portal-admin/themes/acme/upgrade/")
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="upgrade-clean"' in body
+    assert "mailers/welcome.txt" in body and "Added" in body and "Taken from the default" in body
+    assert "“acme-0.5.0” 1.0.1" in body and 'name="csrfmiddlewaretoken"' in body
+    fingerprint = page.context["upgrade"].fingerprint
+    unconfirmed = client.post("/portal-admin/themes/acme/upgrade/", {"fingerprint": fingerprint})
+    assert unconfirmed.status_code == 409 and not Theme.objects.filter(name="acme-0.5.0").exists()
+    stale = client.post("/portal-admin/themes/acme/upgrade/", {"fingerprint": "0" * 64, "confirm": "yes"})
+    assert stale.status_code == 409 and "changed since this preview" in stale.content.decode()
+    done = client.post("/portal-admin/themes/acme/upgrade/", {"fingerprint": fingerprint, "confirm": "yes"},
+                       follow=True)
+    assert "Theme “acme-0.5.0” 1.0.1 saved" in done.content.decode()
+    assert Theme.objects.get(name="acme-0.5.0").base == "0.5.0"
+    assert ThemeState.objects.filter(active="acme-0.5.0").count() == 0
+    listing = client.get("/portal-admin/themes/").content.decode()
+    assert 'href="/portal-admin/themes/acme-0.5.0/upgrade/"' not in listing
+
+
+def test_admin_conflicts_are_shown_and_nothing_can_be_applied(client, admin, installed_050):
+    store(custom_files(views__home_DOT_html=(HOME_H1, "  <h1>Acme</h1>\n")))
+    client.force_login(admin)
+    page = client.get("/portal-admin/themes/acme/upgrade/")
+    body = page.content.decode()
+    assert 'id="upgrade-conflicts"' in body and "&lt;&lt;&lt;&lt;&lt;&lt;&lt; custom" in body
+    assert "&gt;&gt;&gt;&gt;&gt;&gt;&gt; default 0.5.0" in body and 'name="fingerprint"' not in body
+    refused = client.post("/portal-admin/themes/acme/upgrade/",
+                          {"fingerprint": page.context["upgrade"].fingerprint, "confirm": "yes"})
+    assert refused.status_code == 409 and list(Theme.objects.values_list("name", flat=True)) == ["acme"]
+
+
+def test_admin_upgrade_refusals_and_who_may_do_what(client, admin, consumer, provider_admin, installed_050):
+    store(custom_files())
+    client.force_login(admin)
+    assert client.get("/portal-admin/themes/nope/upgrade/").status_code == 404
+    assert "the default theme is not upgraded" in client.get("/portal-admin/themes/default/upgrade/").content.decode()
+    client.force_login(provider_admin)
+    page = client.get("/portal-admin/themes/acme/upgrade/")
+    assert page.status_code == 200 and "Only super-admins may save" in page.content.decode()
+    assert client.post("/portal-admin/themes/acme/upgrade/",
+                       {"fingerprint": page.context["upgrade"].fingerprint, "confirm": "yes"}).status_code == 403
+    client.force_login(consumer)
+    assert client.get("/portal-admin/themes/acme/upgrade/").status_code == 302
+    assert client.post("/portal-admin/themes/acme/upgrade/", {"confirm": "yes"}).status_code == 302
+    assert not Theme.objects.filter(name="acme-0.5.0").exists()
+
+
+def test_no_upgrade_badge_for_a_theme_on_the_current_default(client, admin):
+    store(custom_files(base=storage.bundled().manifest.version))
+    client.force_login(admin)
+    assert "Upgrade available" not in client.get("/portal-admin/themes/").content.decode()
+
+
+def test_snapshot_folder_is_not_a_python_package_of_its_own():
+    assert not any(p.suffix == ".py" for p in (history.ROOT / "0.4.0").rglob("*"))
