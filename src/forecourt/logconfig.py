@@ -7,6 +7,8 @@ from `PORTAL_LOG_LEVEL` (debug | info | warn | error).
 
 import logging
 import logging.config
+import os
+from datetime import UTC, datetime
 from typing import Any
 
 LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARNING", "error": "ERROR"}
@@ -29,6 +31,25 @@ class DevFormatter(logging.Formatter):
         return text
 
 
+class ProblemRecorder(logging.Handler):
+    """Appends each WARNING-or-worse record to the file `forecourt serve` keeps for `forecourt verify`
+    (forecourt.ops.startlog); installed only when that file is named in the environment."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(level=logging.WARNING)
+        self.path = path
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from forecourt.ops import startlog
+
+        try:
+            startlog.append(self.path, {
+                "time": datetime.fromtimestamp(record.created, UTC).isoformat(), "level": record.levelname,
+                "logger": record.name, "message": record.getMessage()[:2000], "pid": os.getpid()})
+        except Exception:
+            self.handleError(record)
+
+
 def dict_config(level: str = "info", fmt: str = "dev", sql: bool = False) -> dict[str, Any]:
     """The logging.config.dictConfig for the given settings (also handed to granian)."""
     python_level = LEVELS[level]
@@ -42,13 +63,17 @@ def dict_config(level: str = "info", fmt: str = "dev", sql: bool = False) -> dic
         }
     else:
         formatter = {"()": "forecourt.logconfig.DevFormatter"}
+    handlers: dict[str, Any] = {"console": {"class": "logging.StreamHandler", "formatter": "default",
+                                            "stream": "ext://sys.stderr"}}
+    problem_log = os.environ.get("FORECOURT_PROBLEM_LOG")  # forecourt.ops.startlog.PROBLEM_LOG_ENV
+    if problem_log:
+        handlers["problems"] = {"()": "forecourt.logconfig.ProblemRecorder", "path": problem_log}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default",
-                                 "stream": "ext://sys.stderr"}},
-        "root": {"handlers": ["console"], "level": python_level},
+        "handlers": handlers,
+        "root": {"handlers": list(handlers), "level": python_level},
         "loggers": {
             # A 404 from a crawler is not a warning about the portal; 5xx are still logged.
             "django.request": {"level": "ERROR"},

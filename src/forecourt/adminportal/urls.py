@@ -1,5 +1,6 @@
 from django.urls import path
 
+from forecourt.notify import admin_views as emails
 from forecourt.webhooks import admin_views as webhooks
 
 from . import views
@@ -12,6 +13,7 @@ urlpatterns = [
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("settings/", views.settings_page, name="settings"),
+    path("about/", views.about, name="about"),
     path("profile/", views.profile, name="profile"),
     path("providers/<int:pk>/sync/", views.provider_sync, name="provider_sync"),
     path("providers/sync-all/", views.providers_sync_all, name="providers_sync_all"),
@@ -25,6 +27,8 @@ urlpatterns = [
     path("webhooks/<int:pk>/test/", webhooks.send_test, name="webhook_test"),
     path("webhook-deliveries/<int:pk>/", webhooks.delivery_detail, name="webhook_delivery"),
     path("webhook-deliveries/<int:pk>/replay/", webhooks.replay, name="webhook_replay"),
+    path("email-log/<int:pk>/", emails.detail, name="email_log_entry"),
+    path("email-log/<int:pk>/resend/", emails.resend, name="email_log_resend"),
     path("<slug:slug>/", views.resource_list, name="resource_list"),
     path("<slug:slug>/new/", views.resource_create, name="resource_create"),
     path("<slug:slug>/<int:pk>/", views.resource_edit, name="resource_edit"),

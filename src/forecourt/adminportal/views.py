@@ -1,5 +1,6 @@
 """Admin Portal views: thin layers over adminportal.crud and the domain services."""
 
+from datetime import timedelta
 from typing import Any, cast
 
 from django.contrib import messages
@@ -391,3 +392,22 @@ def send_test_email(request: HttpRequest) -> HttpResponse:
         ok, message = email.send_test(form.cleaned_data["to"])
         (messages.success if ok else messages.error)(request, f"Test e-mail: {message}")
     return redirect("adminportal:settings")
+
+
+@admin_required
+def about(request: HttpRequest) -> HttpResponse:
+    """About / Upgrade: the running version, what migrated the database, the newest backup, themes
+    behind the default, provider sync health and the upgrade check's findings: the upgrade guide's
+    checklist at a glance. Read-only; the provider column is what the last syncs recorded (the
+    page does not call the gateways)."""
+    from forecourt import configuration
+    from forecourt.lifecycle import upgradecheck
+    from forecourt.ops.models import SchemaVersion
+
+    report = upgradecheck.run(configuration.get(), live_providers=False)
+    return render(request, "adminportal/about.html", {
+        "report": report, "history": list(SchemaVersion.objects.order_by("-migrated_at", "-id")[:10]),
+        "behind": [t for t in report.themes if t["upgrade_available"]],
+        "backup_age": upgradecheck.age_words(timedelta(seconds=report.newest_backup["age_seconds"]))
+        if report.newest_backup else None,
+    })

@@ -1,5 +1,97 @@
-"""Commands of this step of the upgrade life-cycle (see forecourt.lifecycle.commands)."""
+"""`forecourt upgrade-check` (before switching versions) and `forecourt verify` (after).
+
+Both print one line per finding or check, or the whole structure with `--json`, and exit 1
+when the upgrade should not go on (a blocker) or did not go well (a failed check).
+"""
+
+import json
+from datetime import timedelta
 
 import click
 
 COMMANDS: list[click.Command] = []
+
+
+@click.command("upgrade-check")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option("--max-backup-age", type=click.FloatRange(min=0), default=24.0, show_default=True,
+              help="Hours after which the newest backup is too old.")
+@click.option("--no-provider-calls", is_flag=True,
+              help="Do not ask the providers for their policies; use what the last sync recorded.")
+@click.pass_context
+def upgrade_check(ctx: click.Context, as_json: bool, max_backup_age: float, no_provider_calls: bool) -> None:
+    """Check the database against this version before upgrading to it, changing nothing.
+
+    Run the NEW version's `forecourt upgrade-check` with the existing configuration while the old
+    version still serves. Exits 1 when a finding is a blocker.
+    """
+    from forecourt.cli import EXIT_FAILURE, _fail, _setup
+
+    cfg = _setup(ctx, quiet_warnings=True)
+    from forecourt.ops import startup
+
+    from . import upgradecheck
+
+    with upgradecheck.read_only():
+        try:
+            startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+        except startup.StartupError as exc:
+            _fail(ctx, str(exc))
+        report = upgradecheck.run(cfg, max_backup_age=timedelta(hours=max_backup_age),
+                                  live_providers=not no_provider_calls)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        for line in upgradecheck.render_text(report):
+            click.echo(line)
+    if report.blockers:
+        ctx.exit(EXIT_FAILURE)
+
+
+COMMANDS.append(upgrade_check)
+
+
+@click.command("verify")
+@click.option("--url", default=None, help="The running portal's address (default: http://127.0.0.1:<HostPort>).")
+@click.option("--admin", "admin_email", default=None, help="The admin whose sign-in to check (default: the first "
+              "active super-admin).")
+@click.option("--consumer", "consumer_email", default=None, help="The consumer whose sign-in to check (default: the "
+              "first active consumer).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_context
+def verify(ctx: click.Context, url: str | None, admin_email: str | None, consumer_email: str | None,
+           as_json: bool) -> None:
+    """After an upgrade: check the running portal as the upgrade guide says, one line per check.
+
+    Run it with the portal's configuration (the same database and DataDir) once `forecourt serve`
+    has started. Exits 0 only when every check passes (a SKIP, e.g. no provider, is not a failure).
+    """
+    from forecourt.cli import EXIT_FAILURE, _fail, _setup
+
+    cfg = _setup(ctx, quiet_warnings=True)
+    from forecourt.ops import startup
+
+    from . import verify as checks
+
+    try:
+        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+    except startup.StartupError as exc:
+        _fail(ctx, str(exc))
+    target = checks.Target((url or checks.default_url(cfg)).rstrip("/"), cfg, admin_email, consumer_email)
+    results = checks.run(target)
+    ok = all(r.status != checks.FAIL for r in results)
+    if as_json:
+        click.echo(json.dumps({"url": target.url, "ok": ok, "checks": [r.as_dict() for r in results]}, indent=2,
+                              default=str))
+    else:
+        width = max(len(r.name) for r in results)
+        for result in results:
+            click.echo(f"{result.status}  {result.name:<{width}}  {result.detail}")
+        failed = sum(1 for r in results if r.status == checks.FAIL)
+        click.echo(f"{len(results) - failed} of {len(results)} checks passed or were skipped"
+                   + (f"; {failed} failed" if failed else ""))
+    if not ok:
+        ctx.exit(EXIT_FAILURE)
+
+
+COMMANDS.append(verify)

@@ -163,6 +163,19 @@ class Supervisor:
         return 0
 
 
+def record_problems(config: Config) -> None:
+    """Keep WARN/ERROR records since this start in DataDir for `forecourt verify` (ops.startlog),
+    including the configuration warnings the CLI logged before this point."""
+    from . import startlog
+
+    path = startlog.begin(config["DataDir"], config["HostPort"], forecourt.__version__)
+    logconfig.configure(config["LogLevel"], config["LogFormat"], config["Database.EnableLogs"])
+    for warning in config.warnings:
+        startlog.append(path, {"level": "WARNING", "logger": "forecourt.config", "message": warning,
+                               "pid": os.getpid()})
+
+
 def serve(config: Config, workers: int | None = None, jobs: bool = True) -> int:
     count = workers or config["Workers"] or default_workers()
+    record_problems(config)
     return Supervisor(config, count, jobs).run()

@@ -1,0 +1,455 @@
+"""`forecourt upgrade-check`: what switching this database to this binary's version would meet.
+
+The guide's "Before You Upgrade" list, run by the new version against the existing database
+without changing it: the version the database is at and the releases the upgrade crosses with
+their breaking changes, pending migrations (and migrations only a newer version knows: a
+blocker), custom themes that will not render or are behind the default theme, provider policies
+that reference APIs the gateway no longer has, the age of the newest backup, and settings that
+are ignored, unknown or newly required.
+
+Nothing here writes: the checks only read, and the command (`read_only()`) also asks the
+database engine itself to refuse writes on its connections, so a bug here cannot migrate or
+touch the database an operator is about to upgrade. The Admin Portal's About page reuses
+`run()` on the server's own connection (without the engine guard).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.signals import connection_created
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+from packaging.version import InvalidVersion, Version
+
+import forecourt
+
+from . import releases
+
+log = logging.getLogger("forecourt.upgradecheck")
+
+BLOCKER, WARNING, INFO = "blocker", "warning", "info"
+SEVERITIES = (BLOCKER, WARNING, INFO)
+DEFAULT_MAX_BACKUP_AGE = timedelta(hours=24)
+
+
+@dataclass
+class Finding:
+    check: str  # migrations, versions, breaking-changes, themes, providers, backup, settings
+    severity: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    binary_version: str
+    database_version: str | None  # the newest release whose migration state the database holds
+    last_migrated_by: str | None  # the version that last migrated it (ops.SchemaVersion), if recorded
+    last_migrated_at: str | None
+    crossing: list[str]
+    breaking_changes: dict[str, str]
+    pending_migrations: list[str]
+    unknown_migrations: list[str]
+    newest_backup: dict[str, Any] | None
+    themes: list[dict[str, Any]]
+    providers: list[dict[str, Any]]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def blockers(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == BLOCKER]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = not self.blockers
+        data["summary"] = {s: self.count(s) for s in SEVERITIES}
+        return data
+
+
+# -- the engine-level read-only guard ------------------------------------------------------------
+
+_READ_ONLY_SQL = {
+    "sqlite": "PRAGMA query_only = ON",
+    "postgresql": "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+    "mysql": "SET SESSION TRANSACTION READ ONLY",
+}
+
+
+def _make_read_only(connection: Any) -> None:
+    statement = _READ_ONLY_SQL.get(connection.vendor)
+    if statement:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+
+
+@contextlib.contextmanager
+def read_only(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Every connection opened (or open) meanwhile refuses writes at the engine, not just by habit."""
+
+    def on_connect(sender: Any, connection: Any, **kwargs: Any) -> None:
+        _make_read_only(connection)
+
+    connection_created.connect(on_connect, weak=False)
+    try:
+        connection = connections[using]
+        if connection.connection is not None:
+            _make_read_only(connection)
+        yield
+    finally:
+        connection_created.disconnect(on_connect)
+        connections[using].close()  # a later use of this alias gets a normal connection
+
+
+# -- versions and migrations ---------------------------------------------------------------------
+
+def applied_migrations(using: str = DEFAULT_DB_ALIAS) -> set[tuple[str, str]]:
+    """(app, name) of every migration the database records (empty for an empty database)."""
+    return set(MigrationRecorder(connections[using]).applied_migrations())
+
+
+def version_of(applied: set[tuple[str, str]]) -> str | None:
+    """The newest release whose whole migration state the database holds, or None."""
+    found = None
+    for release in releases.all_releases():
+        if release.migrations and all((app, name) in applied for app, name in release.migrations.items()):
+            found = release.version
+    return found
+
+
+def pending_and_unknown(using: str = DEFAULT_DB_ALIAS) -> tuple[list[str], list[str]]:
+    """Migrations this binary would apply, in order, and migrations the database has that it
+    does not know (the database was migrated by a newer version)."""
+    executor = MigrationExecutor(connections[using])
+    graph = executor.loader.graph
+    plan = executor.migration_plan(graph.leaf_nodes())
+    pending = [f"{m.app_label}.{m.name}" for m, backwards in plan if not backwards]
+    known = set(graph.nodes) | set(executor.loader.replacements)
+    unknown = sorted(f"{app}.{name}" for app, name in executor.loader.applied_migrations if (app, name) not in known)
+    return pending, unknown
+
+
+def _app_current(app: str, pending: list[str]) -> bool:
+    """Its tables are at this binary's schema, so its models can be queried."""
+    return not any(name.startswith(app + ".") for name in pending)
+
+
+def _last_migration(using: str) -> tuple[str | None, str | None]:
+    from forecourt.ops.models import SchemaVersion
+
+    try:
+        row = SchemaVersion.objects.using(using).order_by("-migrated_at", "-id").values_list(
+            "version", "migrated_at").first()
+    except DatabaseError:  # an empty database
+        return None, None
+    return (row[0], row[1].isoformat()) if row else (None, None)
+
+
+def _newer(a: str | None, b: str | None) -> bool:
+    try:
+        return a is not None and b is not None and Version(a) > Version(b)
+    except InvalidVersion:
+        return False
+
+
+# -- the checks ---------------------------------------------------------------------------------
+
+def _check_versions(report: Report) -> None:
+    binary, database = report.binary_version, report.database_version
+    if report.unknown_migrations:
+        report.findings.append(Finding(
+            "migrations", BLOCKER,
+            f"the database has {len(report.unknown_migrations)} migration(s) this version does not know: it was "
+            f"migrated by a newer Forecourt ({report.last_migrated_by or 'unknown version'}). Use that version's "
+            "`forecourt downgrade --to VERSION` first, or restore a backup made for this version.",
+            {"migrations": report.unknown_migrations}))
+    if database is None and not report.pending_migrations:
+        return
+    if database is None:
+        if report.last_migrated_by is None and not report.unknown_migrations:
+            report.findings.append(Finding("versions", INFO, "the database is empty: every migration will be "
+                                           "applied at the first start", {"pending": len(report.pending_migrations)}))
+        return
+    if _newer(database, binary):
+        report.findings.append(Finding(
+            "versions", BLOCKER, f"the database is at {database}, newer than this Forecourt {binary}: "
+            "downgrade it with the newer version's `forecourt downgrade` first", {}))
+    if report.pending_migrations:
+        report.findings.append(Finding(
+            "migrations", INFO, f"{len(report.pending_migrations)} migration(s) will be applied at the first start "
+            "of this version (take a backup first)", {"migrations": report.pending_migrations}))
+    if _newer(report.last_migrated_by, binary) and not report.unknown_migrations:
+        report.findings.append(Finding(
+            "versions", INFO, f"Forecourt {report.last_migrated_by} migrated this database last; its schema has "
+            f"been moved back to {database} since", {}))
+    for version, text in report.breaking_changes.items():
+        if text.strip():
+            report.findings.append(Finding("breaking-changes", WARNING,
+                                           f"{version} has breaking changes: read them before upgrading",
+                                           {"version": version, "text": text.strip()}))
+
+
+def _theme_rows(pending: list[str]) -> list[Any]:
+    """(ThemeInfo) of every theme but the default; uploaded ones only when their table is current."""
+    from forecourt.themes import storage
+
+    if _app_current("themes", pending):
+        try:
+            return [t for t in storage.listing() if t.kind != "bundled"]
+        except DatabaseError:
+            pass
+    return [storage.ThemeInfo(name, s.manifest.version, s.manifest.author, s.manifest.base, "folder", False)
+            for name, s in storage.folder_themes().items()]
+
+
+def check_themes(report: Report, pending: list[str]) -> None:
+    """Each custom theme: does it render with this version, and is it behind the default theme?"""
+    from forecourt.themes import storage
+    from forecourt.themes.manifest import BadManifest
+    from forecourt.themes.validate import validate
+
+    default_version = storage.bundled().manifest.version
+    if _app_current("themes", pending):
+        try:
+            active = storage.configured_active()
+        except DatabaseError:
+            active = str(storage.setting("Theming.Theme")) or storage.DEFAULT
+    else:
+        active = str(storage.setting("Theming.Theme")) or storage.DEFAULT
+    for info in _theme_rows(pending):
+        entry: dict[str, Any] = {"name": info.name, "version": info.version, "base": info.base, "kind": info.kind,
+                                 "active": info.name == active, "default_version": default_version,
+                                 "upgrade_available": _newer(default_version, info.base or "0"), "problems": []}
+        try:
+            source = storage.source(info.name)
+            problems = [str(p) for p in validate(source)] if source is not None else ["cannot be found"]
+        except BadManifest as exc:
+            problems = [f"theme.json: {exc}"]
+        except Exception as exc:  # a theme must never stop the check of the others
+            problems = [f"cannot be validated: {exc}"]
+        entry["problems"] = problems
+        report.themes.append(entry)
+        if problems:
+            severity = BLOCKER if entry["active"] else WARNING
+            what = "the active theme" if entry["active"] else "the theme"
+            report.findings.append(Finding(
+                "themes", severity, f"{what} {info.name!r} will not render with {report.binary_version}: "
+                f"{len(problems)} error(s); fix it or run `forecourt theme upgrade {info.name}`",
+                {"theme": info.name, "problems": problems[:50]}))
+        if entry["upgrade_available"]:
+            report.findings.append(Finding(
+                "themes", WARNING if entry["active"] else INFO,
+                f"the theme {info.name!r} derives from the default theme {info.base or '(unknown)'}; "
+                f"upgrade available to {default_version} (`forecourt theme upgrade {info.name}`)",
+                {"theme": info.name, "base": info.base, "default_version": default_version}))
+
+
+def _missing_api_refs(provider: Any) -> list[dict[str, str]]:
+    """Policies at the provider (Tyk Dashboard) that grant access to APIs it no longer has (read-only)."""
+    from forecourt.providers.sync import policy_id
+    from forecourt.providers.tyk.client import TykDashboard
+
+    tags = set(provider.policy_tags or [])
+    with TykDashboard(provider.url, provider.secret, verify=not provider.insecure_skip_verify, retries=0) as dashboard:
+        apis = set()
+        for wrapper in dashboard.apis():
+            inner = wrapper.get("api_definition")
+            definition = inner if isinstance(inner, dict) else wrapper
+            if definition.get("api_id"):
+                apis.add(str(definition["api_id"]))
+        found = []
+        for policy in dashboard.policies():
+            if tags and not tags & set(policy.get("tags") or []):
+                continue
+            rights = policy.get("access_rights")
+            if not isinstance(rights, dict):
+                continue
+            for api_id in sorted(rights):
+                if api_id not in apis:
+                    found.append({"policy": policy_id(policy), "name": str(policy.get("name") or ""),
+                                  "api": api_id})
+    return found
+
+
+def check_providers(report: Report, pending: list[str], *, live: bool = True) -> None:
+    """Provider health as last recorded, skipped policies of the last sync, and (live) policies at
+    the gateway that reference APIs that no longer exist."""
+    from forecourt.providers.models import Provider
+
+    if not _app_current("providers", pending):
+        report.findings.append(Finding("providers", INFO, "provider policies are checked by `forecourt verify` after "
+                                       "the upgrade: the providers' tables are not at this version's schema yet", {}))
+        return
+    try:
+        providers = list(Provider.objects.order_by("name"))
+    except DatabaseError as exc:
+        report.findings.append(Finding("providers", WARNING, f"the providers cannot be read: {exc}", {}))
+        return
+    for provider in providers:
+        entry: dict[str, Any] = {
+            "id": provider.pk, "name": provider.name, "status": provider.status, "last_error": provider.last_error,
+            "last_synced_at": provider.last_synced_at.isoformat() if provider.last_synced_at else None,
+            "sync_problems": provider.sync_problems or [], "missing_api_references": None,
+        }
+        report.providers.append(entry)
+        if provider.last_error:
+            report.findings.append(Finding("providers", WARNING, f"provider {provider.name}: its last sync failed: "
+                                           f"{provider.last_error}", {"provider": provider.name}))
+        if provider.sync_problems:
+            report.findings.append(Finding(
+                "providers", WARNING, f"provider {provider.name}: its last sync skipped "
+                f"{len(provider.sync_problems)} policy(ies); correct them in the Dashboard",
+                {"provider": provider.name, "problems": provider.sync_problems[:50]}))
+        if not live or provider.type != Provider.Type.TYK_PRO:
+            continue
+        try:
+            missing = _missing_api_refs(provider)
+        except Exception as exc:  # down, refusing, a secret that cannot be decrypted...
+            report.findings.append(Finding("providers", WARNING, f"provider {provider.name} cannot be read: {exc}",
+                                           {"provider": provider.name}))
+            continue
+        entry["missing_api_references"] = missing
+        if missing:
+            names = ", ".join(sorted({m["name"] or m["policy"] for m in missing}))
+            report.findings.append(Finding(
+                "providers", WARNING, f"provider {provider.name}: {len(missing)} policy reference(s) to APIs that no "
+                f"longer exist ({names}); a sync skips those policies and their products stay as they were: "
+                "delete or correct them in the Dashboard", {"provider": provider.name, "references": missing}))
+
+
+def check_backup(report: Report, max_age: timedelta, now: datetime | None = None,
+                 newest: Callable[[], Any] | None = None) -> None:
+    """The guide's "Back up your database": is there a backup, how old, of which version?"""
+    if newest is None:
+        from .backup import newest_backup
+
+        newest = newest_backup
+    try:
+        info = newest()
+    except Exception as exc:
+        report.findings.append(Finding("backup", WARNING, f"the backups cannot be listed: {exc}", {}))
+        return
+    # An empty database has nothing to lose; one with data that is about to be migrated must be backed up.
+    must = bool(report.pending_migrations) and bool(report.database_version or report.last_migrated_by)
+    if info is None and report.database_version is None and report.last_migrated_by is None:
+        report.findings.append(Finding("backup", INFO, "no backup found (the database is empty)", {}))
+        return
+    if info is None:
+        report.findings.append(Finding(
+            "backup", BLOCKER if must else WARNING,
+            "no backup found: run `forecourt backup` before upgrading" +
+            (" (this upgrade migrates the database)" if must else ""), {}))
+        return
+    created = info.created_at if info.created_at.tzinfo else info.created_at.replace(tzinfo=UTC)
+    age = (now or datetime.now(UTC)) - created
+    report.newest_backup = {**info.as_dict(), "age_seconds": int(age.total_seconds())}
+    if age > max_age:
+        report.findings.append(Finding(
+            "backup", WARNING, f"the newest backup is {age_words(age)} old ({info.path}): take a fresh one with "
+            "`forecourt backup` before upgrading", {"path": str(info.path), "age_seconds": int(age.total_seconds())}))
+    else:
+        report.findings.append(Finding("backup", INFO, f"newest backup: {info.path}, {age_words(age)} old, "
+                                       f"made by {info.version}", {"path": str(info.path)}))
+    db_version = report.database_version
+    if db_version and info.version and not _newer(info.version, db_version) and info.version != db_version:
+        report.findings.append(Finding(
+            "backup", WARNING, f"the newest backup was made by {info.version}, the database is at {db_version}: "
+            "it predates the database's last upgrade", {"path": str(info.path)}))
+
+
+def age_words(age: timedelta) -> str:
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 7200:
+        return f"{seconds // 60} minutes"
+    if seconds < 172800:
+        return f"{seconds // 3600} hours"
+    return f"{seconds // 86400} days"
+
+
+def check_settings(report: Report, config: Any) -> None:
+    """Settings that are ignored, unknown (renamed or removed), or new since the database's version
+    and required without a usable default."""
+    from forecourt.configuration.spec import SETTINGS
+    from forecourt.notify.links import host_header_warning
+
+    for warning in config.warnings:
+        report.findings.append(Finding("settings", WARNING, warning, {}))
+    for notice in config.notices:
+        report.findings.append(Finding("settings", INFO, notice, {}))
+    link_warning = host_header_warning(config["PublicURL"])
+    if link_warning:
+        report.findings.append(Finding("settings", WARNING, link_warning, {"setting": "PublicURL"}))
+    for setting in SETTINGS:
+        since = getattr(setting, "since", None)  # the version that added the setting, where recorded
+        if not since or not _newer(since, report.database_version or "0"):
+            continue
+        unset = config.sources.get(setting.key) == "default"
+        if getattr(setting, "required", False) and unset:
+            report.findings.append(Finding("settings", BLOCKER, f"{setting.key} (new in {since}) must be set: "
+                                           f"{setting.help}", {"setting": setting.key}))
+        elif unset:
+            report.findings.append(Finding("settings", INFO, f"{setting.key} is new in {since} and uses its default "
+                                           f"{setting.default!r}: {setting.help}", {"setting": setting.key}))
+
+
+# -- the whole check ----------------------------------------------------------------------------
+
+def run(config: Any, *, using: str = DEFAULT_DB_ALIAS, max_backup_age: timedelta = DEFAULT_MAX_BACKUP_AGE,
+        live_providers: bool = True, themes: bool = True) -> Report:
+    """Every check, reading only. `config` is the loaded forecourt.configuration.Config."""
+    applied = applied_migrations(using)
+    pending, unknown = pending_and_unknown(using)
+    database_version = version_of(applied)
+    last_by, last_at = _last_migration(using)
+    binary = forecourt.__version__
+    crossing: list[str] = []
+    breaking: dict[str, str] = {}
+    if database_version and not _newer(database_version, binary):
+        crossing = [r.version for r in releases.between(database_version, binary)]
+        breaking = releases.breaking_changes(database_version, binary)
+    report = Report(binary, database_version, last_by, last_at, crossing, breaking, pending, unknown, None, [], [])
+    _check_versions(report)
+    if themes:
+        check_themes(report, pending)
+    check_providers(report, pending, live=live_providers)
+    check_backup(report, max_backup_age)
+    check_settings(report, config)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    report.findings.sort(key=lambda f: order[f.severity])
+    return report
+
+
+def render_text(report: Report) -> list[str]:
+    """The report as the lines `forecourt upgrade-check` prints."""
+    lines = [f"This Forecourt:  {report.binary_version}"]
+    db = report.database_version or "(empty: no release's schema)"
+    lines.append(f"Database:        {db} (by its migrations)")
+    if report.last_migrated_by:
+        lines.append(f"Last migrated:   by {report.last_migrated_by} at {report.last_migrated_at}")
+    lines.append("Crossing:        " + (", ".join(report.crossing) or "no release"))
+    lines.append(f"Pending:         {len(report.pending_migrations)} migration(s)")
+    if report.newest_backup:
+        lines.append(f"Newest backup:   {report.newest_backup['path']} ({report.newest_backup['created_at']})")
+    for finding in report.findings:
+        lines.append(f"{finding.severity.upper():<8} {finding.check}: {finding.message}")
+        for key in ("problems", "migrations"):
+            for item in (finding.details.get(key) or [])[:10]:
+                lines.append(f"           - {item}")
+    blockers, warnings = report.count(BLOCKER), report.count(WARNING)
+    verdict = "do not upgrade yet: resolve the blockers first" if blockers else "ready to upgrade"
+    lines.append(f"{blockers} blocker(s), {warnings} warning(s), {report.count(INFO)} note(s): {verdict}")
+    return lines

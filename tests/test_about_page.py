@@ -1,0 +1,71 @@
+"""The Admin Portal's About / Upgrade page: the upgrade guide's checklist at a glance, for admins only."""
+
+import json
+
+import pytest
+
+import forecourt
+from forecourt.ops.models import SchemaVersion
+from forecourt.providers.models import Provider
+
+from . import factories, themes_support
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+ABOUT = "/portal-admin/about/"
+
+
+def test_consumers_and_visitors_are_sent_to_sign_in(client, consumer):
+    assert client.get(ABOUT)["Location"].startswith("/portal-admin/sign-in/")
+    client.login(username=consumer.email, password=PASSWORD)
+    assert client.get(ABOUT)["Location"].startswith("/portal-admin/sign-in/")
+
+
+def test_provider_admins_see_it_too_and_the_navigation_links_it(client):
+    admin = factories.consumer(role="provider-admin")
+    client.force_login(admin)
+    page = client.get("/portal-admin/")
+    assert f'href="{ABOUT}"' in page.content.decode()
+    assert client.get(ABOUT).status_code == 200
+
+
+def test_the_page_shows_versions_backup_themes_providers_and_findings(client, admin):
+    SchemaVersion.objects.create(version="0.3.0", applied=["a.0001"])
+    SchemaVersion.objects.create(version=forecourt.__version__, applied=["themes.0001_initial"])
+    files = themes_support.theme_files()
+    files["theme.json"] = json.dumps({**json.loads(files["theme.json"]), "base": "0.3.0"}).encode()
+    themes_support.store(files, name="acme")
+    provider = Provider.objects.create(name="Tyk", url="https://dashboard.example.com", secret="k",
+                                       last_error="Dashboard unreachable")
+    client.force_login(admin)
+
+    response = client.get(ABOUT)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'<dd class="running-version">Forecourt {forecourt.__version__}</dd>' in body
+    assert f"<dt>Last migrated by</dt><dd>Forecourt {forecourt.__version__} on" in body
+    assert "<dt>Pending migrations</dt><dd>none</dd>" in body
+    # This test database's DataDir has no backup: the page says so, and how to make one.
+    assert "none found: run <code>forecourt backup</code>" in body
+    # The theme derived from an older default links to the themes page.
+    link = f'<a class="upgrade-available" href="/portal-admin/themes/">upgrade available: {forecourt.__version__}</a>'
+    assert link in body
+    # Provider health as the last sync recorded it, with a link to its sync page.
+    assert f'<a href="/portal-admin/providers/{provider.pk}/sync/">Tyk</a>' in body
+    assert "Dashboard unreachable" in body
+    # The upgrade check's findings.
+    assert "provider Tyk: its last sync failed: Dashboard unreachable" in body
+    assert "the theme &#x27;acme&#x27; derives from the default theme 0.3.0" in body
+    # The migration history, newest first.
+    history = body[body.index('id="history"'):]
+    assert history.index("<td>" + forecourt.__version__ + "</td>") < history.index("<td>0.3.0</td>")
+
+
+def test_the_page_calls_no_provider(client, admin):
+    # An address nothing listens on: a call would fail the page or add a finding; the page reads records only.
+    Provider.objects.create(name="Nowhere", url="http://127.0.0.1:9", secret="k")
+    client.force_login(admin)
+    body = client.get(ABOUT).content.decode()
+    assert "cannot be read" not in body
+    assert "Nowhere" in body

@@ -1,0 +1,314 @@
+"""`forecourt upgrade-check`: what an upgrade would meet, found without changing the database.
+
+In-process tests check each finding against a database of the current schema; the command's tests
+build an older release's schema in a database of their own (the engine under test) and run the
+real command against it, comparing every row before and after.
+"""
+
+import hashlib
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import forecourt
+from forecourt import configuration
+from forecourt.lifecycle import releases, upgradecheck
+from forecourt.lifecycle.archive import BackupInfo
+from forecourt.providers.models import Provider
+from forecourt.themes import storage
+from forecourt.themes.models import ThemeState
+
+from . import themes_support
+from .support import databases, servers
+from .support.tyk import ORG_ID, SECRET, simulator, tyk_dashboard
+
+__all__ = ["tyk_dashboard"]
+
+BROKEN = "{% extends layout %}{% block content %}{{ user.name | no_such_filter }}{% endblock %}"
+
+
+def findings(report, check, severity=None):
+    return [f for f in report.findings if f.check == check and (severity is None or f.severity == severity)]
+
+
+# -- versions ---------------------------------------------------------------------------------------
+
+def state_of(version):
+    return set(releases.get(version).migrations.items())
+
+
+def test_database_version_is_the_newest_release_its_migrations_contain():
+    assert upgradecheck.version_of(set()) is None
+    assert upgradecheck.version_of(state_of("0.1.0")) == "0.1.0"
+    assert upgradecheck.version_of(state_of("0.3.0")) == "0.3.0"
+    # Migrations of unreleased work on top of 0.4.0 do not make it another release.
+    assert upgradecheck.version_of(state_of("0.4.0") | {("webhooks", "0001_initial")}) == "0.4.0"
+    # A database at 0.3.0 with one app moved back to 0.2.0 is no longer at 0.3.0.
+    partial = (state_of("0.2.0") | state_of("0.3.0")) - {("access", "0003_credential_secret_credential_status")}
+    assert upgradecheck.version_of(partial) == "0.2.0"
+
+
+# -- themes -------------------------------------------------------------------------------------------
+
+def _theme(name, base, broken=False):
+    files = themes_support.theme_files()
+    manifest = json.loads(files["theme.json"])
+    files["theme.json"] = json.dumps({**manifest, "base": base}).encode()
+    if broken:
+        files["views/home.html"] = BROKEN.encode()
+    return themes_support.store(files, name=name)
+
+
+@pytest.mark.django_db
+def test_themes_that_break_or_lag_the_default_are_reported():
+    _theme("fine", forecourt.__version__)
+    _theme("old", "0.3.0")
+    _theme("broken", forecourt.__version__, broken=True)
+    report = upgradecheck.run(configuration.get(), live_providers=False)
+
+    by_name = {t["name"]: t for t in report.themes}
+    assert set(by_name) == {"fine", "old", "broken"}
+    assert by_name["fine"]["problems"] == [] and not by_name["fine"]["upgrade_available"]
+    assert by_name["old"]["upgrade_available"] and by_name["old"]["problems"] == []
+    assert by_name["broken"]["problems"] and "views/home.html" in by_name["broken"]["problems"][0]
+    # An inactive broken theme is a warning; a theme behind the default is a note.
+    [broken] = findings(report, "themes", upgradecheck.WARNING)
+    assert "'broken' will not render" in broken.message
+    [lagging] = findings(report, "themes", upgradecheck.INFO)
+    assert "'old'" in lagging.message and f"upgrade available to {forecourt.__version__}" in lagging.message
+    assert not report.blockers
+
+
+@pytest.mark.django_db
+def test_an_active_theme_that_will_not_render_blocks_the_upgrade():
+    _theme("broken", forecourt.__version__, broken=True)
+    storage.activate("broken", None)
+    report = upgradecheck.run(configuration.get(), live_providers=False)
+    [blocker] = findings(report, "themes", upgradecheck.BLOCKER)
+    assert "the active theme 'broken' will not render" in blocker.message
+    assert ThemeState.load().active == "broken"
+
+
+# -- providers ------------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_policies_that_reference_deleted_apis_are_found_at_the_gateway(tyk_dashboard):
+    Provider.objects.create(name="Dashboard", url=tyk_dashboard.url, secret=SECRET, org_id=ORG_ID,
+                            policy_tags=["portal"])
+    report = upgradecheck.run(configuration.get())
+    [stale] = [f for f in findings(report, "providers", upgradecheck.WARNING) if "no longer exist" in f.message]
+    assert stale.details["references"] == [
+        {"policy": tyk_dashboard.policy_named("Retired Product")["_id"], "name": "Retired Product",
+         "api": simulator.API_RETIRED}]
+    # Asking the gateway changed nothing at the gateway or in the portal.
+    assert {r.method for r in tyk_dashboard.requests} == {"GET"}
+    assert Provider.objects.get().last_synced_at is None
+
+
+@pytest.mark.django_db
+def test_recorded_sync_failures_and_skipped_policies_are_reported_without_calling_the_provider():
+    Provider.objects.create(name="Down", url="http://127.0.0.1:9", secret="x", last_error="Dashboard unreachable",
+                            sync_problems=[{"policy": "p1", "name": "Old", "reason": "it references the API a1, "
+                                            "which does not exist"}])
+    report = upgradecheck.run(configuration.get(), live_providers=False)
+    messages = [f.message for f in findings(report, "providers", upgradecheck.WARNING)]
+    assert messages == ["provider Down: its last sync failed: Dashboard unreachable",
+                        "provider Down: its last sync skipped 1 policy(ies); correct them in the Dashboard"]
+
+
+@pytest.mark.django_db
+def test_an_unreachable_provider_is_a_warning_not_a_crash():
+    Provider.objects.create(name="Gone", url=f"http://127.0.0.1:{servers.free_port()}", secret="x")
+    report = upgradecheck.run(configuration.get())
+    [warning] = findings(report, "providers", upgradecheck.WARNING)
+    assert warning.message.startswith("provider Gone cannot be read:")
+
+
+# -- backup -----------------------------------------------------------------------------------------------
+
+def _report(pending=("themes.0001_initial",), database_version="0.3.0"):
+    return upgradecheck.Report(forecourt.__version__, database_version, None, None, [], {}, list(pending), [],
+                               None, [], [])
+
+
+def _backup(age, version="0.3.0"):
+    return BackupInfo(Path("/backups/b.tar.gz"), datetime.now(UTC) - age, version, "sqlite3")
+
+
+def test_no_backup_blocks_an_upgrade_that_migrates():
+    report = _report()
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: None)
+    assert [f.severity for f in report.findings] == [upgradecheck.BLOCKER]
+    report = _report(pending=())
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: None)
+    assert [f.severity for f in report.findings] == [upgradecheck.WARNING]
+
+
+def test_the_age_and_version_of_the_newest_backup_are_judged():
+    fresh = _report()
+    upgradecheck.check_backup(fresh, timedelta(hours=24), newest=lambda: _backup(timedelta(minutes=5)))
+    assert [f.severity for f in fresh.findings] == [upgradecheck.INFO]
+    assert 290 <= fresh.newest_backup["age_seconds"] <= 310
+
+    stale = _report()
+    upgradecheck.check_backup(stale, timedelta(hours=24), newest=lambda: _backup(timedelta(days=3)))
+    assert [f.severity for f in stale.findings] == [upgradecheck.WARNING]
+    assert "3 days old" in stale.findings[0].message
+
+    older_version = _report()
+    upgradecheck.check_backup(older_version, timedelta(hours=24),
+                              newest=lambda: _backup(timedelta(minutes=1), version="0.2.0"))
+    assert "predates the database's last upgrade" in older_version.findings[-1].message
+
+
+# -- settings ----------------------------------------------------------------------------------------------
+
+def test_unknown_and_ignored_settings_and_a_missing_public_url_are_reported(tmp_path):
+    config = configuration.load(environ={"PORTAL_NO_SUCH_SETTING": "1", "PORTAL_DATADIR": str(tmp_path)},
+                                cwd=tmp_path)
+    report = _report()
+    upgradecheck.check_settings(report, config)
+    messages = [(f.severity, f.message.split(":")[0]) for f in report.findings]
+    assert (upgradecheck.WARNING, "unknown setting PORTAL_NO_SUCH_SETTING in the environment is ignored") in messages
+    assert (upgradecheck.WARNING, "PublicURL (PORTAL_PUBLIC_URL) is not set") in messages
+
+    configured = configuration.load(environ={"PORTAL_PUBLIC_URL": "https://portal.example.com",
+                                             "PORTAL_DATADIR": str(tmp_path)}, cwd=tmp_path)
+    report = _report()
+    upgradecheck.check_settings(report, configured)
+    assert report.findings == []
+
+
+# -- the command, against an older release's database --------------------------------------------------------
+
+MIGRATE_TO = """
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecourt.settings")
+import django
+django.setup()
+from django.core.management import call_command
+from forecourt.lifecycle import releases
+for app, target in releases.get(sys.argv[1]).migrations.items():
+    call_command("migrate", app, target, verbosity=0)
+"""
+
+
+def migrate_to(env, cwd, version):
+    done = subprocess.run([sys.executable, "-c", MIGRATE_TO, version], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def tables(env):
+    kind = env["PORTAL_DATABASE_DIALECT"]
+    if kind == "sqlite3":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    elif kind == "postgres":
+        sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+    else:
+        sql = "SHOW TABLES"
+    return sorted(row[0] for row in databases.execute(env, sql))
+
+
+def snapshot(env):
+    """Every table and every row of the database, in a stable order."""
+    return {table: sorted(map(repr, databases.execute(env, f"SELECT * FROM {table}")))  # noqa: S608 - our tables
+            for table in tables(env)}
+
+
+def sqlite_digest(env):
+    path = configuration.dsn.database("sqlite3", env["PORTAL_DATABASE_CONNECTIONSTRING"], ".")["NAME"]
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def upgrade_check(env, cwd, *args):
+    done = servers.run(["upgrade-check", "--json", "--no-provider-calls", *args], env, cwd)
+    return done.returncode, json.loads(done.stdout) if done.stdout.strip().startswith("{") else done
+
+
+@pytest.mark.server
+def test_command_reports_an_older_release_and_changes_nothing(child_env, tmp_path):
+    migrate_to(child_env, tmp_path, "0.3.0")
+    before = snapshot(child_env)
+    digest = sqlite_digest(child_env) if child_env["PORTAL_DATABASE_DIALECT"] == "sqlite3" else None
+
+    code, report = upgrade_check(child_env, tmp_path)
+
+    assert code == 1, report  # no backup before an upgrade that migrates: a blocker
+    assert report["binary_version"] == forecourt.__version__
+    assert report["database_version"] == "0.3.0"
+    assert report["last_migrated_by"] is None
+    assert report["crossing"] == [r.version for r in releases.between("0.3.0", forecourt.__version__)]
+    assert set(report["breaking_changes"]) == set(report["crossing"])
+    assert "themes.0001_initial" in report["pending_migrations"]
+    assert any(m.startswith("access.") for m in report["pending_migrations"])
+    assert report["unknown_migrations"] == []
+    assert [f["check"] for f in report["findings"] if f["severity"] == "blocker"] == ["backup"]
+    assert report["summary"]["blocker"] == 1 and report["ok"] is False
+
+    assert snapshot(child_env) == before
+    if digest:
+        assert sqlite_digest(child_env) == digest
+
+    text = servers.run(["upgrade-check", "--no-provider-calls"], child_env, tmp_path)
+    assert text.returncode == 1
+    assert "Database:        0.3.0 (by its migrations)" in text.stdout
+    assert "BLOCKER  backup: no backup found" in text.stdout
+
+
+@pytest.mark.server
+def test_a_database_migrated_by_a_newer_version_is_a_blocker(child_env, tmp_path):
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    code, report = upgrade_check(child_env, tmp_path)
+    assert code == 0, report
+    assert report["pending_migrations"] == [] and report["ok"] is True
+    assert report["last_migrated_by"] == forecourt.__version__
+
+    databases.execute(child_env, "INSERT INTO django_migrations (app, name, applied) "
+                                 "VALUES ('catalog', '0099_from_the_future', '2027-01-01 00:00:00')")
+    databases.execute(child_env, "INSERT INTO ops_schemaversion (version, migrated_at, applied) "
+                                 "VALUES ('9.0.0', '2027-01-01 00:00:00', '[]')")
+    before = snapshot(child_env)
+    code, report = upgrade_check(child_env, tmp_path)
+    assert code == 1
+    assert report["unknown_migrations"] == ["catalog.0099_from_the_future"]
+    assert report["last_migrated_by"] == "9.0.0"
+    [blocker] = [f for f in report["findings"] if f["severity"] == "blocker"]
+    assert blocker["check"] == "migrations" and "newer Forecourt (9.0.0)" in blocker["message"]
+    assert snapshot(child_env) == before
+
+
+WRITE_UNDER_GUARD = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecourt.settings")
+import django
+django.setup()
+from forecourt.lifecycle.upgradecheck import read_only
+from forecourt.ops.models import SchemaVersion
+with read_only():
+    print("rows", SchemaVersion.objects.count())
+    try:
+        SchemaVersion.objects.create(version="6.6.6")
+    except Exception as exc:
+        print("refused", type(exc).__name__)
+SchemaVersion.objects.create(version="7.7.7")
+print("written after")
+"""
+
+
+@pytest.mark.server
+def test_the_engine_refuses_writes_while_the_check_runs(child_env, tmp_path):
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    done = subprocess.run([sys.executable, "-c", WRITE_UNDER_GUARD], env=child_env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "rows 1"
+    assert lines[1].startswith("refused ")
+    assert lines[2] == "written after"  # the guard ends with the block
+    versions = {row[0] for row in databases.execute(child_env, "SELECT version FROM ops_schemaversion")}
+    assert versions == {forecourt.__version__, "7.7.7"}
