@@ -206,6 +206,8 @@ def create_backup(output: Path | str | None = None, using: str = "default") -> d
     from . import portable
 
     connection = connections[using]
+    if "django_migrations" not in connection.introspection.table_names():
+        raise BackupError("the database has no Forecourt schema (run `forecourt migrate` first): nothing to back up")
     db = connection.settings_dict
     now = datetime.now(UTC)
     destination = Path(output).expanduser().absolute() if output else default_output(forecourt.__version__, now)

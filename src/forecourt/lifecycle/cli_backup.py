@@ -42,11 +42,13 @@ def backup(ctx: click.Context, output: str | None, as_json: bool) -> None:
     including encrypted secrets: keep it private.
     """
     _connect(ctx)
+    from django.db import DatabaseError
+
     from forecourt.lifecycle.backup import BackupError, create_backup
 
     try:
         result = create_backup(output)
-    except (BackupError, OSError) as exc:
+    except (BackupError, OSError, DatabaseError) as exc:
         _refuse(ctx, as_json, f"backup failed: {exc}")
         return
     if as_json:

@@ -1,0 +1,209 @@
+"""`forecourt backup`: what the archive holds, how it is written, and that it is one snapshot."""
+
+import hashlib
+import json
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from forecourt.lifecycle import archive as archive_format
+from forecourt.lifecycle.backup import default_backup_dir, newest_backup
+
+from .support import backup_archive, databases, servers
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def portal(child_env, tmp_path):
+    """A migrated database with realistic rows, a theme folder on disk and an uploaded logo."""
+    env = {**child_env, "PORTAL_THEMING_PATH": str(tmp_path / "themes")}
+    theme = tmp_path / "themes" / "acme"
+    theme.mkdir(parents=True)
+    (theme / "theme.json").write_text('{"name": "acme", "version": "1.0.0"}')
+    (theme / "static").mkdir()
+    (theme / "static" / "logo.bin").write_bytes(bytes(range(256)))
+    migrated = servers.run(["migrate"], env, tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    backup_archive.run_helper("backup_seed", env, tmp_path, "--users", "30")
+    return env
+
+
+def _backup(env, tmp_path, *args):
+    result = servers.run(["backup", "--json", *args], env, tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_archive_holds_manifest_checksums_rows_native_dump_themes_and_uploads(portal, tmp_path):
+    report = _backup(portal, tmp_path)
+    path = Path(report["path"])
+    assert path.parent == tmp_path / "data" / "backups"
+    assert path.name.startswith("forecourt-0.4.0-") and path.name.endswith(".tar.gz")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not [p for p in path.parent.iterdir() if p != path]  # no temporary file left behind
+
+    content = backup_archive.members(path)
+    assert next(iter(content)) == "manifest.json"
+    manifest = json.loads(content.pop("manifest.json"))
+    assert manifest["format"] == "forecourt-backup" and manifest["format_version"] == 1
+    assert manifest["forecourt_version"] == "0.4.0"
+    assert manifest["dialect"] == databases.dialect()
+    assert datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
+    # Every member is listed with its checksum, and nothing is listed that is not there.
+    assert set(manifest["files"]) == set(content)
+    for name, data in content.items():
+        assert manifest["files"][name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+    # The migration state is the last applied migration of every app.
+    applied = backup_archive.run_helper("backup_rows", portal, tmp_path)  # proves the ORM can read it all
+    assert json.loads(applied.stdout)["accounts_user"]
+    recorded = databases.execute(portal, "SELECT app, name FROM django_migrations")
+    for app, name in manifest["migrations"].items():
+        assert (app, name) in recorded
+        assert all(n <= name for a, n in recorded if a == app)
+    assert {a for a, _ in recorded} == set(manifest["migrations"])
+
+    # Row counts match the tables, and each table's file has that many lines.
+    tables = {t["table"]: t for t in manifest["tables"]}
+    for table in ("accounts_user", "accounts_user_teams", "themes_themefile", "webhooks_event", "ops_instancesecret",
+                  "auth_permission", "django_content_type"):
+        count = databases.execute(portal, f"SELECT COUNT(*) FROM {table}")[0][0]  # noqa: S608
+        assert tables[table]["rows"] == count > 0
+        assert len(backup_archive.jsonl(path, table)) == count
+    assert tables["accounts_user"]["rows"] > 30
+
+    # Types survive as documented: binary as base64, big ints exact, JSON as its text, aware datetimes.
+    assert backup_archive.column(path, "themes_themefile", "content") == [
+        __import__("base64").b64encode(bytes(range(256)) * 4).decode()]
+    assert backup_archive.column(path, "themes_theme", "size") == [2**53 + 1]
+    payload = json.loads(backup_archive.column(path, "jobs_job", "payload")[0])
+    assert payload == {"big": 2**70, "nested": {"list": [1, 2.5, None, "ü"]}, "null": None, "empty": {}}
+    assert backup_archive.column(path, "jobs_job", "run_at") == ["2031-02-03T04:05:06.789012+00:00"]
+
+    # Secrets stay encrypted: the ciphertext is in the archive, the plain text nowhere.
+    assert backup_archive.column(path, "providers_provider", "secret")[0].startswith("fc1:")
+    everything = b"".join(content.values())
+    for plain in (b"dashboard-api-key", b"the-consumer-secret"):
+        assert plain not in everything
+
+    # Themes on disk and uploaded files.
+    assert content["themes/acme/static/logo.bin"] == bytes(range(256))
+    assert manifest["themes"] == ["acme"]
+    logos = [n for n in content if n.startswith("media/logos/")]
+    assert len(logos) == 1 and content[logos[0]].startswith(b"\x89PNG")
+
+    # The engine's own dump.
+    native = manifest["native"]
+    assert "skipped" not in native, native
+    dump = content[native["file"]]
+    if databases.dialect() == "sqlite3":
+        copy = tmp_path / "copy.db"
+        copy.write_bytes(dump)
+        with sqlite3.connect(copy) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM accounts_user").fetchone()[0] == tables["accounts_user"]["rows"]
+    elif databases.dialect() == "postgres":
+        assert dump.startswith(b"PGDMP")
+        listing = subprocess.run(["pg_restore", "--list", "-"], input=dump, capture_output=True, check=True)
+        assert b"TABLE DATA public accounts_user" in listing.stdout
+    else:
+        assert b"CREATE TABLE `accounts_user`" in dump and b"INSERT INTO `accounts_user`" in dump
+
+
+def test_output_option_and_text_report(portal, tmp_path):
+    target = tmp_path / "elsewhere" / "my.tar.gz"
+    result = servers.run(["backup", "--output", str(target)], portal, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote {target}" in result.stdout and "Keep the archive private" in result.stdout
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert not (tmp_path / "data" / "backups").exists()
+
+
+def test_native_dump_is_skipped_and_said_so_when_the_tool_is_missing(portal, tmp_path):
+    if databases.dialect() == "sqlite3":
+        pytest.skip("SQLite's native copy uses Python's sqlite3 module, always present")
+    empty = tmp_path / "no-tools"
+    empty.mkdir()
+    report = _backup({**portal, "PATH": str(empty)}, tmp_path)
+    assert "is not installed" in report["native"]["skipped"]
+    manifest = backup_archive.manifest(Path(report["path"]))
+    assert manifest["native"] == report["native"]
+    assert not [n for n in manifest["files"] if n.startswith("native/")]
+
+
+def test_backup_of_a_database_without_schema_fails_cleanly(child_env, tmp_path):
+    result = servers.run(["backup"], child_env, tmp_path)
+    assert result.returncode == 1
+    assert "no Forecourt schema" in result.stderr
+    assert not (tmp_path / "data" / "backups").exists()
+
+
+def test_backup_is_one_snapshot_while_another_process_writes(portal, tmp_path):
+    """Organisations and their audit entries are written together; the archive must hold both or neither."""
+    # Enough rows between the two tables that a backup without one snapshot would see the writer's commits.
+    backup_archive.run_helper("backup_seed", portal, tmp_path, "--users", "3000", "--only-users")
+    control = tmp_path / "writer"
+    control.mkdir()
+    log = control / "writer.log"
+    with open(log, "w") as log_handle:
+        writer = subprocess.Popen([sys.executable, "-m", "tests.support.backup_writer", str(control)],
+                                  env={**portal, "PYTHONPATH": str(backup_archive.ROOT)}, cwd=tmp_path,
+                                  stdout=subprocess.DEVNULL, stderr=log_handle)
+    try:
+        deadline = time.monotonic() + 60
+        while not (control / "count").exists():
+            assert writer.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the writer never wrote"
+            time.sleep(0.05)
+        reports = []
+        for _ in range(3):
+            before = int((control / "count").read_text())
+            reports.append(_backup(portal, tmp_path))
+            after = int((control / "count").read_text())
+            assert after > before, "the writer must have written while the backup ran"
+    finally:
+        (control / "stop").touch()
+        writer.wait(30)
+    assert writer.returncode == 0, log.read_text()
+    for report in reports:
+        path = Path(report["path"])
+        orgs = {row[0] for row, name in zip(backup_archive.jsonl(path, "accounts_organisation"),
+                                            backup_archive.column(path, "accounts_organisation", "name"),
+                                            strict=True) if name.startswith("w-")}
+        audited = {int(object_id) for object_id, kind in zip(
+            backup_archive.column(path, "audit_auditentry", "object_id"),
+            backup_archive.column(path, "audit_auditentry", "object_type"), strict=True) if kind == "writer"}
+        assert orgs and orgs == audited
+        assert backup_archive.manifest(path)["tables"]
+
+
+def _write_fake(path: Path, created: datetime, version: str = "0.4.0") -> None:
+    manifest = {"format": archive_format.FORMAT, "format_version": 1, "forecourt_version": version,
+                "dialect": "sqlite3", "created_at": created.isoformat(), "files": {}}
+    archive_format.write_archive(path, manifest, path.parent, [])
+
+
+def test_newest_backup_reads_the_manifests_not_the_file_times(tmp_path):
+    folder = tmp_path / "backups"
+    assert newest_backup(folder) is None
+    now = datetime.now(UTC)
+    _write_fake(folder / "b.tar.gz", now - timedelta(days=2), "0.3.0")
+    _write_fake(folder / "a.tar.gz", now - timedelta(hours=1), "0.4.0")
+    _write_fake(folder / "c.tar.gz", now - timedelta(days=9), "0.2.0")  # written last: the newest file time
+    (folder / "junk.tar.gz").write_bytes(b"not an archive")
+    (folder / "notes.txt").write_text("hello")
+    info = newest_backup(folder)
+    assert info is not None
+    assert info.path == folder / "a.tar.gz" and info.version == "0.4.0" and info.dialect == "sqlite3"
+    assert info.created_at == now - timedelta(hours=1) and info.created_at.tzinfo is not None
+    assert newest_backup(str(folder)) == info
+
+
+def test_default_backup_dir_is_under_the_data_dir(settings):
+    assert default_backup_dir() == Path(settings.DATA_DIR) / "backups"
