@@ -69,9 +69,13 @@ def verify(ctx: click.Context, url: str | None, admin_email: str | None, consume
     from forecourt.cli import EXIT_FAILURE, _fail, _setup
 
     cfg = _setup(ctx, quiet_warnings=True)
+    import logging
+
     from forecourt.ops import startup
 
     from . import verify as checks
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per check, not per request
 
     try:
         startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
