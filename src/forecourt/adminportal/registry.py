@@ -18,6 +18,8 @@ from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
 from forecourt.content import forms as content_forms
 from forecourt.content.models import ContentBlock, MenuItem, Page
+from forecourt.notify.mailers import MAILERS
+from forecourt.notify.models import EmailLog
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers.models import Provider
 from forecourt.webhooks.forms import WebhookForm
@@ -291,6 +293,23 @@ RESOURCES += [
                  Filter("webhook", "Webhook", "endpoint_id", _webhooks)],
         help="Each event sent to each webhook. Replay a delivery from its page.",
         detail_url_name="adminportal:webhook_delivery",
+    ),
+]
+
+RESOURCES += [
+    Resource(
+        slug="email-log", model=EmailLog, form=None, section="Administration",
+        can_create=False, can_edit=False, can_delete=False,
+        queryset=lambda: EmailLog.objects.order_by("-created_at", "-pk"),
+        columns=[Column("Subject", "subject", link=True), Column("To", "to"), Column("E-mail", "template"),
+                 Column("Status", "status"), Column("Attempts", "attempts"), Column("Error", "error"),
+                 Column("Created", "created_at")],
+        search=["to", "subject"],
+        filters=[Filter("status", "Status", "status", _choices(EmailLog.Status)),
+                 Filter("template", "E-mail", "template", lambda: [(m.name, m.name) for m in MAILERS])],
+        help="Every e-mail the portal sent or tried to send, with its content. Nothing is sent until a From "
+             "address and an SMTP host are set (Settings); failed sends are retried, then kept here.",
+        detail_url_name="adminportal:email_log_entry",
     ),
 ]
 

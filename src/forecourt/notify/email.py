@@ -39,6 +39,15 @@ def send(to: list[str], template: str, context: dict[str, Any]) -> EmailLog:
     return entry
 
 
+def resend(entry: EmailLog) -> EmailLog:
+    """Queue the same message (as rendered then) again, as a new log entry, e.g. after fixing SMTP."""
+    with transaction.atomic():
+        new = EmailLog.objects.create(to=entry.to, subject=entry.subject, template=entry.template,
+                                      body_text=entry.body_text, body_html=entry.body_html)
+        queue.enqueue(JOB, {"log_id": new.pk}, max_attempts=MAX_ATTEMPTS)
+    return new
+
+
 @handler(JOB)
 def deliver(log_id: int) -> None:
     """The "notify.email" job: send one queued EmailLog with the settings as they are now.

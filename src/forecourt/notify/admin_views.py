@@ -1,0 +1,29 @@
+"""Admin Portal pages of the e-mail log beyond the generic list: one message, and sending it again."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from forecourt.adminportal.access import admin_required
+
+from . import email
+from .models import EmailLog
+
+
+@admin_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(EmailLog, pk=pk)
+    return render(request, "adminportal/email_log_entry.html", {"entry": entry})
+
+
+@admin_required
+@require_POST
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(EmailLog, pk=pk)
+    if entry.status == EmailLog.Status.QUEUED:
+        messages.error(request, "This message is still queued: it is being sent.")
+        return redirect("adminportal:email_log_entry", pk=entry.pk)
+    new = email.resend(entry)
+    messages.success(request, f"The message to {entry.to} was queued again.")
+    return redirect("adminportal:email_log_entry", pk=new.pk)
