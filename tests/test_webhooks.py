@@ -391,3 +391,44 @@ def test_a_failed_decision_emits_nothing(admin):
     with pytest.raises(access.NotPending):
         access.reject(request, admin, "too late")
     assert Event.objects.count() == before
+
+
+# --- robustness ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", ["2002:7f00:1::1", "2002:a9fe:a9fe::1", "64:ff9b::7f00:1", "64:ff9b::a00:1",
+                                     "64:ff9b::a9fe:a9fe"])
+def test_ipv6_addresses_that_carry_a_private_ipv4_address_are_refused(address):
+    assert targets.forbidden(address)
+
+
+def test_ipv6_carrying_a_public_ipv4_address_is_allowed():
+    assert targets.forbidden("64:ff9b::808:808") == "" and targets.forbidden("2002:808:808::1") == ""
+
+
+def test_headers_stored_behind_the_forms_back_cannot_override_the_portals(private_ok, receiver):
+    hook = endpoint(receiver.url)
+    Webhook.objects.filter(pk=hook.pk).update(headers={"Host": "evil.example.com", "X-Forecourt-Signature": "x",
+                                                       "X-Team": "payments"})
+    events.emit("AccessRequestCreated", {"ID": 1})
+    assert run_job() is True
+    (_method, headers, _body) = receiver.requests[0]
+    assert headers["Host"].startswith("127.0.0.1") and headers["X-Forecourt-Signature"].startswith("sha256=")
+    assert headers["X-Team"] == "payments"
+
+
+def test_a_secret_that_cannot_be_decrypted_fails_the_attempt_visibly(private_ok, receiver):
+    from django.db import connection
+
+    hook = endpoint(receiver.url)
+    with connection.cursor() as cursor:  # as if the encryption key had changed since it was stored
+        cursor.execute("UPDATE webhooks_webhook SET secret = %s WHERE id = %s", ["fc1:not-a-token", hook.pk])
+    events.emit("AccessRequestCreated", {"ID": 1})
+    assert run_job() is False
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.PENDING and delivery.attempts == 1
+    assert "cannot be decrypted" in delivery.error and delivery.next_attempt_at is not None
+    for _ in range(events.MAX_ATTEMPTS - 1):
+        run_job()
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED and delivery.attempts == events.MAX_ATTEMPTS
+    assert receiver.requests == []

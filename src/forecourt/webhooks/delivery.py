@@ -11,16 +11,19 @@ import json
 import logging
 import time
 from datetime import UTC
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.utils import timezone
 
 from forecourt.jobs import handler, queue
+from forecourt.ops.crypto import DecryptionError
+from forecourt.ops.faults import crash_point
 
 from . import targets
 from .events import JOB, MAX_ATTEMPTS
+from .forms import reserved_header
 from .models import Delivery
 
 log = logging.getLogger("forecourt.webhooks")
@@ -44,7 +47,8 @@ def body_of(delivery: Delivery) -> bytes:
 
 
 def headers_of(delivery: Delivery, body: bytes, timestamp: str) -> dict[str, str]:
-    headers = {str(k): str(v) for k, v in (delivery.endpoint.headers or {}).items()}
+    # Checked when saved too; filtered again so a row written another way cannot override them.
+    headers = {str(k): str(v) for k, v in (delivery.endpoint.headers or {}).items() if not reserved_header(str(k))}
     headers.update({
         "Content-Type": "application/json",
         "User-Agent": "Forecourt-Webhooks",
@@ -87,22 +91,37 @@ def send(delivery: Delivery) -> tuple[int | None, str, int]:
 def deliver(delivery_id: str) -> None:
     """Send one pending delivery: 2xx succeeds; 4xx or a refused address fails at once; network
     errors and other codes are retried with the queue's backoff until MAX_ATTEMPTS, then fail."""
-    delivery = Delivery.objects.select_related("event", "endpoint").filter(delivery_id=delivery_id).first()
+    deliveries = Delivery.objects.select_related("event", "endpoint").filter(delivery_id=delivery_id)
+    try:
+        delivery = deliveries.first()
+    except DecryptionError as exc:  # the secret key changed: an operator can fix it before the last retry
+        delivery = deliveries.defer("endpoint__secret").first()
+        if delivery is None or delivery.status != Delivery.Status.PENDING:
+            return
+        delivery.attempts += 1
+        _retry_or_fail(delivery, None, f"cannot sign: the webhook's secret cannot be decrypted ({exc})", None)
     if delivery is None or delivery.status != Delivery.Status.PENDING:
         return  # deleted, or settled by an earlier run whose worker died before recording the job done
     delivery.attempts += 1
+    crash_point("webhook-before-send")
     try:
         code, error, duration = send(delivery)
     except targets.Refused as exc:
         _settle(delivery, Delivery.Status.FAILED, None, f"refused: {exc}", None)
         return
+    crash_point("webhook-after-send")  # the receiver has it, the portal has not recorded it: sent again
     if code is not None and 200 <= code < 300:
         _settle(delivery, Delivery.Status.SUCCEEDED, code, "", duration)
         return
     if code is not None and 300 <= code < 500:
         _settle(delivery, Delivery.Status.FAILED, code, f"HTTP {code}, not retried", duration)
         return
-    error = error or f"HTTP {code}"
+    _retry_or_fail(delivery, code, error or f"HTTP {code}", duration)
+
+
+def _retry_or_fail(delivery: Delivery, code: int | None, error: str, duration: int | None) -> NoReturn:
+    """Record a failed attempt: pending with the next try's time, or failed after MAX_ATTEMPTS;
+    raise so the queue retries the job (its last try is the delivery's last)."""
     final = delivery.attempts >= MAX_ATTEMPTS
     delivery.next_attempt_at = None if final else timezone.now() + queue.backoff(delivery.attempts)
     _settle(delivery, Delivery.Status.FAILED if final else Delivery.Status.PENDING, code, error, duration)

@@ -17,6 +17,11 @@ RESERVED = {"host", "content-type", "content-length", "transfer-encoding", "conn
 MAX_HEADERS = 20
 
 
+def reserved_header(name: str) -> bool:
+    """Headers the portal sets itself (framing, Host, the signature): an endpoint may not set them."""
+    return name.lower() in RESERVED or name.lower().startswith("x-forecourt-")
+
+
 class HeadersField(forms.Field):
     """A JSON object of header names to string values (a dict from the API)."""
 
@@ -43,7 +48,7 @@ class HeadersField(forms.Field):
         for name, text in value.items():
             if not isinstance(name, str) or not HEADER_NAME.match(name):
                 raise forms.ValidationError(f"Not a valid header name: {name!r}.")
-            if name.lower() in RESERVED or name.lower().startswith("x-forecourt-"):
+            if reserved_header(name):
                 raise forms.ValidationError(f"The portal sets {name} itself.")
             if not isinstance(text, str) or len(text) > 1000 or any(c in text for c in "\r\n\0"):
                 raise forms.ValidationError(f"The value of {name} must be text of at most 1000 characters "
