@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from merge3 import Merge3
 from packaging.version import InvalidVersion, Version
 
@@ -41,8 +42,8 @@ from forecourt.accounts.models import User
 
 from . import history, paths, storage
 from .manifest import NAME, RESERVED, BadManifest, Manifest, parse
-from .models import Theme
-from .sources import DirectorySource, ThemeSource
+from .models import Theme, ThemeFile
+from .sources import DirectorySource, StoredSource, ThemeSource
 from .validate import Problem, StagedSource, validate
 
 UNCHANGED = "unchanged"  # the default did not change it (or made the theme's change): the theme's is kept
@@ -292,6 +293,9 @@ def manifest_bytes(raw: dict[str, Any]) -> bytes:
 
 def theme_files(source: ThemeSource) -> Files:
     """Every file of a theme but theme.json (which is merged on its own), by path."""
+    if isinstance(source, StoredSource):  # one query, not one per file
+        rows = ThemeFile.objects.filter(theme_id=source.theme_id).values_list("path", "content")
+        return {path: bytes(content) for path, content in rows if path != paths.MANIFEST}
     out = {}
     for path in source.paths():
         if path == paths.MANIFEST:
@@ -407,8 +411,9 @@ def apply(upgrade: Upgrade, actor: User | None) -> Theme:
     """Save a clean upgrade as a new theme (not activated). UpgradeRefused if it is not clean."""
     if not upgrade.clean or upgrade.manifest is None:
         raise UpgradeRefused("an upgrade with conflicts or errors is not saved")
-    check_target(upgrade.target_name)
-    return storage.save(upgrade.manifest, upgrade.files, actor)
+    with transaction.atomic():
+        check_target(upgrade.target_name)
+        return storage.save(upgrade.manifest, upgrade.files, actor)
 
 
 def available(base: str) -> bool:
