@@ -110,7 +110,9 @@ def test_archive_holds_manifest_checksums_rows_native_dump_themes_and_uploads(po
             assert conn.execute("SELECT COUNT(*) FROM accounts_user").fetchone()[0] == tables["accounts_user"]["rows"]
     elif databases.dialect() == "postgres":
         assert dump.startswith(b"PGDMP")
-        listing = subprocess.run(["pg_restore", "--list", "-"], input=dump, capture_output=True, check=True)
+        (tmp_path / "native.dump").write_bytes(dump)
+        listing = subprocess.run(["pg_restore", "--list", str(tmp_path / "native.dump")], capture_output=True,
+                                 check=True)
         assert b"TABLE DATA public accounts_user" in listing.stdout
     else:
         assert b"CREATE TABLE `accounts_user`" in dump and b"INSERT INTO `accounts_user`" in dump

@@ -112,7 +112,7 @@ def _native_postgres(db: dict[str, Any], target: Path, snapshot_id: str | None) 
 def _native_mysql(db: dict[str, Any], target: Path) -> dict[str, Any]:
     tool = shutil.which("mariadb-dump") or shutil.which("mysqldump")
     if tool is None:
-        return {"skipped": "neither mariadb-dump nor mysqldump is installed"}
+        return {"skipped": "mariadb-dump (or mysqldump) is not installed"}
     options = db.get("OPTIONS", {})
     args = [tool, "--single-transaction", "--skip-lock-tables", "--routines", "--hex-blob",
             f"--default-character-set={options.get('charset', 'utf8mb4')}", f"--user={db['USER']}",
