@@ -337,3 +337,36 @@ def test_replicas_running_the_schedule_together_send_each_reminder_once():
         thread.join()
     assert not errors, errors
     assert sorted(m.to for m in sent("credential_expiring")) == sorted(c.app.owner.email for c in creds)
+
+
+# --- the e-mail log in the Admin Portal -------------------------------------------------------------
+
+def test_the_email_log_lists_shows_and_sends_again(client, admin, consumer, mail_settings, smtp_server):
+    failed = email.send(["a@example.com"], "welcome", {"user_name": "<b>Ada</b>"})
+    EmailLog.objects.filter(pk=failed.pk).update(status=EmailLog.Status.FAILED, error="connection refused by x:25")
+    Job.objects.all().delete()
+    other = email.send(["b@example.com"], "password_reset", {"user_name": "Bo", "reset_url": "https://p/r",
+                                                              "expires_hours": 1})
+    client.force_login(admin)
+    page = client.get("/portal-admin/email-log/?status=failed").content.decode()
+    assert "a@example.com" in page and "b@example.com" not in page and "connection refused" in page
+    assert "b@example.com" in client.get("/portal-admin/email-log/?template=password_reset").content.decode()
+
+    detail = client.get(f"/portal-admin/email-log/{failed.pk}/").content.decode()
+    assert "connection refused by x:25" in detail and "Send again" in detail
+    assert "<b>Ada</b>" not in detail  # the HTML part is shown in a sandboxed frame, escaped into srcdoc
+    assert client.get(f"/portal-admin/email-log/{other.pk}/").status_code == 200
+
+    response = client.post(f"/portal-admin/email-log/{failed.pk}/resend/")
+    again = EmailLog.objects.latest("pk")
+    assert response.status_code == 302 and response["Location"].endswith(f"/email-log/{again.pk}/")
+    assert (again.to, again.subject, again.status) == ("a@example.com", failed.subject, EmailLog.Status.QUEUED)
+    while run_job():
+        pass
+    assert {m.rcpt_tos[0] for m in smtp_server.messages} == {"a@example.com", "b@example.com"}
+    assert client.post(f"/portal-admin/email-log/{EmailLog.objects.get(pk=again.pk).pk}/resend/").status_code == 302
+
+    client.force_login(consumer)
+    assert client.get("/portal-admin/email-log/").status_code in (302, 403)
+    assert client.post(f"/portal-admin/email-log/{failed.pk}/resend/").status_code in (302, 403)
+    assert EmailLog.objects.count() == 4
