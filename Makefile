@@ -63,3 +63,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: dist config-reference
+## make dist: sdist, wheel, deb and rpm into dist/ (and the container image where a Docker engine runs)
+dist: $(STAMP)
+	scripts/dist
+
+## make config-reference: regenerate docs/configuration.md from the settings definitions (commit it)
+config-reference: $(STAMP)
+	$(BIN)/python scripts/config-reference.py
