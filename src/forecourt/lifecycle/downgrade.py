@@ -127,8 +127,11 @@ def _last_version(using: str) -> str | None:
         "version", flat=True).first()
 
 
-def make_plan(version: str, using: str = DEFAULT_DB_ALIAS) -> Plan:
-    """Work out the downgrade to `version` without changing anything; raise Refused if it cannot be done."""
+def make_plan(version: str, using: str = DEFAULT_DB_ALIAS, *, count_losses: bool = True) -> Plan:
+    """Work out the downgrade to `version` without changing anything; raise Refused if it cannot be done.
+
+    `count_losses=False` skips counting what would be dropped (the operator has seen it already).
+    """
     try:
         release = releases.get(version)
     except releases.UnknownRelease as exc:
@@ -190,7 +193,7 @@ def make_plan(version: str, using: str = DEFAULT_DB_ALIAS) -> Plan:
 
     plan = Plan(release, database_version, targets, [f"{a}.{n}" for a, n in
                                                        ((m.app_label, m.name) for m, _ in steps)])
-    if steps:
+    if steps and count_losses:
         plan.tables, plan.columns = _losses(loader, applied, after, using)
     return plan
 
@@ -274,11 +277,21 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
 
     connection = connections[using]
     with migration_lock(using, timeout=lock_timeout):
-        plan = make_plan(version, using)
+        plan = make_plan(version, using, count_losses=False)
         if expect is not None and plan.reverse != expect.reverse:
             raise Refused("the database changed since the plan was shown (another Forecourt migrated it); "
                           "run the downgrade again")
-        executor = MigrationExecutor(connection, progress_callback=_log_progress)
+        def progress(action: str, migration: Migration | None = None, fake: bool | None = False, /) -> None:
+            if action == "unapply_start" and connection.vendor == "postgresql":
+                # One transaction for the whole downgrade: fire the deferred foreign-key checks of the
+                # rows an earlier migration deleted now, or PostgreSQL refuses to drop their tables
+                # ("pending trigger events"); migrate runs each migration in its own transaction instead.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            _log_progress(action, migration, fake)
+
+        executor = MigrationExecutor(connection, progress_callback=progress)
         targets = _targets(plan.targets)
         steps = executor.migration_plan(targets)
         if [f"{m.app_label}.{m.name}" for m, _ in steps] != plan.reverse:
@@ -294,4 +307,6 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
         if steps or plan.database_version != plan.release.version:
             SchemaVersion.objects.using(using).create(version=plan.release.version, applied=[])
     log.info("database downgraded to %s: %d migration(s) reversed", plan.release.version, len(plan.reverse))
+    if expect is not None:
+        plan.tables, plan.columns = expect.tables, expect.columns
     return Result(plan, plan.reverse)
