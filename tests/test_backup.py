@@ -16,23 +16,14 @@ from forecourt.lifecycle import archive as archive_format
 from forecourt.lifecycle.backup import default_backup_dir, newest_backup
 
 from .support import backup_archive, databases, servers
+from .support.backup_fixtures import make_portal
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture
 def portal(child_env, tmp_path):
-    """A migrated database with realistic rows, a theme folder on disk and an uploaded logo."""
-    env = {**child_env, "PORTAL_THEMING_PATH": str(tmp_path / "themes")}
-    theme = tmp_path / "themes" / "acme"
-    theme.mkdir(parents=True)
-    (theme / "theme.json").write_text('{"name": "acme", "version": "1.0.0"}')
-    (theme / "static").mkdir()
-    (theme / "static" / "logo.bin").write_bytes(bytes(range(256)))
-    migrated = servers.run(["migrate"], env, tmp_path)
-    assert migrated.returncode == 0, migrated.stderr
-    backup_archive.run_helper("backup_seed", env, tmp_path, "--users", "30")
-    return env
+    return make_portal(child_env, tmp_path)
 
 
 def _backup(env, tmp_path, *args):

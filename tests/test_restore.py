@@ -1,0 +1,201 @@
+"""`forecourt restore`: a round trip gives back every row; bad archives and full databases are refused untouched."""
+
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from forecourt.lifecycle import releases
+from forecourt.lifecycle.archive import ArchiveError, check_member_name
+
+from .support import backup_archive, backup_rows, databases, servers
+from .support.backup_fixtures import make_portal, second_db
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def portal(child_env, tmp_path):
+    return make_portal(child_env, tmp_path)
+
+
+@pytest.fixture
+def target(tmp_path):
+    with second_db(tmp_path) as env:
+        yield env
+
+
+def _backup(env, cwd) -> Path:
+    result = servers.run(["backup", "--json"], env, cwd, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return Path(json.loads(result.stdout)["path"])
+
+
+def _restore(env, cwd, archive, *args):
+    return servers.run(["restore", str(archive), "--json", *args], env, cwd, timeout=300)
+
+
+def _home(env) -> Path:
+    return Path(env["PORTAL_DATADIR"]).parent
+
+
+def test_round_trip_on_the_same_engine_gives_back_every_row_and_file(portal, target, tmp_path):
+    archive = _backup(portal, tmp_path)
+    result = _restore(target, _home(target), archive)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["migrated"] == [] and report["warnings"] == []
+    assert report["rows"] == sum(t["rows"] for t in backup_archive.manifest(archive)["tables"])
+
+    # Every table, every column, exactly as stored (ciphertext included).
+    source, restored = backup_rows.raw(portal), backup_rows.raw(target)
+    assert set(source) == set(restored)
+    for table in source:
+        assert restored[table] == source[table], table
+    assert backup_rows.migrations(target) == backup_rows.migrations(portal)
+    # Through the ORM too: the encrypted secrets decrypt with the restored key.
+    orm_source = backup_archive.run_helper("backup_rows", portal, tmp_path).stdout
+    orm_target = backup_archive.run_helper("backup_rows", target, _home(target)).stdout
+    assert orm_target == orm_source
+    assert "dashboard-api-key" in orm_target
+
+    # Theme folders and uploaded files.
+    home = _home(target)
+    assert (home / "themes" / "acme" / "static" / "logo.bin").read_bytes() == bytes(range(256))
+    logos = list((home / "data" / "media" / "logos").iterdir())
+    assert len(logos) == 1 and logos[0].read_bytes().startswith(b"\x89PNG")
+
+    # Sequences / auto-increment counters moved past the restored ids: a new row gets a fresh id.
+    top = databases.execute(target, "SELECT MAX(id) FROM accounts_organisation")[0][0]
+    databases.execute(target, "INSERT INTO accounts_organisation (name, created_at, updated_at) "
+                              "VALUES ('after restore', '2026-12-01 00:00:00', '2026-12-01 00:00:00')")
+    new_id = databases.execute(target, "SELECT id FROM accounts_organisation WHERE name = 'after restore'")[0][0]
+    assert new_id > top
+    assert servers.run(["migrate", "--plan"], target, home).stderr.strip().endswith("0 pending migration(s)")
+
+
+def _no_tables(env) -> bool:
+    return backup_rows.tables(env) == []
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("content", "checksum mismatch for 'database/accounts_user.jsonl'"),
+    ("traversal", "unsafe member name '../escape.txt'"),
+    ("symlink", "is not a regular file"),
+    ("unlisted", "is not listed in the manifest"),
+    ("missing", "lacks files its manifest lists"),
+])
+def test_a_damaged_or_doctored_archive_is_refused_and_nothing_changes(portal, target, tmp_path, change, message):
+    archive = _backup(portal, tmp_path)
+    doctored = tmp_path / "doctored.tar.gz"
+    if change == "content":
+        rows = backup_archive.members(archive)["database/accounts_user.jsonl"]
+        backup_archive.rewrite(archive, doctored, replace={"database/accounts_user.jsonl":
+                                                          rows.replace(b"super-admin", b"consumer-xx")})
+    elif change == "traversal":
+        backup_archive.rewrite(archive, doctored, extra=[_file_info("../escape.txt")])
+    elif change == "symlink":
+        link = tarfile.TarInfo("themes/acme/link")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        backup_archive.rewrite(archive, doctored, extra=[link])
+    elif change == "unlisted":
+        backup_archive.rewrite(archive, doctored, extra=[_file_info("themes/acme/extra.html")])
+    else:
+        backup_archive.rewrite(archive, doctored,
+                               edit_manifest=lambda m: m["files"].update({"media/gone.png": {"sha256": "0" * 64}}))
+    result = _restore(target, _home(target), doctored)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert json.loads(result.stdout)["ok"] is False
+    assert _no_tables(target)
+    assert not (_home(target) / "themes").exists()
+    assert not (tmp_path / "escape.txt").exists() and not (_home(target) / "escape.txt").exists()
+
+
+def _file_info(name: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size = 1
+    return info
+
+
+@pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "a//b", "./a", "a\\b", ""])
+def test_member_names_that_could_escape_are_refused(name):
+    with pytest.raises(ArchiveError):
+        check_member_name(name)
+
+
+def test_a_database_with_data_is_refused_without_force_and_replaced_with_it(portal, tmp_path):
+    archive = _backup(portal, tmp_path)
+    before = backup_rows.raw(portal)
+    databases.execute(portal, "UPDATE accounts_user SET first_name = 'Changed' WHERE email = 'admin@example.com'")
+    databases.execute(portal, "INSERT INTO accounts_organisation (name, created_at, updated_at) "
+                              "VALUES ('written after the backup', '2026-12-01 00:00:00', '2026-12-01 00:00:00')")
+    (tmp_path / "themes" / "acme" / "theme.json").write_text('{"name": "acme", "version": "2.0.0"}')
+    changed = backup_rows.raw(portal)
+
+    refused = _restore(portal, tmp_path, archive)
+    assert refused.returncode == 1
+    assert "already holds data" in refused.stderr and "--force" in refused.stderr
+    assert backup_rows.raw(portal) == changed
+
+    forced = _restore(portal, tmp_path, archive, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert any("overwrote 1 file" in w for w in json.loads(forced.stdout)["warnings"])
+    after = backup_rows.raw(portal)
+    for table in before:
+        assert after[table] == before[table], table
+    assert json.loads((tmp_path / "themes" / "acme" / "theme.json").read_text())["version"] == "1.0.0"
+
+
+def test_an_archive_from_a_newer_forecourt_or_format_is_refused(portal, target, tmp_path):
+    archive = _backup(portal, tmp_path)
+    newer = backup_archive.rewrite(archive, tmp_path / "newer.tar.gz",
+                                   edit_manifest=lambda m: m.update(forecourt_version="99.0.0"))
+    result = _restore(target, _home(target), newer)
+    assert result.returncode == 1
+    assert "made by Forecourt 99.0.0, newer than this Forecourt 0.4.0" in result.stderr
+    assert _no_tables(target)
+
+    future = backup_archive.rewrite(archive, tmp_path / "format.tar.gz",
+                                    edit_manifest=lambda m: m.update(format_version=2))
+    result = _restore(target, _home(target), future)
+    assert result.returncode == 1
+    assert "format version 2 is not supported" in result.stderr
+    assert _no_tables(target)
+
+
+def test_an_older_archive_is_restored_at_its_schema_then_migrated_forward(fresh_db, target, tmp_path):
+    env = servers.child_env(fresh_db, tmp_path)
+    backup_archive.run_helper("backup_seed", env, tmp_path, "--at", "0.3.0")
+    archive = backup_archive.rewrite(_backup(env, tmp_path), tmp_path / "old.tar.gz",
+                                     edit_manifest=lambda m: m.update(forecourt_version="0.3.0"))
+    manifest = backup_archive.manifest(archive)
+    old = releases.get("0.3.0")
+    for app, name in old.migrations.items():
+        assert manifest["migrations"][app] == name
+    assert "content" not in manifest["migrations"] and "webhooks" not in manifest["migrations"]
+
+    result = _restore(target, _home(target), archive)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["archive_version"] == "0.3.0" and report["version"] == "0.4.0"
+    assert "content.0002_home_page" in report["migrated"] and "webhooks.0001_initial" in report["migrated"]
+    assert servers.run(["migrate", "--plan"], target, _home(target)).stderr.strip().endswith("0 pending migration(s)")
+    assert databases.execute(target, "SELECT email FROM accounts_user") == [("old@example.com",)]
+    assert databases.execute(target, "SELECT name FROM accounts_organisation") == [("Old org",)]
+    assert databases.execute(target, "SELECT COUNT(*) FROM accounts_user_teams") == [(1,)]
+    assert databases.execute(target, "SELECT COUNT(*) FROM content_page")[0][0] >= 1  # written by the migration
+
+
+def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned(portal, target, tmp_path):
+    archive = _backup(portal, tmp_path)
+    other_key = {**target, "PORTAL_ENCRYPTION_KEY": "a-different-key"}
+    refused = _restore(other_key, _home(target), archive)
+    assert refused.returncode == 1
+    assert "do not decrypt with this portal's encryption key" in refused.stderr
+    assert _no_tables(target)
+
+    forced = _restore(other_key, _home(target), archive, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "do not decrypt" in forced.stderr
