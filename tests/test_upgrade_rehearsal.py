@@ -1,0 +1,190 @@
+"""The whole upgrade life-cycle, rehearsed as an operator would live it, with the real previous release.
+
+The previous release is built from its commit (`git archive`) and installed in a virtual
+environment of its own; it creates a portal and fills it through its Admin API. Then, as the
+upgrade guide says: back up (with this version's `forecourt backup`: the old one has none), check
+with this version's `forecourt upgrade-check`, start this version (it migrates), `forecourt verify`,
+use it, `forecourt downgrade --to` the previous release, start the previous release again, and find
+every piece of data, from before and after the upgrade, through its Admin API.
+
+SQLite only (one engine is enough to rehearse the steps; the migrations themselves are tested on
+every engine elsewhere). The old release shares this environment's installed dependencies (a .pth
+file), so only the old package itself is built and installed: a minute, not ten.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import httpx
+import pytest
+from packaging.version import Version
+
+import forecourt
+from forecourt.lifecycle import releases
+
+from .conftest import PASSWORD
+from .support import databases, servers
+
+pytestmark = pytest.mark.server
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def previous_release() -> releases.Release:
+    """The newest release with a commit that this version can go back to."""
+    candidates = [r for r in releases.all_releases() if r.commit and r.key <= Version(forecourt.__version__)]
+    if not candidates:
+        pytest.skip("no earlier release with a commit in the manifest")
+    return candidates[-1]
+
+
+def install_release(release: releases.Release, root: Path) -> Path:
+    """Build and install `release` from its commit in a venv of its own; return that venv's python."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("the rehearsal needs the git checkout of the project")
+    source = root / f"forecourt-{release.version}"
+    source.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", release.commit], capture_output=True, check=False)
+    if archive.returncode != 0:
+        pytest.skip(f"release commit {release.commit[:10]} is not in this clone: {archive.stderr.decode()[:200]}")
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # The dependencies: this environment's (the .pth adds its site-packages, after the venv's own).
+    Path(site, "zz-forecourt-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", site,
+                           str(source)], capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    version = subprocess.run([str(python), "-m", "forecourt", "version"], capture_output=True, text=True,
+                             cwd=root, check=True).stdout.strip()
+    assert version == release.version
+    return python
+
+
+def old_command(python: Path, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(python), "-m", "forecourt", *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=180, check=False)
+
+
+def start_old(python: Path, env: dict[str, str], cwd: Path) -> servers.Server:
+    port = servers.free_port()
+    env = {**env, "PORTAL_HOSTPORT": str(port), "PORTAL_LISTENADDRESS": "127.0.0.1"}
+    log_path = cwd / f"old-serve-{port}.log"
+    handle = log_path.open("w")
+    proc = subprocess.Popen([str(python), "-m", "forecourt", "serve", "--workers", "1", "--no-jobs"], env=env,
+                            cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return servers.Server(proc, port, log_path, handle)
+
+
+class AdminApi:
+    def __init__(self, server: servers.Server, token: str) -> None:
+        self.server = server
+        self.token = token
+
+    def __call__(self, method: str, path: str, body: object = None, status: tuple[int, ...] = (200, 201)) -> object:
+        response = httpx.request(method, f"{self.server.url}/portal-api{path}", json=body, timeout=15,
+                                 headers={"Authorization": self.token})
+        assert response.status_code in status, (method, path, response.status_code, response.text[:500])
+        return response.json() if response.content else None
+
+    def names(self, path: str, key: str = "Name") -> set[str]:
+        found: set[str] = set()
+        page = 1
+        while True:
+            rows = self("GET", f"{path}?page={page}")
+            assert isinstance(rows, list)
+            found |= {row[key] for row in rows}
+            if len(rows) < 10:
+                return found
+            page += 1
+
+
+def fill(api: AdminApi, tag: str) -> dict[str, set[str]]:
+    """Organisations with a team, a consumer, a public catalogue and a page, all named after `tag`."""
+    org = api("POST", "/organisations", {"Name": f"{tag} Corp"})
+    api("POST", f"/organisations/{org['ID']}/teams", {"Name": f"{tag} Team"})
+    api("POST", "/users", {"Email": f"{tag.lower()}@example.com", "First": tag, "Last": "Developer",
+                           "Role": "consumer-admin", "Active": True, "OrganisationID": org["ID"]})
+    api("POST", "/catalogues", {"Name": f"{tag} Catalogue", "VisibilityStatus": "Public"})
+    api("POST", "/pages", {"Title": f"{tag} page", "Path": f"/{tag.lower()}-page", "Template": "page"})
+    return {"organisations": {f"{tag} Corp"}, "catalogues": {f"{tag} Catalogue"},
+            "users": {f"{tag.lower()}@example.com"}, "pages": {f"{tag} page"}, "teams": {f"{tag} Team"}}
+
+
+def everything(api: AdminApi) -> dict[str, set[str]]:
+    teams: set[str] = set()
+    for org in api("GET", "/organisations"):  # type: ignore[union-attr]
+        teams |= {t["Name"] for t in api("GET", f"/organisations/{org['ID']}/teams")}  # type: ignore[union-attr]
+    return {"organisations": api.names("/organisations"), "catalogues": api.names("/catalogues"),
+            "users": api.names("/users", "Email"), "pages": api.names("/pages", "Title"), "teams": teams}
+
+
+def test_upgrade_verify_use_downgrade_and_the_previous_release_finds_everything(tmp_path):
+    if databases.dialect() != "sqlite3":
+        pytest.skip("the rehearsal runs in the SQLite run")
+    release = previous_release()
+    old_python = install_release(release, tmp_path / "old")
+    env = servers.child_env({"PORTAL_DATABASE_DIALECT": "sqlite3",
+                             "PORTAL_DATABASE_CONNECTIONSTRING": str(tmp_path / "portal.db")}, tmp_path,
+                            PORTAL_PUBLIC_URL="https://portal.example.com")
+
+    # The previous release, as it was installed and used.
+    assert old_command(old_python, ["migrate"], env, tmp_path).returncode == 0
+    boot = old_command(old_python, ["bootstrap", "--email", "admin@example.com", "--password", PASSWORD], env,
+                       tmp_path)
+    assert boot.returncode == 0, boot.stderr
+    token = boot.stdout.rsplit("Admin API token (shown once): ", 1)[1].split()[0]
+    old = start_old(old_python, env, tmp_path)
+    try:
+        old.wait_for("/ready", 200)
+        assert old.get("/portal-api/version", headers={"Authorization": token}).json()["version"] == release.version
+        before = fill(AdminApi(old, token), "Before")
+    finally:
+        assert old.stop() == 0
+
+    # Before the switch: back up (this version's command: the old one has none), then check.
+    backup = servers.run(["backup", "--json"], env, tmp_path)
+    assert backup.returncode == 0, backup.stderr
+    check = servers.run(["upgrade-check", "--json", "--no-provider-calls"], env, tmp_path)
+    report = json.loads(check.stdout)
+    assert check.returncode == 0, report["findings"]
+    assert report["database_version"] == release.version
+    assert report["newest_backup"] is not None
+
+    # This version: it migrates at start; verify; use it.
+    new = servers.start(env, tmp_path)
+    try:
+        new.wait_for("/ready", 200)
+        verified = servers.run(["verify", "--json", "--url", new.url], env, tmp_path)
+        result = json.loads(verified.stdout)
+        assert verified.returncode == 0, result
+        assert {c["name"]: c["status"] for c in result["checks"]}["admin-sign-in"] == "PASS"
+        api = AdminApi(new, token)
+        assert api("GET", "/version")["version"] == forecourt.__version__  # type: ignore[index]
+        after = fill(api, "After")
+        assert all(before[k] | after[k] <= v for k, v in everything(api).items())
+    finally:
+        assert new.stop() == 0
+
+    # Back to the previous release: schema first, then its binary.
+    down = servers.run(["downgrade", "--to", release.version, "--yes"], env, tmp_path)
+    assert down.returncode == 0, down.stdout + down.stderr
+    again = start_old(old_python, env, tmp_path)
+    try:
+        again.wait_for("/ready", 200)
+        found = everything(AdminApi(again, token))
+    finally:
+        assert again.stop() == 0
+    for kind, names in found.items():
+        assert before[kind] <= names, kind
+        assert after[kind] <= names, kind
+    assert "applied migration" not in again.log()  # the schema was the previous release's already
+    assert os.path.exists(tmp_path / "portal.db")
