@@ -1,0 +1,298 @@
+"""The container and Kubernetes files, checked without a container engine or a cluster (none runs here).
+
+What is checked: every file the Dockerfile copies exists and is not excluded by .dockerignore; the image
+runs as a non-root user, exposes 3001, keeps state in /data and serves by default; its HEALTHCHECK
+command, run for real, passes against a running `forecourt serve` and fails where nothing listens;
+docker-compose.yaml and .env.example name only real settings with usable values; the Helm chart, rendered
+by tests/support/gotemplate.py (strict: a value a template reads must be in values.yaml), gives valid
+YAML with the probes, security context, volumes and Secrets promised in docs/install.md.
+"""
+
+import fnmatch
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import forecourt
+from forecourt import configuration
+from forecourt.configuration import dsn
+from forecourt.configuration.spec import BY_ENV, SETTINGS
+
+from .support import servers
+from .support.gotemplate import Chart, Fail
+
+ROOT = Path(__file__).resolve().parent.parent
+CHART = ROOT / "deploy" / "helm" / "forecourt"
+
+
+# --- Dockerfile ---------------------------------------------------------------------------------------
+
+def dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            out.append((word.upper(), rest.strip()))
+    return out
+
+
+def stages() -> list[list[tuple[str, str]]]:
+    result: list[list[tuple[str, str]]] = []
+    for instruction in dockerfile():
+        if instruction[0] == "FROM":
+            result.append([])
+        if result:
+            result[-1].append(instruction)
+    return result
+
+
+def ignored(path: str) -> bool:
+    patterns = [p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines()
+                if p.strip() and not p.startswith("#")]
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    verdict = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        variants = {pattern, pattern.replace("**/", "")} if pattern.startswith("**/") else {pattern}
+        if any(fnmatch.fnmatch(prefix, v) or ("/" not in v and fnmatch.fnmatch(prefix.rsplit("/", 1)[-1], v))
+               for prefix in prefixes for v in variants):
+            verdict = not negate
+    return verdict
+
+
+def test_every_file_the_dockerfile_copies_exists_and_reaches_the_build_context():
+    copies = [args for word, args in dockerfile() if word == "COPY" and "--from=" not in args]
+    assert copies
+    for args in copies:
+        *sources, _dest = args.split()
+        for source in sources:
+            assert (ROOT / source).exists(), f"COPY {source}: no such file"
+            assert not ignored(source), f"COPY {source}: excluded by .dockerignore"
+    # What the wheel build reads: pyproject's readme and setup.py's CHANGELOG.md are among them.
+    copied = {s for args in copies for s in args.split()[:-1]}
+    assert {"pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "CHANGELOG.md", "src"} <= copied
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image():
+    for path in (".venv/bin/python", "data/portal.db", ".git/HEAD", "tests/test_x.py", "dist/x.whl",
+                 "src/forecourt/__pycache__/cli.cpython-311.pyc", "portal.conf", ".env"):
+        assert ignored(path), path
+    assert not ignored("src/forecourt/cli.py")
+
+
+def test_image_is_multi_stage_non_root_with_data_volume_port_and_serve():
+    build, runtime = stages()[0], stages()[-1]
+    assert len(stages()) >= 2
+    assert any("build-essential" in args for _, args in build)
+    assert not any("build-essential" in args for _, args in runtime)  # no compiler in the runtime image
+    final = dict(runtime)
+    user = final["USER"].split(":")[0]
+    assert user == "${UID}" and ("ARG", "UID=10001") in runtime  # a numeric uid, so runAsNonRoot can check it
+    assert final["EXPOSE"] == "3001"
+    assert json.loads(final["VOLUME"]) == ["/data"]
+    assert json.loads(final["ENTRYPOINT"]) == ["forecourt"] and json.loads(final["CMD"]) == ["serve"]
+    env = final["ENV"]
+    for name, value in re.findall(r"(PORTAL_\w+)=(\S+)", env):
+        assert name[len("PORTAL_"):] in BY_ENV, name
+        BY_ENV[name[len("PORTAL_"):]].parse(value)
+    assert "PORTAL_DATADIR=/data" in env
+
+
+def healthcheck() -> list[str]:
+    args = dict(stages()[-1])["HEALTHCHECK"]
+    command = json.loads(args[args.index("CMD") + 3:].strip())
+    assert command[0] == "python"
+    return [sys.executable, *command[1:]]
+
+
+def test_healthcheck_passes_on_a_live_server_and_fails_without_one(child_env, start_server):
+    command = healthcheck()
+    server = start_server(child_env)
+    server.wait_for("/live", 200)
+    assert subprocess.run(command, env={"PORTAL_HOSTPORT": str(server.port)}, capture_output=True,
+                          check=False, timeout=30).returncode == 0
+    nobody = servers.free_port()
+    assert subprocess.run(command, env={"PORTAL_HOSTPORT": str(nobody)}, capture_output=True,
+                          check=False, timeout=30).returncode != 0
+
+
+# --- docker compose and .env.example ----------------------------------------------------------------
+
+def env_example() -> tuple[dict[str, str], dict[str, str]]:
+    """(assignments, commented-out assignments) of .env.example."""
+    active, commented = {}, {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        match = re.fullmatch(r"(#\s*)?([A-Z][A-Z0-9_]*)=(.*)", line.strip())
+        if match:
+            (commented if match.group(1) else active)[match.group(2)] = match.group(3)
+    return active, commented
+
+
+def test_env_example_lists_every_setting_with_values_forecourt_accepts(tmp_path):
+    active, commented = env_example()
+    named = {n for n in {**active, **commented} if n.startswith("PORTAL_")}
+    assert {f"PORTAL_{s.env}" for s in SETTINGS} <= named
+    for name in named:
+        assert name[len("PORTAL_"):] in BY_ENV, f"{name} is not a setting"
+    # As written, and with every commented example switched on, the values load without a warning.
+    for environ in ({k: v for k, v in active.items() if k.startswith("PORTAL_")},
+                    {k: v for k, v in {**commented, **active}.items() if k.startswith("PORTAL_")}):
+        environ = {k: v.replace("@postgres:", "@127.0.0.1:") for k, v in environ.items()}
+        config = configuration.load(environ=environ, cwd=tmp_path)
+        assert config.warnings == []
+
+
+def test_compose_runs_forecourt_on_postgres_with_a_data_volume():
+    compose = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
+    app, db = compose["services"]["forecourt"], compose["services"]["postgres"]
+    assert app["build"] == "." and app["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert any(str(p).endswith(":3001") for p in app["ports"])
+    assert any(str(v).endswith(":/data") for v in app["volumes"])
+    assert app["read_only"] is True and app["tmpfs"] == ["/tmp"]  # noqa: S108
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    active, _ = env_example()
+    for name, value in app["environment"].items():
+        assert name[len("PORTAL_"):] in BY_ENV
+        # ${VAR:-default}: the default that applies with .env.example as it is.
+        resolved = re.sub(r"\$\{(\w+)\}", lambda m: active[m.group(1)], value)
+        resolved = re.sub(r"^\$\{\w+:-(.*)\}$", r"\1", resolved)
+        app["environment"][name] = resolved
+    assert app["environment"]["PORTAL_DATABASE_DIALECT"] == "postgres"
+    database = dsn.database("postgres", app["environment"]["PORTAL_DATABASE_CONNECTIONSTRING"], "/data")
+    assert (database["HOST"], database["NAME"], database["USER"]) == ("postgres", "portal",
+                                                                       db["environment"]["POSTGRES_USER"])
+
+
+# --- Helm chart -----------------------------------------------------------------------------------------
+
+def render(values=None) -> dict[tuple[str, str], dict]:
+    """{(kind, name): resource} of the chart rendered with `values`; every document must be YAML."""
+    resources = {}
+    for name, text in Chart(CHART).render(values).items():
+        if name.endswith(".txt"):
+            continue
+        for document in yaml.safe_load_all(text):
+            if document:
+                resources[(document["kind"], document["metadata"]["name"])] = document
+    return resources
+
+
+def deployment(resources):
+    return next(r for (kind, _), r in resources.items() if kind == "Deployment")
+
+
+def test_chart_metadata_follows_the_release():
+    meta = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert meta["apiVersion"] == "v2" and meta["appVersion"] == forecourt.__version__
+
+
+def test_chart_defaults_render_a_restricted_single_replica_sqlite_portal():
+    resources = render()
+    assert {kind for kind, _ in resources} == {"Deployment", "Service", "ConfigMap", "Secret", "PersistentVolumeClaim"}
+    pod = deployment(resources)["spec"]["template"]["spec"]
+    assert deployment(resources)["spec"]["replicas"] == 1
+    assert deployment(resources)["spec"]["strategy"] == {"type": "Recreate"}
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    assert pod["automountServiceAccountToken"] is False
+    (app,) = pod["containers"]
+    for container in [app, *pod["initContainers"]]:
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True and context["allowPrivilegeEscalation"] is False
+        assert context["capabilities"]["drop"] == ["ALL"]
+        assert {m["mountPath"] for m in container["volumeMounts"]} >= {"/data", "/tmp"}  # noqa: S108
+    assert [c["args"] for c in pod["initContainers"]] == [["migrate"]]
+    assert app["args"] == ["serve"]
+    assert app["ports"] == [{"name": "http", "containerPort": 3001, "protocol": "TCP"}]
+    assert app["startupProbe"]["httpGet"]["path"] == "/live"
+    assert app["livenessProbe"]["httpGet"]["path"] == "/live"
+    assert app["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert "initialDelaySeconds" not in app["livenessProbe"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["tmp"] == {"name": "tmp", "emptyDir": {}}
+    assert volumes["data"]["persistentVolumeClaim"]["claimName"] in {name for _, name in resources}
+    service = next(r for (kind, _), r in resources.items() if kind == "Service")
+    assert service["spec"]["ports"][0]["port"] == 3001 and service["spec"]["ports"][0]["targetPort"] == "http"
+    assert service["spec"]["selector"] == deployment(resources)["spec"]["selector"]["matchLabels"]
+    # The environment comes from the chart's own ConfigMap and Secret, naming only real settings.
+    refs = {(("ConfigMap" if "configMapRef" in e else "Secret"), (e.get("configMapRef") or e["secretRef"])["name"])
+            for e in app["envFrom"]}
+    assert refs <= set(resources)
+    config = next(r for (kind, _), r in resources.items() if kind == "ConfigMap")["data"]
+    for name in config:
+        assert name[len("PORTAL_"):] in BY_ENV, name
+    assert configuration.load(environ=dict(config), cwd=CHART).warnings == []
+    assert config["PORTAL_DATADIR"] == "/data" and config["PORTAL_HOSTPORT"] == "3001"
+
+
+def test_chart_for_external_postgres_with_replicas_and_a_first_admin_from_a_secret():
+    dsn_text = "postgres://portal:s3cret@db.example.svc:5432/portal?sslmode=require"
+    resources = render({"replicaCount": 3, "database": {"dialect": "postgres", "connectionString": dsn_text},
+                        "admin": {"enabled": True, "email": "admin@example.com", "existingSecret": "portal-admin",
+                                  "passwordKey": "pw"},
+                        "secrets": {"SESSION_KEY": "k" * 50}, "persistence": {"enabled": False}})
+    spec = deployment(resources)["spec"]
+    assert spec["replicas"] == 3 and "strategy" not in spec
+    pod = spec["template"]["spec"]
+    migrate, bootstrap = pod["initContainers"]
+    assert migrate["args"] == ["migrate"]
+    assert bootstrap["args"] == ["bootstrap", "--email", "admin@example.com", "--password-file",
+                                 "/run/forecourt-admin/password"]
+    assert "runAsUser" not in bootstrap["securityContext"] or bootstrap["securityContext"]["runAsUser"] != 0
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["admin"]["secret"] == {"secretName": "portal-admin", "items": [{"key": "pw", "path": "password"}]}
+    assert volumes["data"] == {"name": "data", "emptyDir": {}}
+    assert not any(kind == "PersistentVolumeClaim" for kind, _ in resources)
+    secret = resources[("Secret", "portal-forecourt")]["stringData"]
+    assert secret == {"PORTAL_DATABASE_CONNECTIONSTRING": dsn_text, "PORTAL_SESSION_KEY": "k" * 50}
+    config = resources[("ConfigMap", "portal-forecourt")]["data"]
+    loaded = configuration.load(environ={**config, **secret}, cwd=CHART)
+    assert loaded["Database.Dialect"] == "postgres" and loaded.database["HOST"] == "db.example.svc"
+
+
+def test_chart_for_mysql_with_its_connection_string_in_an_existing_secret():
+    resources = render({"database": {"dialect": "mysql", "existingSecret": "portal-db"},
+                        "admin": {"enabled": True, "email": "a@example.com", "password": "pw-from-values"}})
+    app = deployment(resources)["spec"]["template"]["spec"]["containers"][0]
+    assert {"secretRef": {"name": "portal-db"}} in app["envFrom"]
+    assert resources[("ConfigMap", "portal-forecourt")]["data"]["PORTAL_DATABASE_DIALECT"] == "mysql"
+    assert resources[("Secret", "portal-forecourt-admin")]["stringData"] == {"password": "pw-from-values"}
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"replicaCount": 2}, "SQLite allows one replica"),
+    ({"admin": {"enabled": True, "password": "x"}}, "admin.email is required"),
+    ({"admin": {"enabled": True, "email": "a@example.com"}}, "admin.password or admin.existingSecret"),
+])
+def test_chart_refuses_unsafe_values(values, message):
+    with pytest.raises(Fail, match=message):
+        render(values)
+
+
+def _paths(values, prefix=""):
+    for key, value in values.items():
+        yield prefix + key
+        if isinstance(value, dict) and value:
+            yield from _paths(value, prefix + key + ".")
+
+
+def test_templates_and_values_agree():
+    """Every .Values path a template names is in values.yaml (also in branches the renders above skip),
+    and every top-level value is used by a template."""
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    known = set(_paths(values))
+    text = "\n".join(p.read_text() for p in (CHART / "templates").iterdir())
+    referenced = set(re.findall(r"\.Values\.([A-Za-z0-9_.]+)", text))
+    assert referenced - known == set()
+    assert {path.split(".")[0] for path in referenced} == set(values)
+    for name in values["config"]:
+        assert name in BY_ENV, f"config.{name} is not a setting"
