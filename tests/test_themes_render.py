@@ -133,7 +133,7 @@ def test_error_pages_use_the_theme(client):
 def test_render_mail_uses_the_theme_with_fallback():
     subject, text, html = themes.render_mail("test", {"to": "dev@example.com"})
     assert subject == "Test message from the developer portal"
-    assert "sent to dev@example.com" in text and "<p>" in html
+    assert "sent to dev@example.com" in text and "sent to <strong>dev@example.com</strong>" in html
     activate(mailers__test_DOT_subject_DOT_txt="Acme says {{ to }} & hi")
     subject, text, _html = themes.render_mail("test", {"to": "a<b@example.com"})
     assert subject == "Acme says a<b@example.com & hi"  # text templates are not HTML-escaped
