@@ -7,6 +7,7 @@ change nothing.
 """
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.server
 
 def _cli(args, env, tmp_path, timeout=120):
     """The CLI with no terminal on stdin, as from a script or CI job."""
-    return subprocess.run(servers.FORECOURT + args, env=env, cwd=tmp_path, capture_output=True, text=True,
+    return subprocess.run([*servers.FORECOURT, *args], env=env, cwd=tmp_path, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL, check=False)
 
 
@@ -122,6 +123,17 @@ def test_refusals_exit_non_zero_and_change_nothing(child_env, tmp_path):
         locked = _cli(["downgrade", "--to", "0.3.0", "--yes", "--lock-timeout", "1"], child_env, tmp_path)
     assert locked.returncode == 1
     assert "gave up waiting 1s for the migration lock" in locked.stderr
+
+    # At a terminal the operator is asked; anything but yes changes nothing.
+    controller, terminal = os.openpty()
+    asked = subprocess.Popen([*servers.FORECOURT, "downgrade", "--to", "0.3.0"], env=child_env, cwd=tmp_path,
+                             stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(terminal)
+    os.write(controller, b"n\n")
+    out, err = asked.communicate(timeout=120)
+    os.close(controller)
+    assert asked.returncode == 1
+    assert "table webhooks_webhook" in out and "Downgrade to 0.3.0? [y/N]" in err and "Nothing changed." in err
 
     assert _migrations(child_env) == migrations_before
     assert databases.execute(child_env, "SELECT COUNT(*) FROM webhooks_webhook") == [(0,)]
