@@ -7,11 +7,9 @@ app in the commit's tree. The git checks need the repository's metadata; a sourc
 .git (an sdist, say) skips them and still checks the files and the version.
 """
 
+import dataclasses
 import re
-import shutil
-import subprocess
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from django.db.migrations.loader import MigrationLoader
@@ -20,28 +18,14 @@ from packaging.version import Version
 import forecourt
 from forecourt.lifecycle import downgrade, releases
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "src" / "forecourt"
+from .support import migration_git
+
+PACKAGE = migration_git.ROOT / "src" / "forecourt"
 MIGRATION_FILE = re.compile(r"^src/forecourt/(?P<app>[^/]+)/migrations/(?P<name>\d{4}_\w+)\.py$")
 
-needs_git = pytest.mark.skipif(not (ROOT / ".git").exists() or shutil.which("git") is None,
-                               reason="no git metadata in this source tree")
-
-
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-
-
-def _commit(release: releases.Release) -> str:
-    """The release's commit: the manifest's, or (newest release only) the one titled after it."""
-    if release.commit:
-        return release.commit
-    assert release == releases.latest(), f"{release.version}: only the newest release may leave out its commit"
-    found = [line for line in _git("log", "--format=%H %s", "--fixed-strings",
-                                   f"--grep=Release {release.version}").splitlines()
-             if line.split(" ", 1)[1] == f"Release {release.version}"]
-    assert len(found) == 1, f"one commit titled 'Release {release.version}' expected, found {found}"
-    return found[0].split(" ", 1)[0]
+needs_git = pytest.mark.skipif(not migration_git.has_git(), reason="no git metadata in this source tree")
+_git = migration_git.git
+_commit = migration_git.release_commit
 
 
 def test_manifest_lists_releases_oldest_first_with_unique_versions():
@@ -105,3 +89,13 @@ def test_release_lookup_says_which_versions_are_known():
         releases.get("0.3.7")
     assert releases.get("0.3.0").target("themes") == releases.ZERO
     assert releases.get("0.4.0").target("themes") == "0001_initial"
+
+
+@needs_git
+def test_the_newest_release_may_leave_its_commit_out_and_is_found_by_title():
+    newest = releases.latest()
+    assert _commit(dataclasses.replace(newest, commit=None)) == _commit(newest)
+    if len(releases.all_releases()) > 1:
+        older = releases.all_releases()[-2]
+        with pytest.raises(AssertionError, match="only the newest release may leave out its commit"):
+            _commit(dataclasses.replace(older, commit=None))
