@@ -258,6 +258,9 @@ def test_command_reports_an_older_release_and_changes_nothing(child_env, tmp_pat
     assert text.returncode == 1
     assert "Database:        0.3.0 (by its migrations)" in text.stdout
     assert "BLOCKER  backup: no backup found" in text.stdout
+    # The release notes' breaking changes, in their own words, where the operator reads the findings.
+    first_line = report["breaking_changes"]["0.4.0"].splitlines()[0]
+    assert first_line and f"           {first_line}" in text.stdout.splitlines()
 
 
 @pytest.mark.server

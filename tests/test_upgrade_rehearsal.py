@@ -7,17 +7,20 @@ with this version's `forecourt upgrade-check`, start this version (it migrates),
 use it, `forecourt downgrade --to` the previous release, start the previous release again, and find
 every piece of data, from before and after the upgrade, through its Admin API.
 
-SQLite only (one engine is enough to rehearse the steps; the migrations themselves are tested on
-every engine elsewhere). The old release shares this environment's installed dependencies (a .pth
-file), so only the old package itself is built and installed: a minute, not ten.
+It runs in the SQLite test run only (skipped in the others), on an SQLite database and on a
+PostgreSQL one when the PostgreSQL server of the test runs is reachable. The old release shares
+this environment's installed dependencies (a .pth file), so only the old package itself is built
+and installed, once per module: seconds, not minutes.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -127,14 +130,50 @@ def everything(api: AdminApi) -> dict[str, set[str]]:
             "users": api.names("/users", "Email"), "pages": api.names("/pages", "Title"), "teams": teams}
 
 
-def test_upgrade_verify_use_downgrade_and_the_previous_release_finds_everything(tmp_path):
+@pytest.fixture(scope="module")
+def old_release(tmp_path_factory):
+    """(release, python): the previous release installed once for this module's rehearsals."""
     if databases.dialect() != "sqlite3":
         pytest.skip("the rehearsal runs in the SQLite run")
     release = previous_release()
-    old_python = install_release(release, tmp_path / "old")
-    env = servers.child_env({"PORTAL_DATABASE_DIALECT": "sqlite3",
-                             "PORTAL_DATABASE_CONNECTIONSTRING": str(tmp_path / "portal.db")}, tmp_path,
-                            PORTAL_PUBLIC_URL="https://portal.example.com")
+    return release, install_release(release, tmp_path_factory.mktemp("old"))
+
+
+PG_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+
+
+@contextmanager
+def rehearsal_database(engine: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The PORTAL_* variables of an empty database: an SQLite file, or a PostgreSQL database on
+    the server the PostgreSQL test run uses (skipped when it is not running)."""
+    if engine == "sqlite3":
+        yield {"PORTAL_DATABASE_DIALECT": "sqlite3", "PORTAL_DATABASE_CONNECTIONSTRING": str(tmp_path / "portal.db")}
+        return
+    import psycopg
+
+    name = "fc_rehearsal_" + uuid.uuid4().hex[:10]
+    try:
+        with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **PG_SERVER) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable: {exc}")
+    try:
+        yield {"PORTAL_DATABASE_DIALECT": "postgres",
+               "PORTAL_DATABASE_CONNECTIONSTRING": f"postgres://postgres@127.0.0.1:5432/{name}"}
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **PG_SERVER) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("engine", ["sqlite3", "postgres"])
+def test_upgrade_verify_use_downgrade_and_the_previous_release_finds_everything(old_release, engine, tmp_path):
+    release, old_python = old_release
+    with rehearsal_database(engine, tmp_path) as db_env:
+        env = servers.child_env(db_env, tmp_path, PORTAL_PUBLIC_URL="https://portal.example.com")
+        rehearse(release, old_python, env, tmp_path)
+
+
+def rehearse(release: releases.Release, old_python: Path, env: dict[str, str], tmp_path: Path) -> None:
 
     # The previous release, as it was installed and used.
     assert old_command(old_python, ["migrate"], env, tmp_path).returncode == 0
@@ -187,4 +226,3 @@ def test_upgrade_verify_use_downgrade_and_the_previous_release_finds_everything(
         assert before[kind] <= names, kind
         assert after[kind] <= names, kind
     assert "applied migration" not in again.log()  # the schema was the previous release's already
-    assert os.path.exists(tmp_path / "portal.db")

@@ -195,7 +195,7 @@ def _check_versions(report: Report) -> None:
             "versions", INFO, f"Forecourt {report.last_migrated_by} migrated this database last; its schema has "
             f"been moved back to {database} since", {}))
     for version, text in report.breaking_changes.items():
-        if text.strip():
+        if text.strip().lstrip("-* ").rstrip(".").lower() not in ("", "none"):
             report.findings.append(Finding("breaking-changes", WARNING,
                                            f"{version} has breaking changes: read them before upgrading",
                                            {"version": version, "text": text.strip()}))
@@ -449,6 +449,8 @@ def render_text(report: Report) -> list[str]:
         for key in ("problems", "migrations"):
             for item in (finding.details.get(key) or [])[:10]:
                 lines.append(f"           - {item}")
+        if finding.check == "breaking-changes":  # the release notes' own words, where the operator looks
+            lines.extend(f"           {line}" for line in finding.details.get("text", "").splitlines()[:30])
     blockers, warnings = report.count(BLOCKER), report.count(WARNING)
     verdict = "do not upgrade yet: resolve the blockers first" if blockers else "ready to upgrade"
     lines.append(f"{blockers} blocker(s), {warnings} warning(s), {report.count(INFO)} note(s): {verdict}")
