@@ -100,14 +100,13 @@ class AdminApi:
 
     def names(self, path: str, key: str = "Name") -> set[str]:
         found: set[str] = set()
-        page = 1
-        while True:
-            rows = self("GET", f"{path}?page={page}")
+        for page in range(1, 100):
+            rows = self("GET", f"{path}?page={page}&per_page=100")
             assert isinstance(rows, list)
             found |= {row[key] for row in rows}
-            if len(rows) < 10:
-                return found
-            page += 1
+            if len(rows) < 100:
+                break
+        return found
 
 
 def fill(api: AdminApi, tag: str) -> dict[str, set[str]]:
@@ -116,17 +115,20 @@ def fill(api: AdminApi, tag: str) -> dict[str, set[str]]:
     api("POST", f"/organisations/{org['ID']}/teams", {"Name": f"{tag} Team"})
     api("POST", "/users", {"Email": f"{tag.lower()}@example.com", "First": tag, "Last": "Developer",
                            "Role": "consumer-admin", "Active": True, "OrganisationID": org["ID"]})
-    api("POST", "/catalogues", {"Name": f"{tag} Catalogue", "VisibilityStatus": "Public"})
+    product = api("POST", "/products", {"Name": f"{tag.lower()}-product", "DisplayName": f"{tag} Product",
+                                        "Published": True})
+    api("POST", "/catalogues", {"Name": f"{tag} Catalogue", "VisibilityStatus": "Public", "Products": [product["ID"]]})
     api("POST", "/pages", {"Title": f"{tag} page", "Path": f"/{tag.lower()}-page", "Template": "page"})
-    return {"organisations": {f"{tag} Corp"}, "catalogues": {f"{tag} Catalogue"},
+    return {"organisations": {f"{tag} Corp"}, "catalogues": {f"{tag} Catalogue"}, "products": {f"{tag} Product"},
             "users": {f"{tag.lower()}@example.com"}, "pages": {f"{tag} page"}, "teams": {f"{tag} Team"}}
 
 
 def everything(api: AdminApi) -> dict[str, set[str]]:
     teams: set[str] = set()
-    for org in api("GET", "/organisations"):  # type: ignore[union-attr]
+    for org in api("GET", "/organisations?per_page=100"):  # type: ignore[union-attr]
         teams |= {t["Name"] for t in api("GET", f"/organisations/{org['ID']}/teams")}  # type: ignore[union-attr]
     return {"organisations": api.names("/organisations"), "catalogues": api.names("/catalogues"),
+            "products": api.names("/products", "DisplayName"),
             "users": api.names("/users", "Email"), "pages": api.names("/pages", "Title"), "teams": teams}
 
 
@@ -205,7 +207,9 @@ def rehearse(release: releases.Release, old_python: Path, env: dict[str, str], t
         verified = servers.run(["verify", "--json", "--url", new.url], env, tmp_path)
         result = json.loads(verified.stdout)
         assert verified.returncode == 0, result
-        assert {c["name"]: c["status"] for c in result["checks"]}["admin-sign-in"] == "PASS"
+        checks = {c["name"]: c for c in result["checks"]}
+        assert checks["admin-sign-in"]["status"] == "PASS"
+        assert checks["catalogue"]["data"] == {"products": ["Before Product"]}
         api = AdminApi(new, token)
         assert api("GET", "/version")["version"] == forecourt.__version__  # type: ignore[index]
         after = fill(api, "After")
