@@ -126,6 +126,7 @@ def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp
         prepare(env, tmp_path, dashboard, consumer=False)
         server = start_server(env)
         server.wait_for("/ready", 200)
+        assert server.get("/").status_code == 200  # the broken home page: rendered with the default's, logged
         code, result, checks = verify(env, tmp_path, "--url", server.url)
 
     assert code == 1
@@ -139,6 +140,11 @@ def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp
     assert "views/home.html" in checks["theme"]["detail"]
     assert checks["log"]["status"] == "FAIL"
     assert "PublicURL (PORTAL_PUBLIC_URL) is not set" in checks["log"]["detail"]
+    # Records of the supervisor and of the web worker that rendered the broken page.
+    records = checks["log"]["data"]["records"]
+    assert {(r["level"], r["logger"]) for r in records} >= {("WARNING", "forecourt.startup"),
+                                                           ("ERROR", "forecourt.themes")}
+    assert len({r["pid"] for r in records}) >= 2
 
     # Nothing answers at this address: the portal checks fail and say why; the database checks still run.
     code, result, checks = verify(env, tmp_path, "--url", f"http://127.0.0.1:{servers.free_port()}")

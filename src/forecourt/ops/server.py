@@ -168,7 +168,11 @@ def record_problems(config: Config) -> None:
     including the configuration warnings the CLI logged before this point."""
     from . import startlog
 
-    path = startlog.begin(config["DataDir"], config["HostPort"], forecourt.__version__)
+    try:
+        path = startlog.begin(config["DataDir"], config["HostPort"], forecourt.__version__)
+    except OSError as exc:  # a read-only DataDir must not stop the portal; verify will say there is no record
+        log.warning("cannot keep the start-up problem log for `forecourt verify`: %s", exc)
+        return
     logconfig.configure(config["LogLevel"], config["LogFormat"], config["Database.EnableLogs"])
     for warning in config.warnings:
         startlog.append(path, {"level": "WARNING", "logger": "forecourt.config", "message": warning,
