@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import models
 
 import forecourt
 from forecourt import configuration
@@ -315,3 +316,14 @@ def test_the_engine_refuses_writes_while_the_check_runs(child_env, tmp_path):
     assert lines[2] == "written after"  # the guard ends with the block
     versions = {row[0] for row in databases.execute(child_env, "SELECT version FROM ops_schemaversion")}
     assert versions == {forecourt.__version__, "7.7.7"}
+
+
+@pytest.mark.django_db
+def test_provider_secrets_that_cannot_be_decrypted_are_a_warning_not_a_crash():
+    from forecourt.ops import crypto
+
+    provider = Provider.objects.create(name="Tyk", url="https://dashboard.example.com", secret="k")
+    Provider.objects.filter(pk=provider.pk).update(secret=models.Value(crypto._PREFIX + "not-a-fernet-token"))
+    report = upgradecheck.run(configuration.get(), live_providers=False)
+    [warning] = findings(report, "providers", upgradecheck.WARNING)
+    assert warning.message.startswith("the providers cannot be read: a stored secret cannot be decrypted")

@@ -294,7 +294,7 @@ def check_providers(report: Report, pending: list[str], *, live: bool = True) ->
         return
     try:
         providers = list(Provider.objects.order_by("name"))
-    except DatabaseError as exc:
+    except Exception as exc:  # unreadable rows, or secrets that cannot be decrypted (another EncryptionKey)
         report.findings.append(Finding("providers", WARNING, f"the providers cannot be read: {exc}", {}))
         return
     for provider in providers:
