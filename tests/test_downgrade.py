@@ -112,12 +112,15 @@ def test_refusals_exit_non_zero_and_change_nothing(child_env, tmp_path):
     assert "the database was migrated by Forecourt 9.9.0, newer than this one" in newer_binary.stderr
     databases.execute(child_env, "DELETE FROM ops_schemaversion WHERE version = '9.9.0'")
 
-    databases.execute(child_env, "INSERT INTO django_migrations (app, name, applied) "
-                                 "VALUES ('webhooks', '0099_from_the_future', '2099-01-01 00:00:00')")
+    # A newer Forecourt's migrations: one of an app this version has, one of an app it does not.
+    databases.execute(child_env, "INSERT INTO django_migrations (app, name, applied) VALUES "
+                                 "('webhooks', '0099_from_the_future', '2099-01-01 00:00:00'), "
+                                 "('billing', '0001_initial', '2099-01-01 00:00:00')")
     future = _cli(["downgrade", "--to", "0.3.0", "--yes"], child_env, tmp_path)
     assert future.returncode == 1
-    assert "migrations this version does not know: webhooks.0099_from_the_future" in future.stderr
-    databases.execute(child_env, "DELETE FROM django_migrations WHERE name = '0099_from_the_future'")
+    assert ("migrations this version does not know: billing.0001_initial, webhooks.0099_from_the_future"
+            in future.stderr)
+    databases.execute(child_env, "DELETE FROM django_migrations WHERE applied = '2099-01-01 00:00:00'")
 
     with databases.hold_migration_lock(child_env):
         locked = _cli(["downgrade", "--to", "0.3.0", "--yes", "--lock-timeout", "1"], child_env, tmp_path)

@@ -147,13 +147,15 @@ def make_plan(version: str, using: str = DEFAULT_DB_ALIAS, *, count_losses: bool
         raise Refused("the database has not been migrated yet: there is nothing to downgrade")
     applied = set(loader.applied_migrations)
     ours = forecourt_apps(loader)
+    known_apps = {app for app, _ in loader.graph.nodes}
+    # Migrations of our apps this version lacks, or of apps it does not have at all (a newer one added them).
     unknown = sorted(f"{app}.{name}" for app, name in applied
-                     if app in ours and (app, name) not in loader.graph.nodes)
+                     if (app in ours or app not in known_apps) and (app, name) not in loader.graph.nodes)
     if unknown:
         raise Refused("the database was migrated by a newer Forecourt than this one "
                       f"({forecourt.__version__}); it has migrations this version does not know: "
                       f"{', '.join(unknown)}. Run the downgrade with the newer version.")
-    database_version = _last_version(using)
+    database_version = _last_version(using) if ("ops", "0001_initial") in applied else None
     if database_version is not None:
         if _version(database_version, "the database's version") > binary:
             raise Refused(f"the database was migrated by Forecourt {database_version}, newer than this one "
