@@ -327,3 +327,14 @@ def test_provider_secrets_that_cannot_be_decrypted_are_a_warning_not_a_crash():
     report = upgradecheck.run(configuration.get(), live_providers=False)
     [warning] = findings(report, "providers", upgradecheck.WARNING)
     assert warning.message.startswith("the providers cannot be read: a stored secret cannot be decrypted")
+
+
+@pytest.mark.server
+def test_an_empty_database_needs_no_backup_and_stays_empty(child_env, tmp_path):
+    code, report = upgrade_check(child_env, tmp_path)
+    assert code == 0, report
+    assert report["empty"] is True and report["database_version"] is None
+    assert report["pending_migrations"]
+    assert {(f["check"], f["severity"]) for f in report["findings"]} >= {("versions", "info"), ("backup", "info")}
+    # Not even the table that records migrations was created.
+    assert "django_migrations" not in tables(child_env)

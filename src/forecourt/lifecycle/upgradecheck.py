@@ -64,6 +64,7 @@ class Report:
     themes: list[dict[str, Any]]
     providers: list[dict[str, Any]]
     findings: list[Finding] = field(default_factory=list)
+    empty: bool = False  # no migration applied at all
 
     @property
     def blockers(self) -> list[Finding]:
@@ -175,10 +176,8 @@ def _check_versions(report: Report) -> None:
             f"migrated by a newer Forecourt ({report.last_migrated_by or 'unknown version'}). Use that version's "
             "`forecourt downgrade --to VERSION` first, or restore a backup made for this version.",
             {"migrations": report.unknown_migrations}))
-    if database is None and not report.pending_migrations:
-        return
-    if database is None:
-        if report.last_migrated_by is None and not report.unknown_migrations:
+    if report.empty:
+        if report.pending_migrations:
             report.findings.append(Finding("versions", INFO, "the database is empty: every migration will be "
                                            "applied at the first start", {"pending": len(report.pending_migrations)}))
         return
@@ -190,7 +189,7 @@ def _check_versions(report: Report) -> None:
         report.findings.append(Finding(
             "migrations", INFO, f"{len(report.pending_migrations)} migration(s) will be applied at the first start "
             "of this version (take a backup first)", {"migrations": report.pending_migrations}))
-    if _newer(report.last_migrated_by, binary) and not report.unknown_migrations:
+    if database and _newer(report.last_migrated_by, binary) and not report.unknown_migrations:
         report.findings.append(Finding(
             "versions", INFO, f"Forecourt {report.last_migrated_by} migrated this database last; its schema has "
             f"been moved back to {database} since", {}))
@@ -342,8 +341,8 @@ def check_backup(report: Report, max_age: timedelta, now: datetime | None = None
         report.findings.append(Finding("backup", WARNING, f"the backups cannot be listed: {exc}", {}))
         return
     # An empty database has nothing to lose; one with data that is about to be migrated must be backed up.
-    must = bool(report.pending_migrations) and bool(report.database_version or report.last_migrated_by)
-    if info is None and report.database_version is None and report.last_migrated_by is None:
+    must = bool(report.pending_migrations) and not report.empty
+    if info is None and report.empty:
         report.findings.append(Finding("backup", INFO, "no backup found (the database is empty)", {}))
         return
     if info is None:
@@ -421,7 +420,8 @@ def run(config: Any, *, using: str = DEFAULT_DB_ALIAS, max_backup_age: timedelta
     if database_version and not _newer(database_version, binary):
         crossing = [r.version for r in releases.between(database_version, binary)]
         breaking = releases.breaking_changes(database_version, binary)
-    report = Report(binary, database_version, last_by, last_at, crossing, breaking, pending, unknown, None, [], [])
+    report = Report(binary, database_version, last_by, last_at, crossing, breaking, pending, unknown, None, [], [],
+                    empty=not applied)
     _check_versions(report)
     if themes:
         check_themes(report, pending)
@@ -436,8 +436,10 @@ def run(config: Any, *, using: str = DEFAULT_DB_ALIAS, max_backup_age: timedelta
 def render_text(report: Report) -> list[str]:
     """The report as the lines `forecourt upgrade-check` prints."""
     lines = [f"This Forecourt:  {report.binary_version}"]
-    db = report.database_version or "(empty: no release's schema)"
-    lines.append(f"Database:        {db} (by its migrations)")
+    if report.database_version:
+        lines.append(f"Database:        {report.database_version} (by its migrations)")
+    else:
+        lines.append("Database:        " + ("empty" if report.empty else "not at any release's schema"))
     if report.last_migrated_by:
         lines.append(f"Last migrated:   by {report.last_migrated_by} at {report.last_migrated_at}")
     lines.append("Crossing:        " + (", ".join(report.crossing) or "no release"))
