@@ -229,17 +229,31 @@ def test_deb_installs_serves_and_upgrades_keeping_config_and_data(dist, system_i
                           check=False).returncode != 0
 
     # An operator's edit of the packaged config, then the service's command as systemd runs it.
-    edited = {**json.loads(conf.read_text()), "RefreshInterval": 7}
+    edited = {**json.loads(conf.read_text()), "RefreshInterval": 7, "PublicURL": "https://portal.example.com"}
     conf.write_text(json.dumps(edited, indent=2))
     env = clean_env()
     first = start(["/usr/bin/forecourt", "serve"], env, Path("/"), tmp_path)
     try:
         assert first.wait_for("/ready", 200, timeout=90).json()["version"] == VERSION
+        created = _run(["/usr/bin/forecourt", "bootstrap", "--email", "admin@example.com", "--password",
+                        "correct-horse-battery-staple"], env=env, cwd="/")
+        assert "Created the super-admin admin@example.com" in created.stdout
+        # docs/upgrade.md, deb: back up, then the new package's upgrade-check (unpacked, not installed)
+        # with the installed configuration, as the forecourt user, while the old version serves.
+        backup = json.loads(_run(["/usr/bin/forecourt", "backup", "--json"], env=env, cwd="/").stdout)
+        assert backup["path"].startswith("/var/lib/forecourt/backups/")
+        unpacked = Path(tempfile.mkdtemp(prefix="forecourt-new-"))  # outside pytest's 0700 tree: forecourt reads it
+        try:
+            unpacked.chmod(0o755)
+            _run(["dpkg-deb", "-x", str(dist / f"forecourt_{NEWER}-1_{_deb_arch()}.deb"), str(unpacked)])
+            check = _run(["setpriv", "--reuid=forecourt", "--regid=forecourt", "--init-groups",
+                          str(unpacked / "opt/forecourt/venv/bin/python"), "-m", "forecourt", "upgrade-check",
+                          "--no-provider-calls", "--json"], env={**env, "PORTAL_CONFIG": str(conf)}, cwd="/")
+        finally:
+            shutil.rmtree(unpacked)
+        assert json.loads(check.stdout)["newest_backup"]["path"] == backup["path"]
     finally:
         assert first.stop() == 0, first.log()
-    created = _run(["/usr/bin/forecourt", "bootstrap", "--email", "admin@example.com", "--password",
-                    "correct-horse-battery-staple"], env=env, cwd="/")
-    assert "Created the super-admin admin@example.com" in created.stdout
     database = Path("/var/lib/forecourt/portal.db")
     assert _run(["stat", "-c", "%U", str(database)]).stdout.strip() == "forecourt"  # the wrapper ran as forecourt
 
@@ -255,6 +269,10 @@ def test_deb_installs_serves_and_upgrades_keeping_config_and_data(dist, system_i
     second = start(["/usr/bin/forecourt", "serve"], env, Path("/"), tmp_path)
     try:
         second.wait_for("/ready", 200, timeout=90)
+        # ... and verify, as docs/upgrade.md says, passes on the upgraded portal.
+        verified = subprocess.run(["/usr/bin/forecourt", "verify", "--url", second.url], env=env, cwd="/",
+                                  capture_output=True, text=True, check=False)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
     finally:
         assert second.stop() == 0, second.log()
 
