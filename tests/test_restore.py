@@ -187,6 +187,14 @@ def test_an_older_archive_is_restored_at_its_schema_then_migrated_forward(fresh_
     assert databases.execute(target, "SELECT COUNT(*) FROM accounts_user_teams") == [(1,)]
     assert databases.execute(target, "SELECT COUNT(*) FROM content_page")[0][0] >= 1  # written by the migration
 
+    # Over a current database with --force: its schema goes back to the archive's, then forward again.
+    databases.execute(target, "INSERT INTO accounts_organisation (name, created_at, updated_at) "
+                              "VALUES ('newer', '2026-12-01 00:00:00', '2026-12-01 00:00:00')")
+    again = _restore(target, _home(target), archive, "--force")
+    assert again.returncode == 0, again.stderr
+    assert "webhooks.0001_initial" in json.loads(again.stdout)["migrated"]
+    assert databases.execute(target, "SELECT name FROM accounts_organisation") == [("Old org",)]
+
 
 def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned(portal, target, tmp_path):
     archive = _backup(portal, tmp_path)
