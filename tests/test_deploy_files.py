@@ -5,7 +5,8 @@ runs as a non-root user, exposes 3001, keeps state in /data and serves by defaul
 command, run for real, passes against a running `forecourt serve` and fails where nothing listens;
 docker-compose.yaml and .env.example name only real settings with usable values; the Helm chart, rendered
 by tests/support/gotemplate.py (strict: a value a template reads must be in values.yaml), gives valid
-YAML with the probes, security context, volumes and Secrets promised in docs/install.md.
+YAML, valid for Kubernetes' own schemas, with the probes, security context, volumes and Secrets promised in
+docs/install.md; the documents link what exists.
 """
 
 import fnmatch
@@ -15,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -175,14 +177,21 @@ def test_compose_runs_forecourt_on_postgres_with_a_data_volume():
 
 # --- Helm chart -----------------------------------------------------------------------------------------
 
+# The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schema at hand.
+KUBERNETES = ("1.25.0", kubernetes_validate.latest_version())
+
+
 def render(values=None) -> dict[tuple[str, str], dict]:
-    """{(kind, name): resource} of the chart rendered with `values`; every document must be YAML."""
+    """{(kind, name): resource} of the chart rendered with `values`. Every document must be YAML and valid
+    for Kubernetes' own OpenAPI schemas (strict: an unknown or misspelt field fails)."""
     resources = {}
     for name, text in Chart(CHART).render(values).items():
         if name.endswith(".txt"):
             continue
         for document in yaml.safe_load_all(text):
             if document:
+                for version in KUBERNETES:
+                    kubernetes_validate.validate(document, version, strict=True)
                 resources[(document["kind"], document["metadata"]["name"])] = document
     return resources
 
@@ -194,6 +203,15 @@ def deployment(resources):
 def test_chart_metadata_follows_the_release():
     meta = yaml.safe_load((CHART / "Chart.yaml").read_text())
     assert meta["apiVersion"] == "v2" and meta["appVersion"] == forecourt.__version__
+    assert meta["kubeVersion"] == f">={KUBERNETES[0]}-0"
+
+
+def test_schema_validation_catches_a_misspelt_field():
+    """The schemas used above do reject what a cluster would (here: a probe's misspelt `path`)."""
+    document = yaml.safe_load(Chart(CHART).render()["deployment.yaml"])
+    document["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["pth"] = "/live"
+    with pytest.raises(kubernetes_validate.ValidationError, match="pth"):
+        kubernetes_validate.validate(document, KUBERNETES[0], strict=True)
 
 
 def test_chart_defaults_render_a_restricted_single_replica_sqlite_portal():
@@ -296,3 +314,30 @@ def test_templates_and_values_agree():
     assert {path.split(".")[0] for path in referenced} == set(values)
     for name in values["config"]:
         assert name in BY_ENV, f"config.{name} is not a setting"
+
+
+# --- documentation ----------------------------------------------------------------------------------------
+
+INSTALL_DOCS = ["install.md", "configuration.md", "upgrade.md", "admin-api.md", "migrating-from-tyk.md"]
+
+
+def test_readme_links_every_document_and_their_links_resolve():
+    readme = (ROOT / "README.md").read_text()
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        assert f"](docs/{doc.name})" in readme, f"README.md does not link docs/{doc.name}"
+    for name in INSTALL_DOCS:
+        text = (ROOT / "docs" / name).read_text()
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if not re.match(r"[a-z]+:", target):
+                assert (ROOT / "docs" / target).exists(), f"docs/{name} links {target}, which does not exist"
+
+
+def test_upgrade_guide_covers_every_artefact_with_the_lifecycle_commands():
+    text = (ROOT / "docs" / "upgrade.md").read_text()
+    sections = re.split(r"^## ", text, flags=re.M)
+    for artefact in ("pip", "Docker and Compose", "Kubernetes (Helm)", "deb and rpm"):
+        body = next((s for s in sections if s.startswith(artefact)), None)
+        assert body is not None, artefact
+        for command in ("backup", "upgrade-check", "verify", "downgrade --to"):
+            assert command in body, (artefact, command)
+    assert "forecourt theme upgrade" in text
