@@ -1,5 +1,6 @@
 """`forecourt backup`: what the archive holds, how it is written, and that it is one snapshot."""
 
+import base64
 import hashlib
 import json
 import sqlite3
@@ -72,7 +73,7 @@ def test_archive_holds_manifest_checksums_rows_native_dump_themes_and_uploads(po
 
     # Types survive as documented: binary as base64, big ints exact, JSON as its text, aware datetimes.
     assert backup_archive.column(path, "themes_themefile", "content") == [
-        __import__("base64").b64encode(bytes(range(256)) * 4).decode()]
+        base64.b64encode(bytes(range(256)) * 4).decode()]
     assert backup_archive.column(path, "themes_theme", "size") == [2**53 + 1]
     payload = json.loads(backup_archive.column(path, "jobs_job", "payload")[0])
     assert payload == {"big": 2**70, "nested": {"list": [1, 2.5, None, "ü"]}, "null": None, "empty": {}}

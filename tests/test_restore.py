@@ -1,5 +1,6 @@
 """`forecourt restore`: a round trip gives back every row; bad archives and full databases are refused untouched."""
 
+import hashlib
 import json
 import tarfile
 from pathlib import Path
@@ -119,10 +120,16 @@ def _file_info(name: str) -> tarfile.TarInfo:
     return info
 
 
-@pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "a//b", "./a", "a\\b", ""])
+@pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "a//b", "./a", "a\\b", "", "a/\x00b", "c:/x",
+                                  "a/\nb", "x" * 2000])
 def test_member_names_that_could_escape_are_refused(name):
     with pytest.raises(ArchiveError):
         check_member_name(name)
+
+
+def test_member_names_of_ordinary_files_are_accepted():
+    for name in ("themes/acme/café 2.png", "media/logos/logo_Ab12.png", "database/accounts_user.jsonl"):
+        assert check_member_name(name) == name
 
 
 def test_a_database_with_data_is_refused_without_force_and_replaced_with_it(portal, tmp_path):
@@ -207,3 +214,41 @@ def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned
     forced = _restore(other_key, _home(target), archive, "--force")
     assert forced.returncode == 0, forced.stderr
     assert "do not decrypt" in forced.stderr
+
+
+def _small_archive(tmp_path: Path) -> Path:
+    from forecourt.lifecycle import archive as archive_format
+
+    staging = tmp_path / "staging"
+    (staging / "media").mkdir(parents=True)
+    (staging / "media" / "a.bin").write_bytes(b"a" * 1000)
+    manifest = {"format": archive_format.FORMAT, "format_version": 1, "forecourt_version": "0.4.0",
+                "dialect": "sqlite3", "created_at": "2026-12-01T00:00:00+00:00",
+                "files": {"media/a.bin": {"sha256": hashlib.sha256(b"a" * 1000).hexdigest()}}}
+    path = tmp_path / "small.tar.gz"
+    archive_format.write_archive(path, manifest, staging, ["media/a.bin"])
+    return path
+
+
+def test_an_archive_that_unpacks_beyond_the_limit_is_refused(tmp_path, monkeypatch):
+    from forecourt.lifecycle import archive as archive_format
+
+    path = _small_archive(tmp_path)
+    with archive_format.unpacked(path) as (_, folder):
+        assert (folder / "media" / "a.bin").read_bytes() == b"a" * 1000
+    monkeypatch.setattr(archive_format, "MAX_TOTAL_SIZE", 999)
+    with pytest.raises(ArchiveError, match="unpacks to more than 999 bytes"), archive_format.unpacked(path):
+        pass
+
+
+def test_an_archive_whose_first_member_is_not_the_manifest_is_refused(tmp_path):
+    from forecourt.lifecycle import archive as archive_format
+
+    path = tmp_path / "odd.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(__file__, arcname="database/x.jsonl")
+    with pytest.raises(ArchiveError, match=r"first member is not manifest\.json"), archive_format.unpacked(path):
+        pass
+    (tmp_path / "junk.tar.gz").write_bytes(b"junk")
+    with pytest.raises(ArchiveError, match="not a readable backup archive"):
+        archive_format.read_manifest(tmp_path / "junk.tar.gz")

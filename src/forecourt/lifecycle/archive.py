@@ -31,7 +31,9 @@ MAX_TOTAL_SIZE = 64 * 1024**3
 MAX_MANIFEST_SIZE = 64 * 1024**2
 MAX_MEMBERS = 200_000
 _CHUNK = 1024 * 1024
-_SAFE_PART = re.compile(r"^[A-Za-z0-9._@+=,~ -]+$")
+# A path part: any printable text (theme files may have non-ASCII names), no separators or controls.
+_SAFE_PART = re.compile(r"^[^\x00-\x1f\x7f/\\:]+$")
+MAX_NAME = 1024
 
 
 class ArchiveError(Exception):
@@ -62,7 +64,7 @@ def sha256_file(path: Path) -> str:
 
 def check_member_name(name: str) -> str:
     """The member's relative path, or ArchiveError when it could escape the unpack folder."""
-    if not name or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name:
+    if not name or len(name) > MAX_NAME or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name:
         raise ArchiveError(f"unsafe member name {name!r} in the archive")
     parts = name.split("/")
     if any(part in ("", ".", "..") or not _SAFE_PART.match(part) for part in parts):
