@@ -93,7 +93,7 @@ def policy(dashboard, policy_id: str) -> dict | None:
 def test_rotation_makes_a_new_key_like_the_old_then_removes_the_old(provider, admin, tyk_dashboard):
     request = granted(provider, admin)
     old = only_credential(request)
-    before = tyk_dashboard.keys[old.provider_reference]
+    before = tyk_dashboard.hashed_keys[old.provider_reference]
 
     new = credentials.rotate(old, admin)
     assert (new.status, new.replaces_id, new.access_request_id) == ("pending", old.pk, request.pk)
@@ -101,7 +101,7 @@ def test_rotation_makes_a_new_key_like_the_old_then_removes_the_old(provider, ad
     assert AuditEntry.objects.filter(object_type="access.credential", object_id=str(old.pk), actor=admin,
                                      note=f"credential rotated: replaced by credential #{new.pk}").exists()
     # Nothing at the gateway has changed yet; the old key still works.
-    assert list(tyk_dashboard.keys) == [old.provider_reference]
+    assert list(tyk_dashboard.hashed_keys) == [old.provider_reference]
     assert [c.pk for c in live(request.app)] == [old.pk]
 
     # One job at a time: the app has exactly one active credential at every step.
@@ -110,8 +110,8 @@ def test_rotation_makes_a_new_key_like_the_old_then_removes_the_old(provider, ad
     new.refresh_from_db()
     old.refresh_from_db()
     assert (new.status, old.status) == ("active", "revoked") and old.revoked_at is not None
-    assert list(tyk_dashboard.keys) == [new.provider_reference]  # the old key is gone, the new one is there
-    after = tyk_dashboard.keys[new.provider_reference]
+    assert list(tyk_dashboard.hashed_keys) == [new.provider_reference]  # the old key is gone, the new one is there
+    after = tyk_dashboard.hashed_keys[new.provider_reference]
     for field in ("apply_policies", "meta_data", "tags", "access_rights", "rate", "per", "quota_max"):
         assert after[field] == before[field], field
     assert unfinished() == []
@@ -129,7 +129,7 @@ def test_rotating_twice_while_the_new_key_is_pending_is_refused(provider, admin,
     assert Credential.objects.filter(access_request=request).count() == 2
     assert Job.objects.count() == jobs
     run_jobs()
-    assert list(tyk_dashboard.keys) == [Credential.objects.get(status="active").provider_reference]
+    assert list(tyk_dashboard.hashed_keys) == [Credential.objects.get(status="active").provider_reference]
     with pytest.raises(ValidationError, match="this one is Revoked"):
         credentials.rotate(Credential.objects.get(pk=old.pk), admin)
 
@@ -148,7 +148,7 @@ def test_a_rotation_while_the_gateway_is_down_finishes_when_it_is_back(provider,
     run_jobs()
     new.refresh_from_db()
     assert new.status == "active"
-    assert list(tyk_dashboard.keys) == [new.provider_reference]
+    assert list(tyk_dashboard.hashed_keys) == [new.provider_reference]
 
 
 # -- revocation --------------------------------------------------------------------------------
@@ -156,14 +156,14 @@ def test_a_rotation_while_the_gateway_is_down_finishes_when_it_is_back(provider,
 def test_revoking_removes_the_key_from_the_gateway(provider, admin, tyk_dashboard):
     request = granted(provider, admin)
     credential = only_credential(request)
-    assert credential.provider_reference in tyk_dashboard.keys
+    assert credential.provider_reference in tyk_dashboard.hashed_keys
     assert credentials.revoke(credential, admin, note="leaked") is True
     assert credential.status == "revoking" and credential.revoked_at is not None
     assert AuditEntry.objects.filter(object_id=str(credential.pk), note="leaked", actor=admin).exists()
     run_jobs()
     credential.refresh_from_db()
     assert credential.status == "revoked"
-    assert tyk_dashboard.keys == {}
+    assert tyk_dashboard.hashed_keys == {}
     with tyk.client(tyk_dashboard) as http:
         assert http.get(f"/api/keys/{credential.provider_reference}").status_code == 404
     assert credentials.revoke(credential, admin) is False  # nothing left to do
@@ -182,7 +182,7 @@ def test_revoking_while_the_key_is_pending_leaves_no_key_when_the_gateway_is_bac
     run_jobs()
     credential.refresh_from_db()
     assert credential.status == "revoked"
-    assert tyk_dashboard.keys == {}  # no key, not even one a retry of the provisioning made
+    assert tyk_dashboard.hashed_keys == {}  # no key, not even one a retry of the provisioning made
     assert not Credential.objects.filter(access_request=request, status__in=Credential.LIVE).exists()
     assert unfinished() == []
 
@@ -194,7 +194,7 @@ def test_changing_plan_moves_the_key_to_the_new_plans_policy(provider, admin, ty
     credential = only_credential(request)
     product = request.products.get()
     free, pro = Plan.objects.get(name="Free Plan"), Plan.objects.get(name="Pro Plan")
-    assert tyk_dashboard.keys[credential.provider_reference]["apply_policies"] == [product.reference_id,
+    assert tyk_dashboard.hashed_keys[credential.provider_reference]["apply_policies"] == [product.reference_id,
                                                                                    free.reference_id]
     credentials.change_plan(request, pro, admin)
     request.refresh_from_db()
@@ -202,16 +202,16 @@ def test_changing_plan_moves_the_key_to_the_new_plans_policy(provider, admin, ty
     assert AuditEntry.objects.get(object_type="access.accessrequest", note="plan changed").changes == {
         "plan": [free.pk, pro.pk]}
     run_jobs()
-    session = tyk_dashboard.keys[credential.provider_reference]
+    session = tyk_dashboard.hashed_keys[credential.provider_reference]
     assert session["apply_policies"] == [product.reference_id, pro.reference_id]
     assert (session["rate"], session["per"], session["quota_max"]) == (100, 1, 1000000)  # the Pro Plan's
-    assert list(tyk_dashboard.keys) == [credential.provider_reference]  # the same key, changed in place
+    assert list(tyk_dashboard.hashed_keys) == [credential.provider_reference]  # the same key, changed in place
 
 
 def test_a_plan_from_another_catalogue_is_refused_and_nothing_changes(provider, admin, tyk_dashboard):
     request = granted(provider, admin)
     credential = only_credential(request)
-    before = tyk_dashboard.keys[credential.provider_reference]
+    before = tyk_dashboard.hashed_keys[credential.provider_reference]
     jobs = Job.objects.count()
     unlimited = Plan.objects.get(name="Unlimited Plan")  # a plan, but not in this request's catalogue
     with pytest.raises(ValidationError, match="is not offered in the catalogue"):
@@ -220,7 +220,7 @@ def test_a_plan_from_another_catalogue_is_refused_and_nothing_changes(provider, 
     assert request.plan.name == "Free Plan"
     assert Job.objects.count() == jobs
     assert not AuditEntry.objects.filter(note="plan changed").exists()
-    assert tyk_dashboard.keys[credential.provider_reference] == before
+    assert tyk_dashboard.hashed_keys[credential.provider_reference] == before
 
 
 # -- an app or its owner goes ------------------------------------------------------------------
@@ -228,11 +228,11 @@ def test_a_plan_from_another_catalogue_is_refused_and_nothing_changes(provider, 
 def test_deleting_an_app_removes_its_keys_at_the_gateway(provider, admin, tyk_dashboard):
     request = granted(provider, admin)
     rotated = credentials.rotate(only_credential(request), admin)  # a pending one as well as the active one
-    assert len(tyk_dashboard.keys) == 1
+    assert len(tyk_dashboard.hashed_keys) == 1
     credentials.delete_app(request.app, admin)
     assert not App.objects.filter(pk=request.app_id).exists()
     run_jobs()
-    assert tyk_dashboard.keys == {}  # the active key went, and the pending one was never made
+    assert tyk_dashboard.hashed_keys == {}  # the active key went, and the pending one was never made
     assert not Credential.objects.filter(pk=rotated.pk).exists()
     assert unfinished() == []
 
@@ -246,7 +246,7 @@ def test_deleting_an_app_whose_key_is_pending_leaves_no_key_and_no_failing_job(p
     tyk_dashboard.up()
     retry_now()
     run_jobs()
-    assert tyk_dashboard.keys == {}
+    assert tyk_dashboard.hashed_keys == {}
     assert unfinished() == []  # the provisioning retry finds its request gone and stops
 
 
@@ -267,7 +267,7 @@ def test_an_app_deleted_while_its_key_is_being_created_leaves_no_key(provider, a
     monkeypatch.setattr(credentials, "crash_point", lambda step: None)
     retry_now()
     run_jobs()
-    assert tyk_dashboard.keys == {}
+    assert tyk_dashboard.hashed_keys == {}
 
 
 def test_deactivating_a_user_removes_the_keys_of_their_apps(provider, admin, tyk_dashboard):
@@ -277,7 +277,7 @@ def test_deactivating_a_user_removes_the_keys_of_their_apps(provider, admin, tyk
     assert only_credential(mine).status == "revoking"
     run_jobs()
     assert only_credential(mine).status == "revoked"
-    assert list(tyk_dashboard.keys) == [only_credential(theirs).provider_reference]  # only the owner's went
+    assert list(tyk_dashboard.hashed_keys) == [only_credential(theirs).provider_reference]  # only the owner's went
     note = f"credential revoked: its owner {owner} was deactivated"
     assert AuditEntry.objects.filter(object_id=str(only_credential(mine).pk), note=note, actor=admin).exists()
 
@@ -288,7 +288,7 @@ def test_an_oauth_product_gets_a_client_with_its_own_policy_which_revoking_remov
     request = granted(provider, admin, product="Accounts Product")
     credential = only_credential(request)
     assert (credential.type, credential.status) == ("oauth2-client", "active")
-    assert tyk_dashboard.keys == {}
+    assert tyk_dashboard.hashed_keys == {}
     policy_id = credential.provider_data["policy_id"]
     client = tyk_dashboard.oauth_clients[(ACCOUNTS_API, credential.provider_reference)]
     assert client["policy_id"] == policy_id and client["secret"] == credential.secret
@@ -346,7 +346,8 @@ def test_api_rotates_on_both_paths_and_answers_the_new_credential(api, provider,
     assert not {"Secret", "Credential"} & set(body)
     assert AuditEntry.objects.filter(object_id=str(old.pk), actor=admin, note__startswith="credential rotated").exists()
     run_jobs()
-    assert list(tyk_dashboard.keys) == [new.provider_reference]
+    new.refresh_from_db()  # active now: kept by the key's hash
+    assert list(tyk_dashboard.hashed_keys) == [new.provider_reference]
     listed = {c["ID"]: c for c in api("get", f"/apps/{request.app_id}/credentials").json()}
     assert (listed[new.pk]["Status"], listed[old.pk]["Status"]) == ("active", "revoked")
     assert listed[old.pk]["RevokedAt"] is not None
@@ -355,7 +356,7 @@ def test_api_rotates_on_both_paths_and_answers_the_new_credential(api, provider,
     assert nested.status_code == 200, nested.content
     assert nested.json()["ReplacesID"] == new.pk
     run_jobs()
-    assert list(tyk_dashboard.keys) == [Credential.objects.get(replaces=new).provider_reference]
+    assert list(tyk_dashboard.hashed_keys) == [Credential.objects.get(replaces=new).provider_reference]
 
 
 def test_api_rotation_errors_are_404_or_422_and_change_nothing(api, provider, admin, tyk_dashboard):
@@ -393,7 +394,7 @@ def test_api_revokes_and_a_second_revoke_changes_nothing(api, provider, admin, t
     assert AuditEntry.objects.filter(object_id=str(credential.pk), actor=admin, note="credential revoked").exists()
     assert api("get", f"/apps/{request.app_id}/credentials").json()[0]["Status"] == "revoking"
     run_jobs()
-    assert list(tyk_dashboard.keys) == [only_credential(other).provider_reference]
+    assert list(tyk_dashboard.hashed_keys) == [only_credential(other).provider_reference]
     jobs, entries = Job.objects.count(), AuditEntry.objects.count()
     again = api("delete", f"/apps/{request.app_id}/credentials/{credential.pk}")
     assert again.status_code == 200 and again.json() == {"status": "ok"}
@@ -430,7 +431,7 @@ def test_a_plan_change_while_the_key_is_being_created_reaches_the_key(provider, 
     run_jobs()
     credential = only_credential(request)
     product = request.products.get()
-    assert tyk_dashboard.keys[credential.provider_reference]["apply_policies"] == [product.reference_id,
+    assert tyk_dashboard.hashed_keys[credential.provider_reference]["apply_policies"] == [product.reference_id,
                                                                                    pro.reference_id]
     assert unfinished() == []
 
@@ -447,7 +448,7 @@ def test_api_changes_the_plan_of_an_approved_request(api, provider, admin, tyk_d
     assert AuditEntry.objects.filter(object_id=str(request.pk), actor=admin, note="plan changed").exists()
     run_jobs()
     product = request.products.get()
-    assert tyk_dashboard.keys[credential.provider_reference]["apply_policies"] == [product.reference_id,
+    assert tyk_dashboard.hashed_keys[credential.provider_reference]["apply_policies"] == [product.reference_id,
                                                                                    pro.reference_id]
     # The current plan again: 200, nothing to do.
     jobs = Job.objects.count()
@@ -460,7 +461,7 @@ def test_api_plan_change_errors_change_nothing(api, provider, admin, tyk_dashboa
     pending = granted(provider, admin, provision=False)
     AccessRequest.objects.filter(pk=pending.pk).update(status="pending", provisioning="not-needed")
     Job.objects.all().delete()
-    before = tyk_dashboard.keys
+    before = tyk_dashboard.hashed_keys
     unlimited, pro = Plan.objects.get(name="Unlimited Plan"), Plan.objects.get(name="Pro Plan")
     path = f"/access_requests/{request.pk}/plan"
 
@@ -481,14 +482,14 @@ def test_api_plan_change_errors_change_nothing(api, provider, admin, tyk_dashboa
 
     assert set(AccessRequest.objects.values_list("plan__name", flat=True)) == {"Free Plan"}
     assert not Job.objects.exists() and not AuditEntry.objects.filter(note="plan changed").exists()
-    assert tyk_dashboard.keys == before
+    assert tyk_dashboard.hashed_keys == before
 
 
 def test_api_app_delete_removes_the_keys_at_the_gateway(api, provider, admin, tyk_dashboard):
     request = granted(provider, admin)
     assert api("delete", f"/apps/{request.app_id}").json() == {"status": "ok"}
     run_jobs()
-    assert tyk_dashboard.keys == {}
+    assert tyk_dashboard.hashed_keys == {}
 
 
 # -- the Admin Portal --------------------------------------------------------------------------
@@ -536,7 +537,8 @@ def test_portal_rotates_after_confirmation(client, provider, admin, tyk_dashboar
     assert f"the new credential #{new.pk} is being created at the gateway" in done.content.decode()
     assert AuditEntry.objects.filter(object_id=str(old.pk), actor=admin, note__startswith="credential rotated").exists()
     run_jobs()
-    assert list(tyk_dashboard.keys) == [new.provider_reference]
+    new.refresh_from_db()  # active now: kept by the key's hash
+    assert list(tyk_dashboard.hashed_keys) == [new.provider_reference]
 
 
 def test_portal_revokes_after_confirmation(client, provider, admin, tyk_dashboard):
@@ -549,7 +551,7 @@ def test_portal_revokes_after_confirmation(client, provider, admin, tyk_dashboar
     done = client.post(url, follow=True)
     assert f"Credential #{credential.pk} revoked" in done.content.decode()
     run_jobs()
-    assert only_credential(request).status == "revoked" and tyk_dashboard.keys == {}
+    assert only_credential(request).status == "revoked" and tyk_dashboard.hashed_keys == {}
     again = client.post(url, follow=True)
     assert "was revoked already: nothing changed" in again.content.decode()
     assert Job.objects.filter(name="access.revoke").count() == 1
@@ -570,7 +572,7 @@ def test_portal_credential_errors_are_messages_and_change_nothing(client, provid
     assert client.post(f"{base}/{credential.pk}/delete/").status_code == 404
     assert (Credential.objects.count(), Job.objects.count()) == (count, jobs)
     assert only_credential(other).status == "active"
-    assert list(tyk_dashboard.keys) == [only_credential(other).provider_reference]
+    assert list(tyk_dashboard.hashed_keys) == [only_credential(other).provider_reference]
 
 
 def test_portal_changes_the_plan_and_refuses_one_from_another_catalogue(client, provider, admin, tyk_dashboard):
@@ -594,7 +596,7 @@ def test_portal_changes_the_plan_and_refuses_one_from_another_catalogue(client, 
     assert request.plan == pro
     assert AuditEntry.objects.filter(object_id=str(request.pk), actor=admin, note="plan changed").exists()
     run_jobs()
-    assert tyk_dashboard.keys[credential.provider_reference]["apply_policies"][-1] == pro.reference_id
+    assert tyk_dashboard.hashed_keys[credential.provider_reference]["apply_policies"][-1] == pro.reference_id
 
 
 def test_portal_offers_no_plan_change_before_approval(client, admin):

@@ -141,7 +141,7 @@ def recover(tmp_path) -> None:
 def at_gateway(dashboard) -> list[tuple[str, str]]:
     """Every credential the simulator holds, as (type, reference); with the policy each OAuth
     client got from the portal as ("client-policy", id)."""
-    found = [(KEY, key_id) for key_id in dashboard.keys]
+    found = [(KEY, key_id) for key_id in dashboard.hashed_keys]
     found += [(OAUTH, client_id) for _, client_id in dashboard.oauth_clients]
     found += [("client-policy", p["id"]) for p in dashboard.policies.values()
               if any(tag.startswith("app-") for tag in p["tags"] or [])]  # synced policies are tagged "portal"
@@ -152,7 +152,9 @@ def gateway_objects(credential: Credential) -> list[tuple[str, str]]:
     if credential.type == OAUTH:
         return sorted([(OAUTH, credential.provider_reference),
                        ("client-policy", credential.provider_data["policy_id"])])
-    return [(KEY, credential.provider_reference)]
+    # An active key is kept by its hash; a pending one still by the key, whose hash the simulator lists.
+    reference = credential.provider_reference
+    return [(KEY, reference if credential.provider_data.get("hashed") else tyk.simulator.key_hash(reference))]
 
 
 def assert_portal_and_gateway_agree(dashboard, app_id: int) -> list[Credential]:
@@ -177,7 +179,9 @@ def assert_as_meant(dashboard, credential: Credential) -> None:
     policies = [p.reference_id for p in request.products.all()] + [request.plan.reference_id]
     owner = {"ApplicationID": str(request.app_id), "AccessRequestID": str(request.pk)}
     if credential.type == KEY:
-        session = dashboard.keys[credential.provider_reference]
+        # Kept by its hash, never by the key itself: the database holds nothing that works as a key.
+        assert credential.provider_data.get("hashed") and credential.provider_reference not in dashboard.keys
+        session = dashboard.hashed_keys[credential.provider_reference]
         assert session["apply_policies"] == policies
         assert owner.items() <= session["meta_data"].items()
         assert f"app-{request.app_id}" in session["tags"]

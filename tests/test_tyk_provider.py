@@ -162,8 +162,10 @@ def test_approval_issues_a_key_with_exactly_the_policies_and_metadata_meant(prov
     request.refresh_from_db()
     assert request.provisioning == "done"
     credential = Credential.objects.get(access_request=request)
-    assert credential.status == "active" and credential.secret_hint == credential.provider_reference[-4:]
-    session = tyk_dashboard.keys[credential.provider_reference]
+    assert credential.status == "active" and credential.secret_hint == credential.secret[-4:]
+    # From now on the key is addressed by its hash (?hashed=true): the reference does not work as a key.
+    assert credential.provider_data["hashed"] and credential.provider_reference not in tyk_dashboard.keys
+    session = tyk_dashboard.hashed_keys[credential.provider_reference]
     assert session["apply_policies"] == [product.reference_id, plan.reference_id]
     app = request.app
     assert session["meta_data"] == {
@@ -173,7 +175,7 @@ def test_approval_issues_a_key_with_exactly_the_policies_and_metadata_meant(prov
     assert {f"app-{app.pk}", f"org-{app.organisation_id}"} <= set(session["tags"])
     with connection.cursor() as cursor:
         cursor.execute("SELECT secret FROM access_credential WHERE id = %s", [credential.pk])
-        assert credential.provider_reference not in cursor.fetchone()[0]  # encrypted at rest
+        assert credential.secret not in cursor.fetchone()[0]  # encrypted at rest
 
 
 def test_a_dashboard_that_is_down_leaves_the_request_approved_and_pending(provider, admin, tyk_dashboard):
@@ -221,7 +223,7 @@ def test_a_crash_at_any_step_leaves_no_orphan_and_no_duplicate(provider, admin, 
     assert queue.run_next("test") is True
     credential.refresh_from_db()
     assert credential.status == "active"
-    assert list(tyk_dashboard.keys) == [credential.provider_reference]  # exactly one key
+    assert list(tyk_dashboard.hashed_keys) == [credential.provider_reference]  # exactly one key
     assert Credential.objects.filter(access_request=request).count() == 1
     assert AccessRequest.objects.get(pk=request.pk).provisioning == "done"
 

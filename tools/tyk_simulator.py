@@ -1157,6 +1157,12 @@ class TykDashboard:
             return copy.deepcopy(self._keys)
 
     @property
+    def hashed_keys(self) -> dict[str, dict[str, Any]]:
+        """key_hash -> session: how a portal that addresses keys by hash (?hashed=true) knows them."""
+        with self._lock:
+            return {key_hash(k): copy.deepcopy(v) for k, v in self._keys.items()}
+
+    @property
     def oauth_clients(self) -> dict[tuple[str, str], dict[str, Any]]:
         """(api_id, client_id) -> client."""
         with self._lock:

@@ -58,14 +58,15 @@ def activate(credential_id: int) -> Credential | None:
         raise registry.NoClient(f"credential #{credential.pk} has no provider")
     client = _client(credential.provider)
     crash_point("after-record")
-    client.create_credential(credential)
+    recorded = client.create_credential(credential) or {}
     crash_point("after-gateway")
     request = credential.access_request
     expires_in = request.plan.key_expires_in
     with transaction.atomic():
         activated = Credential.objects.filter(pk=credential.pk, status=Credential.Status.PENDING).update(
             status=Credential.Status.ACTIVE,
-            expires_at=credential.created_at + timedelta(seconds=expires_in) if expires_in else None)
+            expires_at=credential.created_at + timedelta(seconds=expires_in) if expires_in else None,
+            **{name: recorded[name] for name in ("provider_reference", "provider_data") if name in recorded})
         if activated and credential.replaces_id:
             old = Credential.objects.select_for_update().filter(pk=credential.replaces_id).first()
             if old is not None and old.status in Credential.LIVE:

@@ -32,8 +32,11 @@ class ProviderClient(Protocol):
         before the gateway is asked, so a retry finds what an interrupted attempt made."""
         ...
 
-    def create_credential(self, credential: Any) -> None:
-        """Make the recorded credential exist at the gateway, with the request's products and plan."""
+    def create_credential(self, credential: Any) -> dict[str, Any] | None:
+        """Make the recorded credential exist at the gateway, with the request's products and plan.
+
+        May answer fields to record on the credential once it is active (e.g. a reference that
+        is not the secret itself, such as a key's hash); None when there is nothing to change."""
         ...
 
     def update_credential(self, credential: Any) -> None:

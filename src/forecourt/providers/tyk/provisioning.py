@@ -101,19 +101,22 @@ class TykProvider:
         finally:
             client.close()
 
-    def _exists(self, dashboard: TykDashboard, path: str) -> bool:
+    def _get(self, dashboard: TykDashboard, path: str, params: dict[str, str] | None = None) -> Any:
+        """The object at `path`, or None when the Dashboard answers 404."""
         try:
-            dashboard.request("GET", path)
+            return dashboard.request("GET", path, params=params) or {}
         except Refused as exc:
             if exc.status == 404:
-                return False
+                return None
             raise
-        return True
 
-    def _delete(self, dashboard: TykDashboard, path: str) -> None:
+    def _exists(self, dashboard: TykDashboard, path: str) -> bool:
+        return self._get(dashboard, path) is not None
+
+    def _delete(self, dashboard: TykDashboard, path: str, params: dict[str, str] | None = None) -> None:
         """DELETE, where "not found" means an earlier attempt (or someone else) did it already."""
         try:
-            dashboard.request("DELETE", path)
+            dashboard.request("DELETE", path, params=params)
         except Refused as exc:
             if exc.status != 404:
                 raise
@@ -146,16 +149,25 @@ class TykProvider:
         return {"type": Credential.Type.KEY, "provider_reference": key, "secret": key, "secret_hint": key[-4:],
                 "provider_data": {}}
 
-    def create_credential(self, credential: Credential) -> None:
+    def create_credential(self, credential: Credential) -> dict[str, Any] | None:
+        """Create the key (or OAuth client). For a key, answer its hash as the reference to keep:
+        from then on the key is addressed by hash (`?hashed=true`), so once its owner has seen the
+        secret the database holds nothing that works as an API key."""
         request = credential.access_request
         with self._dashboard() as dashboard:
             if credential.type == Credential.Type.OAUTH2_CLIENT:
                 self._create_oauth_client(dashboard, request, credential)
-                return
+                return None
             path = f"/api/keys/{credential.provider_reference}"
-            if not self._exists(dashboard, path):
-                dashboard.request("POST", path, body=session_for(request, credential, self.provider))
+            params = _key_params(credential.provider_data)
+            found = self._get(dashboard, path, params)
+            if found is None:
+                found = dashboard.request("POST", path, body=session_for(request, credential, self.provider)) or {}
         log.info("credential created at the gateway", extra={"credential": credential.pk, "request": request.pk})
+        key_hash = found.get("key_hash") if isinstance(found, dict) else None
+        if key_hash and not credential.provider_data.get("hashed"):
+            return {"provider_reference": str(key_hash), "provider_data": {**credential.provider_data, "hashed": True}}
+        return None
 
     def update_credential(self, credential: Credential) -> None:
         request = credential.access_request
@@ -166,6 +178,7 @@ class TykProvider:
                                   body=self._client_policy(dashboard, request, credential))
                 return
             dashboard.request("PUT", f"/api/keys/{credential.provider_reference}",
+                              params=_key_params(credential.provider_data),
                               body=session_for(request, credential, self.provider))
 
     def revoke_credential(self, ref: dict[str, Any]) -> None:
@@ -176,7 +189,7 @@ class TykProvider:
                 crash_point("after-client-delete")
                 self._delete(dashboard, f"/api/portal/policies/{data['policy_id']}")
             else:
-                self._delete(dashboard, f"/api/keys/{ref['reference']}")
+                self._delete(dashboard, f"/api/keys/{ref['reference']}", _key_params(ref.get("data") or {}))
         log.info("credential removed from the gateway", extra={"credential": ref.get("credential_id")})
 
     # -- OAuth 2.0 clients -----------------------------------------------------------------
@@ -234,3 +247,8 @@ class TykProvider:
 
 
 registry.register("tyk-pro", TykProvider)
+
+
+def _key_params(provider_data: dict[str, Any]) -> dict[str, str] | None:
+    """`?hashed=true` once a key's reference is its hash (see create_credential)."""
+    return {"hashed": "true"} if provider_data.get("hashed") else None
