@@ -277,6 +277,16 @@ def test_chart_for_external_postgres_with_replicas_and_a_first_admin_from_a_secr
     assert loaded["Database.Dialect"] == "postgres" and loaded.database["HOST"] == "db.example.svc"
 
 
+def test_chart_with_replicas_shares_a_read_write_many_volume():
+    resources = render({"replicaCount": 2, "database": {"dialect": "postgres"},
+                        "persistence": {"accessModes": ["ReadWriteMany"], "storageClass": "nfs"}})
+    claim = next(r for (kind, _), r in resources.items() if kind == "PersistentVolumeClaim")
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"] and claim["spec"]["storageClassName"] == "nfs"
+    pod = deployment(resources)["spec"]["template"]["spec"]
+    assert {v["name"]: v for v in pod["volumes"]}["data"]["persistentVolumeClaim"]["claimName"] == \
+        claim["metadata"]["name"]
+
+
 def test_chart_for_mysql_with_its_connection_string_in_an_existing_secret():
     resources = render({"database": {"dialect": "mysql", "existingSecret": "portal-db"},
                         "admin": {"enabled": True, "email": "a@example.com", "password": "pw-from-values"}})
@@ -288,6 +298,7 @@ def test_chart_for_mysql_with_its_connection_string_in_an_existing_secret():
 
 @pytest.mark.parametrize(("values", "message"), [
     ({"replicaCount": 2}, "SQLite allows one replica"),
+    ({"replicaCount": 2, "database": {"dialect": "postgres"}}, "use persistence.accessModes"),
     ({"admin": {"enabled": True, "password": "x"}}, "admin.email is required"),
     ({"admin": {"enabled": True, "email": "a@example.com"}}, "admin.password or admin.existingSecret"),
 ])

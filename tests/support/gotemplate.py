@@ -293,6 +293,7 @@ class Chart:
             "and": lambda *a: next((x for x in a if not truthy(x)), a[-1]),
             "or": lambda *a: next((x for x in a if truthy(x)), a[-1]),
             "sha256sum": lambda s: hashlib.sha256(s.encode()).hexdigest(),
+            "has": lambda item, items: item in (items or []),
             "required": self._required,
             "fail": self._fail,
         }
