@@ -146,3 +146,33 @@ def test_an_unmigrated_database_has_nothing_to_downgrade(child_env, tmp_path):
     result = _cli(["downgrade", "--to", "0.1.0", "--yes"], child_env, tmp_path)
     assert result.returncode == 1
     assert "the database has not been migrated yet" in result.stderr
+
+
+@pytest.mark.django_db
+def test_values_an_older_column_cannot_hold_are_found_before_anything_changes():
+    """A column that a later migration relaxed (NULL allowed, longer, no longer unique) cannot go back
+    while rows use that freedom: found first, or reversing would fail half-way on SQLite and MySQL."""
+    from django.db import connection, models
+    from django.db.migrations.loader import MigrationLoader
+
+    from forecourt.accounts.models import User
+    from forecourt.lifecycle import downgrade
+
+    loader = MigrationLoader(connection)
+    state = loader.project_state(nodes=loader.graph.leaf_nodes(), at_end=True)
+    older = state.clone()
+    user = older.models["accounts", "user"]
+    user.fields["first_name"] = models.CharField(max_length=5, blank=True)
+    user.fields["last_login"] = models.DateTimeField()
+    user.fields["last_name"] = models.CharField(max_length=150, unique=True)
+    now, then = downgrade._tables(state.apps), downgrade._tables(older.apps)
+    assert downgrade.conflicts(now, then, "default") == []
+
+    for n in range(3):
+        User.objects.create_user(f"u{n}@example.com", "a-long-passphrase", first_name="Alexandra" if n else "Al",
+                                 last_name="Twin" if n else "Solo")
+    assert sorted(downgrade.conflicts(now, then, "default")) == [
+        "accounts_user.first_name: 2 value(s) longer than the older column's 5 characters",
+        "accounts_user.last_login: 3 row(s) hold NULL, which the older column does not allow",
+        "accounts_user.last_name: 1 value(s) appear more than once; the older column is unique",
+    ]

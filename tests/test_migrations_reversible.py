@@ -4,6 +4,7 @@ A migration that truly cannot be undone must say so on purpose (a module constan
 `IRREVERSIBLE = "why"`), and then a downgrade past it is refused naming it and the reason.
 """
 
+import inspect
 import sys
 import types
 
@@ -42,6 +43,12 @@ def test_every_migration_of_every_app_is_reversible_or_declared_irreversible():
     assert problems == []
 
 
+def _noop_is_explained(migration) -> bool:
+    """A `RunPython.noop` reverse has a comment on its line or the line before it."""
+    lines = inspect.getsource(sys.modules[type(migration).__module__]).splitlines()
+    return any("RunPython.noop" in line and ("#" in line or "#" in lines[i - 1]) for i, line in enumerate(lines))
+
+
 def test_data_migrations_name_a_real_reverse():
     """RunPython/RunSQL in Forecourt's migrations carry a reverse: a function that undoes them, or
     RunPython.noop only where undoing is nothing (the reverse of the schema change drops the data)."""
@@ -53,6 +60,9 @@ def test_data_migrations_name_a_real_reverse():
             if isinstance(operation, migrations.RunPython):
                 seen += 1
                 assert operation.reverse_code is not None, f"{migration.app_label}.{migration.name}"
+                if operation.reverse_code is migrations.RunPython.noop:
+                    assert _noop_is_explained(migration), (
+                        f"{migration.app_label}.{migration.name}: say in a comment why undoing it is nothing")
             if isinstance(operation, migrations.RunSQL):
                 seen += 1
                 assert operation.reverse_sql is not None, f"{migration.app_label}.{migration.name}"

@@ -32,6 +32,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
+from django.db.models import Count
+from django.db.models.functions import Length
 from packaging.version import InvalidVersion, Version
 
 import forecourt
@@ -195,8 +197,14 @@ def make_plan(version: str, using: str = DEFAULT_DB_ALIAS, *, count_losses: bool
 
     plan = Plan(release, database_version, targets, [f"{a}.{n}" for a, n in
                                                        ((m.app_label, m.name) for m, _ in steps)])
-    if steps and count_losses:
-        plan.tables, plan.columns = _losses(loader, applied, after, using)
+    if steps:
+        now, then = _states(loader, applied, after)
+        blocking = conflicts(now, then, using)
+        if blocking:
+            raise Refused(f"the {release.version} schema cannot hold some values as they are: "
+                          + "; ".join(blocking) + ". Change those rows first (or restore the backup).")
+        if count_losses:
+            plan.tables, plan.columns = _losses(now, then, using)
     return plan
 
 
@@ -226,10 +234,17 @@ def _tables(state_apps: Any) -> dict[str, type[models.Model]]:
             if m._meta.managed and not m._meta.proxy}
 
 
-def _losses(loader: MigrationLoader, before: set[Node], after: set[Node], using: str) -> tuple[list[Loss], list[Loss]]:
-    """Tables and columns the schema after the downgrade lacks, with the rows that hold data in them."""
+def _states(loader: MigrationLoader, before: set[Node], after: set[Node]) -> tuple[dict[str, type[models.Model]],
+                                                                               dict[str, type[models.Model]]]:
+    """{table: historical model} of the schema now and of the schema after the downgrade."""
     now = _tables(loader.project_state(nodes=sorted(before & set(loader.graph.nodes)), at_end=True).apps)
     then = _tables(loader.project_state(nodes=sorted(after), at_end=True).apps) if after else {}
+    return now, then
+
+
+def _losses(now: dict[str, type[models.Model]], then: dict[str, type[models.Model]],
+            using: str) -> tuple[list[Loss], list[Loss]]:
+    """Tables and columns the schema after the downgrade lacks, with the rows that hold data in them."""
     tables: list[Loss] = []
     columns: list[Loss] = []
     for table, model in sorted(now.items()):
@@ -241,6 +256,42 @@ def _losses(loader: MigrationLoader, before: set[Node], after: set[Node], using:
             if f.column not in kept:
                 columns.append(Loss(table, _rows_with_a_value(model, f, using), f.column))
     return tables, columns
+
+
+def conflicts(now: dict[str, type[models.Model]], then: dict[str, type[models.Model]], using: str) -> list[str]:
+    """Values in columns both schemas have that the older schema's column cannot hold.
+
+    Reversing the migration that relaxed such a column would fail half-way (on SQLite and MySQL,
+    whose DDL is not transactional, leaving the schema between releases), so these are found first
+    and the downgrade is refused: NULLs where the old column is NOT NULL, values longer than its
+    max_length, duplicates where it is unique.
+    """
+    found: list[str] = []
+    for table, model in sorted(now.items()):
+        if table not in then:
+            continue
+        old_fields = {f.column: f for f in then[table]._meta.concrete_fields}
+        rows = model._base_manager.using(using)
+        for f in model._meta.concrete_fields:
+            old = old_fields.get(f.column)
+            if old is None or f.primary_key:
+                continue
+            where = f"{table}.{f.column}"
+            if f.null and not old.null:
+                n = rows.filter(**{f"{f.attname}__isnull": True}).count()
+                if n:
+                    found.append(f"{where}: {n} row(s) hold NULL, which the older column does not allow")
+            if isinstance(old, models.CharField | models.TextField) and old.max_length and (
+                    f.max_length is None or f.max_length > old.max_length):
+                n = rows.annotate(_length=Length(f.attname)).filter(_length__gt=old.max_length).count()
+                if n:
+                    found.append(f"{where}: {n} value(s) longer than the older column's {old.max_length} characters")
+            if old.unique and not f.unique:
+                n = (rows.exclude(**{f"{f.attname}__isnull": True}).values(f.attname)
+                     .annotate(_count=Count("pk")).filter(_count__gt=1).count())
+                if n:
+                    found.append(f"{where}: {n} value(s) appear more than once; the older column is unique")
+    return found
 
 
 def _rows_with_a_value(model: type[models.Model], f: models.Field[Any, Any], using: str) -> int:
