@@ -315,6 +315,41 @@ def test_ipv6_clients_are_counted_by_their_64_network():
     assert throttle.client_address(RequestFactory(REMOTE_ADDR="192.0.2.1").get("/")) == "192.0.2.1"
 
 
+def test_behind_trusted_proxies_the_forwarded_client_is_counted(settings, client):
+    from django.test import RequestFactory
+
+    def address(remote, forwarded=None):
+        extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+        return throttle.client_address(RequestFactory(REMOTE_ADDR=remote, **extra).get("/"))
+
+    # No trusted proxy: X-Forwarded-For is the client's word and ignored.
+    assert address("10.0.0.5", "198.51.100.7") == "10.0.0.5"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "fd00::/8"]
+    assert address("10.0.0.5", "198.51.100.7") == "198.51.100.7"
+    # A forged left-most entry proves nothing: the right-most untrusted hop is the client.
+    assert address("10.0.0.5", "1.2.3.4, 198.51.100.7, 10.1.1.1") == "198.51.100.7"
+    assert address("fd00::1", "2001:db8:1:2::9") == "2001:db8:1:2::/64"
+    assert address("10.0.0.5") == "10.0.0.5" and address("10.0.0.5", "10.2.2.2") == "10.0.0.5"
+    assert address("203.0.113.9", "198.51.100.7") == "203.0.113.9"  # not from a trusted proxy
+    assert address("10.0.0.5", "not-an-ip") == "not-an-ip"
+
+    # Each forwarded client has its own sign-in budget; the proxy is not locked out for everyone.
+    for i in range(throttle.SIGN_IN_CLIENT.limit + 1):
+        client.post("/auth/password/login", {"email": f"x{i}@example.com", "password": "wrong"},
+                    REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert throttle.retry_after((throttle.SIGN_IN_CLIENT, "198.51.100.7")) > 0
+    assert throttle.retry_after((throttle.SIGN_IN_CLIENT, "198.51.100.8")) == 0
+
+
+def test_trusted_proxies_setting_is_checked():
+    from forecourt.configuration import parsers
+
+    assert parsers.networks("10.0.0.0/8, 192.0.2.7 ,fd00::/8") == ["10.0.0.0/8", "192.0.2.7/32", "fd00::/8"]
+    assert parsers.networks("") == [] and parsers.networks(["10.1.2.3/8"]) == ["10.0.0.0/8"]
+    with pytest.raises(ValueError, match="not an IP address or network"):
+        parsers.networks("10.0.0.0/8, proxy.internal")
+
+
 def test_a_successful_sign_in_clears_the_accounts_failures(client, consumer):
     for _ in range(throttle.SIGN_IN_ACCOUNT.limit - 1):
         client.post(SIGN_IN, {"email": "dev@example.com", "password": "wrong"})

@@ -46,14 +46,41 @@ def key(rule: Rule, value: str) -> str:
     return f"{rule.scope}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()}"
 
 
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    from django.conf import settings
+
+    return any(address in ipaddress.ip_network(net) for net in getattr(settings, "TRUSTED_PROXIES", ()))
+
+
+def _peer(request: HttpRequest) -> str:
+    """The address the request came from: REMOTE_ADDR, or, when that is a trusted proxy
+    (`TrustedProxies`), the right-most address of X-Forwarded-For that is not a trusted proxy
+    (addresses left of it were written by the client and prove nothing)."""
+    raw = request.META.get("REMOTE_ADDR") or ""
+    try:
+        if not _trusted(ipaddress.ip_address(raw)):
+            return raw
+    except ValueError:
+        return raw
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return hop  # garbage from beyond the proxies: counted as one client of its own
+        if not _trusted(address):
+            return hop
+    return raw
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's address as the throttles count it: IPv4 as is, IPv6 by its /64 network
-    (one subscriber's share). Behind a reverse proxy this is the proxy's address."""
-    raw = request.META.get("REMOTE_ADDR") or ""
+    (one subscriber's share); behind trusted proxies, the address they forwarded for."""
+    raw = _peer(request)
     try:
         address = ipaddress.ip_address(raw)
     except ValueError:
-        return raw or "unknown"
+        return raw[:100] or "unknown"
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)

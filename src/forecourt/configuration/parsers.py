@@ -72,6 +72,24 @@ def choice(*options: str, aliases: dict[str, str] | None = None, case: bool = Fa
     return parse
 
 
+def networks(raw: Any) -> list[str]:
+    """IP addresses or CIDR networks, comma-separated (or a JSON list): normalised network strings."""
+    import ipaddress
+
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    found: list[str] = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(text, strict=False)))
+        except ValueError:
+            raise ValueError(f"{text!r} is not an IP address or network: use e.g. 10.0.0.0/8, 192.0.2.7, "
+                             "fd00::/8, comma-separated") from None
+    return found
+
+
 def public_url(raw: Any) -> str:
     """An absolute http(s) URL with a host and nothing after it but an optional "/"; returned as
     `scheme://host[:port]` (scheme and host in lower case, no trailing "/"). Empty stays empty."""

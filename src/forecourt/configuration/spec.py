@@ -88,6 +88,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MaxUploadSize", "MAX_UPLOAD_SIZE", parsers.positive, 33554432, "Largest upload in bytes."),
     Setting("ProductDocRenderer", "DOCRENDERER", parsers.choice("stoplight", "redoc"), "stoplight",
             "Renderer for OpenAPI documents."),
+    Setting("TrustedProxies", "TRUSTED_PROXIES", parsers.networks, [],
+            "Addresses or networks of the reverse proxies in front of the portal (comma-separated, e.g. "
+            "10.0.0.0/8): a request from one of them is counted, by the sign-in and sign-up throttles, as "
+            "coming from the address its X-Forwarded-For names; empty trusts no proxy (Forecourt)."),
     Setting("Webhooks.AllowPrivateTargets", "WEBHOOKS_ALLOW_PRIVATE_TARGETS", parsers.boolean, False,
             "Let webhooks call loopback, private and link-local addresses."),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
