@@ -69,6 +69,6 @@ clean:
 dist: $(STAMP)
 	scripts/dist
 
-## make config-reference: regenerate docs/configuration.md from the settings definitions (commit it)
+## make config-reference: regenerate docs/configuration.md and .env.example from the settings definitions (commit them)
 config-reference: $(STAMP)
 	$(BIN)/python scripts/config-reference.py
