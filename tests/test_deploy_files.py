@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
@@ -184,8 +185,11 @@ KUBERNETES = ("1.25.0", kubernetes_validate.latest_version())
 def render(values=None) -> dict[tuple[str, str], dict]:
     """{(kind, name): resource} of the chart rendered with `values`. Every document must be YAML and valid
     for Kubernetes' own OpenAPI schemas (strict: an unknown or misspelt field fails)."""
+    chart = Chart(CHART)
+    # Helm checks the merged values against values.schema.json before it renders anything.
+    jsonschema.validate(chart.values(values), json.loads((CHART / "values.schema.json").read_text()))
     resources = {}
-    for name, text in Chart(CHART).render(values).items():
+    for name, text in chart.render(values).items():
         if name.endswith(".txt"):
             continue
         for document in yaml.safe_load_all(text):
@@ -307,6 +311,18 @@ def test_chart_refuses_unsafe_values(values, message):
         render(values)
 
 
+@pytest.mark.parametrize("values", [
+    {"database": {"dialect": "postgresql"}},  # Forecourt takes the alias; the chart's own checks need the name
+    {"replicaCount": 0},
+    {"replicas": 2},  # a misspelt value is an error, not silently ignored
+    {"config": {"public_url": "https://portal.example.com"}},
+    {"persistence": {"accessModes": ["ReadWriteAll"]}},
+])
+def test_values_schema_refuses_what_the_chart_cannot_use(values):
+    with pytest.raises(jsonschema.ValidationError):
+        render(values)
+
+
 def _paths(values, prefix=""):
     for key, value in values.items():
         yield prefix + key
@@ -325,6 +341,8 @@ def test_templates_and_values_agree():
     assert {path.split(".")[0] for path in referenced} == set(values)
     for name in values["config"]:
         assert name in BY_ENV, f"config.{name} is not a setting"
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    assert set(schema["properties"]) == set(values)  # every value is described, and nothing else
 
 
 # --- documentation ----------------------------------------------------------------------------------------

@@ -154,9 +154,13 @@ class Chart:
                 if node.kind == "define":
                     self.defines[json.loads(node.arg)] = node.body
 
+    def values(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """values.yaml with `values` merged over it, as Helm merges --set and -f."""
+        return dict(_merge(self.default_values, values or {}))
+
     def render(self, values: dict[str, Any] | None = None, release: str = "portal") -> dict[str, str]:
         """{template file name: rendered text} for the files Helm would install (not _*.tpl)."""
-        merged = _merge(self.default_values, values or {})
+        merged = self.values(values)
         root = {
             "Values": merged,
             "Chart": {"Name": self.meta["name"], "Version": self.meta["version"],
