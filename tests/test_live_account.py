@@ -653,7 +653,8 @@ def test_organisation_request_and_its_approval(client, consumer, admin):
     assert list(consumer.teams.all()) == [organisation.teams.get(is_default=True)]
     assert request.status == "approved" and request.decided_by == admin and request.organisation == organisation
     assert AuditEntry.objects.filter(action="approve", object_type="accounts.organisationrequest").exists()
-    assert mails("organisation_request_approved", consumer.email)[0].subject == "Your organisation Acme Widgets is ready"
+    (approved,) = mails("organisation_request_approved", consumer.email)
+    assert approved.subject == "Your organisation Acme Widgets is ready"
     page = client.get("/my-organisation").content.decode()
     assert "Acme Widgets" in page and "Invite someone" in page
 

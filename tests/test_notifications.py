@@ -212,7 +212,8 @@ def test_invitations_are_emailed_and_announced_and_accepting_registers():
 def test_apps_made_anywhere_are_announced(api, admin, consumer):
     web = Client()
     web.force_login(consumer)
-    assert web.post("/apps/new", {"name": "From the portal", "description": "", "visibility": "personal"}).status_code == 302
+    made = web.post("/apps/new", {"name": "From the portal", "description": "", "visibility": "personal"})
+    assert made.status_code == 302
     response = api("post", "/apps", {"Name": "From the API", "UserID": consumer.pk})
     assert response.status_code == 200, response.content
     names = [e["Name"] for e in events("ApplicationRegistered")]
@@ -325,7 +326,7 @@ def test_replicas_running_the_schedule_together_send_each_reminder_once():
         try:
             barrier.wait()
             expiry.send_reminders()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
