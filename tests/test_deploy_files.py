@@ -370,3 +370,17 @@ def test_upgrade_guide_covers_every_artefact_with_the_lifecycle_commands():
         for command in ("backup", "upgrade-check", "verify", "downgrade --to"):
             assert command in body, (artefact, command)
     assert "forecourt theme upgrade" in text
+
+
+def test_admin_api_examples_name_operations_the_openapi_document_has():
+    """Every `curl ... $PORTAL/portal-api/...` in docs/admin-api.md is an operation of docs/openapi.json."""
+    spec = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    operations = [(method.upper(), re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"))
+                  for path, item in spec["paths"].items() for method in item]
+    text = (ROOT / "docs" / "admin-api.md").read_text().replace("\\\n", " ")
+    examples = re.findall(r"curl ([^\n]*?)\$PORTAL(/portal-api/[^\s\"'?]*)", text)
+    assert len(examples) >= 10
+    for options, path in examples:
+        method = re.search(r"-X (\w+)", options)
+        verb = method.group(1) if method else ("POST" if " -F " in f" {options} " else "GET")
+        assert any(m == verb and pattern.match(path) for m, pattern in operations), f"{verb} {path}"
