@@ -384,3 +384,32 @@ def test_admin_api_examples_name_operations_the_openapi_document_has():
         method = re.search(r"-X (\w+)", options)
         verb = method.group(1) if method else ("POST" if " -F " in f" {options} " else "GET")
         assert any(m == verb and pattern.match(path) for m, pattern in operations), f"{verb} {path}"
+
+
+# "forecourt [--conf FILE] COMMAND [SUBCOMMAND] [ARGS and --OPTIONS]" up to the end of the code span or line.
+# A look-ahead, so "docker compose exec forecourt forecourt backup" is also read from its second "forecourt".
+COMMAND_LINE = re.compile(r"(?=(forecourt((?: -{1,2}[a-z-]+(?: [^\s`-][^\s`]*)?)*) ([a-z][a-z-]+)([^`\n#|)]*)))")
+
+
+def test_commands_in_the_install_and_upgrade_guides_exist_with_their_options():
+    """`forecourt CMD --option` in the guides names real commands and options (they change as the CLI grows)."""
+    import click
+
+    from forecourt.cli import cli
+
+    checked = 0
+    for name in ("install.md", "upgrade.md", "migrating-from-tyk.md"):
+        text = (ROOT / "docs" / name).read_text().replace("\\\n", " ")
+        for match in COMMAND_LINE.finditer(text):
+            command: click.Command = cli
+            words = [match.group(3), *match.group(4).split()]
+            while isinstance(command, click.Group) and words and words[0] in command.commands:
+                command = command.commands[words.pop(0)]
+            if command is cli:
+                continue  # prose ("Forecourt serves ..."), not a command line
+            options = {opt for param in command.params for opt in param.opts}
+            for word in words:
+                if word.startswith("--"):
+                    assert word.split("=")[0] in options, f"docs/{name}: {match.group(1)!r}: {word} is not an option"
+            checked += 1
+    assert checked >= 40
