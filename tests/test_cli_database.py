@@ -1,5 +1,6 @@
 """CLI commands that touch the database: migrate, bootstrap, and connection retries."""
 
+import hashlib
 import json
 import re
 
@@ -46,6 +47,24 @@ def test_bootstrap_is_idempotent(child_env, tmp_path):
     assert rows == [("owner@example.com", "super-admin")]
     assert databases.execute(child_env, "SELECT name FROM accounts_organisation") == [("Default Organisation",)]
     assert databases.execute(child_env, "SELECT name FROM accounts_team") == [("Default Team",)]
+
+
+def test_bootstrap_can_write_the_token_to_a_file_instead_of_the_output(child_env, tmp_path):
+    import os
+    import stat
+
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    target = tmp_path / "token"
+    result = servers.run(["bootstrap", "--email", "owner@example.com", "--password", "a-long-passphrase",
+                          "--token-file", str(target)], child_env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    token = target.read_text().strip()
+    assert token and token not in result.stdout + result.stderr and "written to" in result.stdout
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    # It is the token the portal stored (as its digest) for the new super-admin.
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    assert databases.execute(child_env, "SELECT t.digest, u.email FROM accounts_apitoken t "
+                                        "JOIN accounts_user u ON u.id = t.user_id") == [(digest, "owner@example.com")]
 
 
 def test_bootstrap_rejects_bad_details_and_writes_nothing(child_env, tmp_path):

@@ -136,9 +136,12 @@ def migrate(ctx: click.Context, plan: bool) -> None:
 @click.option("--password-file", type=click.File("r"), default=None, help="Read the password from a file.")
 @click.option("--first-name", default="", help="First name.")
 @click.option("--last-name", default="", help="Last name.")
+@click.option("--token-file", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the Admin API token to this file (mode 0600) instead of printing it, e.g. where "
+                   "the output ends up in logs (a Kubernetes init container).")
 @click.pass_context
 def bootstrap(ctx: click.Context, email: str, password: str | None, password_file: Any,
-              first_name: str, last_name: str) -> None:
+              first_name: str, last_name: str, token_file: str | None) -> None:
     """Create the first super-admin, the Default Organisation and its Default Team (once)."""
     cfg = _setup(ctx)
     from django.core.exceptions import ValidationError
@@ -173,7 +176,13 @@ def bootstrap(ctx: click.Context, email: str, password: str | None, password_fil
     click.echo(f"  e-mail:    {result.user.email}")
     if generated:
         click.echo(f"  password:  {password}   (generated, shown once: change it after signing in)")
-    click.echo(f"Admin API token (shown once): {result.api_token}")
+    if token_file:
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(result.api_token + "\n")
+        click.echo(f"Admin API token written to {token_file}")
+    else:
+        click.echo(f"Admin API token (shown once): {result.api_token}")
 
 
 @cli.command()

@@ -38,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
             "The portal's address as its users reach it (https://portal.example.com), used for the links in "
             "e-mails (password resets, activations, invitations...); empty means the address each request "
             "came to, which a forged Host header can change (Forecourt)."),
-    Setting("Workers", "WORKERS", parsers.integer(1, 64, "a whole number from 1 to 64"), 0,
+    Setting("Workers", "WORKERS", parsers.integer(0, 64, "a whole number from 0 to 64"), 0,
             "Web worker processes; 0 picks from the CPU count (Forecourt)."),
     Setting("DataDir", "DATADIR", parsers.string, "./data",
             "Directory for the SQLite database and other local state (Forecourt)."),
