@@ -334,6 +334,7 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
         if expect is not None and plan.reverse != expect.reverse:
             raise Refused("the database changed since the plan was shown (another Forecourt migrated it); "
                           "run the downgrade again")
+
         def progress(action: str, migration: Migration | None = None, fake: bool | None = False, /) -> None:
             if action == "unapply_start" and connection.vendor == "postgresql":
                 # One transaction for the whole downgrade: fire the deferred foreign-key checks of the
@@ -349,16 +350,21 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
         steps = executor.migration_plan(targets)
         if [f"{m.app_label}.{m.name}" for m, _ in steps] != plan.reverse:
             raise Refused("the migration plan changed while it was being computed; run the downgrade again")
-        if steps:
-            if connection.features.can_rollback_ddl and connection.vendor != "sqlite":
-                with transaction.atomic(using=using):
-                    executor.migrate(targets, plan=steps)
-            else:
-                # SQLite's schema editor cannot run inside an outer transaction (it rebuilds tables
-                # with foreign-key checks off); MySQL/MariaDB commit each DDL statement anyway.
+        record = (steps or plan.database_version != plan.release.version) and plan.targets.get("ops") != releases.ZERO
+
+        def reverse_and_record() -> None:
+            if steps:
                 executor.migrate(targets, plan=steps)
-        if steps or plan.database_version != plan.release.version:
-            SchemaVersion.objects.using(using).create(version=plan.release.version, applied=[])
+            if record:
+                SchemaVersion.objects.using(using).create(version=plan.release.version, applied=[])
+
+        if connection.features.can_rollback_ddl and connection.vendor != "sqlite":
+            with transaction.atomic(using=using):
+                reverse_and_record()
+        else:
+            # SQLite's schema editor cannot run inside an outer transaction (it rebuilds tables
+            # with foreign-key checks off); MySQL/MariaDB commit each DDL statement anyway.
+            reverse_and_record()
     log.info("database downgraded to %s: %d migration(s) reversed", plan.release.version, len(plan.reverse))
     if expect is not None:
         plan.tables, plan.columns = expect.tables, expect.columns
