@@ -114,6 +114,21 @@ def test_a_damaged_or_doctored_archive_is_refused_and_nothing_changes(portal, ta
     assert not (tmp_path / "escape.txt").exists() and not (_home(target) / "escape.txt").exists()
 
 
+def test_rows_that_break_a_foreign_key_are_rolled_back_whole(portal, target, tmp_path):
+    """A forger who recomputes the checksums still meets the database's constraints: nothing is half-loaded."""
+    archive = _backup(portal, tmp_path)
+    columns = next(t["columns"] for t in backup_archive.manifest(archive)["tables"] if t["table"] == "accounts_team")
+    rows = backup_archive.jsonl(archive, "accounts_team")
+    rows[0][columns.index("organisation_id")] = 987654
+    doctored = backup_archive.rewrite(archive, tmp_path / "fk.tar.gz", rehash=True, replace={
+        "database/accounts_team.jsonl": "".join(json.dumps(r) + "\n" for r in rows).encode()})
+    result = _restore(target, _home(target), doctored)
+    assert result.returncode == 1
+    assert "could not load the rows (the load was rolled back)" in result.stderr
+    for table in ("accounts_user", "accounts_organisation", "accounts_team", "themes_themefile"):
+        assert databases.execute(target, f"SELECT COUNT(*) FROM {table}") == [(0,)], table  # noqa: S608
+
+
 def _file_info(name: str) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.size = 1

@@ -256,6 +256,7 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
         warnings.append(f"overwrote {len(conflicts)} file(s) that differed from the archive's")
 
     loaded = 0
+    step = "build the archive's schema"
     try:
         with migration_lock(using):
             current_state = portable.applied_state(connection)
@@ -268,6 +269,7 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
                     (app, state.get(app)) for app in sorted(executor.loader.migrated_apps)]
                 plan = executor.migration_plan(targets_list)
                 executor.migrate(targets_list, plan=plan)
+            step = "load the rows (the load was rolled back)"
             models = [by_table[e["table"]] for e in tables]
             with transaction.atomic(using=using):
                 # Migrations write rows of their own (the default home page, ...): the archive's replace them.
@@ -283,7 +285,8 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
     except LockTimeout as exc:
         raise RestoreError(f"{exc}: is a portal migrating this database?") from None
     except (portable.PortableError, DatabaseError, ValueError) as exc:
-        raise RestoreError(f"the rows could not be loaded (the load was rolled back): {exc}") from None
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise RestoreError(f"could not {step}: {reason}") from None
     _restore_files(folder, targets)
     try:
         migrated = startup.migrate(using)
