@@ -114,7 +114,8 @@ def _native_mysql(db: dict[str, Any], target: Path) -> dict[str, Any]:
     if tool is None:
         return {"skipped": "mariadb-dump (or mysqldump) is not installed"}
     options = db.get("OPTIONS", {})
-    args = [tool, "--single-transaction", "--skip-lock-tables", "--routines", "--hex-blob",
+    # No --routines and --no-tablespaces: Forecourt has neither, and both need privileges a portal user lacks.
+    args = [tool, "--single-transaction", "--skip-lock-tables", "--no-tablespaces", "--hex-blob",
             f"--default-character-set={options.get('charset', 'utf8mb4')}", f"--user={db['USER']}",
             f"--result-file={target}"]
     if options.get("unix_socket"):
