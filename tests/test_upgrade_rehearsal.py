@@ -39,10 +39,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def previous_release() -> releases.Release:
-    """The newest release with a commit that this version can go back to."""
-    candidates = [r for r in releases.all_releases() if r.commit and r.key <= Version(forecourt.__version__)]
+    """The newest release before this version: the one an upgrade to this version comes from."""
+    candidates = [r for r in releases.all_releases() if r.key < Version(forecourt.__version__)]
     if not candidates:
-        pytest.skip("no earlier release with a commit in the manifest")
+        pytest.skip("no release before this version in the manifest")
     return candidates[-1]
 
 
@@ -50,11 +50,14 @@ def install_release(release: releases.Release, root: Path) -> Path:
     """Build and install `release` from its commit in a venv of its own; return that venv's python."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("the rehearsal needs the git checkout of the project")
+    from .support.migration_git import release_commit
+
     source = root / f"forecourt-{release.version}"
     source.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", release.commit], capture_output=True, check=False)
+    commit = release_commit(release)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit], capture_output=True, check=False)
     if archive.returncode != 0:
-        pytest.skip(f"release commit {release.commit[:10]} is not in this clone: {archive.stderr.decode()[:200]}")
+        pytest.skip(f"release commit {commit[:10]} is not in this clone: {archive.stderr.decode()[:200]}")
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
