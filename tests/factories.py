@@ -143,5 +143,10 @@ def many(kind: str, count: int) -> None:
                                                     events=["AccessRequestCreated"]) for i in range(count))
         event = Event.objects.create(name="AccessRequestCreated", message={})
         Delivery.objects.bulk_create(Delivery(event=event, endpoint=h) for h in hooks)
+    elif kind == "email-log":
+        from forecourt.notify.models import EmailLog
+
+        EmailLog.objects.bulk_create(EmailLog(to=f"dev{b}-{i}@example.com", subject=f"Hello {i}", template="welcome",
+                                              body_text="Hello") for i in range(count))
     else:
         raise ValueError(kind)
