@@ -99,3 +99,20 @@ def test_the_newest_release_may_leave_its_commit_out_and_is_found_by_title():
         older = releases.all_releases()[-2]
         with pytest.raises(AssertionError, match="only the newest release may leave out its commit"):
             _commit(dataclasses.replace(older, commit=None))
+
+
+def test_each_setting_says_which_release_added_it():
+    """`Setting.since` (what upgrade-check reports as new) is the first release whose spec has it."""
+    from forecourt.configuration.spec import SETTINGS
+
+    if not migration_git.has_git():
+        pytest.skip("no git metadata")
+    first_seen: dict[str, str] = {}
+    for release in releases.all_releases():
+        spec = migration_git.git("show", f"{migration_git.release_commit(release)}:src/forecourt/configuration/spec.py")
+        for key in re.findall(r'Setting\(\s*"([A-Za-z.]+)"', spec):
+            first_seen.setdefault(key, release.version)
+    first = releases.all_releases()[0].version
+    for setting in SETTINGS:
+        expected = first_seen.get(setting.key, forecourt.__version__)
+        assert (setting.since or first) == expected, setting.key

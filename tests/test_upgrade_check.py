@@ -181,7 +181,29 @@ def test_unknown_and_ignored_settings_and_a_missing_public_url_are_reported(tmp_
                                              "PORTAL_DATADIR": str(tmp_path)}, cwd=tmp_path)
     report = _report()
     upgradecheck.check_settings(report, configured)
-    assert report.findings == []
+    # Nothing wrong; what is new since 0.3.0 and left at its default is listed for the operator.
+    assert {f.severity for f in report.findings} == {upgradecheck.INFO}
+    assert sorted(f.details["setting"] for f in report.findings) == ["TrustedProxies", "Webhooks.AllowPrivateTargets"]
+    assert "new in 0.5.0" in report.findings[0].message
+
+    current = _report(database_version=forecourt.__version__)
+    upgradecheck.check_settings(current, configured)
+    assert current.findings == []
+
+
+def test_a_new_required_setting_left_unset_blocks_the_upgrade(tmp_path, monkeypatch):
+    import dataclasses
+
+    from forecourt.configuration import spec
+
+    required = dataclasses.replace(spec.SETTINGS[0], since="99.0.0", required=True)
+    monkeypatch.setattr(spec, "SETTINGS", (required, *spec.SETTINGS[1:]))
+    config = configuration.load(environ={"PORTAL_PUBLIC_URL": "https://portal.example.com",
+                                         "PORTAL_DATADIR": str(tmp_path)}, cwd=tmp_path)
+    report = _report()
+    upgradecheck.check_settings(report, config)
+    (blocker,) = [f for f in report.findings if f.severity == upgradecheck.BLOCKER]
+    assert blocker.details["setting"] == required.key and "must be set" in blocker.message
 
 
 # -- the command, against an older release's database --------------------------------------------------------

@@ -23,6 +23,11 @@ class Setting:
     secret: bool = False
     # Accepted so Tyk configuration files keep working, but without effect in Forecourt.
     ignored: bool = False
+    # The release that added the setting ("" = the first release), and whether it must be set:
+    # `forecourt upgrade-check` lists settings new since a database's version, and blocks an
+    # upgrade on a required one left unset. tests/test_releases.py checks `since` against git.
+    since: str = ""
+    required: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -37,7 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PublicURL", "PUBLIC_URL", parsers.public_url, "",
             "The portal's address as its users reach it (https://portal.example.com), used for the links in "
             "e-mails (password resets, activations, invitations...); empty means the address each request "
-            "came to, which a forged Host header can change (Forecourt)."),
+            "came to, which a forged Host header can change (Forecourt).", since="0.4.0"),
     Setting("Workers", "WORKERS", parsers.integer(0, 64, "a whole number from 0 to 64"), 0,
             "Web worker processes; 0 picks from the CPU count (Forecourt)."),
     Setting("DataDir", "DATADIR", parsers.string, "./data",
@@ -77,7 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
             secret=True),
     Setting("EncryptionKey", "ENCRYPTION_KEY", parsers.string, "",
             "Key for secrets stored encrypted (provider keys, SMTP password); comma-separated to rotate. "
-            "Empty means one generated once and kept in the database (Forecourt).", secret=True),
+            "Empty means one generated once and kept in the database (Forecourt).", secret=True, since="0.2.0"),
     Setting("Session.LifeTime", "SESSION_LIFETIME", parsers.positive, 604800, "Session lifetime in seconds."),
     Setting("Session.IdleTimeout", "SESSION_IDLE_TIMEOUT", parsers.non_negative, 3600,
             "Seconds without activity after which a session ends; 0 disables."),
@@ -91,9 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TrustedProxies", "TRUSTED_PROXIES", parsers.networks, [],
             "Addresses or networks of the reverse proxies in front of the portal (comma-separated, e.g. "
             "10.0.0.0/8): a request from one of them is counted, by the sign-in and sign-up throttles, as "
-            "coming from the address its X-Forwarded-For names; empty trusts no proxy (Forecourt)."),
+            "coming from the address its X-Forwarded-For names; empty trusts no proxy (Forecourt).", since="0.5.0"),
     Setting("Webhooks.AllowPrivateTargets", "WEBHOOKS_ALLOW_PRIVATE_TARGETS", parsers.boolean, False,
-            "Let webhooks call loopback, private and link-local addresses."),
+            "Let webhooks call loopback, private and link-local addresses.", since="0.5.0"),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )
