@@ -9,7 +9,10 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     """Values every Admin Portal page shows: the footer's version and the navigation (no queries)."""
     from .registry import RESOURCES, SECTIONS
 
-    nav = [(section, [r for r in RESOURCES if r.section == section]) for section in SECTIONS]
+    user = getattr(request, "user", None)
+    super_admin = getattr(user, "role", None) == "super-admin"
+    nav = [(section, [r for r in RESOURCES if r.section == section and (super_admin or not r.super_admin_only)])
+           for section in SECTIONS]
     return {"forecourt_version": forecourt.__version__, "nav": nav, "theme_problem": _theme_problem(request)}
 
 

@@ -300,6 +300,7 @@ RESOURCES += [
     Resource(
         slug="email-log", model=EmailLog, form=None, section="Administration",
         can_create=False, can_edit=False, can_delete=False,
+        super_admin_only=True,  # messages hold one-time links: see notify.admin_views
         queryset=lambda: EmailLog.objects.order_by("-created_at", "-pk"),
         columns=[Column("Subject", "subject", link=True), Column("To", "to"), Column("E-mail", "template"),
                  Column("Status", "status"), Column("Attempts", "attempts"), Column("Error", "error"),

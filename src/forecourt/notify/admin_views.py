@@ -1,23 +1,27 @@
-"""Admin Portal pages of the e-mail log beyond the generic list: one message, and sending it again."""
+"""Admin Portal pages of the e-mail log beyond the generic list: one message, and sending it again.
+
+Super-admins only: the messages hold one-time links (password resets, invitations), and a
+provider-admin who could read a super-admin's reset link could take over that account.
+"""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from forecourt.adminportal.access import admin_required
+from forecourt.adminportal.access import super_admin_required
 
 from . import email
 from .models import EmailLog
 
 
-@admin_required
+@super_admin_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(EmailLog, pk=pk)
     return render(request, "adminportal/email_log_entry.html", {"entry": entry})
 
 
-@admin_required
+@super_admin_required
 @require_POST
 def resend(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(EmailLog, pk=pk)
