@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import forecourt
 from forecourt.lifecycle import archive as archive_format
 from forecourt.lifecycle.backup import default_backup_dir, newest_backup
 
@@ -37,7 +38,7 @@ def test_archive_holds_manifest_checksums_rows_native_dump_themes_and_uploads(po
     report = _backup(portal, tmp_path)
     path = Path(report["path"])
     assert path.parent == tmp_path / "data" / "backups"
-    assert path.name.startswith("forecourt-0.4.0-") and path.name.endswith(".tar.gz")
+    assert path.name.startswith(f"forecourt-{forecourt.__version__}-") and path.name.endswith(".tar.gz")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not [p for p in path.parent.iterdir() if p != path]  # no temporary file left behind
 
@@ -45,7 +46,7 @@ def test_archive_holds_manifest_checksums_rows_native_dump_themes_and_uploads(po
     assert next(iter(content)) == "manifest.json"
     manifest = json.loads(content.pop("manifest.json"))
     assert manifest["format"] == "forecourt-backup" and manifest["format_version"] == 1
-    assert manifest["forecourt_version"] == "0.4.0"
+    assert manifest["forecourt_version"] == forecourt.__version__
     assert manifest["dialect"] == databases.dialect()
     assert datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
     # Every member is listed with its checksum, and nothing is listed that is not there.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import forecourt
 from forecourt.lifecycle import releases
 from forecourt.lifecycle.archive import ArchiveError, check_member_name
 
@@ -176,7 +177,7 @@ def test_an_archive_from_a_newer_forecourt_or_format_is_refused(portal, target, 
                                    edit_manifest=lambda m: m.update(forecourt_version="99.0.0"))
     result = _restore(target, _home(target), newer)
     assert result.returncode == 1
-    assert "made by Forecourt 99.0.0, newer than this Forecourt 0.4.0" in result.stderr
+    assert f"made by Forecourt 99.0.0, newer than this Forecourt {forecourt.__version__}" in result.stderr
     assert _no_tables(target)
 
     future = backup_archive.rewrite(archive, tmp_path / "format.tar.gz",
@@ -201,7 +202,7 @@ def test_an_older_archive_is_restored_at_its_schema_then_migrated_forward(fresh_
     result = _restore(target, _home(target), archive)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["archive_version"] == "0.3.0" and report["version"] == "0.4.0"
+    assert report["archive_version"] == "0.3.0" and report["version"] == forecourt.__version__
     assert "content.0002_home_page" in report["migrated"] and "webhooks.0001_initial" in report["migrated"]
     assert servers.run(["migrate", "--plan"], target, _home(target)).stderr.strip().endswith("0 pending migration(s)")
     assert databases.execute(target, "SELECT email FROM accounts_user") == [("old@example.com",)]
