@@ -1,7 +1,7 @@
 """The Tyk Dashboard simulator (tools/tyk_simulator.py) against the published Dashboard contract.
 
 Every answer the simulator gives in these tests, for each endpoint, success and error, paged
-and unpaged, is validated with openapi-core against shared/contracts/tyk/dashboard-swagger.yml
+and unpaged, is validated with openapi-core against contracts/tyk/dashboard-swagger.yml
 (path, method and status code must be documented; the body must match that response's schema).
 The contract's README adds what the spec does not state; where the spec is incomplete (policy
 fields it omits), its schemas allow additional properties, which a test below checks.
@@ -31,7 +31,7 @@ from .support.tyk import simulator, tyk_dashboard
 
 __all__ = ["tyk_dashboard"]
 
-CONTRACTS = Path(__file__).resolve().parents[2] / "shared" / "contracts" / "tyk"
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts" / "tyk"
 SPEC_HOST = "https://localhost:3000"  # the spec's server, https://{tenant} with its default
 
 API_PAYMENTS, API_WEATHER, API_ACCOUNTS = simulator.API_PAYMENTS, simulator.API_WEATHER, simulator.API_ACCOUNTS

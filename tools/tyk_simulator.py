@@ -2,7 +2,7 @@
 
 The Tyk Dashboard is proprietary, so the project keeps this stand-in: a small threaded HTTP server
 (standard library only) that answers like the Dashboard does, with the shapes, status codes and
-messages of `shared/contracts/tyk/dashboard-swagger.yml` and the facts in that folder's README:
+messages of `contracts/tyk/dashboard-swagger.yml` and the facts in that folder's README:
 
 - `Authorization: <secret>` (the raw key; `Bearer <secret>` is refused with 401, as any wrong key);
 - `GET /api/apis` answers `{"apis": [...], "pages": N}`, `GET /api/portal/policies` answers
@@ -63,9 +63,9 @@ DEFAULT_SECRET = "tyk-dashboard-simulator-secret"  # noqa: S105 - a test double'
 DEFAULT_ORG_ID = "5e9d9544a1dcd60001d0ed20"
 PAGE_SIZE = 10
 
-# Where the contracts (and the seed files) are: shared/ beside the repository, as in CI.
+# Where the contracts (and the seed files) are: vendored in the repository's contracts/tyk/.
 CONTRACTS_DIR = Path(os.environ.get("TYK_CONTRACTS_DIR")
-                     or Path(__file__).resolve().parents[2] / "shared" / "contracts" / "tyk")
+                     or Path(__file__).resolve().parents[1] / "contracts" / "tyk")
 
 FAILURE_MODES = ("down", "slow", "status", "truncated", "invalid-json")
 

@@ -2,7 +2,7 @@
 127.0.0.1, on a port the OS picks, seeded with realistic APIs and policies.
 
 It answers like the real Dashboard API (shapes, status codes and messages of the published
-contract in shared/contracts/tyk), keeps its APIs, policies, keys and OAuth clients in memory,
+contract in contracts/tyk), keeps its APIs, policies, keys and OAuth clients in memory,
 logs every request (`.requests`) and fails on demand: `.down()`, `.slow(seconds)`,
 `.fail_status(500)`, `.truncate()`, `.invalid_json()` or `.fail(mode, path=..., times=...)`,
 all ended by `.heal()`.

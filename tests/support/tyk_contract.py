@@ -1,4 +1,4 @@
-"""The published Tyk Dashboard contract (shared/contracts/tyk/dashboard-swagger.yml), to check the
+"""The published Tyk Dashboard contract (contracts/tyk/dashboard-swagger.yml, vendored), to check the
 simulator's answers against: every test that uses the `tyk_dashboard` fixture has each answer the
 simulator gave validated when the test ends, so the simulator cannot drift from the real API."""
 
@@ -11,7 +11,7 @@ from openapi_core import OpenAPI
 from openapi_core.configurations import Config
 from openapi_core.testing import MockRequest, MockResponse
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "tyk"
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "tyk"
 SPEC_HOST = "https://localhost:3000"  # the spec's server, https://{tenant} with its default
 
 
