@@ -7,6 +7,7 @@ import pytest
 import forecourt
 from forecourt.ops.models import SchemaVersion
 from forecourt.providers.models import Provider
+from forecourt.themes import storage
 
 from . import factories, themes_support
 from .conftest import PASSWORD
@@ -49,7 +50,8 @@ def test_the_page_shows_versions_backup_themes_providers_and_findings(client, ad
     # This test database's DataDir has no backup: the page says so, and how to make one.
     assert "none found: run <code>forecourt backup</code>" in body
     # The theme derived from an older default links to the themes page.
-    link = f'<a class="upgrade-available" href="/portal-admin/themes/">upgrade available: {forecourt.__version__}</a>'
+    default_version = storage.bundled().manifest.version  # the default theme's, not the package's
+    link = f'<a class="upgrade-available" href="/portal-admin/themes/">upgrade available: {default_version}</a>'
     assert link in body
     # Provider health as the last sync recorded it, with a link to its sync page.
     assert f'<a href="/portal-admin/providers/{provider.pk}/sync/">Tyk</a>' in body
