@@ -65,7 +65,7 @@ class Watched:
         for frame in self.page.frames:
             try:
                 self.problems += frame.evaluate("window.__violations || []")
-            except Exception as exc:  # noqa: BLE001 - a sandboxed frame may refuse evaluation: fine
+            except Exception as exc:  # a sandboxed frame may refuse evaluation: fine
                 assert frame != self.page.main_frame, exc
         found = [p for p in self.problems if not any(known in p for known in KNOWN_BLOCKED)]
         self.problems.clear()

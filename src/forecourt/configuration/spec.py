@@ -96,7 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TrustedProxies", "TRUSTED_PROXIES", parsers.networks, [],
             "Addresses or networks of the reverse proxies in front of the portal (comma-separated, e.g. "
             "10.0.0.0/8): a request from one of them is counted, by the sign-in and sign-up throttles, as "
-            "coming from the address its X-Forwarded-For names; empty trusts no proxy (Forecourt).", since="0.5.0"),
+            "coming from the address its X-Forwarded-For names, and its X-Forwarded-Proto: https makes the "
+            "request HTTPS; empty trusts no proxy (Forecourt).", since="0.5.0"),
     Setting("Webhooks.AllowPrivateTargets", "WEBHOOKS_ALLOW_PRIVATE_TARGETS", parsers.boolean, False,
             "Let webhooks call loopback, private and link-local addresses.", since="0.5.0"),
     Setting("TLSConfig.Enable", "TLS_ENABLE", parsers.boolean, False,
