@@ -8,6 +8,7 @@ the database once the schema is ready (forecourt.ops.secret), so replicas and re
 from pathlib import Path
 
 from forecourt import configuration
+from forecourt.ops import security_headers
 
 CONFIG = configuration.get()
 
@@ -21,6 +22,10 @@ ALLOWED_HOSTS = ["*"]  # a portal is reached by whatever name its operators give
 PUBLIC_URL = CONFIG["PublicURL"]
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = CONFIG["Webhooks.AllowPrivateTargets"]
 TRUSTED_PROXIES = CONFIG["TrustedProxies"]
+# The operator says browsers reach the portal over HTTPS: TLS served here, or an https PublicURL
+# (a proxy in front ends TLS). Then cookies are Secure and HSTS is sent, whatever Session.Secure says.
+HTTPS_ONLY = bool(CONFIG["TLSConfig.Enable"]) or PUBLIC_URL.startswith("https://")
+HSTS_HEADER = security_headers.hsts_value(CONFIG["HSTS.MaxAge"], CONFIG["HSTS.Preload"]) if HTTPS_ONLY else ""
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -29,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page's assets itself: no CDN
+    "csp",  # Content-Security-Policy (forecourt.ops.security_headers)
     "forecourt.ops",
     "forecourt.accounts",
     "forecourt.jobs",
@@ -47,8 +53,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "forecourt.ops.forwarded_proto.ForwardedProtoMiddleware",  # first: all below see the scheme a trusted proxy saw
+    "forecourt.ops.security_headers.StrictTransportSecurityMiddleware",
     "forecourt.ops.middleware.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "forecourt.ops.middleware.StartupGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,17 +112,19 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "adminportal:login"
 
 SESSION_COOKIE_NAME = CONFIG["Session.Name"]
-SESSION_COOKIE_SECURE = CONFIG["Session.Secure"]
+SESSION_COOKIE_SECURE = CONFIG["Session.Secure"] or HTTPS_ONLY
 SESSION_COOKIE_HTTPONLY = CONFIG["Session.HttpOnly"]
 SESSION_COOKIE_SAMESITE = CONFIG["Session.SameSite"]
 SESSION_COOKIE_AGE = CONFIG["Session.LifeTime"]
 SESSION_IDLE_TIMEOUT = CONFIG["Session.IdleTimeout"]
-CSRF_COOKIE_SECURE = CONFIG["Session.Secure"]
+CSRF_COOKIE_SECURE = CONFIG["Session.Secure"] or HTTPS_ONLY
 CSRF_COOKIE_SAMESITE = CONFIG["Session.SameSite"]
 CSRF_COOKIE_NAME = "portal-csrftoken"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Not SECURE_PROXY_SSL_HEADER: it would believe X-Forwarded-Proto from anyone (ops.forwarded_proto).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": security_headers.BASE_POLICY}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import dsn
+from . import dsn, tls
 from .errors import ConfigError
 from .spec import BY_ENV, BY_KEY, CONFIG_PATH_ENV, ENV_PREFIXES, FILE_SUFFIX, SETTINGS, Setting
 
@@ -146,6 +146,7 @@ def load(
         for s in SETTINGS
         if s.ignored and sources[s.key] != "default"
     ]
+    tls.check(values, sources, base, _env_or_key, warnings, notices)
     config = Config(values, sources, str(path) if path else None, warnings, notices)
     # Validate the connection string now, so a malformed one stops start-up with its name.
     try:

@@ -112,3 +112,76 @@ def public_url(raw: Any) -> str:
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
     return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
+
+
+def string_list(raw: Any) -> list[str]:
+    """A JSON list of strings (portal.conf, or a JSON text in the environment), or comma-separated names."""
+    import json
+
+    items: Any = raw
+    if isinstance(raw, str) and raw.strip().startswith("["):
+        try:
+            items = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ValueError("must be a list of names: a JSON list or comma-separated") from None
+    if isinstance(items, str):
+        items = items.split(",")
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError("must be a list of names: a JSON list or comma-separated")
+    return [item.strip() for item in items if item.strip()]
+
+
+# Go's crypto/tls version numbers, which Tyk's TLSConfig.MinVersion and MaxVersion use.
+TLS_VERSIONS = {769: "1.0", 770: "1.1", 771: "1.2", 772: "1.3"}
+
+
+def tls_version(raw: Any) -> int:
+    """769, 770, 771 or 772 (TLS 1.0 to 1.3, as Tyk writes them), as a number or a string."""
+    problem = "must be a TLS version number: 769 (TLS 1.0), 770 (1.1), 771 (1.2) or 772 (1.3)"
+    if isinstance(raw, bool):
+        raise ValueError(problem)
+    try:
+        value = int(str(raw).strip(), 10)
+    except ValueError:
+        raise ValueError(problem) from None
+    if value not in TLS_VERSIONS:
+        raise ValueError(problem)
+    return value
+
+
+_CERTIFICATE_FIELDS = ("Name", "CertFile", "KeyFile")
+
+
+def tls_certificates(raw: Any) -> list[dict[str, str]]:
+    """Tyk's TLSConfig.Certificates: a list (a JSON text in the environment) of objects with a Name, a
+    CertFile and a KeyFile. Only the shape is checked here; the files are read by configuration.tls."""
+    import json
+
+    example = '[{"Name": "portal", "CertFile": "portal.crt", "KeyFile": "portal.key"}]'
+    items: Any = raw
+    if isinstance(raw, str):
+        if not raw.strip():
+            return []
+        try:
+            items = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ValueError(f"must be a JSON list of certificates, e.g. {example}") from None
+    if not isinstance(items, list):
+        raise ValueError(f"must be a JSON list of certificates, e.g. {example}")
+    found: list[dict[str, str]] = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise ValueError(f"certificate {number} must be an object like {example[1:-1]}")
+        unknown = sorted(set(item) - set(_CERTIFICATE_FIELDS))
+        if unknown:
+            raise ValueError(f"certificate {number} has an unknown field {unknown[0]!r}: "
+                             "each certificate has Name, CertFile and KeyFile")
+        entry = {}
+        for key in _CERTIFICATE_FIELDS:
+            value = item.get(key, "")
+            if not isinstance(value, str) or (key != "Name" and not value.strip()):
+                raise ValueError(f"certificate {number} needs {key} as a "
+                                 + ("string" if key == "Name" else "file path"))
+            entry[key] = value.strip()
+        found.append(entry)
+    return found

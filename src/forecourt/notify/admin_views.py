@@ -10,11 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from forecourt.adminportal.access import super_admin_required
+from forecourt.ops.security_headers import allow_inline_styles
 
 from . import email
 from .models import EmailLog
 
 
+# The HTML part is shown in a sandboxed srcdoc iframe, which inherits this page's policy; e-mails
+# are styled inline (mail clients ignore style sheets), so the page allows inline styles. Its
+# scripts stay blocked twice: by the sandbox and by the policy.
+@allow_inline_styles
 @super_admin_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(EmailLog, pk=pk)

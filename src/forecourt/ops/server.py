@@ -61,6 +61,23 @@ def warn_about_links(config: Config) -> None:
         log.warning("%s", warning)
 
 
+def tls_arguments(config: Config) -> list[str]:
+    """granian's TLS options from Tyk's TLSConfig (files already checked by configuration.tls).
+
+    granian (rustls) offers TLS 1.2 and 1.3 only, so Tyk's 769/770 (TLS 1.0/1.1) mean TLS 1.2.
+    """
+    if not config["TLSConfig.Enable"]:
+        return []
+    certificate = config["TLSConfig.Certificates"][0]
+    oldest = "tls1.3" if config["TLSConfig.MinVersion"] >= 772 else "tls1.2"
+    return ["--ssl-certificate", certificate["CertFile"], "--ssl-keyfile", certificate["KeyFile"],
+            "--ssl-protocol-min", oldest]
+
+
+def scheme(config: Config) -> str:
+    return "https" if config["TLSConfig.Enable"] else "http"
+
+
 class Supervisor:
     def __init__(self, config: Config, workers: int, jobs: bool) -> None:
         self.config = config
@@ -87,6 +104,7 @@ class Supervisor:
             "--log-config", self._log_config_path,
             "--log-level", logconfig.LEVELS[cfg["LogLevel"]].lower(),
             "--no-ws",
+            *tls_arguments(cfg),
             "forecourt.wsgi:application",
         ]
 
@@ -146,7 +164,7 @@ class Supervisor:
             from forecourt.themes.rendering import check_active
 
             check_active()
-            log.info("serving on http://%s:%s", cfg["ListenAddress"], cfg["HostPort"])
+            log.info("serving on %s://%s:%s", scheme(cfg), cfg["ListenAddress"], cfg["HostPort"])
             return self._watch()
         finally:
             self.stop_children()

@@ -109,6 +109,14 @@ def csrf_helpers(request: HttpRequest | None) -> dict[str, Callable[[], Any]]:
     return {"csrf_token": csrf_token, "csrf_input": csrf_input}
 
 
+def csp_nonce(request: HttpRequest) -> str:
+    """This response's Content-Security-Policy nonce (django-csp makes a fresh one per request, and
+    puts it in the policy once it is read): a theme's inline <script nonce="{{ csp_nonce }}"> runs,
+    an injected one without it does not. "" outside a request (validation's sample renders)."""
+    nonce = getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce is not None else ""
+
+
 def base(request: HttpRequest, source: ThemeSource, preview: bool) -> dict[str, Any]:
     """The variables every Live Portal page has (docs/themes.md, "Every page")."""
     user = user_data(getattr(request, "user", None))
@@ -124,5 +132,6 @@ def base(request: HttpRequest, source: ThemeSource, preview: bool) -> dict[str, 
         "request_path": request.path,
         "url": url_helper(),
         "asset": asset_helper(source),
+        "csp_nonce": csp_nonce(request),
         **csrf_helpers(request),
     }

@@ -61,6 +61,7 @@ def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
         "blocks": SAMPLE_BLOCKS,
         "url": url_helper(),
         "asset": asset_helper(source),
+        "csp_nonce": "sample-nonce",
         **csrf_helpers(None),
     }
     if template.startswith("mailers/"):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from forecourt import themes
 from forecourt.catalog.services import visible_products
+from forecourt.ops import security_headers
 from forecourt.themes.urls_names import reverse_live
 
 from . import data
@@ -26,12 +27,13 @@ RENDERERS: dict[str, tuple[str, str | None]] = {
     "redoc": ("live/vendor/redoc/redoc.standalone.js", None),
 }
 
-# The API documentation page's policy: scripts only from the portal's origin (the vendored
-# renderer; no inline script, no eval), the document fetched from the origin, nothing framed.
-# Inline styles: both renderers inject theirs. blob: workers: Redoc's search index.
-DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "font-src 'self' data:; connect-src 'self'{gateway}; worker-src 'self' blob:; "
-            "frame-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+# The API documentation page's policy: the base one (forecourt.ops.security_headers: scripts from
+# the portal's origin or with the page's nonce, never inline without it, no eval), plus what the
+# renderers need, checked in a browser (tests/test_security_headers_browser.py): both inject <style>
+# elements without a nonce (styled-components), so inline styles; fonts as data: URIs; Redoc's
+# search index runs in a blob: worker. With Elements, "Try it" calls the provider's gateway.
+DOCS_STYLES = security_headers.INLINE_STYLES
+DOCS_EXTRA = {"font-src": ["'self'", "data:"], "worker-src": ["'self'", "blob:"], "connect-src": ["'self'"]}
 # Served files (OpenAPI documents, logos) never run anything, even when opened on their own.
 FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
@@ -93,7 +95,9 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     response = themes.render(request, "views/api_docs.html", context)
     provider = product_obj.provider
     gateway = _gateway_origin(provider.gateway_url) if name == "stoplight" and provider is not None else ""
-    response["Content-Security-Policy"] = DOCS_CSP.format(gateway=f" {gateway}" if gateway else "")
+    security_headers.replace(response, {**DOCS_STYLES, **DOCS_EXTRA})
+    if gateway:
+        security_headers.extend(response, {"connect-src": [gateway]})
     return response
 
 
