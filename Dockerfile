@@ -45,7 +45,7 @@ EXPOSE 3001
 USER ${UID}:${UID}
 # /live answers 200 once the process serves (no curl in the image: Python's urllib; a non-2xx raises).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:' + os.environ.get('PORTAL_HOSTPORT', '3001') + '/live', timeout=4)"]
+  CMD ["python", "-c", "import os, ssl, urllib.request as u; tls = os.environ.get('PORTAL_TLS_ENABLE', '').lower() in ('1', 'true', 'yes', 'on'); u.urlopen(('https' if tls else 'http') + '://127.0.0.1:' + os.environ.get('PORTAL_HOSTPORT', '3001') + '/live', timeout=4, context=ssl._create_unverified_context() if tls else None)"]
 # `docker run IMAGE` serves (migrating first, under a lock); `docker run IMAGE backup ...` runs another command.
 ENTRYPOINT ["forecourt"]
 CMD ["serve"]

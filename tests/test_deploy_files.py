@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -126,6 +127,24 @@ def test_healthcheck_passes_on_a_live_server_and_fails_without_one(child_env, st
                           check=False, timeout=30).returncode == 0
     nobody = servers.free_port()
     assert subprocess.run(command, env={"PORTAL_HOSTPORT": str(nobody)}, capture_output=True,
+                          check=False, timeout=30).returncode != 0
+
+
+@pytest.mark.server
+def test_healthcheck_speaks_https_when_the_container_serves_tls(child_env, start_server, tmp_path):
+    from .test_tls import make_certificate, tls_env
+
+    tls = tls_env(*make_certificate(tmp_path))
+    server = start_server({**child_env, **tls})
+    command = healthcheck()
+    env = {"PORTAL_HOSTPORT": str(server.port), "PORTAL_TLS_ENABLE": "true"}
+    deadline = 60
+    while subprocess.run(command, env=env, capture_output=True, check=False, timeout=30).returncode != 0:
+        deadline -= 1
+        assert deadline and server.proc.poll() is None, server.log()
+        time.sleep(0.5)
+    # Plain HTTP to the TLS port fails: the check follows PORTAL_TLS_ENABLE, it does not guess.
+    assert subprocess.run(command, env={"PORTAL_HOSTPORT": str(server.port)}, capture_output=True,
                           check=False, timeout=30).returncode != 0
 
 

@@ -135,7 +135,7 @@ def derived_settings(tmp_path, **env: str) -> dict:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "TYK_PORTAL_"))}
     environ.update({"PORTAL_DATADIR": str(tmp_path), **env})
     code = ("import json, forecourt.settings as s; print(json.dumps({k: getattr(s, k) for k in "
-            "('SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'HSTS_HEADER')}))")
+            "('SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'HSTS_HEADER', 'CSRF_TRUSTED_ORIGINS')}))")
     done = subprocess.run([sys.executable, "-c", code], env=environ, cwd=tmp_path, capture_output=True, text=True,
                           check=False, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -144,11 +144,13 @@ def derived_settings(tmp_path, **env: str) -> dict:
 
 def test_https_public_url_makes_cookies_secure_and_sends_hsts(tmp_path):
     assert derived_settings(tmp_path, PORTAL_PUBLIC_URL="https://portal.example.com") == {
-        "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True, "HSTS_HEADER": "max-age=31536000"}
+        "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True, "HSTS_HEADER": "max-age=31536000",
+        "CSRF_TRUSTED_ORIGINS": ["https://portal.example.com"]}
     assert derived_settings(tmp_path, PORTAL_PUBLIC_URL="http://portal.example.com") == {
-        "SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False, "HSTS_HEADER": ""}
+        "SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False, "HSTS_HEADER": "",
+        "CSRF_TRUSTED_ORIGINS": ["http://portal.example.com"]}
     assert derived_settings(tmp_path) == {"SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False,
-                                          "HSTS_HEADER": ""}
+                                          "HSTS_HEADER": "", "CSRF_TRUSTED_ORIGINS": []}
     # Session.Secure still works on its own; HSTS is tuned or turned off with HSTS.*.
     assert derived_settings(tmp_path, PORTAL_SESSION_SECURE="true")["SESSION_COOKIE_SECURE"] is True
     assert derived_settings(tmp_path, PORTAL_PUBLIC_URL="https://p.example", PORTAL_HSTS_MAX_AGE="0")[
@@ -226,3 +228,25 @@ def test_a_trusted_proxys_https_reaches_the_views(client, settings, admin):
     assert via_proxy.status_code == 403 and b"Referer" in via_proxy.content  # treated as HTTPS: no Referer, refused
     direct = strict.post("/portal-admin/sign-in/", form, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_PROTO="https")
     assert direct.status_code == 302  # plain HTTP: the claim was ignored
+
+
+def test_forms_posted_from_the_https_public_url_pass_behind_an_untrusted_tls_proxy(settings, admin):
+    """A proxy that ends TLS but is not in TrustedProxies makes the request look like plain HTTP, while
+    the browser's Origin is https://PublicURL: Django's Origin check must accept that origin (settings.py
+    trusts PublicURL's), or every form, sign-in included, answers 403."""
+    from django.test import Client
+
+    settings.TRUSTED_PROXIES = []
+
+    def sign_in(origin: str, trusted: list[str]) -> int:
+        settings.CSRF_TRUSTED_ORIGINS = trusted  # before the client loads (and caches) its middleware
+        strict = Client(enforce_csrf_checks=True)
+        strict.get("/portal-admin/sign-in/", HTTP_HOST="portal.example.com")
+        form = {"username": admin.email, "password": PASSWORD,
+                "csrfmiddlewaretoken": strict.cookies["portal-csrftoken"].value}
+        return strict.post("/portal-admin/sign-in/", form, HTTP_HOST="portal.example.com", HTTP_ORIGIN=origin
+                           ).status_code
+
+    assert sign_in("https://portal.example.com", []) == 403
+    assert sign_in("https://portal.example.com", ["https://portal.example.com"]) == 302
+    assert sign_in("https://evil.example", ["https://portal.example.com"]) == 403  # other sites still refused

@@ -181,5 +181,10 @@ def test_serve_answers_over_tls_with_secure_cookies_and_hsts(child_env, start_se
         httpx.get(f"http://127.0.0.1:{running.port}/live", timeout=5)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/live", timeout=5)
+    # `forecourt verify` finds the portal at https on its own (the certificate names no loopback address).
+    verified = servers.run(["verify", "--json"], {**child_env, **tls_env(cert, key),
+                                                  "PORTAL_HOSTPORT": str(running.port)}, tmp_path)
+    checks = {c["name"]: c for c in json.loads(verified.stdout)["checks"]}
+    assert checks["admin-portal"]["status"] == "PASS", (checks["admin-portal"], verified.stderr)
     assert running.stop() == 0
     assert f"serving on https://127.0.0.1:{running.port}" in running.log()

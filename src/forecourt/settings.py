@@ -118,6 +118,10 @@ SESSION_COOKIE_SAMESITE = CONFIG["Session.SameSite"]
 SESSION_COOKIE_AGE = CONFIG["Session.LifeTime"]
 SESSION_IDLE_TIMEOUT = CONFIG["Session.IdleTimeout"]
 CSRF_COOKIE_SECURE = CONFIG["Session.Secure"] or HTTPS_ONLY
+# The browser's Origin is PublicURL's, whatever scheme the request seems to have here: behind a proxy that
+# ends TLS and is not in TrustedProxies a form posted from https://PublicURL arrives as plain HTTP, and
+# Django's Origin check would refuse every POST (sign-in included) with 403.
+CSRF_TRUSTED_ORIGINS = [PUBLIC_URL.rstrip("/")] if PUBLIC_URL else []
 CSRF_COOKIE_SAMESITE = CONFIG["Session.SameSite"]
 CSRF_COOKIE_NAME = "portal-csrftoken"
 X_FRAME_OPTIONS = "DENY"

@@ -61,7 +61,15 @@ class Target:
     consumer_email: str | None = None
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return httpx.get(self.url + path, timeout=TIMEOUT, follow_redirects=False, **kwargs)
+        return httpx.get(self.url + path, timeout=TIMEOUT, follow_redirects=False, verify=self.verify_tls, **kwargs)
+
+    @property
+    def verify_tls(self) -> bool:
+        """The certificate a portal serves (TLSConfig) names its public host, not the loopback address
+        `verify` reaches it at by default; on loopback nobody can stand in between, so the name is not
+        checked there. Any other https URL is verified as usual."""
+        host = urlsplit(self.url).hostname or ""
+        return not (self.url.startswith("https://") and host in ("127.0.0.1", "::1", "localhost"))
 
 
 def default_url(config: Any) -> str:
@@ -69,7 +77,8 @@ def default_url(config: Any) -> str:
     host = "127.0.0.1" if address in ("", "0.0.0.0", "::") else address  # noqa: S104 - comparing, not binding
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{config['HostPort']}"
+    scheme = "https" if config["TLSConfig.Enable"] else "http"  # TLS served directly: the port speaks only https
+    return f"{scheme}://{host}:{config['HostPort']}"
 
 
 def _one_line(exc: BaseException) -> str:
