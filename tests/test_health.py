@@ -69,8 +69,41 @@ def test_expected_503_is_not_logged_as_an_error(client, unapplied_migration, cap
 
 @pytest.mark.django_db
 def test_unreachable_database_is_reported(client, monkeypatch):
-    monkeypatch.setattr(readiness, "_ping", lambda using: "unreachable: connection refused")
+    monkeypatch.setattr(readiness, "_ping", lambda using: "unreachable (OperationalError; see the log)")
     response = client.get("/ready")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "unreachable: connection refused",
+    assert response.json()["checks"] == {"database": "unreachable (OperationalError; see the log)",
                                          "migrations": "unknown", "startup": "unknown"}
+
+
+@pytest.mark.django_db
+def test_ready_never_shows_where_the_database_is(client, caplog, tmp_path, monkeypatch):
+    """/ready is public: a real connection that fails (a closed port on the engine under test, an
+    SQLite file in a folder that does not exist) is reported by its kind only; the driver's text,
+    which names the host, port, user, database or path, goes to the log."""
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    from .support import servers
+
+    settings = dict(connections["default"].settings_dict)
+    if settings["ENGINE"].endswith("sqlite3"):
+        settings["NAME"] = str(tmp_path / "no-such-folder" / "secret-place.db")
+        telltales, logged = ["no-such-folder", "secret-place"], "unable to open database file"
+    else:
+        settings.update(HOST="127.0.0.1", PORT=str(servers.free_port()), USER="portal_reader")
+        telltales = [settings["PORT"], "127.0.0.1", "portal_reader"]
+        logged = settings["PORT"]
+    closed = load_backend(settings["ENGINE"]).DatabaseWrapper(settings, alias="closed")
+    monkeypatch.setattr(readiness, "connections", {"closed": closed})
+    try:
+        ready, checks = readiness.check(using="closed")
+    finally:
+        closed.close()
+        monkeypatch.undo()
+    assert not ready
+    assert checks["database"].startswith("unreachable (") and checks["database"].endswith("; see the log)")
+    assert not [t for t in telltales if t in str(checks)], checks
+    assert logged in caplog.text  # the operator still learns why, from the log
+    # /ready's own answer names nothing either: the default connection is fine here.
+    assert not [t for t in telltales if t in client.get("/ready").content.decode()]

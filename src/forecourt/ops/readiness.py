@@ -36,6 +36,23 @@ def _expected_migrations() -> set[tuple[str, str]]:
     return _expected
 
 
+_last_logged: dict[str, str] = {}
+
+
+def _problem(check: str, exc: BaseException) -> str:
+    """What /ready says about a failed check: the kind of failure, never the driver's text.
+
+    /ready is open to anyone, and drivers put the database's host, port, user, database name or
+    file path into their messages. The detail goes to the log instead, once per new message, so a
+    probe every few seconds against a database that stays down does not flood it.
+    """
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    if _last_logged.get(check) != detail:
+        _last_logged[check] = detail
+        log.warning("readiness check %s failed: %s", check, detail)
+    return type(exc).__name__
+
+
 def _ping(using: str) -> str | None:
     try:
         with connections[using].cursor() as cursor:
@@ -43,7 +60,8 @@ def _ping(using: str) -> str | None:
             cursor.fetchone()
     except Exception as exc:
         connections[using].close()
-        return "unreachable: " + (" ".join(str(exc).split()) or type(exc).__name__)
+        return f"unreachable ({_problem('database', exc)}; see the log)"
+    _last_logged.pop("database", None)
     return None
 
 
@@ -64,7 +82,7 @@ def check(using: str = DEFAULT_DB_ALIAS) -> tuple[bool, dict[str, Any]]:
             applied = MigrationRecorder(connections[using]).applied_migrations()
             missing = _expected_migrations() - set(applied)
         except Exception as exc:
-            checks["migrations"] = "error: " + " ".join(str(exc).split())
+            checks["migrations"] = f"error ({_problem('migrations', exc)}; see the log)"
             checks["startup"] = "pending"
             return False, checks
         if missing:
@@ -75,7 +93,7 @@ def check(using: str = DEFAULT_DB_ALIAS) -> tuple[bool, dict[str, Any]]:
         try:
             secret.activate()
         except Exception as exc:
-            checks["startup"] = "error: " + " ".join(str(exc).split())
+            checks["startup"] = f"error ({_problem('startup', exc)}; see the log)"
             return False, checks
         _started = True
         checks["startup"] = "ok"
