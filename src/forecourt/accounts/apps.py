@@ -5,3 +5,12 @@ class AccountsConfig(AppConfig):
     name = "forecourt.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import start_lifetime
+
+        # A session's lifetime starts at sign-in (Admin Portal, Live Portal, invitations alike).
+        user_logged_in.connect(lambda sender, request, user, **kwargs: start_lifetime(request.session),
+                               dispatch_uid="forecourt.accounts.session_lifetime", weak=False)
