@@ -10,8 +10,8 @@ file is merged three ways, as git merges branches:
 - custom ("ours"): the theme being upgraded.
 
 Per file: changed only by the theme -> kept; changed only by the default -> taken; changed by
-both -> merged line by line (merge3), overlapping changes are a conflict with git-style markers;
-added by the default -> added; removed by the default -> removed, unless the theme changed it
+both -> merged line by line (merge3way: diff3 on difflib), overlapping changes are a conflict with
+git-style markers; added by the default -> added; removed by the default -> removed, unless the theme changed it
 (conflict); absent from the theme (deleted, or never copied: a theme only needs the files it
 changes) -> stays absent, and the default's new version serves it. Binary files are never merged
 line by line: changed on both sides is a conflict. theme.json is not merged as text: the theme's
@@ -35,12 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from merge3 import Merge3
 from packaging.version import InvalidVersion, Version
 
 from forecourt.accounts.models import User
 
-from . import history, paths, storage
+from . import history, merge3way, paths, storage
 from .manifest import NAME, RESERVED, BadManifest, Manifest, parse
 from .models import Theme, ThemeFile
 from .sources import DirectorySource, StoredSource, ThemeSource
@@ -185,12 +184,13 @@ def merge_text(base: str, ours: str, theirs: str, labels: Labels) -> tuple[str, 
     """Line-based three-way merge: (the merged text with conflict markers, how many conflicts)."""
     out: list[str] = []
     conflicts = 0
-    for group in Merge3(_lines(base), _lines(ours), _lines(theirs)).merge_groups():
-        if group[0] == "conflict":
+    split = merge3way.split_lines
+    for chunk in merge3way.merge(split(base), split(ours), split(theirs)):
+        if chunk.conflict:
             conflicts += 1
-            out.extend(labels.conflict(list(group[1]), list(group[2]), list(group[3])))
+            out.extend(labels.conflict(list(chunk.base), list(chunk.ours), list(chunk.theirs)))
         else:
-            out.extend(group[1])
+            out.extend(chunk.lines)
     return "".join(out), conflicts
 
 
