@@ -31,8 +31,9 @@ def policy(response) -> dict[str, list[str]]:
     return directives
 
 
-def assert_strict(directives: dict[str, list[str]]) -> None:
+def assert_strict(directives: dict[str, list[str]], frames: str = "'none'") -> None:
     assert directives["default-src"] == ["'self'"]
+    assert directives["frame-src"] == [frames]  # default-src 'self' alone lets a page frame the portal
     scripts = directives["script-src"]
     assert scripts[0] == "'self'" and all(s == "'self'" or NONCE.fullmatch(s) for s in scripts), scripts
     assert directives["object-src"] == ["'none'"]
@@ -123,7 +124,7 @@ def test_email_preview_page_allows_inline_styles_but_no_scripts(client, admin):
     response = client.get(f"/portal-admin/email-log/{entry.pk}/")
     assert response.status_code == 200
     directives = policy(response)
-    assert_strict(directives)
+    assert_strict(directives, frames="'self'")  # its own sandboxed iframe, and nothing else
     assert directives["style-src"] == ["'self'", "'unsafe-inline'"]
     assert 'sandbox srcdoc="&lt;p style=&quot;color:red&quot;&gt;Hi&lt;/p&gt;"' in response.content.decode()
 

@@ -20,13 +20,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 # The base policy (settings.CONTENT_SECURITY_POLICY): scripts and style elements from the portal
-# or carrying this response's nonce; no plugins, no <base>, no framing, forms post to the portal.
+# or carrying this response's nonce; no plugins, no frames (default-src 'self' alone would let a page
+# frame the portal's own pages), no <base>, no framing by others, forms post to the portal.
 BASE_POLICY: dict[str, list[Any]] = {  # Any: csp.constants.NONCE is a marker object
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
     "style-src": [SELF, NONCE],
     "img-src": [SELF, "data:"],
     "object-src": ["'none'"],
+    "frame-src": ["'none'"],
     "base-uri": ["'none'"],
     "frame-ancestors": ["'none'"],
     "form-action": [SELF],
@@ -35,6 +37,8 @@ BASE_POLICY: dict[str, list[Any]] = {  # Any: csp.constants.NONCE is a marker ob
 # Inline styles (style="" attributes and <style> without a nonce). Browsers ignore 'unsafe-inline'
 # when a nonce is listed, so the nonce is left out where it is allowed. Scripts stay strict.
 INLINE_STYLES: dict[str, list[str]] = {"style-src": [SELF, UNSAFE_INLINE]}
+# The e-mail preview shows the message in a sandboxed iframe of its own (srcdoc).
+OWN_FRAMES: dict[str, list[str]] = {"frame-src": [SELF]}
 
 
 def extend(response: HttpResponseBase, directives: dict[str, list[str]]) -> None:
@@ -51,13 +55,13 @@ def replace(response: HttpResponseBase, directives: dict[str, list[str]]) -> Non
 
 
 def allow_inline_styles(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """For a view whose page shows foreign HTML that is styled inline (an e-mail in a sandboxed iframe)."""
+    """For a view whose page shows foreign HTML that is styled inline, in a sandboxed iframe (an e-mail)."""
     from functools import wraps
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(*args, **kwargs)
-        replace(response, INLINE_STYLES)
+        replace(response, {**INLINE_STYLES, **OWN_FRAMES})
         return response
 
     return wrapped
