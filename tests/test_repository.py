@@ -52,3 +52,34 @@ def test_every_vendored_file_has_its_licence_and_source():
             continue
         assert re.search(rf"^\| {re.escape(path.name)} \| TykTechnologies/", readme, re.M), (
             f"contracts/tyk/{path.name} has no source line in contracts/tyk/README.md")
+
+
+def threat_model_references() -> list[tuple[str, str | None]]:
+    """(test file, test function or None) for each test THREAT_MODEL.md names: `test_x::test_y`,
+    `tests/test_x.py::test_y`, `::test_y` (in the file named last before it) or a whole `test_x.py`."""
+    text = (ROOT / "THREAT_MODEL.md").read_text()
+    found: list[tuple[str, str | None]] = []
+    current = None
+    for match in re.finditer(r"`((?:tests/)?(test_\w+)(?:\.py)?)?(?:::(test_\w+)(?:\[[^\]]*\])?)?`", text):
+        module, function = match.group(2), match.group(3)
+        if module is None and function is None:
+            continue
+        if module is not None:
+            current = module
+        if current is not None:
+            found.append((current, function))
+    return found
+
+
+def test_every_test_the_threat_model_names_exists():
+    """THREAT_MODEL.md backs each claim with a named test: a renamed or deleted test breaks the link."""
+    references = threat_model_references()
+    assert len(references) > 40
+    missing = []
+    for module, function in references:
+        path = ROOT / "tests" / f"{module}.py"
+        if not path.is_file():
+            missing.append(f"{module}.py")
+        elif function and not re.search(rf"^\s*(async )?def {function}\(", path.read_text(), re.M):
+            missing.append(f"{module}::{function}")
+    assert missing == [], "THREAT_MODEL.md names tests that do not exist: " + ", ".join(sorted(set(missing)))
