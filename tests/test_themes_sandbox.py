@@ -1,12 +1,16 @@
 """Theme templates are untrusted: known server-side template injection payloads reach neither
 Python internals, the settings, the database nor the file system, and cannot exhaust the server."""
 
+import logging
+import time
+
 import pytest
 from jinja2.exceptions import SecurityError, TemplateNotFound
 
-from forecourt.themes import paths, storage
+from forecourt.themes import budget, paths, problems, storage
 from forecourt.themes.context import asset_helper, csrf_helpers, url_helper
 from forecourt.themes.loader import ThemeLoader
+from forecourt.themes.models import ThemeState
 from forecourt.themes.rendering import render_template
 from forecourt.themes.sandbox import PortalSandbox, RenderLimit, markdown
 from forecourt.themes.validate import StagedSource
@@ -144,3 +148,123 @@ def test_stored_theme_cannot_read_files_of_another_theme(db):
     env = PortalSandbox(ThemeLoader([storage.source("two"), storage.bundled()]))
     with pytest.raises(TemplateNotFound):
         env.get_template("partials/secret.html")
+
+
+# -- the render budget: every loop item, call and include counts; every string or list made too --------
+# Payloads from the security review (issue 14, item 2) and variants. Without the budget each of them
+# ran for seconds to minutes or allocated far past the limits; now each ends quickly with RenderLimit.
+LONG = "{% set s = 'x' * 23000 %}"
+NUMBERS = "{% set l = range(10000)|list %}"
+DOUBLE = "{% set ns = namespace(s='x') %}{% for i in range(26) %}{% set ns.s = EXPR %}{% endfor %}{{ ns.s|length }}"
+SHARED = "{% set a = ['x' * 100] * 1000 %}{% set b = [a] * 40 %}"  # 4 M characters as text, from 1,040 items
+BUDGET_PAYLOADS = {
+    "nested loops over a string": LONG + "{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}",
+    "nested loops over a list": NUMBERS + "{% for a in l %}{% for b in l %}{% endfor %}{% endfor %}",
+    "nested loops over dict items": "{% set d = {'a': 'x' * 23000} %}"
+                                    "{% for k, v in d.items() %}{% for a in v %}{% for b in v %}{% endfor %}"
+                                    "{% endfor %}{% endfor %}",
+    "a loop filter dropping every item": LONG + "{% for a in s %}{% for b in s if false %}{% endfor %}{% endfor %}",
+    "a recursive loop": LONG + "{% for x in [s] * 1000 if x != 'x' recursive %}{{ loop(x) }}{% endfor %}",
+    "~ doubling": DOUBLE.replace("EXPR", "ns.s ~ ns.s"),
+    "+ doubling a string": DOUBLE.replace("EXPR", "ns.s + ns.s"),
+    "+ doubling a list": DOUBLE.replace("'x'", "[1]").replace("EXPR", "ns.s + ns.s"),
+    "a {% set %} block doubling": DOUBLE.replace("{% set ns.s = EXPR %}", "{% set t %}{{ ns.s }}{{ ns.s }}{% endset %}"
+                                                 "{% set ns.s = t %}"),
+    "a macro doubling": "{% macro twice(s) %}{{ s }}{{ s }}{% endmacro %}" + DOUBLE.replace("EXPR", "twice(ns.s)"),
+    "* making many large strings": "{% for i in range(10000) %}{% set t = 'x' * 999999 %}{% endfor %}",
+    "replace making many large strings": "{% set s = 'x' * 450000 %}{% for i in range(1000) %}"
+                                         "{% set t = s|replace('x', 'yy') %}{% endfor %}",
+    "batch": "{{ [1]|batch(30000000, 0)|list|length }}",
+    "slice": "{% set s = 'x' * 1000000 %}{% for i in range(100) %}{% set t = s|slice(3)|list %}{% endfor %}",
+    "list": "{% set s = 'x' * 1000000 %}{% for i in range(100) %}{% set l = s|list %}{% endfor %}",
+    "format repeating a value": "{{ (('%(a)s' * 1000)|format(a='x' * 100000))|length }}",
+    "str.format repeating a value": "{{ (('{0}' * 1000).format('x' * 100000))|length }}",
+    "wordwrap": "{{ (('x ' * 100000)|wordwrap(1, wrapstring='y' * 1000))|length }}",
+    "map": "{% set s = 'x' * 100000 %}{% for i in range(100) %}{{ s|map('upper')|list|length }}{% endfor %}",
+    "sum": "{{ ([[1] * 1000] * 1000)|sum(start=[])|length }}",
+    "dictsort": "{% set s = 'x' * 2000 %}{% for a in s %}{% for b in s %}{% set d = {'a': 1}|dictsort %}"
+                "{% endfor %}{% endfor %}",
+    "unique": "{% set s = 'x' * 100000 %}{% for i in range(100) %}{{ s|unique|list }}{% endfor %}",
+    "a macro calling itself": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+                              "{{ f(40) }}",
+    "an include loop": "{% set n = (n or 40) - 1 %}{% if n > 0 %}{% include 'views/t.html' %}"
+                       "{% include 'views/t.html' %}{% endif %}",
+    "printing a list of shared lists": SHARED + "{{ b }}",
+    "~ with a list of shared lists": SHARED + "{{ ('x' ~ b)|length }}",
+    "join of lists of shared lists": SHARED + "{{ ([b, b]|join)|length }}",
+    "string of a list of shared lists": SHARED + "{{ (b|string)|length }}",
+    "tojson of a list of shared lists": SHARED + "{{ (b|tojson)|length }}",
+    "% with a list of shared lists": SHARED + "{{ ('%s' % (b,))|length }}",
+    "str.expandtabs": "{{ (('\t' * 100000).expandtabs(1000))|length }}",
+    "str.expandtabs by keyword": "{{ (('\\t' * 100000).expandtabs(tabsize=1000))|length }}",
+    "str.translate": "{{ (('x' * 100000).translate({120: 'y' * 1000}))|length }}",
+    "urlize": "{{ (('www.a.co ' * 10000)|urlize(target='y' * 1000))|length }}",
+}
+
+
+@pytest.fixture
+def short_deadline(monkeypatch):
+    """A 1 s deadline, so that a payload the other limits miss still ends well within the test's bound."""
+    monkeypatch.setattr(budget, "MAX_SECONDS", 1.0)
+
+
+@pytest.mark.parametrize("payload", list(BUDGET_PAYLOADS.values()), ids=list(BUDGET_PAYLOADS))
+def test_budget_ends_runaway_templates_quickly(payload, short_deadline):
+    start = time.monotonic()
+    with pytest.raises(RenderLimit):
+        run(payload)
+    assert time.monotonic() - start < 4.0
+
+
+def test_each_loop_item_is_a_step_whatever_the_loop_body(monkeypatch):
+    monkeypatch.setattr(budget, "MAX_STEPS", 1000)
+    assert run("{% for i in range(990) %}{% endfor %}ok") == "ok"
+    with pytest.raises(RenderLimit, match="1000 steps"):
+        run("{% for i in range(600) %}{% endfor %}{% for c in 'x' * 600 %}{% endfor %}")
+    with pytest.raises(RenderLimit, match="1000 steps"):  # a recursive loop's deeper levels count too
+        run("{% for x in ['x' * 2000] if x != 'x' recursive %}{{ loop(x) }}{% endfor %}")
+
+
+def test_the_deadline_is_checked_in_loops_that_call_nothing(monkeypatch):
+    monkeypatch.setattr(budget, "MAX_SECONDS", 0.0)
+    with pytest.raises(RenderLimit, match="0 seconds"):
+        run("{% for c in 'abc' %}{% endfor %}")
+
+
+def test_a_block_called_again_is_checked_before_it_is_joined():
+    with pytest.raises(RenderLimit):
+        run("{% if false %}{% block b %}{% for i in range(2000) %}{{ 'x' * 999999 }}{% endfor %}{% endblock %}"
+            "{% endif %}{{ self.b()|length }}")
+
+
+def test_limits_apply_outside_a_render_too():
+    env = env_with(views__t_DOT_html="{% set s = 'x' * 600000 %}{{ (s ~ s)|length }}")
+    with pytest.raises(RenderLimit):
+        env.get_template("views/t.html").render()
+
+
+def test_budgeted_templates_still_work():
+    out = run("{% set ns = namespace(s='') %}{% for c in 'abc' if c != 'b' %}{% set ns.s = ns.s ~ c + '.' %}"
+              "{% endfor %}{{ ns.s }}|{{ [1, 2] + [3] }}|{{ ['a', 'b']|join('-') }}|{{ [[1], [2]]|sum(start=[]) }}|"
+              "{{ [1, 2, 3]|batch(2, 0)|list }}|{{ 'a b'|replace(' ', '_') }}|{{ '{}-{}'.format(1, 'x') }}|"
+              "{{ 'x'.ljust(3, '.') }}|{{ {'b': 1, 'a': 2}|dictsort }}|{{ [1, 2]|tojson }}|{{ 'x\ny'|indent(2) }}|"
+              "{% for x in [[1, [2]]] recursive %}{% if x is iterable %}{{ loop(x) }}{% else %}{{ x }}{% endif %}"
+              "{% endfor %}|{{ [{'a': 'x'}]|map(attribute='a')|join }}|{{ 'ab'|list|unique|join }}")
+    assert out == ("a.c.|[1, 2, 3]|a-b|[1, 2]|[[1, 2], [3, 0]]|a_b|1-x|x..|[(&#39;a&#39;, 2), (&#39;b&#39;, 1)]|"
+                   "[1, 2]|x\n  y|12|x|ab")
+
+
+def test_a_runaway_home_page_falls_back_to_the_default_theme_with_an_error_logged(db, client, caplog, short_deadline):
+    problems.reset_throttle()
+    client.get("/")  # the first request's imports are not the template's time
+    ts.store(name="acme", views__home_DOT_html="{% extends layout %}{% block content %}\n"
+                                               + BUDGET_PAYLOADS["nested loops over a string"] + "{% endblock %}")
+    storage.activate("acme", None)
+    start = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="forecourt.themes"):
+        response = client.get("/")
+    assert time.monotonic() - start < 4.0
+    assert response.status_code == 200 and "Build with our APIs" in response.content.decode()
+    record = next(r for r in caplog.records if r.levelno == logging.ERROR)
+    assert "views/home.html, line 2: RenderLimit" in record.getMessage() and "steps" in record.getMessage()
+    assert ThemeState.objects.get(pk=1).problem_theme == "acme"

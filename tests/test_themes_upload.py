@@ -64,9 +64,59 @@ def test_a_theme_zipped_with_its_folder_is_accepted():
 
 
 def test_files_outside_the_theme_folders_are_skipped_and_reported():
-    result = upload(ts.make_zip(ts.theme_files(README_DOT_md="hi", _DOT_DS_Store="x")))
-    assert "README.md" in result.skipped
+    result = upload(ts.make_zip(ts.theme_files(README_DOT_md="hi", LICENSE="MIT")))
+    assert sorted(result.skipped) == ["LICENSE", "README.md"]
     assert not ThemeFile.objects.filter(path="README.md").exists()
+
+
+# Hidden files and folders are refused, not skipped (issue 14, item 7): THREAT_MODEL says so, and what
+# is stored is then exactly what the zip visibly holds.
+HIDDEN = [".DS_Store", "views/.DS_Store", "__MACOSX/._theme.json", "__MACOSX/", ".git/config", ".git/",
+          "assets/.cache/x.css", "views/.home.html.swp", ".env"]
+
+
+@pytest.mark.parametrize("member", HIDDEN)
+def test_hidden_files_and_folders_are_refused_naming_them(member):
+    errors = refused(zip_with([*base_entries(), (member, b"" if member.endswith("/") else b"x")]))
+    assert len(errors) == 1 and errors[0].startswith("hidden files and folders are not allowed in a theme zip: "
+                                                     + member + ".")
+    assert not Theme.objects.exists() and not ThemeFile.objects.exists()
+
+
+@pytest.mark.parametrize("prefix, extra, member", [("acme/", [("acme/.DS_Store", b"x")], "acme/.DS_Store"),
+                                                    (".acme/", [], ".acme/theme.json")])
+def test_hidden_files_are_refused_in_a_wrapping_folder_and_a_hidden_wrapping_folder_too(prefix, extra, member):
+    errors = refused(zip_with([*((prefix + path, content) for path, content in base_entries()), *extra]))
+    assert member in errors[0]
+    assert not Theme.objects.exists()
+
+
+def test_a_finder_zip_names_the_first_hidden_members_and_counts_the_rest():
+    finder = [(f"__MACOSX/._{path.replace('/', '_')}", b"x") for path, _content in base_entries()]
+    finder += [(f"__MACOSX/views/._{n}.html", b"x") for n in range(12)]
+    errors = refused(zip_with([*base_entries(), *finder, (".DS_Store", b"x")]))
+    assert "__MACOSX/._theme.json" in errors[0] and f"and {len(finder) + 1 - 10} more" in errors[0]
+    assert "zip -r theme.zip" in errors[0]
+
+
+def test_hidden_files_are_refused_by_the_admin_portal_the_admin_api_and_theme_validate(client, admin, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from forecourt.accounts import tokens
+    from forecourt.themes.validate import validate_target
+
+    data = zip_with([*base_entries(), ("views/.DS_Store", b"x")])
+    client.force_login(admin)
+    page = client.post("/portal-admin/themes/upload/", {"file": SimpleUploadedFile("acme.zip", data)})
+    assert page.status_code == 422 and "views/.DS_Store" in page.content.decode()
+    answer = client.post("/portal-api/themes/upload", {"file": SimpleUploadedFile("acme.zip", data)},
+                         headers={"Authorization": tokens.issue(admin)})
+    assert answer.status_code == 422 and "views/.DS_Store" in answer.content.decode()
+    assert not Theme.objects.exists()
+    (tmp_path / "acme.zip").write_bytes(data)
+    _name, problems = validate_target(str(tmp_path / "acme.zip"))
+    assert len(problems) == 1 and "hidden files and folders" in problems[0].message
+    assert "views/.DS_Store" in problems[0].message
 
 
 def test_not_a_zip():

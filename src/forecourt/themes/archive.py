@@ -4,9 +4,11 @@ writing a theme back out as a zip for download.
 An upload is refused (with every problem listed) when it is not a zip, is larger than
 MaxUploadSize, holds a file over 5 MB or more than MaxUploadSize in all (declared or actually
 decompressed: the declared sizes of a zip bomb lie), has absolute paths, '..', backslashes or
-symbolic links, has the same path twice, or lacks theme.json or a template theme.json names.
-Files are stored under paths the server derives from the checked names; files outside the theme
-folders (a README, __MACOSX/, .DS_Store) are skipped and reported.
+symbolic links, has the same path twice, holds hidden files or folders (a name starting with '.',
+or __MACOSX/, which macOS's Finder adds: refused rather than skipped, so that what is stored is
+exactly what the admin can see in the zip), or lacks theme.json or a template theme.json names.
+Files are stored under paths the server derives from the checked names; other files outside the
+theme folders (a README) are skipped and reported.
 """
 
 import io
@@ -24,6 +26,7 @@ from .sources import ThemeSource
 MAX_FILE = 5 * 1024 * 1024
 MAX_FILES = 5000
 _CHUNK = 64 * 1024
+_HIDDEN_LISTED = 10  # hidden members named in the error (a __MACOSX/ folder has one per file)
 
 
 class BadArchive(ValueError):
@@ -62,6 +65,19 @@ def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     return bytes(out)
 
 
+def _is_hidden(name: str) -> bool:
+    """A name with a part starting with '.' (.DS_Store, .git/, a/.env) or a __MACOSX/ folder
+    ('.' and '..' are not hidden names but paths, refused as such by paths.clean)."""
+    return any((part.startswith(".") and part not in (".", "..")) or part == "__MACOSX" for part in name.split("/"))
+
+
+def _hidden_error(hidden: list[str]) -> str:
+    listed = ", ".join(hidden[:_HIDDEN_LISTED]) + (f" and {len(hidden) - _HIDDEN_LISTED} more"
+                                                     if len(hidden) > _HIDDEN_LISTED else "")
+    return (f"hidden files and folders are not allowed in a theme zip: {listed}. Zip the theme without them, "
+            "e.g. zip -r theme.zip theme.json layouts views partials mailers assets -x '*/.*'")
+
+
 def _strip_prefix(names: list[str]) -> str:
     """A folder that wraps the whole theme ("mytheme/theme.json"), zipped with its folder: "mytheme/"."""
     if paths.MANIFEST in names:
@@ -94,6 +110,9 @@ def unpack(upload: IO[bytes], size: int | None = None) -> Unpacked:
             errors.append(f"the files add up to {declared} bytes uncompressed; the limit (MaxUploadSize) "
                           f"is {limit} bytes")
         names = [info.filename for info in infos]
+        hidden = [name for name in names if _is_hidden(name)]
+        if hidden:
+            errors.append(_hidden_error(hidden))
         prefix = _strip_prefix(names)
         seen: set[str] = set()
         wanted: list[tuple[str, zipfile.ZipInfo]] = []
@@ -108,10 +127,9 @@ def unpack(upload: IO[bytes], size: int | None = None) -> Unpacked:
             if info.flag_bits & 0x1:
                 errors.append(f"{raw}: encrypted entries are not allowed")
                 continue
+            if _is_hidden(raw):
+                continue  # refused above
             relative = raw[len(prefix):] if prefix and raw.startswith(prefix) else raw
-            if relative.startswith("__MACOSX/") or relative.rsplit("/", 1)[-1].startswith("."):
-                skipped.append(raw)
-                continue
             try:
                 clean = paths.clean(relative)
             except paths.BadPath as exc:

@@ -1,33 +1,69 @@
 """The Jinja2 environment theme templates run in. Templates are uploaded by admins and are treated
 as untrusted code: they run in Jinja2's ImmutableSandboxedEnvironment (no underscore attributes,
-no mutation of lists and dicts, sandboxed str.format), with autoescaping, and with limits on the
-ways a short template can ask for a lot of memory or time (large ranges, string repetition,
-padding widths, huge powers). Unsafe attribute access is an error, not an empty string, so that
-validation reports it with its file and line.
+no mutation of lists and dicts, sandboxed str.format), with autoescaping, and within a budget of
+time, work and memory per render (budget.py). Unsafe attribute access is an error, not an empty
+string, so that validation reports it with its file and line.
+
+How the budget is enforced, and why this way. Checking the clock only in calls and `range()` let
+a loop that calls nothing run unchecked (nested loops over a long string took minutes), and
+watching only `*` let `~` and `+` double a string into the gigabytes. So every way a template can
+repeat work or grow data goes through the budget:
+
+- loops: the compiled template wraps every `{% for %}` iterable in `environment.counted()` (a code
+  generator hook, `BudgetCodeGenerator.visit_For`), so each item is a step and the clock is read,
+  whatever the body does, whether a loop filter drops the item, or the loop is recursive
+  (`loop(children)` is a call, and calls to a loop are counted the same way);
+- calls (macros, methods, helpers) and templates loaded by include, import or extends are steps;
+- growth: `~` is compiled to `environment.joined()`, `+`, `*` and `%` go through `call_binop`, and
+  every buffer a macro, block or `{% set %}` block joins goes through `environment.concat`; each
+  checks the size before joining where it can, and charges what it made;
+- filters are wrapped (bounded_filters.py); those taking a size check it first;
+- str methods that take a size (padding, `replace`, `join`, `expandtabs`, `translate`, `format`)
+  check it before they run;
+- a value printed or joined as text must have a bounded text (`budget.text_size`), since a small
+  list holding the same list many times over prints larger than memory.
+
+The other way, rendering in a worker process with CPU and memory limits, would also bound what
+this cannot see (e.g. comparing two huge nested structures), but costs a process hop per page and
+moving the context and URL helpers across; the hooks above keep the render in-process and cost
+about a tenth more CPU on the default theme's catalogue page (docs/themes.md, "Limits").
 """
 
 import re
 import string
-import time
-from collections.abc import Callable, Iterable
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import update_wrapper
 from typing import Any
 
 import markdown as markdown_lib
 import nh3
-from jinja2 import BaseLoader, Undefined
+from jinja2 import BaseLoader, Template, Undefined, nodes
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
-from jinja2.filters import do_center, do_format, do_indent, do_join, do_replace, do_slice
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-MAX_RANGE = 10_000  # items in one range()
-MAX_ITEMS = 100_000  # range() items in one render
-MAX_SEQUENCE = 1_000_000  # characters or items a repetition, join or replace may produce
-MAX_WIDTH = 1_000  # padding width in format strings and padding methods
+from . import bounded_filters
+from .bounded_filters import MAX_WIDTH, check_percent_format, check_text, checked_add
+from .budget import (
+    MAX_ITEMS,
+    MAX_RANGE,
+    MAX_SECONDS,
+    MAX_SEQUENCE,
+    RenderLimit,
+    check_size,
+    current,
+    end_budget,
+    grown,
+    start_budget,
+)
+
+__all__ = ["MAX_ITEMS", "MAX_OUTPUT", "MAX_RANGE", "MAX_SECONDS", "MAX_SEQUENCE", "MAX_WIDTH", "PortalSandbox",
+           "RenderLimit", "end_budget", "markdown", "safe_range", "start_budget"]
+
 MAX_INT_BITS = 65_536
 MAX_OUTPUT = 5 * 1024 * 1024  # characters a page may have
-MAX_SECONDS = 5.0
 MAX_MARKDOWN = 500_000
 
 # Tags and attributes Markdown content keeps (the rest is removed, with its scripts and handlers).
@@ -43,88 +79,31 @@ MARKDOWN_ATTRIBUTES = {
 }
 
 
-class RenderLimit(SecurityError):
-    """A template asked for more than a page may use."""
-
-
-class _Budget:
-    def __init__(self) -> None:
-        self.items = MAX_ITEMS
-        self.deadline = time.monotonic() + MAX_SECONDS
-
-    def spend(self, items: int) -> None:
-        self.items -= items
-        if self.items < 0:
-            raise RenderLimit(f"the template asked for more than {MAX_ITEMS} range() items in one page")
-        if time.monotonic() > self.deadline:
-            raise RenderLimit(f"the template took more than {MAX_SECONDS:g} seconds")
-
-
-_budget: ContextVar[_Budget | None] = ContextVar("forecourt_theme_budget", default=None)
-
-
-def start_budget() -> Any:
-    """Give the render that starts now its own budget; pass the result to `end_budget`."""
-    return _budget.set(_Budget())
-
-
-def end_budget(token: Any) -> None:
-    _budget.reset(token)
-
-
-def check_deadline() -> None:
-    budget = _budget.get()
-    if budget is not None:
-        budget.spend(0)
-
-
 def safe_range(*args: int) -> range:
     rng = range(*args)
     if len(rng) > MAX_RANGE:
         raise RenderLimit(f"range() is limited to {MAX_RANGE} items")
-    budget = _budget.get()
-    if budget is not None:
-        budget.spend(len(rng))
+    current().take_range(len(rng))
     return rng
 
 
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?")
-
-
-def check_percent_format(fmt: str) -> None:
-    for match in _PERCENT_SPEC.finditer(fmt):
-        for part in match.groups():
-            if part == "*" or (part and int(part) > MAX_WIDTH):
-                raise RenderLimit(f"format widths are limited to {MAX_WIDTH}")
-
-
-def check_brace_format(fmt: str, depth: int = 0) -> None:
+def check_brace_format(fmt: str) -> int:
+    """Check a str.format string's specifications; the number of fields it has."""
     try:
         parsed = list(string.Formatter().parse(fmt))
     except ValueError as exc:
         raise SecurityError(f"bad format string: {exc}") from None
-    for _literal, _field, spec, _conversion in parsed:
+    fields = 0
+    for _literal, field, spec, _conversion in parsed:
+        if field is not None:
+            fields += 1
         if not spec:
             continue
-        if "{" in spec or depth > 1:
+        if "{" in spec:
             raise SecurityError("nested format specifications are not allowed")
         if any(int(n) > MAX_WIDTH for n in re.findall(r"\d+", spec)):
             raise RenderLimit(f"format widths are limited to {MAX_WIDTH}")
-
-
-def _length(value: Any) -> int:
-    try:
-        return len(value)
-    except TypeError:
-        return 0
-
-
-def _check_size(size: int, what: str) -> None:
-    if size > MAX_SEQUENCE:
-        raise RenderLimit(f"{what} would make more than {MAX_SEQUENCE} characters or items")
-
-
-_PADDING_METHODS = {"ljust", "rjust", "center", "zfill", "expandtabs"}
+    return fields
 
 
 def markdown(text: Any) -> Markup:
@@ -140,48 +119,96 @@ def markdown(text: Any) -> Markup:
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
 
 
-def _center(value: str, width: int = 80) -> str:
-    if width > MAX_WIDTH:
-        raise RenderLimit(f"center() widths are limited to {MAX_WIDTH}")
-    return do_center(value, width)
+_PLAIN = frozenset({str, Markup, int, float, bool, type(None)})
 
 
-def _indent(value: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
-    if (isinstance(width, int) and width > MAX_WIDTH) or (isinstance(width, str) and len(width) > MAX_WIDTH):
-        raise RenderLimit(f"indent() widths are limited to {MAX_WIDTH}")
-    _check_size(_length(value) * (len(width) if isinstance(width, str) else int(width)), "indent()")
-    return do_indent(value, width, first, blank)
+def _check_output(value: Any) -> Any:
+    """`finalize`: what `{{ value }}` prints must have a bounded text before it is made."""
+    if type(value) not in _PLAIN:
+        check_text(value, "printing a value")
+    return value
 
 
-def _format(value: str, *args: Any, **kwargs: Any) -> str:
-    check_percent_format(str(value))
-    return do_format(value, *args, **kwargs)
+class BudgetCodeGenerator(CodeGenerator):
+    """Compiles budget checks into templates: each loop item is a step, and `~` is size-checked."""
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        # `for x in xs` is compiled as `for x in environment.counted(xs)`. (Jinja2 forbids new node
+        # types, so the wrapper is a call of an environment attribute, which the sandbox lets through.)
+        if not _is_counted(node.iter):
+            node.iter = nodes.Call(nodes.EnvironmentAttribute(_COUNTED, lineno=node.iter.lineno), [node.iter],
+                                   [], None, None, lineno=node.iter.lineno)
+        super().visit_For(node, frame)
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        if _is_counted(node):  # called directly: the sandbox's checks of a call are not needed for our own hook
+            self.write(f"environment.{_COUNTED}(")
+            self.visit(node.args[0], frame)
+            self.write(")")
+        else:
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+
+    @optimizeconst
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            join = "markup_join"
+        else:
+            join = "str_join"
+        self.write("environment.joined((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write(f"), {join})")
 
 
-def _slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> Any:
-    if slices > MAX_RANGE:
-        raise RenderLimit(f"slice() is limited to {MAX_RANGE} slices")
-    return do_slice(value, slices, fill_with)
+_COUNTED = "counted"
 
 
-def _replace(eval_ctx: Any, s: str, old: str, new: str, count: int | None = None) -> str:
-    _check_size(_length(s) * max(1, _length(new)), "replace()")
-    return do_replace(eval_ctx, s, old, new, count)
+def _is_counted(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Call) and isinstance(node.node, nodes.EnvironmentAttribute) \
+        and node.node.name == _COUNTED
 
 
-def _join(eval_ctx: Any, value: Iterable[Any], d: str = "", attribute: Any = None) -> str:
-    items = list(value)
-    _check_size(len(items) * max(1, _length(d)) + sum(_length(i) for i in items if isinstance(i, str)), "join()")
-    return do_join(eval_ctx, items, d, attribute)
+_PADDING_METHODS = {"ljust", "rjust", "center", "zfill"}
+_TEXT = (str, bytes, bytearray)
 
 
-_replace.jinja_pass_arg = _join.jinja_pass_arg = do_replace.jinja_pass_arg  # type: ignore[attr-defined]
-
-REMOVED_GLOBALS = ("lipsum",)
+def _check_text_method(owner: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """Refuse, before it runs, a str or bytes method call that would make too much."""
+    if name in _PADDING_METHODS and any(isinstance(a, int) and a > MAX_WIDTH for a in args):
+        raise RenderLimit(f"{name}() widths are limited to {MAX_WIDTH}")
+    if name == "expandtabs":
+        size = kwargs.get("tabsize", args[0] if args else 8)
+        if not isinstance(size, int) or size > MAX_WIDTH:
+            raise RenderLimit(f"expandtabs() widths are limited to {MAX_WIDTH}")
+        check_size(len(owner) + owner.count("\t" if isinstance(owner, str) else b"\t") * size, "expandtabs()")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], _TEXT) and isinstance(args[1], _TEXT):
+        found = owner.count(args[0]) if args[0] else len(owner) + 1
+        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+            found = min(found, args[2])
+        check_size(len(owner) + found * max(0, len(args[1]) - len(args[0])), "replace()")
+    elif name == "join" and args:
+        items = list(args[0])
+        size = len(items) * len(owner)
+        for item in items:
+            size += check_text(item, "join()")
+            check_size(size, "join()")
+        args = (items, *args[1:])
+    elif name == "translate" and args:
+        table = args[0]
+        if not isinstance(table, (dict, bytes)) and table is not None:
+            raise SecurityError("translate() takes a dict here")
+        longest = max((len(v) for v in table.values() if isinstance(v, _TEXT)), default=1) \
+            if isinstance(table, dict) else 1
+        check_size(len(owner) * max(1, longest), "translate()")
+    return args
 
 
 class PortalSandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = BudgetCodeGenerator
 
     def __init__(self, loader: BaseLoader, **kwargs: Any) -> None:
         super().__init__(
@@ -189,18 +216,55 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
             autoescape=lambda name: name is None or not name.endswith(".txt"),
             extensions=["jinja2.ext.loopcontrols"],
             cache_size=400,
+            finalize=_check_output,
             **kwargs,
         )
         for name in REMOVED_GLOBALS:
             self.globals.pop(name, None)
         self.globals["range"] = safe_range
-        self.filters.update({"markdown": markdown, "center": _center, "indent": _indent, "format": _format,
-                             "slice": _slice, "replace": _replace, "join": _join})
+        self.filters["markdown"] = markdown
+        self.filters = bounded_filters.bounded_filters(self.filters)
+
+    # -- the budget's hooks, called by compiled templates --------------------------------------
+
+    def counted(self, iterable: Iterable[Any]) -> Iterator[Any]:
+        """A loop's iterable: each item is a step."""
+        return current().counted(iterable)
+
+    def joined(self, parts: Sequence[Any], join: Callable[[Iterable[Any]], str]) -> str:
+        """`a ~ b ~ c`: the parts' text must fit in MAX_SEQUENCE before they are joined."""
+        size = 0
+        for part in parts:
+            size += check_text(part, "~")
+            check_size(size, "~")
+        return grown(join(parts), "~")
+
+    def concat(self, parts: Iterable[str]) -> str:
+        """The output of a macro, a block or a `{% set %}` block, joined: checked before joining."""
+        pieces = parts if isinstance(parts, list) else list(parts)
+        size = 0
+        for piece in pieces:
+            size += len(piece)
+        current().grow(size, "a macro's or block's output")
+        return "".join(pieces)
+
+    def get_template(self, *args: Any, **kwargs: Any) -> Template:
+        """Each template included, imported or extended is a step (an include can loop on itself)."""
+        current().step()
+        return super().get_template(*args, **kwargs)
+
+    def select_template(self, *args: Any, **kwargs: Any) -> Template:
+        current().step()
+        return super().select_template(*args, **kwargs)
+
+    # -- the sandbox's hooks -------------------------------------------------------------------
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
         raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe")
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "+":
+            return checked_add(left, right)
         if operator == "**":
             if isinstance(left, int) and isinstance(right, int) and not isinstance(right, bool):
                 if right > 0 and max(left.bit_length(), 1) * right > MAX_INT_BITS:
@@ -209,33 +273,47 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
                 raise RenderLimit("exponents are limited to 1024")
         elif operator == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
-                    _check_size(len(seq) * times, "repetition")
+                if isinstance(seq, (str, bytes, list, tuple)) and isinstance(times, int):
+                    check_size(len(seq) * times, "repetition")
             if isinstance(left, int) and isinstance(right, int) and \
                     left.bit_length() + right.bit_length() > MAX_INT_BITS:
                 raise RenderLimit("the result of * would be too large")
         elif operator == "%" and isinstance(left, str):
-            check_percent_format(left)
-        return super().call_binop(context, operator, left, right)
+            check_percent_format(left, right)
+        return grown(super().call_binop(context, operator, left, right), operator)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapper = super().wrap_str_format(value)
         if wrapper is None:
             return None
-        check_brace_format(str(value.__self__))
-        return wrapper
+        fmt = str(value.__self__)
+        fields = check_brace_format(fmt)
+        format_map = value.__name__ == "format_map"
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            values = [*args, *kwargs.values()]
+            if format_map and len(args) == 1 and isinstance(args[0], dict):
+                values = list(args[0].values())
+            largest = max((check_text(v, "format()") for v in values), default=0)
+            check_size(len(fmt) + fields * (largest + MAX_WIDTH), "format()")
+            return grown(wrapper(*args, **kwargs), "format()")
+
+        return update_wrapper(bounded, value)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        budget = current()
+        budget.step()
+        if isinstance(__obj, LoopContext) and args:  # a recursive loop's next level
+            args = (budget.counted(args[0]), *args[1:])
+            return super().call(__context, __obj, *args, **kwargs)
         owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str):
-            name = getattr(__obj, "__name__", "")
-            if name in _PADDING_METHODS and any(isinstance(a, int) and a > MAX_WIDTH for a in args):
-                raise RenderLimit(f"{name}() widths are limited to {MAX_WIDTH}")
-            if name == "replace" and len(args) >= 2:
-                _check_size(len(owner) * max(1, _length(args[1])), "replace()")
-            if name == "join" and args:
-                items = list(args[0])
-                _check_size(len(items) * max(1, len(owner)), "join()")
-                args = (items, *args[1:])
-        check_deadline()
-        return super().call(__context, __obj, *args, **kwargs)
+        if isinstance(owner, _TEXT):
+            args = _check_text_method(owner, getattr(__obj, "__name__", ""), args, kwargs)
+        elif not isinstance(owner, _CONTAINERS):
+            # Macros, blocks and loops charge their output as they join it (`concat`); helpers make little.
+            return super().call(__context, __obj, *args, **kwargs)
+        return grown(super().call(__context, __obj, *args, **kwargs), f"{getattr(__obj, '__name__', 'a call')}()")
+
+
+_CONTAINERS = (list, tuple, dict)
+REMOVED_GLOBALS = ("lipsum",)
