@@ -184,7 +184,8 @@ def test_unknown_and_ignored_settings_and_a_missing_public_url_are_reported(tmp_
     upgradecheck.check_settings(report, configured)
     # Nothing wrong; what is new since 0.3.0 and left at its default is listed for the operator.
     assert {f.severity for f in report.findings} == {upgradecheck.INFO}
-    assert sorted(f.details["setting"] for f in report.findings) == ["TrustedProxies", "Webhooks.AllowPrivateTargets"]
+    assert sorted(f.details["setting"] for f in report.findings) == ["Providers.AllowPrivateTargets", "TrustedProxies",
+                                                                      "Webhooks.AllowPrivateTargets"]
     assert "new in 0.5.0" in report.findings[0].message
 
     current = _report(database_version=forecourt.__version__)

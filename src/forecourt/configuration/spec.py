@@ -99,6 +99,10 @@ SETTINGS: tuple[Setting, ...] = (
             "coming from the address its X-Forwarded-For names; empty trusts no proxy (Forecourt).", since="0.5.0"),
     Setting("Webhooks.AllowPrivateTargets", "WEBHOOKS_ALLOW_PRIVATE_TARGETS", parsers.boolean, False,
             "Let webhooks call loopback, private and link-local addresses.", since="0.5.0"),
+    Setting("Providers.AllowPrivateTargets", "PROVIDERS_ALLOW_PRIVATE_TARGETS", parsers.boolean, True,
+            "Let providers (Tyk Dashboards) be reached at loopback and private addresses; link-local, cloud "
+            "metadata, multicast, unspecified and reserved addresses are always refused (Forecourt).",
+            since="0.6.0.dev0"),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )
