@@ -204,8 +204,10 @@ def check_host(scheme: str, host: str, port: int, policy: Policy) -> Target:
         if kind and kind not in policy.allowed:
             if ip is None:
                 subject = f"{host} resolves to {address},"
+            elif ipv4_literal(host) is not None and host != address:  # an odd spelling: say what it reads as
+                subject = f"{host} is {address},"
             else:
-                subject = f"{host} is" if host == address else f"{host} is {address},"
+                subject = f"{host} is"
             raise Refused(f"{subject} {WORDS[kind]}; {policy.advice(kind)}")
     return Target(scheme=scheme, host=host, port=port, address=addresses[0])
 
