@@ -115,3 +115,35 @@ def test_https_connects_to_the_checked_address_and_verifies_the_certificate_agai
         assert str(response.request.url).startswith("https://dash.example.test:")  # the caller's URL, not the pin
         with pytest.raises(httpx.ConnectError, match=r"CERTIFICATE_VERIFY_FAILED|hostname"):
             client.get(f"https://other.example.test:{port}/")  # same address, a name the certificate is not for
+
+
+# --- layers ------------------------------------------------------------------------------------------
+
+def _imports(path, src):
+    """Every module `path` imports, fully qualified (relative imports resolved; `from a import b` gives a and a.b)."""
+    import ast
+
+    package = ".".join(path.relative_to(src.parent).with_suffix("").parts[:-1])
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, *([base] if base else [])])
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_guard_imports_neither_of_its_users_and_providers_do_not_import_webhooks():
+    from pathlib import Path
+
+    src = Path(netguard.__file__).parent
+    assert not {name for name in _imports(src / "netguard.py", src) if name.startswith("forecourt")}
+    providers = {name for path in (src / "providers").rglob("*.py") for name in _imports(path, src)}
+    assert "forecourt.netguard" in providers and "forecourt.providers.registry" in providers
+    assert not {name for name in providers if name.startswith("forecourt.webhooks")}
+    assert "forecourt.netguard" in _imports(src / "webhooks" / "targets.py", src)
