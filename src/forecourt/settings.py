@@ -21,6 +21,7 @@ ALLOWED_HOSTS = ["*"]  # a portal is reached by whatever name its operators give
 # Links in e-mails start with this when set (forecourt.notify.links), not with the request's Host.
 PUBLIC_URL = CONFIG["PublicURL"]
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = CONFIG["Webhooks.AllowPrivateTargets"]
+PROVIDERS_ALLOW_PRIVATE_TARGETS = CONFIG["Providers.AllowPrivateTargets"]
 TRUSTED_PROXIES = CONFIG["TrustedProxies"]
 # The operator says browsers reach the portal over HTTPS: TLS served here, or an https PublicURL
 # (a proxy in front ends TLS). Then cookies are Secure and HSTS is sent, whatever Session.Secure says.

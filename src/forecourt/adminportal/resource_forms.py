@@ -10,6 +10,7 @@ from forecourt.accounts.models import InviteCode, Organisation, Team, User
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
 from forecourt.portalconfig.models import PortalSettings
+from forecourt.providers import targets as provider_targets
 from forecourt.providers.models import Provider
 
 
@@ -104,8 +105,10 @@ class ProviderForm(forms.ModelForm):
         label="API key", required=False, strip=True, widget=forms.PasswordInput(render_value=False),
         help_text="The Dashboard user's API key. Stored encrypted; leave empty to keep the current one.")
     policy_tags = CommaSeparatedField(required=False, help_text="Comma-separated; empty imports every policy.")
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https",
-                         help_text="The Dashboard's address, e.g. https://dashboard.example.com:3000")
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https", validators=[provider_targets.validate],
+                         help_text="The Dashboard's address, e.g. https://dashboard.example.com:3000. Link-local "
+                                   "and cloud metadata addresses are refused; private ones unless the operator "
+                                   "forbids them (Providers.AllowPrivateTargets).")
     gateway_url = forms.URLField(label="Gateway URL", max_length=500, required=False, assume_scheme="https",
                                  help_text="Where consumers call the APIs, shown with their credentials.")
 

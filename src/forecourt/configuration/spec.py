@@ -126,6 +126,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Add includeSubDomains and preload to Strict-Transport-Security, for browsers' preload lists; needs "
             "HSTS.MaxAge of a year (31536000) or more, and binds every subdomain to HTTPS (Forecourt).",
             since="0.6.0.dev0"),
+    Setting("Providers.AllowPrivateTargets", "PROVIDERS_ALLOW_PRIVATE_TARGETS", parsers.boolean, True,
+            "Let providers (Tyk Dashboards) be reached at loopback and private addresses; link-local, cloud "
+            "metadata, multicast, unspecified and reserved addresses are always refused (Forecourt).",
+            since="0.6.0.dev0"),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )

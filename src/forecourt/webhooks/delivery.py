@@ -1,8 +1,9 @@
 """The "webhooks.deliver" job: sign one delivery's body and send it to the address that was checked.
 
-Pinning: the host is resolved and checked (targets.check), then the request goes to that IP
-address, with the original name in the Host header and as the TLS server name (certificates are
-verified against it), so a second DNS answer cannot point the request somewhere else.
+Pinning: the request goes through the SSRF guard's transport (targets.transport(), from
+forecourt.netguard), which resolves and checks the host and connects to that IP address, with the
+original name in the Host header and as the TLS server name (certificates are verified against
+it), so a second DNS answer cannot point the request somewhere else.
 """
 
 import hashlib
@@ -11,12 +12,12 @@ import json
 import logging
 import time
 from datetime import UTC
-from typing import Any, NoReturn
-from urllib.parse import urlsplit, urlunsplit
+from typing import NoReturn
 
 import httpx
 from django.utils import timezone
 
+from forecourt import netguard
 from forecourt.jobs import handler, queue
 from forecourt.ops.crypto import DecryptionError
 from forecourt.ops.faults import crash_point
@@ -60,27 +61,18 @@ def headers_of(delivery: Delivery, body: bytes, timestamp: str) -> dict[str, str
     return headers
 
 
-def _pinned(url: str, target: targets.Target) -> tuple[str, str]:
-    """The URL with its host replaced by the checked address, and the Host header to send."""
-    parts = urlsplit(url)
-    address = f"[{target.address}]" if ":" in target.address else target.address
-    pinned = urlunsplit((parts.scheme, f"{address}:{target.port}", parts.path or "/", parts.query, ""))
-    return pinned, parts.netloc
-
-
 def send(delivery: Delivery) -> tuple[int | None, str, int]:
     """One attempt: (response code or None, error or "", duration in ms). Raises targets.Refused."""
     endpoint = delivery.endpoint
-    target = targets.check(endpoint.url)
-    url, host = _pinned(endpoint.url, target)
+    netguard.split(endpoint.url)  # http(s), a host, no credentials: checked when saved, again for other rows
     body = body_of(delivery)
     timestamp = str(int(time.time()))
-    headers = {"Host": host, **headers_of(delivery, body, timestamp)}
-    extensions: dict[str, Any] = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    headers = headers_of(delivery, body, timestamp)
     started = time.monotonic()
     try:
-        with httpx.Client(timeout=endpoint.timeout, follow_redirects=False, trust_env=False) as client, \
-                client.stream(endpoint.method, url, content=body, headers=headers, extensions=extensions) as response:
+        with httpx.Client(timeout=endpoint.timeout, follow_redirects=False, trust_env=False,
+                          transport=targets.transport()) as client, \
+                client.stream(endpoint.method, endpoint.url, content=body, headers=headers) as response:
             code = response.status_code  # the body is not read: a receiver cannot make us download much
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:1000], int((time.monotonic() - started) * 1000)

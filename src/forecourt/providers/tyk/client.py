@@ -2,8 +2,10 @@
 
 The Dashboard takes its user's API key raw in `Authorization`. Lists are paged (`p`, 1-based; the
 answer says how many pages). Connection failures, timeouts and 5xx answers are retried with
-backoff; anything else is reported at once. Nothing here knows about Django models beyond the
-Provider row it is built from.
+backoff; anything else is reported at once. Every connection goes through the providers' SSRF
+guard (forecourt.providers.targets): the address is checked first and the connection pinned to it;
+redirects are not followed. Nothing here knows about Django models beyond the Provider row it is
+built from.
 """
 
 import json
@@ -13,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from forecourt import netguard
+from forecourt.providers import targets
 from forecourt.providers.registry import ProviderError
 
 log = logging.getLogger("forecourt.providers.tyk")
@@ -40,14 +44,51 @@ class Refused(DashboardError):
         self.status = status
 
 
+class TargetRefused(DashboardError):
+    """The SSRF guard refused the Dashboard's address (forecourt.providers.targets): nothing was sent."""
+
+
+class GuardedTransport(netguard.PinnedTransport):
+    """The providers' SSRF guard as this client's transport: each host is checked before any
+    connection and the connection goes to the checked address. A refusal is a TargetRefused,
+    which the client does not retry."""
+
+    def __init__(self, *, verify: bool = True) -> None:
+        super().__init__(targets.policy(), verify=verify)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except netguard.Refused as exc:
+            raise TargetRefused(f"refused by the SSRF guard, not contacted: {exc}") from None
+
+
+def _refuse_redirects(response: httpx.Response) -> None:
+    """Redirects are not followed (the key would go along, to wherever the answer points): say so,
+    rather than reading a redirect's body as the Dashboard's answer. Only the origin of the new
+    address is told: its path may repeat ours, which can hold a key."""
+    if response.is_redirect:
+        try:
+            location = response.request.url.join(response.headers["Location"])
+            where = f" to {location.scheme}://{location.netloc.decode('ascii', 'replace')}"
+        except (httpx.InvalidURL, UnicodeError, ValueError):
+            where = ""
+        raise DashboardError(f"the Dashboard answered {response.status_code}, a redirect{where}; redirects are not "
+                             "followed: set the provider's URL to the Dashboard's own address")
+
+
 class TykDashboard:
     def __init__(self, url: str, secret: str, *, verify: bool = True, transport: httpx.BaseTransport | None = None,
                  retries: int = RETRIES, backoff: float = BACKOFF) -> None:
         self.retries = retries
         self.backoff = backoff
+        # Every connection goes through the SSRF guard (unless a test hands in its own transport);
+        # no proxies from the environment, which would resolve the name out of the guard's sight.
         self._http = httpx.Client(
             base_url=url.rstrip("/"), headers={"Authorization": secret, "Accept": "application/json"},
-            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT), verify=verify, transport=transport,
+            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+            transport=transport or GuardedTransport(verify=verify), follow_redirects=False, trust_env=False,
+            event_hooks={"response": [_refuse_redirects]},
         )
 
     @classmethod
