@@ -273,3 +273,12 @@ def test_surrogates_in_query_strings_are_replaced_by_django_and_searched_harmles
     client = _admin_client(admin)
     assert client.get("/portal-admin/organisations/?q=%ED%A0%80").status_code == 200
     assert client.get("/catalogue-products?q=%ED%A0%80").status_code == 200
+
+
+def test_a_session_cookie_with_a_nul_is_refused_before_it_is_looked_up():
+    client = Client()
+    client.cookies["portal-session"] = "abcdefghij\x00klmnopqrstuvwxyz0123456"
+    for path in ("/portal-admin/", "/catalogue-products"):
+        response = client.get(path)
+        assert response.status_code == 400
+        assert "the cookie portal-session: contains a NUL character" in response.content.decode()

@@ -9,8 +9,9 @@ by, once each, never field by field:
   view runs: 422 naming the JSON path (`Name`, `Tags[2]`, `Configuration.MetaData`);
 - every Django form (`check_forms()`, installed at start-up): the field gets a form error and
   nothing of the form is cleaned, looked up or saved;
-- `RefuseUnstorableText`, a middleware: the path and query string of every request (searches,
-  filters, slugs, which no form reads): 400, or the API's 422 envelope under /portal-api/.
+- `RefuseUnstorableText`, a middleware: the path, query string and cookies of every request
+  (searches, filters, slugs, the session's key, which no form reads): 400, or the API's 422
+  envelope under /portal-api/.
 
 Django already replaces bytes that are not UTF-8 in form, multipart and query data with U+FFFD,
 so from a browser only NUL arrives; JSON bodies can carry both.
@@ -134,7 +135,7 @@ def check_forms() -> None:
 # --- paths and query strings ------------------------------------------------------------------
 
 def request_problems(request: HttpRequest) -> list[str]:
-    """Problems of the request's path and query string, each naming the parameter."""
+    """Problems of the request's path, query string and cookies, each naming the parameter."""
     found = [f"the address {message}" for _, message in _walk(request.path_info, "")]
     for key, values in request.GET.lists():
         key_problem = problem(key)
@@ -142,13 +143,15 @@ def request_problems(request: HttpRequest) -> list[str]:
             found.append(f"{printable(key)}: (the parameter's name) {key_problem}")
         for value in values:
             found.extend(problems(value, printable(key)))
+    for name, value in request.COOKIES.items():  # the session cookie is looked up in the database
+        found.extend(f"the cookie {message}" for message in problems(value, printable(name)))
     return list(dict.fromkeys(found))
 
 
 class RefuseUnstorableText:
-    """Paths and query strings that cannot be stored (or looked up: PostgreSQL refuses NUL even
-    in a search) are refused before any view runs: 422 with the Admin API's envelope under
-    /portal-api/, else 400, naming the parameter."""
+    """Paths, query strings and cookies that cannot be stored (or looked up: PostgreSQL refuses
+    NUL even in a search or a session key) are refused before any view runs: 422 with the Admin
+    API's envelope under /portal-api/, else 400, naming the parameter."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
