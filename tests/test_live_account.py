@@ -296,6 +296,35 @@ def test_a_client_is_locked_after_many_failures_across_accounts(client, consumer
         SIGN_IN, {"email": "dev@example.com", "password": PASSWORD}).status_code == 302
 
 
+def test_right_passwords_and_usable_invite_codes_do_not_use_up_a_clients_count(client, consumer):
+    """Attempts are counted before they are checked; those that succeed give their places back."""
+    for _ in range(throttle.SIGN_IN_CLIENT.limit + 2):
+        assert client.post(SIGN_IN, {"email": "dev@example.com", "password": PASSWORD}).status_code == 302
+        client.post("/auth/logout")
+    org = factories.organisation()
+    code = InviteCode.objects.create(organisation=org, team=org.teams.get(), max_uses=0)
+    for i in range(throttle.INVITE_CODE_CLIENT.limit + 2):
+        response = client.post(SIGN_UP, sign_up_data(f"user{i}@example.com", password="short", invite_code=code.code))
+        assert response.status_code == 400 and "This invite code cannot be used" not in response.content.decode()
+    assert throttle.retry_after((throttle.SIGN_IN_CLIENT, "127.0.0.1"), (throttle.INVITE_CODE_CLIENT, "127.0.0.1"),
+                                (throttle.SIGN_UP_CLIENT, "127.0.0.1")) == 0
+
+
+def test_wrong_invite_codes_from_one_client_are_limited(client):
+    limit = throttle.INVITE_CODE_CLIENT.limit
+    for i in range(limit - 1):
+        assert client.post(SIGN_UP, sign_up_data(invite_code=f"{i:04d}-guess")).status_code == 400
+    locked = client.post(SIGN_UP, sign_up_data(invite_code="last-guess"))
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 3000
+    assert "Too many wrong invite codes" in locked.content.decode()
+    org = factories.organisation()
+    code = InviteCode.objects.create(organisation=org, team=org.teams.get())
+    with mock.patch("forecourt.live.account.services.usable_invite_code") as lookup:
+        assert client.post(SIGN_UP, sign_up_data(invite_code=code.code)).status_code == 429
+    lookup.assert_not_called()  # locked: not even looked up
+    assert client.post(SIGN_UP, sign_up_data()).status_code == 302  # sign-ups without a code go on
+
+
 def test_throttle_counts_are_shared_through_the_database(consumer):
     """Two processes see one count: the state is rows, not process memory."""
     for _ in range(throttle.SIGN_IN_ACCOUNT.limit):

@@ -1,9 +1,17 @@
-"""Throttles against guessing and flooding: sign-in failures, password-reset and sign-up requests.
+"""Throttles against guessing and flooding: sign-in failures, wrong invite codes, password-reset
+and sign-up requests, invitations.
 
-A rule counts events per key (an e-mail address or a client address) in a window; the event
-that reaches the limit locks the key for a while. Counts live in the database (the Throttle
-model), so every web process and replica shares them. Keys are digests: the table never holds
-an address in clear.
+A rule counts events per key (an e-mail address, a client address, an invite code's prefix) in
+a window; the event that reaches the limit locks the key for a while. Counts live in the database
+(the Throttle model), so every web process and replica shares them. Keys are digests: the table
+never holds an address in clear.
+
+Checking and counting are one step, so concurrent requests cannot all slip through a check made
+before any of them was counted: an attempt first takes a place in each key's count with one
+conditional UPDATE (`count < limit` and not locked), which the database serialises per row on
+SQLite, PostgreSQL and MariaDB alike; only an attempt that got its places may check a password or
+a code. A wrong guess keeps its places (and locks a key that is full); a right one gives them
+back (`Attempt`). So at most `limit` guesses per key are ever checked, however many arrive at once.
 
 Keys that do not belong to any account are counted exactly like those that do, so a lock says
 nothing about whether an address is registered.
@@ -13,10 +21,9 @@ import hashlib
 import ipaddress
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -40,10 +47,23 @@ RESET_CLIENT = Rule("reset-client", 20, timedelta(hours=1), timedelta(hours=1))
 SIGN_UP_CLIENT = Rule("sign-up-client", 10, timedelta(hours=1), timedelta(hours=1))
 SIGN_UP_ACCOUNT = Rule("sign-up-account", 3, timedelta(hours=1), timedelta(hours=1))
 INVITES = Rule("invites", 30, timedelta(hours=1), timedelta(hours=1))
+# Wrong invite codes. Codes are 16 random characters (96 bits), so guessing one is hopeless anyway;
+# these stop a client from hammering the form, and many clients from completing a code of which
+# they know the beginning (read over a shoulder, cut off in a log). An attacker who does not know
+# a code's beginning cannot lock it.
+INVITE_CODE_CLIENT = Rule("invite-code-client", 10, timedelta(hours=1), timedelta(hours=1))
+INVITE_CODE_PREFIX = Rule("invite-code-prefix", 5, timedelta(hours=1), timedelta(hours=1))
+INVITE_CODE_PREFIX_LENGTH = 4
+
+_RULES = {rule.scope: rule for rule in (SIGN_IN_ACCOUNT, SIGN_IN_CLIENT, RESET_ACCOUNT, RESET_CLIENT, SIGN_UP_CLIENT,
+                                        SIGN_UP_ACCOUNT, INVITES, INVITE_CODE_CLIENT, INVITE_CODE_PREFIX)}
+
+Check = tuple[Rule, str]
 
 
 def key(rule: Rule, value: str) -> str:
-    return f"{rule.scope}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()}"
+    # surrogatepass: whatever a client sent gets a key (text that cannot be stored is refused elsewhere).
+    return f"{rule.scope}:{hashlib.sha256(value.strip().lower().encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -86,35 +106,105 @@ def client_address(request: HttpRequest) -> str:
     return str(address)
 
 
-def retry_after(*checks: tuple[Rule, str]) -> int:
-    """Seconds until every (rule, value) given is unlocked; 0 when none is locked."""
+# --- the atomic steps: each one statement that the database serialises per row ---------------
+
+def _unlocked(now: datetime) -> Q:
+    return Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+
+
+def _reserve(rule: Rule, name: str, now: datetime) -> bool:
+    """Take one place in the key's count if it is neither locked nor full; False if it is."""
+    rows = Throttle.objects.filter(key=name)
+    # A window that has passed starts again. Only the first of concurrent resets matches.
+    rows.filter(_unlocked(now), window_started_at__lte=now - rule.window).update(
+        count=0, window_started_at=now, updated_at=now)
+    take = rows.filter(_unlocked(now), count__lt=rule.limit)
+    if take.update(count=F("count") + 1, updated_at=now):
+        return True
+    # No row yet: make one (INSERT ... ON CONFLICT DO NOTHING / INSERT IGNORE, so that concurrent
+    # first attempts do not fail) and take the place through the conditional UPDATE like everyone.
+    Throttle.objects.bulk_create([Throttle(key=name, count=0, window_started_at=now)], ignore_conflicts=True)
+    return bool(take.update(count=F("count") + 1, updated_at=now))
+
+
+def _lock_if_full(rule: Rule, name: str, now: datetime) -> None:
+    """Lock the key if its count has reached the limit; after the lock, a fresh window."""
+    Throttle.objects.filter(_unlocked(now), key=name, count__gte=rule.limit).update(
+        count=0, window_started_at=now, locked_until=now + rule.lock, updated_at=now)
+
+
+def _give_back(name: str) -> None:
+    Throttle.objects.filter(key=name, count__gt=0).update(count=F("count") - 1)
+
+
+def _forget_stale(now: datetime) -> None:
+    Throttle.objects.filter(updated_at__lt=now - STALE_AFTER).delete()
+
+
+def retry_after(*checks: Check) -> int:
+    """Seconds until every (rule, value) given may count again; 0 when none is locked or full."""
     now = timezone.now()
-    until = Throttle.objects.filter(key__in=[key(rule, value) for rule, value in checks],
-                                    locked_until__gt=now).aggregate(until=Max("locked_until"))["until"]
-    return 0 if until is None else max(1, math.ceil((until - now).total_seconds()))
+    wait = 0.0
+    names = {key(rule, value): rule for rule, value in checks}
+    for row in Throttle.objects.filter(key__in=names):
+        rule = names[row.key]
+        if row.locked_until is not None and row.locked_until > now:
+            wait = max(wait, (row.locked_until - now).total_seconds())
+        elif row.count >= rule.limit and row.window_started_at > now - rule.window:
+            # Full of attempts still being checked: free when they are given back or the window ends.
+            wait = max(wait, (row.window_started_at + rule.window - now).total_seconds())
+    return 0 if wait <= 0 else max(1, math.ceil(wait))
+
+
+class Attempt:
+    """One attempt counted against several keys at once (e.g. an address and a client).
+
+    `begin()` takes a place in every key before anything is checked, or none if one of them is
+    locked or full. Then `keep()` (a wrong guess, or an event that counts: the places stay, and a
+    key that is full is locked) or `release()` (a right guess, or nothing was checked: the places
+    are given back).
+    """
+
+    def __init__(self, *checks: Check) -> None:
+        self.checks = checks
+        self._names = [key(rule, value) for rule, value in checks]
+
+    def begin(self) -> int:
+        """0 if the attempt may go ahead (its places are taken), else the seconds to wait."""
+        now = timezone.now()
+        taken: list[str] = []
+        for (rule, _), name in zip(self.checks, self._names, strict=True):
+            if not _reserve(rule, name, now):
+                for done in taken:
+                    _give_back(done)
+                return retry_after(*self.checks) or 1
+            taken.append(name)
+        return 0
+
+    def keep(self) -> int:
+        """The attempt stays counted; keys that reached their limit are locked. Returns the
+        seconds to wait if one of the keys is locked now, else 0."""
+        now = timezone.now()
+        for (rule, _), name in zip(self.checks, self._names, strict=True):
+            _lock_if_full(rule, name, now)
+        _forget_stale(now)
+        return retry_after(*self.checks)
+
+    def release(self) -> None:
+        for name in self._names:
+            _give_back(name)
+
+    def take(self) -> bool:
+        """Count an event that is not a guess (an e-mail sent, say): True if it was allowed."""
+        if self.begin():
+            return False
+        self.keep()
+        return True
 
 
 def hit(rule: Rule, value: str) -> bool:
-    """Count one event for `value`; True if it reached the limit and locked the key."""
-    now = timezone.now()
-    name = key(rule, value)
-    with transaction.atomic():
-        row = Throttle.objects.select_for_update().filter(key=name).first()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    row = Throttle.objects.create(key=name, count=0, window_started_at=now)
-            except IntegrityError:  # another process counted the first event at the same moment
-                row = Throttle.objects.select_for_update().get(key=name)
-        if row.window_started_at <= now - rule.window:
-            row.count, row.window_started_at = 0, now
-        row.count += 1
-        locked = row.count >= rule.limit
-        if locked:  # after the lock, a fresh window
-            row.count, row.window_started_at, row.locked_until = 0, now, now + rule.lock
-        row.save()
-    Throttle.objects.filter(updated_at__lt=now - STALE_AFTER).delete()
-    return locked
+    """Count one event for `value`; True if the key is locked (by this event or before)."""
+    return not Attempt((rule, value)).take() or bool(retry_after((rule, value)))
 
 
 def clear(rule: Rule, value: str) -> None:
@@ -122,42 +212,50 @@ def clear(rule: Rule, value: str) -> None:
     Throttle.objects.filter(key=key(rule, value)).delete()
 
 
-@dataclass(frozen=True)
-class SignIn:
+class SignIn(Attempt):
     """One attempt to sign in, counted against its address (SIGN_IN_ACCOUNT) and its client
     (SIGN_IN_CLIENT). The Live Portal's and the Admin Portal's sign-in pages both count through
-    this, with the same keys, so failures on either page count together."""
+    this, with the same keys, so failures on either page count together.
 
-    address: str
-    client: str
+    `begin()` before the password is checked (while a key is locked, even the right password is
+    not checked); then `failed()` or `succeeded()`.
+    """
+
+    def __init__(self, address: str, client: str) -> None:
+        super().__init__((SIGN_IN_ACCOUNT, address), (SIGN_IN_CLIENT, client))
+        self.address, self.client = address, client
 
     @classmethod
     def of(cls, request: HttpRequest, address: str) -> "SignIn":
         return cls(address, client_address(request))
 
-    def _checks(self) -> tuple[tuple[Rule, str], tuple[Rule, str]]:
-        return (SIGN_IN_ACCOUNT, self.address), (SIGN_IN_CLIENT, self.client)
-
-    def retry_after(self) -> int:
-        """Seconds until this address and client may try again; 0 when neither is locked.
-        While locked, even the right password is not checked."""
-        return retry_after(*self._checks())
-
     def failed(self) -> int:
-        """Count a failure against both; the seconds to wait if that locked either, else 0."""
-        locked = hit(SIGN_IN_CLIENT, self.client)
-        locked = hit(SIGN_IN_ACCOUNT, self.address) or locked
-        return self.retry_after() if locked else 0
+        """The password was wrong: it stays counted. The seconds to wait if that locked a key, else 0."""
+        return self.keep()
 
     def succeeded(self) -> None:
-        """Forget the address's failures (the client's stay counted)."""
+        """Forget the address's failures; the client's place is given back (its failures stay counted)."""
         clear(SIGN_IN_ACCOUNT, self.address)
+        _give_back(key(SIGN_IN_CLIENT, self.client))
+
+
+class InviteCodeGuess(Attempt):
+    """A sign-up's invite code, counted like a password against the client (INVITE_CODE_CLIENT) and
+    the code's first characters (INVITE_CODE_PREFIX) before it is looked up: a wrong code stays
+    counted (`keep()`), a usable one is given back (`release()`)."""
+
+    def __init__(self, code: str, client: str) -> None:
+        super().__init__((INVITE_CODE_CLIENT, client), (INVITE_CODE_PREFIX, code[:INVITE_CODE_PREFIX_LENGTH]))
 
 
 def sign_in_locked(seconds: int) -> str:
     """What a locked sign-in says, the same whether or not the address has an account."""
     return (f"Too many failed attempts to sign in. Wait {minutes(seconds)} and try again, "
             "or choose a new password with “Forgotten your password?”.")
+
+
+def invite_codes_locked(seconds: int) -> str:
+    return f"Too many wrong invite codes have been tried. Wait {minutes(seconds)} and try again."
 
 
 def minutes(seconds: int) -> str:

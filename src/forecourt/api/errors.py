@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from forecourt.adminportal.crud import DeleteRefused
+from forecourt.ops.unstorable import UnstorableText
 
 
 def envelope(api: NinjaAPI, request: HttpRequest, status: int, errors: list[str]) -> HttpResponse:
@@ -37,7 +38,13 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, UnstorableText):  # the body parsed, but holds text that cannot be stored
+            return unstorable(request, exc.__cause__)
         return envelope(api, request, exc.status_code, getattr(exc, "errors", None) or [str(exc)])
+
+    @api.exception_handler(UnstorableText)
+    def unstorable(request: HttpRequest, exc: UnstorableText) -> HttpResponse:
+        return envelope(api, request, 422, exc.errors)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -11,6 +11,7 @@ from forecourt.ops.models import SchemaVersion
 from . import errors, routers
 from .auth import AdminToken
 from .common import ERRORS
+from .parser import StorableTextParser
 from .routers import (  # noqa: F401 - imported for api.add_router below
     access_requests,
     apps,
@@ -38,6 +39,7 @@ api = NinjaAPI(
     auth=AdminToken(),
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=StorableTextParser(),
 )
 errors.install(api)
 

@@ -111,6 +111,9 @@ class NewPasswordMixin(forms.Form):
         return data
 
 
+UNUSABLE_CODE = "unusable"  # the error code of a wrong invite code, which the throttle counts
+
+
 class SignUpForm(NewPasswordMixin):
     email = _email_field()
     first_name = forms.CharField(label="First name", max_length=150,
@@ -133,7 +136,7 @@ class SignUpForm(NewPasswordMixin):
 
         code = self.cleaned_data["invite_code"].strip()
         if code and services.usable_invite_code(code) is None:
-            raise ValidationError(services.INVITE_CODE_UNUSABLE)
+            raise ValidationError(services.INVITE_CODE_UNUSABLE, code=UNUSABLE_CODE)
         return code
 
     def password_user(self) -> User:

@@ -133,8 +133,7 @@ def sign_up(details: SignUp, base_url: str) -> str:
                 return step
         # The same work as a new account (a password hash, an e-mail), so the time taken says nothing.
         make_password(details.password)
-        if not throttle.retry_after((throttle.SIGN_UP_ACCOUNT, details.email)):
-            throttle.hit(throttle.SIGN_UP_ACCOUNT, details.email)
+        if throttle.Attempt((throttle.SIGN_UP_ACCOUNT, details.email)).take():
             email.send([existing.email], "account_exists", {
                 "user_name": existing.get_full_name(),
                 "sign_in_url": _link(base_url, "sign_in"),
@@ -196,10 +195,8 @@ def request_password_reset(address: str, client: str, base_url: str) -> None:
     Silently limited per address and per client, so the form cannot be used to flood a
     mailbox. The caller tells the visitor the same thing in every case.
     """
-    if throttle.retry_after((throttle.RESET_CLIENT, client), (throttle.RESET_ACCOUNT, address)):
+    if not throttle.Attempt((throttle.RESET_CLIENT, client), (throttle.RESET_ACCOUNT, address)).take():
         return
-    throttle.hit(throttle.RESET_CLIENT, client)
-    throttle.hit(throttle.RESET_ACCOUNT, address)
     user = User.objects.filter(email__iexact=address, is_active=True).first()
     if user is not None:
         accounts.send_password_reset(user, None, base_url, url_name=accounts.LIVE_RESET_PAGE)
@@ -232,9 +229,7 @@ def invite(actor: User, address: str, first_name: str, last_name: str, role: str
         raise ValidationError("That team is not one of your organisation's.")
     if role not in (Role.CONSUMER_TEAM_MEMBER, Role.CONSUMER_ADMIN):
         raise ValidationError("Invite people as team members or organisation admins.")
-    if throttle.retry_after((throttle.INVITES, str(actor.pk))):
-        raise ValidationError("You have sent many invitations in a short time: try again later.")
-    throttle.hit(throttle.INVITES, str(actor.pk))
+    _count_invitation(actor)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -251,9 +246,7 @@ def resend_invitation(actor: User, invitation: Invitation, base_url: str) -> Non
         raise ValidationError("Only an organisation's admins can resend its invitations.")
     if invitation.accepted_at is not None:
         raise ValidationError("This invitation has been accepted.")
-    if throttle.retry_after((throttle.INVITES, str(actor.pk))):
-        raise ValidationError("You have sent many invitations in a short time: try again later.")
-    throttle.hit(throttle.INVITES, str(actor.pk))
+    _count_invitation(actor)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation.digest = _digest(token)
@@ -261,6 +254,11 @@ def resend_invitation(actor: User, invitation: Invitation, base_url: str) -> Non
         invitation.invited_by = actor
         invitation.save(update_fields=["digest", "expires_at", "invited_by"])
         _send_invitation(invitation, token, actor, base_url)
+
+
+def _count_invitation(actor: User) -> None:
+    if not throttle.Attempt((throttle.INVITES, str(actor.pk))).take():
+        raise ValidationError("You have sent many invitations in a short time: try again later.")
 
 
 def revoke_invitation(actor: User, invitation: Invitation) -> None:

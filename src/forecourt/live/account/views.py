@@ -94,13 +94,17 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return _sign_in_page(request, form, status=400)
     address = form.cleaned_data["email"]
     attempt = throttle.SignIn.of(request, address)
-    wait = attempt.retry_after()
+    wait = attempt.begin()  # counted before the password is checked: concurrent guesses cannot slip past
     if wait:
         return _locked(request, form, wait)
     from django.contrib.auth import authenticate
 
     # Inactive accounts do not authenticate (ModelBackend), so they fail like a wrong password.
-    user = authenticate(request, username=address, password=form.cleaned_data["password"])
+    try:
+        user = authenticate(request, username=address, password=form.cleaned_data["password"])
+    except BaseException:
+        attempt.failed()  # whatever went wrong, the password may have been checked
+        raise
     if user is None:
         wait = attempt.failed()
         if wait:
@@ -150,14 +154,39 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         form = forms.SignUpForm(initial={"invite_code": request.GET.get("invite_code", "")[:64]})
         return _sign_up_page(request, form)
     client = throttle.client_address(request)
-    wait = throttle.retry_after((throttle.SIGN_UP_CLIENT, client))
-    form = forms.SignUpForm(request.POST)
+    # A sign-up takes its place in the client's count before anything is checked (given back if it
+    # fails), and an invite code its places in the wrong-code counts before it is looked up.
+    sign_up_attempt = throttle.Attempt((throttle.SIGN_UP_CLIENT, client))
+    wait = sign_up_attempt.begin()
     if wait:
-        form.add_error(None, f"Too many sign-ups from your network. Wait {throttle.minutes(wait)} and try again.")
-        response = _sign_up_page(request, form, status=429)
-        response["Retry-After"] = str(wait)
-        return response
-    if not form.is_valid():
+        return _too_many(request, f"Too many sign-ups from your network. Wait {throttle.minutes(wait)} and try again.",
+                         wait)
+    code = str(request.POST.get("invite_code", "")).strip()
+    guess = throttle.InviteCodeGuess(code, client) if code else None
+    if guess is not None:
+        wait = guess.begin()
+        if wait:
+            sign_up_attempt.release()
+            return _too_many(request, throttle.invite_codes_locked(wait), wait)
+    form = forms.SignUpForm(request.POST)
+    try:
+        valid = form.is_valid()  # looks the invite code up
+    except BaseException:
+        sign_up_attempt.release()
+        if guess is not None:
+            guess.keep()
+        raise
+    wait = 0
+    if guess is not None:
+        if form.has_error("invite_code", forms.UNUSABLE_CODE):
+            wait = guess.keep()  # a wrong code stays counted
+        else:
+            guess.release()  # usable, or refused before it was looked up
+    if not valid:
+        sign_up_attempt.release()
+        if wait:
+            form.add_error(None, throttle.invite_codes_locked(wait))
+            return _sign_up_page(request, form, status=429, retry_after=wait)
         return _sign_up_page(request, form, status=400)
     data = form.cleaned_data
     details = services.SignUp(data["email"], data["first_name"].strip(), data["last_name"].strip(),
@@ -165,19 +194,34 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     try:
         step = services.sign_up(details, _base_url(request))
     except ValidationError as exc:
+        sign_up_attempt.release()
         for field, errors in exc.message_dict.items():
             for error in errors:
                 form.add_error(field if field in form.fields else None, error)
         return _sign_up_page(request, form, status=400)
-    throttle.hit(throttle.SIGN_UP_CLIENT, client)
+    sign_up_attempt.keep()
     return redirect(reverse("live:sign_up_done") + "?" + urlencode({"step": step}))
 
 
-def _sign_up_page(request: HttpRequest, form: forms.SignUpForm, status: int = 200) -> HttpResponse:
-    return themes.render(request, "views/sign_up.html", {
-        "page": _page("Sign up"), "form": forms.form_data(form),
-        "approval": services.next_step(""),
+def _too_many(request: HttpRequest, message: str, wait: int) -> HttpResponse:
+    """429 with the details entered so far, unchecked: a refused sign-up checks nothing (its
+    invite code included), so the form is shown again unbound, with the message."""
+    form = forms.SignUpForm(initial={name: str(request.POST.get(name, ""))[:254]
+                                     for name in ("email", "first_name", "last_name", "invite_code")})
+    return _sign_up_page(request, form, status=429, retry_after=wait, error=message)
+
+
+def _sign_up_page(request: HttpRequest, form: forms.SignUpForm, status: int = 200,
+                  retry_after: int = 0, error: str = "") -> HttpResponse:
+    data = forms.form_data(form)
+    if error:
+        data["errors"].append(error)
+    response = themes.render(request, "views/sign_up.html", {
+        "page": _page("Sign up"), "form": data, "approval": services.next_step(""),
     }, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def sign_up_done(request: HttpRequest) -> HttpResponse:
