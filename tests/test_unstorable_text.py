@@ -230,6 +230,15 @@ def test_signed_in_live_portal_forms_refuse_a_nul(client, consumer):
     assert snapshot() == before
 
 
+def test_a_posted_product_slug_that_cannot_be_stored_is_not_looked_up(client, consumer):
+    """POST /apps/new reads `product` itself (no form): a NUL there answered 500 on PostgreSQL."""
+    client.force_login(consumer)
+    before = snapshot()
+    response = client.post("/apps/new", {"product": "a\x00b"})
+    assert response.status_code in (200, 400)
+    assert snapshot() == before
+
+
 def test_django_forms_outside_the_portals_are_covered_too():
     """The check is where every form goes through, not in the portals' own forms."""
     class Anything(forms.Form):

@@ -185,7 +185,8 @@ def test_unknown_and_ignored_settings_and_a_missing_public_url_are_reported(tmp_
     # Nothing wrong; what is new since 0.3.0 and left at its default is listed for the operator.
     assert {f.severity for f in report.findings} == {upgradecheck.INFO}
     assert sorted(f.details["setting"] for f in report.findings) == [
-        "HSTS.MaxAge", "HSTS.Preload", "Providers.AllowPrivateTargets", "TLSConfig.Certificates", "TLSConfig.CipherSuites", "TLSConfig.Enable",
+        "HSTS.MaxAge", "HSTS.Preload", "Providers.AllowPrivateTargets", "TLSConfig.Certificates",
+        "TLSConfig.CipherSuites", "TLSConfig.Enable",
         "TLSConfig.InsecureSkipVerify", "TLSConfig.MaxVersion", "TLSConfig.MinVersion", "TrustedProxies",
         "Webhooks.AllowPrivateTargets"]
     by_setting = {f.details["setting"]: f.message for f in report.findings}

@@ -35,6 +35,7 @@ from forecourt.catalog.models import Catalogue, Plan, Product
 from forecourt.catalog.services import visible_catalogues, visible_products
 from forecourt.live.account.forms import form_data
 from forecourt.notify import links
+from forecourt.ops import unstorable
 
 from . import data
 from .forms import AppForm
@@ -112,7 +113,7 @@ def app_list(request: HttpRequest) -> HttpResponse:
 def _requested_product(request: HttpRequest) -> Product | None:
     """The product a "Request access" link carried (?product=slug), if the user may see it."""
     slug = (request.GET.get("product") or request.POST.get("product") or "").strip()
-    if not slug:
+    if not slug or unstorable.problem(slug):  # a posted slug no form reads: never looked up if unstorable
         return None
     return visible_products(_me(request)).filter(slug=slug).first()
 
