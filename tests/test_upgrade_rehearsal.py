@@ -69,10 +69,35 @@ def install_release(release: releases.Release, root: Path) -> Path:
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", site,
                            str(source)], capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+    # What the old release needs and this environment no longer has (0.5.0 needed merge3, which this
+    # version dropped) goes into the old venv itself, as its own installer would have put it.
+    missing = subprocess.run([str(python), "-c", MISSING_REQUIREMENTS], capture_output=True, text=True,
+                             cwd=root, check=True).stdout.split()
+    if missing:
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", site, *missing],
+                              capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
     version = subprocess.run([str(python), "-m", "forecourt", "version"], capture_output=True, text=True,
                              cwd=root, check=True).stdout.strip()
     assert version == release.version
     return python
+
+
+# Run by the old release's python: its core requirements that the environment does not satisfy.
+MISSING_REQUIREMENTS = """
+import importlib.metadata as m
+from packaging.requirements import Requirement
+for line in m.requires("forecourt") or []:
+    req = Requirement(line)
+    if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+        continue
+    try:
+        ok = req.specifier.contains(m.version(req.name), prereleases=True)
+    except m.PackageNotFoundError:
+        ok = False
+    if not ok:
+        print(req.name + str(req.specifier))
+"""
 
 
 def old_command(python: Path, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
