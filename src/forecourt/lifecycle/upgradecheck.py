@@ -4,8 +4,9 @@ The guide's "Before You Upgrade" list, run by the new version against the existi
 without changing it: the version the database is at and the releases the upgrade crosses with
 their breaking changes, pending migrations (and migrations only a newer version knows: a
 blocker), custom themes that will not render or are behind the default theme, provider policies
-that reference APIs the gateway no longer has, the age of the newest backup, and settings that
-are ignored, unknown or newly required.
+that reference APIs the gateway no longer has, the age of the newest backup (recorded wherever
+it was written and its checksum verified: forecourt.lifecycle.backup_records, or the archive
+named with --backup FILE), and settings that are ignored, unknown or newly required.
 
 Nothing here writes: the checks only read, and the command (`read_only()`) also asks the
 database engine itself to refuse writes on its connections, so a bug here cannot migrate or
