@@ -471,6 +471,24 @@ def test_an_empty_database_needs_no_backup_and_stays_empty(child_env, tmp_path):
     assert "django_migrations" not in tables(child_env)
 
 
+@pytest.mark.django_db
+def test_a_database_lost_before_the_record_is_a_warning_not_a_failure(tmp_path, monkeypatch, caplog):
+    """The archive is complete by then: a connection that died (InterfaceError, not a DatabaseError)
+    must not turn a written backup into a failed one."""
+    from django.db import InterfaceError
+
+    def lost(using):
+        raise InterfaceError("connection already closed")
+
+    path = tmp_path / "x.tar.gz"
+    manifest, digest = _archive(path, datetime.now(UTC))
+    monkeypatch.setattr(backup_records, "_has_table", lost)
+    with caplog.at_level("WARNING", logger="forecourt.backup"):
+        message = backup_records.record(path, manifest, digest, path.stat().st_size)
+    assert message and f"the archive {path} was written but could not be recorded" in message
+    assert "connection already closed" in message and [r.getMessage() for r in caplog.records] == [message]
+
+
 STEP_BACK = """
 import os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecourt.settings")

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import Error as DatabaseProblem  # DatabaseError, and InterfaceError of a lost connection
 
 from .archive import VERIFIED, BackupInfo, backups_in, sha256_file
 
@@ -111,7 +112,7 @@ def record(path: Path, manifest: dict[str, Any], sha256: str, size: int, *, sour
                             version=str(manifest["forecourt_version"]), dialect=str(manifest.get("dialect", "")),
                             migrations=manifest.get("migrations") or {}, sha256=sha256, size=size, source=source)
             return None
-    except DatabaseError as exc:
+    except DatabaseProblem as exc:
         reason = _one_line(exc)
     message = (f"the archive {path} was written but could not be recorded in the database ({reason}): "
                f"`forecourt upgrade-check` finds it only in the default backup folder or with --backup {path}")
@@ -163,7 +164,7 @@ def check(rec: Any) -> BackupInfo | Problem:
 
 
 def records(using: str = DEFAULT_DB_ALIAS) -> list[Any]:
-    """Every backup record, newest first ([] before the schema has them); DatabaseError if unreadable."""
+    """Every backup record, newest first ([] before the schema has them); django.db.Error if unreadable."""
     from forecourt.ops.models import BackupRecord
 
     if not _has_table(using):
@@ -188,7 +189,7 @@ def find(using: str = DEFAULT_DB_ALIAS, directory: Path | None = None) -> Search
     search = Search(None)
     try:
         recorded = records(using)
-    except DatabaseError as exc:
+    except DatabaseProblem as exc:
         recorded = []
         search.unreadable_records = _one_line(exc)
     good: BackupInfo | None = None
@@ -218,7 +219,7 @@ def named(info: BackupInfo, using: str = DEFAULT_DB_ALIAS) -> Search:
     search = Search(info)
     try:
         recorded = records(using)
-    except DatabaseError as exc:
+    except DatabaseProblem as exc:
         search.unreadable_records = _one_line(exc)
         return search
     same = [rec for rec in recorded if rec.sha256 == info.sha256 and rec.size == info.size]
@@ -271,7 +272,7 @@ def put_back(rows: Iterable[dict[str, Any]], using: str = DEFAULT_DB_ALIAS) -> i
                     BackupRecord.objects.using(using).filter(pk=made.pk).update(recorded_at=recorded_at)
                 added += 1
         return added
-    except DatabaseError as exc:
+    except DatabaseProblem as exc:
         log.warning("the records of %d backup(s) made before this restore could not be kept (%s); the archives "
                     "themselves are untouched: name them with `forecourt upgrade-check --backup FILE`",
                     len(rows), _one_line(exc))
