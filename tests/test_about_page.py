@@ -71,3 +71,30 @@ def test_the_page_calls_no_provider(client, admin):
     body = client.get(ABOUT).content.decode()
     assert "cannot be read" not in body
     assert "Nowhere" in body
+
+
+def _recorded_archive(path, created):
+    from forecourt.lifecycle import archive, backup_records
+
+    manifest = {"format": archive.FORMAT, "format_version": 1, "forecourt_version": forecourt.__version__,
+                "dialect": "postgres", "created_at": created.isoformat(), "files": {}, "migrations": {}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = archive.write_archive(path, manifest, path.parent, [])
+    assert backup_records.record(path, manifest, digest, path.stat().st_size) is None
+    return path
+
+
+def test_the_page_shows_the_newest_recorded_backup_by_upgrade_check_s_rule(client, admin, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    kept = _recorded_archive(tmp_path / "elsewhere" / "kept.tar.gz", datetime.now(UTC) - timedelta(hours=2))
+    gone = _recorded_archive(tmp_path / "elsewhere" / "gone.tar.gz", datetime.now(UTC) - timedelta(hours=1))
+    gone.unlink()
+    client.force_login(admin)
+    body = client.get(ABOUT).content.decode()
+    backup = body[body.index('<dd id="backup">'):]
+    backup = backup[:backup.index("</dd>")]
+    assert backup.startswith(f'<dd id="backup">{kept}: 2 hours old, made by {forecourt.__version__} (postgres); ')
+    assert '<span class="badge approved">checksum verified</span>' in backup
+    # The newer recorded backup whose file is gone is a finding, not the newest backup.
+    assert f"the backup recorded at {gone} (made " in body and "is gone: moved or deleted" in body

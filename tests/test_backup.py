@@ -202,3 +202,70 @@ def test_newest_backup_reads_the_manifests_not_the_file_times(tmp_path):
 
 def test_default_backup_dir_is_under_the_data_dir(settings):
     assert default_backup_dir() == Path(settings.DATA_DIR) / "backups"
+
+
+# -- the record of each backup --------------------------------------------------------------------------------
+
+def _records(env):
+    return databases.execute(env, "SELECT path, sha256, size, version, dialect, source FROM ops_backuprecord "
+                                  "ORDER BY id")
+
+
+def test_a_backup_is_recorded_only_once_its_archive_is_complete_and_the_record_is_not_archived(child_env, tmp_path):
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    target = tmp_path / "elsewhere" / "pre.tar"
+    for step in ("backup-before-rename", "backup-before-record"):
+        crashed = servers.run(["backup", "--output", str(target)], {**child_env, "FORECOURT_CRASH_AT": step},
+                              tmp_path)
+        assert crashed.returncode == 137, crashed.stderr
+        assert _records(child_env) == [], step
+    # Killed before the rename there is no archive; killed after it, a complete one that was not recorded.
+    assert archive_format.verify_archive(target).version == forecourt.__version__
+
+    report = _backup(child_env, tmp_path, "--output", str(target))
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert report["recorded"] is True and report["sha256"] == digest and report["warnings"] == []
+    assert _records(child_env) == [(str(target), digest, target.stat().st_size, forecourt.__version__,
+                                    databases.dialect(), "backup")]
+    [(created, migrations)] = databases.execute(child_env, "SELECT created_at, migrations FROM ops_backuprecord")
+    manifest = backup_archive.manifest(target)
+    assert (migrations if isinstance(migrations, dict) else json.loads(migrations)) == manifest["migrations"]
+    created = created if isinstance(created, datetime) else datetime.fromisoformat(created)  # SQLite: text
+    created = created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)  # MariaDB: naive UTC
+    assert created == datetime.fromisoformat(manifest["created_at"])
+
+    # The records describe files on this host and are never inside an archive (one could not hold its
+    # own record anyway): the next backup leaves the table out while it has a row.
+    second = backup_archive.manifest(Path(_backup(child_env, tmp_path)["path"]))
+    tables = {t["table"] for t in second["tables"]}
+    assert "ops_schemaversion" in tables and "ops_backuprecord" not in tables
+    assert not [n for n in second["files"] if "ops_backuprecord" in n]
+    assert len(_records(child_env)) == 2
+
+
+READ_ONLY_BACKUP = """
+import json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecourt.settings")
+import django
+django.setup()
+from forecourt.lifecycle.backup import create_backup
+from forecourt.lifecycle.upgradecheck import read_only
+with read_only():  # the engine refuses every write on this process's connections
+    result = create_backup(sys.argv[1])
+print(json.dumps(result))
+"""
+
+
+def test_a_backup_of_a_read_only_database_is_written_and_says_it_was_not_recorded(child_env, tmp_path):
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    target = tmp_path / "ro" / "x.tar.gz"
+    done = subprocess.run([sys.executable, "-c", READ_ONLY_BACKUP, str(target)], env=child_env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["recorded"] is False and result["path"] == str(target)
+    assert f"the archive {target} was written but could not be recorded in the database" in done.stderr
+    assert result["warnings"] == [done.stderr.strip().splitlines()[-1]]
+    info = archive_format.verify_archive(target)  # complete and intact
+    assert info.version == forecourt.__version__ and info.sha256 == result["sha256"]
+    assert _records(child_env) == []

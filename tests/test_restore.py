@@ -210,13 +210,49 @@ def test_an_older_archive_is_restored_at_its_schema_then_migrated_forward(fresh_
     assert databases.execute(target, "SELECT COUNT(*) FROM accounts_user_teams") == [(1,)]
     assert databases.execute(target, "SELECT COUNT(*) FROM content_page")[0][0] >= 1  # written by the migration
 
+    # The database records the archive it came from.
+    assert _records(target) == [(str(archive), "restore")]
+
     # Over a current database with --force: its schema goes back to the archive's, then forward again.
     databases.execute(target, "INSERT INTO accounts_organisation (name, created_at, updated_at) "
                               "VALUES ('newer', '2026-12-01 00:00:00', '2026-12-01 00:00:00')")
+    later = _backup(target, _home(target))
+    kept = databases.execute(target, "SELECT path, recorded_at FROM ops_backuprecord ORDER BY id")
     again = _restore(target, _home(target), archive, "--force")
     assert again.returncode == 0, again.stderr
     assert "webhooks.0001_initial" in json.loads(again.stdout)["migrated"]
     assert databases.execute(target, "SELECT name FROM accounts_organisation") == [("Old org",)]
+    # Going back to 0.3.0's schema dropped the records' table; its rows were put back as they were, and the
+    # archive restored from is recorded once.
+    assert "ops.0002_backuprecord" in json.loads(again.stdout)["migrated"]
+    assert _records(target) == [(str(archive), "restore"), (str(later), "backup")]
+    assert databases.execute(target, "SELECT path, recorded_at FROM ops_backuprecord ORDER BY id") == kept
+
+
+def _records(env):
+    return databases.execute(env, "SELECT path, source FROM ops_backuprecord ORDER BY created_at, id")
+
+
+def test_backup_records_survive_a_restore_and_the_archive_restored_from_is_recorded(child_env, target, tmp_path):
+    """Archives leave the records out: restoring an older archive keeps the records of the backups made
+    after it, and another database learns of the archive it was restored from."""
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    first = _backup(child_env, tmp_path)
+    second = tmp_path / "elsewhere" / "second.tar"
+    assert servers.run(["backup", "--output", str(second)], child_env, tmp_path, timeout=300).returncode == 0
+    assert _records(child_env) == [(str(first), "backup"), (str(second), "backup")]
+
+    forced = _restore(child_env, tmp_path, first, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(forced.stdout)["warnings"] == []
+    assert _records(child_env) == [(str(first), "backup"), (str(second), "backup")]  # kept, and none twice
+
+    restored = _restore(target, _home(target), second)
+    assert restored.returncode == 0, restored.stderr
+    assert _records(target) == [(str(second), "restore")]
+    code = servers.run(["upgrade-check", "--json", "--no-provider-calls"], target, _home(target))
+    newest = json.loads(code.stdout)["newest_backup"]
+    assert (newest["path"], newest["source"], newest["checksum"]) == (str(second), "record", "verified")
 
 
 def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned(portal, target, tmp_path):

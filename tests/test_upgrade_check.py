@@ -17,14 +17,16 @@ from django.db import models
 
 import forecourt
 from forecourt import configuration
-from forecourt.lifecycle import releases, upgradecheck
+from forecourt.lifecycle import archive as archive_format
+from forecourt.lifecycle import backup_records, releases, upgradecheck
 from forecourt.lifecycle.archive import BackupInfo
+from forecourt.lifecycle.backup_records import Search
 from forecourt.providers.models import Provider
 from forecourt.themes import storage
 from forecourt.themes.models import ThemeState
 
 from . import themes_support
-from .support import databases, servers
+from .support import backup_archive, databases, servers
 from .support.tyk import ORG_ID, SECRET, simulator, tyk_dashboard
 
 __all__ = ["tyk_dashboard"]
@@ -138,15 +140,15 @@ def _report(pending=("themes.0001_initial",), database_version="0.3.0"):
 
 
 def _backup(age, version="0.3.0"):
-    return BackupInfo(Path("/backups/b.tar.gz"), datetime.now(UTC) - age, version, "sqlite3")
+    return Search(BackupInfo(Path("/backups/b.tar.gz"), datetime.now(UTC) - age, version, "sqlite3"))
 
 
 def test_no_backup_blocks_an_upgrade_that_migrates():
     report = _report()
-    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: None)
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: Search(None))
     assert [f.severity for f in report.findings] == [upgradecheck.BLOCKER]
     report = _report(pending=())
-    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: None)
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: Search(None))
     assert [f.severity for f in report.findings] == [upgradecheck.WARNING]
 
 
@@ -165,6 +167,112 @@ def test_the_age_and_version_of_the_newest_backup_are_judged():
     upgradecheck.check_backup(older_version, timedelta(hours=24),
                               newest=lambda: _backup(timedelta(minutes=1), version="0.2.0"))
     assert "predates the database's last upgrade" in older_version.findings[-1].message
+
+
+def test_a_backup_of_another_schema_than_the_database_s_is_a_warning():
+    """Same version, other schema (a migration applied or reversed since): the backup would not give
+    back the database as it is now. The schema comes from the backup's record."""
+    same, moved = _report(database_version=None), _report(database_version=None)
+    for report in (same, moved):
+        report.database_state = {"access": "0006_credential_expiry_reminders", "ops": "0002_backuprecord"}
+    search = _backup(timedelta(minutes=1))
+    search.migrations = {"access": "0006_credential_expiry_reminders", "ops": "0002_backuprecord"}
+    upgradecheck.check_backup(same, timedelta(hours=24), newest=lambda: search)
+    assert [f.severity for f in same.findings] == [upgradecheck.INFO]
+
+    search.migrations = {"access": "0005_credential_secret_shown_at", "ops": "0002_backuprecord"}
+    upgradecheck.check_backup(moved, timedelta(hours=24), newest=lambda: search)
+    [warning] = findings(moved, "backup", upgradecheck.WARNING)
+    assert "schema has changed since the newest backup was made (access)" in warning.message
+
+
+# -- backup: the records, wherever the archives were written --------------------------------------------------
+
+def _archive(path: Path, created: datetime, version: str = forecourt.__version__) -> tuple[dict, str]:
+    manifest = {"format": archive_format.FORMAT, "format_version": 1, "forecourt_version": version,
+                "dialect": "sqlite3", "created_at": created.isoformat(), "files": {},
+                "migrations": {"ops": "0002_backuprecord"}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return manifest, archive_format.write_archive(path, manifest, path.parent, [])
+
+
+def _recorded(path: Path, created: datetime) -> Path:
+    manifest, digest = _archive(path, created)
+    assert backup_records.record(path, manifest, digest, path.stat().st_size) is None
+    return path
+
+
+@pytest.mark.django_db
+def test_the_newest_intact_recorded_backup_counts_wherever_it_was_written(tmp_path):
+    now = datetime.now(UTC)
+    folder = tmp_path / "data" / "backups"  # the default folder: empty
+    older = _recorded(tmp_path / "one" / "older.tar.gz", now - timedelta(hours=3))
+    newer = _recorded(tmp_path / "two" / "newer.tar", now - timedelta(hours=1))
+
+    search = backup_records.find(directory=folder)
+    assert search.newest is not None and search.problems == []
+    assert search.newest.path == newer and search.newest.source == "record"
+    assert search.newest.checksum == archive_format.VERIFIED
+    assert search.newest.created_at == now - timedelta(hours=1)
+    assert search.migrations == {"ops": "0002_backuprecord"}
+
+    # Moved away: reported, and the next intact one counts.
+    newer.rename(tmp_path / "moved.tar")
+    search = backup_records.find(directory=folder)
+    assert search.newest.path == older
+    [gone] = search.problems
+    assert gone.kind == backup_records.GONE and gone.path == str(newer) and "is gone" in gone.message()
+
+    # Changed in place, size kept: the checksum says so, and nothing recorded is trusted.
+    data = bytearray(older.read_bytes())
+    data[-1] ^= 0xFF
+    older.write_bytes(bytes(data))
+    search = backup_records.find(directory=folder)
+    assert search.newest is None
+    assert [p.kind for p in search.problems] == [backup_records.GONE, backup_records.CHANGED]
+    assert "SHA-256 differs" in search.problems[1].message()
+
+
+@pytest.mark.django_db
+def test_the_default_folder_still_counts_but_never_for_a_recorded_file(tmp_path):
+    now = datetime.now(UTC)
+    folder = tmp_path / "backups"
+    recorded = _recorded(folder / "recorded.tar.gz", now - timedelta(hours=2))
+    _archive(folder / "unrecorded.tar.gz", now - timedelta(hours=5))  # e.g. written by 0.5.0: no record
+
+    search = backup_records.find(directory=folder)
+    assert search.newest.path == recorded and search.newest.checksum == archive_format.VERIFIED
+
+    # The recorded file replaced by another archive: its manifest is fine, but its record says it changed,
+    # so the folder's older, unrecorded backup is the one that counts.
+    _archive(recorded, now - timedelta(minutes=1))
+    search = backup_records.find(directory=folder)
+    assert search.newest.path == folder / "unrecorded.tar.gz"
+    assert search.newest.source == "folder" and search.newest.checksum == archive_format.UNCHECKED
+    assert [p.kind for p in search.problems] == [backup_records.CHANGED]
+
+    # A newer unrecorded backup in the folder wins over an older intact record; what is older than the
+    # backup that counts is not worth a warning.
+    recorded.unlink()
+    _archive(folder / "newest.tar.gz", now)
+    search = backup_records.find(directory=folder)
+    assert search.newest.path == folder / "newest.tar.gz" and search.problems == []
+
+
+@pytest.mark.django_db
+def test_gone_and_changed_backups_are_findings_and_do_not_count(tmp_path):
+    now = datetime.now(UTC)
+    for i in range(7):
+        _recorded(tmp_path / f"b{i}.tar.gz", now - timedelta(hours=i)).unlink()
+    report = _report()
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: backup_records.find(
+        directory=tmp_path / "empty"))
+    messages = [f.message for f in findings(report, "backup")]
+    assert messages[0].startswith("the backup recorded at " + str(tmp_path / "b0.tar.gz"))
+    assert len([m for m in messages if " is gone" in m]) == upgradecheck.MAX_PROBLEMS
+    assert "2 more recorded backup(s) are gone or changed" in messages
+    [blocker] = findings(report, "backup", upgradecheck.BLOCKER)
+    assert blocker.message.startswith("no backup found")
 
 
 # -- settings ----------------------------------------------------------------------------------------------
@@ -366,3 +474,128 @@ def test_an_empty_database_needs_no_backup_and_stays_empty(child_env, tmp_path):
     assert {(f["check"], f["severity"]) for f in report["findings"]} >= {("versions", "info"), ("backup", "info")}
     # Not even the table that records migrations was created.
     assert "django_migrations" not in tables(child_env)
+
+
+@pytest.mark.django_db
+def test_a_database_lost_before_the_record_is_a_warning_not_a_failure(tmp_path, monkeypatch, caplog):
+    """The archive is complete by then: a connection that died (InterfaceError, not a DatabaseError)
+    must not turn a written backup into a failed one."""
+    from django.db import InterfaceError
+
+    def lost(using):
+        raise InterfaceError("connection already closed")
+
+    path = tmp_path / "x.tar.gz"
+    manifest, digest = _archive(path, datetime.now(UTC))
+    monkeypatch.setattr(backup_records, "_has_table", lost)
+    with caplog.at_level("WARNING", logger="forecourt.backup"):
+        message = backup_records.record(path, manifest, digest, path.stat().st_size)
+    assert message and f"the archive {path} was written but could not be recorded" in message
+    assert "connection already closed" in message and [r.getMessage() for r in caplog.records] == [message]
+
+
+STEP_BACK = """
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecourt.settings")
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", sys.argv[1], sys.argv[2], verbosity=0)
+"""
+
+
+def _backup_to(env, cwd, target):
+    done = servers.run(["backup", "--json", "--output", str(target)], env, cwd, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def _backup_findings(report):
+    return [(f["severity"], f["message"]) for f in report["findings"] if f["check"] == "backup"]
+
+
+@pytest.mark.server
+def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reported(child_env, tmp_path):
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    # One migration to apply: an upgrade that migrates needs a backup (a blocker without one).
+    stepped = subprocess.run([sys.executable, "-c", STEP_BACK, "access", "0005_credential_secret_shown_at"],
+                             env=child_env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert stepped.returncode == 0, stepped.stderr
+    code, report = upgrade_check(child_env, tmp_path)
+    assert code == 1 and report["pending_migrations"] == ["access.0006_credential_expiry_reminders"]
+
+    elsewhere = tmp_path / "elsewhere" / "pre.tar"
+    made, _ = _backup_to(child_env, tmp_path, elsewhere)
+    assert made["recorded"] is True and made["warnings"] == []
+    before = snapshot(child_env)
+    code, report = upgrade_check(child_env, tmp_path)
+    assert code == 0, report
+    backup = report["newest_backup"]
+    assert backup["path"] == str(elsewhere) and backup["created_at"] == made["created_at"]
+    assert backup["version"] == forecourt.__version__ and backup["source"] == "record"
+    assert backup["checksum"] == "verified" and backup["sha256"] == hashlib.sha256(elsewhere.read_bytes()).hexdigest()
+    assert _backup_findings(report) == [("info", f"newest backup: {elsewhere}, {backup['age_seconds']} seconds old, "
+                                                 f"made by {forecourt.__version__} (checksum verified)")]
+    text = servers.run(["upgrade-check", "--no-provider-calls"], child_env, tmp_path)
+    assert f"Newest backup:   {elsewhere} ({made['created_at']}, record, checksum verified)" in text.stdout
+
+    # Moved: reported, not counted; named with --backup, it counts again (the same bytes as recorded).
+    offsite = tmp_path / "offsite" / "pre.tar"
+    offsite.parent.mkdir()
+    elsewhere.rename(offsite)
+    code, report = upgrade_check(child_env, tmp_path)
+    assert code == 1 and report["newest_backup"] is None
+    backup_findings = _backup_findings(report)
+    assert ("blocker", "no backup found: run `forecourt backup` before upgrading (this upgrade migrates the "
+                       "database)") in backup_findings
+    assert any(severity == "warning" and f"recorded at {elsewhere}" in message and "is gone" in message
+               for severity, message in backup_findings), backup_findings
+    code, report = upgrade_check(child_env, tmp_path, "--backup", str(offsite))
+    assert code == 0, report
+    assert report["newest_backup"]["path"] == str(offsite)
+    assert (report["newest_backup"]["source"], report["newest_backup"]["checksum"]) == ("file", "verified")
+
+    # Changed in place: reported and not trusted, by upgrade-check and by --backup alike.
+    data = bytearray(offsite.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    elsewhere.write_bytes(bytes(data))
+    code, report = upgrade_check(child_env, tmp_path)
+    assert code == 1 and report["newest_backup"] is None
+    assert any(severity == "warning" and f"the backup {elsewhere}" in message and "has changed" in message
+               for severity, message in _backup_findings(report))
+    refused = servers.run(["upgrade-check", "--no-provider-calls", "--backup", str(elsewhere)], child_env, tmp_path)
+    assert refused.returncode == 1 and f"--backup {elsewhere}: not a usable backup" in refused.stderr
+    assert snapshot(child_env) == before, "upgrade-check wrote to the database"
+
+
+@pytest.mark.server
+def test_backup_option_on_a_database_before_the_records(child_env, tmp_path):
+    """The upgrade this release is for: a 0.5.0 database has no backup records yet. This version's
+    backup still writes the archive (with a warning), and --backup names it; a bad FILE is exit 1."""
+    migrate_to(child_env, tmp_path, "0.5.0")
+    archive = tmp_path / "pre-upgrade" / "x.tar.gz"
+    made, stderr = _backup_to(child_env, tmp_path, archive)
+    assert made["recorded"] is False and archive.is_file()
+    assert "WARNING" in stderr and "could not be recorded in the database" in stderr and str(archive) in stderr
+    assert "backup records" in made["warnings"][0]
+
+    code, report = upgrade_check(child_env, tmp_path)
+    assert code == 1 and report["newest_backup"] is None  # not in the default folder, and no record of it
+    code, report = upgrade_check(child_env, tmp_path, "--backup", str(archive))
+    assert code == 0, report
+    backup = report["newest_backup"]
+    assert backup["path"] == str(archive) and backup["created_at"] == made["created_at"]
+    assert (backup["source"], backup["checksum"], backup["sha256"]) == ("file", "members-verified", made["sha256"])
+    assert not [f for f in report["findings"] if f["severity"] == "blocker"]
+
+    (tmp_path / "notes.txt").write_text("not an archive")
+    doctored = backup_archive.rewrite(archive, tmp_path / "doctored.tar.gz",
+                                      replace={"database/accounts_user.jsonl": b"[]\n"})
+    for bad, reason in [(tmp_path / "missing.tar.gz", "no such file"),
+                        (tmp_path / "notes.txt", "not a readable backup archive"),
+                        (tmp_path, "is not a file"),
+                        (doctored, "checksum mismatch for 'database/accounts_user.jsonl'")]:
+        code, done = upgrade_check(child_env, tmp_path, "--backup", str(bad))
+        assert code == 1, bad
+        assert done["ok"] is False and set(done) == {"ok", "error"}, done
+        assert done["error"].startswith(f"--backup {bad}: not a usable backup: ") and reason in done["error"], done

@@ -396,7 +396,8 @@ def send_test_email(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def about(request: HttpRequest) -> HttpResponse:
-    """About / Upgrade: the running version, what migrated the database, the newest backup, themes
+    """About / Upgrade: the running version, what migrated the database, the newest backup (by
+    upgrade-check's rule, forecourt.lifecycle.backup_records: recorded and verified, else the folder), themes
     behind the default, provider sync health and the upgrade check's findings: the upgrade guide's
     checklist at a glance. Read-only; the provider column is what the last syncs recorded (the
     page does not call the gateways)."""

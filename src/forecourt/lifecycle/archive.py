@@ -22,6 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from forecourt.ops.faults import crash_point
+
 MANIFEST_NAME = "manifest.json"
 FORMAT = "forecourt-backup"
 FORMAT_VERSION = 1
@@ -40,18 +42,33 @@ class ArchiveError(Exception):
     """The archive cannot be used: the message says why; nothing was changed."""
 
 
+# How far a backup found for an upgrade was checked (BackupInfo.checksum).
+VERIFIED = "verified"  # the whole file's SHA-256 is the one recorded when it was written
+MEMBERS_VERIFIED = "members-verified"  # every member matches the manifest's checksums (no record to compare with)
+UNCHECKED = "unchecked"  # found in the backup folder with no record: only its manifest was read
+
+
 @dataclass(frozen=True)
 class BackupInfo:
-    """What a backup archive's manifest says about it."""
+    """What a backup archive's manifest (or its record in the database) says about it.
+
+    `source` says where it was found ("folder": the default backup folder, "record": the
+    database's backup records, "file": named by the operator), `checksum` how far it was checked.
+    """
 
     path: Path
     created_at: datetime
     version: str
     dialect: str
+    source: str = "folder"
+    checksum: str = UNCHECKED
+    sha256: str | None = None
+    size: int | None = None
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "created_at": self.created_at.isoformat(),
-                "version": self.version, "dialect": self.dialect}
+                "version": self.version, "dialect": self.dialect, "source": self.source,
+                "checksum": self.checksum, "sha256": self.sha256, "size": self.size}
 
 
 def sha256_file(path: Path) -> str:
@@ -131,12 +148,13 @@ def backups_in(directory: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda info: info.created_at)
 
 
-def write_archive(destination: Path, manifest: dict[str, Any], staging: Path, members: list[str]) -> None:
+def write_archive(destination: Path, manifest: dict[str, Any], staging: Path, members: list[str]) -> str:
     """Write manifest + staged files as a tar.gz at `destination`, atomically, readable by its owner only.
 
     The archive is written to a temporary file in the destination folder (created 0600) and renamed
     over `destination` only once complete, so a crash or a full disk never leaves a truncated
-    archive under the final name that `newest_backup()` would count.
+    archive under the final name that `newest_backup()` would count. Returns the whole file's
+    SHA-256 (hex), computed before the rename, which the backup's record keeps.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".forecourt-backup-", suffix=".part", dir=destination.parent)
@@ -157,10 +175,13 @@ def write_archive(destination: Path, manifest: dict[str, Any], staging: Path, me
             tar.close()
             raw.flush()
             os.fsync(raw.fileno())
+        digest = sha256_file(tmp)
+        crash_point("backup-before-rename")
         os.replace(tmp, destination)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return digest
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -174,59 +195,90 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-@contextmanager
-def unpacked(path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
-    """Unpack and verify an archive into a private temporary folder; yield (manifest, folder).
+def _check_members(path: Path, manifest: dict[str, Any], folder: Path | None) -> None:
+    """Every check of the archive's members against its manifest; each member is written into
+    `folder` as it is checked, or only read when `folder` is None.
 
     Every member must be a regular file with a safe name that the manifest lists, every file the
     manifest lists must be there with its sha256, and the whole must stay under MAX_TOTAL_SIZE:
-    otherwise ArchiveError, before the caller has changed anything.
+    otherwise ArchiveError.
     """
-    manifest = read_manifest(path)
     expected: dict[str, Any] = manifest.get("files") or {}
     if not isinstance(expected, dict):
         raise ArchiveError("the manifest's file list is damaged")
     for name in expected:
         check_member_name(name)
-    with tempfile.TemporaryDirectory(prefix="forecourt-restore-") as tmp:
-        folder = Path(tmp)
-        os.chmod(folder, 0o700)
-        seen: set[str] = set()
-        total = 0
-        try:
-            with tarfile.open(path, "r:gz") as tar:
-                for count, member in enumerate(tar):
-                    if count > MAX_MEMBERS:
-                        raise ArchiveError(f"the archive has more than {MAX_MEMBERS} members")
-                    if member.name == MANIFEST_NAME and count == 0:
-                        continue
-                    name = check_member_name(member.name)
-                    if not member.isfile():
-                        raise ArchiveError(f"member {name!r} is not a regular file (links and devices are refused)")
-                    if name not in expected:
-                        raise ArchiveError(f"member {name!r} is not listed in the manifest")
-                    if name in seen:
-                        raise ArchiveError(f"member {name!r} appears twice")
-                    seen.add(name)
-                    total += member.size
-                    if total > MAX_TOTAL_SIZE:
-                        raise ArchiveError(f"the archive unpacks to more than {MAX_TOTAL_SIZE} bytes")
+    seen: set[str] = set()
+    total = 0
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for count, member in enumerate(tar):
+                if count > MAX_MEMBERS:
+                    raise ArchiveError(f"the archive has more than {MAX_MEMBERS} members")
+                if member.name == MANIFEST_NAME and count == 0:
+                    continue
+                name = check_member_name(member.name)
+                if not member.isfile():
+                    raise ArchiveError(f"member {name!r} is not a regular file (links and devices are refused)")
+                if name not in expected:
+                    raise ArchiveError(f"member {name!r} is not listed in the manifest")
+                if name in seen:
+                    raise ArchiveError(f"member {name!r} appears twice")
+                seen.add(name)
+                total += member.size
+                if total > MAX_TOTAL_SIZE:
+                    raise ArchiveError(f"the archive unpacks to more than {MAX_TOTAL_SIZE} bytes")
+                fh = tar.extractfile(member)
+                assert fh is not None
+                digest = hashlib.sha256()
+                if folder is None:
+                    while chunk := fh.read(_CHUNK):
+                        digest.update(chunk)
+                else:
                     target = folder / name
                     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                    fh = tar.extractfile(member)
-                    assert fh is not None
-                    digest = hashlib.sha256()
                     with open(target, "wb") as out:
                         os.fchmod(out.fileno(), stat.S_IRUSR | stat.S_IWUSR)
                         while chunk := fh.read(_CHUNK):
                             digest.update(chunk)
                             out.write(chunk)
-                    want = expected[name].get("sha256") if isinstance(expected[name], dict) else None
-                    if digest.hexdigest() != want:
-                        raise ArchiveError(f"checksum mismatch for {name!r}: the archive is damaged or was altered")
-        except (OSError, tarfile.TarError, EOFError) as exc:
-            raise ArchiveError(f"{path}: cannot read the archive: {exc}") from None
-        missing = sorted(set(expected) - seen)
-        if missing:
-            raise ArchiveError(f"the archive lacks files its manifest lists: {', '.join(missing[:5])}")
+                want = expected[name].get("sha256") if isinstance(expected[name], dict) else None
+                if digest.hexdigest() != want:
+                    raise ArchiveError(f"checksum mismatch for {name!r}: the archive is damaged or was altered")
+    except (OSError, tarfile.TarError, EOFError) as exc:
+        raise ArchiveError(f"{path}: cannot read the archive: {exc}") from None
+    missing = sorted(set(expected) - seen)
+    if missing:
+        raise ArchiveError(f"the archive lacks files its manifest lists: {', '.join(missing[:5])}")
+
+
+def verify_archive(path: Path) -> BackupInfo:
+    """Check a whole archive as a restore would, without unpacking it anywhere; ArchiveError if it fails.
+
+    What `upgrade-check --backup FILE` relies on: the file is readable, is a Forecourt backup of a
+    format this version reads, its manifest is complete, and every member is there, safe and
+    matches the manifest's checksum. Its `checksum` is MEMBERS_VERIFIED and `sha256` the whole file's.
+    """
+    manifest = read_manifest(path)
+    info = info_from_manifest(path, manifest)
+    _check_members(path, manifest, None)
+    try:
+        digest, size = sha256_file(path), path.stat().st_size
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read the archive: {exc}") from None
+    return BackupInfo(info.path, info.created_at, info.version, info.dialect, source="file",
+                      checksum=MEMBERS_VERIFIED, sha256=digest, size=size)
+
+
+@contextmanager
+def unpacked(path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
+    """Unpack and verify an archive into a private temporary folder; yield (manifest, folder).
+
+    Every check of _check_members() passes before the caller has changed anything, or ArchiveError.
+    """
+    manifest = read_manifest(path)
+    with tempfile.TemporaryDirectory(prefix="forecourt-restore-") as tmp:
+        folder = Path(tmp)
+        os.chmod(folder, 0o700)
+        _check_members(path, manifest, folder)
         yield manifest, folder

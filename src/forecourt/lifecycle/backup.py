@@ -9,6 +9,11 @@ A backup is taken while the portal runs: every table is read inside one snapshot
 REPEATABLE READ, whose snapshot pg_dump shares; MariaDB START TRANSACTION WITH CONSISTENT
 SNAPSHOT; an SQLite read transaction on the WAL), so rows written meanwhile are either all in
 the archive or all absent, and foreign keys in the archive always resolve.
+
+Once the archive is complete and renamed into place, it is recorded in the database
+(forecourt.lifecycle.backup_records), wherever it was written, so that `upgrade-check` finds it.
+A database that cannot take the record (read-only, unreachable, an older schema) leaves the
+archive written and usable, with a WARNING.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from forecourt import configuration
+from forecourt.ops.faults import crash_point
 
+from . import backup_records
 from .archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -74,6 +81,20 @@ def snapshot(using: str = "default") -> Iterator[None]:
     from django.db import connections, transaction
 
     connection = connections[using]
+    if connection.vendor == "sqlite":
+        # SQLite in WAL mode: the first read of a deferred transaction fixes its snapshot. Not Django's
+        # atomic(), which opens Forecourt's SQLite transactions IMMEDIATE (the write lock, for writers):
+        # that would hold every writer off for the whole backup, and fail on a read-only database.
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+            try:
+                cursor.execute("SELECT COUNT(*) FROM django_migrations")
+                cursor.fetchone()
+                yield
+            finally:
+                cursor.execute("ROLLBACK")
+        return
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -82,7 +103,6 @@ def snapshot(using: str = "default") -> Iterator[None]:
                 # Django's MySQL connections default to READ COMMITTED; a snapshot needs REPEATABLE READ.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-            # SQLite in WAL mode: the first read fixes the snapshot of the whole transaction.
             cursor.execute("SELECT COUNT(*) FROM django_migrations")
             cursor.fetchone()
         yield
@@ -270,12 +290,19 @@ def create_backup(output: Path | str | None = None, using: str = "default") -> d
             "files": files,
             "security": SECURITY_NOTE,
         }
-        write_archive(destination, manifest, staging, members)
+        sha256 = write_archive(destination, manifest, staging, members)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    size = destination.stat().st_size
+    # Only now, with the archive complete under its final name: a failed backup records nothing.
+    crash_point("backup-before-record")
+    not_recorded = backup_records.record(destination, manifest, sha256, size, using=using)
     return {
         "path": str(destination),
-        "size": destination.stat().st_size,
+        "size": size,
+        "sha256": sha256,
+        "recorded": not_recorded is None,
+        "warnings": [not_recorded] if not_recorded else [],
         "created_at": now.isoformat(),
         "version": forecourt.__version__,
         "dialect": manifest["dialect"],

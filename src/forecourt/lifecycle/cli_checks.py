@@ -6,6 +6,7 @@ when the upgrade should not go on (a blocker) or did not go well (a failed check
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import click
 
@@ -18,12 +19,16 @@ COMMANDS: list[click.Command] = []
               help="Hours after which the newest backup is too old.")
 @click.option("--no-provider-calls", is_flag=True,
               help="Do not ask the providers for their policies; use what the last sync recorded.")
+@click.option("--backup", "backup_file", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Judge this backup archive (checked member by member) instead of looking for the newest one.")
 @click.pass_context
-def upgrade_check(ctx: click.Context, as_json: bool, max_backup_age: float, no_provider_calls: bool) -> None:
+def upgrade_check(ctx: click.Context, as_json: bool, max_backup_age: float, no_provider_calls: bool,
+                  backup_file: Path | None) -> None:
     """Check the database against this version before upgrading to it, changing nothing.
 
     Run the NEW version's `forecourt upgrade-check` with the existing configuration while the old
-    version still serves. Exits 1 when a finding is a blocker.
+    version still serves. Exits 1 when a finding is a blocker, or when the --backup FILE is not an
+    intact Forecourt backup.
     """
     from forecourt.cli import EXIT_FAILURE, _fail, _setup
 
@@ -31,14 +36,29 @@ def upgrade_check(ctx: click.Context, as_json: bool, max_backup_age: float, no_p
     from forecourt.ops import startup
 
     from . import upgradecheck
+    from .archive import ArchiveError, verify_archive
 
+    named = None
+    if backup_file is not None:
+        # Before the database: a bad FILE is the operator's mistake to hear about first, and alone.
+        path = backup_file.expanduser().absolute()
+        try:
+            if not path.is_file():
+                raise ArchiveError(f"{path}: no such file" if not path.exists() else f"{path} is not a file")
+            named = verify_archive(path)
+        except ArchiveError as exc:
+            message = f"--backup {backup_file}: not a usable backup: {exc}"
+            if as_json:
+                click.echo(json.dumps({"ok": False, "error": message}, indent=2))
+            click.echo(f"forecourt: {message}", err=True)
+            ctx.exit(EXIT_FAILURE)
     with upgradecheck.read_only():
         try:
             startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
         except startup.StartupError as exc:
             _fail(ctx, str(exc))
         report = upgradecheck.run(cfg, max_backup_age=timedelta(hours=max_backup_age),
-                                  live_providers=not no_provider_calls)
+                                  live_providers=not no_provider_calls, backup_file=named)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, default=str))
     else:

@@ -73,10 +73,18 @@ def state_apps(connection: BaseDatabaseWrapper, state: dict[str, str]) -> Apps:
     return loader.project_state(list(state.items()), at_end=True).apps
 
 
+# Tables that are not the portal's data and stay out of archives (and so are neither emptied nor
+# loaded by a restore): the backup records describe archive files on this host and are written
+# after each archive's snapshot, so an archive could only ever hold a stale, incomplete copy, and
+# restoring one would forget the backups made since (forecourt.lifecycle.backup_records).
+NOT_ARCHIVED = frozenset({"ops_backuprecord"})
+
+
 def stored_models(apps: Apps) -> list[type[models.Model]]:
-    """Models with a table of their own, parents before the tables that reference them."""
+    """Models with a table of their own that archives hold, parents before the tables that reference them."""
     candidates = [m for m in apps.get_models(include_auto_created=True)
-                  if m._meta.managed and not m._meta.proxy and not m._meta.swapped]
+                  if m._meta.managed and not m._meta.proxy and not m._meta.swapped
+                  and m._meta.db_table not in NOT_ARCHIVED]
     by_table = {m._meta.db_table: m for m in candidates}
     ordered: list[type[models.Model]] = []
     done: set[str] = set()

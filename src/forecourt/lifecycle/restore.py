@@ -13,6 +13,12 @@ counters are moved past the restored ids, and finally the normal `migrate` moves
 archive forward to this version. Because rows travel in the portable form, the archive's engine
 and this database's engine need not be the same: this is how an SQLite portal moves to
 PostgreSQL or MariaDB.
+
+The backup records (forecourt.lifecycle.backup_records) are not in archives and survive a
+restore: their table is neither emptied nor loaded, and when the schema has to move back past the
+migration that made it (which drops it), its rows are read first and put back once the database
+is at this version again. The archive restored from is then recorded (once), so the database
+knows the backup it came from, also on another engine or host.
 """
 
 from __future__ import annotations
@@ -28,10 +34,12 @@ from packaging.version import InvalidVersion, Version
 
 from forecourt import configuration
 
-from .archive import ArchiveError, unpacked
+from . import backup_records
+from .archive import ArchiveError, sha256_file, unpacked
 
-# Rows that `migrate` writes on its own and a restore replaces: they do not make a database "hold data".
-BOOKKEEPING_TABLES = {"ops_schemaversion", "ops_instancesecret"}
+# Rows that `migrate` writes on its own and a restore replaces, and the backup records a restore keeps:
+# they do not make a database "hold data".
+BOOKKEEPING_TABLES = {"ops_schemaversion", "ops_instancesecret", "ops_backuprecord"}
 
 
 class RestoreError(Exception):
@@ -197,11 +205,20 @@ def restore_archive(path: Path, force: bool = False, using: str = "default") -> 
     """Restore `path` into the database `using`; RestoreError (nothing changed) when it must not."""
     import forecourt
 
+    path = Path(path).expanduser().absolute()
     try:
+        digest, size = sha256_file(path), path.stat().st_size
         with unpacked(path) as (manifest, folder):
-            return _restore(manifest, folder, force, using, forecourt.__version__)
+            result = _restore(manifest, folder, force, using, forecourt.__version__)
     except ArchiveError as exc:
         raise RestoreError(str(exc)) from None
+    except OSError as exc:
+        raise RestoreError(f"{path}: cannot read the archive: {exc}") from None
+    # The database now holds exactly this archive's data: it is a backup of it, wherever it lies.
+    not_recorded = backup_records.record(path, manifest, digest, size, source=backup_records.RESTORE, using=using)
+    if not_recorded:
+        result["warnings"].append(not_recorded)
+    return result
 
 
 def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, current: str) -> dict[str, Any]:
@@ -228,6 +245,8 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
     by_table = {m._meta.db_table: m for m in portable.stored_models(apps)}
     for entry in tables:
         model = by_table.get(entry["table"])
+        if entry["table"] in portable.NOT_ARCHIVED:
+            raise RestoreError(f"the archive has rows of {entry['table']}, which archives never hold")
         if model is None:
             raise RestoreError(f"the archive has a table {entry['table']!r} its migration state does not")
         columns = {f.column for f in model._meta.local_concrete_fields}
@@ -257,10 +276,13 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
 
     loaded = 0
     step = "build the archive's schema"
+    kept: list[dict[str, Any]] = []
     try:
         with migration_lock(using):
             current_state = portable.applied_state(connection)
             if current_state != state:
+                if current_state:
+                    kept = backup_records.saved(using, portable.state_apps(connection, current_state))
                 # Empty the tables first so that migrating back (to an older archive's schema) meets no rows.
                 current_apps = [portable.state_apps(connection, current_state)] if current_state else []
                 _flush(connection, _tables_to_clear(connection, *current_apps))
@@ -286,12 +308,14 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
         raise RestoreError(f"{exc}: is a portal migrating this database?") from None
     except (portable.PortableError, DatabaseError, ValueError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
+        backup_records.put_back(kept, using)  # where the table still is; the archives themselves are untouched
         raise RestoreError(f"could not {step}: {reason}") from None
     _restore_files(folder, targets)
     try:
         migrated = startup.migrate(using)
     except startup.StartupError as exc:
         raise RestoreError(f"the archive was restored but migrating it to {current} failed: {exc}") from None
+    backup_records.put_back(kept, using)
     return {
         "archive_version": str(archive_version),
         "archive_dialect": manifest.get("dialect"),

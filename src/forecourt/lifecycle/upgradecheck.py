@@ -4,8 +4,9 @@ The guide's "Before You Upgrade" list, run by the new version against the existi
 without changing it: the version the database is at and the releases the upgrade crosses with
 their breaking changes, pending migrations (and migrations only a newer version knows: a
 blocker), custom themes that will not render or are behind the default theme, provider policies
-that reference APIs the gateway no longer has, the age of the newest backup, and settings that
-are ignored, unknown or newly required.
+that reference APIs the gateway no longer has, the age of the newest backup (recorded wherever
+it was written and its checksum verified: forecourt.lifecycle.backup_records, or the archive
+named with --backup FILE), and settings that are ignored, unknown or newly required.
 
 Nothing here writes: the checks only read, and the command (`read_only()`) also asks the
 database engine itself to refuse writes on its connections, so a bug here cannot migrate or
@@ -37,6 +38,7 @@ log = logging.getLogger("forecourt.upgradecheck")
 BLOCKER, WARNING, INFO = "blocker", "warning", "info"
 SEVERITIES = (BLOCKER, WARNING, INFO)
 DEFAULT_MAX_BACKUP_AGE = timedelta(hours=24)
+MAX_PROBLEMS = 5  # recorded backups that are gone or changed, reported one by one
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Report:
     providers: list[dict[str, Any]]
     findings: list[Finding] = field(default_factory=list)
     empty: bool = False  # no migration applied at all
+    database_state: dict[str, str] = field(default_factory=dict)  # {app: last applied migration}
 
     @property
     def blockers(self) -> list[Finding]:
@@ -140,6 +143,15 @@ def pending_and_unknown(using: str = DEFAULT_DB_ALIAS) -> tuple[list[str], list[
     known = set(graph.nodes) | set(executor.loader.replacements)
     unknown = sorted(f"{app}.{name}" for app, name in executor.loader.applied_migrations if (app, name) not in known)
     return pending, unknown
+
+
+def state_of(applied: set[tuple[str, str]]) -> dict[str, str]:
+    """{app: its newest applied migration}: the schema as a backup's manifest records it (migration
+    names are numbered, so within an app the newest sorts last)."""
+    state: dict[str, str] = {}
+    for app, name in applied:
+        state[app] = max(state.get(app, name), name)
+    return state
 
 
 def _app_current(app: str, pending: list[str]) -> bool:
@@ -329,17 +341,34 @@ def check_providers(report: Report, pending: list[str], *, live: bool = True) ->
 
 
 def check_backup(report: Report, max_age: timedelta, now: datetime | None = None,
-                 newest: Callable[[], Any] | None = None) -> None:
-    """The guide's "Back up your database": is there a backup, how old, of which version?"""
-    if newest is None:
-        from .backup import newest_backup
+                 newest: Callable[[], Any] | None = None, *, using: str = DEFAULT_DB_ALIAS,
+                 backup_file: Any = None) -> None:
+    """The guide's "Back up your database": is there a backup, how old, of which version and schema?
 
-        newest = newest_backup
+    Which backup counts is forecourt.lifecycle.backup_records' one rule (the newest recorded backup
+    whose file is intact, else the default folder's), or the archive named with `--backup FILE`
+    (`backup_file`, already checked); `newest` replaces the search in tests.
+    """
+    from . import backup_records
+
+    if newest is None:
+        newest = (lambda: backup_records.named(backup_file, using)) if backup_file is not None else (
+            lambda: backup_records.find(using))
     try:
-        info = newest()
+        search = newest()
     except Exception as exc:
         report.findings.append(Finding("backup", WARNING, f"the backups cannot be listed: {exc}", {}))
         return
+    if search.unreadable_records:
+        report.findings.append(Finding("backup", WARNING, "the database's backup records cannot be read "
+                                       f"({search.unreadable_records}): only the default backup folder was searched",
+                                       {}))
+    for problem in search.problems[:MAX_PROBLEMS]:
+        report.findings.append(Finding("backup", WARNING, problem.message(), problem.as_dict()))
+    if len(search.problems) > MAX_PROBLEMS:
+        report.findings.append(Finding("backup", WARNING, f"{len(search.problems) - MAX_PROBLEMS} more recorded "
+                                       "backup(s) are gone or changed", {}))
+    info = search.newest
     # An empty database has nothing to lose; one with data that is about to be migrated must be backed up.
     must = bool(report.pending_migrations) and not report.empty
     if info is None and report.empty:
@@ -354,18 +383,26 @@ def check_backup(report: Report, max_age: timedelta, now: datetime | None = None
     created = info.created_at if info.created_at.tzinfo else info.created_at.replace(tzinfo=UTC)
     age = (now or datetime.now(UTC)) - created
     report.newest_backup = {**info.as_dict(), "age_seconds": int(age.total_seconds())}
+    how = {"verified": "checksum verified", "members-verified": "every member verified",
+           "unchecked": "found in the backup folder"}.get(info.checksum, info.checksum)
     if age > max_age:
         report.findings.append(Finding(
             "backup", WARNING, f"the newest backup is {age_words(age)} old ({info.path}): take a fresh one with "
             "`forecourt backup` before upgrading", {"path": str(info.path), "age_seconds": int(age.total_seconds())}))
     else:
         report.findings.append(Finding("backup", INFO, f"newest backup: {info.path}, {age_words(age)} old, "
-                                       f"made by {info.version}", {"path": str(info.path)}))
+                                       f"made by {info.version} ({how})", {"path": str(info.path)}))
     db_version = report.database_version
     if db_version and info.version and not _newer(info.version, db_version) and info.version != db_version:
         report.findings.append(Finding(
             "backup", WARNING, f"the newest backup was made by {info.version}, the database is at {db_version}: "
             "it predates the database's last upgrade", {"path": str(info.path)}))
+    elif search.migrations and report.database_state and search.migrations != report.database_state:
+        moved = sorted(app for app in set(search.migrations) | set(report.database_state)
+                       if search.migrations.get(app) != report.database_state.get(app))
+        report.findings.append(Finding(
+            "backup", WARNING, "the database's schema has changed since the newest backup was made "
+            f"({', '.join(moved)}): take a fresh one with `forecourt backup`", {"path": str(info.path), "apps": moved}))
 
 
 def age_words(age: timedelta) -> str:
@@ -408,8 +445,9 @@ def check_settings(report: Report, config: Any) -> None:
 # -- the whole check ----------------------------------------------------------------------------
 
 def run(config: Any, *, using: str = DEFAULT_DB_ALIAS, max_backup_age: timedelta = DEFAULT_MAX_BACKUP_AGE,
-        live_providers: bool = True, themes: bool = True) -> Report:
-    """Every check, reading only. `config` is the loaded forecourt.configuration.Config."""
+        live_providers: bool = True, themes: bool = True, backup_file: Any = None) -> Report:
+    """Every check, reading only. `config` is the loaded forecourt.configuration.Config; `backup_file`
+    the archive.BackupInfo of an archive the operator named (checked with archive.verify_archive)."""
     applied = applied_migrations(using)
     pending, unknown = pending_and_unknown(using)
     database_version = version_of(applied)
@@ -421,12 +459,12 @@ def run(config: Any, *, using: str = DEFAULT_DB_ALIAS, max_backup_age: timedelta
         crossing = [r.version for r in releases.between(database_version, binary)]
         breaking = releases.breaking_changes(database_version, binary)
     report = Report(binary, database_version, last_by, last_at, crossing, breaking, pending, unknown, None, [], [],
-                    empty=not applied)
+                    empty=not applied, database_state=state_of(applied))
     _check_versions(report)
     if themes:
         check_themes(report, pending)
     check_providers(report, pending, live=live_providers)
-    check_backup(report, max_backup_age)
+    check_backup(report, max_backup_age, using=using, backup_file=backup_file)
     check_settings(report, config)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     report.findings.sort(key=lambda f: order[f.severity])
@@ -445,7 +483,8 @@ def render_text(report: Report) -> list[str]:
     lines.append("Crossing:        " + (", ".join(report.crossing) or "no release"))
     lines.append(f"Pending:         {len(report.pending_migrations)} migration(s)")
     if report.newest_backup:
-        lines.append(f"Newest backup:   {report.newest_backup['path']} ({report.newest_backup['created_at']})")
+        lines.append(f"Newest backup:   {report.newest_backup['path']} ({report.newest_backup['created_at']}, "
+                     f"{report.newest_backup['source']}, checksum {report.newest_backup['checksum']})")
     for finding in report.findings:
         lines.append(f"{finding.severity.upper():<8} {finding.check}: {finding.message}")
         for key in ("problems", "migrations"):

@@ -43,3 +43,34 @@ class InstanceSecret(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BackupRecord(models.Model):
+    """One row for each backup archive `forecourt backup` wrote (or `forecourt restore` restored from).
+
+    The archive may be written anywhere (`--output`), so `upgrade-check` cannot find every backup by
+    looking in one folder: it looks here, then checks that the file is still at `path` with this
+    `sha256` before it counts it. A row is written only after its archive is complete and renamed
+    into place. The table is host bookkeeping, not portal data: it is left out of the archives (an
+    archive could never hold its own row) and kept across restores (forecourt.lifecycle.restore).
+    """
+
+    class Source(models.TextChoices):
+        BACKUP = "backup", "written by forecourt backup"
+        RESTORE = "restore", "restored from by forecourt restore"
+
+    path = models.TextField(help_text="The archive's absolute path when it was written.")
+    created_at = models.DateTimeField(db_index=True, help_text="When the archive's database snapshot was taken.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    version = models.CharField(max_length=40, help_text="The Forecourt version that wrote the archive.")
+    dialect = models.CharField(max_length=20)
+    migrations = models.JSONField(default=dict, help_text="The schema the archive holds: {app: last migration}.")
+    sha256 = models.CharField(max_length=64, help_text="The whole archive file's SHA-256, hex.")
+    size = models.BigIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.BACKUP)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.created_at:%Y-%m-%d %H:%M:%S})"
