@@ -4,6 +4,10 @@ The Dashboard takes its user's API key raw in `Authorization`. Lists are paged (
 answer says how many pages). Connection failures, timeouts and 5xx answers are retried with
 backoff; anything else is reported at once. Nothing here knows about Django models beyond the
 Provider row it is built from.
+
+A Tyk key's path holds the key (or its hash), so messages and log lines never show a path as
+it is: they show the caller's `shown` name for it (the provisioning code names the credential)
+or the path with the key's ID masked; what the Dashboard says back is redacted the same way.
 """
 
 import json
@@ -13,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from forecourt import redaction
 from forecourt.providers.registry import ProviderError
 
 log = logging.getLogger("forecourt.providers.tyk")
@@ -65,9 +70,11 @@ class TykDashboard:
 
     # -- transport -------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                body: Any = None) -> Any:
-        """One call, retried on network errors and 5xx; the parsed JSON answer."""
+                body: Any = None, shown: str | None = None) -> Any:
+        """One call, retried on network errors and 5xx; the parsed JSON answer. `shown` names the
+        path in messages and log lines (default: the path, a key's ID masked)."""
         last: Exception | None = None
+        name = shown or redaction.redact(path)
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
@@ -75,22 +82,22 @@ class TykDashboard:
                 response = self._http.request(method, path, params=params, json=body)
             except httpx.TransportError as exc:  # refused, reset, timed out
                 last = exc
-                log.warning("Tyk Dashboard %s %s failed (attempt %d): %s", method, path, attempt + 1, exc)
+                log.warning("Tyk Dashboard %s %s failed (attempt %d): %s", method, name, attempt + 1, exc)
                 continue
             if response.status_code >= 500:
                 last = DashboardError(f"HTTP {response.status_code}")
-                log.warning("Tyk Dashboard %s %s answered %d (attempt %d)", method, path, response.status_code,
+                log.warning("Tyk Dashboard %s %s answered %d (attempt %d)", method, name, response.status_code,
                             attempt + 1)
                 continue
             if response.status_code >= 400:
-                raise Refused(response.status_code, _refusal(method, path, response))
+                raise Refused(response.status_code, _refusal(method, name, response))
             try:
                 return response.json()
             except (json.JSONDecodeError, UnicodeDecodeError):
-                raise DashboardError(f"{method} {path}: the Dashboard's answer is not valid JSON") from None
+                raise DashboardError(f"{method} {name}: the Dashboard's answer is not valid JSON") from None
         reason = _describe(last)
         if isinstance(last, DashboardError):  # it answered, with a server error each time
-            raise Unreachable(f"the Dashboard at {self._http.base_url} failed: {method} {path} answered {reason}"
+            raise Unreachable(f"the Dashboard at {self._http.base_url} failed: {method} {name} answered {reason}"
                               f" {self.retries + 1} time(s)")
         raise Unreachable(f"the Dashboard at {self._http.base_url} cannot be reached: {reason}")
 
@@ -130,7 +137,7 @@ def _refusal(method: str, path: str, response: httpx.Response) -> str:
     try:
         body = response.json()
         if isinstance(body, dict):
-            detail = str(body.get("Message") or body.get("message") or body.get("error") or "")
+            detail = redaction.redact(str(body.get("Message") or body.get("message") or body.get("error") or ""))
     except ValueError:
         pass
     if response.status_code in (401, 403):
