@@ -284,6 +284,51 @@ def test_with_a_dashboard_that_hashes_no_keys_the_key_stays_encrypted_and_works(
     assert key not in database_dump() and key not in debug_logs()
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("product", ["Payments Product", "Accounts Product"])  # a key; an OAuth 2.0 client
+def test_the_work_registers_its_secrets_while_it_calls_the_dashboard(provider, admin, tyk_dashboard, monkeypatch,
+                                                                      product):
+    """What a log line written during a Dashboard call cannot carry, whatever its shape: the key
+    (or client secret) being provisioned, revoked or updated, and the Dashboard's own API key."""
+    from forecourt.access import reveal
+    from forecourt.providers.tyk import client
+
+    seen: list[tuple[str, str, set[str]]] = []
+    real = client.TykDashboard.request
+
+    def request(self, method, path, **kwargs):
+        seen.append((method, path, set(redaction.registered())))
+        return real(self, method, path, **kwargs)
+
+    monkeypatch.setattr(client.TykDashboard, "request", request)
+    item = Product.objects.get(provider=provider, name=product)
+    item.published = True
+    item.save()
+    plan = Plan.objects.get(provider=provider, name="Free Plan")
+    owner = factories.consumer()
+    request_ = access.submit_request(factories.app(owner), factories.catalogue([item], [plan]), plan, [item], owner)
+    access.approve(request_, admin)
+    run_due_jobs()
+    credential = Credential.objects.get(access_request=request_, status="active")
+    secret = credential.secret
+    credentials.revoke(credential, admin)
+    run_due_jobs()
+    assert seen and all(SECRET in registered for _, _, registered in seen)
+    gateway_calls = [(m, p, r) for m, p, r in seen if p.startswith((KEYS_API, "/api/apis/oauth/"))]
+    assert {m for m, _, _ in gateway_calls} >= {"GET", "POST", "DELETE"}
+    if credential.type == Credential.Type.KEY:
+        # The ID in each path (the key while its hash is unknown, then the hash) is registered.
+        assert all(p.rsplit("/", 1)[1] in registered for _, p, registered in gateway_calls)
+        assert [m for m, p, _ in gateway_calls if p == f"{KEYS_API}/{secret}"] == ["GET", "POST"]
+    else:
+        assert all(secret in registered for m, _, registered in gateway_calls if m == "POST")
+
+    shown = reveal.reveal_once(Credential.objects.create(
+        app=credential.app, access_request=request_, provider=provider, provider_reference="portal-x",
+        status="active", secret="the-secret-being-shown").pk, owner, lambda c, s: set(redaction.registered()))
+    assert shown == {"the-secret-being-shown"} and redaction.registered() == ()
+
+
 # -- the redaction filter ---------------------------------------------------------------------------
 
 class Lines(logging.Handler):

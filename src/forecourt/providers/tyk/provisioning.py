@@ -181,7 +181,8 @@ class TykProvider:
         request = credential.access_request
         with self._dashboard() as dashboard:
             if credential.type == Credential.Type.OAUTH2_CLIENT:
-                self._create_oauth_client(dashboard, request, credential)
+                with redaction.secrets_in_use(credential.secret):  # sent in the body
+                    self._create_oauth_client(dashboard, request, credential)
                 return None
             key = _KeyAddress.of(credential)
             with redaction.secrets_in_use(key.key_id):
