@@ -97,7 +97,8 @@ def test_rotation_makes_a_new_key_like_the_old_then_removes_the_old(provider, ad
 
     new = credentials.rotate(old, admin)
     assert (new.status, new.replaces_id, new.access_request_id) == ("pending", old.pk, request.pk)
-    assert new.provider_reference != old.provider_reference and new.secret_hint == new.provider_reference[-4:]
+    assert new.provider_reference != old.provider_reference and new.secret_hint == new.gateway_key[-4:]
+    assert new.provider_reference.startswith("portal-")  # not the key: that is kept encrypted only
     assert AuditEntry.objects.filter(object_type="access.credential", object_id=str(old.pk), actor=admin,
                                      note=f"credential rotated: replaced by credential #{new.pk}").exists()
     # Nothing at the gateway has changed yet; the old key still works.

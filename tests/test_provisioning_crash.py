@@ -152,9 +152,11 @@ def gateway_objects(credential: Credential) -> list[tuple[str, str]]:
     if credential.type == OAUTH:
         return sorted([(OAUTH, credential.provider_reference),
                        ("client-policy", credential.provider_data["policy_id"])])
-    # An active key is kept by its hash; a pending one still by the key, whose hash the simulator lists.
-    reference = credential.provider_reference
-    return [(KEY, reference if credential.provider_data.get("hashed") else tyk.simulator.key_hash(reference))]
+    # An active key is kept by its hash; a pending one by the key (encrypted), whose hash the simulator lists.
+    if credential.provider_data.get("hashed"):
+        return [(KEY, credential.provider_reference)]
+    assert credential.gateway_key and credential.provider_reference != credential.gateway_key
+    return [(KEY, tyk.simulator.key_hash(credential.gateway_key))]
 
 
 def assert_portal_and_gateway_agree(dashboard, app_id: int) -> list[Credential]:
@@ -181,6 +183,7 @@ def assert_as_meant(dashboard, credential: Credential) -> None:
     if credential.type == KEY:
         # Kept by its hash, never by the key itself: the database holds nothing that works as a key.
         assert credential.provider_data.get("hashed") and credential.provider_reference not in dashboard.keys
+        assert credential.gateway_key == ""  # the key is no longer needed to address it
         session = dashboard.hashed_keys[credential.provider_reference]
         assert session["apply_policies"] == policies
         assert owner.items() <= session["meta_data"].items()

@@ -216,7 +216,7 @@ def test_a_crash_at_any_step_leaves_no_orphan_and_no_duplicate(provider, admin, 
     credential = Credential.objects.get(access_request=request)
     assert credential.status == "pending"  # the portal knows the key it is creating
     assert len(tyk_dashboard.keys) == (1 if step == "after-gateway" else 0)
-    assert set(tyk_dashboard.keys) <= {credential.provider_reference}  # no key the portal does not know
+    assert set(tyk_dashboard.keys) <= {credential.gateway_key}  # no key the portal does not know
 
     monkeypatch.setattr(credentials, "crash_point", lambda name: None)
     Job.objects.update(status="queued", locked_until=None)  # the lease of the dead worker expired

@@ -3,6 +3,10 @@
 `PORTAL_LOG_FORMAT=prod` writes one JSON object per line (time, level, logger, message and
 any structured fields passed with `extra=`); `dev` writes one readable line. The level comes
 from `PORTAL_LOG_LEVEL` (debug | info | warn | error).
+
+Every handler of the root logger runs `RedactSecrets` first, so no line of any logger (ours,
+httpx's and httpcore's, granian's, Django's) carries a secret: see forecourt.redaction for what
+it takes out and why.
 """
 
 import logging
@@ -10,6 +14,8 @@ import logging.config
 import os
 from datetime import UTC, datetime
 from typing import Any
+
+from forecourt import redaction
 
 LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARNING", "error": "ERROR"}
 
@@ -29,6 +35,43 @@ class DevFormatter(logging.Formatter):
         if fields:
             text += "  " + " ".join(f"{k}={v}" for k, v in fields.items())
         return text
+
+
+class RedactSecrets(logging.Filter):
+    """Takes secrets out of a record before any handler formats it: the message with its args,
+    the `extra=` fields, the exception and the stack. A record that holds no secret is left as
+    it is; one that did gets its message formatted once, redacted (`args` cleared), and its
+    exception as redacted text (`exc_text`, `exc_info` cleared), which both formatters print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: the handler reports it, with the raw format only
+            message = str(record.msg)
+            record.args = None
+        clean = redaction.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        for name, value in list(vars(record).items()):
+            if name in _STANDARD or name.startswith("_") or value is None or isinstance(value, bool | int | float):
+                continue
+            text = value if isinstance(value, str) else str(value)
+            clean = redaction.redact(text)
+            if clean != text:
+                setattr(record, name, clean)
+        if record.exc_info:
+            text = record.exc_text or _EXCEPTIONS.formatException(record.exc_info)
+            clean = redaction.redact(text)
+            if clean != text:
+                record.exc_text, record.exc_info = clean, None
+        elif record.exc_text:
+            record.exc_text = redaction.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redaction.redact(record.stack_info)
+        return True
+
+
+_EXCEPTIONS = logging.Formatter()
 
 
 class ProblemRecorder(logging.Handler):
@@ -64,14 +107,16 @@ def dict_config(level: str = "info", fmt: str = "dev", sql: bool = False) -> dic
     else:
         formatter = {"()": "forecourt.logconfig.DevFormatter"}
     handlers: dict[str, Any] = {"console": {"class": "logging.StreamHandler", "formatter": "default",
-                                            "stream": "ext://sys.stderr"}}
+                                            "stream": "ext://sys.stderr", "filters": ["redact"]}}
     problem_log = os.environ.get("FORECOURT_PROBLEM_LOG")  # forecourt.ops.startlog.PROBLEM_LOG_ENV
     if problem_log:
-        handlers["problems"] = {"()": "forecourt.logconfig.ProblemRecorder", "path": problem_log}
+        handlers["problems"] = {"()": "forecourt.logconfig.ProblemRecorder", "path": problem_log,
+                                "filters": ["redact"]}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
+        "filters": {"redact": {"()": "forecourt.logconfig.RedactSecrets"}},
         "handlers": handlers,
         "root": {"handlers": list(handlers), "level": python_level},
         "loggers": {

@@ -66,7 +66,8 @@ def activate(credential_id: int) -> Credential | None:
         activated = Credential.objects.filter(pk=credential.pk, status=Credential.Status.PENDING).update(
             status=Credential.Status.ACTIVE,
             expires_at=credential.created_at + timedelta(seconds=expires_in) if expires_in else None,
-            **{name: recorded[name] for name in ("provider_reference", "provider_data") if name in recorded})
+            **{name: recorded[name] for name in ("provider_reference", "provider_data", "gateway_key")
+               if name in recorded})
         if activated and credential.replaces_id:
             old = Credential.objects.select_for_update().filter(pk=credential.replaces_id).first()
             if old is not None and old.status in Credential.LIVE:

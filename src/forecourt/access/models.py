@@ -4,6 +4,7 @@ from django.db import models
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.catalog.models import Catalogue, Plan, Product
+from forecourt.ops import crypto
 from forecourt.ops.crypto import EncryptedTextField
 from forecourt.providers.models import Provider
 
@@ -73,6 +74,11 @@ class Credential(models.Model):
     any step leaves either a pending row whose key a retry creates (or finds), or an active row
     whose key exists: never a key the portal does not know, nor a duplicate. The secret is kept
     encrypted (a retry after a crash needs it) and shown to the consumer once.
+
+    `provider_reference` is never a secret: for a Tyk key, whose ID at the gateway is the key
+    itself, it is the key's hash (or, until the gateway has told it, a portal-made reference),
+    and the key is kept encrypted in `gateway_key` for as long as it must be addressed by it
+    (forecourt.providers.tyk.provisioning says why).
     """
 
     class Type(models.TextChoices):
@@ -88,7 +94,11 @@ class Credential(models.Model):
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="credentials")
     access_request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="credentials")
     provider = models.ForeignKey(Provider, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    provider_reference = models.CharField(max_length=255, help_text="The key ID or client ID at the provider.")
+    provider_reference = models.CharField(
+        max_length=255, help_text="How the provider knows it, never a secret: an OAuth client's ID, a key's hash.")
+    # A Tyk key's ID at the gateway (the key itself), encrypted, while the key must be addressed by
+    # it: until the gateway has told its hash, or for good from a gateway that hashes no keys.
+    gateway_key = EncryptedTextField(blank=True, editable=False)
     type = models.CharField(max_length=15, choices=Type.choices, default=Type.KEY)
     secret_hint = models.CharField(max_length=12, blank=True, help_text="The last characters of the secret.")
     secret = EncryptedTextField(blank=True, help_text="Encrypted; shown to the consumer once.")
@@ -118,6 +128,10 @@ class Credential(models.Model):
         return f"{self.get_type_display()} …{self.secret_hint}"
 
     def gateway_ref(self) -> dict[str, object]:
-        """Everything a revocation needs, so it still works after the row (or its app) is deleted."""
-        return {"credential_id": self.pk, "provider_id": self.provider_id, "type": self.type,
-                "reference": self.provider_reference, "data": self.provider_data}
+        """Everything a revocation needs, so it still works after the row (or its app) is deleted;
+        `gateway_key` (if any) encrypted, as it is in the row: job payloads are plain columns."""
+        ref: dict[str, object] = {"credential_id": self.pk, "provider_id": self.provider_id, "type": self.type,
+                                  "reference": self.provider_reference, "data": self.provider_data}
+        if self.gateway_key:
+            ref["gateway_key"] = crypto.encrypt(self.gateway_key)
+        return ref

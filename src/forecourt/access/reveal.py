@@ -16,9 +16,14 @@ transaction as the page that shows it is rendered:
 The page carrying the secret is sent with `Cache-Control: no-store`, and its reveal is in the
 audit log (without the secret).
 
-Not covered here: for Tyk API keys the key's ID at the gateway *is* the key, and the portal
-keeps that ID (`provider_reference`) to update and revoke the key, so wiping `secret` does not
-remove every copy of such a key from the database (a known gap, in THREAT_MODEL.md).
+For Tyk API keys the key's ID at the gateway *is* the key. The portal addresses a key by its
+hash once the Dashboard has told it, so after the reveal nothing in the database works as the
+key; until then, or for good with a Dashboard that hashes no keys, the key is also kept
+encrypted in `Credential.gateway_key` (forecourt.providers.tyk.provisioning says why), never in
+a plain column.
+
+While the page is rendered the secret is registered with forecourt.redaction, so no log line
+written meanwhile (a template error, say) can carry it.
 """
 
 from collections.abc import Callable
@@ -27,6 +32,7 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from forecourt import redaction
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
 
@@ -54,4 +60,5 @@ def reveal_once(credential_id: int, owner: User, show: Callable[[Credential, str
         locked.secret_shown_at = timezone.now()
         locked.save(update_fields=["secret", "secret_shown_at"])
         audit.record(owner, "other", locked, note="secret shown to the app's owner, then removed from the portal")
-        return show(locked, secret)
+        with redaction.secrets_in_use(secret):
+            return show(locked, secret)

@@ -41,7 +41,12 @@ class CredentialOut(Out):
     """A credential as Tyk lists it, without the secret, which is never shown here: only its last
     characters (`SecretHint`). Forecourt adds `Status` (pending: being created at the gateway;
     active; revoking: being removed from it; revoked) and `ReplacesID`, the credential a rotation
-    made this one to replace (revoked once this one is active)."""
+    made this one to replace (revoked once this one is active).
+
+    `ProviderReference` is how the gateway knows the credential, never a secret: an OAuth
+    client's ID; for a Tyk API key (whose ID at the gateway is the key itself) the key's hash, or
+    `portal-<uuid>` while the Dashboard has not told the hash (or never does, with key hashing
+    off). The key itself is shown only to its owner, once, in the Live Portal."""
 
     ID: int
     AccessRequest: str

@@ -6,6 +6,10 @@ backoff; anything else is reported at once. Every connection goes through the pr
 guard (forecourt.providers.targets): the address is checked first and the connection pinned to it;
 redirects are not followed. Nothing here knows about Django models beyond the Provider row it is
 built from.
+
+A Tyk key's path holds the key (or its hash), so messages and log lines never show a path as
+it is: they show the caller's `shown` name for it (the provisioning code names the credential)
+or the path with the key's ID masked; what the Dashboard says back is redacted the same way.
 """
 
 import json
@@ -15,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from forecourt import netguard
+from forecourt import netguard, redaction
 from forecourt.providers import targets
 from forecourt.providers.registry import ProviderError
 
@@ -106,9 +110,11 @@ class TykDashboard:
 
     # -- transport -------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                body: Any = None) -> Any:
-        """One call, retried on network errors and 5xx; the parsed JSON answer."""
+                body: Any = None, shown: str | None = None) -> Any:
+        """One call, retried on network errors and 5xx; the parsed JSON answer. `shown` names the
+        path in messages and log lines (default: the path, a key's ID masked)."""
         last: Exception | None = None
+        name = shown or redaction.redact(path)
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
@@ -116,22 +122,22 @@ class TykDashboard:
                 response = self._http.request(method, path, params=params, json=body)
             except httpx.TransportError as exc:  # refused, reset, timed out
                 last = exc
-                log.warning("Tyk Dashboard %s %s failed (attempt %d): %s", method, path, attempt + 1, exc)
+                log.warning("Tyk Dashboard %s %s failed (attempt %d): %s", method, name, attempt + 1, exc)
                 continue
             if response.status_code >= 500:
                 last = DashboardError(f"HTTP {response.status_code}")
-                log.warning("Tyk Dashboard %s %s answered %d (attempt %d)", method, path, response.status_code,
+                log.warning("Tyk Dashboard %s %s answered %d (attempt %d)", method, name, response.status_code,
                             attempt + 1)
                 continue
             if response.status_code >= 400:
-                raise Refused(response.status_code, _refusal(method, path, response))
+                raise Refused(response.status_code, _refusal(method, name, response))
             try:
                 return response.json()
             except (json.JSONDecodeError, UnicodeDecodeError):
-                raise DashboardError(f"{method} {path}: the Dashboard's answer is not valid JSON") from None
+                raise DashboardError(f"{method} {name}: the Dashboard's answer is not valid JSON") from None
         reason = _describe(last)
         if isinstance(last, DashboardError):  # it answered, with a server error each time
-            raise Unreachable(f"the Dashboard at {self._http.base_url} failed: {method} {path} answered {reason}"
+            raise Unreachable(f"the Dashboard at {self._http.base_url} failed: {method} {name} answered {reason}"
                               f" {self.retries + 1} time(s)")
         raise Unreachable(f"the Dashboard at {self._http.base_url} cannot be reached: {reason}")
 
@@ -171,7 +177,7 @@ def _refusal(method: str, path: str, response: httpx.Response) -> str:
     try:
         body = response.json()
         if isinstance(body, dict):
-            detail = str(body.get("Message") or body.get("message") or body.get("error") or "")
+            detail = redaction.redact(str(body.get("Message") or body.get("message") or body.get("error") or ""))
     except ValueError:
         pass
     if response.status_code in (401, 403):

@@ -8,6 +8,24 @@ a retry asks the Dashboard whether the thing exists before creating it, and neve
 - An API key is created with `POST /api/keys/{keyId}`: `apply_policies` = the products' policies
   and the plan's, `meta_data` saying whose it is, tags `app-<id>` and `org-<id>`, expiry from
   the plan.
+
+Where a Tyk key is kept, and why. A key's ID at the gateway is the key itself, and it is chosen
+here before the call (crash safety: a retry finds the key the crashed attempt made). So the key
+is a secret the portal must still use for a while, and it is kept only encrypted
+(forecourt.ops.crypto): in `Credential.secret` until its owner has seen it, and in
+`Credential.gateway_key`, the address of a key that is not yet known by its hash.
+`provider_reference`, which pages, searches and the Admin API show, never holds the key: it is a
+portal-made `portal-<uuid>` until the Dashboard answers the key's hash (`key_hash`), then that
+hash, and from then on the key is addressed by hash (`?hashed=true`) and `gateway_key` is wiped,
+so after the reveal the database holds nothing that works as the key. A Dashboard that answers no
+hash (key hashing turned off) leaves the key in `gateway_key` for as long as the credential
+lives. A revocation, which must outlive the row, carries the key encrypted in its job
+(`Credential.gateway_ref`). While a key is in use it is registered with forecourt.redaction,
+and paths holding it are named after the credential in messages and log lines.
+
+The other design, letting the Dashboard generate the key and finding a half-made one again by a
+portal-chosen `alias` or `meta_data` value, is not possible: the Dashboard's key search
+(`GET /api/keys/detailed?q=`) matches key IDs only (contracts/tyk/dashboard-swagger.yml).
 - An OAuth 2.0 client (products whose APIs use Tyk's OAuth) is registered on one of those APIs
   with `POST /api/apis/oauth/{apiId}`. A client has one policy, so the portal writes one for it
   (unpartitioned, hence never imported by a sync): the products' access rights with the plan's
@@ -19,10 +37,13 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from forecourt import redaction
 from forecourt.access.models import AccessRequest, Credential
+from forecourt.ops import crypto
 from forecourt.ops.faults import crash_point
 from forecourt.providers import registry, sync
 from forecourt.providers.models import Provider
@@ -92,19 +113,22 @@ class TykProvider:
 
     @contextmanager
     def _dashboard(self) -> Iterator[TykDashboard]:
-        if self.client is not None:
-            yield self.client
-            return
-        client = TykDashboard.for_provider(self.provider)
-        try:
-            yield client
-        finally:
-            client.close()
+        """The Dashboard's client, with the provider's own API key registered as a secret meanwhile."""
+        with redaction.secrets_in_use(self.provider.secret):
+            if self.client is not None:
+                yield self.client
+                return
+            client = TykDashboard.for_provider(self.provider)
+            try:
+                yield client
+            finally:
+                client.close()
 
-    def _get(self, dashboard: TykDashboard, path: str, params: dict[str, str] | None = None) -> Any:
+    def _get(self, dashboard: TykDashboard, path: str, params: dict[str, str] | None = None,
+             shown: str | None = None) -> Any:
         """The object at `path`, or None when the Dashboard answers 404."""
         try:
-            return dashboard.request("GET", path, params=params) or {}
+            return dashboard.request("GET", path, params=params, shown=shown) or {}
         except Refused as exc:
             if exc.status == 404:
                 return None
@@ -113,10 +137,11 @@ class TykProvider:
     def _exists(self, dashboard: TykDashboard, path: str) -> bool:
         return self._get(dashboard, path) is not None
 
-    def _delete(self, dashboard: TykDashboard, path: str, params: dict[str, str] | None = None) -> None:
+    def _delete(self, dashboard: TykDashboard, path: str, params: dict[str, str] | None = None,
+                shown: str | None = None) -> None:
         """DELETE, where "not found" means an earlier attempt (or someone else) did it already."""
         try:
-            dashboard.request("DELETE", path, params=params)
+            dashboard.request("DELETE", path, params=params, shown=shown)
         except Refused as exc:
             if exc.status != 404:
                 raise
@@ -146,27 +171,30 @@ class TykProvider:
                     "secret": secret, "secret_hint": secret[-4:],
                     "provider_data": {"api_id": api_id, "policy_id": f"forecourt-{uuid.uuid4().hex}"}}
         key = secrets.token_hex(16)
-        return {"type": Credential.Type.KEY, "provider_reference": key, "secret": key, "secret_hint": key[-4:],
-                "provider_data": {}}
+        return {"type": Credential.Type.KEY, "provider_reference": f"portal-{uuid.uuid4().hex}", "gateway_key": key,
+                "secret": key, "secret_hint": key[-4:], "provider_data": {}}
 
     def create_credential(self, credential: Credential) -> dict[str, Any] | None:
-        """Create the key (or OAuth client). For a key, answer its hash as the reference to keep:
-        from then on the key is addressed by hash (`?hashed=true`), so once its owner has seen the
-        secret the database holds nothing that works as an API key."""
+        """Create the key (or OAuth client). For a key, answer its hash as the reference to keep
+        and wipe `gateway_key`: from then on the key is addressed by hash (`?hashed=true`), so once
+        its owner has seen the secret the database holds nothing that works as an API key."""
         request = credential.access_request
         with self._dashboard() as dashboard:
             if credential.type == Credential.Type.OAUTH2_CLIENT:
-                self._create_oauth_client(dashboard, request, credential)
+                with redaction.secrets_in_use(credential.secret):  # sent in the body
+                    self._create_oauth_client(dashboard, request, credential)
                 return None
-            path = f"/api/keys/{credential.provider_reference}"
-            params = _key_params(credential.provider_data)
-            found = self._get(dashboard, path, params)
-            if found is None:
-                found = dashboard.request("POST", path, body=session_for(request, credential, self.provider)) or {}
+            key = _KeyAddress.of(credential)
+            with redaction.secrets_in_use(key.key_id):
+                found = self._get(dashboard, key.path, key.params, shown=key.shown)
+                if found is None:
+                    found = dashboard.request("POST", key.path, body=session_for(request, credential, self.provider),
+                                              shown=key.shown) or {}
         log.info("credential created at the gateway", extra={"credential": credential.pk, "request": request.pk})
         key_hash = found.get("key_hash") if isinstance(found, dict) else None
         if key_hash and not credential.provider_data.get("hashed"):
-            return {"provider_reference": str(key_hash), "provider_data": {**credential.provider_data, "hashed": True}}
+            return {"provider_reference": str(key_hash), "provider_data": {**credential.provider_data, "hashed": True},
+                    "gateway_key": ""}
         return None
 
     def update_credential(self, credential: Credential) -> None:
@@ -177,9 +205,10 @@ class TykProvider:
                 dashboard.request("PUT", f"/api/portal/policies/{policy_id}",
                                   body=self._client_policy(dashboard, request, credential))
                 return
-            dashboard.request("PUT", f"/api/keys/{credential.provider_reference}",
-                              params=_key_params(credential.provider_data),
-                              body=session_for(request, credential, self.provider))
+            key = _KeyAddress.of(credential)
+            with redaction.secrets_in_use(key.key_id):
+                dashboard.request("PUT", key.path, params=key.params, shown=key.shown,
+                                  body=session_for(request, credential, self.provider))
 
     def revoke_credential(self, ref: dict[str, Any]) -> None:
         with self._dashboard() as dashboard:
@@ -189,7 +218,9 @@ class TykProvider:
                 crash_point("after-client-delete")
                 self._delete(dashboard, f"/api/portal/policies/{data['policy_id']}")
             else:
-                self._delete(dashboard, f"/api/keys/{ref['reference']}", _key_params(ref.get("data") or {}))
+                key = _KeyAddress.of_ref(ref)
+                with redaction.secrets_in_use(key.key_id):
+                    self._delete(dashboard, key.path, key.params, shown=key.shown)
         log.info("credential removed from the gateway", extra={"credential": ref.get("credential_id")})
 
     # -- OAuth 2.0 clients -----------------------------------------------------------------
@@ -249,6 +280,38 @@ class TykProvider:
 registry.register("tyk-pro", TykProvider)
 
 
-def _key_params(provider_data: dict[str, Any]) -> dict[str, str] | None:
-    """`?hashed=true` once a key's reference is its hash (see create_credential)."""
-    return {"hashed": "true"} if provider_data.get("hashed") else None
+@dataclass(frozen=True)
+class _KeyAddress:
+    """How a key is addressed at the Dashboard: by its hash (`?hashed=true`) once that is known,
+    else by the key itself; `shown` is how messages and log lines name the path instead."""
+
+    key_id: str
+    hashed: bool
+    credential_id: Any
+
+    @classmethod
+    def of(cls, credential: Credential) -> "_KeyAddress":
+        if credential.provider_data.get("hashed"):
+            return cls(credential.provider_reference, True, credential.pk)
+        return cls(credential.gateway_key or credential.provider_reference, False, credential.pk)
+
+    @classmethod
+    def of_ref(cls, ref: dict[str, Any]) -> "_KeyAddress":
+        """From a revocation's job payload (Credential.gateway_ref): the hash, the key encrypted,
+        or (a job queued by 0.5.0 or earlier) the key as the reference."""
+        if (ref.get("data") or {}).get("hashed"):
+            return cls(str(ref["reference"]), True, ref.get("credential_id"))
+        sealed = ref.get("gateway_key")
+        return cls(crypto.decrypt(sealed) if sealed else str(ref["reference"]), False, ref.get("credential_id"))
+
+    @property
+    def path(self) -> str:
+        return f"/api/keys/{self.key_id}"
+
+    @property
+    def params(self) -> dict[str, str] | None:
+        return {"hashed": "true"} if self.hashed else None
+
+    @property
+    def shown(self) -> str:
+        return f"/api/keys/(credential #{self.credential_id})"
