@@ -102,34 +102,34 @@ SETTINGS: tuple[Setting, ...] = (
             "Let webhooks call loopback, private and link-local addresses.", since="0.5.0"),
     Setting("TLSConfig.Enable", "TLS_ENABLE", parsers.boolean, False,
             "Serve HTTPS with the certificate in TLSConfig.Certificates, checked at start (files readable, key "
-            "matching the certificate); cookies are then Secure and HSTS is sent.", since="0.6.0.dev0"),
+            "matching the certificate); cookies are then Secure and HSTS is sent.", since="0.6.0"),
     Setting("TLSConfig.Certificates", "TLS_CERTIFICATES", parsers.tls_certificates, [],
             "The certificate to serve: a JSON list of one {Name, CertFile, KeyFile} (PEM files, the key "
             "unencrypted; relative paths from the working directory). Forecourt serves one certificate, so "
-            "give one valid for every name the portal is reached by.", since="0.6.0.dev0"),
+            "give one valid for every name the portal is reached by.", since="0.6.0"),
     Setting("TLSConfig.MinVersion", "TLS_MIN_VERSION", parsers.tls_version, 771,
             "Oldest TLS version offered: 771 (TLS 1.2) or 772 (TLS 1.3). Tyk's 769 and 770 (TLS 1.0 and 1.1) "
-            "are accepted and mean TLS 1.2, which is the oldest Forecourt offers.", since="0.6.0.dev0"),
+            "are accepted and mean TLS 1.2, which is the oldest Forecourt offers.", since="0.6.0"),
     Setting("TLSConfig.MaxVersion", "TLS_MAX_VERSION", parsers.tls_version, 772,
-            "Tyk's newest TLS version; Forecourt offers up to TLS 1.3.", ignored=True, since="0.6.0.dev0"),
+            "Tyk's newest TLS version; Forecourt offers up to TLS 1.3.", ignored=True, since="0.6.0"),
     Setting("TLSConfig.CipherSuites", "TLS_CIPHER_SUITES", parsers.string_list, [],
             "Tyk's allowed cipher suites (Go names); Forecourt uses its TLS library's modern defaults.",
-            ignored=True, since="0.6.0.dev0"),
+            ignored=True, since="0.6.0"),
     Setting("TLSConfig.InsecureSkipVerify", "TLS_INSECURE_SKIP_VERIFY", parsers.boolean, False,
             "Tyk's switch to accept self-signed certificates; Forecourt never skips certificate checks.",
-            ignored=True, since="0.6.0.dev0"),
+            ignored=True, since="0.6.0"),
     Setting("HSTS.MaxAge", "HSTS_MAX_AGE", parsers.non_negative, 31536000,
             "Seconds browsers keep to HTTPS for the portal's host (Strict-Transport-Security), sent when "
             "PublicURL is https or TLSConfig.Enable is set; 0 sends no such header (Forecourt).",
-            since="0.6.0.dev0"),
+            since="0.6.0"),
     Setting("HSTS.Preload", "HSTS_PRELOAD", parsers.boolean, False,
             "Add includeSubDomains and preload to Strict-Transport-Security, for browsers' preload lists; needs "
             "HSTS.MaxAge of a year (31536000) or more, and binds every subdomain to HTTPS (Forecourt).",
-            since="0.6.0.dev0"),
+            since="0.6.0"),
     Setting("Providers.AllowPrivateTargets", "PROVIDERS_ALLOW_PRIVATE_TARGETS", parsers.boolean, True,
             "Let providers (Tyk Dashboards) be reached at loopback and private addresses; link-local, cloud "
             "metadata, multicast, unspecified and reserved addresses are always refused (Forecourt).",
-            since="0.6.0.dev0"),
+            since="0.6.0"),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )
