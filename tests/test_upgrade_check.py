@@ -518,11 +518,11 @@ def _backup_findings(report):
 def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reported(child_env, tmp_path):
     assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
     # One migration to apply: an upgrade that migrates needs a backup (a blocker without one).
-    stepped = subprocess.run([sys.executable, "-c", STEP_BACK, "access", "0005_credential_secret_shown_at"],
+    stepped = subprocess.run([sys.executable, "-c", STEP_BACK, "access", "0006_credential_expiry_reminders"],
                              env=child_env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert stepped.returncode == 0, stepped.stderr
     code, report = upgrade_check(child_env, tmp_path)
-    assert code == 1 and report["pending_migrations"] == ["access.0006_credential_expiry_reminders"]
+    assert code == 1 and report["pending_migrations"] == ["access.0007_credential_gateway_key"]
 
     elsewhere = tmp_path / "elsewhere" / "pre.tar"
     made, _ = _backup_to(child_env, tmp_path, elsewhere)
