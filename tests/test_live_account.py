@@ -118,7 +118,8 @@ def test_sign_up_waits_for_approval_and_cannot_sign_in_until_then(client):
     assert "administrator will review" in client.get(response["Location"]).content.decode()
 
     refused = client.post(SIGN_IN, {"email": "new@example.com", "password": NEW_PASSWORD})
-    assert refused.status_code == 400 and "_auth_user_id" not in client.session
+    assert refused.status_code == 403 and "_auth_user_id" not in client.session
+    assert "waiting for an administrator" in refused.content.decode()
 
     user.is_active = True  # an admin approves
     user.save()
@@ -258,13 +259,47 @@ def test_wrong_password_unknown_address_and_inactive_account_get_the_same_answer
     answers = [client.post(SIGN_IN, {"email": email, "password": password})
                for email, password in (("dev@example.com", "wrong-password"),
                                        ("nobody@example.com", PASSWORD),
-                                       (inactive.email, PASSWORD))]
+                                       (inactive.email, "wrong-password"))]
     assert {a.status_code for a in answers} == {400}
     pages = [body(a).replace(email, "EMAIL") for a, email in
              zip(answers, ("dev@example.com", "nobody@example.com", inactive.email), strict=True)]
     assert pages[0] == pages[1] == pages[2]
     assert "Enter the e-mail address and password of an active account." in pages[0]
     assert "_auth_user_id" not in client.session
+
+
+def test_the_right_password_of_an_account_that_cannot_sign_in_yet_is_told_why(client, consumer):
+    waiting = factories.consumer(is_active=False)
+    waiting.set_password(PASSWORD)
+    waiting.save()
+    told = client.post(SIGN_IN, {"email": waiting.email.upper(), "password": PASSWORD})
+    assert told.status_code == 403 and "_auth_user_id" not in client.session
+    assert "Your account is waiting for an administrator&#39;s approval" in body(told)
+    assert "Enter the e-mail address and password of an active account." not in body(told)
+    # A wrong password on that same account is the generic answer, page for page.
+    wrong = client.post(SIGN_IN, {"email": waiting.email, "password": "wrong-password"})
+    unknown = client.post(SIGN_IN, {"email": "nobody@example.com", "password": "wrong-password"})
+    assert wrong.status_code == unknown.status_code == 400
+    assert body(wrong).replace(waiting.email, "EMAIL") == body(unknown).replace("nobody@example.com", "EMAIL")
+    # An account that has signed in before and was deactivated since is told that instead.
+    consumer.is_active = False
+    consumer.last_login = timezone.now()
+    consumer.save()
+    gone = client.post(SIGN_IN, {"email": consumer.email, "password": PASSWORD})
+    assert gone.status_code == 403 and "Your account has been deactivated." in body(gone)
+
+
+def test_the_right_password_of_a_waiting_account_does_not_use_up_the_throttle(client, consumer):
+    waiting = factories.consumer(is_active=False)
+    waiting.set_password(PASSWORD)
+    waiting.save()
+    for _ in range(throttle.SIGN_IN_ACCOUNT.limit + 1):
+        assert client.post(SIGN_IN, {"email": waiting.email, "password": PASSWORD}).status_code == 403
+    # Wrong passwords are still counted and lock the address, and then even the right one is not tried.
+    for _ in range(throttle.SIGN_IN_ACCOUNT.limit - 1):
+        assert client.post(SIGN_IN, {"email": waiting.email, "password": "wrong"}).status_code == 400
+    assert client.post(SIGN_IN, {"email": waiting.email, "password": "wrong"}).status_code == 429
+    assert client.post(SIGN_IN, {"email": waiting.email, "password": PASSWORD}).status_code == 429
 
 
 def test_an_account_is_locked_after_repeated_failures_whether_or_not_it_exists(client, consumer):

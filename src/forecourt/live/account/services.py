@@ -187,6 +187,31 @@ def activate(user: User) -> None:
     user.is_active = True
 
 
+# --- signing in -----------------------------------------------------------------------------
+
+NOT_ACTIVE_YET = ("Your account is waiting for an administrator's approval, or, if we e-mailed you an activation "
+                  "link, for you to follow it. We will e-mail you when you can sign in.")
+DEACTIVATED = "Your account has been deactivated. If you think this is a mistake, contact the portal's administrators."
+
+
+def inactive_account_notice(address: str, password: str) -> str:
+    """After a failed sign-in: what to tell someone who gave the RIGHT password of an account that
+    cannot sign in (one that waits for approval or activation, or a deactivated one); "" otherwise.
+
+    Called for every failed sign-in, and it always checks one password hash (a throw-away one when
+    the address has no inactive account), so a wrong password takes as long, and gets the same
+    answer, whether the address is unknown, active or inactive. An account that never signed in is
+    taken to be waiting; one that has signed in before was deactivated.
+    """
+    candidate = User.objects.filter(email__iexact=address, is_active=False).first()
+    if candidate is None:
+        make_password(password)
+        return ""
+    if not candidate.check_password(password):
+        return ""
+    return NOT_ACTIVE_YET if candidate.last_login is None else DEACTIVATED
+
+
 # --- password reset -------------------------------------------------------------------------
 
 def request_password_reset(address: str, client: str, base_url: str) -> None:

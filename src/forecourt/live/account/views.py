@@ -99,13 +99,21 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return _locked(request, form, wait)
     from django.contrib.auth import authenticate
 
-    # Inactive accounts do not authenticate (ModelBackend), so they fail like a wrong password.
+    # Inactive accounts do not authenticate (ModelBackend): they are told why below, but only
+    # after their right password.
     try:
         user = authenticate(request, username=address, password=form.cleaned_data["password"])
     except BaseException:
         attempt.failed()  # whatever went wrong, the password may have been checked
         raise
     if user is None:
+        # The right password of an account that cannot sign in (yet) is told why; anything else
+        # gets the one answer that says nothing about the address (services.inactive_account_notice).
+        notice = services.inactive_account_notice(address, form.cleaned_data["password"])
+        if notice:
+            attempt.succeeded()  # the password was right: no guess to count
+            form.add_error(None, notice)
+            return _sign_in_page(request, form, status=403)
         wait = attempt.failed()
         if wait:
             return _locked(request, form, wait)
