@@ -25,6 +25,9 @@ class NotPending(Exception):
 
 
 def _decision_email(request: AccessRequest, template: str, base_url: str) -> None:
+    """The requester hears of the decision, with a link to the app's page (its credentials and
+    requests); `portal_url` (the root) stays for themes written before `app_url` existed."""
+    from forecourt.accounts.notices import public_link
     from forecourt.notify import email
 
     email.send([request.requester.email], template, {
@@ -34,6 +37,7 @@ def _decision_email(request: AccessRequest, template: str, base_url: str) -> Non
         "products": [p.display_name for p in request.products.all()],
         "reason": request.reason,
         "portal_url": base_url,
+        "app_url": public_link("live:app", base_url, pk=request.app_id),
     })
 
 

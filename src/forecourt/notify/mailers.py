@@ -23,10 +23,10 @@ class Mailer:
 
 _USER = {"user_name": "Ada Lovelace"}
 _ACCESS = {**_USER, "app_name": "Weather app", "plan_name": "Gold", "products": ["Weather API", "Maps API"],
-           "portal_url": PORTAL}
+           "portal_url": PORTAL, "app_url": PORTAL + "apps/12"}
 _CREDENTIAL = {**_USER, "app_name": "Weather app", "plan_name": "Gold", "credential_type": "API key",
                "credential_hint": "a1b2", "expires_on": "2027-01-31", "days_left": 7,
-               "app_url": PORTAL + "apps/12/"}
+               "app_url": PORTAL + "apps/12"}
 
 MAILERS: tuple[Mailer, ...] = (
     Mailer("welcome", "user", "a consumer registered and waits for an admin's approval", {**_USER}),
@@ -54,12 +54,12 @@ MAILERS: tuple[Mailer, ...] = (
     Mailer("credential_expired", "user", "an active credential has expired", {**_CREDENTIAL, "days_left": 0}),
     Mailer("organisation_request_submitted", "admins", "an organisation request waits for approval",
            {**_USER, "user_email": "ada@example.com", "organisation_name": "Acme",
-            "admin_url": ADMIN + "organisation-requests/"}),
+            "admin_url": ADMIN + "organisation-requests/5/"}),
     Mailer("organisation_request_approved", "user", "an organisation request was approved",
-           {**_USER, "organisation_name": "Acme", "portal_url": PORTAL + "organisation/"}),
+           {**_USER, "organisation_name": "Acme", "portal_url": PORTAL + "my-organisation"}),
     Mailer("organisation_request_rejected", "user", "an organisation request was rejected, with the reason",
            {**_USER, "organisation_name": "Acme", "reason": "Use your company's name.",
-            "portal_url": PORTAL + "organisation/"}),
+            "portal_url": PORTAL + "my-organisation"}),
     Mailer("test", "the address typed", "an admin sends a test message from the Settings page",
            {"to": "ada@example.com"}),
 )

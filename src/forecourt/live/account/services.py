@@ -377,7 +377,7 @@ def request_organisation(user: User, name: str, base_url: str) -> OrganisationRe
         if settings.admin_notification_address:
             email.send([settings.admin_notification_address], "organisation_request_submitted", {
                 "user_name": user.get_full_name(), "user_email": user.email, "organisation_name": request.name,
-                "admin_url": base_url.rstrip("/") + reverse("adminportal:resource_list",
-                                                            kwargs={"slug": "organisation-requests"}),
+                "admin_url": base_url.rstrip("/") + reverse("adminportal:organisation_request",
+                                                            kwargs={"pk": request.pk}),
             })
     return request
