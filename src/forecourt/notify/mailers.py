@@ -23,7 +23,7 @@ class Mailer:
 
 _USER = {"user_name": "Ada Lovelace"}
 _ACCESS = {**_USER, "app_name": "Weather app", "plan_name": "Gold", "products": ["Weather API", "Maps API"],
-           "portal_url": PORTAL, "app_url": PORTAL + "apps/12"}
+           "portal_url": PORTAL}
 _CREDENTIAL = {**_USER, "app_name": "Weather app", "plan_name": "Gold", "credential_type": "API key",
                "credential_hint": "a1b2", "expires_on": "2027-01-31", "days_left": 7,
                "app_url": PORTAL + "apps/12"}
@@ -47,9 +47,10 @@ MAILERS: tuple[Mailer, ...] = (
     Mailer("access_request_submitted", "admins", "an access request waits for approval",
            {**_ACCESS, "requester_name": "Ada Lovelace", "requester_email": "ada@example.com",
             "admin_url": ADMIN + "access-requests/3/"}),
-    Mailer("access_request_approved", "user", "an access request was approved", {**_ACCESS}),
+    Mailer("access_request_approved", "user", "an access request was approved",
+           {**_ACCESS, "app_url": PORTAL + "apps/12"}),
     Mailer("access_request_rejected", "user", "an access request was rejected, with the reason",
-           {**_ACCESS, "reason": "Tell us more about your use case."}),
+           {**_ACCESS, "app_url": PORTAL + "apps/12", "reason": "Tell us more about your use case."}),
     Mailer("credential_expiring", "user", "an active credential expires within the warning period", {**_CREDENTIAL}),
     Mailer("credential_expired", "user", "an active credential has expired", {**_CREDENTIAL, "days_left": 0}),
     Mailer("organisation_request_submitted", "admins", "an organisation request waits for approval",
