@@ -6,10 +6,12 @@ every page and action reached with another organisation's or another audience's 
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from forecourt.access import credentials as credential_service
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.access.visibility import can_manage_app, visible_apps
@@ -21,6 +23,7 @@ from forecourt.jobs.models import Job
 from forecourt.providers import sync
 from forecourt.providers.models import Provider
 from forecourt.themes.validate import validate_target
+from forecourt.webhooks.models import Event
 
 from . import factories
 from .support.tyk import ORG_ID, SECRET, tyk_dashboard
@@ -530,6 +533,70 @@ def test_revoking_asks_first_then_removes_the_key(world, provider, admin, tyk_da
     assert "Revoked credentials (1)" in page and "Show it now" not in page
     again = admin_client.get(f"/apps/{world.personal.pk}/credentials/{credential.pk}/revoke")
     assert again.status_code == 302  # nothing to confirm any more
+
+
+def revoked(provider, admin, app: App) -> Credential:
+    credential = granted(provider, admin, app)
+    credential_service.revoke(credential, admin)
+    run_jobs()
+    credential.refresh_from_db()
+    assert credential.status == "revoked"
+    return credential
+
+
+def reissue_path(credential: Credential) -> str:
+    return f"/apps/{credential.app_id}/access-requests/{credential.access_request_id}/reissue"
+
+
+def test_a_revoked_credential_of_an_approved_request_is_reissued_in_one_step(world, provider, admin, tyk_dashboard):
+    old = revoked(provider, admin, world.team)
+    owner = client_for(world.alice)
+    page = text(owner.get(f"/apps/{world.team.pk}"))
+    assert "No credentials yet" not in page and "still approved, but its credential was revoked" in page
+    assert f'action="{reissue_path(old)}"' in page and "Issue a new credential" in page
+    # Teammates see the state, not the button.
+    assert "Issue a new credential" not in text(client_for(world.bob).get(f"/apps/{world.team.pk}"))
+
+    assert owner.get(reissue_path(old)).status_code == 405  # a POST only
+    assert client_for(world.alice, enforce_csrf_checks=True).post(reissue_path(old)).status_code == 403
+    done = owner.post(reissue_path(old))
+    assert done.status_code == 302 and done["Location"] == f"/apps/{world.team.pk}#credentials"
+    new = Credential.objects.exclude(pk=old.pk).get(access_request=old.access_request)
+    assert new.status == "pending" and Job.objects.filter(name="access.activate").exists()
+    assert AuditEntry.objects.filter(object_type="access.accessrequest", object_id=str(old.access_request_id),
+                                     actor=world.alice, note=f"credential re-issued: credential #{new.pk}").exists()
+    # Twice is once: the request has a live credential now.
+    again = owner.post(reissue_path(old))
+    assert again.status_code == 302 and Credential.objects.filter(access_request=old.access_request).count() == 2
+    run_jobs()
+    new.refresh_from_db()
+    assert new.status == "active" and new.provider_reference in tyk_dashboard.hashed_keys
+    assert any(e.message.get("ID") == new.pk for e in Event.objects.filter(name="CredentialRegistered"))
+    page = text(owner.get(f"/apps/{world.team.pk}"))
+    assert "Show it now" in page and "Issue a new credential" not in page
+
+
+def test_only_managers_reissue_and_only_for_approved_requests(world, provider, admin, tyk_dashboard):
+    old = revoked(provider, admin, world.team)
+    for other in (world.bob, world.carol, world.mallory, world.globex_boss):  # see it or not: never manage
+        assert client_for(other).post(reissue_path(old)).status_code == 404
+    assert Credential.objects.filter(access_request=old.access_request).count() == 1
+    # Another app's request under this app's id is a 404 too.
+    other_request = factories.pending_request(world.alice)
+    assert client_for(world.alice).post(
+        f"/apps/{world.team.pk}/access-requests/{other_request.pk}/reissue").status_code == 404
+    # A consumer-admin of the organisation manages it.
+    assert client_for(world.boss).post(reissue_path(old)).status_code == 302
+    assert Credential.objects.filter(access_request=old.access_request, status="pending").count() == 1
+
+    rejected = factories.pending_request(world.alice)
+    access.reject(rejected, admin, "No.")
+    response = client_for(world.alice).post(f"/apps/{rejected.app_id}/access-requests/{rejected.pk}/reissue",
+                                            follow=True)
+    assert "Only approved requests get credentials; this one is rejected." in text(response)
+    assert not rejected.credentials.exists()
+    with pytest.raises(ValidationError):
+        credential_service.reissue(rejected, world.alice)
 
 
 def test_deleting_an_app_revokes_its_credentials_at_the_gateway(world, provider, admin, tyk_dashboard):

@@ -12,6 +12,7 @@ retries with backoff while the gateway is down. So a crash (kill -9) at any poin
 
 Rotation makes a new credential (pending, `replaces` the old) and revokes the old one in the
 same transaction that activates the new one: the app always has a working credential.
+Re-issuing gives an approved request whose credential was revoked a new one, by the same steps.
 """
 
 import logging
@@ -168,6 +169,39 @@ def rotate(credential: Credential, actor: User | None) -> Credential:
             raise ValidationError("This credential's provider is gone or no longer serves its plan.")
         new = record(locked.access_request, replaces=locked)
         audit.record(actor, "other", locked, note=f"credential rotated: replaced by credential #{new.pk}")
+        queue.enqueue("access.activate", {"credential_id": new.pk})
+    return new
+
+
+def reissue_problem(request: AccessRequest, check_credentials: bool = True) -> str:
+    """Why `request` cannot be given a new credential now; "" if it can. A new one is for an
+    approved request whose credentials were all revoked once provisioning had made the first
+    (a request still being provisioned, or whose provisioning failed, is the admin's to retry)."""
+    if request.status != AccessRequest.Status.APPROVED:
+        return f"Only approved requests get credentials; this one is {request.get_status_display().lower()}."
+    if request.provisioning != AccessRequest.Provisioning.DONE:
+        return "This request's credential is not made yet, or needs no credential."
+    if request.plan.provider_id is None:
+        return "This request's plan is not served by a gateway."
+    if request.plan.hidden_by_sync:
+        return f"The plan {request.plan}'s policy is gone from its provider: it cannot be granted."
+    if check_credentials and request.credentials.filter(status__in=Credential.LIVE).exists():
+        return "This request has a credential already."
+    return ""
+
+
+def reissue(request: AccessRequest, actor: User | None) -> Credential:
+    """A new credential for an approved request whose credential was revoked: the same steps as
+    provisioning and rotation (recorded pending with its identifiers, then the `access.activate`
+    job, which announces it with CredentialRegistered), so a crash cannot break it. The request
+    row is locked, so two clicks make one credential. ValidationError when `reissue_problem`."""
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=request.pk)
+        problem = reissue_problem(locked)
+        if problem:
+            raise ValidationError(problem)
+        new = record(locked)
+        audit.record(actor, "other", locked, note=f"credential re-issued: credential #{new.pk}")
         queue.enqueue("access.activate", {"credential_id": new.pk})
     return new
 

@@ -74,6 +74,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
                             "can_create": True, "action": "/apps/1/edit"},
     "views/app_detail.html": {"page": {"title": "Checkout"}, "app": _APP, "access_requests": _REQUESTS,
                               "credentials": [_CREDENTIAL, _OAUTH], "revoked_credentials": [_REVOKED],
+                              "reissuable": [{"request_id": 2, "plan": "Gold", "products": ["Payments"],
+                                              "reissue_url": "/apps/1/access-requests/2/reissue"}],
                               "can_request_access": True},
     "views/app_delete.html": {"page": {"title": "Delete Checkout"}, "app": _APP, "live_credentials": 2},
     "views/request_access.html": {

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 
+from forecourt.access.credentials import reissue_problem
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.access.visibility import can_manage_app, visible_apps
 from forecourt.accounts.models import User
@@ -202,13 +203,32 @@ def dashboard(user: User) -> dict[str, Any]:
     }
 
 
+def reissuable(requests: list[AccessRequest], credentials: list[Credential], manage: bool) -> list[dict[str, Any]]:
+    """The approved requests whose credentials were all revoked (access.credentials.reissue_problem
+    decides; this only spares it the ones with a live credential): their access stands, and a
+    manager of the app can have a new credential issued in one step (`reissue_url`, a POST)."""
+    live = {c.access_request_id for c in credentials if c.status in Credential.LIVE}
+    out = []
+    for request in requests:
+        if request.pk in live or reissue_problem(request, check_credentials=False):
+            continue
+        out.append({"request_id": request.pk, "plan": request.plan.display_name,
+                    "products": [p.display_name for p in request.products.all()],
+                    "reissue_url": reverse_live("credential_reissue", pk=request.app_id, request_id=request.pk)
+                    if manage else None})
+    return out
+
+
 def app_page(app: App, user: User) -> dict[str, Any]:
     one = App.objects.filter(pk=app.pk)
     manage = can_manage_app(user, app)
-    credentials = [credential_summary(c, user, manage) for c in credentials_for(one)]
+    rows = list(credentials_for(one))
+    requests = list(requests_for(one))
+    credentials = [credential_summary(c, user, manage) for c in rows]
     return {
         "app": app_summary(app, user),
-        "access_requests": [request_summary(r) for r in requests_for(one)],
+        "access_requests": [request_summary(r) for r in requests],
         "credentials": [c for c in credentials if c["status"] in Credential.LIVE],
         "revoked_credentials": [c for c in credentials if c["status"] not in Credential.LIVE],
+        "reissuable": reissuable(requests, rows, manage),
     }

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from forecourt import themes
 from forecourt.access import credentials as credential_service
 from forecourt.access import services as access
-from forecourt.access.models import App, Credential
+from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.access.reveal import reveal_once
 from forecourt.access.visibility import can_manage_app, is_owner, visible_apps
 from forecourt.accounts.models import User
@@ -382,3 +382,22 @@ def credential_revoke(request: HttpRequest, pk: int, credential: int) -> HttpRes
         return "The credential is being revoked; it stops working within moments."
 
     return _credential_action(request, pk, credential, "credential_revoke", "Revoke a credential", revoke)
+
+
+@never_cache
+@require_http_methods(["POST"])
+@sign_in_required
+def credential_reissue(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+    """POST (the button on the app's page): a new credential for an approved request whose
+    credential was revoked (access.credentials.reissue). Managers of the app only (404 for others)."""
+    user = _me(request)
+    app = _managed_app_or_404(request, pk)
+    found = get_object_or_404(AccessRequest.objects.select_related("plan"), pk=request_id, app=app)
+    try:
+        credential_service.reissue(found, user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "A new credential is being created. Its secret is shown on this page once "
+                                  "it is ready.")
+    return HttpResponseRedirect(_app_url(app) + "#credentials")
