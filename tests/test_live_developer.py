@@ -17,7 +17,7 @@ from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.access.visibility import can_manage_app, visible_apps
 from forecourt.accounts.models import Role, Team, User
 from forecourt.audit.models import AuditEntry
-from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product
+from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI
 from forecourt.jobs import queue
 from forecourt.jobs.models import Job
 from forecourt.providers import sync
@@ -437,6 +437,28 @@ def test_a_key_is_shown_once_then_only_masked(world, provider, admin, tyk_dashbo
     assert key in tyk_dashboard.keys
     row = Credential.objects.filter(pk=credential.pk).values().get()
     assert not any(key in str(value) for value in row.values()), row
+
+
+def test_the_gateway_address_and_an_example_call_come_with_the_credential(world, provider, admin, tyk_dashboard):
+    credential = granted(provider, admin, world.team)
+    key = credential.secret
+    apis = list(ProductAPI.objects.filter(product__name="Payments Product"))
+    assert apis
+    owner = client_for(world.alice)
+    # No gateway URL on the provider: nothing broken, the listen path and who to ask.
+    page = text(owner.get(f"/apps/{world.team.pk}"))
+    assert "ask the portal's administrators for the gateway's address" in page and "None/" not in page
+    provider.gateway_url = "https://gw.example.com/"
+    provider.save()
+    page = text(owner.get(f"/apps/{world.team.pk}"))
+    for api in apis:
+        assert f"https://gw.example.com/{api.listen_path.lstrip('/')}" in page
+    assert key not in page
+    shown = text(reveal(owner, credential))
+    token_api = next(a for a in apis if a.auth_type in ("authToken", ""))
+    url = f"https://gw.example.com/{token_api.listen_path.lstrip('/')}"
+    assert f"curl -H &#39;Authorization: {key}&#39; &#39;{url}&#39;" in shown
+    assert 'data-copy="secret"' in shown
 
 
 def test_revealing_needs_a_csrf_token_and_a_post(world, provider, admin, tyk_dashboard):

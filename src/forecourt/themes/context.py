@@ -117,6 +117,13 @@ def csp_nonce(request: HttpRequest) -> str:
     return str(nonce) if nonce is not None else ""
 
 
+def scripts() -> dict[str, str]:
+    """The portal's vendored scripts a theme may load (live/static/live/vendor/README.md): `htmx`."""
+    from django.templatetags.static import static
+
+    return {"htmx": static("live/vendor/htmx/htmx.min.js")}
+
+
 def base(request: HttpRequest, source: ThemeSource, preview: bool) -> dict[str, Any]:
     """The variables every Live Portal page has (docs/themes.md, "Every page")."""
     user = user_data(getattr(request, "user", None))
@@ -133,5 +140,6 @@ def base(request: HttpRequest, source: ThemeSource, preview: bool) -> dict[str, 
         "url": url_helper(),
         "asset": asset_helper(source),
         "csp_nonce": csp_nonce(request),
+        "scripts": scripts(),
         **csrf_helpers(request),
     }

@@ -62,6 +62,7 @@ def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
         "url": url_helper(),
         "asset": asset_helper(source),
         "csp_nonce": "sample-nonce",
+        "scripts": {"htmx": "/static/live/vendor/htmx/htmx.min.js"},
         **csrf_helpers(None),
     }
     if template.startswith("mailers/"):

@@ -49,7 +49,10 @@ _CREDENTIAL = {"id": 1, "type": "key", "type_label": "API key", "status": "activ
                "created_at": _WHEN, "expires_at": _WHEN, "revoked_at": None, "secret_shown_at": None,
                "replaces_id": None, "being_rotated": False, "secret_waiting": True,
                "reveal_url": "/apps/1/credentials/1/reveal", "rotate_url": "/apps/1/credentials/1/rotate",
-               "revoke_url": "/apps/1/credentials/1/revoke"}
+               "revoke_url": "/apps/1/credentials/1/revoke",
+               "apis": [{"name": "Payments API", "url": "https://api.example.com/payments/", "listen_path": "/payments/",
+                         "auth_type": "authToken", "curl": "curl -H 'Authorization: YOUR_KEY' 'https://api.example.com/payments/'",
+                         "docs_url": None}]}
 _OAUTH = {**_CREDENTIAL, "id": 2, "type": "oauth2-client", "type_label": "OAuth 2.0 client", "status": "pending",
           "status_label": "Being created at the gateway", "client_id": "3f9c0c1e", "secret_waiting": False,
           "redirect_url": "https://shop.example.com/cb", "replaces_id": 1, "reveal_url": None, "rotate_url": None}
@@ -76,6 +79,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                               "credentials": [_CREDENTIAL, _OAUTH], "revoked_credentials": [_REVOKED],
                               "reissuable": [{"request_id": 2, "plan": "Gold", "products": ["Payments"],
                                               "reissue_url": "/apps/1/access-requests/2/reissue"}],
+                              "refresh": {"url": "/apps/1", "every": 3},
                               "can_request_access": True},
     "views/app_delete.html": {"page": {"title": "Delete Checkout"}, "app": _APP, "live_credentials": 2},
     "views/request_access.html": {

@@ -15,7 +15,8 @@ from forecourt.access.credentials import reissue_problem
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.access.visibility import can_manage_app, visible_apps
 from forecourt.accounts.models import User
-from forecourt.catalog.models import Plan, Product
+from forecourt.catalog.models import Plan, Product, ProductAPI
+from forecourt.live import gateway
 from forecourt.themes.urls_names import reverse_live
 
 VISIBILITY_LABELS: dict[str, str] = {
@@ -132,8 +133,12 @@ def credentials_for(apps: QuerySet[App]) -> QuerySet[Credential]:
     """Credentials of `apps` without their secrets, knowing whether one waits to be shown and
     whether a rotation is under way."""
     rotating = Credential.objects.filter(replaces=OuterRef("pk"), status=Credential.Status.PENDING)
-    return (Credential.objects.filter(app__in=apps.values("pk")).defer("secret")
-            .select_related("app", "access_request__plan")
+    apis = ProductAPI.objects.defer("oas_document").order_by("name", "pk")
+    products = Product.objects.defer("content").order_by("display_name", "pk").prefetch_related(
+        Prefetch("apis", apis))
+    return (Credential.objects.filter(app__in=apps.values("pk")).defer("secret", "gateway_key")
+            .select_related("app", "access_request__plan", "provider")
+            .prefetch_related(Prefetch("access_request__products", products))
             .annotate(has_secret=ExpressionWrapper(~Q(secret=""), output_field=BooleanField()),
                       being_rotated=Exists(rotating))
             .order_by("-created_at", "-pk"))
@@ -143,9 +148,19 @@ def masked(credential: Credential) -> str:
     return f"…{credential.secret_hint}" if credential.secret_hint else "…"
 
 
+def credential_apis(credential: Credential, secret: str = gateway.KEY_PLACEHOLDER) -> list[dict[str, Any]]:
+    """The APIs the credential opens (its request's products'), each with its address at the
+    provider's gateway and an example call (live.gateway), the key shown as `secret`."""
+    provider = credential.provider
+    gateway_url = provider.gateway_url if provider is not None else ""
+    return [gateway.api_entry(api.name, gateway_url, api.listen_path, api.auth_type, secret)
+            for product in credential.access_request.products.all() for api in product.apis.all()]
+
+
 def credential_summary(credential: Credential, user: User, manage: bool | None = None) -> dict[str, Any]:
     """A credential as the pages show it: never its secret, and never a key's ID (for Tyk keys the
-    ID is the key). An OAuth 2.0 client shows its client ID and the redirect URL it was made with."""
+    ID is the key). An OAuth 2.0 client shows its client ID and the redirect URL it was made with.
+    `apis`: where to call what it opens, with an example call (a placeholder for the key)."""
     app = credential.app
     active = credential.status == Credential.Status.ACTIVE
     live = credential.status in Credential.LIVE
@@ -177,6 +192,7 @@ def credential_summary(credential: Credential, user: User, manage: bool | None =
         "rotate_url": reverse_live("credential_rotate", **kwargs) if manage and active and not being_rotated
         else None,
         "revoke_url": reverse_live("credential_revoke", **kwargs) if manage and live else None,
+        "apis": credential_apis(credential),
     }
 
 
@@ -231,4 +247,19 @@ def app_page(app: App, user: User) -> dict[str, Any]:
         "credentials": [c for c in credentials if c["status"] in Credential.LIVE],
         "revoked_credentials": [c for c in credentials if c["status"] not in Credential.LIVE],
         "reissuable": reissuable(requests, rows, manage),
+        "refresh": refresh(app, requests, rows),
     }
+
+
+REFRESH_SECONDS = 3
+
+
+def refresh(app: App, requests: list[AccessRequest], credentials: list[Credential]) -> dict[str, Any] | None:
+    """While the gateway is making or removing one of the app's credentials, the page asks for
+    itself again every few seconds (the default theme: htmx, with a "Refresh" link without
+    JavaScript) until it is done: {url, every} (seconds), or None when nothing is under way.
+    A request whose provisioning failed waits for an admin, so it is not polled for."""
+    busy = (any(c.status in (Credential.Status.PENDING, Credential.Status.REVOKING) for c in credentials)
+            or any(r.status == AccessRequest.Status.APPROVED and r.provisioning == AccessRequest.Provisioning.PENDING
+                   for r in requests))
+    return {"url": reverse_live("app", pk=app.pk), "every": REFRESH_SECONDS} if busy else None

@@ -328,6 +328,8 @@ def credential_reveal(request: HttpRequest, pk: int, credential: int) -> HttpRes
     def show(locked: Credential, secret: str) -> HttpResponse:
         summary = data.credential_summary(found, user, can_manage_app(user, app))
         summary.update(secret_waiting=False, reveal_url=None)
+        if found.type == Credential.Type.KEY:  # the example calls carry the key itself, on this page only
+            summary["apis"] = data.credential_apis(found, secret)
         response = _render(request, "credential_secret", f"{found.get_type_display()} of {app.name}",
                            app=data.app_link(app), credential=summary, secret=secret)
         response["Cache-Control"] = "no-store, private"
