@@ -411,9 +411,31 @@ def test_elements_may_try_the_api_on_the_providers_gateway(pets, client, rendere
     assert "connect-src 'self';" in client.get(f"/catalogue-products/pets/{api.pk}/docs")["Content-Security-Policy"]
 
 
+def test_the_docs_name_the_gateway_as_the_server_and_the_page_shows_it(pets, client):
+    item, api, yaml_api = pets
+    api.listen_path = "/pets/"
+    api.save()
+    docs, document = f"/catalogue-products/pets/{api.pk}/docs", f"/catalogue-products/pets/{api.pk}/openapi"
+    # No gateway URL: nothing shown, the document as stored.
+    assert "Call it at" not in client.get(docs).content.decode()
+    assert client.get(document).content.decode() == api.oas_document
+    item.provider = factories.provider()
+    item.provider.gateway_url = "https://gateway.example.com:8443/"
+    item.provider.save()
+    item.save()
+    page = client.get(docs).content.decode()
+    assert 'Call it at <code class="gateway-url">https://gateway.example.com:8443/pets/</code> (Auth token)' in page
+    served = json.loads(client.get(document).content)
+    assert served["servers"] == [{"url": "https://gateway.example.com:8443/pets/", "description": "The API gateway"}]
+    assert served["paths"] == json.loads(api.oas_document)["paths"]
+    # YAML is served as stored (no YAML parser among the dependencies); its page still shows the address.
+    assert client.get(f"/catalogue-products/pets/{yaml_api.pk}/openapi").content.decode() == yaml_api.oas_document
+
+
 def test_vendored_renderers_are_served_from_the_portal(client):
     for path in ("live/vendor/redoc/redoc.standalone.js", "live/vendor/elements/web-components.min.js",
-                 "live/vendor/elements/styles.min.css", "live/vendor/redoc/LICENSE", "live/vendor/elements/LICENSE"):
+                 "live/vendor/elements/styles.min.css", "live/vendor/redoc/LICENSE", "live/vendor/elements/LICENSE",
+                 "live/vendor/htmx/htmx.min.js", "live/vendor/htmx/LICENSE"):
         response = client.get(f"/static/{path}")
         assert response.status_code == 200, path
         b"".join(response.streaming_content)

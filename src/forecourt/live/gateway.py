@@ -11,6 +11,7 @@ secret); basic authentication takes a user name and password. HMAC-signed and mu
 cannot be shown as one line, so they get no example.
 """
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,3 +59,26 @@ def api_entry(name: str, gateway_url: str, listen_path: str, auth_type: str, sec
     url = address(gateway_url, listen_path)
     return {"name": name, "url": url, "listen_path": listen_path, "auth_type": auth_type,
             "curl": example_call(url, auth_type, secret), "docs_url": docs_url}
+
+
+def with_gateway_server(document: str, url: str) -> str:
+    """The OpenAPI document (JSON) with the gateway address as its only server, so the rendered
+    docs and their "Try it" call the gateway, not the upstream the document may name. OpenAPI 3
+    gets `servers`; Swagger 2 `schemes`, `host` and `basePath`. A YAML document (no YAML parser
+    among the portal's dependencies), one that does not parse, or no address: unchanged."""
+    if not url:
+        return document
+    try:
+        parsed = json.loads(document)
+    except ValueError:
+        return document
+    if not isinstance(parsed, dict):
+        return document
+    if "openapi" in parsed:
+        parsed["servers"] = [{"url": url, "description": "The API gateway"}]
+    elif "swagger" in parsed:
+        parts = urlsplit(url)
+        parsed.update(schemes=[parts.scheme], host=parts.netloc, basePath=parts.path or "/")
+    else:
+        return document
+    return json.dumps(parsed, ensure_ascii=False, indent=2)

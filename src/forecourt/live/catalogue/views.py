@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from forecourt import themes
 from forecourt.catalog.services import visible_products
+from forecourt.live import gateway
 from forecourt.ops import security_headers
 from forecourt.themes.urls_names import reverse_live
 
@@ -82,6 +83,8 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     name = renderer_name()
     script, style = RENDERERS[name]
     document_url = reverse_live("api_document", product_obj.slug, api_obj.pk)
+    provider = product_obj.provider
+    address = gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path)
     context = {
         "page": {"title": f"{api_obj.name} · {product_obj.display_name}"},
         "product": {"id": product_obj.pk, "name": product_obj.display_name, "slug": product_obj.slug,
@@ -89,29 +92,32 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
         "api": {"id": api_obj.pk, "name": api_obj.name, "api_id": api_obj.api_id,
                 "listen_path": api_obj.listen_path, "auth_type": api_obj.auth_type,
                 "auth_label": data.auth_label(api_obj.auth_type), "document_url": document_url,
-                "format": data.document_format(api_obj.oas_document)},
+                "format": data.document_format(api_obj.oas_document), "gateway_url": address},
         "renderer": {"name": name, "script_url": static(script), "style_url": static(style) if style else None},
     }
     response = themes.render(request, "views/api_docs.html", context)
-    provider = product_obj.provider
-    gateway = _gateway_origin(provider.gateway_url) if name == "stoplight" and provider is not None else ""
+    origin = _gateway_origin(provider.gateway_url) if name == "stoplight" and provider is not None else ""
     security_headers.replace(response, {**DOCS_STYLES, **DOCS_EXTRA})
-    if gateway:
-        security_headers.extend(response, {"connect-src": [gateway]})
+    if origin:
+        security_headers.extend(response, {"connect-src": [origin]})
     return response
 
 
 @require_safe
 def api_document(request: HttpRequest, slug: str, api: int) -> HttpResponse:
-    """The API's OpenAPI document as stored (JSON or YAML), always as a download: the renderer
-    fetches it from here, and a browser that opens it never treats it as a page."""
+    """The API's OpenAPI document (JSON or YAML), always as a download: the renderer fetches it
+    from here, and a browser that opens it never treats it as a page. A JSON document names the
+    provider's gateway as its server, when the provider has a Gateway URL (live.gateway)."""
     found = data.visible_api(request.user, slug, api)
     if found is None:
         raise Http404("No such API document.")
     product_obj, api_obj = found
     kind = data.document_format(api_obj.oas_document)
     content_type = "application/json" if kind == "json" else "application/yaml; charset=utf-8"
-    response = HttpResponse(api_obj.oas_document.encode("utf-8"), content_type=content_type)
+    provider = product_obj.provider
+    document = gateway.with_gateway_server(
+        api_obj.oas_document, gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path))
+    response = HttpResponse(document.encode("utf-8"), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{product_obj.slug}-{api_obj.pk}.{kind}"'
     response["Content-Security-Policy"] = FILE_CSP
     response["X-Content-Type-Options"] = "nosniff"
