@@ -73,8 +73,11 @@ def test_the_app_page_shows_the_credential_once_the_gateway_has_made_it_without_
         browser, live_server, developer, approved):
     from playwright.sync_api import expect
 
-    app, request = approved
+    app, _ = approved
     page = new_page(browser, live_server)
+    problems: list[str] = []  # a policy violation (eval, an inline style) or a script error
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
     sign_in(page, developer.email)
     page.goto(f"/apps/{app.pk}")
     expect(page.get_by_text("Approved: provisioning pending").first).to_be_visible()
@@ -85,6 +88,7 @@ def test_the_app_page_shows_the_credential_once_the_gateway_has_made_it_without_
     expect(page.get_by_text("Approved: provisioning pending")).to_have_count(0)
     expect(page.get_by_role("link", name="Refresh")).to_have_count(0)
     assert page.evaluate("window.stillTheSamePage") is True  # updated in place, not reloaded
+    assert problems == []
     shot(page, "consumer-02-credential-ready")
 
 
@@ -187,7 +191,10 @@ def test_the_api_reference_uses_the_windows_width(browser, live_server, develope
         if (edge.right > limit + 1) out.push('box past the reference: ' + box.textContent.slice(0, 40));
         for (const inner of box.querySelectorAll('*')) {
           const r = inner.getBoundingClientRect();
-          if (r.width > 0 && r.right > edge.right + 1) { out.push('cut off: ' + inner.textContent.slice(0, 40)); break; }
+          if (r.width > 0 && r.right > edge.right + 1) {
+            out.push('cut off: ' + inner.textContent.slice(0, 40));
+            break;
+          }
         }
         if (box.scrollWidth > box.clientWidth + 1) out.push('scrolls: ' + box.textContent.slice(0, 40));
       }

@@ -115,8 +115,8 @@ def api_document(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     kind = data.document_format(api_obj.oas_document)
     content_type = "application/json" if kind == "json" else "application/yaml; charset=utf-8"
     provider = product_obj.provider
-    document = gateway.with_gateway_server(
-        api_obj.oas_document, gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path))
+    address = gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path)
+    document = gateway.with_gateway_server(api_obj.oas_document, address)
     response = HttpResponse(document.encode("utf-8"), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{product_obj.slug}-{api_obj.pk}.{kind}"'
     response["Content-Security-Policy"] = FILE_CSP

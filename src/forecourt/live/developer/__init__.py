@@ -50,8 +50,9 @@ _CREDENTIAL = {"id": 1, "type": "key", "type_label": "API key", "status": "activ
                "replaces_id": None, "being_rotated": False, "secret_waiting": True,
                "reveal_url": "/apps/1/credentials/1/reveal", "rotate_url": "/apps/1/credentials/1/rotate",
                "revoke_url": "/apps/1/credentials/1/revoke",
-               "apis": [{"name": "Payments API", "url": "https://api.example.com/payments/", "listen_path": "/payments/",
-                         "auth_type": "authToken", "curl": "curl -H 'Authorization: YOUR_KEY' 'https://api.example.com/payments/'",
+               "apis": [{"name": "Payments API", "url": "https://api.example.com/payments/",
+                         "listen_path": "/payments/", "auth_type": "authToken",
+                         "curl": "curl -H 'Authorization: YOUR_KEY' 'https://api.example.com/payments/'",
                          "docs_url": None}]}
 _OAUTH = {**_CREDENTIAL, "id": 2, "type": "oauth2-client", "type_label": "OAuth 2.0 client", "status": "pending",
           "status_label": "Being created at the gateway", "client_id": "3f9c0c1e", "secret_waiting": False,
