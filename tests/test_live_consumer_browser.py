@@ -140,7 +140,7 @@ def test_a_revoked_credential_is_reissued_with_one_button(browser, live_server, 
     app, request = approved
     run_jobs()
     old = Credential.objects.get(access_request=request, status=Credential.Status.ACTIVE)
-    credential_service.revoke(old, developer)
+    credential_service.revoke(old, developer, note=credential_service.REVOKED_BY_CONSUMER)  # on the app page
     run_jobs()
     page = new_page(browser, live_server)
     sign_in(page, developer.email)

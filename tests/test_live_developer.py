@@ -558,8 +558,10 @@ def test_revoking_asks_first_then_removes_the_key(world, provider, admin, tyk_da
 
 
 def revoked(provider, admin, app: App) -> Credential:
+    """A credential of `app` that its owner revoked on the app's page."""
     credential = granted(provider, admin, app)
-    credential_service.revoke(credential, admin)
+    owner = client_for(app.owner)
+    assert owner.post(f"/apps/{app.pk}/credentials/{credential.pk}/revoke").status_code == 302
     run_jobs()
     credential.refresh_from_db()
     assert credential.status == "revoked"
@@ -619,6 +621,29 @@ def test_only_managers_reissue_and_only_for_approved_requests(world, provider, a
     assert not rejected.credentials.exists()
     with pytest.raises(ValidationError):
         credential_service.reissue(rejected, world.alice)
+
+
+def test_a_credential_an_admin_revoked_is_not_reissued_by_the_consumer(world, provider, admin, tyk_dashboard):
+    credential = granted(provider, admin, world.team)
+    credential_service.revoke(credential, admin)  # in the Admin Portal, say
+    run_jobs()
+    owner = client_for(world.alice)
+    page = text(owner.get(f"/apps/{world.team.pk}"))
+    assert "An administrator revoked this credential" in page and "Issue a new credential" not in page
+    assert "No credentials yet" not in page
+    refused = owner.post(reissue_path(credential), follow=True)
+    assert "An administrator revoked this credential" in text(refused)
+    assert Credential.objects.filter(access_request=credential.access_request).count() == 1
+
+
+def test_no_reissue_for_an_app_whose_owner_was_deactivated(world, provider, admin, tyk_dashboard):
+    old = revoked(provider, admin, world.team)
+    world.alice.is_active = False
+    world.alice.save()
+    boss = client_for(world.boss)  # a consumer-admin still manages the app
+    assert "Issue a new credential" not in text(boss.get(f"/apps/{world.team.pk}"))
+    assert "owner&#39;s account is deactivated" in text(boss.post(reissue_path(old), follow=True))
+    assert Credential.objects.filter(access_request=old.access_request).count() == 1
 
 
 def test_deleting_an_app_revokes_its_credentials_at_the_gateway(world, provider, admin, tyk_dashboard):

@@ -173,10 +173,33 @@ def rotate(credential: Credential, actor: User | None) -> Credential:
     return new
 
 
+# The audit note of a revocation asked for in the Live Portal by a manager of the app: only such a
+# credential may be re-issued by them. One an admin revoked (in the Admin Portal or API, or by
+# deactivating its owner) stays revoked until an admin decides otherwise.
+REVOKED_BY_CONSUMER = "credential revoked by the consumer"
+REVOKED_BY_ADMIN = ("An administrator revoked this credential, so it cannot be re-issued here. "
+                    "Ask the portal's administrators, or request access again.")
+
+
+def revoked_by_consumers(credential_ids: list[int]) -> set[int]:
+    """Those of `credential_ids` whose revocation the app's managers asked for (the audit log
+    says: REVOKED_BY_CONSUMER), in one query."""
+    from forecourt.audit.models import AuditEntry
+
+    if not credential_ids:
+        return set()
+    found = AuditEntry.objects.filter(object_type="access.credential", note=REVOKED_BY_CONSUMER,
+                                      object_id__in=[str(pk) for pk in credential_ids])
+    return {int(pk) for pk in found.values_list("object_id", flat=True)}
+
+
 def reissue_problem(request: AccessRequest, check_credentials: bool = True) -> str:
     """Why `request` cannot be given a new credential now; "" if it can. A new one is for an
-    approved request whose credentials were all revoked once provisioning had made the first
-    (a request still being provisioned, or whose provisioning failed, is the admin's to retry)."""
+    approved request whose credentials were all revoked, the last by the app's managers, once
+    provisioning had made the first (a request still being provisioned, or whose provisioning
+    failed, is the admin's to retry), while the app's owner can still sign in.
+    `check_credentials=False` leaves out the checks of its credentials (the app page makes them
+    for all its requests at once)."""
     if request.status != AccessRequest.Status.APPROVED:
         return f"Only approved requests get credentials; this one is {request.get_status_display().lower()}."
     if request.provisioning != AccessRequest.Provisioning.DONE:
@@ -185,8 +208,17 @@ def reissue_problem(request: AccessRequest, check_credentials: bool = True) -> s
         return "This request's plan is not served by a gateway."
     if request.plan.hidden_by_sync:
         return f"The plan {request.plan}'s policy is gone from its provider: it cannot be granted."
-    if check_credentials and request.credentials.filter(status__in=Credential.LIVE).exists():
+    if not request.app.owner.is_active:
+        return "The app's owner's account is deactivated."
+    if not check_credentials:
+        return ""
+    if request.credentials.filter(status__in=Credential.LIVE).exists():
         return "This request has a credential already."
+    last = request.credentials.order_by("-revoked_at", "-pk").first()
+    if last is None:
+        return "This request has no credential to replace."
+    if last.pk not in revoked_by_consumers([last.pk]):
+        return REVOKED_BY_ADMIN
     return ""
 
 
@@ -197,7 +229,7 @@ def reissue(request: AccessRequest, actor: User | None) -> Credential:
     row is locked, so two clicks make one credential. ValidationError when `reissue_problem`."""
     with transaction.atomic():
         locked = AccessRequest.objects.select_for_update().get(pk=request.pk)
-        problem = reissue_problem(locked)
+        problem = reissue_problem(locked)  # its plan and app are read after the lock, not joined in it
         if problem:
             raise ValidationError(problem)
         new = record(locked)

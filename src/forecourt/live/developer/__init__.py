@@ -79,7 +79,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "views/app_detail.html": {"page": {"title": "Checkout"}, "app": _APP, "access_requests": _REQUESTS,
                               "credentials": [_CREDENTIAL, _OAUTH], "revoked_credentials": [_REVOKED],
                               "reissuable": [{"request_id": 2, "plan": "Gold", "products": ["Payments"],
-                                              "reissue_url": "/apps/1/access-requests/2/reissue"}],
+                                              "reissue_url": "/apps/1/access-requests/2/reissue", "note": ""}],
                               "refresh": {"url": "/apps/1", "every": 3},
                               "can_request_access": True},
     "views/app_delete.html": {"page": {"title": "Delete Checkout"}, "app": _APP, "live_credentials": 2},

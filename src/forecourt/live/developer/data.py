@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 
-from forecourt.access.credentials import reissue_problem
+from forecourt.access.credentials import REVOKED_BY_ADMIN, reissue_problem, revoked_by_consumers
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.access.visibility import can_manage_app, visible_apps
 from forecourt.accounts.models import User
@@ -94,7 +94,7 @@ def app_link(app: App) -> dict[str, Any]:
 
 def requests_for(apps: QuerySet[App]) -> QuerySet[AccessRequest]:
     return (AccessRequest.objects.filter(app__in=apps.values("pk"))
-            .select_related("app", "catalogue", "plan")
+            .select_related("app__owner", "catalogue", "plan")
             .prefetch_related(Prefetch("products", Product.objects.order_by("display_name", "pk")))
             .order_by("-created_at", "-pk"))
 
@@ -220,18 +220,30 @@ def dashboard(user: User) -> dict[str, Any]:
 
 
 def reissuable(requests: list[AccessRequest], credentials: list[Credential], manage: bool) -> list[dict[str, Any]]:
-    """The approved requests whose credentials were all revoked (access.credentials.reissue_problem
-    decides; this only spares it the ones with a live credential): their access stands, and a
-    manager of the app can have a new credential issued in one step (`reissue_url`, a POST)."""
+    """The approved requests whose credentials were all revoked: their access stands, and if the
+    app's managers revoked the last one, a manager can have a new one issued in one step
+    (`reissue_url`, a POST); if an admin did, `note` says so. The rule is
+    access.credentials.reissue_problem's, with the credentials' part made here for all requests
+    at once (one query, whatever their number)."""
     live = {c.access_request_id for c in credentials if c.status in Credential.LIVE}
-    out = []
-    for request in requests:
-        if request.pk in live or reissue_problem(request, check_credentials=False):
+    last: dict[int, Credential] = {}
+    for credential in credentials:
+        if credential.access_request_id in live:
             continue
+        known = last.get(credential.access_request_id)
+        if known is None or (credential.revoked_at or credential.created_at, credential.pk) > (
+                known.revoked_at or known.created_at, known.pk):
+            last[credential.access_request_id] = credential
+    candidates = [r for r in requests if r.pk in last and not reissue_problem(r, check_credentials=False)]
+    by_consumers = revoked_by_consumers([last[r.pk].pk for r in candidates])
+    out = []
+    for request in candidates:
+        allowed = last[request.pk].pk in by_consumers
         out.append({"request_id": request.pk, "plan": request.plan.display_name,
                     "products": [p.display_name for p in request.products.all()],
                     "reissue_url": reverse_live("credential_reissue", pk=request.app_id, request_id=request.pk)
-                    if manage else None})
+                    if manage and allowed else None,
+                    "note": "" if allowed else REVOKED_BY_ADMIN})
     return out
 
 

@@ -379,7 +379,7 @@ def credential_revoke(request: HttpRequest, pk: int, credential: int) -> HttpRes
     """Ask, then revoke: the credential stops working once the gateway has removed it."""
 
     def revoke(user: User, found: Credential) -> str:
-        if not credential_service.revoke(found, user, note="credential revoked by the consumer"):
+        if not credential_service.revoke(found, user, note=credential_service.REVOKED_BY_CONSUMER):
             raise ValidationError("That credential was revoked already.")
         return "The credential is being revoked; it stops working within moments."
 
