@@ -3,8 +3,12 @@
 What a visitor is told never depends on whether an e-mail address has an account: sign-up
 with a registered address e-mails its owner instead of making a second account, and new
 accounts cannot be used before their owner has either been approved by an admin or confirmed
-the address with an e-mailed link (so that signing in with the password just chosen does not
-tell an attacker whether the address was free).
+the address with an e-mailed link. A wrong password gets the same answer for every address;
+the right password of an account that cannot sign in yet is told why (`inactive_account_notice`).
+That answer needs the password, but whoever has just signed up with an address knows the
+password they chose: signing up, then in, tells them whether the address was free (a registered
+one gives the generic answer). The owner of a free address gets the welcome e-mail, and the admins
+the account to approve, so such probing shows.
 """
 
 import hashlib
