@@ -147,7 +147,7 @@ class ProductForm(forms.ModelForm):
 class ProductAPIForm(forms.ModelForm):
     class Meta:
         model = ProductAPI
-        fields = ["product", "name", "api_id", "listen_path", "auth_type", "oas_document"]
+        fields = ["product", "name", "api_id", "listen_path", "auth_type", "oas_document", "document_source"]
         widgets = {"oas_document": forms.Textarea(attrs={"rows": 8})}
 
 

@@ -38,8 +38,9 @@ def auth_label(auth_type: str) -> str:
 
 def _apis() -> QuerySet[ProductAPI]:
     """Product APIs without their OpenAPI documents (which can be megabytes), saying whether they have one."""
-    return ProductAPI.objects.defer("oas_document").annotate(
-        has_document=ExpressionWrapper(~Q(oas_document=""), output_field=BooleanField()))
+    return ProductAPI.objects.defer("oas_document", "gateway_document").annotate(
+        with_document=ExpressionWrapper(~Q(oas_document="") | ~Q(gateway_document=""),
+                                        output_field=BooleanField()))
 
 
 # -- the catalogue page ------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ def logo_url(product: Product) -> str | None:
 
 
 def api_data(product: Product, api: ProductAPI) -> dict[str, Any]:
-    has_document = bool(getattr(api, "has_document", False))
+    has_document = bool(getattr(api, "with_document", False))
     return {
         "id": api.pk,
         "name": api.name,
@@ -274,7 +275,7 @@ def visible_api(user: Any, slug: str, api_pk: int) -> tuple[Product, ProductAPI]
     """A product's API with its OpenAPI document, if `user` may see the product and it has one."""
     api = (ProductAPI.objects.select_related("product", "product__provider")
            .filter(pk=api_pk, product__slug=slug, product__in=visible_products(user).values("pk"))
-           .exclude(oas_document="").first())
+           .exclude(oas_document="", gateway_document="").first())
     return (api.product, api) if api is not None else None
 
 
