@@ -53,6 +53,7 @@ class Filter:
     label: str
     lookup: str
     choices: Callable[[], Sequence[tuple[str, str]]]
+    value: Callable[[str], Any] = str  # the chosen option's value as the lookup takes it
 
     def options(self) -> Sequence[tuple[str, str]]:
         return self.choices()
@@ -118,7 +119,7 @@ class Resource:
         for flt in self.filters:
             value = (params.get(flt.param) or "").strip()
             if value and value in {str(v) for v, _ in flt.options()}:
-                queryset = queryset.filter(**{flt.lookup: value})
+                queryset = queryset.filter(**{flt.lookup: flt.value(value)})
                 active[flt.param] = value
         return queryset, active
 

@@ -42,12 +42,19 @@ def _yes_no() -> list[tuple[str, str]]:
 
 
 def _push_state(item: Any) -> str:
-    """Whether the portal's changes reached the provider's policy, with the reason if they did not."""
+    """Whether the item and its provider's policy are in step both ways, with the reason if not."""
     if item.provider_id is None:
         return ""
+    if item.sync_problem:
+        return f"Unreadable at the last sync: {item.sync_problem}"
     if item.push_state == "failed":
         return f"Not written: {item.push_error}"
     return "Being written" if item.push_state == "pending" else "In step"
+
+
+# Products and plans whose policy the last sync could not read ("1"), or could ("0").
+SYNC_PROBLEM = Filter("sync_problem", "Policy unreadable", "sync_problem_since__isnull", _yes_no,
+                      value=lambda v: v == "0")
 
 
 def _providers() -> list[tuple[str, str]]:
@@ -76,7 +83,7 @@ RESOURCES: list[Resource] = [
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "slug", "description"],
         filters=[Filter("published", "Published", "published", _yes_no),
-                 Filter("provider", "Provider", "provider_id", _providers)],
+                 Filter("provider", "Provider", "provider_id", _providers), SYNC_PROBLEM],
         delete_blockers=catalog.product_delete_blockers, saver=catalog.save_with_push,
     ),
     Resource(
@@ -101,7 +108,7 @@ RESOURCES: list[Resource] = [
                  Column("Auto-approve", "auto_approve"), Column("Provider", "provider"),
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "description"],
-        filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no)],
+        filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no), SYNC_PROBLEM],
         delete_blockers=catalog.plan_delete_blockers, saver=catalog.save_with_push,
     ),
     Resource(

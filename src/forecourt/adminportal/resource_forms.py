@@ -150,6 +150,13 @@ class ProductAPIForm(forms.ModelForm):
         fields = ["product", "name", "api_id", "listen_path", "auth_type", "oas_document", "document_source"]
         widgets = {"oas_document": forms.Textarea(attrs={"rows": 8})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document_source"].required = False  # left out (the Admin API): the portal's
+
+    def clean_document_source(self) -> str:
+        return self.cleaned_data.get("document_source") or ProductAPI.DocumentSource.PORTAL
+
 
 class ProductDocForm(forms.ModelForm):
     class Meta:

@@ -19,6 +19,7 @@ from forecourt.access.models import AccessRequest, Credential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
+from forecourt.catalog.models import Plan, Product
 from forecourt.notify import links
 from forecourt.portalconfig.models import PortalSettings
 
@@ -74,6 +75,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         tile(Organisation.objects.count(), "organisation", "organisations",
              reverse(lists, kwargs={"slug": "organisations"})),
     ]
+    # Waiting for an admin only when there are some: items whose provider policy the last sync could not read.
+    for model, slug in ((Product, "products"), (Plan, "plans")):
+        unreadable = model.objects.filter(sync_problem_since__isnull=False).count()
+        if unreadable:
+            name = model._meta.verbose_name
+            counts.insert(1, tile(unreadable, f"{name} whose policy is unreadable",
+                                  f"{name}s whose policy is unreadable",
+                                  reverse(lists, kwargs={"slug": slug}) + "?sync_problem=1"))
     return render(request, "adminportal/dashboard.html", {"counts": counts})
 
 

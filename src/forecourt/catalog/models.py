@@ -28,8 +28,9 @@ class WrittenToProvider(models.Model):
     push_state = models.CharField(max_length=10, choices=PushState.choices, default=PushState.SYNCED, blank=True,
                                   editable=False)
     push_error = models.TextField(blank=True, editable=False)
-    sync_problem = models.TextField(blank=True, editable=False,
-                                    help_text="Why the last sync could not read its policy (its last good state is kept).")
+    sync_problem = models.TextField(
+        blank=True, editable=False,
+        help_text="Why the last sync could not read its policy (its last good state is kept).")
     sync_problem_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

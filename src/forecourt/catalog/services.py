@@ -100,6 +100,9 @@ def save_with_push(form: Any, actor: User) -> Product | Plan:
     old = model.objects.filter(pk=form.instance.pk).first() if form.instance.pk else None
     before = push.policy_values(old) if old is not None else None
     linked_before = (old.provider_id, old.reference_id) if old is not None else None
+    if old is not None and old.display_name == old.name and form.instance.display_name == old.display_name:
+        # A display name never customised follows a rename, as it does when the sync reads one.
+        form.instance.display_name = form.instance.name
     item = form.save()
     if push.needs_push(item, before, linked_before):
         push.schedule(item)
