@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.providers import push
 from forecourt.providers.models import Provider
 
-from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI
+from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
 
 
 def _requests_note(count: int, status: str) -> str:
@@ -128,6 +128,22 @@ def delete_product_api(api: ProductAPI, actor: User) -> None:
     product_id = api.product_id
     api.delete()
     _push_product(product_id)
+
+
+def apis_of(product: Product) -> QuerySet[ProductAPI]:
+    """A product's APIs for a listing, each with `has_document`: whether it has an OpenAPI document.
+
+    This is THE definition of "has a document" for listings (the Admin Portal's product page), as
+    an annotation so that a list of APIs never loads the documents themselves, which can be
+    megabytes each. Where the documents are kept may change; this is the one place that follows.
+    """
+    has_document = ExpressionWrapper(~Q(oas_document=""), output_field=BooleanField())
+    return ProductAPI.objects.filter(product=product).defer("oas_document").annotate(has_document=has_document)
+
+
+def docs_of(product: Product) -> QuerySet[ProductDoc]:
+    """A product's getting-started documents in their order, for a listing (without their text)."""
+    return ProductDoc.objects.filter(product=product).defer("content").order_by("position", "pk")
 
 
 # -- what a Live Portal user may see ----------------------------------------------------------------
