@@ -118,7 +118,7 @@ def test_catalogue_form_filters_chooses_and_saves_200_products(browser, live_ser
     expect(products.get_by_role("checkbox", name="Product 171", exact=True)).not_to_be_checked()
     expect(products.get_by_role("button", name="Remove Product 199")).to_be_focused()
     expect(products.get_by_role("list", name="Chosen products").get_by_role("button")).to_have_text(
-        ["Product 040 ×", "Product 199 ×"])
+        [re.compile(r"^Product 040\W*$"), re.compile(r"^Product 199\W*$")])
 
     field(page, "Name").fill("Partners")
     field(page, "Visibility").select_option(label="Private: only its audiences")

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _section(body: str, heading: str) -> str:
-    match = re.search(rf'<section class="related"[^>]*>\s*<div class="heading">\s*<h2[^>]*>{heading}</h2>(.*?)</section>',
-                      body, re.S)
+    match = re.search(rf'<section class="related"[^>]*>\s*<div class="heading">\s*<h2[^>]*>{heading}</h2>'
+                      r"(.*?)</section>", body, re.S)
     assert match, f"no section {heading!r}"
     return match.group(1)
 

@@ -163,7 +163,7 @@ def related_lists(resource: Resource, obj: Any) -> list[dict[str, Any]]:
     return lists
 
 
-def presets(form_class: type[forms.BaseForm], params: Any) -> dict[str, str]:
+def presets(form_class: type[forms.ModelForm], params: Any) -> dict[str, str]:
     """Initial values for a new object's form from the query string (?product=7 from a product's
     "Add API" link). Only single-object choices are taken; the form still checks them when posted."""
     chosen: dict[str, str] = {}

@@ -33,6 +33,6 @@ def make_searchable(form: forms.BaseForm) -> None:
         if isinstance(form_field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) and not isinstance(
                 form_field.widget, SearchableMultiSelect | forms.MultipleHiddenInput):
             widget = SearchableMultiSelect(attrs=form_field.widget.attrs)
-            widget.choices = form_field.choices
+            widget.choices = form_field.choices  # type: ignore[assignment]  # lazy: a ModelChoiceIterator
             widget.is_required = form_field.widget.is_required
             form_field.widget = widget
