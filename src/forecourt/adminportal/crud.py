@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.utils.text import capfirst
 
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
@@ -115,11 +116,12 @@ class Resource:
 
     @property
     def title(self) -> str:
-        return str(self.model._meta.verbose_name).capitalize()
+        # capfirst, not capitalize(): "Product APIs", not "Product apis".
+        return capfirst(str(self.model._meta.verbose_name))
 
     @property
     def title_plural(self) -> str:
-        return str(self.model._meta.verbose_name_plural).capitalize()
+        return capfirst(str(self.model._meta.verbose_name_plural))
 
     def filtered(self, params: Any) -> tuple[QuerySet[Any], dict[str, str]]:
         """The list's queryset for the request's ?q= and filters; also the active filter values."""
