@@ -210,7 +210,12 @@ def test_product_page_shows_its_apis_and_docs(browser, live_server, admin):
     expect(sidebar.get_by_role("link", name="Product APIs", exact=True)).to_be_visible()  # not "Product apis"
     sidebar.get_by_role("link", name="Products", exact=True).click()
     row(page, "Pets").get_by_role("link", name="Pets", exact=True).click()
+    # Under a long form: the top of the page links to the lists, with their sizes.
+    jump = page.get_by_role("navigation", name="On this page")
+    expect(jump.get_by_role("link")).to_have_text(["APIs (2)", "Getting-started documents (1)"])
+    jump.get_by_role("link", name="APIs (2)").click()
     apis = page.get_by_role("region", name="APIs")
+    expect(apis.get_by_role("heading", name="APIs")).to_be_in_viewport()
     expect(apis.get_by_role("row")).to_have_count(3)
     expect(apis.get_by_role("row").nth(1)).to_have_text(re.compile(r"Pets admin\s*pets-2\s*/pets-admin/\s*—\s*No"))
     expect(apis.get_by_role("row").nth(2)).to_have_text(re.compile(r"Pets v1\s*pets-1\s*/pets/\s*authToken\s*Yes"))
