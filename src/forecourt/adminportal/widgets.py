@@ -3,7 +3,7 @@ catalogue, a user's teams...): lists that grow to hundreds of choices.
 
 Without JavaScript it is a list of checkboxes in a scrolling box, chosen ones first, that submits
 like any checkbox list (so the Admin API, which fills the same forms, is unaffected). With
-JavaScript, static/adminportal/multiselect.js (loaded by base.html with the page's CSP nonce) adds
+JavaScript, static/adminportal/multiselect.js (loaded by form.html with the page's CSP nonce) adds
 a type-to-filter box, the chosen items as removable chips and arrow-key movement; the checkboxes
 stay the form's value, so both ways submit the same thing.
 

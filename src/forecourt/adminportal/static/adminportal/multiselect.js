@@ -6,7 +6,7 @@
 // Keys: in the filter, Down moves to the first shown option, Enter chooses it (instead of
 // submitting the form), Escape empties the filter; in the list, Up and Down move between the shown
 // options (Up from the first goes back to the filter) and Space ticks as usual.
-// Loaded by base.html under the strict Content-Security-Policy: no inline code, no eval.
+// Loaded by form.html (with the page's nonce) under the strict Content-Security-Policy: no inline code, no eval.
 (function () {
   "use strict";
 
