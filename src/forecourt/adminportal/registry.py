@@ -26,7 +26,7 @@ from forecourt.webhooks.forms import WebhookForm
 from forecourt.webhooks.models import Delivery, Webhook
 
 from . import resource_forms as f
-from .crud import Column, Filter, Resource
+from .crud import Column, Filter, Related, Resource
 
 
 def _choices(enum):
@@ -85,6 +85,15 @@ RESOURCES: list[Resource] = [
         filters=[Filter("published", "Published", "published", _yes_no),
                  Filter("provider", "Provider", "provider_id", _providers), SYNC_PROBLEM],
         delete_blockers=catalog.product_delete_blockers, saver=catalog.save_with_push,
+        related=[
+            Related("APIs", "product-apis", "product", catalog.apis_of, add_label="Add an API",
+                    columns=[Column("Name", "name", link=True), Column("API ID", "api_id"),
+                             Column("Listen path", "listen_path"), Column("Auth type", "auth_type"),
+                             Column("OpenAPI document", "has_document")]),
+            Related("Getting-started documents", "product-docs", "product", catalog.docs_of,
+                    add_label="Add a document",
+                    columns=[Column("Title", "title", link=True), Column("Order", "position")]),
+        ],
     ),
     Resource(
         slug="product-apis", model=ProductAPI, form=f.ProductAPIForm, section="Catalogue",

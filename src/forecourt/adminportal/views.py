@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from forecourt.access import credentials
@@ -103,6 +104,8 @@ def _form(resource: crud.Resource, request: HttpRequest, instance: Any = None) -
     kwargs: dict[str, Any] = {"instance": instance}
     if request.method == "POST":
         kwargs.update(data=request.POST, files=request.FILES)
+    elif instance is None:
+        kwargs["initial"] = crud.presets(resource.form, request.GET)
     if resource.form is UserForm:
         kwargs["actor"] = request.user
     return resource.form(**kwargs)
@@ -126,11 +129,24 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
 def _save_page(request: HttpRequest, resource: crud.Resource, obj: Any) -> HttpResponse:
     """The form page for creating (obj None) or editing an object of `resource`."""
     form = _form(resource, request, obj)
+    back = _next(request)
     if request.method == "POST" and form.is_valid():
         saved = crud.save_form(resource, form, _actor(request))
         messages.success(request, f"{resource.title} “{saved}” {'saved' if obj else 'created'}.")
-        return redirect("adminportal:resource_list", slug=resource.slug)
-    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": obj})
+        return redirect(back or reverse("adminportal:resource_list", kwargs={"slug": resource.slug}))
+    related = crud.related_lists(resource, obj) if obj is not None else []
+    return render(request, "adminportal/form.html",
+                  {"resource": resource, "form": form, "object": obj, "related": related, "back": back})
+
+
+def _next(request: HttpRequest) -> str:
+    """Where to go after saving: ?next= when it is a page of the Admin Portal (a product's page, after
+    editing one of its APIs), else "" (the resource's list)."""
+    url = request.GET.get("next") or ""
+    root = reverse("adminportal:dashboard")
+    if url.startswith(root) and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        return url
+    return ""
 
 
 @admin_required

@@ -66,6 +66,15 @@ class Product(WrittenToProvider):
         return self.display_name
 
 
+class ProductAPIQuerySet(models.QuerySet["ProductAPI"]):
+    def without_documents(self) -> "ProductAPIQuerySet":
+        """For listings: the documents (megabytes each) are not loaded; each row knows whether it has one.
+        THE definition of "has a document" in SQL; `ProductAPI.has_document` is the same in Python."""
+        return self.defer("oas_document", "gateway_document").annotate(
+            with_document=models.ExpressionWrapper(~models.Q(oas_document="") | ~models.Q(gateway_document=""),
+                                                   output_field=models.BooleanField()))
+
+
 class ProductAPI(models.Model):
     """One API of a product. Its row (and so its ID, which docs URLs carry) lives as long as the API
     stays in the product: a sync or push updates it in place, by `api_id`.
@@ -92,6 +101,8 @@ class ProductAPI(models.Model):
         "document shown", max_length=10, choices=DocumentSource.choices, default=DocumentSource.PORTAL,
         help_text="Which document the Live Portal shows when both exist; the other one when only it exists.")
 
+    objects = ProductAPIQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = "product API"
@@ -109,7 +120,8 @@ class ProductAPI(models.Model):
 
     @property
     def has_document(self) -> bool:
-        return bool(self.oas_document or self.gateway_document)
+        flagged = self.__dict__.get("with_document")  # loaded by without_documents(): no document to read
+        return bool(flagged) if flagged is not None else bool(self.oas_document or self.gateway_document)
 
 
 class ProductDoc(models.Model):

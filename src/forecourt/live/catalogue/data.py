@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
 from forecourt.catalog.services import visible_catalogues, visible_products
@@ -38,9 +38,7 @@ def auth_label(auth_type: str) -> str:
 
 def _apis() -> QuerySet[ProductAPI]:
     """Product APIs without their OpenAPI documents (which can be megabytes), saying whether they have one."""
-    return ProductAPI.objects.defer("oas_document", "gateway_document").annotate(
-        with_document=ExpressionWrapper(~Q(oas_document="") | ~Q(gateway_document=""),
-                                        output_field=BooleanField()))
+    return ProductAPI.objects.without_documents()
 
 
 # -- the catalogue page ------------------------------------------------------------------------------
@@ -198,7 +196,7 @@ def logo_url(product: Product) -> str | None:
 
 
 def api_data(product: Product, api: ProductAPI) -> dict[str, Any]:
-    has_document = bool(getattr(api, "with_document", False))
+    has_document = api.has_document
     return {
         "id": api.pk,
         "name": api.name,
