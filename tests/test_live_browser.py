@@ -79,7 +79,7 @@ def catalogue(tyk_dashboard):
                                        policy_tags=["portal"])
     sync.sync(provider)
     product = next(p for p in Product.objects.filter(provider=provider, hidden_by_sync=False).order_by("name")
-                   if any(a.oas_document for a in p.apis.all()) and not any(a.auth_type == "oauth2"
+                   if any(a.document for a in p.apis.all()) and not any(a.auth_type == "oauth2"
                                                                             for a in p.apis.all()))
     product.published = True
     product.description = "Everything about the weather, by the minute."
@@ -141,9 +141,9 @@ def test_a_developer_signs_up_gets_approved_requests_access_and_rotates_a_creden
     shot(dev, "04-product")
 
     # Its API documentation, rendered by the vendored renderer from our own origin.
-    api = next(a for a in product.apis.all() if a.oas_document)
+    api = next(a for a in product.apis.all() if a.document)
     dev.goto(f"/catalogue-products/{product.slug}/{api.pk}/docs")
-    title = __import__("json").loads(api.oas_document).get("info", {}).get("title", "")
+    title = __import__("json").loads(api.document).get("info", {}).get("title", "")
     expect(dev.get_by_text(title).first).to_be_visible(timeout=30_000)
     shot(dev, "05-api-docs")
 

@@ -163,8 +163,8 @@ def test_the_api_reference_uses_the_windows_width(browser, live_server, develope
     from playwright.sync_api import expect
 
     product, _ = catalogue
-    api = next(a for a in product.apis.all() if a.oas_document)
-    document = json.loads(api.oas_document)
+    api = next(a for a in product.apis.all() if a.document)
+    document = json.loads(api.document)
     page = new_page(browser, live_server)  # 1280 x 900
     page.goto(f"/catalogue-products/{product.slug}/{api.pk}/docs")
     expect(page.get_by_text(document.get("info", {}).get("title", "")).first).to_be_visible(timeout=30_000)

@@ -70,6 +70,8 @@ def texts(value) -> list[str]:
     """The strings (and numbers) of a sample value, as they must appear in the e-mail."""
     if isinstance(value, list):
         return [t for item in value for t in texts(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in texts(item)]
     return [str(value)] if value not in ("", None) else []
 
 

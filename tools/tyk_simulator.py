@@ -514,8 +514,13 @@ class TykDashboard:
     """An in-memory Tyk Dashboard on 127.0.0.1. `start()`, then talk to `.url` with `.secret`."""
 
     def __init__(self, secret: str = DEFAULT_SECRET, org_id: str = DEFAULT_ORG_ID, *, port: int = 0,
-                 host: str = HOST, page_size: int = PAGE_SIZE, verbose: bool = False) -> None:
+                 host: str = HOST, page_size: int = PAGE_SIZE, verbose: bool = False,
+                 policies_as_sent: bool = False) -> None:
         self.secret = secret
+        # Store a PUT policy body exactly as sent (its `_id`, `id` and dates too), as some Dashboard
+        # deployments do: a client that leaves fields out loses them, and a policy sent without its
+        # IDs can no longer be addressed. Off: the stored `_id`, `id` and creation date are kept.
+        self.policies_as_sent = policies_as_sent
         self.org_id = org_id
         self.host = host
         self.page_size = page_size
@@ -853,9 +858,9 @@ class TykDashboard:
             return _error(404, "Could not retrieve portal object.")
         return _Reply(200, copy.deepcopy(policy))
 
-    def _check_policy_unique(self, policy: dict[str, Any]) -> _Reply | None:
+    def _check_policy_unique(self, policy: dict[str, Any], replacing: dict[str, Any] | None = None) -> _Reply | None:
         for other in self._org_policies():
-            if other["_id"] == policy["_id"]:
+            if other is replacing or other["_id"] == policy["_id"]:
                 continue
             if policy["name"] and other["name"] == policy["name"]:
                 return _error(400, "This policy name has already been used. Enter a unique policy name.")
@@ -886,15 +891,17 @@ class TykDashboard:
             policy = decode_policy(json.loads(body))
         except (ValueError, Malformed):
             return _error(403, "Request body malformed.")
-        policy["_id"] = current["_id"]
-        policy["id"] = policy["id"] or current["id"]
-        policy["org_id"] = self.org_id
-        policy["date_created"] = current["date_created"]
-        policy["last_updated"] = str(int(time.time()))
-        problem = self._check_policy_unique(policy)
+        if not self.policies_as_sent:
+            policy["_id"] = current["_id"]
+            policy["id"] = policy["id"] or current["id"]
+            policy["org_id"] = self.org_id
+            policy["date_created"] = current["date_created"]
+            policy["last_updated"] = str(int(time.time()))
+        problem = self._check_policy_unique(policy, current)
         if problem:
             return problem
-        self._policies[policy["_id"]] = policy
+        stored_under = next(k for k, v in self._policies.items() if v is current)
+        self._policies[stored_under] = policy
         return _message(200, "Data updated")
 
     def _delete_policy(self, query: dict[str, list[str]], body: bytes, policy_id: str) -> _Reply:

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.utils.text import capfirst
 
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
@@ -53,9 +54,27 @@ class Filter:
     label: str
     lookup: str
     choices: Callable[[], Sequence[tuple[str, str]]]
+    value: Callable[[str], Any] = str  # the chosen option's value as the lookup takes it
 
     def options(self) -> Sequence[tuple[str, str]]:
         return self.choices()
+
+
+@dataclass(frozen=True)
+class Related:
+    """Objects that belong to the edited one, listed under its form (a product's APIs and documents),
+    with links to edit each and to add one with its parent already chosen.
+
+    `rows(parent)` is one query whatever the number of rows; `parent_field` is the rows' form field
+    that names the parent, pre-set by the "Add" link (see `presets`).
+    """
+
+    title: str
+    slug: str  # the rows' resource, for their edit and add links
+    parent_field: str
+    rows: Callable[[Any], QuerySet[Any]]
+    columns: Sequence[Column]
+    add_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,8 @@ class Resource:
     detail_url_name: str = ""  # where a row links to when it is not the edit page
     # (label, suffix of the row's URL), e.g. ("Actions", "actions/") -> /portal-admin/users/7/actions/
     extra_actions: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    # Lists shown under the edit form of an object of this resource (a product's APIs).
+    related: Sequence[Related] = field(default_factory=tuple)
 
     def row_url(self, obj: Any) -> str:
         from django.urls import reverse
@@ -96,11 +117,12 @@ class Resource:
 
     @property
     def title(self) -> str:
-        return str(self.model._meta.verbose_name).capitalize()
+        # capfirst, not capitalize(): "Product APIs", not "Product apis".
+        return capfirst(str(self.model._meta.verbose_name))
 
     @property
     def title_plural(self) -> str:
-        return str(self.model._meta.verbose_name_plural).capitalize()
+        return capfirst(str(self.model._meta.verbose_name_plural))
 
     def filtered(self, params: Any) -> tuple[QuerySet[Any], dict[str, str]]:
         """The list's queryset for the request's ?q= and filters; also the active filter values."""
@@ -118,9 +140,42 @@ class Resource:
         for flt in self.filters:
             value = (params.get(flt.param) or "").strip()
             if value and value in {str(v) for v, _ in flt.options()}:
-                queryset = queryset.filter(**{flt.lookup: value})
+                queryset = queryset.filter(**{flt.lookup: flt.value(value)})
                 active[flt.param] = value
         return queryset, active
+
+
+def related_lists(resource: Resource, obj: Any) -> list[dict[str, Any]]:
+    """What the edit page of `obj` shows under its form: each of resource.related with its rows'
+    cells and edit links, and the link that adds one to `obj`. Links carry ?next= back to `obj`."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    here = reverse("adminportal:resource_edit", kwargs={"slug": resource.slug, "pk": obj.pk})
+    back = urlencode({"next": here})
+    lists = []
+    for related in resource.related:
+        add = reverse("adminportal:resource_create", kwargs={"slug": related.slug})
+        lists.append({
+            "related": related,
+            "rows": [(reverse("adminportal:resource_edit", kwargs={"slug": related.slug, "pk": row.pk}) + "?" + back,
+                      [(column, column.of(row)) for column in related.columns], str(row))
+                     for row in related.rows(obj)],
+            "add_url": f"{add}?{urlencode({related.parent_field: obj.pk, 'next': here})}",
+        })
+    return lists
+
+
+def presets(form_class: type[forms.ModelForm], params: Any) -> dict[str, str]:
+    """Initial values for a new object's form from the query string (?product=7 from a product's
+    "Add API" link). Only single-object choices are taken; the form still checks them when posted."""
+    chosen: dict[str, str] = {}
+    for name, form_field in form_class.base_fields.items():
+        value = params.get(name)
+        if (value and isinstance(form_field, forms.ModelChoiceField)
+                and not isinstance(form_field, forms.ModelMultipleChoiceField)):
+            chosen[name] = value[:100]
+    return chosen
 
 
 def save_form(resource: Resource, form: forms.ModelForm, actor: User) -> Any:

@@ -26,7 +26,7 @@ from forecourt.webhooks.forms import WebhookForm
 from forecourt.webhooks.models import Delivery, Webhook
 
 from . import resource_forms as f
-from .crud import Column, Filter, Resource
+from .crud import Column, Filter, Related, Resource
 
 
 def _choices(enum):
@@ -42,12 +42,19 @@ def _yes_no() -> list[tuple[str, str]]:
 
 
 def _push_state(item: Any) -> str:
-    """Whether the portal's changes reached the provider's policy, with the reason if they did not."""
+    """Whether the item and its provider's policy are in step both ways, with the reason if not."""
     if item.provider_id is None:
         return ""
+    if item.sync_problem:
+        return f"Unreadable at the last sync: {item.sync_problem}"
     if item.push_state == "failed":
         return f"Not written: {item.push_error}"
     return "Being written" if item.push_state == "pending" else "In step"
+
+
+# Products and plans whose policy the last sync could not read ("1"), or could ("0").
+SYNC_PROBLEM = Filter("sync_problem", "Policy unreadable", "sync_problem_since__isnull", _yes_no,
+                      value=lambda v: v == "0")
 
 
 def _providers() -> list[tuple[str, str]]:
@@ -76,8 +83,17 @@ RESOURCES: list[Resource] = [
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "slug", "description"],
         filters=[Filter("published", "Published", "published", _yes_no),
-                 Filter("provider", "Provider", "provider_id", _providers)],
+                 Filter("provider", "Provider", "provider_id", _providers), SYNC_PROBLEM],
         delete_blockers=catalog.product_delete_blockers, saver=catalog.save_with_push,
+        related=[
+            Related("APIs", "product-apis", "product", catalog.apis_of, add_label="Add an API",
+                    columns=[Column("Name", "name", link=True), Column("API ID", "api_id"),
+                             Column("Listen path", "listen_path"), Column("Auth type", "auth_type"),
+                             Column("OpenAPI document", "has_document")]),
+            Related("Getting-started documents", "product-docs", "product", catalog.docs_of,
+                    add_label="Add a document",
+                    columns=[Column("Title", "title", link=True), Column("Order", "position")]),
+        ],
     ),
     Resource(
         slug="product-apis", model=ProductAPI, form=f.ProductAPIForm, section="Catalogue",
@@ -101,7 +117,7 @@ RESOURCES: list[Resource] = [
                  Column("Auto-approve", "auto_approve"), Column("Provider", "provider"),
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "description"],
-        filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no)],
+        filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no), SYNC_PROBLEM],
         delete_blockers=catalog.plan_delete_blockers, saver=catalog.save_with_push,
     ),
     Resource(

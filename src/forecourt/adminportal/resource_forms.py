@@ -13,6 +13,18 @@ from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import targets as provider_targets
 from forecourt.providers.models import Provider
 
+from .widgets import make_searchable
+
+
+class AdminModelForm(forms.ModelForm):
+    """The Admin Portal's forms: every multiple-choice field (a catalogue's products, plans and
+    audiences, a user's teams) is a searchable multi-select (widgets.py) rather than a wall of
+    checkboxes. Forms with such fields derive from this; the rest may stay plain ModelForms."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        make_searchable(self)
+
 
 class CommaSeparatedField(forms.CharField):
     """A list of short strings typed as "a, b, c" (tags)."""
@@ -51,7 +63,7 @@ class TeamForm(forms.ModelForm):
             self.fields["organisation"].disabled = True
 
 
-class UserForm(forms.ModelForm):
+class UserForm(AdminModelForm):
     def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
         self.actor = actor
         super().__init__(*args, **kwargs)
@@ -64,7 +76,6 @@ class UserForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["email", "first_name", "last_name", "role", "organisation", "teams", "is_active"]
-        widgets = {"teams": forms.CheckboxSelectMultiple}
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -147,8 +158,15 @@ class ProductForm(forms.ModelForm):
 class ProductAPIForm(forms.ModelForm):
     class Meta:
         model = ProductAPI
-        fields = ["product", "name", "api_id", "listen_path", "auth_type", "oas_document"]
+        fields = ["product", "name", "api_id", "listen_path", "auth_type", "oas_document", "document_source"]
         widgets = {"oas_document": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document_source"].required = False  # left out (the Admin API): the portal's
+
+    def clean_document_source(self) -> str:
+        return self.cleaned_data.get("document_source") or ProductAPI.DocumentSource.PORTAL
 
 
 class ProductDocForm(forms.ModelForm):
@@ -177,15 +195,13 @@ class PlanForm(forms.ModelForm):
         return data
 
 
-class CatalogueForm(forms.ModelForm):
+class CatalogueForm(AdminModelForm):
     audiences = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple,
-        help_text="Who sees a private catalogue: whole organisations or single teams.")
+        required=False, help_text="Who sees a private catalogue: whole organisations or single teams.")
 
     class Meta:
         model = Catalogue
         fields = ["name", "visibility", "products", "plans", "audiences"]
-        widgets = {"products": forms.CheckboxSelectMultiple, "plans": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from forecourt.access import credentials
@@ -19,6 +20,7 @@ from forecourt.access.models import AccessRequest, Credential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
+from forecourt.catalog.models import Plan, Product
 from forecourt.notify import links
 from forecourt.portalconfig.models import PortalSettings
 
@@ -74,6 +76,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         tile(Organisation.objects.count(), "organisation", "organisations",
              reverse(lists, kwargs={"slug": "organisations"})),
     ]
+    # Waiting for an admin only when there are some: items whose provider policy the last sync could not read.
+    for model, slug in ((Product, "products"), (Plan, "plans")):
+        unreadable = model.objects.filter(sync_problem_since__isnull=False).count()
+        if unreadable:
+            name = model._meta.verbose_name
+            counts.insert(1, tile(unreadable, f"{name} whose policy is unreadable",
+                                  f"{name}s whose policy is unreadable",
+                                  reverse(lists, kwargs={"slug": slug}) + "?sync_problem=1"))
     return render(request, "adminportal/dashboard.html", {"counts": counts})
 
 
@@ -94,6 +104,8 @@ def _form(resource: crud.Resource, request: HttpRequest, instance: Any = None) -
     kwargs: dict[str, Any] = {"instance": instance}
     if request.method == "POST":
         kwargs.update(data=request.POST, files=request.FILES)
+    elif instance is None:
+        kwargs["initial"] = crud.presets(resource.form, request.GET)
     if resource.form is UserForm:
         kwargs["actor"] = request.user
     return resource.form(**kwargs)
@@ -117,11 +129,24 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
 def _save_page(request: HttpRequest, resource: crud.Resource, obj: Any) -> HttpResponse:
     """The form page for creating (obj None) or editing an object of `resource`."""
     form = _form(resource, request, obj)
+    back = _next(request)
     if request.method == "POST" and form.is_valid():
         saved = crud.save_form(resource, form, _actor(request))
         messages.success(request, f"{resource.title} “{saved}” {'saved' if obj else 'created'}.")
-        return redirect("adminportal:resource_list", slug=resource.slug)
-    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": obj})
+        return redirect(back or reverse("adminportal:resource_list", kwargs={"slug": resource.slug}))
+    related = crud.related_lists(resource, obj) if obj is not None else []
+    return render(request, "adminportal/form.html",
+                  {"resource": resource, "form": form, "object": obj, "related": related, "back": back})
+
+
+def _next(request: HttpRequest) -> str:
+    """Where to go after saving: ?next= when it is a page of the Admin Portal (a product's page, after
+    editing one of its APIs), else "" (the resource's list)."""
+    url = request.GET.get("next") or ""
+    root = reverse("adminportal:dashboard")
+    if url.startswith(root) and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        return url
+    return ""
 
 
 @admin_required

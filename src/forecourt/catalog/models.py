@@ -15,12 +15,23 @@ class PushState(models.TextChoices):
 
 
 class WrittenToProvider(models.Model):
-    """Products and plans made or edited in the portal are written to their provider as policies
-    (forecourt.providers.push); until that is done the sync leaves them alone."""
+    """Products and plans mirror a provider policy both ways.
+
+    Made or edited in the portal, they are written to their provider as policies
+    (forecourt.providers.push); until that is done the sync leaves them alone. Read by the sync,
+    a policy it cannot read leaves the item as it was last read, still published, with the reason
+    in `sync_problem` until a sync reads it again: one bad policy never unpublishes a product
+    whose keys still work at the gateway. Only a policy that is gone (or no longer tagged for the
+    portal) hides its item.
+    """
 
     push_state = models.CharField(max_length=10, choices=PushState.choices, default=PushState.SYNCED, blank=True,
                                   editable=False)
     push_error = models.TextField(blank=True, editable=False)
+    sync_problem = models.TextField(
+        blank=True, editable=False,
+        help_text="Why the last sync could not read its policy (its last good state is kept).")
+    sync_problem_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -55,13 +66,42 @@ class Product(WrittenToProvider):
         return self.display_name
 
 
+class ProductAPIQuerySet(models.QuerySet["ProductAPI"]):
+    def without_documents(self) -> "ProductAPIQuerySet":
+        """For listings: the documents (megabytes each) are not loaded; each row knows whether it has one.
+        THE definition of "has a document" in SQL; `ProductAPI.has_document` is the same in Python."""
+        return self.defer("oas_document", "gateway_document").annotate(
+            with_document=models.ExpressionWrapper(~models.Q(oas_document="") | ~models.Q(gateway_document=""),
+                                                   output_field=models.BooleanField()))
+
+
 class ProductAPI(models.Model):
+    """One API of a product. Its row (and so its ID, which docs URLs carry) lives as long as the API
+    stays in the product: a sync or push updates it in place, by `api_id`.
+
+    Two documents, two owners: `oas_document` is the portal's (an admin's upload; no sync ever
+    touches it), `gateway_document` the gateway's (the sync's copy of a Tyk OAS API's document; an
+    admin never edits it). `document_source` says which one the Live Portal shows when both exist.
+    """
+
+    class DocumentSource(models.TextChoices):
+        PORTAL = "portal", "The portal's document"
+        GATEWAY = "gateway", "The gateway's document"
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="apis")
     api_id = models.CharField("API ID", max_length=100, blank=True)
     name = models.CharField(max_length=255)
     listen_path = models.CharField(max_length=500, blank=True)
     auth_type = models.CharField(max_length=50, blank=True)
-    oas_document = models.TextField("OpenAPI document", blank=True)
+    oas_document = models.TextField("OpenAPI document", blank=True,
+                                    help_text="The portal's document: synchronisations never change it.")
+    gateway_document = models.TextField("the gateway's OpenAPI document", blank=True, editable=False,
+                                        help_text="Copied from the gateway at each synchronisation.")
+    document_source = models.CharField(
+        "document shown", max_length=10, choices=DocumentSource.choices, default=DocumentSource.PORTAL,
+        help_text="Which document the Live Portal shows when both exist; the other one when only it exists.")
+
+    objects = ProductAPIQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -70,6 +110,18 @@ class ProductAPI(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def document(self) -> str:
+        """The OpenAPI document the Live Portal shows: the chosen one, else the other, else ""."""
+        if self.document_source == self.DocumentSource.GATEWAY:
+            return self.gateway_document or self.oas_document
+        return self.oas_document or self.gateway_document
+
+    @property
+    def has_document(self) -> bool:
+        flagged = self.__dict__.get("with_document")  # loaded by without_documents(): no document to read
+        return bool(flagged) if flagged is not None else bool(self.oas_document or self.gateway_document)
 
 
 class ProductDoc(models.Model):

@@ -8,7 +8,7 @@ from forecourt.accounts.models import Organisation, Team, User
 from forecourt.providers import push
 from forecourt.providers.models import Provider
 
-from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI
+from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
 
 
 def _requests_note(count: int, status: str) -> str:
@@ -100,6 +100,9 @@ def save_with_push(form: Any, actor: User) -> Product | Plan:
     old = model.objects.filter(pk=form.instance.pk).first() if form.instance.pk else None
     before = push.policy_values(old) if old is not None else None
     linked_before = (old.provider_id, old.reference_id) if old is not None else None
+    if old is not None and old.display_name == old.name and form.instance.display_name == old.display_name:
+        # A display name never customised follows a rename, as it does when the sync reads one.
+        form.instance.display_name = form.instance.name
     item = form.save()
     if push.needs_push(item, before, linked_before):
         push.schedule(item)
@@ -128,6 +131,17 @@ def delete_product_api(api: ProductAPI, actor: User) -> None:
     product_id = api.product_id
     api.delete()
     _push_product(product_id)
+
+
+def apis_of(product: Product) -> QuerySet[ProductAPI]:
+    """A product's APIs for a listing, each knowing whether it has an OpenAPI document
+    (`has_document`) without loading the documents, which can be megabytes each."""
+    return ProductAPI.objects.filter(product=product).without_documents()
+
+
+def docs_of(product: Product) -> QuerySet[ProductDoc]:
+    """A product's getting-started documents in their order, for a listing (without their text)."""
+    return ProductDoc.objects.filter(product=product).defer("content").order_by("position", "pk")
 
 
 # -- what a Live Portal user may see ----------------------------------------------------------------

@@ -63,6 +63,11 @@ MAILERS: tuple[Mailer, ...] = (
             "portal_url": PORTAL + "my-organisation"}),
     Mailer("test", "the address typed", "an admin sends a test message from the Settings page",
            {"to": "ada@example.com"}),
+    Mailer("policy_unreadable", "admins",
+           "a sync cannot read the policy of a product or plan: it keeps its last good state and stays published",
+           {"provider_name": "Tyk Dashboard", "items": [
+               {"kind": "product", "name": "Weather API", "policy": "5ead7120575961000181867e",
+                "reason": "it references the API 41, which does not exist", "admin_url": ADMIN + "products/4/"}]}),
 )
 
 BY_NAME = {mailer.name: mailer for mailer in MAILERS}

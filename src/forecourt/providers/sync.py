@@ -5,9 +5,18 @@ a plan one that enforces rate limit and quota only. Only policies carrying one o
 provider's tags are imported (all of them when it has none).
 
 Where Tyk's portal aborts the whole sync on one bad policy, this one skips that policy, records
-why, and syncs the rest. A product or plan whose policy disappeared is hidden (not deleted): it
-keeps its portal-side settings and comes back when the policy does. A sync that finds no change
-writes no product or plan. One sync per provider runs at a time, across processes and replicas.
+why, and syncs the rest. A product or plan whose policy it cannot read keeps its last good state
+and stays published (keys made from it still work at the gateway), with the reason on the item
+(`sync_problem`) and, the first time, an e-mail and a webhook event to the admins. A product or
+plan whose policy disappeared, was untagged or deactivated is hidden (not deleted): it keeps its
+portal-side settings and comes back when the policy does.
+
+A product's APIs are updated in place, by their API ID: a sync changes what the gateway owns
+(name, listen path, auth type, the gateway's document) and never the portal's document, and an
+API's row (so its docs URL) lives as long as the API stays in the product.
+
+A sync that finds no change writes no product or plan. One sync per provider runs at a time,
+across processes and replicas.
 """
 
 import logging
@@ -51,6 +60,35 @@ class Report:
 
 class AlreadyRunning(Exception):
     pass
+
+
+SHAPELESS = ("it is partitioned neither as a product (access rights only) nor as a plan "
+             "(rate limit and quota only)")
+
+
+@dataclass
+class Unreadable:
+    """Policies for the portal (tagged, live) that the sync cannot read. An item that mirrors one
+    keeps its last good state, flagged with the reason, instead of being hidden."""
+
+    by_key: dict[str, str] = field(default_factory=dict)  # policy ID -> why
+    by_name: dict[str, str] = field(default_factory=dict)  # for policies without an ID: name -> why
+    shapeless: set[str] = field(default_factory=set)  # neither product- nor plan-shaped
+
+    def add(self, pid: str, name: Any, reason: str) -> None:
+        if pid:
+            self.by_key[pid] = reason
+        elif isinstance(name, str) and name.strip():
+            self.by_name[name.strip()[:255]] = reason
+
+    def seen_as(self, others: dict[str, Any], kind: str) -> "Unreadable":
+        """These problems, plus "it is now shaped as the other kind" for `others`' policies."""
+        by_key = {**{pid: SHAPELESS for pid in self.shapeless}, **self.by_key}
+        by_key.update({pid: f"it is now partitioned as {kind}" for pid in others})
+        return Unreadable(by_key, self.by_name)
+
+    def reason(self, key: str, row: Any) -> str | None:
+        return self.by_key.get(key) or self.by_name.get(row.name)
 
 
 # -- the lock ----------------------------------------------------------------------------------
@@ -103,7 +141,7 @@ class ApiInfo:
     name: str
     listen_path: str
     auth_type: str
-    oas: str
+    document: str  # the gateway's OpenAPI document (Tyk OAS APIs), "" for classic APIs
 
 
 def _apis_by_id(wrappers: list[dict[str, Any]]) -> dict[str, ApiInfo]:
@@ -165,6 +203,7 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
     tags = set(provider.policy_tags or [])
     products: dict[str, dict[str, Any]] = {}
     plans: dict[str, dict[str, Any]] = {}
+    unreadable = Unreadable()
     aliases: dict[str, str] = {}  # Dashboard ID -> the policy ID a push gave it
     for policy in policies:
         pid = policy_id(policy)
@@ -172,12 +211,14 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
         custom = policy.get("id")
         if isinstance(custom, str) and custom and custom != pid:
             aliases[pid] = custom
-        if tags and not tags & set(policy.get("tags") or []):
+        if (tags and not tags & set(policy.get("tags") or [])) or not _live(policy):
             report.ignored += 1
             continue
         kind = _kind(policy)
-        if kind is None or not _live(policy):
+        if kind is None:  # not the portal's, unless an item mirrors it: then it is unreadable (see _apply)
             report.ignored += 1
+            if pid:
+                unreadable.shapeless.add(pid)
             continue
         try:
             if not pid or not isinstance(name, str) or not name.strip():
@@ -188,11 +229,16 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
                 plans[pid] = plan_values(policy)
         except (ValueError, TypeError, AttributeError) as exc:
             report.problems.append({"policy": pid or "?", "name": str(name or ""), "reason": str(exc)})
+            unreadable.add(pid, name, str(exc))
     with transaction.atomic():
-        _apply_products(provider, products, aliases, report)
-        _apply_plans(provider, plans, aliases, report)
+        flagged = _apply_products(provider, products, unreadable.seen_as(plans, "a plan"), aliases, report)
+        flagged += _apply_plans(provider, plans, unreadable.seen_as(products, "a product"), aliases, report)
         Provider.objects.filter(pk=provider.pk).update(
             status=Provider.Status.UP, last_error="", last_synced_at=timezone.now(), sync_problems=report.problems)
+        if flagged:
+            from . import notices
+
+            notices.policies_unreadable(provider, flagged)
     if report.problems:
         log.warning("sync of provider %s skipped %d policy(ies)", provider, len(report.problems),
                     extra={"problems": report.problems[:20]})
@@ -200,14 +246,46 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
     return report
 
 
-def replace_apis(product: Product, rows: list[tuple[str, str, str, str, str]], *, new: bool = False) -> None:
-    """Make `product`'s APIs exactly `rows` of (api_id, name, listen_path, auth_type, oas_document);
-    `new`: it has none yet (one query less per product on a first sync)."""
-    if not new:
-        product.apis.all().delete()
-    ProductAPI.objects.bulk_create(
-        ProductAPI(product=product, api_id=a, name=n, listen_path=lp, auth_type=at, oas_document=oas)
-        for a, n, lp, at, oas in rows)
+ApiRow = tuple[str, str, str, str, str]  # (api_id, name, listen_path, auth_type, gateway_document)
+GATEWAY_FIELDS = ("name", "listen_path", "auth_type", "gateway_document")
+
+
+def update_apis(product: Product, rows: list[ApiRow], *, new: bool = False) -> bool:
+    """Make `product`'s APIs those of `rows`, matched by API ID: an API still in the product keeps
+    its row, its ID and every field the portal owns (its document, which document is shown);
+    only the gateway's fields change. APIs no longer in the policy go, new ones are added.
+    `new`: the product has no APIs yet (one query less per product on a first sync).
+    Returns whether anything changed."""
+    current: dict[str, ProductAPI] = {}
+    extra: list[int] = []  # APIs not in the policy, and the later twins of an API listed twice
+    wanted = {row[0] for row in rows}
+    for api in ([] if new else sorted(product.apis.all(), key=lambda a: a.pk)):
+        if api.api_id in wanted and api.api_id not in current:
+            current[api.api_id] = api
+        else:
+            extra.append(api.pk)
+    if extra:
+        ProductAPI.objects.filter(pk__in=extra).delete()
+    changed = bool(extra)
+    added: list[ProductAPI] = []
+    for api_id, *gateway in rows:
+        values = dict(zip(GATEWAY_FIELDS, gateway, strict=True))
+        known = current.get(api_id)
+        if known is None:
+            added.append(ProductAPI(product=product, api_id=api_id, **values))
+            continue
+        fields = [k for k, v in values.items() if getattr(known, k) != v]
+        for k in fields:
+            setattr(known, k, values[k])
+        if fields:
+            known.save(update_fields=fields)
+            changed = True
+    if added:
+        ProductAPI.objects.bulk_create(added)
+        changed = True
+    if changed and hasattr(product, "_prefetched_objects_cache"):
+        product._prefetched_objects_cache.pop("apis", None)
+    return changed
 
 
 def product_values(policy: dict[str, Any], apis: dict[str, ApiInfo]) -> dict[str, Any]:
@@ -219,7 +297,7 @@ def product_values(policy: dict[str, Any], apis: dict[str, ApiInfo]) -> dict[str
         info = apis.get(api_id)
         if info is None:
             raise ValueError(f"it references the API {api_id}, which does not exist")
-        rows.append((api_id, info.name, info.listen_path, info.auth_type, info.oas))
+        rows.append((api_id, info.name, info.listen_path, info.auth_type, info.document))
     if not rows:
         raise ValueError("it grants access to no API")
     tags = [str(t) for t in policy.get("tags") or []]
@@ -252,36 +330,67 @@ def _unique_slug(name: str, taken: set[str]) -> str:
 class _Existing(Generic[Row]):
     rows: dict[str, Row]  # by the key of the policy each mirrors
     busy: set[str]  # keys of policies whose item is being written by the portal: leave them alone
+    unreadable: list[tuple[Row, str]]  # items whose policy is there but cannot be read, with why
 
     def gone(self, wanted: dict[str, Any]) -> list[int]:
         return [row.pk for key, row in self.rows.items() if key not in wanted and not row.hidden_by_sync]
 
 
-def _existing(rows: Iterable[Row], wanted: dict[str, Any], aliases: dict[str, str]) -> _Existing[Row]:
+def _existing(rows: Iterable[Row], wanted: dict[str, Any], unreadable: Unreadable,
+              aliases: dict[str, str]) -> _Existing[Row]:
     """This provider's items by the policy each mirrors.
 
     An item matches a policy by the Dashboard's ID (`_id`), or by the policy ID a push from the
     portal gave it (`id`), until the push records the Dashboard's ID. Items without a policy yet,
     and items whose portal changes are being written (push pending or failed), are the portal's
     to change: the sync neither updates nor hides them, nor imports their policy as a new item.
+    Items whose policy cannot be read are set apart: they keep their state.
     """
-    by_custom = {aliases[key]: key for key in wanted if key in aliases}
-    existing: _Existing[Row] = _Existing({}, set())
+    known = set(wanted) | set(unreadable.by_key)
+    by_custom = {aliases[key]: key for key in known if key in aliases}
+    existing: _Existing[Row] = _Existing({}, set(), [])
     for row in rows:
         ref = row.reference_id
         if not ref:
             continue
-        key = ref if ref in wanted else by_custom.get(ref, ref)
+        key = ref if ref in known else by_custom.get(ref, ref)
+        why = None if key in wanted else unreadable.reason(key, row)
         if row.push_state:
             existing.busy.add(key)
+        elif why is not None:
+            existing.unreadable.append((row, why))
         else:
             existing.rows[key] = row
     return existing
 
 
-def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], aliases: dict[str, str],
-                    report: Report) -> None:
-    existing = _existing(Product.objects.filter(provider=provider).prefetch_related("apis"), wanted, aliases)
+def _flag(existing: _Existing[Row], report: Report) -> list[Row]:
+    """Record why each unreadable item's policy could not be read; the items newly flagged."""
+    newly: list[Row] = []
+    reported = {p["policy"] for p in report.problems}
+    for row, why in existing.unreadable:
+        if row.reference_id not in reported:
+            report.problems.append({"policy": row.reference_id or "?", "name": row.name, "reason": why})
+        if row.sync_problem == why:
+            continue
+        if not row.sync_problem:
+            newly.append(row)
+            row.sync_problem_since = timezone.now()
+        row.sync_problem = why
+        type(row).objects.filter(pk=row.pk).update(sync_problem=why, sync_problem_since=row.sync_problem_since)
+    return newly
+
+
+def _clear_problem(row: Product | Plan, changed: list[str]) -> None:
+    if row.sync_problem:
+        row.sync_problem, row.sync_problem_since = "", None
+        changed += ["sync_problem", "sync_problem_since"]
+
+
+def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], unreadable: Unreadable,
+                    aliases: dict[str, str], report: Report) -> list[Product | Plan]:
+    existing = _existing(Product.objects.filter(provider=provider).prefetch_related("apis"), wanted, unreadable,
+                         aliases)
     new = set(wanted) - set(existing.rows) - existing.busy
     taken = set(Product.objects.values_list("slug", flat=True)) if new else set()
     for pid, values in wanted.items():
@@ -292,7 +401,7 @@ def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], alias
             product = Product.objects.create(
                 provider=provider, reference_id=pid, name=values["name"], display_name=values["name"],
                 slug=_unique_slug(values["name"], taken), tags=values["tags"])
-            replace_apis(product, values["apis"], new=True)
+            update_apis(product, values["apis"], new=True)
             report.products_created += 1
             continue
         changed = []
@@ -312,9 +421,8 @@ def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], alias
             product.hidden_by_sync = False
             changed.append("hidden_by_sync")
             report.restored += 1
-        current = sorted((a.api_id, a.name, a.listen_path, a.auth_type, a.oas_document) for a in product.apis.all())
-        if current != values["apis"]:
-            replace_apis(product, values["apis"])
+        _clear_problem(product, changed)
+        if update_apis(product, values["apis"]):
             changed.append("updated_at")
         if changed:
             product.save(update_fields=[*set(changed), "updated_at"])
@@ -322,11 +430,12 @@ def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], alias
     gone = existing.gone(wanted)
     if gone:
         report.hidden += Product.objects.filter(pk__in=gone).update(hidden_by_sync=True, updated_at=timezone.now())
+    return list(_flag(existing, report))
 
 
-def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], aliases: dict[str, str],
-                 report: Report) -> None:
-    existing = _existing(Plan.objects.filter(provider=provider), wanted, aliases)
+def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], unreadable: Unreadable,
+                 aliases: dict[str, str], report: Report) -> list[Product | Plan]:
+    existing = _existing(Plan.objects.filter(provider=provider), wanted, unreadable, aliases)
     for pid, values in wanted.items():
         if pid in existing.busy:
             continue
@@ -346,6 +455,7 @@ def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], aliases:
             plan.hidden_by_sync = False
             changed.append("hidden_by_sync")
             report.restored += 1
+        _clear_problem(plan, changed)
         if changed:
             for key in changed:
                 if key in values:
@@ -355,3 +465,4 @@ def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], aliases:
     gone = existing.gone(wanted)
     if gone:
         report.hidden += Plan.objects.filter(pk__in=gone).update(hidden_by_sync=True, updated_at=timezone.now())
+    return list(_flag(existing, report))

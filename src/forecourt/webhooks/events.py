@@ -26,6 +26,7 @@ EVENTS = [
     "OrganisationRequestCreated",
     "OrganisationRequestApproved",
     "OrganisationRequestRejected",
+    "ProviderPolicyUnreadable",
 ]
 TEST_EVENT = "WebhookTest"  # sent by "Send test event" to one endpoint, whatever it subscribes to
 

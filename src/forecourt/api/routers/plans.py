@@ -80,6 +80,9 @@ class PlanOut(Out):
     PushState: str = Field(description="Forecourt's own: whether the portal's changes reached the provider's "
                            "policy: \"\" (they did, or nothing to write), \"pending\" or \"failed\".")
     PushError: str = Field(description="Forecourt's own: why writing the policy failed; empty if it did not.")
+    SyncProblem: str = Field(description="Forecourt's own: why the last sync could not read its provider policy "
+                             "(it keeps its last good state and stays published); empty if it could.")
+    SyncProblemSince: str | None = Field(description="Forecourt's own: since when the policy cannot be read.")
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -127,7 +130,8 @@ def _full(plan_id: PathId) -> PlanOut:
         PlanQuotaRenewalRate=plan.quota_renewal_seconds, UnlimitedQuota=plan.quota_unlimited,
         ProviderID=plan.provider_id, ReferenceID=plan.reference_id or "",
         Catalogues=[c.pk for c in plan.catalogues.all()],
-        PushState=plan.push_state, PushError=plan.push_error,
+        PushState=plan.push_state, PushError=plan.push_error, SyncProblem=plan.sync_problem,
+        SyncProblemSince=tyk_time(plan.sync_problem_since),
         CreatedAt=tyk_time(plan.created_at), UpdatedAt=tyk_time(plan.updated_at),
     )
 

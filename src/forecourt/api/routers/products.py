@@ -77,6 +77,9 @@ class ProductOut(ProductSummary):
     PushState: str = Field(description="Forecourt's own: whether the portal's changes reached the provider's "
                            "policy: \"\" (they did, or nothing to write), \"pending\" or \"failed\".")
     PushError: str = Field(description="Forecourt's own: why writing the policy failed; empty if it did not.")
+    SyncProblem: str = Field(description="Forecourt's own: why the last sync could not read its provider policy "
+                             "(it keeps its last good state and stays published); empty if it could.")
+    SyncProblemSince: str | None = Field(description="Forecourt's own: since when the policy cannot be read.")
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -145,7 +148,8 @@ def _full(product_id: PathId) -> ProductOut:
         **_summary_fields(product), Description=product.description, Content=product.content,
         Logo=product.logo.url if product.logo else "", Tags=list(product.tags or []),
         Catalogues=list(Catalogue.objects.filter(products=product).order_by("name").values_list("name", flat=True)),
-        PushState=product.push_state, PushError=product.push_error,
+        PushState=product.push_state, PushError=product.push_error, SyncProblem=product.sync_problem,
+        SyncProblemSince=tyk_time(product.sync_problem_since),
         CreatedAt=tyk_time(product.created_at), UpdatedAt=tyk_time(product.updated_at),
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
 from forecourt.catalog.services import visible_catalogues, visible_products
@@ -38,8 +38,7 @@ def auth_label(auth_type: str) -> str:
 
 def _apis() -> QuerySet[ProductAPI]:
     """Product APIs without their OpenAPI documents (which can be megabytes), saying whether they have one."""
-    return ProductAPI.objects.defer("oas_document").annotate(
-        has_document=ExpressionWrapper(~Q(oas_document=""), output_field=BooleanField()))
+    return ProductAPI.objects.without_documents()
 
 
 # -- the catalogue page ------------------------------------------------------------------------------
@@ -197,7 +196,7 @@ def logo_url(product: Product) -> str | None:
 
 
 def api_data(product: Product, api: ProductAPI) -> dict[str, Any]:
-    has_document = bool(getattr(api, "has_document", False))
+    has_document = api.has_document
     return {
         "id": api.pk,
         "name": api.name,
@@ -274,7 +273,7 @@ def visible_api(user: Any, slug: str, api_pk: int) -> tuple[Product, ProductAPI]
     """A product's API with its OpenAPI document, if `user` may see the product and it has one."""
     api = (ProductAPI.objects.select_related("product", "product__provider")
            .filter(pk=api_pk, product__slug=slug, product__in=visible_products(user).values("pk"))
-           .exclude(oas_document="").first())
+           .exclude(oas_document="", gateway_document="").first())
     return (api.product, api) if api is not None else None
 
 

@@ -92,7 +92,7 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
         "api": {"id": api_obj.pk, "name": api_obj.name, "api_id": api_obj.api_id,
                 "listen_path": api_obj.listen_path, "auth_type": api_obj.auth_type,
                 "auth_label": data.auth_label(api_obj.auth_type), "document_url": document_url,
-                "format": data.document_format(api_obj.oas_document), "gateway_url": address},
+                "format": data.document_format(api_obj.document), "gateway_url": address},
         "renderer": {"name": name, "script_url": static(script), "style_url": static(style) if style else None},
     }
     response = themes.render(request, "views/api_docs.html", context)
@@ -112,11 +112,11 @@ def api_document(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     if found is None:
         raise Http404("No such API document.")
     product_obj, api_obj = found
-    kind = data.document_format(api_obj.oas_document)
+    kind = data.document_format(api_obj.document)
     content_type = "application/json" if kind == "json" else "application/yaml; charset=utf-8"
     provider = product_obj.provider
     address = gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path)
-    document = gateway.with_gateway_server(api_obj.oas_document, address)
+    document = gateway.with_gateway_server(api_obj.document, address)
     response = HttpResponse(document.encode("utf-8"), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{product_obj.slug}-{api_obj.pk}.{kind}"'
     response["Content-Security-Policy"] = FILE_CSP

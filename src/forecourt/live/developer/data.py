@@ -133,7 +133,7 @@ def credentials_for(apps: QuerySet[App]) -> QuerySet[Credential]:
     """Credentials of `apps` without their secrets, knowing whether one waits to be shown and
     whether a rotation is under way."""
     rotating = Credential.objects.filter(replaces=OuterRef("pk"), status=Credential.Status.PENDING)
-    apis = ProductAPI.objects.defer("oas_document").order_by("name", "pk")
+    apis = ProductAPI.objects.without_documents().order_by("name", "pk")
     products = Product.objects.defer("content").order_by("display_name", "pk").prefetch_related(
         Prefetch("apis", apis))
     return (Credential.objects.filter(app__in=apps.values("pk")).defer("secret", "gateway_key")

@@ -5,11 +5,12 @@ partitioned on rate limit and quota: exactly what the sync (forecourt.providers.
 a product or a plan, so a pushed item synced back changes nothing. The policy carries one of
 the provider's tags, or the sync would not import it.
 
-An existing policy is read first and only the portal's fields are replaced, so what an admin set
-in the Dashboard (API versions, URL rules, GraphQL limits) is kept. A new policy gets an ID the
-portal chooses and records before the call (`id`, which the Dashboard looks policies up by), so a
-retry after a crash finds it instead of making a second one; once it exists, the item keeps the
-Dashboard's database ID (`_id`), the one the sync matches policies by.
+An existing policy is read first and written back whole with only the portal's fields replaced,
+its `_id` and `id` included, so what an admin set in the Dashboard (API versions, URL rules,
+GraphQL limits) is kept, and a Dashboard that stores the body as sent still knows the policy.
+A new policy gets an ID the portal chooses and records before the call (`id`, which the Dashboard
+looks policies up by), so a retry after a crash finds it instead of making a second one; once it
+exists, the item keeps the Dashboard's database ID (`_id`), the one the sync matches policies by.
 """
 
 import secrets
@@ -100,8 +101,9 @@ def push(provider: Provider, item: Product | Plan, client: TykDashboard | None =
     try:
         with _dashboard(provider, client) as dashboard:
             current = _get(dashboard, f"/api/portal/policies/{reference}")
+            # Written back whole, `_id` and `id` included: a Dashboard that stores the body as sent
+            # must still know the policy by the IDs it had, and keep every field the portal does not own.
             base = {"org_id": provider.org_id, "active": True, "state": "active"} if current is None else current
-            base = {k: v for k, v in base.items() if k not in ("_id", "date_created", "last_updated")}
             if isinstance(item, Product):
                 body, apis = _product_policy(dashboard, provider, item, base)
             else:
@@ -119,7 +121,7 @@ def push(provider: Provider, item: Product | Plan, client: TykDashboard | None =
     try:
         if isinstance(item, Product):
             read = sync.product_values(stored, apis)
-            sync.replace_apis(item, read["apis"])
+            sync.update_apis(item, read["apis"])
             values.update(name=read["name"], tags=read["tags"])
         else:
             values.update(sync.plan_values(stored))
