@@ -314,10 +314,13 @@ def test_unknown_resource_and_object_are_404(signed_in):
 
 @pytest.mark.parametrize("path", ["/portal-admin/users/", "/portal-admin/plans/new/", "/portal-admin/audit-log/",
                                   "/portal-admin/settings/"])
-def test_consumers_are_sent_to_sign_in(client, consumer, path):
-    client.force_login(consumer)
+def test_consumers_get_the_themed_404_and_visitors_the_sign_in(client, consumer, path):
     response = client.get(path)
     assert response.status_code == 302 and "/portal-admin/sign-in/" in response["Location"]
+    client.force_login(consumer)
+    response = client.get(path)
+    assert response.status_code == 404 and "There is no page at this address." in response.content.decode()
+    assert client.session["_auth_user_id"] == str(consumer.pk)
 
 
 def test_provider_admin_manages_the_catalogue_but_not_the_settings(client):
