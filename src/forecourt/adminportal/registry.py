@@ -21,6 +21,7 @@ from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.notify.mailers import MAILERS
 from forecourt.notify.models import EmailLog
 from forecourt.portalconfig.models import PortalSettings
+from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
 from forecourt.webhooks.forms import WebhookForm
 from forecourt.webhooks.models import Delivery, Webhook
@@ -50,6 +51,20 @@ def _push_state(item: Any) -> str:
     return "Being written" if item.push_state == "pending" else "In step"
 
 
+def _provider_status(provider: Any) -> str:
+    """"Syncing…" while a sync job is queued or running (from the list's `syncing` annotation)."""
+    return "Syncing…" if getattr(provider, "syncing", False) else provider.get_status_display()
+
+
+def _save_provider(form: Any, actor: Any) -> Provider:
+    """Save a provider; a new one gets its first sync queued in the same transaction."""
+    creating = form.instance.pk is None
+    provider = form.save()
+    if creating:
+        provider_jobs.first_sync(provider)
+    return provider
+
+
 def _providers() -> list[tuple[str, str]]:
     return [(str(pk), name) for pk, name in Provider.objects.values_list("pk", "name")]
 
@@ -57,14 +72,16 @@ def _providers() -> list[tuple[str, str]]:
 RESOURCES: list[Resource] = [
     Resource(
         slug="providers", model=Provider, form=f.ProviderForm, section="Catalogue",
-        queryset=lambda: Provider.objects.annotate(n_products=Count("products", distinct=True)),
+        queryset=lambda: provider_jobs.with_syncing(Provider.objects.annotate(n_products=Count("products",
+                                                                                               distinct=True))),
         columns=[Column("Name", "name", link=True), Column("Type", "type"), Column("URL", "url"),
-                 Column("Status", "status"), Column("Last synced", "last_synced_at"),
+                 Column("Status", _provider_status), Column("Last synced", "last_synced_at"),
                  Column("Skipped policies", lambda p: len(p.sync_problems) or None),
                  Column("Products", "n_products")],
         search=["name", "url"], filters=[Filter("status", "Status", "status", _choices(Provider.Status))],
         delete_blockers=catalog.provider_delete_blockers,
         extra_actions=[("Sync", "sync/")],
+        saver=_save_provider,
         help="Gateways whose policies become products and plans.",
     ),
     Resource(

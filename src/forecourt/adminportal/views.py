@@ -313,7 +313,8 @@ def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Synchronisation of {provider} queued." if queued
                          else f"A synchronisation of {provider} is already queued.")
         return redirect("adminportal:provider_sync", pk=pk)
-    return render(request, "adminportal/provider_sync.html", {"provider": provider})
+    return render(request, "adminportal/provider_sync.html",
+                  {"provider": provider, "syncing": provider_jobs.is_syncing(provider)})
 
 
 @admin_required
