@@ -21,6 +21,7 @@ from forecourt.accounts.models import Organisation, OrganisationRequest, Role, U
 from forecourt.audit import services as audit
 from forecourt.notify import links
 from forecourt.portalconfig.models import PortalSettings
+from forecourt.wording import counted
 
 from . import crud
 from .access import admin_required, super_admin_required
@@ -324,7 +325,7 @@ def providers_sync_all(request: HttpRequest) -> HttpResponse:
     from forecourt.providers.models import Provider
 
     queued = sum(provider_jobs.enqueue_sync(pk) for pk in Provider.objects.values_list("pk", flat=True))
-    messages.success(request, f"{queued} synchronisation(s) queued.")
+    messages.success(request, f"{counted(queued, 'synchronisation')} queued.")
     return redirect("adminportal:resource_list", slug="providers")
 
 
