@@ -120,7 +120,8 @@ NEW_HEADLINE = "Rockets for everyone"
 def headline_theme():
     """A theme whose home falls back on its own headline, like the default theme does."""
     return ts.theme_files(views__home_DOT_html=(
-        "{% extends layout %}{% block content %}<h1>{{ blocks.HeaderTitle.content if blocks.HeaderTitle else '"
+        "{% extends layout %}{% block content %}{% include 'partials/preview_bar.html' %}"
+        "<h1>{{ blocks.HeaderTitle.content if blocks.HeaderTitle else '"
         + NEW_HEADLINE + "' }}</h1><p id=intro>{{ blocks.HeaderDescription.content if blocks.HeaderDescription "
         "else 'Our own words' }}</p>{% endblock %}"))
 
@@ -147,6 +148,17 @@ def test_a_block_an_admin_changed_wins_over_the_themes_headline(signed_in, clien
     block.content = seeded.HOME_BLOCKS["HeaderTitle"]  # typed back to the seeded words: the theme's again
     block.save()
     assert f"<h1>{NEW_HEADLINE}</h1>" in client.get("/").content.decode()
+
+
+def test_the_preview_banner_says_where_the_words_come_from(signed_in):
+    ts.store(headline_theme())
+    assert signed_in.post("/portal-admin/themes/acme/preview/").status_code == 302
+    body = signed_in.get("/").content.decode()
+    assert f"<h1>{NEW_HEADLINE}</h1>" in body and "The words on this page are the theme" in body
+    ContentBlock.objects.filter(page__path="/", name="HeaderTitle").update(content="Launch with us")
+    body = signed_in.get("/").content.decode()
+    assert "<h1>Launch with us</h1>" in body
+    assert "The words of HeaderTitle on this page are content blocks that admins changed" in body
 
 
 def test_the_seeded_words_are_the_ones_the_migration_seeded():

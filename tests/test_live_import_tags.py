@@ -44,7 +44,6 @@ def test_import_tags_are_not_shown_on_cards_filters_or_the_product_page(shelf, c
     context = data.catalogue_page(AnonymousUser(), data.Filters())  # what themes get
     assert context["choices"]["tags"] == ["maps", "portal", "weather"]
     assert {p["slug"]: p["tags"] for p in context["products"]} == {"maps": ["portal", "maps"], "weather": ["weather"]}
-    _, imported, _ = shelf
     assert data.product_page(AnonymousUser(), data.visible_product(AnonymousUser(), "weather"))["tags"] == ["weather"]
     page = client.get("/catalogue-products/weather").content.decode()
     assert tag_links(page) == ["weather"]

@@ -11,7 +11,7 @@ from django.db import transaction
 from forecourt.wording import counted
 
 from . import notices, signals, tokens
-from .models import ADMIN_ROLES, Organisation, OrganisationRequest, Role, Team, User
+from .models import ADMIN_ROLES, InviteCode, Organisation, OrganisationRequest, Role, Team, User
 
 DEFAULT_ORGANISATION = "Default Organisation"
 DEFAULT_TEAM = "Default Team"
@@ -380,3 +380,13 @@ def _tell_requester(request: OrganisationRequest, base_url: str) -> None:
         "reason": request.reason,
         "portal_url": base_url.rstrip("/") + reverse("live:my_organisation"),
     })
+
+
+def invite_code_sign_up_path(code: InviteCode) -> str:
+    """The Live Portal's sign-up page with `code` filled in (the page reads `?invite_code=`): the
+    link an admin shares, so that the consumer need not find where a code is entered."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    return reverse("live:sign_up") + "?" + urlencode({"invite_code": code.code})

@@ -168,9 +168,14 @@ RESOURCES: list[Resource] = [
         queryset=lambda: InviteCode.objects.select_related("organisation", "team"),
         columns=[Column("Code", "code", link=True), Column("Organisation", "organisation"),
                  Column("Team", "team__name"), Column("Uses", lambda c: f"{c.uses} / {c.max_uses or '∞'}"),
-                 Column("Expires", "expires_at"), Column("Usable", "is_usable")],
+                 Column("Expires", "expires_at"), Column("Usable", "is_usable"),
+                 Column("Sign-up link", lambda c: accounts.invite_code_sign_up_path(c) if c.is_usable else None,
+                        shareable_link=True)],
         search=["code", "organisation__name", "team__name"],
         filters=[Filter("organisation", "Organisation", "organisation_id", _organisations)],
+        help="A consumer enters a code in the Invite code field of the Live Portal's sign-up page (Create an "
+             "account); the code puts the new account straight into its team. Share a code's sign-up link: it "
+             "opens that page with the code filled in.",
     ),
     Resource(
         slug="organisation-requests", model=OrganisationRequest, form=None, section="People",

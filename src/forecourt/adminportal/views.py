@@ -49,7 +49,14 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
+    """Sign out, and say so on the sign-in page it leads to (as the Live Portal does)."""
+
     next_page = "adminportal:login"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You are signed out.")
+        return response
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -105,7 +112,13 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource(slug, request.user)
     queryset, active = resource.filtered(request.GET)
     page = Paginator(queryset, crud.PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(resource.row_url(obj), [(column, column.of(obj)) for column in resource.columns],
+    root = links.base_url(request).rstrip("/")
+
+    def cell(column: crud.Column, obj: Any) -> Any:
+        value = column.of(obj)
+        return root + value if column.shareable_link and value else value
+
+    rows = [(resource.row_url(obj), [(column, cell(column, obj)) for column in resource.columns],
              resource.can_delete and resource.row_deletable(obj), str(obj))
             for obj in page.object_list]
     query = request.GET.copy()

@@ -233,7 +233,7 @@ def product_summary(product: Product, plans: list[dict[str, Any]]) -> dict[str, 
         "url": url,
         "description": product.description,
         "logo_url": logo_url(product),
-        "tags": public_tags(product.tags, product.provider.policy_tags if product.provider_id else []),
+        "tags": public_tags(product.tags, product.provider.policy_tags if product.provider is not None else []),
         "documentation_only": product.documentation_only,
         "auth_types": [{"value": a, "label": auth_label(a)} for a in sorted({a["auth_type"] for a in apis
                                                                              if a["auth_type"]})],
