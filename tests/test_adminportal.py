@@ -156,7 +156,7 @@ def test_a_form_with_a_missing_field_counts_nothing(client, admin):
     assert sign_in(client, admin.email).status_code == 302
 
 
-def test_consumer_session_is_turned_away_from_admin_pages_and_stays_signed_in(client, consumer):
+def test_consumer_session_is_turned_away_from_admin_pages(client, consumer):
     client.force_login(consumer)
     response = client.get("/portal-admin/")
     assert response.status_code == 404
