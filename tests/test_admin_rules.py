@@ -50,7 +50,7 @@ def test_organisation_with_users_is_refused_then_deleted_when_empty(signed_in):
     user = factories.consumer(org)
     response = delete(signed_in, "organisations", org.pk)
     assert response.status_code == 409
-    assert "It has 1 user(s)" in response.content.decode()
+    assert "It has 1 user:" in response.content.decode()
     user.delete()
     assert delete(signed_in, "organisations", org.pk).status_code == 302
     assert not Organisation.objects.filter(pk=org.pk).exists()
@@ -66,7 +66,7 @@ def test_default_team_and_team_with_members_cannot_be_deleted(signed_in):
     team = factories.team(org)
     user = factories.consumer(org)
     user.teams.add(team)
-    assert "It has 1 member(s)" in delete(signed_in, "teams", team.pk).content.decode()
+    assert "It has 1 member:" in delete(signed_in, "teams", team.pk).content.decode()
     user.teams.remove(team)
     assert delete(signed_in, "teams", team.pk).status_code == 302
 
@@ -147,7 +147,7 @@ def test_deactivate_and_activate_a_consumer_is_audited(signed_in):
 def test_user_with_apps_cannot_be_deleted(signed_in):
     user = factories.consumer()
     factories.app(user)
-    assert "They own 1 app(s)" in delete(signed_in, "users", user.pk).content.decode()
+    assert "They own 1 app:" in delete(signed_in, "users", user.pk).content.decode()
 
 
 # --- providers, plans, products, catalogues -------------------------------------------------
@@ -187,7 +187,7 @@ def test_new_provider_needs_its_key(signed_in):
 def test_provider_with_products_cannot_be_deleted(signed_in):
     provider = factories.provider()
     factories.product(provider=provider)
-    assert "1 product(s) and 0 plan(s) come from it" in delete(signed_in, "providers", provider.pk).content.decode()
+    assert "1 product and 0 plans come from it" in delete(signed_in, "providers", provider.pk).content.decode()
 
 
 def test_encrypted_values_fail_clearly_with_a_wrong_key(settings):
@@ -228,10 +228,10 @@ def test_plan_with_pending_or_approved_requests_cannot_be_deleted(signed_in, adm
 
     request = factories.pending_request()
     text = delete(signed_in, "plans", request.plan.pk).content.decode()
-    assert "1 pending access request(s) use it" in text
+    assert "1 pending access request uses it" in text
     access.approve(request, admin)
     text = delete(signed_in, "plans", request.plan.pk).content.decode()
-    assert "1 approved access request(s) use it" in text
+    assert "1 approved access request uses it" in text
 
 
 def test_private_catalogue_needs_an_audience_and_keeps_the_chosen_ones(signed_in):
@@ -314,10 +314,13 @@ def test_unknown_resource_and_object_are_404(signed_in):
 
 @pytest.mark.parametrize("path", ["/portal-admin/users/", "/portal-admin/plans/new/", "/portal-admin/audit-log/",
                                   "/portal-admin/settings/"])
-def test_consumers_are_sent_to_sign_in(client, consumer, path):
-    client.force_login(consumer)
+def test_consumers_get_the_themed_404_and_visitors_the_sign_in(client, consumer, path):
     response = client.get(path)
     assert response.status_code == 302 and "/portal-admin/sign-in/" in response["Location"]
+    client.force_login(consumer)
+    response = client.get(path)
+    assert response.status_code == 404 and "There is no page at this address." in response.content.decode()
+    assert client.session["_auth_user_id"] == str(consumer.pk)
 
 
 def test_provider_admin_manages_the_catalogue_but_not_the_settings(client):

@@ -159,8 +159,10 @@ def test_a_form_with_a_missing_field_counts_nothing(client, admin):
 def test_consumer_session_is_turned_away_from_admin_pages(client, consumer):
     client.force_login(consumer)
     response = client.get("/portal-admin/")
-    assert response.status_code == 302
-    assert "_auth_user_id" not in client.session  # signed out, not just redirected
+    assert response.status_code == 404
+    assert "There is no page at this address." in response.content.decode()  # the Live Portal's themed 404
+    assert client.session["_auth_user_id"] == str(consumer.pk)  # still signed in
+    assert client.get("/apps").status_code == 200
 
 
 def test_deactivated_admin_loses_access(client, admin):

@@ -135,7 +135,7 @@ def test_provider_with_products_or_plans_cannot_be_deleted(api):
     response = api("delete", f"/providers/{provider.pk}")
     assert response.status_code == 409
     assert response.json() == {"status": "error",
-                               "errors": ["1 product(s) and 0 plan(s) come from it: delete them first."]}
+                               "errors": ["1 product and 0 plans come from it: delete them first."]}
     assert Provider.objects.filter(pk=provider.pk).exists()
 
 
@@ -213,7 +213,7 @@ def test_product_used_by_a_pending_request_cannot_be_deleted(api):
     product = request.products.get()
     response = api("delete", f"/products/{product.pk}")
     assert response.status_code == 409
-    assert response.json()["errors"] == ["1 pending access request(s) use it: approve or reject them first."]
+    assert response.json()["errors"] == ["1 pending access request uses it: approve or reject them first."]
 
 
 def test_product_apis_are_read_only(api):
@@ -321,7 +321,7 @@ def test_plan_with_a_pending_request_cannot_be_deleted(api):
     response = api("delete", f"/plans/{request.plan_id}")
     assert response.status_code == 409
     assert response.json() == {"status": "error",
-                               "errors": ["1 pending access request(s) use it: approve or reject them first."]}
+                               "errors": ["1 pending access request uses it: approve or reject them first."]}
     assert Plan.objects.filter(pk=request.plan_id).exists()
 
 
@@ -408,7 +408,7 @@ def test_catalogue_used_by_an_access_request_cannot_be_deleted(api):
     response = api("delete", f"/catalogues/{request.catalogue_id}")
     assert response.status_code == 409
     assert response.json()["errors"] == [
-        "1 access request(s) were made through it: remove its products instead."]
+        "1 access request was made through it: remove its products instead."]
 
 
 # Shared behaviour of every resource

@@ -178,7 +178,7 @@ def test_activation_follows_the_portal_rules(api, admin):
     owner = factories.consumer()
     factories.app(owner)
     busy = api("delete", f"/users/{owner.pk}")
-    assert busy.status_code == 409 and "own 1 app(s)" in busy.json()["errors"][0]
+    assert busy.status_code == 409 and "own 1 app:" in busy.json()["errors"][0]
     admin.refresh_from_db()
     assert (admin.role, admin.is_active) == (Role.SUPER_ADMIN, True)
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from forecourt.audit.models import AuditEntry
-from forecourt.content import rules
+from forecourt.content import rules, seeded
 from forecourt.content.forms import MenuItemForm, PageForm
 from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.themes import menus, storage
@@ -112,6 +112,63 @@ def test_home_uses_the_seeded_home_page_and_its_blocks(client):
     ContentBlock.objects.filter(page=home, name="HeaderDescription").update(content="Read **this**.")
     body = client.get("/").content.decode()
     assert "Our *shiny* APIs" in body and "<strong>this</strong>" in body  # the title is text, not Markdown
+
+
+NEW_HEADLINE = "Rockets for everyone"
+
+
+def headline_theme():
+    """A theme whose home falls back on its own headline, like the default theme does."""
+    return ts.theme_files(views__home_DOT_html=(
+        "{% extends layout %}{% block content %}{% include 'partials/preview_bar.html' %}"
+        "<h1>{{ blocks.HeaderTitle.content if blocks.HeaderTitle else '"
+        + NEW_HEADLINE + "' }}</h1><p id=intro>{{ blocks.HeaderDescription.content if blocks.HeaderDescription "
+        "else 'Our own words' }}</p>{% endblock %}"))
+
+
+def test_a_themes_own_headline_shows_while_the_seeded_blocks_are_untouched(client):
+    ts.store(headline_theme())
+    storage.activate("acme", None)
+    body = client.get("/").content.decode()
+    assert f"<h1>{NEW_HEADLINE}</h1>" in body and "<p id=intro>Our own words</p>" in body
+    assert "Build with our APIs" not in body
+
+
+def test_a_block_an_admin_changed_wins_over_the_themes_headline(signed_in, client):
+    ts.store(headline_theme())
+    storage.activate("acme", None)
+    block = ContentBlock.objects.get(page__path="/", name="HeaderTitle")
+    response = signed_in.post(f"/portal-admin/content-blocks/{block.pk}/", {
+        "page": block.page_id, "name": "HeaderTitle", "content": "Launch with us", "position": block.position})
+    assert response.status_code == 302, response.content
+    body = client.get("/").content.decode()
+    assert "<h1>Launch with us</h1>" in body and NEW_HEADLINE not in body
+    assert "<p id=intro>Our own words</p>" in body  # the description is still the seeded one: the theme's
+    block.refresh_from_db()
+    block.content = seeded.HOME_BLOCKS["HeaderTitle"]  # typed back to the seeded words: the theme's again
+    block.save()
+    assert f"<h1>{NEW_HEADLINE}</h1>" in client.get("/").content.decode()
+
+
+def test_the_preview_banner_says_where_the_words_come_from(signed_in):
+    ts.store(headline_theme())
+    assert signed_in.post("/portal-admin/themes/acme/preview/").status_code == 302
+    body = signed_in.get("/").content.decode()
+    assert f"<h1>{NEW_HEADLINE}</h1>" in body and "The words on this page are the theme" in body
+    ContentBlock.objects.filter(page__path="/", name="HeaderTitle").update(content="Launch with us")
+    body = signed_in.get("/").content.decode()
+    assert "<h1>Launch with us</h1>" in body
+    assert "The words of HeaderTitle on this page are content blocks that admins changed" in body
+
+
+def test_the_seeded_words_are_the_ones_the_migration_seeded():
+    import importlib
+
+    migration = importlib.import_module("forecourt.content.migrations.0002_home_page")
+    assert dict(migration.BLOCKS) == seeded.HOME_BLOCKS
+    assert seeded.untouched("/", "HeaderTitle", "Build with our APIs")
+    assert not seeded.untouched("/about-us", "HeaderTitle", "Build with our APIs")
+    assert not seeded.untouched("/", "HeaderTitle", "Build with our APIs!")
 
 
 def test_home_falls_back_when_the_home_page_is_a_draft_or_gone(client):

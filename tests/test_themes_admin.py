@@ -32,7 +32,7 @@ def zip_upload(files=None, name="acme.zip"):
 def test_theme_pages_need_an_admin(client, consumer):
     assert client.get("/portal-admin/themes/").status_code == 302
     client.force_login(consumer)
-    assert client.get("/portal-admin/themes/").status_code == 302
+    assert client.get("/portal-admin/themes/").status_code == 404
 
 
 def test_list_upload_activate_download_delete(client, admin):

@@ -163,7 +163,7 @@ def test_preview_is_for_admins_only(client, admin, consumer):
     session.save()
     assert "Acme home" not in other.get("/").content.decode()
     # A consumer cannot start a preview.
-    assert other.post("/portal-admin/themes/acme/preview/").status_code == 302
+    assert other.post("/portal-admin/themes/acme/preview/").status_code == 404
     # The admin quits the preview.
     client.post("/portal-admin/themes/preview/exit/")
     assert "Acme home" not in client.get("/").content.decode()

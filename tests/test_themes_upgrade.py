@@ -443,8 +443,8 @@ def test_admin_upgrade_refusals_and_who_may_do_what(client, admin, consumer, pro
     assert client.post("/portal-admin/themes/acme/upgrade/",
                        {"fingerprint": page.context["upgrade"].fingerprint, "confirm": "yes"}).status_code == 403
     client.force_login(consumer)
-    assert client.get("/portal-admin/themes/acme/upgrade/").status_code == 302
-    assert client.post("/portal-admin/themes/acme/upgrade/", {"confirm": "yes"}).status_code == 302
+    assert client.get("/portal-admin/themes/acme/upgrade/").status_code == 404
+    assert client.post("/portal-admin/themes/acme/upgrade/", {"confirm": "yes"}).status_code == 404
     assert not Theme.objects.filter(name="acme-0.5.0").exists()
 
 

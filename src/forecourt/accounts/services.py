@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from forecourt.wording import counted
+
 from . import notices, signals, tokens
-from .models import ADMIN_ROLES, Organisation, OrganisationRequest, Role, Team, User
+from .models import ADMIN_ROLES, InviteCode, Organisation, OrganisationRequest, Role, Team, User
 
 DEFAULT_ORGANISATION = "Default Organisation"
 DEFAULT_TEAM = "Default Team"
@@ -109,10 +111,10 @@ def organisation_delete_blockers(organisation: Organisation, actor: User) -> lis
     reasons = []
     users = organisation.users.count()
     if users:
-        reasons.append(f"It has {users} user(s): move them to another organisation or delete them first.")
+        reasons.append(f"It has {counted(users, 'user')}: move them to another organisation or delete them first.")
     apps = organisation.apps.count()
     if apps:
-        reasons.append(f"It owns {apps} app(s): delete them first.")
+        reasons.append(f"It owns {counted(apps, 'app')}: delete them first.")
     return reasons
 
 
@@ -121,7 +123,7 @@ def team_delete_blockers(team: Team, actor: User) -> list[str]:
         return ["An organisation's Default Team cannot be deleted."]
     members = team.members.count()
     if members:
-        return [f"It has {members} member(s): move them to another team first."]
+        return [f"It has {counted(members, 'member')}: move them to another team first."]
     return []
 
 
@@ -188,7 +190,7 @@ def user_delete_blockers(user: User, actor: User) -> list[str]:
         return ["This is the last active super-admin."]
     apps = user.apps.count()
     if apps:
-        return [f"They own {apps} app(s): delete or hand over the apps first, or deactivate the user instead."]
+        return [f"They own {counted(apps, 'app')}: delete or hand over the apps first, or deactivate the user instead."]
     return []
 
 
@@ -378,3 +380,13 @@ def _tell_requester(request: OrganisationRequest, base_url: str) -> None:
         "reason": request.reason,
         "portal_url": base_url.rstrip("/") + reverse("live:my_organisation"),
     })
+
+
+def invite_code_sign_up_path(code: InviteCode) -> str:
+    """The Live Portal's sign-up page with `code` filled in (the page reads `?invite_code=`): the
+    link an admin shares, so that the consumer need not find where a code is entered."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    return reverse("live:sign_up") + "?" + urlencode({"invite_code": code.code})

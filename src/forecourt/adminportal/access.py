@@ -1,25 +1,33 @@
-"""Who may see Admin Portal pages."""
+"""Who may see Admin Portal pages: the one place the rule lives (every Admin Portal view, and the
+themes', webhooks' and e-mail log's admin pages, wear these decorators)."""
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send anyone who is not a signed-in, active admin to the sign-in page."""
+    """Admins only. Visitors who are not signed in go to the sign-in page; a signed-in consumer gets
+    the Live Portal's themed 404 and stays signed in.
+
+    Consumers and admins share one session cookie, so signing a consumer out here (as this once
+    did) ended their Live Portal session without a word, just for following a link. A deactivated
+    admin is not signed in at all (the auth backend refuses inactive users), so they go to sign-in.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not user.is_authenticated or not getattr(user, "is_admin", False):
-            if user.is_authenticated:
-                logout(request)  # e.g. a consumer's session, or an admin deactivated since
+        if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if not getattr(user, "is_admin", False):
+            from forecourt.themes.views import error_page  # themes' admin pages import this module
+
+            return error_page(request, 404)
         return view(request, *args, **kwargs)
 
     return wrapper

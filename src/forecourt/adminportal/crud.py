@@ -35,6 +35,9 @@ class Column:
     label: str
     value: Callable[[Any], Any] | str
     link: bool = False  # the column that links to the edit page
+    # The value is a path of the portal, shown as a full link to copy and share (the list page
+    # puts the portal's address, notify.links.base_url, in front of it).
+    shareable_link: bool = False
 
     def of(self, obj: Any) -> Any:
         if callable(self.value):

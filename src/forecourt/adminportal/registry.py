@@ -21,6 +21,7 @@ from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.notify.mailers import MAILERS
 from forecourt.notify.models import EmailLog
 from forecourt.portalconfig.models import PortalSettings
+from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
 from forecourt.webhooks.forms import WebhookForm
 from forecourt.webhooks.models import Delivery, Webhook
@@ -57,6 +58,20 @@ SYNC_PROBLEM = Filter("sync_problem", "Policy unreadable", "sync_problem_since__
                       value=lambda v: v == "0")
 
 
+def _provider_status(provider: Any) -> str:
+    """"Syncing…" while a sync job is queued or running (from the list's `syncing` annotation)."""
+    return "Syncing…" if getattr(provider, "syncing", False) else provider.get_status_display()
+
+
+def _save_provider(form: Any, actor: Any) -> Provider:
+    """Save a provider; a new one gets its first sync queued in the same transaction."""
+    creating = form.instance.pk is None
+    provider = form.save()
+    if creating:
+        provider_jobs.first_sync(provider)
+    return provider
+
+
 def _providers() -> list[tuple[str, str]]:
     return [(str(pk), name) for pk, name in Provider.objects.values_list("pk", "name")]
 
@@ -64,14 +79,16 @@ def _providers() -> list[tuple[str, str]]:
 RESOURCES: list[Resource] = [
     Resource(
         slug="providers", model=Provider, form=f.ProviderForm, section="Catalogue",
-        queryset=lambda: Provider.objects.annotate(n_products=Count("products", distinct=True)),
+        queryset=lambda: provider_jobs.with_syncing(Provider.objects.annotate(n_products=Count("products",
+                                                                                               distinct=True))),
         columns=[Column("Name", "name", link=True), Column("Type", "type"), Column("URL", "url"),
-                 Column("Status", "status"), Column("Last synced", "last_synced_at"),
+                 Column("Status", _provider_status), Column("Last synced", "last_synced_at"),
                  Column("Skipped policies", lambda p: len(p.sync_problems) or None),
                  Column("Products", "n_products")],
         search=["name", "url"], filters=[Filter("status", "Status", "status", _choices(Provider.Status))],
         delete_blockers=catalog.provider_delete_blockers,
         extra_actions=[("Sync", "sync/")],
+        saver=_save_provider,
         help="Gateways whose policies become products and plans.",
     ),
     Resource(
@@ -167,9 +184,14 @@ RESOURCES: list[Resource] = [
         queryset=lambda: InviteCode.objects.select_related("organisation", "team"),
         columns=[Column("Code", "code", link=True), Column("Organisation", "organisation"),
                  Column("Team", "team__name"), Column("Uses", lambda c: f"{c.uses} / {c.max_uses or '∞'}"),
-                 Column("Expires", "expires_at"), Column("Usable", "is_usable")],
+                 Column("Expires", "expires_at"), Column("Usable", "is_usable"),
+                 Column("Sign-up link", lambda c: accounts.invite_code_sign_up_path(c) if c.is_usable else None,
+                        shareable_link=True)],
         search=["code", "organisation__name", "team__name"],
         filters=[Filter("organisation", "Organisation", "organisation_id", _organisations)],
+        help="A consumer enters a code in the Invite code field of the Live Portal's sign-up page (Create an "
+             "account); the code puts the new account straight into its team. Share a code's sign-up link: it "
+             "opens that page with the code filled in.",
     ),
     Resource(
         slug="organisation-requests", model=OrganisationRequest, form=None, section="People",

@@ -23,6 +23,7 @@ from forecourt.audit import services as audit
 from forecourt.catalog.models import Plan, Product
 from forecourt.notify import links
 from forecourt.portalconfig.models import PortalSettings
+from forecourt.wording import counted
 
 from . import crud
 from .access import admin_required, super_admin_required
@@ -50,7 +51,14 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
+    """Sign out, and say so on the sign-in page it leads to (as the Live Portal does)."""
+
     next_page = "adminportal:login"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You are signed out.")
+        return response
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -116,7 +124,13 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource(slug, request.user)
     queryset, active = resource.filtered(request.GET)
     page = Paginator(queryset, crud.PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(resource.row_url(obj), [(column, column.of(obj)) for column in resource.columns],
+    root = links.base_url(request).rstrip("/")
+
+    def cell(column: crud.Column, obj: Any) -> Any:
+        value = column.of(obj)
+        return root + value if column.shareable_link and value else value
+
+    rows = [(resource.row_url(obj), [(column, cell(column, obj)) for column in resource.columns],
              resource.can_delete and resource.row_deletable(obj), str(obj))
             for obj in page.object_list]
     query = request.GET.copy()
@@ -338,7 +352,8 @@ def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Synchronisation of {provider} queued." if queued
                          else f"A synchronisation of {provider} is already queued.")
         return redirect("adminportal:provider_sync", pk=pk)
-    return render(request, "adminportal/provider_sync.html", {"provider": provider})
+    return render(request, "adminportal/provider_sync.html",
+                  {"provider": provider, "syncing": provider_jobs.is_syncing(provider)})
 
 
 @admin_required
@@ -348,7 +363,7 @@ def providers_sync_all(request: HttpRequest) -> HttpResponse:
     from forecourt.providers.models import Provider
 
     queued = sum(provider_jobs.enqueue_sync(pk) for pk in Provider.objects.values_list("pk", flat=True))
-    messages.success(request, f"{queued} synchronisation(s) queued.")
+    messages.success(request, f"{counted(queued, 'synchronisation')} queued.")
     return redirect("adminportal:resource_list", slug="providers")
 
 

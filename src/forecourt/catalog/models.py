@@ -4,6 +4,7 @@ from django.db import models
 
 from forecourt.accounts.models import Organisation, Team
 from forecourt.providers.models import Provider
+from forecourt.wording import counted
 
 
 class PushState(models.TextChoices):
@@ -171,9 +172,9 @@ class Plan(WrittenToProvider):
     def limits_in_words(self) -> str:
         """"100 requests per minute, 5,000 requests per day": what a developer reads on a plan."""
         rate = ("unlimited requests" if self.rate_unlimited
-                else f"{self.rate_limit:,} requests per {period_in_words(self.rate_per)}")
+                else f"{counted(self.rate_limit, 'request')} per {period_in_words(self.rate_per)}")
         quota = ("no quota" if self.quota_unlimited
-                 else f"{self.quota_max:,} requests per {period_in_words(self.quota_renewal_seconds)}")
+                 else f"{counted(self.quota_max, 'request')} per {period_in_words(self.quota_renewal_seconds)}")
         return f"{rate}, {quota}"
 
 

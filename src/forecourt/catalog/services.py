@@ -7,12 +7,13 @@ from django.db.models import Q, QuerySet
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.providers import push
 from forecourt.providers.models import Provider
+from forecourt.wording import counted
 
 from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
 
 
 def _requests_note(count: int, status: str) -> str:
-    return f"{count} {status} access request(s) use it"
+    return f"{counted(count, f'{status} access request')} {'uses' if count == 1 else 'use'} it"
 
 
 def plan_delete_blockers(plan: Plan, actor: User) -> list[str]:
@@ -38,14 +39,15 @@ def product_delete_blockers(product: Product, actor: User) -> list[str]:
 def catalogue_delete_blockers(catalogue: Catalogue, actor: User) -> list[str]:
     count = catalogue.access_requests.count()
     if count:
-        return [f"{count} access request(s) were made through it: remove its products instead."]
+        return [f"{counted(count, 'access request')} {'was' if count == 1 else 'were'} made through it: "
+                "remove its products instead."]
     return []
 
 
 def provider_delete_blockers(provider: Provider, actor: User) -> list[str]:
     products, plans = provider.products.count(), provider.plans.count()
     if products or plans:
-        return [f"{products} product(s) and {plans} plan(s) come from it: delete them first."]
+        return [f"{counted(products, 'product')} and {counted(plans, 'plan')} come from it: delete them first."]
     return []
 
 

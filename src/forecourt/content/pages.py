@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from . import rules
+from . import rules, seeded
 from .models import ContentBlock, Page
 
 log = logging.getLogger("forecourt.content")
@@ -25,10 +25,12 @@ def published(path: str) -> tuple[Page, list[ContentBlock]] | None:
 
 
 def context(page: Page, blocks: list[ContentBlock]) -> dict[str, Any]:
-    """What the page's template gets besides what every page gets (docs/themes.md)."""
+    """What the page's template gets besides what every page gets (docs/themes.md). Seeded blocks
+    that no admin has changed are left out, so the theme's own words show (seeded.py)."""
     return {
         "page": {"title": page.title, "path": page.path, "template": page.template},
-        "blocks": {b.name: {"name": b.name, "content": b.content} for b in blocks},
+        "blocks": {b.name: {"name": b.name, "content": b.content} for b in blocks
+                   if not seeded.untouched(page.path, b.name, b.content)},
     }
 
 

@@ -38,6 +38,7 @@ from django.db import transaction
 from packaging.version import InvalidVersion, Version
 
 from forecourt.accounts.models import User
+from forecourt.wording import counted
 
 from . import history, merge3way, paths, storage
 from .manifest import NAME, RESERVED, BadManifest, Manifest, parse
@@ -230,7 +231,7 @@ def merge_file(path: str, base: bytes | None, ours: bytes | None, theirs: bytes 
                           "a binary file changed both in the theme and in the default: choose one", 1, True)
     text, conflicts = merge_text(_text(base or b"") or "", _text(ours) or "", _text(theirs) or "", labels)
     if conflicts:
-        return FileChange(path, CONFLICT, ours, text.encode(), f"{conflicts} conflicting change(s)", conflicts)
+        return FileChange(path, CONFLICT, ours, text.encode(), counted(conflicts, "conflicting change"), conflicts)
     return FileChange(path, MERGED, ours, text.encode(), "changed in both, in different places")
 
 

@@ -95,14 +95,24 @@ def _tags(raw: Any) -> list[str]:
     return [str(t) for t in raw if isinstance(t, (str, int, float)) and str(t).strip()] if isinstance(raw, list) else []
 
 
+def public_tags(tags: Any, policy_tags: Any) -> list[str]:
+    """A product's tags as the Live Portal shows them (cards, product page, the tag filter, search):
+    without its provider's policy tags (any case). Those tags (Provider.policy_tags, e.g. "portal")
+    select which of the provider's policies are imported, so every imported product carries them:
+    they are the provider's business and tell consumers nothing. The Admin Portal keeps them all."""
+    hidden = {t.casefold() for t in _tags(policy_tags)}
+    return [t for t in _tags(tags) if t.casefold() not in hidden]
+
+
 def catalogue_page(user: Any, filters: Filters) -> dict[str, Any]:
     """The catalogue page's context: the visible products matching `filters`, one page of them,
     and the choices of the filters (visible catalogues, tags and auth types)."""
     catalogues = list(visible_catalogues(user).values("pk", "name", "visibility"))
     products = visible_products(user)
     candidates: dict[int, _Candidate] = {
-        row["pk"]: _Candidate(row["pk"], [row["display_name"], row["name"], row["description"]], _tags(row["tags"]))
-        for row in products.values("pk", "display_name", "name", "description", "tags")
+        row["pk"]: _Candidate(row["pk"], [row["display_name"], row["name"], row["description"]],
+                              public_tags(row["tags"], row["provider__policy_tags"]))
+        for row in products.values("pk", "display_name", "name", "description", "tags", "provider__policy_tags")
     }
     memberships = Catalogue.products.through.objects.filter(
         catalogue_id__in=visible_catalogues(user).values("pk"), product_id__in=products.values("pk"))
@@ -148,7 +158,8 @@ def product_cards(product_ids: list[int], memberships: dict[int, set[int]]) -> l
     `memberships` gives each product's visible catalogues, whose plans it shows."""
     if not product_ids:
         return []
-    products = {p.pk: p for p in Product.objects.filter(pk__in=product_ids).defer("content").prefetch_related(
+    products = {p.pk: p for p in Product.objects.filter(pk__in=product_ids).defer("content")
+                .select_related("provider").defer("provider__secret").prefetch_related(
         Prefetch("apis", _apis()), Prefetch("docs", ProductDoc.objects.only("pk", "product_id", "title", "position")))}
     plans = _plans_by_product({pk: memberships.get(pk, set()) for pk in product_ids})
     return [product_summary(products[pk], plans[pk]) for pk in product_ids if pk in products]
@@ -221,7 +232,7 @@ def product_summary(product: Product, plans: list[dict[str, Any]]) -> dict[str, 
         "url": url,
         "description": product.description,
         "logo_url": logo_url(product),
-        "tags": _tags(product.tags),
+        "tags": public_tags(product.tags, product.provider.policy_tags if product.provider is not None else []),
         "documentation_only": product.documentation_only,
         "auth_types": [{"value": a, "label": auth_label(a)} for a in sorted({a["auth_type"] for a in apis
                                                                              if a["auth_type"]})],
@@ -264,8 +275,8 @@ def product_page(user: Any, product: Product) -> dict[str, Any]:
 
 
 def visible_product(user: Any, slug: str) -> Product | None:
-    """The product at `slug` if `user` may see it (with APIs and docs prefetched), else None."""
-    return (visible_products(user).filter(slug=slug)
+    """The product at `slug` if `user` may see it (with its provider, APIs and docs), else None."""
+    return (visible_products(user).filter(slug=slug).select_related("provider").defer("provider__secret")
             .prefetch_related(Prefetch("apis", _apis()), "docs").first())
 
 
