@@ -527,6 +527,8 @@ def test_the_admin_api_refuses_an_invalid_document_with_its_lines(call):
     assert call("put", _oas(product_api.product_id), SWAGGER_20).json()["errors"][0].startswith(
         "line 1, column 1: this is a Swagger 2.0 document")
     assert call("put", _oas(product_api.product_id), b"\xff\xfe\x00x").status_code == 422
+    nul = call("put", _oas(product_api.product_id), json.dumps({"openapi": "3.0.3", "info": {"title": "\x00"}}))
+    assert nul.json()["errors"] == ["info.title: contains a NUL character, which cannot be stored"]
     product_api.refresh_from_db()
     assert product_api.oas_document == PETS_30
     assert not Job.objects.filter(name=push.JOB).exists()

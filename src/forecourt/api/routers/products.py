@@ -27,6 +27,7 @@ Divergences from Tyk, on purpose:
 * `DELETE` refuses (409) a product that access requests use.
 """
 
+import json
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
@@ -39,6 +40,7 @@ from ninja.files import UploadedFile
 
 from forecourt.catalog import documents
 from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc
+from forecourt.ops import unstorable
 
 from .. import forms
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
@@ -281,6 +283,16 @@ def _save_document(request: HttpRequest, api: ProductAPI, text: str) -> Document
                        Operations=summary.operations, Format=summary.format, DocumentShown=saved.shown_source)
 
 
+def _refuse_unstorable_json(text: str) -> None:
+    """A JSON body is held to the API's rule for every JSON body (forecourt.api.parser): a NUL or a lone
+    surrogate, even escaped, is a 422 naming its JSON path, before anything else is looked at."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return  # YAML, or broken JSON: the document's own check says where
+    unstorable.refuse(data)
+
+
 def _refuse(error: documents.InvalidDocument) -> forms.Invalid:
     return forms.Invalid(error.messages)
 
@@ -307,12 +319,12 @@ def get_api_document(request: HttpRequest, product_id: PathId, api_id: str,
             openapi_extra=DOCUMENT_BODY)
 def put_api_document(request: HttpRequest, product_id: PathId, api_id: str) -> DocumentOut:
     """Replace the API's portal document with the request body (JSON or YAML, Forecourt's own)."""
-    api = _api_by_id(product_id, api_id)
     try:
         text = documents.decode(request.body)
     except documents.InvalidDocument as exc:
         raise _refuse(exc) from None
-    return _save_document(request, api, text)
+    _refuse_unstorable_json(text)
+    return _save_document(request, _api_by_id(product_id, api_id), text)
 
 
 @router.post("/products/{product_id}/api-details/{api_id}/oas", response={200: DocumentOut, **ERRORS})
