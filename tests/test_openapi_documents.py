@@ -245,7 +245,7 @@ def test_a_pasted_document_is_checked_and_an_unchanged_one_is_left_alone(client,
     api = _api(oas_document="not: [checked")  # stored before documents were checked
     sign_in(client, admin.email)
     renamed = _edit(client, api, name="Pets v2", oas_document=api.oas_document.replace("\n", "\r\n"))
-    assert "Product api “Pets v2” saved." in renamed.content.decode()
+    assert "Product API “Pets v2” saved." in renamed.content.decode()
     pasted = _edit(client, api, name="Pets v2", oas_document=BROKEN_30.replace("\n", "\r\n"))
     assert "line 7, column 5: paths./pets.get.responses is required" in pasted.content.decode()
     good = _edit(client, api, name="Pets v2", oas_document=STORE_31)
@@ -276,7 +276,7 @@ def test_auth_type_is_a_choice_of_the_known_types_keeping_an_unknown_one(client,
     page = client.get(f"/portal-admin/product-apis/{api.pk}/").content.decode()
     assert '<option value="jwt">JWT</option>' in page
     assert '<option value="customPluginAuth" selected>customPluginAuth (not a type the Live Portal knows)' in page
-    assert "Product api “Pets API” saved." in _edit(client, api).content.decode()
+    assert "Product API “Pets API” saved." in _edit(client, api).content.decode()
     assert "Select a valid choice" in _edit(client, api, auth_type="madeUp").content.decode()
     _edit(client, api, auth_type="oauth2")
     api.refresh_from_db()
@@ -290,7 +290,7 @@ def test_a_new_api_with_a_document_goes_to_the_portal_document(client, admin):
     response = client.post("/portal-admin/product-apis/new/", {
         "product": product.pk, "name": "Store", "auth_type": "", "document_source": "portal",
         "document_file": SimpleUploadedFile("store.json", STORE_31.encode())}, follow=True)
-    assert "Product api “Store” created. Its OpenAPI document: “Store” 2026-01" in response.content.decode()
+    assert "Product API “Store” created. Its OpenAPI document: “Store” 2026-01" in response.content.decode()
     api = ProductAPI.objects.get(product=product)
     assert (api.oas_document, api.gateway_document) == (STORE_31, "")
 
@@ -572,4 +572,4 @@ def test_a_document_of_several_megabytes_fits_through_the_api_and_the_form(call,
     assert call("put", _oas(product_api.product_id), text).json()["Operations"] == 12000
     sign_in(client, admin.email)
     product_api.refresh_from_db()
-    assert "Product api “Renamed” saved." in _edit(client, product_api, name="Renamed").content.decode()
+    assert "Product API “Renamed” saved." in _edit(client, product_api, name="Renamed").content.decode()

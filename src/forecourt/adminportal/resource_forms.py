@@ -232,7 +232,7 @@ class ProductAPIForm(forms.ModelForm):
         return f"{base} Shown now: {which}" + (f", {summary}." if summary else ".")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         upload, url = data.get("document_file"), (data.get("document_url") or "").strip()
         if upload and url:
             self.add_error("document_url", "Upload a file or give a URL, not both.")

@@ -441,7 +441,9 @@ def _text(value: Any) -> str:
 
 
 def _summary(data: dict[str, Any], kind: str) -> Summary:
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    info = data.get("info")
+    if not isinstance(info, dict):
+        info = {}
     return Summary(title=_text(info.get("title")), version=_text(info.get("version")),
                    openapi=_text(data.get("openapi") or data.get("swagger")), operations=count_operations(data),
                    format=kind)
