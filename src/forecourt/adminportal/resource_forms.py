@@ -176,6 +176,7 @@ class ProductAPIForm(forms.ModelForm):
                                   help_text="How consumers authenticate, as the Live Portal shows it.")
     document_file = forms.FileField(
         label="Upload an OpenAPI document", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.yaml,.yml,application/json,application/yaml"}),
         help_text=f"A JSON or YAML file, OpenAPI 3.0 or 3.1, at most {documents.MAX_BYTES // 1024 // 1024} MB. "
                   "It replaces the portal's document below.")
     document_url = forms.URLField(
