@@ -22,6 +22,7 @@ ALLOWED_HOSTS = ["*"]  # a portal is reached by whatever name its operators give
 PUBLIC_URL = CONFIG["PublicURL"]
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = CONFIG["Webhooks.AllowPrivateTargets"]
 PROVIDERS_ALLOW_PRIVATE_TARGETS = CONFIG["Providers.AllowPrivateTargets"]
+DOCUMENT_IMPORT_ALLOW_PRIVATE_TARGETS = CONFIG["DocumentImport.AllowPrivateTargets"]
 TRUSTED_PROXIES = CONFIG["TrustedProxies"]
 # The operator says browsers reach the portal over HTTPS: TLS served here, or an https PublicURL
 # (a proxy in front ends TLS). Then cookies are Secure and HSTS is sent, whatever Session.Secure says.
@@ -132,7 +133,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Not SECURE_PROXY_SSL_HEADER: it would believe X-Forwarded-Proto from anyone (ops.forwarded_proto).
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": security_headers.BASE_POLICY}
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Form fields and request bodies (not file uploads): room for an OpenAPI document of up to 5 MB pasted in
+# the product API form, or carried back by its text area when the form is saved again, or sent as the
+# Admin API's raw body (forecourt.catalog.documents.MAX_BYTES), and for the form's other fields.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MAX_UPLOAD_SIZE = CONFIG["MaxUploadSize"]
 

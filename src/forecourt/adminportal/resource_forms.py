@@ -1,14 +1,17 @@
 """Forms for the Admin Portal's resources. Domain rules are called from clean(), not restated."""
 
+from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
 
 from forecourt.access.models import App
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, Team, User
+from forecourt.catalog import document_import, documents
 from forecourt.catalog import services as catalog
-from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
+from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import targets as provider_targets
 from forecourt.providers.models import Provider
@@ -155,15 +158,110 @@ class ProductForm(forms.ModelForm):
         return logo
 
 
+class OpenAPITextField(forms.CharField):
+    """The pasted document as it was written, with Unix line endings (browsers send a text area's
+    lines ending in CRLF, which would make every save look like a change); blank is no document."""
+
+    def to_python(self, value: Any) -> str:
+        text = (super().to_python(value) or "").replace("\r\n", "\n")
+        return text if text.strip() else ""
+
+
 class ProductAPIForm(forms.ModelForm):
+    """A product's API. The portal's OpenAPI document comes from a file, a URL or the text area (in
+    that order of precedence); a new one is checked by forecourt.catalog.documents, and lands in
+    `oas_document` only: the gateway's document is the sync's, shown here read-only."""
+
+    auth_type = forms.ChoiceField(label="Auth type", required=False,
+                                  help_text="How consumers authenticate, as the Live Portal shows it.")
+    document_file = forms.FileField(
+        label="Upload an OpenAPI document", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.yaml,.yml,application/json,application/yaml"}),
+        help_text=f"A JSON or YAML file, OpenAPI 3.0 or 3.1, at most {documents.MAX_BYTES // 1024 // 1024} MB. "
+                  "It replaces the portal's document below.")
+    document_url = forms.URLField(
+        label="Or import it from a URL", required=False, max_length=2000, assume_scheme="https",
+        help_text="Fetched once, now, through the SSRF guard: public addresses only, unless the operator allows "
+                  "private ones (DocumentImport.AllowPrivateTargets).")
+    oas_document = OpenAPITextField(
+        label="Or paste it (the portal's OpenAPI document)", required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        help_text="JSON or YAML. Synchronisations never change it. Empty: none.")
+    gateway_document_state = forms.CharField(
+        label="The gateway's OpenAPI document", required=False, disabled=True,
+        help_text="Copied from the gateway at each synchronisation; it cannot be edited here.")
+
     class Meta:
         model = ProductAPI
-        fields = ["product", "name", "api_id", "listen_path", "auth_type", "oas_document", "document_source"]
-        widgets = {"oas_document": forms.Textarea(attrs={"rows": 8})}
+        fields = ["product", "name", "api_id", "listen_path", "auth_type", "document_file", "document_url",
+                  "oas_document", "gateway_document_state", "document_source"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.document_summary: documents.Summary | None = None
+        auth = self.fields["auth_type"]
+        assert isinstance(auth, forms.ChoiceField)
+        choices = [("", "Not set"), *AUTH_TYPES.items()]
+        current = self.instance.auth_type
+        if current and current not in AUTH_TYPES:  # e.g. from a gateway: kept selectable, as it is
+            choices.append((current, f"{current} (not a type the Live Portal knows)"))
+        auth.choices = choices
+        self.fields["gateway_document_state"].initial = self._gateway_state
         self.fields["document_source"].required = False  # left out (the Admin API): the portal's
+        self.fields["document_source"].help_text = lazy(self._source_note, str)()
+
+    @cached_property
+    def _stored(self) -> dict[str, documents.Summary | None]:
+        """Summaries of the stored documents (the edit page shows them), read once per form."""
+        api = self.instance
+        return {"portal": documents.describe(api.oas_document) if api.pk else None,
+                "gateway": documents.describe(api.gateway_document) if api.pk else None}
+
+    def _gateway_state(self) -> str:
+        if not self.instance.gateway_document:
+            return "None: the gateway has not provided one."
+        summary = self._stored["gateway"]
+        return f"Present: {summary}." if summary else "Present, but it cannot be read as JSON or YAML."
+
+    def _source_note(self) -> str:
+        base = "Which document the Live Portal shows when both exist; the other one when only it exists."
+        shown = self.instance.shown_source if self.instance.pk else ""
+        if not shown:
+            return f"{base} Shown now: none (no document yet)."
+        which = "the gateway's document" if shown == ProductAPI.DocumentSource.GATEWAY else "the portal's document"
+        summary = self._stored[shown]
+        return f"{base} Shown now: {which}" + (f", {summary}." if summary else ".")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload, url = data.get("document_file"), (data.get("document_url") or "").strip()
+        if upload and url:
+            self.add_error("document_url", "Upload a file or give a URL, not both.")
+            return data
+        field = "document_file" if upload else "document_url" if url else "oas_document"
+        try:
+            if upload:
+                text = documents.read_upload(upload)
+            elif url:
+                text = document_import.fetch(url)
+            elif data.get("oas_document") and "oas_document" in self.changed_data:
+                text = data["oas_document"]
+            else:
+                return data  # no new document: the stored one is kept as it is, checked or not
+            self.document_summary = documents.check(text)
+        except documents.InvalidDocument as exc:
+            self.add_error(field, exc.messages)
+            return data
+        except document_import.ImportFailed as exc:
+            self.add_error("document_url", str(exc))
+            return data
+        data["oas_document"] = text
+        return data
+
+    @property
+    def saved_note(self) -> str:
+        """What the Admin Portal adds to its "saved" message: the new document's summary."""
+        return f"Its OpenAPI document: {self.document_summary}." if self.document_summary else ""
 
     def clean_document_source(self) -> str:
         return self.cleaned_data.get("document_source") or ProductAPI.DocumentSource.PORTAL

@@ -146,7 +146,9 @@ def _save_page(request: HttpRequest, resource: crud.Resource, obj: Any) -> HttpR
     back = _next(request)
     if request.method == "POST" and form.is_valid():
         saved = crud.save_form(resource, form, _actor(request))
-        messages.success(request, f"{resource.title} “{saved}” {'saved' if obj else 'created'}.")
+        note = getattr(form, "saved_note", "")  # what a form adds, e.g. the summary of a new OpenAPI document
+        done = f"{resource.title} “{saved}” {'saved' if obj else 'created'}."
+        messages.success(request, f"{done} {note}" if note else done)
         return redirect(back or reverse("adminportal:resource_list", kwargs={"slug": resource.slug}))
     related = crud.related_lists(resource, obj) if obj is not None else []
     return render(request, "adminportal/form.html",

@@ -67,6 +67,19 @@ class Product(WrittenToProvider):
         return self.display_name
 
 
+# The auth types the portal knows, with their labels (the Live Portal's catalogue filter and API lists,
+# the Admin Portal's choices); Tyk's names for them. A synced API may carry another: it is shown as it is.
+AUTH_TYPES = {
+    "authToken": "Auth token",
+    "oauth2": "OAuth 2.0",
+    "jwt": "JWT",
+    "basic": "Basic authentication",
+    "hmac": "HMAC",
+    "keyless": "Keyless",
+    "mtls": "Mutual TLS",
+}
+
+
 class ProductAPIQuerySet(models.QuerySet["ProductAPI"]):
     def without_documents(self) -> "ProductAPIQuerySet":
         """For listings: the documents (megabytes each) are not loaded; each row knows whether it has one.
@@ -118,6 +131,13 @@ class ProductAPI(models.Model):
         if self.document_source == self.DocumentSource.GATEWAY:
             return self.gateway_document or self.oas_document
         return self.oas_document or self.gateway_document
+
+    @property
+    def shown_source(self) -> str:
+        """Which document `document` is: "portal", "gateway", or "" when there is none."""
+        if self.gateway_document and (self.document_source == self.DocumentSource.GATEWAY or not self.oas_document):
+            return self.DocumentSource.GATEWAY.value
+        return self.DocumentSource.PORTAL.value if self.oas_document else ""
 
     @property
     def has_document(self) -> bool:

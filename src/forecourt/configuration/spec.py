@@ -130,6 +130,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Let providers (Tyk Dashboards) be reached at loopback and private addresses; link-local, cloud "
             "metadata, multicast, unspecified and reserved addresses are always refused (Forecourt).",
             since="0.6.0"),
+    Setting("DocumentImport.AllowPrivateTargets", "DOCUMENT_IMPORT_ALLOW_PRIVATE_TARGETS", parsers.boolean, False,
+            "Let admins import OpenAPI documents from URLs at loopback and private addresses (an internal "
+            "server); link-local, cloud metadata, multicast, unspecified and reserved addresses are always "
+            "refused (Forecourt).", since="0.7.0.dev0"),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )

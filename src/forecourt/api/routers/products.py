@@ -5,6 +5,14 @@ Divergences from Tyk, on purpose:
 * A product's APIs come from its provider's policy (synchronisation): `APIDetails` is read-only
   here, and ignored in request bodies. `APIDetails` items have no `Status`, `Description`,
   `OASUrl` or `TargetURL`.
+* An API's OpenAPI document, `/products/{id}/api-details/{api_id}/oas` (Tyk's paths): `GET` answers
+  the document the Live Portal shows, as it is stored (JSON or YAML; `?source=portal` or `gateway`
+  for one of the two), 404 when there is none (Tyk: 422); `POST` uploads one (multipart field
+  `file`, as in Tyk) and `PUT` (Forecourt's own) takes it as the raw request body; both check it
+  (forecourt.catalog.documents: OpenAPI 3.0 or 3.1, at most 5 MB), answer 422 with every problem
+  and its line, or store it as the portal's document (never the gateway's, which only the sync
+  writes) and answer its title, version and operation count (Tyk answers an empty 200). `DELETE`
+  removes the portal's document. Saving queues the product's policy push, as the Admin Portal does.
 * `Tags` are names (strings) both ways; Tyk takes tag IDs on write. A tag may not contain a comma.
 * `ProviderID` is optional (a product may be made by hand); `Path` is derived from the display
   name when left out; `DisplayName` defaults to `Name`.
@@ -19,16 +27,20 @@ Divergences from Tyk, on purpose:
 * `DELETE` refuses (409) a product that access requests use.
 """
 
-from typing import Annotated, Any
+import json
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
-from ninja import Body, Field, Router, Status
+from ninja import Body, Field, File, Router, Status
+from ninja.files import UploadedFile
 
+from forecourt.catalog import documents
 from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc
+from forecourt.ops import unstorable
 
 from .. import forms
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
@@ -225,14 +237,115 @@ def list_product_apis(request: HttpRequest, product_id: PathId, paging: PagingQu
     return [_api(a) for a in page_of(queryset, paging)]
 
 
-@router.get("/products/{product_id}/api-details/{api_id}", response={200: APIDetail, **ERRORS})
-def get_product_api(request: HttpRequest, product_id: PathId, api_id: str) -> APIDetail:
-    """One of the product's APIs, by its ID at the provider (`APIID`)."""
+def _api_by_id(product_id: PathId, api_id: str) -> ProductAPI:
+    """One of the product's APIs, by its ID at the provider (`APIID`); 404 otherwise."""
     queryset = ProductAPI.objects.filter(product_id=_product_id(product_id))
     api = queryset.filter(api_id=api_id).order_by("pk").first() if api_id and "\x00" not in api_id else None
     if api is None:
         raise Http404("the product has no API with this ID")
-    return _api(api)
+    return api
+
+
+@router.get("/products/{product_id}/api-details/{api_id}", response={200: APIDetail, **ERRORS})
+def get_product_api(request: HttpRequest, product_id: PathId, api_id: str) -> APIDetail:
+    """One of the product's APIs, by its ID at the provider (`APIID`)."""
+    return _api(_api_by_id(product_id, api_id))
+
+
+# Its APIs' OpenAPI documents
+
+
+class DocumentOut(Out):
+    Title: str = Field(description="The document's info.title.")
+    Version: str = Field(description="The document's info.version.")
+    OpenAPI: str = Field(description="Its OpenAPI version, e.g. `3.1.0`.")
+    Operations: int = Field(description="The operations under its paths.")
+    Format: str = Field(description="`json` or `yaml`: it is stored as it was sent.")
+    DocumentShown: str = Field(description="Which document the Live Portal shows now: `portal` (this one) or "
+                                           "`gateway` (when DocumentSource prefers the gateway's and it has one).")
+
+
+DOCUMENT_BODY = {"requestBody": {"required": True, "description": "The OpenAPI 3.0 or 3.1 document, at most 5 MB.",
+                                 "content": {"application/json": {"schema": {"type": "object"}},
+                                             "application/yaml": {"schema": {"type": "string"}}}}}
+DOCUMENT_ANSWER = {"responses": {200: {"content": {"application/json": {"schema": {"type": "object"}},
+                                                   "application/yaml": {"schema": {"type": "string"}}}}}}
+
+
+def _save_document(request: HttpRequest, api: ProductAPI, text: str) -> DocumentOut:
+    """Check and store `text` as the API's portal document, through the Admin Portal's form (its
+    rules, the audit log, the product's push); 422 with the line-numbered problems otherwise."""
+    saved: ProductAPI = forms.save("product-apis", {"oas_document": text}, actor(request), instance=api,
+                                   names={"oas_document": "", "auth_type": "APIType"})
+    summary = documents.describe(saved.oas_document)
+    assert summary is not None  # it was just checked
+    return DocumentOut(Title=summary.title, Version=summary.version, OpenAPI=summary.openapi,
+                       Operations=summary.operations, Format=summary.format, DocumentShown=saved.shown_source)
+
+
+def _refuse_unstorable_json(text: str) -> None:
+    """A JSON body is held to the API's rule for every JSON body (forecourt.api.parser): a NUL or a lone
+    surrogate, even escaped, is a 422 naming its JSON path, before anything else is looked at."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return  # YAML, or broken JSON: the document's own check says where
+    unstorable.refuse(data)
+
+
+def _refuse(error: documents.InvalidDocument) -> forms.Invalid:
+    return forms.Invalid(error.messages)
+
+
+@router.get("/products/{product_id}/api-details/{api_id}/oas", response={200: str, **ERRORS},
+            openapi_extra=DOCUMENT_ANSWER)
+def get_api_document(request: HttpRequest, product_id: PathId, api_id: str,
+                     source: Literal["shown", "portal", "gateway"] = "shown") -> HttpResponse:
+    """The API's OpenAPI document as stored (JSON or YAML): the one the Live Portal shows, or with
+    `source` the portal's or the gateway's. The `Document-Source` header says which it is."""
+    api = _api_by_id(product_id, api_id)
+    which = api.shown_source if source == "shown" else source
+    text = {"portal": api.oas_document, "gateway": api.gateway_document}.get(which, "")
+    if not text:
+        raise Http404("the API has no OpenAPI document" + ("" if source == "shown" else f" from the {source}"))
+    kind = documents.format_of(text)
+    response = HttpResponse(text.encode("utf-8"), content_type="application/json" if kind == "json"
+                            else "application/yaml; charset=utf-8")
+    response["Document-Source"] = which
+    return response
+
+
+@router.put("/products/{product_id}/api-details/{api_id}/oas", response={200: DocumentOut, **ERRORS},
+            openapi_extra=DOCUMENT_BODY)
+def put_api_document(request: HttpRequest, product_id: PathId, api_id: str) -> DocumentOut:
+    """Replace the API's portal document with the request body (JSON or YAML, Forecourt's own)."""
+    try:
+        text = documents.decode(request.body)
+    except documents.InvalidDocument as exc:
+        raise _refuse(exc) from None
+    _refuse_unstorable_json(text)
+    return _save_document(request, _api_by_id(product_id, api_id), text)
+
+
+@router.post("/products/{product_id}/api-details/{api_id}/oas", response={200: DocumentOut, **ERRORS})
+def upload_api_document(request: HttpRequest, product_id: PathId, api_id: str,
+                        file: File[UploadedFile]) -> DocumentOut:
+    """Replace the API's portal document with an uploaded file (multipart field `file`), as in Tyk."""
+    api = _api_by_id(product_id, api_id)
+    try:
+        text = documents.read_upload(file)
+    except documents.InvalidDocument as exc:
+        raise _refuse(exc) from None
+    return _save_document(request, api, text)
+
+
+@router.delete("/products/{product_id}/api-details/{api_id}/oas", response={200: StatusOut, **ERRORS})
+def delete_api_document(request: HttpRequest, product_id: PathId, api_id: str) -> StatusOut:
+    """Remove the API's portal document (the gateway's, if any, is then the one shown)."""
+    api = _api_by_id(product_id, api_id)
+    if api.oas_document:
+        forms.save("product-apis", {"oas_document": ""}, actor(request), instance=api)
+    return StatusOut()
 
 
 # Its getting-started documents

@@ -5,29 +5,21 @@ everything here starts from those. Each function runs a fixed number of queries,
 number of products.
 """
 
-import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
+from forecourt.catalog import documents
+from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc
 from forecourt.catalog.services import visible_catalogues, visible_products
 from forecourt.themes.urls_names import reverse_live
 
 PER_PAGE = 20
 MAX_QUERY = 200  # characters of a search that are used
 
-AUTH_LABELS = {
-    "authToken": "Auth token",
-    "oauth2": "OAuth 2.0",
-    "jwt": "JWT",
-    "basic": "Basic authentication",
-    "hmac": "HMAC",
-    "keyless": "Keyless",
-    "mtls": "Mutual TLS",
-}
+AUTH_LABELS = AUTH_TYPES  # one list, in forecourt.catalog.models: the Admin Portal offers the same
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
               ".webp": "image/webp"}
 
@@ -290,8 +282,4 @@ def visible_api(user: Any, slug: str, api_pk: int) -> tuple[Product, ProductAPI]
 
 def document_format(text: str) -> str:
     """"json" or "yaml": how an OpenAPI document is stored (it is served as it is)."""
-    try:
-        json.loads(text)
-    except ValueError:
-        return "yaml"
-    return "json"
+    return documents.format_of(text)
