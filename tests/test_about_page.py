@@ -17,10 +17,12 @@ pytestmark = pytest.mark.django_db
 ABOUT = "/portal-admin/about/"
 
 
-def test_consumers_and_visitors_are_sent_to_sign_in(client, consumer):
+def test_visitors_are_sent_to_sign_in_and_consumers_get_the_live_portals_404(client, consumer):
     assert client.get(ABOUT)["Location"].startswith("/portal-admin/sign-in/")
     client.login(username=consumer.email, password=PASSWORD)
-    assert client.get(ABOUT)["Location"].startswith("/portal-admin/sign-in/")
+    answer = client.get(ABOUT)
+    assert answer.status_code == 404 and 'id="history"' not in answer.content.decode()
+    assert client.session.get("_auth_user_id") == str(consumer.pk)  # still signed in to the Live Portal
 
 
 def test_provider_admins_see_it_too_and_the_navigation_links_it(client):
