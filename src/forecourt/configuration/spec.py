@@ -133,7 +133,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DocumentImport.AllowPrivateTargets", "DOCUMENT_IMPORT_ALLOW_PRIVATE_TARGETS", parsers.boolean, False,
             "Let admins import OpenAPI documents from URLs at loopback and private addresses (an internal "
             "server); link-local, cloud metadata, multicast, unspecified and reserved addresses are always "
-            "refused (Forecourt).", since="0.7.0.dev0"),
+            "refused (Forecourt).", since="0.7.0"),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )
