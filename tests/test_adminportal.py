@@ -234,3 +234,11 @@ def test_admin_rotates_the_api_token_on_the_profile_page(client, admin):
     assert tokens.owner(old) is None and tokens.owner(new) == admin
     assert ApiToken.objects.filter(user=admin).count() == 1
     assert new not in client.get("/portal-admin/profile/").content.decode()  # shown once
+
+
+def test_names_keep_their_capitals_inside_sentences(client, admin):
+    client.force_login(admin)
+    new = client.get("/portal-admin/product-apis/new/").content.decode()
+    assert "<h1>New product API</h1>" in new
+    listed = client.get("/portal-admin/product-apis/").content.decode()
+    assert "Add product API" in listed and "0 product APIs" in listed

@@ -127,6 +127,15 @@ class Resource:
     def title_plural(self) -> str:
         return capfirst(str(self.model._meta.verbose_name_plural))
 
+    @property
+    def name(self) -> str:
+        """Inside a sentence ("New product API"): the verbose name as written, not lower-cased."""
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def name_plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
     def filtered(self, params: Any) -> tuple[QuerySet[Any], dict[str, str]]:
         """The list's queryset for the request's ?q= and filters; also the active filter values."""
         queryset = self.queryset()
