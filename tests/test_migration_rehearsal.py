@@ -16,6 +16,21 @@ from .support import migration_child, servers
 pytestmark = pytest.mark.server
 
 
+# Values a migration moves on purpose: (table, column) -> the column it moves them to. A release's
+# reader sees the value in either (catalog.0003: a product's document that came from the gateway
+# moves to gateway_document, and the reverse puts it back where the release reads it).
+MOVED = {("catalog_productapi", "oas_document"): "gateway_document"}
+
+
+def _as_released(table: str, row: dict) -> dict:
+    """`row` as a release that reads only the moved-from columns sees it."""
+    folded = dict(row)
+    for (moved_table, column), target in MOVED.items():
+        if moved_table == table and column in folded and not folded[column]:
+            folded[column] = row.get(target, "")
+    return folded
+
+
 def _project(row: dict, columns: set[str]) -> dict:
     return {column: value for column, value in row.items() if column in columns}
 
@@ -39,11 +54,13 @@ def test_release_upgrades_and_downgrades_keeping_every_row(release, child_env, t
         for pk, row in rows.items():
             assert pk in new[table], f"the upgrade lost row {pk} of {table}"
             upgraded = new[table][pk]
-            assert _project(upgraded, set(row)) == row, f"{table} row {pk} changed"
-            for column in set(upgraded) - set(row):
+            assert _project(_as_released(table, upgraded), set(row)) == row, f"{table} row {pk} changed"
+            moved_to = {target for (t, _), target in MOVED.items() if t == table}
+            for column in set(upgraded) - set(row) - moved_to:
                 if column in defaults.get(table, {}):
                     assert upgraded[column] == defaults[table][column], f"{table}.{column} of row {pk}"
-    assert sum(filled_new.values()) > sum(filled.values()) or release == releases.latest()
+    # Every table the release had gets rows again, and the tables added since get theirs.
+    assert sum(filled_new.values()) >= sum(filled.values()) > 0
 
     # The downgrade went back to exactly the release's migrations...
     assert {app: names[-1] for app, names in applied.items()} == release.migrations
@@ -55,7 +72,8 @@ def test_release_upgrades_and_downgrades_keeping_every_row(release, child_env, t
     assert versions[-1]["version"] == release.version, "the downgrade records the release the database is at"
     for table, rows in back.items():
         columns = set(next(iter(old[table].values()))) if old[table] else set(next(iter(rows.values()), {}))
-        assert rows == {pk: _project(row, columns) for pk, row in mid[table].items()}, f"{table} after the downgrade"
+        assert rows == {pk: _project(_as_released(table, row), columns) for pk, row in mid[table].items()}, (
+            f"{table} after the downgrade")
         for pk, row in old[table].items():
             assert rows[pk] == row, f"{table} row {pk} is not as the release wrote it"
     assert any(set(mid[t]) - set(old[t]) for t in back), "rows written at the newest schema survive the downgrade"

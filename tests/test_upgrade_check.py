@@ -293,12 +293,14 @@ def test_unknown_and_ignored_settings_and_a_missing_public_url_are_reported(tmp_
     # Nothing wrong; what is new since 0.3.0 and left at its default is listed for the operator.
     assert {f.severity for f in report.findings} == {upgradecheck.INFO}
     assert sorted(f.details["setting"] for f in report.findings) == [
-        "HSTS.MaxAge", "HSTS.Preload", "Providers.AllowPrivateTargets", "TLSConfig.Certificates",
+        "DocumentImport.AllowPrivateTargets", "HSTS.MaxAge", "HSTS.Preload", "Providers.AllowPrivateTargets",
+        "TLSConfig.Certificates",
         "TLSConfig.CipherSuites", "TLSConfig.Enable",
         "TLSConfig.InsecureSkipVerify", "TLSConfig.MaxVersion", "TLSConfig.MinVersion", "TrustedProxies",
         "Webhooks.AllowPrivateTargets"]
     by_setting = {f.details["setting"]: f.message for f in report.findings}
     assert "new in 0.5.0" in by_setting["TrustedProxies"] and "new in 0.6.0" in by_setting["TLSConfig.Enable"]
+    assert "new in 0.7.0" in by_setting["DocumentImport.AllowPrivateTargets"]
 
     current = _report(database_version=forecourt.__version__)
     upgradecheck.check_settings(current, configured)

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from forecourt.catalog import notices
 from forecourt.catalog.models import Plan, Product, ProductAPI
 
 from .models import Provider
@@ -236,8 +237,6 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
         Provider.objects.filter(pk=provider.pk).update(
             status=Provider.Status.UP, last_error="", last_synced_at=timezone.now(), sync_problems=report.problems)
         if flagged:
-            from . import notices
-
             notices.policies_unreadable(provider, flagged)
     if report.problems:
         log.warning("sync of provider %s skipped %d policy(ies)", provider, len(report.problems),

@@ -3,16 +3,19 @@
 The item stays as it was last read (see forecourt.providers.sync); this is how the admins learn
 that it no longer follows its policy. Called once per item, when its problem first appears,
 inside the sync's transaction: the e-mail and the webhook events are rows written with the flag.
+It lives with the products and plans, not in providers/, which never imports webhooks (the
+providers' and the webhooks' SSRF policies stay apart: tests/test_netguard.py).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.urls import reverse
 
-from forecourt.catalog.models import Product
+from .models import Product
 
-from .models import Provider
+if TYPE_CHECKING:
+    from forecourt.providers.models import Provider
 
 EVENT = "ProviderPolicyUnreadable"
 
@@ -24,7 +27,7 @@ def _admin_link(item: Any) -> str:
     return root.rstrip("/") + path if root else path
 
 
-def policies_unreadable(provider: Provider, items: list[Any]) -> None:
+def policies_unreadable(provider: "Provider", items: list[Any]) -> None:
     """One webhook event per item, one e-mail (to the admin notification address) for them all."""
     from forecourt.notify import email
     from forecourt.portalconfig.models import PortalSettings
