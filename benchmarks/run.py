@@ -263,12 +263,12 @@ def sign_in(server: Server, path: str, email: str, password: str) -> dict[str, s
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(server.url + path, timeout=10).read()
+    opener.open(server.url + path, timeout=60).read()
     csrf = next((c.value for c in jar if c.name == "portal-csrftoken"), "")
     form = urllib.parse.urlencode({"username": email, "email": email, "password": password,
                                    "csrfmiddlewaretoken": csrf}).encode()
     opener.open(urllib.request.Request(server.url + path, data=form, headers={"Referer": server.url + path}),
-                timeout=10).read()
+                timeout=60).read()
     cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
     if "portal-session=" not in cookies:
         raise BenchError(f"could not sign in as {email} at {path}")
@@ -415,10 +415,12 @@ def parse_wrk(output: str) -> dict[str, Any]:
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     if not rate:
         raise BenchError(f"no Requests/sec in wrk's output:\n{output}")
+    completed = re.search(r"^\s*(\d+) requests in", output, re.MULTILINE)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
         "requests_per_s": float(rate[1]),
+        "requests": int(completed[1]) if completed else None,
         "p50_ms": latency_ms("50"),
         "p99_ms": latency_ms("99"),
         "non_2xx": int(non_2xx[1]) if non_2xx else 0,
@@ -672,7 +674,9 @@ def print_report(results: dict[str, Any], logs: str) -> None:
     print("\n" + markdown(results))
     for size, measured in results["sizes"].items():
         for label, page in [*measured["floor"].items(), *measured["pages"].items()]:
-            if page["non_2xx"] or page["socket_errors"]:
+            if page.get("requests") == 0:
+                print(f"\nnote: {label} at {size}: no request completed during the load (latencies are 0)")
+            elif page["non_2xx"] or page["socket_errors"]:
                 print(f"\nnote: {label} at {size}: {page['non_2xx']} non-2xx/3xx responses, "
                       f"{page['socket_errors']} socket errors under load")
     for engine, run in results.get("signups", {}).items():
