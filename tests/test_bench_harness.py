@@ -6,7 +6,6 @@ calls a missed target met would make every number it prints worthless.
 
 import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +159,3 @@ def test_the_big_document_is_a_valid_openapi_document_with_its_operations():
     assert summary.operations == 1000
     assert big_document.summary(1) in json.dumps(big_document.generate(5))
 
-
-def test_the_harness_runs_from_the_benchmarks_folder():
-    assert str(BENCHMARKS) in sys.path  # run.py finds dataset, signups and big_document beside it
