@@ -633,8 +633,9 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                      "met": None if run is None else run["errors"] == 0 and run["p99_s"] < limit})
     docs = results.get("docs_page")
     docs_s = docs["median_s"] if docs else None
+    loads = ", ".join(f"> {DOCS_TIMEOUT_S:g} s" if s is None else f"{s:.2f} s" for s in (docs or {}).get("loads_s", []))
     rows.append({"target": f"docs page, {dataset.BIG_OPERATIONS:,} operations: first operation < {DOCS_TARGET_S:g} s",
-                 "measured": None if docs is None else ("not within 30 s" if docs_s is None else f"{docs_s:.2f} s"),
+                 "measured": None if docs is None else (f"median {docs_s:.2f} s" if docs_s is not None else loads),
                  "met": None if docs is None else docs_s is not None and docs_s < DOCS_TARGET_S})
     ready = results["start_to_ready_s"]
     rows.append({"target": f"start to ready <= {READY_TARGET_S:g} s (median of {len(ready['runs'])})",
@@ -670,6 +671,17 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def log_problems(logs: str) -> list[tuple[str, int]]:
+    """Warnings and errors in the servers' logs, without timestamps and key=value details, each
+    with how often it came (200 sign-ups log 200 alike warnings), in order of first appearance."""
+    counted: dict[str, int] = {}
+    for line in logs.splitlines():
+        if re.search(r"WARNING|ERROR|CRITICAL|Traceback", line):
+            plain = re.sub(r"\s+\w+=\S+", "", re.sub(r"^\d{4}-\d\d-\d\d[ T][\d:.,]+\s*", "", line)).strip()
+            counted[plain] = counted.get(plain, 0) + 1
+    return list(counted.items())
+
+
 def print_report(results: dict[str, Any], logs: str) -> None:
     print("\n" + markdown(results))
     for size, measured in results["sizes"].items():
@@ -684,10 +696,10 @@ def print_report(results: dict[str, Any], logs: str) -> None:
             print(f"\nnote: sign-ups on {engine}: {'; '.join(run['error_samples'])}")
     for note in results["notes"]:
         print(f"\nnote: {note}")
-    noisy = [line for line in logs.splitlines() if re.search(r"WARNING|ERROR|CRITICAL|Traceback", line)]
+    noisy = log_problems(logs)
     if noisy:
-        print("\nserver logs (warnings and errors during the run, first 20):")
-        print("\n".join("  " + line for line in noisy[:20]))
+        print("\nserver logs (warnings and errors during the run, alike lines counted once):")
+        print("\n".join(f"  {count} x {line}" for line, count in noisy[:20]))
     print(f"\nresults: {results['output']} (server logs: {Path(results['output']).with_suffix('.serve.log')}); "
           f"took {results['took_s'] / 60:.1f} min")
 

@@ -1,7 +1,8 @@
 """Concurrent sign-ups on the Live Portal's form: `run(base_url, n, concurrency)`.
 
 Minimal standard-library version written for the benchmark harness (issue 15). Each sign-up is
-one visitor: it loads the form (for its CSRF cookie), then posts it; only the POST is timed. Each
+one visitor: it loads the form (for its CSRF cookie), then posts it; only the POST is timed (a
+visitor that could not even load the form counts as an error timed from the start). Each
 comes from its own address in X-Forwarded-For, so the server must trust 127.0.0.1 as a proxy
 (PORTAL_TRUSTED_PROXIES) or its per-network sign-up throttle answers most of them 429.
 """
@@ -28,7 +29,7 @@ def _one(base_url: str, number: int) -> tuple[float, str | None]:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256 or 1}"
     headers = {"X-Forwarded-For": address}
-    started = time.monotonic()
+    started, step = time.monotonic(), "loading the form"
     try:
         opener.open(urllib.request.Request(base_url + FORM, headers=headers), timeout=TIMEOUT_S).read()
         csrf = next((c.value for c in jar if c.name.endswith("csrftoken")), "")
@@ -37,7 +38,7 @@ def _one(base_url: str, number: int) -> tuple[float, str | None]:
             "password": "correct horse battery staple 42", "password_again": "correct horse battery staple 42",
             "csrfmiddlewaretoken": csrf,
         }).encode()
-        started = time.monotonic()
+        started, step = time.monotonic(), "posting it"
         request = urllib.request.Request(base_url + FORM, data=form, headers={**headers, "Referer": base_url + FORM})
         with opener.open(request, timeout=TIMEOUT_S) as response:
             body = response.read().decode(errors="replace")
@@ -47,9 +48,9 @@ def _one(base_url: str, number: int) -> tuple[float, str | None]:
                 return seconds, f"{response.status}, not signed up: {problem[1].strip() if problem else response.url}"
             return seconds, None
     except urllib.error.HTTPError as exc:
-        return time.monotonic() - started, f"HTTP {exc.code}"
+        return time.monotonic() - started, f"{step}: HTTP {exc.code}"
     except OSError as exc:
-        return time.monotonic() - started, f"{type(exc).__name__}: {exc}"
+        return time.monotonic() - started, f"{step}: {type(exc).__name__}: {exc}"
 
 
 def percentile(values: list[float], percent: float) -> float:
