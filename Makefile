@@ -57,7 +57,7 @@ openapi: $(STAMP)
 bench-sync: $(STAMP)
 	$(BIN)/python benchmarks/sync.py
 
-## make bench: throughput, latency, start-up time and memory of `forecourt serve` (not a test)
+## make bench: Forecourt's pages at 1,000 and 10,000 products against a plain Django floor, sign-ups, the big docs page (a report, not a test; ~10 min)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
