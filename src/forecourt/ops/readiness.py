@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
-from . import secret
+from . import secret, storage_errors
 
 log = logging.getLogger("forecourt.ready")
 
@@ -54,15 +54,33 @@ def _problem(check: str, exc: BaseException) -> str:
 
 
 def _ping(using: str) -> str | None:
+    """None when the database answers and can store; else what /ready says about it.
+
+    The one query both pings and asks whether the session is read-only (storage_errors.ping_query);
+    a full disk shows only on a write, so it is reported while a request's failed write is recent
+    (storage_errors.REMEMBER_FOR).
+    """
+    connection = connections[using]
     try:
-        with connections[using].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        with connection.cursor() as cursor:
+            cursor.execute(storage_errors.ping_query(connection.vendor))
+            row = cursor.fetchone()
     except Exception as exc:
-        connections[using].close()
+        connection.close()
+        kind = storage_errors.classify(exc)
+        if kind is not None:
+            return _storage_problem(kind)
         return f"unreachable ({_problem('database', exc)}; see the log)"
     _last_logged.pop("database", None)
-    return None
+    if (row and row[0] and str(row[0]) not in ("0", "off")) or storage_errors.read_only_now(using):
+        return _storage_problem(storage_errors.READ_ONLY)
+    # A read-only database shows above; a full disk only in a request's failed write.
+    return _storage_problem(storage_errors.DISK_FULL) if storage_errors.recent() == storage_errors.DISK_FULL else None
+
+
+def _storage_problem(kind: str) -> str:
+    """"read-only" or "disk full", and nothing about where the database is."""
+    return f"{kind}: the database cannot store anything (see the log)"
 
 
 def check(using: str = DEFAULT_DB_ALIAS) -> tuple[bool, dict[str, Any]]:
