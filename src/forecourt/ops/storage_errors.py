@@ -142,12 +142,10 @@ def response_for(request: Any, exc: BaseException) -> Any:
 
     kind = classify(exc) or READ_ONLY
     if request.path.startswith("/portal-api/"):
-        response = JsonResponse(payload(kind), status=503)
-    else:
-        from forecourt.themes.views import unavailable_page
+        return finish(JsonResponse(payload(kind), status=503))
+    from forecourt.themes.views import unavailable_page
 
-        response = unavailable_page(request, describe(kind))
-    return finish(response)
+    return finish(unavailable_page(request, describe(kind)))
 
 
 def finish(response: Any) -> Any:
