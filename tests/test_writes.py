@@ -252,6 +252,24 @@ def test_read_only_database_answers_503_on_pages_api_and_ready(admin):
     assert client.get("/ready").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_starting_on_a_read_only_database_serves_reads(admin):
+    client = Client(raise_request_exception=False)
+    assert client.get("/ready").status_code == 200  # the instance secret exists
+    readiness.reset()  # a new worker
+    _set_read_only(True)
+    try:
+        ready = client.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["checks"] == {"database": ready.json()["checks"]["database"], "migrations": "ok",
+                                          "startup": "ok"}
+        assert ready.json()["checks"]["database"].startswith("read-only")
+        assert client.get("/auth/password/login").status_code == 200  # not "Forecourt is starting"
+    finally:
+        _set_read_only(False)
+    assert client.get("/ready").status_code == 200
+
+
 @pytest.mark.django_db
 def test_full_disk_answers_503_in_the_api_and_ready_says_so(api, full_disk, caplog):
     client_count = Organisation.objects.count()

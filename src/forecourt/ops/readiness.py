@@ -53,8 +53,9 @@ def _problem(check: str, exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _ping(using: str) -> str | None:
-    """None when the database answers and can store; else what /ready says about it.
+def _ping(using: str) -> tuple[str | None, str | None]:
+    """(unreachable, storage): None, None when the database answers and can store; else what
+    /ready says about it.
 
     The one query both pings and asks whether the session is read-only (storage_errors.ping_query);
     a full disk shows only on a write, so it is reported while a request's failed write is recent
@@ -67,15 +68,14 @@ def _ping(using: str) -> str | None:
             row = cursor.fetchone()
     except Exception as exc:
         connection.close()
-        kind = storage_errors.classify(exc)
-        if kind is not None:
-            return _storage_problem(kind)
-        return f"unreachable ({_problem('database', exc)}; see the log)"
+        return f"unreachable ({_problem('database', exc)}; see the log)", None
     _last_logged.pop("database", None)
     if (row and row[0] and str(row[0]) not in ("0", "off")) or storage_errors.read_only_now(using):
-        return _storage_problem(storage_errors.READ_ONLY)
+        return None, _storage_problem(storage_errors.READ_ONLY)
     # A read-only database shows above; a full disk only in a request's failed write.
-    return _storage_problem(storage_errors.DISK_FULL) if storage_errors.recent() == storage_errors.DISK_FULL else None
+    if storage_errors.recent() == storage_errors.DISK_FULL:
+        return None, _storage_problem(storage_errors.DISK_FULL)
+    return None, None
 
 
 def _storage_problem(kind: str) -> str:
@@ -84,17 +84,22 @@ def _storage_problem(kind: str) -> str:
 
 
 def check(using: str = DEFAULT_DB_ALIAS) -> tuple[bool, dict[str, Any]]:
-    """Run the checks; return (ready, {"database": ..., "migrations": ..., "startup": ...})."""
+    """Run the checks; return (ready, {"database": ..., "migrations": ..., "startup": ...}).
+
+    A database that answers but cannot store (read-only, disk full) is not ready, yet does not
+    stop the process from starting: pages that only read are served, and each write answers 503
+    with the reason (storage_errors).
+    """
     global _started
     checks: dict[str, Any] = {}
-    problem = _ping(using)
-    checks["database"] = problem or "ok"
+    problem, storage = _ping(using)
+    checks["database"] = problem or storage or "ok"
     if problem:
         checks["migrations"] = checks["startup"] = "unknown"
         return False, checks
     if _started:
         checks["migrations"] = checks["startup"] = "ok"
-        return True, checks
+        return storage is None, checks
     with _lock:
         try:
             applied = MigrationRecorder(connections[using]).applied_migrations()
@@ -116,7 +121,7 @@ def check(using: str = DEFAULT_DB_ALIAS) -> tuple[bool, dict[str, Any]]:
         _started = True
         checks["startup"] = "ok"
         log.debug("worker ready")
-    return True, checks
+    return storage is None, checks
 
 
 def reset() -> None:
