@@ -1,7 +1,6 @@
 """Admin API tokens: issued once in clear, stored as a digest, looked up by digest."""
 
 import hashlib
-import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -12,8 +11,6 @@ from django.utils import timezone
 from forecourt.ops import storage_errors
 
 from .models import ApiToken, User
-
-log = logging.getLogger("forecourt.accounts.tokens")
 
 # `last_used_at` is for people ("used 3 minutes ago"), not for security: writing it on every call
 # would make every Admin API read a write, which on SQLite queues behind the one write lock.
