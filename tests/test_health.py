@@ -69,7 +69,7 @@ def test_expected_503_is_not_logged_as_an_error(client, unapplied_migration, cap
 
 @pytest.mark.django_db
 def test_unreachable_database_is_reported(client, monkeypatch):
-    monkeypatch.setattr(readiness, "_ping", lambda using: "unreachable (OperationalError; see the log)")
+    monkeypatch.setattr(readiness, "_ping", lambda using: ("unreachable (OperationalError; see the log)", None))
     response = client.get("/ready")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "unreachable (OperationalError; see the log)",

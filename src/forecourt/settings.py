@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "forecourt.accounts.middleware.IdleTimeoutMiddleware",
+    "forecourt.ops.storage_errors.StorageErrorMiddleware",  # a full disk or read-only database: 503, not 500
     "forecourt.api.compat.IgnoredFieldsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

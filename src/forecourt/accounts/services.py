@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -71,6 +72,7 @@ def bootstrap(email: str, password: str, first_name: str = "", last_name: str = 
     problems = validate_new_admin(email, password, first_name, last_name)
     if problems:
         raise ValidationError(problems)
+    password_hash = make_password(password)  # before the transaction: hashing takes a while
     with transaction.atomic():
         # Serialise concurrent bootstraps on the Default Organisation row.
         organisation, team = ensure_default_organisation()
@@ -80,7 +82,7 @@ def bootstrap(email: str, password: str, first_name: str = "", last_name: str = 
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError([f"a user with the e-mail {email} already exists"])
         user = User.objects.create_user(
-            email, password, first_name=first_name, last_name=last_name,
+            email, password_hash=password_hash, first_name=first_name, last_name=last_name,
             role=Role.SUPER_ADMIN, organisation=organisation,
         )
         user.teams.add(team)

@@ -2,10 +2,19 @@
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from forecourt.ops import storage_errors
+
 from .models import ApiToken, User
+
+# `last_used_at` is for people ("used 3 minutes ago"), not for security: writing it on every call
+# would make every Admin API read a write, which on SQLite queues behind the one write lock.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _digest(token: str) -> str:
@@ -29,8 +38,31 @@ def owner(token: str) -> User | None:
     found = ApiToken.objects.select_related("user").filter(digest=_digest(token)).first()
     if found is None or not found.user.is_active:
         return None
-    ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    record_use(found.pk, found.last_used_at)
     return found.user
+
+
+def record_use(token_pk: int, last_used_at: datetime | None, now: datetime | None = None) -> bool:
+    """Write the token's `last_used_at`, at most once per LAST_USED_PRECISION; True if this call wrote it.
+
+    One conditional UPDATE: of many concurrent calls only the first finds the old value and
+    writes; the others match no row. Calls that saw a fresh value do not even ask the database.
+    A database that refuses writes (read-only, disk full) does not stop reads: the use goes
+    unrecorded, and the next write of the request reports the problem.
+    """
+    now = now or timezone.now()
+    stale = now - LAST_USED_PRECISION
+    if last_used_at is not None and last_used_at >= stale:
+        return False
+    try:
+        with transaction.atomic():
+            return bool(ApiToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale), pk=token_pk)
+                        .update(last_used_at=now))
+    except DatabaseError as exc:
+        if storage_errors.classify(exc) is None:
+            raise
+        storage_errors.remember(exc)
+        return False
 
 
 def rotate(user: User) -> str:

@@ -4,12 +4,14 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from forecourt.adminportal.crud import DeleteRefused
+from forecourt.ops import storage_errors
 from forecourt.ops.unstorable import UnstorableText
 
 
@@ -61,3 +63,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ProtectedError)
     def protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
         return envelope(api, request, 409, ["it is still in use: " + str(exc.args[0]).split(":", 1)[0]])
+
+    @api.exception_handler(DatabaseError)
+    def database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+        """A full disk or a read-only database is 503 with the reason; any other database error stays a 500."""
+        kind = storage_errors.remember(exc)
+        if kind is None:
+            raise exc
+        return storage_errors.finish(envelope(api, request, 503, [storage_errors.describe(kind)]))

@@ -64,7 +64,7 @@ class StartupGateMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not readiness.started() and not request.path.startswith("/static/"):
             ready, checks = readiness.check()
-            if not ready:
+            if not ready and not readiness.started():  # started with a read-only database: serve reads
                 response = JsonResponse(
                     {"status": "error", "errors": ["Forecourt is starting; try again shortly."], "checks": checks},
                     status=503,

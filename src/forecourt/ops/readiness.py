@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
-from . import secret
+from . import secret, storage_errors
 
 log = logging.getLogger("forecourt.ready")
 
@@ -53,30 +53,53 @@ def _problem(check: str, exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _ping(using: str) -> str | None:
+def _ping(using: str) -> tuple[str | None, str | None]:
+    """(unreachable, storage): None, None when the database answers and can store; else what
+    /ready says about it.
+
+    The one query both pings and asks whether the session is read-only (storage_errors.ping_query);
+    a full disk shows only on a write, so it is reported while a request's failed write is recent
+    (storage_errors.REMEMBER_FOR).
+    """
+    connection = connections[using]
     try:
-        with connections[using].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        with connection.cursor() as cursor:
+            cursor.execute(storage_errors.ping_query(connection.vendor))
+            row = cursor.fetchone()
     except Exception as exc:
-        connections[using].close()
-        return f"unreachable ({_problem('database', exc)}; see the log)"
+        connection.close()
+        return f"unreachable ({_problem('database', exc)}; see the log)", None
     _last_logged.pop("database", None)
-    return None
+    if (row and row[0] and str(row[0]) not in ("0", "off")) or storage_errors.read_only_now(using):
+        return None, _storage_problem(storage_errors.READ_ONLY)
+    # A read-only database shows above; a full disk only in a request's failed write.
+    if storage_errors.recent() == storage_errors.DISK_FULL:
+        return None, _storage_problem(storage_errors.DISK_FULL)
+    return None, None
+
+
+def _storage_problem(kind: str) -> str:
+    """"read-only" or "disk full", and nothing about where the database is."""
+    return f"{kind}: the database cannot store anything (see the log)"
 
 
 def check(using: str = DEFAULT_DB_ALIAS) -> tuple[bool, dict[str, Any]]:
-    """Run the checks; return (ready, {"database": ..., "migrations": ..., "startup": ...})."""
+    """Run the checks; return (ready, {"database": ..., "migrations": ..., "startup": ...}).
+
+    A database that answers but cannot store (read-only, disk full) is not ready, yet does not
+    stop the process from starting: pages that only read are served, and each write answers 503
+    with the reason (storage_errors).
+    """
     global _started
     checks: dict[str, Any] = {}
-    problem = _ping(using)
-    checks["database"] = problem or "ok"
+    problem, storage = _ping(using)
+    checks["database"] = problem or storage or "ok"
     if problem:
         checks["migrations"] = checks["startup"] = "unknown"
         return False, checks
     if _started:
         checks["migrations"] = checks["startup"] = "ok"
-        return True, checks
+        return storage is None, checks
     with _lock:
         try:
             applied = MigrationRecorder(connections[using]).applied_migrations()
@@ -98,7 +121,7 @@ def check(using: str = DEFAULT_DB_ALIAS) -> tuple[bool, dict[str, Any]]:
         _started = True
         checks["startup"] = "ok"
         log.debug("worker ready")
-    return True, checks
+    return storage is None, checks
 
 
 def reset() -> None:

@@ -5,6 +5,7 @@ import logging
 from pathlib import PurePosixPath
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.html import escape
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
@@ -87,6 +88,7 @@ _ERRORS = {
     403: ("Access denied", "You do not have access to this page."),
     404: ("Page not found", "There is no page at this address."),
     500: ("Something went wrong", "The portal could not show this page. Please try again later."),
+    503: ("Saving is not possible right now", "The portal cannot save anything right now. Please try again later."),
 }
 
 
@@ -94,8 +96,9 @@ def _is_live(request: HttpRequest) -> bool:
     return not request.path.startswith(("/portal-admin/", "/portal-api/", "/static/"))
 
 
-def error_page(request: HttpRequest, status: int) -> HttpResponse:
-    title, message = _ERRORS[status]
+def error_page(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
+    title, default_message = _ERRORS[status]
+    message = message or default_message
     return render(request, "views/error.html",
                   {"page": {"title": title}, "error": {"status": status, "title": title, "message": message}},
                   status=status)
@@ -117,7 +120,27 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     return error_page(request, 403)
 
 
+def unavailable_page(request: HttpRequest, message: str) -> HttpResponse:
+    """The 503 page for a database that cannot store anything (ops/storage_errors.py): themed in
+    the Live Portal, plain elsewhere."""
+    if _is_live(request):
+        try:
+            return error_page(request, 503, message)
+        except Exception:
+            log.exception("the themed error page failed")
+    title = escape(_ERRORS[503][0])
+    return HttpResponse(f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p>", status=503)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    import sys
+
+    from forecourt.ops import storage_errors
+
+    # Errors raised outside a view (a middleware's write) reach here rather than StorageErrorMiddleware.
+    exc = sys.exc_info()[1]
+    if exc is not None and storage_errors.remember(exc) is not None:
+        return storage_errors.response_for(request, exc)
     if _is_live(request):
         try:
             return error_page(request, 500)

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -300,9 +299,8 @@ def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpRespons
         return _reset_invalid(request)
     form = forms.SetPasswordForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user.set_password(form.cleaned_data["password"])
-            user.save(update_fields=["password"])
+        user.set_password(form.cleaned_data["password"])  # hashed outside any transaction
+        user.save(update_fields=["password"])
         del request.session[RESET_SESSION_KEY]
         throttle.clear(throttle.SIGN_IN_ACCOUNT, user.email)
         messages.success(request, "Your new password is set. Sign in with it.")
