@@ -9,6 +9,7 @@ from pathlib import Path
 
 from forecourt import configuration
 from forecourt.ops import security_headers
+from forecourt.pagecache import backends as cache_backends
 
 CONFIG = configuration.get()
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "forecourt.live",
     "forecourt.adminportal",
     "forecourt.api",
+    "forecourt.pagecache",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "forecourt.ops.middleware.StartupGateMiddleware",
+    # Anonymous pages from the cache: after the gate (the revision's table exists) and inside the security
+    # headers (a hit gets HSTS, a CSP with a fresh nonce...), before what a hit does not need.
+    "forecourt.pagecache.middleware.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,6 +96,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# PORTAL_CACHE_URL: empty, a cache in each process; redis://..., one that every worker and replica shares.
+CACHES = cache_backends.caches(CONFIG["Cache.URL"])
 
 DATABASES = {"default": CONFIG.database}
 _lifetime_ms = CONFIG["Database.ConnectionMaxLifetime"]
