@@ -1,0 +1,48 @@
+"""Parts of signed-in pages that do not depend on the user, cached under the content revision.
+
+    cards = fragments.cached("catalogue-cards", (page, sorted(product_ids)), lambda: build_cards(...))
+
+The value must be JSON data (it goes through the shared cache as bytes, never pickled). The key holds
+the revision, so a fragment is never older than the content it was built from; the caller's `parts`
+must hold everything else the value depends on (the visible catalogue IDs, the filters...) and nothing
+that names the user. When the cache is unavailable, `compute` runs every time.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db import DatabaseError
+
+import forecourt
+
+from . import revision, store
+
+T = TypeVar("T")
+
+
+def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
+    try:
+        token = revision.current()
+    except DatabaseError:
+        token = None
+    if token is None:
+        return compute()
+    digest = hashlib.sha256(json.dumps([forecourt.__version__, token, name, parts], sort_keys=True,
+                                       default=str).encode()).hexdigest()
+    key = f"fragment:{digest}"
+    raw = store.get(key)
+    if raw is not None:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass
+    value = compute()
+    try:
+        encoded = json.dumps(value, separators=(",", ":")).encode()
+    except (TypeError, ValueError):
+        return value  # not JSON data: never cached
+    if len(encoded) <= store.MAX_BODY:
+        store.put(key, encoded)
+    return value
