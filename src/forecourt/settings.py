@@ -60,12 +60,12 @@ MIDDLEWARE = [
     "forecourt.ops.forwarded_proto.ForwardedProtoMiddleware",  # first: all below see the scheme a trusted proxy saw
     "forecourt.ops.security_headers.StrictTransportSecurityMiddleware",
     "forecourt.ops.middleware.HealthMiddleware",
+    # Anonymous pages from the cache, as early as is safe: after the scheme is known and inside HSTS; the
+    # headers of the middleware below (the CSP, with a fresh nonce per hit...) are stored with each page.
+    "forecourt.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "forecourt.ops.middleware.StartupGateMiddleware",
-    # Anonymous pages from the cache: after the gate (the revision's table exists) and inside the security
-    # headers (a hit gets HSTS, a CSP with a fresh nonce...), before what a hit does not need.
-    "forecourt.pagecache.middleware.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

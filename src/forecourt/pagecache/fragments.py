@@ -13,11 +13,13 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import DatabaseError
 
 import forecourt
 
 from . import revision, store
+from .middleware import SHOWN_SETTINGS
 
 T = TypeVar("T")
 
@@ -29,7 +31,8 @@ def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
         token = None
     if token is None:
         return compute()
-    digest = hashlib.sha256(json.dumps([forecourt.__version__, token, name, parts], sort_keys=True,
+    shown = [str(settings.CONFIG[setting]) for setting in SHOWN_SETTINGS]
+    digest = hashlib.sha256(json.dumps([forecourt.__version__, token, shown, name, parts], sort_keys=True,
                                        default=str).encode()).hexdigest()
     key = f"fragment:{digest}"
     raw = store.get(key)

@@ -1,4 +1,5 @@
-"""Anonymous Live Portal pages served from the cache, before sessions, CSRF, URL resolution or views.
+"""Anonymous Live Portal pages served from the cache, before sessions, CSRF, the CSP middleware, URL
+resolution or views: a hit costs the revision's read and little else.
 
 Which requests: GET and HEAD, with no session cookie and no messages cookie (a visitor who has one
 may see something of their own), at a path that is not the Admin Portal's, the API's, an asset's or
@@ -13,11 +14,15 @@ committed by any replica is seen at once), the release, the scheme, the Host and
 query. A hit carries an ETag (a hash of the page, the same on every replica) and answers 304 to
 If-None-Match.
 
+Headers: a page is stored with the headers the middleware inside this one gave it (the
+Content-Security-Policy, X-Frame-Options, nosniff, Referrer-Policy...), so a hit has them all without
+running them; HSTS is added outside, on hits as on every response.
+
 The CSP nonce: a page is stored with the nonce it was rendered with, and every hit replaces it, in
-the body and (through django-csp, which is outside this middleware) in the header, with a fresh
-random one. A nonce is so never served twice, and text that a visitor got into a cached page (a
-reflected search term) cannot carry a valid nonce: it was written before the nonce existed. A 304
-carries no Content-Security-Policy, so the browser keeps the one that matches the body it holds.
+the body and in the policy, with a fresh random one. A nonce is so never served twice, and text that
+a visitor got into a cached page (a reflected search term) cannot carry a valid nonce: it was written
+before the nonce existed. A 304 carries no Content-Security-Policy, so the browser keeps the one that
+matches the body it holds.
 """
 
 import base64
@@ -27,7 +32,6 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 
 import forecourt
@@ -42,9 +46,10 @@ NEVER = ("/portal-admin/", "/portal-api/", "/static/", "/assets/", "/media/", "/
 MAX_QUERY = 1024
 MESSAGES_COOKIE = "messages"
 # Headers that are the response's own, not the page's.
-_NOT_STORED = frozenset({"set-cookie", "content-length", "etag", "date"})
+_NOT_STORED = frozenset({"set-cookie", "content-length", "etag", "date", "strict-transport-security", "x-page-cache"})
 _NONCE_MARK = b"\0nonce\0"
 HIT_HEADER = "X-Page-Cache"
+_CSP_HEADERS = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
 _COMMAS = re.compile(r"\s*,\s*")
 
 
@@ -63,9 +68,17 @@ def _eligible(request: HttpRequest) -> bool:
     return len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY
 
 
+# Settings that change what pages show without a database change (a restart with another value must not
+# find the pages of the old one in a shared cache).
+SHOWN_SETTINGS = ("ProductDocRenderer", "PublicURL", "Theming.Theme", "Theming.Path", "TLSConfig.Enable",
+                  "DataDir")
+
+
 def key(request: HttpRequest, token: str) -> str:
-    parts = "\n".join((forecourt.__version__, token, request.scheme or "", request.META.get("HTTP_HOST", "").lower(),
-                       request.path, request.META.get("QUERY_STRING", "")))
+    config = settings.CONFIG
+    parts = "\n".join((forecourt.__version__, token, *(str(config[name]) for name in SHOWN_SETTINGS),
+                       request.scheme or "", request.META.get("HTTP_HOST", "").lower(), request.path,
+                       request.META.get("QUERY_STRING", "")))
     return "page:" + hashlib.sha256(parts.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -86,13 +99,6 @@ def _entry(request: HttpRequest, response: HttpResponseBase) -> Entry | None:
         return None
     if "no-store" in response.get("Cache-Control", "").lower():
         return None
-    if any(getattr(response, name, None) for name in ("_csp_exempt", "_csp_config", "_csp_update_ro",
-                                                     "_csp_replace_ro", "_csp_config_ro")):
-        return None
-    update = getattr(response, "_csp_update", None) or {}
-    replace = getattr(response, "_csp_replace", None) or {}
-    if not all(isinstance(v, str) for d in (update, replace) for values in d.values() for v in values):
-        return None
     body = response.content
     if len(body) > store.MAX_BODY:
         return None
@@ -101,12 +107,11 @@ def _entry(request: HttpRequest, response: HttpResponseBase) -> Entry | None:
     stable = body.replace(nonce.encode(), _NONCE_MARK) if nonce else body
     etag = 'W/"' + hashlib.sha256(stable).hexdigest()[:32] + '"'
     headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
-    return Entry(200, headers, body, etag, nonce, {k: list(v) for k, v in update.items()},
-                 {k: list(v) for k, v in replace.items()})
+    return Entry(200, headers, body, etag, nonce)
 
 
 def _matches(request: HttpRequest, etag: str) -> bool:
-    wanted = request.headers.get("If-None-Match")
+    wanted = request.META.get("HTTP_IF_NONE_MATCH")
     if not wanted:
         return False
     tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
@@ -120,7 +125,6 @@ def _not_modified(entry: Entry) -> HttpResponse:
         if name.lower() in ("cache-control", "vary", "expires", "content-location"):
             response[name] = value
     # No Content-Security-Policy: a browser would store it over the one matching the body it keeps.
-    response._csp_exempt = True  # type: ignore[attr-defined]
     return response
 
 
@@ -130,25 +134,22 @@ def _serve(request: HttpRequest, entry: Entry) -> HttpResponse:
         response[HIT_HEADER] = "hit"
         return response
     body = entry.body
+    headers = dict(entry.headers)
     if entry.nonce:
         fresh = base64.b64encode(os.urandom(16)).decode("ascii")
         body = body.replace(entry.nonce.encode(), fresh.encode())
-        request._csp_nonce = fresh  # type: ignore[attr-defined]  # django-csp puts it in the header
-    response = HttpResponse(b"" if request.method == "HEAD" else body, status=entry.status)
-    for name, value in entry.headers:
-        response[name] = value
-    response["Content-Length"] = str(len(body))
-    response["ETag"] = entry.etag
-    response[HIT_HEADER] = "hit"
-    if entry.csp_update:
-        response._csp_update = entry.csp_update  # type: ignore[attr-defined]
-    if entry.csp_replace:
-        response._csp_replace = entry.csp_replace  # type: ignore[attr-defined]
-    return response
+        for name in _CSP_HEADERS:
+            if name in headers:
+                headers[name] = headers[name].replace(entry.nonce, fresh)
+    headers["Content-Length"] = str(len(body))
+    headers["ETag"] = entry.etag
+    headers[HIT_HEADER] = "hit"
+    return HttpResponse(b"" if request.method == "HEAD" else body, status=entry.status, headers=headers)
 
 
 class PageCacheMiddleware:
-    """After the start-up gate (the revision's table exists), before everything a hit does not need."""
+    """Right after the health probes; before the start-up gate, since a hit needs only the revision's
+    table (without it, before the first migration, every request goes on to the gate)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -158,20 +159,19 @@ class PageCacheMiddleware:
             return self.get_response(request)
         try:
             token = revision.current()
-        except DatabaseError:
+        except Exception:  # the driver's own errors too (revision.current): render, the view will say what
             token = None
         if token is None:
             return self.get_response(request)
         page_key = key(request, token)
-        raw = store.get(page_key)
-        entry = Entry.decode(raw) if raw is not None else None
+        entry = store.get_entry(page_key)
         if entry is not None:
             return _serve(request, entry)
         response = self.get_response(request)
         entry = _entry(request, response)
         if entry is None:
             return response
-        store.put(page_key, entry.encode())
+        store.put_entry(page_key, entry)
         response["ETag"] = entry.etag
         response[HIT_HEADER] = "miss"
         if _matches(request, entry.etag):
