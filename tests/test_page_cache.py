@@ -383,3 +383,26 @@ def test_fragments_are_kept_per_revision_and_parts(shop):
     shop["product"].save()
     assert fragments.cached("cards", [1, 2], build) == {"cards": ["Climate"]} and len(calls) == 3
     assert fragments.cached("objects", [], lambda: {1, 2}) == {1, 2}  # not JSON: computed, never kept
+
+
+def test_signed_in_catalogue_pages_share_what_does_not_depend_on_the_user(client, shop, consumer, monkeypatch):
+    from forecourt.accounts.models import Team
+    from forecourt.live.catalogue import data
+
+    hidden = Catalogue.objects.create(name="Partners", visibility=Catalogue.Visibility.PRIVATE)
+    hidden.products.add(factories.product(display_name="Secret sauce", slug="secret-sauce", published=True))
+    computed = []
+    real = data.catalogue_page
+    monkeypatch.setattr(data, "catalogue_page", lambda user, filters: computed.append(1) or real(user, filters))
+    client.post("/auth/password/login", {"email": consumer.email, "password": PASSWORD})
+    first = client.get("/catalogue-products").content.decode()
+    second = client.get("/catalogue-products").content.decode()
+    assert "Weather" in first and "Secret sauce" not in first and "Weather" in second
+    assert len(computed) == 1
+    team = Team.objects.filter(members=consumer).first()
+    CatalogueAudience.objects.create(catalogue=hidden, organisation=team.organisation, team=team)
+    assert "Secret sauce" in client.get("/catalogue-products").content.decode()
+    assert len(computed) == 2
+    team.members.remove(consumer)  # no new revision: the visible catalogues are in the key
+    assert "Secret sauce" not in client.get("/catalogue-products").content.decode()
+

@@ -49,3 +49,18 @@ def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
     if len(encoded) <= store.MAX_BODY:
         store.put(key, encoded)
     return value
+
+
+def catalogue_page(user: Any, filters: Any) -> dict[str, Any]:
+    """live.catalogue.data.catalogue_page(user, filters) for a signed-in user, shared by every user who
+    sees the same catalogues: the page depends on the user only through visible_catalogues(user), whose
+    IDs (read fresh, one query: memberships of teams change no revision) are part of the key."""
+    from dataclasses import asdict
+
+    from forecourt.catalog.services import visible_catalogues
+    from forecourt.live.catalogue import data
+
+    if not getattr(user, "is_authenticated", False):
+        return data.catalogue_page(user, filters)  # anonymous pages are cached whole
+    ids = sorted(visible_catalogues(user).values_list("pk", flat=True))
+    return cached("catalogue-page", [ids, asdict(filters)], lambda: data.catalogue_page(user, filters))
