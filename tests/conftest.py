@@ -59,6 +59,18 @@ def _fresh_readiness():
     crypto.reset()
 
 
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty page cache: a rolled-back database returns to an earlier content
+    revision, whose pages an earlier test may have cached with other content."""
+    from django.core.cache import cache
+
+    from forecourt.pagecache import store
+
+    cache.clear()
+    store.reset()
+
+
 @pytest.fixture
 def admin(db) -> User:
     return services.bootstrap("admin@example.com", PASSWORD, "Ada", "Admin").user

@@ -108,8 +108,10 @@ def test_home_uses_the_seeded_home_page_and_its_blocks(client):
     home = Page.objects.get(path="/")  # seeded by the migration
     assert (home.template, home.status) == ("home", Page.Status.PUBLISHED)
     assert "Build with our APIs" in client.get("/").content.decode()
-    ContentBlock.objects.filter(page=home, name="HeaderTitle").update(content="Our *shiny* APIs")
-    ContentBlock.objects.filter(page=home, name="HeaderDescription").update(content="Read **this**.")
+    for name, content in (("HeaderTitle", "Our *shiny* APIs"), ("HeaderDescription", "Read **this**.")):
+        block = ContentBlock.objects.get(page=home, name=name)
+        block.content = content
+        block.save()  # as the Admin Portal and the Admin API do (a new content revision: the page cache)
     body = client.get("/").content.decode()
     assert "Our *shiny* APIs" in body and "<strong>this</strong>" in body  # the title is text, not Markdown
 

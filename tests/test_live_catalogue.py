@@ -499,7 +499,9 @@ def test_catalogue_query_count_does_not_grow_with_products(world, client, who):
     stock(ops, 30, start=500)
     large = queries_for(client, "/catalogue-products")
     assert large == small, f"{small} queries with a few products, {large} with ~100"
-    assert small <= 13, small  # 13 since the menus come from the database too (one query)
+    # 13 since the menus come from the database too (one query); signed in, 2 more on a miss of the page
+    # cache's fragment (the content revision and the visible catalogues, its key), which a hit pays back.
+    assert small <= (13 if who is None else 15), small
     assert queries_for(client, "/catalogue-products?page=3&q=bulk&auth=jwt") == small
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from forecourt import configuration
 from forecourt.ops import security_headers
+from forecourt.pagecache import backends as cache_backends
 
 CONFIG = configuration.get()
 
@@ -52,12 +53,16 @@ INSTALLED_APPS = [
     "forecourt.live",
     "forecourt.adminportal",
     "forecourt.api",
+    "forecourt.pagecache",
 ]
 
 MIDDLEWARE = [
     "forecourt.ops.forwarded_proto.ForwardedProtoMiddleware",  # first: all below see the scheme a trusted proxy saw
     "forecourt.ops.security_headers.StrictTransportSecurityMiddleware",
     "forecourt.ops.middleware.HealthMiddleware",
+    # Anonymous pages from the cache, as early as is safe: after the scheme is known and inside HSTS; the
+    # headers of the middleware below (the CSP, with a fresh nonce per hit...) are stored with each page.
+    "forecourt.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "forecourt.ops.middleware.StartupGateMiddleware",
@@ -92,6 +97,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# PORTAL_CACHE_URL: empty, a cache in each process; redis://..., one that every worker and replica shares.
+CACHES = cache_backends.caches(CONFIG["Cache.URL"])
 
 DATABASES = {"default": CONFIG.database}
 _lifetime_ms = CONFIG["Database.ConnectionMaxLifetime"]

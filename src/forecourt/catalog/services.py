@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from forecourt.accounts.models import Organisation, Team, User
+from forecourt.pagecache import revision as page_cache
 from forecourt.providers import push
 from forecourt.providers.models import Provider
 from forecourt.wording import counted
@@ -85,6 +86,7 @@ def set_audiences(catalogue: Catalogue, keys: list[str]) -> None:
     CatalogueAudience.objects.bulk_create(
         [CatalogueAudience(catalogue=catalogue, organisation_id=o, team_id=t) for o, t in wanted - set(existing)]
     )
+    page_cache.bump()  # bulk_create sends no signal
 
 
 def save_catalogue(form: Any, actor: User) -> Catalogue:

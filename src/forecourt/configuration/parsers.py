@@ -114,6 +114,31 @@ def public_url(raw: Any) -> str:
     return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
 
 
+def cache_url(raw: Any) -> str:
+    """Where the shared cache is: "" (an embedded cache in each process) or a Redis URL,
+    redis://[:password@]host[:port][/db] or rediss:// for TLS; the database a number from 0 to 15.
+    Returned stripped; the text of an error never repeats the value (it may hold a password)."""
+    from urllib.parse import urlsplit
+
+    text = string(raw).strip()
+    if not text:
+        return ""
+    problem = ("must be empty (a cache in each process) or a Redis URL, e.g. redis://127.0.0.1:6379/0 or "
+               "rediss://:password@cache.example.com:6380/1")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - ValueError if it is not a port number
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme.lower() not in ("redis", "rediss") or not parts.hostname or parts.fragment \
+            or any(c.isspace() for c in text):
+        raise ValueError(problem)
+    database = parts.path.strip("/")
+    if database and (not database.isdigit() or int(database) > 15):
+        raise ValueError(problem + " (the database is a number from 0 to 15)")
+    return text
+
+
 def string_list(raw: Any) -> list[str]:
     """A JSON list of strings (portal.conf, or a JSON text in the environment), or comma-separated names."""
     import json

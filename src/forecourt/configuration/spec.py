@@ -134,6 +134,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Let admins import OpenAPI documents from URLs at loopback and private addresses (an internal "
             "server); link-local, cloud metadata, multicast, unspecified and reserved addresses are always "
             "refused (Forecourt).", since="0.7.0"),
+    Setting("Cache.URL", "CACHE_URL", parsers.cache_url, "",
+            "Where the Live Portal keeps its cached pages: empty means a cache in each web worker's memory "
+            "(nothing to run; enough for one machine), a Redis URL (redis://[:password@]host[:port][/db], "
+            "rediss:// for TLS) one cache that every worker and replica shares. A page's cache key holds the "
+            "database's content revision, so no replica ever serves a page older than a committed change, "
+            "and when Redis is down pages are rendered without it (Forecourt).",
+            secret=True, since="0.8.0"),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )

@@ -54,4 +54,6 @@ def response(request: HttpRequest, path: str) -> HttpResponse | None:
     if found is None:
         return None
     page, blocks = found
-    return render(request, f"views/{template_for(page)}.html", context(page, blocks))
+    from forecourt.pagecache.middleware import cacheable  # anonymous visitors get it from the page cache
+
+    return cacheable(render(request, f"views/{template_for(page)}.html", context(page, blocks)))

@@ -31,6 +31,7 @@ from django.utils.text import slugify
 
 from forecourt.catalog import notices
 from forecourt.catalog.models import Plan, Product, ProductAPI
+from forecourt.pagecache import revision as page_cache
 
 from .models import Provider
 from .tyk.client import DashboardError, TykDashboard
@@ -281,6 +282,7 @@ def update_apis(product: Product, rows: list[ApiRow], *, new: bool = False) -> b
             changed = True
     if added:
         ProductAPI.objects.bulk_create(added)
+        page_cache.bump()  # bulk_create sends no signal
         changed = True
     if changed and hasattr(product, "_prefetched_objects_cache"):
         product._prefetched_objects_cache.pop("apis", None)
@@ -429,6 +431,7 @@ def _apply_products(provider: Provider, wanted: dict[str, dict[str, Any]], unrea
     gone = existing.gone(wanted)
     if gone:
         report.hidden += Product.objects.filter(pk__in=gone).update(hidden_by_sync=True, updated_at=timezone.now())
+        page_cache.bump()  # update() sends no signal
     return list(_flag(existing, report))
 
 
@@ -464,4 +467,5 @@ def _apply_plans(provider: Provider, wanted: dict[str, dict[str, Any]], unreadab
     gone = existing.gone(wanted)
     if gone:
         report.hidden += Plan.objects.filter(pk__in=gone).update(hidden_by_sync=True, updated_at=timezone.now())
+        page_cache.bump()
     return list(_flag(existing, report))

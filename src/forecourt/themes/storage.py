@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
+from forecourt.pagecache import revision as page_cache
 
 from .manifest import RESERVED, BadManifest, Manifest
 from .models import Theme, ThemeFile, ThemeState
@@ -173,6 +174,7 @@ def _insert_files(theme: Theme, files: dict[str, bytes]) -> None:
         size += len(content)
     if batch:
         ThemeFile.objects.bulk_create(batch)
+    page_cache.bump()  # bulk_create sends no signal
 
 
 def activate(name: str, actor: User | None) -> None:

@@ -17,6 +17,7 @@ from forecourt import themes
 from forecourt.catalog.services import visible_products
 from forecourt.live import gateway
 from forecourt.ops import security_headers
+from forecourt.pagecache import fragments
 from forecourt.themes.urls_names import reverse_live
 
 from . import data
@@ -47,7 +48,8 @@ def renderer_name() -> str:
 @require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
     filters = data.Filters.from_query(request.GET)
-    context: dict[str, Any] = {"page": {"title": "Catalogue"}, **data.catalogue_page(request.user, filters)}
+    # Through the page cache's fragments: signed-in users who see the same catalogues share the result.
+    context: dict[str, Any] = {"page": {"title": "Catalogue"}, **fragments.catalogue_page(request.user, filters)}
     return themes.render(request, "views/catalogue.html", context)
 
 
