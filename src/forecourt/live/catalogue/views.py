@@ -132,6 +132,7 @@ def api_document(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     if served is None:
         raise Http404("No such API document.")
     kind = served.kind
+    response: HttpResponse
     if _matches(request.headers.get("If-None-Match", ""), served.etag):
         response = HttpResponseNotModified()
     else:
