@@ -83,7 +83,7 @@ def floor_view() -> Any:
     from forecourt.catalog.models import Product
 
     env = Environment(autoescape=True)
-    template = env.get_template if False else env.from_string(FLOOR_TEMPLATE)
+    template = env.from_string(FLOOR_TEMPLATE)
     menu = [{"url": "/", "label": "Home"}, {"url": "/catalogue-products", "label": "Catalogue"}]
 
     def view(request: Any) -> HttpResponse:
@@ -110,13 +110,13 @@ def timed(view: Any, path: str, kwargs: dict[str, Any], count: int) -> float:
     factory = RequestFactory()
     best = float("inf")
     for _round in range(3):
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: other processes on a shared machine do not count
         for _ in range(count):
             request = factory.get(path)
             request.user = AnonymousUser()
             response = view(request, **kwargs)
             assert response.status_code == 200, (path, response.status_code)
-        best = min(best, (time.perf_counter() - started) / count)
+        best = min(best, (time.process_time() - started) / count)
     return best * 1000
 
 
@@ -133,9 +133,9 @@ def main() -> None:
         timed(view, path, kwargs, 20)  # warm-up: compiled templates, caches
         results[name] = timed(view, path, kwargs, args.count)
     floor = results["floor"]
-    print(f"{'page':<10} {'ms/page':>8} {'x floor':>8}")
+    print(f"{'page':<10} {'CPU ms/page':>11} {'x floor':>8}")
     for name, ms in results.items():
-        print(f"{name:<10} {ms:8.2f} {ms / floor:8.1f}")
+        print(f"{name:<10} {ms:11.2f} {ms / floor:8.1f}")
     if args.profile:
         view, path, kwargs = found[args.profile]
         profiler = cProfile.Profile()
