@@ -188,7 +188,10 @@ def test_a_thousand_operation_document_opens_and_answers_in_a_browser(live_serve
     from .support import browser as browser_support
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    api = published_api(big_document.text(1000))
+    document = big_document.document(1000)
+    hostile = '<img src="data:," onerror="window.pwned = 1"><script>window.pwned = 2</script>'
+    document["paths"]["/resources1"]["get"]["description"] = hostile
+    api = published_api(json.dumps(document))
     with sync_playwright() as playwright:
         browser = browser_support.launch(playwright)
         try:
@@ -197,6 +200,8 @@ def test_a_thousand_operation_document_opens_and_answers_in_a_browser(live_serve
             page.goto(f"{live_server.url}/catalogue-products/{api.product.slug}/{api.pk}/docs")
             expect(page.get_by_role("heading", name="Operation 1: GET resource 1s")).to_be_visible(timeout=5_000)
             first = time.monotonic() - started
+            expect(page.get_by_text(hostile)).to_be_visible()  # the document's text is shown as text
+            pwned = page.evaluate("window.pwned")
             started = time.monotonic()
             page.get_by_role("link", name="Operation 500:").click()
             expect(page.get_by_role("heading", name="Operation 500:")).to_be_visible(timeout=5_000)
@@ -207,4 +212,5 @@ def test_a_thousand_operation_document_opens_and_answers_in_a_browser(live_serve
             expect(page.get_by_role("link", name="Operation 998:")).to_be_hidden()
         finally:
             browser.close()
+    assert pwned is None
     assert first < 5 and clicked < 5
