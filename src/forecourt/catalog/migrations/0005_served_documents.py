@@ -52,5 +52,6 @@ class Migration(migrations.Migration):
                 'verbose_name': 'served OpenAPI document',
             },
         ),
+        # Undoing the fill is nothing: the reverse of CreateModel, just after, drops the table and its rows.
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
