@@ -145,6 +145,34 @@ class ProductAPI(models.Model):
         return bool(flagged) if flagged is not None else bool(self.oas_document or self.gateway_document)
 
 
+class ServedDocument(models.Model):
+    """What the Live Portal serves as a product API's OpenAPI document, made once per change of its
+    inputs (the shown document, which one is shown, the gateway address it names) rather than on each
+    request: parsing a document of a thousand operations takes longer than the rest of the request.
+
+    `body` is the document as served (a JSON one with the gateway as its server, a YAML one as
+    stored), `gzipped` the same compressed, `etag` names `body`; `inputs` is the hash of what it was
+    made from, so a save that changes nothing needs no work. forecourt.live.served_documents makes
+    and refreshes these rows; a missing one is made on first use.
+    """
+
+    api = models.OneToOneField(ProductAPI, on_delete=models.CASCADE, primary_key=True, related_name="served")
+    inputs = models.CharField(max_length=64)
+    address = models.CharField(max_length=1100, blank=True)
+    kind = models.CharField(max_length=4)  # "json" or "yaml"
+    operations = models.PositiveIntegerField(default=0)
+    etag = models.CharField(max_length=80)
+    body = models.BinaryField()
+    gzipped = models.BinaryField()
+    made_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "served OpenAPI document"
+
+    def __str__(self) -> str:
+        return f"served document of API {self.api_id}"
+
+
 class ProductDoc(models.Model):
     """A "getting started" document of a product, in order."""
 

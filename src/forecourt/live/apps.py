@@ -13,6 +13,10 @@ class LiveConfig(AppConfig):
     def ready(self) -> None:
         from forecourt.themes import validate
 
+        from . import served_documents
+
+        served_documents.connect()
+
         for area in AREAS:
             module = import_module(f"{self.name}.{area}")
             validate.SAMPLE_PAGES.update(getattr(module, "SAMPLES", {}))

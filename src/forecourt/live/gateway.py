@@ -65,20 +65,28 @@ def with_gateway_server(document: str, url: str) -> str:
     """The OpenAPI document (JSON) with the gateway address as its only server, so the rendered
     docs and their "Try it" call the gateway, not the upstream the document may name. OpenAPI 3
     gets `servers`; Swagger 2 `schemes`, `host` and `basePath`. A YAML document (no YAML parser
-    among the portal's dependencies), one that does not parse, or no address: unchanged."""
+    among the portal's dependencies), one that does not parse, or no address: unchanged.
+    Parses the document: the Live Portal calls it once per change (live.served_documents), not per request."""
     if not url:
         return document
     try:
         parsed = json.loads(document)
     except ValueError:
         return document
-    if not isinstance(parsed, dict):
+    if not insert_server(parsed, url):
         return document
+    return json.dumps(parsed, ensure_ascii=False, indent=2)
+
+
+def insert_server(parsed: Any, url: str) -> bool:
+    """Make `url` the only server of the parsed document `parsed` (in place); whether it could."""
+    if not url or not isinstance(parsed, dict):
+        return False
     if "openapi" in parsed:
         parsed["servers"] = [{"url": url, "description": "The API gateway"}]
     elif "swagger" in parsed:
         parts = urlsplit(url)
         parsed.update(schemes=[parts.scheme], host=parts.netloc, basePath=parts.path or "/")
     else:
-        return document
-    return json.dumps(parsed, ensure_ascii=False, indent=2)
+        return False
+    return True

@@ -92,7 +92,7 @@ def asset_helper(source: ThemeSource) -> Callable[[str], str]:
     @helper
     def asset(path: str) -> str:
         path = str(path).lstrip("/")
-        return f"{reverse('live:asset', kwargs={'path': path})}?v={revision}"
+        return f"{reverse_live('asset', path=path)}?v={revision}"
 
     return asset
 

@@ -29,8 +29,11 @@ moving the context and URL helpers across; the hooks above keep the render in-pr
 about a tenth more CPU on the default theme's catalogue page (docs/themes.md, "Limits").
 """
 
+import hashlib
 import re
 import string
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import update_wrapper
 from typing import Any
@@ -107,16 +110,62 @@ def check_brace_format(fmt: str) -> int:
 
 
 def markdown(text: Any) -> Markup:
-    """Markdown to HTML, sanitised with nh3: content blocks are written by admins, shown to everyone."""
+    """Markdown to HTML, sanitised with nh3: content blocks are written by admins, shown to everyone.
+
+    Remembered by the text's hash (`_rendered`): a product's or page's content changes rarely and
+    is shown on every visit, and converting and sanitising it cost more than the rest of the page's
+    template. The result depends on the text alone, so a changed text is simply another key."""
     if text is None or isinstance(text, Undefined):
         return Markup("")
     text = str(text)
     if len(text) > MAX_MARKDOWN:
         raise RenderLimit(f"Markdown content is limited to {MAX_MARKDOWN} characters")
-    html = markdown_lib.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
-    clean = nh3.clean(html, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,
-                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    found = _rendered.get(key)
+    if found is None:
+        html = markdown_lib.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
+        found = Markup(nh3.clean(html, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,  # noqa: S704 - sanitised
+                                 url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer"))
+        _rendered.put(key, found)
+    return found
+
+
+class _SizedCache:
+    """A least-recently-used map bounded by the total length of its values (thread-safe)."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.size = 0
+        self._items: OrderedDict[bytes, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> Markup | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: bytes, value: Markup) -> None:
+        if len(value) > self.max_chars // 8:
+            return  # a very large text is converted each time rather than crowd out the rest
+        with self._lock:
+            old = self._items.pop(key, None)
+            self.size -= len(old) if old is not None else 0
+            self._items[key] = value
+            self.size += len(value)
+            while self.size > self.max_chars and self._items:
+                _key, dropped = self._items.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+
+MARKDOWN_CACHE_CHARS = 16 * 1024 * 1024  # HTML kept per process, at most
+_rendered = _SizedCache(MARKDOWN_CACHE_CHARS)
 
 
 _PLAIN = frozenset({str, Markup, int, float, bool, type(None)})

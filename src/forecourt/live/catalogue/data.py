@@ -273,8 +273,11 @@ def visible_product(user: Any, slug: str) -> Product | None:
 
 
 def visible_api(user: Any, slug: str, api_pk: int) -> tuple[Product, ProductAPI] | None:
-    """A product's API with its OpenAPI document, if `user` may see the product and it has one."""
-    api = (ProductAPI.objects.select_related("product", "product__provider")
+    """A product's API, if `user` may see the product and the API has an OpenAPI document. The
+    documents themselves are not loaded: the API's served document (its metadata, not its bytes;
+    live.served_documents) comes with it."""
+    api = (ProductAPI.objects.select_related("product", "product__provider", "served")
+           .defer("oas_document", "gateway_document", "served__body", "served__gzipped")
            .filter(pk=api_pk, product__slug=slug, product__in=visible_products(user).values("pk"))
            .exclude(oas_document="", gateway_document="").first())
     return (api.product, api) if api is not None else None

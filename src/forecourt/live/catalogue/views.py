@@ -9,13 +9,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from forecourt import themes
 from forecourt.catalog.services import visible_products
-from forecourt.live import gateway
+from forecourt.live import gateway, served_documents
 from forecourt.ops import security_headers
 from forecourt.pagecache import fragments
 from forecourt.themes.urls_names import reverse_live
@@ -27,7 +27,13 @@ from . import data
 RENDERERS: dict[str, tuple[str, str | None]] = {
     "stoplight": ("live/vendor/elements/web-components.min.js", "live/vendor/elements/styles.min.css"),
     "redoc": ("live/vendor/redoc/redoc.standalone.js", None),
+    "lite": ("live/openapi-lite/openapi-lite.js", "live/openapi-lite/openapi-lite.css"),
 }
+# From this many operations a JSON document is shown by the portal's own light renderer
+# (static/live/openapi-lite/), whatever ProductDocRenderer says: measured in chromium here
+# (benchmarks/NOTES-render.md), Elements takes seconds and Redoc most of a minute to show the
+# first operation of a 1,000-operation document, the light renderer a fraction of a second.
+LITE_FROM = 200
 
 # The API documentation page's policy: the base one (forecourt.ops.security_headers: scripts from
 # the portal's origin or with the page's nonce, never inline without it, no eval), plus what the
@@ -82,10 +88,15 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     if found is None:
         raise Http404("No such API documentation.")
     product_obj, api_obj = found
+    provider = product_obj.provider
+    served = served_documents.for_request(api_obj, provider)
+    if served is None:
+        raise Http404("No such API documentation.")
     name = renderer_name()
+    if served.kind == "json" and served.operations >= LITE_FROM:
+        name = "lite"
     script, style = RENDERERS[name]
     document_url = reverse_live("api_document", product_obj.slug, api_obj.pk)
-    provider = product_obj.provider
     address = gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path)
     context = {
         "page": {"title": f"{api_obj.name} · {product_obj.display_name}"},
@@ -94,7 +105,7 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
         "api": {"id": api_obj.pk, "name": api_obj.name, "api_id": api_obj.api_id,
                 "listen_path": api_obj.listen_path, "auth_type": api_obj.auth_type,
                 "auth_label": data.auth_label(api_obj.auth_type), "document_url": document_url,
-                "format": data.document_format(api_obj.document), "gateway_url": address},
+                "format": served.kind, "operations": served.operations, "gateway_url": address},
         "renderer": {"name": name, "script_url": static(script), "style_url": static(style) if style else None},
     }
     response = themes.render(request, "views/api_docs.html", context)
@@ -109,22 +120,59 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
 def api_document(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     """The API's OpenAPI document (JSON or YAML), always as a download: the renderer fetches it
     from here, and a browser that opens it never treats it as a page. A JSON document names the
-    provider's gateway as its server, when the provider has a Gateway URL (live.gateway)."""
+    provider's gateway as its server, when the provider has a Gateway URL (live.gateway).
+
+    Nothing is parsed here: the served form is made once per change (live.served_documents). It
+    has an ETag (304 to a browser that has it), is gzipped for a client that accepts it, and is
+    `no-cache`: its URL stays while its content can change, so a browser asks each time and mostly
+    hears 304. `private`: who may see it depends on the user's catalogues."""
     found = data.visible_api(request.user, slug, api)
     if found is None:
         raise Http404("No such API document.")
     product_obj, api_obj = found
-    kind = data.document_format(api_obj.document)
-    content_type = "application/json" if kind == "json" else "application/yaml; charset=utf-8"
-    provider = product_obj.provider
-    address = gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path)
-    document = gateway.with_gateway_server(api_obj.document, address)
-    response = HttpResponse(document.encode("utf-8"), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{product_obj.slug}-{api_obj.pk}.{kind}"'
-    response["Content-Security-Policy"] = FILE_CSP
-    response["X-Content-Type-Options"] = "nosniff"
+    served = served_documents.for_request(api_obj, product_obj.provider)
+    if served is None:
+        raise Http404("No such API document.")
+    kind = served.kind
+    response: HttpResponse
+    if _matches(request.headers.get("If-None-Match", ""), served.etag):
+        response = HttpResponseNotModified()
+    else:
+        gzipped = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
+        content_type = "application/json" if kind == "json" else "application/yaml; charset=utf-8"
+        response = HttpResponse(served_documents.content(served, gzipped), content_type=content_type)
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+        response["Content-Disposition"] = f'attachment; filename="{product_obj.slug}-{api_obj.pk}.{kind}"'
+        response["Content-Security-Policy"] = FILE_CSP
+        response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = served.etag
     response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "Accept-Encoding, Cookie"
     return response
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110 13.1.2): `*` or any tag equal but for W/."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in if_none_match.split(","))
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether Accept-Encoding allows gzip (listed without q=0)."""
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+            try:
+                return float(quality) > 0
+            except ValueError:
+                return False
+    return False
 
 
 @require_safe
