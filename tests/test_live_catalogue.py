@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from forecourt.accounts.models import Role, Team, User
+from forecourt.catalog import search
 from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
 from forecourt.catalog.services import visible_catalogues, visible_products
 from forecourt.themes import storage, validate
@@ -483,6 +484,7 @@ def stock(catalogue: Catalogue, count: int, start: int = 0) -> None:
                                               oas_document="{}") for p in products for j in (0, 1))
     ProductDoc.objects.bulk_create(ProductDoc(product=p, title=f"Doc {j}", position=j)
                                    for p in products for j in (0, 1))
+    search.index_products(p.pk for p in products)  # bulk_create sends no signals (as the sync does)
 
 
 @pytest.mark.parametrize("who", [None, "operator"])
