@@ -32,7 +32,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 
 MAX_TERMS = 12  # words of a search that are used
 MAX_TERM = 64  # characters of a word
@@ -236,23 +235,29 @@ def search(products: QuerySet[Any], q: str) -> tuple[QuerySet[Any], bool]:
     words = terms(q)
     if not words:
         return products, False
+    # Each engine's index is joined to the products (extra(): the FTS5 table is no Django model), so
+    # that the engine runs its full-text query once per request, not once per product.
     vendor = connection.vendor
     if vendor == "sqlite":
         expr = " ".join(f'"{w}"' for w in words) + "*"
-        matching = RawSQL("SELECT rowid FROM catalog_productsearch_fts WHERE catalog_productsearch_fts MATCH %s",
-                          [expr])
-        rank = RawSQL(
-            "(SELECT -bm25(catalog_productsearch_fts, %s, %s, %s) FROM catalog_productsearch_fts "
-            "WHERE catalog_productsearch_fts MATCH %s AND rowid = catalog_product.id)",
-            [TITLE_WEIGHT, BODY_WEIGHT, APIS_WEIGHT, expr])
-        return products.filter(pk__in=matching).annotate(search_rank=rank), True
+        return products.extra(  # every value is a parameter
+            tables=["catalog_productsearch_fts"],
+            # The unary + keeps SQLite from reaching the FTS table by rowid: it drives the join with its
+            # MATCH, once. The rank is FTS5's `rank` column (bm25 with these weights, set per query), a
+            # column and not a bm25() call so that it survives the page's COUNT(*) OVER ().
+            where=['+catalog_productsearch_fts.rowid = "catalog_product"."id"', "catalog_productsearch_fts MATCH %s",
+                   "catalog_productsearch_fts.rank MATCH %s"],
+            params=[expr, f"bm25({TITLE_WEIGHT}, {BODY_WEIGHT}, {APIS_WEIGHT})"],
+            select={"search_rank": "-catalog_productsearch_fts.rank"}), True
     if vendor == "postgresql":
         expr = " & ".join(f"'{w}'" for w in words) + ":*"
-        matching = RawSQL("SELECT product_id FROM catalog_productsearch "
-                          "WHERE search @@ to_tsquery('simple'::regconfig, %s)", [expr])
-        rank = RawSQL("(SELECT ts_rank(search, to_tsquery('simple'::regconfig, %s)) FROM catalog_productsearch "
-                      "WHERE product_id = catalog_product.id)", [expr])
-        return products.filter(pk__in=matching).annotate(search_rank=rank), True
+        return products.extra(  # every value is a parameter
+            tables=["catalog_productsearch"],
+            where=['catalog_productsearch.product_id = "catalog_product"."id"',
+                   "catalog_productsearch.search @@ to_tsquery('simple'::regconfig, %s)"],
+            params=[expr],
+            select={"search_rank": "ts_rank(catalog_productsearch.search, to_tsquery('simple'::regconfig, %s))"},
+            select_params=[expr]), True
     if vendor == "mysql":
         shortest = _mariadb_min_token(products.db)
         indexed = [w for w in words[:-1] if len(w) >= shortest]
@@ -265,13 +270,16 @@ def search(products: QuerySet[Any], q: str) -> tuple[QuerySet[Any], bool]:
         if not indexed:
             return products, False
         expr = " ".join(f"+{w}" for w in indexed)
-        matching = RawSQL("SELECT product_id FROM catalog_productsearch "
-                          "WHERE MATCH(title, body, apis) AGAINST (%s IN BOOLEAN MODE)", [expr])
-        rank = RawSQL("(SELECT MATCH(title) AGAINST (%s IN BOOLEAN MODE) * %s "
-                      "+ MATCH(title, body, apis) AGAINST (%s IN BOOLEAN MODE) "
-                      "FROM catalog_productsearch WHERE product_id = catalog_product.id)",
-                      [expr, TITLE_WEIGHT, expr])
-        return products.filter(pk__in=matching).annotate(search_rank=rank), True
+        return products.extra(  # every value is a parameter
+            tables=["catalog_productsearch"],
+            where=["catalog_productsearch.product_id = `catalog_product`.`id`",
+                   "MATCH(catalog_productsearch.title, catalog_productsearch.body, catalog_productsearch.apis) "
+                   "AGAINST (%s IN BOOLEAN MODE)"],
+            params=[expr],
+            select={"search_rank": "MATCH(catalog_productsearch.title) AGAINST (%s IN BOOLEAN MODE) * %s + "
+                                   "MATCH(catalog_productsearch.title, catalog_productsearch.body, "
+                                   "catalog_productsearch.apis) AGAINST (%s IN BOOLEAN MODE)"},
+            select_params=[expr, TITLE_WEIGHT, expr]), True
     # Another engine has no index here: every word in any indexed column.
     for word in words:
         products = products.filter(_contains_everywhere(word))
