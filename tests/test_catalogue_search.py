@@ -80,6 +80,8 @@ def test_the_catalogue_page_costs_the_same_queries_at_100_and_10000_products(cli
     stock(public, 0, 100)
     urls = ["/catalogue-products", "/catalogue-products?page=3",
             "/catalogue-products?q=bulk+prod&tag=shared&auth=jwt&page=2"]
+    for url in urls:  # once-per-process reads (MariaDB's innodb_ft_min_token_size) are not counted
+        client.get(url)
     small = [queries_for(client, url) for url in urls]
     stock(public, 100, 10_000)
     client.get("/")  # as above: the session's activity stamp, due again after the long stocking
