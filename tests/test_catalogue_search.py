@@ -164,11 +164,13 @@ def test_punctuation_and_unicode_words_still_search(public):
     assert found("(payments)") == ["Payments"]
 
 
-def test_short_words_are_found(public):
-    listed(public, "Go SDK", description="An io helper")
+def test_short_words_and_common_words_are_found(public):
+    listed(public, "Go SDK", description="An io helper: where the data goes")
     listed(public, "Payments")
     assert found("go") == ["Go SDK"]
     assert found("io sdk") == ["Go SDK"]
+    assert found("where") == ["Go SDK"]  # a stop word of InnoDB's
+    assert found("the data") == ["Go SDK"]
 
 
 # -- the index follows every change -----------------------------------------------------------------

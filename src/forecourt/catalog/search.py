@@ -13,8 +13,9 @@ The full-text index is the engine's own, created by migration catalog.0004:
 - PostgreSQL: a generated, weighted `tsvector` column (`search`, config "simple": no stemming, no stop
   words, every language alike) with a GIN index, ranked with ts_rank();
 - MariaDB: FULLTEXT indexes (InnoDB, built without a stop-word list) on (title, body, apis) and on
-  title, queried IN BOOLEAN MODE. Words shorter than innodb_ft_min_token_size are never in that index:
-  those words alone are matched with a plain `icontains` over the same columns (the only fallback).
+  title, queried IN BOOLEAN MODE. Words shorter than innodb_ft_min_token_size are never in that index,
+  and MariaDB drops InnoDB's default stop words from a query: those words alone are matched with a
+  plain `icontains` over the same columns (the only fallback).
 
 Since each engine derives its index from catalog_productsearch rows, a backup holds those rows and a
 restore (on any engine) rebuilds the index as it inserts them. `forecourt search-index rebuild` rewrites
@@ -213,6 +214,15 @@ def terms(q: str) -> list[str]:
     return [w[:MAX_TERM] for w in WORD.findall(q.lower())][:MAX_TERMS]
 
 
+# InnoDB's default stop words (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD). The indexes are built
+# without them (migration catalog.0004), but MariaDB still drops them from a query: like words shorter
+# than the index's minimum, they are matched with icontains instead.
+INNODB_STOPWORDS = frozenset({
+    "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how", "i", "in", "is",
+    "it", "la", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "who", "will",
+    "with", "und", "www"})
+
+
 @cache
 def _mariadb_min_token(alias: str) -> int:
     from django.db import connections
@@ -260,12 +270,16 @@ def search(products: QuerySet[Any], q: str) -> tuple[QuerySet[Any], bool]:
             select_params=[expr]), True
     if vendor == "mysql":
         shortest = _mariadb_min_token(products.db)
-        indexed = [w for w in words[:-1] if len(w) >= shortest]
+
+        def in_index(word: str) -> bool:
+            return len(word) >= shortest and word not in INNODB_STOPWORDS
+
+        indexed = [w for w in words[:-1] if in_index(w)]
         last = words[-1]
-        if len(last) >= shortest:
+        if in_index(last):
             indexed.append(last + "*")
         for word in words:
-            if len(word) < shortest:
+            if not in_index(word):
                 products = products.filter(_contains_everywhere(word))
         if not indexed:
             return products, False
