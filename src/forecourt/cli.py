@@ -238,6 +238,34 @@ def theme_validate(ctx: click.Context, target: str, as_json: bool) -> None:
         ctx.exit(EXIT_FAILURE)
 
 
+@cli.group("search-index")
+def search_index() -> None:
+    """The Live Portal catalogue's search index."""
+
+
+@search_index.command("rebuild")
+@click.pass_context
+def search_index_rebuild(ctx: click.Context) -> None:
+    """Write the search index again from every product and its API documents.
+
+    The index follows every change by itself; this is for an index that disagrees with the products
+    (a database edited by hand, say). Safe to run on a live portal: one transaction.
+    """
+    cfg = _setup(ctx)
+    from django.db import transaction
+
+    from forecourt.catalog import search
+    from forecourt.ops import startup
+
+    try:
+        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+    except startup.StartupError as exc:
+        _fail(ctx, str(exc))
+    with transaction.atomic():
+        count = search.rebuild()
+    click.echo(f"search index rebuilt: {count} product(s)")
+
+
 @cli.command(hidden=True)
 @click.pass_context
 def worker(ctx: click.Context) -> None:

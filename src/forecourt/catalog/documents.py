@@ -463,3 +463,32 @@ def count_operations(data: dict[str, Any]) -> int:
         if isinstance(item, dict):
             count += sum(1 for method in METHODS if isinstance(item.get(method), dict))
     return count
+
+
+def operation_summaries(text: str) -> list[str]:
+    """The summaries of a stored document's operations (else their operation IDs), in document order,
+    for the catalogue's search index; [] if the document cannot be read. Parsing is the expensive part:
+    callers run this when a document is saved, never per request."""
+    if not text:
+        return []
+    try:
+        data, _, _ = parse(text)
+    except InvalidDocument:
+        return []
+    paths = data.get("paths") if isinstance(data, dict) else None
+    if not isinstance(paths, dict):
+        return []
+    found: list[str] = []
+    for item in paths.values():
+        if isinstance(item, dict) and isinstance(item.get("$ref"), str) and item["$ref"].startswith("#"):
+            ok, target = _resolve(data, item["$ref"])
+            item = target if ok else item
+        if not isinstance(item, dict):
+            continue
+        for method in METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                words = _text(operation.get("summary")).strip() or _text(operation.get("operationId")).strip()
+                if words:
+                    found.append(words)
+    return found

@@ -62,6 +62,7 @@ class Product(WrittenToProvider):
     class Meta:
         ordering = ["display_name"]
         constraints = [models.UniqueConstraint(fields=["provider", "reference_id"], name="one_product_per_policy")]
+        indexes = [models.Index(fields=["display_name", "id"], name="product_catalogue_order")]  # the page cut
 
     def __str__(self) -> str:
         return self.display_name
@@ -121,6 +122,8 @@ class ProductAPI(models.Model):
         ordering = ["name"]
         verbose_name = "product API"
         verbose_name_plural = "product APIs"
+        # The catalogue's auth-type filter and its choices (forecourt.live.catalogue.data).
+        indexes = [models.Index(fields=["auth_type", "product"], name="productapi_auth_type")]
 
     def __str__(self) -> str:
         return self.name
@@ -171,6 +174,44 @@ class ServedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"served document of API {self.api_id}"
+
+
+class ProductSearch(models.Model):
+    """A product's searchable text, derived from the product, its provider's policy tags and its APIs'
+    documents: written only by forecourt.catalog.search, never edited. One row per product.
+
+    The full-text index over it is the engine's own (forecourt.catalog.search explains each): an FTS5
+    table kept by triggers on SQLite, a generated tsvector column with a GIN index on PostgreSQL, FULLTEXT
+    indexes on MariaDB. `apis` keeps the API names and operation summaries read from the documents when
+    they were saved, so that a change to the product alone does not parse its documents again."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True, related_name="search_row")
+    title = models.TextField(blank=True)  # display name and name: ranked highest
+    body = models.TextField(blank=True)  # description and public tags
+    apis = models.TextField(blank=True)  # API names and their documents' operation summaries
+
+    class Meta:
+        verbose_name = "product search entry"
+
+    def __str__(self) -> str:
+        return self.title.split("\n", 1)[0]
+
+
+class ProductTag(models.Model):
+    """One public tag of a product (Product.tags without its provider's policy tags), for the catalogue's
+    tag filter and its choices in SQL. Derived from Product.tags by forecourt.catalog.search only."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="public_tag_rows")
+    tag = models.CharField(max_length=255)  # as the product spells it
+    folded = models.CharField(max_length=255)  # tag.casefold(): what the filter compares
+
+    class Meta:
+        ordering = ["folded"]
+        constraints = [models.UniqueConstraint(fields=["product", "folded"], name="one_public_tag_per_product")]
+        indexes = [models.Index(fields=["folded", "product"], name="producttag_folded")]
+
+    def __str__(self) -> str:
+        return self.tag
 
 
 class ProductDoc(models.Model):

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from forecourt.catalog import notices
+from forecourt.catalog import notices, search
 from forecourt.catalog.models import Plan, Product, ProductAPI
 from forecourt.pagecache import revision as page_cache
 
@@ -283,6 +283,7 @@ def update_apis(product: Product, rows: list[ApiRow], *, new: bool = False) -> b
     if added:
         ProductAPI.objects.bulk_create(added)
         page_cache.bump()  # bulk_create sends no signal
+        search.index_products([product.pk])  # bulk_create sends no signals: the search index is told here
         changed = True
     if changed and hasattr(product, "_prefetched_objects_cache"):
         product._prefetched_objects_cache.pop("apis", None)

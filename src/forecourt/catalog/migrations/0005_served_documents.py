@@ -31,7 +31,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_portal_owned_documents_and_sync_problems'),
+        ('catalog', '0004_catalogue_search'),
     ]
 
     operations = [

@@ -5,14 +5,15 @@ everything here starts from those. Each function runs a fixed number of queries,
 number of products.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Min, Prefetch, QuerySet, Value, Window
 
-from forecourt.catalog import documents
-from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc
+from forecourt.catalog import documents, search
+from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductTag
+from forecourt.catalog.search import public_tags
 from forecourt.catalog.services import visible_catalogues, visible_products
 from forecourt.themes.urls_names import reverse_live
 
@@ -63,79 +64,68 @@ class Filters:
         return "?" + urlencode(pairs) if pairs else ""
 
 
-@dataclass
-class _Candidate:
-    pk: int
-    texts: list[str]
-    tags: list[str]
-    catalogues: set[int] = field(default_factory=set)
-    auth_types: set[str] = field(default_factory=set)
-
-
-def _matches(candidate: _Candidate, filters: Filters, words: list[str]) -> bool:
-    if filters.catalogue is not None and filters.catalogue not in candidate.catalogues:
-        return False
-    if filters.tag and filters.tag.casefold() not in {t.casefold() for t in candidate.tags}:
-        return False
-    if filters.auth and filters.auth not in candidate.auth_types:
-        return False
-    haystack = " ".join(candidate.texts + candidate.tags).casefold()
-    return all(word in haystack for word in words)
-
-
-def _tags(raw: Any) -> list[str]:
-    return [str(t) for t in raw if isinstance(t, (str, int, float)) and str(t).strip()] if isinstance(raw, list) else []
-
-
-def public_tags(tags: Any, policy_tags: Any) -> list[str]:
-    """A product's tags as the Live Portal shows them (cards, product page, the tag filter, search):
-    without its provider's policy tags (any case). Those tags (Provider.policy_tags, e.g. "portal")
-    select which of the provider's policies are imported, so every imported product carries them:
-    they are the provider's business and tell consumers nothing. The Admin Portal keeps them all."""
-    hidden = {t.casefold() for t in _tags(policy_tags)}
-    return [t for t in _tags(tags) if t.casefold() not in hidden]
-
-
 def catalogue_page(user: Any, filters: Filters) -> dict[str, Any]:
     """The catalogue page's context: the visible products matching `filters`, one page of them,
-    and the choices of the filters (visible catalogues, tags and auth types)."""
+    and the choices of the filters (visible catalogues, tags and auth types).
+
+    Everything is done by the database, in a fixed number of queries whatever the size of the
+    catalogue: the filters, the search (forecourt.catalog.search: full-text, ranked), the count, the
+    page cut (display name, then ID; best match first when searching) and the choices (DISTINCT)."""
     catalogues = list(visible_catalogues(user).values("pk", "name", "visibility"))
-    products = visible_products(user)
-    candidates: dict[int, _Candidate] = {
-        row["pk"]: _Candidate(row["pk"], [row["display_name"], row["name"], row["description"]],
-                              public_tags(row["tags"], row["provider__policy_tags"]))
-        for row in products.values("pk", "display_name", "name", "description", "tags", "provider__policy_tags")
-    }
-    memberships = Catalogue.products.through.objects.filter(
-        catalogue_id__in=visible_catalogues(user).values("pk"), product_id__in=products.values("pk"))
-    for catalogue_id, product_id in memberships.values_list("catalogue_id", "product_id"):
-        if product_id in candidates:
-            candidates[product_id].catalogues.add(catalogue_id)
-    for product_id, auth_type in (ProductAPI.objects.filter(product_id__in=products.values("pk"))
-                                  .exclude(auth_type="").values_list("product_id", "auth_type")):
-        if product_id in candidates:
-            candidates[product_id].auth_types.add(auth_type)
+    visible = visible_products(user)
+    products = visible
+    if filters.catalogue is not None:
+        products = products.filter(pk__in=Catalogue.products.through.objects.filter(
+            catalogue_id=filters.catalogue, catalogue_id__in=[c["pk"] for c in catalogues]).values("product_id"))
+    if filters.tag:
+        products = products.filter(pk__in=ProductTag.objects.filter(folded=filters.tag.casefold()[:255])
+                                   .values("product_id"))
+    if filters.auth:
+        products = products.filter(pk__in=ProductAPI.objects.filter(auth_type=filters.auth).values("product_id"))
+    products, ranked = search.search(products, filters.q)
 
-    words = filters.q.casefold().split()
-    matching = [c.pk for c in candidates.values() if _matches(c, filters, words)]  # in display-name order
-    count = len(matching)
+    # The page and the number of matches in one query (COUNT(*) OVER ()); a page past the end (an old
+    # link) costs two more: the count, then the last page.
+    order = ("-search_rank", "display_name", "pk") if ranked else ("display_name", "pk")
+    rows = products.annotate(total=Window(Count("pk"))).order_by(*order).values_list("pk", "total")
+
+    def cut(number: int) -> list[tuple[int, int]]:
+        return list(rows[(number - 1) * PER_PAGE:number * PER_PAGE])
+
+    page = max(filters.page, 1)
+    cut_rows = cut(page)
+    count = cut_rows[0][1] if cut_rows else (products.count() if page > 1 else 0)
     pages = max(1, -(-count // PER_PAGE))
-    page = min(max(filters.page, 1), pages)
-    shown = matching[(page - 1) * PER_PAGE:page * PER_PAGE]
+    if not cut_rows and count:
+        page = pages
+        cut_rows = cut(page)
+    page = min(page, pages)
+    shown = [pk for pk, _ in cut_rows]
+    memberships: dict[int, set[int]] = {pk: set() for pk in shown}
+    if shown:
+        for catalogue_id, product_id in Catalogue.products.through.objects.filter(
+                product_id__in=shown, catalogue_id__in=[c["pk"] for c in catalogues]).values_list(
+                "catalogue_id", "product_id"):
+            memberships[product_id].add(catalogue_id)
 
-    all_tags: dict[str, str] = {}
-    for candidate in candidates.values():
-        for tag in candidate.tags:
-            all_tags.setdefault(tag.casefold(), tag)
-    auth_types = sorted({a for c in candidates.values() for a in c.auth_types})
+    # The tag and auth-type choices in one query: DISTINCT over the visible products' rows.
+    visible_ids = visible.values("pk")
+    tag_choices = (ProductTag.objects.filter(product_id__in=visible_ids).values("folded")
+                   .annotate(kind=Value("tag"), shown=Min("tag")).values_list("kind", "shown").order_by())
+    auth_choices = (ProductAPI.objects.filter(product_id__in=visible_ids).exclude(auth_type="")
+                    .annotate(kind=Value("auth")).values_list("kind", "auth_type").distinct().order_by())
+    tags: list[str] = []
+    auth_types: list[str] = []
+    for kind, value in tag_choices.union(auth_choices, all=True):
+        (tags if kind == "tag" else auth_types).append(value)
     url = reverse_live("catalogue")
     return {
-        "products": product_cards(shown, {pk: candidates[pk].catalogues for pk in shown}),
+        "products": product_cards(shown, memberships),
         "filters": {"q": filters.q, "catalogue": filters.catalogue, "tag": filters.tag, "auth": filters.auth},
         "choices": {
             "catalogues": [{"id": c["pk"], "name": c["name"], "visibility": c["visibility"]} for c in catalogues],
-            "tags": sorted(all_tags.values(), key=str.casefold),
-            "auth_types": [{"value": a, "label": auth_label(a)} for a in auth_types],
+            "tags": sorted(tags, key=str.casefold),
+            "auth_types": [{"value": a, "label": auth_label(a)} for a in sorted(auth_types)],
         },
         "pagination": {
             "page": page, "pages": pages, "count": count, "per_page": PER_PAGE,
