@@ -66,6 +66,11 @@ def _stock(public: Catalogue, start: int, stop: int) -> None:
 
 
 def queries_for(client, url: str) -> tuple[int, str]:
+    """The queries of rendering `url`: a new content revision first, so neither the page cache nor
+    the signed-in page's cached data answers it."""
+    from forecourt.pagecache import revision
+
+    revision.bump()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, response.content[:300]

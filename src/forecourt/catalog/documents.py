@@ -22,8 +22,10 @@ MAX_NODES nodes: a few lines of nested aliases could otherwise stand for billion
 The text is stored as given (JSON or YAML, comments kept): the Live Portal serves it as it is.
 """
 
+import hashlib
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -465,12 +467,29 @@ def count_operations(data: dict[str, Any]) -> int:
     return count
 
 
+_SUMMARIES: "OrderedDict[str, list[str]]" = OrderedDict()
+_SUMMARIES_KEPT = 64
+
+
 def operation_summaries(text: str) -> list[str]:
     """The summaries of a stored document's operations (else their operation IDs), in document order,
     for the catalogue's search index; [] if the document cannot be read. Parsing is the expensive part:
-    callers run this when a document is saved, never per request."""
+    callers run this when a document is saved, never per request, and the answers for the last
+    documents read are kept by their hash, so a save that leaves a document as it was parses nothing."""
     if not text:
         return []
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if digest in _SUMMARIES:
+        _SUMMARIES.move_to_end(digest)
+        return list(_SUMMARIES[digest])
+    found = _operation_summaries(text)
+    _SUMMARIES[digest] = found
+    while len(_SUMMARIES) > _SUMMARIES_KEPT:
+        _SUMMARIES.popitem(last=False)
+    return list(found)
+
+
+def _operation_summaries(text: str) -> list[str]:
     try:
         data, _, _ = parse(text)
     except InvalidDocument:
