@@ -9,7 +9,6 @@ quicker 10-vs-500 check of each Admin Portal list with its own factories.
 
 import itertools
 import os
-import statistics
 import time
 from typing import Any
 
@@ -40,12 +39,12 @@ BATCH = 2_000
 PORTAL = ["/portal-admin/"] + [url for r in RESOURCES for url in (
     f"/portal-admin/{r.slug}/", f"/portal-admin/{r.slug}/?page=3", f"/portal-admin/{r.slug}/?q=7")]
 PORTAL += ["/portal-admin/access-requests/?status=pending", "/portal-admin/users/?role=consumer-team-member"]
-# Every top-level Admin API list, at its largest page, and a later page.
-API = [f"/portal-api{path}{sep}per_page=100{extra}" for path in (
+# Every top-level Admin API list, at its largest page, and a later page (rows 41-60: there at 100 rows too).
+API = [f"/portal-api{path}{sep}{extra}" for path in (
     "/products", "/plans", "/catalogues", "/organisations", "/users", "/apps", "/access_requests",
     "/access_requests?status=pending", "/audit-log", "/webhooks", "/webhook-deliveries", "/invite-codes",
     "/menu-items", "/pages", "/providers", "/organisation-requests",
-) for sep in ["&" if "?" in path else "?"] for extra in ("", "&page=3")]
+) for sep in ["&" if "?" in path else "?"] for extra in ("per_page=100", "per_page=20&page=3")]
 
 
 class Builder:
@@ -115,19 +114,21 @@ class Builder:
 
 
 def _measure(client: Client, headers: dict[str, str], urls: list[str]) -> dict[str, tuple[int, float]]:
-    """url -> (queries, median milliseconds of three requests), after one request that warms it up."""
+    """url -> (queries, the least milliseconds of two requests), after one request that warms it up."""
     results = {}
     for url in urls:
         assert client.get(url, headers=headers).status_code == 200, url
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url, headers=headers)
-        assert response.status_code == 200, (url, response.content[:300])
-        times = []
-        for _ in range(3):
+        times, queries = [], []
+        for _ in range(2):
+            connection.queries_log.clear()  # a full log (it keeps 9,000) would capture nothing
             start = time.perf_counter()
-            client.get(url, headers=headers)
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url, headers=headers)
             times.append((time.perf_counter() - start) * 1000)
-        results[url] = (len(ctx.captured_queries), statistics.median(times))
+            assert response.status_code == 200, (url, response.content[:300])
+            queries.append(len(ctx.captured_queries))
+        # The fewer: the session's activity time, written at most once a minute, can fall in either.
+        results[url] = (min(queries), min(times))
     return results
 
 
@@ -170,7 +171,7 @@ def measured(django_db_setup, django_db_blocker):
 def test_a_list_costs_the_same_at_10_000_rows(measured, url):
     (small_queries, small_ms), (large_queries, large_ms) = measured["small"][url], measured["large"][url]
     assert large_queries == small_queries, f"{url}: {small_queries} queries at {SMALL} rows, {large_queries} at {LARGE}"
-    assert small_queries <= 12, f"{url}: {small_queries} queries"
+    assert 0 < small_queries <= 12, f"{url}: {small_queries} queries"
     # A hundred times the rows: a list that reads them all takes many times as long; one that reads
     # a page does not (the margin absorbs the noise of a shared machine).
-    assert large_ms < 3 * small_ms + 40, f"{url}: {small_ms:.0f} ms at {SMALL} rows, {large_ms:.0f} ms at {LARGE}"
+    assert large_ms < 3 * small_ms + 100, f"{url}: {small_ms:.0f} ms at {SMALL} rows, {large_ms:.0f} ms at {LARGE}"

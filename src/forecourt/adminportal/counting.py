@@ -75,7 +75,7 @@ def count(queryset: QuerySet[Any], whole_table: bool = False, cap: int | None = 
             # The capped count runs only when the estimate does not already say "more than CAP".
             combined = (f"SELECT e.n, CASE WHEN e.n > %s THEN NULL ELSE ({capped}) END "  # noqa: S608
                         f"FROM (SELECT {estimate_sql} AS n) e")
-            cursor.execute(combined, [*estimate_params, cap, *params])
+            cursor.execute(combined, [cap, *params, *estimate_params])  # in the order they appear
             estimated, counted = cursor.fetchone()
     if counted is None:
         return RowCount(_rounded(int(estimated)), exact=False, estimated=True)
