@@ -39,12 +39,13 @@ BATCH = 2_000
 PORTAL = ["/portal-admin/"] + [url for r in RESOURCES for url in (
     f"/portal-admin/{r.slug}/", f"/portal-admin/{r.slug}/?page=3", f"/portal-admin/{r.slug}/?q=7")]
 PORTAL += ["/portal-admin/access-requests/?status=pending", "/portal-admin/users/?role=consumer-team-member"]
-# Every top-level Admin API list, at its largest page, and a later page (rows 41-60: there at 100 rows too).
+# Every top-level Admin API list, at its largest page, and a later page (rows 21-30: there at 100 rows too,
+# even of the pending third of the access requests).
 API = [f"/portal-api{path}{sep}{extra}" for path in (
     "/products", "/plans", "/catalogues", "/organisations", "/users", "/apps", "/access_requests",
     "/access_requests?status=pending", "/audit-log", "/webhooks", "/webhook-deliveries", "/invite-codes",
     "/menu-items", "/pages", "/providers", "/organisation-requests",
-) for sep in ["&" if "?" in path else "?"] for extra in ("per_page=100", "per_page=20&page=3")]
+) for sep in ["&" if "?" in path else "?"] for extra in ("per_page=100", "per_page=10&page=3")]
 
 
 class Builder:
@@ -173,5 +174,5 @@ def test_a_list_costs_the_same_at_10_000_rows(measured, url):
     assert large_queries == small_queries, f"{url}: {small_queries} queries at {SMALL} rows, {large_queries} at {LARGE}"
     assert 0 < small_queries <= 12, f"{url}: {small_queries} queries"
     # A hundred times the rows: a list that reads them all takes many times as long; one that reads
-    # a page does not (the margin absorbs the noise of a shared machine).
-    assert large_ms < 3 * small_ms + 100, f"{url}: {small_ms:.0f} ms at {SMALL} rows, {large_ms:.0f} ms at {LARGE}"
+    # a page does not (the margin absorbs the noise of a shared, busy machine).
+    assert large_ms < 4 * small_ms + 200, f"{url}: {small_ms:.0f} ms at {SMALL} rows, {large_ms:.0f} ms at {LARGE}"
