@@ -27,6 +27,7 @@ class App(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["name", "id"], name="app_list_order")]
 
     def __str__(self) -> str:
         return self.name
@@ -61,7 +62,8 @@ class AccessRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="access_request_queue")]
+        indexes = [models.Index(fields=["status", "created_at"], name="access_request_queue"),
+                   models.Index(fields=["created_at", "id"], name="access_request_list_order")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.app} / {self.plan}"
@@ -123,6 +125,7 @@ class Credential(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at", "id"], name="credential_list_order")]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} …{self.secret_hint}"

@@ -164,6 +164,7 @@ class InviteCode(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at", "id"], name="invitecode_list_order")]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.organisation} / {self.team.name})"
@@ -201,6 +202,7 @@ class OrganisationRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_at", "id"], name="orgrequest_list_order")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display()})"

@@ -13,13 +13,30 @@ from typing import Any
 
 from django import forms
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
 
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
 
+from . import counting
+
 PER_PAGE = 25
+MAX_PAGE = 1_000_000
+# A filter with more choices than this (organisations, say) is typed as an ID instead of chosen from
+# a drop-down list that would load and render every row on every page.
+MAX_CHOICES = 200
+
+
+def count_of(model: type[models.Model], field_name: str) -> Coalesce:
+    """The number of `model` rows whose `field_name` is the list's row, for annotate().
+
+    A correlated subquery, computed for the rows of the page only; annotate(Count(...)) would
+    join and group the whole table before the page is cut."""
+    rows = (model._default_manager.filter(**{field_name: OuterRef("pk")}).order_by()
+            .values(field_name).annotate(n=Count("*")).values("n"))
+    return Coalesce(Subquery(rows), 0)
 
 
 class DeleteRefused(Exception):
@@ -60,7 +77,13 @@ class Filter:
     value: Callable[[str], Any] = str  # the chosen option's value as the lookup takes it
 
     def options(self) -> Sequence[tuple[str, str]]:
-        return self.choices()
+        return self.choices()[:MAX_CHOICES + 1]
+
+    def accepts(self, value: str, options: Sequence[tuple[str, str]]) -> bool:
+        """A value from the list; with too many to list, any ID (the filter finds nothing if it is no row's)."""
+        if len(options) > MAX_CHOICES:
+            return value.isdigit() and 0 < int(value) < 2**31
+        return value in {str(v) for v, _ in options}
 
 
 @dataclass(frozen=True)
@@ -136,25 +159,86 @@ class Resource:
     def name_plural(self) -> str:
         return str(self.model._meta.verbose_name_plural)
 
-    def filtered(self, params: Any) -> tuple[QuerySet[Any], dict[str, str]]:
-        """The list's queryset for the request's ?q= and filters; also the active filter values."""
-        queryset = self.queryset()
-        if not queryset.ordered:  # annotate() with GROUP BY drops Meta.ordering
-            queryset = queryset.order_by(*(self.model._meta.ordering or ["pk"]), "pk")
+    def conditions(self, params: Any) -> tuple[list[Q], dict[str, str], dict[str, Sequence[tuple[str, str]]]]:
+        """The request's ?q= and filters as conditions (in SQL: `icontains` over the search fields);
+        also the active values and each filter's options (so that the page does not query them again)."""
+        conditions: list[Q] = []
         active: dict[str, str] = {}
         q = (params.get("q") or "").strip()[:200]
         if q and self.search:
             condition = Q()
             for name in self.search:
                 condition |= Q(**{f"{name}__icontains": q})
-            queryset = queryset.filter(condition)
+            conditions.append(condition)
             active["q"] = q
+        options = {}
         for flt in self.filters:
+            options[flt.param] = flt.options()
             value = (params.get(flt.param) or "").strip()
-            if value and value in {str(v) for v, _ in flt.options()}:
-                queryset = queryset.filter(**{flt.lookup: flt.value(value)})
+            if value and flt.accepts(value, options[flt.param]):
+                conditions.append(Q(**{flt.lookup: flt.value(value)}))
                 active[flt.param] = value
-        return queryset, active
+        return conditions, active, options
+
+    def filtered(self, params: Any) -> tuple[QuerySet[Any], dict[str, str]]:
+        """The list's queryset for the request's ?q= and filters; also the active filter values."""
+        conditions, active, _ = self.conditions(params)
+        return self._ordered(self.queryset().filter(*conditions)), active
+
+    def _ordered(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if not queryset.ordered:  # annotate() with GROUP BY drops Meta.ordering
+            queryset = queryset.order_by(*(self.model._meta.ordering or ["pk"]), "pk")
+        return queryset
+
+    def page(self, params: Any) -> "ListPage":
+        """One page of the list for the request's ?q=, filters and ?page=, in a number of queries
+        and a time that do not grow with the table: the count is capped or estimated
+        (adminportal.counting), the rows are one LIMIT/OFFSET query plus the resource's prefetches."""
+        conditions, active, options = self.conditions(params)
+        rows_count = counting.count(self.model._default_manager.filter(*conditions), whole_table=not conditions)
+        try:
+            number = min(max(int(params.get("page") or 1), 1), MAX_PAGE)
+        except ValueError:
+            number = 1
+        if rows_count.exact:
+            number = min(number, max(1, -(-rows_count.value // PER_PAGE)))
+        start = (number - 1) * PER_PAGE
+        rows = list(self._ordered(self.queryset().filter(*conditions))[start:start + PER_PAGE + 1])
+        return ListPage(rows[:PER_PAGE], number, rows_count, has_next=len(rows) > PER_PAGE, active=active,
+                        options=options)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """What a list page shows: its rows, where it is, and how many rows the list has (a RowCount)."""
+
+    object_list: list[Any]
+    number: int
+    count: counting.RowCount
+    has_next: bool
+    active: dict[str, str]
+    options: dict[str, Sequence[tuple[str, str]]]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def num_pages(self) -> int | None:
+        """None when the count is not exact ("Page 3", not "Page 3 of ...")."""
+        return max(1, -(-self.count.value // PER_PAGE)) if self.count.exact else None
 
 
 def related_lists(resource: Resource, obj: Any) -> list[dict[str, Any]]:

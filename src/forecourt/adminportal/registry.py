@@ -6,7 +6,7 @@ list page runs the same number of queries for 10 rows as for 500 (tests/test_adm
 
 from typing import Any
 
-from django.db.models import Count
+from django.apps import apps
 
 from forecourt.access import credentials
 from forecourt.access import services as access_services
@@ -27,7 +27,7 @@ from forecourt.webhooks.forms import WebhookForm
 from forecourt.webhooks.models import Delivery, Webhook
 
 from . import resource_forms as f
-from .crud import Column, Filter, Related, Resource
+from .crud import MAX_CHOICES, Column, Filter, Related, Resource, count_of
 
 
 def _choices(enum):
@@ -35,7 +35,7 @@ def _choices(enum):
 
 
 def _organisations() -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in Organisation.objects.values_list("pk", "name")]
+    return [(str(pk), name) for pk, name in Organisation.objects.values_list("pk", "name")[:MAX_CHOICES + 1]]
 
 
 def _yes_no() -> list[tuple[str, str]]:
@@ -73,14 +73,21 @@ def _save_provider(form: Any, actor: Any) -> Provider:
 
 
 def _providers() -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in Provider.objects.values_list("pk", "name")]
+    return [(str(pk), name) for pk, name in Provider.objects.values_list("pk", "name")[:MAX_CHOICES + 1]]
+
+
+def _object_types() -> list[tuple[str, str]]:
+    """What the audit log records changes of (audit.record names objects by their model's label): the
+    portal's models, known without reading the whole log for its distinct values."""
+    labels = sorted(m._meta.label_lower for m in apps.get_models() if m.__module__.startswith("forecourt."))
+    return [(label, label) for label in labels]
 
 
 RESOURCES: list[Resource] = [
     Resource(
         slug="providers", model=Provider, form=f.ProviderForm, section="Catalogue",
-        queryset=lambda: provider_jobs.with_syncing(Provider.objects.annotate(n_products=Count("products",
-                                                                                               distinct=True))),
+        queryset=lambda: provider_jobs.with_syncing(
+            Provider.objects.annotate(n_products=count_of(Product, "provider"))),
         columns=[Column("Name", "name", link=True), Column("Type", "type"), Column("URL", "url"),
                  Column("Status", _provider_status), Column("Last synced", "last_synced_at"),
                  Column("Skipped policies", lambda p: len(p.sync_problems) or None),
@@ -93,7 +100,7 @@ RESOURCES: list[Resource] = [
     ),
     Resource(
         slug="products", model=Product, form=f.ProductForm, section="Catalogue",
-        queryset=lambda: Product.objects.select_related("provider").annotate(n_apis=Count("apis", distinct=True)),
+        queryset=lambda: Product.objects.select_related("provider").annotate(n_apis=count_of(ProductAPI, "product")),
         columns=[Column("Name", "display_name", link=True), Column("Path", "slug"),
                  Column("Provider", "provider"), Column("APIs", "n_apis"),
                  Column("Published", "published"), Column("Hidden by sync", "hidden_by_sync"),
@@ -139,8 +146,8 @@ RESOURCES: list[Resource] = [
     ),
     Resource(
         slug="catalogues", model=Catalogue, form=f.CatalogueForm, section="Catalogue",
-        queryset=lambda: Catalogue.objects.annotate(n_products=Count("products", distinct=True),
-                                                    n_plans=Count("plans", distinct=True)),
+        queryset=lambda: Catalogue.objects.annotate(n_products=count_of(Catalogue.products.through, "catalogue"),
+                                                    n_plans=count_of(Catalogue.plans.through, "catalogue")),
         columns=[Column("Name", "name", link=True), Column("Visibility", "visibility"),
                  Column("Products", "n_products"), Column("Plans", "n_plans")],
         search=["name"], filters=[Filter("visibility", "Visibility", "visibility", _choices(Catalogue.Visibility))],
@@ -148,8 +155,8 @@ RESOURCES: list[Resource] = [
     ),
     Resource(
         slug="organisations", model=Organisation, form=f.OrganisationForm, section="People",
-        queryset=lambda: Organisation.objects.annotate(n_users=Count("users", distinct=True),
-                                                       n_teams=Count("teams", distinct=True)),
+        queryset=lambda: Organisation.objects.annotate(n_users=count_of(User, "organisation"),
+                                                       n_teams=count_of(Team, "organisation")),
         columns=[Column("Name", "name", link=True), Column("Teams", "n_teams"), Column("Users", "n_users"),
                  Column("Default", lambda o: bool(o.is_default))],
         row_deletable=lambda o: not o.is_default,
@@ -157,7 +164,8 @@ RESOURCES: list[Resource] = [
     ),
     Resource(
         slug="teams", model=Team, form=f.TeamForm, section="People",
-        queryset=lambda: Team.objects.select_related("organisation").annotate(n_members=Count("members")),
+        queryset=lambda: Team.objects.select_related("organisation").annotate(
+            n_members=count_of(User.teams.through, "team")),
         columns=[Column("Name", "name", link=True), Column("Organisation", "organisation"),
                  Column("Members", "n_members"), Column("Default", lambda t: bool(t.is_default))],
         row_deletable=lambda t: not t.is_default,
@@ -250,21 +258,20 @@ RESOURCES: list[Resource] = [
                  Column("Changes", lambda e: ", ".join(sorted(e.changes)) or e.note)],
         search=["object_repr", "actor_email", "note"],
         filters=[Filter("action", "Action", "action", _choices(AuditEntry.Action)),
-                 Filter("type", "Type", "object_type",
-                        lambda: [(t, t) for t in AuditEntry.objects.order_by("object_type")
-                                 .values_list("object_type", flat=True).distinct()])],
+                 Filter("type", "Type", "object_type", _object_types)],
     ),
 ]
 
 
 def _pages() -> list[tuple[str, str]]:
-    return [(str(pk), f"{title} ({path})") for pk, title, path in Page.objects.values_list("pk", "title", "path")]
+    return [(str(pk), f"{title} ({path})")
+            for pk, title, path in Page.objects.values_list("pk", "title", "path")[:MAX_CHOICES + 1]]
 
 
 RESOURCES += [
     Resource(
         slug="pages", model=Page, form=content_forms.PageForm, section="Content",
-        queryset=lambda: Page.objects.annotate(n_blocks=Count("blocks")),
+        queryset=lambda: Page.objects.annotate(n_blocks=count_of(ContentBlock, "page")),
         columns=[Column("Title", "title", link=True), Column("Path", "path"), Column("Template", "template"),
                  Column("Status", "status"), Column("Blocks", "n_blocks"), Column("Updated", "updated_at")],
         search=["title", "path"], filters=[Filter("status", "Status", "status", _choices(Page.Status))],
@@ -298,7 +305,7 @@ RESOURCES += [
 
 
 def _webhooks() -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in Webhook.objects.values_list("pk", "name")]
+    return [(str(pk), name) for pk, name in Webhook.objects.values_list("pk", "name")[:MAX_CHOICES + 1]]
 
 
 def _event_names() -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +24,7 @@ from forecourt.notify import links
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.wording import counted
 
-from . import crud
+from . import counting, crud
 from .access import admin_required, super_admin_required
 from .forms import AdminAuthenticationForm
 from .registry import BY_SLUG, SETTINGS
@@ -72,22 +71,25 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @admin_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    def tile(count: int, one: str, many: str, url: str) -> tuple[str, int, str]:
-        return (one if count == 1 else many), count, url
+    """Tiles with counts that cost the same whatever the tables' sizes (adminportal.counting)."""
+
+    def tile(rows: counting.RowCount, one: str, many: str, url: str) -> tuple[str, counting.RowCount, str]:
+        return (one if rows.is_one else many), rows, url
 
     lists = "adminportal:resource_list"
     counts = [
-        tile(AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).count(),
+        tile(counting.count(AccessRequest.objects.filter(status=AccessRequest.Status.PENDING)),
              "pending access request", "pending access requests",
              reverse(lists, kwargs={"slug": "access-requests"}) + "?status=pending"),
-        tile(User.objects.count(), "user", "users", reverse(lists, kwargs={"slug": "users"})),
-        tile(Organisation.objects.count(), "organisation", "organisations",
+        tile(counting.count(User.objects.all(), whole_table=True), "user", "users",
+             reverse(lists, kwargs={"slug": "users"})),
+        tile(counting.count(Organisation.objects.all(), whole_table=True), "organisation", "organisations",
              reverse(lists, kwargs={"slug": "organisations"})),
     ]
     # Waiting for an admin only when there are some: items whose provider policy the last sync could not read.
     for model, slug in ((Product, "products"), (Plan, "plans")):
-        unreadable = model.objects.filter(sync_problem_since__isnull=False).count()
-        if unreadable:
+        unreadable = counting.count(model.objects.filter(sync_problem_since__isnull=False))
+        if unreadable.value:
             name = model._meta.verbose_name
             counts.insert(1, tile(unreadable, f"{name} whose policy is unreadable",
                                   f"{name}s whose policy is unreadable",
@@ -122,8 +124,8 @@ def _form(resource: crud.Resource, request: HttpRequest, instance: Any = None) -
 @admin_required
 def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource(slug, request.user)
-    queryset, active = resource.filtered(request.GET)
-    page = Paginator(queryset, crud.PER_PAGE).get_page(request.GET.get("page"))
+    page = resource.page(request.GET)
+    active = page.active
     root = links.base_url(request).rstrip("/")
 
     def cell(column: crud.Column, obj: Any) -> Any:
@@ -135,8 +137,11 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
             for obj in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
+    filters = [(f, page.options[f.param], len(page.options[f.param]) > crud.MAX_CHOICES, active.get(f.param, ""))
+               for f in resource.filters]
     return render(request, "adminportal/list.html", {
         "resource": resource, "page": page, "rows": rows, "active": active, "query": query.urlencode(),
+        "filters": filters,
     })
 
 

@@ -61,6 +61,7 @@ class Product(WrittenToProvider):
 
     class Meta:
         ordering = ["display_name"]
+        indexes = [models.Index(fields=["display_name", "id"], name="product_list_order")]
         constraints = [models.UniqueConstraint(fields=["provider", "reference_id"], name="one_product_per_policy")]
         indexes = [models.Index(fields=["display_name", "id"], name="product_catalogue_order")]  # the page cut
 
@@ -120,6 +121,7 @@ class ProductAPI(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["name", "id"], name="productapi_list_order")]
         verbose_name = "product API"
         verbose_name_plural = "product APIs"
         # The catalogue's auth-type filter and its choices (forecourt.live.catalogue.data).
@@ -224,6 +226,7 @@ class ProductDoc(models.Model):
 
     class Meta:
         ordering = ["product_id", "position", "id"]
+        indexes = [models.Index(fields=["product", "position", "id"], name="productdoc_list_order")]
         verbose_name = "getting-started document"
 
     def __str__(self) -> str:
@@ -252,6 +255,7 @@ class Plan(WrittenToProvider):
 
     class Meta:
         ordering = ["display_name"]
+        indexes = [models.Index(fields=["display_name", "id"], name="plan_list_order")]
         constraints = [models.UniqueConstraint(fields=["provider", "reference_id"], name="one_plan_per_policy")]
 
     def __str__(self) -> str:

@@ -42,6 +42,7 @@ class ContentBlock(models.Model):
 
     class Meta:
         ordering = ["page_id", "position", "id"]
+        indexes = [models.Index(fields=["page", "position", "id"], name="contentblock_list_order")]
         constraints = [models.UniqueConstraint(fields=["page", "name"], name="content_block_name_unique")]
 
     def __str__(self) -> str:
@@ -77,6 +78,7 @@ class MenuItem(models.Model):
 
     class Meta:
         ordering = ["menu", "position", "id"]
+        indexes = [models.Index(fields=["menu", "position", "id"], name="menuitem_list_order")]
         verbose_name = "menu item"
         constraints = [
             models.CheckConstraint(condition=(Q(page__isnull=False) & Q(url="")) | (Q(page__isnull=True) & ~Q(url="")),

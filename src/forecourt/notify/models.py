@@ -31,7 +31,8 @@ class EmailLog(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "e-mail log entry"
         verbose_name_plural = "e-mail log"
-        indexes = [models.Index(fields=["status", "created_at"], name="emaillog_status")]
+        indexes = [models.Index(fields=["status", "created_at"], name="emaillog_status"),
+                   models.Index(fields=["created_at", "id"], name="emaillog_list_order")]
 
     def __str__(self) -> str:
         return f"{self.template} to {self.to} ({self.status})"

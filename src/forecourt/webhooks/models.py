@@ -78,7 +78,8 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "delivery"
         verbose_name_plural = "deliveries"
-        indexes = [models.Index(fields=["status", "created_at"], name="webhookdelivery_status")]
+        indexes = [models.Index(fields=["status", "created_at"], name="webhookdelivery_status"),
+                   models.Index(fields=["created_at", "id"], name="delivery_list_order")]
 
     def __str__(self) -> str:
         return f"{self.event.name} to {self.endpoint.name} ({self.status})"
