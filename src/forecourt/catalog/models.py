@@ -61,9 +61,9 @@ class Product(WrittenToProvider):
 
     class Meta:
         ordering = ["display_name"]
-        indexes = [models.Index(fields=["display_name", "id"], name="product_list_order")]
         constraints = [models.UniqueConstraint(fields=["provider", "reference_id"], name="one_product_per_policy")]
-        indexes = [models.Index(fields=["display_name", "id"], name="product_catalogue_order")]  # the page cut
+        # The order of the Live Portal's catalogue (its page cut) and of the Admin Portal's list.
+        indexes = [models.Index(fields=["display_name", "id"], name="product_catalogue_order")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -121,11 +121,13 @@ class ProductAPI(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name", "id"], name="productapi_list_order")]
         verbose_name = "product API"
         verbose_name_plural = "product APIs"
-        # The catalogue's auth-type filter and its choices (forecourt.live.catalogue.data).
-        indexes = [models.Index(fields=["auth_type", "product"], name="productapi_auth_type")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="productapi_list_order"),  # the Admin Portal's list
+            # The catalogue's auth-type filter and its choices (forecourt.live.catalogue.data).
+            models.Index(fields=["auth_type", "product"], name="productapi_auth_type"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -6,17 +6,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_portal_owned_documents_and_sync_problems'),
+        ('catalog', '0005_served_documents'),
     ]
 
     operations = [
         migrations.AddIndex(
             model_name='plan',
             index=models.Index(fields=['display_name', 'id'], name='plan_list_order'),
-        ),
-        migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['display_name', 'id'], name='product_list_order'),
         ),
         migrations.AddIndex(
             model_name='productapi',
