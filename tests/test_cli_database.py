@@ -142,3 +142,19 @@ def test_wait_for_database_counts_attempts(monkeypatch):
     monkeypatch.setattr(startup.time, "sleep", lambda s: None)
     startup.wait_for_database(max_retries=3, retry_delay_ms=10)
     assert len(calls) == 3
+
+
+def test_search_index_rebuild_writes_the_index_again(child_env, tmp_path):
+    """A product typed into the database by hand has no index row until the rebuild makes it."""
+    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+    databases.execute(child_env, (
+        "INSERT INTO catalog_product (name, display_name, slug, description, content, logo, tags, documentation_only, "
+        "published, hidden_by_sync, created_at, updated_at, push_state, push_error, sync_problem) VALUES "
+        "('typed-in', 'Typed in', 'typed-in', 'Edited by hand', '', '', '[\"Weather\"]', FALSE, TRUE, FALSE, "
+        "'2026-01-01 00:00:00', '2026-01-01 00:00:00', '', '', '')"))
+    assert databases.execute(child_env, "SELECT COUNT(*) FROM catalog_productsearch") == [(0,)]
+    rebuilt = servers.run(["search-index", "rebuild"], child_env, tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "search index rebuilt: 1 product" in rebuilt.stdout
+    assert databases.execute(child_env, "SELECT title FROM catalog_productsearch") == [("Typed in\ntyped-in",)]
+    assert databases.execute(child_env, "SELECT tag FROM catalog_producttag") == [("Weather",)]

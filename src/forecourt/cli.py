@@ -17,6 +17,7 @@ import click
 import forecourt
 from forecourt import configuration, logconfig
 from forecourt.configuration import ConfigError
+from forecourt.wording import counted
 
 log = logging.getLogger("forecourt.cli")
 
@@ -63,6 +64,17 @@ def _setup(ctx: click.Context, *, quiet_warnings: bool = False) -> configuration
 def _fail(ctx: click.Context, message: str) -> None:
     logging.getLogger("forecourt.startup").error(message)
     ctx.exit(EXIT_FAILURE)
+
+
+def _wait_for_database(ctx: click.Context, cfg: Any) -> None:
+    """Wait for the database as `serve` does (Database.MaxRetries, Database.RetryDelay); exit 1 naming
+    why it never answered."""
+    from forecourt.ops import startup
+
+    try:
+        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+    except startup.StartupError as exc:
+        _fail(ctx, str(exc))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -149,10 +161,7 @@ def bootstrap(ctx: click.Context, email: str, password: str | None, password_fil
     from forecourt.accounts import services
     from forecourt.ops import startup
 
-    try:
-        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
-    except startup.StartupError as exc:
-        _fail(ctx, str(exc))
+    _wait_for_database(ctx, cfg)
     if startup.pending_migrations():
         _fail(ctx, "the database has pending migrations: run `forecourt migrate` (or `forecourt serve`) first")
     if password_file is not None:
@@ -217,12 +226,8 @@ def theme_validate(ctx: click.Context, target: str, as_json: bool) -> None:
     from forecourt.themes.validate import validate_target
 
     if not os.path.exists(target):
-        from forecourt.ops import startup
 
-        try:
-            startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
-        except startup.StartupError as exc:
-            _fail(ctx, str(exc))
+        _wait_for_database(ctx, cfg)
     name, problems = validate_target(target)
     if as_json:
         click.echo(json.dumps({"theme": name, "ok": not problems, "problems": [p.as_dict() for p in problems]},
@@ -255,15 +260,11 @@ def search_index_rebuild(ctx: click.Context) -> None:
     from django.db import transaction
 
     from forecourt.catalog import search
-    from forecourt.ops import startup
 
-    try:
-        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
-    except startup.StartupError as exc:
-        _fail(ctx, str(exc))
+    _wait_for_database(ctx, cfg)
     with transaction.atomic():
         count = search.rebuild()
-    click.echo(f"search index rebuilt: {count} product(s)")
+    click.echo(f"search index rebuilt: {counted(count, 'product')}")
 
 
 @cli.command(hidden=True)
