@@ -293,6 +293,7 @@ def test_unknown_and_ignored_settings_and_a_missing_public_url_are_reported(tmp_
     # Nothing wrong; what is new since 0.3.0 and left at its default is listed for the operator.
     assert {f.severity for f in report.findings} == {upgradecheck.INFO}
     assert sorted(f.details["setting"] for f in report.findings) == [
+        "Cache.URL",
         "DocumentImport.AllowPrivateTargets", "HSTS.MaxAge", "HSTS.Preload", "Providers.AllowPrivateTargets",
         "TLSConfig.Certificates",
         "TLSConfig.CipherSuites", "TLSConfig.Enable",
@@ -524,7 +525,8 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
                              env=child_env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert stepped.returncode == 0, stepped.stderr
     code, report = upgrade_check(child_env, tmp_path)
-    assert code == 1 and report["pending_migrations"] == ["access.0007_credential_gateway_key"]
+    assert code == 1 and report["pending_migrations"] == ["access.0007_credential_gateway_key",
+                                                            "access.0008_list_indexes"]
 
     elsewhere = tmp_path / "elsewhere" / "pre.tar"
     made, _ = _backup_to(child_env, tmp_path, elsewhere)
