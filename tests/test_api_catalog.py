@@ -522,3 +522,51 @@ def test_lists_run_a_constant_number_of_queries(api, kind):
     with CaptureQueriesContext(connection) as large:
         assert len(_items(ok(api("get", url, per_page=100)))) == 100
     assert len(large.captured_queries) == len(small.captured_queries), kind
+
+
+def _listed(api, **params):
+    return {p["ID"]: p for p in ok(api("get", "/products", per_page=100, **params))}
+
+
+def test_the_products_list_is_cached_and_answers_every_change_at_the_next_call(api):
+    """/products is kept encoded under the content revision: a repeated call reads no product, and
+    every kind of change (made through the Admin API, the ORM or a bulk update) shows at once."""
+    product = factories.product(name="first", display_name="First")
+    assert _listed(api)[product.pk]["DisplayName"] == "First"
+    with CaptureQueriesContext(connection) as hit:
+        assert _listed(api)[product.pk]["DisplayName"] == "First"
+    assert not [q for q in hit.captured_queries if "catalog_product" in q["sql"]], hit.captured_queries
+
+    ok(api("put", f"/products/{product.pk}", {"DisplayName": "Renamed"}))
+    assert _listed(api)[product.pk]["DisplayName"] == "Renamed"
+    api_row = ProductAPI.objects.create(product=product, api_id="a1", name="A", listen_path="/a/", auth_type="jwt")
+    assert _listed(api)[product.pk]["AuthTypes"] == ["jwt"]
+    api_row.auth_type = "hmac"
+    api_row.save()
+    assert _listed(api)[product.pk]["APIDetails"][0]["APIType"] == "hmac"
+    from forecourt.pagecache import revision
+
+    Product.objects.filter(pk=product.pk).update(published=True)  # a bulk write bumps the revision itself
+    revision.bump()
+    assert _listed(api)[product.pk]["Published"] is True
+    created = ok(api("post", "/products", {"Name": "second"}), 201)
+    assert set(_listed(api)) == {product.pk, created["ID"]}
+    ok(api("delete", f"/products/{created['ID']}"))
+    assert set(_listed(api)) == {product.pk}
+    # Pages are cached apart, and a bad page is refused before any cache is read.
+    assert _listed(api, page=2) == {}
+    assert api("get", "/products", per_page=0).status_code == 422
+
+
+def test_the_cached_products_list_is_what_the_schema_says(api):
+    """The encoded answer is the operation's declared schema, field for field, on a miss and on a hit."""
+    from forecourt.api.routers.products import ProductSummary
+
+    product = factories.product(name="p", display_name="P")
+    ProductAPI.objects.create(product=product, api_id="a1", name="A", listen_path="/a/", auth_type="jwt")
+    miss = api("get", "/products")
+    hit = api("get", "/products")
+    assert miss.content == hit.content and miss["Content-Type"] == "application/json; charset=utf-8"
+    [item] = json.loads(hit.content)
+    assert list(item) == list(ProductSummary.model_fields)
+    assert ProductSummary.model_validate(item).model_dump() == item

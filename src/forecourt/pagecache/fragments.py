@@ -24,17 +24,25 @@ from .middleware import SHOWN_SETTINGS
 T = TypeVar("T")
 
 
-def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
+def _key(name: str, parts: Any) -> str | None:
+    """The cache key of fragment `name` for `parts` under the current revision; None when nothing may
+    be cached (no revision row, or the database cannot say)."""
     try:
         token = revision.current()
     except DatabaseError:
         token = None
     if token is None:
-        return compute()
+        return None
     shown = [str(settings.CONFIG[setting]) for setting in SHOWN_SETTINGS]
     digest = hashlib.sha256(json.dumps([forecourt.__version__, token, shown, name, parts], sort_keys=True,
                                        default=str).encode()).hexdigest()
-    key = f"fragment:{digest}"
+    return f"fragment:{digest}"
+
+
+def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
+    key = _key(name, parts)
+    if key is None:
+        return compute()
     raw = store.get(key)
     if raw is not None:
         try:
@@ -48,6 +56,21 @@ def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
         return value  # not JSON data: never cached
     if len(encoded) <= store.MAX_BODY:
         store.put(key, encoded)
+    return value
+
+
+def cached_bytes(name: str, parts: Any, compute: Callable[[], bytes]) -> bytes:
+    """Like `cached`, for a value that is bytes already (an encoded API answer): stored and served
+    as is, so a hit costs neither decoding nor encoding."""
+    key = _key(name, parts)
+    if key is None:
+        return compute()
+    raw = store.get(key)
+    if raw is not None:
+        return raw
+    value = compute()
+    if len(value) <= store.MAX_BODY:
+        store.put(key, value)
     return value
 
 

@@ -30,6 +30,7 @@ Divergences from Tyk, on purpose:
 import json
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,10 +38,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from ninja import Body, Field, File, Router, Status
 from ninja.files import UploadedFile
+from ninja.renderers import JSONRenderer
 
 from forecourt.catalog import documents
 from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc
 from forecourt.ops import unstorable
+from forecourt.pagecache import fragments
 
 from .. import forms
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
@@ -195,9 +198,18 @@ def _save(payload: ProductIn, request: HttpRequest, product: Product | None = No
 
 
 @router.get("/products", response={200: list[ProductSummary], **ERRORS})
-def list_products(request: HttpRequest, paging: PagingQuery) -> list[ProductSummary]:
-    products = page_of(_queryset().order_by("display_name", "pk"), paging)
-    return [ProductSummary(**_summary_fields(p)) for p in products]
+def list_products(request: HttpRequest, paging: PagingQuery) -> HttpResponse:
+    """The page is kept encoded under the content revision (pagecache.fragments): every field of a
+    summary comes from a product or its APIs, whose changes bump it, so a tool that polls this list
+    (portal-go, Terraform, a sync script) costs one cache read per call, not 100 products' rows."""
+
+    def encode() -> bytes:
+        products = page_of(_queryset().order_by("display_name", "pk"), paging)
+        data = [ProductSummary(**_summary_fields(p)).model_dump() for p in products]
+        return JSONRenderer().render(request, data, response_status=200).encode()
+
+    body = fragments.cached_bytes("portal-api:products", [paging.page, paging.per_page], encode)
+    return HttpResponse(body, content_type=JSONRenderer.media_type + "; charset=" + settings.DEFAULT_CHARSET)
 
 
 @router.post("/products", response={201: ProductOut, **ERRORS})
