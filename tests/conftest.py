@@ -65,10 +65,11 @@ def _empty_page_cache():
     revision, whose pages an earlier test may have cached with other content."""
     from django.core.cache import cache
 
-    from forecourt.pagecache import store
+    from forecourt.pagecache import revision, store
 
     cache.clear()
     store.reset()
+    revision.forget()
 
 
 @pytest.fixture

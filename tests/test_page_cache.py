@@ -380,7 +380,9 @@ def test_fragments_are_kept_per_revision_and_parts(shop):
     shop["product"].display_name = "Climate"
     shop["product"].save()
     assert fragments.cached("cards", [1, 2], build) == {"cards": ["Climate"]} and len(calls) == 3
-    assert fragments.cached("objects", [], lambda: {1, 2}) == {1, 2}  # not JSON: computed, never kept
+    assert fragments.cached("tuple", [], lambda: (1, 2)) == [1, 2]  # always as json.loads() returns it
+    with pytest.raises(TypeError):
+        fragments.cached("objects", [], lambda: {1, 2})  # not JSON data: a programming error
 
 
 def test_signed_in_catalogue_pages_share_what_does_not_depend_on_the_user(client, shop, consumer, monkeypatch):
@@ -404,3 +406,19 @@ def test_signed_in_catalogue_pages_share_what_does_not_depend_on_the_user(client
     team.members.remove(consumer)  # no new revision: the visible catalogues are in the key
     assert "Secret sauce" not in client.get("/catalogue-products").content.decode()
 
+
+
+def test_a_get_reads_the_revision_once_and_again_after_its_own_bump(shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from forecourt.pagecache import revision
+
+    with CaptureQueriesContext(connection) as reads, revision.once_per_request():
+        first = revision.current()
+        assert revision.current() == first
+        bumped = revision.bump()
+        assert revision.current() == bumped != first
+        assert revision.current() == bumped
+    assert [q["sql"] for q in reads.captured_queries if "token FROM" in q["sql"]].__len__() == 2
+    assert revision.current() == bumped  # outside: read each time, as before

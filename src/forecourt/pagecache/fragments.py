@@ -2,7 +2,8 @@
 
     cards = fragments.cached("catalogue-cards", (page, sorted(product_ids)), lambda: build_cards(...))
 
-The value must be JSON data (it goes through the shared cache as bytes, never pickled). The key holds
+The value must be JSON data (it goes through the shared cache as bytes, never pickled), and comes
+back as json.loads() makes it. The key holds
 the revision, so a fragment is never older than the content it was built from; the caller's `parts`
 must hold everything else the value depends on (the visible catalogue IDs, the filters...) and nothing
 that names the user. When the cache is unavailable, `compute` runs every time.
@@ -11,7 +12,7 @@ that names the user. When the cache is unavailable, `compute` runs every time.
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -20,8 +21,6 @@ import forecourt
 
 from . import revision, store
 from .middleware import SHOWN_SETTINGS
-
-T = TypeVar("T")
 
 
 def _key(name: str, parts: Any) -> str | None:
@@ -39,24 +38,22 @@ def _key(name: str, parts: Any) -> str | None:
     return f"fragment:{digest}"
 
 
-def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
+def cached(name: str, parts: Any, compute: Callable[[], Any]) -> Any:
+    """compute()'s value under this key, always as json.loads() returns it (also on a miss, and when
+    nothing may be cached), so callers get the same kind of data either way. TypeError when the
+    value is not JSON data."""
     key = _key(name, parts)
-    if key is None:
-        return compute()
-    raw = store.get(key)
-    if raw is not None:
-        try:
-            return json.loads(raw)
-        except ValueError:
-            pass
-    value = compute()
-    try:
-        encoded = json.dumps(value, separators=(",", ":")).encode()
-    except (TypeError, ValueError):
-        return value  # not JSON data: never cached
-    if len(encoded) <= store.MAX_BODY:
+    if key is not None:
+        raw = store.get(key)
+        if raw is not None:
+            try:
+                return json.loads(raw)
+            except ValueError:
+                pass
+    encoded = json.dumps(compute(), separators=(",", ":")).encode()
+    if key is not None and len(encoded) <= store.MAX_BODY:
         store.put(key, encoded)
-    return value
+    return json.loads(encoded)
 
 
 def cached_bytes(name: str, parts: Any, compute: Callable[[], bytes]) -> bytes:
@@ -75,7 +72,7 @@ def cached_bytes(name: str, parts: Any, compute: Callable[[], bytes]) -> bytes:
 
 
 def catalogue_page(user: Any, filters: Any) -> dict[str, Any]:
-    """live.catalogue.data.catalogue_page(user, filters) for a signed-in user, shared by every user who
+    """live.catalogue.data.catalogue_page(user, filters) as JSON data; for a signed-in user, shared by every user who
     sees the same catalogues: the page depends on the user only through visible_catalogues(user), whose
     IDs (read fresh, one query: memberships of teams change no revision) are part of the key."""
     from dataclasses import asdict
@@ -84,6 +81,7 @@ def catalogue_page(user: Any, filters: Any) -> dict[str, Any]:
     from forecourt.live.catalogue import data
 
     if not getattr(user, "is_authenticated", False):
-        return data.catalogue_page(user, filters)  # anonymous pages are cached whole
+        # Anonymous pages are cached whole; this is JSON data all the same, as the docstring promises.
+        return json.loads(json.dumps(data.catalogue_page(user, filters)))
     ids = sorted(visible_catalogues(user).values_list("pk", flat=True))
     return cached("catalogue-page", [ids, asdict(filters)], lambda: data.catalogue_page(user, filters))

@@ -155,6 +155,12 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with revision.once_per_request():
+            return self._cached(request)
+
+    def _cached(self, request: HttpRequest) -> HttpResponseBase:
         if not _eligible(request):
             return self.get_response(request)
         try:

@@ -10,18 +10,53 @@ admin edits and syncs, the only writers.
 """
 
 import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 TABLE = "pagecache_revision"
+T = TypeVar("T")
+
+_memo_lock = threading.Lock()
+_memo: dict[str, tuple[str, Any]] = {}
+
+
+_seen: ContextVar[dict[str, str | None] | None] = ContextVar("forecourt_revision_seen", default=None)
+
+
+@contextmanager
+def once_per_request() -> Iterator[None]:
+    """Within it, current() reads the revision once and answers the same token after that, until a
+    bump() in it. The page cache's middleware wraps every GET and HEAD in it: a page asks for the
+    revision for each thing it keeps (the page, its fragments, the menus, the active theme), and one
+    read is enough, since what is kept under a token is never older than the token."""
+    reset = _seen.set({})
+    try:
+        yield
+    finally:
+        _seen.reset(reset)
 
 
 def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
     """The revision token, or None when there is no row (then nothing is cached). One indexed read on
     the driver's own cursor: this runs before every cached page, where even Django's cursor wrapper
     shows. Raises what the driver raises (no table before the first migration, say)."""
+    seen = _seen.get()
+    if seen is not None and using in seen:
+        return seen[using]
+    token = _read(using)
+    if seen is not None:
+        seen[using] = token
+    return token
+
+
+def _read(using: str) -> str | None:
     connection = connections[using]
     if connection.in_atomic_block or connection.queries_logged:
         # In a transaction (tests), or logging queries: through Django, so that it counts and is seen.
@@ -49,8 +84,39 @@ def bump(using: str | None = None) -> str:
     from .models import Revision
 
     alias = using or DEFAULT_DB_ALIAS
+    seen = _seen.get()
+    if seen is not None:
+        seen.pop(alias, None)  # read again: the new token, or the old one if this transaction rolls back
     token = secrets.token_hex(16)
     now = timezone.now()
     if not Revision.objects.using(alias).filter(pk=1).update(token=token, changed_at=now):
         Revision.objects.using(alias).update_or_create(pk=1, defaults={"token": token, "changed_at": now})
     return token
+
+
+def remembered(name: str, compute: Callable[[], T]) -> T:
+    """compute(), once per process per revision: for small data every page reads (the menus, the
+    active theme's name) and whose rows bump the revision when they change (pagecache.signals).
+    Costs one revision read instead of the ORM queries behind compute(). The value must not be
+    mutated by callers. Without a revision row, or when the database cannot say, compute() each time."""
+    from django.db import DatabaseError
+
+    try:
+        token = current()
+    except DatabaseError:
+        token = None
+    if token is None:
+        return compute()
+    held = _memo.get(name)
+    if held is not None and held[0] == token:
+        return held[1]  # type: ignore[no-any-return]
+    value = compute()
+    with _memo_lock:
+        _memo[name] = (token, value)
+    return value
+
+
+def forget() -> None:
+    """Drop what `remembered` holds (tests that roll the database back)."""
+    with _memo_lock:
+        _memo.clear()

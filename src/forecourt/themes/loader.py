@@ -56,6 +56,7 @@ def environment(source: ThemeSource, fallback: ThemeSource | None) -> PortalSand
             return env
     sources = [source] if fallback is None or fallback is source else [source, fallback]
     env = PortalSandbox(ThemeLoader(sources))
+    env.revision_key = "/".join(key)  # what a rendered fragment of it is kept under (themes/fragments.py)
     with _lock:
         _cache[key] = env
         while len(_cache) > CACHE_SIZE:

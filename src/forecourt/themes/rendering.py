@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from . import loader, problems, storage
 from .context import base, plain
+from .fragments import fragment_helper
 from .manifest import BadManifest
 from .sandbox import MAX_OUTPUT, PortalSandbox, RenderLimit, end_budget, start_budget
 from .sources import ThemeSource
@@ -101,7 +102,7 @@ def render_template(env: PortalSandbox, name: str, data: dict[str, Any]) -> str:
         template = env.get_template(name)
         out: list[str] = []
         size = 0
-        for chunk in template.generate(data):
+        for chunk in template.generate({**data, "fragment": fragment_helper(env, data)}):
             size += len(chunk)
             if size > MAX_OUTPUT:
                 raise RenderLimit(f"the page is larger than {MAX_OUTPUT} characters")

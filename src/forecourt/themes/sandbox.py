@@ -258,6 +258,7 @@ def _check_text_method(owner: Any, name: str, args: tuple[Any, ...], kwargs: dic
 class PortalSandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%", "+"})
     code_generator_class = BudgetCodeGenerator
+    revision_key: str | None = None  # set by loader.environment: the theme revision(s) it renders
 
     def __init__(self, loader: BaseLoader, **kwargs: Any) -> None:
         super().__init__(

@@ -86,8 +86,12 @@ def source(name: str) -> ThemeSource | None:
 
 
 def configured_active() -> str:
-    """The active theme's name: an admin's last activation, else the Theming.Theme setting."""
-    row = ThemeState.objects.filter(pk=1).values_list("active", flat=True).first()
+    """The active theme's name: an admin's last activation, else the Theming.Theme setting. Read once
+    per content revision (ThemeState's changes bump it): every Live Portal page asks."""
+    from forecourt.pagecache import revision
+
+    row = revision.remembered("themes:active", lambda: ThemeState.objects.filter(pk=1).values_list(
+        "active", flat=True).first())
     return row or str(setting("Theming.Theme")) or DEFAULT
 
 
