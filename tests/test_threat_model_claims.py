@@ -7,6 +7,8 @@ import sys
 
 import pytest
 from django.conf import global_settings
+from django.contrib.auth.hashers import check_password, identify_hasher, make_password
+from django.utils.module_loading import import_string
 
 from forecourt import configuration
 from forecourt.accounts import services
@@ -30,16 +32,33 @@ def production_setting(name: str, tmp_path) -> object:
     return json.loads(done.stdout)
 
 
-def test_passwords_are_hashed_with_pbkdf2(db, settings, tmp_path):
-    """The tests hash with MD5 for speed (conftest); the portal itself hashes with Django's PBKDF2."""
+def test_passwords_are_hashed_with_argon2id(db, settings, tmp_path):
+    """The tests hash with MD5 for speed (conftest); the portal itself hashes new passwords with Argon2id at
+    the OWASP Password Storage Cheat Sheet's parameters, and still accepts the hashes of Django's defaults
+    (each rehashed at its next check: test_password_hashing)."""
     hashers = production_setting("PASSWORD_HASHERS", tmp_path)
-    assert hashers[0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
-    assert hashers == list(global_settings.PASSWORD_HASHERS)
+    assert hashers[0] == "forecourt.accounts.hashers.OwaspArgon2idPasswordHasher"
+    assert hashers[1:] == list(global_settings.PASSWORD_HASHERS)  # every hash Django made before still verifies
     settings.PASSWORD_HASHERS = hashers
     user = services.bootstrap("root@example.com", PASSWORD).user
     stored = User.objects.get(pk=user.pk).password
-    assert stored.startswith("pbkdf2_sha256$") and PASSWORD not in stored
+    assert PASSWORD not in stored
+    decoded = identify_hasher(stored).decode(stored)
+    assert (decoded["algorithm"], decoded["variety"]) == ("argon2", "argon2id")
+    # OWASP: m=19 MiB, t=2, p=1.
+    assert (decoded["memory_cost"], decoded["time_cost"], decoded["parallelism"]) == (19 * 1024, 2, 1)
     assert User.objects.get(pk=user.pk).check_password(PASSWORD)
+
+    for path in hashers[1:]:
+        earlier = import_string(path)()
+        try:
+            encoded = make_password(PASSWORD, hasher=earlier)
+        except ValueError:  # its library is not installed (bcrypt, which Forecourt never required)
+            continue
+        rehashed: list[str] = []
+        assert check_password(PASSWORD, encoded, setter=rehashed.append), path
+        assert rehashed == [PASSWORD], f"{path}: not rehashed with the first hasher"
+        assert not check_password("wrong-password", encoded), path
 
 
 def test_session_key_setting_is_the_signing_secret(tmp_path):

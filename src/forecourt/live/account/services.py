@@ -112,7 +112,7 @@ def sign_up(details: SignUp, base_url: str) -> str:
     """
     step = next_step(details.invite_code)
     settings = PortalSettings.load()
-    # Hashed before the transaction, which on SQLite holds the only write lock (a hash takes ~0.2 s
+    # Hashed before the transaction, which on SQLite holds the only write lock (a hash takes ~20 ms
     # of CPU). Hashed whether or not the address is free, so the time taken says nothing about it.
     password_hash = make_password(details.password)
     with transaction.atomic():
