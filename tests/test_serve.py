@@ -28,6 +28,9 @@ def test_serve_migrates_becomes_ready_and_logs_cleanly(child_env, start_server):
     assert ready == {"status": "ok", "version": forecourt.__version__,
                      "checks": {"database": "ok", "migrations": "ok", "startup": "ok"}}
     assert server.get("/portal-admin/sign-in/").status_code == 200
+    deadline = time.monotonic() + 30
+    while "job worker started" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)  # it starts once a web worker has loaded (ops/server.py)
     assert server.stop() == 0
 
     log = server.log()
@@ -35,6 +38,7 @@ def test_serve_migrates_becomes_ready_and_logs_cleanly(child_env, start_server):
     assert f"dialect={child_env['PORTAL_DATABASE_DIALECT']}" in log
     assert "applied migration accounts.0001_initial" in log
     assert "the Live Portal uses the theme default" in log
+    assert "job worker started" in log
     assert not LOG_PROBLEM.search(log), log
     # The database remembers which version migrated it.
     rows = databases.execute(child_env, "SELECT version FROM ops_schemaversion")
@@ -163,3 +167,35 @@ def test_a_missing_active_theme_is_reported_at_start_and_default_serves(child_en
     log = server.log()
     assert "the theme 'vanished' cannot be used (there is no theme of that name)" in log
     assert log.index("cannot be used") < log.index("serving on")
+
+
+@pytest.mark.parametrize("event", ["loaded", "web exited", "waited long enough"])
+def test_the_job_worker_starts_once_a_web_worker_has_loaded(monkeypatch, tmp_path, event):
+    """On one core the job worker's start-up would delay the first ready web worker: it starts when a web
+    worker has created the loaded file (forecourt/wsgi.py), when the web server has exited, or after the wait."""
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    from forecourt.ops import server as supervisor
+
+    sup = supervisor.Supervisor({}, workers=1, jobs=True)  # type: ignore[arg-type]
+    web = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    sup.children["web"] = web
+    sup._loaded_path = str(tmp_path / "loaded")
+    started: list[float] = []
+    monkeypatch.setattr(supervisor.subprocess, "Popen", lambda *a, **k: started.append(time.monotonic()))
+    act = {"loaded": lambda: Path(sup._loaded_path).touch(), "web exited": web.kill,
+           "waited long enough": lambda: None}[event]
+    timer = threading.Timer(0.5, act)
+    timer.start()
+    begun = time.monotonic()
+    try:
+        sup.start_jobs(wait=10 if event != "waited long enough" else 1.5)
+    finally:
+        timer.join()
+        web.kill()
+        web.wait()
+    assert len(started) == 1
+    assert (0.4 if event != "waited long enough" else 1.4) < started[0] - begun < 5

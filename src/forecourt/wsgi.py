@@ -11,3 +11,11 @@ logconfig.configure(_config["LogLevel"], _config["LogFormat"], _config["Database
 from django.core.wsgi import get_wsgi_application  # noqa: E402 - logging first, then Django
 
 application = get_wsgi_application()
+
+# `forecourt serve` waits for this file before it starts the job worker (ops/server.py).
+if _loaded := os.environ.get("FORECOURT_WEB_LOADED_FILE"):
+    try:
+        with open(_loaded, "a"):
+            pass
+    except OSError:
+        pass  # the supervisor then starts the job worker after its wait, as it would anyway

@@ -1,7 +1,10 @@
 """`forecourt serve`: the supervisor process.
 
-It starts the web workers (granian, WSGI) and the job worker at once, so /live answers while
-the database is migrated; migrates under the lock; then watches its children. Web workers
+It starts the web workers (granian, WSGI) at once, so /live answers while the database is
+migrated; migrates under the lock; starts the job worker once a web worker has loaded the
+application (or after JOBS_WAIT_SECONDS): on a machine with one free core the two imports of
+Django competing would put off the first ready web worker by most of a second, and queued jobs can
+wait that long; then watches its children. Web workers
 answer /ready 503 until they see every migration applied, so N replicas starting together
 all become ready once one of them has migrated.
 """
@@ -28,6 +31,7 @@ from . import startup
 log = logging.getLogger("forecourt.startup")
 
 STOP_GRACE_SECONDS = 20
+JOBS_WAIT_SECONDS = 15.0  # at most this long after the database is ready, the job worker starts anyway
 # Django views block; a few threads per worker overlap database waits without oversubscribing.
 BLOCKING_THREADS = 4
 
@@ -86,6 +90,7 @@ class Supervisor:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
         self._log_config_path: str | None = None
+        self._loaded_path: str | None = None  # forecourt/wsgi.py creates it once a web worker has loaded
 
     # -- children -------------------------------------------------------------------------
     def _granian_command(self) -> list[str]:
@@ -108,15 +113,30 @@ class Supervisor:
             "forecourt.wsgi:application",
         ]
 
-    def start_children(self) -> None:
+    def start_web(self) -> None:
         # Each child leads its own process group, so that stopping it also reaches the
         # processes it spawned (granian's workers) even if it dies before it can stop them.
+        handle, self._loaded_path = tempfile.mkstemp(prefix="forecourt-web-loaded-")
+        os.close(handle)
+        os.unlink(self._loaded_path)  # its name only: a web worker creates it
         self.children["web"] = subprocess.Popen(  # noqa: S603 - our own argv
-            self._granian_command(), start_new_session=True, preexec_fn=_die_with_parent
+            self._granian_command(), start_new_session=True, preexec_fn=_die_with_parent,
+            env={**os.environ, "FORECOURT_WEB_LOADED_FILE": self._loaded_path},
         )
-        if self.jobs:
-            self.children["jobs"] = subprocess.Popen([sys.executable, "-m", "forecourt", "worker"],
-                                                     start_new_session=True, preexec_fn=_die_with_parent)
+
+    def start_jobs(self, wait: float = JOBS_WAIT_SECONDS) -> None:
+        """The job worker, once a web worker has loaded, the web server has exited (the watch then
+        stops everything) or `wait` seconds have passed."""
+        if not self.jobs:
+            return
+        deadline = time.monotonic() + wait
+        while (time.monotonic() < deadline and not self.stopping and self.children["web"].poll() is None
+               and not (self._loaded_path and os.path.exists(self._loaded_path))):
+            time.sleep(0.02)
+        if self.stopping:
+            return
+        self.children["jobs"] = subprocess.Popen([sys.executable, "-m", "forecourt", "worker"],
+                                                 start_new_session=True, preexec_fn=_die_with_parent)
 
     @staticmethod
     def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
@@ -136,9 +156,10 @@ class Supervisor:
             # told to stop, say) would otherwise keep the port open as an orphan.
             self._signal_group(proc, signal.SIGKILL)
             proc.wait()
-        if self._log_config_path:
-            with contextlib.suppress(OSError):
-                os.unlink(self._log_config_path)
+        for path in (self._log_config_path, self._loaded_path):
+            if path:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
 
     # -- life-cycle -----------------------------------------------------------------------
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -154,7 +175,7 @@ class Supervisor:
         warn_about_links(cfg)
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
-        self.start_children()
+        self.start_web()
         try:
             try:
                 startup.prepare_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
@@ -165,6 +186,7 @@ class Supervisor:
 
             check_active()
             log.info("serving on %s://%s:%s", scheme(cfg), cfg["ListenAddress"], cfg["HostPort"])
+            self.start_jobs()
             return self._watch()
         finally:
             self.stop_children()
