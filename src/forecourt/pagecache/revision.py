@@ -10,10 +10,14 @@ admin edits and syncs, the only writers.
 """
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+
+from forecourt.deferral import Deferral
 
 TABLE = "pagecache_revision"
 
@@ -43,14 +47,41 @@ def _query(connection: BaseDatabaseWrapper) -> str:
     return f"SELECT token FROM {connection.ops.quote_name(TABLE)} WHERE id = 1"  # noqa: S608 - constants
 
 
-def bump(using: str | None = None) -> str:
+def bump(using: str | None = None) -> str | None:
     """Give the content a new revision, in the caller's transaction (call it inside the write's
-    transaction.atomic() block, after or before the write). Returns the new token."""
+    transaction.atomic() block, after or before the write). Returns the new token; None inside a
+    `deferred()` block, which bumps once at its end."""
+    alias = using or DEFAULT_DB_ALIAS
+    pending = _deferral.pending()
+    if pending is not None:
+        pending.add(alias)
+        return None
+    return _bump(alias)
+
+
+def _bump(alias: str) -> str:
     from .models import Revision
 
-    alias = using or DEFAULT_DB_ALIAS
     token = secrets.token_hex(16)
     now = timezone.now()
     if not Revision.objects.using(alias).filter(pk=1).update(token=token, changed_at=now):
         Revision.objects.using(alias).update_or_create(pk=1, defaults={"token": token, "changed_at": now})
     return token
+
+
+def _flush(aliases: set[str]) -> None:
+    for alias in sorted(aliases):
+        _bump(alias)
+
+
+_deferral: Deferral[set[str]] = Deferral("forecourt.pagecache.revision", set, _flush)
+
+
+@contextmanager
+def deferred(using: str | None = None) -> Iterator[None]:
+    """One new revision for all the changes made inside (a sync saves many rows, and each save's
+    signal would bump the revision: one UPDATE of the same row each). Every `bump()` inside only
+    notes its database; the block bumps each once when it ends, still inside its transaction
+    (forecourt.deferral). Readers could not see the block's changes before it commits anyway."""
+    with _deferral.block(using):
+        yield
