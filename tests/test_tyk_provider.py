@@ -244,11 +244,10 @@ def test_a_dashboard_answering_500_is_reported_as_failing_not_unreachable(provid
     assert provider.status == "down" and "cannot be reached" not in provider.last_error
 
 
-@pytest.mark.xfail(strict=True, reason="known regression in 0.8.0.dev0 (issue 15): the search index and the page "
-                   "cache's revision are written per saved product (~19 queries each) instead of once per sync")
 def test_a_first_sync_costs_two_queries_per_new_product_and_one_per_new_plan(provider):
     with CaptureQueriesContext(connection) as ctx:
         report = sync.sync(provider)
     per_item = 2 * report.products_created + report.plans_created
-    # The rest is constant: the lock, the reads, the slug list, the savepoint and the provider's status.
+    # The rest is constant: the lock, the reads, the slug list, the savepoint, the provider's status, and
+    # once per sync the search index of every new product (a read and two inserts) and the revision.
     assert len(ctx.captured_queries) - per_item <= 12, [q["sql"][:80] for q in ctx.captured_queries]

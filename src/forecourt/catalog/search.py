@@ -23,16 +23,20 @@ every row (and the SQLite FTS table) should the index ever disagree with the pro
 
 Kept current by: the signal receivers below (product, API and provider saves and deletes: the Admin
 Portal and the Admin API write through model saves), and explicit calls where writes skip signals
-(the sync's bulk_create of APIs: forecourt.providers.sync.update_apis).
+(the sync's bulk_create of APIs: forecourt.providers.sync.update_apis). A block of many writes (a
+provider sync) runs inside `deferred()`: the products are then indexed once, together, at its end.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from forecourt.deferral import Deferral
 
 MAX_TERMS = 12  # words of a search that are used
 MAX_TERM = 64  # characters of a word
@@ -80,49 +84,93 @@ def _shown_document(row: dict[str, Any]) -> str:
     return row["oas_document"] or row["gateway_document"]
 
 
-def _apis_text(product_ids: list[int], api_model: Any) -> dict[int, str]:
-    from . import documents
-
-    texts: dict[int, list[str]] = {pk: [] for pk in product_ids}
-    rows = (api_model.objects.filter(product_id__in=product_ids).order_by("product_id", "name", "pk")
-            .values("product_id", "name", "oas_document", "gateway_document", "document_source"))
-    for row in rows:
-        texts[row["product_id"]].append(row["name"])
-        texts[row["product_id"]].extend(documents.operation_summaries(_shown_document(row)))
-    return {pk: "\n".join(parts) for pk, parts in texts.items()}
-
-
 def index_products(product_ids: Iterable[int], *, apis: bool = True, models: Any = None) -> None:
     """Rewrite the index rows of these products (those that no longer exist lose theirs). `apis`:
     read their APIs' documents again (an API changed); otherwise the API text already indexed is kept.
-    Runs in the caller's transaction: the index changes with what it describes."""
-    Product, ProductAPI, ProductSearch, ProductTag = _models(models)
+    Runs in the caller's transaction: the index changes with what it describes. Inside a `deferred()`
+    block it only notes the products, which the block indexes together when it ends."""
+    pending = _deferral.pending() if models is None else None
+    if pending is not None:
+        for pk in product_ids:
+            pending[pk] = pending.get(pk, False) or apis
+        return
     ids = sorted(set(product_ids))
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        products = list(Product.objects.filter(pk__in=chunk).values(
-            "pk", "display_name", "name", "description", "tags", "provider__policy_tags"))
-        found = [p["pk"] for p in products]
-        if apis:
-            api_texts = _apis_text(found, ProductAPI)
-        else:
-            api_texts = dict(ProductSearch.objects.filter(product_id__in=found).values_list("product_id", "apis"))
-        ProductSearch.objects.filter(product_id__in=chunk).delete()
-        ProductTag.objects.filter(product_id__in=chunk).delete()
-        rows, tags = [], []
-        for p in products:
-            shown = public_tags(p["tags"], p["provider__policy_tags"])
-            rows.append(ProductSearch(product_id=p["pk"], title=f"{p['display_name']}\n{p['name']}",
-                                      body="\n".join([p["description"], *shown]), apis=api_texts.get(p["pk"], "")))
-            seen: set[str] = set()
-            for tag in shown:
-                tag = tag.strip()[:TAG_LENGTH]
-                folded = tag.casefold()[:TAG_LENGTH]
-                if tag and folded not in seen:
-                    seen.add(folded)
-                    tags.append(ProductTag(product_id=p["pk"], tag=tag, folded=folded))
-        ProductSearch.objects.bulk_create(rows, batch_size=CHUNK)
+        _index_chunk(ids[start:start + CHUNK], apis, _models(models))
+
+
+def _index_chunk(chunk: list[int], apis: bool, models: tuple[Any, Any, Any, Any]) -> None:
+    """The same few queries for one product as for CHUNK: one read (the products, their APIs' documents
+    or their indexed API text, and whether they have index rows yet, in one joined query), the
+    deletion of the rows there are (none for new products) and two bulk inserts (in batches of the
+    engine's parameter limit: SQLite's 999 holds about 240 rows)."""
+    from . import documents
+
+    Product, _, ProductSearch, ProductTag = models
+    fields = ["pk", "display_name", "name", "description", "tags", "provider__policy_tags", "search_row__apis"]
+    order = ["pk"]
+    if apis:  # one row per API (one row, with None, for a product without any)
+        fields += ["apis__pk", "apis__name", "apis__oas_document", "apis__gateway_document", "apis__document_source"]
+        order += ["apis__name", "apis__pk"]
+    rows = (Product.objects.filter(pk__in=chunk)
+            .annotate(has_tags=Exists(ProductTag.objects.filter(product_id=OuterRef("pk"))))
+            .values(*fields, "has_tags").order_by(*order))
+    products: dict[int, dict[str, Any]] = {}
+    api_texts: dict[int, list[str]] = {}
+    for row in rows:
+        pk = row["pk"]
+        if pk not in products:
+            products[pk] = row
+            api_texts[pk] = [] if apis else [row["search_row__apis"] or ""]
+        if apis and row["apis__pk"] is not None:
+            api_texts[pk].append(row["apis__name"])
+            api_texts[pk].extend(documents.operation_summaries(_shown_document(
+                {k: row[f"apis__{k}"] for k in ("document_source", "gateway_document", "oas_document")})))
+    gone = [pk for pk in chunk if pk not in products]
+    indexed = [pk for pk, p in products.items() if p["search_row__apis"] is not None]
+    tagged = [pk for pk, p in products.items() if p["has_tags"]]
+    if indexed or gone:
+        ProductSearch.objects.filter(product_id__in=indexed + gone).delete()
+    if tagged or gone:
+        ProductTag.objects.filter(product_id__in=tagged + gone).delete()
+    search_rows, tags = [], []
+    for pk, p in products.items():
+        shown = public_tags(p["tags"], p["provider__policy_tags"])
+        search_rows.append(ProductSearch(product_id=pk, title=f"{p['display_name']}\n{p['name']}",
+                                         body="\n".join([p["description"], *shown]), apis="\n".join(api_texts[pk])))
+        seen: set[str] = set()
+        for tag in shown:
+            tag = tag.strip()[:TAG_LENGTH]
+            folded = tag.casefold()[:TAG_LENGTH]
+            if tag and folded not in seen:
+                seen.add(folded)
+                tags.append(ProductTag(product_id=pk, tag=tag, folded=folded))
+    if search_rows:
+        ProductSearch.objects.bulk_create(search_rows, batch_size=CHUNK)
+    if tags:
         ProductTag.objects.bulk_create(tags, batch_size=CHUNK)
+
+
+def _flush(pending: dict[int, bool]) -> None:
+    """The products noted in a `deferred()` block: those any write asked with `apis` (an API changed)
+    have their documents read again, the others keep their indexed API text."""
+    index_products([pk for pk, apis in pending.items() if apis])
+    index_products([pk for pk, apis in pending.items() if not apis], apis=False)
+
+
+_deferral: Deferral[dict[int, bool]] = Deferral("forecourt.catalog.search", dict, _flush)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Index once, at its end, every product written inside: for a block that saves many products
+    (a sync), where each save's signal would rewrite its product's rows (a read, two deletions and two
+    inserts each). The signal receivers and explicit calls all go through `index_products`, which
+    inside the block only notes the products; the block indexes them together when it ends, still in
+    its transaction, so the index commits with the products, and a failed block writes none
+    (forecourt.deferral)."""
+    with _deferral.block():
+        yield
 
 
 def index_provider(provider_id: int, models: Any = None) -> None:

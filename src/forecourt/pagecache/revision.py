@@ -20,6 +20,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
+from forecourt.deferral import Deferral
+
 TABLE = "pagecache_revision"
 T = TypeVar("T")
 
@@ -78,12 +80,21 @@ def _query(connection: BaseDatabaseWrapper) -> str:
     return f"SELECT token FROM {connection.ops.quote_name(TABLE)} WHERE id = 1"  # noqa: S608 - constants
 
 
-def bump(using: str | None = None) -> str:
+def bump(using: str | None = None) -> str | None:
     """Give the content a new revision, in the caller's transaction (call it inside the write's
-    transaction.atomic() block, after or before the write). Returns the new token."""
+    transaction.atomic() block, after or before the write). Returns the new token; None inside a
+    `deferred()` block, which bumps once at its end."""
+    alias = using or DEFAULT_DB_ALIAS
+    pending = _deferral.pending()
+    if pending is not None:
+        pending.add(alias)
+        return None
+    return _bump(alias)
+
+
+def _bump(alias: str) -> str:
     from .models import Revision
 
-    alias = using or DEFAULT_DB_ALIAS
     seen = _seen.get()
     if seen is not None:
         seen.pop(alias, None)  # read again: the new token, or the old one if this transaction rolls back
@@ -120,3 +131,21 @@ def forget() -> None:
     """Drop what `remembered` holds (tests that roll the database back)."""
     with _memo_lock:
         _memo.clear()
+
+
+def _flush(aliases: set[str]) -> None:
+    for alias in sorted(aliases):
+        _bump(alias)
+
+
+_deferral: Deferral[set[str]] = Deferral("forecourt.pagecache.revision", set, _flush)
+
+
+@contextmanager
+def deferred(using: str | None = None) -> Iterator[None]:
+    """One new revision for all the changes made inside (a sync saves many rows, and each save's
+    signal would bump the revision: one UPDATE of the same row each). Every `bump()` inside only
+    notes its database; the block bumps each once when it ends, still inside its transaction
+    (forecourt.deferral). Readers could not see the block's changes before it commits anyway."""
+    with _deferral.block(using):
+        yield

@@ -4,7 +4,9 @@ Saves and deletions through the ORM (forms, the Admin API, services, syncs) arri
 signals, in the transaction of the change. Code that writes with QuerySet.update() or
 bulk_create() sends no signal and calls `revision.bump()` itself (providers/sync.py,
 providers/push.py, providers/tyk/policies.py, catalog/services.py, themes/storage.py);
-tests/test_page_cache.py has a test per kind of change.
+tests/test_page_cache.py has a test per kind of change. Inside `revision.deferred()` (a sync) every
+bump, by signal or explicit call, becomes one bump at the block's end: `bump()` holds that rule, the
+receivers here do not.
 """
 
 from typing import Any

@@ -16,7 +16,8 @@ A product's APIs are updated in place, by their API ID: a sync changes what the 
 API's row (so its docs URL) lives as long as the API stays in the product.
 
 A sync that finds no change writes no product or plan. One sync per provider runs at a time,
-across processes and replicas.
+across processes and replicas. What the sync writes is indexed for search, and the page cache's
+revision bumped, once per sync at the end of its transaction, not once per product.
 """
 
 import logging
@@ -232,7 +233,9 @@ def _sync(provider: Provider, client: TykDashboard | None) -> Report:
         except (ValueError, TypeError, AttributeError) as exc:
             report.problems.append({"policy": pid or "?", "name": str(name or ""), "reason": str(exc)})
             unreadable.add(pid, name, str(exc))
-    with transaction.atomic():
+    # Each product saved would rewrite its search index rows and bump the page cache's revision (by
+    # signal or explicit call): inside these blocks they are written once, for all, before the commit.
+    with transaction.atomic(), page_cache.deferred(), search.deferred():
         flagged = _apply_products(provider, products, unreadable.seen_as(plans, "a plan"), aliases, report)
         flagged += _apply_plans(provider, plans, unreadable.seen_as(products, "a product"), aliases, report)
         Provider.objects.filter(pk=provider.pk).update(
@@ -282,8 +285,10 @@ def update_apis(product: Product, rows: list[ApiRow], *, new: bool = False) -> b
             changed = True
     if added:
         ProductAPI.objects.bulk_create(added)
-        page_cache.bump()  # bulk_create sends no signal
-        search.index_products([product.pk])  # bulk_create sends no signals: the search index is told here
+        # bulk_create sends no signals: the page cache and the search index are told here (a sync
+        # defers both to its end: forecourt.deferral).
+        page_cache.bump()
+        search.index_products([product.pk])
         changed = True
     if changed and hasattr(product, "_prefetched_objects_cache"):
         product._prefetched_objects_cache.pop("apis", None)
