@@ -120,7 +120,7 @@ def remembered(name: str, compute: Callable[[], T]) -> T:
         return compute()
     held = _memo.get(name)
     if held is not None and held[0] == token:
-        return held[1]  # type: ignore[no-any-return]
+        return held[1]
     value = compute()
     with _memo_lock:
         _memo[name] = (token, value)

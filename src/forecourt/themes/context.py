@@ -25,11 +25,11 @@ _SCALARS = (str, int, float, bool, type(None), datetime.date, datetime.time, dec
 MAX_DEPTH = 20
 
 
-class JSONDict(dict):  # type: ignore[type-arg]
+class JSONDict(dict):
     """A dict decoded from JSON text (see `decoded_json`)."""
 
 
-class JSONList(list):  # type: ignore[type-arg]
+class JSONList(list):
     """A list decoded from JSON text (see `decoded_json`)."""
 
 

@@ -199,9 +199,10 @@ def _save(payload: ProductIn, request: HttpRequest, product: Product | None = No
 
 @router.get("/products", response={200: list[ProductSummary], **ERRORS})
 def list_products(request: HttpRequest, paging: PagingQuery) -> HttpResponse:
-    """The page is kept encoded under the content revision (pagecache.fragments): every field of a
-    summary comes from a product or its APIs, whose changes bump it, so a tool that polls this list
-    (portal-go, Terraform, a sync script) costs one cache read per call, not 100 products' rows."""
+    # The page is kept encoded under the content revision (pagecache.fragments): every field of a
+    # summary comes from a product or its APIs, whose changes bump it, so a tool that polls this list
+    # (portal-go, Terraform, a sync script) costs one cache read per call, not 100 products' rows.
+    # (A comment, not a docstring: ninja would publish a docstring as the operation's description.)
 
     def encode() -> bytes:
         products = page_of(_queryset().order_by("display_name", "pk"), paging)
