@@ -91,3 +91,21 @@ def test_remembered_urls_follow_the_script_prefix():
     assert reverse_live("catalogue") == "/catalogue-products"
     with pytest.raises(ValueError, match="not a Live Portal page name"):
         reverse_live("admin:index")
+
+
+def test_an_uploaded_theme_is_read_once_per_content_revision(client):
+    """Every page asks for the active theme: a stored one is read again only after a change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from . import factories
+
+    ts.store(name="acme", views__home_DOT_html="{% extends layout %}{% block content %}Acme one{% endblock %}")
+    storage.activate("acme", None)
+    client.force_login(factories.consumer())  # signed in: past the page cache, so the theme is asked for
+    assert "Acme one" in client.get("/").content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        assert "Acme one" in client.get("/").content.decode()
+    assert not [q["sql"] for q in warm.captured_queries if "themes_theme" in q["sql"]]
+    ts.store(name="acme", views__home_DOT_html="{% extends layout %}{% block content %}Acme two{% endblock %}")
+    assert "Acme two" in client.get("/").content.decode()

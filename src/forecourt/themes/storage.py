@@ -79,10 +79,19 @@ def source(name: str) -> ThemeSource | None:
     """The theme called `name`, wherever it is, or None. Raises BadManifest for a corrupt one."""
     if name == DEFAULT:
         return bundled()
-    theme = stored(name)
-    if theme is not None:
-        return StoredSource(theme)
+    from forecourt.pagecache import revision
+
+    # Every Live Portal page asks for the active theme: an uploaded one is read (one query and its
+    # manifest parsed) once per content revision, which every change to a stored theme bumps.
+    uploaded = revision.remembered(f"themes:stored:{name}", lambda: _stored_source(name))
+    if uploaded is not None:
+        return uploaded
     return folder_themes().get(name)
+
+
+def _stored_source(name: str) -> StoredSource | None:
+    theme = stored(name)
+    return StoredSource(theme) if theme is not None else None
 
 
 def configured_active() -> str:
