@@ -42,8 +42,28 @@ FORECOURT = [sys.executable, "-m", "forecourt"]
 RESULTS = HERE / "results" / "latest.json"
 
 HELLO, CARDS = "floor: hello", "floor: template + query"
-# The floor's pages: (label, path).
-FLOOR_PAGES = [(HELLO, "/hello"), (CARDS, "/cards")]
+SIGNED_CARDS = "floor: signed-in template + query"
+# Each floor page: its key in every page's results (the page's req/s over the floor page's) and
+# its short name in the report.
+FLOOR_RATIOS = {HELLO: ("vs_hello", "hello"), CARDS: ("vs_template_query", "t+q"),
+                SIGNED_CARDS: ("vs_signed_in_template_query", "signed-in t+q")}
+SIGNED_IN_SETTINGS = "floor.settings_signed_in"
+SESSION_COOKIE = "sessionid"  # Django's default SESSION_COOKIE_NAME
+
+
+@dataclass(frozen=True)
+class FloorServer:
+    """One granian server of the floor app: its settings module and the pages loaded on it."""
+
+    settings: str
+    pages: tuple[tuple[str, str], ...]  # (label, path)
+    signed_in: bool = False  # its pages are requested with floor.session's session cookie
+
+
+# Two servers, so the hello and template + query pages keep their two middleware while the
+# signed-in page has sessions and auth (floor/settings_signed_in.py).
+FLOOR_SERVERS = [FloorServer("floor.settings", ((HELLO, "/hello"), (CARDS, "/cards"))),
+                 FloorServer(SIGNED_IN_SETTINGS, ((SIGNED_CARDS, "/signed-in-cards"),), signed_in=True)]
 
 
 @dataclass(frozen=True)
@@ -51,7 +71,8 @@ class Page:
     label: str
     path: str
     who: str  # anonymous, admin (session), consumer (session) or token (Admin API)
-    floor: str  # the floor page it is compared with
+    floor: str  # the floor page it is compared with (its target's, if it has one)
+    also: tuple[str, ...] = ()  # floor pages the report shows its ratio to as well
 
 
 SEARCH = urllib.parse.urlencode({"q": dataset.SEARCH_WORD, "tag": dataset.SEARCH_TAG})
@@ -61,7 +82,7 @@ PAGES = [
     Page("anonymous home", "/", "anonymous", HELLO),
     Page("anonymous catalogue, page 3", "/catalogue-products?page=3", "anonymous", HELLO),
     Page("anonymous product page", f"/catalogue-products/{dataset.SAMPLE_PRODUCT_SLUG}", "anonymous", HELLO),
-    Page("signed-in catalogue, q + tag", f"/catalogue-products?{SEARCH}", "consumer", CARDS),
+    Page("signed-in catalogue, q + tag", f"/catalogue-products?{SEARCH}", "consumer", CARDS, (SIGNED_CARDS,)),
     Page("Admin API products, 100 a page", "/portal-api/products?per_page=100", "token", CARDS),
     Page("Admin API organisations", "/portal-api/organisations", "token", CARDS),
     Page("admin users list", "/portal-admin/users/", "admin", CARDS),
@@ -328,12 +349,18 @@ def start_server(env: dict[str, str], cwd: Path) -> tuple[Server, float]:
     return server, wait_ready(server, started, "/ready")
 
 
-def start_floor(database: Path, threads: int, cwd: Path) -> Server:
-    """The floor app under granian exactly as Forecourt's web worker runs: WSGI, one worker, same threads."""
+def floor_env(database: Path, settings: str) -> dict[str, str]:
+    """The environment of the floor app (its server and its set-up commands) with `settings`."""
+    return {**os.environ, "FLOOR_DATABASE": str(database), "DJANGO_SETTINGS_MODULE": settings,
+            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+
+
+def start_floor(database: Path, threads: int, cwd: Path, settings: str) -> Server:
+    """The floor app with `settings` under granian exactly as Forecourt's web worker runs: WSGI,
+    one worker, same threads."""
     port = free_port()
     log_path = cwd / f"floor-{port}.log"
-    env = {**os.environ, "FLOOR_DATABASE": str(database), "DJANGO_SETTINGS_MODULE": "floor.settings",
-           "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    env = floor_env(database, settings)
     with log_path.open("wb") as log:
         started = time.monotonic()
         proc = subprocess.Popen(
@@ -435,15 +462,19 @@ def count_queries(env: dict[str, str], cwd: Path) -> dict[str, dict[str, Any]]:
     return dict(json.loads(output))
 
 
+def ratio(rate: float, floor_rate: float) -> float:
+    """req/s over a floor page's req/s (0 when the floor completed nothing)."""
+    return rate / floor_rate if floor_rate else 0.0
+
+
 def add_ratios(pages: dict[str, dict[str, Any]], floor: dict[str, dict[str, Any]]) -> None:
     """Each page's req/s as a share of each floor page measured in the same run."""
     for label, page in pages.items():
         compared = next(p.floor for p in PAGES if p.label == label)
         page["floor"] = compared
-        for floor_label, key in ((HELLO, "vs_hello"), (CARDS, "vs_template_query")):
-            rate = floor[floor_label]["requests_per_s"]
-            page[key] = page["requests_per_s"] / rate if rate else 0.0
-        page["ratio_to_floor"] = page["vs_hello" if compared == HELLO else "vs_template_query"]
+        for floor_label, (key, _short) in FLOOR_RATIOS.items():
+            page[key] = ratio(page["requests_per_s"], floor[floor_label]["requests_per_s"])
+        page["ratio_to_floor"] = page[FLOOR_RATIOS[compared][0]]
 
 
 # -- memory ------------------------------------------------------------------------------------
@@ -520,18 +551,34 @@ def floor_worker_rss(server: Server) -> float:
 
 
 # -- the parts ---------------------------------------------------------------------------------
+def sign_in_on_floor(database: Path) -> dict[str, str]:
+    """The auth and sessions tables (Django's migrate with the signed-in settings), then a user and
+    a signed-in session (floor.session): the Cookie header of the floor's signed-in page."""
+    env = floor_env(database, SIGNED_IN_SETTINGS)
+    run_step([sys.executable, "-m", "django", "migrate", "--noinput"], env, HERE, "migrating the signed-in floor")
+    session_key = run_step([sys.executable, "-m", "floor.session", str(database)], env, HERE,
+                           "signing in on the floor").strip()
+    return {"Cookie": f"{SESSION_COOKIE}={session_key}"}
+
+
 def measure_floor(wrk: str, args: argparse.Namespace, work: Path, products: int, threads: int) -> dict[str, Any]:
-    """The floor at this size: its table has as many rows as Forecourt has products."""
+    """The floor at this size: its table has as many rows as Forecourt has products. Each of
+    FLOOR_SERVERS in turn on the same SQLite file, each page warmed up (200) and then loaded."""
     database = work / "floor.sqlite3"
     run_step([sys.executable, "-m", "floor.seed", str(database), str(products)],
-             {**os.environ, "PYTHONPATH": str(HERE)}, HERE, "seeding the floor")
-    server = start_floor(database, threads, work)
-    try:
-        warm_up(server, [(path, {}) for _, path in FLOOR_PAGES])
-        pages = {label: run_wrk(wrk, server.url + path, args, {}) for label, path in FLOOR_PAGES}
-        pages[HELLO]["worker_rss_mb"] = pages[CARDS]["worker_rss_mb"] = floor_worker_rss(server)
-    finally:
-        stop_server(server)
+             floor_env(database, "floor.settings"), HERE, "seeding the floor")
+    signed_in = sign_in_on_floor(database)
+    pages: dict[str, Any] = {}
+    for floor in FLOOR_SERVERS:
+        headers = signed_in if floor.signed_in else {}
+        server = start_floor(database, threads, work, floor.settings)
+        try:
+            warm_up(server, [(path, headers) for _, path in floor.pages])
+            loaded = {label: run_wrk(wrk, server.url + path, args, headers) for label, path in floor.pages}
+            worker_rss = floor_worker_rss(server)
+        finally:
+            stop_server(server)
+        pages.update({label: {**page, "worker_rss_mb": worker_rss} for label, page in loaded.items()})
     return pages
 
 
@@ -622,10 +669,10 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         wanted = target.sizes or tuple(int(s) for s in sizes)
         for size in wanted:
             page = sizes.get(str(size), {}).get("pages", {}).get(target.page)
-            ratio = page["vs_hello" if target.floor == HELLO else "vs_template_query"] if page else None
+            share = page[FLOOR_RATIOS[target.floor][0]] if page else None
             rows.append({"target": f"{target.page} at {size:,} >= {target.ratio:g} x {target.floor}",
-                         "measured": None if ratio is None else f"{ratio:.2f} x",
-                         "met": None if ratio is None else ratio >= target.ratio})
+                         "measured": None if share is None else f"{share:.2f} x",
+                         "met": None if share is None else share >= target.ratio})
     for engine, limit in SIGNUP_P99_TARGET_S.items():
         run = results.get("signups", {}).get(engine)
         rows.append({"target": f"{SIGNUPS} concurrent sign-ups on {engine}: 0 errors, p99 < {limit:g} s",
@@ -661,14 +708,25 @@ def markdown(results: dict[str, Any]) -> str:
                          f"{page['p99_ms']:.1f} | | | {page['worker_rss_mb']:.0f} |")
         web_rss = next((w["rss_mb"] for w in measured["rss"] if w["name"].startswith("web")), 0.0)
         for label, page in measured["pages"].items():
-            floor_name = "hello" if page["floor"] == HELLO else "t+q"
             queries = page.get("queries")
             lines.append(f"| {label} | {int(size):,} | {page['requests_per_s']:,.0f} | {page['p50_ms']:.1f} | "
-                         f"{page['p99_ms']:.1f} | {page['ratio_to_floor']:.2f} ({floor_name}) | "
+                         f"{page['p99_ms']:.1f} | {ratios_shown(label, page)} | "
                          f"{'' if queries is None else queries} | {web_rss:.0f} |")
     lines += ["", "| target | measured | result |", "|---|---|---|"]
     lines += [f"| {row['target']} | {row['measured'] or ''} | {row['result']} |" for row in results["targets"]]
+    for size, measured in results["sizes"].items():  # the most a signed-in Django page reaches here
+        floor = measured["floor"]
+        share = ratio(floor[SIGNED_CARDS]["requests_per_s"], floor[CARDS]["requests_per_s"])
+        lines += ["", f"signed-in floor / template + query at {int(size):,}: {share:.2f}"]
     return "\n".join(lines)
+
+
+def ratios_shown(label: str, page: dict[str, Any]) -> str:
+    """The x floor cell, e.g. `0.15 (t+q), 0.40 (signed-in t+q)`: the ratio to the page's floor,
+    then to each floor page in its `also`."""
+    also = next((p.also for p in PAGES if p.label == label), ())
+    return ", ".join(f"{page[FLOOR_RATIOS[floor][0]]:.2f} ({FLOOR_RATIOS[floor][1]})"
+                     for floor in (page["floor"], *also))
 
 
 def log_problems(logs: str) -> list[tuple[str, int]]:
