@@ -85,8 +85,8 @@ PAGES = [
     Page("signed-in catalogue, q + tag", f"/catalogue-products?{SEARCH}", "consumer", CARDS, (SIGNED_CARDS,)),
     Page("Admin API products, 100 a page", "/portal-api/products?per_page=100", "token", CARDS),
     Page("Admin API organisations", "/portal-api/organisations", "token", CARDS),
-    Page("admin users list", "/portal-admin/users/", "admin", CARDS),
-    Page("admin products list", "/portal-admin/products/", "admin", CARDS),
+    Page("admin users list", "/portal-admin/users/", "admin", CARDS, (SIGNED_CARDS,)),
+    Page("admin products list", "/portal-admin/products/", "admin", CARDS, (SIGNED_CARDS,)),
 ]
 
 
