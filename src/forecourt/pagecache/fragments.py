@@ -42,18 +42,25 @@ def cached(name: str, parts: Any, compute: Callable[[], Any]) -> Any:
     """compute()'s value under this key, always as json.loads() returns it (also on a miss, and when
     nothing may be cached), so callers get the same kind of data either way. TypeError when the
     value is not JSON data."""
+    return cached_with_key(name, parts, compute)[0]
+
+
+def cached_with_key(name: str, parts: Any, compute: Callable[[], Any]) -> tuple[Any, str | None]:
+    """`cached`, and the key the value is kept under (None when nothing may be cached): the value is
+    a function of the key, so the key can stand for it in another key (themes.fragments) instead of
+    the value being encoded again."""
     key = _key(name, parts)
     if key is not None:
         raw = store.get(key)
         if raw is not None:
             try:
-                return json.loads(raw)
+                return json.loads(raw), key
             except ValueError:
                 pass
     encoded = json.dumps(compute(), separators=(",", ":")).encode()
     if key is not None and len(encoded) <= store.MAX_BODY:
         store.put(key, encoded)
-    return json.loads(encoded)
+    return json.loads(encoded), key
 
 
 def cached_bytes(name: str, parts: Any, compute: Callable[[], bytes]) -> bytes:
@@ -71,10 +78,11 @@ def cached_bytes(name: str, parts: Any, compute: Callable[[], bytes]) -> bytes:
     return value
 
 
-def catalogue_page(user: Any, filters: Any) -> dict[str, Any]:
-    """live.catalogue.data.catalogue_page(user, filters) as JSON data; for a signed-in user, shared by every user who
-    sees the same catalogues: the page depends on the user only through visible_catalogues(user), whose
-    IDs (read fresh, one query: memberships of teams change no revision) are part of the key."""
+def catalogue_page(user: Any, filters: Any) -> tuple[dict[str, Any], str | None]:
+    """live.catalogue.data.catalogue_page(user, filters) as JSON data, and the key it is kept under
+    (None for visitors). For a signed-in user it is shared by every user who sees the same catalogues:
+    the page depends on the user only through visible_catalogues(user), whose IDs (read fresh, one
+    query: memberships of teams change no revision) are part of the key."""
     from dataclasses import asdict
 
     from forecourt.catalog.services import visible_catalogues
@@ -82,6 +90,6 @@ def catalogue_page(user: Any, filters: Any) -> dict[str, Any]:
 
     if not getattr(user, "is_authenticated", False):
         # Anonymous pages are cached whole; this is JSON data all the same, as the docstring promises.
-        return json.loads(json.dumps(data.catalogue_page(user, filters)))
+        return json.loads(json.dumps(data.catalogue_page(user, filters))), None
     ids = sorted(visible_catalogues(user).values_list("pk", flat=True))
-    return cached("catalogue-page", [ids, asdict(filters)], lambda: data.catalogue_page(user, filters))
+    return cached_with_key("catalogue-page", [ids, asdict(filters)], lambda: data.catalogue_page(user, filters))

@@ -22,11 +22,11 @@ def render(request: "HttpRequest", template: str, context: dict[str, Any] | None
     return _render(request, template, context, status)
 
 
-def decoded_json(value: Any) -> Any:
+def decoded_json(value: Any, identity: str | None = None) -> Any:
     """Context data that json.loads() returned, marked so that render() need not check it (context.py)."""
     from .context import decoded_json as _decoded_json
 
-    return _decoded_json(value)
+    return _decoded_json(value, identity)
 
 
 def render_mail(name: str, context: dict[str, Any] | None = None) -> tuple[str, str, str]:

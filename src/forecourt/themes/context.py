@@ -28,21 +28,31 @@ MAX_DEPTH = 20
 class JSONDict(dict):
     """A dict decoded from JSON text (see `decoded_json`)."""
 
+    identity: str | None = None
+
 
 class JSONList(list):
     """A list decoded from JSON text (see `decoded_json`)."""
 
+    identity: str | None = None
 
-def decoded_json(value: Any) -> Any:
+
+def decoded_json(value: Any, identity: str | None = None) -> Any:
     """Mark `value`, which json.loads() returned, as plain data all the way down (dicts with string
     keys, lists, strings, numbers, booleans, None), so that plain() passes it without walking it:
     a signed-in catalogue page's cached data has hundreds of values, and walking them cost a fifth
-    of the page. Only for what json.loads() made; anything else must go through plain()."""
+    of the page. Only for what json.loads() made; anything else must go through plain().
+
+    `identity`, when given, names this exact value (a cache key it was read under, and its place in
+    it): fragment() then keys on it instead of encoding the value again."""
     if type(value) is dict:
-        return JSONDict(value)
-    if type(value) is list:
-        return JSONList(value)
-    return value
+        marked: JSONDict | JSONList = JSONDict(value)
+    elif type(value) is list:
+        marked = JSONList(value)
+    else:
+        return value
+    marked.identity = identity
+    return marked
 
 
 def plain(value: Any, depth: int = 0) -> Any:

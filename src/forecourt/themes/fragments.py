@@ -23,7 +23,7 @@ from markupsafe import Markup
 from forecourt.pagecache import fragments as shared
 
 from .budget import current
-from .context import helper
+from .context import JSONDict, JSONList, helper
 from .sandbox import PortalSandbox
 
 # The page's variables a fragment may see: the same for every request to the same theme.
@@ -41,9 +41,18 @@ def fragment_helper(env: PortalSandbox, data: dict[str, Any]) -> Callable[..., M
             loaded = env.get_template(str(template))
             return "".join(loaded.generate({**values, **shared_values})).encode()
 
-        parts = [getattr(env, "revision_key", None), portal.get("theme"), str(template), values]
+        # A value that names itself (context.decoded_json) is keyed by its name: no need to encode it.
+        # Names and values are kept apart in the key, so that no value a template makes can pass for a name.
+        names = {name: _identity(value) for name, value in values.items()}
+        plain_values = {name: value for name, value in values.items() if names[name] is None}
+        parts = [getattr(env, "revision_key", None), portal.get("theme"), str(template), plain_values,
+                 {name: identity for name, identity in names.items() if identity is not None}]
         if parts[0] is None:
             return Markup(render().decode())  # noqa: S704 - an autoescaped template's output; not cached
         return Markup(shared.cached_bytes("theme-fragment", parts, render).decode())  # noqa: S704 - the same, kept
 
     return fragment
+
+
+def _identity(value: Any) -> str | None:
+    return value.identity if isinstance(value, (JSONDict, JSONList)) else None

@@ -55,9 +55,9 @@ def renderer_name() -> str:
 def catalogue(request: HttpRequest) -> HttpResponse:
     filters = data.Filters.from_query(request.GET)
     # Through the page cache's fragments: signed-in users who see the same catalogues share the result.
-    found = fragments.catalogue_page(request.user, filters)  # JSON data, as json.loads() returns it
-    context: dict[str, Any] = {"page": {"title": "Catalogue"},
-                               **{name: themes.decoded_json(value) for name, value in found.items()}}
+    found, key = fragments.catalogue_page(request.user, filters)  # JSON data, as json.loads() returns it
+    context: dict[str, Any] = {"page": {"title": "Catalogue"}, **{
+        name: themes.decoded_json(value, f"{key}:{name}" if key else None) for name, value in found.items()}}
     return themes.render(request, "views/catalogue.html", context)
 
 
