@@ -76,8 +76,14 @@ def _read(using: str) -> str | None:
     return str(row[0]) if row else None
 
 
+_QUERIES: dict[str, str] = {}  # vendor -> the read, made once: it runs before every cached page
+
+
 def _query(connection: BaseDatabaseWrapper) -> str:
-    return f"SELECT token FROM {connection.ops.quote_name(TABLE)} WHERE id = 1"  # noqa: S608 - constants
+    query = _QUERIES.get(connection.vendor)
+    if query is None:
+        query = _QUERIES[connection.vendor] = f"SELECT token FROM {connection.ops.quote_name(TABLE)} WHERE id = 1"  # noqa: S608
+    return query
 
 
 def bump(using: str | None = None) -> str | None:
