@@ -153,3 +153,21 @@ def test_audit_log_is_filterable(signed_in, admin):
 def test_admin_sign_in_still_works_with_the_policy(client, admin):
     response = client.post("/portal-admin/sign-in/", {"username": admin.email, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_the_settings_row_is_read_once_per_revision_and_each_caller_gets_its_own_copy(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from forecourt.portalconfig.models import PortalSettings
+
+    PortalSettings.load()  # made on first use: a save, so a new revision
+    first = PortalSettings.load()
+    with CaptureQueriesContext(connection) as again:
+        second = PortalSettings.load()
+    assert [q["sql"] for q in again.captured_queries if "portalconfig" in q["sql"]] == []
+    assert second is not first
+    second.smtp_host = "changed-but-not-saved.example.com"
+    assert PortalSettings.load().smtp_host != "changed-but-not-saved.example.com"
+    second.save()  # a save bumps the revision: everyone reads the new row
+    assert PortalSettings.load().smtp_host == "changed-but-not-saved.example.com"

@@ -30,6 +30,7 @@ from django.utils import timezone
 from .models import Throttle
 
 STALE_AFTER = timedelta(days=1)  # rows untouched this long are deleted
+FORGET_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,16 @@ def _give_back(name: str) -> None:
     Throttle.objects.filter(key=name, count__gt=0).update(count=F("count") - 1)
 
 
+_forgot_at: datetime | None = None  # this process's last clean-up
+
+
 def _forget_stale(now: datetime) -> None:
+    """Delete rows untouched for STALE_AFTER, at most once a minute per process: a write of its own,
+    which on SQLite took the database's only write lock on every counted sign-up or sign-in."""
+    global _forgot_at
+    if _forgot_at is not None and timedelta(0) <= now - _forgot_at < FORGET_EVERY:
+        return
+    _forgot_at = now
     Throttle.objects.filter(updated_at__lt=now - STALE_AFTER).delete()
 
 

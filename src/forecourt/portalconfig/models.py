@@ -39,5 +39,15 @@ class PortalSettings(models.Model):
 
     @classmethod
     def load(cls) -> "PortalSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
+        """The settings row (made on first use). Read once per content revision in each process (its
+        saves bump it: pagecache.signals); each caller gets its own copy, so a form that changes it
+        and then fails changes nothing that others see."""
+        import copy
+
+        from forecourt.pagecache import revision
+
+        def read() -> "PortalSettings":
+            obj, _ = cls.objects.get_or_create(pk=1)
+            return obj
+
+        return copy.copy(revision.remembered("portalconfig:settings", read))
