@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError
 
 import forecourt
 
@@ -28,7 +27,7 @@ def _key(name: str, parts: Any) -> str | None:
     be cached (no revision row, or the database cannot say)."""
     try:
         token = revision.current()
-    except DatabaseError:
+    except Exception:  # the driver's own errors too (revision.current): then nothing is cached
         token = None
     if token is None:
         return None

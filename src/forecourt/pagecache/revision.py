@@ -115,12 +115,11 @@ def remembered(name: str, compute: Callable[[], T]) -> T:
     """compute(), once per process per revision: for small data every page reads (the menus, the
     active theme's name) and whose rows bump the revision when they change (pagecache.signals).
     Costs one revision read instead of the ORM queries behind compute(). The value must not be
-    mutated by callers. Without a revision row, or when the database cannot say, compute() each time."""
-    from django.db import DatabaseError
-
+    mutated by callers. Without a revision row, or when the database cannot say (no such table yet:
+    `forecourt upgrade-check` on an older database), compute() each time."""
     try:
         token = current()
-    except DatabaseError:
+    except Exception:  # the driver's own errors too: current() reads on the driver's cursor
         token = None
     if token is None:
         return compute()
