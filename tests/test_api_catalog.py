@@ -149,6 +149,27 @@ def test_synchronize_queues_a_job(api):
     assert Job.objects.count() == 1
 
 
+def test_synchronize_all_queues_a_job_per_provider(api, client, admin):
+    """portal-go's SyncProviders: PUT /providers/all/synchronize, not a provider called "all" (422)."""
+    first, second = factories.provider(), factories.provider()
+    assert api("put", f"/providers/{first.pk}/synchronize").json()["message"] == "synchronisation queued"
+    response = api("put", "/providers/all/synchronize")
+    # The one already queued keeps its job: one more, for the second provider.
+    assert ok(response) == {"status": "ok", "message": "1 synchronisation queued"}
+    queued = Job.objects.filter(name="providers.sync", status="queued")
+    assert sorted(j.payload["provider_id"] for j in queued) == [first.pk, second.pk]
+    assert ok(api("put", "/providers/all/synchronize")) == {"status": "ok", "message": "0 synchronisations queued"}
+    assert queued.count() == 2
+    Job.objects.all().delete()
+    assert ok(api("put", "/providers/all/synchronize"))["message"] == "2 synchronisations queued"
+    # The Admin Portal's "Synchronise all" queues through the same service.
+    Job.objects.all().delete()
+    client.force_login(admin)
+    assert client.post("/portal-admin/providers/sync-all/").status_code == 302
+    assert Job.objects.filter(name="providers.sync").count() == 2
+    assert api("put", "/providers/all/synchronize", token="").status_code == 401
+
+
 # Products
 
 
