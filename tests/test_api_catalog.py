@@ -213,6 +213,22 @@ def test_product_create_get_update_delete(api):
     assert "update" in actions(catalogue) and "update" in actions(other)
 
 
+def test_product_created_with_display_name_only_as_portal_go_does(api):
+    """portal-go's CreateProduct sends DisplayName (no Name): the name is the display name, as for
+    an item whose display name was never customised."""
+    body = ok(api("post", "/products", {"DisplayName": "ACME Weather", "Description": "Forecasts"}), 201)
+    assert (body["Name"], body["DisplayName"], body["Path"]) == ("ACME Weather", "ACME Weather", "acme-weather")
+    product = Product.objects.get(pk=body["ID"])
+    assert (product.name, product.display_name) == ("ACME Weather", "ACME Weather")
+    # Renamed later, the uncustomised display name follows (catalog.services.save_with_push).
+    assert ok(api("put", f"/products/{product.pk}", {"Name": "Weather"}))["DisplayName"] == "Weather"
+    neither = api("post", "/products", {"Description": "No name at all"})
+    assert neither.status_code == 422, neither.content
+    errors = neither.json()["errors"]
+    assert any(e.startswith("Name:") for e in errors) and any(e.startswith("DisplayName:") for e in errors)
+    assert Product.objects.count() == 1
+
+
 def test_product_defaults_and_errors(api):
     body = ok(api("post", "/products", {"Name": "Weather"}), 201)
     assert (body["DisplayName"], body["Path"], body["IsDocumentationOnly"], body["Published"]) == (
@@ -335,6 +351,18 @@ def test_plan_defaults_and_rules(api):
     assert response.json()["errors"] == ["Quota: Give the quota, or make it unlimited."]
     assert api("post", "/plans", {"Name": "x", "RateLimit": 1.5}).json()["errors"][0].startswith("RateLimit:")
     assert api("post", "/plans", {"Name": "x", "KeyExpiresIn": -5}).json()["errors"][0].startswith("KeyExpiresIn:")
+
+
+def test_plan_created_with_display_name_only_as_portal_go_does(api):
+    """portal-go's CreatePlan sends DisplayName (no Name): the name is the display name."""
+    body = ok(api("post", "/plans", {"DisplayName": "Gold", "AutoApproveAccessRequests": True}))
+    assert (body["Name"], body["DisplayName"], body["AutoApproveAccessRequests"]) == ("Gold", "Gold", True)
+    assert Plan.objects.get(pk=body["ID"]).name == "Gold"
+    neither = api("post", "/plans", {"Description": "No name at all"})
+    assert neither.status_code == 422, neither.content
+    errors = neither.json()["errors"]
+    assert any(e.startswith("Name:") for e in errors) and any(e.startswith("DisplayName:") for e in errors)
+    assert Plan.objects.count() == 1
 
 
 def test_plan_with_a_pending_request_cannot_be_deleted(api):
