@@ -98,11 +98,11 @@ class AppAccessRequest(AccessRequestBase):
     Credentials: list[CredentialOut]
 
 
-class RejectIn(TykIn):
+class RejectIn(TykIn):  # the same as organisation_requests.RejectIn: the document has one schema of this name
     Reason: str | None = None
 
 
-class PlanIn(TykIn):
+class PlanChangeIn(TykIn):
     PlanID: Id
 
 
@@ -224,7 +224,8 @@ def delete_access_request(request: HttpRequest, access_request_id: PathId) -> St
 
 
 @router.put("/access_requests/{access_request_id}/plan", response={200: AccessRequestDetail, **ERRORS})
-def change_access_request_plan(request: HttpRequest, access_request_id: PathId, payload: PlanIn) -> AccessRequestDetail:
+def change_access_request_plan(request: HttpRequest, access_request_id: PathId,
+                               payload: PlanChangeIn) -> AccessRequestDetail:
     """Move an approved request to another plan of its catalogue: `{"PlanID": 7}` (a Forecourt
     addition). Its active credentials get the new plan's limits at the gateway by background jobs.
 
