@@ -149,6 +149,27 @@ def test_synchronize_queues_a_job(api):
     assert Job.objects.count() == 1
 
 
+def test_synchronize_all_queues_a_job_per_provider(api, client, admin):
+    """portal-go's SyncProviders: PUT /providers/all/synchronize, not a provider called "all" (422)."""
+    first, second = factories.provider(), factories.provider()
+    assert api("put", f"/providers/{first.pk}/synchronize").json()["message"] == "synchronisation queued"
+    response = api("put", "/providers/all/synchronize")
+    # The one already queued keeps its job: one more, for the second provider.
+    assert ok(response) == {"status": "ok", "message": "1 synchronisation queued"}
+    queued = Job.objects.filter(name="providers.sync", status="queued")
+    assert sorted(j.payload["provider_id"] for j in queued) == [first.pk, second.pk]
+    assert ok(api("put", "/providers/all/synchronize")) == {"status": "ok", "message": "0 synchronisations queued"}
+    assert queued.count() == 2
+    Job.objects.all().delete()
+    assert ok(api("put", "/providers/all/synchronize"))["message"] == "2 synchronisations queued"
+    # The Admin Portal's "Synchronise all" queues through the same service.
+    Job.objects.all().delete()
+    client.force_login(admin)
+    assert client.post("/portal-admin/providers/sync-all/").status_code == 302
+    assert Job.objects.filter(name="providers.sync").count() == 2
+    assert api("put", "/providers/all/synchronize", token="").status_code == 401
+
+
 # Products
 
 
@@ -190,6 +211,22 @@ def test_product_create_get_update_delete(api):
     assert not Product.objects.filter(pk=product.pk).exists()
     assert actions(product) == ["create", "update", "update", "update", "delete"]
     assert "update" in actions(catalogue) and "update" in actions(other)
+
+
+def test_product_created_with_display_name_only_as_portal_go_does(api):
+    """portal-go's CreateProduct sends DisplayName (no Name): the name is the display name, as for
+    an item whose display name was never customised."""
+    body = ok(api("post", "/products", {"DisplayName": "ACME Weather", "Description": "Forecasts"}), 201)
+    assert (body["Name"], body["DisplayName"], body["Path"]) == ("ACME Weather", "ACME Weather", "acme-weather")
+    product = Product.objects.get(pk=body["ID"])
+    assert (product.name, product.display_name) == ("ACME Weather", "ACME Weather")
+    # Renamed later, the uncustomised display name follows (catalog.services.save_with_push).
+    assert ok(api("put", f"/products/{product.pk}", {"Name": "Weather"}))["DisplayName"] == "Weather"
+    neither = api("post", "/products", {"Description": "No name at all"})
+    assert neither.status_code == 422, neither.content
+    errors = neither.json()["errors"]
+    assert any(e.startswith("Name:") for e in errors) and any(e.startswith("DisplayName:") for e in errors)
+    assert Product.objects.count() == 1
 
 
 def test_product_defaults_and_errors(api):
@@ -314,6 +351,18 @@ def test_plan_defaults_and_rules(api):
     assert response.json()["errors"] == ["Quota: Give the quota, or make it unlimited."]
     assert api("post", "/plans", {"Name": "x", "RateLimit": 1.5}).json()["errors"][0].startswith("RateLimit:")
     assert api("post", "/plans", {"Name": "x", "KeyExpiresIn": -5}).json()["errors"][0].startswith("KeyExpiresIn:")
+
+
+def test_plan_created_with_display_name_only_as_portal_go_does(api):
+    """portal-go's CreatePlan sends DisplayName (no Name): the name is the display name."""
+    body = ok(api("post", "/plans", {"DisplayName": "Gold", "AutoApproveAccessRequests": True}))
+    assert (body["Name"], body["DisplayName"], body["AutoApproveAccessRequests"]) == ("Gold", "Gold", True)
+    assert Plan.objects.get(pk=body["ID"]).name == "Gold"
+    neither = api("post", "/plans", {"Description": "No name at all"})
+    assert neither.status_code == 422, neither.content
+    errors = neither.json()["errors"]
+    assert any(e.startswith("Name:") for e in errors) and any(e.startswith("DisplayName:") for e in errors)
+    assert Plan.objects.count() == 1
 
 
 def test_plan_with_a_pending_request_cannot_be_deleted(api):

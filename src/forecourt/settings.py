@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "forecourt.accounts.middleware.IdleTimeoutMiddleware",
     "forecourt.ops.storage_errors.StorageErrorMiddleware",  # a full disk or read-only database: 503, not 500
     "forecourt.api.compat.IgnoredFieldsMiddleware",
+    "forecourt.api.errors.RouteErrorsMiddleware",  # /portal-api 404 and 405 in the API's envelope
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

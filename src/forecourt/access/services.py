@@ -115,9 +115,16 @@ def approve(request: AccessRequest, actor: User | None, base_url: str = "") -> A
     return locked
 
 
-def reject(request: AccessRequest, actor: User, reason: str, base_url: str = "") -> AccessRequest:
+def reject(request: AccessRequest, actor: User, reason: str, base_url: str = "", *,
+           reason_required: bool = True) -> AccessRequest:
+    """Reject a pending request; the consumer is e-mailed, with the reason if there is one.
+
+    A person deciding in the Admin Portal must say why, so the consumer knows what to change.
+    Tyk's API rejects with no body at all, so its clients (portal-go's RejectAR, scripts) cannot
+    send a reason: the Admin API passes `reason_required=False`, and such a rejection has none.
+    """
     reason = (reason or "").strip()
-    if not reason:
+    if not reason and reason_required:
         raise ValidationError({"reason": "Say why, so the consumer knows what to change."})
     if len(reason) > MAX_REASON:
         raise ValidationError({"reason": f"At most {MAX_REASON} characters."})

@@ -367,9 +367,8 @@ def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def providers_sync_all(request: HttpRequest) -> HttpResponse:
     from forecourt.providers import jobs as provider_jobs
-    from forecourt.providers.models import Provider
 
-    queued = sum(provider_jobs.enqueue_sync(pk) for pk in Provider.objects.values_list("pk", flat=True))
+    queued = provider_jobs.enqueue_sync_all()
     messages.success(request, f"{counted(queued, 'synchronisation')} queued.")
     return redirect("adminportal:resource_list", slug="providers")
 

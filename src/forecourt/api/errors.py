@@ -1,5 +1,6 @@
 """Every Admin API error has Tyk's envelope: {"status": "error", "errors": ["..."]}."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -71,3 +72,31 @@ def install(api: NinjaAPI) -> None:
         if kind is None:
             raise exc
         return storage_errors.finish(envelope(api, request, 503, [storage_errors.describe(kind)]))
+
+
+class RouteErrorsMiddleware:
+    """The envelope for what no API view answers: a /portal-api path without a route (Django's
+    404 page) or a route without the request's method (Ninja's bare 405). Clients such as
+    portal-go read every error answer as the envelope; an HTML page is one they cannot read.
+
+    Only /portal-api/ paths: the Live Portal and Admin Portal keep their own 404 pages. A JSON
+    answer is an API view's own (a missing object's 404) and is left alone. Placed inside
+    CommonMiddleware, so APPEND_SLASH still sees the 404 and redirects as before.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (response.status_code not in (404, 405) or not request.path.startswith("/portal-api/")
+                or response.get("Content-Type", "").startswith("application/json")):
+            return response
+        from .views import api  # here: views imports this module
+
+        if response.status_code == 404:
+            return envelope(api, request, 404, [f"{request.path} is not an Admin API route"])
+        allowed = response.get("Allow", "")
+        answer = envelope(api, request, 405, [f"{request.path} does not take {request.method}; it takes {allowed}"])
+        answer["Allow"] = allowed
+        return answer

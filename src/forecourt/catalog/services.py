@@ -97,6 +97,17 @@ def save_catalogue(form: Any, actor: User) -> Catalogue:
 
 # -- products and plans are written to their provider when the portal changes them ----------------
 
+def default_names(name: str | None, display_name: str | None) -> tuple[str | None, str | None]:
+    """A new product's or plan's (name, display name) when one of them is not given: the other.
+
+    The two are the same until someone customises the display name (save_with_push, below, and the
+    sync rely on that to let an uncustomised display name follow a rename), so either stands for
+    both: Tyk's clients create with `DisplayName` only (portal-go), others with `Name` only.
+    """
+    return (name if name is not None else display_name,
+            display_name if display_name is not None else name)
+
+
 def save_with_push(form: Any, actor: User) -> Product | Plan:
     """Save a product or plan form; if that changes what its provider's policy holds (or it has
     no policy yet), queue writing the policy, in the same transaction."""

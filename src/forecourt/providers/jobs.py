@@ -33,6 +33,13 @@ def enqueue_sync(provider_id: int) -> bool:
     return True
 
 
+def enqueue_sync_all() -> int:
+    """Queue a sync of every provider (the Admin Portal's "Sync all", the Admin API's
+    /providers/all/synchronize); those already queued or running are left as they are.
+    Answers how many were queued."""
+    return sum(enqueue_sync(pk) for pk in Provider.objects.order_by("pk").values_list("pk", flat=True))
+
+
 def first_sync(provider: Provider) -> None:
     """A new provider is synced at once, not at the next RefreshInterval: until then its list row
     says "Unknown" and 0 products with no sign that anything will happen. Called in the creating

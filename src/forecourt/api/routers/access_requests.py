@@ -2,8 +2,9 @@
 
 Approving and rejecting go through forecourt.access.services, as in the Admin Portal: the
 decision is recorded and audited, the consumer is e-mailed, and approval queues provisioning.
-Forecourt always asks why a request is rejected (the consumer is told); Tyk's reject has no
-body, so here it takes an optional {"Reason": "..."} and answers 422 without one.
+Tyk's reject has no body; here it takes an optional {"Reason": "..."} (Forecourt's own), which
+the consumer is told. Without one the request is rejected with no reason, as in Tyk (the Admin
+Portal, for people, asks for one: forecourt.access.services.reject).
 
 An approved request moves to another plan of its catalogue with `PUT .../plan` (a Forecourt
 addition, through forecourt.access.credentials.change_plan): its live credentials follow at the
@@ -32,10 +33,6 @@ from ..compat import TykIn
 from ..schemas_base import Out
 
 router = Router(tags=["access requests"])
-
-REASON_REQUIRED = ("Reason: Forecourt requires a reason to reject, which the consumer is told (Tyk's reject has "
-                   'none): send {"Reason": "..."}.')
-
 
 class CredentialOut(Out):
     """A credential as Tyk lists it, without the secret, which is never shown here: only its last
@@ -101,11 +98,11 @@ class AppAccessRequest(AccessRequestBase):
     Credentials: list[CredentialOut]
 
 
-class RejectIn(TykIn):
+class RejectIn(TykIn):  # the same as organisation_requests.RejectIn: the document has one schema of this name
     Reason: str | None = None
 
 
-class PlanIn(TykIn):
+class PlanChangeIn(TykIn):
     PlanID: Id
 
 
@@ -198,20 +195,17 @@ def approve_access_request(request: HttpRequest, access_request_id: PathId) -> M
 @router.put("/access_requests/{access_request_id}/reject", response={200: MessageOut, **ERRORS})
 def reject_access_request(request: HttpRequest, access_request_id: PathId,
                           payload: Body[RejectIn | None] = None) -> MessageOut:
-    """Reject a pending request with `{"Reason": "..."}`, which the consumer is e-mailed.
-
-    Divergence from Tyk, whose reject takes no body: Forecourt requires a reason, so a call
-    without one is a 422 and changes nothing. A decided request is a 409.
+    """Reject a pending request. The body is optional, as in Tyk (whose reject has none):
+    `{"Reason": "..."}` (Forecourt's own) is e-mailed to the consumer; without it (or with an
+    empty one) the request is rejected with no reason. A decided request is a 409.
     """
     pending = get_object_or_404(AccessRequest, pk=access_request_id)
     reason = (payload.Reason if payload is not None else None) or ""
     try:
-        rejected = access.reject(pending, actor(request), reason, _base_url(request))
+        rejected = access.reject(pending, actor(request), reason, _base_url(request), reason_required=False)
     except access.NotPending as exc:
         raise HttpError(409, str(exc)) from exc
     except ValidationError as exc:
-        if not reason.strip():
-            raise forms.Invalid([REASON_REQUIRED]) from exc
         raise forms.Invalid([f"Reason: {m}" for m in exc.messages]) from exc
     return MessageOut(message=f"Access request #{rejected.pk} rejected")
 
@@ -230,7 +224,8 @@ def delete_access_request(request: HttpRequest, access_request_id: PathId) -> St
 
 
 @router.put("/access_requests/{access_request_id}/plan", response={200: AccessRequestDetail, **ERRORS})
-def change_access_request_plan(request: HttpRequest, access_request_id: PathId, payload: PlanIn) -> AccessRequestDetail:
+def change_access_request_plan(request: HttpRequest, access_request_id: PathId,
+                               payload: PlanChangeIn) -> AccessRequestDetail:
     """Move an approved request to another plan of its catalogue: `{"PlanID": 7}` (a Forecourt
     addition). Its active credentials get the new plan's limits at the gateway by background jobs.
 

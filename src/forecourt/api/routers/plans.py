@@ -2,7 +2,8 @@
 
 Divergences from Tyk, on purpose:
 
-* `ProviderID` is optional (a plan may be made by hand); `DisplayName` defaults to `Name`.
+* `ProviderID` is optional (a plan may be made by hand); `DisplayName` defaults to `Name`
+  and `Name` to `DisplayName` (portal-go creates with `DisplayName` only).
   New plans get Forecourt's defaults: 100 requests per 60 s, no quota, keys that never expire.
 * `Quota` and `PlanQuota` are the same number here, as are `QuotaRenewalRate` and
   `PlanQuotaRenewalRate`; when a request has both, the `Plan...` one wins.
@@ -23,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
 from forecourt.catalog.models import Catalogue, Plan
+from forecourt.catalog.services import default_names
 
 from .. import forms
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
@@ -89,7 +91,7 @@ class PlanOut(Out):
 
 class PlanIn(TykIn):
     TYK_IGNORED = frozenset({"ID", "CID", "JWTScope", "MetaData", "CreatedAt", "UpdatedAt"})
-    Name: str | None = None
+    Name: str | None = Field(None, description="New plans: `DisplayName`.")
     DisplayName: str | None = Field(None, description="New plans: `Name`.")
     Description: str | None = None
     AutoApproveAccessRequests: bool | None = None
@@ -144,7 +146,7 @@ def _changes(payload: PlanIn, creating: bool) -> dict[str, Any]:
     if creating:
         defaults = Plan()
         changes = {**{f: getattr(defaults, f) for f in DEFAULTS}, **changes}
-        changes.setdefault("display_name", payload.Name)
+        changes["name"], changes["display_name"] = default_names(changes.get("name"), changes.get("display_name"))
     quota = payload.PlanQuota if payload.PlanQuota is not None else payload.Quota
     renewal = payload.PlanQuotaRenewalRate if payload.PlanQuotaRenewalRate is not None else payload.QuotaRenewalRate
     for value, field, unlimited, flag in ((payload.RateLimit, "rate_limit", "rate_unlimited", "UnlimitedRateLimit"),

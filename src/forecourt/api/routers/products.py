@@ -15,7 +15,8 @@ Divergences from Tyk, on purpose:
   removes the portal's document. Saving queues the product's policy push, as the Admin Portal does.
 * `Tags` are names (strings) both ways; Tyk takes tag IDs on write. A tag may not contain a comma.
 * `ProviderID` is optional (a product may be made by hand); `Path` is derived from the display
-  name when left out; `DisplayName` defaults to `Name`.
+  name when left out; `DisplayName` defaults to `Name`
+  and `Name` to `DisplayName` (portal-go creates with `DisplayName` only).
 * `Published` (Forecourt's own) says whether the Live Portal shows the product.
 * `AuthTypes` are the distinct auth types of the product's APIs; `AuthType` is the one they
   share, empty when they differ or there are none.
@@ -42,6 +43,7 @@ from ninja.renderers import JSONRenderer
 
 from forecourt.catalog import documents
 from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc
+from forecourt.catalog.services import default_names
 from forecourt.ops import unstorable
 from forecourt.pagecache import fragments
 
@@ -102,7 +104,7 @@ class ProductOut(ProductSummary):
 class ProductIn(TykIn):
     TYK_IGNORED = frozenset({"ID", "CID", "APIDetails", "AuthType", "AuthTypes", "DCREnabled", "Feature", "Scopes",
                              "Templates", "SpecDetails", "Logo", "Preview", "CreatedAt", "UpdatedAt"})
-    Name: str | None = None
+    Name: str | None = Field(None, description="New products: `DisplayName`.")
     DisplayName: str | None = Field(None, description="New products: `Name`.")
     Path: str | None = Field(None, description="A slug; new products: from `DisplayName`.")
     Description: str | None = None
@@ -175,7 +177,7 @@ def _changes(payload: ProductIn, product: Product | None) -> dict[str, Any]:
     changes = {field: getattr(payload, api) for api, field in FIELDS.items()
                if getattr(payload, api) is not None or (api in ("ProviderID", "ReferenceID") and api in sent)}
     if product is None:
-        changes.setdefault("display_name", payload.Name)
+        changes["name"], changes["display_name"] = default_names(changes.get("name"), changes.get("display_name"))
         if "slug" not in changes:
             changes["slug"] = slugify(changes.get("display_name") or "")
     tags = payload.Tags

@@ -10,7 +10,8 @@ Divergences from Tyk, on purpose:
 * `Configuration.ID` is the provider's own ID (Forecourt keeps the settings on the provider).
 * `LastSyncedAt` is a timestamp ("YYYY-MM-DD hh:mm", UTC) or null, not Tyk's "7 minutes ago".
 * `DELETE` refuses (409) while products or plans come from the provider, instead of deleting them.
-* `PUT /providers/{id}/synchronize` queues the synchronisation and answers at once.
+* `PUT /providers/{id}/synchronize` and `PUT /providers/all/synchronize` (every provider) queue
+  the synchronisation and answer at once, with how many were queued.
 """
 
 import json
@@ -24,6 +25,7 @@ from ninja import Field, Router
 
 from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
+from forecourt.wording import counted
 
 from .. import forms
 from ..common import ERRORS, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
@@ -201,6 +203,15 @@ def delete_provider(request: HttpRequest, provider_id: PathId) -> StatusOut:
     """Delete a provider; refused (409) while products or plans come from it."""
     forms.delete("providers", get_object_or_404(Provider, pk=provider_id), actor(request))
     return StatusOut()
+
+
+# Before /providers/{provider_id}/synchronize, which would otherwise take "all" for an ID (and answer 422).
+@router.put("/providers/all/synchronize", response={200: MessageOut, **ERRORS})
+def synchronize_all_providers(request: HttpRequest) -> MessageOut:
+    """Queue a synchronisation of every provider (portal-go's SyncProviders); a provider whose
+    synchronisation is already queued or running keeps that one."""
+    queued = provider_jobs.enqueue_sync_all()
+    return MessageOut(message=f"{counted(queued, 'synchronisation')} queued")
 
 
 @router.put("/providers/{provider_id}/synchronize", response={200: MessageOut, **ERRORS})
