@@ -72,10 +72,6 @@ def test_an_earlier_hash_becomes_argon2id_when_its_owner_signs_in(client, admin,
     assert client.get(reverse(private_page)).status_code == 200  # the session made at sign-in holds the new hash
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known: Django's ModelBackend rehashes an inactive account's hash when its password is right (and so does "
-    "services.inactive_account_notice, with User.check_password); the activation link, bound to the stored hash, "
-    "then stops working. Only for accounts waiting for activation across the upgrade; an admin can activate them"))
 def test_a_waiting_accounts_activation_link_survives_its_right_password_at_sign_in(client):
     """The activation link is bound to the stored hash: telling a waiting account's owner why they cannot
     sign in yet must not rehash it, or the link e-mailed before the upgrade would stop working."""

@@ -116,6 +116,17 @@ class User(AbstractBaseUser):
         """May use the Admin Portal and the Admin API."""
         return self.is_active and self.role in ADMIN_ROLES
 
+    def check_password(self, raw_password: str | None) -> bool:
+        """Django's check, which also rehashes a right password made by an older hasher (PBKDF2
+        before 0.8.0) - except for an inactive account: its activation link is bound to the stored
+        hash (accounts' token generators), so rehashing it when its owner tries to sign in before
+        following the link would kill the link. It is rehashed at its first sign-in once active."""
+        if self.is_active:
+            return super().check_password(raw_password)
+        from django.contrib.auth.hashers import check_password
+
+        return check_password(raw_password, self.password)
+
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email
 
