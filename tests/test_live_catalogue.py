@@ -18,7 +18,7 @@ from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product
 from forecourt.catalog.services import visible_catalogues, visible_products
 from forecourt.themes import storage, validate
 
-from . import factories
+from . import csp_support, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -388,7 +388,7 @@ def test_docs_page_with_stoplight_elements(pets, client, renderer):
     assert body.count("<script") == 1  # the renderer's bundle and nothing else
     csp = response["Content-Security-Policy"]
     assert re.search(r"script-src 'self' 'nonce-[^' ]+'(;|$)", csp) and "unsafe-eval" not in csp  # any order
-    assert "connect-src 'self';" in csp
+    assert csp_support.directives(csp)["connect-src"] == ["'self'"]
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
 
 
@@ -409,9 +409,10 @@ def test_elements_may_try_the_api_on_the_providers_gateway(pets, client, rendere
     item.save()
     renderer("stoplight")
     csp = client.get(f"/catalogue-products/pets/{api.pk}/docs")["Content-Security-Policy"]
-    assert "connect-src 'self' https://gateway.example.com:8443;" in csp
+    assert csp_support.directives(csp)["connect-src"] == ["'self'", "https://gateway.example.com:8443"]
     renderer("redoc")  # no "Try it" in Redoc
-    assert "connect-src 'self';" in client.get(f"/catalogue-products/pets/{api.pk}/docs")["Content-Security-Policy"]
+    csp = client.get(f"/catalogue-products/pets/{api.pk}/docs")["Content-Security-Policy"]
+    assert csp_support.directives(csp)["connect-src"] == ["'self'"]
 
 
 def test_the_docs_name_the_gateway_as_the_server_and_the_page_shows_it(pets, client):

@@ -14,7 +14,7 @@ import pytest
 from forecourt.catalog.models import Catalogue
 from forecourt.notify.models import EmailLog
 
-from . import themes_support
+from . import csp_support, themes_support
 from .conftest import PASSWORD
 from .test_live_catalogue import OAS, product
 
@@ -24,11 +24,7 @@ NONCE = re.compile(r"'nonce-([A-Za-z0-9+/=]+)'")
 def policy(response) -> dict[str, list[str]]:
     header = response.get("Content-Security-Policy")
     assert header, f"no Content-Security-Policy on {response.request['PATH_INFO']}"
-    directives = {}
-    for part in header.split(";"):
-        name, *sources = part.split()
-        directives[name] = sources
-    return directives
+    return csp_support.directives(header)
 
 
 def assert_strict(directives: dict[str, list[str]], frames: str = "'none'") -> None:
