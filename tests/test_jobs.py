@@ -72,8 +72,13 @@ def test_failure_is_retried_with_growing_backoff_then_marked_failed():
 
 
 @pytest.mark.django_db
-def test_unknown_job_fails_at_once():
+def test_unknown_job_waits_for_a_release_that_knows_it_then_fails():
+    # During a rolling upgrade the other release's worker handles it; this one must not fail it.
     job = queue.enqueue("test.nobody-handles-this")
+    assert queue.claim("w1") is None
+    job.refresh_from_db()
+    assert job.status == Job.Status.QUEUED and job.attempts == 0
+    Job.objects.filter(pk=job.pk).update(run_at=timezone.now() - queue.UNKNOWN_GRACE - timedelta(seconds=1))
     assert queue.run_next("w1") is False
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED

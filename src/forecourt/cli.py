@@ -267,6 +267,24 @@ def search_index_rebuild(ctx: click.Context) -> None:
     click.echo(f"search index rebuilt: {counted(count, 'product')}")
 
 
+@cli.command("rebuild-derived")
+@click.pass_context
+def rebuild_derived(ctx: click.Context) -> None:
+    """Rebuild the derived data: search index, served OpenAPI documents, cached pages.
+
+    The last step of a rolling upgrade, run once no replica of the older release serves (upgrade-check
+    says when an upgrade needs it): that release changed products without keeping them in step. Safe
+    on a live portal: one transaction.
+    """
+    cfg = _setup(ctx)
+    from forecourt.lifecycle import rolling
+
+    _wait_for_database(ctx, cfg)
+    done = rolling.rebuild_derived()
+    click.echo(f"derived data rebuilt: search index of {counted(done['products'], 'product')}, "
+               f"{counted(done['documents'], 'served OpenAPI document')}, cached pages dropped")
+
+
 @cli.command(hidden=True)
 @click.pass_context
 def worker(ctx: click.Context) -> None:

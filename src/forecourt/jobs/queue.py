@@ -19,6 +19,9 @@ log = logging.getLogger("forecourt.jobs")
 LEASE = timedelta(minutes=5)  # a claimed job whose worker died is claimable again after this
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_MAX_SECONDS = 3600
+# A job this release has no handler for is left this long for a worker that has one: during a rolling
+# upgrade the other release's worker, whose jobs these are. After it, it fails as unknown.
+UNKNOWN_GRACE = timedelta(hours=1)
 
 
 def worker_id() -> str:
@@ -38,15 +41,17 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(owner: str) -> Job | None:
-    """Take the next due job for `owner`, or None. Two workers never take the same job.
+    """Take the next due job for `owner`, or None. Two workers never take the same job, and a job of
+    a name this release does not handle waits UNKNOWN_GRACE for a worker that does.
 
     PostgreSQL and MySQL skip rows another transaction has locked; SQLite has one writer at a
     time (IMMEDIATE transactions), which serialises claims by itself.
     """
     now = timezone.now()
     due = Q(status=Job.Status.QUEUED, run_at__lte=now) | Q(status=Job.Status.RUNNING, locked_until__lt=now)
+    ours = Q(name__in=registry.names()) | Q(run_at__lte=now - UNKNOWN_GRACE)
     with transaction.atomic():
-        query = Job.objects.filter(due).order_by("run_at", "id")
+        query = Job.objects.filter(due, ours).order_by("run_at", "id")
         job = query.select_for_update(skip_locked=True).first()
         if job is None:
             return None

@@ -36,6 +36,11 @@ def periodic_tasks() -> list[Callable[[bool], None]]:
     return list(_periodic)
 
 
+def names() -> list[str]:
+    """The job names this process has handlers for."""
+    return sorted(_handlers)
+
+
 def get(name: str) -> Handler | None:
     return _handlers.get(name)
 

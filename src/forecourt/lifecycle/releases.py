@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from packaging.version import Version
 
@@ -35,6 +36,9 @@ class Release:
     # name its own hash); tests/test_releases.py then finds the commit by its title.
     commit: str | None
     migrations: dict[str, str] = field(default_factory=dict)
+    # {"from": the release before, "rolls": bool, "after_rolling": [commands]}: can the upgrade from
+    # it roll (forecourt.lifecycle.rolling), and what to run once that release has stopped.
+    rolling: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> Version:
@@ -49,7 +53,7 @@ class Release:
 def all_releases() -> tuple[Release, ...]:
     """Every release in the manifest, oldest first."""
     data = json.loads(resources.files(__package__).joinpath(MANIFEST).read_text(encoding="utf-8"))
-    releases = [Release(r["version"], r["date"], r.get("commit"), dict(r["migrations"]))
+    releases = [Release(r["version"], r["date"], r.get("commit"), dict(r["migrations"]), dict(r.get("rolling") or {}))
                 for r in data["releases"]]
     return tuple(sorted(releases, key=lambda r: r.key))
 

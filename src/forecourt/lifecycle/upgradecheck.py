@@ -68,6 +68,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     empty: bool = False  # no migration applied at all
     database_state: dict[str, str] = field(default_factory=dict)  # {app: last applied migration}
+    rolling: dict[str, Any] = field(default_factory=dict)  # forecourt.lifecycle.rolling's verdict
 
     @property
     def blockers(self) -> list[Finding]:
@@ -442,6 +443,21 @@ def check_settings(report: Report, config: Any) -> None:
                                            f"{setting.default!r}: {setting.help}", {"setting": setting.key}))
 
 
+def check_rolling(report: Report, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Can this upgrade roll (the release serving now keeps serving while this one migrates beside it),
+    or does it need every old replica stopped first? forecourt.lifecycle.rolling judges the pending
+    migrations by the migration policy."""
+    from . import rolling
+
+    if report.empty or not report.pending_migrations or report.unknown_migrations:
+        return
+    verdict = rolling.for_database(using)
+    report.rolling = verdict.as_dict()
+    problems = [f.message() for f in verdict.findings]
+    report.findings.append(Finding("rolling", INFO if verdict.rolls else WARNING, verdict.summary(),
+                                   {"problems": problems, "after_rolling": report.rolling["after_rolling"]}))
+
+
 # -- the whole check ----------------------------------------------------------------------------
 
 def run(config: Any, *, using: str = DEFAULT_DB_ALIAS, max_backup_age: timedelta = DEFAULT_MAX_BACKUP_AGE,
@@ -461,6 +477,7 @@ def run(config: Any, *, using: str = DEFAULT_DB_ALIAS, max_backup_age: timedelta
     report = Report(binary, database_version, last_by, last_at, crossing, breaking, pending, unknown, None, [], [],
                     empty=not applied, database_state=state_of(applied))
     _check_versions(report)
+    check_rolling(report, using)
     if themes:
         check_themes(report, pending)
     check_providers(report, pending, live=live_providers)

@@ -98,6 +98,18 @@ def refresh(api: ProductAPI, address: str) -> ServedDocument | None:
     return row
 
 
+def refresh_all() -> int:
+    """Check every product API's served document against its inputs and remake the stale ones (an
+    older release serving beside this one changed documents without them); returns how many APIs
+    have one."""
+    count = 0
+    apis = ProductAPI.objects.select_related("product__provider").order_by("pk")
+    for api in apis.iterator(chunk_size=100):
+        if refresh(api, address_of(api, api.product.provider)) is not None:
+            count += 1
+    return count
+
+
 def for_request(api: ProductAPI, provider: Provider | None) -> ServedDocument | None:
     """The served document for a request: the stored row (loaded with `api` by `with_served`) when it
     was made for today's gateway address, else made now."""

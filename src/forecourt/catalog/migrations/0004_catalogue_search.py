@@ -84,6 +84,9 @@ def nothing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Kept in step with the products by 0.8.0's code; an older release serving beside it is not
+    # (forecourt.lifecycle.migration_policy): rebuilt by `forecourt rebuild-derived`.
+    derived_data = "the catalogue's search index"
 
     dependencies = [
         ('catalog', '0003_portal_owned_documents_and_sync_problems'),

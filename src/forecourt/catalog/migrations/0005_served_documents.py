@@ -29,6 +29,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    derived_data = "the served OpenAPI documents"  # see 0004: rebuilt by `forecourt rebuild-derived`
 
     dependencies = [
         ('catalog', '0004_catalogue_search'),
