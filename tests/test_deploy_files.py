@@ -282,7 +282,13 @@ def test_chart_for_external_postgres_with_replicas_and_a_first_admin_from_a_secr
                                   "passwordKey": "pw"},
                         "secrets": {"SESSION_KEY": "k" * 50}, "persistence": {"enabled": False}})
     spec = deployment(resources)["spec"]
-    assert spec["replicas"] == 3 and "strategy" not in spec
+    # Rolling: no old pod stops before a new one is ready (what tests/test_rolling_upgrade.py rehearses).
+    assert spec["replicas"] == 3
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    assert spec["template"]["spec"]["containers"][0]["lifecycle"]["preStop"]["exec"]["command"] == ["sleep", "5"]
+    stop_first = deployment(render({"replicaCount": 2, "database": {"dialect": "postgres"}, "upgradeStrategy": "Recreate",
+                                    "persistence": {"enabled": False}}))["spec"]
+    assert stop_first["strategy"] == {"type": "Recreate"}
     pod = spec["template"]["spec"]
     migrate, bootstrap = pod["initContainers"]
     assert migrate["args"] == ["migrate"]
