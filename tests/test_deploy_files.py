@@ -286,8 +286,8 @@ def test_chart_for_external_postgres_with_replicas_and_a_first_admin_from_a_secr
     assert spec["replicas"] == 3
     assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
     assert spec["template"]["spec"]["containers"][0]["lifecycle"]["preStop"]["exec"]["command"] == ["sleep", "5"]
-    stop_first = deployment(render({"replicaCount": 2, "database": {"dialect": "postgres"}, "upgradeStrategy": "Recreate",
-                                    "persistence": {"enabled": False}}))["spec"]
+    stop_first = deployment(render({"replicaCount": 2, "database": {"dialect": "postgres"},
+                                    "upgradeStrategy": "Recreate", "persistence": {"enabled": False}}))["spec"]
     assert stop_first["strategy"] == {"type": "Recreate"}
     pod = spec["template"]["spec"]
     migrate, bootstrap = pod["initContainers"]

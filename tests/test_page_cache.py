@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
+import forecourt
 from forecourt.catalog.models import Catalogue, CatalogueAudience, ProductAPI, ProductDoc
 from forecourt.configuration import ConfigError, load
 from forecourt.content.models import ContentBlock, MenuItem, Page
@@ -309,6 +310,29 @@ def test_redis_holds_bytes_only_and_serves_pages(client, shop, monkeypatch):
     hit(client, "/catalogue-products")
     with pytest.raises(TypeError):
         redis.set("forecourt-test-object", {"a": 1})
+
+
+def test_two_releases_sharing_a_redis_never_read_each_others_entries(monkeypatch):
+    # During a rolling upgrade both serve under the same content revision: same logical keys.
+    import importlib
+    import secrets
+
+    db_number = secrets.randbelow(15) + 1
+    this = redis_cache(db_number)
+    this.set("page:abc", b"rendered by this release")
+    monkeypatch.setattr("forecourt.__version__", "99.0.0")
+    try:
+        other_config = importlib.reload(backends).caches(REDIS + str(db_number))["default"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(backends)
+    from django.core.cache.backends.redis import RedisCache
+
+    other = RedisCache(other_config["LOCATION"], {k: v for k, v in other_config.items()
+                                                  if k not in ("BACKEND", "LOCATION")})
+    assert other_config["KEY_PREFIX"] == "forecourt-99.0.0"
+    assert backends.caches(REDIS)["default"]["KEY_PREFIX"] == f"forecourt-{forecourt.__version__}"
+    assert other.get("page:abc") is None and this.get("page:abc") == b"rendered by this release"
 
 
 def test_a_redis_that_is_down_renders_pages_and_warns_without_the_password(client, shop, monkeypatch, caplog,

@@ -103,7 +103,7 @@ class Load:
                 except AssertionError as exc:
                     with self._lock:
                         self.failures.append(str(exc))
-                except Exception as exc:  # noqa: BLE001 - any error is a failed request, recorded
+                except Exception as exc:  # any error is a failed request, recorded
                     with self._lock:
                         self.failures.append(f"{work.__name__}: {type(exc).__name__}: {exc}")
                 time.sleep(0.02)

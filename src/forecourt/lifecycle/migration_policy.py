@@ -69,8 +69,8 @@ def _model_key(app_label: str, model_name: str) -> tuple[str, str]:
 
 def _altered_field_problem(old: Field, new: Field) -> str:
     """Why changing `old` into `new` breaks the previous release's reads or writes ("" if it does not)."""
-    _, old_path, old_args, old_kwargs = old.deconstruct()
-    _, new_path, new_args, new_kwargs = new.deconstruct()
+    _, old_path, _old_args, old_kwargs = old.deconstruct()
+    _, new_path, _new_args, new_kwargs = new.deconstruct()
     if old_path != new_path:
         return f"changes the column's type ({old_path.rsplit('.', 1)[-1]} -> {new_path.rsplit('.', 1)[-1]})"
     for attr in NON_DB:

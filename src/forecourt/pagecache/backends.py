@@ -10,6 +10,8 @@ fraction of a second, not a hung worker (store.py then renders without it and lo
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from forecourt import __version__
+
 # How long an entry lives: entries of old revisions are never read again, so this only bounds the
 # memory they hold (and how long a theme folder's files edited on disk can go unseen).
 TIMEOUT = 600
@@ -30,7 +32,10 @@ def caches(url: str) -> dict[str, dict[str, Any]]:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": url,
         "TIMEOUT": TIMEOUT,
-        "KEY_PREFIX": "forecourt",
+        # Each release its own keys: during a rolling upgrade two releases share the Redis and the
+        # content revision, and neither may read what the other cached (pages of another theme
+        # version, fragments of another shape).
+        "KEY_PREFIX": f"forecourt-{__version__}",
         "OPTIONS": {
             # Values are bytes that store.py encodes: never unpickled, so whoever can write to the
             # Redis cannot make the portal run code (Django's default serializer is pickle).
