@@ -166,7 +166,8 @@ def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp
     assert code == 1
     assert checks["consumer-sign-in"]["status"] == "FAIL"
     assert checks["consumer-sign-in"]["detail"].startswith("the Live Portal does not answer")
-    assert databases.execute(env, "SELECT id, email FROM accounts_user ORDER BY id") == users  # the temporary one is gone
+    # The temporary consumer was made, its sign-in could not be tried, and it is gone.
+    assert databases.execute(env, "SELECT id, email FROM accounts_user ORDER BY id") == users
     code, result, checks = verify(env, tmp_path, "--url", f"http://127.0.0.1:{servers.free_port()}",
                                   "--no-throwaway-consumer")
     assert (code, result["exit_status"]) == (1, 1)

@@ -96,8 +96,7 @@ def verify(ctx: click.Context, url: str | None, admin_email: str | None, consume
 
     Run it with the portal's configuration (the same database and DataDir) once `forecourt serve`
     has started. Each check PASSes, FAILs, is not checked (SKIP: it exists but this run did not
-    check it) or not applicable (N/A: this portal has no such thing, e.g. no provider). Exits 1
-    when a check failed, 3 when none failed but one was not checked (unless --allow-skip), else 0.
+    check it) or is not applicable (N/A: this portal has no such thing, e.g. no provider).
     """
     from forecourt.cli import EXIT_FAILURE, _fail, _setup
 
