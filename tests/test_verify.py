@@ -216,7 +216,8 @@ def rows_per_table(env, cwd):
 
 
 # `forecourt verify` with its secrets recorded (to a file, not the output) so that a test can look
-# for them in what it printed; "fail-create" makes the temporary consumer's INSERT fail after it ran.
+# for them in what it printed; "fail-create" makes the temporary consumer's INSERT fail after it ran,
+# "fail-delete" its deletion.
 RECORDING = """
 import json, os, sys
 mode, record = sys.argv[1], sys.argv[2]
@@ -245,7 +246,12 @@ def mint(user):
     seen["sessions"].append({"key": store.session_key, "hash": user.get_session_auth_hash(), "user": user.email})
     return store
 
+def fail_delete(user):
+    raise RuntimeError("the database went away")
+
 throwaway._create, verify._mint_session = create, mint
+if mode == "fail-delete":
+    throwaway._delete = fail_delete
 from forecourt.cli import main
 try:
     main()
@@ -307,6 +313,7 @@ def test_without_a_consumer_a_temporary_one_signs_in_and_leaves_no_row_behind(ch
 def test_a_check_not_made_exits_3_unless_allowed(child_env, start_server, tmp_path):
     env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     prepare(env, tmp_path, None, consumer=False)
+    databases.execute(env, "UPDATE catalog_product SET published = FALSE")  # nothing to look for in the catalogue
     server = start_server(env, "--no-jobs")
     server.wait_for("/ready", 200)
     before = rows_per_table(env, tmp_path)
@@ -332,6 +339,9 @@ def test_a_check_not_made_exits_3_unless_allowed(child_env, start_server, tmp_pa
     assert result["summary"] == {"passed": 5, "not_checked": 1, "not_applicable": 1, "failed": 0}
     assert result["not_checked"] == [{"name": "consumer-sign-in", "detail": why}]
     assert checks["consumer-sign-in"]["status"] == "SKIP"
+    assert checks["catalogue"]["status"] == "PASS"
+    assert checks["catalogue"]["detail"] == ("the catalogue answers; no product is published in a public catalogue, "
+                                             "so none is looked for")
 
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert allowed.stdout.splitlines()[7:] == ["5 passed, 1 not checked, 1 not applicable, 0 failed",
@@ -341,7 +351,7 @@ def test_a_check_not_made_exits_3_unless_allowed(child_env, start_server, tmp_pa
     assert allowed_json["not_checked"] == result["not_checked"]
 
 
-def test_a_temporary_consumer_that_cannot_be_created_fails_and_leaves_nothing(child_env, start_server, tmp_path):
+def test_a_temporary_consumer_that_cannot_be_made_or_deleted_fails_saying_so(child_env, start_server, tmp_path):
     env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     prepare(env, tmp_path, None, consumer=False)
     server = start_server(env, "--no-jobs")
@@ -356,3 +366,14 @@ def test_a_temporary_consumer_that_cannot_be_created_fails_and_leaves_nothing(ch
     assert ("FAIL  consumer-sign-in  no active consumer account with a password to sign in as: a temporary consumer "
             "could not be created: disk I/O error") in done.stdout.splitlines()
     assert done.stdout.splitlines()[-1] == "5 passed, 0 not checked, 1 not applicable, 1 failed"
+
+    # Made, used, but not deleted: a failure that names it, so that it can be deleted by hand.
+    done, seen = recorded_verify(env, tmp_path, "fail-delete", "--url", server.url)
+    [consumer] = seen["consumers"]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (f"FAIL  consumer-sign-in  no active consumer account with a password to sign in as: the temporary "
+            f"consumer {consumer['email']} could not be deleted (the database went away): delete it in the Admin "
+            "Portal's Users") in done.stdout.splitlines()
+    assert consumer["password"] not in done.stdout + done.stderr
+    assert databases.execute(env, "SELECT email FROM accounts_user WHERE email LIKE '%@verify.invalid'") == [
+        (consumer["email"],)]
