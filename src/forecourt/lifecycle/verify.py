@@ -8,7 +8,7 @@ Each check is a function returning a Check with a detail line and one of four st
   no consumer account to sign in as, when the temporary consumer is refused). The command's
   exit status says so (cli_checks: EXIT_NOT_CHECKED), because an operator reading the summary
   must not take an unchecked guide step for a passed one;
-- NA ("not applicable"): the thing does not exist on this portal (no provider configured), so
+- NA (shown "N/A", "not applicable"): the thing does not exist on this portal (no provider configured), so
   there is nothing to check and nothing missed.
 
 The checks:
