@@ -23,13 +23,16 @@ from forecourt.accounts.models import Role, User
 from forecourt.catalog.models import Catalogue, Product
 from forecourt.providers.models import Provider
 args = json.loads(sys.argv[1])
+if args["invited"]:  # a consumer who has not chosen a password yet: cannot sign in
+    User.objects.create_user("invited@example.com", None, role=Role.CONSUMER_TEAM_MEMBER)
 if args["consumer"]:
     organisation, team = services.ensure_default_organisation()
     user = User.objects.create_user("dev@example.com", "a-long-passphrase", role=Role.CONSUMER_ADMIN,
                                     organisation=organisation)
     user.teams.add(team)
-Provider.objects.create(name="Tyk", url=args["dashboard"], secret=args["secret"], org_id=args["org"],
-                        policy_tags=["portal"])
+if args["dashboard"]:
+    Provider.objects.create(name="Tyk", url=args["dashboard"], secret=args["secret"], org_id=args["org"],
+                            policy_tags=["portal"])
 public = Catalogue.objects.create(name="Public", visibility="public")
 shown = Product.objects.create(name="weather", display_name="Weather & Climate API", slug="weather", published=True)
 draft = Product.objects.create(name="draft", display_name="Unpublished Draft", slug="draft", published=False)
@@ -37,18 +40,21 @@ public.products.add(shown, draft)
 """
 
 
-def seed(env, cwd, dashboard, consumer=True):
-    args = json.dumps({"consumer": consumer, "dashboard": dashboard.url, "secret": SECRET, "org": ORG_ID})
+def seed(env, cwd, dashboard, consumer=True, invited=False):
+    args = json.dumps({"consumer": consumer, "invited": invited, "dashboard": dashboard.url if dashboard else None,
+                       "secret": SECRET, "org": ORG_ID})
     done = subprocess.run([sys.executable, "-c", SEED, args], env=env, cwd=cwd, capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
 
 
-def prepare(env, cwd, dashboard, consumer=True):
+def prepare(env, cwd, dashboard, consumer=True, invited=False):
+    """Migrated and bootstrapped, with a published product; a provider at `dashboard` unless None,
+    the consumer dev@example.com unless consumer=False."""
     assert servers.run(["migrate"], env, cwd).returncode == 0
     done = servers.run(["bootstrap", "--email", "admin@example.com", "--password", PASSWORD], env, cwd)
     assert done.returncode == 0, done.stderr
-    seed(env, cwd, dashboard, consumer)
+    seed(env, cwd, dashboard, consumer, invited)
 
 
 def clean_dashboard(dashboard):
@@ -92,6 +98,9 @@ def test_a_healthy_portal_passes_every_check_and_the_checks_leave_no_trace(child
 
     assert code == 0, result
     assert result["ok"] is True
+    assert result["exit_status"] == 0
+    assert result["summary"] == {"passed": 7, "not_checked": 0, "not_applicable": 0, "failed": 0}
+    assert result["not_checked"] == []
     assert {name: c["status"] for name, c in checks.items()} == {
         "admin-portal": "PASS", "admin-sign-in": "PASS", "consumer-sign-in": "PASS", "providers": "PASS",
         "catalogue": "PASS", "theme": "PASS", "log": "PASS"}
@@ -107,7 +116,8 @@ def test_a_healthy_portal_passes_every_check_and_the_checks_leave_no_trace(child
     assert text.returncode == 0, text.stdout + text.stderr
     lines = text.stdout.splitlines()
     assert [line.split()[0] for line in lines[:7]] == ["PASS"] * 7
-    assert lines[-1] == "7 of 7 checks passed or were skipped"
+    assert lines[-1] == "7 passed, 0 not checked, 0 not applicable, 0 failed"
+    assert len(lines) == 8
 
 
 def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp_path):
@@ -131,9 +141,12 @@ def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp
 
     assert code == 1
     assert result["ok"] is False
+    assert result["summary"] == {"passed": 4, "not_checked": 0, "not_applicable": 0, "failed": 3}
     assert checks["admin-portal"]["status"] == "PASS"
     assert checks["admin-sign-in"]["status"] == "PASS"
-    assert checks["consumer-sign-in"]["status"] == "SKIP"
+    # No consumer: a temporary one signed in.
+    assert checks["consumer-sign-in"]["status"] == "PASS"
+    assert checks["consumer-sign-in"]["data"] == {"temporary": True}
     assert checks["providers"]["status"] == "FAIL"
     assert "policy Retired Product: it references the API" in checks["providers"]["detail"]
     assert checks["theme"]["status"] == "FAIL"
@@ -147,8 +160,18 @@ def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp
     assert len({r["pid"] for r in records}) >= 2
 
     # Nothing answers at this address: the portal checks fail and say why; the database checks still run.
+    # A failure is exit 1 even when a check was also not made.
+    users = databases.execute(env, "SELECT id, email FROM accounts_user ORDER BY id")
     code, result, checks = verify(env, tmp_path, "--url", f"http://127.0.0.1:{servers.free_port()}")
     assert code == 1
+    assert checks["consumer-sign-in"]["status"] == "FAIL"
+    assert checks["consumer-sign-in"]["detail"].startswith("the Live Portal does not answer")
+    # The temporary consumer was made, its sign-in could not be tried, and it is gone.
+    assert databases.execute(env, "SELECT id, email FROM accounts_user ORDER BY id") == users
+    code, result, checks = verify(env, tmp_path, "--url", f"http://127.0.0.1:{servers.free_port()}",
+                                  "--no-throwaway-consumer")
+    assert (code, result["exit_status"]) == (1, 1)
+    assert checks["consumer-sign-in"]["status"] == "SKIP"
     assert checks["admin-portal"]["status"] == "FAIL"
     assert "does not answer" in checks["admin-portal"]["detail"]
     assert "no record of the log since start-up" in checks["log"]["detail"]
@@ -167,3 +190,190 @@ def test_a_named_admin_who_is_deactivated_cannot_sign_in(child_env, start_server
     assert done.returncode == 1
     assert "FAIL  admin-sign-in     there is no admin nobody@example.com" in done.stdout
     assert "FAIL  consumer-sign-in  dev@example.com is deactivated" in done.stdout
+
+
+# -- what was not checked, and the temporary consumer ------------------------------------------------
+
+COUNT_ROWS = """
+import json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecourt.settings")
+import django
+django.setup()
+from django.apps import apps
+print(json.dumps({m._meta.db_table: m._base_manager.count() for m in apps.get_models(include_auto_created=True)}))
+"""
+
+
+def rows_per_table(env, cwd):
+    """The number of rows of every table Django knows (m2m tables included)."""
+    done = subprocess.run([sys.executable, "-c", COUNT_ROWS], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    counts = json.loads(done.stdout)
+    assert {"accounts_user", "accounts_user_teams", "django_session", "audit_auditentry", "notify_emaillog",
+            "jobs_job"} <= set(counts)
+    return counts
+
+
+# `forecourt verify` with its secrets recorded (to a file, not the output) so that a test can look
+# for them in what it printed; "fail-create" makes the temporary consumer's INSERT fail after it ran,
+# "fail-delete" its deletion.
+RECORDING = """
+import json, os, sys
+mode, record = sys.argv[1], sys.argv[2]
+sys.argv = ["forecourt", *sys.argv[3:]]
+from forecourt.lifecycle import throwaway, verify
+seen = {"sessions": [], "consumers": []}
+real_create, real_mint = throwaway._create, verify._mint_session
+
+def create():
+    from forecourt.accounts.models import User
+    if mode == "fail-create":
+        real_save = User.save
+        def save(self, *args, **kwargs):
+            real_save(self, *args, **kwargs)
+            raise RuntimeError("disk I/O error")
+        User.save = save
+    user = real_create()
+    stored = User.objects.get(pk=user.pk)
+    seen["consumers"].append({"email": stored.email, "password": stored.password, "active": stored.is_active,
+                              "usable_password": stored.has_usable_password(), "role": stored.role,
+                              "organisation": stored.organisation_id, "teams": stored.teams.count()})
+    return user
+
+def mint(user):
+    store = real_mint(user)
+    seen["sessions"].append({"key": store.session_key, "hash": user.get_session_auth_hash(), "user": user.email})
+    return store
+
+def fail_delete(user):
+    raise RuntimeError("the database went away")
+
+throwaway._create, verify._mint_session = create, mint
+if mode == "fail-delete":
+    throwaway._delete = fail_delete
+from forecourt.cli import main
+try:
+    main()
+finally:
+    with open(record, "w") as f:
+        json.dump(seen, f)
+"""
+
+
+def recorded_verify(env, cwd, mode, *args):
+    record = cwd / "recorded.json"
+    done = subprocess.run([sys.executable, "-c", RECORDING, mode, str(record), "verify", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert record.exists(), done.stderr
+    return done, json.loads(record.read_text())
+
+
+def test_without_a_consumer_a_temporary_one_signs_in_and_leaves_no_row_behind(child_env, start_server, tmp_path):
+    env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
+    prepare(env, tmp_path, None, consumer=False, invited=True)  # no provider; an invited consumer only
+    server = start_server(env, "--no-jobs")
+    server.wait_for("/ready", 200)
+    before, users = rows_per_table(env, tmp_path), traces(env)
+
+    done, seen = recorded_verify(env, tmp_path, "", "--url", server.url)
+    shown = json.loads(recorded_verify(env, tmp_path, "", "--url", server.url, "--json")[0].stdout)
+
+    assert rows_per_table(env, tmp_path) == before
+    assert traces(env) == users
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[2].startswith("PASS  consumer-sign-in  a temporary consumer can sign in: the Live Portal's "
+                               "dashboard answers their session (no active consumer account with a password")
+    assert lines[3] == "N/A   providers         no provider is configured: there is nothing to synchronise"
+    assert lines[-1] == "6 passed, 0 not checked, 1 not applicable, 0 failed"
+    # It existed as an active consumer nobody could sign in as, in nobody's organisation or team.
+    [consumer] = seen["consumers"]
+    assert consumer["email"].endswith("@verify.invalid")
+    assert (consumer["active"], consumer["usable_password"], consumer["role"]) == (True, False,
+                                                                                   "consumer-team-member")
+    assert consumer["password"].startswith("!") and len(consumer["password"]) > 20
+    assert (consumer["organisation"], consumer["teams"]) == (None, 0)
+    # Its password, its session and the admin's never appear in what the command printed.
+    assert {s["user"] for s in seen["sessions"]} == {"admin@example.com", consumer["email"]}
+    secrets = [consumer["password"], consumer["password"][1:]] + [v for s in seen["sessions"]
+                                                                  for v in (s["key"], s["hash"])]
+    for secret in secrets:
+        assert secret not in done.stdout + done.stderr
+
+    assert shown["summary"] == {"passed": 6, "not_checked": 0, "not_applicable": 1, "failed": 0}
+    assert (shown["ok"], shown["exit_status"], shown["not_checked"]) == (True, 0, [])
+    checks = {c["name"]: c for c in shown["checks"]}
+    assert checks["providers"] == {"name": "providers", "status": "N/A",
+                                   "detail": "no provider is configured: there is nothing to synchronise",
+                                   "data": {}}
+    assert checks["consumer-sign-in"]["data"] == {"temporary": True}
+
+
+def test_a_check_not_made_exits_3_unless_allowed(child_env, start_server, tmp_path):
+    env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
+    prepare(env, tmp_path, None, consumer=False)
+    databases.execute(env, "UPDATE catalog_product SET published = FALSE")  # nothing to look for in the catalogue
+    server = start_server(env, "--no-jobs")
+    server.wait_for("/ready", 200)
+    before = rows_per_table(env, tmp_path)
+
+    text = servers.run(["verify", "--url", server.url, "--no-throwaway-consumer"], env, tmp_path)
+    code, result, checks = verify(env, tmp_path, "--url", server.url, "--no-throwaway-consumer")
+    allowed = servers.run(["verify", "--url", server.url, "--no-throwaway-consumer", "--allow-skip"], env, tmp_path)
+    allowed_json = json.loads(servers.run(["verify", "--url", server.url, "--no-throwaway-consumer", "--allow-skip",
+                                           "--json"], env, tmp_path).stdout)
+    assert rows_per_table(env, tmp_path) == before
+
+    why = ("no active consumer account with a password to sign in as, and --no-throwaway-consumer refused a "
+           "temporary one: name one with --consumer EMAIL")
+    assert text.returncode == 3, text.stdout + text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[2] == f"SKIP  consumer-sign-in  {why}"
+    assert lines[3].startswith("N/A   providers")
+    assert lines[7:] == ["5 passed, 1 not checked, 1 not applicable, 0 failed",
+                         "Not checked (exit 3; --allow-skip accepts it):",
+                         f"  consumer-sign-in: {why}"]
+
+    assert (code, result["exit_status"], result["ok"]) == (3, 3, False)
+    assert result["summary"] == {"passed": 5, "not_checked": 1, "not_applicable": 1, "failed": 0}
+    assert result["not_checked"] == [{"name": "consumer-sign-in", "detail": why}]
+    assert checks["consumer-sign-in"]["status"] == "SKIP"
+    assert checks["catalogue"]["status"] == "PASS"
+    assert checks["catalogue"]["detail"] == ("the catalogue answers; no product is published in a public catalogue, "
+                                             "so none is looked for")
+
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert allowed.stdout.splitlines()[7:] == ["5 passed, 1 not checked, 1 not applicable, 0 failed",
+                                               "Not checked (accepted with --allow-skip):",
+                                               f"  consumer-sign-in: {why}"]
+    assert (allowed_json["ok"], allowed_json["exit_status"]) == (True, 0)
+    assert allowed_json["not_checked"] == result["not_checked"]
+
+
+def test_a_temporary_consumer_that_cannot_be_made_or_deleted_fails_saying_so(child_env, start_server, tmp_path):
+    env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
+    prepare(env, tmp_path, None, consumer=False)
+    server = start_server(env, "--no-jobs")
+    server.wait_for("/ready", 200)
+    before = rows_per_table(env, tmp_path)
+
+    done, seen = recorded_verify(env, tmp_path, "fail-create", "--url", server.url, "--allow-skip")
+
+    assert rows_per_table(env, tmp_path) == before
+    assert seen["consumers"] == []
+    assert done.returncode == 1, done.stdout + done.stderr  # a failure, which --allow-skip does not excuse
+    assert ("FAIL  consumer-sign-in  no active consumer account with a password to sign in as: a temporary consumer "
+            "could not be created: disk I/O error") in done.stdout.splitlines()
+    assert done.stdout.splitlines()[-1] == "5 passed, 0 not checked, 1 not applicable, 1 failed"
+
+    # Made, used, but not deleted: a failure that names it, so that it can be deleted by hand.
+    done, seen = recorded_verify(env, tmp_path, "fail-delete", "--url", server.url)
+    [consumer] = seen["consumers"]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (f"FAIL  consumer-sign-in  no active consumer account with a password to sign in as: the temporary "
+            f"consumer {consumer['email']} could not be deleted (the database went away): delete it in the Admin "
+            "Portal's Users") in done.stdout.splitlines()
+    assert consumer["password"] not in done.stdout + done.stderr
+    assert databases.execute(env, "SELECT email FROM accounts_user WHERE email LIKE '%@verify.invalid'") == [
+        (consumer["email"],)]

@@ -1,7 +1,8 @@
 """`forecourt upgrade-check` (before switching versions) and `forecourt verify` (after).
 
 Both print one line per finding or check, or the whole structure with `--json`, and exit 1
-when the upgrade should not go on (a blocker) or did not go well (a failed check).
+when the upgrade should not go on (a blocker) or did not go well (a failed check); verify exits 3
+when nothing failed but a check was not made, so that a script does not take it for a pass.
 """
 
 import json
@@ -71,20 +72,31 @@ def upgrade_check(ctx: click.Context, as_json: bool, max_backup_age: float, no_p
 COMMANDS.append(upgrade_check)
 
 
-@click.command("verify")
+EXIT_NOT_CHECKED = 3  # no check failed, but one the guide asks for was not made (1 is a failure, 2 configuration)
+
+
+@click.command("verify", epilog="Exit status: 0 every check passed or is not applicable; 1 a check failed; "
+               "2 the configuration is unusable; 3 no check failed but one was not checked (SKIP), unless "
+               "--allow-skip.")
 @click.option("--url", default=None, help="The running portal's address (default: http://127.0.0.1:<HostPort>).")
 @click.option("--admin", "admin_email", default=None, help="The admin whose sign-in to check (default: the first "
               "active super-admin).")
 @click.option("--consumer", "consumer_email", default=None, help="The consumer whose sign-in to check (default: the "
-              "first active consumer).")
+              "first active consumer with a password).")
+@click.option("--throwaway-consumer/--no-throwaway-consumer", default=True, show_default=True,
+              help="Without --consumer and without an active consumer with a password, check the consumer "
+              "sign-in with a temporary consumer (unusable password, deleted right after). Refused, the check "
+              "is not made.")
+@click.option("--allow-skip", is_flag=True, help="Exit 0 even when a check was not made (SKIP).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_context
 def verify(ctx: click.Context, url: str | None, admin_email: str | None, consumer_email: str | None,
-           as_json: bool) -> None:
+           throwaway_consumer: bool, allow_skip: bool, as_json: bool) -> None:
     """After an upgrade: check the running portal as the upgrade guide says, one line per check.
 
     Run it with the portal's configuration (the same database and DataDir) once `forecourt serve`
-    has started. Exits 0 only when every check passes (a SKIP, e.g. no provider, is not a failure).
+    has started. Each check PASSes, FAILs, is not checked (SKIP: it exists but this run did not
+    check it) or is not applicable (N/A: this portal has no such thing, e.g. no provider).
     """
     from forecourt.cli import EXIT_FAILURE, _fail, _setup
 
@@ -101,21 +113,33 @@ def verify(ctx: click.Context, url: str | None, admin_email: str | None, consume
         startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
     except startup.StartupError as exc:
         _fail(ctx, str(exc))
-    target = checks.Target((url or checks.default_url(cfg)).rstrip("/"), cfg, admin_email, consumer_email)
+    target = checks.Target((url or checks.default_url(cfg)).rstrip("/"), cfg, admin_email, consumer_email,
+                           throwaway_consumer)
     results = checks.run(target)
-    ok = all(r.status != checks.FAIL for r in results)
+    not_checked = [r for r in results if r.status == checks.SKIP]
+    if any(r.status == checks.FAIL for r in results):
+        status = EXIT_FAILURE
+    elif not_checked and not allow_skip:
+        status = EXIT_NOT_CHECKED
+    else:
+        status = 0
     if as_json:
-        click.echo(json.dumps({"url": target.url, "ok": ok, "checks": [r.as_dict() for r in results]}, indent=2,
-                              default=str))
+        click.echo(json.dumps({"url": target.url, "ok": status == 0, "exit_status": status,
+                               "summary": checks.counts(results),
+                               "not_checked": [{"name": r.name, "detail": r.detail} for r in not_checked],
+                               "checks": [r.as_dict() for r in results]}, indent=2, default=str))
     else:
         width = max(len(r.name) for r in results)
         for result in results:
-            click.echo(f"{result.status}  {result.name:<{width}}  {result.detail}")
-        failed = sum(1 for r in results if r.status == checks.FAIL)
-        click.echo(f"{len(results) - failed} of {len(results)} checks passed or were skipped"
-                   + (f"; {failed} failed" if failed else ""))
-    if not ok:
-        ctx.exit(EXIT_FAILURE)
+            click.echo(f"{result.status:<4}  {result.name:<{width}}  {result.detail}")
+        click.echo(checks.summary(results))
+        if not_checked:
+            click.echo("Not checked" + (" (accepted with --allow-skip):" if allow_skip else
+                                        f" (exit {EXIT_NOT_CHECKED}; --allow-skip accepts it):"))
+            for result in not_checked:
+                click.echo(f"  {result.name}: {result.detail}")
+    if status:
+        ctx.exit(status)
 
 
 COMMANDS.append(verify)

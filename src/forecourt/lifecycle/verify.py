@@ -1,6 +1,17 @@
 """`forecourt verify`: the guide's post-upgrade checks as one command, against a running portal.
 
-Each check is a function returning a Check (PASS, FAIL or SKIP with a detail line):
+Each check is a function returning a Check with a detail line and one of four statuses:
+
+- PASS: checked, and it works;
+- FAIL: checked, and it does not work;
+- SKIP ("not checked"): the thing exists but this run did not check it (a consumer sign-in with
+  no consumer account to sign in as, when the temporary consumer is refused). The command's
+  exit status says so (cli_checks: EXIT_NOT_CHECKED), because an operator reading the summary
+  must not take an unchecked guide step for a passed one;
+- NA (shown "N/A", "not applicable"): the thing does not exist on this portal (no provider configured), so
+  there is nothing to check and nothing missed.
+
+The checks:
 
 - admin-portal: /live, /ready and the Admin Portal's sign-in page answer, and the server runs
   this version;
@@ -10,11 +21,13 @@ Each check is a function returning a Check (PASS, FAIL or SKIP with a detail lin
   no last-login update, no audit entry), requests the Admin Portal's dashboard (the Live
   Portal's developer dashboard) with it, and deletes it: the check leaves no trace. It proves
   the account is active and usable, that the server reads the same database and instance
-  secret, and that sessions, middleware and the page work end to end;
+  secret, and that sessions, middleware and the page work end to end. A portal without a
+  consumer who can sign in (none yet, or only invited ones) is checked with a temporary
+  consumer (lifecycle.throwaway) deleted right after, unless the operator refuses it (SKIP);
 - providers: every provider synchronises through forecourt.providers.registry (a failed sync,
-  or policies it had to skip, is a FAIL with the reasons);
+  or policies it had to skip, is a FAIL with the reasons); NA without providers;
 - catalogue: the Live Portal's catalogue shows every product a visitor should see (published,
-  in a public catalogue, not hidden by a sync);
+  in a public catalogue, not hidden by a sync); with none, its first page must still answer;
 - theme: every template of the active theme renders (forecourt.themes.validate);
 - log: `forecourt serve` logged no WARN or ERROR since it started (forecourt.ops.startlog), run
   last so that it also catches what the other checks caused on the server.
@@ -35,7 +48,9 @@ import httpx
 
 import forecourt
 
-PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
+PASS, FAIL, SKIP, NA = "PASS", "FAIL", "SKIP", "N/A"
+# How the summary names each status, in the order it counts them.
+COUNTED = ((PASS, "passed"), (SKIP, "not checked"), (NA, "not applicable"), (FAIL, "failed"))
 TIMEOUT = 10.0
 SESSION_SECONDS = 120
 
@@ -59,6 +74,7 @@ class Target:
     config: Any
     admin_email: str | None = None
     consumer_email: str | None = None
+    throwaway_consumer: bool = True  # check with a temporary consumer when no consumer can sign in
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.get(self.url + path, timeout=TIMEOUT, follow_redirects=False, verify=self.verify_tls, **kwargs)
@@ -189,6 +205,9 @@ def check_admin_sign_in(target: Target) -> Check:
                  "their session", {"user": user.email})
 
 
+NO_CONSUMER = "no active consumer account with a password to sign in as"
+
+
 def check_consumer_sign_in(target: Target) -> Check:
     from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 
@@ -200,24 +219,48 @@ def check_consumer_sign_in(target: Target) -> Check:
         if user is None:
             return Check("consumer-sign-in", FAIL, f"there is no consumer {target.consumer_email}")
     else:
-        # Invited consumers who have not chosen a password yet cannot sign in by design: not a failure.
+        # Invited consumers who have not chosen a password yet cannot sign in by design: not a failure,
+        # but not a check of the sign-in either; a temporary consumer stands in for them.
         user = (consumers.filter(is_active=True).exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
                 .order_by("pk").first())
         if user is None:
-            return Check("consumer-sign-in", SKIP, "there is no active consumer account with a password to check")
+            return _check_with_a_temporary_consumer(target)
     why_not = _usable(user)
     if why_not:
         return Check("consumer-sign-in", FAIL, why_not, {"user": user.email})
+    return _check_live_dashboard(target, user, user.email, {"user": user.email})
+
+
+def _check_with_a_temporary_consumer(target: Target) -> Check:
+    """The Live Portal's sign-in exists on every portal, with or without consumers: without one to
+    sign in as, a temporary consumer (lifecycle.throwaway) is, and is deleted; refused, the check is
+    not made, and says so (SKIP)."""
+    from . import throwaway
+
+    if not target.throwaway_consumer:
+        return Check("consumer-sign-in", SKIP, f"{NO_CONSUMER}, and --no-throwaway-consumer refused a temporary "
+                     "one: name one with --consumer EMAIL")
+    try:
+        with throwaway.temporary_consumer() as user:
+            check = _check_live_dashboard(target, user, "a temporary consumer", {"temporary": True})
+    except throwaway.ThrowawayError as exc:
+        return Check("consumer-sign-in", FAIL, f"{NO_CONSUMER}: {exc}", {"temporary": True})
+    if check.status == PASS:
+        check.detail += f" ({NO_CONSUMER}; the temporary consumer and its session were deleted)"
+    return check
+
+
+def _check_live_dashboard(target: Target, user: Any, who: str, data: dict[str, Any]) -> Check:
     try:
         response = _signed_in_get(target, user, "/dashboard")
     except httpx.HTTPError as exc:
-        return Check("consumer-sign-in", FAIL, f"the Live Portal does not answer: {_one_line(exc)}")
+        return Check("consumer-sign-in", FAIL, f"the Live Portal does not answer: {_one_line(exc)}", data)
     if response.status_code != 200:
         where = response.headers.get("location", "")
-        return Check("consumer-sign-in", FAIL, f"signed in as {user.email}, the Live Portal's dashboard answered "
-                     f"{response.status_code}{' to ' + where if where else ''}", {"user": user.email})
-    return Check("consumer-sign-in", PASS, f"{user.email} can sign in: the Live Portal's dashboard answers "
-                 "their session", {"user": user.email})
+        return Check("consumer-sign-in", FAIL, f"signed in as {who}, the Live Portal's dashboard answered "
+                     f"{response.status_code}{' to ' + where if where else ''}", data)
+    return Check("consumer-sign-in", PASS, f"{who} can sign in: the Live Portal's dashboard answers "
+                 "their session", data)
 
 
 # -- providers ---------------------------------------------------------------------------------------
@@ -228,7 +271,7 @@ def check_providers(target: Target) -> Check:
 
     providers = list(Provider.objects.order_by("name"))
     if not providers:
-        return Check("providers", SKIP, "no provider is configured")
+        return Check("providers", NA, "no provider is configured: there is nothing to synchronise")
     failures: list[str] = []
     results: list[dict[str, Any]] = []
     for provider in providers:
@@ -262,17 +305,19 @@ def check_catalogue(target: Target) -> Check:
     from forecourt.live.catalogue.data import PER_PAGE
 
     expected = list(visible_products(AnonymousUser()).order_by("display_name").values_list("display_name", flat=True))
-    if not expected:
-        return Check("catalogue", PASS, "no product is published in a public catalogue: nothing to show")
     text = ""
     try:
-        for page in range(1, -(-len(expected) // PER_PAGE) + 1):
+        # Without a product to look for the catalogue still exists: its first page must answer.
+        for page in range(1, max(1, -(-len(expected) // PER_PAGE)) + 1):
             response = target.get("/catalogue-products" + (f"?page={page}" if page > 1 else ""))
             if response.status_code != 200:
                 return Check("catalogue", FAIL, f"the catalogue page {page} answered {response.status_code}")
             text += html.unescape(_TAGS.sub(" ", response.text))
     except httpx.HTTPError as exc:
         return Check("catalogue", FAIL, f"the Live Portal does not answer: {_one_line(exc)}")
+    if not expected:
+        return Check("catalogue", PASS, "the catalogue answers; no product is published in a public catalogue, "
+                     "so none is looked for", {"products": []})
     seen = " ".join(text.split())
     missing = [name for name in expected if " ".join(name.split()) not in seen]
     if missing:
@@ -340,3 +385,14 @@ def run(target: Target) -> list[Check]:
         except Exception as exc:
             results.append(Check(name, FAIL, f"the check failed: {_one_line(exc)}"))
     return results
+
+
+def counts(results: list[Check]) -> dict[str, int]:
+    """{"passed": n, "not_checked": n, "not_applicable": n, "failed": n}: `--json`'s summary."""
+    return {label.replace(" ", "_"): sum(1 for r in results if r.status == status) for status, label in COUNTED}
+
+
+def summary(results: list[Check]) -> str:
+    """"5 passed, 1 not checked, 1 not applicable, 0 failed": each status counted apart, so that a
+    check that did not run never reads as one that passed."""
+    return ", ".join(f"{sum(1 for r in results if r.status == status)} {label}" for status, label in COUNTED)
