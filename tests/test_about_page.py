@@ -75,11 +75,11 @@ def test_the_page_calls_no_provider(client, admin):
     assert "Nowhere" in body
 
 
-def _recorded_archive(path, created):
+def _recorded_archive(path, created, version=forecourt.__version__, migrations=None):
     from forecourt.lifecycle import archive, backup_records
 
-    manifest = {"format": archive.FORMAT, "format_version": 1, "forecourt_version": forecourt.__version__,
-                "dialect": "postgres", "created_at": created.isoformat(), "files": {}, "migrations": {}}
+    manifest = {"format": archive.FORMAT, "format_version": 1, "forecourt_version": version,
+                "dialect": "postgres", "created_at": created.isoformat(), "files": {}, "migrations": migrations or {}}
     path.parent.mkdir(parents=True, exist_ok=True)
     digest = archive.write_archive(path, manifest, path.parent, [])
     assert backup_records.record(path, manifest, digest, path.stat().st_size) is None
@@ -100,3 +100,18 @@ def test_the_page_shows_the_newest_recorded_backup_by_upgrade_check_s_rule(clien
     assert '<span class="badge approved">checksum verified</span>' in backup
     # The newer recorded backup whose file is gone is a finding, not the newest backup.
     assert f"the backup recorded at {gone} (made " in body and "is gone: moved or deleted" in body
+
+
+def test_the_page_names_the_newest_backup_by_its_data_and_its_writer(client, admin, tmp_path):
+    """A 0.4.0 database backed up by 0.5.0: a backup of 0.4.0 data, not one "made by 0.5.0"."""
+    from datetime import UTC, datetime, timedelta
+
+    from forecourt.lifecycle import releases
+
+    kept = _recorded_archive(tmp_path / "b" / "pre.tar.gz", datetime.now(UTC) - timedelta(hours=2), "0.5.0",
+                             dict(releases.get("0.4.0").migrations))
+    client.force_login(admin)
+    body = client.get(ABOUT).content.decode()
+    backup = body[body.index('<dd id="backup">'):]
+    assert backup.startswith(f'<dd id="backup">{kept}: 2 hours old, backup of 0.4.0 data, written by 0.5.0 '
+                             '(postgres); ')

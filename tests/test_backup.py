@@ -15,6 +15,7 @@ import pytest
 
 import forecourt
 from forecourt.lifecycle import archive as archive_format
+from forecourt.lifecycle import dataversion, releases
 from forecourt.lifecycle.backup import default_backup_dir, newest_backup
 
 from .support import backup_archive, databases, servers
@@ -34,11 +35,25 @@ def _backup(env, tmp_path, *args):
     return json.loads(result.stdout)
 
 
+DJANGO_APPS = {"auth", "contenttypes", "sessions"}
+
+
+def _expected_data_version(migrations):
+    """This build's schema is the latest release's, or (a development build) that and more."""
+    latest = releases.latest()
+    ours = {app: name for app, name in migrations.items() if app not in DJANGO_APPS}
+    return latest.version if ours == latest.migrations else f"{latest.version}+unreleased"
+
+
 def test_archive_holds_manifest_checksums_rows_native_dump_themes_and_uploads(portal, tmp_path):
     report = _backup(portal, tmp_path)
     path = Path(report["path"])
     assert path.parent == tmp_path / "data" / "backups"
-    assert path.name.startswith(f"forecourt-{forecourt.__version__}-") and path.name.endswith(".tar.gz")
+    manifest = backup_archive.manifest(path)
+    # Named by the data it holds, the writer apart.
+    data_version = _expected_data_version(manifest["migrations"])
+    assert manifest["data_version"] == report["data_version"] == data_version
+    assert path.name.startswith(f"forecourt-data-{data_version}-") and path.name.endswith(".tar.gz")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not [p for p in path.parent.iterdir() if p != path]  # no temporary file left behind
 
@@ -92,6 +107,18 @@ def test_archive_holds_manifest_checksums_rows_native_dump_themes_and_uploads(po
     logos = [n for n in content if n.startswith("media/logos/")]
     assert len(logos) == 1 and content[logos[0]].startswith(b"\x89PNG")
 
+    # What it holds, by kind: the theme uploaded to the database (rows, not a folder) counts as a theme.
+    def rows(table):
+        return databases.execute(portal, f"SELECT COUNT(*) FROM {table}")[0][0]  # noqa: S608
+
+    expected = {"users": rows("accounts_user"), "organisations": rows("accounts_organisation"),
+                "products": rows("catalog_product"), "plans": rows("catalog_plan"), "apps": rows("access_app"),
+                "credentials": rows("access_credential"), "database_themes": rows("themes_theme"),
+                "theme_folders": 1, "uploaded_files": 1}
+    assert manifest["contents"] == report["contents"] == expected
+    assert expected["database_themes"] == 1 and expected["users"] > 30 and expected["products"] >= 1
+    assert manifest["database_themes"] == report["database_themes"] == ["Backup theme"]
+
     # The engine's own dump.
     native = manifest["native"]
     assert "skipped" not in native, native
@@ -115,7 +142,17 @@ def test_output_option_and_text_report(portal, tmp_path):
     target = tmp_path / "elsewhere" / "my.tar.gz"
     result = servers.run(["backup", "--output", str(target)], portal, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert f"Wrote {target}" in result.stdout and "Keep the archive private" in result.stdout
+    manifest = backup_archive.manifest(target)
+    contents = manifest["contents"]
+    data = dataversion.data_words(manifest["data_version"])
+    assert f"Wrote {target} ({target.stat().st_size} bytes): a backup of {data}, written by Forecourt " \
+           f"{forecourt.__version__} ({databases.dialect()})." in result.stdout
+    # The uploaded theme is rows in the database: the summary names it as backed up.
+    assert (f"{contents['users']} user(s), {contents['organisations']} organisation(s), {contents['products']} "
+            f"product(s), {contents['plans']} plan(s), {contents['apps']} app(s), {contents['credentials']} "
+            "credential(s), 1 theme(s) uploaded to the database (Backup theme); 1 theme folder(s) (acme) and "
+            "1 uploaded file(s) from disk.") in result.stdout
+    assert "Keep the archive private" in result.stdout
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert not (tmp_path / "data" / "backups").exists()
 
@@ -178,9 +215,9 @@ def test_backup_is_one_snapshot_while_another_process_writes(portal, tmp_path):
         assert backup_archive.manifest(path)["tables"]
 
 
-def _write_fake(path: Path, created: datetime, version: str = "0.4.0") -> None:
+def _write_fake(path: Path, created: datetime, version: str = "0.4.0", **extra) -> None:
     manifest = {"format": archive_format.FORMAT, "format_version": 1, "forecourt_version": version,
-                "dialect": "sqlite3", "created_at": created.isoformat(), "files": {}}
+                "dialect": "sqlite3", "created_at": created.isoformat(), "files": {}, **extra}
     archive_format.write_archive(path, manifest, path.parent, [])
 
 
@@ -198,6 +235,75 @@ def test_newest_backup_reads_the_manifests_not_the_file_times(tmp_path):
     assert info.path == folder / "a.tar.gz" and info.version == "0.4.0" and info.dialect == "sqlite3"
     assert info.created_at == now - timedelta(hours=1) and info.created_at.tzinfo is not None
     assert newest_backup(str(folder)) == info
+
+
+# -- the data version ---------------------------------------------------------------------------------------------
+
+DJANGO_STATE = {"auth": "0012_alter_user_first_name_max_length", "contenttypes": "0002_remove_content_type_name",
+                "sessions": "0001_initial"}
+
+
+def test_the_data_version_is_the_release_whose_schema_the_data_is_at():
+    for release in releases.all_releases():  # Django's own apps do not count
+        assert dataversion.of_state({**release.migrations, **DJANGO_STATE}) == release.version
+    # Between releases: the newest release it holds entirely, and more.
+    ahead = {**releases.get("0.4.0").migrations, "webhooks": "0001_initial"}
+    assert dataversion.of_state(ahead) == "0.4.0+unreleased"
+    assert dataversion.data_words("0.4.0+unreleased") == "data newer than 0.4.0 (unreleased schema)"
+    assert dataversion.data_words("0.4.0") == "0.4.0 data"
+    # One app moved back from 0.3.0: no longer 0.3.0's schema, though past 0.2.0's.
+    behind = {**releases.get("0.3.0").migrations, "access": "0002_initial"}
+    assert dataversion.of_state(behind) == "0.2.0+unreleased"
+    # Not even the first release's schema, or no state at all.
+    for state in ({"ops": "0001_initial"}, DJANGO_STATE, {}, None, {"ops": 1}, ["ops"]):
+        assert dataversion.of_state(state) is None, state
+    assert dataversion.data_words(None) == "data of no release's schema"
+
+
+def test_an_archive_s_recorded_data_version_is_preferred_and_old_archives_are_named_by_their_schema(tmp_path):
+    folder = tmp_path / "backups"
+    now = datetime.now(UTC)
+    # Written by 0.5.0 from a 0.4.0 database, before archives recorded the data version: its old name
+    # names the writer; the migration state in its manifest names the data.
+    old = folder / "forecourt-0.5.0-20261201T000000000000Z.tar.gz"
+    _write_fake(old, now - timedelta(hours=3), "0.5.0", migrations={**releases.get("0.4.0").migrations, **DJANGO_STATE})
+    info = newest_backup(folder)
+    assert (info.path, info.version, info.data_version) == (old, "0.5.0", "0.4.0")
+    assert info.as_dict()["data_version"] == "0.4.0" and info.as_dict()["version"] == "0.5.0"
+    assert info.migrations["access"] == releases.get("0.4.0").migrations["access"]
+
+    # No migration state either: read as before, its data version unknown.
+    bare = folder / "forecourt-0.5.0-20261201T010000000000Z.tar.gz"
+    _write_fake(bare, now - timedelta(hours=2), "0.5.0")
+    info = newest_backup(folder)
+    assert (info.path, info.version, info.data_version, info.migrations) == (bare, "0.5.0", None, None)
+
+    # A newer writer knew a release this one does not: what it recorded wins over what this one derives.
+    future_state = {**releases.latest().migrations, "catalog": "0099_future"}
+    assert dataversion.of_state(future_state) == f"{releases.latest().version}+unreleased"
+    new = folder / "forecourt-data-9.0.0-20261201T020000000000Z.tar.gz"
+    _write_fake(new, now - timedelta(hours=1), "9.0.0", data_version="9.0.0", migrations=future_state)
+    assert newest_backup(folder).data_version == "9.0.0"
+    assert archive_format.verify_archive(new).data_version == "9.0.0"
+    # A recorded value that is no version is ignored.
+    odd = folder / "odd.tar.gz"
+    _write_fake(odd, now, "0.8.0", data_version="../../x", migrations=releases.get("0.6.0").migrations)
+    assert newest_backup(folder).data_version == "0.6.0"
+    # Old names and new ones are all found, by their manifests' times.
+    assert [i.path for i in archive_format.backups_in(folder)] == [old, bare, new, odd]
+
+
+def test_a_backup_of_an_older_database_is_named_by_its_data_not_by_its_writer(child_env, tmp_path):
+    backup_archive.run_helper("backup_seed", child_env, tmp_path, "--at", "0.4.0")
+    result = servers.run(["backup"], child_env, tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    [path] = (tmp_path / "data" / "backups").iterdir()
+    assert path.name.startswith("forecourt-data-0.4.0-") and path.name.endswith(".tar.gz")
+    manifest = backup_archive.manifest(path)
+    assert (manifest["data_version"], manifest["forecourt_version"]) == ("0.4.0", forecourt.__version__)
+    assert f"a backup of 0.4.0 data, written by Forecourt {forecourt.__version__}" in result.stdout
+    assert manifest["contents"]["users"] == 1 and manifest["contents"]["organisations"] == 1
+    assert manifest["contents"]["database_themes"] == 0 and manifest["database_themes"] == []
 
 
 def test_default_backup_dir_is_under_the_data_dir(settings):

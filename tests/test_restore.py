@@ -49,6 +49,9 @@ def test_round_trip_on_the_same_engine_gives_back_every_row_and_file(portal, tar
     report = json.loads(result.stdout)
     assert report["ok"] and report["migrated"] == [] and report["warnings"] == []
     assert report["rows"] == sum(t["rows"] for t in backup_archive.manifest(archive)["tables"])
+    # The theme uploaded to the database is counted as restored, apart from the theme folders on disk.
+    assert (report["database_themes"], report["themes"], report["media_files"]) == (1, ["acme"], 1)
+    assert report["archive_data_version"] == backup_archive.manifest(archive)["data_version"] is not None
 
     # Every table, every column, exactly as stored (ciphertext included).
     source, restored = backup_rows.raw(portal), backup_rows.raw(target)
@@ -174,10 +177,12 @@ def test_a_database_with_data_is_refused_without_force_and_replaced_with_it(port
 def test_an_archive_from_a_newer_forecourt_or_format_is_refused(portal, target, tmp_path):
     archive = _backup(portal, tmp_path)
     newer = backup_archive.rewrite(archive, tmp_path / "newer.tar.gz",
-                                   edit_manifest=lambda m: m.update(forecourt_version="99.0.0"))
+                                   edit_manifest=lambda m: m.update(forecourt_version="99.0.0", data_version="0.4.0"))
     result = _restore(target, _home(target), newer)
     assert result.returncode == 1
-    assert f"made by Forecourt 99.0.0, newer than this Forecourt {forecourt.__version__}" in result.stderr
+    # The refusal is about the version that wrote the archive, and names the data it holds apart.
+    assert (f"the archive holds 0.4.0 data but was written by Forecourt 99.0.0, newer than this Forecourt "
+            f"{forecourt.__version__}: restore it with Forecourt 99.0.0 or later") in result.stderr
     assert _no_tables(target)
 
     future = backup_archive.rewrite(archive, tmp_path / "format.tar.gz",
@@ -194,6 +199,7 @@ def test_an_older_archive_is_restored_at_its_schema_then_migrated_forward(fresh_
     archive = backup_archive.rewrite(_backup(env, tmp_path), tmp_path / "old.tar.gz",
                                      edit_manifest=lambda m: m.update(forecourt_version="0.3.0"))
     manifest = backup_archive.manifest(archive)
+    assert manifest["data_version"] == "0.3.0"  # the data's, whichever Forecourt wrote it
     old = releases.get("0.3.0")
     for app, name in old.migrations.items():
         assert manifest["migrations"][app] == name
@@ -203,6 +209,7 @@ def test_an_older_archive_is_restored_at_its_schema_then_migrated_forward(fresh_
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["archive_version"] == "0.3.0" and report["version"] == forecourt.__version__
+    assert report["archive_data_version"] == "0.3.0"
     assert "content.0002_home_page" in report["migrated"] and "webhooks.0001_initial" in report["migrated"]
     assert servers.run(["migrate", "--plan"], target, _home(target)).stderr.strip().endswith("0 pending migration(s)")
     assert databases.execute(target, "SELECT email FROM accounts_user") == [("old@example.com",)]
@@ -266,6 +273,7 @@ def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned
     forced = servers.run(["restore", str(archive), "--force"], other_key, _home(target), timeout=300)
     assert forced.returncode == 0, forced.stderr
     assert "Restored " in forced.stdout and "into this" in forced.stdout
+    assert "Restored 1 theme(s) uploaded to the database, 1 theme folder(s) and 1 uploaded file(s)." in forced.stdout
     assert "warning: the archive's encrypted secrets" in forced.stderr
 
 

@@ -18,7 +18,7 @@ from django.db import models
 import forecourt
 from forecourt import configuration
 from forecourt.lifecycle import archive as archive_format
-from forecourt.lifecycle import backup_records, releases, upgradecheck
+from forecourt.lifecycle import backup_records, dataversion, releases, upgradecheck
 from forecourt.lifecycle.archive import BackupInfo
 from forecourt.lifecycle.backup_records import Search
 from forecourt.providers.models import Provider
@@ -183,7 +183,79 @@ def test_a_backup_of_another_schema_than_the_database_s_is_a_warning():
     search.migrations = {"access": "0005_credential_secret_shown_at", "ops": "0002_backuprecord"}
     upgradecheck.check_backup(moved, timedelta(hours=24), newest=lambda: search)
     [warning] = findings(moved, "backup", upgradecheck.WARNING)
-    assert "schema has changed since the newest backup was made (access)" in warning.message
+    assert "its schema has changed since the backup was taken (migrated or moved back: access)" in warning.message
+
+
+def _data_backup(data_version, writer, age=timedelta(minutes=5)):
+    """A backup of `data_version`'s data (its release's schema), written by `writer`."""
+    state = {**releases.get(data_version).migrations, "auth": "0012_alter_user_first_name_max_length"}
+    return Search(BackupInfo(Path("/backups/b.tar.gz"), datetime.now(UTC) - age, writer, "sqlite3",
+                             data_version=data_version, migrations=state))
+
+
+def _at(version, report):
+    report.database_version = version
+    report.database_state = {**releases.get(version).migrations, "auth": "0012_alter_user_first_name_max_length"}
+    return report
+
+
+def test_the_newest_backup_is_named_by_its_data_and_by_the_version_that_wrote_it():
+    """A 0.4.0 database backed up by 0.5.0's `forecourt backup` before the upgrade: a backup of 0.4.0
+    data, not "made by 0.5.0" as if it held a 0.5.0 database."""
+    report = _at("0.4.0", _report())
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: _data_backup("0.4.0", "0.5.0"))
+    [note] = report.findings
+    assert note.severity == upgradecheck.INFO
+    assert note.message.endswith("old, backup of 0.4.0 data, written by 0.5.0 (found in the backup folder)")
+    assert (report.newest_backup["data_version"], report.newest_backup["version"]) == ("0.4.0", "0.5.0")
+    text = "\n".join(upgradecheck.render_text(report))
+    assert "Newest backup:   /backups/b.tar.gz (0.4.0 data, written by 0.5.0, " in text
+
+    stale = _at("0.4.0", _report())
+    upgradecheck.check_backup(stale, timedelta(hours=24),
+                              newest=lambda: _data_backup("0.4.0", "0.5.0", age=timedelta(days=2)))
+    [warning] = stale.findings
+    assert "2 days old (/backups/b.tar.gz, backup of 0.4.0 data, written by 0.5.0)" in warning.message
+
+
+def test_a_newest_backup_of_other_data_than_the_database_s_is_flagged():
+    """Taken before a migration ran (0.4.0 data, the database at 0.5.0 now), though written by the
+    same version as the database's: the writer's version would not have told."""
+    report = _at("0.5.0", _report())
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: _data_backup("0.4.0", "0.5.0"))
+    [warning] = findings(report, "backup", upgradecheck.WARNING)
+    assert warning.message.startswith("the newest backup holds 0.4.0 data, the database holds 0.5.0 data: its "
+                                      "schema has changed since the backup was taken (migrated or moved back: "
+                                      "access, webhooks); take a fresh one")
+    assert warning.details["apps"] == ["access", "webhooks"] and warning.details["data_version"] == "0.4.0"
+
+    # Between releases, said so.
+    ahead = _at("0.4.0", _report())
+    ahead.database_state["webhooks"] = "0001_initial"
+    upgradecheck.check_backup(ahead, timedelta(hours=24), newest=lambda: _data_backup("0.4.0", "0.5.0"))
+    [warning] = findings(ahead, "backup", upgradecheck.WARNING)
+    assert "holds 0.4.0 data, the database holds data newer than 0.4.0 (unreleased schema)" in warning.message
+
+    # The same data: nothing to flag, whoever wrote it.
+    same = _at("0.5.0", _report())
+    upgradecheck.check_backup(same, timedelta(hours=24), newest=lambda: _data_backup("0.5.0", "0.7.0"))
+    assert [f.severity for f in same.findings] == [upgradecheck.INFO]
+
+
+@pytest.mark.django_db
+def test_a_folder_backup_without_a_record_is_judged_by_the_schema_its_manifest_records(tmp_path):
+    folder = tmp_path / "backups"
+    manifest = {"format": archive_format.FORMAT, "format_version": 1, "forecourt_version": "0.5.0",
+                "dialect": "sqlite3", "created_at": datetime.now(UTC).isoformat(), "files": {},
+                "migrations": dict(releases.get("0.4.0").migrations)}  # no data_version: written before 0.8.0
+    folder.mkdir()
+    archive_format.write_archive(folder / "forecourt-0.5.0-20261201T000000000000Z.tar.gz", manifest, folder, [])
+    search = backup_records.find(directory=folder)
+    assert search.newest.data_version == "0.4.0" and search.migrations == manifest["migrations"]
+    report = _at("0.5.0", _report())
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: search)
+    [warning] = findings(report, "backup", upgradecheck.WARNING)
+    assert warning.message.startswith("the newest backup holds 0.4.0 data, the database holds 0.5.0 data")
 
 
 # -- backup: the records, wherever the archives were written --------------------------------------------------
@@ -538,10 +610,15 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
     assert backup["path"] == str(elsewhere) and backup["created_at"] == made["created_at"]
     assert backup["version"] == forecourt.__version__ and backup["source"] == "record"
     assert backup["checksum"] == "verified" and backup["sha256"] == hashlib.sha256(elsewhere.read_bytes()).hexdigest()
+    # Named by its data (the database one migration behind this build), and by the version that wrote it.
+    data = dataversion.data_words(made["data_version"])
+    assert made["data_version"] and backup["data_version"] == made["data_version"]
     assert _backup_findings(report) == [("info", f"newest backup: {elsewhere}, {backup['age_seconds']} seconds old, "
-                                                 f"made by {forecourt.__version__} (checksum verified)")]
+                                                 f"backup of {data}, written by {forecourt.__version__} "
+                                                 "(checksum verified)")]
     text = servers.run(["upgrade-check", "--no-provider-calls"], child_env, tmp_path)
-    assert f"Newest backup:   {elsewhere} ({made['created_at']}, record, checksum verified)" in text.stdout
+    assert (f"Newest backup:   {elsewhere} ({data}, written by {forecourt.__version__}, {made['created_at']}, record, "
+            "checksum verified)") in text.stdout
 
     # Moved: reported, not counted; named with --backup, it counts again (the same bytes as recorded).
     offsite = tmp_path / "offsite" / "pre.tar"
@@ -591,6 +668,11 @@ def test_backup_option_on_a_database_before_the_records(child_env, tmp_path):
     assert backup["path"] == str(archive) and backup["created_at"] == made["created_at"]
     assert (backup["source"], backup["checksum"], backup["sha256"]) == ("file", "members-verified", made["sha256"])
     assert not [f for f in report["findings"] if f["severity"] == "blocker"]
+    # A backup of 0.5.0 data, whichever Forecourt wrote it; the database's own data: nothing to flag.
+    assert (made["data_version"], backup["data_version"], backup["version"]) == ("0.5.0", "0.5.0",
+                                                                                 forecourt.__version__)
+    assert [(s, m.split(", ", 2)[-1]) for s, m in _backup_findings(report)] == [
+        ("info", f"backup of 0.5.0 data, written by {forecourt.__version__} (every member verified)")]
 
     (tmp_path / "notes.txt").write_text("not an archive")
     doctored = backup_archive.rewrite(archive, tmp_path / "doctored.tar.gz",

@@ -448,13 +448,16 @@ def about(request: HttpRequest) -> HttpResponse:
     checklist at a glance. Read-only; the provider column is what the last syncs recorded (the
     page does not call the gateways)."""
     from forecourt import configuration
-    from forecourt.lifecycle import upgradecheck
+    from forecourt.lifecycle import dataversion, upgradecheck
     from forecourt.ops.models import SchemaVersion
 
     report = upgradecheck.run(configuration.get(), live_providers=False)
+    backup_data = (report.newest_backup or {}).get("data_version")
     return render(request, "adminportal/about.html", {
         "report": report, "history": list(SchemaVersion.objects.order_by("-migrated_at", "-id")[:10]),
         "behind": [t for t in report.themes if t["upgrade_available"]],
         "backup_age": upgradecheck.age_words(timedelta(seconds=report.newest_backup["age_seconds"]))
         if report.newest_backup else None,
+        # Named by the data it holds, apart from the version that wrote it (forecourt.lifecycle.dataversion).
+        "backup_data": dataversion.data_words(backup_data) if backup_data else None,
     })

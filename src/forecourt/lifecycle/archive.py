@@ -17,12 +17,14 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from forecourt.ops.faults import crash_point
+
+from . import dataversion
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "forecourt-backup"
@@ -54,6 +56,8 @@ class BackupInfo:
 
     `source` says where it was found ("folder": the default backup folder, "record": the
     database's backup records, "file": named by the operator), `checksum` how far it was checked.
+    `version` is the Forecourt that *wrote* the archive; `data_version` the release whose schema
+    its rows are at (forecourt.lifecycle.dataversion), and `migrations` that schema exactly.
     """
 
     path: Path
@@ -64,10 +68,13 @@ class BackupInfo:
     checksum: str = UNCHECKED
     sha256: str | None = None
     size: int | None = None
+    data_version: str | None = None
+    migrations: dict[str, str] | None = field(default=None, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "created_at": self.created_at.isoformat(),
-                "version": self.version, "dialect": self.dialect, "source": self.source,
+                "version": self.version, "data_version": self.data_version, "dialect": self.dialect,
+                "source": self.source,
                 "checksum": self.checksum, "sha256": self.sha256, "size": self.size}
 
 
@@ -95,7 +102,10 @@ def info_from_manifest(path: Path, manifest: dict[str, Any]) -> BackupInfo:
         created = datetime.fromisoformat(manifest["created_at"])
         if created.tzinfo is None:
             raise ValueError("created_at has no time zone")
-        return BackupInfo(path, created, str(manifest["forecourt_version"]), str(manifest["dialect"]))
+        state = manifest.get("migrations")
+        return BackupInfo(path, created, str(manifest["forecourt_version"]), str(manifest["dialect"]),
+                          data_version=dataversion.of_manifest(manifest),
+                          migrations=dict(state) if state and dataversion.valid_state(state) else None)
     except (KeyError, TypeError, ValueError) as exc:
         raise ArchiveError(f"{path}: the manifest is incomplete: {exc}") from None
 
@@ -267,7 +277,8 @@ def verify_archive(path: Path) -> BackupInfo:
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot read the archive: {exc}") from None
     return BackupInfo(info.path, info.created_at, info.version, info.dialect, source="file",
-                      checksum=MEMBERS_VERIFIED, sha256=digest, size=size)
+                      checksum=MEMBERS_VERIFIED, sha256=digest, size=size, data_version=info.data_version,
+                      migrations=info.migrations)
 
 
 @contextmanager

@@ -10,6 +10,13 @@ REPEATABLE READ, whose snapshot pg_dump shares; MariaDB START TRANSACTION WITH C
 SNAPSHOT; an SQLite read transaction on the WAL), so rows written meanwhile are either all in
 the archive or all absent, and foreign keys in the archive always resolve.
 
+The manifest names two versions: `forecourt_version`, the Forecourt that wrote the archive, and
+`data_version`, the release whose schema the rows are at (forecourt.lifecycle.dataversion): a 0.4.0
+database backed up by 0.5.0 is "0.4.0 data", and the default file name says so
+(`forecourt-data-0.4.0-<UTC time>.tar.gz`). It also counts what an operator looks for (users,
+products, apps, themes uploaded to the database, theme folders, uploaded files), so that the
+summary shows an uploaded theme, which is rows, not files, as backed up.
+
 Once the archive is complete and renamed into place, it is recorded in the database
 (forecourt.lifecycle.backup_records), wherever it was written, so that `upgrade-check` finds it.
 A database that cannot take the record (read-only, unreachable, an older schema) leaves the
@@ -32,7 +39,7 @@ from typing import Any
 from forecourt import configuration
 from forecourt.ops.faults import crash_point
 
-from . import backup_records
+from . import backup_records, dataversion
 from .archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -71,8 +78,36 @@ def newest_backup(directory: Path | str | None = None) -> BackupInfo | None:
     return found[-1] if found else None
 
 
-def default_output(version: str, now: datetime) -> Path:
-    return default_backup_dir() / f"forecourt-{version}-{now.strftime('%Y%m%dT%H%M%S%fZ')}{SUFFIX}"
+def default_output(data_version: str | None, now: datetime) -> Path:
+    """`forecourt-data-<data version>-<UTC time>.tar.gz`: named by the data it holds, not by the
+    Forecourt that wrote it (archives written before 0.8.0 are `forecourt-<writer>-<time>.tar.gz`;
+    both are found by their manifests, whatever their names)."""
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    return default_backup_dir() / f"forecourt-data-{dataversion.file_part(data_version)}-{stamp}{SUFFIX}"
+
+
+# Rows worth naming in the summary, by model: what an operator checks a backup holds. A theme
+# uploaded through the Admin Portal is rows (themes.theme and its files), not a theme folder.
+COUNTED = (("users", "accounts.user"), ("organisations", "accounts.organisation"),
+           ("products", "catalog.product"), ("plans", "catalog.plan"), ("apps", "access.app"),
+           ("credentials", "access.credential"), ("database_themes", "themes.theme"))
+
+
+def _contents(tables: list[dict[str, Any]], theme_folders: list[str], media_files: int) -> dict[str, int]:
+    rows = {t["model"]: t["rows"] for t in tables}
+    return {**{kind: rows.get(model, 0) for kind, model in COUNTED},
+            "theme_folders": len(theme_folders), "uploaded_files": media_files}
+
+
+def _database_theme_names(staging: Path, tables: list[dict[str, Any]]) -> list[str]:
+    """The names of the themes uploaded to the database, from the rows just dumped."""
+    from . import portable
+
+    for entry in tables:
+        if entry["model"] == "themes.theme" and "name" in entry["columns"]:
+            at = entry["columns"].index("name")
+            return sorted(str(row[at]) for row in portable.read_rows(staging / entry["file"]))
+    return []
 
 
 @contextmanager
@@ -231,11 +266,13 @@ def create_backup(output: Path | str | None = None, using: str = "default") -> d
         raise BackupError("the database has no Forecourt schema (run `forecourt migrate` first): nothing to back up")
     db = connection.settings_dict
     now = datetime.now(UTC)
-    destination = Path(output).expanduser().absolute() if output else default_output(forecourt.__version__, now)
-    if destination.is_dir():
+    # The default name needs the data version, known only inside the snapshot: stage in the folder first.
+    destination = Path(output).expanduser().absolute() if output else None
+    if destination is not None and destination.is_dir():
         raise BackupError(f"{destination} is a folder: give the archive's file name")
-    destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    staging_root = tempfile.mkdtemp(prefix=".forecourt-backup-", dir=destination.parent)
+    folder = destination.parent if destination is not None else default_backup_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    staging_root = tempfile.mkdtemp(prefix=".forecourt-backup-", dir=folder)
     staging = Path(staging_root)
     try:
         os.chmod(staging, 0o700)
@@ -252,6 +289,7 @@ def create_backup(output: Path | str | None = None, using: str = "default") -> d
                 apps = portable.state_apps(connection, state)
             except portable.PortableError as exc:
                 raise BackupError(f"the database is at a schema this Forecourt does not know: {exc}") from None
+            data_version = dataversion.of_state(state)
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_export_snapshot()")
@@ -273,19 +311,27 @@ def create_backup(output: Path | str | None = None, using: str = "default") -> d
         theme_files = _copy_tree(theme_root(), "themes", staging, skipped)
         media_files = _copy_tree(media_root(), "media", staging, skipped)
         members += theme_files + media_files
+        theme_folders = sorted({name.split("/")[1] for name in theme_files})
+        contents = _contents(tables, theme_folders, len(media_files))
+        database_themes = _database_theme_names(staging, tables)
+        if destination is None:
+            destination = default_output(data_version, now)
         files = {name: {"sha256": sha256_file(staging / name), "size": (staging / name).stat().st_size}
                  for name in members}
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "forecourt_version": forecourt.__version__,
+            "data_version": data_version,
             "dialect": configuration.get()["Database.Dialect"],
             "created_at": now.isoformat(),
             "migrations": state,
             "tables": tables,
             "native": native,
-            "themes": sorted({name.split("/")[1] for name in theme_files}),
+            "themes": theme_folders,
             "media_files": len(media_files),
+            "contents": contents,
+            "database_themes": database_themes,
             "skipped_files": skipped,
             "files": files,
             "security": SECURITY_NOTE,
@@ -305,11 +351,14 @@ def create_backup(output: Path | str | None = None, using: str = "default") -> d
         "warnings": [not_recorded] if not_recorded else [],
         "created_at": now.isoformat(),
         "version": forecourt.__version__,
+        "data_version": data_version,
         "dialect": manifest["dialect"],
         "tables": len(tables),
         "rows": sum(t["rows"] for t in tables),
         "native": native,
         "themes": manifest["themes"],
         "media_files": len(media_files),
+        "contents": contents,
+        "database_themes": database_themes,
         "skipped_files": skipped,
     }

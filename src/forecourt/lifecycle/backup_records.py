@@ -11,7 +11,8 @@ both use:
    reported, never trusted;
 2. backups in the default folder (`<DataDir>/backups`) that have no record (written by a
    release before 0.6.0, or while the database could not record them): read by their manifest
-   as before ("unchecked"); a file in the folder that has a record is judged by its record only;
+   (time, versions, schema) as before ("unchecked"); a file in the folder that has a record is
+   judged by its record only;
 3. the newer of the two, by the time its snapshot was taken.
 
 `upgrade-check --backup FILE` replaces that search by one archive the operator names, checked
@@ -36,6 +37,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db import Error as DatabaseProblem  # DatabaseError, and InterfaceError of a lost connection
 
+from . import dataversion
 from .archive import VERIFIED, BackupInfo, backups_in, sha256_file
 
 log = logging.getLogger("forecourt.backup")
@@ -77,7 +79,7 @@ class Search:
     newest: BackupInfo | None
     problems: list[Problem] = field(default_factory=list)
     unreadable_records: str | None = None  # why the records could not be read, when they could not
-    migrations: dict[str, str] | None = None  # the schema the newest backup holds, when it was recorded
+    migrations: dict[str, str] | None = None  # the schema the newest backup holds (its record's, else its manifest's)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -159,8 +161,11 @@ def check(rec: Any) -> BackupInfo | Problem:
         return Problem(rec.path, rec.created_at, UNREADABLE, _one_line(exc))
     if digest != rec.sha256:
         return Problem(rec.path, rec.created_at, CHANGED, "its SHA-256 differs from the one recorded")
+    # The record keeps the schema, not the data version: named from it (forecourt.lifecycle.dataversion).
+    state = dict(rec.migrations or {})
     return BackupInfo(path, rec.created_at, rec.version, rec.dialect, source="record", checksum=VERIFIED,
-                      sha256=digest, size=st.st_size)
+                      sha256=digest, size=st.st_size, data_version=dataversion.of_state(state),
+                      migrations=state or None)
 
 
 def records(using: str = DEFAULT_DB_ALIAS) -> list[Any]:
@@ -205,7 +210,7 @@ def find(using: str = DEFAULT_DB_ALIAS, directory: Path | None = None) -> Search
                   if info.path.resolve() not in recorded_paths]
     newest = good
     if unrecorded and (good is None or unrecorded[-1].created_at > good.created_at):
-        newest, search.migrations = unrecorded[-1], None
+        newest, search.migrations = unrecorded[-1], unrecorded[-1].migrations  # from its manifest
     search.newest = newest
     if newest is not None:  # what is older than the backup relied on does not matter
         search.problems = [p for p in search.problems if p.created_at > newest.created_at]
@@ -216,7 +221,7 @@ def named(info: BackupInfo, using: str = DEFAULT_DB_ALIAS) -> Search:
     """`upgrade-check --backup FILE`: the archive the operator named (already checked by
     archive.verify_archive), compared with the records: the same bytes as a recorded backup make it
     "verified"; a record of that path with other bytes is reported (the file changed since)."""
-    search = Search(info)
+    search = Search(info, migrations=info.migrations)  # the schema its manifest records
     try:
         recorded = records(using)
     except DatabaseProblem as exc:
@@ -225,7 +230,8 @@ def named(info: BackupInfo, using: str = DEFAULT_DB_ALIAS) -> Search:
     same = [rec for rec in recorded if rec.sha256 == info.sha256 and rec.size == info.size]
     if same:
         search.newest = BackupInfo(info.path, same[0].created_at, same[0].version, same[0].dialect, source="file",
-                                   checksum=VERIFIED, sha256=info.sha256, size=info.size)
+                                   checksum=VERIFIED, sha256=info.sha256, size=info.size,
+                                   data_version=info.data_version, migrations=info.migrations)
         search.migrations = dict(same[0].migrations or {})
         return search
     search.problems = [Problem(rec.path, rec.created_at, CHANGED, "its SHA-256 differs from the one recorded")

@@ -7,6 +7,35 @@ from typing import Any
 
 import click
 
+# How the summary names each count of the archive's contents (forecourt.lifecycle.backup.COUNTED).
+_KINDS = (("users", "user(s)"), ("organisations", "organisation(s)"), ("products", "product(s)"),
+          ("plans", "plan(s)"), ("apps", "app(s)"), ("credentials", "credential(s)"))
+_MAX_NAMES = 5
+
+
+def _names(names: list[str]) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(names[:_MAX_NAMES]) + (f", +{len(names) - _MAX_NAMES} more" if len(names) > _MAX_NAMES else "")
+    return f" ({shown})"
+
+
+def summary(result: dict[str, Any]) -> list[str]:
+    """What `forecourt backup` prints: where, which data, and what the archive holds, by kind."""
+    from forecourt.lifecycle import dataversion
+
+    contents = result["contents"]
+    kinds = ", ".join(f"{contents[key]} {label}" for key, label in _KINDS)
+    return [
+        f"Wrote {result['path']} ({result['size']} bytes): a backup of "
+        f"{dataversion.data_words(result['data_version'])}, written by Forecourt {result['version']} "
+        f"({result['dialect']}).",
+        f"It holds {result['rows']} rows in {result['tables']} tables: {kinds}, "
+        f"{contents['database_themes']} theme(s) uploaded to the database{_names(result['database_themes'])}; "
+        f"{contents['theme_folders']} theme folder(s){_names(result['themes'])} and "
+        f"{contents['uploaded_files']} uploaded file(s) from disk.",
+    ]
+
 
 def _connect(ctx: click.Context) -> Any:
     from forecourt.cli import _fail, _setup
@@ -32,7 +61,8 @@ def _refuse(ctx: click.Context, as_json: bool, message: str, **extra: Any) -> No
 
 @click.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Archive to write (default: <DataDir>/backups/forecourt-<version>-<UTC time>.tar.gz).")
+              help="Archive to write (default: <DataDir>/backups/forecourt-data-<data version>-<UTC time>.tar.gz, "
+                   "named by the release whose schema the data is at).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def backup(ctx: click.Context, output: str | None, as_json: bool) -> None:
@@ -55,8 +85,8 @@ def backup(ctx: click.Context, output: str | None, as_json: bool) -> None:
         click.echo(json.dumps({"ok": True, **result}, indent=2))
         return
     native = result["native"]
-    click.echo(f"Wrote {result['path']} ({result['size']} bytes): {result['rows']} rows in {result['tables']} "
-               f"tables, {len(result['themes'])} theme folder(s), {result['media_files']} uploaded file(s).")
+    for line in summary(result):
+        click.echo(line)
     if "file" in native:
         click.echo(f"Native dump: {native['file']} ({native['tool']}).")
     else:
@@ -74,7 +104,7 @@ def backup(ctx: click.Context, output: str | None, as_json: bool) -> None:
 def restore(ctx: click.Context, archive: str, force: bool, as_json: bool) -> None:
     """Restore a backup archive into this portal's database (any engine), then migrate it to this version.
 
-    Refuses a damaged or altered archive, an archive from a newer Forecourt, and a database
+    Refuses a damaged or altered archive, an archive written by a newer Forecourt, and a database
     that already holds data (unless --force), before changing anything.
     """
     _connect(ctx)
@@ -90,12 +120,15 @@ def restore(ctx: click.Context, archive: str, force: bool, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps({"ok": True, **result}, indent=2))
     else:
+        from forecourt.lifecycle import dataversion
+
         click.echo(f"Restored {result['rows']} rows in {result['tables']} tables from {archive} "
-                   f"(Forecourt {result['archive_version']}, {result['archive_dialect']}) into this "
-                   f"{result['dialect']} database.")
+                   f"({dataversion.data_words(result['archive_data_version'])}, written by Forecourt "
+                   f"{result['archive_version']}, {result['archive_dialect']}) into this {result['dialect']} database.")
         if result["migrated"]:
             click.echo(f"Migrated forward to {result['version']}: {len(result['migrated'])} migration(s).")
-        click.echo(f"Restored {len(result['themes'])} theme folder(s) and {result['media_files']} uploaded file(s).")
+        click.echo(f"Restored {result['database_themes']} theme(s) uploaded to the database, "
+                   f"{len(result['themes'])} theme folder(s) and {result['media_files']} uploaded file(s).")
     for warning in result["warnings"]:
         click.echo(f"warning: {warning}", err=True)
 

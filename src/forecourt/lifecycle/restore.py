@@ -1,7 +1,9 @@
 """`forecourt restore`: load a backup archive into this portal's database, on any engine.
 
 Everything that can refuse the archive is checked before the database is touched: every
-member's checksum, the manifest's format, a Forecourt version no newer than this one, a
+member's checksum, the manifest's format, a Forecourt version no newer than this one (the
+version that *wrote* the archive, `forecourt_version`, not the version of the data it holds,
+`data_version`: an archive of 0.4.0 data written by 0.5.0 needs 0.5.0 or later), a
 migration state this code knows, an empty database (or --force), theme and upload files that
 would not overwrite different ones (or --force), and (cheaply) that the encrypted secrets in
 the archive decrypt with the key this portal will use.
@@ -34,7 +36,7 @@ from packaging.version import InvalidVersion, Version
 
 from forecourt import configuration
 
-from . import backup_records
+from . import backup_records, dataversion
 from .archive import ArchiveError, sha256_file, unpacked
 
 # Rows that `migrate` writes on its own and a restore replaces, and the backup records a restore keeps:
@@ -232,16 +234,18 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
     from . import portable
 
     archive_version = _archive_version(manifest)
+    data = dataversion.data_words(dataversion.of_manifest(manifest))
     if archive_version > Version(current):
-        raise RestoreError(f"the archive was made by Forecourt {archive_version}, newer than this Forecourt "
-                           f"{current}: restore it with Forecourt {archive_version} or later")
+        raise RestoreError(f"the archive holds {data} but was written by Forecourt {archive_version}, newer than "
+                           f"this Forecourt {current}: restore it with Forecourt {archive_version} or later (which "
+                           "migrates the data to its own version; `forecourt downgrade` moves it back)")
     state = _state(manifest)
     tables = _tables(manifest)
     connection = connections[using]
     try:
         apps = portable.state_apps(connection, state)
     except portable.PortableError as exc:
-        raise RestoreError(f"the archive's schema is unknown to this Forecourt {current}: {exc}") from None
+        raise RestoreError(f"the archive's schema ({data}) is unknown to this Forecourt {current}: {exc}") from None
     by_table = {m._meta.db_table: m for m in portable.stored_models(apps)}
     for entry in tables:
         model = by_table.get(entry["table"])
@@ -318,6 +322,7 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
     backup_records.put_back(kept, using)
     return {
         "archive_version": str(archive_version),
+        "archive_data_version": dataversion.of_manifest(manifest),
         "archive_dialect": manifest.get("dialect"),
         "archive_created_at": manifest.get("created_at"),
         "version": current,
@@ -327,5 +332,6 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
         "migrated": migrated,
         "themes": sorted({name.split("/")[1] for name in targets if name.startswith("themes/")}),
         "media_files": sum(1 for name in targets if name.startswith("media/")),
+        "database_themes": sum(int(t.get("rows") or 0) for t in tables if t.get("model") == "themes.theme"),
         "warnings": warnings,
     }

@@ -344,13 +344,20 @@ def check_providers(report: Report, pending: list[str], *, live: bool = True) ->
 def check_backup(report: Report, max_age: timedelta, now: datetime | None = None,
                  newest: Callable[[], Any] | None = None, *, using: str = DEFAULT_DB_ALIAS,
                  backup_file: Any = None) -> None:
-    """The guide's "Back up your database": is there a backup, how old, of which version and schema?
+    """The guide's "Back up your database": is there a backup, how old, of which data, and is that data
+    the database as it is now?
+
+    A backup is named by the version of the data it holds (forecourt.lifecycle.dataversion), apart
+    from the Forecourt that wrote it: "backup of 0.4.0 data, written by 0.5.0". Its schema (from its
+    record or its manifest) is compared with the database's: a backup taken before a migration ran
+    would not give the database back as it is. Archives that record no schema are judged as before
+    0.8.0, by the version that wrote them.
 
     Which backup counts is forecourt.lifecycle.backup_records' one rule (the newest recorded backup
     whose file is intact, else the default folder's), or the archive named with `--backup FILE`
     (`backup_file`, already checked); `newest` replaces the search in tests.
     """
-    from . import backup_records
+    from . import backup_records, dataversion
 
     if newest is None:
         newest = (lambda: backup_records.named(backup_file, using)) if backup_file is not None else (
@@ -386,24 +393,40 @@ def check_backup(report: Report, max_age: timedelta, now: datetime | None = None
     report.newest_backup = {**info.as_dict(), "age_seconds": int(age.total_seconds())}
     how = {"verified": "checksum verified", "members-verified": "every member verified",
            "unchecked": "found in the backup folder"}.get(info.checksum, info.checksum)
+    what = (f"backup of {dataversion.data_words(info.data_version)}, written by {info.version}"
+            if info.data_version or info.migrations else f"made by {info.version}")
     if age > max_age:
         report.findings.append(Finding(
-            "backup", WARNING, f"the newest backup is {age_words(age)} old ({info.path}): take a fresh one with "
-            "`forecourt backup` before upgrading", {"path": str(info.path), "age_seconds": int(age.total_seconds())}))
+            "backup", WARNING, f"the newest backup is {age_words(age)} old ({info.path}, {what}): take a fresh one "
+            "with `forecourt backup` before upgrading",
+            {"path": str(info.path), "age_seconds": int(age.total_seconds())}))
     else:
         report.findings.append(Finding("backup", INFO, f"newest backup: {info.path}, {age_words(age)} old, "
-                                       f"made by {info.version} ({how})", {"path": str(info.path)}))
+                                       f"{what} ({how})", {"path": str(info.path)}))
+    backup_state = search.migrations or info.migrations
     db_version = report.database_version
-    if db_version and info.version and not _newer(info.version, db_version) and info.version != db_version:
+    if backup_state and report.database_state:
+        if backup_state != report.database_state:
+            moved = sorted(app for app in set(backup_state) | set(report.database_state)
+                           if backup_state.get(app) != report.database_state.get(app))
+            now_at = dataversion.data_words(dataversion.of_state(report.database_state))
+            held = dataversion.data_words(info.data_version or dataversion.of_state(backup_state))
+            report.findings.append(Finding(
+                "backup", WARNING, f"the newest backup holds {held}, the database holds {now_at}: its schema has "
+                f"changed since the backup was taken (migrated or moved back: {', '.join(moved)}); take a fresh one "
+                "with `forecourt backup`",
+                {"path": str(info.path), "apps": moved, "data_version": info.data_version}))
+    elif db_version and info.version and not _newer(info.version, db_version) and info.version != db_version:
+        # No schema to compare (not recorded): judged by the version that wrote it, as before 0.8.0.
         report.findings.append(Finding(
             "backup", WARNING, f"the newest backup was made by {info.version}, the database is at {db_version}: "
             "it predates the database's last upgrade", {"path": str(info.path)}))
-    elif search.migrations and report.database_state and search.migrations != report.database_state:
-        moved = sorted(app for app in set(search.migrations) | set(report.database_state)
-                       if search.migrations.get(app) != report.database_state.get(app))
-        report.findings.append(Finding(
-            "backup", WARNING, "the database's schema has changed since the newest backup was made "
-            f"({', '.join(moved)}): take a fresh one with `forecourt backup`", {"path": str(info.path), "apps": moved}))
+
+
+def _backup_data(backup: dict[str, Any]) -> str:
+    from . import dataversion
+
+    return f"{dataversion.data_words(backup['data_version'])}, " if backup.get("data_version") else ""
 
 
 def age_words(age: timedelta) -> str:
@@ -500,8 +523,9 @@ def render_text(report: Report) -> list[str]:
     lines.append("Crossing:        " + (", ".join(report.crossing) or "no release"))
     lines.append(f"Pending:         {len(report.pending_migrations)} migration(s)")
     if report.newest_backup:
-        lines.append(f"Newest backup:   {report.newest_backup['path']} ({report.newest_backup['created_at']}, "
-                     f"{report.newest_backup['source']}, checksum {report.newest_backup['checksum']})")
+        backup = report.newest_backup
+        lines.append(f"Newest backup:   {backup['path']} ({_backup_data(backup)}written by {backup['version']}, "
+                     f"{backup['created_at']}, {backup['source']}, checksum {backup['checksum']})")
     for finding in report.findings:
         lines.append(f"{finding.severity.upper():<8} {finding.check}: {finding.message}")
         for key in ("problems", "migrations"):
