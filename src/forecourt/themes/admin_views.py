@@ -72,6 +72,16 @@ def activate(request: HttpRequest, name: str) -> HttpResponse:
     storage.activate(name, _actor(request))
     request.session.pop(PREVIEW_SESSION_KEY, None)
     messages.success(request, f"Theme “{name}” is now the Live Portal's theme.")
+    came_from = upgrades.upgraded_from(name)
+    if came_from is not None:
+        old, present = came_from
+        source = storage.source(name)
+        base = source.manifest.base if source is not None else ""
+        if present:
+            messages.info(request, upgrades.keep_note(old, base))
+        else:
+            messages.warning(request, f"“{name}” was upgraded from the theme {old}, which is no longer here: should "
+                                      f"Forecourt be downgraded below {base}, upload {old} again first.")
     return redirect("themes:list")
 
 
@@ -121,7 +131,14 @@ def delete(request: HttpRequest, name: str) -> HttpResponse:
             messages.success(request, f"Theme “{theme.name}” deleted.")
             return redirect("themes:list")
     status = 409 if request.method == "POST" and reasons else 200
-    return render(request, "themes/confirm_delete.html", {"theme": theme, "reasons": reasons}, status=status)
+    return render(request, "themes/confirm_delete.html", {"theme": theme, "reasons": reasons,
+                                                          "upgraded_to": _upgraded_to(theme.name)}, status=status)
+
+
+def _upgraded_to(name: str) -> list[Theme]:
+    """The stored themes upgraded from `name`: deleting it loses the theme to go back to for them."""
+    return [t for t in Theme.objects.only("name", "base", "manifest")
+            if isinstance(t.manifest, dict) and t.manifest.get("upgraded_from") == name]
 
 
 @admin_required
@@ -164,6 +181,7 @@ def upgrade(request: HttpRequest, name: str) -> HttpResponse:
             else:
                 messages.success(request, f"Theme “{theme.name}” {theme.version} saved, based on the default theme "
                                           f"{theme.base}. It is not active: preview it, then activate it.")
+                messages.info(request, result.keep_note)
                 return redirect("themes:list")
     status = 409 if errors or (request.method == "POST" and not result.clean) else 200
     changed = [c for c in result.changes if c.status != upgrades.UNCHANGED or c.note]

@@ -33,7 +33,8 @@ def upgrade(ctx: click.Context, name: str, dry_run: bool, as_name: str | None, d
     """Merge what the default theme changed since NAME's base into a new copy of NAME.
 
     The copy (NAME-<new base>, or --as) is validated by rendering every template and saved, not
-    activated: preview it in the Admin Portal, then activate it. Conflicts are printed with git-style
+    activated: preview it in the Admin Portal, then activate it. NAME is kept: it is the theme to go
+    back to if Forecourt is downgraded (the copy's theme.json names it in `upgraded_from`). Conflicts are printed with git-style
     markers and nothing is saved; resolve them in your theme's sources and upload it again.
     """
     _setup_with_database(ctx)
@@ -110,8 +111,10 @@ def _print(result: "Upgrade", dry_run: bool, saved: bool) -> None:
     elif saved:
         click.echo(f"saved as {result.target_name} {result.target_version}: not active. Preview it in the Admin "
                    "Portal (Themes), then activate it.")
+        click.echo(result.keep_note)
     elif dry_run:
         click.echo(f"dry run: {result.target_name} {result.target_version} would be saved; nothing changed")
+        click.echo(result.keep_note)
 
 
 THEME_COMMANDS: list[click.Command] = [upgrade]

@@ -1,7 +1,9 @@
 """theme.json: what a theme says about itself, checked before anything of it is stored.
 
 The format is Tyk's ({name, version, author, templates: [{name, template, layout}]}) plus `base`,
-the default-theme version a theme was derived from (used to upgrade it). A template entry names
+the default-theme version a theme was derived from (used to upgrade it), and `upgraded_from`, the
+name of the theme `forecourt theme upgrade` made it from: the theme to go back to when Forecourt
+is downgraded below `base` (`forecourt downgrade` offers it). A template entry names
 `views/<template>.html`, rendered in `layouts/<layout>.html`.
 """
 
@@ -43,6 +45,7 @@ class Manifest:
     version: str
     author: str = ""
     base: str = ""
+    upgraded_from: str = ""
     templates: tuple[TemplateEntry, ...] = field(default_factory=tuple)
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -95,6 +98,9 @@ def parse(content: bytes) -> Manifest:
     version = _text(data, "version", 32, errors)
     author = _text(data, "author", 255, errors, required=False)
     base = _text(data, "base", 32, errors, required=False)
+    upgraded_from = _text(data, "upgraded_from", 64, errors, required=False)
+    if upgraded_from and not NAME.fullmatch(upgraded_from):
+        errors.append("theme.json: 'upgraded_from' must be a theme's name (letters, digits, '_', '.' or '-')")
     templates = data.get("templates", [])
     entries: list[TemplateEntry] = []
     if not isinstance(templates, list):
@@ -121,4 +127,5 @@ def parse(content: bytes) -> Manifest:
             entries.append(TemplateEntry(**values))
     if errors:
         raise BadManifest(errors)
-    return Manifest(name=name, version=version, author=author, base=base, templates=tuple(entries), raw=data)
+    return Manifest(name=name, version=version, author=author, base=base, upgraded_from=upgraded_from,
+                    templates=tuple(entries), raw=data)

@@ -15,13 +15,18 @@ git-style markers; added by the default -> added; removed by the default -> remo
 (conflict); absent from the theme (deleted, or never copied: a theme only needs the files it
 changes) -> stays absent, and the default's new version serves it. Binary files are never merged
 line by line: changed on both sides is a conflict. theme.json is not merged as text: the theme's
-own is kept with `base` set to the new default version, `version` bumped, and the templates the
-default added (when the theme has their files).
+own is kept with `base` set to the new default version, `version` bumped, `upgraded_from` set to
+the theme's name, and the templates the default added (when the theme has their files).
 
 A clean merge is rendered like an upload (every template, sample data) and saved as a NEW theme
 (`<name>-<new base>`, e.g. acme-0.5.0), never replacing the theme it came from and never
 activated: the admin previews it, then activates it, and the previous theme stays downloadable
 and one click away. With a conflict or a render error nothing is saved.
+
+Nothing here (nor activating the copy) deletes the theme it came from: it is the theme the older
+Forecourt renders, should the upgrade be rolled back (`forecourt downgrade --activate-theme`
+finds it through the copy's `upgraded_from`). `keep_note()` is what the CLI and the Admin
+Portal tell the operator about it.
 """
 
 from __future__ import annotations
@@ -138,10 +143,15 @@ class Upgrade:
             digest.update(path.encode() + b"\0" + hashlib.sha256(content).digest())
         return digest.hexdigest()
 
+    @property
+    def keep_note(self) -> str:
+        return keep_note(self.theme, self.default_version)
+
     def as_dict(self) -> dict[str, Any]:
         return {"theme": self.theme, "version": self.version, "base": self.base,
                 "default": self.default_version,
-                "target": {"name": self.target_name, "version": self.target_version},
+                "target": {"name": self.target_name, "version": self.target_version, "upgraded_from": self.theme},
+                "keep": {"theme": self.theme, "note": self.keep_note},
                 "ok": self.clean, "conflicts": len(self.conflicts),
                 "files": [c.as_dict() for c in self.changes],
                 "problems": [p.as_dict() for p in self.problems]}
@@ -255,10 +265,11 @@ def merge_manifest(ours: Manifest, base: Manifest, theirs: Manifest, files: File
                    target_version: str) -> tuple[dict[str, Any], list[str]]:
     """The upgraded theme.json (the theme's own, not a text merge) and notes on what changed in it."""
     raw = dict(ours.raw)
-    raw.update(name=target_name, version=target_version, base=theirs.version)
+    raw.update(name=target_name, version=target_version, base=theirs.version, upgraded_from=ours.name)
     notes = [f"base {ours.base} -> {theirs.version}", f"version {ours.version} -> {target_version}"]
     if target_name != ours.name:
         notes.append(f"name {ours.name} -> {target_name}")
+    notes.append(f"upgraded_from {ours.name}")
     entries = []
     for entry, item in zip(ours.templates, _raw_templates(ours), strict=True):
         if entry.view_path in files and entry.layout_path in files:
@@ -415,6 +426,28 @@ def apply(upgrade: Upgrade, actor: User | None) -> Theme:
     with transaction.atomic():
         check_target(upgrade.target_name)
         return storage.save(upgrade.manifest, upgrade.files, actor)
+
+
+def keep_note(old: str, new_base: str) -> str:
+    """What the operator is told about the theme an upgraded copy came from: keep it for a rollback."""
+    return (f"Keep the theme {old}: it is the one to go back to if Forecourt is downgraded below {new_base} "
+            f"(forecourt downgrade --to VERSION --activate-theme {old}). Delete it only once you will not go back.")
+
+
+def upgraded_from(name: str) -> tuple[str, bool] | None:
+    """(the theme `name` was upgraded from, whether it is still there), or None if it was not made by an upgrade."""
+    try:
+        found = storage.source(name)
+    except BadManifest:
+        return None
+    old = found.manifest.upgraded_from if found is not None else ""
+    if not old:
+        return None
+    try:
+        present = storage.source(old) is not None
+    except BadManifest:
+        present = True  # there, though unreadable
+    return old, present
 
 
 def available(base: str) -> bool:
