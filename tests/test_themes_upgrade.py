@@ -17,7 +17,7 @@ import pytest
 from forecourt.accounts.models import Role, User
 from forecourt.themes import history, storage
 from forecourt.themes import upgrade as upgrades
-from forecourt.themes.manifest import parse
+from forecourt.themes.manifest import BadManifest, parse
 from forecourt.themes.models import Theme, ThemeState
 from forecourt.themes.sources import DirectorySource
 from forecourt.themes.validate import StagedSource, validate
@@ -179,11 +179,13 @@ def test_clean_upgrade_keeps_the_themes_changes_and_takes_the_defaults(default_0
     assert "assets/img/favicon.svg" not in result.files  # deleted in the theme: stays deleted
     assert "assets/css/account.css" not in result.files
     assert (result.target_name, result.target_version, result.manifest.base) == ("acme-0.5.0", "1.0.1", "0.5.0")
+    assert result.manifest.upgraded_from == "acme" and "upgraded_from acme" in result.changes[0].note
     diff = next(c for c in result.changes if c.path == "views/home.html").diff
     assert "\n-" + HOME_H1 + "+" + HOME_H1.replace("APIs", "APIs today") in diff
 
     theme = upgrades.apply(result, None)
     assert (theme.name, theme.version, theme.base) == ("acme-0.5.0", "1.0.1", "0.5.0")
+    assert theme.manifest["upgraded_from"] == "acme"
     assert Theme.objects.get(name="acme").version == "1.0.0"  # the theme it came from is untouched
     assert storage.configured_active() == "default"  # and nothing is activated
     stored = storage.source("acme-0.5.0")
@@ -262,6 +264,46 @@ def test_theme_json_keeps_the_themes_templates_and_gains_the_defaults_new_pages(
     assert names[-2:] == ["landing", "webhooks"] and result.manifest.raw["author"] == "Acme"
     assert statuses(result)["views/webhooks.html"] == "added"
     assert "template 'webhooks' added" in result.changes[0].note
+
+
+def _fingerprint(name: str) -> tuple[object, ...]:
+    theme = Theme.objects.get(name=name)
+    return (theme.pk, theme.revision, theme.version, theme.base, json.dumps(theme.manifest, sort_keys=True),
+            sorted(theme.files.values_list("path", "sha256")))
+
+
+@pytest.mark.django_db
+def test_neither_the_upgrade_nor_activating_the_copy_deletes_the_theme_it_came_from(tmp_path, default_050):
+    """The old theme is what the older Forecourt renders after a downgrade: the copy names it, it stays
+    exactly as it was, and a second upgrade of the copy names the copy (the chain the downgrade follows)."""
+    store(custom_files(views__home_DOT_html=(HOME_P, "  <p>Acme</p>\n")))
+    storage.activate("acme", None)
+    before = _fingerprint("acme")
+    upgrades.apply(upgrades.plan("acme", default_050), None)
+    storage.activate("acme-0.5.0", None)
+    assert _fingerprint("acme") == before
+    assert storage.configured_active() == "acme-0.5.0"
+    assert upgrades.upgraded_from("acme-0.5.0") == ("acme", True)
+    assert upgrades.upgraded_from("acme") is None and upgrades.upgraded_from("default") is None
+    note = upgrades.keep_note("acme", "0.5.0")
+    assert "Keep the theme acme" in note and "below 0.5.0" in note and "--activate-theme acme" in note
+
+    default_060 = upgrades.upstream_folder(new_default(tmp_path / "default-0.6.0", "0.6.0", **UPSTREAM))
+    again = upgrades.plan("acme-0.5.0", default_060)
+    assert (again.target_name, again.manifest.upgraded_from, again.manifest.base) == ("acme-0.6.0", "acme-0.5.0",
+                                                                                       "0.6.0")
+    upgrades.apply(again, None)
+    assert _fingerprint("acme") == before and Theme.objects.filter(name="acme-0.5.0").exists()
+
+    storage.delete("acme", None)  # only an admin's own delete removes it; the copy then says so
+    assert upgrades.upgraded_from("acme-0.5.0") == ("acme", False)
+
+
+@pytest.mark.parametrize("value", [5, "../acme", "a b"])
+def test_upgraded_from_must_be_a_themes_name(value):
+    raw = {**json.loads(custom_files()["theme.json"]), "upgraded_from": value}
+    with pytest.raises(BadManifest, match="upgraded_from"):
+        parse(json.dumps(raw).encode())
 
 
 def test_version_bump_and_target_names():
@@ -347,15 +389,18 @@ def test_cli_dry_run_save_conflict_and_bad_input(child_env, tmp_path):
     assert dry.returncode == 0, dry.stderr
     report = json.loads(dry.stdout)
     assert (report["ok"], report["saved"], report["dry_run"]) == (True, False, True)
-    assert report["target"] == {"name": "acme-0.5.0", "version": "1.0.1"}
+    assert report["target"] == {"name": "acme-0.5.0", "version": "1.0.1", "upgraded_from": "acme"}
+    assert report["keep"]["theme"] == "acme" and "Keep the theme acme" in report["keep"]["note"]
     assert {f["path"]: f["status"] for f in report["files"]}["mailers/welcome.txt"] == "added"
     text = upgrade("acme", "--dry-run")
     assert text.returncode == 0 and "dry run: acme-0.5.0 1.0.1 would be saved" in text.stdout
+    assert "Keep the theme acme: it is the one to go back to if Forecourt is downgraded below 0.5.0" in text.stdout
     assert "merged                 views/home.html" in text.stdout
 
     saved = upgrade("acme")
     assert saved.returncode == 0, saved.stderr
     assert "saved as acme-0.5.0 1.0.1: not active" in saved.stdout
+    assert "Keep the theme acme" in saved.stdout and "--activate-theme acme" in saved.stdout
     validated = servers.run(["theme", "validate", "acme-0.5.0"], env, tmp_path)
     assert validated.returncode == 0 and "every template renders" in validated.stdout
 
@@ -414,10 +459,23 @@ def test_admin_preview_and_apply_a_clean_upgrade(client, admin, installed_050):
     done = client.post("/portal-admin/themes/acme/upgrade/", {"fingerprint": fingerprint, "confirm": "yes"},
                        follow=True)
     assert "Theme “acme-0.5.0” 1.0.1 saved" in done.content.decode()
+    assert "Keep the theme acme: it is the one to go back to" in done.content.decode()
     assert Theme.objects.get(name="acme-0.5.0").base == "0.5.0"
     assert ThemeState.objects.filter(active="acme-0.5.0").count() == 0
     listing = client.get("/portal-admin/themes/").content.decode()
     assert 'href="/portal-admin/themes/acme-0.5.0/upgrade/"' not in listing
+
+    activated = client.post("/portal-admin/themes/acme-0.5.0/activate/", follow=True).content.decode()
+    assert "“acme-0.5.0” is now the Live Portal" in activated
+    assert "Keep the theme acme: it is the one to go back to if Forecourt is downgraded below 0.5.0" in activated
+    assert Theme.objects.filter(name="acme").exists()
+    warned = client.get("/portal-admin/themes/acme/delete/").content.decode()
+    assert "“acme-0.5.0” was upgraded from this theme" in warned and "downgraded below 0.5.0" in warned
+    assert "upgraded from this theme" not in client.get("/portal-admin/themes/acme-0.5.0/delete/").content.decode()
+    client.post("/portal-admin/themes/acme/delete/")
+    client.post("/portal-admin/themes/default/activate/")
+    again = client.post("/portal-admin/themes/acme-0.5.0/activate/", follow=True).content.decode()
+    assert "was upgraded from the theme acme, which is no longer here" in again
 
 
 def test_admin_conflicts_are_shown_and_nothing_can_be_applied(client, admin, installed_050):

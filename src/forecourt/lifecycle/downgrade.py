@@ -16,6 +16,11 @@ A migration is declared irreversible on purpose with a module constant giving th
 ``IRREVERSIBLE = "hashes the plain-text tokens; the originals are gone"``. Without that
 declaration every operation must have a reverse (tests/test_migrations_reversible.py).
 
+The plan also lists the django_content_type and auth_permission rows of the models it drops,
+which the run removes (downgrade_types says why that is safe), and names the active Live Portal
+theme when it is based on a release newer than the target, with the theme it replaced; the run
+activates a theme the operator names (downgrade_theme).
+
 The reversal runs under the migration lock `forecourt migrate` uses (forecourt.ops.dblock) and
 in one executor run; on PostgreSQL, whose DDL is transactional, in one transaction, so a failure
 leaves the schema as it was. The result is recorded as a SchemaVersion row naming the release.
@@ -38,7 +43,7 @@ from packaging.version import InvalidVersion, Version
 
 import forecourt
 
-from . import releases
+from . import downgrade_theme, downgrade_types, releases
 
 log = logging.getLogger("forecourt.migrate")
 
@@ -75,6 +80,11 @@ class Plan:
     reverse: list[str]
     tables: list[Loss] = field(default_factory=list)
     columns: list[Loss] = field(default_factory=list)
+    # The content types and permissions of the models it drops (counted with the losses).
+    types: downgrade_types.TypeRows = field(default_factory=downgrade_types.TypeRows)
+    theme: downgrade_theme.ThemeNotice | None = None  # the active theme is newer than the release
+    activate_theme: str | None = None  # the theme the run activates after the migrations
+    after: set[Node] = field(default_factory=set, repr=False)  # the migrations applied after the downgrade
 
     @property
     def loses_data(self) -> bool:
@@ -89,6 +99,9 @@ class Plan:
             "reverse": self.reverse,
             "drop_tables": [loss.as_dict() for loss in self.tables],
             "drop_columns": [loss.as_dict() for loss in self.columns],
+            "drop_rows": self.types.as_list(),
+            "theme": self.theme.as_dict() if self.theme else None,
+            "activate_theme": self.activate_theme,
         }
 
 
@@ -129,10 +142,12 @@ def _last_version(using: str) -> str | None:
         "version", flat=True).first()
 
 
-def make_plan(version: str, using: str = DEFAULT_DB_ALIAS, *, count_losses: bool = True) -> Plan:
+def make_plan(version: str, using: str = DEFAULT_DB_ALIAS, *, count_losses: bool = True,
+              activate_theme: str | None = None) -> Plan:
     """Work out the downgrade to `version` without changing anything; raise Refused if it cannot be done.
 
     `count_losses=False` skips counting what would be dropped (the operator has seen it already).
+    `activate_theme`: a theme to activate after the migrations, refused unless the release has it.
     """
     try:
         release = releases.get(version)
@@ -196,15 +211,26 @@ def make_plan(version: str, using: str = DEFAULT_DB_ALIAS, *, count_losses: bool
     _check_outcome(loader, after, applied, targets, ours)
 
     plan = Plan(release, database_version, targets, [f"{a}.{n}" for a, n in
-                                                       ((m.app_label, m.name) for m, _ in steps)])
+                                                       ((m.app_label, m.name) for m, _ in steps)], after=after)
+    now_apps, then_apps = _state_apps(loader, applied, after if steps else set())
     if steps:
-        now, then = _states(loader, applied, after)
+        now, then = _tables(now_apps), _tables(then_apps) if then_apps is not None else {}
         blocking = conflicts(now, then, using)
         if blocking:
             raise Refused(f"the {release.version} schema cannot hold some values as they are: "
                           + "; ".join(blocking) + ". Change those rows first (or restore the backup).")
+        plan.types = downgrade_types.TypeRows(downgrade_types.dropped_models(now_apps, then_apps, ours))
         if count_losses:
             plan.tables, plan.columns = _losses(now, then, using)
+            plan.types = downgrade_types.count(plan.types.models, using)
+    plan.theme = downgrade_theme.notice(now_apps, using, release.version)
+    if activate_theme is not None:
+        try:
+            downgrade_theme.check_activation(now_apps, using, activate_theme, release.version,
+                                             targets.get("themes", releases.ZERO) != releases.ZERO)
+        except downgrade_theme.ThemeRefused as exc:
+            raise Refused(str(exc)) from None
+        plan.activate_theme = activate_theme
     return plan
 
 
@@ -234,11 +260,10 @@ def _tables(state_apps: Any) -> dict[str, type[models.Model]]:
             if m._meta.managed and not m._meta.proxy}
 
 
-def _states(loader: MigrationLoader, before: set[Node], after: set[Node]) -> tuple[dict[str, type[models.Model]],
-                                                                               dict[str, type[models.Model]]]:
-    """{table: historical model} of the schema now and of the schema after the downgrade."""
-    now = _tables(loader.project_state(nodes=sorted(before & set(loader.graph.nodes)), at_end=True).apps)
-    then = _tables(loader.project_state(nodes=sorted(after), at_end=True).apps) if after else {}
+def _state_apps(loader: MigrationLoader, before: set[Node], after: set[Node]) -> tuple[Any, Any]:
+    """The historical models (an Apps) of the schema now and of the schema after the downgrade (None: empty)."""
+    now = loader.project_state(nodes=sorted(before & set(loader.graph.nodes)), at_end=True).apps
+    then = loader.project_state(nodes=sorted(after), at_end=True).apps if after else None
     return now, then
 
 
@@ -316,12 +341,17 @@ def _log_progress(action: str, migration: Migration | None = None, fake: bool | 
 class Result:
     plan: Plan
     reversed: list[str]
+    removed: downgrade_types.TypeRows = field(default_factory=downgrade_types.TypeRows)
+    activated: str | None = None  # the theme activated after the migrations
+    replaced_theme: str | None = None  # the theme that was active before it
 
 
 def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0,
-        expect: Plan | None = None) -> Result:
+        expect: Plan | None = None, activate_theme: str | None = None) -> Result:
     """Reverse the migrations under the migration lock; record the release the database is now at.
 
+    After the migrations (in their transaction on PostgreSQL) it removes the content types and
+    permissions of the models dropped, and activates `activate_theme` if given.
     `expect` is the plan the operator confirmed: if the database changed before the lock was
     taken (another replica migrated it), the downgrade is refused rather than doing something else.
     """
@@ -330,7 +360,7 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
 
     connection = connections[using]
     with migration_lock(using, timeout=lock_timeout):
-        plan = make_plan(version, using, count_losses=False)
+        plan = make_plan(version, using, count_losses=False, activate_theme=activate_theme)
         if expect is not None and plan.reverse != expect.reverse:
             raise Refused("the database changed since the plan was shown (another Forecourt migrated it); "
                           "run the downgrade again")
@@ -351,10 +381,17 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
         if [f"{m.app_label}.{m.name}" for m, _ in steps] != plan.reverse:
             raise Refused("the migration plan changed while it was being computed; run the downgrade again")
         record = (steps or plan.database_version != plan.release.version) and plan.targets.get("ops") != releases.ZERO
+        result = Result(plan, plan.reverse)
 
         def reverse_and_record() -> None:
             if steps:
                 executor.migrate(targets, plan=steps)
+            result.removed = downgrade_types.remove(plan.types.models, using)
+            if plan.activate_theme is not None:
+                then = executor.loader.project_state(nodes=sorted(plan.after), at_end=True).apps
+                result.replaced_theme = downgrade_theme.activate(then, using, plan.activate_theme, plan.release.version)
+                result.activated = plan.activate_theme
+                log.info("theme %s activated (it replaces %s)", plan.activate_theme, result.replaced_theme)
             if record:
                 SchemaVersion.objects.using(using).create(version=plan.release.version, applied=[])
 
@@ -366,6 +403,9 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
             # with foreign-key checks off); MySQL/MariaDB commit each DDL statement anyway.
             reverse_and_record()
     log.info("database downgraded to %s: %d migration(s) reversed", plan.release.version, len(plan.reverse))
+    if result.removed.content_types:
+        log.info("removed %d content type(s) and %d permission(s) of the models dropped",
+                 result.removed.content_types, result.removed.permissions)
     if expect is not None:
-        plan.tables, plan.columns = expect.tables, expect.columns
-    return Result(plan, plan.reverse)
+        plan.tables, plan.columns, plan.types = expect.tables, expect.columns, expect.types
+    return result

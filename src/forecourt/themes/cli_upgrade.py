@@ -34,8 +34,9 @@ def upgrade(ctx: click.Context, name: str, dry_run: bool, as_name: str | None, d
 
     The copy (NAME-<new base>, or --as) is validated by rendering every template and saved, not
     activated: preview it in the Admin Portal, then activate it. NAME is kept: it is the theme to go
-    back to if Forecourt is downgraded (the copy's theme.json names it in `upgraded_from`). Conflicts are printed with git-style
-    markers and nothing is saved; resolve them in your theme's sources and upload it again.
+    back to if Forecourt is downgraded (the copy's theme.json names it in `upgraded_from`).
+    Conflicts are printed with git-style markers and nothing is saved; resolve them in your
+    theme's sources and upload it again.
     """
     _setup_with_database(ctx)
     from forecourt.themes import upgrade as upgrades
