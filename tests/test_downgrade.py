@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 from forecourt.lifecycle import releases
+from forecourt.themes import storage
 
 from .support import databases, migration_child, servers
 
@@ -92,6 +93,102 @@ def test_downgrade_to_0_3_0_reports_what_it_drops_then_keeps_every_other_row(chi
     assert "0.4.0 is newer than the database (at 0.3.0)" in newer.stderr
     again = _cli(["downgrade", "--to", "0.3.0", "--yes"], child_env, tmp_path)
     assert again.returncode == 0 and "already at 0.3.0's schema: nothing to reverse" in again.stdout
+
+
+def _acme_040(root):
+    """A theme folder "acme": the 0.4.0 default theme as a theme based on it (what an operator copies)."""
+    from forecourt.themes import history
+
+    files = history.files(history.source("0.4.0"))
+    raw = json.loads(files["theme.json"])
+    raw.update(name="acme", version="1.0.0", author="Acme", base="0.4.0")
+    files["theme.json"] = json.dumps(raw).encode()
+    for path, content in files.items():
+        (root / "acme" / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / "acme" / path).write_bytes(content)
+
+
+def test_the_plan_names_a_newer_active_theme_and_the_run_activates_the_one_it_replaced(child_env, tmp_path):
+    """acme (base 0.4.0) upgraded by `theme upgrade` to the bundled default and activated: going back to
+    0.4.0, the plan names the copy and acme; --activate-theme acme activates acme after the migrations."""
+    themes = tmp_path / "themes"
+    _acme_040(themes)
+    env = {**child_env, "PORTAL_THEMING_PATH": str(themes)}
+    assert _cli(["migrate"], env, tmp_path).returncode == 0
+    upgraded = _cli(["theme", "upgrade", "acme"], env, tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    bundled = storage.bundled().manifest.version
+    copy = f"acme-{bundled}"
+    assert f"saved as {copy}" in upgraded.stdout and "Keep the theme acme" in upgraded.stdout
+    databases.execute(env, "DELETE FROM themes_themestate")
+    activate = f"INSERT INTO themes_themestate (id, active, problem, problem_theme) VALUES (1, '{copy}', '', '')"  # noqa: S608
+    databases.execute(env, activate)
+    migrations_before = _migrations(env)
+
+    plan = json.loads(_cli(["downgrade", "--to", "0.4.0", "--dry-run", "--json"], env, tmp_path).stdout)
+    assert plan["theme"] == {"active": copy, "base": bundled, "suggested": "acme",
+                             "replaced": [{"name": "acme", "base": "0.4.0", "present": True}]}
+    assert plan["activate_theme"] is None
+    text = _cli(["downgrade", "--to", "0.4.0", "--dry-run"], env, tmp_path).stdout
+    assert (f"The active theme {copy} is based on the default theme {bundled}, newer than 0.4.0: "
+            "Forecourt 0.4.0 may not render it.") in text
+    assert "It replaced acme (based on 0.4.0), still here." in text
+    assert "Add --activate-theme acme to activate it after the migrations." in text
+    with_it = _cli(["downgrade", "--to", "0.4.0", "--dry-run", "--activate-theme", "acme"], env, tmp_path).stdout
+    assert "After the migrations, the theme acme is activated." in with_it and "Add --activate-theme" not in with_it
+    # A theme on the release already: nothing to say.
+    assert json.loads(_cli(["downgrade", "--to", bundled, "--dry-run", "--json"], env, tmp_path).stdout
+                      )["theme"] is None
+
+    for args, message in [(["--activate-theme", copy], f"theme '{copy}' is based on the default theme {bundled}, "
+                                                       "newer than 0.4.0 too"),
+                          (["--activate-theme", "nope"], "there is no theme called 'nope'")]:
+        refused = _cli(["downgrade", "--to", "0.4.0", "--yes", *args], env, tmp_path)
+        assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+    no_themes = _cli(["downgrade", "--to", "0.3.0", "--yes", "--activate-theme", "acme"], env, tmp_path)
+    assert no_themes.returncode == 1 and "release 0.3.0 has no themes" in no_themes.stderr
+    assert _migrations(env) == migrations_before
+    assert databases.execute(env, "SELECT active FROM themes_themestate") == [(copy,)]
+
+    done = _cli(["downgrade", "--to", "0.4.0", "--yes", "--json", "--activate-theme", "acme"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["activated_theme"], result["replaced_theme"]) == ("acme", copy)
+    assert databases.execute(env, "SELECT active FROM themes_themestate") == [("acme",)]
+    assert databases.execute(env, "SELECT action, note FROM audit_auditentry WHERE object_type = "
+                                  "'themes.themestate'") == [("activate", "theme acme activated by the downgrade "
+                                                                          "to 0.4.0")]
+    assert (copy,) in databases.execute(env, "SELECT name FROM themes_theme"), "the downgrade deletes no theme"
+
+
+def test_the_content_types_and_permissions_of_dropped_models_are_listed_then_removed(child_env, tmp_path):
+    """`migrate` made a content type and four permissions per model; those of the models going 0.4.0 drops
+    are in the plan, counted from the rows here, and gone after the run; every other one stays as it was."""
+    assert _cli(["migrate"], child_env, tmp_path).returncode == 0
+    types = {row[0]: row[1:] for row in databases.execute(child_env,
+                                                          "SELECT id, app_label, model FROM django_content_type")}
+    permissions = set(databases.execute(child_env, "SELECT id, content_type_id, codename FROM auth_permission"))
+    plan = json.loads(_cli(["downgrade", "--to", "0.4.0", "--dry-run", "--json"], child_env, tmp_path).stdout)
+    dropped = {loss["table"] for loss in plan["drop_tables"]}
+    stale = {pk for pk, (app, model) in types.items() if f"{app}_{model}" in dropped}
+    stale_permissions = {row for row in permissions if row[1] in stale}
+    models = sorted(f"{app}.{model}" for pk, (app, model) in types.items() if pk in stale)
+    assert "webhooks.webhook" in models and len(stale_permissions) == 4 * len(stale)
+    assert plan["drop_rows"] == [{"table": "django_content_type", "rows": len(stale), "models": models},
+                                 {"table": "auth_permission", "rows": len(stale_permissions), "models": models}]
+    text = _cli(["downgrade", "--to", "0.4.0", "--dry-run"], child_env, tmp_path).stdout
+    assert "rows of django_content_type" in text and f"{len(stale_permissions)} row(s) of the dropped models" in text
+    assert len(databases.execute(child_env, "SELECT id FROM django_content_type")) == len(types), "dry run"
+
+    done = _cli(["downgrade", "--to", "0.4.0", "--yes", "--json"], child_env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["removed_rows"] == plan["drop_rows"]
+    after = {row[0]: row[1:] for row in databases.execute(child_env,
+                                                          "SELECT id, app_label, model FROM django_content_type")}
+    assert after == {pk: row for pk, row in types.items() if pk not in stale}
+    assert set(databases.execute(child_env, "SELECT id, content_type_id, codename FROM auth_permission")) == (
+        permissions - stale_permissions)
+    assert f"removed {len(stale)} content type(s) and {len(stale_permissions)} permission(s)" in done.stderr
 
 
 def test_refusals_exit_non_zero_and_change_nothing(child_env, tmp_path):
@@ -176,3 +273,102 @@ def test_values_an_older_column_cannot_hold_are_found_before_anything_changes():
         "accounts_user.last_login: 3 row(s) hold NULL, which the older column does not allow",
         "accounts_user.last_name: 1 value(s) appear more than once; the older column is unique",
     ]
+
+
+def test_nothing_but_djangos_own_rows_refer_to_content_types_and_permissions():
+    """What makes removing a dropped model's content type safe (lifecycle.downgrade_types): only its
+    permissions refer to it, and only groups' permission rows to those. A new relation (a generic foreign
+    key's model, the admin's log, users with Django permissions) must be weighed there first."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    def relations(model):
+        return {(rel.related_model._meta.label, rel.field.name) for rel in model._meta.related_objects}
+
+    assert relations(ContentType) == {("auth.Permission", "content_type")}
+    assert relations(Permission) == {("auth.Group", "permissions")}
+
+
+@pytest.mark.django_db
+def test_the_models_going_from_0_5_0_to_0_4_0_drops_have_3_content_types_and_12_permissions():
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from forecourt.lifecycle import downgrade, downgrade_types
+
+    loader = MigrationLoader(connection)
+
+    def state(version):
+        targets = [(app, name) for app, name in releases.get(version).migrations.items()]
+        return loader.project_state(nodes=targets, at_end=True).apps
+
+    names = downgrade_types.dropped_models(state("0.5.0"), state("0.4.0"), downgrade.forecourt_apps(loader))
+    assert names == ["webhooks.delivery", "webhooks.event", "webhooks.webhook"]
+    counted = downgrade_types.count(names, "default")  # the test database was migrated: its rows are there
+    assert (counted.content_types, counted.permissions, counted.group_permissions) == (3, 12, 0)
+    removed = downgrade_types.remove(names, "default")
+    assert (removed.content_types, removed.permissions) == (3, 12)
+    assert downgrade_types.count(names, "default").content_types == 0
+    assert downgrade_types.count(["accounts.user"], "default").permissions == 4, "other models' rows stay"
+
+
+@pytest.mark.django_db
+def test_the_chain_of_upgraded_themes_is_followed_to_the_first_one_the_release_has():
+    from django.apps import apps
+
+    from forecourt.lifecycle import downgrade_theme
+    from forecourt.themes.models import Theme, ThemeState
+
+    def theme(name, base, upgraded_from=None):
+        manifest = {"name": name, "version": "1.0.0", "base": base}
+        if upgraded_from:
+            manifest["upgraded_from"] = upgraded_from
+        Theme.objects.create(name=name, version="1.0.0", base=base, manifest=manifest, revision="r")
+
+    theme("acme", "0.4.0")
+    theme("acme-0.5.0", "0.5.0", "acme")
+    theme("acme-0.7.0", "0.7.0", "acme-0.5.0")
+    theme("loop-a", "0.7.0", "loop-b")
+    theme("loop-b", "0.7.0", "loop-a")
+    theme("own", "0.7.0")
+    ThemeState.objects.create(pk=1, active="acme-0.7.0")
+
+    def notice(release):
+        found = downgrade_theme.notice(apps, "default", release)
+        return found.as_dict() if found else None
+
+    assert notice("0.4.0") == {"active": "acme-0.7.0", "base": "0.7.0", "suggested": "acme", "replaced": [
+        {"name": "acme-0.5.0", "base": "0.5.0", "present": True}, {"name": "acme", "base": "0.4.0", "present": True}]}
+    assert notice("0.5.0")["suggested"] == "acme-0.5.0" and len(notice("0.5.0")["replaced"]) == 1
+    assert notice("0.7.0") is None
+    Theme.objects.filter(name="acme").delete()
+    assert notice("0.4.0")["replaced"][-1] == {"name": "acme", "base": None, "present": False}
+    assert notice("0.4.0")["suggested"] is None
+    ThemeState.objects.filter(pk=1).update(active="loop-a")
+    assert notice("0.4.0")["replaced"] == [{"name": "loop-b", "base": "0.7.0", "present": True}]
+    ThemeState.objects.filter(pk=1).update(active="own")
+    assert notice("0.4.0") == {"active": "own", "base": "0.7.0", "replaced": [], "suggested": None}
+    for active in ("default", "gone"):
+        ThemeState.objects.filter(pk=1).update(active=active)
+        assert notice("0.4.0") is None
+
+
+@pytest.mark.django_db
+def test_activation_by_the_downgrade_is_audited_and_gives_cached_pages_a_new_revision():
+    from django.apps import apps
+
+    from forecourt.audit.models import AuditEntry
+    from forecourt.lifecycle import downgrade_theme
+    from forecourt.pagecache import revision
+    from forecourt.themes.models import ThemeState
+
+    ThemeState.objects.create(pk=1, active="acme-0.7.0", problem="broken", problem_theme="acme-0.7.0")
+    revision.bump()
+    token = revision.current()
+    assert downgrade_theme.activate(apps, "default", "default", "0.7.0") == "acme-0.7.0"
+    state = ThemeState.objects.get(pk=1)
+    assert (state.active, state.problem, state.problem_theme) == ("default", "", "")
+    assert state.activated_at is not None
+    assert revision.current() != token
+    entry = AuditEntry.objects.get(object_type="themes.themestate")
+    assert (entry.action, entry.changes) == ("activate", {"active": ["acme-0.7.0", "default"]})
