@@ -154,6 +154,9 @@ def test_the_plan_names_a_newer_active_theme_and_the_run_activates_the_one_it_re
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert (result["activated_theme"], result["replaced_theme"]) == ("acme", copy)
+    assert (result["theme"], result["activate_theme"]) == (plan["theme"], "acme")
+    assert result["removed_rows"] == plan["drop_rows"] and plan["drop_rows"]
+    assert f"theme acme activated (it replaces {copy})" in done.stderr
     assert databases.execute(env, "SELECT active FROM themes_themestate") == [("acme",)]
     assert databases.execute(env, "SELECT action, note FROM audit_auditentry WHERE object_type = "
                                   "'themes.themestate'") == [("activate", "theme acme activated by the downgrade "
@@ -180,9 +183,10 @@ def test_the_content_types_and_permissions_of_dropped_models_are_listed_then_rem
     assert "rows of django_content_type" in text and f"{len(stale_permissions)} row(s) of the dropped models" in text
     assert len(databases.execute(child_env, "SELECT id FROM django_content_type")) == len(types), "dry run"
 
-    done = _cli(["downgrade", "--to", "0.4.0", "--yes", "--json"], child_env, tmp_path)
+    done = _cli(["downgrade", "--to", "0.4.0", "--yes"], child_env, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["removed_rows"] == plan["drop_rows"]
+    assert (f"Removed {len(stale)} content type(s) and {len(stale_permissions)} permission(s) of the dropped "
+            "models.") in done.stdout
     after = {row[0]: row[1:] for row in databases.execute(child_env,
                                                           "SELECT id, app_label, model FROM django_content_type")}
     assert after == {pk: row for pk, row in types.items() if pk not in stale}

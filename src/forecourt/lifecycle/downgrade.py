@@ -389,7 +389,9 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
             result.removed = downgrade_types.remove(plan.types.models, using)
             if plan.activate_theme is not None:
                 then = executor.loader.project_state(nodes=sorted(plan.after), at_end=True).apps
-                result.replaced_theme = downgrade_theme.activate(then, using, plan.activate_theme, plan.release.version)
+                with transaction.atomic(using=using):  # the choice, its audit entry and the cache revision together
+                    result.replaced_theme = downgrade_theme.activate(then, using, plan.activate_theme,
+                                                                     plan.release.version)
                 result.activated = plan.activate_theme
                 log.info("theme %s activated (it replaces %s)", plan.activate_theme, result.replaced_theme)
             if record:
