@@ -140,7 +140,7 @@ SETTINGS: tuple[Setting, ...] = (
             "rediss:// for TLS) one cache that every worker and replica shares. A page's cache key holds the "
             "database's content revision, so no replica ever serves a page older than a committed change, "
             "and when Redis is down pages are rendered without it (Forecourt).",
-            secret=True, since="0.8.0.dev0"),
+            secret=True, since="0.8.0"),
     Setting("LicenseKey", "LICENSEKEY", parsers.string, "", "Tyk licence key; Forecourt needs none.",
             secret=True, ignored=True),
 )
