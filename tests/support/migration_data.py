@@ -88,7 +88,10 @@ def _value(model: type[models.Model], field: models.Field[Any, Any], tag: str, i
     return text[: field.max_length] if field.max_length else text + " with more words and an é"
 
 
-def _special(model: type[models.Model], values: dict[str, Any], i: int) -> None:
+FIXED_IDS = {"old": 1000, "new": 2000}  # first id of each fill's rows where the id is written by hand
+
+
+def _special(model: type[models.Model], values: dict[str, Any], i: int, tag: str) -> None:
     """Rules a model's constraints add to "a value in every column"."""
     if model._meta.label_lower == "content.menuitem":  # a page or a URL, not both
         if values.get("page") is not None:
@@ -99,7 +102,9 @@ def _special(model: type[models.Model], values: dict[str, Any], i: int) -> None:
     if model._meta.label_lower == "content.page":
         values["path"] = f"/{values.get('path', 'page').split()[0]}"
     if model._meta.label_lower == "pagecache.revision":  # its migration wrote row 1 by ID: PostgreSQL's
-        values["id"] = 1000 + i                           # sequence does not know it
+        # sequence does not know it; the release's rows and the newest schema's must not collide either
+        # (a release that has this table is filled twice).
+        values["id"] = FIXED_IDS.get(tag, 3000) + i
 
 
 def fill(state_apps: Any, tag: str, using: str = "default", rows: int = ROWS) -> dict[str, int]:
@@ -135,7 +140,7 @@ def fill(state_apps: Any, tag: str, using: str = "default", rows: int = ROWS) ->
                 if field.null and isinstance(field, models.BooleanField) and model._base_manager.db_manager(
                         using).filter(**{field.name: values[field.name]}).exists():
                     values[field.name] = None  # a flag only one row may hold (e.g. is_default) is taken
-            _special(model, values, i)
+            _special(model, values, i, tag)
             obj = model._base_manager.db_manager(using).create(**values)
             objs.append(obj)
         for field in model._meta.many_to_many:
