@@ -1,0 +1,3 @@
+module github.com/TykTechnologies/portal-go
+
+go 1.20
