@@ -165,3 +165,66 @@ def test_what_a_get_answers_can_be_put_back_unchanged(api, resource, settings):
     assert same(ok(api("get", path))) == same(read)
     changes = [e.changes for e in AuditEntry.objects.order_by("pk")[audited:]]
     assert all(not c for c in changes), changes  # nothing was recorded as changed
+
+
+# The read forms, and what is refused
+
+
+def test_plan_limits_are_strings_and_taken_as_numbers_or_number_strings(api):
+    plan = ok(api("post", "/plans", {"Name": "gold", "RateLimit": "7", "Quota": " 500 ", "UnlimitedQuota": False}))
+    assert (plan["RateLimit"], plan["Quota"], plan["PlanQuota"], plan["UnlimitedQuota"]) == ("7", "500", 500, False)
+    assert ok(api("put", f"/plans/{plan['ID']}", {"RateLimit": "-1"}))["UnlimitedRateLimit"] is True
+    assert ok(api("put", f"/plans/{plan['ID']}", {"RateLimit": 9}))["RateLimit"] == "9"
+    before = Plan.objects.get(pk=plan["ID"])
+    for junk in ("1000 calls / 1 minute(s)", "unlimited", "", "1.5", "1e3", 1.5, "x"):
+        refused = api("put", f"/plans/{plan['ID']}", {"RateLimit": junk})
+        assert refused.status_code == 422, junk
+        assert refused.json()["status"] == "error" and refused.json()["errors"][0].startswith("RateLimit"), junk
+    after = Plan.objects.get(pk=plan["ID"])
+    assert (after.rate_limit, after.rate_unlimited) == (before.rate_limit, before.rate_unlimited)
+
+
+def test_team_members_are_user_strings_and_taken_in_every_form(api):
+    org = factories.organisation("Partners")
+    ann, bob, cy = (factories.consumer(org) for _ in range(3))
+    team = ok(api("post", f"/organisations/{org.pk}/teams", {"Name": "Mobile", "Users": [f"User#{ann.pk}"]}))
+    assert team["Users"] == [f"User#{ann.pk}"]
+    path = f"/organisations/{org.pk}/teams/{team['ID']}"
+    mixed = ok(api("put", path, {"Users": [ann.pk, str(bob.pk), f"User#{cy.pk}"]}))
+    assert mixed["Users"] == [f"User#{pk}" for pk in sorted((ann.pk, bob.pk, cy.pk))]
+    assert ok(api("get", f"/organisations/{org.pk}/teams"))[-1]["Users"] == mixed["Users"]
+    for junk in ("Ann", "User#", "User#x", "user#5", 0):
+        refused = api("put", path, {"Users": [junk]})
+        assert refused.status_code == 422 and refused.json()["errors"][0].startswith("Users"), junk
+    assert ok(api("get", path))["Users"] == mixed["Users"]
+
+
+def test_names_as_read_are_taken_only_unchanged(api):
+    first, second = factories.catalogue(), factories.catalogue()
+    product = ok(api("put", f"/products/{factories.product().pk}", {"Catalogues": [first.pk]}))
+    path = f"/products/{product['ID']}"
+    assert ok(api("put", path, {"Catalogues": [first.name]}))["Catalogues"] == [first.name]
+    refused = api("put", path, {"Catalogues": [second.name]})
+    assert refused.status_code == 422 and refused.json()["errors"] == [
+        "Catalogues: give IDs to change it; names, as a GET answers them, are accepted only unchanged"]
+    assert ok(api("put", path, {"Catalogues": [str(second.pk)]}))["Catalogues"] == [second.name]
+
+    catalogue = ok(api("get", f"/catalogues/{first.pk}"))
+    assert api("put", f"/catalogues/{first.pk}", {"Products": ["Someone else's"]}).status_code == 422
+    assert ok(api("put", f"/catalogues/{first.pk}", {"Products": catalogue["Products"]}))["Products"] == []
+
+
+def test_read_only_fields_are_ignored_and_unknown_fields_still_refused(api):
+    product = factories.product()
+    changed = ok(api("put", f"/products/{product.pk}", {"PushState": "", "PushError": "x", "SyncProblem": "y"}))
+    assert (changed["PushState"], changed["PushError"], changed["SyncProblem"]) == ("", "", "")
+    unknown = api("put", f"/products/{product.pk}", {"PushStatus": ""})
+    assert unknown.status_code == 422 and unknown.json()["errors"] == ["PushStatus: Extra inputs are not permitted"]
+
+    code = ok(api("post", "/invite-codes", {"OrganisationID": factories.organisation().pk}))
+    path = f"/invite-codes/{code['ID']}"
+    assert ok(api("put", path, {"Code": code["Code"], "Uses": 5, "MaxUses": 2}))["Uses"] == 0
+    changed_code = api("put", path, {"Code": "WELCOME"})
+    assert changed_code.status_code == 422 and changed_code.json()["errors"] == [
+        "Code: is generated and cannot be chosen or changed"]
+    assert ok(api("get", path))["Code"] == code["Code"]
