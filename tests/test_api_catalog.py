@@ -542,14 +542,14 @@ def test_lists_are_paginated(api, kind):
     parent = catalogue if kind == "audiences" else product
     _many(kind, 25, parent)
     url = LISTS[kind].format(product=product.pk, catalogue=catalogue.pk)
-    first = (ok(api("get", url)))
+    first = ok(api("get", url))
     assert len(first) == 20
-    rest = (ok(api("get", url, page=2)))
+    rest = ok(api("get", url, page=2))
     assert rest and len(rest) <= 20
     assert not {i["ID"] if "ID" in i else i["APIID"] for i in first} & {
         i["ID"] if "ID" in i else i["APIID"] for i in rest}
     assert (ok(api("get", url, page=99))) == []
-    assert len((ok(api("get", url, per_page=5)))) == 5
+    assert len(ok(api("get", url, per_page=5))) == 5
     assert api("get", url, per_page=101).status_code == 422
 
 
@@ -561,10 +561,10 @@ def test_lists_run_a_constant_number_of_queries(api, kind):
     api("get", url)
     _many(kind, 10, parent)
     with CaptureQueriesContext(connection) as small:
-        assert len((ok(api("get", url, per_page=10)))) == 10
+        assert len(ok(api("get", url, per_page=10))) == 10
     _many(kind, 100, parent)
     with CaptureQueriesContext(connection) as large:
-        assert len((ok(api("get", url, per_page=100)))) == 100
+        assert len(ok(api("get", url, per_page=100))) == 100
     assert len(large.captured_queries) == len(small.captured_queries), kind
 
 
