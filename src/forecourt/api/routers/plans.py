@@ -3,7 +3,8 @@
 The list is a bare JSON array, as portal-go's `ListPlans` decodes it (Tyk's API reference shows
 `{"data": [...]}`, which portal-go cannot read). `RateLimit` and `Quota` are answered as strings
 holding the number (`"100"`), as portal-go's `Plan` declares them; bodies may give them as numbers
-or as such strings.
+or as such strings. (Tyk's reference shows text such as "1000 calls / 1 minute(s)" there; the number
+alone is what a client can send back.)
 
 Divergences from Tyk, on purpose:
 
