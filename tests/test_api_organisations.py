@@ -81,7 +81,7 @@ def test_teams_create_members_rename_delete(api):
     created = api("post", f"/organisations/{org.pk}/teams", {"Name": "Mobile", "Users": [member.pk]})
     assert created.status_code == 200, created.content
     team = created.json()
-    assert (team["Name"], team["Users"], team["Default"]) == ("Mobile", [member.pk], False)
+    assert (team["Name"], team["Users"], team["Default"]) == ("Mobile", [f"User#{member.pk}"], False)
     refused = api("put", f"/organisations/{org.pk}/teams/{team['ID']}", {"Users": [outsider.pk]})
     assert refused.status_code == 422 and "not in the organisation Partners" in refused.json()["errors"][0]
     assert api("put", f"/organisations/{org.pk}/teams/{team['ID']}", {"Name": "Apps"}).json()["Name"] == "Apps"

@@ -3,6 +3,11 @@
 Tyk clients send fields Forecourt has no use for (`CID`, `DCREnabled`, `JWTScope`...). They are
 accepted and dropped, and the response says which in a `Warning` header, so scripts keep working
 and their authors can see what had no effect. A field neither API defines is a 422 naming it.
+
+Read-only fields (`READ_ONLY`: what a GET answers and no write sets, such as `PushState`, `LastError`
+or `SyncProblems`) are accepted and ignored silently, whatever their value, so that an object read
+with GET can be PUT back as it is (as Tyk's portal does: it ignores them too). They are not named in
+`Warning`: a round trip is the normal case, not a mistake.
 """
 
 from collections.abc import Callable
@@ -23,19 +28,26 @@ def note_ignored(names: list[str]) -> None:
 
 
 def _document_ignored(schema: dict[str, Any], model: type) -> None:
-    """Say in the OpenAPI document which Tyk fields a body accepts and ignores."""
+    """Say in the OpenAPI document which Tyk fields and read-only fields a body accepts and ignores."""
     ignored = sorted(getattr(model, "TYK_IGNORED", ()))
     if ignored:
         note = "Accepted for Tyk compatibility and ignored (named in the response's Warning header): " + \
             ", ".join(f"`{name}`" for name in ignored) + "."
         schema["description"] = (schema.get("description", "") + "\n\n" + note).strip()
+    read_only = sorted(getattr(model, "READ_ONLY", ()))
+    if read_only:
+        note = "Read-only, accepted and ignored (so that what a GET answers can be sent back): " + \
+            ", ".join(f"`{name}`" for name in read_only) + "."
+        schema["description"] = (schema.get("description", "") + "\n\n" + note).strip()
 
 
 class TykIn(Schema):
-    """Base of every request body: unknown fields are errors, Tyk-only fields are ignored and reported."""
+    """Base of every request body: unknown fields are errors, Tyk-only fields are ignored and reported,
+    read-only fields are ignored."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_document_ignored)
     TYK_IGNORED: ClassVar[frozenset[str]] = frozenset()
+    READ_ONLY: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
     @classmethod
@@ -45,6 +57,8 @@ class TykIn(Schema):
             if dropped:
                 note_ignored(dropped)
                 data = {k: v for k, v in data.items() if k not in cls.TYK_IGNORED}
+        if isinstance(data, dict) and cls.READ_ONLY:
+            data = {k: v for k, v in data.items() if k not in cls.READ_ONLY}
         return data
 
 

@@ -5,6 +5,7 @@ validated by the same ModelForm the Admin Portal uses, and saved by adminportal.
 writes the audit log. PUT bodies may be partial, as Tyk's are: what is missing keeps its value.
 """
 
+import re
 from typing import Any
 
 from django.db import models
@@ -15,6 +16,8 @@ from forecourt.accounts.models import User
 from forecourt.adminportal import crud
 from forecourt.adminportal.registry import BY_SLUG
 from forecourt.adminportal.resource_forms import UserForm
+
+from .common import MAX_ID
 
 
 class Invalid(HttpError):
@@ -70,3 +73,22 @@ def save(slug: str, changes: dict[str, Any], actor: User, *, instance: models.Mo
 
 def delete(slug: str, obj: models.Model, actor: User) -> None:
     crud.delete(BY_SLUG[slug], obj, actor)
+
+
+def ids_or_read_form(values: list[int | str], field: str, current_names: list[str]) -> list[int] | None:
+    """IDs from a list that a write gives as IDs, or sends back in the form a GET answers it (names).
+
+    Numbers and digit strings ("3", as Tyk's clients send them) are IDs. Anything else must be the
+    names a GET answers, unchanged (in any order): that is a body read with GET and sent back, and
+    it changes nothing (None). Other names are a 422: names cannot say which object is meant.
+    """
+    if all(isinstance(v, int) or re.fullmatch(r"\s*[0-9]+\s*", v) for v in values):
+        ids = [v if isinstance(v, int) else int(v) for v in values]
+        bad = [i for i in ids if not 1 <= i <= MAX_ID]
+        if bad:
+            raise Invalid([f"{field}: there is no ID {bad[0]}"])
+        return ids
+    if sorted(str(v) for v in values) == sorted(current_names):
+        return None
+    raise Invalid([f"{field}: give IDs to change it; names, as a GET answers them, are accepted only unchanged"])
+

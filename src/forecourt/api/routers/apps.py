@@ -75,6 +75,7 @@ class AppIn(TykIn):
     """Tyk's Client-basic. On PUT, what is left out keeps its value."""
 
     TYK_IGNORED = frozenset({"ID", "CreatedAt", "AccessRequests"})
+    READ_ONLY = frozenset({"OrganisationID", "TeamID", "UpdatedAt"})  # Forecourt's own, from the owner
     Name: str | None = None
     Description: str | None = None
     RedirectURLs: str | None = None

@@ -69,6 +69,7 @@ class AudienceOut(Out):
 
 class AudienceIn(TykIn):
     TYK_IGNORED = frozenset({"ID", "CreatedAt", "UpdatedAt"})
+    READ_ONLY = frozenset({"Catalogue", "Name", "Organisation"})  # an OrgCatalogues item as a GET answers it
     OrganisationID: Id
     TeamID: Annotated[int, Field(ge=0, le=MAX_ID)] | None = Field(
         None, description="One team of the organisation; null or 0: all its teams.")
@@ -78,10 +79,12 @@ class CatalogueIn(TykIn):
     TYK_IGNORED = frozenset({"ID", "NameWithSlug", "CreatedAt", "UpdatedAt"})
     Name: str | None = None
     VisibilityStatus: Literal["Private", "Public"] | None = Field(None, description="New catalogues: `Private`.")
-    Products: list[Id] | None = Field(None, description="Product IDs. On update they replace the products; "
-                                                        "null removes them all, left out keeps them.")
-    Plans: list[Id] | None = Field(None, description="Plan IDs. On update they replace the plans; "
-                                                     "null removes them all, left out keeps them.")
+    Products: list[Id | str] | None = Field(None, description="Product IDs. On update they replace the products; "
+                                                              "null removes them all, left out keeps them. The "
+                                                              "names a GET answers are accepted unchanged.")
+    Plans: list[Id | str] | None = Field(None, description="Plan IDs. On update they replace the plans; null "
+                                                           "removes them all, left out keeps them. The names a "
+                                                           "GET answers are accepted unchanged.")
     OrgCatalogues: list[AudienceIn] | None = Field(None, description="The audiences. On update they replace them.")
 
 
@@ -177,7 +180,9 @@ def set_membership(field: Literal["products", "plans"], obj_id: PathId, catalogu
                    names={f: f"Catalogues ({catalogue.name})" for f in NAMES})
 
 
-def _changes(payload: CatalogueIn, creating: bool) -> dict[str, Any]:
+def _changes(payload: CatalogueIn, catalogue: Catalogue | None) -> dict[str, Any]:
+    """The request as CatalogueForm data; what is missing keeps its value."""
+    creating = catalogue is None
     sent = payload.model_fields_set
     changes: dict[str, Any] = {}
     if payload.Name is not None:
@@ -188,7 +193,10 @@ def _changes(payload: CatalogueIn, creating: bool) -> dict[str, Any]:
         changes["visibility"] = Catalogue.Visibility.PRIVATE
     for api_name, field in (("Products", "products"), ("Plans", "plans")):
         if api_name in sent:  # null removes them all, as in Tyk
-            changes[field] = list(dict.fromkeys(getattr(payload, api_name) or []))
+            names = [] if catalogue is None else [o.display_name for o in getattr(catalogue, field).all()]
+            ids = forms.ids_or_read_form(getattr(payload, api_name) or [], api_name, names)
+            if ids is not None:
+                changes[field] = list(dict.fromkeys(ids))
     if payload.OrgCatalogues is not None:
         changes["audiences"] = _audience_keys(payload.OrgCatalogues, "OrgCatalogues")
     return changes
@@ -202,7 +210,7 @@ def list_catalogues(request: HttpRequest, paging: PagingQuery) -> list[Catalogue
 @router.post("/catalogues", response={200: CatalogueOut, **ERRORS})
 def create_catalogue(request: HttpRequest, payload: CatalogueIn) -> CatalogueOut:
     """Create a catalogue. A private one (the default) needs at least one audience in `OrgCatalogues`."""
-    catalogue = _save(_changes(payload, creating=True), actor(request))
+    catalogue = _save(_changes(payload, None), actor(request))
     return _full(catalogue.pk)
 
 
@@ -215,7 +223,7 @@ def get_catalogue(request: HttpRequest, catalogue_id: PathId) -> CatalogueOut:
 def update_catalogue(request: HttpRequest, catalogue_id: PathId, payload: CatalogueIn) -> CatalogueOut:
     """Change a catalogue. Fields left out keep their values; `Products` or `Plans` null removes them all."""
     catalogue = get_object_or_404(Catalogue, pk=catalogue_id)
-    _save(_changes(payload, creating=False), actor(request), instance=catalogue)
+    _save(_changes(payload, catalogue), actor(request), instance=catalogue)
     return _full(catalogue.pk)
 
 

@@ -75,6 +75,7 @@ class ConfigsIn(TykIn):
     """The settings to change; those left out (or null) keep their value."""
 
     TYK_IGNORED = TYK_CONFIG_NAMES
+    READ_ONLY = frozenset({"SMTPPasswordSet", "UpdatedAt"})
     SMTPHost: str | None = None
     SMTPPort: int | None = Field(None, ge=0, le=MAX_INT, description="1 to 65535.")
     SMTPSecurity: str | None = Field(None, description="none, starttls or tls.")

@@ -48,8 +48,11 @@ class InviteCodeIn(TykIn):
     `TeamID` when `OrganisationID` is given (the organisation's Default Team).
     """
 
+    READ_ONLY = frozenset({"ID", "Uses", "Usable", "CreatedAt"})
     OrganisationID: Id | None = None
     TeamID: Id | None = None
+    Code: str | None = Field(None, description="Read-only: accepted on update when it is the code's own "
+                                               "(a body read with GET and sent back); any other value is a 422.")
     ExpiresAt: datetime | None = Field(None, description="ISO 8601 or YYYY-MM-DD hh:mm; without a time zone, UTC. "
                                                          "null: never expires.")
     MaxUses: int | None = Field(None, ge=0, le=MAX_INT, description="0: unlimited. New codes: 1.")
@@ -62,7 +65,9 @@ def _out(code: InviteCode) -> InviteCodeOut:
                          Active=code.is_active, Usable=code.is_usable, CreatedAt=tyk_time(code.created_at))
 
 
-def _changes(payload: InviteCodeIn) -> dict[str, Any]:
+def _changes(payload: InviteCodeIn, code: InviteCode | None = None) -> dict[str, Any]:
+    if payload.Code is not None and (code is None or payload.Code != code.code):
+        raise forms.Invalid(["Code: is generated and cannot be chosen or changed"])
     changes: dict[str, Any] = {}
     for name, field in FIELDS.items():
         value = getattr(payload, name)
@@ -104,7 +109,7 @@ def get_invite_code(request: HttpRequest, code_id: PathId) -> InviteCodeOut:
 @router.put("/invite-codes/{code_id}", response={200: InviteCodeOut, **ERRORS})
 def update_invite_code(request: HttpRequest, code_id: PathId, payload: InviteCodeIn) -> InviteCodeOut:
     code = get_object_or_404(InviteCode, pk=code_id)
-    code = forms.save("invite-codes", _changes(payload), actor(request), instance=code, names=NAMES)
+    code = forms.save("invite-codes", _changes(payload, code), actor(request), instance=code, names=NAMES)
     return _out(code)
 
 

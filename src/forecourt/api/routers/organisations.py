@@ -1,14 +1,22 @@
-"""/portal-api/organisations and their teams, as in Tyk's portal API."""
+"""/portal-api/organisations and their teams, as in Tyk's portal API.
+
+A team's `Users` are answered as Tyk does and portal-go's `Team` decodes them: strings such as
+"User#6". Bodies may give them that way, or as user IDs (numbers or digit strings).
+"""
+
+import re
+from collections.abc import Iterable
+from typing import Annotated
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Field, Router
 
 from forecourt.accounts.models import Organisation, Team, User
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MAX_ID, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 from . import organisation_requests
@@ -53,15 +61,18 @@ class TeamOut(Out):
     Name: str
     Default: bool
     OrganisationID: int
-    Users: list[int]
+    Users: list[str] = Field(description='The members, as Tyk gives them: "User#<ID>".')
     CreatedAt: str | None
     UpdatedAt: str | None
 
 
 class TeamIn(TykIn):
     TYK_IGNORED = frozenset({"CID", "ID", "CreatedAt", "UpdatedAt", "Default"})
+    READ_ONLY = frozenset({"OrganisationID"})
     Name: str | None = None
-    Users: list[int] | None = None
+    Users: list[Annotated[int, Field(ge=1, le=MAX_ID)] | str] | None = Field(
+        None, description='The members (they replace the current ones): user IDs as numbers, digit strings or '
+                          '"User#<ID>" (as a GET answers them).')
 
 
 def _team(team: Team) -> TeamSummary:
@@ -82,9 +93,29 @@ def _full(org: Organisation) -> OrganisationOut:
     )
 
 
+def _members(ids: Iterable[int]) -> list[str]:
+    """Members as Tyk names them, by ID."""
+    return [f"User#{pk}" for pk in sorted(ids)]
+
+
+_MEMBER = re.compile(r"\s*(?:User#)?([0-9]+)\s*")
+
+
+def _member_ids(values: list[int | str]) -> list[int]:
+    """User IDs from numbers, digit strings and "User#6"; 422 naming anything else."""
+    ids: list[int] = []
+    for n, value in enumerate(values):
+        match = _MEMBER.fullmatch(value) if isinstance(value, str) else None
+        number = value if isinstance(value, int) else int(match.group(1)) if match else 0
+        if not 1 <= number <= MAX_ID:
+            raise forms.Invalid([f'Users.{n}: a user ID is a number, a digit string or "User#<ID>"'])
+        ids.append(number)
+    return ids
+
+
 def _team_out(team: Team) -> TeamOut:
     return TeamOut(ID=team.pk, Name=team.name, Default=bool(team.is_default), OrganisationID=team.organisation_id,
-                   Users=sorted(team.members.values_list("pk", flat=True)), CreatedAt=tyk_time(team.created_at),
+                   Users=_members(team.members.values_list("pk", flat=True)), CreatedAt=tyk_time(team.created_at),
                    UpdatedAt=tyk_time(team.updated_at))
 
 
@@ -124,7 +155,7 @@ def list_teams(request: HttpRequest, organisation_id: PathId, paging: PagingQuer
     queryset = Team.objects.filter(organisation=org).prefetch_related(
         Prefetch("members", User.objects.only("pk"))).order_by("name", "pk")
     return [TeamOut(ID=t.pk, Name=t.name, Default=bool(t.is_default), OrganisationID=org.pk,
-                    Users=sorted(u.pk for u in t.members.all()), CreatedAt=tyk_time(t.created_at),
+                    Users=_members(u.pk for u in t.members.all()), CreatedAt=tyk_time(t.created_at),
                     UpdatedAt=tyk_time(t.updated_at)) for t in page_of(queryset, paging)]
 
 
@@ -159,12 +190,12 @@ def delete_team(request: HttpRequest, organisation_id: PathId, team_id: PathId) 
     return StatusOut()
 
 
-def _set_members(team: Team, user_ids: list[int], request: HttpRequest) -> None:
+def _set_members(team: Team, user_ids: list[int | str], request: HttpRequest) -> None:
     """Make exactly these users the team's members; they must belong to the team's organisation."""
     from forecourt.accounts import services as accounts
 
     try:
-        accounts.set_team_members(team, user_ids, actor(request))
+        accounts.set_team_members(team, _member_ids(user_ids), actor(request))
     except accounts.ValidationError as exc:
         raise forms.Invalid([f"Users: {m}" for m in exc.messages]) from exc
 

@@ -1,4 +1,10 @@
-"""/portal-api/plans, as in Tyk's portal API (including its `{"data": [...]}` list).
+"""/portal-api/plans, as in Tyk's portal API and its Go client (portal-go).
+
+The list is a bare JSON array, as portal-go's `ListPlans` decodes it (Tyk's API reference shows
+`{"data": [...]}`, which portal-go cannot read). `RateLimit` and `Quota` are answered as strings
+holding the number (`"100"`), as portal-go's `Plan` declares them; bodies may give them as numbers
+or as such strings. (Tyk's reference shows text such as "1000 calls / 1 minute(s)" there; the number
+alone is what a client can send back.)
 
 Divergences from Tyk, on purpose:
 
@@ -21,7 +27,8 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router
+from pydantic import WithJsonSchema
 
 from forecourt.catalog.models import Catalogue, Plan
 from forecourt.catalog.services import default_names
@@ -35,6 +42,11 @@ from .catalogues import set_membership
 router = Router(tags=["plans"])
 
 Number = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
+# RateLimit and Quota: a whole number, or a string holding one ("5", "-1"), as Tyk answers them.
+# Pydantic's lax mode parses such strings; the document says both are taken.
+NumberOrText = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID), WithJsonSchema({
+    "oneOf": [{"type": "integer", "minimum": -MAX_ID, "maximum": MAX_ID},
+              {"type": "string", "pattern": r"^\s*-?\d+\s*$"}]})]
 
 # API field -> PlanForm field (quotas and limits are translated in _changes).
 FIELDS = {"Name": "name", "DisplayName": "display_name", "Description": "description",
@@ -51,14 +63,10 @@ class PlanSummary(Out):
     Name: str
     DisplayName: str
     AutoApproveAccessRequests: bool
-    RateLimit: int
+    RateLimit: str = Field(description="Requests per `Per` seconds, as a string (Tyk's type): `\"100\"`.")
     UnlimitedRateLimit: bool
-    Quota: int
+    Quota: str = Field(description="Requests per `QuotaRenewalRate` seconds, as a string (Tyk's type).")
     UnlimitedQuota: bool
-
-
-class PlanList(Schema):
-    data: list[PlanSummary]
 
 
 class PlanOut(Out):
@@ -68,12 +76,12 @@ class PlanOut(Out):
     Description: str
     AutoApproveAccessRequests: bool
     KeyExpiresIn: int = Field(description="Seconds; 0: never.")
-    RateLimit: int = Field(description="Requests per `Per` seconds.")
+    RateLimit: str = Field(description="Requests per `Per` seconds, as a string (Tyk's type): `\"100\"`.")
     Per: int
     UnlimitedRateLimit: bool
-    Quota: int = Field(description="Requests per `QuotaRenewalRate` seconds.")
+    Quota: str = Field(description="Requests per `QuotaRenewalRate` seconds, as a string (Tyk's type).")
     QuotaRenewalRate: int
-    PlanQuota: int = Field(description="The same as `Quota`.")
+    PlanQuota: int = Field(description="The same as `Quota`, as a number.")
     PlanQuotaRenewalRate: int = Field(description="The same as `QuotaRenewalRate`.")
     UnlimitedQuota: bool
     ProviderID: int | None
@@ -91,17 +99,20 @@ class PlanOut(Out):
 
 class PlanIn(TykIn):
     TYK_IGNORED = frozenset({"ID", "CID", "JWTScope", "MetaData", "CreatedAt", "UpdatedAt"})
+    READ_ONLY = frozenset({"PushState", "PushError", "SyncProblem", "SyncProblemSince"})
     Name: str | None = Field(None, description="New plans: `DisplayName`.")
     DisplayName: str | None = Field(None, description="New plans: `Name`.")
     Description: str | None = None
     AutoApproveAccessRequests: bool | None = None
     KeyExpiresIn: Number | None = Field(None, description="Seconds; 0: never.")
-    RateLimit: Number | None = Field(None, description="Requests per `Per` seconds. Without `UnlimitedRateLimit`: "
-                                                         "negative makes the rate unlimited, positive limited.")
+    RateLimit: NumberOrText | None = Field(None, description="Requests per `Per` seconds (a number, or a string "
+                                                               "holding one). Without `UnlimitedRateLimit`: negative "
+                                                               "makes the rate unlimited, positive limited.")
     Per: Number | None = None
     UnlimitedRateLimit: bool | None = None
-    Quota: Number | None = Field(None, description="Requests per `QuotaRenewalRate` seconds. Without `UnlimitedQuota`: "
-                                                   "negative makes the quota unlimited, positive limited.")
+    Quota: NumberOrText | None = Field(None, description="Requests per `QuotaRenewalRate` seconds (a number, or a "
+                                                         "string holding one). Without `UnlimitedQuota`: negative "
+                                                         "makes the quota unlimited, positive limited.")
     QuotaRenewalRate: Number | None = None
     PlanQuota: Number | None = Field(None, description="The same as `Quota` (wins over it).")
     PlanQuotaRenewalRate: Number | None = Field(None, description="The same as `QuotaRenewalRate` (wins over it).")
@@ -117,8 +128,8 @@ def _queryset() -> QuerySet[Plan]:
 
 def _summary(plan: Plan) -> PlanSummary:
     return PlanSummary(ID=plan.pk, Name=plan.name, DisplayName=plan.display_name,
-                       AutoApproveAccessRequests=plan.auto_approve, RateLimit=plan.rate_limit,
-                       UnlimitedRateLimit=plan.rate_unlimited, Quota=plan.quota_max,
+                       AutoApproveAccessRequests=plan.auto_approve, RateLimit=str(plan.rate_limit),
+                       UnlimitedRateLimit=plan.rate_unlimited, Quota=str(plan.quota_max),
                        UnlimitedQuota=plan.quota_unlimited)
 
 
@@ -127,8 +138,8 @@ def _full(plan_id: PathId) -> PlanOut:
     return PlanOut(
         ID=plan.pk, Name=plan.name, DisplayName=plan.display_name, Description=plan.description,
         AutoApproveAccessRequests=plan.auto_approve, KeyExpiresIn=plan.key_expires_in,
-        RateLimit=plan.rate_limit, Per=plan.rate_per, UnlimitedRateLimit=plan.rate_unlimited,
-        Quota=plan.quota_max, QuotaRenewalRate=plan.quota_renewal_seconds, PlanQuota=plan.quota_max,
+        RateLimit=str(plan.rate_limit), Per=plan.rate_per, UnlimitedRateLimit=plan.rate_unlimited,
+        Quota=str(plan.quota_max), QuotaRenewalRate=plan.quota_renewal_seconds, PlanQuota=plan.quota_max,
         PlanQuotaRenewalRate=plan.quota_renewal_seconds, UnlimitedQuota=plan.quota_unlimited,
         ProviderID=plan.provider_id, ReferenceID=plan.reference_id or "",
         Catalogues=[c.pk for c in plan.catalogues.all()],
@@ -172,10 +183,10 @@ def _save(payload: PlanIn, request: HttpRequest, plan: Plan | None = None) -> Pl
     return saved
 
 
-@router.get("/plans", response={200: PlanList, **ERRORS})
-def list_plans(request: HttpRequest, paging: PagingQuery) -> PlanList:
-    """The plans, as `{"data": [...]}` (the one list Tyk wraps)."""
-    return PlanList(data=[_summary(p) for p in page_of(Plan.objects.order_by("display_name", "pk"), paging)])
+@router.get("/plans", response={200: list[PlanSummary], **ERRORS})
+def list_plans(request: HttpRequest, paging: PagingQuery) -> list[PlanSummary]:
+    """The plans, as a bare array (what portal-go's ListPlans decodes)."""
+    return [_summary(p) for p in page_of(Plan.objects.order_by("display_name", "pk"), paging)]
 
 
 @router.post("/plans", response={200: PlanOut, **ERRORS})

@@ -104,6 +104,7 @@ class ProductOut(ProductSummary):
 class ProductIn(TykIn):
     TYK_IGNORED = frozenset({"ID", "CID", "APIDetails", "AuthType", "AuthTypes", "DCREnabled", "Feature", "Scopes",
                              "Templates", "SpecDetails", "Logo", "Preview", "CreatedAt", "UpdatedAt"})
+    READ_ONLY = frozenset({"PushState", "PushError", "SyncProblem", "SyncProblemSince"})
     Name: str | None = Field(None, description="New products: `DisplayName`.")
     DisplayName: str | None = Field(None, description="New products: `Name`.")
     Path: str | None = Field(None, description="A slug; new products: from `DisplayName`.")
@@ -114,7 +115,10 @@ class ProductIn(TykIn):
     Published: bool | None = Field(None, description="Forecourt's own; new products: false.")
     ProviderID: Id | None = Field(None, description="null: none.")
     ReferenceID: str | None = Field(None, description="The provider policy it mirrors; null: none.")
-    Catalogues: list[Id] | None = Field(None, description="Catalogue IDs: the product is in exactly these.")
+    Catalogues: list[Id | str] | None = Field(None, description="Catalogue IDs (numbers or digit strings): the "
+                                                                  "product is in exactly these. The names a GET "
+                                                                  "answers are accepted unchanged, and change "
+                                                                  "nothing.")
 
 
 class DocOut(Out):
@@ -190,12 +194,21 @@ def _changes(payload: ProductIn, product: Product | None) -> dict[str, Any]:
     return changes
 
 
+def _catalogue_ids(payload: ProductIn, product: Product | None) -> list[int] | None:
+    """The catalogues to put the product in; None to leave them (left out, or the names a GET answered)."""
+    if payload.Catalogues is None:
+        return None
+    names = [] if product is None else list(Catalogue.objects.filter(products=product).values_list("name", flat=True))
+    return forms.ids_or_read_form(payload.Catalogues, "Catalogues", names)
+
+
 def _save(payload: ProductIn, request: HttpRequest, product: Product | None = None) -> Product:
     with transaction.atomic():
         saved: Product = forms.save("products", _changes(payload, product), actor(request), instance=product,
                                     names=NAMES)
-        if payload.Catalogues is not None:
-            set_membership("products", saved.pk, payload.Catalogues, actor(request))
+        catalogues = _catalogue_ids(payload, product)
+        if catalogues is not None:
+            set_membership("products", saved.pk, catalogues, actor(request))
     return saved
 
 

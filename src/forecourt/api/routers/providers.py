@@ -99,6 +99,7 @@ class ProviderConfigIn(TykIn):
 
 class ProviderIn(TykIn):
     TYK_IGNORED = frozenset({"ID", "Status", "LastSyncedAt", "CreatedAt", "UpdatedAt"})
+    READ_ONLY = frozenset({"LastError", "SyncProblems"})
     Name: str | None = None
     Type: str | None = Field(None, description="`tyk-pro` (the default).")
     Configuration: ProviderConfigIn | None = None

@@ -84,8 +84,9 @@ class UserWrite(TykIn):
                                                f"{Role.CONSUMER_TEAM_MEMBER.value}.")
     Active: bool | None = Field(None, description="New users: true.")
     OrganisationID: Id | None = Field(None, description="0: no organisation (admins only).")
-    Teams: list[Id] | None = Field(None, description='Team IDs, as numbers or strings ("1"); they replace the '
-                                                     "user's teams and must belong to their organisation.")
+    Teams: list[Id | str] | None = Field(None, description='Team IDs, as numbers or strings ("1"); they replace the '
+                                                           "user's teams and must belong to their organisation. "
+                                                           "The team names a GET answers are accepted unchanged.")
     ResetPassword: bool | None = Field(None, description="true: e-mail the user a link to set a password.")
 
 
@@ -130,8 +131,9 @@ def _show(user: User) -> UserShow:
                     APITokenCreatedAt=issued.strftime("%Y-%m-%d") if issued else None)
 
 
-def _changes(payload: UserWrite) -> dict[str, Any]:
-    """The form field values the body sets (null and absent fields are left out)."""
+def _changes(payload: UserWrite, user: User | None = None) -> dict[str, Any]:
+    """The form field values the body sets (null and absent fields are left out, as are `Teams`
+    sent back as the names a GET answered)."""
     changes: dict[str, Any] = {}
     for name, field in FIELDS.items():
         value = getattr(payload, name)
@@ -140,6 +142,10 @@ def _changes(payload: UserWrite) -> dict[str, Any]:
         if name == "OrganisationID":
             value = value or None  # 0: no organisation
         elif name == "Teams":
+            names = [] if user is None else [t.name for t in user.teams.all()]
+            value = forms.ids_or_read_form(value, "Teams", names)
+            if value is None:
+                continue
             value = list(dict.fromkeys(value))
         changes[field] = value
     return changes
@@ -195,7 +201,7 @@ def update_user(request: HttpRequest, user_id: PathId, payload: UserWrite) -> Us
     """Change a user; fields left out keep their value. `Active` follows the Admin Portal's rules:
     nobody deactivates their own account or the last active super-admin."""
     user = get_object_or_404(User, pk=user_id)
-    changes = _changes(payload)
+    changes = _changes(payload, user)
     with transaction.atomic():
         if changes:
             user = forms.save("users", changes, actor(request), instance=user, names=NAMES)

@@ -45,6 +45,7 @@ class WebhookCreatedOut(WebhookOut):
 class WebhookIn(TykIn):
     """A webhook to create, or the changes to one: fields left out keep their value."""
 
+    READ_ONLY = frozenset({"ID", "CreatedAt"})
     Name: str | None = Field(None, max_length=100)
     URL: str | None = Field(None, max_length=500, description="http(s); private addresses are refused unless "
                                                               "Webhooks.AllowPrivateTargets is set.")

@@ -1,0 +1,230 @@
+"""GET-then-PUT: every object the Admin API reads can be written back unchanged (issue 16).
+
+Tools such as portal-go, Terraform providers and sync scripts read an object, change a field and
+PUT the whole body back. That body carries everything the GET answered: read-only fields
+(`ID`, `CreatedAt`, `PushState`, `LastError`, `SyncProblems`...) and fields whose read form differs
+from the write form (a product's `Catalogues` are names, a team's `Users` are "User#6"). Each must
+be accepted, and a body sent back unchanged must change nothing.
+"""
+
+import json
+
+import pytest
+
+from forecourt.accounts.models import Organisation
+from forecourt.audit.models import AuditEntry
+from forecourt.catalog.models import Plan, Product
+from forecourt.providers.models import Provider
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def ok(response):
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _provider(api):
+    provider = ok(api("post", "/providers", {"Name": "Dashboard", "Type": "tyk-pro", "Configuration": {
+        "MetaData": json.dumps({"URL": "https://dashboard.example.com", "Secret": "dashboard-key-0123456789",
+                                "OrgID": "o1", "PoliciesTags": ["portal"]})}}))
+    Provider.objects.filter(pk=provider["ID"]).update(
+        last_error="the Dashboard answered 500",
+        sync_problems=[{"policy": "p1", "name": "Old", "reason": "it references a deleted API"}])
+    return f"/providers/{provider['ID']}"
+
+
+def _catalogue(api):
+    org = factories.organisation("Partners")
+    team = factories.team(org, "Mobile")
+    product, plan = factories.product(display_name="Weather"), factories.plan(display_name="Gold")
+    body = ok(api("post", "/catalogues", {
+        "Name": "Partner APIs", "VisibilityStatus": "Private", "Products": [product.pk], "Plans": [plan.pk],
+        "OrgCatalogues": [{"OrganisationID": org.pk}, {"OrganisationID": org.pk, "TeamID": team.pk}]}))
+    return f"/catalogues/{body['ID']}"
+
+
+def _product(api):
+    catalogue = factories.catalogue()
+    body = ok(api("put", f"/products/{factories.product().pk}", {
+        "Tags": ["money", "eu"], "Catalogues": [catalogue.pk], "Published": True}))
+    Product.objects.filter(pk=body["ID"]).update(push_state="failed", push_error="the Dashboard answered 500")
+    return f"/products/{body['ID']}"
+
+
+def _product_doc(api):
+    product = factories.product()
+    doc = api("post", f"/products/{product.pk}/docs", {"Title": "Sign up", "Content": "Create an app."}).json()
+    return f"/products/{product.pk}/docs/{doc['ID']}"
+
+
+def _plan(api):
+    catalogue = factories.catalogue()
+    body = ok(api("post", "/plans", {"Name": "gold", "DisplayName": "Gold", "RateLimit": 5, "Per": 10,
+                                     "Quota": 1000, "QuotaRenewalRate": 3600, "Catalogues": [catalogue.pk]}))
+    Plan.objects.filter(pk=body["ID"]).update(push_state="pending", sync_problem="unreadable")
+    return f"/plans/{body['ID']}"
+
+
+def _unlimited_plan(api):
+    return f"/plans/{ok(api('post', '/plans', {'Name': 'free', 'RateLimit': -1}))['ID']}"
+
+
+def _organisation(api):
+    org = ok(api("post", "/organisations", {"Name": "Acme"}))
+    factories.consumer(Organisation.objects.get(pk=org["ID"]))
+    return f"/organisations/{org['ID']}"
+
+
+def _team(api):
+    org = factories.organisation("Partners")
+    members = [factories.consumer(org), factories.consumer(org)]
+    team = ok(api("post", f"/organisations/{org.pk}/teams", {"Name": "Mobile", "Users": [m.pk for m in members]}))
+    return f"/organisations/{org.pk}/teams/{team['ID']}"
+
+
+def _user(api):
+    org = factories.organisation("Partners")
+    team = factories.team(org, "Mobile")
+    user = ok(api("post", "/users", {"Email": "ann@example.com", "First": "Ann", "OrganisationID": org.pk}))
+    ok(api("put", f"/users/{user['ID']}", {"Teams": [team.pk, org.teams.get(is_default=True).pk]}))
+    return f"/users/{user['ID']}"
+
+
+def _invite_code(api):
+    org = factories.organisation()
+    return f"/invite-codes/{ok(api('post', '/invite-codes', {'OrganisationID': org.pk, 'MaxUses': 3}))['ID']}"
+
+
+def _app(api):
+    from forecourt.access import services as access
+    from forecourt.access.models import App
+
+    owner = factories.consumer()
+    app = ok(api("post", "/apps", {"Name": "Payments", "UserID": owner.pk,
+                                   "RedirectURLs": "https://a.example/cb,https://b.example/cb"}))
+    plan, product = factories.plan(), factories.product(published=True)
+    access.submit_request(App.objects.get(pk=app["ID"]), factories.catalogue([product], [plan]), plan, [product],
+                          owner)
+    return f"/apps/{app['ID']}"
+
+
+def _page(api):
+    page = ok(api("post", "/pages", {"Title": "About", "Path": "/about-us", "Status": "published"}))
+    ok(api("post", f"/pages/{page['ID']}/content-blocks", {"Name": "Intro", "Content": "Hi"}))
+    return f"/pages/{page['ID']}"
+
+
+def _content_block(api):
+    page = ok(api("post", "/pages", {"Title": "About", "Path": "/about-us"}))
+    block = ok(api("post", f"/pages/{page['ID']}/content-blocks", {"Name": "Intro", "Content": "Hi"}))
+    return f"/pages/{page['ID']}/content-blocks/{block['ID']}"
+
+
+def _menu_item(api):
+    page = ok(api("post", "/pages", {"Title": "About", "Path": "/about-us", "Status": "published"}))
+    return f"/menu-items/{ok(api('post', '/menu-items', {'Title': 'About', 'PageID': page['ID']}))['ID']}"
+
+
+def _webhook(api):
+    hook = ok(api("post", "/webhooks", {"Name": "CRM", "URL": "https://10.0.0.7/hook",
+                                        "Headers": {"X-Team": "portal"}, "Events": ["UserRegistered"]}))
+    return f"/webhooks/{hook['ID']}"
+
+
+def _configs(api):
+    ok(api("put", "/configs", {"SMTPHost": "smtp.example.com", "SMTPPassword": "smtp-secret-value",
+                               "DefaultFromAddress": "portal@example.com"}))
+    return "/configs"
+
+
+RESOURCES = {
+    "providers": _provider, "catalogues": _catalogue, "products": _product, "product docs": _product_doc,
+    "plans": _plan, "unlimited plans": _unlimited_plan, "organisations": _organisation, "teams": _team,
+    "users": _user, "invite codes": _invite_code, "apps": _app, "pages": _page, "content blocks": _content_block,
+    "menu items": _menu_item, "webhooks": _webhook, "configs": _configs,
+}
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_what_a_get_answers_can_be_put_back_unchanged(api, resource, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # the webhook's URL is not looked up in DNS
+    path = RESOURCES[resource](api)
+    read = ok(api("get", path))
+    audited = AuditEntry.objects.count()
+
+    written = ok(api("put", path, read))
+
+    # UpdatedAt is left out: a save may move it (to the minute) even when nothing else changes.
+    def same(body):
+        return {k: v for k, v in body.items() if k != "UpdatedAt"}
+
+    assert same(written) == same(read)
+    assert same(ok(api("get", path))) == same(read)
+    changes = [e.changes for e in AuditEntry.objects.order_by("pk")[audited:]]
+    assert all(not c for c in changes), changes  # nothing was recorded as changed
+
+
+# The read forms, and what is refused
+
+
+def test_plan_limits_are_strings_and_taken_as_numbers_or_number_strings(api):
+    plan = ok(api("post", "/plans", {"Name": "gold", "RateLimit": "7", "Quota": " 500 ", "UnlimitedQuota": False}))
+    assert (plan["RateLimit"], plan["Quota"], plan["PlanQuota"], plan["UnlimitedQuota"]) == ("7", "500", 500, False)
+    assert ok(api("put", f"/plans/{plan['ID']}", {"RateLimit": "-1"}))["UnlimitedRateLimit"] is True
+    assert ok(api("put", f"/plans/{plan['ID']}", {"RateLimit": 9}))["RateLimit"] == "9"
+    before = Plan.objects.get(pk=plan["ID"])
+    for junk in ("1000 calls / 1 minute(s)", "unlimited", "", "1.5", "1e3", 1.5, "x"):
+        refused = api("put", f"/plans/{plan['ID']}", {"RateLimit": junk})
+        assert refused.status_code == 422, junk
+        assert refused.json()["status"] == "error" and refused.json()["errors"][0].startswith("RateLimit"), junk
+    after = Plan.objects.get(pk=plan["ID"])
+    assert (after.rate_limit, after.rate_unlimited) == (before.rate_limit, before.rate_unlimited)
+
+
+def test_team_members_are_user_strings_and_taken_in_every_form(api):
+    org = factories.organisation("Partners")
+    ann, bob, cy = (factories.consumer(org) for _ in range(3))
+    team = ok(api("post", f"/organisations/{org.pk}/teams", {"Name": "Mobile", "Users": [f"User#{ann.pk}"]}))
+    assert team["Users"] == [f"User#{ann.pk}"]
+    path = f"/organisations/{org.pk}/teams/{team['ID']}"
+    mixed = ok(api("put", path, {"Users": [ann.pk, str(bob.pk), f"User#{cy.pk}"]}))
+    assert mixed["Users"] == [f"User#{pk}" for pk in sorted((ann.pk, bob.pk, cy.pk))]
+    assert ok(api("get", f"/organisations/{org.pk}/teams"))[-1]["Users"] == mixed["Users"]
+    for junk in ("Ann", "User#", "User#x", "user#5", 0):
+        refused = api("put", path, {"Users": [junk]})
+        assert refused.status_code == 422 and refused.json()["errors"][0].startswith("Users"), junk
+    assert ok(api("get", path))["Users"] == mixed["Users"]
+
+
+def test_names_as_read_are_taken_only_unchanged(api):
+    first, second = factories.catalogue(), factories.catalogue()
+    product = ok(api("put", f"/products/{factories.product().pk}", {"Catalogues": [first.pk]}))
+    path = f"/products/{product['ID']}"
+    assert ok(api("put", path, {"Catalogues": [first.name]}))["Catalogues"] == [first.name]
+    refused = api("put", path, {"Catalogues": [second.name]})
+    assert refused.status_code == 422 and refused.json()["errors"] == [
+        "Catalogues: give IDs to change it; names, as a GET answers them, are accepted only unchanged"]
+    assert ok(api("put", path, {"Catalogues": [str(second.pk)]}))["Catalogues"] == [second.name]
+
+    catalogue = ok(api("get", f"/catalogues/{first.pk}"))
+    assert api("put", f"/catalogues/{first.pk}", {"Products": ["Someone else's"]}).status_code == 422
+    assert ok(api("put", f"/catalogues/{first.pk}", {"Products": catalogue["Products"]}))["Products"] == []
+
+
+def test_read_only_fields_are_ignored_and_unknown_fields_still_refused(api):
+    product = factories.product()
+    changed = ok(api("put", f"/products/{product.pk}", {"PushState": "", "PushError": "x", "SyncProblem": "y"}))
+    assert (changed["PushState"], changed["PushError"], changed["SyncProblem"]) == ("", "", "")
+    unknown = api("put", f"/products/{product.pk}", {"PushStatus": ""})
+    assert unknown.status_code == 422 and unknown.json()["errors"] == ["PushStatus: Extra inputs are not permitted"]
+
+    code = ok(api("post", "/invite-codes", {"OrganisationID": factories.organisation().pk}))
+    path = f"/invite-codes/{code['ID']}"
+    assert ok(api("put", path, {"Code": code["Code"], "Uses": 5, "MaxUses": 2}))["Uses"] == 0
+    changed_code = api("put", path, {"Code": "WELCOME"})
+    assert changed_code.status_code == 422 and changed_code.json()["errors"] == [
+        "Code: is generated and cannot be chosen or changed"]
+    assert ok(api("get", path))["Code"] == code["Code"]
