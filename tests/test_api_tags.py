@@ -89,7 +89,7 @@ def test_a_providers_policy_tag_cannot_be_renamed_or_deleted(api):
     provider.save()
     product = factories.product(tags=["portal", "payments"], provider=provider, reference_id="pol-1")
     tag_id = next(t["ID"] for t in api("get", "/tags").json() if t["Name"] == "portal")
-    for method, body in (("put", {"Name": "public"}), ("delete", None)):
+    for method, body in (("put", {"Name": "public"}), ("put", {"Name": "Portal"}), ("delete", None)):
         refused = api(method, f"/tags/{tag_id}", body)
         assert refused.status_code == 409, refused.content
         assert "policy tag" in refused.json()["errors"][0]

@@ -96,7 +96,7 @@ def rename(tag: Tag, new_name: str, actor: User) -> Tag:
     """Rename `tag` and the tag on every product that carries it."""
     new_name = clean_name(new_name)
     old = tag.name
-    if old.casefold() in _policy_tags() and new_name.casefold() != old.casefold():
+    if old.casefold() in _policy_tags():  # even its case: the sync compares policy tags as they are spelt
         raise PolicyTag(f"{old} is a provider's policy tag: the sync imports products by it, so it cannot be "
                         "renamed here")
     with transaction.atomic():
