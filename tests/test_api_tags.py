@@ -66,7 +66,8 @@ def test_create_get_rename_and_delete_a_tag(api, admin):
 def test_tag_errors_have_the_envelope_and_change_nothing(api):
     product = factories.product(tags=["payments"])
     gold = api("post", "/tags", {"Name": "gold"}).json()["ID"]
-    for body, error in (({"Name": ""}, "Name: a tag needs a name."), ({"Name": "a,b"}, "Name: a tag may not contain a comma."),
+    for body, error in (({"Name": ""}, "Name: a tag needs a name."),
+                        ({"Name": "a,b"}, "Name: a tag may not contain a comma."),
                         ({"Name": "x" * 101}, "Name: at most 100 characters."),
                         ({"Name": "GOLD"}, "Name: there is a tag named GOLD already.")):
         response = api("post", "/tags", body)
