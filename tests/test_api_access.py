@@ -162,6 +162,9 @@ def test_only_pending_requests_can_be_deleted(api, admin):
     ("get", "/apps/999999/access-requests"), ("get", "/apps/999999/credentials"),
     ("put", "/apps/999999/credentials/999999/rotate"), ("delete", "/apps/999999/credentials/999999"),
     ("put", "/apps/999999/access-requests/999999/credentials/999999/rotate"),
+    ("put", "/apps/999999/provision"), ("delete", "/apps/999999/access-requests/999999"),
+    ("get", "/apps/999999/access-requests/999999/credentials/999999"),
+    ("delete", "/apps/999999/access-requests/999999/credentials/999999"),
 ])
 def test_unknown_ids_are_404(api, method, path):
     response = api(method, path, {"Reason": "x"} if "reject" in path else ({} if method == "put" else None))
@@ -362,3 +365,81 @@ def test_an_apps_page_runs_a_constant_number_of_queries(api, consumer):
         assert len(api("get", f"/apps/{app.pk}").json()["AccessRequests"]) == 55
     assert len(large.captured_queries) == len(small.captured_queries)
 
+
+
+# Provisioning an app, its access requests and credentials by Tyk's paths
+
+
+def test_provision_approves_pending_requests_and_retries_failed_ones(api, admin, consumer):
+    with_provider = factories.plan(provider=factories.provider())
+    pending = factories.pending_request(consumer, plan_obj=with_provider)
+    app = pending.app
+    failed = factories.pending_request(consumer, plan_obj=with_provider)
+    AccessRequest.objects.filter(pk=failed.pk).update(app=app)
+    access.approve(failed, admin)
+    AccessRequest.objects.filter(pk=failed.pk).update(provisioning="failed", provisioning_error="gateway down")
+    rejected = factories.pending_request(consumer)
+    AccessRequest.objects.filter(pk=rejected.pk).update(app=app)
+    access.reject(rejected, admin, "No.")
+    elsewhere = factories.pending_request()  # another app's: untouched
+    Job.objects.all().delete()
+
+    response = api("put", f"/apps/{app.pk}/provision")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "ok", "message": f"App #{app.pk}: approved access requests #{pending.pk}; "
+                                                          f"retried provisioning of #{failed.pk}"}
+    pending.refresh_from_db(), failed.refresh_from_db(), rejected.refresh_from_db(), elsewhere.refresh_from_db()
+    assert (pending.status, pending.decided_by, pending.provisioning) == ("approved", admin, "pending")
+    assert (failed.provisioning, failed.provisioning_error) == ("pending", "")
+    assert (rejected.status, elsewhere.status) == ("rejected", "pending")
+    queued = sorted(j.payload["request_id"] for j in Job.objects.filter(name="access.provision"))
+    assert queued == sorted([pending.pk, failed.pk])
+    assert AuditEntry.objects.get(action="approve", object_id=str(pending.pk)).actor == admin
+    assert EmailLog.objects.filter(template="access_request_approved", to=consumer.email).count() == 2
+
+    again = api("put", f"/apps/{app.pk}/provision")
+    assert again.json() == {"status": "ok", "message": f"App #{app.pk}: nothing to provision"}
+    assert Job.objects.filter(name="access.provision").count() == 2
+
+
+def test_deleting_an_apps_access_request_by_tyks_path(api, admin):
+    pending, decided = factories.pending_request(), factories.pending_request()
+    access.approve(decided, admin)
+    other_app = factories.pending_request().app_id
+    assert api("delete", f"/apps/{other_app}/access-requests/{pending.pk}").status_code == 404
+    refused = api("delete", f"/apps/{decided.app_id}/access-requests/{decided.pk}")
+    assert refused.status_code == 409 and "only pending requests can be deleted" in refused.json()["errors"][0]
+    assert api("delete", f"/apps/{pending.app_id}/access-requests/{pending.pk}").json() == {"status": "ok"}
+    assert not AccessRequest.objects.filter(pk=pending.pk).exists()
+    assert AccessRequest.objects.filter(pk=decided.pk, status="approved").exists()
+    assert AuditEntry.objects.get(action="delete", object_id=str(pending.pk)).actor == admin
+
+
+def test_a_credential_by_tyks_path_shown_without_its_secret_and_revoked_at_the_gateway(api, admin):
+    request = factories.pending_request()
+    cred = _credential(request, status=Credential.Status.ACTIVE, type=Credential.Type.OAUTH2_CLIENT)
+    other = factories.pending_request()
+    path = f"/apps/{request.app_id}/access-requests/{request.pk}/credentials/{cred.pk}"
+    shown = api("get", path)
+    assert shown.status_code == 200, shown.content
+    body = shown.json()
+    assert (body["ID"], body["Status"], body["SecretHint"], body["OAuthClientID"]) == \
+        (cred.pk, "active", "wxyz", cred.provider_reference)
+    assert body == api("get", f"/apps/{request.app_id}/credentials").json()[0]
+    assert not {"Credential", "CredentialHash", "OAuthClientSecret", "Secret"} & set(body)
+    for wrong in (f"/apps/{other.app_id}/access-requests/{request.pk}/credentials/{cred.pk}",
+                  f"/apps/{request.app_id}/access-requests/{other.pk}/credentials/{cred.pk}",
+                  f"/apps/{request.app_id}/access-requests/{request.pk}/credentials/999999"):
+        for method in ("get", "delete"):
+            missing = api(method, wrong)
+            assert missing.status_code == 404 and missing.json()["status"] == "error", (method, wrong)
+    assert not Job.objects.filter(name="access.revoke").exists()
+
+    for _ in range(2):
+        assert api("delete", path).json() == {"status": "ok"}
+    cred.refresh_from_db()
+    assert cred.status == "revoking" and cred.revoked_at is not None
+    (job,) = Job.objects.filter(name="access.revoke")
+    assert job.payload["ref"]["credential_id"] == cred.pk
+    assert api("get", path).json()["Status"] == "revoking"
+    assert AuditEntry.objects.filter(object_type="access.credential", object_id=str(cred.pk), actor=admin).count() == 1

@@ -185,6 +185,30 @@ def retry_provisioning(request: AccessRequest, actor: User) -> None:
         queue.enqueue("access.provision", {"request_id": request.pk})
 
 
+def provision_app(app: App, actor: User, base_url: str = "") -> tuple[list[int], list[int]]:
+    """Provision everything `app` waits for, as Tyk's `PUT /apps/{id}/provision` does: approve its
+    pending requests (each as the Admin Portal's Approve does: decision, e-mail, provisioning job)
+    and retry the provisioning of its approved requests whose provisioning failed (the Admin
+    Portal's Retry). Returns the IDs approved and retried. A request decided meanwhile by someone
+    else is left as they decided it; one whose retry is no longer due (it succeeded) is skipped.
+    """
+    approved, retried = [], []
+    for pending in AccessRequest.objects.filter(app=app, status=AccessRequest.Status.PENDING).order_by("pk"):
+        try:
+            approved.append(approve(pending, actor, base_url).pk)
+        except NotPending:
+            continue
+    failed = AccessRequest.objects.filter(app=app, status=AccessRequest.Status.APPROVED,
+                                          provisioning=AccessRequest.Provisioning.FAILED).order_by("pk")
+    for request in failed:
+        try:
+            retry_provisioning(request, actor)
+        except ValidationError:
+            continue
+        retried.append(request.pk)
+    return approved, retried
+
+
 @handler("access.provision")
 def provision(request_id: int) -> None:
     """Create the approved request's credential at the provider (see access.credentials for the

@@ -25,6 +25,7 @@ from .routers import (  # noqa: F401 - imported for api.add_router below
     plans,
     products,
     providers,
+    tags,
     themes,
     users,
     webhooks,
@@ -45,7 +46,7 @@ errors.install(api)
 
 for _module in (routers.providers, routers.products, routers.plans, routers.catalogues, routers.organisations,
                 routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
-                routers.audit, routers.themes, routers.pages, routers.menus, routers.webhooks):
+                routers.audit, routers.themes, routers.pages, routers.menus, routers.webhooks, routers.tags):
     api.add_router("", _module.router)
 
 

@@ -323,3 +323,21 @@ class CatalogueAudience(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation}" + (f" / {self.team.name}" if self.team is not None else " (all teams)")
+
+
+class Tag(models.Model):
+    """A tag with an ID, for the Admin API's `/portal-api/tags` (Tyk's tags). The tags products carry
+    stay in Product.tags (what the catalogue, its search index and the provider's policy read): a row
+    here names one, case-insensitively, so that it can be listed, renamed and deleted by ID. Rows
+    are made for the tags products use when the tags are read (forecourt.catalog.tags), so a tag
+    written without this table (the sync, an older release) still gets one; a tag created by the API
+    may have no product yet."""
+
+    name = models.CharField(max_length=100)
+    folded = models.CharField(max_length=100, unique=True)  # name.casefold(): tags are one regardless of case
+
+    class Meta:
+        ordering = ["folded"]
+
+    def __str__(self) -> str:
+        return self.name

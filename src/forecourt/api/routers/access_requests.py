@@ -214,8 +214,14 @@ def reject_access_request(request: HttpRequest, access_request_id: PathId,
 def delete_access_request(request: HttpRequest, access_request_id: PathId) -> StatusOut:
     """Delete a pending request (a withdrawn one, say). Decided requests are kept as the record
     of the decision and answer 409; Tyk would also revoke an approved request's credentials."""
+    return delete_pending(request, AccessRequest.objects.filter(pk=access_request_id))
+
+
+def delete_pending(request: HttpRequest, found: QuerySet[AccessRequest]) -> StatusOut:
+    """Delete the one access request of `found` (404 if none) if it is pending; 409 otherwise.
+    Both of Tyk's paths (`/access_requests/{id}`, `/apps/{app_id}/access-requests/{id}`) use it."""
     with transaction.atomic():
-        obj = get_object_or_404(AccessRequest.objects.select_for_update(), pk=access_request_id)
+        obj = get_object_or_404(found.select_for_update())
         if obj.status != AccessRequest.Status.PENDING:
             raise HttpError(409, f"access request #{obj.pk} was already {obj.status}: only pending requests "
                                  "can be deleted")

@@ -17,6 +17,13 @@ recorded and `Status` shows how far the gateway has got:
   revoked) already is a 200 too and changes nothing: DELETE is idempotent, so a script can
   safely repeat it.
 
+- delete (`DELETE /apps/{app_id}/access-requests/{ar_id}/credentials/{id}`, Tyk's path) is the
+  same revoke. `GET` on that path shows the credential, never its secret.
+
+`PUT /apps/{app_id}/provision` approves the app's pending access requests and retries failed
+provisioning (forecourt.access.services.provision_app). Deleting one of the app's access requests
+follows `DELETE /access_requests/{id}`: only a pending one; a decided one is a 409.
+
 A credential of another app (or of another of the app's requests) is a 404.
 """
 
@@ -29,10 +36,12 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 
 from forecourt.access import credentials
+from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, App, Credential
+from forecourt.notify import links
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MessageOut, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 from .access_requests import (
@@ -40,6 +49,7 @@ from .access_requests import (
     AppAccessRequest,
     CredentialOut,
     credential,
+    delete_pending,
     detail,
     in_app,
     requests,
@@ -157,6 +167,31 @@ def get_app_access_request(request: HttpRequest, app_id: PathId, access_request_
     return detail(get_object_or_404(requests(with_credentials=True), pk=access_request_id, app_id=app_id))
 
 
+@router.delete("/apps/{app_id}/access-requests/{access_request_id}", response={200: StatusOut, **ERRORS})
+def delete_app_access_request(request: HttpRequest, app_id: PathId, access_request_id: PathId) -> StatusOut:
+    """Delete one of the app's access requests: as `DELETE /access_requests/{id}`, only a pending
+    one (a decided request is kept as the record of the decision: 409, and nothing changes; revoke
+    its credentials instead). Another app's request is a 404."""
+    return delete_pending(request, AccessRequest.objects.filter(pk=access_request_id, app_id=app_id))
+
+
+@router.put("/apps/{app_id}/provision", response={200: MessageOut, **ERRORS})
+def provision_app(request: HttpRequest, app_id: PathId) -> MessageOut:
+    """Provision the app's access (portal-go's ProvisionApp): approve its pending access requests,
+    and retry the provisioning of approved ones whose provisioning failed, as the Admin Portal's
+    Approve and Retry do (forecourt.access.services.provision_app). Credentials are then created
+    at the gateway by background jobs (see each request's `Provisioning`). An app with nothing to
+    provision is a 200 that changes nothing."""
+    app = get_object_or_404(App, pk=app_id)
+    approved, retried = access.provision_app(app, actor(request), links.base_url(request))
+    parts = []
+    if approved:
+        parts.append("approved access requests " + ", ".join(f"#{pk}" for pk in approved))
+    if retried:
+        parts.append("retried provisioning of " + ", ".join(f"#{pk}" for pk in retried))
+    return MessageOut(message=f"App #{app.pk}: " + ("; ".join(parts) if parts else "nothing to provision"))
+
+
 @router.get("/apps/{app_id}/credentials", response={200: list[CredentialOut], **ERRORS})
 def list_app_credentials(request: HttpRequest, app_id: PathId, paging: PagingQuery) -> list[CredentialOut]:
     """The app's credentials, revoked ones included (`RevokedAt`). Never a secret: only `SecretHint`."""
@@ -197,6 +232,31 @@ def rotate_access_request_credential(request: HttpRequest, app_id: PathId, acces
     """Tyk's other path for rotation: the same as `PUT /apps/{app_id}/credentials/{credential_id}/rotate`."""
     return _rotate(request, get_object_or_404(Credential, pk=credential_id, app_id=app_id,
                                               access_request_id=access_request_id))
+
+
+def _in_request(app_id: int, access_request_id: int, credential_id: int) -> Credential:
+    return get_object_or_404(Credential, pk=credential_id, app_id=app_id, access_request_id=access_request_id)
+
+
+@router.get("/apps/{app_id}/access-requests/{access_request_id}/credentials/{credential_id}",
+            response={200: CredentialOut, **ERRORS})
+def get_access_request_credential(request: HttpRequest, app_id: PathId, access_request_id: PathId,
+                                  credential_id: PathId) -> CredentialOut:
+    """One credential of one of the app's access requests, without its secret (only `SecretHint`):
+    Tyk shows the key or the OAuth client's secret here; Forecourt shows a secret once, to its
+    owner, in the Live Portal."""
+    return credential(_in_request(app_id, access_request_id, credential_id))
+
+
+@router.delete("/apps/{app_id}/access-requests/{access_request_id}/credentials/{credential_id}",
+               response={200: StatusOut, **ERRORS})
+def delete_access_request_credential(request: HttpRequest, app_id: PathId, access_request_id: PathId,
+                                     credential_id: PathId) -> StatusOut:
+    """Tyk's path for deleting a credential: revokes it as `DELETE /apps/{app_id}/credentials/{id}`
+    does (removed from the gateway by a background job; the row is kept, with `RevokedAt`;
+    repeating it is a 200 that changes nothing)."""
+    credentials.revoke(_in_request(app_id, access_request_id, credential_id), actor(request))
+    return StatusOut()
 
 
 @router.delete("/apps/{app_id}/credentials/{credential_id}", response={200: StatusOut, **ERRORS})

@@ -1,0 +1,153 @@
+"""/portal-api/tags and /portal-api/products/{id}/tags: Tyk's tags, over the tags products carry.
+
+The rules are forecourt.catalog.tags': a tag is a name (compared without regard to case) that
+products carry in their `Tags`, which the Live Portal's catalogue shows and filters by; `/tags`
+gives each an ID, and renaming or deleting one changes every product that has it (each as a
+product edit: audited, pushed to the provider, re-indexed for search).
+
+Divergences from Tyk, on purpose: a tag has no `Posts` (Forecourt has no blog); a provider's
+policy tag (the sync imports policies by it) cannot be renamed or deleted (409); a name is 1 to
+100 characters without a comma (422).
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router
+from ninja.errors import HttpError
+
+from forecourt.catalog import tags
+from forecourt.catalog.models import Product, Tag
+
+from .. import forms
+from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of
+from ..compat import TykIn
+from ..schemas_base import Out
+
+router = Router(tags=["tags"])
+
+
+class TagIn(TykIn):
+    Name: str
+
+
+class TagName(Out):
+    Name: str
+
+
+class TagOut(Out):
+    ID: int
+    Name: str
+
+
+class TaggedProduct(Out):
+    ID: int
+    Name: str
+    DisplayName: str
+    Path: str
+    ReferenceID: str
+    ProviderID: int | None
+
+
+class TagDetail(TagOut):
+    Products: list[TaggedProduct]
+
+
+def _detail(tag: Tag) -> TagDetail:
+    return TagDetail(ID=tag.pk, Name=tag.name, Products=[
+        TaggedProduct(ID=p.pk, Name=p.name, DisplayName=p.display_name, Path=p.slug, ReferenceID=p.reference_id or "",
+                      ProviderID=p.provider_id) for p in tags.products_with(tag.name)])
+
+
+def _invalid(exc: ValidationError) -> forms.Invalid:
+    return forms.Invalid(list(exc.messages))
+
+
+def _tag(tag_id: int) -> Tag:
+    tags.materialise()
+    return get_object_or_404(Tag, pk=tag_id)
+
+
+@router.get("/tags", response={200: list[TagOut], **ERRORS})
+def list_tags(request: HttpRequest, paging: PagingQuery) -> list[TagOut]:
+    """Every tag: those products carry and those created here, by name."""
+    tags.materialise()
+    return [TagOut(ID=t.pk, Name=t.name) for t in page_of(Tag.objects.order_by("folded", "pk"), paging)]
+
+
+@router.post("/tags", response={200: TagDetail, **ERRORS})
+def create_tag(request: HttpRequest, payload: TagIn) -> TagDetail:
+    """Create a tag (no product has it yet). A name taken already (any case) is a 422."""
+    try:
+        tag = tags.create(payload.Name)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return _detail(tag)
+
+
+@router.get("/tags/{tag_id}", response={200: TagDetail, **ERRORS})
+def get_tag(request: HttpRequest, tag_id: PathId) -> TagDetail:
+    """A tag with the products that carry it."""
+    return _detail(_tag(tag_id))
+
+
+@router.put("/tags/{tag_id}", response={200: TagDetail, **ERRORS})
+def update_tag(request: HttpRequest, tag_id: PathId, payload: TagIn) -> TagDetail:
+    """Rename a tag, on every product that carries it. A name another tag has is a 422; a
+    provider's policy tag is a 409; either changes nothing."""
+    tag = _tag(tag_id)
+    try:
+        return _detail(tags.rename(tag, payload.Name, actor(request)))
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    except tags.PolicyTag as exc:
+        raise HttpError(409, str(exc)) from exc
+
+
+@router.delete("/tags/{tag_id}", response={200: StatusOut, **ERRORS})
+def delete_tag(request: HttpRequest, tag_id: PathId) -> StatusOut:
+    """Delete a tag: every product that carries it loses it. A provider's policy tag is a 409."""
+    tag = _tag(tag_id)
+    try:
+        tags.delete(tag, actor(request))
+    except tags.PolicyTag as exc:
+        raise HttpError(409, str(exc)) from exc
+    return StatusOut()
+
+
+# A product's tags (Tyk's four operations: by name)
+
+
+@router.get("/products/{product_id}/tags", response={200: list[TagName], **ERRORS})
+def list_product_tags(request: HttpRequest, product_id: PathId) -> list[TagName]:
+    """The product's tags, as its `Tags` lists them."""
+    product = get_object_or_404(Product, pk=product_id)
+    return [TagName(Name=name) for name in tags.names_of(product)]
+
+
+@router.post("/products/{product_id}/tags", response={200: TagName, **ERRORS})
+def attach_product_tag(request: HttpRequest, product_id: PathId, payload: TagIn) -> TagName:
+    """Give the product a tag (made if it is new). One it has already (any case) is a 200 that
+    changes nothing and answers the product's spelling."""
+    product = get_object_or_404(Product, pk=product_id)
+    try:
+        return TagName(Name=tags.attach(product, payload.Name, actor(request)))
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+@router.get("/products/{product_id}/tags/{tag_name}", response={200: TagName, **ERRORS})
+def get_product_tag(request: HttpRequest, product_id: PathId, tag_name: str) -> TagName:
+    """One of the product's tags, by name (any case); 404 if the product does not carry it."""
+    name = tags.carried(get_object_or_404(Product, pk=product_id), tag_name)
+    if name is None:
+        raise Http404("the product has no tag of this name")
+    return TagName(Name=name)
+
+
+@router.delete("/products/{product_id}/tags/{tag_name}", response={200: StatusOut, **ERRORS})
+def detach_product_tag(request: HttpRequest, product_id: PathId, tag_name: str) -> StatusOut:
+    """Take a tag off the product (the tag itself stays); 404 if the product does not carry it."""
+    if not tags.detach(get_object_or_404(Product, pk=product_id), tag_name, actor(request)):
+        raise Http404("the product has no tag of this name")
+    return StatusOut()
