@@ -46,7 +46,6 @@ KNOWN_FAILING: dict[str, str] = {
     # A deliberate difference (docs/migrating-from-tyk.md): a delete that would leave users without a
     # team is refused (409) until they are moved; the walk's team has a member.
     "Orgs.DeleteTeam": "a team with members is not deleted (409): move them first",
-    "Apps.ProvisionApp": "PUT /apps/{id}/provision is not an Admin API route (404)",
 }
 
 
