@@ -329,7 +329,7 @@ class Tag(models.Model):
     """A tag with an ID, for the Admin API's `/portal-api/tags` (Tyk's tags). The tags products carry
     stay in Product.tags (what the catalogue, its search index and the provider's policy read): a row
     here names one, case-insensitively, so that it can be listed, renamed and deleted by ID. Rows
-    are made for the tags products use when the tags are read (forecourt.catalog.tags), so a tag
+    are made for the tags products use when the tags are read (forecourt.api.tags), so a tag
     written without this table (the sync, an older release) still gets one; a tag created by the API
     may have no product yet."""
 

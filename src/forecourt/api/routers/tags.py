@@ -1,6 +1,6 @@
 """/portal-api/tags and /portal-api/products/{id}/tags: Tyk's tags, over the tags products carry.
 
-The rules are forecourt.catalog.tags': a tag is a name (compared without regard to case) that
+The rules are forecourt.api.tags': a tag is a name (compared without regard to case) that
 products carry in their `Tags`, which the Live Portal's catalogue shows and filters by; `/tags`
 gives each an ID, and renaming or deleting one changes every product that has it (each as a
 product edit: audited, pushed to the provider, re-indexed for search).
@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.errors import HttpError
 
-from forecourt.catalog import tags
+from forecourt.api import tags
 from forecourt.catalog.models import Product, Tag
 
 from .. import forms

@@ -22,8 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from forecourt.accounts.models import User
-
-from .models import Product, Tag
+from forecourt.catalog.models import Product, Tag
 
 MAX_NAME = 100
 
@@ -77,7 +76,7 @@ def _policy_tags() -> set[str]:
 
 
 def _save_tags(product: Product, tags: list[str], actor: User) -> None:
-    from forecourt.api import forms
+    from . import forms
 
     forms.save("products", {"tags": ", ".join(tags)}, actor, instance=product, names={"tags": "Tags"})
 
