@@ -77,13 +77,13 @@ def _peer(request: HttpRequest) -> str:
     """The address the request came from: REMOTE_ADDR, or, when that is a trusted proxy
     (`TrustedProxies`), the right-most address of X-Forwarded-For that is not a trusted proxy
     (addresses left of it were written by the client and prove nothing)."""
-    raw = request.META.get("REMOTE_ADDR") or ""
+    raw: str = request.META.get("REMOTE_ADDR") or ""
     try:
         if not _trusted(ipaddress.ip_address(raw)):
             return raw
     except ValueError:
         return raw
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    hops: list[str] = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(hops):
         try:
             address = ipaddress.ip_address(hop)

@@ -79,9 +79,10 @@ def _models(apps: Any = None) -> tuple[Any, Any, Any, Any]:
 
 def _shown_document(row: dict[str, Any]) -> str:
     """ProductAPI.document over a values() row (the same rule, for historical models too)."""
-    if row["document_source"] == "gateway":
-        return row["gateway_document"] or row["oas_document"]
-    return row["oas_document"] or row["gateway_document"]
+    first, second = ("gateway_document", "oas_document") if row["document_source"] == "gateway" else (
+        "oas_document", "gateway_document")
+    document: str = row[first] or row[second]
+    return document
 
 
 def index_products(product_ids: Iterable[int], *, apis: bool = True, models: Any = None) -> None:

@@ -130,7 +130,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
                 raise ArchiveError(f"{path}: {MANIFEST_NAME} is too large ({member.size} bytes)")
             fh = tar.extractfile(member)
             assert fh is not None
-            manifest = json.loads(fh.read().decode("utf-8"))
+            manifest: dict[str, Any] = json.loads(fh.read().decode("utf-8"))
     except (OSError, tarfile.TarError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArchiveError(f"{path}: not a readable backup archive: {exc}") from None
     check_format(manifest)

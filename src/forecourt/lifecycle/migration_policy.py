@@ -67,7 +67,7 @@ def _model_key(app_label: str, model_name: str) -> tuple[str, str]:
     return app_label, model_name.lower()
 
 
-def _altered_field_problem(old: Field, new: Field) -> str:
+def _altered_field_problem(old: Field[Any, Any], new: Field[Any, Any]) -> str:
     """Why changing `old` into `new` breaks the previous release's reads or writes ("" if it does not)."""
     _, old_path, _old_args, old_kwargs = old.deconstruct()
     _, new_path, _new_args, new_kwargs = new.deconstruct()

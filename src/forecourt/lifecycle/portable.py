@@ -111,14 +111,14 @@ def stored_models(apps: Apps) -> list[type[models.Model]]:
 
 # --- encoding -------------------------------------------------------------------------------
 
-def _value_field(field: models.Field) -> models.Field:
+def _value_field(field: models.Field[Any, Any]) -> models.Field[Any, Any]:
     """The field whose type a column's values have (a foreign key's target field)."""
     while field.is_relation and getattr(field, "target_field", None) is not None:
         field = field.target_field  # type: ignore[attr-defined]
     return field
 
 
-def _kind(field: models.Field) -> str:
+def _kind(field: models.Field[Any, Any]) -> str:
     if isinstance(field, EncryptedTextField):
         return "raw"
     internal = _value_field(field).get_internal_type()
@@ -166,7 +166,7 @@ def _decode(kind: str, value: Any) -> Any:
     return value
 
 
-def _prepare(field: models.Field, kind: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
+def _prepare(field: models.Field[Any, Any], kind: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
     """The parameter an INSERT needs for `value` on this engine."""
     if value is None or kind == "raw":
         return value

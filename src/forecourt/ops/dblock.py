@@ -40,7 +40,7 @@ def _try_acquire(connection: BaseDatabaseWrapper, state: dict[str, object]) -> b
     if vendor == "mysql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT GET_LOCK(%s, 0)", [LOCK_NAME])
-            return cursor.fetchone()[0] == 1
+            return bool(cursor.fetchone()[0] == 1)
     if vendor == "sqlite":
         handle = state.get("file")
         if handle is None:

@@ -72,12 +72,12 @@ def _text(data: dict[str, Any], key: str, limit: int, errors: list[str], require
     if not isinstance(value, str):
         errors.append(f"theme.json: {key!r} must be a string")
         return ""
-    value = value.strip()
-    if required and not value:
+    text: str = value.strip()
+    if required and not text:
         errors.append(f"theme.json: {key!r} is required")
-    elif len(value) > limit:
+    elif len(text) > limit:
         errors.append(f"theme.json: {key!r} must have at most {limit} characters")
-    return value
+    return text
 
 
 def parse(content: bytes) -> Manifest:
