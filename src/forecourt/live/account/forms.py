@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
+from forecourt.accounts import org_requests, signup
 from forecourt.accounts.models import Invitation, Role, Team, User
 
 _TYPES = {
@@ -132,11 +133,9 @@ class SignUpForm(NewPasswordMixin):
         return self.cleaned_data["email"].strip().lower()
 
     def clean_invite_code(self) -> str:
-        from . import services
-
         code = self.cleaned_data["invite_code"].strip()
-        if code and services.usable_invite_code(code) is None:
-            raise ValidationError(services.INVITE_CODE_UNUSABLE, code=UNUSABLE_CODE)
+        if code and signup.usable_invite_code(code) is None:
+            raise ValidationError(signup.INVITE_CODE_UNUSABLE, code=UNUSABLE_CODE)
         return code
 
     def password_user(self) -> User:
@@ -226,10 +225,8 @@ class OrganisationRequestForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "organization"}))
 
     def clean_name(self) -> str:
-        from forecourt.accounts import services as accounts
-
         name = self.cleaned_data["name"].strip()
-        problem = accounts.organisation_name_problem(name)
+        problem = org_requests.organisation_name_problem(name)
         if problem:
             raise ValidationError(problem)
         return name
