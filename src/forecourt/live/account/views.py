@@ -5,8 +5,6 @@ Sign-in shares Django's session with the Admin Portal: an admin signed in here i
 there too, and a consumer who reaches an Admin Portal page is signed out by it.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from forecourt import themes
 from forecourt.accounts import invitations, org_requests, signup, throttle
 from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Team, User
+from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
 
 from . import forms
@@ -58,18 +57,6 @@ def safe_next(request: HttpRequest, user: Any = None) -> str:
     if candidate.startswith(_ADMIN_PREFIXES) and not getattr(user, "is_admin", False):
         return ""
     return candidate
-
-
-def sign_in_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send visitors to the Live Portal's sign-in page, coming back here afterwards."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect(reverse("live:sign_in") + "?" + urlencode({"next": request.get_full_path()}))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _me(request: HttpRequest) -> User:
