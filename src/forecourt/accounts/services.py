@@ -1,7 +1,7 @@
 """Rules about accounts, shared by the Admin Portal, the Admin API and the CLI."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
@@ -92,12 +92,12 @@ def bootstrap(email: str, password: str, first_name: str = "", last_name: str = 
 
 # --- organisations and teams ----------------------------------------------------------------
 
-def save_organisation(form: Any, actor: User) -> Organisation:
-    """Save an organisation; a new one gets its Default Team at once."""
+def save_organisation(organisation: Organisation, actor: User) -> Organisation:
+    """Save an organisation (its fields as the caller set them); a new one gets its Default Team at once."""
     from forecourt.audit import services as audit
 
-    creating = form.instance.pk is None
-    organisation = form.save()
+    creating = organisation.pk is None
+    organisation.save()
     team, created = Team.objects.get_or_create(organisation=organisation, is_default=True,
                                                defaults={"name": DEFAULT_TEAM})
     if created:
@@ -166,16 +166,17 @@ def role_change_problems(user: User, new_role: str, new_active: bool, actor: Use
     return problems
 
 
-def save_user(form: Any, actor: User) -> User:
-    """Save a user from the Admin Portal; a new one gets no password until they set one by e-mail."""
-    user = form.save(commit=False)
+def save_user(user: User, actor: User, *, teams: Iterable[Team] | None = None) -> User:
+    """Save a user (its fields as the caller set them) and, unless None, make `teams` their teams;
+    a new one gets no password until they set one by e-mail."""
     if user.pk is None:
         user.set_unusable_password()
     creating = user.pk is None
     was_active = not creating and User.objects.filter(pk=user.pk, is_active=True).exists()
     with transaction.atomic():
         user.save()
-        form.save_m2m()
+        if teams is not None:
+            user.teams.set(teams)
         if was_active and not user.is_active:
             signals.user_deactivated.send(sender=User, user=user, actor=actor)
         if not creating and was_active != user.is_active:
