@@ -3,7 +3,8 @@
 Thin views over forecourt.access (services, credentials, visibility, reveal): every app, access
 request and credential is looked up within `visible_apps(request.user)`, and one outside it, or
 one the user may see but not change, is a 404 (never a 403), so ids reveal nothing. Catalogues,
-products and plans come from forecourt.catalog.services.visible_catalogues / visible_products.
+products and plans come from forecourt.catalog.services (visible_catalogues, visible_products, and
+requestable_products / offered_plans for a request: RequestAccessForm).
 Every page needs a signed-in user; visitors are sent to the sign-in page and brought back.
 Changes are POSTs with their CSRF token; the destructive ones (delete, rotate, revoke) are asked
 for on a confirmation page first.
