@@ -160,7 +160,8 @@ RESOURCES: list[Resource] = [
         columns=[Column("Name", "name", link=True), Column("Teams", "n_teams"), Column("Users", "n_users"),
                  Column("Default", lambda o: bool(o.is_default))],
         row_deletable=lambda o: not o.is_default,
-        search=["name"], delete_blockers=accounts.organisation_delete_blockers, saver=accounts.save_organisation,
+        search=["name"], delete_blockers=accounts.organisation_delete_blockers,
+        saver=lambda form, actor: accounts.save_organisation(form.save(commit=False), actor),
     ),
     Resource(
         slug="teams", model=Team, form=f.TeamForm, section="People",
@@ -184,7 +185,9 @@ RESOURCES: list[Resource] = [
         filters=[Filter("role", "Role", "role", _choices(Role)),
                  Filter("organisation", "Organisation", "organisation_id", _organisations),
                  Filter("active", "Active", "is_active", _yes_no)],
-        delete_blockers=accounts.user_delete_blockers, saver=accounts.save_user,
+        delete_blockers=accounts.user_delete_blockers,
+        saver=lambda form, actor: accounts.save_user(form.save(commit=False), actor,
+                                                    teams=form.cleaned_data.get("teams")),
         extra_actions=[("Manage", "actions/")],
     ),
     Resource(

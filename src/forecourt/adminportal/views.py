@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
+from forecourt.accounts import org_requests
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
@@ -295,14 +296,14 @@ def organisation_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         name = organisation_request.name
         try:
             if action == "approve":
-                accounts.approve_organisation_request(organisation_request, _actor(request), _base_url(request))
+                org_requests.approve_organisation_request(organisation_request, _actor(request), _base_url(request))
                 messages.success(request, f"Organisation “{name}” created; {organisation_request.requester} is "
                                           f"its admin{_email_note('requester')}")
                 return redirect("adminportal:organisation_request", pk=pk)
             if action == "reject":
                 reject_form = RejectForm(request.POST)
                 if reject_form.is_valid():
-                    accounts.reject_organisation_request(organisation_request, _actor(request), _base_url(request),
+                    org_requests.reject_organisation_request(organisation_request, _actor(request), _base_url(request),
                                                          reason=reject_form.cleaned_data["reason"])
                     messages.success(request, f"The request for “{name}” is rejected"
                                               f"{_email_note('requester')}")
