@@ -1,0 +1,1 @@
+"""The resources both admin UIs (the Admin Portal and the Admin API) write and list."""
