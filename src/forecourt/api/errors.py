@@ -71,7 +71,8 @@ def install(api: NinjaAPI) -> None:
         kind = storage_errors.remember(exc)
         if kind is None:
             raise exc
-        return storage_errors.finish(envelope(api, request, 503, [storage_errors.describe(kind)]))
+        response: HttpResponse = storage_errors.finish(envelope(api, request, 503, [storage_errors.describe(kind)]))
+        return response
 
 
 class RouteErrorsMiddleware:
