@@ -22,7 +22,7 @@ from forecourt.webhooks.models import Delivery, Webhook
 
 from .lists import MAX_CHOICES, Column, Filter, RelatedList, Resource
 
-D = definitions.BY_SLUG
+D = definitions.BY_SLUG  # each resource's model, form, queryset and delete rules, by slug
 
 
 def _choices(enum: type[Choices]) -> Callable[[], list[tuple[str, str]]]:
