@@ -15,12 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from forecourt.adminportal.resource_forms import ProviderForm
 from forecourt.catalog.models import Product
 from forecourt.providers import sync
 from forecourt.providers.models import Provider
 from forecourt.providers.registry import client_for
 from forecourt.providers.tyk.client import DashboardError
+from forecourt.resources.forms import ProviderForm
 
 from . import factories
 from .support.tyk import ORG_ID, SECRET, tyk_dashboard
