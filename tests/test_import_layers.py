@@ -62,9 +62,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     # choice; LAYERS puts catalog < providers < access, to be corrected at the merge if it chose otherwise.
     ("catalog", "providers", "catalog/"): "provider",
     ("providers", "access", "providers/"): "provider",
-    # The life-cycle reaching into the Live Portal: rolling.py's rebuild of the served documents
-    # (live/served_documents.py) and verify.py's catalogue page size (live/catalogue/data.py).
-    ("lifecycle", "live", "lifecycle/"): "rules (live/served_documents.py belongs below the UIs)",
 }
 
 
