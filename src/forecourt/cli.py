@@ -202,9 +202,9 @@ def bootstrap(ctx: click.Context, email: str, password: str | None, password_fil
 def serve(ctx: click.Context, workers: int | None, no_jobs: bool) -> None:
     """Migrate the database under a lock, then serve on HostPort with web workers and a job worker."""
     cfg = _setup(ctx)
-    from forecourt.ops import server
+    from forecourt import supervisor
 
-    sys.exit(server.serve(cfg, workers=workers, jobs=not no_jobs))
+    sys.exit(supervisor.serve(cfg, workers=workers, jobs=not no_jobs))
 
 
 @cli.group()

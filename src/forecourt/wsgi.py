@@ -12,7 +12,7 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402 - logging first,
 
 application = get_wsgi_application()
 
-# `forecourt serve` waits for this file before it starts the job worker (ops/server.py).
+# `forecourt serve` waits for this file before it starts the job worker (supervisor.py).
 if _loaded := os.environ.get("FORECOURT_WEB_LOADED_FILE"):
     try:
         with open(_loaded, "a"):

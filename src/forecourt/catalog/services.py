@@ -12,6 +12,10 @@ from forecourt.wording import counted
 
 from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
 
+# How many products a page of the catalogue lists: the Live Portal's catalogue page, and `forecourt
+# verify`, which walks those pages (the life-cycle is below the Live Portal and cannot import it).
+CATALOGUE_PAGE_SIZE = 20
+
 
 def _requests_note(count: int, status: str) -> str:
     return f"{counted(count, f'{status} access request')} {'uses' if count == 1 else 'use'} it"

@@ -301,14 +301,13 @@ _TAGS = re.compile(r"<[^>]+>")
 def check_catalogue(target: Target) -> Check:
     from django.contrib.auth.models import AnonymousUser
 
-    from forecourt.catalog.services import visible_products
-    from forecourt.live.catalogue.data import PER_PAGE
+    from forecourt.catalog.services import CATALOGUE_PAGE_SIZE, visible_products
 
     expected = list(visible_products(AnonymousUser()).order_by("display_name").values_list("display_name", flat=True))
     text = ""
     try:
         # Without a product to look for the catalogue still exists: its first page must answer.
-        for page in range(1, max(1, -(-len(expected) // PER_PAGE)) + 1):
+        for page in range(1, max(1, -(-len(expected) // CATALOGUE_PAGE_SIZE)) + 1):
             response = target.get("/catalogue-products" + (f"?page={page}" if page > 1 else ""))
             if response.status_code != 200:
                 return Check("catalogue", FAIL, f"the catalogue page {page} answered {response.status_code}")

@@ -75,4 +75,3 @@ def cached_bytes(name: str, parts: Any, compute: Callable[[], bytes]) -> bytes:
     if len(value) <= store.MAX_BODY:
         store.put(key, value)
     return value
-

@@ -14,10 +14,16 @@ from django.db.models import Count, Min, Prefetch, QuerySet, Value, Window
 from forecourt.catalog import documents, search
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductTag
 from forecourt.catalog.search import public_tags
-from forecourt.catalog.services import is_requestable, plan_offers, visible_catalogues, visible_products
+from forecourt.catalog.services import (
+    CATALOGUE_PAGE_SIZE,
+    is_requestable,
+    plan_offers,
+    visible_catalogues,
+    visible_products,
+)
 from forecourt.themes.urls_names import reverse_live
 
-PER_PAGE = 20
+PER_PAGE = CATALOGUE_PAGE_SIZE
 MAX_QUERY = 200  # characters of a search that are used
 
 AUTH_LABELS = AUTH_TYPES  # one list, in forecourt.catalog.models: the Admin Portal offers the same

@@ -1,5 +1,9 @@
 """`forecourt serve`: the supervisor process.
 
+A module of its own above the domain packages (ARCHITECTURE.md, "Layers"): at start it checks
+the configuration's links (notify), the active theme (themes) and sets up logging (logconfig), so it
+imports them; it was ops/server.py, which made ops, the lowest layer, import the packages above it.
+
 It starts the web workers (granian, WSGI) at once, so /live answers while the database is
 migrated; migrates under the lock; starts the job worker once a web worker has loaded the
 application (or after JOBS_WAIT_SECONDS): on a machine with one free core the two imports of
@@ -25,8 +29,7 @@ from types import FrameType
 import forecourt
 from forecourt import logconfig
 from forecourt.configuration import Config
-
-from . import startup
+from forecourt.ops import startup
 
 log = logging.getLogger("forecourt.startup")
 
@@ -206,7 +209,7 @@ class Supervisor:
 def record_problems(config: Config) -> None:
     """Keep WARN/ERROR records since this start in DataDir for `forecourt verify` (ops.startlog),
     including the configuration warnings the CLI logged before this point."""
-    from . import startlog
+    from forecourt.ops import startlog
 
     try:
         path = startlog.begin(config["DataDir"], config["HostPort"], forecourt.__version__)
