@@ -6,7 +6,6 @@ from forecourt.accounts.models import Organisation, Team, User
 from forecourt.catalog.models import Catalogue, Plan, Product
 from forecourt.ops import crypto
 from forecourt.ops.crypto import EncryptedTextField
-from forecourt.providers.models import Provider
 
 
 class App(models.Model):
@@ -95,7 +94,9 @@ class Credential(models.Model):
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="credentials")
     access_request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="credentials")
-    provider = models.ForeignKey(Provider, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # By app label: providers sits above access (forecourt.providers.interfaces) and is not imported here.
+    provider = models.ForeignKey("providers.Provider", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
     provider_reference = models.CharField(
         max_length=255, help_text="How the provider knows it, never a secret: an OAuth client's ID, a key's hash.")
     # A Tyk key's ID at the gateway (the key itself), encrypted, while the key must be addressed by

@@ -80,8 +80,8 @@ def _models(apps: Any = None) -> tuple[Any, Any, Any, Any]:
 def _shown_document(row: dict[str, Any]) -> str:
     """ProductAPI.document over a values() row (the same rule, for historical models too)."""
     if row["document_source"] == "gateway":
-        return row["gateway_document"] or row["oas_document"]
-    return row["oas_document"] or row["gateway_document"]
+        return str(row["gateway_document"] or row["oas_document"])
+    return str(row["oas_document"] or row["gateway_document"])
 
 
 def index_products(product_ids: Iterable[int], *, apis: bool = True, models: Any = None) -> None:
@@ -241,10 +241,9 @@ def provider_saved(sender: Any, instance: Any, created: bool, update_fields: Any
 
 
 def connect() -> None:
-    """Called once by CatalogConfig.ready()."""
+    """Called once by CatalogConfig.ready(). `provider_saved` is connected by ProvidersConfig.ready()
+    (providers sits above catalog: catalog does not import it)."""
     from django.db.models.signals import post_delete, post_save, pre_save
-
-    from forecourt.providers.models import Provider
 
     from .models import Product, ProductAPI
 
@@ -252,7 +251,6 @@ def connect() -> None:
     pre_save.connect(api_before_save, sender=ProductAPI, dispatch_uid="catalog.search.api_pre")
     post_save.connect(api_saved, sender=ProductAPI, dispatch_uid="catalog.search.api")
     post_delete.connect(api_deleted, sender=ProductAPI, dispatch_uid="catalog.search.api_delete")
-    post_save.connect(provider_saved, sender=Provider, dispatch_uid="catalog.search.provider")
 
 
 # -- querying --------------------------------------------------------------------------------------

@@ -43,17 +43,18 @@ from typing import Any
 
 from forecourt import redaction
 from forecourt.access.models import AccessRequest, Credential
+from forecourt.catalog.models import Plan, Product
 from forecourt.ops import crypto
 from forecourt.ops.faults import crash_point
 from forecourt.providers import registry, sync
 from forecourt.providers.models import Provider
 
-from . import policies
+from . import policies, sync_mapping
 from .client import Refused, TykDashboard
 
 log = logging.getLogger("forecourt.providers.tyk")
 
-OAUTH = "oauth2"  # ProductAPI.auth_type of an API that uses Tyk's OAuth 2.0 (see providers.sync)
+OAUTH = "oauth2"  # ProductAPI.auth_type of an API that uses Tyk's OAuth 2.0 (see sync_mapping.apis_by_id)
 
 
 def _policies(request: AccessRequest) -> list[str]:
@@ -147,8 +148,23 @@ class TykProvider:
                 raise
 
     # -- the catalogue ---------------------------------------------------------------------
+    def read_catalogue(self) -> sync.Catalogue:
+        """The Dashboard's APIs and policies, read (two paged lists) and mapped (sync_mapping)."""
+        with self._dashboard() as dashboard:
+            apis = sync_mapping.apis_by_id(dashboard.apis())
+            found = dashboard.policies()
+        return sync_mapping.catalogue(found, apis, set(self.provider.policy_tags or []))
+
     def sync(self) -> sync.Report:
-        return sync.sync(self.provider, self.client)
+        return sync.sync(self.provider, self)
+
+    def dangling_references(self) -> list[dict[str, str]]:
+        """Policies granting access to APIs the Dashboard no longer has (read-only, not retried)."""
+        provider = self.provider
+        with TykDashboard(provider.url, provider.secret, verify=not provider.insecure_skip_verify,
+                          retries=0) as dashboard:
+            apis = sync_mapping.api_ids(dashboard.apis())
+            return sync_mapping.dangling_references(dashboard.policies(), apis, set(provider.policy_tags or []))
 
     # -- health ----------------------------------------------------------------------------
     def health(self) -> str:
@@ -273,7 +289,7 @@ class TykProvider:
         })
 
     # -- products and plans written from the portal ---------------------------------------
-    def push_policy(self, item: Any) -> dict[str, Any]:
+    def push_policy(self, item: Product | Plan) -> dict[str, Any]:
         return policies.push(self.provider, item, self.client)
 
 
