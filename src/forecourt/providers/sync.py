@@ -262,11 +262,12 @@ def _existing(rows: Iterable[Row], wanted: Mapping[str, object], unreadable: Unr
               aliases: dict[str, str]) -> _Existing[Row]:
     """This provider's items by the policy each mirrors.
 
-    An item matches a policy by the Dashboard's ID (`_id`), or by the policy ID a push from the
-    portal gave it (`id`), until the push records the Dashboard's ID. Items without a policy yet,
-    and items whose portal changes are being written (push pending or failed), are the portal's
-    to change: the sync neither updates nor hides them, nor imports their policy as a new item.
-    Items whose policy cannot be read are set apart: they keep their state.
+    An item matches a policy by the gateway's key for it, or by another key the gateway knows it
+    by (`Catalogue.aliases`: e.g. the ID a push from the portal gave it), until the push records
+    the gateway's key. Items without a policy yet, and items whose portal changes are being
+    written (push pending or failed), are the portal's to change: the sync neither updates nor
+    hides them, nor imports their policy as a new item. Items whose policy cannot be read are set
+    apart: they keep their state.
     """
     known = set(wanted) | set(unreadable.by_key)
     by_custom = {aliases[key]: key for key in known if key in aliases}
@@ -327,7 +328,7 @@ def _apply_products(provider: Provider, catalogue: Catalogue, report: Report) ->
             report.products_created += 1
             continue
         changed = []
-        if product.reference_id != pid:  # matched by the ID a push gave it: keep the Dashboard's
+        if product.reference_id != pid:  # matched by an alias (the ID a push gave it): keep the gateway's key
             product.reference_id = pid
             changed.append("reference_id")
         if product.name != values.name:
