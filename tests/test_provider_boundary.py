@@ -84,3 +84,30 @@ def test_the_checks_see_a_violation():
                    "if TYPE_CHECKING:\n    from forecourt.providers.models import Provider\n"):
         found = [module for _, module in imports(fake, source)]
         assert any(m.startswith("forecourt.providers.") for m in found), (source, found)
+
+
+def annotations_of(path: Path, protocol: str) -> list[str]:
+    """The text of every annotation (arguments, answers) of the methods of class `protocol`."""
+    source = path.read_text()
+    (cls,) = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef) and n.name == protocol]
+    found = []
+    for method in cls.body:
+        if isinstance(method, ast.FunctionDef):
+            args = [*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs]
+            found += [ast.unparse(a.annotation) for a in args if a.annotation is not None]
+            found += [ast.unparse(method.returns)] if method.returns is not None else []
+    return found
+
+
+def test_the_provider_interface_says_what_it_takes_and_answers():
+    """No `Any` in ProviderClient (forecourt.providers.interfaces) nor in the credential methods it
+    takes from access's port, nor in the records and aliases they are typed with."""
+    interface = annotations_of(PROVIDERS / "interfaces.py", "ProviderClient")
+    credentials = annotations_of(PACKAGE / "access" / "gateway.py", "CredentialGateway")
+    assert len(interface) >= 8 and len(credentials) >= 6
+    assert [a for a in interface + credentials if "Any" in a] == []
+    for path in (PROVIDERS / "interfaces.py", PACKAGE / "access" / "gateway.py"):
+        tree = ast.parse(path.read_text())
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        assert "Any" not in names and "Any" not in {a.name for n in ast.walk(tree)
+                                                     if isinstance(n, ast.ImportFrom) for a in n.names}, path

@@ -66,8 +66,7 @@ def activate(credential_id: int) -> Credential | None:
         activated = Credential.objects.filter(pk=credential.pk, status=Credential.Status.PENDING).update(
             status=Credential.Status.ACTIVE,
             expires_at=credential.created_at + timedelta(seconds=expires_in) if expires_in else None,
-            **{name: recorded[name] for name in ("provider_reference", "provider_data", "gateway_key")
-               if name in recorded})
+            **recorded)
         if activated and credential.replaces_id:
             old = Credential.objects.select_for_update().filter(pk=credential.replaces_id).first()
             if old is not None and old.status in Credential.LIVE:
@@ -110,7 +109,7 @@ def _start_revoking(credential: Credential) -> None:
 
 
 @handler("access.revoke")
-def revoke_job(ref: dict[str, Any]) -> None:
+def revoke_job(ref: gateway.GatewayRef) -> None:
     """Remove the credential from the gateway; the row (if it still exists) becomes revoked."""
     provider_id = ref.get("provider_id")
     client = gateway.for_provider_id(provider_id) if provider_id is not None else None

@@ -11,12 +11,46 @@ defined here, and forecourt.providers.registry.NoClient derives from it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, NotRequired, Protocol, TypeAlias, TypedDict
 
 from django.db import models
 
 if TYPE_CHECKING:
     from .models import AccessRequest, Credential
+
+
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+
+
+class NewCredential(TypedDict):
+    """A new credential's identifiers, chosen by the integration (Credential's fields)."""
+
+    type: str  # Credential.Type
+    provider_reference: str
+    secret: str
+    secret_hint: str
+    provider_data: dict[str, JSONValue]
+    gateway_key: NotRequired[str]
+
+
+class AtGateway(TypedDict, total=False):
+    """What to record on a credential once the gateway has it (e.g. a key's hash as its reference)."""
+
+    provider_reference: str
+    provider_data: dict[str, JSONValue]
+    gateway_key: str
+
+
+class GatewayRef(TypedDict):
+    """Everything a revocation needs (`Credential.gateway_ref()`), kept in its job's payload so it
+    still works after the row is deleted; `gateway_key` encrypted, when there is one."""
+
+    credential_id: int
+    provider_id: int | None
+    type: str
+    reference: str
+    data: dict[str, JSONValue]
+    gateway_key: NotRequired[str]
 
 
 class CredentialGateway(Protocol):
@@ -26,13 +60,13 @@ class CredentialGateway(Protocol):
     retries them), so each must be idempotent: find what an earlier attempt made before making it again.
     """
 
-    def new_credential(self, access_request: AccessRequest) -> dict[str, Any]:
+    def new_credential(self, request: AccessRequest) -> NewCredential:
         """Choose a new credential's identifiers (Credential fields: type, provider_reference,
         secret, secret_hint, provider_data, gateway_key) without calling the gateway: the portal
         records them before the gateway is asked, so a retry finds what an interrupted attempt made."""
         ...
 
-    def create_credential(self, credential: Credential) -> dict[str, Any] | None:
+    def create_credential(self, credential: Credential) -> AtGateway | None:
         """Make the recorded credential exist at the gateway, with the request's products and plan.
 
         May answer fields to record on the credential once it is active (e.g. a reference that
@@ -43,7 +77,7 @@ class CredentialGateway(Protocol):
         """Apply the access request's current plan and products to an existing credential."""
         ...
 
-    def revoke_credential(self, ref: dict[str, Any]) -> None:
+    def revoke_credential(self, ref: GatewayRef) -> None:
         """Remove a credential from the gateway (`Credential.gateway_ref()`); gone already is fine."""
         ...
 

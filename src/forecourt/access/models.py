@@ -1,11 +1,16 @@
 """Apps, access requests and credentials."""
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.catalog.models import Catalogue, Plan, Product
 from forecourt.ops import crypto
 from forecourt.ops.crypto import EncryptedTextField
+
+if TYPE_CHECKING:
+    from .gateway import GatewayRef
 
 
 class App(models.Model):
@@ -131,11 +136,11 @@ class Credential(models.Model):
     def __str__(self) -> str:
         return f"{self.get_type_display()} …{self.secret_hint}"
 
-    def gateway_ref(self) -> dict[str, object]:
+    def gateway_ref(self) -> "GatewayRef":
         """Everything a revocation needs, so it still works after the row (or its app) is deleted;
         `gateway_key` (if any) encrypted, as it is in the row: job payloads are plain columns."""
-        ref: dict[str, object] = {"credential_id": self.pk, "provider_id": self.provider_id, "type": self.type,
-                                  "reference": self.provider_reference, "data": self.provider_data}
+        ref: GatewayRef = {"credential_id": self.pk, "provider_id": self.provider_id, "type": self.type,
+                           "reference": self.provider_reference, "data": self.provider_data}
         if self.gateway_key:
             ref["gateway_key"] = crypto.encrypt(self.gateway_key)
         return ref

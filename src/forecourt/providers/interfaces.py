@@ -22,7 +22,7 @@ Each may raise registry.ProviderError (down, refusing, answering nonsense: the m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from forecourt.access.gateway import CredentialGateway
 
@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
     from .models import Provider
     from .sync import Catalogue, Report
+
+
+# A pushed item's fields as the next sync will read them (reference_id, name, tags, a plan's limits).
+PolicyFields: TypeAlias = "dict[str, str | int | bool | list[str]]"
 
 
 class ProviderClient(CredentialGateway, Protocol):
@@ -56,7 +60,7 @@ class ProviderClient(CredentialGateway, Protocol):
         """"" when the provider answers with the configured credentials, else what is wrong."""
         ...
 
-    def push_policy(self, item: Product | Plan) -> dict[str, Any]:
+    def push_policy(self, item: Product | Plan) -> PolicyFields:
         """Write a product or plan made or edited in the portal to the gateway as its policy.
 
         Return the item's fields as a sync would read them back from that policy (with its

@@ -20,6 +20,7 @@ from typing import Any
 
 from forecourt.catalog.models import Plan, Product
 from forecourt.providers import registry
+from forecourt.providers.interfaces import PolicyFields
 from forecourt.providers.models import Provider
 
 from .. import sync
@@ -91,7 +92,7 @@ def _plan_policy(provider: Provider, plan: Plan, current: dict[str, Any]) -> dic
     }
 
 
-def push(provider: Provider, item: Product | Plan, client: TykDashboard | None = None) -> dict[str, Any]:
+def push(provider: Provider, item: Product | Plan, client: TykDashboard | None = None) -> PolicyFields:
     """Create or update `item`'s policy; the item's fields as the sync will read them back."""
     model = type(item)
     if not item.reference_id:
@@ -118,7 +119,7 @@ def push(provider: Provider, item: Product | Plan, client: TykDashboard | None =
         raise registry.Rejected(f"The Dashboard refused the policy: {exc}") from exc
     if not isinstance(stored, dict):
         raise registry.Rejected("The Dashboard does not show the policy it accepted.")
-    values: dict[str, Any] = {"reference_id": sync_mapping.policy_id(stored) or reference}
+    values: PolicyFields = {"reference_id": sync_mapping.policy_id(stored) or reference}
     try:
         if isinstance(item, Product):
             read = sync_mapping.wanted_product(stored, apis)
