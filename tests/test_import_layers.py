@@ -33,8 +33,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("messages and pages", ["notify", "webhooks", "content"]),
     ("accounts", ["accounts"]),
     ("catalogue", ["catalog"]),
-    ("providers", ["providers"]),
     ("access", ["access"]),
+    ("providers", ["providers"]),
     ("life-cycle and supervisor", ["lifecycle", "supervisor"]),
     ("resources under both admin interfaces", ["resources"]),
     ("user interfaces", ["adminportal", "api", "live", "cli"]),
@@ -52,10 +52,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     # Commands kept in domain packages, importing cli.py's helpers.
     ("lifecycle", "cli", "lifecycle/cli_"): "cli",
     ("themes", "cli", "themes/cli_"): "cli",
-    # catalog <-> providers and access <-> providers: which way each goes is the provider helper's
-    # choice; LAYERS puts catalog < providers < access, to be corrected at the merge if it chose otherwise.
-    ("catalog", "providers", "catalog/"): "provider",
-    ("providers", "access", "providers/"): "provider",
 }
 
 

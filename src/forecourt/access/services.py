@@ -215,9 +215,7 @@ def provision_app(app: App, actor: User, base_url: str = "") -> tuple[list[int],
 def provision(request_id: int) -> None:
     """Create the approved request's credential at the provider (see access.credentials for the
     steps). An integration that is missing fails for good; anything else is retried by the queue."""
-    from forecourt.providers import registry
-
-    from . import credentials
+    from . import credentials, gateway
 
     request = AccessRequest.objects.select_related("plan__provider").filter(pk=request_id).first()
     if request is None or request.provisioning != AccessRequest.Provisioning.PENDING:
@@ -232,7 +230,7 @@ def provision(request_id: int) -> None:
             # The request's first credential is the one provisioning makes, whatever became of it:
             # one revoked before the gateway had it must not be replaced by a retry of this job.
             credential = locked.credentials.order_by("created_at", "pk").first() or credentials.record(locked)
-    except registry.NoClient as exc:
+    except gateway.NoGateway as exc:
         AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.FAILED,
                                                            provisioning_error=str(exc))
         return

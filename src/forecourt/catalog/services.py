@@ -2,14 +2,13 @@
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.pagecache import revision as page_cache
-from forecourt.providers import push
-from forecourt.providers.models import Provider
 from forecourt.wording import counted
 
+from . import policy_push as push
 from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
 
 # How many products a page of the catalogue lists: the Live Portal's catalogue page, and `forecourt
@@ -49,8 +48,10 @@ def catalogue_delete_blockers(catalogue: Catalogue, actor: User) -> list[str]:
     return []
 
 
-def provider_delete_blockers(provider: Provider, actor: User) -> list[str]:
-    products, plans = provider.products.count(), provider.plans.count()
+def provider_delete_blockers(provider: Model, actor: User) -> list[str]:
+    """A provider (forecourt.providers, above catalog) cannot go while products or plans come from it."""
+    products = Product.objects.filter(provider_id=provider.pk).count()
+    plans = Plan.objects.filter(provider_id=provider.pk).count()
     if products or plans:
         return [f"{counted(products, 'product')} and {counted(plans, 'plan')} come from it: delete them first."]
     return []

@@ -230,6 +230,7 @@ def check_themes(report: Report, pending: list[str]) -> None:
     """Each custom theme: does it render with this version, and is it behind the default theme?"""
     from forecourt.themes import storage
     from forecourt.themes.manifest import BadManifest
+    from forecourt.themes.sources import DEFAULT
     from forecourt.themes.validate import validate
 
     default_version = storage.bundled().manifest.version
@@ -237,9 +238,9 @@ def check_themes(report: Report, pending: list[str]) -> None:
         try:
             active = storage.configured_active()
         except DatabaseError:
-            active = str(storage.setting("Theming.Theme")) or storage.DEFAULT
+            active = str(storage.setting("Theming.Theme")) or DEFAULT
     else:
-        active = str(storage.setting("Theming.Theme")) or storage.DEFAULT
+        active = str(storage.setting("Theming.Theme")) or DEFAULT
     for info in _theme_rows(pending):
         entry: dict[str, Any] = {"name": info.name, "version": info.version, "base": info.base, "kind": info.kind,
                                  "active": info.name == active, "default_version": default_version,
@@ -269,36 +270,18 @@ def check_themes(report: Report, pending: list[str]) -> None:
 
 
 def _missing_api_refs(provider: Any) -> list[dict[str, str]]:
-    """Policies at the provider (Tyk Dashboard) that grant access to APIs it no longer has (read-only)."""
-    from forecourt.providers.sync import policy_id
-    from forecourt.providers.tyk.client import TykDashboard
+    """Policies at the provider that grant access to APIs it no longer has (read-only): the
+    provider's integration knows its gateway's objects (ProviderClient.dangling_references)."""
+    from forecourt.providers import registry
 
-    tags = set(provider.policy_tags or [])
-    with TykDashboard(provider.url, provider.secret, verify=not provider.insecure_skip_verify, retries=0) as dashboard:
-        apis = set()
-        for wrapper in dashboard.apis():
-            inner = wrapper.get("api_definition")
-            definition = inner if isinstance(inner, dict) else wrapper
-            if definition.get("api_id"):
-                apis.add(str(definition["api_id"]))
-        found = []
-        for policy in dashboard.policies():
-            if tags and not tags & set(policy.get("tags") or []):
-                continue
-            rights = policy.get("access_rights")
-            if not isinstance(rights, dict):
-                continue
-            for api_id in sorted(rights):
-                if api_id not in apis:
-                    found.append({"policy": policy_id(policy), "name": str(policy.get("name") or ""),
-                                  "api": api_id})
-    return found
+    return registry.client_for(provider).dangling_references()
 
 
 def check_providers(report: Report, pending: list[str], *, live: bool = True) -> None:
     """Provider health as last recorded, skipped policies of the last sync, and (live) policies at
     the gateway that reference APIs that no longer exist."""
     from forecourt.providers.models import Provider
+    from forecourt.providers.registry import NoClient
 
     if not _app_current("providers", pending):
         report.findings.append(Finding("providers", INFO, "provider policies are checked by `forecourt verify` after "
@@ -324,10 +307,12 @@ def check_providers(report: Report, pending: list[str], *, live: bool = True) ->
                 "providers", WARNING, f"provider {provider.name}: its last sync skipped "
                 f"{len(provider.sync_problems)} policy(ies); correct them in the Dashboard",
                 {"provider": provider.name, "problems": provider.sync_problems[:50]}))
-        if not live or provider.type != Provider.Type.TYK_PRO:
+        if not live:
             continue
         try:
             missing = _missing_api_refs(provider)
+        except NoClient:  # no integration installed for its type: nothing to ask
+            continue
         except Exception as exc:  # down, refusing, a secret that cannot be decrypted...
             report.findings.append(Finding("providers", WARNING, f"provider {provider.name} cannot be read: {exc}",
                                            {"provider": provider.name}))
