@@ -6,7 +6,7 @@ Each check is a function returning a Check with a detail line and one of four st
 - FAIL: checked, and it does not work;
 - SKIP ("not checked"): the thing exists but this run did not check it (a consumer sign-in with
   no consumer account to sign in as, when the temporary consumer is refused). The command's
-  exit status says so (cli_checks: EXIT_NOT_CHECKED), because an operator reading the summary
+  exit status says so (forecourt.cli.upgrade: EXIT_NOT_CHECKED), because an operator reading the summary
   must not take an unchecked guide step for a passed one;
 - NA (shown "N/A", "not applicable"): the thing does not exist on this portal (no provider configured), so
   there is nothing to check and nothing missed.
