@@ -2,6 +2,7 @@
 rest, by any URL), search, filters and paging, the product page, API documentation with either
 renderer, the OpenAPI document download, logos, query counts, and the pages in a real browser."""
 
+import dataclasses
 import json
 import re
 import shutil
@@ -362,7 +363,7 @@ def test_logo_is_served_for_visible_products_only(world, client, tmp_path, setti
 @pytest.fixture
 def renderer(monkeypatch):
     def use(name):
-        monkeypatch.setitem(settings.CONFIG.values, "ProductDocRenderer", name)
+        monkeypatch.setattr(settings, "CONFIG", dataclasses.replace(settings.CONFIG, product_doc_renderer=name))
     return use
 
 

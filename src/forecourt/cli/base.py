@@ -37,13 +37,13 @@ def setup(ctx: click.Context, *, quiet_warnings: bool = False, database: bool = 
     """Load the configuration, configure logging, set Django up; with `database`, then wait for the database
     as `serve` does (exit 1 naming why it never answered)."""
     config = load_config(ctx)
-    logconfig.configure(config["LogLevel"], config["LogFormat"], config["Database.EnableLogs"])
+    logconfig.configure(config.log_level, config.log_format, config.database_enable_logs)
     if not quiet_warnings:
         for warning in config.warnings:
             logging.getLogger("forecourt.config").warning(warning)
         for notice in config.notices:
             logging.getLogger("forecourt.config").info(notice)
-    if config["Database.Dialect"] == "sqlite3":
+    if config.database_dialect == "sqlite3":
         os.makedirs(os.path.dirname(config.database["NAME"]), exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecourt.settings")
     import django
@@ -70,6 +70,6 @@ def wait_for_database(ctx: click.Context, config: configuration.Config) -> None:
     from forecourt.ops import startup
 
     try:
-        startup.wait_for_database(config["Database.MaxRetries"], config["Database.RetryDelay"])
+        startup.wait_for_database(config.database_max_retries, config.database_retry_delay)
     except startup.StartupError as exc:
         fail(ctx, str(exc))

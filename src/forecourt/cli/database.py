@@ -67,7 +67,7 @@ def bootstrap(ctx: click.Context, email: str, password: str | None, password_fil
         for message in exc.messages:
             click.echo(f"forecourt: bootstrap: {message}", err=True)
         ctx.exit(EXIT_FAILURE)
-    port = cfg["HostPort"]
+    port = cfg.host_port
     click.echo(f"Created the super-admin {result.user.email}, the {result.organisation.name} "
                f"and its {result.team.name}.")
     click.echo(f"Sign in at http://localhost:{port}/portal-admin/")

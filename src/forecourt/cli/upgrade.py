@@ -239,7 +239,7 @@ def downgrade(ctx: click.Context, version: str, yes: bool, dry_run: bool, lock_t
         fail(ctx, f"downgrade refused: {message}")
 
     try:
-        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+        startup.wait_for_database(cfg.database_max_retries, cfg.database_retry_delay)
         plan = dg.make_plan(version, activate_theme=activate_theme)
     except (startup.StartupError, dg.Refused) as exc:
         refuse(str(exc))

@@ -69,6 +69,8 @@ def choice(*options: str, aliases: dict[str, str] | None = None, case: bool = Fa
             raise ValueError("must be one of: " + ", ".join(options))
         return folded[key]
 
+    # The values it can return: the typed configuration (configuration/typed.py) declares them as a Literal.
+    setattr(parse, "options", options)  # noqa: B010 - a function attribute mypy does not know
     return parse
 
 
