@@ -680,3 +680,17 @@ def test_typed_settings_check_reports_a_stale_module(tmp_path):
     result = _types_script("--check", "--file", str(module))
     assert result.returncode == 1 and "stale" in result.stderr
 
+
+
+def test_src_reads_settings_by_attribute_not_by_tyk_name():
+    """`cfg.host_port` (typed, checked by mypy), not `cfg["HostPort"]` (Any): only the configuration package
+    itself reads values by their Tyk names."""
+    import re
+
+    names = "|".join(re.escape(setting.key) for setting in SETTINGS)
+    read = re.compile(rf"""\[\s*(["'])({names})\1\s*\]""")
+    src = Path(__file__).resolve().parent.parent / "src" / "forecourt"
+    found = [f"{path.relative_to(src)}:{number}: {line.strip()}"
+             for path in sorted(src.rglob("*.py")) if "configuration" not in path.relative_to(src).parts
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if read.search(line)]
+    assert found == []
