@@ -8,7 +8,6 @@ import re
 import shutil
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -361,9 +360,9 @@ def test_logo_is_served_for_visible_products_only(world, client, tmp_path, setti
 # -- API documentation -------------------------------------------------------------------------------
 
 @pytest.fixture
-def renderer(monkeypatch):
+def renderer(settings):
     def use(name):
-        monkeypatch.setattr(settings, "CONFIG", dataclasses.replace(settings.CONFIG, product_doc_renderer=name))
+        settings.CONFIG = dataclasses.replace(settings.CONFIG, product_doc_renderer=name)
     return use
 
 

@@ -48,7 +48,7 @@ def docs(db, settings, monkeypatch):
 
 
 def use_renderer(settings, monkeypatch, name):
-    monkeypatch.setattr(settings, "CONFIG", dataclasses.replace(settings.CONFIG, product_doc_renderer=name))
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, product_doc_renderer=name)
 
 
 # -- the policy on every kind of page -------------------------------------------------------------------
