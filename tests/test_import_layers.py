@@ -44,16 +44,6 @@ LAYERS: list[tuple[str, list[str]]] = [
 UI = {"adminportal", "api", "live", "cli"}
 WIRING = {"urls", "settings", "wsgi", "__main__", "__init__"}
 
-# TEMPORARY: imports that other helpers of issue 23 remove in parallel, each with its owner:
-# (package, imported package, file or folder under src/forecourt/) -> owner. The lead empties this
-# list while merging their branches; an entry that matches no import fails the test, so the list
-# cannot outlive its reason.
-ALLOWED: dict[tuple[str, str, str], str] = {
-    # Commands kept in domain packages, importing cli.py's helpers.
-    ("lifecycle", "cli", "lifecycle/cli_"): "cli",
-    ("themes", "cli", "themes/cli_"): "cli",
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -195,17 +185,6 @@ def ui_violations(graph: Mapping[tuple[str, str], list[Import]]) -> list[str]:
     return out
 
 
-def _allowed(found: Import) -> bool:
-    path = found.where.removeprefix("src/forecourt/").rsplit(":", 1)[0]
-    return any((source, target) == (found.source, found.target) and path.startswith(where)
-               for source, target, where in ALLOWED)
-
-
-def _without_allowed(graph: Mapping[tuple[str, str], list[Import]]) -> dict[tuple[str, str], list[Import]]:
-    kept = {edge: [i for i in found if not _allowed(i)] for edge, found in graph.items()}
-    return {edge: found for edge, found in kept.items() if found}
-
-
 @pytest.fixture(scope="module")
 def graph() -> dict[tuple[str, str], list[Import]]:
     return build_graph()
@@ -220,24 +199,18 @@ def test_every_package_has_a_layer(graph: dict[tuple[str, str], list[Import]]) -
 
 
 def test_no_domain_package_imports_a_ui_package(graph: dict[tuple[str, str], list[Import]]) -> None:
-    problems = ui_violations(_without_allowed(graph))
+    problems = ui_violations(graph)
     assert not problems, "\n" + "\n".join(problems)
 
 
 def test_no_import_cycle(graph: dict[tuple[str, str], list[Import]]) -> None:
-    problems = describe_cycles(_without_allowed(graph))
+    problems = describe_cycles(graph)
     assert not problems, "\n" + problems
 
 
 def test_packages_import_only_lower_layers(graph: dict[tuple[str, str], list[Import]]) -> None:
-    problems = layer_violations(_without_allowed(graph))
+    problems = layer_violations(graph)
     assert not problems, "\n" + "\n".join(problems)
-
-
-def test_the_temporary_allow_list_holds_only_edges_that_still_exist(graph: dict[tuple[str, str], list[Import]]) -> None:
-    gone = [f"{a} -> {b} in {where} ({owner})" for (a, b, where), owner in ALLOWED.items()
-            if not any(i.where.removeprefix("src/forecourt/").startswith(where) for i in graph.get((a, b), []))]
-    assert not gone, "no longer imported: remove from ALLOWED: " + ", ".join(gone)
 
 
 def test_architecture_md_shows_the_layers() -> None:

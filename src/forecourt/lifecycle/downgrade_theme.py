@@ -83,7 +83,7 @@ def active_name(state_apps: Any, using: str) -> str:
 
     state = _model(state_apps, "themes", "themestate")
     row = state._base_manager.using(using).filter(pk=1).values_list("active", flat=True).first() if state else None
-    return row or str(settings.CONFIG["Theming.Theme"]) or DEFAULT
+    return row or str(settings.CONFIG.theming_theme) or DEFAULT
 
 
 def find(state_apps: Any, using: str, name: str) -> Found | None:
@@ -152,7 +152,7 @@ def activate(state_apps: Any, using: str, name: str, release: str) -> str:
     state, _ = state_model._base_manager.using(using).get_or_create(pk=1)
     from django.conf import settings
 
-    previous = state.active or str(settings.CONFIG["Theming.Theme"])
+    previous = state.active or str(settings.CONFIG.theming_theme)
     names = {f.name for f in state_model._meta.concrete_fields}
     state.active = name
     for key, value in (("activated_at", timezone.now()), ("problem", ""), ("problem_theme", ""),

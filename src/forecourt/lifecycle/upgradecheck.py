@@ -435,7 +435,7 @@ def check_settings(report: Report, config: Any) -> None:
         report.findings.append(Finding("settings", WARNING, warning, {}))
     for notice in config.notices:
         report.findings.append(Finding("settings", INFO, notice, {}))
-    link_warning = host_header_warning(config["PublicURL"])
+    link_warning = host_header_warning(config.public_url)
     if link_warning:
         report.findings.append(Finding("settings", WARNING, link_warning, {"setting": "PublicURL"}))
     for setting in SETTINGS:

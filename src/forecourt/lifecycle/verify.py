@@ -6,7 +6,7 @@ Each check is a function returning a Check with a detail line and one of four st
 - FAIL: checked, and it does not work;
 - SKIP ("not checked"): the thing exists but this run did not check it (a consumer sign-in with
   no consumer account to sign in as, when the temporary consumer is refused). The command's
-  exit status says so (cli_checks: EXIT_NOT_CHECKED), because an operator reading the summary
+  exit status says so (forecourt.cli.upgrade: EXIT_NOT_CHECKED), because an operator reading the summary
   must not take an unchecked guide step for a passed one;
 - NA (shown "N/A", "not applicable"): the thing does not exist on this portal (no provider configured), so
   there is nothing to check and nothing missed.
@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 import httpx
 
 import forecourt
+from forecourt.configuration import Config
 
 PASS, FAIL, SKIP, NA = "PASS", "FAIL", "SKIP", "N/A"
 # How the summary names each status, in the order it counts them.
@@ -71,7 +72,7 @@ class Target:
     """The portal to verify: its address, and this process's view of its configuration."""
 
     url: str
-    config: Any
+    config: Config
     admin_email: str | None = None
     consumer_email: str | None = None
     throwaway_consumer: bool = True  # check with a temporary consumer when no consumer can sign in
@@ -88,13 +89,13 @@ class Target:
         return not (self.url.startswith("https://") and host in ("127.0.0.1", "::1", "localhost"))
 
 
-def default_url(config: Any) -> str:
-    address = config["ListenAddress"]
+def default_url(config: Config) -> str:
+    address = config.listen_address
     host = "127.0.0.1" if address in ("", "0.0.0.0", "::") else address  # noqa: S104 - comparing, not binding
     if ":" in host:
         host = f"[{host}]"
-    scheme = "https" if config["TLSConfig.Enable"] else "http"  # TLS served directly: the port speaks only https
-    return f"{scheme}://{host}:{config['HostPort']}"
+    scheme = "https" if config.tls_config_enable else "http"  # TLS served directly: the port speaks only https
+    return f"{scheme}://{host}:{config.host_port}"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -353,8 +354,8 @@ def check_theme(target: Target) -> Check:
 def check_log(target: Target) -> Check:
     from forecourt.ops import startlog
 
-    port = urlsplit(target.url).port or target.config["HostPort"]
-    path = startlog.path_for(target.config["DataDir"], port)
+    port = urlsplit(target.url).port or target.config.host_port
+    path = startlog.path_for(target.config.data_dir, port)
     try:
         header, records = startlog.read(path)
     except (OSError, ValueError) as exc:

@@ -46,7 +46,7 @@ FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 def renderer_name() -> str:
-    name = str(settings.CONFIG["ProductDocRenderer"])
+    name = str(settings.CONFIG.product_doc_renderer)
     return name if name in RENDERERS else "stoplight"
 
 
