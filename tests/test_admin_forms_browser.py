@@ -223,7 +223,7 @@ def test_product_page_shows_its_apis_and_docs(browser, live_server, admin):
 
     # "Add an API" opens the API form with this product chosen.
     apis.get_by_role("link", name="Add an API").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^New product API$", re.I))
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^New product API$", re.IGNORECASE))
     expect(field(page, "Product").locator("option:checked")).to_have_text("Pets")
     page.go_back()
 

@@ -60,7 +60,7 @@ def test_chosen_items_come_first_each_with_its_label(client, admin):
     products = [factories.product(display_name=name) for name in ("Alpha", "Bravo", "Charlie", "Delta")]
     catalogue = factories.catalogue([products[2], products[3]])
     body = client.get(f"/portal-admin/catalogues/{catalogue.pk}/").content.decode()
-    listed = re.search(r'<div class="multiselect-options" data-multiselect id="id_products">(.*?)</div>', body, re.S)
+    listed = re.search(r'<div class="multiselect-options" data-multiselect id="id_products">(.*?)</div>', body, re.DOTALL)
     assert listed
     options = re.findall(r'<label class="multiselect-option" for="(id_products_\d+)"><input type="checkbox" '
                          r'name="products" value="(\d+)" id="\1"( checked)?> (\w+)</label>', listed.group(1))
@@ -85,7 +85,7 @@ def test_the_script_is_the_pages_own_with_its_nonce(client, admin):
     client.force_login(admin)
     response = client.get("/portal-admin/catalogues/new/")
     nonce = re.search(r"script-src 'self' 'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
-    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", response.content.decode(), re.S)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", response.content.decode(), re.DOTALL)
     assert scripts == [(f' src="/static/adminportal/multiselect.js" nonce="{nonce}" defer', "")]
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     script = client.get("/static/adminportal/multiselect.js")

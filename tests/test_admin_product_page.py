@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _section(body: str, heading: str) -> str:
     match = re.search(rf'<section class="related"[^>]*>\s*<div class="heading">\s*<h2[^>]*>{heading}</h2>'
-                      r"(.*?)</section>", body, re.S)
+                      r"(.*?)</section>", body, re.DOTALL)
     assert match, f"no section {heading!r}"
     return match.group(1)
 
@@ -35,8 +35,8 @@ def test_product_page_lists_its_apis_and_docs(client, admin):
 
     body = client.get(f"/portal-admin/products/{product.pk}/").content.decode()
     apis = _section(body, "APIs")
-    rows = re.findall(r"<tr>(.*?)</tr>", apis, re.S)
-    cells = [[unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td>(.*?)</td>", r, re.S)]
+    rows = re.findall(r"<tr>(.*?)</tr>", apis, re.DOTALL)
+    cells = [[unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td>(.*?)</td>", r, re.DOTALL)]
              for r in rows if "<td>" in r]
     assert cells == [["Pets v1", "pets-1", "/pets/", "authToken", "Yes"],
                      ["Stores", "stores-9", "/stores/", "—", "No"]]

@@ -162,9 +162,8 @@ def measured(django_db_setup, django_db_blocker):
         with open(report, "w") as out:
             out.write(f"{connection.vendor}: bulk-created the large data set in {built:.1f} s\n")
             out.write(f"{'list':72} {'queries':>9} {'ms at 100':>10} {'ms at 10k':>10}\n")
-            for url in small:
-                out.write(f"{url:72} {small[url][0]:4}/{large[url][0]:<4} {small[url][1]:10.1f} "
-                          f"{large[url][1]:10.1f}\n")
+            out.writelines(f"{url:72} {small[url][0]:4}/{large[url][0]:<4} {small[url][1]:10.1f} "
+                          f"{large[url][1]:10.1f}\n" for url in small)
     return {"small": small, "large": large}
 
 

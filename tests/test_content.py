@@ -85,9 +85,9 @@ def test_a_page_with_a_template_the_theme_lost_falls_back_to_page(client, caplog
 
 
 def test_a_page_can_use_a_template_of_the_active_theme(client):
-    files = ts.theme_files(**{"views__landing_DOT_html": "{% extends layout %}{% block content %}"
+    files = ts.theme_files(views__landing_DOT_html="{% extends layout %}{% block content %}"
                                                          "<div id=landing>{{ blocks.Pitch.content|markdown }}"
-                                                         "</div>{% endblock %}"})
+                                                         "</div>{% endblock %}")
     import json
 
     manifest = json.loads(files["theme.json"])
@@ -280,7 +280,7 @@ def test_menus_reach_the_pages_and_a_theme_can_draw_children(client):
     assert '<ul class="submenu">' in default_header and '<a href="/p/c">Child item</a>' in default_header
     header = ("{% for item in menus.primary %}<a href='{{ item.url }}'>{{ item.label }}</a>"
               "{% for child in item.children %}<i>{{ child.label }}</i>{% endfor %}{% endfor %}")
-    ts.store(**{"partials__header_DOT_html": header})
+    ts.store(partials__header_DOT_html=header)
     storage.activate("acme", None)
     assert "<i>Child item</i>" in client.get("/").content.decode()
 

@@ -388,7 +388,7 @@ def test_readme_links_every_document_and_their_links_resolve():
 
 def test_upgrade_guide_covers_every_artefact_with_the_lifecycle_commands():
     text = (ROOT / "docs" / "upgrade.md").read_text()
-    sections = re.split(r"^## ", text, flags=re.M)
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)
     for artefact in ("pip", "Docker and Compose", "Kubernetes (Helm)", "deb and rpm"):
         body = next((s for s in sections if s.startswith(artefact)), None)
         assert body is not None, artefact

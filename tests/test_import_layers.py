@@ -216,9 +216,9 @@ def test_packages_import_only_lower_layers(graph: dict[tuple[str, str], list[Imp
 def test_architecture_md_shows_the_layers() -> None:
     """ARCHITECTURE.md's "Layers" section lists LAYERS, one line per layer, lowest first."""
     text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    section = re.search(r"^## Layers\n(.*?)(?=^## )", text, re.S | re.M)
+    section = re.search(r"^## Layers\n(.*?)(?=^## )", text, re.DOTALL | re.MULTILINE)
     assert section, "ARCHITECTURE.md has no '## Layers' section"
-    documented = re.findall(r"^\d+\. \*\*(.+?)\*\*: (.+)$", section.group(1), re.M)
+    documented = re.findall(r"^\d+\. \*\*(.+?)\*\*: (.+)$", section.group(1), re.MULTILINE)
     expected = [(name, ", ".join(f"`{p}`" for p in packages)) for name, packages in LAYERS]
     assert documented == expected, "ARCHITECTURE.md's Layers section should read:\n" + layers_markdown()
 

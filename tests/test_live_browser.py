@@ -157,7 +157,7 @@ def test_a_developer_signs_up_gets_approved_requests_access_and_rotates_a_creden
     dev.get_by_label(plan.display_name).check()
     shot(dev, "06-request-access")
     dev.get_by_role("button", name="Request access").click()
-    expect(dev.get_by_text(re.compile("pending", re.I)).first).to_be_visible()
+    expect(dev.get_by_text(re.compile("pending", re.IGNORECASE)).first).to_be_visible()
     shot(dev, "07-request-pending")
 
     # The admin approves it; the worker creates the key at the Dashboard.

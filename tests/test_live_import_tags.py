@@ -33,7 +33,7 @@ def tag_links(body: str) -> list[str]:
 
 
 def tag_choices(body: str) -> list[str]:
-    select = re.search(r'<select name="tag">(.*?)</select>', body, re.S)
+    select = re.search(r'<select name="tag">(.*?)</select>', body, re.DOTALL)
     return re.findall(r'<option value="([^"]+)"', select.group(1)) if select else []
 
 

@@ -176,10 +176,10 @@ def test_pages_blocks_and_menus(client, db):
 
 def test_activating_or_replacing_a_theme(client, db):
     hit(client, "/")
-    ts.store(**{"views__home_DOT_html": "<p>acme home one</p>"})
+    ts.store(views__home_DOT_html="<p>acme home one</p>")
     storage.activate("acme", None)
     assert "acme home one" in hit(client, "/")
-    ts.store(**{"views__home_DOT_html": "<p>acme home two</p>"})  # the same theme uploaded again
+    ts.store(views__home_DOT_html="<p>acme home two</p>")  # the same theme uploaded again
     assert "acme home two" in fresh(client, "/")
     storage.activate("default", None)
     assert "acme home" not in fresh(client, "/")
@@ -256,8 +256,8 @@ def test_etag_and_304(client, shop):
 
 
 def test_a_hit_has_a_fresh_nonce_in_its_body_and_policy(client, db):
-    ts.store(**{"views__home_DOT_html": '<script nonce="{{ csp_nonce }}">var x = 1;</script>'
-                                        '<p>{{ request_path }}</p>'})
+    ts.store(views__home_DOT_html='<script nonce="{{ csp_nonce }}">var x = 1;</script>'
+                                        '<p>{{ request_path }}</p>')
     storage.activate("acme", None)
     first, second, third = (client.get("/?q=%3Cscript%3E") for _ in range(3))
     assert [r.headers.get(HIT_HEADER) for r in (first, second, third)] == ["miss", "hit", "hit"]

@@ -53,8 +53,8 @@ def client_methods() -> set[str]:
     """Every method of portal-go's client, as "Interface.Method", read from its interface types."""
     methods: set[str] = set()
     for source in sorted(PORTAL_GO.glob("*.go")):
-        for name, body in re.findall(r"^type (\w+) interface \{\n(.*?)^\}", source.read_text(), re.M | re.S):
-            methods |= {f"{name}.{m}" for m in re.findall(r"^\s+([A-Z]\w*)\(ctx context\.Context", body, re.M)}
+        for name, body in re.findall(r"^type (\w+) interface \{\n(.*?)^\}", source.read_text(), re.MULTILINE | re.DOTALL):
+            methods |= {f"{name}.{m}" for m in re.findall(r"^\s+([A-Z]\w*)\(ctx context\.Context", body, re.MULTILINE)}
     return methods
 
 
@@ -164,7 +164,7 @@ def test_the_vendored_client_is_upstream_s_and_builds_without_downloads():
     and no go.mod asks for a module the build would have to download."""
     source = (PORTAL_GO / "SOURCE.md").read_text()
     assert "Mozilla Public License Version 2.0" in (PORTAL_GO / "LICENSE").read_text()
-    recorded = dict(re.findall(r"^\| (\S+) \| ([0-9a-f]{64}|modified[^|]*) \|$", source, re.M))
+    recorded = dict(re.findall(r"^\| (\S+) \| ([0-9a-f]{64}|modified[^|]*) \|$", source, re.MULTILINE))
     present = {p.name for p in PORTAL_GO.iterdir()} - {"SOURCE.md"}
     assert set(recorded) == present, "SOURCE.md must list exactly the vendored files"
     for name, digest in recorded.items():
@@ -172,6 +172,6 @@ def test_the_vendored_client_is_upstream_s_and_builds_without_downloads():
             assert hashlib.sha256((PORTAL_GO / name).read_bytes()).hexdigest() == digest, f"{name} was changed"
     assert "require" not in (PORTAL_GO / "go.mod").read_text()
     walk_mod = (WALK / "go.mod").read_text()
-    assert re.findall(r"^require (\S+)", walk_mod, re.M) == ["github.com/TykTechnologies/portal-go"]
+    assert re.findall(r"^require (\S+)", walk_mod, re.MULTILINE) == ["github.com/TykTechnologies/portal-go"]
     assert "replace github.com/TykTechnologies/portal-go => ../portal-go" in walk_mod
     assert len(client_methods()) == 54

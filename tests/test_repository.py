@@ -50,7 +50,7 @@ def test_every_vendored_file_has_its_licence_and_source():
     for path in VENDORED.iterdir():
         if path.name in {"README.md", "LICENSE-MPL-2.0.md"}:
             continue
-        assert re.search(rf"^\| {re.escape(path.name)} \| TykTechnologies/", readme, re.M), (
+        assert re.search(rf"^\| {re.escape(path.name)} \| TykTechnologies/", readme, re.MULTILINE), (
             f"contracts/tyk/{path.name} has no source line in contracts/tyk/README.md")
 
 
@@ -80,6 +80,6 @@ def test_every_test_the_threat_model_names_exists():
         path = ROOT / "tests" / f"{module}.py"
         if not path.is_file():
             missing.append(f"{module}.py")
-        elif function and not re.search(rf"^\s*(async )?def {function}\(", path.read_text(), re.M):
+        elif function and not re.search(rf"^\s*(async )?def {function}\(", path.read_text(), re.MULTILINE):
             missing.append(f"{module}::{function}")
     assert missing == [], "THREAT_MODEL.md names tests that do not exist: " + ", ".join(sorted(set(missing)))

@@ -84,7 +84,7 @@ def test_what_can_be_requested_is_decided_only_in_catalog_services(path):
 
 def test_one_sign_in_required_in_the_live_portal():
     defined = [str(path.relative_to(SRC)) for path in _modules("live")
-               if re.search(r"^def sign_in_required\b", path.read_text(), re.M)]
+               if re.search(r"^def sign_in_required\b", path.read_text(), re.MULTILINE)]
     assert defined == ["live/signin.py"]
 
 

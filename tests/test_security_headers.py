@@ -89,9 +89,8 @@ def test_docs_page_policy_allows_the_renderer_and_no_inline_script(client, docs,
 
 
 def test_theme_inline_scripts_run_with_the_nonce_and_each_response_has_its_own(client, db):
-    themes_support.store(name="acme", **{
-        "views__home_DOT_html": '{% extends layout %}{% block content %}<h1>Acme</h1>'
-                                '<script nonce="{{ csp_nonce }}">window.ok = 1</script>{% endblock %}'})
+    themes_support.store(name="acme", views__home_DOT_html='{% extends layout %}{% block content %}<h1>Acme</h1>'
+                                '<script nonce="{{ csp_nonce }}">window.ok = 1</script>{% endblock %}')
     from forecourt.themes import storage
 
     storage.activate("acme", None)

@@ -143,7 +143,7 @@ def test_paths_refuse_traversal_and_hidden_files():
 
 
 def test_stored_theme_cannot_read_files_of_another_theme(db):
-    ts.store(name="one", **{"partials__secret_DOT_html": "one's secret"})
+    ts.store(name="one", partials__secret_DOT_html="one's secret")
     ts.store(name="two")
     env = PortalSandbox(ThemeLoader([storage.source("two"), storage.bundled()]))
     with pytest.raises(TemplateNotFound):

@@ -354,7 +354,7 @@ def test_the_real_bundled_default_merges_into_a_theme_derived_from_the_real_040_
 ])
 def test_refusals(default_050, setup, name, message):
     if setup is not None:
-        store(custom_files(**{"theme_DOT_json": json.dumps({**json.loads(custom_files()["theme.json"]), **setup})}))
+        store(custom_files(theme_DOT_json=json.dumps({**json.loads(custom_files()["theme.json"]), **setup})))
     with pytest.raises(upgrades.UpgradeRefused, match=message):
         upgrades.plan(name, default_050)
 

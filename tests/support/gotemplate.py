@@ -32,7 +32,7 @@ class Fail(TemplateError):
     """The chart's own `fail` or `required`."""
 
 
-_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.S)
+_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)
 _TOKEN = re.compile(r"""\s*(?:
     (?P<str>"(?:[^"\\]|\\.)*") |
     (?P<num>-?\d+) |
@@ -41,7 +41,7 @@ _TOKEN = re.compile(r"""\s*(?:
     (?P<var>\$[A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*) |
     (?P<field>(?:\.[A-Za-z0-9_]+)+|\.) |
     (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
-)""", re.X)
+)""", re.VERBOSE)
 
 
 @dataclass
@@ -197,7 +197,7 @@ class Chart:
         return "".join(out)
 
     def _range(self, node: Node, dot: Any, variables: dict[str, Any]) -> str:
-        match = re.fullmatch(r"(\$\w+)\s*,\s*(\$\w+)\s*:=\s*(.+)", node.arg, re.S)
+        match = re.fullmatch(r"(\$\w+)\s*,\s*(\$\w+)\s*:=\s*(.+)", node.arg, re.DOTALL)
         if not match:
             raise TemplateError(f"range form not supported: {node.arg!r}")
         collection = self._pipeline(match.group(3), dot, variables)

@@ -102,7 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _actor(request: HttpRequest) -> User:
     """The signed-in admin (the views are all behind admin_required)."""
-    return cast(User, request.user)
+    return cast("User", request.user)
 
 
 def _resource(slug: str, user: Any) -> lists.Resource:

@@ -21,7 +21,7 @@ from .access import admin_required, super_admin_required
 
 
 def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
+    return cast("User", request.user)
 
 
 def _page(request: HttpRequest, errors: list[str] | None = None, status: int = 200) -> HttpResponse:

@@ -23,7 +23,7 @@ def create(request: HttpRequest) -> HttpResponse:
     resource = BY_SLUG["webhooks"]
     form = WebhookForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        webhook = writes.save_form(resource.definition, form, cast(User, request.user))
+        webhook = writes.save_form(resource.definition, form, cast("User", request.user))
         # The answer to this POST is the only time the secret is shown.
         return render(request, "adminportal/webhook_created.html", {"webhook": webhook})
     return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": None})

@@ -60,4 +60,4 @@ ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 
 
 def actor(request: HttpRequest) -> User:
     """The admin the token belongs to (set by forecourt.api.auth)."""
-    return cast(User, request.user)
+    return cast("User", request.user)

@@ -34,7 +34,7 @@ def sqlite(conn: str, data_dir: str) -> dict[str, Any]:
         if text.startswith("sqlite:"):
             text = urlsplit(text).path
             # sqlite:///relative.db has the path "/relative.db"; sqlite:////abs.db has "//abs.db".
-            text = unquote(text[1:] if text.startswith("/") else text)
+            text = unquote(text.removeprefix("/"))
         elif text.startswith("file:"):
             text = unquote(text[len("file:"):].split("?", 1)[0])
         if text in ("", ":memory:") or "mode=memory" in conn:
@@ -60,7 +60,7 @@ def sqlite(conn: str, data_dir: str) -> dict[str, Any]:
 # libpq's rules: `key = value`, a value in single quotes may hold spaces, and a backslash escapes
 # the next character (`\'`, `\\`) in quoted and bare values alike.
 _PG_KEY = re.compile(r"\s*([^\s=]+)\s*=\s*")
-_PG_VALUE = re.compile(r"'((?:[^'\\]|\\.)*)'|(?!')((?:[^\s\\]|\\.)*)(?!\S)", re.S)
+_PG_VALUE = re.compile(r"'((?:[^'\\]|\\.)*)'|(?!')((?:[^\s\\]|\\.)*)(?!\S)", re.DOTALL)
 
 
 def _pg_keyvalue(text: str) -> dict[str, str]:
@@ -73,7 +73,7 @@ def _pg_keyvalue(text: str) -> dict[str, str]:
             raise ValueError(f"is not a valid connection string: expected {_PG_FORM}")
         if key[1] not in _PG_KEYS:
             raise ValueError(f"has an unknown PostgreSQL parameter {key[1]!r}: expected {_PG_FORM}")
-        out[key[1]] = re.sub(r"\\(.)", r"\1", value[1] if value[1] is not None else value[2], flags=re.S)
+        out[key[1]] = re.sub(r"\\(.)", r"\1", value[1] if value[1] is not None else value[2], flags=re.DOTALL)
         pos = value.end()
     return out
 

@@ -287,7 +287,7 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
         for part in parts:
             size += check_text(part, "~")
             check_size(size, "~")
-        return cast(str, grown(join(parts), "~"))
+        return cast("str", grown(join(parts), "~"))
 
     def concat(self, parts: Iterable[str]) -> str:
         """The output of a macro, a block or a `{% set %}` block, joined: checked before joining."""
@@ -346,7 +346,7 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
                 values = list(args[0].values())
             largest = max((check_text(v, "format()") for v in values), default=0)
             check_size(len(fmt) + fields * (largest + MAX_WIDTH), "format()")
-            return cast(str, grown(wrapper(*args, **kwargs), "format()"))
+            return cast("str", grown(wrapper(*args, **kwargs), "format()"))
 
         return update_wrapper(bounded, value)
 

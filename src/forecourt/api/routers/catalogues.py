@@ -177,7 +177,7 @@ def set_membership(field: Literal["products", "plans"], obj_id: PathId, catalogu
         if catalogue.pk in wanted:
             members.append(obj_id)
         forms.save("catalogues", {field: members}, user, instance=catalogue,
-                   names={f: f"Catalogues ({catalogue.name})" for f in NAMES})
+                   names=dict.fromkeys(NAMES, f"Catalogues ({catalogue.name})"))
 
 
 def _changes(payload: CatalogueIn, catalogue: Catalogue | None) -> dict[str, Any]:

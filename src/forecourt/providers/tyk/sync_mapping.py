@@ -161,8 +161,8 @@ def catalogue(policies: Iterable[dict[str, Any]], apis: dict[str, WantedAPI], ta
 
 def _seen_as(unreadable: Unreadable, shapeless: set[str], others: dict[str, Any], other: str) -> Unreadable:
     """The problems, plus "it is now partitioned as the other kind" for `others`' policies."""
-    by_key = {**{pid: SHAPELESS for pid in shapeless}, **unreadable.by_key}
-    by_key.update({pid: f"it is now partitioned as {other}" for pid in others})
+    by_key = {**dict.fromkeys(shapeless, SHAPELESS), **unreadable.by_key}
+    by_key.update(dict.fromkeys(others, f"it is now partitioned as {other}"))
     return Unreadable(by_key, unreadable.by_name)
 
 
