@@ -697,9 +697,9 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def markdown(results: dict[str, Any]) -> str:
     """The tables for release notes: every page at every size, then the targets."""
-    lines = [f"Forecourt {results['forecourt_version']}, one web worker pinned to one core, "
+    lines = [(f"Forecourt {results['forecourt_version']}, one web worker pinned to one core, "
              f"`wrk -t{results['load']['threads']} -c{results['load']['connections']} "
-             f"-d{results['load']['duration_s']}s` on the other ({results['cpus']} CPUs), SQLite.", "",
+             f"-d{results['load']['duration_s']}s` on the other ({results['cpus']} CPUs), SQLite."), "",
              "| page | products | req/s | p50 ms | p99 ms | x floor | queries | worker RSS MB |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for size, measured in results["sizes"].items():

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_simulator():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("tyk_simulator", ROOT / "tools" / "tyk_simulator.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["tyk_simulator"] = module
     spec.loader.exec_module(module)

@@ -60,7 +60,8 @@ def test_chosen_items_come_first_each_with_its_label(client, admin):
     products = [factories.product(display_name=name) for name in ("Alpha", "Bravo", "Charlie", "Delta")]
     catalogue = factories.catalogue([products[2], products[3]])
     body = client.get(f"/portal-admin/catalogues/{catalogue.pk}/").content.decode()
-    listed = re.search(r'<div class="multiselect-options" data-multiselect id="id_products">(.*?)</div>', body, re.DOTALL)
+    listed = re.search(r'<div class="multiselect-options" data-multiselect id="id_products">(.*?)</div>', body,
+                       re.DOTALL)
     assert listed
     options = re.findall(r'<label class="multiselect-option" for="(id_products_\d+)"><input type="checkbox" '
                          r'name="products" value="(\d+)" id="\1"( checked)?> (\w+)</label>', listed.group(1))

@@ -165,8 +165,8 @@ def test_activation_follows_the_portal_rules(api, admin):
 
     myself = api("put", f"/users/{admin.pk}", {"Active": False})
     assert myself.status_code == 422
-    assert myself.json()["errors"] == ["Active: This is the last active super-admin: make someone else super-admin "
-                                       "first.", "Active: You cannot deactivate your own account."]
+    assert myself.json()["errors"] == [("Active: This is the last active super-admin: make someone else super-admin "
+                                       "first."), "Active: You cannot deactivate your own account."]
     demoted = api("put", f"/users/{admin.pk}", {"Role": "provider-admin"})
     assert demoted.status_code == 422
     assert demoted.json()["errors"] == ["This is the last active super-admin: make someone else super-admin first."]

@@ -140,8 +140,8 @@ def test_the_plan_names_a_newer_active_theme_and_the_run_activates_the_one_it_re
     assert json.loads(_cli(["downgrade", "--to", bundled, "--dry-run", "--json"], env, tmp_path).stdout
                       )["theme"] is None
 
-    for args, message in [(["--activate-theme", copy], f"theme '{copy}' is based on the default theme {bundled}, "
-                                                       "newer than 0.4.0 too"),
+    for args, message in [(["--activate-theme", copy], (f"theme '{copy}' is based on the default theme {bundled}, "
+                                                       "newer than 0.4.0 too")),
                           (["--activate-theme", "nope"], "there is no theme called 'nope'")]:
         refused = _cli(["downgrade", "--to", "0.4.0", "--yes", *args], env, tmp_path)
         assert refused.returncode == 1 and message in refused.stderr, refused.stderr
@@ -159,8 +159,8 @@ def test_the_plan_names_a_newer_active_theme_and_the_run_activates_the_one_it_re
     assert f"theme acme activated (it replaces {copy})" in done.stderr
     assert databases.execute(env, "SELECT active FROM themes_themestate") == [("acme",)]
     assert databases.execute(env, "SELECT action, note FROM audit_auditentry WHERE object_type = "
-                                  "'themes.themestate'") == [("activate", "theme acme activated by the downgrade "
-                                                                          "to 0.4.0")]
+                                  "'themes.themestate'") == [("activate", ("theme acme activated by the downgrade "
+                                                                          "to 0.4.0"))]
     assert (copy,) in databases.execute(env, "SELECT name FROM themes_theme"), "the downgrade deletes no theme"
 
 

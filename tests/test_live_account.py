@@ -494,7 +494,7 @@ def test_reset_link_expires(client, consumer, settings):
 
     client.post(FORGOTTEN, {"email": "dev@example.com"})
     link = link_in(mails("password_reset")[0])
-    now = datetime.now()  # the token generator works in naive local time
+    now = datetime.now()  # the token generator works in naive local time  # noqa: DTZ005 - the token generator works in naive local time
 
     def at(seconds):
         return mock.patch("django.contrib.auth.tokens.PasswordResetTokenGenerator._now",

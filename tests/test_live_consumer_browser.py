@@ -118,7 +118,7 @@ def test_the_key_page_copies_the_key_and_shows_a_call_to_the_gateway(browser, li
     page = context.new_page()
     sign_in(page, developer.email)
     page.goto(f"/apps/{app.pk}")
-    apis = [a for a in request.products.get().apis.all()]
+    apis = list(request.products.get().apis.all())
     for api in apis:
         expect(page.get_by_text(f"{GATEWAY}/{api.listen_path.lstrip('/')}").first).to_be_visible()
     page.get_by_role("button", name="Show it now").click()

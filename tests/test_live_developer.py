@@ -152,7 +152,7 @@ def test_create_an_app(world):
     assert "Shop" in page and "https://b.example.com/cb" in page and "Team" in page
 
 
-@pytest.mark.parametrize("fields, error", [
+@pytest.mark.parametrize(("fields", "error"), [
     ({"name": ""}, "This field is required."),
     ({"redirect_urls": "javascript:alert(1)"}, "Not a valid URL"),
     ({"redirect_urls": "ftp://files.example.com"}, "Only http and https URLs"),
@@ -331,7 +331,7 @@ def test_an_auto_approved_plan_is_approved_at_once(world):
     assert AccessRequest.objects.get(app=world.personal).status == "approved"
 
 
-@pytest.mark.parametrize("missing, message", [("app", "Choose the app"), ("plan", "Choose a plan."),
+@pytest.mark.parametrize(("missing", "message"), [("app", "Choose the app"), ("plan", "Choose a plan."),
                                               ("products", "Choose at least one product.")])
 def test_an_incomplete_request_says_what_is_missing(world, missing, message):
     catalogue, plan, (product,) = _offer()

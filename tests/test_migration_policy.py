@@ -31,8 +31,7 @@ def _state() -> ProjectState:
 
 
 def _migration(*operations, **attrs) -> migrations.Migration:
-    migration = type("Migration", (migrations.Migration,), {"operations": list(operations), **attrs})("0002_x", "shop")
-    return migration
+    return type("Migration", (migrations.Migration,), {"operations": list(operations), **attrs})("0002_x", "shop")
 
 
 def _problems(*operations, **attrs) -> list[str]:

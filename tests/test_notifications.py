@@ -102,8 +102,10 @@ def test_the_default_theme_has_every_email_in_both_forms():
 
 
 def test_a_custom_theme_rewords_an_email_and_a_broken_one_falls_back(admin):
-    store(name="acme", mailers__welcome_DOT_subject_DOT_txt="Welcome to Acme, {{ user_name }}!", mailers__welcome_DOT_txt="{% extends 'mailers/layout.txt' %}{% block body %}Hi "
-                                                      "{{ user_name }} from Acme{% endblock %}", mailers__welcome_DOT_html="{{ broken( }}")
+    store(name="acme", mailers__welcome_DOT_subject_DOT_txt="Welcome to Acme, {{ user_name }}!",
+          mailers__welcome_DOT_txt=("{% extends 'mailers/layout.txt' %}{% block body %}Hi "
+                                    "{{ user_name }} from Acme{% endblock %}"),
+          mailers__welcome_DOT_html="{{ broken( }}")
     storage.activate("acme", admin)
     entry = email.send(["a@example.com"], "welcome", {"user_name": "Ada"})
     assert entry.subject == "Welcome to Acme, Ada!"

@@ -123,15 +123,15 @@ def test_a_path_item_that_is_a_reference_is_followed_when_counting():
 
 def test_swagger_20_is_refused_with_what_it_is_and_what_to_do():
     assert problems(SWAGGER_20) == [
-        "line 1, column 1: this is a Swagger 2.0 document; the portal takes OpenAPI 3.0 or 3.1: convert it first "
-        "(e.g. the Swagger Editor's \"Convert to OpenAPI 3\")"]
+        ("line 1, column 1: this is a Swagger 2.0 document; the portal takes OpenAPI 3.0 or 3.1: convert it first "
+        "(e.g. the Swagger Editor's \"Convert to OpenAPI 3\")")]
 
 
 def test_missing_required_fields_are_named_with_their_line():
     assert problems(BROKEN_30) == [
         "line 7, column 5: paths./pets.get.responses is required",
-        "line 14, column 11: paths./pets.post.parameters[0]: matches none of the forms allowed here: it needs "
-        "content or schema",
+        ("line 14, column 11: paths./pets.post.parameters[0]: matches none of the forms allowed here: it needs "
+        "content or schema"),
     ]
 
 
@@ -150,19 +150,19 @@ def test_json_and_yaml_syntax_errors_have_their_line_and_column():
 def test_a_reference_to_nothing_is_found():
     text = PETS_30.replace("#/components/schemas/Pet'", "#/components/schemas/Cat'")
     assert problems(text) == [
-        "line 29, column 17: paths./pets/{id}.get.responses.200.content.application/json.schema.$ref: "
-        "#/components/schemas/Cat points to nothing in the document"]
+        ("line 29, column 17: paths./pets/{id}.get.responses.200.content.application/json.schema.$ref: "
+        "#/components/schemas/Cat points to nothing in the document")]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("", "the document is empty"),
     ("- a\n- b\n", "line 1, column 1: an OpenAPI document is an object (a mapping of fields) at the top level"),
-    ("openapi: 3.1\ninfo: {}\n", "line 1, column 1: openapi: must be text such as \"3.0.3\", not 3.1 (in YAML, "
-                                 "quote it)"),
-    ("openapi: '3.2.0'\n", "line 1, column 1: openapi: OpenAPI 3.2.0 is not supported; the portal takes 3.0.x "
-                           "and 3.1.x"),
-    ("info: {title: x}\n", "line 1, column 1: not an OpenAPI document: it has no `openapi` field (e.g. openapi: "
-                           "3.1.0)"),
+    ("openapi: 3.1\ninfo: {}\n", ("line 1, column 1: openapi: must be text such as \"3.0.3\", not 3.1 (in YAML, "
+                                 "quote it)")),
+    ("openapi: '3.2.0'\n", ("line 1, column 1: openapi: OpenAPI 3.2.0 is not supported; the portal takes 3.0.x "
+                           "and 3.1.x")),
+    ("info: {title: x}\n", ("line 1, column 1: not an OpenAPI document: it has no `openapi` field (e.g. openapi: "
+                           "3.1.0)")),
     ("a: &a [*a]\n", "line 1, column 4: a YAML alias refers to a value that contains it"),
 ])
 def test_what_is_not_an_openapi_document_says_why(text, expected):
@@ -522,8 +522,8 @@ def test_the_admin_api_refuses_an_invalid_document_with_its_lines(call):
     assert response.status_code == 422
     assert response.json() == {"status": "error", "errors": [
         "line 7, column 5: paths./pets.get.responses is required",
-        "line 14, column 11: paths./pets.post.parameters[0]: matches none of the forms allowed here: it needs "
-        "content or schema"]}
+        ("line 14, column 11: paths./pets.post.parameters[0]: matches none of the forms allowed here: it needs "
+        "content or schema")]}
     assert call("put", _oas(product_api.product_id), SWAGGER_20).json()["errors"][0].startswith(
         "line 1, column 1: this is a Swagger 2.0 document")
     assert call("put", _oas(product_api.product_id), b"\xff\xfe\x00x").status_code == 422

@@ -53,7 +53,8 @@ def client_methods() -> set[str]:
     """Every method of portal-go's client, as "Interface.Method", read from its interface types."""
     methods: set[str] = set()
     for source in sorted(PORTAL_GO.glob("*.go")):
-        for name, body in re.findall(r"^type (\w+) interface \{\n(.*?)^\}", source.read_text(), re.MULTILINE | re.DOTALL):
+        for name, body in re.findall(r"^type (\w+) interface \{\n(.*?)^\}", source.read_text(),
+                                     re.MULTILINE | re.DOTALL):
             methods |= {f"{name}.{m}" for m in re.findall(r"^\s+([A-Z]\w*)\(ctx context\.Context", body, re.MULTILINE)}
     return methods
 

@@ -83,7 +83,7 @@ def test_hidden_files_and_folders_are_refused_naming_them(member):
     assert not Theme.objects.exists() and not ThemeFile.objects.exists()
 
 
-@pytest.mark.parametrize("prefix, extra, member", [("acme/", [("acme/.DS_Store", b"x")], "acme/.DS_Store"),
+@pytest.mark.parametrize(("prefix", "extra", "member"), [("acme/", [("acme/.DS_Store", b"x")], "acme/.DS_Store"),
                                                     (".acme/", [], ".acme/theme.json")])
 def test_hidden_files_are_refused_in_a_wrapping_folder_and_a_hidden_wrapping_folder_too(prefix, extra, member):
     errors = refused(zip_with([*((prefix + path, content) for path, content in base_entries()), *extra]))
@@ -208,7 +208,7 @@ def test_manifest_is_required():
     assert any("theme.json is missing" in e for e in refused(ts.make_zip(ts.theme_files(theme_DOT_json=None))))
 
 
-@pytest.mark.parametrize("manifest, message", [
+@pytest.mark.parametrize(("manifest", "message"), [
     (b"{not json", "not valid JSON"),
     (b"[]", "JSON object"),
     (json.dumps({"version": "1"}).encode(), "'name' is required"),

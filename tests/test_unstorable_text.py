@@ -121,9 +121,9 @@ def test_every_api_write_operation_refuses_unstorable_text_naming_the_field(api,
         assert response.status_code == 422, (method, path, response.content)
         errors = response.json()["errors"]
         assert response.json()["status"] == "error"
-        assert errors == [f"{field}: contains {'an' if kind == 'surrogate' else 'a'} {REASON[kind]}"
+        assert errors == [(f"{field}: contains {'an' if kind == 'surrogate' else 'a'} {REASON[kind]}"
                           f"{' (text that is not valid Unicode)' if kind == 'surrogate' else ''}, "
-                          "which cannot be stored"], (method, path)
+                          "which cannot be stored")], (method, path)
         checked += 1
     assert checked == len(write_operations())
     assert snapshot() == before

@@ -613,9 +613,9 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
     # Named by its data (the database one migration behind this build), and by the version that wrote it.
     data = dataversion.data_words(made["data_version"])
     assert made["data_version"] and backup["data_version"] == made["data_version"]
-    assert _backup_findings(report) == [("info", f"newest backup: {elsewhere}, {backup['age_seconds']} seconds old, "
+    assert _backup_findings(report) == [("info", (f"newest backup: {elsewhere}, {backup['age_seconds']} seconds old, "
                                                  f"backup of {data}, written by {forecourt.__version__} "
-                                                 "(checksum verified)")]
+                                                 "(checksum verified)"))]
     text = servers.run(["upgrade-check", "--no-provider-calls"], child_env, tmp_path)
     assert (f"Newest backup:   {elsewhere} ({data}, written by {forecourt.__version__}, {made['created_at']}, record, "
             "checksum verified)") in text.stdout
@@ -627,8 +627,8 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
     code, report = upgrade_check(child_env, tmp_path)
     assert code == 1 and report["newest_backup"] is None
     backup_findings = _backup_findings(report)
-    assert ("blocker", "no backup found: run `forecourt backup` before upgrading (this upgrade migrates the "
-                       "database)") in backup_findings
+    assert ("blocker", ("no backup found: run `forecourt backup` before upgrading (this upgrade migrates the "
+                       "database)")) in backup_findings
     assert any(severity == "warning" and f"recorded at {elsewhere}" in message and "is gone" in message
                for severity, message in backup_findings), backup_findings
     code, report = upgrade_check(child_env, tmp_path, "--backup", str(offsite))

@@ -104,7 +104,7 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
-def classify(address: str | IPAddress) -> str:
+def classify(address: str | IPAddress) -> str:  # noqa: PLR0911 - one answer per address class, most specific first
     """The class of an IP address (one of CLASSES), or "" when it is public."""
     ip: IPAddress = address if not isinstance(address, str) else ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):

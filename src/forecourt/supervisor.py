@@ -123,7 +123,7 @@ class Supervisor:
         os.close(handle)
         os.unlink(self._loaded_path)  # its name only: a web worker creates it
         self.children["web"] = subprocess.Popen(  # noqa: S603 - our own argv
-            self._granian_command(), start_new_session=True, preexec_fn=_die_with_parent,
+            self._granian_command(), start_new_session=True, preexec_fn=_die_with_parent,  # noqa: PLW1509 - the supervisor starts its children before it starts any thread
             env={**os.environ, "FORECOURT_WEB_LOADED_FILE": self._loaded_path},
         )
 
@@ -139,7 +139,7 @@ class Supervisor:
         if self.stopping:
             return
         self.children["jobs"] = subprocess.Popen([sys.executable, "-m", "forecourt", "worker"],
-                                                 start_new_session=True, preexec_fn=_die_with_parent)
+                                                 start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509 - (the same)
 
     @staticmethod
     def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:

@@ -191,7 +191,7 @@ def revoked_by_consumers(credential_ids: list[int]) -> set[int]:
     return {int(pk) for pk in found.values_list("object_id", flat=True)}
 
 
-def reissue_problem(request: AccessRequest, check_credentials: bool = True) -> str:
+def reissue_problem(request: AccessRequest, check_credentials: bool = True) -> str:  # noqa: PLR0911 - one answer per reason a re-issue cannot go ahead, in order
     """Why `request` cannot be given a new credential now; "" if it can. A new one is for an
     approved request whose credentials were all revoked, the last by the app's managers, once
     provisioning had made the first (a request still being provisioned, or whose provisioning

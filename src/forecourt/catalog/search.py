@@ -334,8 +334,8 @@ def search(products: QuerySet[Any], q: str) -> tuple[QuerySet[Any], bool]:
         return products.extra(  # every value is a parameter
             tables=["catalog_productsearch"],
             where=["catalog_productsearch.product_id = `catalog_product`.`id`",
-                   "MATCH(catalog_productsearch.title, catalog_productsearch.body, catalog_productsearch.apis) "
-                   "AGAINST (%s IN BOOLEAN MODE)"],
+                   ("MATCH(catalog_productsearch.title, catalog_productsearch.body, catalog_productsearch.apis) "
+                   "AGAINST (%s IN BOOLEAN MODE)")],
             params=[expr],
             select={"search_rank": "MATCH(catalog_productsearch.title) AGAINST (%s IN BOOLEAN MODE) * %s + "
                                    "MATCH(catalog_productsearch.title, catalog_productsearch.body, "

@@ -23,8 +23,8 @@ def _requests_note(count: int, status: str) -> str:
 def plan_delete_blockers(plan: Plan, actor: User) -> list[str]:
     counts = {s: plan.access_requests.filter(status=s).count() for s in ("approved", "pending")}
     if counts["approved"]:
-        return [f"{_requests_note(counts['approved'], 'approved')}: their credentials depend on this plan."
-                " Remove it from its catalogues to stop new requests instead."]
+        return [(f"{_requests_note(counts['approved'], 'approved')}: their credentials depend on this plan."
+                " Remove it from its catalogues to stop new requests instead.")]
     if counts["pending"]:
         return [f"{_requests_note(counts['pending'], 'pending')}: approve or reject them first."]
     return []
@@ -43,8 +43,8 @@ def product_delete_blockers(product: Product, actor: User) -> list[str]:
 def catalogue_delete_blockers(catalogue: Catalogue, actor: User) -> list[str]:
     count = catalogue.access_requests.count()
     if count:
-        return [f"{counted(count, 'access request')} {'was' if count == 1 else 'were'} made through it: "
-                "remove its products instead."]
+        return [(f"{counted(count, 'access request')} {'was' if count == 1 else 'were'} made through it: "
+                "remove its products instead.")]
     return []
 
 

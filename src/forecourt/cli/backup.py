@@ -29,13 +29,13 @@ def summary(result: dict[str, Any]) -> list[str]:
     contents = result["contents"]
     kinds = ", ".join(f"{contents[key]} {label}" for key, label in _KINDS)
     return [
-        f"Wrote {result['path']} ({result['size']} bytes): a backup of "
+        (f"Wrote {result['path']} ({result['size']} bytes): a backup of "
         f"{dataversion.data_words(result['data_version'])}, written by Forecourt {result['version']} "
-        f"({result['dialect']}).",
-        f"It holds {result['rows']} rows in {result['tables']} tables: {kinds}, "
+        f"({result['dialect']})."),
+        (f"It holds {result['rows']} rows in {result['tables']} tables: {kinds}, "
         f"{contents['database_themes']} theme(s) uploaded to the database{_names(result['database_themes'])}; "
         f"{contents['theme_folders']} theme folder(s){_names(result['themes'])} and "
-        f"{contents['uploaded_files']} uploaded file(s) from disk.",
+        f"{contents['uploaded_files']} uploaded file(s) from disk."),
     ]
 
 

@@ -223,7 +223,7 @@ def _describe_theme(plan: dg.Plan, runs: bool = True) -> list[str]:
                    "replaced when the active theme is newer than VERSION).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and the result as JSON.")
 @click.pass_context
-def downgrade(ctx: click.Context, version: str, yes: bool, dry_run: bool, lock_timeout: float,
+def downgrade(ctx: click.Context, version: str, yes: bool, dry_run: bool, lock_timeout: float,  # noqa: C901, PLR0912 - the command walks the plan: each step one branch
               activate_theme: str | None, as_json: bool) -> None:
     """Reverse migrations back to release VERSION's schema, keeping every row it can hold.
 

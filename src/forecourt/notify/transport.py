@@ -88,7 +88,7 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(words.split())}"
 
 
-def describe(exc: BaseException, settings: PortalSettings) -> str:
+def describe(exc: BaseException, settings: PortalSettings) -> str:  # noqa: PLR0911 - one sentence per kind of SMTP failure
     """A one-line reason for an SMTP failure, naming the server but never the password."""
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     # smtplib turns a read timeout into SMTPServerDisconnected; the TimeoutError is its context.

@@ -181,7 +181,7 @@ def _check_output(value: Any) -> Any:
 class BudgetCodeGenerator(CodeGenerator):
     """Compiles budget checks into templates: each loop item is a step, and `~` is size-checked."""
 
-    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:  # noqa: N802 - Jinja2's CodeGenerator names its visitors
         # `for x in xs` is compiled as `for x in environment.counted(xs)`. (Jinja2 forbids new node
         # types, so the wrapper is a call of an environment attribute, which the sandbox lets through.)
         if not _is_counted(node.iter):
@@ -189,7 +189,7 @@ class BudgetCodeGenerator(CodeGenerator):
                                    [], None, None, lineno=node.iter.lineno)
         super().visit_For(node, frame)
 
-    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:  # noqa: N802 - Jinja2's CodeGenerator names its visitors
         if _is_counted(node):  # called directly: the sandbox's checks of a call are not needed for our own hook
             self.write(f"environment.{_COUNTED}(")
             self.visit(node.args[0], frame)
@@ -198,7 +198,7 @@ class BudgetCodeGenerator(CodeGenerator):
             super().visit_Call(node, frame, forward_caller=forward_caller)
 
     @optimizeconst
-    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802 - Jinja2's CodeGenerator names its visitors
         if frame.eval_ctx.volatile:
             join = "(markup_join if context.eval_ctx.volatile else str_join)"
         elif frame.eval_ctx.autoescape:
@@ -350,7 +350,7 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
 
         return update_wrapper(bounded, value)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja2's call() signature: dunder names keep the template's keyword arguments free
         budget = current()
         budget.step()
         if isinstance(__obj, LoopContext) and args:  # a recursive loop's next level

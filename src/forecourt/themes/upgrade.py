@@ -205,7 +205,7 @@ def merge_text(base: str, ours: str, theirs: str, labels: Labels) -> tuple[str, 
     return "".join(out), conflicts
 
 
-def merge_file(path: str, base: bytes | None, ours: bytes | None, theirs: bytes | None,
+def merge_file(path: str, base: bytes | None, ours: bytes | None, theirs: bytes | None,  # noqa: PLR0911 - one outcome per case of the three-way merge (docstring)
                labels: Labels) -> FileChange | None:
     """The fate of one file (None: in neither the theme nor the new default, nothing to say)."""
     binary = any(c is not None and _text(c) is None for c in (base, ours, theirs))

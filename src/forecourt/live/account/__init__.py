@@ -10,7 +10,7 @@ from typing import Any
 
 
 def _field(name: str, label: str, kind: str = "text", value: str = "", errors: list[str] | None = None,
-           required: bool = True, choices: list[dict[str, Any]] | None = None, help: str = "") -> dict[str, Any]:
+           required: bool = True, choices: list[dict[str, Any]] | None = None, help: str = "") -> dict[str, Any]:  # noqa: A002 - `help` is the template's key for a field's help text
     return {"name": name, "id": f"id_{name}", "label": label, "type": kind, "value": value, "required": required,
             "errors": errors or [], "help": help, "choices": choices or [], "autocomplete": "", "maxlength": None}
 

@@ -220,7 +220,9 @@ def request_access(request: HttpRequest) -> HttpResponse:
     errors = [str(message) for messages_ in form.errors.values() for message in messages_]
 
     if submitting and not errors:
-        assert catalogue is not None and chosen_app is not None and chosen_plan is not None
+        assert catalogue is not None
+        assert chosen_app is not None
+        assert chosen_plan is not None
         try:
             submitted = access.submit_request(chosen_app, catalogue, chosen_plan, chosen_products, user,
                                               links.base_url(request))
