@@ -1,5 +1,7 @@
 """Admin API operations. Each is a thin layer over a service function."""
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import NinjaAPI, Status
 from ninja.errors import HttpError
@@ -52,7 +54,7 @@ for _module in (routers.providers, routers.products, routers.plans, routers.cata
 
 @api.post("/bootstrap", auth=None, response={200: BootstrapOut, **ERRORS},
           summary="Create the first super-admin", tags=["bootstrap"])
-def bootstrap(request: HttpRequest, payload: BootstrapIn) -> Status:
+def bootstrap(request: HttpRequest, payload: BootstrapIn) -> Status[Any]:
     """Create the first super-admin, the Default Organisation and its Default Team.
 
     Answers with the admin's API token, once. Later calls answer 409 and change nothing.

@@ -1,7 +1,7 @@
 """Forms for pages, content blocks and menu items: the Admin Portal's, and the Admin API's
 (forecourt.api.forms saves through them), so both apply the same rules."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,8 +10,13 @@ from django.core.validators import URLValidator
 from . import rules
 from .models import ContentBlock, MenuItem, Page
 
+if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelForm takes no type argument
+    ModelForm = forms.ModelForm[Any]
+else:
+    ModelForm = forms.ModelForm
 
-class PageForm(forms.ModelForm):
+
+class PageForm(ModelForm):
     class Meta:
         model = Page
         fields = ["title", "path", "template", "status"]
@@ -31,7 +36,7 @@ class PageForm(forms.ModelForm):
         return rules.check_template(self.cleaned_data.get("template", ""))
 
 
-class ContentBlockForm(forms.ModelForm):
+class ContentBlockForm(ModelForm):
     class Meta:
         model = ContentBlock
         fields = ["page", "name", "position", "content"]
@@ -75,7 +80,7 @@ def check_url(raw: str) -> str:
     return url
 
 
-class MenuItemForm(forms.ModelForm):
+class MenuItemForm(ModelForm):
     class Meta:
         model = MenuItem
         fields = ["menu", "label", "page", "url", "position", "parent", "visibility"]

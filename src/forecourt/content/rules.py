@@ -1,6 +1,7 @@
 """Which page paths, templates and block names are allowed (the forms call these)."""
 
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.urls import Resolver404, get_resolver, resolve
@@ -21,7 +22,7 @@ def route_prefixes() -> set[str]:
     a page may not live under any of them, so that a route added there later never hides it."""
     prefixes = set(RESERVED)
 
-    def walk(patterns: list) -> None:
+    def walk(patterns: list[Any]) -> None:
         for pattern in patterns:
             text = str(pattern.pattern).lstrip("^")
             first = text.split("/", 1)[0]

@@ -10,7 +10,7 @@ production installations should configure the key and keep it outside the databa
 import base64
 import hashlib
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.db import models
@@ -72,7 +72,13 @@ def decrypt(value: str) -> str:
         raise DecryptionError("a stored secret cannot be decrypted: was PORTAL_ENCRYPTION_KEY changed?") from None
 
 
-class EncryptedTextField(models.TextField):
+if TYPE_CHECKING:  # generic in django-stubs only: at run time TextField takes no type argument
+    _TextField = models.TextField[str, str]
+else:
+    _TextField = models.TextField
+
+
+class EncryptedTextField(_TextField):
     """A text column whose value is encrypted in the database and plain in Python."""
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:

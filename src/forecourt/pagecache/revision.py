@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -125,7 +125,7 @@ def remembered(name: str, compute: Callable[[], T]) -> T:
         return compute()
     held = _memo.get(name)
     if held is not None and held[0] == token:
-        return held[1]
+        return cast(T, held[1])
     value = compute()
     with _memo_lock:
         _memo[name] = (token, value)

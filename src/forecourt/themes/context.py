@@ -25,13 +25,13 @@ _SCALARS = (str, int, float, bool, type(None), datetime.date, datetime.time, dec
 MAX_DEPTH = 20
 
 
-class JSONDict(dict):
+class JSONDict(dict[str, Any]):
     """A dict decoded from JSON text (see `decoded_json`)."""
 
     identity: str | None = None
 
 
-class JSONList(list):
+class JSONList(list[Any]):
     """A list decoded from JSON text (see `decoded_json`)."""
 
     identity: str | None = None

@@ -19,7 +19,7 @@ from .context import base, plain
 from .fragments import fragment_helper
 from .manifest import BadManifest
 from .sandbox import MAX_OUTPUT, PortalSandbox, RenderLimit, end_budget, start_budget
-from .sources import ThemeSource
+from .sources import DEFAULT, ThemeSource
 
 log = logging.getLogger("forecourt.themes")
 
@@ -68,8 +68,8 @@ def check_active() -> str:
     the Admin Portal's banner, by `load`) before the first page, not at it. The name in use."""
     name = storage.configured_active()
     source = load(name)
-    if source is storage.bundled() and name != storage.DEFAULT:
-        return storage.DEFAULT
+    if source is storage.bundled() and name != DEFAULT:
+        return DEFAULT
     log.info("the Live Portal uses the theme %s %s", source.name, source.manifest.version)
     return source.name
 

@@ -2,13 +2,18 @@
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
 from . import targets
 from .events import EVENTS
 from .models import Webhook
+
+if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelForm takes no type argument
+    ModelForm = forms.ModelForm[Any]
+else:
+    ModelForm = forms.ModelForm
 
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")  # an HTTP token
 # Set by the portal itself, or would change how the request is framed.
@@ -64,7 +69,7 @@ class EventsField(forms.MultipleChoiceField):
         super().__init__(choices=[(name, name) for name in EVENTS], **kwargs)
 
 
-class WebhookForm(forms.ModelForm):
+class WebhookForm(ModelForm):
     url = forms.CharField(label="URL", max_length=500,
                           help_text="http(s); private and loopback addresses are refused unless the operator "
                                     "allows them (Webhooks.AllowPrivateTargets).")

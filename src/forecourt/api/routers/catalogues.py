@@ -242,7 +242,7 @@ def list_audiences(request: HttpRequest, catalogue_id: PathId, paging: PagingQue
 
 
 @router.post("/catalogues/{catalogue_id}/audiences", response={201: AudienceOut, **ERRORS})
-def create_audience(request: HttpRequest, catalogue_id: PathId, payload: AudienceIn) -> Status:
+def create_audience(request: HttpRequest, catalogue_id: PathId, payload: AudienceIn) -> Status[Any]:
     """Let a whole organisation (no `TeamID`) or one of its teams see the catalogue."""
     catalogue = get_object_or_404(Catalogue, pk=catalogue_id)
     key = _audience_keys([payload], "")[0]

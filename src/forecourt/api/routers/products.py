@@ -222,14 +222,15 @@ def list_products(request: HttpRequest, paging: PagingQuery) -> HttpResponse:
     def encode() -> bytes:
         products = page_of(_queryset().order_by("display_name", "pk"), paging)
         data = [ProductSummary(**_summary_fields(p)).model_dump() for p in products]
-        return JSONRenderer().render(request, data, response_status=200).encode()
+        rendered: str = JSONRenderer().render(request, data, response_status=200)
+        return rendered.encode()
 
     body = fragments.cached_bytes("portal-api:products", [paging.page, paging.per_page], encode)
     return HttpResponse(body, content_type=JSONRenderer.media_type + "; charset=" + settings.DEFAULT_CHARSET)
 
 
 @router.post("/products", response={201: ProductOut, **ERRORS})
-def create_product(request: HttpRequest, payload: ProductIn) -> Status:
+def create_product(request: HttpRequest, payload: ProductIn) -> Status[Any]:
     return Status(201, _full(_save(payload, request).pk))
 
 
@@ -410,7 +411,7 @@ def list_docs(request: HttpRequest, product_id: PathId, paging: PagingQuery) -> 
 
 
 @router.post("/products/{product_id}/docs", response={201: DocOut, **ERRORS})
-def create_doc(request: HttpRequest, product_id: PathId, payload: DocIn) -> Status:
+def create_doc(request: HttpRequest, product_id: PathId, payload: DocIn) -> Status[Any]:
     """Add a getting-started document (after the others unless `Position` says otherwise)."""
     product_pk = _product_id(product_id)
     changes = {"product": product_pk, **_doc_changes(payload)}

@@ -20,6 +20,7 @@ Divergences from Tyk, on purpose:
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
 from django.http import HttpRequest
@@ -208,7 +209,7 @@ def update_user(request: HttpRequest, user_id: PathId, payload: UserWrite) -> Us
         if payload.Active is not None and payload.Active != user.is_active:
             try:
                 accounts.set_active(user, payload.Active, actor(request))
-            except accounts.ValidationError as exc:
+            except ValidationError as exc:
                 raise forms.Invalid([f"Active: {m}" for m in exc.messages]) from exc
         if payload.ResetPassword:
             _reset_password(user, request)
