@@ -216,10 +216,6 @@ def _email_note(who: str = "consumer") -> str:
     return f". No e-mail was sent: set a From address in Settings to notify {who}s."
 
 
-def _base_url(request: HttpRequest) -> str:
-    return links.base_url(request)
-
-
 def _change_plan(request: HttpRequest, access_request: AccessRequest, form: ChangePlanForm) -> bool:
     """Apply a valid change-plan form; False (with the problems as messages) if nothing changed."""
     if not form.is_valid():
@@ -250,14 +246,14 @@ def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "approve":
-                access.approve(access_request, _actor(request), _base_url(request))
+                access.approve(access_request, _actor(request), links.base_url(request))
                 messages.success(request, f"Access request #{pk} approved{_email_note()}")
                 return redirect("adminportal:access_request", pk=pk)
             if action == "reject":
                 reject_form = RejectForm(request.POST)
                 if reject_form.is_valid():
                     access.reject(access_request, _actor(request),
-                                  reject_form.cleaned_data["reason"], _base_url(request))
+                                  reject_form.cleaned_data["reason"], links.base_url(request))
                     messages.success(request, f"Access request #{pk} rejected{_email_note()}")
                     return redirect("adminportal:access_request", pk=pk)
             elif action == "retry":
@@ -298,14 +294,14 @@ def organisation_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         name = organisation_request.name
         try:
             if action == "approve":
-                org_requests.approve_organisation_request(organisation_request, _actor(request), _base_url(request))
+                org_requests.approve_organisation_request(organisation_request, _actor(request), links.base_url(request))
                 messages.success(request, f"Organisation “{name}” created; {organisation_request.requester} is "
                                           f"its admin{_email_note('requester')}")
                 return redirect("adminportal:organisation_request", pk=pk)
             if action == "reject":
                 reject_form = RejectForm(request.POST)
                 if reject_form.is_valid():
-                    org_requests.reject_organisation_request(organisation_request, _actor(request), _base_url(request),
+                    org_requests.reject_organisation_request(organisation_request, _actor(request), links.base_url(request),
                                                          reason=reject_form.cleaned_data["reason"])
                     messages.success(request, f"The request for “{name}” is rejected"
                                               f"{_email_note('requester')}")
@@ -405,7 +401,7 @@ def user_actions(request: HttpRequest, pk: int) -> HttpResponse:
                 accounts.set_active(user, action == "activate", _actor(request))
                 messages.success(request, f"{user} {action}d.")
             elif action == "reset-password":
-                accounts.send_password_reset(user, _actor(request), _base_url(request))
+                accounts.send_password_reset(user, _actor(request), links.base_url(request))
                 messages.success(request, f"A password reset e-mail is on its way to {user.email}.")
             else:
                 messages.error(request, "Unknown action.")

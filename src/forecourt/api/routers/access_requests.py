@@ -158,10 +158,6 @@ def in_app(r: AccessRequest) -> AppAccessRequest:
                             Credentials=[credential(c) for c in r.credentials.all()])
 
 
-def _base_url(request: HttpRequest) -> str:
-    return links.base_url(request)
-
-
 @router.get("/access_requests", response={200: list[AccessRequestOut], **ERRORS})
 def list_access_requests(request: HttpRequest, paging: PagingQuery,
                          status: Literal["pending", "approved", "rejected"] | None = None) -> list[AccessRequestOut]:
@@ -183,7 +179,7 @@ def approve_access_request(request: HttpRequest, access_request_id: PathId) -> M
     credential is created there by a job (see `Provisioning`). A decided request is a 409."""
     pending = get_object_or_404(AccessRequest, pk=access_request_id)
     try:
-        approved = access.approve(pending, actor(request), _base_url(request))
+        approved = access.approve(pending, actor(request), links.base_url(request))
     except access.NotPending as exc:
         raise HttpError(409, str(exc)) from exc
     message = f"Access request #{approved.pk} approved"
@@ -202,7 +198,7 @@ def reject_access_request(request: HttpRequest, access_request_id: PathId,
     pending = get_object_or_404(AccessRequest, pk=access_request_id)
     reason = (payload.Reason if payload is not None else None) or ""
     try:
-        rejected = access.reject(pending, actor(request), reason, _base_url(request), reason_required=False)
+        rejected = access.reject(pending, actor(request), reason, links.base_url(request), reason_required=False)
     except access.NotPending as exc:
         raise HttpError(409, str(exc)) from exc
     except ValidationError as exc:

@@ -67,10 +67,6 @@ def _out(r: OrganisationRequest) -> OrganisationRequestOut:
     )
 
 
-def _base_url(request: HttpRequest) -> str:
-    return links.base_url(request)
-
-
 def _decided(r: OrganisationRequest) -> bool:
     r.refresh_from_db(fields=["status"])
     return r.status != OrganisationRequest.Status.PENDING
@@ -99,7 +95,7 @@ def approve_organisation_request(request: HttpRequest, organisation_request_id: 
     A decided request is a 409; a name taken since the request is a 422. Either changes nothing."""
     pending = get_object_or_404(OrganisationRequest, pk=organisation_request_id)
     try:
-        organisation = org_requests.approve_organisation_request(pending, actor(request), _base_url(request))
+        organisation = org_requests.approve_organisation_request(pending, actor(request), links.base_url(request))
     except ValidationError as exc:
         if _decided(pending):
             raise HttpError(409, " ".join(exc.messages)) from exc
@@ -118,7 +114,7 @@ def reject_organisation_request(request: HttpRequest, organisation_request_id: P
     if not reason.strip():
         raise forms.Invalid([REASON_REQUIRED])
     try:
-        org_requests.reject_organisation_request(pending, actor(request), _base_url(request), reason=reason)
+        org_requests.reject_organisation_request(pending, actor(request), links.base_url(request), reason=reason)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             raise forms.Invalid([f"Reason: {m}" for m in exc.messages]) from exc

@@ -38,10 +38,6 @@ RESET_SENT = ("If an active account uses that address, we have sent it a link to
 _ADMIN_PREFIXES = ("/portal-admin/", "/portal-api/")
 
 
-def _base_url(request: HttpRequest) -> str:
-    return links.base_url(request)
-
-
 def _page(title: str, **extra: Any) -> dict[str, Any]:
     return {"title": title, **extra}
 
@@ -186,7 +182,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     details = signup.SignUp(data["email"], data["first_name"].strip(), data["last_name"].strip(),
                               data["password"], data["invite_code"])
     try:
-        step = signup.sign_up(details, _base_url(request))
+        step = signup.sign_up(details, links.base_url(request))
     except ValidationError as exc:
         sign_up_attempt.release()
         for field, errors in exc.message_dict.items():
@@ -260,7 +256,7 @@ def password_forgotten(request: HttpRequest) -> HttpResponse:
     form = forms.ForgottenPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         signup.request_password_reset(form.cleaned_data["email"], throttle.client_address(request),
-                                        _base_url(request))
+                                        links.base_url(request))
         messages.success(request, RESET_SENT)
         return redirect("live:password_forgotten")
     return themes.render(request, "views/password_forgotten.html", {
@@ -447,7 +443,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             invitations.invite(me, data["email"], data["first_name"].strip(), data["last_name"].strip(), data["role"],
-                            data["team"], _base_url(request))
+                            data["team"], links.base_url(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -471,7 +467,7 @@ def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     invitation = _own_invitation(request, pk)
     try:
         if action == "resend":
-            invitations.resend_invitation(_me(request), invitation, _base_url(request))
+            invitations.resend_invitation(_me(request), invitation, links.base_url(request))
             messages.success(request, f"The invitation to {invitation.email} is sent again, with a new link.")
         elif action == "withdraw":
             invitations.revoke_invitation(_me(request), invitation)
@@ -492,7 +488,7 @@ def request_organisation(request: HttpRequest) -> HttpResponse:
     form = forms.OrganisationRequestForm(request.POST)
     if form.is_valid():
         try:
-            org_requests.request_organisation(me, form.cleaned_data["name"], _base_url(request))
+            org_requests.request_organisation(me, form.cleaned_data["name"], links.base_url(request))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("live:my_organisation")
