@@ -75,7 +75,7 @@ def _validate_default():
 
 
 def test_account_pages_of_the_default_theme_validate():
-    from forecourt.live.account import SAMPLES
+    from forecourt.live.account.samples import SAMPLES
 
     ours = {*SAMPLES, "partials/forms.html", "partials/header.html", "layouts/site_layout.html"}
     name, problems = _validate_default()

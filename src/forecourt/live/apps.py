@@ -1,8 +1,4 @@
-from importlib import import_module
-
 from django.apps import AppConfig
-
-AREAS = ("account", "catalogue", "developer")
 
 
 class LiveConfig(AppConfig):
@@ -14,15 +10,16 @@ class LiveConfig(AppConfig):
         from forecourt.lifecycle import rolling
         from forecourt.themes import validate
 
-        from . import served_documents
+        from . import account, catalogue, developer, served_documents
+        from .account import samples as account_samples
+        from .catalogue import samples as catalogue_samples
+        from .developer import samples as developer_samples
 
         served_documents.connect()
         # `forecourt rebuild-derived` remakes them; the life-cycle, below the Live Portal, cannot import it.
         rolling.register_derived("documents", served_documents.refresh_all)
 
-        for area in AREAS:
-            module = import_module(f"{self.name}.{area}")
-            validate.SAMPLE_PAGES.update(getattr(module, "SAMPLES", {}))
-            register = getattr(module, "register_menus", None)
-            if register is not None:
-                register()
+        for samples in (account_samples, catalogue_samples, developer_samples):
+            validate.SAMPLE_PAGES.update(samples.SAMPLES)
+        for area in (account, catalogue, developer):
+            area.register_menus()

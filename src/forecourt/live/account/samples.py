@@ -1,0 +1,68 @@
+"""Sample context for each account page and partial, for theme validation (`forecourt theme validate` renders
+every template with it). docs/themes.md documents what each view gets; these values show it."""
+
+import datetime
+from typing import Any
+
+from ..samples import field
+
+
+def _form(*fields: dict[str, Any], errors: list[str] | None = None) -> dict[str, Any]:
+    return {"fields": {f["name"]: f for f in fields}, "order": [f["name"] for f in fields], "errors": errors or []}
+
+
+_EMAIL = field("email", "E-mail", "email", "dev@example.com", errors=["Enter a valid e-mail address."])
+_PASSWORDS = (field("password", "Password", "password", errors=["This password is too short."]),
+              field("password_again", "Password (again)", "password"))
+_NAMES = (field("first_name", "First name", value="Dana"), field("last_name", "Last name", value="Developer"))
+_PERSON = {"id": 1, "name": "Dana Developer", "email": "dev@example.com", "role": "Consumer admin",
+           "is_admin": True, "active": True}
+_INVITATION = {"email": "new@example.com", "organisation": "Example Organisation", "team": "Default Team",
+               "inviter": "Dana Developer", "role": "Consumer team member"}
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    "views/sign_in.html": {
+        "form": _form(_EMAIL, field("password", "Password", "password"), errors=["Sample form error."]),
+        "next": "/catalogue",
+    },
+    "views/sign_up.html": {
+        "form": _form(_EMAIL, *_NAMES, *_PASSWORDS,
+                      field("invite_code", "Invite code", required=False, help="If you were given one.")),
+        "approval": "review",
+    },
+    "views/sign_up_done.html": {"step": "confirm"},
+    "views/sign_out.html": {},
+    "views/password_forgotten.html": {"form": _form(_EMAIL)},
+    "views/password_reset.html": {"form": _form(*_PASSWORDS), "account": {"email": "dev@example.com"}},
+    "views/account_link_invalid.html": {"link": {"title": "This link cannot be used",
+                                                 "message": "It has expired or has been used."}},
+    "views/account_activate.html": {"account": {"email": "dev@example.com", "name": "Dana Developer"}},
+    "views/account_invite.html": {"invitation": _INVITATION, "account_exists": False,
+                                  "form": _form(*_NAMES, *_PASSWORDS)},
+    "views/account_profile.html": {
+        "account": {"email": "dev@example.com", "role": "Consumer admin", "joined": datetime.date(2026, 1, 31)},
+        "profile_form": _form(*_NAMES),
+        "password_form": _form(field("current_password", "Current password", "password"), *_PASSWORDS),
+    },
+    "views/account_organisation.html": {
+        "organisation": {"id": 1, "name": "Example Organisation", "is_default": False},
+        "teams": [{"id": 1, "name": "Default Team", "is_default": True, "members": [_PERSON]}],
+        "members": [_PERSON],
+        "can_manage": True,
+        "invitations": [{"id": 1, "email": "new@example.com", "name": "New Person", "team": "Default Team",
+                         "role": "Consumer team member", "invited_by": "Dana Developer", "expired": False,
+                         "expires_at": datetime.datetime(2026, 2, 7, 12, 0, tzinfo=datetime.UTC),
+                         "expires_on": datetime.date(2026, 2, 7)}],
+        "invite_form": _form(_EMAIL, *_NAMES,
+                             field("role", "Role", "select", "consumer-team-member",
+                                    choices=[{"value": "consumer-team-member", "label": "Team member",
+                                              "selected": True},
+                                             {"value": "consumer-admin", "label": "Organisation admin",
+                                              "selected": False}]),
+                             field("team", "Team", "select", "1",
+                                    choices=[{"value": "1", "label": "Default Team", "selected": True}])),
+        "organisation_request": {"name": "Acme Ltd", "status": "pending", "status_label": "Pending",
+                                 "created_at": datetime.datetime(2026, 1, 31, 9, 0, tzinfo=datetime.UTC)},
+        "request_form": _form(field("name", "Organisation name", value="Acme Ltd")),
+    },
+}

@@ -1,0 +1,54 @@
+"""Sample context for each catalogue page and partial, for theme validation (`forecourt theme validate` renders
+every template with it). docs/themes.md documents what each view gets; these values show it."""
+
+from typing import Any
+
+_PLAN = {"id": 1, "name": "Gold", "description": "For production traffic.",
+         "limits": "1,000 requests per minute, 100,000 requests per 30 days", "rate_unlimited": False,
+         "rate_limit": 1000, "rate_per": 60, "quota_unlimited": False, "quota_max": 100000,
+         "quota_renewal_seconds": 2592000, "key_expires_in": 0, "auto_approve": True}
+_API = {"id": 1, "name": "Payments API", "api_id": "payments", "listen_path": "/payments/",
+        "auth_type": "authToken", "auth_label": "Auth token", "has_document": True,
+        "docs_url": "/catalogue-products/payments/1/docs", "document_url": "/catalogue-products/payments/1/openapi"}
+_SUMMARY = {
+    "id": 1, "name": "Payments", "slug": "payments", "url": "/catalogue-products/payments",
+    "description": "Take card payments.", "logo_url": "/catalogue-products/payments/logo",
+    "tags": ["payments", "cards"], "documentation_only": False,
+    "auth_types": [{"value": "authToken", "label": "Auth token"}], "apis": [_API],
+    "docs": [{"id": 1, "title": "Quick start", "url": "/catalogue-products/payments#doc-1"}], "plans": [_PLAN],
+}
+_CATALOGUE = {"id": 1, "name": "Public APIs", "visibility": "public"}
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    "views/catalogue.html": {
+        "page": {"title": "Catalogue"},
+        "products": [_SUMMARY, {**_SUMMARY, "id": 2, "slug": "guides", "name": "Guides", "logo_url": None,
+                                "documentation_only": True, "apis": [], "plans": [], "auth_types": []}],
+        "filters": {"q": "pay", "catalogue": 1, "tag": "payments", "auth": "authToken"},
+        "choices": {"catalogues": [_CATALOGUE], "tags": ["cards", "payments"],
+                    "auth_types": [{"value": "authToken", "label": "Auth token"}]},
+        "pagination": {"page": 2, "pages": 3, "count": 45, "per_page": 20,
+                       "previous_url": "/catalogue-products?q=pay", "next_url": "/catalogue-products?q=pay&page=3"},
+    },
+    "views/product.html": {
+        "page": {"title": "Payments"},
+        "product": {**_SUMMARY, "content": "## Overview\n\nSome *Markdown*.",
+                    "docs": [{"id": 1, "title": "Quick start", "content": "1. Get a key\n2. Call the API",
+                              "anchor": "doc-1"}],
+                    "catalogues": [_CATALOGUE], "request_access_url": "/apps/request-access?product=payments"},
+    },
+    "views/api_docs.html": {
+        "page": {"title": "Payments API · Payments"},
+        "product": {"id": 1, "name": "Payments", "slug": "payments", "description": "Take card payments.",
+                    "url": "/catalogue-products/payments"},
+        "api": {**{k: _API[k] for k in ("id", "name", "api_id", "listen_path", "auth_type", "auth_label",
+                                        "document_url")}, "format": "json",
+                "gateway_url": "https://api.example.com/payments/"},
+        "renderer": {"name": "stoplight", "script_url": "/static/live/vendor/elements/web-components.min.js",
+                     "style_url": "/static/live/vendor/elements/styles.min.css"},
+    },
+}
+# Partials are validated on their own too, with what their includers give them.
+SAMPLES["partials/catalogue_product_card.html"] = {"product": _SUMMARY}
+SAMPLES["partials/catalogue_plans.html"] = {"plans": [_PLAN]}
+SAMPLES["partials/catalogue_pagination.html"] = {"pagination": SAMPLES["views/catalogue.html"]["pagination"]}
