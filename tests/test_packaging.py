@@ -123,14 +123,20 @@ def test_wheel_in_a_fresh_venv_serves_and_knows_its_releases(dist, tmp_path):
     env = clean_env(PORTAL_DATADIR=str(tmp_path / "data"), PORTAL_LOG_LEVEL="info")
     assert _run([str(venv / "bin/forecourt"), "version"], env=env, cwd=away).stdout.strip() == VERSION
 
-    probe = ("import json, forecourt; from forecourt.lifecycle import releases; "
+    probe = ("import json, forecourt; from forecourt.lifecycle import releases; from forecourt.themes import history; "
              "print(json.dumps({'file': forecourt.__file__, 'changelog': str(releases.changelog_path()), "
-             "'breaking': releases.breaking_changes('0.1.0', '0.4.0')}))")
+             "'breaking': releases.breaking_changes('0.1.0', '0.4.0'), "
+             "'snapshots': {v: sorted(history.read(history.archive_path(v))) for v in history.versions()}}))")
     found = json.loads(_run([str(venv / "bin/python"), "-c", probe], env=env, cwd=away).stdout)
     assert found["file"].startswith(str(venv))
     assert found["changelog"] == str(Path(found["file"]).parent / "lifecycle" / "CHANGELOG.md")
     assert set(found["breaking"]) == {"0.2.0", "0.3.0", "0.4.0"}
     assert "no longer answers 409" in found["breaking"]["0.4.0"]
+    # The default theme's snapshots (theme upgrade's merge bases), read from the installed archives.
+    from forecourt.themes import history
+
+    assert found["snapshots"] == {v: sorted(history.read(history.archive_path(v))) for v in history.versions()}
+    assert next(iter(found["snapshots"])) == history.FIRST  # oldest first
 
     server = start([str(venv / "bin/forecourt"), "serve"], env, away, tmp_path)
     try:

@@ -8,8 +8,11 @@ that folder as the bundled default (storage's cached DirectorySource), which is 
 the next release does.
 """
 
+import io
 import json
+import lzma
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -120,7 +123,7 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def test_each_release_with_a_default_theme_has_an_exact_snapshot_and_no_other_has_one():
-    """history/<version> is the default theme of the release commit, byte for byte; releases before
+    """history/<version>.tar.xz holds the default theme of the release commit, byte for byte; releases before
     0.4.0 had no default theme, so no theme can be based on them."""
     from forecourt.lifecycle import releases
 
@@ -149,10 +152,50 @@ def test_each_release_with_a_default_theme_has_an_exact_snapshot_and_no_other_ha
     assert history.versions() == with_theme
 
 
-def test_history_write_copies_the_bundled_default_under_its_version(tmp_path):
+def test_history_write_archives_the_bundled_default_under_its_version(tmp_path):
     written = history.write(into=tmp_path)
-    assert written.name == storage.bundled().manifest.version
-    assert history.files(DirectorySource(written, "bundled")) == history.files(storage.bundled())
+    assert written.name == storage.bundled().manifest.version + ".tar.xz"
+    assert history.read(written) == history.files(storage.bundled())
+    assert history.versions(tmp_path) == [storage.bundled().manifest.version]
+
+
+def test_history_archives_are_deterministic(tmp_path):
+    """The same theme gives the same tar (sorted, fixed metadata), and each committed archive is the tar
+    write() makes of its own files, so writing it again at a release changes nothing."""
+    first = history.write(into=tmp_path / "a")
+    again = history.write(into=tmp_path / "b")
+    assert first.read_bytes() == again.read_bytes()
+    for version in history.versions():
+        committed = history.archive_path(version)
+        unpacked = lzma.decompress(committed.read_bytes())
+        assert unpacked == history.tar_of(history.read(committed)), version
+        with tarfile.open(fileobj=io.BytesIO(unpacked)) as tar:
+            members = tar.getmembers()
+        assert [m.name for m in members] == sorted(m.name for m in members), version
+        assert {(m.mtime, m.mode, m.uid, m.gid, m.type) for m in members} == {(0, 0o644, 0, 0, tarfile.REGTYPE)}
+
+
+@pytest.mark.parametrize("bad", ["link", "hidden", "outside", "absolute", "no-manifest", "not-xz"])
+def test_a_snapshot_archive_holds_regular_theme_files_only(tmp_path, bad):
+    """An archive under history/ is read under a theme folder's rules: anything else is refused."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        members = {"theme.json": b'{"name": "default", "version": "9.9.9"}', "views/home.html": b"home"}
+        if bad == "no-manifest":
+            members.pop("theme.json")
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+        extra = tarfile.TarInfo({"link": "views/link.html", "hidden": "views/.secret", "outside": "../x.html",
+                                 "absolute": "/etc/x.html"}.get(bad, "views/plain.html"))
+        if bad == "link":
+            extra.type, extra.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(extra, io.BytesIO(b""))
+    archive = tmp_path / "9.9.9.tar.xz"
+    archive.write_bytes(buffer.getvalue() if bad == "not-xz" else lzma.compress(buffer.getvalue()))
+    with pytest.raises(history.BadSnapshot):
+        history.read(archive)
 
 
 # Merging
@@ -512,5 +555,8 @@ def test_no_upgrade_badge_for_a_theme_on_the_current_default(client, admin):
     assert "Upgrade available" not in client.get("/portal-admin/themes/").content.decode()
 
 
-def test_snapshot_folder_is_not_a_python_package_of_its_own():
-    assert not any(p.suffix == ".py" for p in (history.ROOT / "0.4.0").rglob("*"))
+def test_snapshots_are_archives_holding_no_python():
+    """One archive per release, no unpacked copy in the source tree, and nothing in it is code."""
+    assert not [p for p in history.ROOT.iterdir() if p.is_dir() and p.name != "__pycache__"]
+    for version in history.versions():
+        assert not any(name.endswith(".py") for name in history.read(history.archive_path(version))), version

@@ -8,7 +8,10 @@ use it, `forecourt downgrade --to` the previous release, start the previous rele
 every piece of data, from before and after the upgrade, through its Admin API.
 
 It runs in the SQLite test run only (skipped in the others), on an SQLite database and on a
-PostgreSQL one when the PostgreSQL server of the test runs is reachable. The old release shares
+PostgreSQL one when the PostgreSQL server of the test runs is reachable. What a developer's machine
+may lack (the git history, a release commit in a shallow clone, that PostgreSQL server) skips it
+there, and fails it where CI runs (FORECOURT_REQUIRE_REHEARSAL=1, set by .ci/run: a full clone,
+every service): tests/support/skip_policy.environment_skip. The old release shares
 this environment's installed dependencies (a .pth file), so only the old package itself is built
 and installed, once per module: seconds, not minutes.
 """
@@ -32,6 +35,7 @@ from forecourt.lifecycle import releases
 
 from .conftest import PASSWORD
 from .support import databases, servers
+from .support.skip_policy import environment_skip
 
 pytestmark = pytest.mark.server
 
@@ -42,14 +46,14 @@ def previous_release() -> releases.Release:
     """The newest release before this version: the one an upgrade to this version comes from."""
     candidates = [r for r in releases.all_releases() if r.key < Version(forecourt.__version__)]
     if not candidates:
-        pytest.skip("no release before this version in the manifest")
+        environment_skip("no release before this version in the manifest")
     return candidates[-1]
 
 
 def install_release(release: releases.Release, root: Path) -> Path:
     """Build and install `release` from its commit in a venv of its own; return that venv's python."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
-        pytest.skip("the rehearsal needs the git checkout of the project")
+        environment_skip("the rehearsal needs the git checkout of the project")
     from .support.migration_git import release_commit
 
     source = root / f"forecourt-{release.version}"
@@ -57,7 +61,7 @@ def install_release(release: releases.Release, root: Path) -> Path:
     commit = release_commit(release)
     archive = subprocess.run(["git", "-C", str(REPO), "archive", commit], capture_output=True, check=False)
     if archive.returncode != 0:
-        pytest.skip(f"release commit {commit[:10]} is not in this clone: {archive.stderr.decode()[:200]}")
+        environment_skip(f"release commit {commit[:10]} is not in this clone: {archive.stderr.decode()[:200]}")
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -175,7 +179,7 @@ PG_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 @contextmanager
 def rehearsal_database(engine: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     """The PORTAL_* variables of an empty database: an SQLite file, or a PostgreSQL database on
-    the server the PostgreSQL test run uses (skipped when it is not running)."""
+    the server the PostgreSQL test run uses (skipped when it is not running, but in CI)."""
     if engine == "sqlite3":
         yield {"PORTAL_DATABASE_DIALECT": "sqlite3", "PORTAL_DATABASE_CONNECTIONSTRING": str(tmp_path / "portal.db")}
         return
@@ -186,7 +190,7 @@ def rehearsal_database(engine: str, tmp_path: Path) -> Iterator[dict[str, str]]:
         with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **PG_SERVER) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable: {exc}")
+        environment_skip(f"PostgreSQL is not reachable: {exc}")
     try:
         yield {"PORTAL_DATABASE_DIALECT": "postgres",
                "PORTAL_DATABASE_CONNECTIONSTRING": f"postgres://postgres@127.0.0.1:5432/{name}"}
