@@ -18,11 +18,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations import Migration
 from django.db.migrations.loader import MigrationLoader
 
+from forecourt.catalog import search
 from forecourt.lifecycle import migration_policy, releases
+from forecourt.lifecycle.downgrade import forecourt_apps
+from forecourt.live import served_documents
+from forecourt.pagecache import revision
 
 Node = tuple[str, str]
 
@@ -59,8 +63,6 @@ class Verdict:
 
 
 def _forecourt_apps(loader: MigrationLoader) -> set[str]:
-    from forecourt.lifecycle.downgrade import forecourt_apps
-
     return set(forecourt_apps(loader))
 
 
@@ -120,12 +122,6 @@ def rebuild_derived() -> dict[str, int]:
     index, the served OpenAPI documents, and a new content revision (which drops every cached page
     and fragment). The last step of a rolling upgrade, once no older release serves: until then it
     may write products without them. Safe on a live portal, and idempotent."""
-    from django.db import transaction
-
-    from forecourt.catalog import search
-    from forecourt.live import served_documents
-    from forecourt.pagecache import revision
-
     with transaction.atomic():
         products = search.rebuild()
         documents = served_documents.refresh_all()
