@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from forecourt.accounts.models import Organisation, Team
-from forecourt.adminportal.resource_forms import CatalogueForm, UserForm
 from forecourt.adminportal.widgets import SearchableMultiSelect
 from forecourt.catalog.models import Plan, Product
+from forecourt.resources.forms import CatalogueForm, UserForm
 
 from . import factories
 

@@ -79,12 +79,12 @@ def test_a_list_beyond_the_cap_says_so_and_pages_on(client, admin, monkeypatch):
 
 def test_a_filter_with_too_many_choices_takes_an_id(client, admin, monkeypatch):
     from forecourt.accounts.models import Organisation, User
-    from forecourt.adminportal import crud
+    from forecourt.adminportal import lists
 
     client.force_login(admin)
     factories.many("users", 3)
     org = User.objects.get(email__startswith="bulk", email__endswith="-0@example.com").organisation
-    monkeypatch.setattr(crud, "MAX_CHOICES", 1)
+    monkeypatch.setattr(lists, "MAX_CHOICES", 1)
     assert Organisation.objects.count() > 1
     page = client.get(f"/portal-admin/users/?organisation={org.pk}").content.decode()
     assert 'inputmode="numeric"' in page and f'value="{org.pk}"' in page

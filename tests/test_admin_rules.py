@@ -1,5 +1,7 @@
 """The Admin Portal's rules, through its pages: guarded deletes, validation, roles, audit."""
 
+import dataclasses
+
 import pytest
 from django.db import connection
 
@@ -195,18 +197,18 @@ def test_encrypted_values_fail_clearly_with_a_wrong_key(settings):
 
     token = crypto.encrypt("hunter2")
     config = configuration.get()
-    original = config.values["EncryptionKey"]
     try:
-        config.values["EncryptionKey"] = "a-different-key-entirely-0123456789"
+        configuration.reset(dataclasses.replace(config, encryption_key="a-different-key-entirely-0123456789"))
         crypto.reset()
         with pytest.raises(crypto.DecryptionError, match="PORTAL_ENCRYPTION_KEY"):
             crypto.decrypt(token)
         # Rotation: the new key first, the old one still decrypts.
-        config.values["EncryptionKey"] = "a-different-key-entirely-0123456789," + crypto.generated_key()
+        configuration.reset(dataclasses.replace(
+            config, encryption_key="a-different-key-entirely-0123456789," + crypto.generated_key()))
         crypto.reset()
         assert crypto.decrypt(token) == "hunter2"
     finally:
-        config.values["EncryptionKey"] = original
+        configuration.reset(config)
         crypto.reset()
 
 

@@ -4,6 +4,8 @@ Every test passes an explicit `environ` and `cwd`, so none depends on the real e
 """
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -614,3 +616,81 @@ def test_config_error_is_an_exception_with_its_parts():
         "PORTAL_X", "environment PORTAL_X", "must be y", "z")
     assert str(error) == "PORTAL_X = 'z' (from environment PORTAL_X): must be y"
     assert str(ConfigError("K", "default", "is bad")) == "K (from default): is bad"
+
+
+# --- the typed configuration ----------------------------------------------------------------------------------
+
+
+def test_every_setting_is_a_typed_attribute_with_its_source(tmp_path):
+    conf = write_conf(tmp_path / "portal.conf", {"HostPort": 4000, "Database": {"MaxRetries": 7}})
+    config = load(tmp_path, conf, PORTAL_LOG_LEVEL="warning", TYK_PORTAL_SESSION_SECURE="true")
+    assert (config.host_port, config.database_max_retries, config.log_level, config.session_secure) == (
+        4000, 7, "warn", True)
+    assert config.source_of("host_port") == config.source_of("HostPort") == f"portal.conf {conf}"
+    assert config.source_of("log_level") == "environment PORTAL_LOG_LEVEL"
+    assert config.source_of("session_secure") == "environment TYK_PORTAL_SESSION_SECURE"
+    assert config.source_of("data_dir") == "default"
+    assert config.setting("tls_config_enable").since == "0.6.0"
+    assert config.setting("HostPort").env == "HOSTPORT"
+    for setting in SETTINGS:
+        assert getattr(config, setting.attr) == config[setting.key] == config.values[setting.key], setting.key
+    with pytest.raises(KeyError):
+        config.source_of("no_such_setting")
+
+
+def test_the_configuration_is_frozen(tmp_path):
+    import dataclasses
+
+    config = load(tmp_path)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.host_port = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        config.values["HostPort"] = 1  # type: ignore[index]
+    changed = dataclasses.replace(config, host_port=1)
+    assert (changed.host_port, changed["HostPort"], config.host_port) == (1, 1, 3001)
+
+
+def test_attribute_names_are_unique_and_leave_the_config_s_own_names_alone():
+    attrs = [setting.attr for setting in SETTINGS]
+    assert len(set(attrs)) == len(attrs)
+    assert all(attr.isidentifier() and attr == attr.lower() for attr in attrs)
+    own = {name for name in dir(Config) if not name.startswith("_")} | {"sources", "config_file", "warnings",
+                                                                        "notices"}
+    assert own & set(attrs) == set()
+
+
+def _types_script(*args: str) -> subprocess.CompletedProcess[str]:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "config-types.py"
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, check=False)
+
+
+def test_typed_settings_module_is_up_to_date():
+    """configuration/typed.py is generated from spec.py (scripts/config-types.py); a stale copy fails here."""
+    result = _types_script("--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_typed_settings_check_reports_a_stale_module(tmp_path):
+    module = tmp_path / "typed.py"
+    assert _types_script("--file", str(module)).returncode == 0
+    assert _types_script("--check", "--file", str(module)).returncode == 0
+    text = module.read_text()
+    assert "    host_port: int\n" in text and 'log_level: Literal["debug", "info", "warn", "error"]' in text
+    module.write_text(text.replace("    host_port: int\n", "    host_port: str\n"))
+    result = _types_script("--check", "--file", str(module))
+    assert result.returncode == 1 and "stale" in result.stderr
+
+
+
+def test_src_reads_settings_by_attribute_not_by_tyk_name():
+    """`cfg.host_port` (typed, checked by mypy), not `cfg["HostPort"]` (Any): only the configuration package
+    itself reads values by their Tyk names."""
+    import re
+
+    names = "|".join(re.escape(setting.key) for setting in SETTINGS)
+    read = re.compile(rf"""\[\s*(["'])({names})\1\s*\]""")
+    src = Path(__file__).resolve().parent.parent / "src" / "forecourt"
+    found = [f"{path.relative_to(src)}:{number}: {line.strip()}"
+             for path in sorted(src.rglob("*.py")) if "configuration" not in path.relative_to(src).parts
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if read.search(line)]
+    assert found == []

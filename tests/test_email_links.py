@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from forecourt.access import services as access
+from forecourt.accounts import org_requests
 from forecourt.accounts.models import OrganisationRequest
-from forecourt.live.account import services as live_accounts
 from forecourt.notify.models import EmailLog
 from forecourt.portalconfig.models import PortalSettings
 
@@ -70,7 +70,7 @@ def test_an_organisation_request_links_admins_to_that_request(admin):
     row.allow_organisation_requests, row.admin_notification_address = True, "ops@example.com"
     row.save()
     consumer = factories.consumer()
-    live_accounts.request_organisation(consumer, "Rockets Ltd", BASE)
+    org_requests.request_organisation(consumer, "Rockets Ltd", BASE)
     request = OrganisationRequest.objects.get(requester=consumer)
     url = the_link("organisation_request_submitted", "ops@example.com")
     assert url == f"{BASE}portal-admin/organisation-requests/{request.pk}/"

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from forecourt.accounts import org_requests, throttle
 from forecourt.accounts import services as accounts
-from forecourt.accounts import throttle
 from forecourt.accounts.models import Invitation, InviteCode, OrganisationRequest, Role, Team, User
 from forecourt.audit.models import AuditEntry
 from forecourt.jobs import queue
@@ -354,7 +354,7 @@ def test_wrong_invite_codes_from_one_client_are_limited(client):
     assert "Too many wrong invite codes" in locked.content.decode()
     org = factories.organisation()
     code = InviteCode.objects.create(organisation=org, team=org.teams.get())
-    with mock.patch("forecourt.live.account.services.usable_invite_code") as lookup:
+    with mock.patch("forecourt.accounts.signup.usable_invite_code") as lookup:
         assert client.post(SIGN_UP, sign_up_data(invite_code=code.code)).status_code == 429
     lookup.assert_not_called()  # locked: not even looked up
     assert client.post(SIGN_UP, sign_up_data()).status_code == 302  # sign-ups without a code go on
@@ -603,9 +603,9 @@ def test_invitations_only_into_the_admins_own_organisation(client):
     assert not Invitation.objects.exists()
     # Another organisation's invitation cannot be resent or withdrawn.
     rival_admin = factories.consumer(other_org, role=Role.CONSUMER_ADMIN)
-    from forecourt.live.account import services
+    from forecourt.accounts import invitations
 
-    theirs = services.invite(rival_admin, "y@example.com", "", "", Role.CONSUMER_TEAM_MEMBER, foreign_team,
+    theirs = invitations.invite(rival_admin, "y@example.com", "", "", Role.CONSUMER_TEAM_MEMBER, foreign_team,
                              "http://testserver/")
     for action in ("resend", "withdraw"):
         assert client.post(f"/my-organisation/invitations/{theirs.pk}/{action}").status_code == 404
@@ -711,7 +711,7 @@ def test_organisation_request_and_its_approval(client, consumer, admin):
     assert "You already have a request waiting for an admin." in again.content.decode()
     assert OrganisationRequest.objects.count() == 1
 
-    organisation = accounts.approve_organisation_request(request, admin, "http://testserver/")
+    organisation = org_requests.approve_organisation_request(request, admin, "http://testserver/")
     consumer.refresh_from_db()
     assert consumer.organisation == organisation and consumer.role == Role.CONSUMER_ADMIN
     assert list(consumer.teams.all()) == [organisation.teams.get(is_default=True)]
@@ -725,12 +725,12 @@ def test_organisation_request_and_its_approval(client, consumer, admin):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="already approved"):
-        accounts.reject_organisation_request(request, admin, reason="Too late.")
+        org_requests.reject_organisation_request(request, admin, reason="Too late.")
 
 
 def test_organisation_request_rejection(consumer, admin):
     request = OrganisationRequest.objects.create(name="Nope Ltd", requester=consumer)
-    accounts.reject_organisation_request(request, admin, "http://testserver/", reason="Not a company.")
+    org_requests.reject_organisation_request(request, admin, "http://testserver/", reason="Not a company.")
     consumer.refresh_from_db()
     assert request.status == "rejected" and consumer.organisation.is_default and request.reason == "Not a company."
     assert mails("organisation_request_rejected")[0].subject == "Organisation not approved: Nope Ltd"
@@ -742,7 +742,7 @@ def test_approval_refuses_a_name_taken_since(consumer, admin):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        accounts.approve_organisation_request(request, admin)
+        org_requests.approve_organisation_request(request, admin)
     request.refresh_from_db()
     assert request.status == "pending"
 

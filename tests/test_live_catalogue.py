@@ -2,12 +2,12 @@
 rest, by any URL), search, filters and paging, the product page, API documentation with either
 renderer, the OpenAPI document download, logos, query counts, and the pages in a real browser."""
 
+import dataclasses
 import json
 import re
 import shutil
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -360,9 +360,9 @@ def test_logo_is_served_for_visible_products_only(world, client, tmp_path, setti
 # -- API documentation -------------------------------------------------------------------------------
 
 @pytest.fixture
-def renderer(monkeypatch):
+def renderer(settings):
     def use(name):
-        monkeypatch.setitem(settings.CONFIG.values, "ProductDocRenderer", name)
+        settings.CONFIG = dataclasses.replace(settings.CONFIG, product_doc_renderer=name)
     return use
 
 

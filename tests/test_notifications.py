@@ -175,11 +175,11 @@ def test_a_rolled_back_change_sends_nothing(admin):
 
 
 def test_confirming_by_link_is_announced_but_not_emailed():
-    from forecourt.live.account import services as live
+    from forecourt.accounts import signup
 
     user = factories.consumer(is_active=False)
-    live.activate(user)
-    live.activate(user)  # a second click changes nothing
+    signup.activate(user)
+    signup.activate(user)  # a second click changes nothing
     assert [e["ID"] for e in events("UserAccountActivated")] == [user.pk]
     assert not sent("account_activated")
 
@@ -194,18 +194,18 @@ def test_password_reset_is_emailed_and_announced(client):
 
 
 def test_invitations_are_emailed_and_announced_and_accepting_registers():
-    from forecourt.live.account import services as live
+    from forecourt.accounts import invitations
 
     org = factories.organisation("Acme")
     inviter = factories.consumer(org, role=Role.CONSUMER_ADMIN)
     team = org.teams.get(is_default=True) if org.teams.filter(is_default=True).exists() else factories.team(org)
-    invitation = live.invite(inviter, "friend@example.com", "Fay", "Friend", Role.CONSUMER_TEAM_MEMBER, team,
+    invitation = invitations.invite(inviter, "friend@example.com", "Fay", "Friend", Role.CONSUMER_TEAM_MEMBER, team,
                              "https://portal.example.com/")
     (mail,) = sent("invite")
     assert mail.to == "friend@example.com" and "https://portal.example.com/auth/invite/" in mail.body_text
     (event,) = events("RegisterInvite")
     assert (event["ID"], event["Email"], event["OrganisationID"]) == (invitation.pk, "friend@example.com", org.pk)
-    user = live.accept_invitation(Invitation.objects.get(), "Fay", "Friend", PASSWORD)
+    user = invitations.accept_invitation(Invitation.objects.get(), "Fay", "Friend", PASSWORD)
     assert [(e["ID"], e["Via"]) for e in events("UserRegistered")] == [(user.pk, "invitation")]
 
 
@@ -244,19 +244,19 @@ def test_an_auto_approved_request_does_not_ask_the_admins(admin):
 # --- organisations ----------------------------------------------------------------------------------
 
 def test_organisations_and_their_requests_are_announced(api, admin, consumer, settings):
-    from forecourt.live.account import services as live
+    from forecourt.accounts import org_requests
 
     assert api("post", "/organisations", {"Name": "Made by API"}).status_code == 200
     settings_row = PortalSettings.load()
     settings_row.allow_organisation_requests = True
     settings_row.save()
-    first = live.request_organisation(consumer, "Acme Widgets", "https://portal.example.com/")
+    first = org_requests.request_organisation(consumer, "Acme Widgets", "https://portal.example.com/")
     (mail,) = sent("organisation_request_submitted")
     assert mail.to == ADMINS and "Acme Widgets" in mail.subject and consumer.email in mail.body_text
-    organisation = accounts.approve_organisation_request(first, admin, "https://portal.example.com/")
+    organisation = org_requests.approve_organisation_request(first, admin, "https://portal.example.com/")
     other = factories.consumer()
-    second = live.request_organisation(other, "Nope Ltd", "https://portal.example.com/")
-    accounts.reject_organisation_request(second, admin, "https://portal.example.com/", reason="Not a company.")
+    second = org_requests.request_organisation(other, "Nope Ltd", "https://portal.example.com/")
+    org_requests.reject_organisation_request(second, admin, "https://portal.example.com/", reason="Not a company.")
 
     registered = {e["Name"]: e for e in events("OrganisationRegistered")}
     assert sorted(registered) == ["Acme Widgets", "Made by API"]

@@ -4,8 +4,7 @@ CSRF, errors as messages that change nothing) and /portal-api/organisation-reque
 import pytest
 from django.test import Client
 
-from forecourt.accounts import services as accounts
-from forecourt.accounts import tokens
+from forecourt.accounts import org_requests, tokens
 from forecourt.accounts.models import Organisation, OrganisationRequest, Role, User
 from forecourt.audit.models import AuditEntry
 from forecourt.notify.models import EmailLog
@@ -99,7 +98,7 @@ def test_errors_are_messages_and_change_nothing(signed_in, admin):
     assert taken.status == "pending" and taken.organisation is None
 
     decided = a_request("Decided Ltd")
-    accounts.reject_organisation_request(decided, admin, reason="No.")
+    org_requests.reject_organisation_request(decided, admin, reason="No.")
     for data in ({"action": "approve"}, {"action": "reject", "reason": "Again"}):
         again = signed_in.post(page(decided.pk), data, follow=True)
         assert "Nothing changed: This request was already rejected." in again.content.decode()
@@ -129,7 +128,7 @@ def test_the_service_refuses_a_rejection_without_a_reason(admin):
 
     request = a_request()
     with pytest.raises(ValidationError) as error:
-        accounts.reject_organisation_request(request, admin, reason=" ")
+        org_requests.reject_organisation_request(request, admin, reason=" ")
     assert "reason" in error.value.message_dict
     request.refresh_from_db()
     assert request.status == "pending"
@@ -139,7 +138,7 @@ def test_the_service_refuses_a_rejection_without_a_reason(admin):
 
 def test_api_lists_and_shows_organisation_requests(api, admin):
     first, second = a_request("First Ltd"), a_request("Second Ltd")
-    accounts.reject_organisation_request(second, admin, reason="Duplicate.")
+    org_requests.reject_organisation_request(second, admin, reason="Duplicate.")
     listed = api("get", "/organisation-requests")
     assert listed.status_code == 200
     body = listed.json()

@@ -2,6 +2,7 @@
 kind of change to what they show is on the next anonymous request; what is never cached; ETag and
 304; the CSP nonce of a hit; Redis as the cache, and a Redis that is down; PORTAL_CACHE_URL."""
 
+import dataclasses
 import json
 import re
 
@@ -343,7 +344,7 @@ def test_a_redis_that_is_down_renders_pages_and_warns_without_the_password(clien
     config = backends.caches(url)["default"]
     monkeypatch.setattr(store, "cache", RedisCache(url, {k: v for k, v in config.items()
                                                           if k not in ("BACKEND", "LOCATION")}))
-    monkeypatch.setitem(settings.CONFIG.values, "Cache.URL", url)
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, cache_url=url)
     for _ in range(3):
         response = client.get("/catalogue-products")
         assert response.status_code == 200 and "Weather" in response.content.decode()

@@ -19,9 +19,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from forecourt import settings as production
+from forecourt.accounts import signup
 from forecourt.accounts.hashers import OwaspArgon2idPasswordHasher
 from forecourt.accounts.models import User
-from forecourt.live.account import services
 
 from . import factories
 from .conftest import PASSWORD
@@ -78,7 +78,7 @@ def test_a_waiting_accounts_activation_link_survives_its_right_password_at_sign_
     waiting = with_hash(factories.consumer(is_active=False), PBKDF2PasswordHasher)
     before = waiting.password
     link = reverse("live:activate", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(waiting.pk)),
-                                            "token": services.activation_tokens.make_token(waiting)})
+                                            "token": signup.activation_tokens.make_token(waiting)})
 
     told = client.post(PORTALS["live"][0], {"email": waiting.email, "password": PASSWORD})
     assert told.status_code == 403 and "waiting for" in told.content.decode()

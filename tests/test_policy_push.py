@@ -9,6 +9,7 @@ from forecourt.jobs import queue
 from forecourt.jobs.models import Job
 from forecourt.providers import push, sync
 from forecourt.providers.models import Provider
+from forecourt.providers.tyk import sync_mapping
 
 from .support.tyk import ORG_ID, SECRET, simulator, tyk_dashboard
 
@@ -158,7 +159,7 @@ def test_a_retry_after_a_crash_updates_the_policy_the_first_attempt_made(api, pr
     def crash(policy):
         raise SystemExit("killed after the Dashboard made the policy")
 
-    monkeypatch.setattr(sync, "plan_values", crash)
+    monkeypatch.setattr(sync_mapping, "wanted_plan", crash)
     with pytest.raises(SystemExit):
         queue.run_next("test")
     monkeypatch.undo()

@@ -15,12 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from forecourt.adminportal.resource_forms import ProviderForm
 from forecourt.catalog.models import Product
 from forecourt.providers import sync
 from forecourt.providers.models import Provider
 from forecourt.providers.registry import client_for
 from forecourt.providers.tyk.client import DashboardError
+from forecourt.resources.forms import ProviderForm
 
 from . import factories
 from .support.tyk import ORG_ID, SECRET, tyk_dashboard
@@ -170,7 +170,6 @@ def test_loopback_and_private_addresses_are_allowed_by_default_and_refused_when_
 
 def _operations():
     """Every way the portal reaches a provider: (name, call(provider) that must fail or report)."""
-    from forecourt.lifecycle import upgradecheck
     from forecourt.providers.tyk import policies
 
     def health(provider):
@@ -183,7 +182,7 @@ def _operations():
         client_for(provider).revoke_credential({"type": "key", "reference": "k-ref", "data": {}})
 
     return {"sync": sync.sync, "health": health, "push": push, "revoke": revoke,
-            "upgrade-check": upgradecheck._missing_api_refs}
+            "upgrade-check": lambda provider: client_for(provider).dangling_references()}
 
 
 @pytest.mark.parametrize("operation", ["sync", "health", "push", "revoke", "upgrade-check"])

@@ -68,7 +68,7 @@ def test_public_url_in_portal_conf(tmp_path):
 
 
 def test_serve_warns_once_at_start_when_links_follow_the_host_header(tmp_path, caplog):
-    from forecourt.ops import server
+    from forecourt import supervisor as server
 
     with caplog.at_level(logging.WARNING, logger="forecourt.startup"):
         server.warn_about_links(configuration.load(environ={}, cwd=tmp_path))

@@ -3,6 +3,7 @@ HSTS and Secure cookies when the portal is reached over HTTPS, and X-Forwarded-P
 from TrustedProxies. (The policy in a real browser: test_security_headers_browser.py; TLS served
 directly: test_tls.py.)"""
 
+import dataclasses
 import json
 import os
 import re
@@ -47,7 +48,7 @@ def docs(db, settings, monkeypatch):
 
 
 def use_renderer(settings, monkeypatch, name):
-    monkeypatch.setitem(settings.CONFIG.values, "ProductDocRenderer", name)
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, product_doc_renderer=name)
 
 
 # -- the policy on every kind of page -------------------------------------------------------------------

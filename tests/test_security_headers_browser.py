@@ -3,6 +3,7 @@ works under it, with no violation and no console error, and the API references a
 their operations: the Live Portal's docs page with each renderer, the Admin Portal (the e-mail
 log's sandboxed HTML preview included) and the Admin API's /portal-api/docs (Swagger UI)."""
 
+import dataclasses
 import json
 
 import pytest
@@ -74,7 +75,7 @@ class Watched:
 
 @pytest.mark.parametrize("renderer", ["stoplight", "redoc"])
 def test_api_docs_render_under_the_policy(browser, live_server, settings, monkeypatch, renderer):
-    monkeypatch.setitem(settings.CONFIG.values, "ProductDocRenderer", renderer)
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, product_doc_renderer=renderer)
     public = Catalogue.objects.create(name="Public", visibility=Catalogue.Visibility.PUBLIC)
     item = product("Pets", [public], [{"name": "Clean", "auth_type": "authToken",
                                        "oas_document": json.dumps(CLEAN_OAS)}])

@@ -30,7 +30,7 @@ def test_serve_migrates_becomes_ready_and_logs_cleanly(child_env, start_server):
     assert server.get("/portal-admin/sign-in/").status_code == 200
     deadline = time.monotonic() + 30
     while "job worker started" not in server.log() and time.monotonic() < deadline:
-        time.sleep(0.1)  # it starts once a web worker has loaded (ops/server.py)
+        time.sleep(0.1)  # it starts once a web worker has loaded (supervisor.py)
     assert server.stop() == 0
 
     log = server.log()
@@ -178,7 +178,7 @@ def test_the_job_worker_starts_once_a_web_worker_has_loaded(monkeypatch, tmp_pat
     import threading
     from pathlib import Path
 
-    from forecourt.ops import server as supervisor
+    from forecourt import supervisor
 
     sup = supervisor.Supervisor({}, workers=1, jobs=True)  # type: ignore[arg-type]
     web = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])

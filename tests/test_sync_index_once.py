@@ -12,6 +12,7 @@ from forecourt.catalog.models import Product, ProductAPI, ProductSearch, Product
 from forecourt.pagecache import revision
 from forecourt.providers import sync
 from forecourt.providers.models import Provider
+from forecourt.providers.tyk.provisioning import TykProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,8 @@ DERIVED = ("catalog_productsearch", "catalog_producttag", "pagecache_revision")
 
 
 class Dashboard:
-    """What the sync reads from a Tyk Dashboard: `n` products of one API each, tagged for the portal."""
+    """What the sync reads from a Tyk Dashboard: `n` products of one API each, tagged for the portal
+    (given to the Tyk integration as its Dashboard client)."""
 
     def __init__(self, n: int, name: str = "Item") -> None:
         self.n, self.name = n, name
@@ -48,7 +50,7 @@ def first_sync(n: int) -> tuple[int, list[str]]:
     provider = Provider.objects.create(name=f"Dashboard {n}", url="https://dash.example.com", secret="k",
                                        org_id="o", policy_tags=["portal"])
     with CaptureQueriesContext(connection) as ctx:
-        report = sync.sync(provider, Dashboard(n, name=f"Item{n}"))
+        report = sync.sync(provider, TykProvider(provider, Dashboard(n, name=f"Item{n}")))
     assert report.products_created == n
     return len(ctx.captured_queries) - 2 * n, derived_queries(ctx.captured_queries)
 
@@ -69,10 +71,10 @@ def test_a_first_sync_of_5_or_50_new_products_indexes_them_and_bumps_the_revisio
 
 
 def test_a_sync_that_changes_many_products_indexes_them_once(provider):
-    sync.sync(provider, Dashboard(20))
+    sync.sync(provider, TykProvider(provider, Dashboard(20)))
     renamed = Dashboard(20, name="Renamed")
     with CaptureQueriesContext(connection) as ctx:
-        report = sync.sync(provider, renamed)
+        report = sync.sync(provider, TykProvider(provider, renamed))
     assert report.products_updated == 20
     derived = derived_queries(ctx.captured_queries)
     # One read, two deletions, two inserts and one revision, for all twenty.
@@ -90,7 +92,7 @@ def test_a_sync_that_fails_writes_neither_the_index_nor_the_revision(provider, m
 
     monkeypatch.setattr(sync, "_apply_plans", broken)
     with pytest.raises(RuntimeError):
-        sync.sync(provider, Dashboard(5))
+        sync.sync(provider, TykProvider(provider, Dashboard(5)))
     assert not Product.objects.exists() and not ProductSearch.objects.exists() and not ProductTag.objects.exists()
     assert revision.current() == before
 

@@ -1,5 +1,6 @@
 """Claims of THREAT_MODEL.md that no other test checked: each test here fails if its claim stops being true."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -78,9 +79,8 @@ def test_session_key_setting_is_the_signing_secret(tmp_path):
 
 def test_without_an_encryption_key_one_is_generated_once_and_kept(db):
     config = configuration.get()
-    original = config.values["EncryptionKey"]
     try:
-        config.values["EncryptionKey"] = ""
+        configuration.reset(dataclasses.replace(config, encryption_key=""))
         InstanceSecret.objects.filter(name=InstanceSecret.ENCRYPTION_KEY).delete()
         crypto.reset()
         token = crypto.encrypt("hunter2")
@@ -91,7 +91,7 @@ def test_without_an_encryption_key_one_is_generated_once_and_kept(db):
         assert list(InstanceSecret.objects.filter(name=InstanceSecret.ENCRYPTION_KEY).values_list(
             "value", flat=True)) == [stored]  # generated once
     finally:
-        config.values["EncryptionKey"] = original
+        configuration.reset(config)
         crypto.reset()
 
 

@@ -19,9 +19,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import connection
 from django.test import Client
 
-from forecourt.accounts import throttle
+from forecourt.accounts import signup, throttle
 from forecourt.accounts.models import InviteCode, User
-from forecourt.live.account import services
 from forecourt.notify.models import EmailLog
 
 from . import factories
@@ -122,8 +121,8 @@ def test_concurrent_sign_ups_from_one_client_make_at_most_the_limit():
 
 @pytest.fixture
 def code_checks():
-    counted = Counted(services.usable_invite_code)
-    with mock.patch.object(services, "usable_invite_code", counted):
+    counted = Counted(signup.usable_invite_code)
+    with mock.patch.object(signup, "usable_invite_code", counted):
         yield counted
 
 

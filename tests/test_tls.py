@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from forecourt import configuration
+from forecourt import supervisor as server
 from forecourt.configuration import ConfigError
-from forecourt.ops import server
 
 from .support import servers
 

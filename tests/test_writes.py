@@ -14,10 +14,9 @@ from django.db.utils import OperationalError
 from django.test import Client
 from django.utils import timezone
 
+from forecourt.accounts import invitations, signup, tokens
 from forecourt.accounts import services as accounts
-from forecourt.accounts import tokens
 from forecourt.accounts.models import ApiToken, Invitation, Organisation, Role, User
-from forecourt.live.account import services as live
 from forecourt.ops import readiness, storage_errors
 
 from . import factories
@@ -51,13 +50,13 @@ def test_bootstrap_hashes_before_its_transaction(hashes_in_transactions):
 
 @pytest.mark.django_db(transaction=True)
 def test_sign_up_hashes_before_its_transaction_for_a_new_and_a_taken_address(hashes_in_transactions):
-    details = live.SignUp("new@example.com", "Nina", "New", NEW_PASSWORD)
-    assert live.sign_up(details, "https://portal.example.com") == "review"
+    details = signup.SignUp("new@example.com", "Nina", "New", NEW_PASSWORD)
+    assert signup.sign_up(details, "https://portal.example.com") == "review"
     assert hashes_in_transactions == [False]
     assert User.objects.get(email="new@example.com").check_password(NEW_PASSWORD)
     hashes_in_transactions.clear()
     # A taken address does the same hashing, so the time taken says nothing about the address.
-    live.sign_up(live.SignUp("NEW@example.com", "Nina", "Again", "other-Password-43"), "https://portal.example.com")
+    signup.sign_up(signup.SignUp("NEW@example.com", "Nina", "Again", "other-Password-43"), "https://portal.example.com")
     assert hashes_in_transactions == [False]
     assert User.objects.filter(email__iexact="new@example.com").count() == 1
 
@@ -67,10 +66,10 @@ def test_accepting_an_invitation_hashes_before_its_transaction(hashes_in_transac
     org = factories.organisation("Acme")
     inviter = factories.consumer(org, role=Role.CONSUMER_ADMIN)
     team = factories.team(org)
-    live.invite(inviter, "friend@example.com", "Fay", "Friend", Role.CONSUMER_TEAM_MEMBER, team,
+    invitations.invite(inviter, "friend@example.com", "Fay", "Friend", Role.CONSUMER_TEAM_MEMBER, team,
                 "https://portal.example.com")
     hashes_in_transactions.clear()
-    user = live.accept_invitation(Invitation.objects.get(), "Fay", "Friend", NEW_PASSWORD)
+    user = invitations.accept_invitation(Invitation.objects.get(), "Fay", "Friend", NEW_PASSWORD)
     assert hashes_in_transactions == [False]
     assert user.check_password(NEW_PASSWORD) and user.is_active
 

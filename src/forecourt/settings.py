@@ -14,21 +14,21 @@ from forecourt.pagecache import backends as cache_backends
 CONFIG = configuration.get()
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(CONFIG["DataDir"]).expanduser().absolute()
+DATA_DIR = Path(CONFIG.data_dir).expanduser().absolute()
 
-SECRET_KEY = CONFIG["Session.Key"]
+SECRET_KEY = CONFIG.session_key
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # a portal is reached by whatever name its operators give it
 # Links in e-mails start with this when set (forecourt.notify.links), not with the request's Host.
-PUBLIC_URL = CONFIG["PublicURL"]
-WEBHOOKS_ALLOW_PRIVATE_TARGETS = CONFIG["Webhooks.AllowPrivateTargets"]
-PROVIDERS_ALLOW_PRIVATE_TARGETS = CONFIG["Providers.AllowPrivateTargets"]
-DOCUMENT_IMPORT_ALLOW_PRIVATE_TARGETS = CONFIG["DocumentImport.AllowPrivateTargets"]
-TRUSTED_PROXIES = CONFIG["TrustedProxies"]
+PUBLIC_URL = CONFIG.public_url
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = CONFIG.webhooks_allow_private_targets
+PROVIDERS_ALLOW_PRIVATE_TARGETS = CONFIG.providers_allow_private_targets
+DOCUMENT_IMPORT_ALLOW_PRIVATE_TARGETS = CONFIG.document_import_allow_private_targets
+TRUSTED_PROXIES = CONFIG.trusted_proxies
 # The operator says browsers reach the portal over HTTPS: TLS served here, or an https PublicURL
 # (a proxy in front ends TLS). Then cookies are Secure and HSTS is sent, whatever Session.Secure says.
-HTTPS_ONLY = bool(CONFIG["TLSConfig.Enable"]) or PUBLIC_URL.startswith("https://")
-HSTS_HEADER = security_headers.hsts_value(CONFIG["HSTS.MaxAge"], CONFIG["HSTS.Preload"]) if HTTPS_ONLY else ""
+HTTPS_ONLY = CONFIG.tls_config_enable or PUBLIC_URL.startswith("https://")
+HSTS_HEADER = security_headers.hsts_value(CONFIG.hsts_max_age, CONFIG.hsts_preload) if HTTPS_ONLY else ""
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -100,15 +100,15 @@ TEMPLATES = [
 ]
 
 # PORTAL_CACHE_URL: empty, a cache in each process; redis://..., one that every worker and replica shares.
-CACHES = cache_backends.caches(CONFIG["Cache.URL"])
+CACHES = cache_backends.caches(CONFIG.cache_url)
 
 DATABASES = {"default": CONFIG.database}
-_lifetime_ms = CONFIG["Database.ConnectionMaxLifetime"]
+_lifetime_ms = CONFIG.database_connection_max_lifetime
 DATABASES["default"]["CONN_MAX_AGE"] = None if _lifetime_ms == 0 else _lifetime_ms // 1000
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if CONFIG["Database.Dialect"] == "mysql":
+if CONFIG.database_dialect == "mysql":
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
-elif CONFIG["Database.Dialect"] == "sqlite3":
+elif CONFIG.database_dialect == "sqlite3":
     # A file, as in production (WAL, real locking between threads), not a shared in-memory database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-portal.db")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -134,18 +134,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "adminportal:login"
 
-SESSION_COOKIE_NAME = CONFIG["Session.Name"]
-SESSION_COOKIE_SECURE = CONFIG["Session.Secure"] or HTTPS_ONLY
-SESSION_COOKIE_HTTPONLY = CONFIG["Session.HttpOnly"]
-SESSION_COOKIE_SAMESITE = CONFIG["Session.SameSite"]
-SESSION_COOKIE_AGE = CONFIG["Session.LifeTime"]
-SESSION_IDLE_TIMEOUT = CONFIG["Session.IdleTimeout"]
-CSRF_COOKIE_SECURE = CONFIG["Session.Secure"] or HTTPS_ONLY
+SESSION_COOKIE_NAME = CONFIG.session_name
+SESSION_COOKIE_SECURE = CONFIG.session_secure or HTTPS_ONLY
+SESSION_COOKIE_HTTPONLY = CONFIG.session_http_only
+SESSION_COOKIE_SAMESITE = CONFIG.session_same_site
+SESSION_COOKIE_AGE = CONFIG.session_life_time
+SESSION_IDLE_TIMEOUT = CONFIG.session_idle_timeout
+CSRF_COOKIE_SECURE = CONFIG.session_secure or HTTPS_ONLY
 # The browser's Origin is PublicURL's, whatever scheme the request seems to have here: behind a proxy that
 # ends TLS and is not in TrustedProxies a form posted from https://PublicURL arrives as plain HTTP, and
 # Django's Origin check would refuse every POST (sign-in included) with 403.
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL.rstrip("/")] if PUBLIC_URL else []
-CSRF_COOKIE_SAMESITE = CONFIG["Session.SameSite"]
+CSRF_COOKIE_SAMESITE = CONFIG.session_same_site
 CSRF_COOKIE_NAME = "portal-csrftoken"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -158,7 +158,7 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": security_headers.BASE_POLICY}
 # Admin API's raw body (forecourt.catalog.documents.MAX_BYTES), and for the form's other fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-MAX_UPLOAD_SIZE = CONFIG["MaxUploadSize"]
+MAX_UPLOAD_SIZE = CONFIG.max_upload_size
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -4,7 +4,7 @@ from forecourt.api.views import api
 
 urlpatterns = [
     # /live and /ready are answered by forecourt.ops.middleware.HealthMiddleware.
-    path("portal-admin/themes/", include("forecourt.themes.admin_urls")),  # before the Admin Portal's <slug>/
+    path("portal-admin/themes/", include("forecourt.adminportal.urls_themes")),  # before the Admin Portal's <slug>/
     path("portal-admin/", include("forecourt.adminportal.urls")),
     path("portal-api/", api.urls),
     path("", include("forecourt.live.urls")),  # the Live Portal: /, /assets/ and the consumer pages

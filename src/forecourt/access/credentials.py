@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,16 +28,15 @@ from forecourt.accounts.models import User
 from forecourt.audit import services as audit
 from forecourt.jobs import handler, queue
 from forecourt.ops.faults import crash_point
-from forecourt.providers import registry
-from forecourt.providers.models import Provider
 
+from . import gateway
 from .models import AccessRequest, App, Credential
 
 log = logging.getLogger("forecourt.access")
 
 
-def _client(provider: Provider) -> registry.ProviderClient:
-    return registry.client_for(provider)
+def _client(provider: models.Model) -> gateway.CredentialGateway:
+    return gateway.for_provider(provider)
 
 
 def record(request: AccessRequest, replaces: Credential | None = None) -> Credential:
@@ -56,7 +55,7 @@ def activate(credential_id: int) -> Credential | None:
     if credential is None or credential.status != Credential.Status.PENDING:
         return credential
     if credential.provider is None:
-        raise registry.NoClient(f"credential #{credential.pk} has no provider")
+        raise gateway.NoGateway(f"credential #{credential.pk} has no provider")
     client = _client(credential.provider)
     crash_point("after-record")
     recorded = client.create_credential(credential) or {}
@@ -67,8 +66,7 @@ def activate(credential_id: int) -> Credential | None:
         activated = Credential.objects.filter(pk=credential.pk, status=Credential.Status.PENDING).update(
             status=Credential.Status.ACTIVE,
             expires_at=credential.created_at + timedelta(seconds=expires_in) if expires_in else None,
-            **{name: recorded[name] for name in ("provider_reference", "provider_data", "gateway_key")
-               if name in recorded})
+            **recorded)
         if activated and credential.replaces_id:
             old = Credential.objects.select_for_update().filter(pk=credential.replaces_id).first()
             if old is not None and old.status in Credential.LIVE:
@@ -111,12 +109,12 @@ def _start_revoking(credential: Credential) -> None:
 
 
 @handler("access.revoke")
-def revoke_job(ref: dict[str, Any]) -> None:
+def revoke_job(ref: gateway.GatewayRef) -> None:
     """Remove the credential from the gateway; the row (if it still exists) becomes revoked."""
     provider_id = ref.get("provider_id")
-    provider = Provider.objects.filter(pk=provider_id).first() if provider_id is not None else None
-    if provider is not None:
-        _client(provider).revoke_credential(ref)
+    client = gateway.for_provider_id(provider_id) if provider_id is not None else None
+    if client is not None:
+        client.revoke_credential(ref)
         crash_point("after-revoke")
     Credential.objects.filter(pk=ref["credential_id"], status=Credential.Status.REVOKING).update(
         status=Credential.Status.REVOKED)

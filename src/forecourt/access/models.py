@@ -1,12 +1,16 @@
 """Apps, access requests and credentials."""
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.catalog.models import Catalogue, Plan, Product
 from forecourt.ops import crypto
 from forecourt.ops.crypto import EncryptedTextField
-from forecourt.providers.models import Provider
+
+if TYPE_CHECKING:
+    from .gateway import GatewayRef
 
 
 class App(models.Model):
@@ -95,7 +99,9 @@ class Credential(models.Model):
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="credentials")
     access_request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="credentials")
-    provider = models.ForeignKey(Provider, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # By app label: providers sits above access (forecourt.providers.interfaces) and is not imported here.
+    provider = models.ForeignKey("providers.Provider", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
     provider_reference = models.CharField(
         max_length=255, help_text="How the provider knows it, never a secret: an OAuth client's ID, a key's hash.")
     # A Tyk key's ID at the gateway (the key itself), encrypted, while the key must be addressed by
@@ -130,11 +136,11 @@ class Credential(models.Model):
     def __str__(self) -> str:
         return f"{self.get_type_display()} …{self.secret_hint}"
 
-    def gateway_ref(self) -> dict[str, object]:
+    def gateway_ref(self) -> "GatewayRef":
         """Everything a revocation needs, so it still works after the row (or its app) is deleted;
         `gateway_key` (if any) encrypted, as it is in the row: job payloads are plain columns."""
-        ref: dict[str, object] = {"credential_id": self.pk, "provider_id": self.provider_id, "type": self.type,
-                                  "reference": self.provider_reference, "data": self.provider_data}
+        ref: GatewayRef = {"credential_id": self.pk, "provider_id": self.provider_id, "type": self.type,
+                           "reference": self.provider_reference, "data": self.provider_data}
         if self.gateway_key:
             ref["gateway_key"] = crypto.encrypt(self.gateway_key)
         return ref

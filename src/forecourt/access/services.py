@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
+from forecourt.catalog.services import is_requestable, offered_plans
 from forecourt.jobs import handler, queue
 
 from .models import AccessRequest, App
@@ -65,7 +66,7 @@ def app_registered(app: App) -> None:
 def save_app(form: Any, actor: User) -> App:
     """Save an app from the Admin Portal or the Admin API; a new one is announced to the webhooks."""
     creating = form.instance.pk is None
-    app = form.save()
+    app: App = form.save()
     if creating:
         app_registered(app)
     return app
@@ -145,20 +146,21 @@ def submit_request(app: App, catalogue: Any, plan: Any, products: list[Any], req
                    base_url: str = "") -> AccessRequest:
     """A consumer asks for `products` on `plan` for `app`; a plan with auto-approval approves at once.
 
-    The plan and every product must be in the catalogue; the app must be one the requester owns.
+    The plan must be one the catalogue offers and every product in it and requestable
+    (catalog.services.offered_plans, is_requestable); the app must be one the requester owns.
     """
     problems = []
     if app.owner_id != requester.pk:
         problems.append("You can request access only for your own apps.")
     if not products:
         problems.append("Choose at least one product.")
-    if not catalogue.plans.filter(pk=plan.pk).exists():
+    if not offered_plans(catalogue).filter(pk=plan.pk).exists():
         problems.append(f"The plan {plan} is not offered in the catalogue {catalogue}.")
     offered = set(catalogue.products.filter(pk__in=[p.pk for p in products]).values_list("pk", flat=True))
     missing = [str(p) for p in products if p.pk not in offered]
     if missing:
         problems.append(f"Not in the catalogue {catalogue}: {', '.join(missing)}.")
-    closed = [str(p) for p in products if not p.published or p.hidden_by_sync or p.documentation_only]
+    closed = [str(p) for p in products if not is_requestable(p)]
     if closed:
         problems.append(f"Access cannot be requested to: {', '.join(closed)} (unpublished or documentation only).")
     if problems:
@@ -213,9 +215,7 @@ def provision_app(app: App, actor: User, base_url: str = "") -> tuple[list[int],
 def provision(request_id: int) -> None:
     """Create the approved request's credential at the provider (see access.credentials for the
     steps). An integration that is missing fails for good; anything else is retried by the queue."""
-    from forecourt.providers import registry
-
-    from . import credentials
+    from . import credentials, gateway
 
     request = AccessRequest.objects.select_related("plan__provider").filter(pk=request_id).first()
     if request is None or request.provisioning != AccessRequest.Provisioning.PENDING:
@@ -230,7 +230,7 @@ def provision(request_id: int) -> None:
             # The request's first credential is the one provisioning makes, whatever became of it:
             # one revoked before the gateway had it must not be replaced by a retry of this job.
             credential = locked.credentials.order_by("created_at", "pk").first() or credentials.record(locked)
-    except registry.NoClient as exc:
+    except gateway.NoGateway as exc:
         AccessRequest.objects.filter(pk=request_id).update(provisioning=AccessRequest.Provisioning.FAILED,
                                                            provisioning_error=str(exc))
         return

@@ -192,7 +192,7 @@ class InviteCode(models.Model):
 class OrganisationRequest(models.Model):
     """A consumer's request for an organisation of their own, which an admin approves or rejects.
 
-    On approval (accounts.services.approve_organisation_request) the organisation is created with
+    On approval (accounts.org_requests.approve_organisation_request) the organisation is created with
     its Default Team and the requester becomes its consumer-admin.
     """
 

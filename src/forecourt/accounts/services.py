@@ -1,7 +1,7 @@
 """Rules about accounts, shared by the Admin Portal, the Admin API and the CLI."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
@@ -12,7 +12,7 @@ from django.db import transaction
 from forecourt.wording import counted
 
 from . import notices, signals, tokens
-from .models import ADMIN_ROLES, InviteCode, Organisation, OrganisationRequest, Role, Team, User
+from .models import ADMIN_ROLES, InviteCode, Organisation, Role, Team, User
 
 DEFAULT_ORGANISATION = "Default Organisation"
 DEFAULT_TEAM = "Default Team"
@@ -92,12 +92,12 @@ def bootstrap(email: str, password: str, first_name: str = "", last_name: str = 
 
 # --- organisations and teams ----------------------------------------------------------------
 
-def save_organisation(form: Any, actor: User) -> Organisation:
-    """Save an organisation; a new one gets its Default Team at once."""
+def save_organisation(organisation: Organisation, actor: User) -> Organisation:
+    """Save an organisation (its fields as the caller set them); a new one gets its Default Team at once."""
     from forecourt.audit import services as audit
 
-    creating = form.instance.pk is None
-    organisation = form.save()
+    creating = organisation.pk is None
+    organisation.save()
     team, created = Team.objects.get_or_create(organisation=organisation, is_default=True,
                                                defaults={"name": DEFAULT_TEAM})
     if created:
@@ -166,16 +166,17 @@ def role_change_problems(user: User, new_role: str, new_active: bool, actor: Use
     return problems
 
 
-def save_user(form: Any, actor: User) -> User:
-    """Save a user from the Admin Portal; a new one gets no password until they set one by e-mail."""
-    user = form.save(commit=False)
+def save_user(user: User, actor: User, *, teams: Iterable[Team] | None = None) -> User:
+    """Save a user (its fields as the caller set them) and, unless None, make `teams` their teams;
+    a new one gets no password until they set one by e-mail."""
     if user.pk is None:
         user.set_unusable_password()
     creating = user.pk is None
     was_active = not creating and User.objects.filter(pk=user.pk, is_active=True).exists()
     with transaction.atomic():
         user.save()
-        form.save_m2m()
+        if teams is not None:
+            user.teams.set(teams)
         if was_active and not user.is_active:
             signals.user_deactivated.send(sender=User, user=user, actor=actor)
         if not creating and was_active != user.is_active:
@@ -274,114 +275,6 @@ def set_team_members(team: Team, user_ids: list[int], actor: User) -> None:
         after = sorted(wanted)
         if before != after:
             audit.record(actor, "update", team, {"members": [before, after]})
-
-
-# --- organisation requests ------------------------------------------------------------------
-
-def organisation_name_problem(name: str) -> str:
-    """Why `name` cannot be a new organisation's name; empty when it can."""
-    name = name.strip()
-    if not name:
-        return "Enter the organisation's name."
-    if len(name) > 255:
-        return "The name can be at most 255 characters."
-    if Organisation.objects.filter(name__iexact=name).exists():
-        return "An organisation of that name already exists: choose another name."
-    return ""
-
-
-def _decide_organisation_request(request: OrganisationRequest, actor: User) -> OrganisationRequest:
-    """The request, locked for this transaction, if it is still pending; else ValidationError."""
-    locked = OrganisationRequest.objects.select_for_update().select_related("requester").get(pk=request.pk)
-    if locked.status != OrganisationRequest.Status.PENDING:
-        raise ValidationError([f"This request was already {locked.get_status_display().lower()}."])
-    return locked
-
-
-def approve_organisation_request(request: OrganisationRequest, actor: User, base_url: str = "") -> Organisation:
-    """Create the requested organisation with its Default Team and make the requester its
-    consumer-admin (moved out of their current organisation and teams). The requester is told
-    by e-mail when `base_url` is given. ValidationError if the request is no longer pending or
-    the name has been taken since."""
-    from django.utils import timezone
-
-    from forecourt.audit import services as audit
-
-    with transaction.atomic():
-        locked = _decide_organisation_request(request, actor)
-        problem = organisation_name_problem(locked.name)
-        if problem:
-            raise ValidationError([problem])
-        organisation = Organisation.objects.create(name=locked.name.strip())
-        team = Team.objects.create(organisation=organisation, name=DEFAULT_TEAM, is_default=True)
-        requester = locked.requester
-        before = {"organisation": str(requester.organisation) if requester.organisation_id else None,
-                  "role": requester.role}
-        if requester.role not in ADMIN_ROLES:
-            requester.role = Role.CONSUMER_ADMIN
-        requester.organisation = organisation
-        requester.save(update_fields=["organisation", "role"])
-        requester.teams.set([team])
-        locked.status = OrganisationRequest.Status.APPROVED
-        locked.organisation = organisation
-        locked.decided_by = actor
-        locked.decided_at = timezone.now()
-        locked.save(update_fields=["status", "organisation", "decided_by", "decided_at"])
-        audit.record(actor, "approve", locked, {"status": ["pending", "approved"]})
-        audit.record(actor, "create", organisation, note=f"requested by {requester.email}")
-        notices.organisation_registered(organisation, requested_by=requester)
-        notices.organisation_request_event("OrganisationRequestApproved", locked)
-        audit.record(actor, "update", requester, {"organisation": [before["organisation"], organisation.name],
-                                                  "role": [before["role"], requester.role]})
-        if base_url:
-            _tell_requester(locked, base_url)
-    request.refresh_from_db()
-    return organisation
-
-
-MAX_REASON = 2000
-
-
-def reject_organisation_request(request: OrganisationRequest, actor: User, base_url: str = "", *,
-                                reason: str) -> None:
-    """Reject a pending request, saying why: the reason is kept and, when `base_url` is given,
-    e-mailed to the requester. ValidationError({"reason": ...}) without a reason (or with one
-    that is too long), ValidationError if the request is no longer pending; nothing changes."""
-    from django.utils import timezone
-
-    from forecourt.audit import services as audit
-
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why, so the requester knows what to change."})
-    if len(reason) > MAX_REASON:
-        raise ValidationError({"reason": f"At most {MAX_REASON} characters."})
-    with transaction.atomic():
-        locked = _decide_organisation_request(request, actor)
-        locked.status = OrganisationRequest.Status.REJECTED
-        locked.reason = reason
-        locked.decided_by = actor
-        locked.decided_at = timezone.now()
-        locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
-        audit.record(actor, "reject", locked, {"status": ["pending", "rejected"]}, note=reason)
-        notices.organisation_request_event("OrganisationRequestRejected", locked)
-        if base_url:
-            _tell_requester(locked, base_url)
-    request.refresh_from_db()
-
-
-def _tell_requester(request: OrganisationRequest, base_url: str) -> None:
-    from django.urls import reverse
-
-    from forecourt.notify import email
-
-    approved = request.status == OrganisationRequest.Status.APPROVED
-    email.send([request.requester.email], f"organisation_request_{'approved' if approved else 'rejected'}", {
-        "user_name": request.requester.get_full_name(),
-        "organisation_name": request.name,
-        "reason": request.reason,
-        "portal_url": base_url.rstrip("/") + reverse("live:my_organisation"),
-    })
 
 
 def invite_code_sign_up_path(code: InviteCode) -> str:

@@ -1,5 +1,5 @@
-"""Who may see Admin Portal pages: the one place the rule lives (every Admin Portal view, and the
-themes', webhooks' and e-mail log's admin pages, wear these decorators)."""
+"""Who may see Admin Portal pages: the one place the rule lives (every Admin Portal view, those of
+themes, webhooks and the e-mail log included, wears these decorators)."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+
+from forecourt.themes.views import error_page
 
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -25,8 +27,6 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not getattr(user, "is_admin", False):
-            from forecourt.themes.views import error_page  # themes' admin pages import this module
-
             return error_page(request, 404)
         return view(request, *args, **kwargs)
 

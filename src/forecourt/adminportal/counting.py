@@ -37,7 +37,7 @@ class RowCount:
 
 def _rounded(estimate: int) -> int:
     """Two significant figures: an estimate is not precise, so it should not look it (51,234 -> 51,000)."""
-    step = 10 ** max(len(str(estimate)) - 2, 0)
+    step: int = 10 ** max(len(str(estimate)) - 2, 0)
     return round(estimate / step) * step
 
 

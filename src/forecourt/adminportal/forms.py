@@ -1,9 +1,18 @@
-from typing import Any
+"""The Admin Portal's own forms: its sign-in, and the forms of its pages beyond a resource's (a
+rejection's reason, a change of plan, the test e-mail). The resources' forms are forecourt.resources.forms."""
+
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from forecourt.accounts import throttle
+from forecourt.catalog.models import Plan
+
+if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelChoiceField takes no type argument
+    ModelChoiceField = forms.ModelChoiceField[Any]
+else:
+    ModelChoiceField = forms.ModelChoiceField
 
 
 class AdminAuthenticationForm(AuthenticationForm):
@@ -53,3 +62,32 @@ class AdminAuthenticationForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if not getattr(user, "is_admin", False):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             help_text="Shown to the consumer in the e-mail and on their request.")
+
+
+class PlanChoiceField(ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name}: {obj.limits_in_words}"
+
+
+class ChangePlanForm(forms.Form):
+    """Another plan of an approved request's catalogue; forecourt.access.credentials.change_plan
+    checks the rest (approved, same provider) and moves the credentials at the gateway."""
+
+    plan = PlanChoiceField(queryset=Plan.objects.none(), empty_label=None, label="New plan",
+                           help_text="The app's active credentials get the new plan's limits at the gateway.")
+
+    def __init__(self, *args: Any, access_request: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["plan"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = access_request.catalogue.plans.order_by("display_name", "pk")
+        field.initial = access_request.plan_id
+
+
+class TestEmailForm(forms.Form):
+    to = forms.EmailField(label="Send a test e-mail to")

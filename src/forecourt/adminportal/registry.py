@@ -1,36 +1,31 @@
-"""The Admin Portal's resources: what each list shows, searches and filters, and which rules apply.
+"""The Admin Portal's resources: what each list shows, searches and filters, over the resources'
+definitions (model, form, queryset, delete rules: forecourt.resources.definitions)."""
 
-Querysets load what their columns show with select_related / prefetch_related / annotate, so a
-list page runs the same number of queries for 10 rows as for 500 (tests/test_admin_queries.py).
-"""
-
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
+from django.db.models import Choices
 
-from forecourt.access import credentials
-from forecourt.access import services as access_services
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Role, Team, User
+from forecourt.accounts.models import Organisation, OrganisationRequest, Role
 from forecourt.audit.models import AuditEntry
-from forecourt.catalog import services as catalog
-from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
-from forecourt.content import forms as content_forms
-from forecourt.content.models import ContentBlock, MenuItem, Page
+from forecourt.catalog.models import Catalogue
+from forecourt.content.models import MenuItem, Page
 from forecourt.notify.mailers import MAILERS
 from forecourt.notify.models import EmailLog
-from forecourt.portalconfig.models import PortalSettings
-from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
-from forecourt.webhooks.forms import WebhookForm
+from forecourt.resources import definitions
+from forecourt.resources.definitions import PRODUCT_APIS, PRODUCT_DOCS
 from forecourt.webhooks.models import Delivery, Webhook
 
-from . import resource_forms as f
-from .crud import MAX_CHOICES, Column, Filter, Related, Resource, count_of
+from .lists import MAX_CHOICES, Column, Filter, RelatedList, Resource
+
+D = definitions.BY_SLUG  # each resource's model, form, queryset and delete rules, by slug
 
 
-def _choices(enum):
+def _choices(enum: type[Choices]) -> Callable[[], list[tuple[str, str]]]:
     return lambda: list(enum.choices)
 
 
@@ -63,15 +58,6 @@ def _provider_status(provider: Any) -> str:
     return "Syncing…" if getattr(provider, "syncing", False) else provider.get_status_display()
 
 
-def _save_provider(form: Any, actor: Any) -> Provider:
-    """Save a provider; a new one gets its first sync queued in the same transaction."""
-    creating = form.instance.pk is None
-    provider = form.save()
-    if creating:
-        provider_jobs.first_sync(provider)
-    return provider
-
-
 def _providers() -> list[tuple[str, str]]:
     return [(str(pk), name) for pk, name in Provider.objects.values_list("pk", "name")[:MAX_CHOICES + 1]]
 
@@ -85,22 +71,17 @@ def _object_types() -> list[tuple[str, str]]:
 
 RESOURCES: list[Resource] = [
     Resource(
-        slug="providers", model=Provider, form=f.ProviderForm, section="Catalogue",
-        queryset=lambda: provider_jobs.with_syncing(
-            Provider.objects.annotate(n_products=count_of(Product, "provider"))),
+        D["providers"], section="Catalogue",
         columns=[Column("Name", "name", link=True), Column("Type", "type"), Column("URL", "url"),
                  Column("Status", _provider_status), Column("Last synced", "last_synced_at"),
                  Column("Skipped policies", lambda p: len(p.sync_problems) or None),
                  Column("Products", "n_products")],
         search=["name", "url"], filters=[Filter("status", "Status", "status", _choices(Provider.Status))],
-        delete_blockers=catalog.provider_delete_blockers,
         extra_actions=[("Sync", "sync/")],
-        saver=_save_provider,
         help="Gateways whose policies become products and plans.",
     ),
     Resource(
-        slug="products", model=Product, form=f.ProductForm, section="Catalogue",
-        queryset=lambda: Product.objects.select_related("provider").annotate(n_apis=count_of(ProductAPI, "product")),
+        D["products"], section="Catalogue",
         columns=[Column("Name", "display_name", link=True), Column("Path", "slug"),
                  Column("Provider", "provider"), Column("APIs", "n_apis"),
                  Column("Published", "published"), Column("Hidden by sync", "hidden_by_sync"),
@@ -108,74 +89,56 @@ RESOURCES: list[Resource] = [
         search=["display_name", "name", "slug", "description"],
         filters=[Filter("published", "Published", "published", _yes_no),
                  Filter("provider", "Provider", "provider_id", _providers), SYNC_PROBLEM],
-        delete_blockers=catalog.product_delete_blockers, saver=catalog.save_with_push,
         related=[
-            Related("APIs", "product-apis", "product", catalog.apis_of, add_label="Add an API",
-                    columns=[Column("Name", "name", link=True), Column("API ID", "api_id"),
-                             Column("Listen path", "listen_path"), Column("Auth type", "auth_type"),
-                             Column("OpenAPI document", "has_document")]),
-            Related("Getting-started documents", "product-docs", "product", catalog.docs_of,
-                    add_label="Add a document",
-                    columns=[Column("Title", "title", link=True), Column("Order", "position")]),
+            RelatedList(PRODUCT_APIS, "APIs", add_label="Add an API",
+                        columns=[Column("Name", "name", link=True), Column("API ID", "api_id"),
+                                 Column("Listen path", "listen_path"), Column("Auth type", "auth_type"),
+                                 Column("OpenAPI document", "has_document")]),
+            RelatedList(PRODUCT_DOCS, "Getting-started documents", add_label="Add a document",
+                        columns=[Column("Title", "title", link=True), Column("Order", "position")]),
         ],
     ),
     Resource(
-        slug="product-apis", model=ProductAPI, form=f.ProductAPIForm, section="Catalogue",
-        queryset=lambda: ProductAPI.objects.select_related("product"),
+        D["product-apis"], section="Catalogue",
         columns=[Column("Name", "name", link=True), Column("Product", "product"),
                  Column("Listen path", "listen_path"), Column("Auth", "auth_type")],
         search=["name", "listen_path", "product__display_name"],
-        saver=catalog.save_product_api, deleter=catalog.delete_product_api,
     ),
     Resource(
-        slug="product-docs", model=ProductDoc, form=f.ProductDocForm, section="Catalogue",
-        queryset=lambda: ProductDoc.objects.select_related("product"),
+        D["product-docs"], section="Catalogue",
         columns=[Column("Title", "title", link=True), Column("Product", "product"), Column("Order", "position")],
         search=["title", "product__display_name"],
         help="The ordered \"getting started\" documents of each product.",
     ),
     Resource(
-        slug="plans", model=Plan, form=f.PlanForm, section="Catalogue",
-        queryset=lambda: Plan.objects.select_related("provider"),
+        D["plans"], section="Catalogue",
         columns=[Column("Name", "display_name", link=True), Column("Limits", "limits_in_words"),
                  Column("Auto-approve", "auto_approve"), Column("Provider", "provider"),
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "description"],
         filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no), SYNC_PROBLEM],
-        delete_blockers=catalog.plan_delete_blockers, saver=catalog.save_with_push,
     ),
     Resource(
-        slug="catalogues", model=Catalogue, form=f.CatalogueForm, section="Catalogue",
-        queryset=lambda: Catalogue.objects.annotate(n_products=count_of(Catalogue.products.through, "catalogue"),
-                                                    n_plans=count_of(Catalogue.plans.through, "catalogue")),
+        D["catalogues"], section="Catalogue",
         columns=[Column("Name", "name", link=True), Column("Visibility", "visibility"),
                  Column("Products", "n_products"), Column("Plans", "n_plans")],
         search=["name"], filters=[Filter("visibility", "Visibility", "visibility", _choices(Catalogue.Visibility))],
-        delete_blockers=catalog.catalogue_delete_blockers, saver=catalog.save_catalogue,
     ),
     Resource(
-        slug="organisations", model=Organisation, form=f.OrganisationForm, section="People",
-        queryset=lambda: Organisation.objects.annotate(n_users=count_of(User, "organisation"),
-                                                       n_teams=count_of(Team, "organisation")),
+        D["organisations"], section="People",
         columns=[Column("Name", "name", link=True), Column("Teams", "n_teams"), Column("Users", "n_users"),
                  Column("Default", lambda o: bool(o.is_default))],
-        row_deletable=lambda o: not o.is_default,
-        search=["name"], delete_blockers=accounts.organisation_delete_blockers, saver=accounts.save_organisation,
+        search=["name"],
     ),
     Resource(
-        slug="teams", model=Team, form=f.TeamForm, section="People",
-        queryset=lambda: Team.objects.select_related("organisation").annotate(
-            n_members=count_of(User.teams.through, "team")),
+        D["teams"], section="People",
         columns=[Column("Name", "name", link=True), Column("Organisation", "organisation"),
                  Column("Members", "n_members"), Column("Default", lambda t: bool(t.is_default))],
-        row_deletable=lambda t: not t.is_default,
         search=["name", "organisation__name"],
         filters=[Filter("organisation", "Organisation", "organisation_id", _organisations)],
-        delete_blockers=accounts.team_delete_blockers,
     ),
     Resource(
-        slug="users", model=User, form=f.UserForm, section="People",
-        queryset=lambda: User.objects.select_related("organisation").prefetch_related("teams"),
+        D["users"], section="People",
         columns=[Column("E-mail", "email", link=True), Column("Name", lambda u: u.get_full_name()),
                  Column("Role", "role"), Column("Organisation", "organisation"),
                  Column("Teams", lambda u: ", ".join(t.name for t in u.teams.all())),
@@ -184,12 +147,10 @@ RESOURCES: list[Resource] = [
         filters=[Filter("role", "Role", "role", _choices(Role)),
                  Filter("organisation", "Organisation", "organisation_id", _organisations),
                  Filter("active", "Active", "is_active", _yes_no)],
-        delete_blockers=accounts.user_delete_blockers, saver=accounts.save_user,
         extra_actions=[("Manage", "actions/")],
     ),
     Resource(
-        slug="invite-codes", model=InviteCode, form=f.InviteCodeForm, section="People",
-        queryset=lambda: InviteCode.objects.select_related("organisation", "team"),
+        D["invite-codes"], section="People",
         columns=[Column("Code", "code", link=True), Column("Organisation", "organisation"),
                  Column("Team", "team__name"), Column("Uses", lambda c: f"{c.uses} / {c.max_uses or '∞'}"),
                  Column("Expires", "expires_at"), Column("Usable", "is_usable"),
@@ -202,9 +163,8 @@ RESOURCES: list[Resource] = [
              "opens that page with the code filled in.",
     ),
     Resource(
-        slug="organisation-requests", model=OrganisationRequest, form=None, section="People",
+        D["organisation-requests"], section="People",
         can_create=False, can_edit=False, can_delete=False,
-        queryset=lambda: OrganisationRequest.objects.select_related("requester", "decided_by"),
         columns=[Column("Organisation", "name", link=True), Column("Requested by", "requester"),
                  Column("Status", "status"), Column("Requested", "created_at"), Column("Decided by", "decided_by"),
                  Column("Decided", "decided_at")],
@@ -215,19 +175,16 @@ RESOURCES: list[Resource] = [
         detail_url_name="adminportal:organisation_request",
     ),
     Resource(
-        slug="apps", model=App, form=f.AppForm, section="Access",
-        queryset=lambda: App.objects.select_related("owner", "organisation"),
+        D["apps"], section="Access",
         columns=[Column("Name", "name", link=True), Column("Owner", "owner"),
                  Column("Organisation", "organisation"), Column("Visibility", "visibility")],
         search=["name", "owner__email", "organisation__name"],
         filters=[Filter("organisation", "Organisation", "organisation_id", _organisations),
                  Filter("visibility", "Visibility", "visibility", _choices(App.Visibility))],
-        deleter=credentials.delete_app, saver=access_services.save_app,
     ),
     Resource(
-        slug="access-requests", model=AccessRequest, form=None, section="Access",
+        D["access-requests"], section="Access",
         can_create=False, can_edit=False, can_delete=False,
-        queryset=lambda: AccessRequest.objects.select_related("app", "plan", "catalogue", "requester"),
         columns=[Column("Request", lambda r: f"#{r.pk}", link=True), Column("App", "app"),
                  Column("Plan", "plan"), Column("Catalogue", "catalogue"), Column("Requester", "requester"),
                  Column("Status", "status"),
@@ -240,9 +197,8 @@ RESOURCES: list[Resource] = [
         detail_url_name="adminportal:access_request",
     ),
     Resource(
-        slug="credentials", model=Credential, form=None, section="Access",
+        D["credentials"], section="Access",
         can_create=False, can_edit=False, can_delete=False,
-        queryset=lambda: Credential.objects.select_related("app", "provider"),
         columns=[Column("Credential", lambda c: str(c)), Column("App", "app"), Column("Type", "type"),
                  Column("Provider", "provider"), Column("Created", "created_at"),
                  Column("Expires", "expires_at"), Column("Revoked", "revoked_at")],
@@ -250,9 +206,8 @@ RESOURCES: list[Resource] = [
         filters=[Filter("type", "Type", "type", _choices(Credential.Type))],
     ),
     Resource(
-        slug="audit-log", model=AuditEntry, form=None, section="Administration",
+        D["audit-log"], section="Administration",
         can_create=False, can_edit=False, can_delete=False,
-        queryset=lambda: AuditEntry.objects.all(),
         columns=[Column("When", "at"), Column("Who", lambda e: e.actor_email or "system"),
                  Column("Action", "action"), Column("Type", "object_type"), Column("Object", "object_repr"),
                  Column("Changes", lambda e: ", ".join(sorted(e.changes)) or e.note)],
@@ -270,8 +225,7 @@ def _pages() -> list[tuple[str, str]]:
 
 RESOURCES += [
     Resource(
-        slug="pages", model=Page, form=content_forms.PageForm, section="Content",
-        queryset=lambda: Page.objects.annotate(n_blocks=count_of(ContentBlock, "page")),
+        D["pages"], section="Content",
         columns=[Column("Title", "title", link=True), Column("Path", "path"), Column("Template", "template"),
                  Column("Status", "status"), Column("Blocks", "n_blocks"), Column("Updated", "updated_at")],
         search=["title", "path"], filters=[Filter("status", "Status", "status", _choices(Page.Status))],
@@ -279,8 +233,7 @@ RESOURCES += [
              "(edit them under Content blocks). The page at / is the home page. Drafts are not served.",
     ),
     Resource(
-        slug="content-blocks", model=ContentBlock, form=content_forms.ContentBlockForm, section="Content",
-        queryset=lambda: ContentBlock.objects.select_related("page").order_by("page__path", "position", "pk"),
+        D["content-blocks"], section="Content",
         columns=[Column("Name", "name", link=True), Column("Page", "page"), Column("Order", "position"),
                  Column("Content", lambda b: (b.content[:80] + "…") if len(b.content) > 80 else b.content)],
         search=["name", "content", "page__title", "page__path"],
@@ -288,8 +241,7 @@ RESOURCES += [
         help="The named Markdown blocks of each page; its template shows them as blocks.NAME.content.",
     ),
     Resource(
-        slug="menu-items", model=MenuItem, form=content_forms.MenuItemForm, section="Content",
-        queryset=lambda: MenuItem.objects.select_related("page", "parent").order_by("menu", "position", "pk"),
+        D["menu-items"], section="Content",
         columns=[Column("Label", "label", link=True), Column("Menu", "menu"),
                  Column("Leads to", lambda i: i.page.path if i.page is not None else i.url),
                  Column("Parent", lambda i: i.parent.label if i.parent is not None else ""),
@@ -316,8 +268,7 @@ def _event_names() -> list[tuple[str, str]]:
 
 RESOURCES += [
     Resource(
-        slug="webhooks", model=Webhook, form=WebhookForm, section="Administration",
-        queryset=lambda: Webhook.objects.all(),
+        D["webhooks"], section="Administration",
         columns=[Column("Name", "name", link=True), Column("URL", "url"), Column("Method", "method"),
                  Column("Events", lambda w: ", ".join(w.events) or None), Column("Enabled", "enabled")],
         search=["name", "url"], filters=[Filter("enabled", "Enabled", "enabled", _yes_no)],
@@ -326,9 +277,8 @@ RESOURCES += [
              "webhook's secret, shown once when it is created.",
     ),
     Resource(
-        slug="webhook-deliveries", model=Delivery, form=None, section="Administration",
+        D["webhook-deliveries"], section="Administration",
         can_create=False, can_edit=False, can_delete=False,
-        queryset=lambda: Delivery.objects.select_related("event", "endpoint"),
         columns=[Column("Delivery", lambda d: str(d.delivery_id)[:8], link=True), Column("Event", "event__name"),
                  Column("Webhook", "endpoint"), Column("Status", "status"), Column("Attempts", "attempts"),
                  Column("Response", "response_code"), Column("Error", "error"), Column("Created", "created_at")],
@@ -343,10 +293,9 @@ RESOURCES += [
 
 RESOURCES += [
     Resource(
-        slug="email-log", model=EmailLog, form=None, section="Administration",
+        D["email-log"], section="Administration",
         can_create=False, can_edit=False, can_delete=False,
-        super_admin_only=True,  # messages hold one-time links: see notify.admin_views
-        queryset=lambda: EmailLog.objects.order_by("-created_at", "-pk"),
+        super_admin_only=True,  # messages hold one-time links: see views_mail.py
         columns=[Column("Subject", "subject", link=True), Column("To", "to"), Column("E-mail", "template"),
                  Column("Status", "status"), Column("Attempts", "attempts"), Column("Error", "error"),
                  Column("Created", "created_at")],
@@ -361,8 +310,4 @@ RESOURCES += [
 
 BY_SLUG = {r.slug: r for r in RESOURCES}
 
-# The general settings: one row, edited on its own page (not a list), saved through the same audited path.
-SETTINGS = Resource(slug="settings", model=PortalSettings, form=f.PortalSettingsForm, columns=(),
-                    queryset=PortalSettings.objects.all, can_create=False, can_delete=False,
-                    super_admin_only=True, section="Administration")
 SECTIONS = ["Catalogue", "People", "Access", "Content", "Administration"]

@@ -1,9 +1,8 @@
 from django.urls import path
 
-from forecourt.notify import admin_views as emails
-from forecourt.webhooks import admin_views as webhooks
-
 from . import views
+from . import views_mail as emails
+from . import views_webhooks as webhooks
 
 app_name = "adminportal"
 

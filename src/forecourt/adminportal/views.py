@@ -1,4 +1,5 @@
-"""Admin Portal views: thin layers over adminportal.crud and the domain services."""
+"""Admin Portal views: thin layers over its lists (lists.py), the resources' audited writes
+(forecourt.resources.writes) and the domain services."""
 
 from datetime import timedelta
 from typing import Any, cast
@@ -16,19 +17,21 @@ from django.views.decorators.http import require_POST
 from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
+from forecourt.accounts import org_requests
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
 from forecourt.catalog.models import Plan, Product
 from forecourt.notify import links
 from forecourt.portalconfig.models import PortalSettings
+from forecourt.resources import definitions, writes
+from forecourt.resources.forms import PortalSettingsForm, UserForm
 from forecourt.wording import counted
 
-from . import counting, crud
+from . import counting, lists
 from .access import admin_required, super_admin_required
-from .forms import AdminAuthenticationForm
-from .registry import BY_SLUG, SETTINGS
-from .resource_forms import ChangePlanForm, PortalSettingsForm, RejectForm, TestEmailForm, UserForm
+from .forms import AdminAuthenticationForm, ChangePlanForm, RejectForm, TestEmailForm
+from .registry import BY_SLUG
 
 
 class SignInView(auth_views.LoginView):
@@ -102,20 +105,20 @@ def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _resource(slug: str, user: Any) -> crud.Resource:
+def _resource(slug: str, user: Any) -> lists.Resource:
     resource = BY_SLUG.get(slug)
     if resource is None or (resource.super_admin_only and user.role != Role.SUPER_ADMIN):
         raise Http404("No such page.")
     return resource
 
 
-def _form(resource: crud.Resource, request: HttpRequest, instance: Any = None) -> Any:
+def _form(resource: lists.Resource, request: HttpRequest, instance: Any = None) -> Any:
     assert resource.form is not None
     kwargs: dict[str, Any] = {"instance": instance}
     if request.method == "POST":
         kwargs.update(data=request.POST, files=request.FILES)
     elif instance is None:
-        kwargs["initial"] = crud.presets(resource.form, request.GET)
+        kwargs["initial"] = lists.presets(resource.form, request.GET)
     if resource.form is UserForm:
         kwargs["actor"] = request.user
     return resource.form(**kwargs)
@@ -128,7 +131,7 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     active = page.active
     root = links.base_url(request).rstrip("/")
 
-    def cell(column: crud.Column, obj: Any) -> Any:
+    def cell(column: lists.Column, obj: Any) -> Any:
         value = column.of(obj)
         return root + value if column.shareable_link and value else value
 
@@ -137,7 +140,7 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
             for obj in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
-    filters = [(f, page.options[f.param], len(page.options[f.param]) > crud.MAX_CHOICES, active.get(f.param, ""))
+    filters = [(f, page.options[f.param], len(page.options[f.param]) > lists.MAX_CHOICES, active.get(f.param, ""))
                for f in resource.filters]
     return render(request, "adminportal/list.html", {
         "resource": resource, "page": page, "rows": rows, "active": active, "query": query.urlencode(),
@@ -145,17 +148,17 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-def _save_page(request: HttpRequest, resource: crud.Resource, obj: Any) -> HttpResponse:
+def _save_page(request: HttpRequest, resource: lists.Resource, obj: Any) -> HttpResponse:
     """The form page for creating (obj None) or editing an object of `resource`."""
     form = _form(resource, request, obj)
     back = _next(request)
     if request.method == "POST" and form.is_valid():
-        saved = crud.save_form(resource, form, _actor(request))
+        saved = writes.save_form(resource.definition, form, _actor(request))
         note = getattr(form, "saved_note", "")  # what a form adds, e.g. the summary of a new OpenAPI document
         done = f"{resource.title} “{saved}” {'saved' if obj else 'created'}."
         messages.success(request, f"{done} {note}" if note else done)
         return redirect(back or reverse("adminportal:resource_list", kwargs={"slug": resource.slug}))
-    related = crud.related_lists(resource, obj) if obj is not None else []
+    related = lists.related_lists(resource, obj) if obj is not None else []
     return render(request, "adminportal/form.html",
                   {"resource": resource, "form": form, "object": obj, "related": related, "back": back})
 
@@ -192,11 +195,11 @@ def resource_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not resource.can_delete:
         raise Http404("This list is read-only.")
     obj = get_object_or_404(resource.model, pk=pk)
-    reasons = resource.delete_blockers(obj, _actor(request)) if resource.delete_blockers else []
+    reasons = resource.delete_blockers(obj, _actor(request))
     if request.method == "POST" and not reasons:
         try:
-            crud.delete(resource, obj, _actor(request))
-        except crud.DeleteRefused as exc:
+            writes.delete(resource.definition, obj, _actor(request))
+        except writes.DeleteRefused as exc:
             reasons = exc.reasons
         else:
             messages.success(request, f"{resource.title} “{obj}” deleted.")
@@ -295,14 +298,14 @@ def organisation_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         name = organisation_request.name
         try:
             if action == "approve":
-                accounts.approve_organisation_request(organisation_request, _actor(request), _base_url(request))
+                org_requests.approve_organisation_request(organisation_request, _actor(request), _base_url(request))
                 messages.success(request, f"Organisation “{name}” created; {organisation_request.requester} is "
                                           f"its admin{_email_note('requester')}")
                 return redirect("adminportal:organisation_request", pk=pk)
             if action == "reject":
                 reject_form = RejectForm(request.POST)
                 if reject_form.is_valid():
-                    accounts.reject_organisation_request(organisation_request, _actor(request), _base_url(request),
+                    org_requests.reject_organisation_request(organisation_request, _actor(request), _base_url(request),
                                                          reason=reject_form.cleaned_data["reason"])
                     messages.success(request, f"The request for “{name}” is rejected"
                                               f"{_email_note('requester')}")
@@ -420,7 +423,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PortalSettingsForm(request.POST, instance=current)
         if form.is_valid():
-            crud.save_form(SETTINGS, form, _actor(request))
+            writes.save_form(definitions.SETTINGS, form, _actor(request))
             messages.success(request, "Settings saved.")
             return redirect("adminportal:settings")
     return render(request, "adminportal/settings.html", {"form": form, "test_form": test_form})

@@ -28,7 +28,8 @@ class SearchableMultiSelect(forms.CheckboxSelectMultiple):
 
 def make_searchable(form: forms.BaseForm) -> None:
     """Give each multiple-choice field of `form` the searchable multi-select, keeping its choices and
-    attributes. Called by resource_forms.AdminModelForm, the one place the forms get it."""
+    attributes. Registered by apps.py as a hook of forecourt.resources.forms.AdminModelForm, the one
+    place the forms get it."""
     for form_field in form.fields.values():
         if isinstance(form_field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) and not isinstance(
                 form_field.widget, SearchableMultiSelect | forms.MultipleHiddenInput):

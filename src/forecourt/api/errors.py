@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from forecourt.adminportal.crud import DeleteRefused
 from forecourt.ops import storage_errors
 from forecourt.ops.unstorable import UnstorableText
+from forecourt.resources.writes import DeleteRefused
 
 
 def envelope(api: NinjaAPI, request: HttpRequest, status: int, errors: list[str]) -> HttpResponse:
@@ -71,7 +71,8 @@ def install(api: NinjaAPI) -> None:
         kind = storage_errors.remember(exc)
         if kind is None:
             raise exc
-        return storage_errors.finish(envelope(api, request, 503, [storage_errors.describe(kind)]))
+        response: HttpResponse = storage_errors.finish(envelope(api, request, 503, [storage_errors.describe(kind)]))
+        return response
 
 
 class RouteErrorsMiddleware:

@@ -1,8 +1,9 @@
-"""Writing through the Admin Portal's forms, so the API and the portal share every rule.
+"""Writing through the resources' forms, so the API and the Admin Portal share every rule.
 
 A request body is translated into the form's field names (each router owns that mapping),
-validated by the same ModelForm the Admin Portal uses, and saved by adminportal.crud, which
-writes the audit log. PUT bodies may be partial, as Tyk's are: what is missing keeps its value.
+validated by the same ModelForm the Admin Portal uses (forecourt.resources.definitions), and saved
+by forecourt.resources.writes, which writes the audit log. PUT bodies may be partial, as Tyk's
+are: what is missing keeps its value.
 """
 
 import re
@@ -13,9 +14,9 @@ from django.forms.models import model_to_dict
 from ninja.errors import HttpError
 
 from forecourt.accounts.models import User
-from forecourt.adminportal import crud
-from forecourt.adminportal.registry import BY_SLUG
-from forecourt.adminportal.resource_forms import UserForm
+from forecourt.resources import writes
+from forecourt.resources.definitions import BY_SLUG
+from forecourt.resources.forms import UserForm
 
 from .common import MAX_ID
 
@@ -52,15 +53,15 @@ def save(slug: str, changes: dict[str, Any], actor: User, *, instance: models.Mo
 
     `names` maps form field names back to the API's, for error messages.
     """
-    resource = BY_SLUG[slug]
-    assert resource.form is not None
-    data = {**_form_data(instance, resource.form), **changes}
+    definition = BY_SLUG[slug]
+    assert definition.form is not None
+    data = {**_form_data(instance, definition.form), **changes}
     # Checkboxes: a form treats a missing key as False, so only send booleans that are True.
     data = {k: v for k, v in data.items() if v is not False and v is not None}
     kwargs: dict[str, Any] = {"data": data, "instance": instance}
-    if resource.form is UserForm:
+    if definition.form is UserForm:
         kwargs["actor"] = actor
-    form = resource.form(**kwargs)
+    form = definition.form(**kwargs)
     if not form.is_valid():
         names = names or {}
         problems: list[str] = []
@@ -68,11 +69,11 @@ def save(slug: str, changes: dict[str, Any], actor: User, *, instance: models.Mo
             label = names.get(field, field) if field != "__all__" else ""
             problems.extend(f"{label}: {e}" if label else str(e) for e in errors)
         raise Invalid(problems)
-    return crud.save_form(resource, form, actor)
+    return writes.save_form(definition, form, actor)
 
 
 def delete(slug: str, obj: models.Model, actor: User) -> None:
-    crud.delete(BY_SLUG[slug], obj, actor)
+    writes.delete(BY_SLUG[slug], obj, actor)
 
 
 def ids_or_read_form(values: list[int | str], field: str, current_names: list[str]) -> list[int] | None:

@@ -3,7 +3,7 @@
 A product's tags are Product.tags: what the Live Portal's catalogue shows and filters by (its
 public tags, forecourt.catalog.search), and what the provider's policy holds. This module gives
 them IDs (catalog.Tag rows, one per tag whatever its case) and changes them on every product
-that has them. Every change to a product goes through the Admin Portal's product form
+that has them. Every change to a product goes through the product form both admin UIs share
 (forecourt.api.forms.save): validated, audited, pushed to the provider and re-indexed for search
 as any other product edit.
 

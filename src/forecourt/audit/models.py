@@ -1,6 +1,9 @@
-from django.db import models
+"""The audit log's rows. The actor is Django's user model (settings.AUTH_USER_MODEL, as the
+migration has always said), not accounts.User by import: audit is below accounts (ARCHITECTURE.md,
+"Layers"), whose services record their changes here."""
 
-from forecourt.accounts.models import User
+from django.conf import settings
+from django.db import models
 
 
 class AuditEntry(models.Model):
@@ -17,7 +20,8 @@ class AuditEntry(models.Model):
         OTHER = "other", "Other"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
     actor_email = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=12, choices=Action.choices)
     object_type = models.CharField(max_length=100, db_index=True)

@@ -1,13 +1,16 @@
-"""Recording admin changes. Every service that changes something on an admin's behalf calls this."""
+"""Recording admin changes. Every service that changes something on an admin's behalf calls this.
+
+The actor is any Django user (`Actor`: AbstractBaseUser, the base of accounts.User): audit is below
+accounts and the packages that record changes (ARCHITECTURE.md, "Layers"), so it imports none of them.
+"""
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 from django.utils.crypto import salted_hmac
-
-from forecourt.accounts.models import User
 
 from .models import AuditEntry
 
@@ -15,6 +18,8 @@ from .models import AuditEntry
 _SECRET_FIELDS = {"secret", "smtp_password", "digest"}
 _SKIPPED_FIELDS = {"id", "password", "last_login"}
 _MASK = "********"
+
+Actor = AbstractBaseUser  # who made a change: accounts.User, typed by its Django base
 
 
 def object_type(obj: models.Model) -> str:
@@ -65,12 +70,12 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
-def record(actor: User | None, action: str, obj: models.Model, changes: dict[str, list[Any]] | None = None,
+def record(actor: Actor | None, action: str, obj: models.Model, changes: dict[str, list[Any]] | None = None,
            note: str = "") -> AuditEntry:
     """Write one audit entry; call it in the transaction of the change it describes."""
     return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
-        actor_email=actor.email if actor is not None else "",
+        actor_id=actor.pk if actor is not None and actor.pk else None,  # by key: audit imports no accounts
+        actor_email=getattr(actor, actor.get_email_field_name()) if actor is not None else "",
         action=action,
         object_type=object_type(obj),
         object_id=str(obj.pk),

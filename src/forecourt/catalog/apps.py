@@ -10,3 +10,11 @@ class CatalogConfig(AppConfig):
         from . import search
 
         search.connect()  # the search index follows every product, API and provider write
+
+        from forecourt.pagecache import signals
+
+        from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
+
+        # Anonymous pages show these rows: their changes bump the page cache's revision.
+        signals.watch(Product, ProductAPI, ProductDoc, Plan, Catalogue, CatalogueAudience)
+        signals.watch_m2m(Catalogue.products.through, Catalogue.plans.through)

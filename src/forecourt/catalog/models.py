@@ -3,7 +3,6 @@
 from django.db import models
 
 from forecourt.accounts.models import Organisation, Team
-from forecourt.providers.models import Provider
 from forecourt.wording import counted
 
 
@@ -41,7 +40,8 @@ class WrittenToProvider(models.Model):
 class Product(WrittenToProvider):
     """An API product: access to one or more APIs, from a provider policy (partitions.acl)."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="products")
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="products")
     # NULL, not "", for "no policy": unique (provider, reference_id) must let many such rows coexist.
     reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True,  # noqa: DJ001
                                     help_text="The provider policy this product mirrors.")
@@ -238,7 +238,8 @@ class ProductDoc(models.Model):
 class Plan(WrittenToProvider):
     """A plan: rate limit, quota and key expiry, from a provider policy (rate_limit + quota partitions)."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="plans")
     reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True)  # noqa: DJ001 (see Product)
     name = models.CharField(max_length=255)
     display_name = models.CharField(max_length=255)

@@ -7,15 +7,22 @@ It lives with the products and plans, not in providers/, which never imports web
 providers' and the webhooks' SSRF policies stay apart: tests/test_netguard.py).
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.urls import reverse
 
 from .models import Product
 
-if TYPE_CHECKING:
-    from forecourt.providers.models import Provider
+
+class Provider(Protocol):
+    """What is said of the provider (a forecourt.providers Provider: providers sits above catalog)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def name(self) -> str: ...
 
 EVENT = "ProviderPolicyUnreadable"
 
@@ -27,7 +34,7 @@ def _admin_link(item: Any) -> str:
     return root.rstrip("/") + path if root else path
 
 
-def policies_unreadable(provider: "Provider", items: list[Any]) -> None:
+def policies_unreadable(provider: Provider, items: list[Any]) -> None:
     """One webhook event per item, one e-mail (to the admin notification address) for them all."""
     from forecourt.notify import email
     from forecourt.portalconfig.models import PortalSettings

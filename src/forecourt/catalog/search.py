@@ -242,10 +242,9 @@ def provider_saved(sender: Any, instance: Any, created: bool, update_fields: Any
 
 
 def connect() -> None:
-    """Called once by CatalogConfig.ready()."""
+    """Called once by CatalogConfig.ready(). `provider_saved` is connected by ProvidersConfig.ready()
+    (providers sits above catalog: catalog does not import it)."""
     from django.db.models.signals import post_delete, post_save, pre_save
-
-    from forecourt.providers.models import Provider
 
     from .models import Product, ProductAPI
 
@@ -253,7 +252,6 @@ def connect() -> None:
     pre_save.connect(api_before_save, sender=ProductAPI, dispatch_uid="catalog.search.api_pre")
     post_save.connect(api_saved, sender=ProductAPI, dispatch_uid="catalog.search.api")
     post_delete.connect(api_deleted, sender=ProductAPI, dispatch_uid="catalog.search.api_delete")
-    post_save.connect(provider_saved, sender=Provider, dispatch_uid="catalog.search.provider")
 
 
 # -- querying --------------------------------------------------------------------------------------

@@ -2,15 +2,18 @@
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.pagecache import revision as page_cache
-from forecourt.providers import push
-from forecourt.providers.models import Provider
 from forecourt.wording import counted
 
+from . import policy_push as push
 from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
+
+# How many products a page of the catalogue lists: the Live Portal's catalogue page, and `forecourt
+# verify`, which walks those pages (the life-cycle is below the Live Portal and cannot import it).
+CATALOGUE_PAGE_SIZE = 20
 
 
 def _requests_note(count: int, status: str) -> str:
@@ -45,8 +48,10 @@ def catalogue_delete_blockers(catalogue: Catalogue, actor: User) -> list[str]:
     return []
 
 
-def provider_delete_blockers(provider: Provider, actor: User) -> list[str]:
-    products, plans = provider.products.count(), provider.plans.count()
+def provider_delete_blockers(provider: Model, actor: User) -> list[str]:
+    """A provider (forecourt.providers, above catalog) cannot go while products or plans come from it."""
+    products = Product.objects.filter(provider_id=provider.pk).count()
+    plans = Plan.objects.filter(provider_id=provider.pk).count()
     if products or plans:
         return [f"{counted(products, 'product')} and {counted(plans, 'plan')} come from it: delete them first."]
     return []
@@ -90,7 +95,7 @@ def set_audiences(catalogue: Catalogue, keys: list[str]) -> None:
 
 
 def save_catalogue(form: Any, actor: User) -> Catalogue:
-    catalogue = form.save()
+    catalogue: Catalogue = form.save()
     set_audiences(catalogue, form.cleaned_data.get("audiences") or [])
     return catalogue
 
@@ -118,7 +123,7 @@ def save_with_push(form: Any, actor: User) -> Product | Plan:
     if old is not None and old.display_name == old.name and form.instance.display_name == old.display_name:
         # A display name never customised follows a rename, as it does when the sync reads one.
         form.instance.display_name = form.instance.name
-    item = form.save()
+    item: Product | Plan = form.save()
     if push.needs_push(item, before, linked_before):
         push.schedule(item)
     return item
@@ -135,7 +140,7 @@ def _push_product(product_id: int | None) -> None:
 def save_product_api(form: Any, actor: User) -> ProductAPI:
     """Save a product's API; the product's policy (and the one it left, if moved) follow."""
     previous = ProductAPI.objects.filter(pk=form.instance.pk).values_list("product_id", flat=True).first()
-    api = form.save()
+    api: ProductAPI = form.save()
     _push_product(api.product_id)
     if previous is not None and previous != api.product_id:
         _push_product(previous)
@@ -183,3 +188,33 @@ def visible_products(user: Any) -> QuerySet[Product]:
     """The products `user` may see: published, not hidden by sync, in one of visible_catalogues(user)."""
     listed = Catalogue.products.through.objects.filter(catalogue__in=visible_catalogues(user).values("pk"))
     return Product.objects.filter(published=True, hidden_by_sync=False, pk__in=listed.values("product_id"))
+
+
+# -- what a Live Portal user may request access to --------------------------------------------------
+# THE rule of "can this product be requested", used by the request-access page, the product page's
+# "Request access" link and access.services.submit_request: a product that is published, not hidden
+# by the last sync and not documentation only, in a catalogue (one the user can see, for the Live
+# Portal's lists), on one of the plans that catalogue offers: those the last sync did not hide.
+
+def is_requestable(product: Product) -> bool:
+    """Whether access to `product` can be asked for at all, by anyone (requestable_products, for
+    one product already in hand)."""
+    return bool(product.published and not product.hidden_by_sync and not product.documentation_only)
+
+
+def requestable_products(user: Any, catalogue: Catalogue | None = None) -> QuerySet[Product]:
+    """The products `user` may request access to (in `catalogue`, when given), as one lazy query."""
+    products = visible_products(user).filter(documentation_only=False)
+    return products if catalogue is None else products.filter(catalogues=catalogue)
+
+
+def offered_plans(catalogue: Catalogue) -> QuerySet[Plan]:
+    """The plans access can be requested on through `catalogue`."""
+    return catalogue.plans.filter(hidden_by_sync=False)
+
+
+def plan_offers(catalogue_ids: list[int]) -> QuerySet[Any]:
+    """offered_plans() of many catalogues at once: their catalogue-plan links, each with its plan
+    (`catalogue_id`, `plan`), in the plans' order, one query for all."""
+    return (Catalogue.plans.through.objects.filter(catalogue_id__in=catalogue_ids, plan__hidden_by_sync=False)
+            .select_related("plan").order_by("plan__display_name", "plan_id"))

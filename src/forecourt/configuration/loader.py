@@ -10,36 +10,71 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from . import dsn, tls
 from .errors import ConfigError
-from .spec import BY_ENV, BY_KEY, CONFIG_PATH_ENV, ENV_PREFIXES, FILE_SUFFIX, SETTINGS, Setting
+from .spec import BY_ATTR, BY_ENV, BY_KEY, CONFIG_PATH_ENV, ENV_PREFIXES, FILE_SUFFIX, SETTINGS, Setting
+from .typed import Settings
 
 DEFAULT_CONFIG_FILE = "portal.conf"
 
 
-@dataclass
-class Config:
-    values: dict[str, Any]
-    sources: dict[str, str]
+@dataclass(frozen=True)
+class Config(Settings):
+    """The loaded configuration: every setting as a typed attribute (`config.host_port`, from typed.Settings),
+    where each value came from (`source_of`), and what loading it found worth saying.
+
+    `config["HostPort"]` reads a setting by its Tyk name, for code that goes through the spec (`describe`);
+    other code reads the attributes, which mypy checks.
+    """
+
+    sources: Mapping[str, str]  # by Tyk name: "default", "portal.conf <path>" or "environment <NAME>"
     config_file: str | None
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any], sources: Mapping[str, str], config_file: str | None,
+                    warnings: list[str] | None = None, notices: list[str] | None = None) -> "Config":
+        """A Config from the parsed values by Tyk name (every setting of the spec)."""
+        typed = {setting.attr: values[setting.key] for setting in SETTINGS}
+        return cls(**typed, sources=dict(sources), config_file=config_file, warnings=list(warnings or []),
+                   notices=list(notices or []))
+
     def __getitem__(self, key: str) -> Any:
-        return self.values[key]
+        return getattr(self, BY_KEY[key].attr)
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        """Every setting's value by Tyk name, read-only (a changed configuration is a new Config:
+        `dataclasses.replace(config, host_port=...)`)."""
+        return MappingProxyType({setting.key: getattr(self, setting.attr) for setting in SETTINGS})
+
+    @staticmethod
+    def setting(name: str) -> Setting:
+        """The definition of a setting (its Tyk names, help, `since`...), by attribute or Tyk name."""
+        found = BY_ATTR.get(name) or BY_KEY.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def source_of(self, name: str) -> str:
+        """Where a setting's value came from, by attribute or Tyk name: "default", "portal.conf <path>" or
+        "environment <NAME>"."""
+        return self.sources[self.setting(name).key]
 
     @property
     def database(self) -> dict[str, Any]:
         """The Django DATABASES["default"] entry (validated when the config was loaded)."""
-        return dsn.database(self["Database.Dialect"], self["Database.ConnectionString"], self["DataDir"])
+        return dsn.database(self.database_dialect, self.database_connection_string, self.data_dir)
 
     def describe(self) -> list[dict[str, Any]]:
         """Every setting with its effective value (secrets masked) and source, for `config show`."""
         rows = []
         for setting in SETTINGS:
-            value = self.values[setting.key]
+            value = getattr(self, setting.attr)
             if setting.secret and value:
                 value = "********"
             rows.append({
@@ -147,7 +182,7 @@ def load(
         if s.ignored and sources[s.key] != "default"
     ]
     tls.check(values, sources, base, _env_or_key, warnings, notices)
-    config = Config(values, sources, str(path) if path else None, warnings, notices)
+    config = Config.from_values(values, sources, str(path) if path else None, warnings, notices)
     # Validate the connection string now, so a malformed one stops start-up with its name.
     try:
         config.database  # noqa: B018

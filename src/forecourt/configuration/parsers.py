@@ -5,8 +5,11 @@ portal.conf) and returns the typed value, or raises ValueError whose text says w
 accepted. The loader turns that into a ConfigError naming the setting and its source.
 """
 
+import ipaddress
+import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 Parser = Callable[[Any], Any]
 
@@ -69,13 +72,13 @@ def choice(*options: str, aliases: dict[str, str] | None = None, case: bool = Fa
             raise ValueError("must be one of: " + ", ".join(options))
         return folded[key]
 
+    # The values it can return: the typed configuration (configuration/typed.py) declares them as a Literal.
+    setattr(parse, "options", options)  # noqa: B010 - a function attribute mypy does not know
     return parse
 
 
 def networks(raw: Any) -> list[str]:
     """IP addresses or CIDR networks, comma-separated (or a JSON list): normalised network strings."""
-    import ipaddress
-
     items = raw if isinstance(raw, list) else str(raw).split(",")
     found: list[str] = []
     for item in items:
@@ -93,8 +96,6 @@ def networks(raw: Any) -> list[str]:
 def public_url(raw: Any) -> str:
     """An absolute http(s) URL with a host and nothing after it but an optional "/"; returned as
     `scheme://host[:port]` (scheme and host in lower case, no trailing "/"). Empty stays empty."""
-    from urllib.parse import urlsplit
-
     text = string(raw).strip()
     if not text:
         return ""
@@ -118,8 +119,6 @@ def cache_url(raw: Any) -> str:
     """Where the shared cache is: "" (an embedded cache in each process) or a Redis URL,
     redis://[:password@]host[:port][/db] or rediss:// for TLS; the database a number from 0 to 15.
     Returned stripped; the text of an error never repeats the value (it may hold a password)."""
-    from urllib.parse import urlsplit
-
     text = string(raw).strip()
     if not text:
         return ""
@@ -141,8 +140,6 @@ def cache_url(raw: Any) -> str:
 
 def string_list(raw: Any) -> list[str]:
     """A JSON list of strings (portal.conf, or a JSON text in the environment), or comma-separated names."""
-    import json
-
     items: Any = raw
     if isinstance(raw, str) and raw.strip().startswith("["):
         try:
@@ -180,8 +177,6 @@ _CERTIFICATE_FIELDS = ("Name", "CertFile", "KeyFile")
 def tls_certificates(raw: Any) -> list[dict[str, str]]:
     """Tyk's TLSConfig.Certificates: a list (a JSON text in the environment) of objects with a Name, a
     CertFile and a KeyFile. Only the shape is checked here; the files are read by configuration.tls."""
-    import json
-
     example = '[{"Name": "portal", "CertFile": "portal.crt", "KeyFile": "portal.key"}]'
     items: Any = raw
     if isinstance(raw, str):

@@ -6,6 +6,7 @@ Tyk's names are not derived from one another (`LogLevel` is `PORTAL_LOG_LEVEL`),
 are written out. Secrets also accept `PORTAL_<NAME>_FILE`, the path of a file holding the value.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,17 @@ class Setting:
     # upgrade on a required one left unset. tests/test_releases.py checks `since` against git.
     since: str = ""
     required: bool = False
+
+    @property
+    def attr(self) -> str:
+        """The Python name of the setting, an attribute of the loaded Config: `HostPort` -> `host_port`,
+        `Database.MaxRetries` -> `database_max_retries`, `TLSConfig.Enable` -> `tls_config_enable`."""
+        return "_".join(_WORD_START.sub("_", part).lower() for part in self.key.split("."))
+
+
+# Where a word starts inside a CamelCase part: before an upper-case letter after a lower-case one or a
+# digit, and before the last capital of an acronym that a word follows (TLSConfig: TLS_Config).
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -147,6 +159,7 @@ SETTINGS: tuple[Setting, ...] = (
 
 BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 BY_ENV: dict[str, Setting] = {s.env: s for s in SETTINGS}
+BY_ATTR: dict[str, Setting] = {s.attr: s for s in SETTINGS}
 
 ENV_PREFIXES = ("TYK_PORTAL_", "PORTAL_")  # the longer first, so TYK_PORTAL_X is not read as PORTAL_X
 FILE_SUFFIX = "_FILE"

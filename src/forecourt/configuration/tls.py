@@ -10,6 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+
 from .errors import ConfigError
 
 CERTIFICATES = "TLSConfig.Certificates"
@@ -26,10 +30,6 @@ def _read(path: Path) -> bytes:
 
 def _check_pair(cert_path: Path, key_path: Path) -> tuple[str, datetime.datetime]:
     """Load the PEM certificate (chain) and its key; the first problem as a ValueError naming the file."""
-    from cryptography import x509
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-
     try:
         chain = x509.load_pem_x509_certificates(_read(cert_path))
     except ValueError as exc:

@@ -7,10 +7,16 @@ class ContentConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self) -> None:
-        from forecourt.pagecache import revision
-        from forecourt.themes import menus
+        from forecourt.pagecache import revision, signals
+        from forecourt.themes import menus, views
 
+        from . import pages
         from .menus import database_items
+        from .models import ContentBlock, MenuItem, Page
+
+        signals.watch(Page, ContentBlock, MenuItem)  # anonymous pages show them: changes bump the revision
 
         # Every page shows the menus; their rows bump the revision, so each process reads them once per revision.
         menus.use_database(lambda: revision.remembered("content:menus", database_items))
+        # The home page and the 404 handler (themes/views.py) serve the published page at a path.
+        views.use_published_pages(pages.response)

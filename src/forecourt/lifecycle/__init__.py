@@ -1,5 +1,5 @@
 """The upgrade life-cycle: releases, backup and restore, upgrade checks, verification, downgrade.
 
 Each step of the upgrade guide operators follow is a module here and a `forecourt` command
-(registered by `forecourt.lifecycle.commands`).
+(in `forecourt.cli.backup` and `forecourt.cli.upgrade`).
 """

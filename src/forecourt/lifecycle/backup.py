@@ -241,7 +241,7 @@ def _copy_tree(root: Path, prefix: str, staging: Path, skipped: list[str]) -> li
 
 
 def theme_root() -> Path:
-    return Path(str(configuration.get()["Theming.Path"])).expanduser().absolute()
+    return Path(str(configuration.get().theming_path)).expanduser().absolute()
 
 
 def media_root() -> Path:
@@ -314,7 +314,7 @@ def create_backup(output: Path | str | None = None, using: str = "default") -> d
             "format_version": FORMAT_VERSION,
             "forecourt_version": forecourt.__version__,
             "data_version": data_version,
-            "dialect": configuration.get()["Database.Dialect"],
+            "dialect": configuration.get().database_dialect,
             "created_at": now.isoformat(),
             "migrations": state,
             "tables": tables,

@@ -87,7 +87,7 @@ class Search:
 
 def default_backup_dir() -> Path:
     """Where backups go unless `--output` says otherwise: `<DataDir>/backups` (the folder find() searches)."""
-    return Path(configuration.get()["DataDir"]).expanduser().absolute() / "backups"
+    return Path(configuration.get().data_dir).expanduser().absolute() / "backups"
 
 
 def _one_line(exc: BaseException) -> str:

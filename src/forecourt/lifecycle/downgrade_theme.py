@@ -84,7 +84,7 @@ def active_name(state_apps: Any, using: str) -> str:
     """The active theme: an admin's last activation, else the Theming.Theme setting (as themes.storage)."""
     state = _model(state_apps, "themes", "themestate")
     row = state._base_manager.using(using).filter(pk=1).values_list("active", flat=True).first() if state else None
-    return row or str(settings.CONFIG["Theming.Theme"]) or DEFAULT
+    return row or str(settings.CONFIG.theming_theme) or DEFAULT
 
 
 def find(state_apps: Any, using: str, name: str) -> Found | None:
@@ -149,7 +149,7 @@ def activate(state_apps: Any, using: str, name: str, release: str) -> str:
     """
     state_model = state_apps.get_model("themes", "themestate")
     state, _ = state_model._base_manager.using(using).get_or_create(pk=1)
-    previous = state.active or str(settings.CONFIG["Theming.Theme"])
+    previous = state.active or str(settings.CONFIG.theming_theme)
     names = {f.name for f in state_model._meta.concrete_fields}
     state.active = name
     for key, value in (("activated_at", timezone.now()), ("problem", ""), ("problem_theme", ""),

@@ -146,7 +146,7 @@ def _restore_files(folder: Path, targets: dict[str, Path]) -> None:
 
 def _encryption_problem(manifest: dict[str, Any], folder: Path, apps: Any) -> str | None:
     """Why the archive's encrypted values will not decrypt here, or None (also when there are none)."""
-    keys = [k.strip() for k in configuration.get()["EncryptionKey"].split(",") if k.strip()]
+    keys = [k.strip() for k in configuration.get().encryption_key.split(",") if k.strip()]
     sample: str | None = None
     by_table = {m._meta.db_table: m for m in portable.stored_models(apps)}
     for entry in _tables(manifest):
@@ -308,7 +308,7 @@ def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, cu
         "archive_dialect": manifest.get("dialect"),
         "archive_created_at": manifest.get("created_at"),
         "version": current,
-        "dialect": configuration.get()["Database.Dialect"],
+        "dialect": configuration.get().database_dialect,
         "tables": len(tables),
         "rows": loaded,
         "migrated": migrated,

@@ -15,6 +15,7 @@ notes, and a release that upgrades Django across a version that changes them say
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,7 +26,6 @@ from django.db.migrations.loader import MigrationLoader
 from forecourt.catalog import search
 from forecourt.lifecycle import migration_policy, releases
 from forecourt.lifecycle.downgrade import forecourt_apps
-from forecourt.live import served_documents
 from forecourt.pagecache import revision
 
 Node = tuple[str, str]
@@ -117,13 +117,25 @@ def for_database(using: str = DEFAULT_DB_ALIAS) -> Verdict:
     return _judge(loader, applied)
 
 
+# Derived data kept by packages above the life-cycle (ARCHITECTURE.md, "Layers"), each registered by
+# its package's AppConfig.ready(): name -> a rebuild that returns how many rows it made. The Live
+# Portal's served OpenAPI documents register as "documents" (live/apps.py).
+DERIVED: dict[str, Callable[[], int]] = {}
+
+
+def register_derived(name: str, rebuild: Callable[[], int]) -> None:
+    DERIVED[name] = rebuild
+
+
 def rebuild_derived() -> dict[str, int]:
     """Bring the derived data in step with the tables it derives from, in one transaction: the search
-    index, the served OpenAPI documents, and a new content revision (which drops every cached page
-    and fragment). The last step of a rolling upgrade, once no older release serves: until then it
-    may write products without them. Safe on a live portal, and idempotent."""
+    index, the registered derived data (the served OpenAPI documents), and a new content revision
+    (which drops every cached page and fragment). The last step of a rolling upgrade, once no older
+    release serves: until then it may write products without them. Safe on a live portal, and
+    idempotent."""
     with transaction.atomic():
-        products = search.rebuild()
-        documents = served_documents.refresh_all()
+        done = {"products": search.rebuild()}
+        for name, rebuild in DERIVED.items():
+            done[name] = rebuild()
         revision.bump()
-    return {"products": products, "documents": documents}
+    return done

@@ -33,9 +33,9 @@ import forecourt
 from forecourt.configuration import spec
 from forecourt.notify.links import host_header_warning
 from forecourt.ops.models import SchemaVersion
+from forecourt.providers import registry
 from forecourt.providers.models import Provider
-from forecourt.providers.sync import policy_id
-from forecourt.providers.tyk.client import TykDashboard
+from forecourt.providers.registry import NoClient
 from forecourt.themes import storage
 from forecourt.themes.manifest import BadManifest
 from forecourt.themes.sources import DEFAULT as DEFAULT_THEME
@@ -271,27 +271,9 @@ def check_themes(report: Report, pending: list[str]) -> None:
 
 
 def _missing_api_refs(provider: Any) -> list[dict[str, str]]:
-    """Policies at the provider (Tyk Dashboard) that grant access to APIs it no longer has (read-only)."""
-    tags = set(provider.policy_tags or [])
-    with TykDashboard(provider.url, provider.secret, verify=not provider.insecure_skip_verify, retries=0) as dashboard:
-        apis = set()
-        for wrapper in dashboard.apis():
-            inner = wrapper.get("api_definition")
-            definition = inner if isinstance(inner, dict) else wrapper
-            if definition.get("api_id"):
-                apis.add(str(definition["api_id"]))
-        found = []
-        for policy in dashboard.policies():
-            if tags and not tags & set(policy.get("tags") or []):
-                continue
-            rights = policy.get("access_rights")
-            if not isinstance(rights, dict):
-                continue
-            for api_id in sorted(rights):
-                if api_id not in apis:
-                    found.append({"policy": policy_id(policy), "name": str(policy.get("name") or ""),
-                                  "api": api_id})
-    return found
+    """Policies at the provider that grant access to APIs it no longer has (read-only): the
+    provider's integration knows its gateway's objects (ProviderClient.dangling_references)."""
+    return registry.client_for(provider).dangling_references()
 
 
 def check_providers(report: Report, pending: list[str], *, live: bool = True) -> None:
@@ -321,10 +303,12 @@ def check_providers(report: Report, pending: list[str], *, live: bool = True) ->
                 "providers", WARNING, f"provider {provider.name}: its last sync skipped "
                 f"{len(provider.sync_problems)} policy(ies); correct them in the Dashboard",
                 {"provider": provider.name, "problems": provider.sync_problems[:50]}))
-        if not live or provider.type != Provider.Type.TYK_PRO:
+        if not live:
             continue
         try:
             missing = _missing_api_refs(provider)
+        except NoClient:  # no integration installed for its type: nothing to ask
+            continue
         except Exception as exc:  # down, refusing, a secret that cannot be decrypted...
             report.findings.append(Finding("providers", WARNING, f"provider {provider.name} cannot be read: {exc}",
                                            {"provider": provider.name}))
@@ -440,7 +424,7 @@ def check_settings(report: Report, config: Any) -> None:
         report.findings.append(Finding("settings", WARNING, warning, {}))
     for notice in config.notices:
         report.findings.append(Finding("settings", INFO, notice, {}))
-    link_warning = host_header_warning(config["PublicURL"])
+    link_warning = host_header_warning(config.public_url)
     if link_warning:
         report.findings.append(Finding("settings", WARNING, link_warning, {"setting": "PublicURL"}))
     for setting in spec.SETTINGS:

@@ -6,7 +6,7 @@ Each check is a function returning a Check with a detail line and one of four st
 - FAIL: checked, and it does not work;
 - SKIP ("not checked"): the thing exists but this run did not check it (a consumer sign-in with
   no consumer account to sign in as, when the temporary consumer is refused). The command's
-  exit status says so (cli_checks: EXIT_NOT_CHECKED), because an operator reading the summary
+  exit status says so (forecourt.cli.upgrade: EXIT_NOT_CHECKED), because an operator reading the summary
   must not take an unchecked guide step for a passed one;
 - NA (shown "N/A", "not applicable"): the thing does not exist on this portal (no provider configured), so
   there is nothing to check and nothing missed.
@@ -53,8 +53,8 @@ from django.contrib.auth.models import AnonymousUser
 
 import forecourt
 from forecourt.accounts.models import ADMIN_ROLES, Role, User
-from forecourt.catalog.services import visible_products
-from forecourt.live.catalogue.data import PER_PAGE
+from forecourt.catalog.services import CATALOGUE_PAGE_SIZE, visible_products
+from forecourt.configuration import Config
 from forecourt.ops import secret, startlog
 from forecourt.providers import registry
 from forecourt.providers.models import Provider
@@ -86,7 +86,7 @@ class Target:
     """The portal to verify: its address, and this process's view of its configuration."""
 
     url: str
-    config: Any
+    config: Config
     admin_email: str | None = None
     consumer_email: str | None = None
     throwaway_consumer: bool = True  # check with a temporary consumer when no consumer can sign in
@@ -103,13 +103,13 @@ class Target:
         return not (self.url.startswith("https://") and host in ("127.0.0.1", "::1", "localhost"))
 
 
-def default_url(config: Any) -> str:
-    address = config["ListenAddress"]
+def default_url(config: Config) -> str:
+    address = config.listen_address
     host = "127.0.0.1" if address in ("", "0.0.0.0", "::") else address  # noqa: S104 - comparing, not binding
     if ":" in host:
         host = f"[{host}]"
-    scheme = "https" if config["TLSConfig.Enable"] else "http"  # TLS served directly: the port speaks only https
-    return f"{scheme}://{host}:{config['HostPort']}"
+    scheme = "https" if config.tls_config_enable else "http"  # TLS served directly: the port speaks only https
+    return f"{scheme}://{host}:{config.host_port}"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -295,7 +295,7 @@ def check_catalogue(target: Target) -> Check:
     text = ""
     try:
         # Without a product to look for the catalogue still exists: its first page must answer.
-        for page in range(1, max(1, -(-len(expected) // PER_PAGE)) + 1):
+        for page in range(1, max(1, -(-len(expected) // CATALOGUE_PAGE_SIZE)) + 1):
             response = target.get("/catalogue-products" + (f"?page={page}" if page > 1 else ""))
             if response.status_code != 200:
                 return Check("catalogue", FAIL, f"the catalogue page {page} answered {response.status_code}")
@@ -336,8 +336,8 @@ def check_theme(target: Target) -> Check:
 # -- the log since start-up ----------------------------------------------------------------------------
 
 def check_log(target: Target) -> Check:
-    port = urlsplit(target.url).port or target.config["HostPort"]
-    path = startlog.path_for(target.config["DataDir"], port)
+    port = urlsplit(target.url).port or target.config.host_port
+    path = startlog.path_for(target.config.data_dir, port)
     try:
         header, records = startlog.read(path)
     except (OSError, ValueError) as exc:

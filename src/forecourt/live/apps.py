@@ -11,11 +11,14 @@ class LiveConfig(AppConfig):
     verbose_name = "Live Portal"
 
     def ready(self) -> None:
+        from forecourt.lifecycle import rolling
         from forecourt.themes import validate
 
         from . import served_documents
 
         served_documents.connect()
+        # `forecourt rebuild-derived` remakes them; the life-cycle, below the Live Portal, cannot import it.
+        rolling.register_derived("documents", served_documents.refresh_all)
 
         for area in AREAS:
             module = import_module(f"{self.name}.{area}")

@@ -114,7 +114,7 @@ def for_request(api: ProductAPI, provider: Provider | None) -> ServedDocument | 
     """The served document for a request: the stored row (loaded with `api` by `with_served`) when it
     was made for today's gateway address, else made now."""
     address = address_of(api, provider)
-    row = getattr(api, "served", None) if _has_served(api) else None
+    row: ServedDocument | None = getattr(api, "served", None) if _has_served(api) else None
     if row is not None and row.address == address:
         return row
     return refresh(api, address)

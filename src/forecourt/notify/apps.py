@@ -7,5 +7,13 @@ class NotifyConfig(AppConfig):
     verbose_name = "E-mail notifications"
 
     def ready(self) -> None:
+        from forecourt.themes import validate
+
         # Registers the "notify.email" job handler; the worker only knows handlers of imported modules.
-        from . import email  # noqa: F401
+        from . import (
+            email,  # noqa: F401
+            mailers,
+        )
+
+        # Theme validation renders every e-mail with its sample data; themes is below notify and cannot import it.
+        validate.use_mail_samples(mailers.sample)

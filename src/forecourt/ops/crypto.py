@@ -30,7 +30,7 @@ def _fernet_key(passphrase: str) -> bytes:
 
 
 def _keys() -> list[str]:
-    configured = [k.strip() for k in configuration.get()["EncryptionKey"].split(",") if k.strip()]
+    configured = [k.strip() for k in configuration.get().encryption_key.split(",") if k.strip()]
     if configured:
         return configured
     return [generated_key()]

@@ -16,9 +16,12 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db import DatabaseError, connections
+from django.http import HttpResponse
+from django.utils.html import escape
 
 log = logging.getLogger("forecourt.storage")
 
@@ -31,6 +34,7 @@ MESSAGES = {
     READ_ONLY: "The portal cannot save anything right now: its database is read-only. "
                "Nothing was changed. Try again later; the portal's operators have been told.",
 }
+TITLE = "Saving is not possible right now"  # the 503 page's title, themed or not
 RETRY_AFTER = 60  # seconds, for the Retry-After header
 REMEMBER_FOR = 60.0  # seconds that /ready reports a write failure seen by a request
 
@@ -143,9 +147,23 @@ def response_for(request: Any, exc: BaseException) -> Any:
     kind = classify(exc) or READ_ONLY
     if request.path.startswith("/portal-api/"):
         return finish(JsonResponse(payload(kind), status=503))
-    from forecourt.themes.views import unavailable_page
+    return finish(_page(request, describe(kind)))
 
-    return finish(unavailable_page(request, describe(kind)))
+
+def plain_page(request: Any, message: str) -> HttpResponse:
+    """The 503 page without a theme (the Admin Portal, and before a themed page is registered)."""
+    title = escape(TITLE)
+    return HttpResponse(f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p>", status=503)
+
+
+_page: Callable[[Any, str], HttpResponse] = plain_page
+
+
+def use_page(page: Callable[[Any, str], HttpResponse]) -> None:
+    """Have `page(request, message)` make the 503 page. The themes engine registers its themed page
+    (themes/apps.py): ops is below themes (ARCHITECTURE.md, "Layers") and must not import it."""
+    global _page
+    _page = page
 
 
 def finish(response: Any) -> Any:

@@ -75,20 +75,3 @@ def cached_bytes(name: str, parts: Any, compute: Callable[[], bytes]) -> bytes:
     if len(value) <= store.MAX_BODY:
         store.put(key, value)
     return value
-
-
-def catalogue_page(user: Any, filters: Any) -> tuple[dict[str, Any], str | None]:
-    """live.catalogue.data.catalogue_page(user, filters) as JSON data, and the key it is kept under
-    (None for visitors). For a signed-in user it is shared by every user who sees the same catalogues:
-    the page depends on the user only through visible_catalogues(user), whose IDs (read fresh, one
-    query: memberships of teams change no revision) are part of the key."""
-    from dataclasses import asdict
-
-    from forecourt.catalog.services import visible_catalogues
-    from forecourt.live.catalogue import data
-
-    if not getattr(user, "is_authenticated", False):
-        # Anonymous pages are cached whole; this is JSON data all the same, as the docstring promises.
-        return json.loads(json.dumps(data.catalogue_page(user, filters))), None
-    ids = sorted(visible_catalogues(user).values_list("pk", flat=True))
-    return cached_with_key("catalogue-page", [ids, asdict(filters)], lambda: data.catalogue_page(user, filters))

@@ -7,6 +7,13 @@ providers/push.py, providers/tyk/policies.py, catalog/services.py, themes/storag
 tests/test_page_cache.py has a test per kind of change. Inside `revision.deferred()` (a sync) every
 bump, by signal or explicit call, becomes one bump at the block's end: `bump()` holds that rule, the
 receivers here do not.
+
+Which models: each package whose rows anonymous pages show registers them, in its AppConfig.ready(),
+with `watch()` (and `watch_m2m()` for many-to-many tables): products, their APIs and docs, plans,
+catalogues and their audiences (catalog/apps.py), pages, blocks and menus (content/apps.py), themes
+and the active theme (themes/apps.py), the general settings (portalconfig/apps.py), providers'
+gateway URLs and tags (providers/apps.py). The page cache is below them all (ARCHITECTURE.md,
+"Layers"): it knows that rows change, not which.
 """
 
 from typing import Any
@@ -16,21 +23,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from . import revision
 
-_CONNECTED = False
-
-
-def watched() -> list[type[Model]]:
-    """The models whose rows anonymous pages show (products, their APIs and docs, plans, catalogues
-    and their audiences, pages, blocks and menus, themes and the active theme, the general
-    settings, providers' gateway URLs and tags)."""
-    from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
-    from forecourt.content.models import ContentBlock, MenuItem, Page
-    from forecourt.portalconfig.models import PortalSettings
-    from forecourt.providers.models import Provider
-    from forecourt.themes.models import Theme, ThemeFile, ThemeState
-
-    return [Product, ProductAPI, ProductDoc, Plan, Catalogue, CatalogueAudience, Page, ContentBlock, MenuItem,
-            Theme, ThemeFile, ThemeState, PortalSettings, Provider]
+WATCHED: list[type[Model]] = []  # what registered, in order: for reading, and for the tests
 
 
 def _changed(sender: type, using: str | None = None, **kwargs: Any) -> None:
@@ -42,15 +35,18 @@ def _m2m_changed(sender: type, action: str, using: str | None = None, **kwargs: 
         revision.bump(using)
 
 
-def connect() -> None:
-    global _CONNECTED
-    if _CONNECTED:
-        return
-    _CONNECTED = True
-    for model in watched():
+def watch(*models: type[Model]) -> None:
+    """Bump the revision whenever a row of these models is saved or deleted (idempotent)."""
+    for model in models:
         post_save.connect(_changed, sender=model, dispatch_uid=f"pagecache.save.{model._meta.label}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"pagecache.delete.{model._meta.label}")
-    from forecourt.catalog.models import Catalogue
+        if model not in WATCHED:
+            WATCHED.append(model)
 
-    for through in (Catalogue.products.through, Catalogue.plans.through):
+
+def watch_m2m(*throughs: type[Model]) -> None:
+    """Bump the revision whenever rows are added to or removed from these many-to-many tables."""
+    for through in throughs:
         m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"pagecache.m2m.{through._meta.label}")
+        if through not in WATCHED:
+            WATCHED.append(through)

@@ -81,7 +81,7 @@ class Entry:
 
 
 def _url() -> str:
-    return str(settings.CONFIG["Cache.URL"])
+    return str(settings.CONFIG.cache_url)
 
 
 def _failed(exc: Exception, doing: str) -> None:

@@ -5,3 +5,10 @@ class PortalconfigConfig(AppConfig):
     name = "forecourt.portalconfig"
     label = "portalconfig"
     verbose_name = "General settings"
+
+    def ready(self) -> None:
+        from forecourt.pagecache import signals
+
+        from .models import PortalSettings
+
+        signals.watch(PortalSettings)  # pages show the portal's name and settings: changes bump the revision

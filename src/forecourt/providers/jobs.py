@@ -81,7 +81,7 @@ def schedule_syncs(first: bool) -> None:
     """Queue a sync of every provider at start-up, and of those not synced for RefreshInterval minutes."""
     due = Provider.objects.all()
     if not first:
-        minutes = configuration.get()["RefreshInterval"]
+        minutes = configuration.get().refresh_interval
         cutoff = timezone.now() - timedelta(minutes=minutes)
         due = due.filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=cutoff))
     for provider_id in due.values_list("pk", flat=True):

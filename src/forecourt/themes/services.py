@@ -4,7 +4,7 @@ unpack and check the zip, validate by rendering every template, then store."""
 from dataclasses import dataclass, field
 from typing import IO
 
-from forecourt.accounts.models import User
+from forecourt.audit.services import Actor
 
 from . import storage
 from .archive import BadArchive, unpack
@@ -25,7 +25,7 @@ class Uploaded:
     skipped: list[str] = field(default_factory=list)
 
 
-def upload(file: IO[bytes], size: int | None, actor: User | None) -> Uploaded:
+def upload(file: IO[bytes], size: int | None, actor: Actor | None) -> Uploaded:
     """Store the theme in the zip `file`, replacing one of the same name; UploadRefused lists why not."""
     if storage.setting("Theming.DisableUpload"):
         raise UploadRefused(["theme uploads are disabled on this portal (Theming.DisableUpload)"])

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from forecourt.accounts.models import User
 from forecourt.audit import services as audit
+from forecourt.audit.services import Actor
 from forecourt.pagecache import revision as page_cache
 
 from .manifest import RESERVED, BadManifest, Manifest
@@ -146,7 +146,7 @@ def check_name(name: str) -> None:
         raise Refused(f"a theme called {name!r} is in the operator's theme folder (Theming.Path) and is read-only")
 
 
-def save(manifest: Manifest, files: dict[str, bytes], actor: User | None) -> Theme:
+def save(manifest: Manifest, files: dict[str, bytes], actor: Actor | None) -> Theme:
     """Store an uploaded theme (already checked and validated), replacing one of the same name."""
     check_name(manifest.name)
     with transaction.atomic():
@@ -158,7 +158,7 @@ def save(manifest: Manifest, files: dict[str, bytes], actor: User | None) -> The
         theme.manifest = manifest.raw
         theme.revision = uuid.uuid4().hex
         theme.size = sum(len(content) for content in files.values())
-        theme.uploaded_by = actor if actor is not None and actor.pk else None
+        theme.uploaded_by_id = actor.pk if actor is not None and actor.pk else None  # any Django user (audit.Actor)
         theme.save()
         theme.files.all().delete()
         _insert_files(theme, files)
@@ -190,7 +190,7 @@ def _insert_files(theme: Theme, files: dict[str, bytes]) -> None:
     page_cache.bump()  # bulk_create sends no signal
 
 
-def activate(name: str, actor: User | None) -> None:
+def activate(name: str, actor: Actor | None) -> None:
     """Make `name` the Live Portal's theme (for every replica: the choice is in the database)."""
     if source(name) is None:
         raise Refused(f"there is no theme called {name!r}")
@@ -204,7 +204,7 @@ def activate(name: str, actor: User | None) -> None:
         audit.record(actor, "activate", state, {"active": [previous, name]}, note=f"theme {name} activated")
 
 
-def delete(name: str, actor: User | None) -> None:
+def delete(name: str, actor: Actor | None) -> None:
     if name.lower() == RESERVED:
         raise Refused("the default theme cannot be deleted")
     with transaction.atomic():

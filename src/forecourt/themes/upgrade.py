@@ -42,7 +42,7 @@ from typing import Any
 from django.db import transaction
 from packaging.version import InvalidVersion, Version
 
-from forecourt.accounts.models import User
+from forecourt.audit.services import Actor
 from forecourt.wording import counted
 
 from . import history, merge3way, paths, storage
@@ -419,7 +419,7 @@ def check_target(target: str) -> None:
                              "or choose another name for the upgraded copy")
 
 
-def apply(upgrade: Upgrade, actor: User | None) -> Theme:
+def apply(upgrade: Upgrade, actor: Actor | None) -> Theme:
     """Save a clean upgrade as a new theme (not activated). UpgradeRefused if it is not clean."""
     if not upgrade.clean or upgrade.manifest is None:
         raise UpgradeRefused("an upgrade with conflicts or errors is not saved")

@@ -3,14 +3,17 @@ its file and line. Uploads run it and refuse a theme that fails; `forecourt them
 runs it from the command line; `forecourt verify` and theme upgrades can run it too.
 
 Pages that need data of their own add it to SAMPLE_PAGES (keyed by view), so that their
-templates are validated with what they will really get.
+templates are validated with what they will really get. E-mails get theirs from the list of
+e-mails, which notify registers (`use_mail_samples`, in notify/apps.py): notify renders its mail
+with the themes engine, so it is above themes (ARCHITECTURE.md, "Layers") and themes does not
+import it.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import forecourt
-from forecourt.notify import mailers
 
 from . import paths, storage
 from .context import asset_helper, csrf_helpers, url_helper
@@ -30,6 +33,20 @@ SAMPLE_PAGES: dict[str, dict[str, Any]] = {
     "views/error.html": {"error": {"status": 404, "title": "Page not found", "message": "There is no page here."}},
 }
 SAMPLE_MAIL: dict[str, Any] = {"to": "dev@example.com", "user": SAMPLE_USER, "portal_url": "https://portal.example.com/"}
+
+
+def _no_mail_sample(template: str) -> dict[str, Any]:
+    return {}
+
+
+_mail_sample: Callable[[str], dict[str, Any]] = _no_mail_sample
+
+
+def use_mail_samples(sample: Callable[[str], dict[str, Any]]) -> None:
+    """`sample("mailers/NAME.html")` gives the data an e-mail's templates are validated with
+    (notify.mailers.sample, registered by notify/apps.py)."""
+    global _mail_sample
+    _mail_sample = sample
 
 
 @dataclass(frozen=True)
@@ -67,7 +84,7 @@ def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
     }
     if template.startswith("mailers/"):
         data.update(SAMPLE_MAIL)
-        data.update(mailers.sample(template))
+        data.update(_mail_sample(template))
     data.update(SAMPLE_PAGES.get(template, {}))
     data["layout"] = layout_for(source, template)
     return data

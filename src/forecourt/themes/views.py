@@ -1,13 +1,21 @@
-"""Live Portal views owned by the themes engine: the home page, theme assets and error pages."""
+"""Live Portal views owned by the themes engine: the home page, theme assets and error pages.
+
+The home page and the 404 handler serve admins' published pages (content/pages.py) through
+`use_published_pages`, which content registers in its AppConfig.ready(): content renders its pages
+with the themes engine, so it is above themes (ARCHITECTURE.md, "Layers") and themes does not
+import it.
+"""
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.html import escape
 from django.views import defaults
 from django.views.decorators.http import require_safe
+
+from forecourt.ops import storage_errors
 
 from . import paths, storage
 from .rendering import render, select
@@ -43,10 +51,23 @@ MAX_AGE = 300
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    from forecourt.content import pages  # the published page at "/", if admins keep one (its blocks)
+def _no_published_page(request: HttpRequest, path: str) -> HttpResponse | None:
+    return None
 
-    return pages.response(request, "/") or render(request, "views/home.html", {"page": {"title": "Home"}, "blocks": {}})
+
+_published_page: Callable[[HttpRequest, str], HttpResponse | None] = _no_published_page
+
+
+def use_published_pages(page: Callable[[HttpRequest, str], HttpResponse | None]) -> None:
+    """`page(request, path)`: the published page at `path` rendered, or None (content.pages.response)."""
+    global _published_page
+    _published_page = page
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    # The published page at "/", if admins keep one (its blocks).
+    home_page = {"page": {"title": "Home"}, "blocks": {}}
+    return _published_page(request, "/") or render(request, "views/home.html", home_page)
 
 
 @require_safe
@@ -88,7 +109,7 @@ _ERRORS = {
     403: ("Access denied", "You do not have access to this page."),
     404: ("Page not found", "There is no page at this address."),
     500: ("Something went wrong", "The portal could not show this page. Please try again later."),
-    503: ("Saving is not possible right now", "The portal cannot save anything right now. Please try again later."),
+    503: (storage_errors.TITLE, "The portal cannot save anything right now. Please try again later."),
 }
 
 
@@ -109,9 +130,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         return defaults.page_not_found(request, exception)
     # Admins' pages are served here, after every route has had its chance (so routes always win,
     # and APPEND_SLASH redirects still work): a published page at this path, else the 404 page.
-    from forecourt.content import pages
-
-    return pages.response(request, request.path) or error_page(request, 404)
+    return _published_page(request, request.path) or error_page(request, 404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -121,26 +140,24 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 
 def unavailable_page(request: HttpRequest, message: str) -> HttpResponse:
-    """The 503 page for a database that cannot store anything (ops/storage_errors.py): themed in
-    the Live Portal, plain elsewhere."""
+    """The 503 page for a database that cannot store anything: themed in the Live Portal, plain
+    elsewhere. Registered with ops/storage_errors.py by themes/apps.py (ops is the lower layer)."""
     if _is_live(request):
         try:
             return error_page(request, 503, message)
         except Exception:
             log.exception("the themed error page failed")
-    title = escape(_ERRORS[503][0])
-    return HttpResponse(f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p>", status=503)
+    return storage_errors.plain_page(request, message)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     import sys
 
-    from forecourt.ops import storage_errors
-
     # Errors raised outside a view (a middleware's write) reach here rather than StorageErrorMiddleware.
     exc = sys.exc_info()[1]
     if exc is not None and storage_errors.remember(exc) is not None:
-        return storage_errors.response_for(request, exc)
+        response: HttpResponse = storage_errors.response_for(request, exc)
+        return response
     if _is_live(request):
         try:
             return error_page(request, 500)

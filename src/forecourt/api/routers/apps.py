@@ -1,6 +1,6 @@
 """/portal-api/apps: developer apps, their access requests and credentials, as in Tyk's portal API.
 
-Apps are written through the Admin Portal's AppForm (an app belongs to its owner's organisation).
+Apps are written through the resources' AppForm, as in the Admin Portal (an app belongs to its owner's organisation).
 Credentials are listed without their secret, which the Admin API never shows: only its last
 characters (`SecretHint`).
 

@@ -13,10 +13,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router
 
-from forecourt.adminportal import crud
-from forecourt.adminportal.registry import SETTINGS
-from forecourt.adminportal.resource_forms import PortalSettingsForm
 from forecourt.portalconfig.models import PortalSettings
+from forecourt.resources import writes
+from forecourt.resources.definitions import SETTINGS
+from forecourt.resources.forms import PortalSettingsForm
 
 from .. import forms
 from ..auth import AdminToken, require_super_admin
@@ -114,7 +114,7 @@ def _save(current: PortalSettings, payload: ConfigsIn, request: HttpRequest) -> 
             label = NAMES.get(field, "") if field != "__all__" else ""
             problems.extend(f"{label}: {e}" if label else str(e) for e in errors)
         raise forms.Invalid(problems)
-    saved: PortalSettings = crud.save_form(SETTINGS, form, actor(request))
+    saved: PortalSettings = writes.save_form(SETTINGS, form, actor(request))
     return saved
 
 

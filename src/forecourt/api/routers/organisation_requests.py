@@ -4,7 +4,7 @@ Tyk's portal API has no such resource (its v1.13 endpoint list has none), so the
 Forecourt's, after Tyk's `/access_requests`: list and detail, `PUT .../approve` and
 `PUT .../reject` with `{"Reason": "..."}`. Fields are PascalCase as elsewhere in the API.
 
-Decisions go through forecourt.accounts.services, as in the Admin Portal: approval creates the
+Decisions go through forecourt.accounts.org_requests, as in the Admin Portal: approval creates the
 organisation with its Default Team and makes the requester its consumer-admin; rejection needs
 a reason, which the requester is e-mailed. Both are audited. The router is mounted inside the
 organisations router (see routers/organisations.py).
@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Body, Router
 from ninja.errors import HttpError
 
-from forecourt.accounts import services as accounts
+from forecourt.accounts import org_requests
 from forecourt.accounts.models import OrganisationRequest
 from forecourt.notify import links
 
@@ -99,7 +99,7 @@ def approve_organisation_request(request: HttpRequest, organisation_request_id: 
     A decided request is a 409; a name taken since the request is a 422. Either changes nothing."""
     pending = get_object_or_404(OrganisationRequest, pk=organisation_request_id)
     try:
-        organisation = accounts.approve_organisation_request(pending, actor(request), _base_url(request))
+        organisation = org_requests.approve_organisation_request(pending, actor(request), _base_url(request))
     except ValidationError as exc:
         if _decided(pending):
             raise HttpError(409, " ".join(exc.messages)) from exc
@@ -118,7 +118,7 @@ def reject_organisation_request(request: HttpRequest, organisation_request_id: P
     if not reason.strip():
         raise forms.Invalid([REASON_REQUIRED])
     try:
-        accounts.reject_organisation_request(pending, actor(request), _base_url(request), reason=reason)
+        org_requests.reject_organisation_request(pending, actor(request), _base_url(request), reason=reason)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             raise forms.Invalid([f"Reason: {m}" for m in exc.messages]) from exc

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Annotated
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -196,7 +197,7 @@ def _set_members(team: Team, user_ids: list[int | str], request: HttpRequest) ->
 
     try:
         accounts.set_team_members(team, _member_ids(user_ids), actor(request))
-    except accounts.ValidationError as exc:
+    except ValidationError as exc:
         raise forms.Invalid([f"Users: {m}" for m in exc.messages]) from exc
 
 

@@ -301,7 +301,7 @@ DOCUMENT_ANSWER = {"responses": {200: {"content": {"application/json": {"schema"
 
 
 def _save_document(request: HttpRequest, api: ProductAPI, text: str) -> DocumentOut:
-    """Check and store `text` as the API's portal document, through the Admin Portal's form (its
+    """Check and store `text` as the API's portal document, through the form the Admin Portal uses too (its
     rules, the audit log, the product's push); 422 with the line-numbered problems otherwise."""
     saved: ProductAPI = forms.save("product-apis", {"oas_document": text}, actor(request), instance=api,
                                    names={"oas_document": "", "auth_type": "APIType"})

@@ -1,7 +1,7 @@
 """/portal-api/webhooks and /portal-api/webhook-deliveries: outgoing webhooks (docs/webhooks.md).
 
 Tyk's portal API has no webhook endpoints, so the names are Forecourt's own, in Tyk's style.
-Writes go through the Admin Portal's form (URL checks, headers, events); the secret is
+Writes go through the form the Admin Portal uses too (URL checks, headers, events); the secret is
 generated and answered once, on creation.
 """
 

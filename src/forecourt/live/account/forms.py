@@ -5,13 +5,19 @@ Templates never get a Django form (it reaches the request's data, the model, the
 default theme draws them with the macros in partials/forms.html.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
+from forecourt.accounts import org_requests, signup
 from forecourt.accounts.models import Invitation, Role, Team, User
+
+if TYPE_CHECKING:  # Django's ModelForm is generic only in its type stubs
+    _UserModelForm = forms.ModelForm[User]
+else:
+    _UserModelForm = forms.ModelForm
 
 _TYPES = {
     forms.EmailInput: "email",
@@ -86,7 +92,7 @@ class SignInForm(forms.Form):
     password = _password_field(autocomplete="current-password")
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return str(self.cleaned_data["email"]).strip().lower()
 
 
 class NewPasswordMixin(forms.Form):
@@ -129,14 +135,12 @@ class SignUpForm(NewPasswordMixin):
     field_order = ["email", "first_name", "last_name", "password", "password_again", "invite_code"]
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean_invite_code(self) -> str:
-        from . import services
-
-        code = self.cleaned_data["invite_code"].strip()
-        if code and services.usable_invite_code(code) is None:
-            raise ValidationError(services.INVITE_CODE_UNUSABLE, code=UNUSABLE_CODE)
+        code = str(self.cleaned_data["invite_code"]).strip()
+        if code and signup.usable_invite_code(code) is None:
+            raise ValidationError(signup.INVITE_CODE_UNUSABLE, code=UNUSABLE_CODE)
         return code
 
     def password_user(self) -> User:
@@ -149,7 +153,7 @@ class ForgottenPasswordForm(forms.Form):
     email = _email_field(autofocus="autofocus")
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return str(self.cleaned_data["email"]).strip().lower()
 
 
 class SetPasswordForm(NewPasswordMixin):
@@ -167,13 +171,13 @@ class ChangePasswordForm(SetPasswordForm):
     field_order = ["current_password", "password", "password_again"]
 
     def clean_current_password(self) -> str:
-        current = self.cleaned_data["current_password"]
+        current = str(self.cleaned_data["current_password"])
         if not self.user.check_password(current):
             raise ValidationError("Your current password is not this one.")
         return current
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(_UserModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name"]
@@ -198,7 +202,7 @@ class InviteForm(forms.Form):
         team_field.queryset = Team.objects.filter(organisation_id=organisation_id).order_by("-is_default", "name")
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return str(self.cleaned_data["email"]).strip().lower()
 
 
 class AcceptInviteForm(NewPasswordMixin):
@@ -226,10 +230,8 @@ class OrganisationRequestForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "organization"}))
 
     def clean_name(self) -> str:
-        from forecourt.accounts import services as accounts
-
-        name = self.cleaned_data["name"].strip()
-        problem = accounts.organisation_name_problem(name)
+        name = str(self.cleaned_data["name"]).strip()
+        problem = org_requests.organisation_name_problem(name)
         if problem:
             raise ValidationError(problem)
         return name

@@ -1,12 +1,10 @@
-"""Live Portal account pages: thin views over live.account.services and accounts.services.
+"""Live Portal account pages: thin views over accounts (signup, invitations, org_requests, services).
 
 Every page is rendered by the active theme with plain data (forms through forms.form_data).
 Sign-in shares Django's session with the Admin Portal: an admin signed in here is signed in
 there too, and a consumer who reaches an Admin Portal page is signed out by it.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,11 +22,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forecourt import themes
-from forecourt.accounts import throttle
+from forecourt.accounts import invitations, org_requests, signup, throttle
 from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Team, User
+from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
 
-from . import forms, services
+from . import forms
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 RESET_SESSION_KEY = "forecourt.live.reset_token"
@@ -58,18 +57,6 @@ def safe_next(request: HttpRequest, user: Any = None) -> str:
     if candidate.startswith(_ADMIN_PREFIXES) and not getattr(user, "is_admin", False):
         return ""
     return candidate
-
-
-def sign_in_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send visitors to the Live Portal's sign-in page, coming back here afterwards."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect(reverse("live:sign_in") + "?" + urlencode({"next": request.get_full_path()}))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _me(request: HttpRequest) -> User:
@@ -107,8 +94,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         raise
     if user is None:
         # The right password of an account that cannot sign in (yet) is told why; anything else
-        # gets the one answer that says nothing about the address (services.inactive_account_notice).
-        notice = services.inactive_account_notice(address, form.cleaned_data["password"])
+        # gets the one answer that says nothing about the address (signup.inactive_account_notice).
+        notice = signup.inactive_account_notice(address, form.cleaned_data["password"])
         if notice:
             attempt.succeeded()  # the password was right: no guess to count
             form.add_error(None, notice)
@@ -196,10 +183,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             return _sign_up_page(request, form, status=429, retry_after=wait)
         return _sign_up_page(request, form, status=400)
     data = form.cleaned_data
-    details = services.SignUp(data["email"], data["first_name"].strip(), data["last_name"].strip(),
+    details = signup.SignUp(data["email"], data["first_name"].strip(), data["last_name"].strip(),
                               data["password"], data["invite_code"])
     try:
-        step = services.sign_up(details, _base_url(request))
+        step = signup.sign_up(details, _base_url(request))
     except ValidationError as exc:
         sign_up_attempt.release()
         for field, errors in exc.message_dict.items():
@@ -224,7 +211,7 @@ def _sign_up_page(request: HttpRequest, form: forms.SignUpForm, status: int = 20
     if error:
         data["errors"].append(error)
     response = themes.render(request, "views/sign_up.html", {
-        "page": _page("Sign up"), "form": data, "approval": services.next_step(""),
+        "page": _page("Sign up"), "form": data, "approval": signup.next_step(""),
     }, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -249,13 +236,13 @@ def _link_invalid(request: HttpRequest, title: str, message: str) -> HttpRespons
 def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """GET shows a button (mail scanners that open links activate nothing); POST activates the
     account and signs its owner in, which spends the link."""
-    user = services.user_for_link(uidb64, token, services.activation_tokens)
+    user = signup.user_for_link(uidb64, token, signup.activation_tokens)
     if user is None or user.is_active:
         return _link_invalid(request, "This link cannot be used",
                              "The link has expired or has been used already. If your account is not active "
                              "yet, contact the portal's administrators.")
     if request.method == "POST":
-        services.activate(user)
+        signup.activate(user)
         logout(request)
         login(request, user, backend=BACKEND)
         messages.success(request, "Your e-mail address is confirmed and your account is active. Welcome!")
@@ -272,7 +259,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 def password_forgotten(request: HttpRequest) -> HttpResponse:
     form = forms.ForgottenPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.request_password_reset(form.cleaned_data["email"], throttle.client_address(request),
+        signup.request_password_reset(form.cleaned_data["email"], throttle.client_address(request),
                                         _base_url(request))
         messages.success(request, RESET_SENT)
         return redirect("live:password_forgotten")
@@ -288,13 +275,13 @@ def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpRespons
     """The e-mailed link. Its token moves into the session and the browser to a URL without it,
     so the token is not left in the address bar, history or a Referer."""
     if token != RESET_URL_TOKEN:
-        user = services.user_for_link(uidb64, token, default_token_generator)
+        user = signup.user_for_link(uidb64, token, default_token_generator)
         if user is None or not user.is_active:
             return _reset_invalid(request)
         request.session[RESET_SESSION_KEY] = token
         return HttpResponseRedirect(reverse("live:password_reset", kwargs={"uidb64": uidb64, "token": RESET_URL_TOKEN}))
     session_token = request.session.get(RESET_SESSION_KEY, "")
-    user = services.user_for_link(uidb64, session_token, default_token_generator)
+    user = signup.user_for_link(uidb64, session_token, default_token_generator)
     if user is None or not user.is_active:
         return _reset_invalid(request)
     form = forms.SetPasswordForm(user, request.POST if request.method == "POST" else None)
@@ -322,7 +309,7 @@ def _reset_invalid(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password", "password_again")
 @require_http_methods(["GET", "HEAD", "POST"])
 def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = services.invitation_for(token)
+    invitation = invitations.invitation_for(token)
     if invitation is None:
         return _link_invalid(request, "This invitation cannot be used",
                              "It has expired, has been used or withdrawn. Ask your organisation's admin "
@@ -332,7 +319,7 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
                        "inviter": invitation.invited_by.get_full_name() if invitation.invited_by else "",
                        "role": invitation.get_role_display()}
     # The invitee proved they read this mailbox: they may learn that the address has an account.
-    if services.address_taken(invitation.email):
+    if invitations.address_taken(invitation.email):
         return themes.render(request, "views/account_invite.html", {
             "page": _page("You already have an account"), "invitation": invitation_data, "account_exists": True,
             "form": None,
@@ -340,7 +327,7 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
     form = forms.AcceptInviteForm(invitation, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.accept_invitation(invitation, form.cleaned_data["first_name"].strip(),
+            user = invitations.accept_invitation(invitation, form.cleaned_data["first_name"].strip(),
                                               form.cleaned_data["last_name"].strip(), form.cleaned_data["password"])
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -404,7 +391,7 @@ def _organisation_page(request: HttpRequest, invite_form: forms.InviteForm | Non
                        request_form: forms.OrganisationRequestForm | None = None, status: int = 200) -> HttpResponse:
     me = _me(request)
     organisation = me.organisation
-    manage = services.can_manage_organisation(me)
+    manage = invitations.can_manage_organisation(me)
     data: dict[str, Any] = {"page": _page("My organisation"), "organisation": None, "teams": [], "members": [],
                             "can_manage": manage, "invitations": [], "invite_form": None,
                             "organisation_request": None, "request_form": None}
@@ -423,20 +410,21 @@ def _organisation_page(request: HttpRequest, invite_form: forms.InviteForm | Non
                            .order_by("first_name", "last_name", "email")]
     if manage:
         assert organisation is not None
-        invitations = (Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True)
-                       .select_related("team", "invited_by"))
+        pending = (Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True)
+                   .select_related("team", "invited_by"))
         data["invitations"] = [{"id": i.pk, "email": i.email, "name": f"{i.first_name} {i.last_name}".strip(),
                                 "team": i.team.name, "role": i.get_role_display(), "expires_at": i.expires_at,
                                 "expires_on": i.expires_at.date(),
                                 "expired": not i.is_pending,
                                 "invited_by": i.invited_by.get_full_name() if i.invited_by else ""}
-                               for i in invitations]
+                               for i in pending]
         data["invite_form"] = forms.form_data(invite_form or forms.InviteForm(organisation.pk))
     latest = OrganisationRequest.objects.filter(requester=me).first()
     if latest is not None:
         data["organisation_request"] = {"name": latest.name, "status": latest.status,
                                         "status_label": latest.get_status_display(), "created_at": latest.created_at}
-    if services.may_request_organisation(me) and not (latest and latest.status == OrganisationRequest.Status.PENDING):
+    waiting = latest is not None and latest.status == OrganisationRequest.Status.PENDING
+    if org_requests.may_request_organisation(me) and not waiting:
         data["request_form"] = forms.form_data(request_form or forms.OrganisationRequestForm())
     return themes.render(request, "views/account_organisation.html", data, status=status)
 
@@ -451,14 +439,14 @@ def my_organisation(request: HttpRequest) -> HttpResponse:
 @require_POST
 def invite(request: HttpRequest) -> HttpResponse:
     me = _me(request)
-    if not services.can_manage_organisation(me):
+    if not invitations.can_manage_organisation(me):
         raise Http404("Only an organisation's admins invite people.")
     assert me.organisation_id is not None
     form = forms.InviteForm(me.organisation_id, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.invite(me, data["email"], data["first_name"].strip(), data["last_name"].strip(), data["role"],
+            invitations.invite(me, data["email"], data["first_name"].strip(), data["last_name"].strip(), data["role"],
                             data["team"], _base_url(request))
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -470,7 +458,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 def _own_invitation(request: HttpRequest, pk: int) -> Invitation:
     me = _me(request)
-    if not services.can_manage_organisation(me):
+    if not invitations.can_manage_organisation(me):
         raise Http404("Only an organisation's admins manage its invitations.")
     # Another organisation's invitation is "not found", like one that does not exist.
     return get_object_or_404(Invitation.objects.select_related("organisation", "team"), pk=pk,
@@ -483,10 +471,10 @@ def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     invitation = _own_invitation(request, pk)
     try:
         if action == "resend":
-            services.resend_invitation(_me(request), invitation, _base_url(request))
+            invitations.resend_invitation(_me(request), invitation, _base_url(request))
             messages.success(request, f"The invitation to {invitation.email} is sent again, with a new link.")
         elif action == "withdraw":
-            services.revoke_invitation(_me(request), invitation)
+            invitations.revoke_invitation(_me(request), invitation)
             messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
         else:
             raise Http404("No such action.")
@@ -499,12 +487,12 @@ def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 @require_POST
 def request_organisation(request: HttpRequest) -> HttpResponse:
     me = _me(request)
-    if not services.may_request_organisation(me):
+    if not org_requests.may_request_organisation(me):
         raise Http404("Organisation requests are not open to you.")
     form = forms.OrganisationRequestForm(request.POST)
     if form.is_valid():
         try:
-            services.request_organisation(me, form.cleaned_data["name"], _base_url(request))
+            org_requests.request_organisation(me, form.cleaned_data["name"], _base_url(request))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("live:my_organisation")

@@ -14,10 +14,16 @@ from django.db.models import Count, Min, Prefetch, QuerySet, Value, Window
 from forecourt.catalog import documents, search
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductTag
 from forecourt.catalog.search import public_tags
-from forecourt.catalog.services import visible_catalogues, visible_products
+from forecourt.catalog.services import (
+    CATALOGUE_PAGE_SIZE,
+    is_requestable,
+    plan_offers,
+    visible_catalogues,
+    visible_products,
+)
 from forecourt.themes.urls_names import reverse_live
 
-PER_PAGE = 20
+PER_PAGE = CATALOGUE_PAGE_SIZE
 MAX_QUERY = 200  # characters of a search that are used
 
 AUTH_LABELS = AUTH_TYPES  # one list, in forecourt.catalog.models: the Admin Portal offers the same
@@ -155,9 +161,7 @@ def _plans_by_product(memberships: dict[int, set[int]]) -> dict[int, list[dict[s
             products_of.setdefault(catalogue_id, []).append(product_id)
     out: dict[int, dict[int, dict[str, Any]]] = {pk: {} for pk in memberships}
     if products_of:
-        links = (Catalogue.plans.through.objects.filter(catalogue_id__in=list(products_of), plan__hidden_by_sync=False)
-                 .select_related("plan").order_by("plan__display_name", "plan_id"))
-        for link in links:
+        for link in plan_offers(list(products_of)):
             for product_id in products_of[link.catalogue_id]:
                 out[product_id].setdefault(link.plan_id, plan_data(link.plan))
     return {pk: list(plans.values()) for pk, plans in out.items()}
@@ -231,7 +235,7 @@ def request_access_url(product: Product) -> str | None:
 
     from django.urls import NoReverseMatch
 
-    if product.documentation_only:
+    if not is_requestable(product):
         return None
     try:
         base = reverse_live("request_access")

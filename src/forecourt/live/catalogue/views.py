@@ -17,10 +17,9 @@ from forecourt import themes
 from forecourt.catalog.services import visible_products
 from forecourt.live import gateway, served_documents
 from forecourt.ops import security_headers
-from forecourt.pagecache import fragments
 from forecourt.themes.urls_names import reverse_live
 
-from . import data
+from . import cached, data
 
 # ProductDocRenderer (PORTAL_DOCRENDERER) -> the vendored bundle's script and style sheet
 # (static/live/vendor/README.md says where they come from and how to update them).
@@ -47,7 +46,7 @@ FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 def renderer_name() -> str:
-    name = str(settings.CONFIG["ProductDocRenderer"])
+    name = str(settings.CONFIG.product_doc_renderer)
     return name if name in RENDERERS else "stoplight"
 
 
@@ -55,7 +54,7 @@ def renderer_name() -> str:
 def catalogue(request: HttpRequest) -> HttpResponse:
     filters = data.Filters.from_query(request.GET)
     # Through the page cache's fragments: signed-in users who see the same catalogues share the result.
-    found, key = fragments.catalogue_page(request.user, filters)  # JSON data, as json.loads() returns it
+    found, key = cached.catalogue_page(request.user, filters)  # JSON data, as json.loads() returns it
     context: dict[str, Any] = {"page": {"title": "Catalogue"}, **{
         name: themes.decoded_json(value, f"{key}:{name}" if key else None) for name, value in found.items()}}
     return themes.render(request, "views/catalogue.html", context)

@@ -1,17 +1,28 @@
 """Forms of the developer pages. Templates get them as plain data (live.account.forms.form_data)."""
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from forecourt.access.models import App
+from forecourt.access.visibility import visible_apps
+from forecourt.accounts.models import User
+from forecourt.catalog.models import Catalogue, Plan, Product
+from forecourt.catalog.services import offered_plans, requestable_products, visible_catalogues
 
 from .data import VISIBILITY_HELP
 
 MAX_REDIRECT_URLS = 20
 
+if TYPE_CHECKING:  # Django's ModelForm is generic only in its type stubs
+    _AppModelForm = forms.ModelForm[App]
+else:
+    _AppModelForm = forms.ModelForm
 
-class AppForm(forms.ModelForm):
+
+class AppForm(_AppModelForm):
     """An app's own fields; its owner, organisation and team are set by the view, never posted."""
 
     class Meta:
@@ -53,3 +64,99 @@ class AppForm(forms.ModelForm):
                 raise forms.ValidationError(f"Only http and https URLs: {line[:100]}")
             urls.append(url)
         return "\n".join(urls)
+
+
+NOT_FOUND = ("invalid_choice", "invalid_pk_value", "invalid_list")  # the error codes of an id the user may not use
+CHOOSE_APP = "Choose the app that will use the credential."
+CHOOSE_PRODUCTS = "Choose at least one product."
+CHOOSE_PLAN = "Choose a plan."
+
+
+class RequestAccessForm(forms.Form):
+    """The request-access page's parameters, from its query string (GET: what to show chosen) or
+    its POST (what to request): `product` (a slug, from a product's "Request access"), `catalogue`,
+    `app`, `products` and `plan` (IDs).
+
+    Each is looked up among what `user` may use: a requestable product, a visible catalogue (by
+    default the first, by name, offering `product`, or any requestable product), one of the user's
+    own apps (by default their only one), the catalogue's requestable products and offered plans
+    (catalog.services). An ID or slug outside those is `not_found()`, which the page answers with a
+    404, never a form error, so IDs reveal nothing. When `submitting`, the app, at least one product
+    and the plan are required.
+    """
+
+    product = forms.ModelChoiceField(Product.objects.none(), to_field_name="slug", required=False)
+    catalogue = forms.ModelChoiceField(Catalogue.objects.none(), required=False)
+    app = forms.ModelChoiceField(App.objects.none(), required=False)
+    products = forms.ModelMultipleChoiceField(Product.objects.none(), required=False)
+    plan = forms.ModelChoiceField(Plan.objects.none(), required=False)
+
+    def __init__(self, user: User, data: Mapping[str, Any], *, submitting: bool) -> None:
+        super().__init__(data)
+        self.user = user
+        self.submitting = submitting
+        self._choices("product").queryset = requestable_products(user)
+        self._choices("catalogue").queryset = visible_catalogues(user)
+        self._own_apps = visible_apps(user).filter(owner=user).order_by("name", "pk")
+        self._choices("app").queryset = self._own_apps
+        self._own_app_list: list[App] | None = None
+        self.offering: QuerySet[Catalogue] = Catalogue.objects.none()
+        self.requestable: list[Product] = []
+        self.plans: list[Plan] = []
+
+    def _choices(self, name: str) -> "forms.ModelChoiceField[Any]":
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        return field
+
+    def own_apps(self) -> list[App]:
+        """The apps the user may request access for: their own (read once)."""
+        if self._own_app_list is None:
+            self._own_app_list = list(self._own_apps)
+        return self._own_app_list
+
+    def not_found(self) -> bool:
+        """Whether an ID or slug names something the user may not use (or nothing at all)."""
+        return any(error.code in NOT_FOUND for errors in self.errors.as_data().values() for error in errors)
+
+    def clean_catalogue(self) -> Catalogue | None:
+        product: Product | None = self.cleaned_data.get("product")
+        catalogues = visible_catalogues(self.user)
+        offering = catalogues.filter(products=product) if product else catalogues.filter(
+            products__in=requestable_products(self.user))
+        self.offering = offering.distinct().order_by("name", "pk")
+        catalogue: Catalogue | None = self.cleaned_data.get("catalogue") or self.offering.first()
+        if catalogue is not None:
+            products = requestable_products(self.user, catalogue).order_by("display_name", "pk")
+            plans = offered_plans(catalogue).order_by("display_name", "pk")
+            self._choices("products").queryset = products
+            self._choices("plan").queryset = plans
+            self.requestable, self.plans = list(products), list(plans)
+        return catalogue
+
+    def clean_app(self) -> App | None:
+        app: App | None = self.cleaned_data.get("app")
+        if app is None and not self.data.get("app"):
+            apps = self.own_apps()
+            app = apps[0] if len(apps) == 1 else None
+        if app is None and self.submitting:
+            raise forms.ValidationError(CHOOSE_APP, code="required")
+        return app
+
+    def clean_products(self) -> list[Product]:
+        chosen = {p.pk for p in self.cleaned_data.get("products") or []}
+        if not chosen and self.submitting:
+            raise forms.ValidationError(CHOOSE_PRODUCTS, code="required")
+        return [p for p in self.requestable if p.pk in chosen]
+
+    def clean_plan(self) -> Plan | None:
+        plan: Plan | None = self.cleaned_data.get("plan")
+        if plan is None and self.submitting:
+            raise forms.ValidationError(CHOOSE_PLAN, code="required")
+        return plan
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.submitting and data.get("catalogue", True) is None:
+            raise forms.ValidationError("No catalogue offers what you chose.", code="invalid_choice")
+        return data

@@ -3,14 +3,14 @@
 Thin views over forecourt.access (services, credentials, visibility, reveal): every app, access
 request and credential is looked up within `visible_apps(request.user)`, and one outside it, or
 one the user may see but not change, is a 404 (never a 403), so ids reveal nothing. Catalogues,
-products and plans come from forecourt.catalog.services.visible_catalogues / visible_products.
+products and plans come from forecourt.catalog.services (visible_catalogues, visible_products, and
+requestable_products / offered_plans for a request: RequestAccessForm).
 Every page needs a signed-in user; visitors are sent to the sign-in page and brought back.
 Changes are POSTs with their CSRF token; the destructive ones (delete, rotate, revoke) are asked
 for on a confirmation page first.
 """
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,27 +32,16 @@ from forecourt.access.visibility import can_manage_app, is_owner, visible_apps
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
 from forecourt.catalog.models import Catalogue, Plan, Product
-from forecourt.catalog.services import visible_catalogues, visible_products
+from forecourt.catalog.services import visible_products
 from forecourt.live.account.forms import form_data
+from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
 from forecourt.ops import unstorable
 
 from . import data
-from .forms import AppForm
+from .forms import AppForm, RequestAccessForm
 
 PAGE_METHODS = ["GET", "HEAD", "POST"]
-
-
-def sign_in_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Visitors go to the Live Portal's sign-in page, which brings them back here afterwards."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect(reverse("live:sign_in") + "?" + urlencode({"next": request.get_full_path()}))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def page(methods: list[str]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -197,24 +186,7 @@ def app_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- requesting access ---------------------------------------------------------------------------
 
-def _id(raw: Any) -> int:
-    try:
-        value = int(str(raw))
-    except (TypeError, ValueError):
-        raise Http404("not an id") from None
-    if value <= 0:
-        raise Http404("not an id")
-    return value
-
-
-def _requestable(user: User, catalogue: Catalogue) -> list[Product]:
-    """The catalogue's products the user may request access to."""
-    return list(visible_products(user).filter(catalogues=catalogue, documentation_only=False)
-                .order_by("display_name", "pk"))
-
-
-def _plans(catalogue: Catalogue) -> list[Plan]:
-    return list(catalogue.plans.filter(hidden_by_sync=False).order_by("display_name", "pk"))
+PRESELECTING = ("product", "catalogue", "app")  # what a GET's query string may name
 
 
 @page(PAGE_METHODS)
@@ -224,70 +196,47 @@ def request_access(request: HttpRequest) -> HttpResponse:
 
     GET ?product=<slug> preselects that product and the first catalogue (by name) that offers it;
     ?catalogue=<id> picks another catalogue; ?app=<id> preselects an app. Ids and slugs the user
-    may not see (another audience's catalogue, another's app) are 404s, on GET and POST alike.
+    may not see (another audience's catalogue, another's app) are 404s, on GET and POST alike
+    (RequestAccessForm says which can be used).
     """
     user = _me(request)
-    params = request.POST if request.method == "POST" else request.GET
-    catalogues = visible_catalogues(user)
-    product = None
-    if params.get("product"):
-        product = visible_products(user).filter(slug=str(params["product"]), documentation_only=False).first()
-        if product is None:
-            raise Http404("no such product")
-    offering = (catalogues.filter(products=product) if product else catalogues.filter(
-        products__in=visible_products(user).filter(documentation_only=False))).distinct().order_by("name", "pk")
-    catalogue: Catalogue | None
-    if params.get("catalogue"):
-        catalogue = get_object_or_404(catalogues, pk=_id(params["catalogue"]))
+    submitting = request.method == "POST"
+    params = request.POST if submitting else {k: v for k, v in request.GET.items() if k in PRESELECTING}
+    form = RequestAccessForm(user, params, submitting=submitting)
+    form.is_valid()
+    if form.not_found():
+        raise Http404("no such product, catalogue, app or plan")
+    chosen = form.cleaned_data
+    product: Product | None = chosen.get("product")
+    catalogue: Catalogue | None = chosen.get("catalogue")
+    chosen_app: App | None = chosen.get("app")
+    products, plans = form.requestable, form.plans
+    if submitting:
+        chosen_products: list[Product] = chosen.get("products") or []
+        chosen_plan: Plan | None = chosen.get("plan")
     else:
-        catalogue = offering.first()
-    own_apps = list(visible_apps(user).filter(owner=user).order_by("name", "pk"))
-    chosen_app = get_object_or_404(visible_apps(user).filter(owner=user), pk=_id(params["app"])) \
-        if params.get("app") else (own_apps[0] if len(own_apps) == 1 else None)
-    products = _requestable(user, catalogue) if catalogue else []
-    plans = _plans(catalogue) if catalogue else []
-    chosen_products = [product] if product and any(p.pk == product.pk for p in products) else []
-    chosen_plan = plans[0] if len(plans) == 1 else None
-    errors: list[str] = []
+        chosen_products = [product] if product and any(p.pk == product.pk for p in products) else []
+        chosen_plan = plans[0] if len(plans) == 1 else None
+    errors = [str(message) for messages_ in form.errors.values() for message in messages_]
 
-    if request.method == "POST":
-        if catalogue is None:
-            raise Http404("no catalogue")
-        by_id = {p.pk: p for p in products}
-        wanted = [_id(raw) for raw in request.POST.getlist("products")]
-        if any(pk not in by_id for pk in wanted):
-            raise Http404("no such product")
-        chosen_products = [by_id[pk] for pk in dict.fromkeys(wanted)]
-        if request.POST.get("plan"):
-            plan_id = _id(request.POST["plan"])
-            chosen_plan = next((p for p in plans if p.pk == plan_id), None)
-            if chosen_plan is None:
-                raise Http404("no such plan")
+    if submitting and not errors:
+        assert catalogue is not None and chosen_app is not None and chosen_plan is not None
+        try:
+            submitted = access.submit_request(chosen_app, catalogue, chosen_plan, chosen_products, user,
+                                              links.base_url(request))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
         else:
-            chosen_plan = None
-        if chosen_app is None:
-            errors.append("Choose the app that will use the credential.")
-        if not chosen_products:
-            errors.append("Choose at least one product.")
-        if chosen_plan is None:
-            errors.append("Choose a plan.")
-        if not errors:
-            assert chosen_app is not None and chosen_plan is not None
-            try:
-                submitted = access.submit_request(chosen_app, catalogue, chosen_plan, chosen_products, user,
-                                                  links.base_url(request))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
+            if submitted.status == submitted.Status.APPROVED:
+                messages.success(request, "Access was approved. Your credential is being created; it "
+                                          "appears on this page, and its secret is shown to you once.")
             else:
-                if submitted.status == submitted.Status.APPROVED:
-                    messages.success(request, "Access was approved. Your credential is being created; it "
-                                              "appears on this page, and its secret is shown to you once.")
-                else:
-                    messages.success(request, "Your request was sent. An administrator will review it; "
-                                              "its status is shown on this page.")
-                return redirect(_app_url(chosen_app))
+                messages.success(request, "Your request was sent. An administrator will review it; "
+                                          "its status is shown on this page.")
+            return redirect(_app_url(chosen_app))
 
-    choices = list(offering)
+    own_apps = form.own_apps()
+    choices = list(form.offering)
     chosen_ids = {p.pk for p in chosen_products}
 
     def switch_url(other: Catalogue) -> str:

@@ -1,7 +1,7 @@
 """Products and plans made or edited in the portal, written to the Tyk Dashboard as policies.
 
 A product becomes a policy partitioned on access rights only (`partitions.acl`), a plan one
-partitioned on rate limit and quota: exactly what the sync (forecourt.providers.sync) reads as
+partitioned on rate limit and quota: exactly what the sync (forecourt.providers.tyk.sync_mapping) reads as
 a product or a plan, so a pushed item synced back changes nothing. The policy carries one of
 the provider's tags, or the sync would not import it.
 
@@ -20,9 +20,11 @@ from typing import Any
 
 from forecourt.catalog.models import Plan, Product
 from forecourt.providers import registry
+from forecourt.providers.interfaces import PolicyFields
 from forecourt.providers.models import Provider
 
 from .. import sync
+from . import sync_mapping
 from .client import Refused, TykDashboard
 
 PRODUCT_PARTITIONS = {"acl": True, "rate_limit": False, "quota": False, "complexity": False, "per_api": False}
@@ -56,17 +58,17 @@ def _tags(provider: Provider, tags: list[str]) -> list[str]:
 
 
 def _product_policy(dashboard: TykDashboard, provider: Provider, product: Product,
-                    current: dict[str, Any]) -> tuple[dict[str, Any], dict[str, sync.ApiInfo]]:
+                    current: dict[str, Any]) -> tuple[dict[str, Any], dict[str, sync.WantedAPI]]:
     old_rights = current.get("access_rights") or {}
     rights: dict[str, Any] = {}
-    apis: dict[str, sync.ApiInfo] = {}
+    apis: dict[str, sync.WantedAPI] = {}
     for api in product.apis.all():
         if not api.api_id:
             raise registry.Rejected(f"The API {api.name!r} has no API ID: give the ID of a Dashboard API.")
         wrapper = _get(dashboard, f"/api/apis/{api.api_id}")
         if not isinstance(wrapper, dict):
             raise registry.Rejected(f"The Dashboard has no API with the ID {api.api_id} ({api.name}).")
-        apis.update(sync._apis_by_id([wrapper]))
+        apis.update(sync_mapping.apis_by_id([wrapper]))
         info = apis.get(api.api_id)
         rights[api.api_id] = old_rights.get(api.api_id) or {
             "api_id": api.api_id, "api_name": info.name if info else api.name, "versions": ["Default"],
@@ -90,7 +92,7 @@ def _plan_policy(provider: Provider, plan: Plan, current: dict[str, Any]) -> dic
     }
 
 
-def push(provider: Provider, item: Product | Plan, client: TykDashboard | None = None) -> dict[str, Any]:
+def push(provider: Provider, item: Product | Plan, client: TykDashboard | None = None) -> PolicyFields:
     """Create or update `item`'s policy; the item's fields as the sync will read them back."""
     model = type(item)
     if not item.reference_id:
@@ -117,14 +119,14 @@ def push(provider: Provider, item: Product | Plan, client: TykDashboard | None =
         raise registry.Rejected(f"The Dashboard refused the policy: {exc}") from exc
     if not isinstance(stored, dict):
         raise registry.Rejected("The Dashboard does not show the policy it accepted.")
-    values: dict[str, Any] = {"reference_id": sync.policy_id(stored) or reference}
+    values: PolicyFields = {"reference_id": sync_mapping.policy_id(stored) or reference}
     try:
         if isinstance(item, Product):
-            read = sync.product_values(stored, apis)
-            sync.update_apis(item, read["apis"])
-            values.update(name=read["name"], tags=read["tags"])
+            read = sync_mapping.wanted_product(stored, apis)
+            sync.update_apis(item, read.apis)
+            values.update(name=read.name, tags=read.tags)
         else:
-            values.update(sync.plan_values(stored))
+            values.update(sync_mapping.wanted_plan(stored).values())
     except (ValueError, TypeError) as exc:
         kind = model.__name__.lower()
         raise registry.Rejected(f"The policy the Dashboard stored is not a valid {kind}: {exc}") from exc

@@ -42,18 +42,21 @@ from datetime import timedelta
 from typing import Any
 
 from forecourt import redaction
+from forecourt.access.gateway import AtGateway, GatewayRef, NewCredential
 from forecourt.access.models import AccessRequest, Credential
+from forecourt.catalog.models import Plan, Product
 from forecourt.ops import crypto
 from forecourt.ops.faults import crash_point
 from forecourt.providers import registry, sync
+from forecourt.providers.interfaces import PolicyFields
 from forecourt.providers.models import Provider
 
-from . import policies
+from . import policies, sync_mapping
 from .client import Refused, TykDashboard
 
 log = logging.getLogger("forecourt.providers.tyk")
 
-OAUTH = "oauth2"  # ProductAPI.auth_type of an API that uses Tyk's OAuth 2.0 (see providers.sync)
+OAUTH = "oauth2"  # ProductAPI.auth_type of an API that uses Tyk's OAuth 2.0 (see sync_mapping.apis_by_id)
 
 
 def _policies(request: AccessRequest) -> list[str]:
@@ -147,8 +150,23 @@ class TykProvider:
                 raise
 
     # -- the catalogue ---------------------------------------------------------------------
+    def read_catalogue(self) -> sync.Catalogue:
+        """The Dashboard's APIs and policies, read (two paged lists) and mapped (sync_mapping)."""
+        with self._dashboard() as dashboard:
+            apis = sync_mapping.apis_by_id(dashboard.apis())
+            found = dashboard.policies()
+        return sync_mapping.catalogue(found, apis, set(self.provider.policy_tags or []))
+
     def sync(self) -> sync.Report:
-        return sync.sync(self.provider, self.client)
+        return sync.sync(self.provider, self)
+
+    def dangling_references(self) -> list[dict[str, str]]:
+        """Policies granting access to APIs the Dashboard no longer has (read-only, not retried)."""
+        provider = self.provider
+        with TykDashboard(provider.url, provider.secret, verify=not provider.insecure_skip_verify,
+                          retries=0) as dashboard:
+            apis = sync_mapping.api_ids(dashboard.apis())
+            return sync_mapping.dangling_references(dashboard.policies(), apis, set(provider.policy_tags or []))
 
     # -- health ----------------------------------------------------------------------------
     def health(self) -> str:
@@ -162,7 +180,7 @@ class TykProvider:
         return ""
 
     # -- credentials -----------------------------------------------------------------------
-    def new_credential(self, request: AccessRequest) -> dict[str, Any]:
+    def new_credential(self, request: AccessRequest) -> NewCredential:
         """The identifiers of a new credential for `request`, chosen here, before any call."""
         api_id = _oauth_api(request)
         if api_id:
@@ -174,7 +192,7 @@ class TykProvider:
         return {"type": Credential.Type.KEY, "provider_reference": f"portal-{uuid.uuid4().hex}", "gateway_key": key,
                 "secret": key, "secret_hint": key[-4:], "provider_data": {}}
 
-    def create_credential(self, credential: Credential) -> dict[str, Any] | None:
+    def create_credential(self, credential: Credential) -> AtGateway | None:
         """Create the key (or OAuth client). For a key, answer its hash as the reference to keep
         and wipe `gateway_key`: from then on the key is addressed by hash (`?hashed=true`), so once
         its owner has seen the secret the database holds nothing that works as an API key."""
@@ -210,7 +228,7 @@ class TykProvider:
                 dashboard.request("PUT", key.path, params=key.params, shown=key.shown,
                                   body=session_for(request, credential, self.provider))
 
-    def revoke_credential(self, ref: dict[str, Any]) -> None:
+    def revoke_credential(self, ref: GatewayRef) -> None:
         with self._dashboard() as dashboard:
             if ref["type"] == Credential.Type.OAUTH2_CLIENT:
                 data = ref.get("data") or {}
@@ -273,7 +291,7 @@ class TykProvider:
         })
 
     # -- products and plans written from the portal ---------------------------------------
-    def push_policy(self, item: Any) -> dict[str, Any]:
+    def push_policy(self, item: Product | Plan) -> PolicyFields:
         return policies.push(self.provider, item, self.client)
 
 
@@ -296,7 +314,7 @@ class _KeyAddress:
         return cls(credential.gateway_key or credential.provider_reference, False, credential.pk)
 
     @classmethod
-    def of_ref(cls, ref: dict[str, Any]) -> "_KeyAddress":
+    def of_ref(cls, ref: GatewayRef) -> "_KeyAddress":
         """From a revocation's job payload (Credential.gateway_ref): the hash, the key encrypted,
         or (a job queued by 0.5.0 or earlier) the key as the reference."""
         if (ref.get("data") or {}).get("hashed"):

@@ -1,7 +1,14 @@
-"""Forms for the Admin Portal's resources. Domain rules are called from clean(), not restated."""
+"""The forms of the resources both admin UIs write through (the Admin Portal's pages and the Admin
+API's bodies): one form per resource, whose clean() calls the domain rules rather than restating them.
 
+UI-only forms (a rejection's reason, the test e-mail, a change of plan) are the Admin Portal's
+(adminportal/forms.py). How a form looks is the UI's too: a UI that wants another widget for some
+fields registers a hook (`add_form_hook`) that every AdminModelForm calls on its new instance.
+"""
+
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.functional import lazy
@@ -16,17 +23,31 @@ from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import targets as provider_targets
 from forecourt.providers.models import Provider
 
-from .widgets import make_searchable
+if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelForm takes no type argument
+    ModelForm = forms.ModelForm[Any]
+else:
+    ModelForm = forms.ModelForm
+
+FormHook = Callable[[forms.BaseForm], None]
+_form_hooks: list[FormHook] = []
 
 
-class AdminModelForm(forms.ModelForm):
-    """The Admin Portal's forms: every multiple-choice field (a catalogue's products, plans and
-    audiences, a user's teams) is a searchable multi-select (widgets.py) rather than a wall of
-    checkboxes. Forms with such fields derive from this; the rest may stay plain ModelForms."""
+def add_form_hook(hook: FormHook) -> None:
+    """Have every AdminModelForm call `hook(form)` once built (the Admin Portal gives multiple-choice
+    fields its searchable multi-select: adminportal/apps.py). Registered once, however often called."""
+    if hook not in _form_hooks:
+        _form_hooks.append(hook)
+
+
+class AdminModelForm(ModelForm):
+    """The forms with multiple-choice fields that grow to hundreds of choices (a catalogue's products,
+    plans and audiences, a user's teams): each registered hook (`add_form_hook`) is called on the new
+    form, so a UI can give those fields its own widget. The rest may stay plain ModelForms."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        make_searchable(self)
+        for hook in _form_hooks:
+            hook(self)
 
 
 class CommaSeparatedField(forms.CharField):
@@ -49,13 +70,13 @@ class CommaSeparatedField(forms.CharField):
         return list(dict.fromkeys(items))
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(ModelForm):
     class Meta:
         model = Organisation
         fields = ["name"]
 
 
-class TeamForm(forms.ModelForm):
+class TeamForm(ModelForm):
     class Meta:
         model = Team
         fields = ["organisation", "name"]
@@ -81,7 +102,7 @@ class UserForm(AdminModelForm):
         fields = ["email", "first_name", "last_name", "role", "organisation", "teams", "is_active"]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"].strip().lower()
         clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError("A user with this e-mail address already exists.")
@@ -100,7 +121,7 @@ class UserForm(AdminModelForm):
         return data
 
 
-class InviteCodeForm(forms.ModelForm):
+class InviteCodeForm(ModelForm):
     class Meta:
         model = InviteCode
         fields = ["organisation", "team", "expires_at", "max_uses", "is_active"]
@@ -114,7 +135,7 @@ class InviteCodeForm(forms.ModelForm):
         return data
 
 
-class ProviderForm(forms.ModelForm):
+class ProviderForm(ModelForm):
     secret = forms.CharField(
         label="API key", required=False, strip=True, widget=forms.PasswordInput(render_value=False),
         help_text="The Dashboard user's API key. Stored encrypted; leave empty to keep the current one.")
@@ -135,11 +156,12 @@ class ProviderForm(forms.ModelForm):
         if not secret:
             if not self.instance.pk:
                 raise forms.ValidationError("The API key is required.")
-            return self.instance.secret
+            current: str = self.instance.secret
+            return current
         return secret
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(ModelForm):
     tags = CommaSeparatedField(required=False, help_text="Comma-separated.")
 
     class Meta:
@@ -167,7 +189,7 @@ class OpenAPITextField(forms.CharField):
         return text if text.strip() else ""
 
 
-class ProductAPIForm(forms.ModelForm):
+class ProductAPIForm(ModelForm):
     """A product's API. The portal's OpenAPI document comes from a file, a URL or the text area (in
     that order of precedence); a new one is checked by forecourt.catalog.documents, and lands in
     `oas_document` only: the gateway's document is the sync's, shown here read-only."""
@@ -267,14 +289,14 @@ class ProductAPIForm(forms.ModelForm):
         return self.cleaned_data.get("document_source") or ProductAPI.DocumentSource.PORTAL
 
 
-class ProductDocForm(forms.ModelForm):
+class ProductDocForm(ModelForm):
     class Meta:
         model = ProductDoc
         fields = ["product", "title", "position", "content"]
         widgets = {"content": forms.Textarea(attrs={"rows": 10})}
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(ModelForm):
     class Meta:
         model = Plan
         fields = ["display_name", "name", "description", "rate_unlimited", "rate_limit", "rate_per",
@@ -316,7 +338,7 @@ class CatalogueForm(AdminModelForm):
         return data
 
 
-class AppForm(forms.ModelForm):
+class AppForm(ModelForm):
     class Meta:
         model = App
         fields = ["name", "description", "redirect_urls", "owner", "visibility"]
@@ -339,8 +361,10 @@ class AppForm(forms.ModelForm):
         return "\n".join(lines)
 
     def save(self, commit: bool = True) -> App:
-        app = super().save(commit=False)
-        app.organisation = app.owner.organisation  # an app belongs to its owner's organisation
+        app: App = super().save(commit=False)
+        organisation = app.owner.organisation
+        assert organisation is not None  # the owner field offers only users of an organisation
+        app.organisation = organisation  # an app belongs to its owner's organisation
         if app.team_id is None:
             app.team = app.owner.teams.order_by("id").first() if app.owner.pk else None
         if commit:
@@ -348,7 +372,7 @@ class AppForm(forms.ModelForm):
         return app
 
 
-class PortalSettingsForm(forms.ModelForm):
+class PortalSettingsForm(ModelForm):
     smtp_password = forms.CharField(
         label="SMTP password", required=False, widget=forms.PasswordInput(render_value=False),
         help_text="Stored encrypted; leave empty to keep the current one.")
@@ -361,7 +385,8 @@ class PortalSettingsForm(forms.ModelForm):
                   "allow_organisation_requests", "password_min_length", "password_require_mixed"]
 
     def clean_smtp_password(self) -> str:
-        return self.cleaned_data.get("smtp_password") or self.instance.smtp_password
+        password: str = self.cleaned_data.get("smtp_password") or self.instance.smtp_password
+        return password
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -373,32 +398,3 @@ class PortalSettingsForm(forms.ModelForm):
         if data.get("password_min_length") is not None and not 8 <= data["password_min_length"] <= 128:
             self.add_error("password_min_length", "Choose from 8 to 128.")
         return data
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                             help_text="Shown to the consumer in the e-mail and on their request.")
-
-
-class PlanChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.display_name}: {obj.limits_in_words}"
-
-
-class ChangePlanForm(forms.Form):
-    """Another plan of an approved request's catalogue; forecourt.access.credentials.change_plan
-    checks the rest (approved, same provider) and moves the credentials at the gateway."""
-
-    plan = PlanChoiceField(queryset=Plan.objects.none(), empty_label=None, label="New plan",
-                           help_text="The app's active credentials get the new plan's limits at the gateway.")
-
-    def __init__(self, *args: Any, access_request: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["plan"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = access_request.catalogue.plans.order_by("display_name", "pk")
-        field.initial = access_request.plan_id
-
-
-class TestEmailForm(forms.Form):
-    to = forms.EmailField(label="Send a test e-mail to")

@@ -1,4 +1,6 @@
-"""Rules of the Live Portal's account pages: sign-up, activation, invitations, organisation requests.
+"""Signing up for the Live Portal, activating the new account, and what a sign-in or a password
+reset request is told. Channel-free rules: they take plain values (`SignUp`, addresses, tokens),
+never a form or a request; the Live Portal's account pages (live/account/views.py) call them.
 
 What a visitor is told never depends on whether an e-mail address has an account: sign-up
 with a registered address e-mails its owner instead of making a second account, and new
@@ -11,30 +13,28 @@ one gives the generic answer). The owner of a free address gets the welcome e-ma
 the account to approve, so such probing shows.
 """
 
-import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from forecourt.accounts import notices, throttle
-from forecourt.accounts import services as accounts
-from forecourt.accounts.models import Invitation, InviteCode, OrganisationRequest, Role, Team, User
 from forecourt.notify import email
 from forecourt.portalconfig.models import PortalSettings
 
+from . import notices, throttle
+from .models import InviteCode, Role, User
+from .services import LIVE_RESET_PAGE, ensure_default_organisation, send_password_reset
+
 INVITE_CODE_UNUSABLE = "This invite code cannot be used: it is unknown, has expired or has been used up."
-INVITATION_DAYS = 7
 
 
 class ActivationTokenGenerator(PasswordResetTokenGenerator):
@@ -54,7 +54,8 @@ class ActivationTokenGenerator(PasswordResetTokenGenerator):
 activation_tokens = ActivationTokenGenerator()
 
 
-def _link(base_url: str, name: str, **kwargs: str) -> str:
+def live_link(base_url: str, name: str, **kwargs: str) -> str:
+    """An absolute link to the Live Portal page `name` (its e-mails' links)."""
     return base_url.rstrip("/") + reverse(f"live:{name}", kwargs=kwargs or None)
 
 
@@ -64,7 +65,7 @@ def _uid(user: User) -> str:
 
 # --- invite codes ---------------------------------------------------------------------------
 
-def _usable_codes(now: Any) -> Any:
+def _usable_codes(now: datetime) -> QuerySet[InviteCode]:
     return InviteCode.objects.filter(is_active=True).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)).filter(Q(max_uses=0) | Q(uses__lt=F("max_uses")))
 
@@ -122,7 +123,7 @@ def sign_up(details: SignUp, base_url: str) -> str:
             if invite is not None:
                 organisation, team = invite.organisation, invite.team
             else:
-                organisation, team = accounts.ensure_default_organisation()
+                organisation, team = ensure_default_organisation()
             try:
                 with transaction.atomic():
                     user = User.objects.create_user(
@@ -142,8 +143,8 @@ def sign_up(details: SignUp, base_url: str) -> str:
         if throttle.Attempt((throttle.SIGN_UP_ACCOUNT, details.email)).take():
             email.send([existing.email], "account_exists", {
                 "user_name": existing.get_full_name(),
-                "sign_in_url": _link(base_url, "sign_in"),
-                "reset_url": _link(base_url, "password_forgotten"),
+                "sign_in_url": live_link(base_url, "sign_in"),
+                "reset_url": live_link(base_url, "password_forgotten"),
             })
     return step
 
@@ -152,7 +153,8 @@ def _welcome(user: User, step: str, base_url: str, settings: PortalSettings) -> 
     if step == "confirm":
         email.send([user.email], "account_confirm", {
             "user_name": user.get_full_name(),
-            "activate_url": _link(base_url, "activate", uidb64=_uid(user), token=activation_tokens.make_token(user)),
+            "activate_url": live_link(base_url, "activate", uidb64=_uid(user),
+                                      token=activation_tokens.make_token(user)),
             "expires_hours": _reset_hours(),
         })
         return
@@ -230,161 +232,4 @@ def request_password_reset(address: str, client: str, base_url: str) -> None:
         return
     user = User.objects.filter(email__iexact=address, is_active=True).first()
     if user is not None:
-        accounts.send_password_reset(user, None, base_url, url_name=accounts.LIVE_RESET_PAGE)
-
-
-# --- invitations by consumer-admins ---------------------------------------------------------
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def can_manage_organisation(user: Any) -> bool:
-    """A consumer-admin of an organisation other than the Default Organisation (which holds
-    every self-registered developer: nobody manages it from the Live Portal)."""
-    return (getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.CONSUMER_ADMIN
-            and user.organisation_id is not None and not user.organisation.is_default)
-
-
-def invite(actor: User, address: str, first_name: str, last_name: str, role: str, team: Team,
-           base_url: str) -> Invitation:
-    """Invite `address` into the actor's organisation and `team`, by e-mail.
-
-    Only a consumer-admin of that organisation may (ValidationError otherwise). Whether the
-    address already has an account is not checked here (that would tell the inviter); the
-    invitee finds out when following the link.
-    """
-    if not can_manage_organisation(actor):
-        raise ValidationError("Only an organisation's admins can invite people into it.")
-    if team.organisation_id != actor.organisation_id:
-        raise ValidationError("That team is not one of your organisation's.")
-    if role not in (Role.CONSUMER_TEAM_MEMBER, Role.CONSUMER_ADMIN):
-        raise ValidationError("Invite people as team members or organisation admins.")
-    _count_invitation(actor)
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        invitation = Invitation.objects.create(
-            email=address, first_name=first_name, last_name=last_name, role=role,
-            organisation_id=actor.organisation_id, team=team, digest=_digest(token), invited_by=actor,
-            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS))
-        _send_invitation(invitation, token, actor, base_url)
-    return invitation
-
-
-def resend_invitation(actor: User, invitation: Invitation, base_url: str) -> None:
-    """A new link (the old one stops working) and a fresh expiry, e-mailed again."""
-    if not can_manage_organisation(actor) or invitation.organisation_id != actor.organisation_id:
-        raise ValidationError("Only an organisation's admins can resend its invitations.")
-    if invitation.accepted_at is not None:
-        raise ValidationError("This invitation has been accepted.")
-    _count_invitation(actor)
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        invitation.digest = _digest(token)
-        invitation.expires_at = timezone.now() + timedelta(days=INVITATION_DAYS)
-        invitation.invited_by = actor
-        invitation.save(update_fields=["digest", "expires_at", "invited_by"])
-        _send_invitation(invitation, token, actor, base_url)
-
-
-def _count_invitation(actor: User) -> None:
-    if not throttle.Attempt((throttle.INVITES, str(actor.pk))).take():
-        raise ValidationError("You have sent many invitations in a short time: try again later.")
-
-
-def revoke_invitation(actor: User, invitation: Invitation) -> None:
-    if not can_manage_organisation(actor) or invitation.organisation_id != actor.organisation_id:
-        raise ValidationError("Only an organisation's admins can withdraw its invitations.")
-    invitation.delete()
-
-
-def _send_invitation(invitation: Invitation, token: str, actor: User, base_url: str) -> None:
-    from forecourt.webhooks import events
-
-    events.emit("RegisterInvite", {
-        "ID": invitation.pk, "Email": invitation.email, "Role": invitation.role,
-        "OrganisationID": invitation.organisation_id, "TeamID": invitation.team_id, "InvitedBy": actor.email,
-        "ExpiresAt": invitation.expires_at.isoformat()})
-    email.send([invitation.email], "invite", {
-        "user_name": f"{invitation.first_name} {invitation.last_name}".strip(),
-        "inviter_name": actor.get_full_name(),
-        "organisation_name": invitation.organisation.name,
-        "team_name": invitation.team.name,
-        "accept_url": _link(base_url, "accept_invite", token=token),
-        "expires_days": INVITATION_DAYS,
-    })
-
-
-def invitation_for(token: str) -> Invitation | None:
-    """The pending invitation a link's token opens, if its inviter may still invite into that
-    organisation; None for an unknown, expired, accepted or withdrawn one."""
-    if not token or len(token) > 100:
-        return None
-    invitation = (Invitation.objects.select_related("organisation", "team", "invited_by")
-                  .filter(digest=_digest(token), accepted_at__isnull=True, expires_at__gt=timezone.now()).first())
-    if invitation is None:
-        return None
-    inviter = invitation.invited_by
-    if inviter is None or not can_manage_organisation(inviter) or inviter.organisation_id != invitation.organisation_id:
-        return None
-    return invitation
-
-
-def address_taken(address: str) -> bool:
-    return User.objects.filter(email__iexact=address).exists()
-
-
-def accept_invitation(invitation: Invitation, first_name: str, last_name: str, password: str) -> User:
-    """Make the invitee's account (active: the link proved the address) in the invitation's
-    organisation and team; the invitation is spent. ValidationError if it was spent meanwhile
-    or the address has an account. The password is hashed before the transaction opens."""
-    password_hash = make_password(password)
-    with transaction.atomic():
-        spent = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-            accepted_at=timezone.now())
-        if not spent:
-            raise ValidationError("This invitation has already been used.")
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(invitation.email, password_hash=password_hash, first_name=first_name,
-                                                last_name=last_name, role=invitation.role,
-                                                organisation_id=invitation.organisation_id)
-        except IntegrityError:
-            raise ValidationError("An account already uses this e-mail address.") from None
-        user.teams.add(invitation.team)
-        notices.user_event("UserRegistered", user, Via="invitation")
-    return user
-
-
-# --- organisation requests ------------------------------------------------------------------
-
-def may_request_organisation(user: Any) -> bool:
-    """Consumers still in the Default Organisation may ask for one of their own, if the general
-    settings allow organisation requests."""
-    if not getattr(user, "is_authenticated", False) or user.is_admin:
-        return False
-    if user.organisation_id is not None and not user.organisation.is_default:
-        return False
-    return bool(PortalSettings.load().allow_organisation_requests)
-
-
-def request_organisation(user: User, name: str, base_url: str) -> OrganisationRequest:
-    if not may_request_organisation(user):
-        raise ValidationError("You cannot request an organisation.")
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per user
-        if OrganisationRequest.objects.filter(requester=user, status=OrganisationRequest.Status.PENDING).exists():
-            raise ValidationError("You already have a request waiting for an admin.")
-        problem = accounts.organisation_name_problem(name)
-        if problem:
-            raise ValidationError(problem)
-        request = OrganisationRequest.objects.create(name=name.strip(), requester=user)
-        notices.organisation_request_event("OrganisationRequestCreated", request)
-        settings = PortalSettings.load()
-        if settings.admin_notification_address:
-            email.send([settings.admin_notification_address], "organisation_request_submitted", {
-                "user_name": user.get_full_name(), "user_email": user.email, "organisation_name": request.name,
-                "admin_url": base_url.rstrip("/") + reverse("adminportal:organisation_request",
-                                                            kwargs={"pk": request.pk}),
-            })
-    return request
+        send_password_reset(user, None, base_url, url_name=LIVE_RESET_PAGE)

@@ -9,11 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from forecourt.adminportal.access import super_admin_required
+from forecourt.notify import email
+from forecourt.notify.models import EmailLog
 from forecourt.ops.security_headers import allow_inline_styles
 
-from . import email
-from .models import EmailLog
+from .access import super_admin_required
 
 
 # The HTML part is shown in a sandboxed srcdoc iframe, which inherits this page's policy; e-mails

@@ -1,5 +1,9 @@
 """`forecourt serve`: the supervisor process.
 
+A module of its own above the domain packages (ARCHITECTURE.md, "Layers"): at start it checks
+the configuration's links (notify), the active theme (themes) and sets up logging (logconfig), so it
+imports them; it was ops/server.py, which made ops, the lowest layer, import the packages above it.
+
 It starts the web workers (granian, WSGI) at once, so /live answers while the database is
 migrated; migrates under the lock; starts the job worker once a web worker has loaded the
 application (or after JOBS_WAIT_SECONDS): on a machine with one free core the two imports of
@@ -25,8 +29,7 @@ from types import FrameType
 import forecourt
 from forecourt import logconfig
 from forecourt.configuration import Config
-
-from . import startup
+from forecourt.ops import startup
 
 log = logging.getLogger("forecourt.startup")
 
@@ -60,7 +63,7 @@ def warn_about_links(config: Config) -> None:
     """Once at start: without PublicURL, links in e-mails follow the Host header of each request."""
     from forecourt.notify.links import host_header_warning
 
-    warning = host_header_warning(config["PublicURL"])
+    warning = host_header_warning(config.public_url)
     if warning:
         log.warning("%s", warning)
 
@@ -70,16 +73,16 @@ def tls_arguments(config: Config) -> list[str]:
 
     granian (rustls) offers TLS 1.2 and 1.3 only, so Tyk's 769/770 (TLS 1.0/1.1) mean TLS 1.2.
     """
-    if not config["TLSConfig.Enable"]:
+    if not config.tls_config_enable:
         return []
-    certificate = config["TLSConfig.Certificates"][0]
-    oldest = "tls1.3" if config["TLSConfig.MinVersion"] >= 772 else "tls1.2"
+    certificate = config.tls_config_certificates[0]
+    oldest = "tls1.3" if config.tls_config_min_version >= 772 else "tls1.2"
     return ["--ssl-certificate", certificate["CertFile"], "--ssl-keyfile", certificate["KeyFile"],
             "--ssl-protocol-min", oldest]
 
 
 def scheme(config: Config) -> str:
-    return "https" if config["TLSConfig.Enable"] else "http"
+    return "https" if config.tls_config_enable else "http"
 
 
 class Supervisor:
@@ -96,18 +99,18 @@ class Supervisor:
     def _granian_command(self) -> list[str]:
         cfg = self.config
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="forecourt-log-", delete=False) as handle:
-            json.dump(logconfig.dict_config(cfg["LogLevel"], cfg["LogFormat"], cfg["Database.EnableLogs"]), handle)
+            json.dump(logconfig.dict_config(cfg.log_level, cfg.log_format, cfg.database_enable_logs), handle)
             self._log_config_path = handle.name
         return [
             sys.executable, "-m", "granian",
             "--interface", "wsgi",
-            "--host", cfg["ListenAddress"],
-            "--port", str(cfg["HostPort"]),
+            "--host", cfg.listen_address,
+            "--port", str(cfg.host_port),
             "--workers", str(self.workers),
             "--blocking-threads", str(BLOCKING_THREADS),
             "--respawn-failed-workers",
             "--log-config", self._log_config_path,
-            "--log-level", logconfig.LEVELS[cfg["LogLevel"]].lower(),
+            "--log-level", logconfig.LEVELS[cfg.log_level].lower(),
             "--no-ws",
             *tls_arguments(cfg),
             "forecourt.wsgi:application",
@@ -169,7 +172,7 @@ class Supervisor:
         cfg = self.config
         log.info(
             "starting Forecourt %s", forecourt.__version__,
-            extra={"dialect": cfg["Database.Dialect"], "listen": f"{cfg['ListenAddress']}:{cfg['HostPort']}",
+            extra={"dialect": cfg.database_dialect, "listen": f"{cfg.listen_address}:{cfg.host_port}",
                    "workers": self.workers},
         )
         warn_about_links(cfg)
@@ -178,14 +181,14 @@ class Supervisor:
         self.start_web()
         try:
             try:
-                startup.prepare_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
+                startup.prepare_database(cfg.database_max_retries, cfg.database_retry_delay)
             except startup.StartupError as exc:
                 log.error("%s", exc)
                 return 1
             from forecourt.themes.rendering import check_active
 
             check_active()
-            log.info("serving on %s://%s:%s", scheme(cfg), cfg["ListenAddress"], cfg["HostPort"])
+            log.info("serving on %s://%s:%s", scheme(cfg), cfg.listen_address, cfg.host_port)
             self.start_jobs()
             return self._watch()
         finally:
@@ -206,20 +209,20 @@ class Supervisor:
 def record_problems(config: Config) -> None:
     """Keep WARN/ERROR records since this start in DataDir for `forecourt verify` (ops.startlog),
     including the configuration warnings the CLI logged before this point."""
-    from . import startlog
+    from forecourt.ops import startlog
 
     try:
-        path = startlog.begin(config["DataDir"], config["HostPort"], forecourt.__version__)
+        path = startlog.begin(config.data_dir, config.host_port, forecourt.__version__)
     except OSError as exc:  # a read-only DataDir must not stop the portal; verify will say there is no record
         log.warning("cannot keep the start-up problem log for `forecourt verify`: %s", exc)
         return
-    logconfig.configure(config["LogLevel"], config["LogFormat"], config["Database.EnableLogs"])
+    logconfig.configure(config.log_level, config.log_format, config.database_enable_logs)
     for warning in config.warnings:
         startlog.append(path, {"level": "WARNING", "logger": "forecourt.config", "message": warning,
                                "pid": os.getpid()})
 
 
 def serve(config: Config, workers: int | None = None, jobs: bool = True) -> int:
-    count = workers or config["Workers"] or default_workers()
+    count = workers or config.workers or default_workers()
     record_problems(config)
     return Supervisor(config, count, jobs).run()

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from .base import EXIT_FAILURE, setup
+
 # How the summary names each count of the archive's contents (forecourt.lifecycle.backup.COUNTED).
 _KINDS = (("users", "user(s)"), ("organisations", "organisation(s)"), ("products", "product(s)"),
           ("plans", "plan(s)"), ("apps", "app(s)"), ("credentials", "credential(s)"))
@@ -37,22 +39,7 @@ def summary(result: dict[str, Any]) -> list[str]:
     ]
 
 
-def _connect(ctx: click.Context) -> Any:
-    from forecourt.cli import _fail, _setup
-
-    cfg = _setup(ctx, quiet_warnings=True)
-    from forecourt.ops import startup
-
-    try:
-        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
-    except startup.StartupError as exc:
-        _fail(ctx, str(exc))
-    return cfg
-
-
 def _refuse(ctx: click.Context, as_json: bool, message: str, **extra: Any) -> None:
-    from forecourt.cli import EXIT_FAILURE
-
     if as_json:
         click.echo(json.dumps({"ok": False, "error": message, **extra}, indent=2))
     click.echo(f"forecourt: {message}", err=True)
@@ -71,7 +58,7 @@ def backup(ctx: click.Context, output: str | None, as_json: bool) -> None:
     Safe while the portal runs: all tables are read in one snapshot. The archive holds every row,
     including encrypted secrets: keep it private.
     """
-    _connect(ctx)
+    setup(ctx, quiet_warnings=True, database=True)
     from django.db import DatabaseError
 
     from forecourt.lifecycle.backup import BackupError, create_backup
@@ -107,7 +94,7 @@ def restore(ctx: click.Context, archive: str, force: bool, as_json: bool) -> Non
     Refuses a damaged or altered archive, an archive written by a newer Forecourt, and a database
     that already holds data (unless --force), before changing anything.
     """
-    _connect(ctx)
+    setup(ctx, quiet_warnings=True, database=True)
     from pathlib import Path
 
     from forecourt.lifecycle.restore import RestoreError, restore_archive
@@ -132,5 +119,3 @@ def restore(ctx: click.Context, archive: str, force: bool, as_json: bool) -> Non
     for warning in result["warnings"]:
         click.echo(f"warning: {warning}", err=True)
 
-
-COMMANDS: list[click.Command] = [backup, restore]

@@ -12,12 +12,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from forecourt.accounts.models import Role, User
-from forecourt.adminportal.access import admin_required, super_admin_required
+from forecourt.themes import archive, problems, services, storage
+from forecourt.themes import upgrade as upgrades
+from forecourt.themes.models import Theme
+from forecourt.themes.rendering import PREVIEW_SESSION_KEY
 
-from . import archive, problems, services, storage
-from . import upgrade as upgrades
-from .models import Theme
-from .rendering import PREVIEW_SESSION_KEY
+from .access import admin_required, super_admin_required
 
 
 def _actor(request: HttpRequest) -> User:

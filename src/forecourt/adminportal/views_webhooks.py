@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from forecourt.accounts.models import User
-from forecourt.adminportal import crud
-from forecourt.adminportal.access import admin_required
-from forecourt.adminportal.registry import BY_SLUG
+from forecourt.resources import writes
+from forecourt.webhooks import events
+from forecourt.webhooks.forms import WebhookForm
+from forecourt.webhooks.models import Delivery, Webhook
 
-from . import events
-from .forms import WebhookForm
-from .models import Delivery, Webhook
+from .access import admin_required
+from .registry import BY_SLUG
 
 
 @admin_required
@@ -23,7 +23,7 @@ def create(request: HttpRequest) -> HttpResponse:
     resource = BY_SLUG["webhooks"]
     form = WebhookForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        webhook = crud.save_form(resource, form, cast(User, request.user))
+        webhook = writes.save_form(resource.definition, form, cast(User, request.user))
         # The answer to this POST is the only time the secret is shown.
         return render(request, "adminportal/webhook_created.html", {"webhook": webhook})
     return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": None})

@@ -1,24 +1,62 @@
-"""`forecourt theme upgrade NAME`: merge the default theme's changes into a custom theme (see themes.upgrade).
+"""`forecourt theme`: Live Portal themes. `forecourt theme validate TARGET` renders every template of a theme;
+`forecourt theme upgrade NAME` merges the default theme's changes into a custom theme (see themes.upgrade).
 
-Exit status: 0 the merge is clean, renders, and was saved as a new theme (or would be, with
+`theme upgrade`'s exit status: 0 the merge is clean, renders, and was saved as a new theme (or would be, with
 --dry-run); 1 conflicts or render errors (nothing saved); 2 nothing can be merged (unknown theme,
 the default theme itself, a theme already based on the current default, a base without a
 snapshot, a taken name).
 """
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from .base import EXIT_FAILURE, setup
+
 if TYPE_CHECKING:
-    from .upgrade import Upgrade
+    from forecourt.themes.upgrade import Upgrade
 
 EXIT_BAD_INPUT = 2
 
 
-@click.command("upgrade")
+@click.group()
+def theme() -> None:
+    """Live Portal themes."""
+
+
+@theme.command("validate")
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def theme_validate(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Render every template of a theme against sample data and report each error with file and line.
+
+    TARGET is a theme folder, a theme zip, or the name of a theme the portal has (uploaded, in
+    Theming.Path, or `default`). Exits with status 1 when there is an error.
+    """
+    # A folder or a zip is read from disk; a name is looked up in the database too.
+    setup(ctx, quiet_warnings=True, database=not os.path.exists(target))
+    from forecourt.themes.validate import validate_target
+
+    name, problems = validate_target(target)
+    if as_json:
+        click.echo(json.dumps({"theme": name, "ok": not problems, "problems": [p.as_dict() for p in problems]},
+                              indent=2))
+    else:
+        for problem in problems:
+            click.echo(f"{name}: {problem}", err=True)
+        if not problems:
+            click.echo(f"{name}: every template renders")
+        else:
+            click.echo(f"{name}: {len(problems)} error(s)", err=True)
+    if problems:
+        ctx.exit(EXIT_FAILURE)
+
+
+@theme.command("upgrade")
 @click.argument("name")
 @click.option("--dry-run", is_flag=True, help="Show what the upgrade does; save nothing.")
 @click.option("--as", "as_name", default=None,
@@ -38,7 +76,7 @@ def upgrade(ctx: click.Context, name: str, dry_run: bool, as_name: str | None, d
     Conflicts are printed with git-style markers and nothing is saved; resolve them in your
     theme's sources and upload it again.
     """
-    _setup_with_database(ctx)
+    setup(ctx, quiet_warnings=True, database=True)
     from forecourt.themes import upgrade as upgrades
 
     try:
@@ -60,21 +98,7 @@ def upgrade(ctx: click.Context, name: str, dry_run: bool, as_name: str | None, d
     else:
         _print(result, dry_run, saved)
     if not result.clean:
-        from forecourt.cli import EXIT_FAILURE
-
         ctx.exit(EXIT_FAILURE)
-
-
-def _setup_with_database(ctx: click.Context) -> None:
-    from forecourt.cli import _fail, _setup
-
-    cfg = _setup(ctx, quiet_warnings=True)
-    from forecourt.ops import startup  # needs Django set up
-
-    try:
-        startup.wait_for_database(cfg["Database.MaxRetries"], cfg["Database.RetryDelay"])
-    except startup.StartupError as exc:
-        _fail(ctx, str(exc))
 
 
 def _refused(ctx: click.Context, name: str, message: str, as_json: bool) -> None:
@@ -116,6 +140,3 @@ def _print(result: "Upgrade", dry_run: bool, saved: bool) -> None:
     elif dry_run:
         click.echo(f"dry run: {result.target_name} {result.target_version} would be saved; nothing changed")
         click.echo(result.keep_note)
-
-
-THEME_COMMANDS: list[click.Command] = [upgrade]

@@ -1,10 +1,9 @@
-"""Generic list / create / edit / delete for Admin Portal resources.
+"""The Admin Portal's lists of resources: what a list page shows of each resource of
+forecourt.resources.definitions (columns, search, filters, help, the lists under an edit form), and
+one page of a list in a constant number of queries.
 
-Each resource (adminportal/registry.py) names its model, form, list columns, search fields,
-filters, a queryset that loads everything the list shows in a constant number of queries, and
-the domain rule that says whether an object can be deleted. Saving and deleting go through
-`save_form` and `delete`, which write the audit log in the same transaction; the rules
-themselves stay in the domain services, shared with the Admin API.
+Saving and deleting are forecourt.resources.writes' (audited, shared with the Admin API); this
+module is only how the Admin Portal shows resources.
 """
 
 from collections.abc import Callable, Sequence
@@ -12,13 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Model, Q, QuerySet
 from django.utils.text import capfirst
 
 from forecourt.accounts.models import User
-from forecourt.audit import services as audit
+from forecourt.resources.definitions import Definition, Related
+from forecourt.resources.forms import ModelForm
 
 from . import counting
 
@@ -27,24 +25,6 @@ MAX_PAGE = 1_000_000
 # A filter with more choices than this (organisations, say) is typed as an ID instead of chosen from
 # a drop-down list that would load and render every row on every page.
 MAX_CHOICES = 200
-
-
-def count_of(model: type[models.Model], field_name: str) -> Coalesce:
-    """The number of `model` rows whose `field_name` is the list's row, for annotate().
-
-    A correlated subquery, computed for the rows of the page only; annotate(Count(...)) would
-    join and group the whole table before the page is cut."""
-    rows = (model._default_manager.filter(**{field_name: OuterRef("pk")}).order_by()
-            .values(field_name).annotate(n=Count("*")).values("n"))
-    return Coalesce(Subquery(rows), 0)
-
-
-class DeleteRefused(Exception):
-    """The object cannot be deleted; the messages say why and what to do instead."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__("; ".join(reasons))
 
 
 @dataclass(frozen=True)
@@ -87,50 +67,71 @@ class Filter:
 
 
 @dataclass(frozen=True)
-class Related:
-    """Objects that belong to the edited one, listed under its form (a product's APIs and documents),
-    with links to edit each and to add one with its parent already chosen.
+class RelatedList:
+    """Objects that belong to the edited one (forecourt.resources.definitions.Related: a product's
+    APIs and documents), listed under its form with links to edit each and to add one with its
+    parent already chosen (the "Add" link pre-sets the rows' `parent_field`: see `presets`)."""
 
-    `rows(parent)` is one query whatever the number of rows; `parent_field` is the rows' form field
-    that names the parent, pre-set by the "Add" link (see `presets`).
-    """
-
+    related: Related
     title: str
-    slug: str  # the rows' resource, for their edit and add links
-    parent_field: str
-    rows: Callable[[Any], QuerySet[Any]]
     columns: Sequence[Column]
     add_label: str = ""
+
+    @property
+    def slug(self) -> str:
+        return self.related.slug
+
+    @property
+    def parent_field(self) -> str:
+        return self.related.parent_field
+
+    def rows(self, parent: Any) -> QuerySet[Any]:
+        return self.related.rows(parent)
 
 
 @dataclass(frozen=True)
 class Resource:
-    slug: str
-    model: type[models.Model]
-    form: type[forms.ModelForm] | None
+    """A resource's definition (model, form, queryset, delete rules: forecourt.resources) and how the
+    Admin Portal shows it."""
+
+    definition: Definition
     columns: Sequence[Column]
-    queryset: Callable[[], QuerySet[Any]]
     search: Sequence[str] = ()
     filters: Sequence[Filter] = ()
-    delete_blockers: Callable[[Any, User], list[str]] | None = None
-    # Whether a row offers Delete at all, from what the row already holds (no queries): the
-    # Default Organisation never can be; others are checked by delete_blockers when asked.
-    row_deletable: Callable[[Any], bool] = lambda obj: True
     can_create: bool = True
     can_edit: bool = True
     can_delete: bool = True
     super_admin_only: bool = False
     help: str = ""
-    # Saves the form's object; the default is form.save(). Returns the saved object.
-    saver: Callable[[Any, User], Any] | None = None
-    # Deletes the object; the default is obj.delete(). Called after delete_blockers found nothing.
-    deleter: Callable[[Any, User], None] | None = None
     section: str = "Catalogue"
     detail_url_name: str = ""  # where a row links to when it is not the edit page
     # (label, suffix of the row's URL), e.g. ("Actions", "actions/") -> /portal-admin/users/7/actions/
     extra_actions: Sequence[tuple[str, str]] = field(default_factory=tuple)
     # Lists shown under the edit form of an object of this resource (a product's APIs).
-    related: Sequence[Related] = field(default_factory=tuple)
+    related: Sequence[RelatedList] = field(default_factory=tuple)
+
+    @property
+    def slug(self) -> str:
+        return self.definition.slug
+
+    @property
+    def model(self) -> type[Model]:
+        return self.definition.model
+
+    @property
+    def form(self) -> type[ModelForm] | None:
+        return self.definition.form
+
+    def queryset(self) -> QuerySet[Any]:
+        return self.definition.queryset()
+
+    def delete_blockers(self, obj: Any, actor: User) -> list[str]:
+        """Why `obj` cannot be deleted (the domain's rules); empty when it can."""
+        return self.definition.delete_blockers(obj, actor) if self.definition.delete_blockers else []
+
+    def row_deletable(self, obj: Any) -> bool:
+        """Whether a row offers Delete at all, from what the row already holds (no queries)."""
+        return self.definition.row_deletable(obj)
 
     def row_url(self, obj: Any) -> str:
         from django.urls import reverse
@@ -262,7 +263,7 @@ def related_lists(resource: Resource, obj: Any) -> list[dict[str, Any]]:
     return lists
 
 
-def presets(form_class: type[forms.ModelForm], params: Any) -> dict[str, str]:
+def presets(form_class: type[ModelForm], params: Any) -> dict[str, str]:
     """Initial values for a new object's form from the query string (?product=7 from a product's
     "Add API" link). Only single-object choices are taken; the form still checks them when posted."""
     chosen: dict[str, str] = {}
@@ -272,34 +273,3 @@ def presets(form_class: type[forms.ModelForm], params: Any) -> dict[str, str]:
                 and not isinstance(form_field, forms.ModelMultipleChoiceField)):
             chosen[name] = value[:100]
     return chosen
-
-
-def save_form(resource: Resource, form: forms.ModelForm, actor: User) -> Any:
-    """Save a valid form and audit it: "create" with the new values, "update" with what changed."""
-    creating = form.instance.pk is None
-    before = {} if creating else audit.snapshot(type(form.instance).objects.get(pk=form.instance.pk))
-    with transaction.atomic():
-        obj = resource.saver(form, actor) if resource.saver else form.save()
-        after = audit.snapshot(obj)
-        changes = audit.diff(before, after)
-        if creating or changes:
-            audit.record(actor, "create" if creating else "update", obj, changes)
-    return obj
-
-
-def delete(resource: Resource, obj: Any, actor: User) -> None:
-    """Delete after the domain rules allow it; raise DeleteRefused with their reasons otherwise."""
-    reasons = resource.delete_blockers(obj, actor) if resource.delete_blockers else []
-    if reasons:
-        raise DeleteRefused(reasons)
-    with transaction.atomic():
-        before = audit.snapshot(obj)
-        audit.record(actor, "delete", obj, {k: [v, None] for k, v in before.items()})
-        try:
-            if resource.deleter:
-                resource.deleter(obj, actor)
-            else:
-                obj.delete()
-        except models.ProtectedError as exc:
-            names = sorted({str(o._meta.verbose_name_plural) for o in exc.protected_objects})
-            raise DeleteRefused([f"{obj} is still used by {', '.join(names)}."]) from exc
