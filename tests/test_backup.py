@@ -375,3 +375,13 @@ def test_a_backup_of_a_read_only_database_is_written_and_says_it_was_not_recorde
     info = archive_format.verify_archive(target)  # complete and intact
     assert info.version == forecourt.__version__ and info.sha256 == result["sha256"]
     assert _records(child_env) == []
+
+
+def test_reading_an_archive_s_manifest_needs_no_django():
+    """archive.py (with dataversion.py and releases.py) reads and checks an archive before any database or
+    Django set-up exists: not one django module is imported with them (ARCHITECTURE.md, lifecycle/)."""
+    probe = ("import sys; from forecourt.lifecycle import archive, dataversion, releases; "
+             "print(sorted(m for m in sys.modules if m.partition('.')[0] == 'django'))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -217,14 +217,15 @@ def rows_per_table(env, cwd):
 
 # `forecourt verify` with its secrets recorded (to a file, not the output) so that a test can look
 # for them in what it printed; "fail-create" makes the temporary consumer's INSERT fail after it ran,
-# "fail-delete" its deletion.
+# "fail-delete" its deletion. The life-cycle modules import models, so they are patched once the
+# command has set Django up (django.setup() wrapped), not before.
 RECORDING = """
 import json, os, sys
+import django
 mode, record = sys.argv[1], sys.argv[2]
 sys.argv = ["forecourt", *sys.argv[3:]]
-from forecourt.lifecycle import throwaway, verify
 seen = {"sessions": [], "consumers": []}
-real_create, real_mint = throwaway._create, verify._mint_session
+real_create = real_mint = None
 
 def create():
     from forecourt.accounts.models import User
@@ -249,9 +250,18 @@ def mint(user):
 def fail_delete(user):
     raise RuntimeError("the database went away")
 
-throwaway._create, verify._mint_session = create, mint
-if mode == "fail-delete":
-    throwaway._delete = fail_delete
+real_setup = django.setup
+
+def setup(*args, **kwargs):
+    global real_create, real_mint
+    real_setup(*args, **kwargs)
+    from forecourt.lifecycle import throwaway, verify
+    real_create, real_mint = throwaway._create, verify._mint_session
+    throwaway._create, verify._mint_session = create, mint
+    if mode == "fail-delete":
+        throwaway._delete = fail_delete
+
+django.setup = setup
 from forecourt.cli import main
 try:
     main()

@@ -9,12 +9,14 @@ member types, sizes, checksums, the manifest's format version) lives in one plac
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
 import stat
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -195,9 +197,6 @@ def write_archive(destination: Path, manifest: dict[str, Any], staging: Path, me
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    import io
-    import time
-
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mode = 0o600

@@ -36,10 +36,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.db import connections, transaction
+
+import forecourt
 from forecourt import configuration
 from forecourt.ops.faults import crash_point
 
-from . import backup_records, dataversion
+from . import backup_records, dataversion, portable
 from .archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -51,6 +55,12 @@ from .archive import (
     sha256_file,
     write_archive,
 )
+from .backup_records import default_backup_dir
+
+try:  # the postgres extra: without it no database is PostgreSQL, and nothing is dumped with pg_dump
+    from psycopg.conninfo import make_conninfo
+except ImportError:  # pragma: no cover - the test environments install it
+    make_conninfo = None  # type: ignore[assignment]
 
 __all__ = ["BackupError", "BackupInfo", "create_backup", "default_backup_dir", "newest_backup"]
 
@@ -61,11 +71,6 @@ SECURITY_NOTE = ("This archive holds every row of the portal's database, includi
 
 class BackupError(Exception):
     """The backup cannot be made; the message says why. No archive was written."""
-
-
-def default_backup_dir() -> Path:
-    """Where backups go unless `--output` says otherwise: `<DataDir>/backups`."""
-    return Path(configuration.get().data_dir).expanduser().absolute() / "backups"
 
 
 def newest_backup(directory: Path | str | None = None) -> BackupInfo | None:
@@ -101,8 +106,6 @@ def _contents(tables: list[dict[str, Any]], theme_folders: list[str], media_file
 
 def _database_theme_names(staging: Path, tables: list[dict[str, Any]]) -> list[str]:
     """The names of the themes uploaded to the database, from the rows just dumped."""
-    from . import portable
-
     for entry in tables:
         if entry["model"] == "themes.theme" and "name" in entry["columns"]:
             at = entry["columns"].index("name")
@@ -113,8 +116,6 @@ def _database_theme_names(staging: Path, tables: list[dict[str, Any]]) -> list[s
 @contextmanager
 def snapshot(using: str = "default") -> Iterator[None]:
     """A read-only transaction in which every query sees the database as of one instant."""
-    from django.db import connections, transaction
-
     connection = connections[using]
     if connection.vendor == "sqlite":
         # SQLite in WAL mode: the first read of a deferred transaction fixes its snapshot. Not Django's
@@ -149,8 +150,6 @@ def _native_postgres(db: dict[str, Any], target: Path, snapshot_id: str | None) 
     tool = shutil.which("pg_dump")
     if tool is None:
         return {"skipped": "pg_dump is not installed"}
-    from psycopg.conninfo import make_conninfo
-
     params = {k: v for k, v in {"host": db["HOST"], "port": db["PORT"], "user": db["USER"],
                                 "dbname": db["NAME"], **db.get("OPTIONS", {})}.items()
               if v not in ("", None) and k in ("host", "port", "user", "dbname", "sslmode", "sslrootcert",
@@ -246,8 +245,6 @@ def theme_root() -> Path:
 
 
 def media_root() -> Path:
-    from django.conf import settings
-
     return Path(settings.MEDIA_ROOT)
 
 
@@ -255,12 +252,6 @@ def media_root() -> Path:
 
 def create_backup(output: Path | str | None = None, using: str = "default") -> dict[str, Any]:
     """Write a backup archive; return what it holds (path, size, tables, rows, native dump, files)."""
-    from django.db import connections
-
-    import forecourt
-
-    from . import portable
-
     connection = connections[using]
     if "django_migrations" not in connection.introspection.table_names():
         raise BackupError("the database has no Forecourt schema (run `forecourt migrate` first): nothing to back up")

@@ -37,6 +37,9 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db import Error as DatabaseProblem  # DatabaseError, and InterfaceError of a lost connection
 
+from forecourt import configuration
+from forecourt.ops.models import BackupRecord
+
 from . import dataversion
 from .archive import VERIFIED, BackupInfo, backups_in, sha256_file
 
@@ -82,6 +85,11 @@ class Search:
     migrations: dict[str, str] | None = None  # the schema the newest backup holds (its record's, else its manifest's)
 
 
+def default_backup_dir() -> Path:
+    """Where backups go unless `--output` says otherwise: `<DataDir>/backups` (the folder find() searches)."""
+    return Path(configuration.get().data_dir).expanduser().absolute() / "backups"
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
@@ -100,8 +108,6 @@ def record(path: Path, manifest: dict[str, Any], sha256: str, size: int, *, sour
     fail the backup: the archive is written and usable, and the warning says how to name it.
     A restore records the archive it restored from only once (same path and checksum).
     """
-    from forecourt.ops.models import BackupRecord
-
     try:
         if not _has_table(using):
             reason = "the database is at a schema without backup records (`forecourt migrate` adds them)"
@@ -170,8 +176,6 @@ def check(rec: Any) -> BackupInfo | Problem:
 
 def records(using: str = DEFAULT_DB_ALIAS) -> list[Any]:
     """Every backup record, newest first ([] before the schema has them); django.db.Error if unreadable."""
-    from forecourt.ops.models import BackupRecord
-
     if not _has_table(using):
         return []
     rows = BackupRecord.objects.using(using).order_by("-created_at", "-id")
@@ -189,8 +193,6 @@ def _same_file(a: Path | str, b: Path | str) -> bool:
 
 def find(using: str = DEFAULT_DB_ALIAS, directory: Path | None = None) -> Search:
     """The backup an upgrade can fall back on, by the rule in this module's docstring."""
-    from .backup import default_backup_dir
-
     search = Search(None)
     try:
         recorded = records(using)
@@ -257,8 +259,6 @@ def saved(using: str, state_apps: Any) -> list[dict[str, Any]]:
 def put_back(rows: Iterable[dict[str, Any]], using: str = DEFAULT_DB_ALIAS) -> int:
     """Insert the saved records the table lacks now; return how many. Best effort: a problem is
     logged as a WARNING, since the archives themselves are untouched and still usable."""
-    from forecourt.ops.models import BackupRecord
-
     rows = list(rows)
     if not rows:
         return 0

@@ -33,6 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
@@ -42,6 +43,8 @@ from django.db.models.functions import Length
 from packaging.version import InvalidVersion, Version
 
 import forecourt
+from forecourt.ops.dblock import migration_lock
+from forecourt.ops.models import SchemaVersion
 
 from . import downgrade_theme, downgrade_types, releases
 
@@ -121,8 +124,6 @@ def irreversible_reason(migration: Migration) -> str | None:
 
 def forecourt_apps(loader: MigrationLoader) -> list[str]:
     """Labels of the Forecourt apps that have migrations: the apps the manifest describes."""
-    from django.apps import apps
-
     labels = {app for app, _ in loader.graph.nodes}
     return sorted(c.label for c in apps.get_app_configs()
                   if c.name.startswith("forecourt.") and c.label in labels)
@@ -136,8 +137,6 @@ def _version(text: str, what: str) -> Version:
 
 
 def _last_version(using: str) -> str | None:
-    from forecourt.ops.models import SchemaVersion
-
     return SchemaVersion.objects.using(using).order_by("-migrated_at", "-id").values_list(
         "version", flat=True).first()
 
@@ -355,9 +354,6 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
     `expect` is the plan the operator confirmed: if the database changed before the lock was
     taken (another replica migrated it), the downgrade is refused rather than doing something else.
     """
-    from forecourt.ops.dblock import migration_lock
-    from forecourt.ops.models import SchemaVersion
-
     connection = connections[using]
     with migration_lock(using, timeout=lock_timeout):
         plan = make_plan(version, using, count_losses=False, activate_theme=activate_theme)

@@ -23,8 +23,11 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from packaging.version import InvalidVersion, Version
+
+from forecourt.themes import storage
 
 DEFAULT = "default"
 
@@ -79,8 +82,6 @@ def _model(state_apps: Any, app: str, name: str) -> Any:
 
 def active_name(state_apps: Any, using: str) -> str:
     """The active theme: an admin's last activation, else the Theming.Theme setting (as themes.storage)."""
-    from django.conf import settings
-
     state = _model(state_apps, "themes", "themestate")
     row = state._base_manager.using(using).filter(pk=1).values_list("active", flat=True).first() if state else None
     return row or str(settings.CONFIG.theming_theme) or DEFAULT
@@ -97,8 +98,6 @@ def find(state_apps: Any, using: str, name: str) -> Found | None:
             base, manifest = row
             old = manifest.get("upgraded_from") if isinstance(manifest, dict) else None
             return Found(name, base or "", old if isinstance(old, str) else "")
-    from forecourt.themes import storage
-
     folder = storage.folder_themes().get(name)
     if folder is not None:
         return Found(name, folder.manifest.base, folder.manifest.upgraded_from)
@@ -150,8 +149,6 @@ def activate(state_apps: Any, using: str, name: str, release: str) -> str:
     """
     state_model = state_apps.get_model("themes", "themestate")
     state, _ = state_model._base_manager.using(using).get_or_create(pk=1)
-    from django.conf import settings
-
     previous = state.active or str(settings.CONFIG.theming_theme)
     names = {f.name for f in state_model._meta.concrete_fields}
     state.active = name

@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
 
 CONTENT_TYPES = "django_content_type"
@@ -66,8 +68,6 @@ def dropped_models(now_apps: Any, then_apps: Any, apps: list[str]) -> list[str]:
 
 
 def _content_types(names: list[str], using: str) -> models.QuerySet[Any] | None:
-    from django.contrib.contenttypes.models import ContentType
-
     if not names or ContentType._meta.db_table not in connections[using].introspection.table_names():
         return None
     match = models.Q()
@@ -79,8 +79,6 @@ def _content_types(names: list[str], using: str) -> models.QuerySet[Any] | None:
 
 def count(names: list[str], using: str) -> TypeRows:
     """What removing the content types of `names` removes (the plan)."""
-    from django.contrib.auth.models import Group, Permission
-
     out = TypeRows(list(names))
     types = _content_types(names, using)
     if types is None:
@@ -94,9 +92,6 @@ def count(names: list[str], using: str) -> TypeRows:
 
 def remove(names: list[str], using: str) -> TypeRows:
     """Delete the content types of `names` with their permissions (Django's cascade); what was deleted."""
-    from django.contrib.auth.models import Group, Permission
-    from django.contrib.contenttypes.models import ContentType
-
     out = TypeRows(list(names))
     types = _content_types(names, using)
     if types is None:

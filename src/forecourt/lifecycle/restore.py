@@ -32,12 +32,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps as installed_apps
+from django.conf import settings
+from django.core.management.color import no_style
+from django.db import DatabaseError, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from packaging.version import InvalidVersion, Version
 
+import forecourt
 from forecourt import configuration
+from forecourt.ops import crypto, startup
+from forecourt.ops.dblock import LockTimeout, migration_lock
+from forecourt.ops.models import InstanceSecret
 
-from . import backup_records, dataversion
+from . import backup_records, dataversion, portable
 from .archive import ArchiveError, sha256_file, unpacked
+from .backup import theme_root
 
 # Rows that `migrate` writes on its own and a restore replaces, and the backup records a restore keeps:
 # they do not make a database "hold data".
@@ -75,15 +86,12 @@ def _tables(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 
 def data_rows(using: str = "default") -> dict[str, int]:
     """{table: rows} of the Forecourt tables in this database that hold rows (bookkeeping aside)."""
-    from django.apps import apps
-    from django.db import connections
-
     connection = connections[using]
     existing = set(connection.introspection.table_names())
     found: dict[str, int] = {}
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for model in apps.get_models(include_auto_created=True):
+        for model in installed_apps.get_models(include_auto_created=True):
             table = model._meta.db_table
             if not model._meta.app_config.name.startswith("forecourt."):
                 continue
@@ -98,10 +106,6 @@ def data_rows(using: str = "default") -> dict[str, int]:
 
 def _file_targets(manifest: dict[str, Any]) -> dict[str, Path]:
     """{member: where it goes} for the theme folder and uploaded files in the archive."""
-    from django.conf import settings
-
-    from .backup import theme_root
-
     roots = {"themes": theme_root(), "media": Path(settings.MEDIA_ROOT)}
     targets: dict[str, Path] = {}
     for name in manifest.get("files", {}):
@@ -142,13 +146,6 @@ def _restore_files(folder: Path, targets: dict[str, Path]) -> None:
 
 def _encryption_problem(manifest: dict[str, Any], folder: Path, apps: Any) -> str | None:
     """Why the archive's encrypted values will not decrypt here, or None (also when there are none)."""
-    from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-
-    from forecourt.ops import crypto
-    from forecourt.ops.models import InstanceSecret
-
-    from . import portable
-
     keys = [k.strip() for k in configuration.get().encryption_key.split(",") if k.strip()]
     sample: str | None = None
     by_table = {m._meta.db_table: m for m in portable.stored_models(apps)}
@@ -185,8 +182,6 @@ def _encryption_problem(manifest: dict[str, Any], folder: Path, apps: Any) -> st
 
 
 def _tables_to_clear(connection: Any, *apps_list: Any) -> list[str]:
-    from . import portable
-
     existing = set(connection.introspection.table_names())
     tables: set[str] = set()
     for apps in apps_list:
@@ -195,8 +190,6 @@ def _tables_to_clear(connection: Any, *apps_list: Any) -> list[str]:
 
 
 def _flush(connection: Any, tables: list[str]) -> None:
-    from django.core.management.color import no_style
-
     if tables:
         # No allow_cascade: on SQLite it widens the list with the *current* models' tables, which a
         # database at an older schema may not have. Every table of the schema is in the list anyway.
@@ -205,8 +198,6 @@ def _flush(connection: Any, tables: list[str]) -> None:
 
 def restore_archive(path: Path, force: bool = False, using: str = "default") -> dict[str, Any]:
     """Restore `path` into the database `using`; RestoreError (nothing changed) when it must not."""
-    import forecourt
-
     path = Path(path).expanduser().absolute()
     try:
         digest, size = sha256_file(path), path.stat().st_size
@@ -224,15 +215,6 @@ def restore_archive(path: Path, force: bool = False, using: str = "default") -> 
 
 
 def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, current: str) -> dict[str, Any]:
-    from django.core.management.color import no_style
-    from django.db import DatabaseError, connections, transaction
-    from django.db.migrations.executor import MigrationExecutor
-
-    from forecourt.ops import startup
-    from forecourt.ops.dblock import LockTimeout, migration_lock
-
-    from . import portable
-
     archive_version = _archive_version(manifest)
     data = dataversion.data_words(dataversion.of_manifest(manifest))
     if archive_version > Version(current):

@@ -19,11 +19,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations import Migration
 from django.db.migrations.loader import MigrationLoader
 
+from forecourt.catalog import search
 from forecourt.lifecycle import migration_policy, releases
+from forecourt.lifecycle.downgrade import forecourt_apps
+from forecourt.pagecache import revision
 
 Node = tuple[str, str]
 
@@ -60,8 +63,6 @@ class Verdict:
 
 
 def _forecourt_apps(loader: MigrationLoader) -> set[str]:
-    from forecourt.lifecycle.downgrade import forecourt_apps
-
     return set(forecourt_apps(loader))
 
 
@@ -132,11 +133,6 @@ def rebuild_derived() -> dict[str, int]:
     (which drops every cached page and fragment). The last step of a rolling upgrade, once no older
     release serves: until then it may write products without them. Safe on a live portal, and
     idempotent."""
-    from django.db import transaction
-
-    from forecourt.catalog import search
-    from forecourt.pagecache import revision
-
     with transaction.atomic():
         done = {"products": search.rebuild()}
         for name, rebuild in DERIVED.items():

@@ -26,6 +26,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.db import transaction
+
+from forecourt.accounts.models import Role, User
+
 DOMAIN = "verify.invalid"
 FIRST_NAME = "forecourt verify"
 
@@ -39,10 +43,6 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _create() -> Any:
-    from django.db import transaction
-
-    from forecourt.accounts.models import Role, User
-
     user = User(email=f"temporary-{secrets.token_hex(8)}@{DOMAIN}", first_name=FIRST_NAME,
                 role=Role.CONSUMER_TEAM_MEMBER, is_active=True)
     user.set_unusable_password()
@@ -52,8 +52,6 @@ def _create() -> Any:
 
 
 def _delete(user: Any) -> None:
-    from django.db import transaction
-
     with transaction.atomic():
         user.delete()
 

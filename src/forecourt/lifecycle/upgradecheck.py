@@ -30,8 +30,18 @@ from django.db.migrations.recorder import MigrationRecorder
 from packaging.version import InvalidVersion, Version
 
 import forecourt
+from forecourt.configuration import spec
+from forecourt.notify.links import host_header_warning
+from forecourt.ops.models import SchemaVersion
+from forecourt.providers import registry
+from forecourt.providers.models import Provider
+from forecourt.providers.registry import NoClient
+from forecourt.themes import storage
+from forecourt.themes.manifest import BadManifest
+from forecourt.themes.sources import DEFAULT as DEFAULT_THEME
+from forecourt.themes.validate import validate
 
-from . import releases
+from . import backup_records, dataversion, releases, rolling
 
 log = logging.getLogger("forecourt.upgradecheck")
 
@@ -161,8 +171,6 @@ def _app_current(app: str, pending: list[str]) -> bool:
 
 
 def _last_migration(using: str) -> tuple[str | None, str | None]:
-    from forecourt.ops.models import SchemaVersion
-
     try:
         row = SchemaVersion.objects.using(using).order_by("-migrated_at", "-id").values_list(
             "version", "migrated_at").first()
@@ -215,8 +223,6 @@ def _check_versions(report: Report) -> None:
 
 def _theme_rows(pending: list[str]) -> list[Any]:
     """(ThemeInfo) of every theme but the default; uploaded ones only when their table is current."""
-    from forecourt.themes import storage
-
     if _app_current("themes", pending):
         try:
             return [t for t in storage.listing() if t.kind != "bundled"]
@@ -228,19 +234,14 @@ def _theme_rows(pending: list[str]) -> list[Any]:
 
 def check_themes(report: Report, pending: list[str]) -> None:
     """Each custom theme: does it render with this version, and is it behind the default theme?"""
-    from forecourt.themes import storage
-    from forecourt.themes.manifest import BadManifest
-    from forecourt.themes.sources import DEFAULT
-    from forecourt.themes.validate import validate
-
     default_version = storage.bundled().manifest.version
     if _app_current("themes", pending):
         try:
             active = storage.configured_active()
         except DatabaseError:
-            active = str(storage.setting("Theming.Theme")) or DEFAULT
+            active = str(storage.setting("Theming.Theme")) or DEFAULT_THEME
     else:
-        active = str(storage.setting("Theming.Theme")) or DEFAULT
+        active = str(storage.setting("Theming.Theme")) or DEFAULT_THEME
     for info in _theme_rows(pending):
         entry: dict[str, Any] = {"name": info.name, "version": info.version, "base": info.base, "kind": info.kind,
                                  "active": info.name == active, "default_version": default_version,
@@ -272,17 +273,12 @@ def check_themes(report: Report, pending: list[str]) -> None:
 def _missing_api_refs(provider: Any) -> list[dict[str, str]]:
     """Policies at the provider that grant access to APIs it no longer has (read-only): the
     provider's integration knows its gateway's objects (ProviderClient.dangling_references)."""
-    from forecourt.providers import registry
-
     return registry.client_for(provider).dangling_references()
 
 
 def check_providers(report: Report, pending: list[str], *, live: bool = True) -> None:
     """Provider health as last recorded, skipped policies of the last sync, and (live) policies at
     the gateway that reference APIs that no longer exist."""
-    from forecourt.providers.models import Provider
-    from forecourt.providers.registry import NoClient
-
     if not _app_current("providers", pending):
         report.findings.append(Finding("providers", INFO, "provider policies are checked by `forecourt verify` after "
                                        "the upgrade: the providers' tables are not at this version's schema yet", {}))
@@ -342,8 +338,6 @@ def check_backup(report: Report, max_age: timedelta, now: datetime | None = None
     whose file is intact, else the default folder's), or the archive named with `--backup FILE`
     (`backup_file`, already checked); `newest` replaces the search in tests.
     """
-    from . import backup_records, dataversion
-
     if newest is None:
         newest = (lambda: backup_records.named(backup_file, using)) if backup_file is not None else (
             lambda: backup_records.find(using))
@@ -409,8 +403,6 @@ def check_backup(report: Report, max_age: timedelta, now: datetime | None = None
 
 
 def _backup_data(backup: dict[str, Any]) -> str:
-    from . import dataversion
-
     return f"{dataversion.data_words(backup['data_version'])}, " if backup.get("data_version") else ""
 
 
@@ -428,9 +420,6 @@ def age_words(age: timedelta) -> str:
 def check_settings(report: Report, config: Any) -> None:
     """Settings that are ignored, unknown (renamed or removed), or new since the database's version
     and required without a usable default."""
-    from forecourt.configuration.spec import SETTINGS
-    from forecourt.notify.links import host_header_warning
-
     for warning in config.warnings:
         report.findings.append(Finding("settings", WARNING, warning, {}))
     for notice in config.notices:
@@ -438,7 +427,7 @@ def check_settings(report: Report, config: Any) -> None:
     link_warning = host_header_warning(config.public_url)
     if link_warning:
         report.findings.append(Finding("settings", WARNING, link_warning, {"setting": "PublicURL"}))
-    for setting in SETTINGS:
+    for setting in spec.SETTINGS:
         since = getattr(setting, "since", None)  # the version that added the setting, where recorded
         if not since or not _newer(since, report.database_version or "0"):
             continue
@@ -455,8 +444,6 @@ def check_rolling(report: Report, using: str = DEFAULT_DB_ALIAS) -> None:
     """Can this upgrade roll (the release serving now keeps serving while this one migrates beside it),
     or does it need every old replica stopped first? forecourt.lifecycle.rolling judges the pending
     migrations by the migration policy."""
-    from . import rolling
-
     if report.empty or not report.pending_migrations or report.unknown_migrations:
         return
     verdict = rolling.for_database(using)

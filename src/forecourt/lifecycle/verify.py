@@ -45,9 +45,23 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import AnonymousUser
 
 import forecourt
+from forecourt.accounts.models import ADMIN_ROLES, Role, User
+from forecourt.catalog.services import CATALOGUE_PAGE_SIZE, visible_products
 from forecourt.configuration import Config
+from forecourt.ops import secret, startlog
+from forecourt.providers import registry
+from forecourt.providers.models import Provider
+from forecourt.themes import storage
+from forecourt.themes.validate import validate
+
+from . import throwaway
 
 PASS, FAIL, SKIP, NA = "PASS", "FAIL", "SKIP", "N/A"
 # How the summary names each status, in the order it counts them.
@@ -132,18 +146,12 @@ def check_admin_portal(target: Target) -> Check:
 # -- signing in without a password ----------------------------------------------------------------
 
 def _session_store() -> Any:
-    from django.conf import settings
-
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def _mint_session(user: Any) -> Any:
     """A session such as django.contrib.auth.login() makes, without its signal (no last-login
     update) and short-lived; saved, so the server finds it."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
-    from forecourt.ops import secret
-
     secret.activate()  # the session hash is keyed with the instance secret the server uses
     store = _session_store()()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
@@ -156,8 +164,6 @@ def _mint_session(user: Any) -> Any:
 
 
 def _signed_in_get(target: Target, user: Any, path: str) -> httpx.Response:
-    from django.conf import settings
-
     store = _mint_session(user)
     try:
         return target.get(path, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}"})
@@ -167,8 +173,6 @@ def _signed_in_get(target: Target, user: Any, path: str) -> httpx.Response:
 
 def _usable(user: Any) -> str:
     """"" when the account may sign in, else why not."""
-    from django.contrib.auth.backends import ModelBackend
-
     if not ModelBackend().user_can_authenticate(user):
         return f"{user.email} is deactivated"
     if not user.has_usable_password():
@@ -177,10 +181,6 @@ def _usable(user: Any) -> str:
 
 
 def check_admin_sign_in(target: Target) -> Check:
-    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-
-    from forecourt.accounts.models import ADMIN_ROLES, Role, User
-
     admins = User.objects.filter(role__in=ADMIN_ROLES)
     if target.admin_email:
         user = admins.filter(email__iexact=target.admin_email).first()
@@ -210,10 +210,6 @@ NO_CONSUMER = "no active consumer account with a password to sign in as"
 
 
 def check_consumer_sign_in(target: Target) -> Check:
-    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-
-    from forecourt.accounts.models import ADMIN_ROLES, User
-
     consumers = User.objects.exclude(role__in=ADMIN_ROLES)
     if target.consumer_email:
         user = consumers.filter(email__iexact=target.consumer_email).first()
@@ -236,8 +232,6 @@ def _check_with_a_temporary_consumer(target: Target) -> Check:
     """The Live Portal's sign-in exists on every portal, with or without consumers: without one to
     sign in as, a temporary consumer (lifecycle.throwaway) is, and is deleted; refused, the check is
     not made, and says so (SKIP)."""
-    from . import throwaway
-
     if not target.throwaway_consumer:
         return Check("consumer-sign-in", SKIP, f"{NO_CONSUMER}, and --no-throwaway-consumer refused a temporary "
                      "one: name one with --consumer EMAIL")
@@ -267,9 +261,6 @@ def _check_live_dashboard(target: Target, user: Any, who: str, data: dict[str, A
 # -- providers ---------------------------------------------------------------------------------------
 
 def check_providers(target: Target) -> Check:
-    from forecourt.providers import registry
-    from forecourt.providers.models import Provider
-
     providers = list(Provider.objects.order_by("name"))
     if not providers:
         return Check("providers", NA, "no provider is configured: there is nothing to synchronise")
@@ -300,10 +291,6 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def check_catalogue(target: Target) -> Check:
-    from django.contrib.auth.models import AnonymousUser
-
-    from forecourt.catalog.services import CATALOGUE_PAGE_SIZE, visible_products
-
     expected = list(visible_products(AnonymousUser()).order_by("display_name").values_list("display_name", flat=True))
     text = ""
     try:
@@ -330,9 +317,6 @@ def check_catalogue(target: Target) -> Check:
 # -- theme -------------------------------------------------------------------------------------------
 
 def check_theme(target: Target) -> Check:
-    from forecourt.themes import storage
-    from forecourt.themes.validate import validate
-
     name = storage.configured_active()
     try:
         source = storage.source(name)
@@ -352,8 +336,6 @@ def check_theme(target: Target) -> Check:
 # -- the log since start-up ----------------------------------------------------------------------------
 
 def check_log(target: Target) -> Check:
-    from forecourt.ops import startlog
-
     port = urlsplit(target.url).port or target.config.host_port
     path = startlog.path_for(target.config.data_dir, port)
     try:
