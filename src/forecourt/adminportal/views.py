@@ -294,15 +294,17 @@ def organisation_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         name = organisation_request.name
         try:
             if action == "approve":
-                org_requests.approve_organisation_request(organisation_request, _actor(request), links.base_url(request))
+                org_requests.approve_organisation_request(organisation_request, _actor(request),
+                                                          links.base_url(request))
                 messages.success(request, f"Organisation “{name}” created; {organisation_request.requester} is "
                                           f"its admin{_email_note('requester')}")
                 return redirect("adminportal:organisation_request", pk=pk)
             if action == "reject":
                 reject_form = RejectForm(request.POST)
                 if reject_form.is_valid():
-                    org_requests.reject_organisation_request(organisation_request, _actor(request), links.base_url(request),
-                                                         reason=reject_form.cleaned_data["reason"])
+                    org_requests.reject_organisation_request(organisation_request, _actor(request),
+                                                             links.base_url(request),
+                                                             reason=reject_form.cleaned_data["reason"])
                     messages.success(request, f"The request for “{name}” is rejected"
                                               f"{_email_note('requester')}")
                     return redirect("adminportal:organisation_request", pk=pk)

@@ -23,7 +23,8 @@ class StorableTextParser(Parser):
         unstorable.refuse(data)
         return data
 
-    def parse_querydict(self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
+    def parse_querydict(self, data: MultiValueDict[str, Any], list_fields: list[str],
+                        request: HttpRequest) -> dict[str, Any]:
         result = super().parse_querydict(data, list_fields, request)
         unstorable.refuse(result)
         return result

@@ -250,7 +250,7 @@ def media_root() -> Path:
 
 # --- the backup -----------------------------------------------------------------------------
 
-def create_backup(output: Path | str | None = None, using: str = "default") -> dict[str, Any]:
+def create_backup(output: Path | str | None = None, using: str = "default") -> dict[str, Any]:  # noqa: PLR0915 - one snapshot in one transaction, step by step
     """Write a backup archive; return what it holds (path, size, tables, rows, native dump, files)."""
     connection = connections[using]
     if "django_migrations" not in connection.introspection.table_names():

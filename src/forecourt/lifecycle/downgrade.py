@@ -141,7 +141,7 @@ def _last_version(using: str) -> str | None:
         "version", flat=True).first()
 
 
-def make_plan(version: str, using: str = DEFAULT_DB_ALIAS, *, count_losses: bool = True,
+def make_plan(version: str, using: str = DEFAULT_DB_ALIAS, *, count_losses: bool = True,  # noqa: C901, PLR0912, PLR0915 - the plan names each kind of loss, one branch each
               activate_theme: str | None = None) -> Plan:
     """Work out the downgrade to `version` without changing anything; raise Refused if it cannot be done.
 

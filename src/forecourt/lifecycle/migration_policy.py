@@ -95,7 +95,7 @@ def _altered_field_problem(old: Field[Any, Any], new: Field[Any, Any]) -> str:
     return ""
 
 
-def _operation_problem(app_label: str, operation: Any, before: ProjectState, new_models: set[tuple[str, str]]) -> str:
+def _operation_problem(app_label: str, operation: Any, before: ProjectState, new_models: set[tuple[str, str]]) -> str:  # noqa: PLR0911 - one answer per kind of schema operation
     """Why `operation` (applied to the state `before`) breaks the previous release; "" when it does not."""
     if isinstance(operation, HARMLESS):
         return ""

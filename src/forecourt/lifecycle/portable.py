@@ -146,7 +146,7 @@ def _encode(kind: str, value: Any) -> Any:
     return value
 
 
-def _decode(kind: str, value: Any) -> Any:
+def _decode(kind: str, value: Any) -> Any:  # noqa: PLR0911 - one encoding per kind of column
     if value is None:
         return None
     if kind == "datetime":

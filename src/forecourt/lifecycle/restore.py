@@ -214,7 +214,7 @@ def restore_archive(path: Path, force: bool = False, using: str = "default") -> 
     return result
 
 
-def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, current: str) -> dict[str, Any]:
+def _restore(manifest: dict[str, Any], folder: Path, force: bool, using: str, current: str) -> dict[str, Any]:  # noqa: C901, PLR0912, PLR0915 - the restore steps in one transaction, in order
     archive_version = _archive_version(manifest)
     data = dataversion.data_words(dataversion.of_manifest(manifest))
     if archive_version > Version(current):
