@@ -26,8 +26,10 @@ from django.utils import timezone
 
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
+from forecourt.audit.models import AuditEntry
 from forecourt.jobs import handler, queue
 from forecourt.ops.faults import crash_point
+from forecourt.webhooks import events
 
 from . import gateway
 from .models import AccessRequest, App, Credential
@@ -85,8 +87,6 @@ def activate(credential_id: int) -> Credential | None:
 
 def _credential_registered(credential: Credential) -> None:
     """CredentialRegistered, in the transaction that makes the credential active (no secret in it)."""
-    from forecourt.webhooks import events
-
     request = credential.access_request
     events.emit("CredentialRegistered", {
         "ID": credential.pk, "Type": credential.type, "AppID": request.app_id, "App": request.app.name,
@@ -182,8 +182,6 @@ REVOKED_BY_ADMIN = ("An administrator revoked this credential, so it cannot be r
 def revoked_by_consumers(credential_ids: list[int]) -> set[int]:
     """Those of `credential_ids` whose revocation the app's managers asked for (the audit log
     says: REVOKED_BY_CONSUMER), in one query."""
-    from forecourt.audit.models import AuditEntry
-
     if not credential_ids:
         return set()
     found = AuditEntry.objects.filter(object_type="access.credential", note=REVOKED_BY_CONSUMER,

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from forecourt.accounts.notices import public_link
 from forecourt.jobs.registry import periodic
+from forecourt.notify import email
 
 from .models import Credential
 
@@ -40,8 +41,6 @@ def _context(credential: Credential, now: datetime) -> dict[str, object]:
 
 
 def _send(field: str, template: str, due: list[int], now: datetime) -> int:
-    from forecourt.notify import email
-
     sent = 0
     for pk in due:
         with transaction.atomic():

@@ -12,10 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from forecourt.accounts.models import User
+from forecourt.accounts.notices import public_link
 from forecourt.audit import services as audit
 from forecourt.catalog.services import is_requestable, offered_plans
 from forecourt.jobs import handler, queue
+from forecourt.notify import email
+from forecourt.portalconfig.models import PortalSettings
+from forecourt.webhooks import events
 
+from . import credentials, gateway
 from .models import AccessRequest, App
 
 MAX_REASON = 2000
@@ -28,9 +33,6 @@ class NotPending(Exception):
 def _decision_email(request: AccessRequest, template: str, base_url: str) -> None:
     """The requester hears of the decision, with a link to the app's page (its credentials and
     requests); `portal_url` (the root) stays for themes written before `app_url` existed."""
-    from forecourt.accounts.notices import public_link
-    from forecourt.notify import email
-
     email.send([request.requester.email], template, {
         "user_name": request.requester.get_full_name(),
         "app_name": request.app.name,
@@ -44,8 +46,6 @@ def _decision_email(request: AccessRequest, template: str, base_url: str) -> Non
 
 def _webhook_event(name: str, request: AccessRequest) -> None:
     """Record webhook event `name` about `request`, in the caller's transaction (docs/webhooks.md)."""
-    from forecourt.webhooks import events
-
     events.emit(name, {
         "ID": request.pk, "Status": request.status, "AppID": request.app_id, "App": request.app.name,
         "PlanID": request.plan_id, "Plan": request.plan.display_name, "CatalogueID": request.catalogue_id,
@@ -56,8 +56,6 @@ def _webhook_event(name: str, request: AccessRequest) -> None:
 
 def app_registered(app: App) -> None:
     """Record ApplicationRegistered for a new app, in the caller's transaction."""
-    from forecourt.webhooks import events
-
     events.emit("ApplicationRegistered", {
         "ID": app.pk, "Name": app.name, "OwnerID": app.owner_id, "Owner": app.owner.email,
         "OrganisationID": app.organisation_id, "TeamID": app.team_id, "Visibility": app.visibility})
@@ -74,10 +72,6 @@ def save_app(form: Any, actor: User) -> App:
 
 def _tell_admins_of(request: AccessRequest, base_url: str) -> None:
     """E-mail the Admin notification address (if set) that `request` waits for a decision."""
-    from forecourt.accounts.notices import public_link
-    from forecourt.notify import email
-    from forecourt.portalconfig.models import PortalSettings
-
     address = PortalSettings.load().admin_notification_address
     if not address:
         return
@@ -215,8 +209,6 @@ def provision_app(app: App, actor: User, base_url: str = "") -> tuple[list[int],
 def provision(request_id: int) -> None:
     """Create the approved request's credential at the provider (see access.credentials for the
     steps). An integration that is missing fails for good; anything else is retried by the queue."""
-    from . import credentials, gateway
-
     request = AccessRequest.objects.select_related("plan__provider").filter(pk=request_id).first()
     if request is None or request.provisioning != AccessRequest.Provisioning.PENDING:
         return  # deleted with its app meanwhile (its credentials' revocation is queued), or done

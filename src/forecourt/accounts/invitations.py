@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from forecourt.notify import email
+from forecourt.webhooks import events
 
 from . import notices, throttle
 from .models import Invitation, Role, Team, User
@@ -86,8 +87,6 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
 
 
 def _send_invitation(invitation: Invitation, token: str, actor: User, base_url: str) -> None:
-    from forecourt.webhooks import events
-
     events.emit("RegisterInvite", {
         "ID": invitation.pk, "Email": invitation.email, "Role": invitation.role,
         "OrganisationID": invitation.organisation_id, "TeamID": invitation.team_id, "InvitedBy": actor.email,

@@ -5,9 +5,11 @@ Default Organisation exists from bootstrap on. Neither default can be deleted (e
 accounts.services, which every view, API and CLI goes through).
 """
 
+import secrets
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.utils import timezone
 
@@ -123,8 +125,6 @@ class User(AbstractBaseUser):
         following the link would kill the link. It is rehashed at its first sign-in once active."""
         if self.is_active:
             return super().check_password(raw_password)
-        from django.contrib.auth.hashers import check_password
-
         return check_password(raw_password, self.password)
 
     def get_full_name(self) -> str:
@@ -151,8 +151,6 @@ class ApiToken(models.Model):
 
 
 def _invite_code() -> str:
-    import secrets
-
     return secrets.token_urlsafe(12)
 
 

@@ -10,6 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from forecourt.notify import email
+from forecourt.webhooks import events
+
 from .models import Organisation, OrganisationRequest, User
 
 
@@ -26,16 +29,12 @@ def user_message(user: User) -> dict[str, Any]:
 
 
 def user_event(name: str, user: User, **extra: Any) -> None:
-    from forecourt.webhooks import events
-
     events.emit(name, {**user_message(user), **extra})
 
 
 def activation_changed(user: User, active: bool, base_url: str = "", *, email_user: bool = True) -> None:
     """Tell the webhooks, and the user by e-mail, that their account was activated (they can sign
     in) or deactivated. `email_user=False` when the user did it themselves and sees the result."""
-    from forecourt.notify import email
-
     user_event("UserAccountActivated" if active else "UserAccountDeactivated", user)
     if not email_user:
         return
@@ -47,15 +46,11 @@ def activation_changed(user: User, active: bool, base_url: str = "", *, email_us
 
 
 def organisation_registered(organisation: Organisation, requested_by: User | None = None) -> None:
-    from forecourt.webhooks import events
-
     events.emit("OrganisationRegistered", {"ID": organisation.pk, "Name": organisation.name,
                                            "RequestedBy": requested_by.email if requested_by else None})
 
 
 def organisation_request_event(name: str, request: OrganisationRequest) -> None:
-    from forecourt.webhooks import events
-
     events.emit(name, {"ID": request.pk, "Name": request.name, "Status": request.status,
                        "Requester": request.requester.email, "RequesterID": request.requester_id,
                        "OrganisationID": request.organisation_id, "Reason": request.reason})

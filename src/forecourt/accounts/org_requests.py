@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from forecourt.audit import services as audit
 from forecourt.notify import email
 from forecourt.portalconfig.models import PortalSettings
 
@@ -76,8 +77,6 @@ def approve_organisation_request(request: OrganisationRequest, actor: User, base
     consumer-admin (moved out of their current organisation and teams). The requester is told
     by e-mail when `base_url` is given. ValidationError if the request is no longer pending or
     the name has been taken since."""
-    from forecourt.audit import services as audit
-
     with transaction.atomic():
         locked = _decide_organisation_request(request, actor)
         problem = organisation_name_problem(locked.name)
@@ -118,8 +117,6 @@ def reject_organisation_request(request: OrganisationRequest, actor: User, base_
     """Reject a pending request, saying why: the reason is kept and, when `base_url` is given,
     e-mailed to the requester. ValidationError({"reason": ...}) without a reason (or with one
     that is too long), ValidationError if the request is no longer pending; nothing changes."""
-    from forecourt.audit import services as audit
-
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why, so the requester knows what to change."})

@@ -2,13 +2,21 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from forecourt.audit import services as audit
+from forecourt.notify import email
 from forecourt.wording import counted
 
 from . import notices, signals, tokens
@@ -94,8 +102,6 @@ def bootstrap(email: str, password: str, first_name: str = "", last_name: str = 
 
 def save_organisation(organisation: Organisation, actor: User) -> Organisation:
     """Save an organisation (its fields as the caller set them); a new one gets its Default Team at once."""
-    from forecourt.audit import services as audit
-
     creating = organisation.pk is None
     organisation.save()
     team, created = Team.objects.get_or_create(organisation=organisation, is_default=True,
@@ -198,8 +204,6 @@ def user_delete_blockers(user: User, actor: User) -> list[str]:
 
 
 def set_active(user: User, active: bool, actor: User) -> None:
-    from forecourt.audit import services as audit
-
     problems = role_change_problems(user, user.role, active, actor)
     if problems:
         raise ValidationError(problems)
@@ -231,15 +235,6 @@ def send_password_reset(user: User, actor: User | None, base_url: str, url_name:
     admin sends a consumer leads to the Live Portal. The Live Portal's own "Forgotten your
     password?" passes its page ("live:password_reset") for everyone.
     """
-    from django.conf import settings
-    from django.contrib.auth.tokens import default_token_generator
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
-    from forecourt.audit import services as audit
-    from forecourt.notify import email
-
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse(url_name or reset_page_for(user), kwargs={"uidb64": uid, "token": token})
@@ -256,8 +251,6 @@ def send_password_reset(user: User, actor: User | None, base_url: str, url_name:
 
 def set_team_members(team: Team, user_ids: list[int], actor: User) -> None:
     """Make exactly `user_ids` the members of `team`; each must be in the team's organisation."""
-    from forecourt.audit import services as audit
-
     wanted = set(user_ids)
     users = list(User.objects.filter(pk__in=wanted))
     problems = []
@@ -280,8 +273,4 @@ def set_team_members(team: Team, user_ids: list[int], actor: User) -> None:
 def invite_code_sign_up_path(code: InviteCode) -> str:
     """The Live Portal's sign-up page with `code` filled in (the page reads `?invite_code=`): the
     link an admin shares, so that the consumer need not find where a code is entered."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
     return reverse("live:sign_up") + "?" + urlencode({"invite_code": code.code})

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
@@ -25,7 +26,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from forecourt.notify import email
 from forecourt.portalconfig.models import PortalSettings
@@ -167,15 +168,11 @@ def _welcome(user: User, step: str, base_url: str, settings: PortalSettings) -> 
 
 
 def _reset_hours() -> int:
-    from django.conf import settings
-
     return max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
 
 
 def user_for_link(uidb64: str, token: str, generator: PasswordResetTokenGenerator) -> User | None:
     """The user an e-mailed link (uid + token) is for, if the token is valid for them now."""
-    from django.utils.http import urlsafe_base64_decode
-
     try:
         pk = int(urlsafe_base64_decode(uidb64).decode())
     except (ValueError, TypeError, OverflowError, UnicodeDecodeError):

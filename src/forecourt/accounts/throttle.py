@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -68,8 +69,6 @@ def key(rule: Rule, value: str) -> str:
 
 
 def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    from django.conf import settings
-
     return any(address in ipaddress.ip_network(net) for net in getattr(settings, "TRUSTED_PROXIES", ()))
 
 

@@ -12,6 +12,10 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.urls import reverse
 
+from forecourt.notify import email
+from forecourt.portalconfig.models import PortalSettings
+from forecourt.webhooks import events
+
 from .models import Product
 
 
@@ -36,10 +40,6 @@ def _admin_link(item: Any) -> str:
 
 def policies_unreadable(provider: Provider, items: list[Any]) -> None:
     """One webhook event per item, one e-mail (to the admin notification address) for them all."""
-    from forecourt.notify import email
-    from forecourt.portalconfig.models import PortalSettings
-    from forecourt.webhooks import events
-
     rows = []
     for item in items:
         kind = "product" if isinstance(item, Product) else "plan"

@@ -5,6 +5,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from forecourt.pagecache.middleware import cacheable
+from forecourt.themes import render
+
 from . import rules, seeded
 from .models import ContentBlock, Page
 
@@ -46,14 +49,11 @@ def template_for(page: Page) -> str:
 
 def response(request: HttpRequest, path: str) -> HttpResponse | None:
     """The published page at `path` rendered with the active theme, or None if there is none."""
-    from forecourt.themes import render
-
     if request.method not in ("GET", "HEAD"):
         return None
     found = published(path)
     if found is None:
         return None
     page, blocks = found
-    from forecourt.pagecache.middleware import cacheable  # anonymous visitors get it from the page cache
-
+    # anonymous visitors get it from the page cache
     return cacheable(render(request, f"views/{template_for(page)}.html", context(page, blocks)))

@@ -6,6 +6,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.urls import Resolver404, get_resolver, resolve
 
+from forecourt.themes import storage
+from forecourt.themes.rendering import load
+
 # Lower-case segments of letters, digits and . _ ~ - , each starting with a letter or digit (so no
 # "." or ".." segments, no empty ones, no hidden names); "/" alone is the home page.
 PATH = re.compile(r"/(?:[a-z0-9][a-z0-9._~-]*(?:/[a-z0-9][a-z0-9._~-]*)*)?")
@@ -67,16 +70,11 @@ def check_path(raw: str) -> str:
 
 def default_templates() -> set[str]:
     """The page templates of the default theme (every theme has them: it falls back to them)."""
-    from forecourt.themes import storage
-
     return {e.template for e in storage.bundled().manifest.templates} - NOT_PAGE_TEMPLATES
 
 
 def available_templates() -> list[str]:
     """The views a page can use: those named in the active theme's theme.json or the default theme's."""
-    from forecourt.themes import storage
-    from forecourt.themes.rendering import load
-
     names: set[str] = set()
     for source in (load(storage.configured_active()), storage.bundled()):
         names.update(entry.template for entry in source.manifest.templates)

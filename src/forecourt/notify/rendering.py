@@ -9,6 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from forecourt.themes.rendering import render_mail
+
+from .mailers import BY_NAME
+
 SUBJECT_MAX = 255  # EmailLog.subject's length; longer subjects are shortened, not refused
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]+")
 
@@ -40,10 +44,6 @@ def render(template: str, context: dict[str, Any]) -> Rendered:
     whose attributes (a password hash, say) a template could reach. The name is restricted
     so it cannot walk out of mailers/.
     """
-    from forecourt.themes.rendering import render_mail
-
-    from .mailers import BY_NAME
-
     if not _TEMPLATE_NAME.fullmatch(template) or template not in BY_NAME:
         raise ValueError(f"not an e-mail the portal sends: {template!r} (see forecourt.notify.mailers)")
     try:

@@ -13,6 +13,7 @@ cannot tell, and browsers ignore the header on plain HTTP anyway (RFC 6797, 8.1)
 """
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from csp.constants import NONCE, SELF, UNSAFE_INLINE
@@ -56,8 +57,6 @@ def replace(response: HttpResponseBase, directives: dict[str, list[str]]) -> Non
 
 def allow_inline_styles(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """For a view whose page shows foreign HTML that is styled inline, in a sandboxed iframe (an e-mail)."""
-    from functools import wraps
-
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(*args, **kwargs)

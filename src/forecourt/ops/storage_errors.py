@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import DatabaseError, connections
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 
 log = logging.getLogger("forecourt.storage")
@@ -142,8 +142,6 @@ def ping_query(vendor: str) -> str:
 
 def response_for(request: Any, exc: BaseException) -> Any:
     """The 503 for a storage error: the Admin API's JSON envelope under /portal-api/, else a page."""
-    from django.http import JsonResponse
-
     kind = classify(exc) or READ_ONLY
     if request.path.startswith("/portal-api/"):
         return finish(JsonResponse(payload(kind), status=503))

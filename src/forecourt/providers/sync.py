@@ -34,6 +34,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -147,8 +148,6 @@ class AlreadyRunning(Exception):
 
 def _acquire(provider_id: int) -> bool:
     now = timezone.now()
-    from django.db.models import Q
-
     claimed = Provider.objects.filter(Q(sync_lock_until__isnull=True) | Q(sync_lock_until__lt=now),
                                       pk=provider_id).update(sync_lock_until=now + LOCK_FOR)
     return claimed == 1

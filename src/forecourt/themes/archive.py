@@ -12,6 +12,7 @@ theme folders (a README) are skipped and reported.
 """
 
 import io
+import json
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -191,8 +192,6 @@ def unpack(upload: IO[bytes], size: int | None = None) -> Unpacked:  # noqa: C90
 
 def pack(source: ThemeSource) -> bytes:
     """The theme as a zip, theme.json at the top, as an upload expects it."""
-    import json
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(paths.MANIFEST, json.dumps(source.manifest.raw, indent=2) + "\n")

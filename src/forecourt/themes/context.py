@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages as django_messages
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.templatetags.static import static
 from django.urls import reverse
 from markupsafe import Markup, escape
 
@@ -152,8 +153,6 @@ def csp_nonce(request: HttpRequest) -> str:
 
 def scripts() -> dict[str, str]:
     """The portal's vendored scripts a theme may load (live/static/live/vendor/README.md): `htmx`."""
-    from django.templatetags.static import static
-
     return {"htmx": static("live/vendor/htmx/htmx.min.js")}
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+import forecourt
+
 from . import loader, problems, storage
 from .context import base, plain
 from .fragments import fragment_helper
@@ -170,6 +172,4 @@ def render_mail(name: str, context: dict[str, Any] | None = None) -> tuple[str, 
 
 
 def _version() -> str:
-    import forecourt
-
     return forecourt.__version__

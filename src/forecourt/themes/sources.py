@@ -2,6 +2,7 @@
 disk, read-only), or an uploaded theme (database rows). The loader, the asset view, validation
 and download all read themes through this one interface."""
 
+import json
 import os
 from pathlib import Path
 
@@ -124,6 +125,4 @@ class StoredSource(ThemeSource):
 
 
 def parse_stored(theme: Theme) -> Manifest:
-    import json
-
     return parse(json.dumps(theme.manifest).encode())

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+import forecourt
 from forecourt.audit import services as audit
 from forecourt.audit.services import Actor
 from forecourt.pagecache import revision as page_cache
@@ -40,8 +41,6 @@ def bundled() -> DirectorySource:
     """The read-only default theme shipped in the package (its revision is the package's version)."""
     global _bundled
     if _bundled is None:
-        import forecourt
-
         _bundled = DirectorySource(BUNDLED_ROOT, "bundled", revision=forecourt.__version__)
     return _bundled
 
@@ -79,11 +78,9 @@ def source(name: str) -> ThemeSource | None:
     """The theme called `name`, wherever it is, or None. Raises BadManifest for a corrupt one."""
     if name == DEFAULT:
         return bundled()
-    from forecourt.pagecache import revision
-
     # Every Live Portal page asks for the active theme: an uploaded one is read (one query and its
     # manifest parsed) once per content revision, which every change to a stored theme bumps.
-    uploaded = revision.remembered(f"themes:stored:{name}", lambda: _stored_source(name))
+    uploaded = page_cache.remembered(f"themes:stored:{name}", lambda: _stored_source(name))
     if uploaded is not None:
         return uploaded
     return folder_themes().get(name)
@@ -97,9 +94,7 @@ def _stored_source(name: str) -> StoredSource | None:
 def configured_active() -> str:
     """The active theme's name: an admin's last activation, else the Theming.Theme setting. Read once
     per content revision (ThemeState's changes bump it): every Live Portal page asks."""
-    from forecourt.pagecache import revision
-
-    row = revision.remembered("themes:active", lambda: ThemeState.objects.filter(pk=1).values_list(
+    row = page_cache.remembered("themes:active", lambda: ThemeState.objects.filter(pk=1).values_list(
         "active", flat=True).first())
     return row or str(setting("Theming.Theme")) or DEFAULT
 

@@ -11,16 +11,21 @@ import it.
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
+
+from django.urls import get_resolver
 
 import forecourt
 
 from . import paths, storage
+from .archive import BadArchive, unpack
 from .context import asset_helper, csrf_helpers, url_helper
 from .loader import ThemeLoader
+from .manifest import BadManifest
 from .rendering import describe, layout_for, render_template
 from .sandbox import PortalSandbox
-from .sources import ThemeSource
+from .sources import DirectorySource, ThemeSource
 
 SAMPLE_USER = {"id": 1, "email": "dev@example.com", "first_name": "Dana", "last_name": "Developer",
                "name": "Dana Developer", "role": "consumer-admin", "is_admin": False,
@@ -97,8 +102,6 @@ def load_urlconf() -> None:
     urls module and fills Django's tables, which can take longer than a render may. That cost is
     the portal's, not the theme's, so it must not count against the sandbox's time limit.
     """
-    from django.urls import get_resolver
-
     resolver = get_resolver()
     resolver.url_patterns  # noqa: B018 - imports the URLconf
     for _prefix, child in resolver.namespace_dict.values():
@@ -144,12 +147,6 @@ class StagedSource(ThemeSource):
 def validate_target(target: str) -> tuple[str, list[Problem]]:
     """Validate a theme given as a folder, a zip file or the name of a theme the portal has.
     Returns (theme name, problems); a theme that cannot even be read is one problem."""
-    from pathlib import Path
-
-    from .archive import BadArchive, unpack
-    from .manifest import BadManifest
-    from .sources import DirectorySource
-
     path = Path(target)
     try:
         source: ThemeSource

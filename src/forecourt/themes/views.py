@@ -8,6 +8,7 @@ import it.
 
 import hashlib
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
@@ -151,8 +152,6 @@ def unavailable_page(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    import sys
-
     # Errors raised outside a view (a middleware's write) reach here rather than StorageErrorMiddleware.
     exc = sys.exc_info()[1]
     if exc is not None and storage_errors.remember(exc) is not None:

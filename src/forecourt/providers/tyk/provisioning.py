@@ -52,7 +52,7 @@ from forecourt.providers.interfaces import PolicyFields
 from forecourt.providers.models import Provider
 
 from . import policies, sync_mapping
-from .client import Refused, TykDashboard
+from .client import DashboardError, Refused, TykDashboard
 
 log = logging.getLogger("forecourt.providers.tyk")
 
@@ -170,8 +170,6 @@ class TykProvider:
 
     # -- health ----------------------------------------------------------------------------
     def health(self) -> str:
-        from .client import DashboardError
-
         try:
             with self._dashboard() as dashboard:
                 dashboard.request("GET", "/api/apis", params={"p": 1})
