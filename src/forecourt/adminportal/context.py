@@ -1,14 +1,16 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 import forecourt
+from forecourt.themes import problems
+
+from .registry import RESOURCES, SECTIONS
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
     """Values every Admin Portal page shows: the footer's version and the navigation (no queries)."""
-    from .registry import RESOURCES, SECTIONS
-
     user = getattr(request, "user", None)
     super_admin = getattr(user, "role", None) == "super-admin"
     nav = [(section, [r for r in RESOURCES if r.section == section and (super_admin or not r.super_admin_only)])
@@ -19,10 +21,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
 def _theme_problem(request: HttpRequest) -> Any:
     """The Live Portal theme's last problem, for the banner on every admin page (one query, made
     only when a signed-in admin's page shows it)."""
-    from django.utils.functional import SimpleLazyObject
-
-    from forecourt.themes import problems
-
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not getattr(user, "is_admin", False):
         return None

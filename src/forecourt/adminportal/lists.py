@@ -12,6 +12,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import Model, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.text import capfirst
 
 from forecourt.accounts.models import User
@@ -134,8 +136,6 @@ class Resource:
         return self.definition.row_deletable(obj)
 
     def row_url(self, obj: Any) -> str:
-        from django.urls import reverse
-
         if self.detail_url_name:
             return reverse(self.detail_url_name, kwargs={"pk": obj.pk})
         if self.can_edit:
@@ -245,9 +245,6 @@ class ListPage:
 def related_lists(resource: Resource, obj: Any) -> list[dict[str, Any]]:
     """What the edit page of `obj` shows under its form: each of resource.related with its rows'
     cells and edit links, and the link that adds one to `obj`. Links carry ?next= back to `obj`."""
-    from django.urls import reverse
-    from django.utils.http import urlencode
-
     here = reverse("adminportal:resource_edit", kwargs={"slug": resource.slug, "pk": obj.pk})
     back = urlencode({"next": here})
     lists = []

@@ -18,6 +18,7 @@ from forecourt.notify.models import EmailLog
 from forecourt.providers.models import Provider
 from forecourt.resources import definitions
 from forecourt.resources.definitions import PRODUCT_APIS, PRODUCT_DOCS
+from forecourt.webhooks.events import EVENTS, TEST_EVENT
 from forecourt.webhooks.models import Delivery, Webhook
 
 from .lists import MAX_CHOICES, Column, Filter, RelatedList, Resource
@@ -261,8 +262,6 @@ def _webhooks() -> list[tuple[str, str]]:
 
 
 def _event_names() -> list[tuple[str, str]]:
-    from forecourt.webhooks.events import EVENTS, TEST_EVENT
-
     return [(name, name) for name in [*EVENTS, TEST_EVENT]]
 
 

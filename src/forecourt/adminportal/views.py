@@ -14,16 +14,21 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from forecourt import configuration
 from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
-from forecourt.accounts import org_requests
+from forecourt.accounts import org_requests, tokens
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import Organisation, OrganisationRequest, Role, User
+from forecourt.accounts.models import ApiToken, Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
 from forecourt.catalog.models import Plan, Product
-from forecourt.notify import links
+from forecourt.lifecycle import dataversion, upgradecheck
+from forecourt.notify import email, links
+from forecourt.ops.models import SchemaVersion
 from forecourt.portalconfig.models import PortalSettings
+from forecourt.providers import jobs as provider_jobs
+from forecourt.providers.models import Provider
 from forecourt.resources import definitions, writes
 from forecourt.resources.forms import PortalSettingsForm, UserForm
 from forecourt.wording import counted
@@ -351,9 +356,6 @@ def credential_action(request: HttpRequest, pk: int, credential_pk: int, action:
 @admin_required
 def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
     """A provider's sync status and the policies its last sync skipped; POST queues a sync."""
-    from forecourt.providers import jobs as provider_jobs
-    from forecourt.providers.models import Provider
-
     provider = get_object_or_404(Provider, pk=pk)
     if request.method == "POST":
         queued = provider_jobs.enqueue_sync(provider.pk)
@@ -367,8 +369,6 @@ def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required
 @require_POST
 def providers_sync_all(request: HttpRequest) -> HttpResponse:
-    from forecourt.providers import jobs as provider_jobs
-
     queued = provider_jobs.enqueue_sync_all()
     messages.success(request, f"{counted(queued, 'synchronisation')} queued.")
     return redirect("adminportal:resource_list", slug="providers")
@@ -377,9 +377,6 @@ def providers_sync_all(request: HttpRequest) -> HttpResponse:
 @admin_required
 def profile(request: HttpRequest) -> HttpResponse:
     """The admin's own account: their Admin API token, rotated here (the new one is shown once)."""
-    from forecourt.accounts import tokens
-    from forecourt.accounts.models import ApiToken
-
     me = _actor(request)
     new_token = None
     if request.method == "POST" and request.POST.get("action") == "rotate-token":
@@ -430,8 +427,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @super_admin_required
 @require_POST
 def send_test_email(request: HttpRequest) -> HttpResponse:
-    from forecourt.notify import email
-
     form = TestEmailForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter a valid e-mail address for the test.")
@@ -448,10 +443,6 @@ def about(request: HttpRequest) -> HttpResponse:
     behind the default, provider sync health and the upgrade check's findings: the upgrade guide's
     checklist at a glance. Read-only; the provider column is what the last syncs recorded (the
     page does not call the gateways)."""
-    from forecourt import configuration
-    from forecourt.lifecycle import dataversion, upgradecheck
-    from forecourt.ops.models import SchemaVersion
-
     report = upgradecheck.run(configuration.get(), live_providers=False)
     backup_data = (report.newest_backup or {}).get("data_version")
     return render(request, "adminportal/about.html", {

@@ -23,6 +23,9 @@ from django.db import transaction
 
 from forecourt.accounts.models import User
 from forecourt.catalog.models import Product, Tag
+from forecourt.providers.models import Provider
+
+from . import forms
 
 MAX_NAME = 100
 
@@ -69,15 +72,11 @@ def products_with(name: str) -> list[Product]:
 
 
 def _policy_tags() -> set[str]:
-    from forecourt.providers.models import Provider
-
     return {str(t).casefold() for tags in Provider.objects.values_list("policy_tags", flat=True)
             for t in (tags or [])}
 
 
 def _save_tags(product: Product, tags: list[str], actor: User) -> None:
-    from . import forms
-
     forms.save("products", {"tags": ", ".join(tags)}, actor, instance=product, names={"tags": "Tags"})
 
 

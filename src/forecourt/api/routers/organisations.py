@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router
 
+from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, Team, User
 
 from .. import forms
@@ -193,8 +194,6 @@ def delete_team(request: HttpRequest, organisation_id: PathId, team_id: PathId) 
 
 def _set_members(team: Team, user_ids: list[int | str], request: HttpRequest) -> None:
     """Make exactly these users the team's members; they must belong to the team's organisation."""
-    from forecourt.accounts import services as accounts
-
     try:
         accounts.set_team_members(team, _member_ids(user_ids), actor(request))
     except ValidationError as exc:

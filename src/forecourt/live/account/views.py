@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -79,8 +79,6 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     wait = attempt.begin()  # counted before the password is checked: concurrent guesses cannot slip past
     if wait:
         return _locked(request, form, wait)
-    from django.contrib.auth import authenticate
-
     # Inactive accounts do not authenticate (ModelBackend): they are told why below, but only
     # after their right password.
     try:

@@ -8,8 +8,10 @@ number of products.
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Min, Prefetch, QuerySet, Value, Window
+from django.urls import NoReverseMatch
 
 from forecourt.catalog import documents, search
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductTag
@@ -62,8 +64,6 @@ class Filters:
 
     def query(self, **changes: Any) -> str:
         """This search as a query string ("?q=...&page=2"), with `changes` applied; "" if empty."""
-        from urllib.parse import urlencode
-
         values = {"q": self.q, "catalogue": self.catalogue or "", "tag": self.tag, "auth": self.auth,
                   "page": self.page if self.page > 1 else "", **changes}
         pairs = [(k, v) for k, v in values.items() if v not in ("", None)]
@@ -231,10 +231,6 @@ def product_summary(product: Product, plans: list[dict[str, Any]]) -> dict[str, 
 def request_access_url(product: Product) -> str | None:
     """Where "Request access" leads: the developer area's `request_access` page for this product,
     or its planned address until that page exists. None for documentation-only products."""
-    from urllib.parse import urlencode
-
-    from django.urls import NoReverseMatch
-
     if not is_requestable(product):
         return None
     try:
