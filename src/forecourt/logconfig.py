@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forecourt import redaction
+from forecourt.ops import startlog
 
 LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARNING", "error": "ERROR"}
 
@@ -83,8 +84,6 @@ class ProblemRecorder(logging.Handler):
         self.path = path
 
     def emit(self, record: logging.LogRecord) -> None:
-        from forecourt.ops import startlog
-
         try:
             startlog.append(self.path, {
                 "time": datetime.fromtimestamp(record.created, UTC).isoformat(), "level": record.levelname,

@@ -29,7 +29,9 @@ from types import FrameType
 import forecourt
 from forecourt import logconfig
 from forecourt.configuration import Config
-from forecourt.ops import startup
+from forecourt.notify.links import host_header_warning
+from forecourt.ops import startlog, startup
+from forecourt.themes.rendering import check_active
 
 log = logging.getLogger("forecourt.startup")
 
@@ -61,8 +63,6 @@ def default_workers() -> int:
 
 def warn_about_links(config: Config) -> None:
     """Once at start: without PublicURL, links in e-mails follow the Host header of each request."""
-    from forecourt.notify.links import host_header_warning
-
     warning = host_header_warning(config.public_url)
     if warning:
         log.warning("%s", warning)
@@ -185,8 +185,6 @@ class Supervisor:
             except startup.StartupError as exc:
                 log.error("%s", exc)
                 return 1
-            from forecourt.themes.rendering import check_active
-
             check_active()
             log.info("serving on %s://%s:%s", scheme(cfg), cfg.listen_address, cfg.host_port)
             self.start_jobs()
@@ -209,8 +207,6 @@ class Supervisor:
 def record_problems(config: Config) -> None:
     """Keep WARN/ERROR records since this start in DataDir for `forecourt verify` (ops.startlog),
     including the configuration warnings the CLI logged before this point."""
-    from forecourt.ops import startlog
-
     try:
         path = startlog.begin(config.data_dir, config.host_port, forecourt.__version__)
     except OSError as exc:  # a read-only DataDir must not stop the portal; verify will say there is no record

@@ -33,10 +33,14 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from forecourt.deferral import Deferral
+
+from . import documents
+from .models import Product, ProductAPI, ProductSearch, ProductTag
 
 MAX_TERMS = 12  # words of a search that are used
 MAX_TERM = 64  # characters of a word
@@ -71,8 +75,6 @@ def public_tags(tags: Any, policy_tags: Any) -> list[str]:
 def _models(apps: Any = None) -> tuple[Any, Any, Any, Any]:
     """Product, ProductAPI, ProductSearch, ProductTag: the current ones, or a migration's historical ones."""
     if apps is None:
-        from .models import Product, ProductAPI, ProductSearch, ProductTag
-
         return Product, ProductAPI, ProductSearch, ProductTag
     return tuple(apps.get_model("catalog", n) for n in ("Product", "ProductAPI", "ProductSearch", "ProductTag"))
 
@@ -105,8 +107,6 @@ def _index_chunk(chunk: list[int], apis: bool, models: tuple[Any, Any, Any, Any]
     or their indexed API text, and whether they have index rows yet, in one joined query), the
     deletion of the rows there are (none for new products) and two bulk inserts (in batches of the
     engine's parameter limit: SQLite's 999 holds about 240 rows)."""
-    from . import documents
-
     Product, _, ProductSearch, ProductTag = models
     fields = ["pk", "display_name", "name", "description", "tags", "provider__policy_tags", "search_row__apis"]
     order = ["pk"]
@@ -226,8 +226,6 @@ def api_saved(sender: Any, instance: Any, created: bool, update_fields: Any = No
 
 
 def api_deleted(sender: Any, instance: Any, origin: Any = None, **kwargs: Any) -> None:
-    from .models import Product
-
     # Deleted with its product (a cascade): the product's index rows go with it.
     if isinstance(origin, Product) or (isinstance(origin, QuerySet) and origin.model is Product):
         return
@@ -244,10 +242,6 @@ def provider_saved(sender: Any, instance: Any, created: bool, update_fields: Any
 def connect() -> None:
     """Called once by CatalogConfig.ready(). `provider_saved` is connected by ProvidersConfig.ready()
     (providers sits above catalog: catalog does not import it)."""
-    from django.db.models.signals import post_delete, post_save, pre_save
-
-    from .models import Product, ProductAPI
-
     post_save.connect(product_saved, sender=Product, dispatch_uid="catalog.search.product")
     pre_save.connect(api_before_save, sender=ProductAPI, dispatch_uid="catalog.search.api_pre")
     post_save.connect(api_saved, sender=ProductAPI, dispatch_uid="catalog.search.api")
@@ -272,8 +266,6 @@ INNODB_STOPWORDS = frozenset({
 
 @cache
 def _mariadb_min_token(alias: str) -> int:
-    from django.db import connections
-
     with connections[alias].cursor() as cursor:
         cursor.execute("SELECT @@innodb_ft_min_token_size")
         row = cursor.fetchone()

@@ -17,6 +17,9 @@ from django.db import models
 
 from forecourt import configuration
 
+from .models import InstanceSecret
+from .secret import load_or_create
+
 _PREFIX = "fc1:"  # marks encrypted values, so plain ones (written before encryption) are still read
 _box: MultiFernet | None = None
 
@@ -38,9 +41,6 @@ def _keys() -> list[str]:
 
 def generated_key() -> str:
     """The key generated once and kept in the database (used when none is configured)."""
-    from .models import InstanceSecret
-    from .secret import load_or_create
-
     return load_or_create(InstanceSecret.ENCRYPTION_KEY, lambda: secrets.token_urlsafe(32))
 
 

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from forecourt.deferral import Deferral
 
+from .models import Revision
+
 TABLE = "pagecache_revision"
 T = TypeVar("T")
 
@@ -99,8 +101,6 @@ def bump(using: str | None = None) -> str | None:
 
 
 def _bump(alias: str) -> str:
-    from .models import Revision
-
     seen = _seen.get()
     if seen is not None:
         seen.pop(alias, None)  # read again: the new token, or the old one if this transaction rolls back

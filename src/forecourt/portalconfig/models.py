@@ -1,6 +1,9 @@
+import copy
+
 from django.db import models
 
 from forecourt.ops.crypto import EncryptedTextField
+from forecourt.pagecache import revision
 
 
 class PortalSettings(models.Model):
@@ -42,10 +45,6 @@ class PortalSettings(models.Model):
         """The settings row (made on first use). Read once per content revision in each process (its
         saves bump it: pagecache.signals); each caller gets its own copy, so a form that changes it
         and then fails changes nothing that others see."""
-        import copy
-
-        from forecourt.pagecache import revision
-
         def read() -> "PortalSettings":
             obj, _ = cls.objects.get_or_create(pk=1)
             return obj

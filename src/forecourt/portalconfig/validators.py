@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from .models import PortalSettings
+
 
 class PortalPasswordPolicy:
     """Minimum length and, optionally, letters and digits, as set on the Settings page.
@@ -12,8 +14,6 @@ class PortalPasswordPolicy:
     """
 
     def _settings(self) -> Any:
-        from .models import PortalSettings
-
         return PortalSettings.objects.filter(pk=1).first() or PortalSettings()
 
     def validate(self, password: str, user: Any = None) -> None:
