@@ -1,7 +1,7 @@
 """Every Admin API error has Tyk's envelope: {"status": "error", "errors": ["..."]}."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,6 +27,9 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def install(api: NinjaAPI) -> None:
+    """The envelope for every error of `api` (api.views calls this), and for the routes it lacks."""
+    RouteErrorsMiddleware.api = api
+
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return envelope(api, request, 422, [_describe(e) for e in exc.errors])
@@ -85,6 +88,10 @@ class RouteErrorsMiddleware:
     CommonMiddleware, so APPEND_SLASH still sees the 404 and redirects as before.
     """
 
+    # The Admin API, set by install() (api.views imports this module, so this module cannot import
+    # it): answering a request loads the URLconf, which imports api.views, before this reads it.
+    api: ClassVar[NinjaAPI]
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -93,8 +100,7 @@ class RouteErrorsMiddleware:
         if (response.status_code not in (404, 405) or not request.path.startswith("/portal-api/")
                 or response.get("Content-Type", "").startswith("application/json")):
             return response
-        from .views import api  # here: views imports this module
-
+        api = self.api
         if response.status_code == 404:
             return envelope(api, request, 404, [f"{request.path} is not an Admin API route"])
         allowed = response.get("Allow", "")
