@@ -34,8 +34,8 @@ from forecourt.resources.forms import PortalSettingsForm, UserForm
 from forecourt.wording import counted
 
 from . import counting, lists
-from .access import admin_required, super_admin_required
 from .forms import AdminAuthenticationForm, ChangePlanForm, RejectForm, TestEmailForm
+from .guards import admin_required, super_admin_required
 from .registry import BY_SLUG
 
 

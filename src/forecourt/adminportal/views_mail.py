@@ -13,7 +13,7 @@ from forecourt.notify import email
 from forecourt.notify.models import EmailLog
 from forecourt.ops.security_headers import allow_inline_styles
 
-from .access import super_admin_required
+from .guards import super_admin_required
 
 
 # The HTML part is shown in a sandboxed srcdoc iframe, which inherits this page's policy; e-mails

@@ -17,7 +17,7 @@ from forecourt.themes import upgrade as upgrades
 from forecourt.themes.models import Theme
 from forecourt.themes.rendering import PREVIEW_SESSION_KEY
 
-from .access import admin_required, super_admin_required
+from .guards import admin_required, super_admin_required
 
 
 def _actor(request: HttpRequest) -> User:

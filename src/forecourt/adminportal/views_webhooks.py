@@ -14,7 +14,7 @@ from forecourt.webhooks import events
 from forecourt.webhooks.forms import WebhookForm
 from forecourt.webhooks.models import Delivery, Webhook
 
-from .access import admin_required
+from .guards import admin_required
 from .registry import BY_SLUG
 
 
