@@ -57,7 +57,8 @@ def start(python, env, cwd, name):
     log_path = cwd / f"{name}-{port}.log"
     handle = log_path.open("w")
     proc = subprocess.Popen([str(python), "-m", "forecourt", "serve", "--workers", "1"],
-                            env={**env, "PORTAL_HOSTPORT": str(port), "PORTAL_LISTENADDRESS": "127.0.0.1"},
+                            env={**rehearsal.for_old(env), "PORTAL_HOSTPORT": str(port),
+                                 "PORTAL_LISTENADDRESS": "127.0.0.1"},
                             cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     return servers.Server(proc, port, log_path, handle)
 
@@ -111,8 +112,8 @@ def test_a_rolling_upgrade_and_rollback_under_load_fail_no_request_and_lose_no_w
         env = servers.child_env(db_env, tmp_path, PORTAL_TRUSTED_PROXIES="127.0.0.1/32")
 
         def old(*args):
-            done = subprocess.run([str(old_python), "-m", "forecourt", *args], env=env, cwd=tmp_path,
-                                  capture_output=True, text=True, timeout=180, check=False)
+            done = subprocess.run([str(old_python), "-m", "forecourt", *args], env=rehearsal.for_old(env),
+                                  cwd=tmp_path, capture_output=True, text=True, timeout=180, check=False)
             assert done.returncode == 0, done.stdout + done.stderr
             return done.stdout
 

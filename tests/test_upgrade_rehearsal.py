@@ -17,12 +17,13 @@ and installed, once per module: seconds, not minutes.
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,6 +51,12 @@ def previous_release() -> releases.Release:
     return candidates[-1]
 
 
+def for_old(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` for the old release's python: without PYTHONPATH, which (set by a developer running the
+    tests from a checkout) would put this checkout's code before the old release's own."""
+    return {k: v for k, v in env.items() if k != "PYTHONPATH"}
+
+
 def install_release(release: releases.Release, root: Path) -> Path:
     """Build and install `release` from its commit in a venv of its own; return that venv's python."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
@@ -67,7 +74,7 @@ def install_release(release: releases.Release, root: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+                          capture_output=True, text=True, env=for_old(os.environ), check=True).stdout.strip()
     # The dependencies: this environment's (the .pth adds its site-packages, after the venv's own).
     Path(site, "zz-forecourt-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", site,
@@ -76,13 +83,13 @@ def install_release(release: releases.Release, root: Path) -> Path:
     # What the old release needs and this environment no longer has (0.5.0 needed merge3, which this
     # version dropped) goes into the old venv itself, as its own installer would have put it.
     missing = subprocess.run([str(python), "-c", MISSING_REQUIREMENTS], capture_output=True, text=True,
-                             cwd=root, check=True).stdout.split()
+                             cwd=root, env=for_old(os.environ), check=True).stdout.split()
     if missing:
         done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", site, *missing],
                               capture_output=True, text=True, timeout=600, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
     version = subprocess.run([str(python), "-m", "forecourt", "version"], capture_output=True, text=True,
-                             cwd=root, check=True).stdout.strip()
+                             cwd=root, env=for_old(os.environ), check=True).stdout.strip()
     assert version == release.version
     return python
 
@@ -105,13 +112,13 @@ for line in m.requires("forecourt") or []:
 
 
 def old_command(python: Path, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(python), "-m", "forecourt", *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=180, check=False)
+    return subprocess.run([str(python), "-m", "forecourt", *args], env=for_old(env), cwd=cwd, capture_output=True,
+                          text=True, timeout=180, check=False)
 
 
 def start_old(python: Path, env: dict[str, str], cwd: Path) -> servers.Server:
     port = servers.free_port()
-    env = {**env, "PORTAL_HOSTPORT": str(port), "PORTAL_LISTENADDRESS": "127.0.0.1"}
+    env = {**for_old(env), "PORTAL_HOSTPORT": str(port), "PORTAL_LISTENADDRESS": "127.0.0.1"}
     log_path = cwd / f"old-serve-{port}.log"
     handle = log_path.open("w")
     proc = subprocess.Popen([str(python), "-m", "forecourt", "serve", "--workers", "1", "--no-jobs"], env=env,
