@@ -21,8 +21,8 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 
-def ok(response):
-    assert response.status_code == 200, response.content
+def ok(response, status=200):
+    assert response.status_code == status, response.content
     return response.json()
 
 
@@ -130,8 +130,14 @@ def _menu_item(api):
 
 def _webhook(api):
     hook = ok(api("post", "/webhooks", {"Name": "CRM", "URL": "https://10.0.0.7/hook",
-                                        "Headers": {"X-Team": "portal"}, "Events": ["UserRegistered"]}))
+                                        "Headers": {"X-Team": "portal"}, "Events": ["UserRegistered"]}), 201)
     return f"/webhooks/{hook['ID']}"
+
+
+def _webhook_header(api):
+    hook = ok(api("post", "/webhooks", {"Name": "CRM", "URL": "https://10.0.0.7/hook"}), 201)
+    header = ok(api("post", f"/webhooks/{hook['ID']}/headers", {"Name": "Authorization", "Value": "Bearer x"}), 201)
+    return f"/webhooks/{hook['ID']}/headers/{header['ID']}"
 
 
 def _configs(api):
@@ -144,7 +150,8 @@ RESOURCES = {
     "providers": _provider, "catalogues": _catalogue, "products": _product, "product docs": _product_doc,
     "plans": _plan, "unlimited plans": _unlimited_plan, "organisations": _organisation, "teams": _team,
     "users": _user, "invite codes": _invite_code, "apps": _app, "pages": _page, "content blocks": _content_block,
-    "menu items": _menu_item, "webhooks": _webhook, "configs": _configs,
+    "menu items": _menu_item, "webhooks": _webhook, "webhook headers": _webhook_header,
+    "configs": _configs,
 }
 
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from forecourt.jobs import queue
 from forecourt.jobs.models import Job
-from forecourt.webhooks import events, targets
+from forecourt.webhooks import events, headers, targets
 from forecourt.webhooks.forms import WebhookForm
-from forecourt.webhooks.models import Delivery, Event, Webhook
+from forecourt.webhooks.models import Delivery, Event, Webhook, WebhookHeader
 
 from .conftest import PASSWORD
 
@@ -70,8 +70,11 @@ def private_ok(settings):
 
 
 def endpoint(url: str, events_: list[str] | None = None, **kwargs) -> Webhook:
-    return Webhook.objects.create(name=kwargs.pop("name", "hook"), url=url,
+    extra = kwargs.pop("headers", {})
+    hook = Webhook.objects.create(name=kwargs.pop("name", "hook"), url=url,
                                   events=events_ if events_ is not None else ["AccessRequestCreated"], **kwargs)
+    headers.sync(hook, extra)
+    return hook
 
 
 def run_job() -> bool | None:
@@ -215,11 +218,13 @@ def test_public_address_is_allowed():
     assert targets.forbidden("2606:2800:220:1:248:1893:25c8:1946") == ""
 
 
-@pytest.mark.parametrize("headers", ['{"Bad Name": "x"}', '{"Host": "x"}', '{"X-Forecourt-Event": "x"}',
-                                     '{"A": "line\\nbreak"}', '["not", "a dict"]', "not json", '{"A": 1}'])
-def test_header_validation(private_ok, headers):
+@pytest.mark.parametrize("given", ['{"Bad Name": "x"}', '{"Host": "x"}', '{"X-Forecourt-Event": "x"}',
+                                   '{"A": "line\\nbreak"}', '["not", "a dict"]', "not json", '{"A": 1}',
+                                   '{"": "x"}', '{"content-length": "1"}', '[{"Name": "A"}, {"Name": "a"}]',
+                                   '[{"Name": "", "Value": "x"}]', '[{"Name": "A", "Other": "x"}]'])
+def test_header_validation(private_ok, given):
     form = WebhookForm(data={"name": "x", "url": "http://127.0.0.1/", "method": "POST", "timeout": 5,
-                             "headers": headers})
+                             "headers": given})
     assert not form.is_valid() and "headers" in form.errors
 
 
@@ -307,11 +312,13 @@ def test_admin_portal_refuses_a_private_url(signed_in):
 def test_api_crud_test_event_deliveries_and_replay(api, private_ok, receiver):
     created = api("post", "/webhooks", {"Name": "Ops", "URL": receiver.url, "Events": ["AccessRequestCreated"],
                                         "Headers": {"X-Team": "ops"}, "Timeout": 5})
-    assert created.status_code == 200, created.content
+    assert created.status_code == 201, created.content
     body = created.json()
-    hook = Webhook.objects.get(pk=body["ID"])
+    hook = Webhook.objects.get(pk=int(body["ID"]))
+    assert body["ID"] == str(hook.pk) and body["UpdatedAt"] is not None
     assert body["Secret"] == hook.secret and body["Method"] == "POST" and body["Enabled"] is True
-    assert body["Headers"] == {"X-Team": "ops"} and body["Timeout"] == 5
+    header_id = str(hook.header_rows.get().pk)
+    assert body["Headers"] == [{"ID": header_id, "Name": "X-Team", "Value": "ops"}] and body["Timeout"] == 5
     got = api("get", f"/webhooks/{hook.pk}").json()
     assert "Secret" not in got and got["Events"] == ["AccessRequestCreated"]
     assert "Secret" not in api("get", "/webhooks").json()[0]
@@ -319,7 +326,8 @@ def test_api_crud_test_event_deliveries_and_replay(api, private_ok, receiver):
     updated = api("put", f"/webhooks/{hook.pk}", {"Method": "PUT", "Enabled": False})
     assert updated.status_code == 200, updated.content
     assert updated.json()["Method"] == "PUT" and updated.json()["Enabled"] is False
-    assert updated.json()["URL"] == receiver.url and updated.json()["Headers"] == {"X-Team": "ops"}
+    assert updated.json()["URL"] == receiver.url
+    assert updated.json()["Headers"] == [{"ID": header_id, "Name": "X-Team", "Value": "ops"}]
 
     test = api("post", f"/webhooks/{hook.pk}/test")
     assert test.status_code == 200 and test.json()["Event"] == events.TEST_EVENT
@@ -407,8 +415,8 @@ def test_ipv6_carrying_a_public_ipv4_address_is_allowed():
 
 def test_headers_stored_behind_the_forms_back_cannot_override_the_portals(private_ok, receiver):
     hook = endpoint(receiver.url)
-    Webhook.objects.filter(pk=hook.pk).update(headers={"Host": "evil.example.com", "X-Forecourt-Signature": "x",
-                                                       "X-Team": "payments"})
+    for name, value in {"Host": "evil.example.com", "X-Forecourt-Signature": "x", "X-Team": "payments"}.items():
+        WebhookHeader.objects.create(webhook=hook, name=name, value=value)
     events.emit("AccessRequestCreated", {"ID": 1})
     assert run_job() is True
     (_method, headers, _body) = receiver.requests[0]

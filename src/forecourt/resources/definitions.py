@@ -31,6 +31,7 @@ from forecourt.notify.models import EmailLog
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
+from forecourt.webhooks import headers as webhook_headers
 from forecourt.webhooks.forms import WebhookForm
 from forecourt.webhooks.models import Delivery, Webhook
 
@@ -184,7 +185,7 @@ DEFINITIONS: list[Definition] = [
     ),
     Definition(
         slug="webhooks", model=Webhook, form=WebhookForm,
-        queryset=lambda: Webhook.objects.all(),
+        queryset=lambda: Webhook.objects.all(), saver=webhook_headers.save_form,
     ),
     Definition(
         slug="webhook-deliveries", model=Delivery, form=None,

@@ -27,8 +27,56 @@ def reserved_header(name: str) -> bool:
     return name.lower() in RESERVED or name.lower().startswith("x-forecourt-")
 
 
+def check_header(name: Any, value: Any) -> str:
+    """Why a header cannot be set ("" if it can): a token name the portal does not set itself, and
+    a value of one line. The value is never part of the message (it may be a secret)."""
+    if not isinstance(name, str) or not name:
+        return "A header needs a name."
+    if not HEADER_NAME.match(name):
+        return f"Not a valid header name: {name[:100]!r}."
+    if reserved_header(name):
+        return f"The portal sets {name} itself."
+    if not isinstance(value, str) or len(value) > 1000 or any(c in value for c in "\r\n\0"):
+        return f"The value of {name} must be text of at most 1000 characters on one line."
+    return ""
+
+
+def header_pairs(value: Any) -> list[tuple[Any, Any]]:
+    """(name, value) pairs from a JSON object of names to values, or from a list of header objects
+    as Tyk writes them ({"Name": ..., "Value": ...}; an "ID" in them is ignored)."""
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, list):
+        pairs: list[tuple[Any, Any]] = []
+        for item in value:
+            if not isinstance(item, dict) or set(item) - {"ID", "Name", "Value"}:
+                raise forms.ValidationError('Each header is an object {"Name": ..., "Value": ...}.')
+            pairs.append((item.get("Name"), item.get("Value", "")))
+        return pairs
+    raise forms.ValidationError("Enter a JSON object of header names and values.")
+
+
+def clean_headers(value: Any) -> dict[str, str]:
+    """Headers as stored: names to values, every one checked, no name twice (in any case)."""
+    pairs = header_pairs(value)
+    if len(pairs) > MAX_HEADERS:
+        raise forms.ValidationError(f"At most {MAX_HEADERS} headers.")
+    headers: dict[str, str] = {}
+    seen: set[str] = set()
+    for name, text in pairs:
+        problem = check_header(name, text)
+        if problem:
+            raise forms.ValidationError(problem)
+        if name.lower() in seen:
+            raise forms.ValidationError(f"{name} is given twice.")
+        seen.add(name.lower())
+        headers[name] = text
+    return headers
+
+
 class HeadersField(forms.Field):
-    """A JSON object of header names to string values (a dict from the API)."""
+    """A JSON object of header names to string values (from the API: an object, or Tyk's list of
+    header objects)."""
 
     widget = forms.Textarea(attrs={"rows": 3})
 
@@ -38,28 +86,14 @@ class HeadersField(forms.Field):
         return value
 
     def to_python(self, value: Any) -> dict[str, str]:
-        if value in (None, "", {}):
+        if value in (None, "", {}, []):
             return {}
         if isinstance(value, str):
             try:
                 value = json.loads(value)
             except ValueError:
                 raise forms.ValidationError('Enter a JSON object, e.g. {"Authorization": "Bearer ..."}.') from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError("Enter a JSON object of header names and values.")
-        if len(value) > MAX_HEADERS:
-            raise forms.ValidationError(f"At most {MAX_HEADERS} headers.")
-        headers: dict[str, str] = {}
-        for name, text in value.items():
-            if not isinstance(name, str) or not HEADER_NAME.match(name):
-                raise forms.ValidationError(f"Not a valid header name: {name!r}.")
-            if reserved_header(name):
-                raise forms.ValidationError(f"The portal sets {name} itself.")
-            if not isinstance(text, str) or len(text) > 1000 or any(c in text for c in "\r\n\0"):
-                raise forms.ValidationError(f"The value of {name} must be text of at most 1000 characters "
-                                            "on one line.")
-            headers[name] = text
-        return headers
+        return clean_headers(value)
 
 
 class EventsField(forms.MultipleChoiceField):

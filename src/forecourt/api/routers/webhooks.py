@@ -1,18 +1,20 @@
-"""/portal-api/webhooks and /portal-api/webhook-deliveries: outgoing webhooks (docs/webhooks.md).
+"""/portal-api/webhooks: outgoing webhooks (docs/webhooks.md), as Tyk's portal API (v1.13+) defines
+them, with their headers (/webhooks/{id}/headers); /portal-api/webhook-deliveries and
+/webhooks/{id}/test are Forecourt's own, in Tyk's style.
 
-Tyk's portal API has no webhook endpoints, so the names are Forecourt's own, in Tyk's style.
-Writes go through the form the Admin Portal uses too (URL checks, headers, events); the secret is
-generated and answered once, on creation.
+Writes go through the form the Admin Portal uses too (URL checks, headers, events), and a header's
+through forecourt.webhooks.headers; the secret is generated and answered once, on creation.
 """
 
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from forecourt.webhooks import events
-from forecourt.webhooks.models import Delivery, Webhook
+from forecourt.webhooks import headers as webhook_headers
+from forecourt.webhooks.models import Delivery, Webhook, WebhookHeader
 
 from .. import forms
 from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
@@ -26,16 +28,32 @@ FIELDS = {"Name": "name", "URL": "url", "Method": "method", "Headers": "headers"
 NAMES = {form: api for api, form in FIELDS.items()}
 
 
+class HeaderOut(Out):
+    ID: str
+    Name: str
+    Value: str
+
+
+class HeaderIn(TykIn):
+    """A header to add, or its new name and value (fields left out keep theirs)."""
+
+    READ_ONLY = frozenset({"ID"})
+    Name: str | None = Field(None, max_length=100, description="An HTTP header name the portal does not set "
+                                                                "itself (not Host, Content-Type, X-Forecourt-...).")
+    Value: str | None = Field(None, max_length=1000, description="One line of text.")
+
+
 class WebhookOut(Out):
-    ID: int
+    ID: str
     Name: str
     URL: str
     Method: str
-    Headers: dict[str, str]
+    Headers: list[HeaderOut]
     Timeout: int = Field(description="Seconds, 1 to 30.")
     Events: list[str]
     Enabled: bool
     CreatedAt: str | None
+    UpdatedAt: str | None
 
 
 class WebhookCreatedOut(WebhookOut):
@@ -45,12 +63,14 @@ class WebhookCreatedOut(WebhookOut):
 class WebhookIn(TykIn):
     """A webhook to create, or the changes to one: fields left out keep their value."""
 
-    READ_ONLY = frozenset({"ID", "CreatedAt"})
+    READ_ONLY = frozenset({"ID", "CreatedAt", "UpdatedAt"})
     Name: str | None = Field(None, max_length=100)
     URL: str | None = Field(None, max_length=500, description="http(s); private addresses are refused unless "
                                                               "Webhooks.AllowPrivateTargets is set.")
     Method: Literal["POST", "PUT"] | None = Field(None, description="New webhooks: POST.")
-    Headers: dict[str, str] | None = Field(None, description="Extra request headers.")
+    Headers: list[HeaderIn] | dict[str, str] | None = Field(
+        None, description="Extra request headers, all of them: a list of {Name, Value} as Tyk's, or an object of "
+                          "names to values. A header whose name stays keeps its ID.")
     Timeout: Annotated[int, Field(ge=1, le=30)] | None = Field(None, description="Seconds. New webhooks: 10.")
     Events: list[Annotated[str, Field(max_length=100)]] | None = Field(None, description="Event names "
                                                                        "(docs/webhooks.md).")
@@ -80,10 +100,16 @@ class DeliveryFilters(Schema):
     webhook_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-def _out(hook: Webhook) -> WebhookOut:
-    return WebhookOut(ID=hook.pk, Name=hook.name, URL=hook.url, Method=hook.method, Headers=hook.headers or {},
-                      Timeout=hook.timeout, Events=list(hook.events or []), Enabled=hook.enabled,
-                      CreatedAt=tyk_time(hook.created_at))
+def _header(row: WebhookHeader) -> HeaderOut:
+    return HeaderOut(ID=str(row.pk), Name=row.name, Value=row.value)
+
+
+def _out(hook: Webhook, rows: list[WebhookHeader] | None = None) -> WebhookOut:
+    rows = webhook_headers.rows(hook) if rows is None else rows
+    return WebhookOut(ID=str(hook.pk), Name=hook.name, URL=hook.url, Method=hook.method,
+                      Headers=[_header(row) for row in rows], Timeout=hook.timeout,
+                      Events=list(hook.events or []), Enabled=hook.enabled, CreatedAt=tyk_time(hook.created_at),
+                      UpdatedAt=tyk_time(hook.updated_at))
 
 
 def _delivery(d: Delivery) -> DeliveryOut:
@@ -95,20 +121,30 @@ def _delivery(d: Delivery) -> DeliveryOut:
 
 
 def _changes(payload: WebhookIn) -> dict[str, Any]:
-    return {field: getattr(payload, name) for name, field in FIELDS.items() if getattr(payload, name) is not None}
+    changes = {field: getattr(payload, name) for name, field in FIELDS.items() if getattr(payload, name) is not None}
+    if isinstance(payload.Headers, list):  # the form takes Tyk's list too; the IDs are read-only
+        changes["headers"] = [{"Name": h.Name, "Value": h.Value if h.Value is not None else ""}
+                              for h in payload.Headers]
+    return changes
+
+
+def _row(webhook_id: int, header_id: int) -> WebhookHeader:
+    """The header of this webhook: another webhook's header is a 404."""
+    return get_object_or_404(WebhookHeader, pk=header_id, webhook_id=webhook_id)
 
 
 @router.get("/webhooks", response={200: list[WebhookOut], **ERRORS})
 def list_webhooks(request: HttpRequest, paging: PagingQuery) -> list[WebhookOut]:
     """By name. Secrets are never listed."""
-    return [_out(h) for h in page_of(Webhook.objects.order_by("name", "pk"), paging)]
+    hooks = page_of(Webhook.objects.order_by("name", "pk").prefetch_related("header_rows"), paging)
+    return [_out(h, sorted(h.header_rows.all(), key=lambda row: row.pk)) for h in hooks]
 
 
-@router.post("/webhooks", response={200: WebhookCreatedOut, **ERRORS})
-def create_webhook(request: HttpRequest, payload: WebhookIn) -> WebhookCreatedOut:
+@router.post("/webhooks", response={201: WebhookCreatedOut, **ERRORS})
+def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[WebhookCreatedOut]:
     changes = {"method": "POST", "timeout": 10, "enabled": True, **_changes(payload)}
     hook = forms.save("webhooks", changes, actor(request), names=NAMES)
-    return WebhookCreatedOut(**_out(hook).model_dump(), Secret=hook.secret)
+    return Status(201, WebhookCreatedOut(**_out(hook).model_dump(), Secret=hook.secret))
 
 
 @router.get("/webhooks/{webhook_id}", response={200: WebhookOut, **ERRORS})
@@ -126,6 +162,43 @@ def update_webhook(request: HttpRequest, webhook_id: PathId, payload: WebhookIn)
 def delete_webhook(request: HttpRequest, webhook_id: PathId) -> StatusOut:
     """Deletes its deliveries too."""
     forms.delete("webhooks", get_object_or_404(Webhook, pk=webhook_id), actor(request))
+    return StatusOut()
+
+
+@router.get("/webhooks/{webhook_id}/headers", response={200: list[HeaderOut], **ERRORS})
+def list_headers(request: HttpRequest, webhook_id: PathId) -> list[HeaderOut]:
+    """In the order they were added (at most 20)."""
+    return [_header(row) for row in webhook_headers.rows(get_object_or_404(Webhook, pk=webhook_id))]
+
+
+@router.post("/webhooks/{webhook_id}/headers", response={201: HeaderOut, **ERRORS})
+def create_header(request: HttpRequest, webhook_id: PathId, payload: HeaderIn) -> Status[HeaderOut]:
+    hook = get_object_or_404(Webhook, pk=webhook_id)
+    try:
+        row = webhook_headers.add(hook, payload.Name or "", payload.Value or "", actor(request))
+    except webhook_headers.HeaderRefused as exc:
+        raise forms.Invalid(exc.errors) from None
+    return Status(201, _header(row))
+
+
+@router.get("/webhooks/{webhook_id}/headers/{header_id}", response={200: HeaderOut, **ERRORS})
+def get_header(request: HttpRequest, webhook_id: PathId, header_id: PathId) -> HeaderOut:
+    return _header(_row(webhook_id, header_id))
+
+
+@router.put("/webhooks/{webhook_id}/headers/{header_id}", response={200: HeaderOut, **ERRORS})
+def update_header(request: HttpRequest, webhook_id: PathId, header_id: PathId, payload: HeaderIn) -> HeaderOut:
+    """Rename it or change its value; its ID stays."""
+    try:
+        row = webhook_headers.change(_row(webhook_id, header_id), payload.Name, payload.Value, actor(request))
+    except webhook_headers.HeaderRefused as exc:
+        raise forms.Invalid(exc.errors) from None
+    return _header(row)
+
+
+@router.delete("/webhooks/{webhook_id}/headers/{header_id}", response={200: StatusOut, **ERRORS})
+def delete_header(request: HttpRequest, webhook_id: PathId, header_id: PathId) -> StatusOut:
+    webhook_headers.remove(_row(webhook_id, header_id), actor(request))
     return StatusOut()
 
 
