@@ -160,6 +160,21 @@ def test_admin_portal_form_adds_changes_and_removes_headers(client, admin, api, 
     assert WebhookHeader.objects.count() == 2
 
 
+def test_headers_an_earlier_release_wrote_are_taken_in_keeping_the_ids_of_names_that_stay(api, receiver):
+    hook = new_hook(api, receiver.url, {"X-Team": "ops", "X-Gone": "1"})
+    ids = {h["Name"]: h["ID"] for h in hook["Headers"]}
+    # An earlier release, serving beside this one in a rolling upgrade, saves the webhook: only its JSON.
+    Webhook.objects.filter(pk=int(hook["ID"])).update(headers={"X-Team": "payments", "X-Old": "2"})
+    listed = ok(api("get", f"/webhooks/{hook['ID']}/headers"))
+    assert listed[0] == {"ID": ids["X-Team"], "Name": "X-Team", "Value": "payments"}
+    assert [h["Name"] for h in listed] == ["X-Team", "X-Old"] and WebhookHeader.objects.count() == 2
+    assert ok(api("get", "/webhooks"))[0]["Headers"] == listed
+    events.emit("AccessRequestCreated", {"ID": 1})
+    assert run_job() is True
+    sent = receiver.requests[-1][1]
+    assert sent["X-Team"] == "payments" and sent["X-Old"] == "2" and "X-Gone" not in sent
+
+
 def test_the_migration_moves_json_headers_into_rows_and_back():
     migration = importlib.import_module("forecourt.webhooks.migrations.0003_webhook_header_rows")
     hook = Webhook.objects.create(name="Old", url="https://hooks.example.com/",

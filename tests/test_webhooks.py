@@ -17,7 +17,7 @@ from forecourt.jobs import queue
 from forecourt.jobs.models import Job
 from forecourt.webhooks import events, headers, targets
 from forecourt.webhooks.forms import WebhookForm
-from forecourt.webhooks.models import Delivery, Event, Webhook, WebhookHeader
+from forecourt.webhooks.models import Delivery, Event, Webhook
 
 from .conftest import PASSWORD
 
@@ -415,8 +415,8 @@ def test_ipv6_carrying_a_public_ipv4_address_is_allowed():
 
 def test_headers_stored_behind_the_forms_back_cannot_override_the_portals(private_ok, receiver):
     hook = endpoint(receiver.url)
-    for name, value in {"Host": "evil.example.com", "X-Forecourt-Signature": "x", "X-Team": "payments"}.items():
-        WebhookHeader.objects.create(webhook=hook, name=name, value=value)
+    Webhook.objects.filter(pk=hook.pk).update(headers={"Host": "evil.example.com", "X-Forecourt-Signature": "x",
+                                                       "X-Team": "payments"})
     events.emit("AccessRequestCreated", {"ID": 1})
     assert run_job() is True
     (_method, headers, _body) = receiver.requests[0]

@@ -49,8 +49,7 @@ def body_of(delivery: Delivery) -> bytes:
 
 def headers_of(delivery: Delivery, body: bytes, timestamp: str) -> dict[str, str]:
     # Checked when saved too; filtered again so a row written another way cannot override them.
-    rows = delivery.endpoint.header_rows.order_by("id")
-    headers = {row.name: row.value for row in rows if not reserved_header(row.name)}
+    headers = {str(k): str(v) for k, v in (delivery.endpoint.headers or {}).items() if not reserved_header(str(k))}
     headers.update({
         "Content-Type": "application/json",
         "User-Agent": "Forecourt-Webhooks",

@@ -1,10 +1,12 @@
 """A webhook's extra request headers, each a row with an ID of its own (Tyk's /webhooks/{id}/headers).
 
-The rows are what deliveries send. Webhook.headers (name: value) is kept equal to them, in the same
-transaction, for the webhook form and for earlier releases. Writing the whole set (the webhook form,
-`Headers` in a webhook's PUT) keeps the ID of every header whose name stays; the single-header
-operations add, change or remove one row. Values may be secrets: they are never logged, and the
-audit log shows a fingerprint of them (Webhook.audit_extra).
+Webhook.headers (name: value) is what deliveries send and what every release reads and writes; the
+rows give each header an ID that stays. This release writes both in one transaction: the whole set
+(the webhook form, `Headers` in a webhook's PUT) keeps the ID of every header whose name stays, and
+the single-header operations add, change or remove one. A webhook saved by an earlier release
+during a rolling upgrade has rows that differ from its JSON: `rows()` brings them in line when it
+reads them. Values may be secrets: they are never logged, and the audit log shows a fingerprint of
+them (Webhook.audit_extra).
 """
 
 from typing import Any
@@ -25,8 +27,15 @@ class HeaderRefused(Exception):
         super().__init__("; ".join(errors))
 
 
-def rows(hook: Webhook) -> list[WebhookHeader]:
-    return list(hook.header_rows.order_by("id"))
+def rows(hook: Webhook, loaded: list[WebhookHeader] | None = None) -> list[WebhookHeader]:
+    """The webhook's header rows by ID (`loaded`: already fetched), first made equal to its JSON
+    headers if an earlier release changed those."""
+    found = list(hook.header_rows.order_by("id")) if loaded is None else sorted(loaded, key=lambda h: h.pk)
+    if as_dict(found) == (hook.headers or {}):
+        return found
+    with transaction.atomic():
+        wanted = {str(k): str(v) for k, v in (hook.headers or {}).items() if isinstance(k, str) and k}
+        return sync(hook, wanted)
 
 
 def as_dict(headers: list[WebhookHeader]) -> dict[str, str]:
@@ -37,7 +46,7 @@ def sync(hook: Webhook, wanted: dict[str, str]) -> list[WebhookHeader]:
     """Make the rows equal `wanted` (already checked): a header whose name stays (in any case) keeps
     its ID; the others are removed or added. Updates the copy in Webhook.headers. Call it in a
     transaction."""
-    current = {h.name.lower(): h for h in rows(hook)}
+    current = {h.name.lower(): h for h in hook.header_rows.order_by("id")}
     keep: list[WebhookHeader] = []
     for name, value in wanted.items():
         row = current.pop(name.lower(), None)
@@ -61,7 +70,7 @@ def save_form(form: Any, actor: Any) -> Webhook:
 
 
 def _copy(hook: Webhook) -> None:
-    hook.headers = as_dict(rows(hook))
+    hook.headers = as_dict(list(hook.header_rows.order_by("id")))
     Webhook.objects.filter(pk=hook.pk).update(headers=hook.headers)
 
 
@@ -89,6 +98,7 @@ def _record(hook: Webhook, before: dict[str, Any], actor: Any) -> None:
 def add(hook: Webhook, name: Any, value: Any, actor: Any) -> WebhookHeader:
     with transaction.atomic():
         hook = Webhook.objects.select_for_update().get(pk=hook.pk)
+        rows(hook)
         _check(hook, name, value, None)
         before = audit.snapshot(hook)
         row = WebhookHeader.objects.create(webhook=hook, name=name, value=value)

@@ -27,8 +27,8 @@ class Webhook(models.Model):
     name = models.CharField(max_length=100, unique=True)
     url = models.CharField("URL", max_length=500)
     method = models.CharField(max_length=4, choices=Method.choices, default=Method.POST)
-    # A copy of the header rows (WebhookHeader), name: value, kept by webhooks.headers for the forms
-    # and for earlier releases, which read it; deliveries send the rows.
+    # What deliveries send, name: value; each header's ID is in its WebhookHeader row, kept equal to
+    # this by webhooks.headers.
     headers = models.JSONField(default=dict, blank=True, help_text="Extra request headers, name: value.")
     timeout = models.PositiveSmallIntegerField("timeout (seconds)", default=10)
     events = models.JSONField(default=list, blank=True)
