@@ -159,3 +159,40 @@ def test_deleting_the_app_deletes_its_custom_credentials(api):
     api("post", f"/apps/{app.pk}/custom_credentials", body())
     assert api("delete", f"/apps/{app.pk}").status_code == 200
     assert not CustomCredential.objects.exists()
+
+
+def test_admins_add_rename_and_remove_them_from_the_apps_page_in_the_admin_portal(client, admin, api):
+    from .test_adminportal import sign_in
+
+    app = owned_app()
+    sign_in(client, admin.email)
+    page = client.get(f"/portal-admin/apps/{app.pk}/").content.decode()
+    assert "Custom credentials" in page and f"/portal-admin/custom-credentials/new/?app={app.pk}" in page
+
+    refused = client.post("/portal-admin/custom-credentials/new/", {"app": app.pk, "alias": "Nothing",
+                                                                    "type": "CREDENTIAL_TYPE_CUSTOM",
+                                                                    "auth_token_type": "AUTH_TOKEN_CUSTOM"})
+    assert refused.status_code in (200, 400) and "give at least one of" in refused.content.decode()
+    assert not CustomCredential.objects.exists()
+
+    added = client.post("/portal-admin/custom-credentials/new/", {
+        "app": app.pk, "alias": "Legacy gateway", "type": "CREDENTIAL_TYPE_CUSTOM", "key_id": "legacy-42",
+        "auth_token_type": "AUTH_TOKEN_CUSTOM", "credential_key": KEY, "credential_secret": SECRET}, follow=True)
+    assert added.status_code == 200 and KEY not in added.content.decode()
+    custom = CustomCredential.objects.get()
+    assert (custom.credential_key, custom.credential_secret, custom.key_hint) == (KEY, SECRET, KEY[-4:])
+    page = client.get(f"/portal-admin/apps/{app.pk}/").content.decode()
+    assert "Legacy gateway" in page and KEY not in page and SECRET not in page
+    edit = client.get(f"/portal-admin/custom-credentials/{custom.pk}/").content.decode()
+    assert KEY not in edit and SECRET not in edit
+
+    client.post(f"/portal-admin/custom-credentials/{custom.pk}/", {"alias": "Old gateway"})
+    custom.refresh_from_db()
+    assert custom.alias == "Old gateway" and custom.credential_key == KEY and custom.key_id == "legacy-42"
+    assert api("get", f"/apps/{app.pk}/custom_credentials").json()[0]["Alias"] == "Old gateway"
+
+    client.post(f"/portal-admin/custom-credentials/{custom.pk}/delete/")
+    assert not CustomCredential.objects.exists()
+    entries = AuditEntry.objects.filter(object_type="access.customcredential").order_by("pk")
+    assert [e.action for e in entries] == ["create", "update", "delete"]
+    assert all(KEY not in str(e.changes) and SECRET not in str(e.changes) for e in entries)

@@ -84,25 +84,30 @@ def validate(data: dict[str, Any]) -> list[str]:
     return errors
 
 
-def create(app: App, data: dict[str, Any], actor: User | None) -> CustomCredential:
-    """Add a custom credential to `app`; ValidationError (nothing changed) for bad `data`."""
+def store(app: App, data: dict[str, Any]) -> CustomCredential:
+    """Write a validated custom credential (the caller audits it, in its transaction)."""
     key, secret = data.get("credential_key") or "", data.get("credential_secret") or ""
-    with redaction.secrets_in_use(key, secret):
+    custom = CustomCredential.objects.create(
+        app=app, alias=data["alias"].strip(), type=data.get("type") or CustomCredential.Type.CUSTOM,
+        plan_id=data.get("plan"), provider_id=data.get("provider"),
+        authentication_method=data.get("authentication_method") or "",
+        auth_token_type=data.get("auth_token_type") or CustomCredential.TokenType.CUSTOM,
+        key_id=data.get("key_id") or "", credential_key=key, credential_secret=secret,
+        key_hint=_hint(key), secret_hint=_hint(secret), client_type_id=data.get("client_type_id"))
+    custom.products.set(data.get("products") or [])
+    return custom
+
+
+def create(app: App, data: dict[str, Any], actor: User | None) -> CustomCredential:
+    """Add a custom credential to `app`, audited; ValidationError (nothing changed) for bad `data`."""
+    with redaction.secrets_in_use(data.get("credential_key"), data.get("credential_secret")):
         errors = validate(data)
         if errors:
             raise ValidationError(errors)
         with transaction.atomic():
-            custom = CustomCredential.objects.create(
-                app=app, alias=data["alias"].strip(), type=data.get("type") or CustomCredential.Type.CUSTOM,
-                plan_id=data.get("plan"), provider_id=data.get("provider"),
-                authentication_method=data.get("authentication_method") or "",
-                auth_token_type=data.get("auth_token_type") or CustomCredential.TokenType.CUSTOM,
-                key_id=data.get("key_id") or "", credential_key=key, credential_secret=secret,
-                key_hint=_hint(key), secret_hint=_hint(secret), client_type_id=data.get("client_type_id"))
-            custom.products.set(data.get("products") or [])
-            audit.record(actor, "create", custom, {"alias": ["", custom.alias], "app": ["", str(app.pk)],
-                                                   "key_id": ["", custom.key_id]},
-                         note="custom credential added (its values are not recorded)")
+            custom = store(app, data)
+            audit.record(actor, "create", custom, audit.diff({}, audit.snapshot(custom)),
+                         note="custom credential added (its key and secret are not recorded)")
     return custom
 
 
@@ -121,7 +126,7 @@ def rename(custom: CustomCredential, alias: str, actor: User | None) -> CustomCr
 
 def delete(custom: CustomCredential, actor: User | None) -> None:
     with transaction.atomic():
-        audit.record(actor, "delete", custom, note=f"custom credential of app #{custom.app_id} removed")
+        audit.record(actor, "delete", custom, {k: [v, None] for k, v in audit.snapshot(custom).items()})
         custom.delete()
 
 

@@ -173,8 +173,11 @@ class CustomCredential(models.Model):
     authentication_method = models.CharField(max_length=100, blank=True)
     auth_token_type = models.CharField(max_length=32, choices=TokenType.choices, default=TokenType.CUSTOM)
     key_id = models.CharField("key ID", max_length=255, blank=True, help_text="An identifier, never a secret.")
-    credential_key = EncryptedTextField(blank=True, help_text="Encrypted; shown to the app's owner once.")
-    credential_secret = EncryptedTextField(blank=True, help_text="Encrypted; shown to the app's owner once.")
+    # Not editable: no model form or audit snapshot (model_to_dict) ever carries them.
+    credential_key = EncryptedTextField(blank=True, editable=False,
+                                        help_text="Encrypted; shown to the app's owner once.")
+    credential_secret = EncryptedTextField(blank=True, editable=False,
+                                           help_text="Encrypted; shown to the app's owner once.")
     key_hint = models.CharField(max_length=12, blank=True)
     secret_hint = models.CharField(max_length=12, blank=True)
     secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
