@@ -2,7 +2,9 @@
 "custom credentials", `/apps/{app_id}/custom_credentials`), for a gateway the portal does not
 manage or issued elsewhere; the app's owner sees them on the app's page in the Live Portal.
 
-The same rules for the Admin Portal and the Admin API (both call `create`, `rename`, `delete`):
+The same rules for the Admin Portal and the Admin API: the API calls `create`, `rename` and
+`delete`; the Admin Portal's form (forecourt.resources.forms.CustomCredentialForm) checks `validate`
+and writes with `store`, audited by forecourt.resources.writes:
 
 - the alias is required (1 to 255 characters); at least one of the key ID, the key and the
   secret is given; the plan, products and provider named must exist; types are Tyk's names;
