@@ -111,6 +111,16 @@ def _app(api):
     return f"/apps/{app['ID']}"
 
 
+def _custom_credential(api):
+    app = factories.app(factories.consumer())
+    plan, product = factories.plan(), factories.product()
+    custom = api("post", f"/apps/{app.pk}/custom_credentials", {
+        "Alias": "Legacy gateway", "Type": "CREDENTIAL_TYPE_CUSTOM", "PlanID": plan.pk, "ProductIDs": [product.pk],
+        "AuthenticationMethod": "basic", "KeyID": "legacy-42", "CredentialKey": "round-trip-key-value-1234"})
+    assert custom.status_code == 201, custom.content
+    return f"/apps/{app.pk}/custom_credentials/{custom.json()['ID']}"
+
+
 def _page(api):
     page = ok(api("post", "/pages", {"Title": "About", "Path": "/about-us", "Status": "published"}))
     ok(api("post", f"/pages/{page['ID']}/content-blocks", {"Name": "Intro", "Content": "Hi"}))
@@ -149,9 +159,9 @@ def _configs(api):
 RESOURCES = {
     "providers": _provider, "catalogues": _catalogue, "products": _product, "product docs": _product_doc,
     "plans": _plan, "unlimited plans": _unlimited_plan, "organisations": _organisation, "teams": _team,
-    "users": _user, "invite codes": _invite_code, "apps": _app, "pages": _page, "content blocks": _content_block,
-    "menu items": _menu_item, "webhooks": _webhook, "webhook headers": _webhook_header,
-    "configs": _configs,
+    "users": _user, "invite codes": _invite_code, "apps": _app, "custom credentials": _custom_credential,
+    "pages": _page, "content blocks": _content_block, "menu items": _menu_item,
+    "webhooks": _webhook, "webhook headers": _webhook_header, "configs": _configs,
 }
 
 

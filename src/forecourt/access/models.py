@@ -144,3 +144,51 @@ class Credential(models.Model):
         if self.gateway_key:
             ref["gateway_key"] = crypto.encrypt(self.gateway_key)
         return ref
+
+
+class CustomCredential(models.Model):
+    """A credential an admin brings to an app from outside the portal (Tyk's "custom credentials"):
+    issued elsewhere, or for a gateway the portal does not manage, and shown to the app's owner
+    in the Live Portal. The portal never calls a gateway for it.
+
+    Its two values are secrets: kept encrypted, shown to the app's owner once in the Live Portal
+    (forecourt.access.custom_credentials.reveal_once), then wiped; only their last characters
+    (`key_hint`, `secret_hint`) stay. The admin who adds them knows them already, so no answer
+    ever carries them. `key_id` is an identifier, never a secret.
+    """
+
+    class Type(models.TextChoices):
+        CUSTOM = "CREDENTIAL_TYPE_CUSTOM", "Custom (issued outside the portal)"
+        TYK_MANAGED = "CREDENTIAL_TYPE_TYK_MANAGED", "Tyk managed"
+
+    class TokenType(models.TextChoices):
+        CUSTOM = "AUTH_TOKEN_CUSTOM", "Custom token"
+        STANDARD = "AUTH_TOKEN_STANDARD", "Standard token"
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="custom_credentials")
+    alias = models.CharField(max_length=255)
+    type = models.CharField(max_length=32, choices=Type.choices, default=Type.CUSTOM)
+    plan = models.ForeignKey(Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    products = models.ManyToManyField(Product, blank=True, related_name="+")
+    authentication_method = models.CharField(max_length=100, blank=True)
+    auth_token_type = models.CharField(max_length=32, choices=TokenType.choices, default=TokenType.CUSTOM)
+    key_id = models.CharField("key ID", max_length=255, blank=True, help_text="An identifier, never a secret.")
+    # Not editable: no model form or audit snapshot (model_to_dict) ever carries them.
+    credential_key = EncryptedTextField(blank=True, editable=False,
+                                        help_text="Encrypted; shown to the app's owner once.")
+    credential_secret = EncryptedTextField(blank=True, editable=False,
+                                           help_text="Encrypted; shown to the app's owner once.")
+    key_hint = models.CharField(max_length=12, blank=True)
+    secret_hint = models.CharField(max_length=12, blank=True)
+    secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
+    provider = models.ForeignKey("providers.Provider", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    client_type_id = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.alias

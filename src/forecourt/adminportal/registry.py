@@ -17,7 +17,7 @@ from forecourt.notify.mailers import MAILERS
 from forecourt.notify.models import EmailLog
 from forecourt.providers.models import Provider
 from forecourt.resources import definitions
-from forecourt.resources.definitions import PRODUCT_APIS, PRODUCT_DOCS
+from forecourt.resources.definitions import APP_CUSTOM_CREDENTIALS, PRODUCT_APIS, PRODUCT_DOCS
 from forecourt.webhooks.events import EVENTS, TEST_EVENT
 from forecourt.webhooks.models import Delivery, Webhook
 
@@ -182,6 +182,19 @@ RESOURCES: list[Resource] = [
         search=["name", "owner__email", "organisation__name"],
         filters=[Filter("organisation", "Organisation", "organisation_id", _organisations),
                  Filter("visibility", "Visibility", "visibility", _choices(App.Visibility))],
+        related=[RelatedList(APP_CUSTOM_CREDENTIALS, "Custom credentials", add_label="Add a custom credential",
+                             columns=[Column("Alias", "alias", link=True), Column("Type", "type"),
+                                      Column("Key ID", "key_id"), Column("Key", "key_hint"),
+                                      Column("Secret", "secret_hint"), Column("Plan", "plan"),
+                                      Column("Shown to the owner", "secret_shown_at")])],
+    ),
+    Resource(
+        D["custom-credentials"], section="Access",
+        columns=[Column("Alias", "alias", link=True), Column("App", "app"), Column("Type", "type"),
+                 Column("Key ID", "key_id"), Column("Shown to the owner", "secret_shown_at")],
+        search=["alias", "key_id", "app__name"],
+        help="Credentials made outside the portal, added to an app; its owner is shown the key and the secret "
+             "once in the Live Portal. Add one from the app's page.",
     ),
     Resource(
         D["access-requests"], section="Access",

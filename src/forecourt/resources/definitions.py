@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 
 from forecourt.access import credentials
 from forecourt.access import services as access_services
-from forecourt.access.models import AccessRequest, App, Credential
+from forecourt.access.models import AccessRequest, App, Credential, CustomCredential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Team, User
 from forecourt.audit.models import AuditEntry
@@ -90,6 +90,8 @@ def _save_provider(form: Any, actor: Any) -> Provider:
 
 PRODUCT_APIS = Related("product-apis", "product", catalog.apis_of)
 PRODUCT_DOCS = Related("product-docs", "product", catalog.docs_of)
+APP_CUSTOM_CREDENTIALS = Related("custom-credentials", "app",
+                                 lambda app: CustomCredential.objects.filter(app=app).select_related("plan"))
 
 DEFINITIONS: list[Definition] = [
     Definition(
@@ -157,7 +159,11 @@ DEFINITIONS: list[Definition] = [
     Definition(
         slug="apps", model=App, form=f.AppForm,
         queryset=lambda: App.objects.select_related("owner", "organisation"),
-        deleter=credentials.delete_app, saver=access_services.save_app,
+        deleter=credentials.delete_app, saver=access_services.save_app, related=(APP_CUSTOM_CREDENTIALS,),
+    ),
+    Definition(
+        slug="custom-credentials", model=CustomCredential, form=f.CustomCredentialForm,
+        queryset=lambda: CustomCredential.objects.select_related("app", "plan"),
     ),
     Definition(
         slug="access-requests", model=AccessRequest, form=None,

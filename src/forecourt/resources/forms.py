@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.functional import lazy
 
-from forecourt.access.models import App
+from forecourt.access import custom_credentials
+from forecourt.access.models import App, CustomCredential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, Team, User
 from forecourt.catalog import document_import, documents
@@ -398,3 +399,57 @@ class PortalSettingsForm(ModelForm):
         if data.get("password_min_length") is not None and not 8 <= data["password_min_length"] <= 128:
             self.add_error("password_min_length", "Choose from 8 to 128.")
         return data
+
+
+class CustomCredentialForm(AdminModelForm):
+    """A credential made outside the portal, added to an app (forecourt.access.custom_credentials
+    holds the rules, checked here as in the Admin API). Only the alias changes once it exists;
+    the key and the secret are written once and never shown again here."""
+
+    credential_key = forms.CharField(
+        label="Key", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+        help_text="Shown once to the app's owner in the Live Portal, then removed from the portal.")
+    credential_secret = forms.CharField(
+        label="Secret", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+        help_text="Shown once to the app's owner in the Live Portal, then removed from the portal.")
+
+    class Meta:
+        model = CustomCredential
+        fields = ["app", "alias", "type", "key_id", "authentication_method", "auth_token_type", "plan", "products",
+                  "provider", "client_type_id"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        type_field = self.fields["type"]
+        assert isinstance(type_field, forms.ChoiceField)
+        type_field.choices = [(CustomCredential.Type.CUSTOM, CustomCredential.Type.CUSTOM.label)]
+        if self.instance.pk:
+            for name, field in self.fields.items():
+                if name != "alias":
+                    field.disabled = True
+            del self.fields["credential_key"], self.fields["credential_secret"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk:
+            return data
+        plan, provider = data.get("plan"), data.get("provider")
+        errors = custom_credentials.validate({
+            **{k: v for k, v in data.items() if k not in ("app", "plan", "provider", "products")},
+            "plan": plan.pk if plan else None, "provider": provider.pk if provider else None,
+            "products": [p.pk for p in data.get("products") or []]})
+        for error in errors:
+            field, _, message = error.partition(": ")
+            self.add_error(field if field in self.fields else None, message)
+        return data
+
+    def save(self, commit: bool = True) -> CustomCredential:
+        if self.instance.pk:
+            saved: CustomCredential = super().save(commit)
+            return saved
+        data = {**self.cleaned_data, "plan": self.cleaned_data["plan"].pk if self.cleaned_data.get("plan") else None,
+                "provider": self.cleaned_data["provider"].pk if self.cleaned_data.get("provider") else None,
+                "products": [p.pk for p in self.cleaned_data.get("products") or []]}
+        created = custom_credentials.store(self.cleaned_data["app"], data)
+        self.instance = created
+        return created

@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 
 from forecourt.access.credentials import REVOKED_BY_ADMIN, reissue_problem, revoked_by_consumers
-from forecourt.access.models import AccessRequest, App, Credential
+from forecourt.access.custom_credentials import waiting as custom_waiting
+from forecourt.access.models import AccessRequest, App, Credential, CustomCredential
 from forecourt.access.visibility import can_manage_app, visible_apps
 from forecourt.accounts.models import User
 from forecourt.catalog.models import Plan, Product, ProductAPI
@@ -260,7 +261,29 @@ def app_page(app: App, user: User) -> dict[str, Any]:
         "revoked_credentials": [c for c in credentials if c["status"] not in Credential.LIVE],
         "reissuable": reissuable(requests, rows, manage),
         "refresh": refresh(app, requests, rows),
+        "custom_credentials": custom_credentials(app, user),
     }
+
+
+def custom_credentials(app: App, user: User) -> list[dict[str, Any]]:
+    """The credentials an admin added to the app from outside the portal, never their values:
+    `waiting` and `reveal_url` (a POST that shows them once) only for the app's owner while
+    they have not been shown."""
+    rows = CustomCredential.objects.filter(app=app).select_related("plan").prefetch_related("products")
+    found = []
+    for c in rows.order_by("created_at", "pk"):
+        waiting = app.owner_id == user.pk and custom_waiting(c)
+        found.append({
+            "id": c.pk, "alias": c.alias, "type": c.type, "type_label": c.get_type_display(), "key_id": c.key_id,
+            "key_hint": f"…{c.key_hint}" if c.key_hint else "",
+            "secret_hint": f"…{c.secret_hint}" if c.secret_hint else "",
+            "has_key": bool(c.key_hint or c.credential_key), "has_secret": bool(c.secret_hint or c.credential_secret),
+            "authentication_method": c.authentication_method,
+            "plan": c.plan.display_name if c.plan else None, "products": sorted(p.name for p in c.products.all()),
+            "created_at": c.created_at, "shown_at": c.secret_shown_at, "waiting": waiting,
+            "reveal_url": reverse_live("custom_credential_reveal", pk=app.pk, credential=c.pk) if waiting else None,
+        })
+    return found
 
 
 REFRESH_SECONDS = 3

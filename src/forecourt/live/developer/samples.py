@@ -52,6 +52,11 @@ _OAUTH = {**_CREDENTIAL, "id": 2, "type": "oauth2-client", "type_label": "OAuth 
           "redirect_url": "https://shop.example.com/cb", "replaces_id": 1, "reveal_url": None, "rotate_url": None}
 _REVOKED = {**_CREDENTIAL, "id": 3, "status": "revoked", "status_label": "Revoked", "revoked_at": _WHEN,
             "secret_waiting": False, "reveal_url": None, "rotate_url": None, "revoke_url": None}
+_CUSTOM = {"id": 1, "alias": "Legacy gateway", "type": "CREDENTIAL_TYPE_CUSTOM",
+           "type_label": "Custom (issued outside the portal)",
+           "key_id": "legacy-42", "key_hint": "…a1b2", "secret_hint": "…0042", "has_key": True, "has_secret": True,
+           "authentication_method": "basic", "plan": "Gold", "products": ["Payments"], "created_at": _WHEN,
+           "shown_at": None, "waiting": True, "reveal_url": "/apps/1/custom-credentials/1/reveal"}
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "views/dashboard.html": {
@@ -74,7 +79,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                               "reissuable": [{"request_id": 2, "plan": "Gold", "products": ["Payments"],
                                               "reissue_url": "/apps/1/access-requests/2/reissue", "note": ""}],
                               "refresh": {"url": "/apps/1", "every": 3},
-                              "can_request_access": True},
+                              "can_request_access": True, "custom_credentials": [_CUSTOM]},
     "views/app_delete.html": {"page": {"title": "Delete Checkout"}, "app": _APP, "live_credentials": 2},
     "views/request_access.html": {
         "page": {"title": "Request access"},
@@ -95,6 +100,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "views/credential_secret.html": {"page": {"title": "API key of Checkout"}, "app": _APP_LINK,
                                      "credential": {**_CREDENTIAL, "secret_waiting": False},
                                      "secret": "0123456789abcdef0123456789a1b2"},
+    "views/custom_credential_secret.html": {"page": {"title": "Legacy gateway of Checkout"}, "app": _APP_LINK,
+                                            "credential": {**_CUSTOM, "waiting": False, "reveal_url": None},
+                                            "key": "0123456789abcdef0123456789a1b2", "secret": "s3cr3t-value-0042"},
     "views/credential_rotate.html": {"page": {"title": "Rotate a credential"}, "app": _APP_LINK,
                                      "credential": _OAUTH},
     "views/credential_revoke.html": {"page": {"title": "Revoke a credential"}, "app": _APP_LINK,

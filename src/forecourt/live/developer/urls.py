@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern] = [
     path("apps/<int:pk>/edit", views.app_edit, name="app_edit"),
     path("apps/<int:pk>/delete", views.app_delete, name="app_delete"),
     path("apps/<int:pk>/credentials/<int:credential>/reveal", views.credential_reveal, name="credential_reveal"),
+    path("apps/<int:pk>/custom-credentials/<int:credential>/reveal", views.custom_credential_reveal,
+         name="custom_credential_reveal"),
     path("apps/<int:pk>/credentials/<int:credential>/rotate", views.credential_rotate, name="credential_rotate"),
     path("apps/<int:pk>/credentials/<int:credential>/revoke", views.credential_revoke, name="credential_revoke"),
     path("apps/<int:pk>/access-requests/<int:request_id>/reissue", views.credential_reissue, name="credential_reissue"),

@@ -25,8 +25,9 @@ from django.views.decorators.http import require_http_methods
 
 from forecourt import themes
 from forecourt.access import credentials as credential_service
+from forecourt.access import custom_credentials
 from forecourt.access import services as access
-from forecourt.access.models import AccessRequest, App, Credential
+from forecourt.access.models import AccessRequest, App, Credential, CustomCredential
 from forecourt.access.reveal import reveal_once
 from forecourt.access.visibility import can_manage_app, is_owner, visible_apps
 from forecourt.accounts.models import User
@@ -290,6 +291,33 @@ def credential_reveal(request: HttpRequest, pk: int, credential: int) -> HttpRes
     if response is None:
         messages.info(request, "That secret was shown already. If you no longer have it, rotate the credential "
                                "to get a new one.")
+        return redirect(_app_url(app))
+    return response
+
+
+@page(PAGE_METHODS)
+def custom_credential_reveal(request: HttpRequest, pk: int, credential: int) -> HttpResponse:
+    """POST: show a custom credential's key and secret to the app's owner once
+    (access.custom_credentials.reveal_once). GET leads back to the app's page."""
+    user = _me(request)
+    app = _app_or_404(request, pk)
+    if not is_owner(user, app):
+        raise Http404("no such credential")
+    get_object_or_404(CustomCredential, pk=credential, app=app)
+    if request.method != "POST":
+        return redirect(_app_url(app))
+
+    def show(locked: CustomCredential, key: str, secret: str) -> HttpResponse:
+        summary = next(c for c in data.custom_credentials(app, user) if c["id"] == locked.pk)
+        response = _render(request, "custom_credential_secret", f"{locked.alias} of {app.name}",
+                           app=data.app_link(app), credential=summary, key=key, secret=secret)
+        response["Cache-Control"] = "no-store, private"
+        return response
+
+    response = custom_credentials.reveal_once(credential, user, show)
+    if response is None:
+        messages.info(request, "That credential was shown already. If you no longer have it, ask the portal's "
+                               "administrators for a new one.")
         return redirect(_app_url(app))
     return response
 
