@@ -10,6 +10,7 @@ be accepted, and a body sent back unchanged must change nothing.
 import json
 
 import pytest
+from django.core.files.base import ContentFile
 
 from forecourt.accounts.models import Organisation
 from forecourt.audit.models import AuditEntry
@@ -48,8 +49,12 @@ def _catalogue(api):
 
 def _product(api):
     catalogue = factories.catalogue()
-    body = ok(api("put", f"/products/{factories.product().pk}", {
+    product = factories.product()
+    product.logo.save("logo.png", ContentFile(b"\x89PNG\r\n\x1a\n"))  # Logo and Preview: read-only paths
+    product.preview.save("preview.gif", ContentFile(b"GIF89a"))
+    body = ok(api("put", f"/products/{product.pk}", {
         "Tags": ["money", "eu"], "Catalogues": [catalogue.pk], "Published": True}))
+    assert body["Logo"] and body["Preview"]
     Product.objects.filter(pk=body["ID"]).update(push_state="failed", push_error="the Dashboard answered 500")
     return f"/products/{body['ID']}"
 
@@ -149,7 +154,8 @@ RESOURCES = {
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_what_a_get_answers_can_be_put_back_unchanged(api, resource, settings):
+def test_what_a_get_answers_can_be_put_back_unchanged(api, resource, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # the webhook's URL is not looked up in DNS
     path = RESOURCES[resource](api)
     read = ok(api("get", path))

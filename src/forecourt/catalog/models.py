@@ -51,6 +51,8 @@ class Product(WrittenToProvider):
     description = models.TextField(blank=True)
     content = models.TextField(blank=True, help_text="Markdown shown on the product page.")
     logo = models.FileField(upload_to="logos/", blank=True)
+    preview = models.FileField(upload_to="previews/", blank=True, default="", db_default="",
+                               help_text="A larger image shown on its page.")
     tags = models.JSONField(default=list, blank=True)
     documentation_only = models.BooleanField(default=False, help_text="Shown for its docs; access is not requested.")
     published = models.BooleanField(default=False)

@@ -11,12 +11,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import lazy
 
 from forecourt.access.models import App
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, Team, User
-from forecourt.catalog import document_import, documents
+from forecourt.catalog import document_import, documents, images
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc
 from forecourt.portalconfig.models import PortalSettings
@@ -166,18 +167,35 @@ class ProductForm(ModelForm):
 
     class Meta:
         model = Product
-        fields = ["display_name", "name", "slug", "description", "content", "logo", "tags", "documentation_only",
-                  "published", "provider", "reference_id"]
+        fields = ["display_name", "name", "slug", "description", "content", "logo", "preview", "tags",
+                  "documentation_only", "published", "provider", "reference_id"]
         widgets = {"content": forms.Textarea(attrs={"rows": 10})}
+        help_texts = {"logo": "PNG, JPEG, GIF or WebP, at most 1 MB: its catalogue card and its page.",
+                      "preview": "PNG, JPEG, GIF or WebP, at most 2 MB: a larger image on its page."}
+
+    def _image(self, kind: str) -> Any:
+        image = self.cleaned_data.get(kind)
+        if image and isinstance(image, UploadedFile):
+            try:
+                return images.check(image, kind)
+            except images.InvalidImage as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return image
 
     def clean_logo(self) -> Any:
-        logo = self.cleaned_data.get("logo")
-        if logo and hasattr(logo, "content_type"):
-            if logo.size > 1024 * 1024:
-                raise forms.ValidationError("The logo may be at most 1 MB.")
-            if not str(logo.name).lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".webp")):
-                raise forms.ValidationError("Use a PNG, JPEG, GIF or WebP image.")
-        return logo
+        return self._image("logo")
+
+    def clean_preview(self) -> Any:
+        return self._image("preview")
+
+    def save(self, commit: bool = True) -> Any:
+        # The files a replaced or removed image leaves behind go once the change is committed.
+        before = {kind: str(self.initial.get(kind) or "") for kind in ("logo", "preview")}
+        saved = super().save(commit)
+        for kind, name in before.items():
+            if name and name != str(getattr(saved, kind) or ""):
+                images.discard_on_commit(name)
+        return saved
 
 
 class OpenAPITextField(forms.CharField):

@@ -34,14 +34,14 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from ninja import Body, Field, File, Router, Status
 from ninja.files import UploadedFile
 from ninja.renderers import JSONRenderer
 
-from forecourt.catalog import documents
+from forecourt.catalog import documents, images
 from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc
 from forecourt.catalog.services import default_names
 from forecourt.ops import unstorable
@@ -60,7 +60,7 @@ router = Router(tags=["products"])
 FIELDS = {"Name": "name", "DisplayName": "display_name", "Path": "slug", "Description": "description",
           "Content": "content", "IsDocumentationOnly": "documentation_only", "Published": "published",
           "ProviderID": "provider", "ReferenceID": "reference_id"}
-NAMES = {form: api for api, form in FIELDS.items()} | {"tags": "Tags", "logo": "Logo"}
+NAMES = {form: api for api, form in FIELDS.items()} | {"tags": "Tags", "logo": "Logo", "preview": "Preview"}
 DOC_NAMES = {"title": "Title", "content": "Content", "position": "Position", "product": "ProductID"}
 
 
@@ -88,7 +88,9 @@ class ProductSummary(Out):
 class ProductOut(ProductSummary):
     Description: str = Field(description="Shown on its catalogue card.")
     Content: str = Field(description="Markdown shown on its page.")
-    Logo: str = Field(description="The logo's URL; empty for none.")
+    Logo: str = Field(description="Where the Admin API serves its logo (`GET /products/{id}/logo`); empty for none.")
+    Preview: str = Field(description="Where the Admin API serves its preview image (`GET /products/{id}/preview`); "
+                                     "empty for none.")
     Tags: list[str]
     Catalogues: list[str] = Field(description="The names of the catalogues it is in.")
     PushState: str = Field(description="Forecourt's own: whether the portal's changes reached the provider's "
@@ -163,11 +165,15 @@ def _summary_fields(product: Product) -> dict[str, Any]:
             "APIDetails": [_api(a) for a in apis]}
 
 
+def _image_path(product: Product, kind: str) -> str:
+    return f"/portal-api/products/{product.pk}/{kind}" if getattr(product, kind) else ""
+
+
 def _full(product_id: PathId) -> ProductOut:
     product = get_object_or_404(_queryset(), pk=product_id)
     return ProductOut(
         **_summary_fields(product), Description=product.description, Content=product.content,
-        Logo=product.logo.url if product.logo else "", Tags=list(product.tags or []),
+        Logo=_image_path(product, "logo"), Preview=_image_path(product, "preview"), Tags=list(product.tags or []),
         Catalogues=list(Catalogue.objects.filter(products=product).order_by("name").values_list("name", flat=True)),
         PushState=product.push_state, PushError=product.push_error, SyncProblem=product.sync_problem,
         SyncProblemSince=tyk_time(product.sync_problem_since),
@@ -251,6 +257,81 @@ def delete_product(request: HttpRequest, product_id: PathId) -> StatusOut:
     """Delete a product with its APIs and documents; refused (409) while access requests use it."""
     forms.delete("products", get_object_or_404(Product, pk=product_id), actor(request))
     return StatusOut()
+
+
+# Its logo and preview images
+
+
+def _serve_image(product_id: PathId, kind: str) -> FileResponse:
+    product = get_object_or_404(Product.objects.only("pk", kind), pk=product_id)
+    image = getattr(product, kind)
+    content_type = images.content_type(image.name or "") if image else None
+    if content_type is None:
+        raise Http404(f"the product has no {kind} image")
+    try:
+        file = image.open("rb")
+    except OSError:
+        raise Http404(f"the product's {kind} image is missing from storage") from None
+    response = FileResponse(file, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _upload_image(request: HttpRequest, product_id: PathId, kind: str, file: UploadedFile) -> StatusOut:
+    product = get_object_or_404(Product, pk=product_id)
+    forms.save("products", {}, actor(request), instance=product, names=NAMES, files={kind: file})
+    return StatusOut()
+
+
+def _delete_image(request: HttpRequest, product_id: PathId, kind: str) -> StatusOut:
+    product = get_object_or_404(Product, pk=product_id)
+    if getattr(product, kind):
+        forms.save("products", {f"{kind}-clear": "on"}, actor(request), instance=product, names=NAMES)
+    return StatusOut()
+
+
+IMAGE_ANSWER = {"responses": {200: {"description": "The image, as it was checked when uploaded.",
+                                    "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                                for t in sorted(set(images.TYPES.values()))}}}}
+
+
+@router.get("/products/{product_id}/logo", response={200: str, **ERRORS}, openapi_extra=IMAGE_ANSWER)
+def get_product_logo(request: HttpRequest, product_id: PathId) -> FileResponse:
+    """The product's logo (shown on its catalogue card and its page); 404 when it has none."""
+    return _serve_image(product_id, "logo")
+
+
+@router.post("/products/{product_id}/logo", response={200: StatusOut, **ERRORS})
+def upload_product_logo(request: HttpRequest, product_id: PathId, file: File[UploadedFile]) -> StatusOut:
+    """Upload or replace the logo (multipart field `file`): PNG, JPEG, GIF or WebP by its content, at most
+    1 MB; SVG is refused (422)."""
+    return _upload_image(request, product_id, "logo", file)
+
+
+@router.delete("/products/{product_id}/logo", response={200: StatusOut, **ERRORS})
+def delete_product_logo(request: HttpRequest, product_id: PathId) -> StatusOut:
+    """Remove the logo; a product without one is a 200 too."""
+    return _delete_image(request, product_id, "logo")
+
+
+@router.get("/products/{product_id}/preview", response={200: str, **ERRORS}, openapi_extra=IMAGE_ANSWER)
+def get_product_preview(request: HttpRequest, product_id: PathId) -> FileResponse:
+    """The product's preview image (shown on its page); 404 when it has none."""
+    return _serve_image(product_id, "preview")
+
+
+@router.post("/products/{product_id}/preview", response={200: StatusOut, **ERRORS})
+def upload_product_preview(request: HttpRequest, product_id: PathId, file: File[UploadedFile]) -> StatusOut:
+    """Upload or replace the preview image (multipart field `file`): PNG, JPEG, GIF or WebP by its content, at
+    most 2 MB; SVG is refused (422)."""
+    return _upload_image(request, product_id, "preview", file)
+
+
+@router.delete("/products/{product_id}/preview", response={200: StatusOut, **ERRORS})
+def delete_product_preview(request: HttpRequest, product_id: PathId) -> StatusOut:
+    """Remove the preview image; a product without one is a 200 too."""
+    return _delete_image(request, product_id, "preview")
 
 
 # Its APIs (read-only: they come from the provider)
