@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 
 from forecourt.accounts.models import Organisation
 from forecourt.audit.models import AuditEntry
-from forecourt.catalog.models import Plan, Product
+from forecourt.catalog.models import Plan, Product, ProductSpec
 from forecourt.providers.models import Provider
 
 from . import factories
@@ -57,6 +57,13 @@ def _product(api):
     assert body["Logo"] and body["Preview"]
     Product.objects.filter(pk=body["ID"]).update(push_state="failed", push_error="the Dashboard answered 500")
     return f"/products/{body['ID']}"
+
+
+def _product_spec(api):
+    product = factories.product(documentation_only=True)
+    spec = ProductSpec.objects.create(product=product, spec_alias="payments", name="Payments",
+                                      oas_url="https://docs.example.com/payments.yaml")
+    return f"/products/{product.pk}/spec-details/{spec.pk}"
 
 
 def _product_doc(api):
@@ -147,6 +154,7 @@ def _configs(api):
 
 RESOURCES = {
     "providers": _provider, "catalogues": _catalogue, "products": _product, "product docs": _product_doc,
+    "product specs": _product_spec,
     "plans": _plan, "unlimited plans": _unlimited_plan, "organisations": _organisation, "teams": _team,
     "users": _user, "invite codes": _invite_code, "apps": _app, "pages": _page, "content blocks": _content_block,
     "menu items": _menu_item, "webhooks": _webhook, "configs": _configs,
