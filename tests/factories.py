@@ -6,7 +6,7 @@ from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Role, Team, User
 from forecourt.audit.models import AuditEntry
-from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
+from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.providers.models import Provider
 
 _seq = itertools.count(1)
@@ -92,12 +92,13 @@ def many(kind: str, count: int) -> None:
     elif kind == "providers":
         Provider.objects.bulk_create(Provider(name=f"P {b}-{i}", url="https://d.example.com", secret="")
                                      for i in range(count))
-    elif kind in ("products", "product-apis", "product-docs"):
+    elif kind in ("products", "product-apis", "product-docs", "product-specs"):
         prov = provider()
         products = Product.objects.bulk_create(
             Product(name=f"bp{i}", display_name=f"BP {i}", slug=f"bp-{b}-{i}", provider=prov) for i in range(count))
         ProductAPI.objects.bulk_create(ProductAPI(product=p, name=f"API {p.pk}") for p in products)
         ProductDoc.objects.bulk_create(ProductDoc(product=p, title=f"Doc {p.pk}") for p in products)
+        ProductSpec.objects.bulk_create(ProductSpec(product=p, spec_alias=f"spec-{p.pk}") for p in products)
     elif kind == "plans":
         prov = provider()
         Plan.objects.bulk_create(Plan(name=f"bpl{i}", display_name=f"BPL {i}", provider=prov) for i in range(count))

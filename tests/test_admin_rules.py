@@ -283,7 +283,8 @@ def test_product_logo_must_be_an_image(signed_in):
     form = {"display_name": "Weather", "name": "weather", "slug": "weather",
             "logo": SimpleUploadedFile("evil.html", b"<script>", content_type="text/html")}
     response = signed_in.post("/portal-admin/products/new/", form)
-    assert response.context["form"].errors["logo"] == ["Use a PNG, JPEG, GIF or WebP image."]
+    assert response.context["form"].errors["logo"] == [
+        "The file is not a PNG, JPEG, GIF or WebP image (its content says otherwise, whatever its name)."]
 
 
 # --- lists ----------------------------------------------------------------------------------

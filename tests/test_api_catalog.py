@@ -253,7 +253,7 @@ def test_product_used_by_a_pending_request_cannot_be_deleted(api):
     assert response.json()["errors"] == ["1 pending access request uses it: approve or reject them first."]
 
 
-def test_product_apis_are_read_only(api):
+def test_product_apis_come_from_the_provider(api):
     product = factories.product()
     ProductAPI.objects.create(product=product, api_id="b1", name="Beta", listen_path="/b/", auth_type="oauth2")
     ProductAPI.objects.create(product=product, api_id="a1", name="Alpha", listen_path="/a/", auth_type="authToken")
@@ -263,7 +263,7 @@ def test_product_apis_are_read_only(api):
     assert api("get", f"/products/{product.pk}/api-details/nope").status_code == 404
     assert api("get", f"/products/{factories.product().pk}/api-details/a1").status_code == 404
     assert api("get", "/products/999999/api-details").status_code == 404
-    assert api("put", f"/products/{product.pk}/api-details/a1", {"Name": "x"}).status_code == 405
+    assert api("post", f"/products/{product.pk}/api-details", {"Name": "x"}).status_code == 405
     shown = ok(api("get", f"/products/{product.pk}"))
     assert (shown["AuthType"], shown["AuthTypes"]) == ("", ["authToken", "oauth2"])
 

@@ -10,10 +10,11 @@ be accepted, and a body sent back unchanged must change nothing.
 import json
 
 import pytest
+from django.core.files.base import ContentFile
 
 from forecourt.accounts.models import Organisation
 from forecourt.audit.models import AuditEntry
-from forecourt.catalog.models import Plan, Product
+from forecourt.catalog.models import Plan, Product, ProductSpec
 from forecourt.providers.models import Provider
 
 from . import factories
@@ -48,10 +49,21 @@ def _catalogue(api):
 
 def _product(api):
     catalogue = factories.catalogue()
-    body = ok(api("put", f"/products/{factories.product().pk}", {
+    product = factories.product()
+    product.logo.save("logo.png", ContentFile(b"\x89PNG\r\n\x1a\n"))  # Logo and Preview: read-only paths
+    product.preview.save("preview.gif", ContentFile(b"GIF89a"))
+    body = ok(api("put", f"/products/{product.pk}", {
         "Tags": ["money", "eu"], "Catalogues": [catalogue.pk], "Published": True}))
+    assert body["Logo"] and body["Preview"]
     Product.objects.filter(pk=body["ID"]).update(push_state="failed", push_error="the Dashboard answered 500")
     return f"/products/{body['ID']}"
+
+
+def _product_spec(api):
+    product = factories.product(documentation_only=True)
+    spec = ProductSpec.objects.create(product=product, spec_alias="payments", name="Payments",
+                                      oas_url="https://docs.example.com/payments.yaml")
+    return f"/products/{product.pk}/spec-details/{spec.pk}"
 
 
 def _product_doc(api):
@@ -158,6 +170,7 @@ def _configs(api):
 
 RESOURCES = {
     "providers": _provider, "catalogues": _catalogue, "products": _product, "product docs": _product_doc,
+    "product specs": _product_spec,
     "plans": _plan, "unlimited plans": _unlimited_plan, "organisations": _organisation, "teams": _team,
     "users": _user, "invite codes": _invite_code, "apps": _app, "custom credentials": _custom_credential,
     "pages": _page, "content blocks": _content_block, "menu items": _menu_item,
@@ -166,7 +179,8 @@ RESOURCES = {
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_what_a_get_answers_can_be_put_back_unchanged(api, resource, settings):
+def test_what_a_get_answers_can_be_put_back_unchanged(api, resource, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # the webhook's URL is not looked up in DNS
     path = RESOURCES[resource](api)
     read = ok(api("get", path))

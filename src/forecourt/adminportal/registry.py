@@ -17,7 +17,7 @@ from forecourt.notify.mailers import MAILERS
 from forecourt.notify.models import EmailLog
 from forecourt.providers.models import Provider
 from forecourt.resources import definitions
-from forecourt.resources.definitions import APP_CUSTOM_CREDENTIALS, PRODUCT_APIS, PRODUCT_DOCS
+from forecourt.resources.definitions import APP_CUSTOM_CREDENTIALS, PRODUCT_APIS, PRODUCT_DOCS, PRODUCT_SPECS
 from forecourt.webhooks.events import EVENTS, TEST_EVENT
 from forecourt.webhooks.models import Delivery, Webhook
 
@@ -97,6 +97,9 @@ RESOURCES: list[Resource] = [
                                  Column("OpenAPI document", "has_document")]),
             RelatedList(PRODUCT_DOCS, "Getting-started documents", add_label="Add a document",
                         columns=[Column("Title", "title", link=True), Column("Order", "position")]),
+            RelatedList(PRODUCT_SPECS, "Specifications without a provider API", add_label="Add a specification",
+                        columns=[Column("Name", "name", link=True), Column("Alias", "spec_alias"),
+                                 Column("Imported from", "oas_url")]),
         ],
     ),
     Resource(
@@ -110,6 +113,12 @@ RESOURCES: list[Resource] = [
         columns=[Column("Title", "title", link=True), Column("Product", "product"), Column("Order", "position")],
         search=["title", "product__display_name"],
         help="The ordered \"getting started\" documents of each product.",
+    ),
+    Resource(
+        D["product-specs"], section="Catalogue",
+        columns=[Column("Name", "name", link=True), Column("Alias", "spec_alias"), Column("Product", "product")],
+        search=["name", "spec_alias", "product__display_name"],
+        help="Products' OpenAPI specifications that no provider API stands behind (Tyk's spec details).",
     ),
     Resource(
         D["plans"], section="Catalogue",

@@ -48,17 +48,18 @@ def _form_data(instance: models.Model | None, form_class: Any) -> dict[str, Any]
 
 
 def save(slug: str, changes: dict[str, Any], actor: User, *, instance: models.Model | None = None,
-         names: dict[str, str] | None = None) -> Any:
+         names: dict[str, str] | None = None, files: dict[str, Any] | None = None) -> Any:
     """Create (instance None) or update an object of resource `slug` with `changes` (form field names).
 
-    `names` maps form field names back to the API's, for error messages.
+    `names` maps form field names back to the API's, for error messages; `files` are uploads for the
+    form's file fields (their checks are the form's).
     """
     definition = BY_SLUG[slug]
     assert definition.form is not None
     data = {**_form_data(instance, definition.form), **changes}
     # Checkboxes: a form treats a missing key as False, so only send booleans that are True.
     data = {k: v for k, v in data.items() if v is not False and v is not None}
-    kwargs: dict[str, Any] = {"data": data, "instance": instance}
+    kwargs: dict[str, Any] = {"data": data, "instance": instance, "files": files}
     if definition.form is UserForm:
         kwargs["actor"] = actor
     form = definition.form(**kwargs)

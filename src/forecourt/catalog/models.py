@@ -51,6 +51,8 @@ class Product(WrittenToProvider):
     description = models.TextField(blank=True)
     content = models.TextField(blank=True, help_text="Markdown shown on the product page.")
     logo = models.FileField(upload_to="logos/", blank=True)
+    preview = models.FileField(upload_to="previews/", blank=True, default="", db_default="",
+                               help_text="A larger image shown on its page.")
     tags = models.JSONField(default=list, blank=True)
     documentation_only = models.BooleanField(default=False, help_text="Shown for its docs; access is not requested.")
     published = models.BooleanField(default=False)
@@ -233,6 +235,29 @@ class ProductDoc(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProductSpec(models.Model):
+    """A specification of a product that no provider API stands behind (Tyk's "spec details" of a
+    documentation product): a name, an alias, and the portal's OpenAPI document, checked by
+    forecourt.catalog.documents like an API's. Never written to a provider, never touched by a sync."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="specs")
+    name = models.CharField(max_length=255, blank=True)
+    spec_alias = models.CharField("alias", max_length=255, help_text="An identifier for the specification.")
+    oas_url = models.URLField("OpenAPI document URL", max_length=2000, blank=True,
+                              help_text="Where its document was last imported from; empty for none.")
+    oas_document = models.TextField("OpenAPI document", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product_id", "id"]
+        verbose_name = "product specification"
+        indexes = [models.Index(fields=["product", "id"], name="productspec_list_order")]
+
+    def __str__(self) -> str:
+        return self.name or self.spec_alias
 
 
 class Plan(WrittenToProvider):

@@ -9,7 +9,7 @@ from forecourt.pagecache import revision as page_cache
 from forecourt.wording import counted
 
 from . import policy_push as push
-from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
+from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 
 # How many products a page of the catalogue lists: the Live Portal's catalogue page, and `forecourt
 # verify`, which walks those pages (the life-cycle is below the Live Portal and cannot import it).
@@ -157,6 +157,11 @@ def apis_of(product: Product) -> QuerySet[ProductAPI]:
     """A product's APIs for a listing, each knowing whether it has an OpenAPI document
     (`has_document`) without loading the documents, which can be megabytes each."""
     return ProductAPI.objects.filter(product=product).without_documents()
+
+
+def specs_of(product: Product) -> QuerySet[ProductSpec]:
+    """A product's specifications for a listing (without their documents)."""
+    return ProductSpec.objects.filter(product=product).defer("oas_document").order_by("pk")
 
 
 def docs_of(product: Product) -> QuerySet[ProductDoc]:

@@ -24,7 +24,7 @@ from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Team, User
 from forecourt.audit.models import AuditEntry
 from forecourt.catalog import services as catalog
-from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
+from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.content import forms as content_forms
 from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.notify.models import EmailLog
@@ -92,6 +92,7 @@ PRODUCT_APIS = Related("product-apis", "product", catalog.apis_of)
 PRODUCT_DOCS = Related("product-docs", "product", catalog.docs_of)
 APP_CUSTOM_CREDENTIALS = Related("custom-credentials", "app",
                                  lambda app: CustomCredential.objects.filter(app=app).select_related("plan"))
+PRODUCT_SPECS = Related("product-specs", "product", catalog.specs_of)
 
 DEFINITIONS: list[Definition] = [
     Definition(
@@ -104,7 +105,7 @@ DEFINITIONS: list[Definition] = [
         slug="products", model=Product, form=f.ProductForm,
         queryset=lambda: Product.objects.select_related("provider").annotate(n_apis=count_of(ProductAPI, "product")),
         delete_blockers=catalog.product_delete_blockers, saver=catalog.save_with_push,
-        related=(PRODUCT_APIS, PRODUCT_DOCS),
+        related=(PRODUCT_APIS, PRODUCT_DOCS, PRODUCT_SPECS),
     ),
     Definition(
         slug="product-apis", model=ProductAPI, form=f.ProductAPIForm,
@@ -114,6 +115,10 @@ DEFINITIONS: list[Definition] = [
     Definition(
         slug="product-docs", model=ProductDoc, form=f.ProductDocForm,
         queryset=lambda: ProductDoc.objects.select_related("product"),
+    ),
+    Definition(
+        slug="product-specs", model=ProductSpec, form=f.ProductSpecForm,
+        queryset=lambda: ProductSpec.objects.select_related("product").defer("oas_document"),
     ),
     Definition(
         slug="plans", model=Plan, form=f.PlanForm,

@@ -11,15 +11,16 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import lazy
 
 from forecourt.access import custom_credentials
 from forecourt.access.models import App, CustomCredential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, Team, User
-from forecourt.catalog import document_import, documents
+from forecourt.catalog import document_import, documents, images
 from forecourt.catalog import services as catalog
-from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc
+from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import targets as provider_targets
 from forecourt.providers.models import Provider
@@ -167,18 +168,35 @@ class ProductForm(ModelForm):
 
     class Meta:
         model = Product
-        fields = ["display_name", "name", "slug", "description", "content", "logo", "tags", "documentation_only",
-                  "published", "provider", "reference_id"]
+        fields = ["display_name", "name", "slug", "description", "content", "logo", "preview", "tags",
+                  "documentation_only", "published", "provider", "reference_id"]
         widgets = {"content": forms.Textarea(attrs={"rows": 10})}
+        help_texts = {"logo": "PNG, JPEG, GIF or WebP, at most 1 MB: its catalogue card and its page.",
+                      "preview": "PNG, JPEG, GIF or WebP, at most 2 MB: a larger image on its page."}
+
+    def _image(self, kind: str) -> Any:
+        image = self.cleaned_data.get(kind)
+        if image and isinstance(image, UploadedFile):
+            try:
+                return images.check(image, kind)
+            except images.InvalidImage as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return image
 
     def clean_logo(self) -> Any:
-        logo = self.cleaned_data.get("logo")
-        if logo and hasattr(logo, "content_type"):
-            if logo.size > 1024 * 1024:
-                raise forms.ValidationError("The logo may be at most 1 MB.")
-            if not str(logo.name).lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".webp")):
-                raise forms.ValidationError("Use a PNG, JPEG, GIF or WebP image.")
-        return logo
+        return self._image("logo")
+
+    def clean_preview(self) -> Any:
+        return self._image("preview")
+
+    def save(self, commit: bool = True) -> Any:
+        # The files a replaced or removed image leaves behind go once the change is committed.
+        before = {kind: str(self.initial.get(kind) or "") for kind in ("logo", "preview")}
+        saved = super().save(commit)
+        for kind, name in before.items():
+            if name and name != str(getattr(saved, kind) or ""):
+                images.discard_on_commit(name)
+        return saved
 
 
 class OpenAPITextField(forms.CharField):
@@ -190,6 +208,50 @@ class OpenAPITextField(forms.CharField):
         return text if text.strip() else ""
 
 
+def incoming_document(form: ModelForm, data: dict[str, Any]) -> documents.Summary | None:
+    """The rule of a form's new OpenAPI document (an API's, a specification's): from its file, its URL or its
+    text (in that order), checked by forecourt.catalog.documents and put in `data["oas_document"]`; its
+    summary, or None when there is none new (the stored one is kept) or it is refused (the form's error)."""
+    upload, url = data.get("document_file"), (data.get("document_url") or "").strip()
+    if upload and url:
+        form.add_error("document_url", "Upload a file or give a URL, not both.")
+        return None
+    field = "document_file" if upload else "document_url" if url else "oas_document"
+    try:
+        if upload:
+            text = documents.read_upload(upload)
+        elif url:
+            text = document_import.fetch(url)
+        elif data.get("oas_document") and "oas_document" in form.changed_data:
+            text = data["oas_document"]
+        else:
+            return None  # no new document: the stored one is kept as it is, checked or not
+        summary = documents.check(text)
+    except documents.InvalidDocument as exc:
+        form.add_error(field, exc.messages)
+        return None
+    except document_import.ImportFailed as exc:
+        form.add_error("document_url", str(exc))
+        return None
+    data["oas_document"] = text
+    return summary
+
+
+def _document_file_field() -> forms.FileField:
+    return forms.FileField(
+        label="Upload an OpenAPI document", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.yaml,.yml,application/json,application/yaml"}),
+        help_text=f"A JSON or YAML file, OpenAPI 3.0 or 3.1, at most {documents.MAX_BYTES // 1024 // 1024} MB. "
+                  "It replaces the portal's document below.")
+
+
+def _document_url_field() -> forms.URLField:
+    return forms.URLField(
+        label="Or import it from a URL", required=False, max_length=2000, assume_scheme="https",
+        help_text="Fetched once, now, through the SSRF guard: public addresses only, unless the operator allows "
+                  "private ones (DocumentImport.AllowPrivateTargets).")
+
+
 class ProductAPIForm(ModelForm):
     """A product's API. The portal's OpenAPI document comes from a file, a URL or the text area (in
     that order of precedence); a new one is checked by forecourt.catalog.documents, and lands in
@@ -197,15 +259,8 @@ class ProductAPIForm(ModelForm):
 
     auth_type = forms.ChoiceField(label="Auth type", required=False,
                                   help_text="How consumers authenticate, as the Live Portal shows it.")
-    document_file = forms.FileField(
-        label="Upload an OpenAPI document", required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".json,.yaml,.yml,application/json,application/yaml"}),
-        help_text=f"A JSON or YAML file, OpenAPI 3.0 or 3.1, at most {documents.MAX_BYTES // 1024 // 1024} MB. "
-                  "It replaces the portal's document below.")
-    document_url = forms.URLField(
-        label="Or import it from a URL", required=False, max_length=2000, assume_scheme="https",
-        help_text="Fetched once, now, through the SSRF guard: public addresses only, unless the operator allows "
-                  "private ones (DocumentImport.AllowPrivateTargets).")
+    document_file = _document_file_field()
+    document_url = _document_url_field()
     oas_document = OpenAPITextField(
         label="Or paste it (the portal's OpenAPI document)", required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
@@ -257,28 +312,7 @@ class ProductAPIForm(ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        upload, url = data.get("document_file"), (data.get("document_url") or "").strip()
-        if upload and url:
-            self.add_error("document_url", "Upload a file or give a URL, not both.")
-            return data
-        field = "document_file" if upload else "document_url" if url else "oas_document"
-        try:
-            if upload:
-                text = documents.read_upload(upload)
-            elif url:
-                text = document_import.fetch(url)
-            elif data.get("oas_document") and "oas_document" in self.changed_data:
-                text = data["oas_document"]
-            else:
-                return data  # no new document: the stored one is kept as it is, checked or not
-            self.document_summary = documents.check(text)
-        except documents.InvalidDocument as exc:
-            self.add_error(field, exc.messages)
-            return data
-        except document_import.ImportFailed as exc:
-            self.add_error("document_url", str(exc))
-            return data
-        data["oas_document"] = text
+        self.document_summary = incoming_document(self, data)
         return data
 
     @property
@@ -288,6 +322,46 @@ class ProductAPIForm(ModelForm):
 
     def clean_document_source(self) -> str:
         return self.cleaned_data.get("document_source") or ProductAPI.DocumentSource.PORTAL
+
+
+class ProductSpecForm(ModelForm):
+    """A product's specification without a provider API (Tyk's spec details): its document comes as an
+    API's does (incoming_document); a URL it was imported from is kept as `oas_url`."""
+
+    document_file = _document_file_field()
+    document_url = _document_url_field()
+    oas_document = OpenAPITextField(
+        label="Or paste it (the OpenAPI document)", required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}), help_text="JSON or YAML. Empty: none.")
+
+    class Meta:
+        model = ProductSpec
+        fields = ["product", "name", "spec_alias", "document_file", "document_url", "oas_document"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document_summary: documents.Summary | None = None
+        self.fields["document_url"].initial = self.instance.oas_url
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        url = (data.get("document_url") or "").strip()
+        if url and url == self.instance.oas_url and "document_url" not in self.changed_data:
+            data["document_url"] = ""  # the URL it came from, shown again: not fetched again
+        self.document_summary = incoming_document(self, data)
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        url = (self.cleaned_data.get("document_url") or "").strip()
+        if url:
+            self.instance.oas_url = url
+        elif "oas_document" in self.changed_data or self.cleaned_data.get("document_file"):
+            self.instance.oas_url = ""  # a document from elsewhere: the old URL no longer says where it came from
+        return super().save(commit)
+
+    @property
+    def saved_note(self) -> str:
+        return f"Its OpenAPI document: {self.document_summary}." if self.document_summary else ""
 
 
 class ProductDocForm(ModelForm):

@@ -1,10 +1,15 @@
-"""/portal-api/products, their APIs (read-only) and their getting-started documents, as in Tyk's portal API.
+"""/portal-api/products, their APIs, images, specifications and getting-started documents, as in Tyk's portal API.
 
 Divergences from Tyk, on purpose:
 
-* A product's APIs come from its provider's policy (synchronisation): `APIDetails` is read-only
-  here, and ignored in request bodies. `APIDetails` items have no `Status`, `Description`,
-  `OASUrl` or `TargetURL`.
+* A product's APIs come from its provider's policy (synchronisation): `APIDetails` is read-only in a
+  product's body. `PUT /products/{id}/api-details/{api_id}` renames one (a sync renames it again) or
+  imports its portal document from `OASUrl`; Tyk's `Description`, `Status` and `TargetURL` are ignored,
+  and `APIDetails` items have none of them.
+* `Logo` and `Preview` are the Admin API paths serving the images (`/products/{id}/logo`, `/preview`);
+  uploads are PNG, JPEG, GIF or WebP by content (forecourt.catalog.images), SVG refused.
+* `/products/{id}/spec-details` (Tyk's specifications without a provider API): `CID` is ignored; `OASUrl`
+  is fetched when sent changed and kept; documents follow the API documents' rules below. No GraphQL.
 * An API's OpenAPI document, `/products/{id}/api-details/{api_id}/oas` (Tyk's paths): `GET` answers
   the document the Live Portal shows, as it is stored (JSON or YAML; `?source=portal` or `gateway`
   for one of the two), 404 when there is none (Tyk: 422); `POST` uploads one (multipart field
@@ -34,15 +39,15 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from ninja import Body, Field, File, Router, Status
 from ninja.files import UploadedFile
 from ninja.renderers import JSONRenderer
 
-from forecourt.catalog import documents
-from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc
+from forecourt.catalog import documents, images
+from forecourt.catalog.models import Catalogue, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.catalog.services import default_names
 from forecourt.ops import unstorable
 from forecourt.pagecache import fragments
@@ -60,7 +65,7 @@ router = Router(tags=["products"])
 FIELDS = {"Name": "name", "DisplayName": "display_name", "Path": "slug", "Description": "description",
           "Content": "content", "IsDocumentationOnly": "documentation_only", "Published": "published",
           "ProviderID": "provider", "ReferenceID": "reference_id"}
-NAMES = {form: api for api, form in FIELDS.items()} | {"tags": "Tags", "logo": "Logo"}
+NAMES = {form: api for api, form in FIELDS.items()} | {"tags": "Tags", "logo": "Logo", "preview": "Preview"}
 DOC_NAMES = {"title": "Title", "content": "Content", "position": "Position", "product": "ProductID"}
 
 
@@ -88,7 +93,9 @@ class ProductSummary(Out):
 class ProductOut(ProductSummary):
     Description: str = Field(description="Shown on its catalogue card.")
     Content: str = Field(description="Markdown shown on its page.")
-    Logo: str = Field(description="The logo's URL; empty for none.")
+    Logo: str = Field(description="Where the Admin API serves its logo (`GET /products/{id}/logo`); empty for none.")
+    Preview: str = Field(description="Where the Admin API serves its preview image (`GET /products/{id}/preview`); "
+                                     "empty for none.")
     Tags: list[str]
     Catalogues: list[str] = Field(description="The names of the catalogues it is in.")
     PushState: str = Field(description="Forecourt's own: whether the portal's changes reached the provider's "
@@ -163,11 +170,15 @@ def _summary_fields(product: Product) -> dict[str, Any]:
             "APIDetails": [_api(a) for a in apis]}
 
 
+def _image_path(product: Product, kind: str) -> str:
+    return f"/portal-api/products/{product.pk}/{kind}" if getattr(product, kind) else ""
+
+
 def _full(product_id: PathId) -> ProductOut:
     product = get_object_or_404(_queryset(), pk=product_id)
     return ProductOut(
         **_summary_fields(product), Description=product.description, Content=product.content,
-        Logo=product.logo.url if product.logo else "", Tags=list(product.tags or []),
+        Logo=_image_path(product, "logo"), Preview=_image_path(product, "preview"), Tags=list(product.tags or []),
         Catalogues=list(Catalogue.objects.filter(products=product).order_by("name").values_list("name", flat=True)),
         PushState=product.push_state, PushError=product.push_error, SyncProblem=product.sync_problem,
         SyncProblemSince=tyk_time(product.sync_problem_since),
@@ -253,7 +264,82 @@ def delete_product(request: HttpRequest, product_id: PathId) -> StatusOut:
     return StatusOut()
 
 
-# Its APIs (read-only: they come from the provider)
+# Its logo and preview images
+
+
+def _serve_image(product_id: PathId, kind: str) -> FileResponse:
+    product = get_object_or_404(Product.objects.only("pk", kind), pk=product_id)
+    image = getattr(product, kind)
+    content_type = images.content_type(image.name or "") if image else None
+    if content_type is None:
+        raise Http404(f"the product has no {kind} image")
+    try:
+        file = image.open("rb")
+    except OSError:
+        raise Http404(f"the product's {kind} image is missing from storage") from None
+    response = FileResponse(file, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _upload_image(request: HttpRequest, product_id: PathId, kind: str, file: UploadedFile) -> StatusOut:
+    product = get_object_or_404(Product, pk=product_id)
+    forms.save("products", {}, actor(request), instance=product, names=NAMES, files={kind: file})
+    return StatusOut()
+
+
+def _delete_image(request: HttpRequest, product_id: PathId, kind: str) -> StatusOut:
+    product = get_object_or_404(Product, pk=product_id)
+    if getattr(product, kind):
+        forms.save("products", {f"{kind}-clear": "on"}, actor(request), instance=product, names=NAMES)
+    return StatusOut()
+
+
+IMAGE_ANSWER = {"responses": {200: {"description": "The image, as it was checked when uploaded.",
+                                    "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                                for t in sorted(set(images.TYPES.values()))}}}}
+
+
+@router.get("/products/{product_id}/logo", response={200: str, **ERRORS}, openapi_extra=IMAGE_ANSWER)
+def get_product_logo(request: HttpRequest, product_id: PathId) -> FileResponse:
+    """The product's logo (shown on its catalogue card and its page); 404 when it has none."""
+    return _serve_image(product_id, "logo")
+
+
+@router.post("/products/{product_id}/logo", response={200: StatusOut, **ERRORS})
+def upload_product_logo(request: HttpRequest, product_id: PathId, file: File[UploadedFile]) -> StatusOut:
+    """Upload or replace the logo (multipart field `file`): PNG, JPEG, GIF or WebP by its content, at most
+    1 MB; SVG is refused (422)."""
+    return _upload_image(request, product_id, "logo", file)
+
+
+@router.delete("/products/{product_id}/logo", response={200: StatusOut, **ERRORS})
+def delete_product_logo(request: HttpRequest, product_id: PathId) -> StatusOut:
+    """Remove the logo; a product without one is a 200 too."""
+    return _delete_image(request, product_id, "logo")
+
+
+@router.get("/products/{product_id}/preview", response={200: str, **ERRORS}, openapi_extra=IMAGE_ANSWER)
+def get_product_preview(request: HttpRequest, product_id: PathId) -> FileResponse:
+    """The product's preview image (shown on its page); 404 when it has none."""
+    return _serve_image(product_id, "preview")
+
+
+@router.post("/products/{product_id}/preview", response={200: StatusOut, **ERRORS})
+def upload_product_preview(request: HttpRequest, product_id: PathId, file: File[UploadedFile]) -> StatusOut:
+    """Upload or replace the preview image (multipart field `file`): PNG, JPEG, GIF or WebP by its content, at
+    most 2 MB; SVG is refused (422)."""
+    return _upload_image(request, product_id, "preview", file)
+
+
+@router.delete("/products/{product_id}/preview", response={200: StatusOut, **ERRORS})
+def delete_product_preview(request: HttpRequest, product_id: PathId) -> StatusOut:
+    """Remove the preview image; a product without one is a 200 too."""
+    return _delete_image(request, product_id, "preview")
+
+
+# Its APIs (they come from the provider)
 
 
 def _product_id(product_id: PathId) -> int:
@@ -279,6 +365,30 @@ def _api_by_id(product_id: PathId, api_id: str) -> ProductAPI:
 def get_product_api(request: HttpRequest, product_id: PathId, api_id: str) -> APIDetail:
     """One of the product's APIs, by its ID at the provider (`APIID`)."""
     return _api(_api_by_id(product_id, api_id))
+
+
+class APIDetailIn(TykIn):
+    TYK_IGNORED = frozenset({"Description", "Status", "TargetURL"})
+    READ_ONLY = frozenset({"APIID", "APIType", "ListenPath"})
+    Name: str | None = Field(None, description="The name the portal shows (a sync sets it from the gateway again).")
+    OASUrl: str | None = Field(None, description="Import the API's portal document from this URL, now (through "
+                                                 "the SSRF guard; checked as an upload is).")
+
+
+@router.put("/products/{product_id}/api-details/{api_id}", response={200: APIDetail, **ERRORS})
+def update_product_api(request: HttpRequest, product_id: PathId, api_id: str, payload: APIDetailIn) -> APIDetail:
+    """Rename one of the product's APIs, or import its portal document from `OASUrl`."""
+    api = _api_by_id(product_id, api_id)
+    changes: dict[str, Any] = {}
+    if payload.Name is not None:
+        changes["name"] = payload.Name
+    if payload.OASUrl:
+        changes["document_url"] = payload.OASUrl
+    if changes:
+        api = forms.save("product-apis", changes, actor(request), instance=api,
+                         names={"name": "Name", "document_url": "OASUrl", "oas_document": "OASUrl",
+                                "auth_type": "APIType"})
+    return _api(api)
 
 
 # Its APIs' OpenAPI documents
@@ -374,6 +484,143 @@ def delete_api_document(request: HttpRequest, product_id: PathId, api_id: str) -
     api = _api_by_id(product_id, api_id)
     if api.oas_document:
         forms.save("product-apis", {"oas_document": ""}, actor(request), instance=api)
+    return StatusOut()
+
+
+# Its specifications without a provider API (Tyk's spec details)
+
+
+class SpecOut(Out):
+    ID: int
+    Name: str
+    SpecAlias: str = Field(description="An identifier for the specification.")
+    OASUrl: str = Field(description="Where its OpenAPI document was last imported from; empty for none.")
+
+
+class SpecIn(TykIn):
+    TYK_IGNORED = frozenset({"CID"})
+    READ_ONLY = frozenset({"ID"})
+    Name: str | None = None
+    SpecAlias: str | None = Field(None, description="Required for a new specification.")
+    OASUrl: str | None = Field(None, description="Import its OpenAPI document from this URL, now (through the SSRF "
+                                                 "guard; checked as an upload is). Sent unchanged: not fetched again.")
+
+
+SPEC_NAMES = {"name": "Name", "spec_alias": "SpecAlias", "document_url": "OASUrl", "oas_document": "OASUrl",
+              "product": "ProductID"}
+
+
+class SpecDocumentOut(Out):
+    Title: str = Field(description="The document's info.title.")
+    Version: str = Field(description="The document's info.version.")
+    OpenAPI: str = Field(description="Its OpenAPI version, e.g. `3.1.0`.")
+    Operations: int = Field(description="The operations under its paths.")
+    Format: str = Field(description="`json` or `yaml`: it is stored as it was sent.")
+
+
+def _spec(spec: ProductSpec) -> SpecOut:
+    return SpecOut(ID=spec.pk, Name=spec.name, SpecAlias=spec.spec_alias, OASUrl=spec.oas_url)
+
+
+def _spec_changes(payload: SpecIn) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if payload.Name is not None:
+        changes["name"] = payload.Name
+    if payload.SpecAlias is not None:
+        changes["spec_alias"] = payload.SpecAlias
+    if payload.OASUrl is not None:
+        changes["document_url"] = payload.OASUrl
+    return changes
+
+
+def _spec_of(product_id: PathId, spec_id: PathId) -> ProductSpec:
+    """One of the product's specifications; another product's is a 404."""
+    return get_object_or_404(ProductSpec, pk=spec_id, product_id=_product_id(product_id))
+
+
+@router.get("/products/{product_id}/spec-details", response={200: list[SpecOut], **ERRORS})
+def list_specs(request: HttpRequest, product_id: PathId, paging: PagingQuery) -> list[SpecOut]:
+    queryset = ProductSpec.objects.filter(product_id=_product_id(product_id)).defer("oas_document").order_by("pk")
+    return [_spec(s) for s in page_of(queryset, paging)]
+
+
+@router.post("/products/{product_id}/spec-details", response={201: SpecOut, **ERRORS})
+def create_spec(request: HttpRequest, product_id: PathId, payload: SpecIn) -> Status[Any]:
+    """Add a specification; with `OASUrl` its document is imported now."""
+    changes = {"product": _product_id(product_id), **_spec_changes(payload)}
+    return Status(201, _spec(forms.save("product-specs", changes, actor(request), names=SPEC_NAMES)))
+
+
+@router.get("/products/{product_id}/spec-details/{spec_id}", response={200: SpecOut, **ERRORS})
+def get_spec(request: HttpRequest, product_id: PathId, spec_id: PathId) -> SpecOut:
+    return _spec(_spec_of(product_id, spec_id))
+
+
+@router.put("/products/{product_id}/spec-details/{spec_id}", response={200: SpecOut, **ERRORS})
+def update_spec(request: HttpRequest, product_id: PathId, spec_id: PathId, payload: SpecIn) -> SpecOut:
+    """Change a specification. Fields left out keep their values; a new `OASUrl` is imported now."""
+    spec = _spec_of(product_id, spec_id)
+    return _spec(forms.save("product-specs", _spec_changes(payload), actor(request), instance=spec, names=SPEC_NAMES))
+
+
+@router.delete("/products/{product_id}/spec-details/{spec_id}", response={200: StatusOut, **ERRORS})
+def delete_spec(request: HttpRequest, product_id: PathId, spec_id: PathId) -> StatusOut:
+    forms.delete("product-specs", _spec_of(product_id, spec_id), actor(request))
+    return StatusOut()
+
+
+def _save_spec_document(request: HttpRequest, spec: ProductSpec, text: str) -> SpecDocumentOut:
+    saved: ProductSpec = forms.save("product-specs", {"oas_document": text}, actor(request), instance=spec,
+                                    names={"oas_document": ""})
+    summary = documents.describe(saved.oas_document)
+    assert summary is not None  # it was just checked
+    return SpecDocumentOut(Title=summary.title, Version=summary.version, OpenAPI=summary.openapi,
+                           Operations=summary.operations, Format=summary.format)
+
+
+@router.get("/products/{product_id}/spec-details/{spec_id}/oas", response={200: str, **ERRORS},
+            openapi_extra=DOCUMENT_ANSWER)
+def get_spec_document(request: HttpRequest, product_id: PathId, spec_id: PathId) -> HttpResponse:
+    """The specification's OpenAPI document as stored (JSON or YAML); 404 when it has none."""
+    text = _spec_of(product_id, spec_id).oas_document
+    if not text:
+        raise Http404("the specification has no OpenAPI document")
+    kind = documents.format_of(text)
+    return HttpResponse(text.encode("utf-8"), content_type="application/json" if kind == "json"
+                        else "application/yaml; charset=utf-8")
+
+
+@router.post("/products/{product_id}/spec-details/{spec_id}/oas", response={200: SpecDocumentOut, **ERRORS})
+def upload_spec_document(request: HttpRequest, product_id: PathId, spec_id: PathId,
+                         file: File[UploadedFile]) -> SpecDocumentOut:
+    """Replace the specification's document with an uploaded file (multipart field `file`), as in Tyk."""
+    spec = _spec_of(product_id, spec_id)
+    try:
+        text = documents.read_upload(file)
+    except documents.InvalidDocument as exc:
+        raise _refuse(exc) from None
+    return _save_spec_document(request, spec, text)
+
+
+@router.put("/products/{product_id}/spec-details/{spec_id}/oas", response={200: SpecDocumentOut, **ERRORS},
+            openapi_extra=DOCUMENT_BODY)
+def put_spec_document(request: HttpRequest, product_id: PathId, spec_id: PathId) -> SpecDocumentOut:
+    """Replace the specification's document with the request body (JSON or YAML, Forecourt's own)."""
+    spec = _spec_of(product_id, spec_id)
+    try:
+        text = documents.decode(request.body)
+    except documents.InvalidDocument as exc:
+        raise _refuse(exc) from None
+    _refuse_unstorable_json(text)
+    return _save_spec_document(request, spec, text)
+
+
+@router.delete("/products/{product_id}/spec-details/{spec_id}/oas", response={200: StatusOut, **ERRORS})
+def delete_spec_document(request: HttpRequest, product_id: PathId, spec_id: PathId) -> StatusOut:
+    """Remove the specification's document (the specification stays)."""
+    spec = _spec_of(product_id, spec_id)
+    if spec.oas_document:
+        forms.save("product-specs", {"oas_document": ""}, actor(request), instance=spec)
     return StatusOut()
 
 

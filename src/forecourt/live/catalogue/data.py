@@ -6,14 +6,13 @@ number of products.
 """
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Min, Prefetch, QuerySet, Value, Window
 from django.urls import NoReverseMatch
 
-from forecourt.catalog import documents, search
+from forecourt.catalog import documents, images, search
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductTag
 from forecourt.catalog.search import public_tags
 from forecourt.catalog.services import (
@@ -29,8 +28,6 @@ PER_PAGE = CATALOGUE_PAGE_SIZE
 MAX_QUERY = 200  # characters of a search that are used
 
 AUTH_LABELS = AUTH_TYPES  # one list, in forecourt.catalog.models: the Admin Portal offers the same
-LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-              ".webp": "image/webp"}
 
 
 def auth_label(auth_type: str) -> str:
@@ -186,10 +183,16 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     }
 
 
-def logo_url(product: Product) -> str | None:
-    if not product.logo or PurePosixPath(product.logo.name or "").suffix.lower() not in LOGO_TYPES:
+def image_url(product: Product, kind: str) -> str | None:
+    """Where the Live Portal serves the product's logo or preview image; None when it has none."""
+    image = getattr(product, kind)
+    if not image or images.content_type(image.name or "") is None:
         return None
-    return reverse_live("product_logo", product.slug)
+    return reverse_live(f"product_{kind}", product.slug)
+
+
+def logo_url(product: Product) -> str | None:
+    return image_url(product, "logo")
 
 
 def api_data(product: Product, api: ProductAPI) -> dict[str, Any]:
@@ -252,6 +255,7 @@ def product_page(user: Any, product: Product) -> dict[str, Any]:
                  for d in product.docs.all()],
         "catalogues": [{"id": c["pk"], "name": c["name"], "visibility": c["visibility"]} for c in catalogues],
         "request_access_url": request_access_url(product),
+        "preview_url": image_url(product, "preview"),
     })
     return data
 

@@ -35,7 +35,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "product": {**_SUMMARY, "content": "## Overview\n\nSome *Markdown*.",
                     "docs": [{"id": 1, "title": "Quick start", "content": "1. Get a key\n2. Call the API",
                               "anchor": "doc-1"}],
-                    "catalogues": [_CATALOGUE], "request_access_url": "/apps/request-access?product=payments"},
+                    "catalogues": [_CATALOGUE], "request_access_url": "/apps/request-access?product=payments",
+                    "preview_url": "/catalogue-products/payments/preview"},
     },
     "views/api_docs.html": {
         "page": {"title": "Payments API · Payments"},

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern] = [
     path("catalogue-products", views.catalogue, name="catalogue"),
     path("catalogue-products/<slug:slug>", views.product, name="product"),
     path("catalogue-products/<slug:slug>/logo", views.product_logo, name="product_logo"),
+    path("catalogue-products/<slug:slug>/preview", views.product_preview, name="product_preview"),
     path("catalogue-products/<slug:slug>/<int:api>/docs", views.api_docs, name="api_docs"),
     path("catalogue-products/<slug:slug>/<int:api>/openapi", views.api_document, name="api_document"),
 ]

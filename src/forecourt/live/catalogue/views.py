@@ -4,7 +4,6 @@ Every view starts from forecourt.catalog.services.visible_products(user): a prod
 user's catalogues is answered 404, like one that does not exist, so its existence is not revealed.
 """
 
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from forecourt import themes
+from forecourt.catalog import images
 from forecourt.catalog.services import visible_products
 from forecourt.live import gateway, served_documents
 from forecourt.ops import security_headers
@@ -176,21 +176,30 @@ def _accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
-@require_safe
-def product_logo(request: HttpRequest, slug: str) -> FileResponse:
-    """A visible product's logo (uploads are kept outside any public folder, so they are served here)."""
-    found = visible_products(request.user).filter(slug=slug).only("pk", "logo").first()
-    if found is None or not found.logo:
-        raise Http404("No such logo.")
-    content_type = data.LOGO_TYPES.get(PurePosixPath(found.logo.name or "").suffix.lower())
-    if content_type is None:
-        raise Http404("No such logo.")
+def _product_image(request: HttpRequest, slug: str, kind: str) -> FileResponse:
+    """A visible product's logo or preview image (uploads are kept outside any public folder, so they are
+    served here), as the type its bytes were checked to be (forecourt.catalog.images)."""
+    found = visible_products(request.user).filter(slug=slug).only("pk", kind).first()
+    image = getattr(found, kind) if found is not None else None
+    content_type = images.content_type(image.name or "") if image else None
+    if image is None or content_type is None:
+        raise Http404("No such image.")
     try:
-        file = found.logo.open("rb")
+        file = image.open("rb")
     except OSError:
-        raise Http404("No such logo.") from None
+        raise Http404("No such image.") from None
     response = FileResponse(file, content_type=content_type)
     response["Content-Security-Policy"] = FILE_CSP
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@require_safe
+def product_logo(request: HttpRequest, slug: str) -> FileResponse:
+    return _product_image(request, slug, "logo")
+
+
+@require_safe
+def product_preview(request: HttpRequest, slug: str) -> FileResponse:
+    return _product_image(request, slug, "preview")
