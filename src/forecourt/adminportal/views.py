@@ -125,7 +125,7 @@ def _form(resource: lists.Resource, request: HttpRequest, instance: Any = None) 
     elif instance is None:
         kwargs["initial"] = lists.presets(resource.form, request.GET)
     if resource.form is UserForm:
-        kwargs["actor"] = request.user
+        kwargs.update(actor=request.user, with_attributes=True)
     return resource.form(**kwargs)
 
 
