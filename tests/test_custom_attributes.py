@@ -2,6 +2,7 @@
 the rules of values (types, options, required, write-once), changes of definition and deletion."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from forecourt.accounts import attributes
 from forecourt.accounts.models import CustomAttribute, UserAttributeValue
@@ -274,3 +275,86 @@ def test_the_admin_portal_user_form_shows_and_checks_attributes(client, admin):
     assert attributes.current_values(user) == {industry.pk: "Cities", once.pk: "GB1"}
     listed = client.get("/portal-admin/users/").content.decode()
     assert "Industry: Cities" in listed and "Tax ID: GB1" in listed
+
+
+# --- the Live Portal ----------------------------------------------------------------------------
+
+SIGN_UP = "/auth/password/register"
+PASSWORD = "a-brand-new-passphrase"
+
+
+def _sign_up(client, **extra):
+    return client.post(SIGN_UP, {"email": "new@example.com", "first_name": "Nina", "last_name": "New",
+                                 "password": PASSWORD, "password_again": PASSWORD, **extra})
+
+
+@pytest.fixture
+def sign_up_attributes(db):
+    return {
+        "terms": CustomAttribute.objects.create(name="I accept the terms", identifier="terms", type=3, required=True,
+                                                show_on_signup=True, behaviour=2),
+        "industry": CustomAttribute.objects.create(name="Industry", identifier="industry", type=2,
+                                                   dropdown_values="Fleet,Cities", show_on_signup=True),
+        "tier": CustomAttribute.objects.create(name="Tier", identifier="tier", behaviour=3),
+        "notes": CustomAttribute.objects.create(name="Notes", identifier="notes"),  # not on the sign-up form
+    }
+
+
+def test_sign_up_asks_for_the_attributes_marked_so_and_requires_the_required(client, sign_up_attributes):
+    page = client.get(SIGN_UP).content.decode()
+    assert 'name="attr_terms"' in page and 'name="attr_industry"' in page
+    assert 'name="attr_tier"' not in page and 'name="attr_notes"' not in page
+    missing = _sign_up(client, attr_industry="Fleet")
+    assert missing.status_code == 400 and "This field is required" in missing.content.decode()
+    outside = _sign_up(client, attr_terms="on", attr_industry="Ships")
+    assert outside.status_code == 400 and "Select a valid choice" in outside.content.decode()
+    assert not factories.User.objects.filter(email="new@example.com").exists()
+    # Fields for attributes the form does not show are posted anyway: not read.
+    done = _sign_up(client, attr_terms="on", attr_industry="Cities", attr_tier="Gold", attr_notes="hi")
+    assert done.status_code == 302, done.content.decode()[:3000]
+    user = factories.User.objects.get(email="new@example.com")
+    assert attributes.values_by_identifier(user) == {"terms": "true", "industry": "Cities"}
+
+
+def test_the_sign_up_rule_refuses_what_the_form_would_not_show():
+    from forecourt.accounts import signup
+
+    with pytest.raises(ValidationError):
+        signup.sign_up(signup.SignUp("x@example.com", "X", "Y", PASSWORD, attributes={
+            CustomAttribute.objects.create(name="Tier", identifier="tier", behaviour=3): "Gold"}),
+            "http://testserver")
+    assert not factories.User.objects.filter(email="x@example.com").exists()
+
+
+def test_the_account_page_edits_only_what_the_user_may(client, sign_up_attributes):
+    user = factories.consumer(first_name="Dev")
+    CustomAttribute.objects.create(name="Company", identifier="company", write_once=True)
+    attributes.store(user, {sign_up_attributes["terms"]: "true", sign_up_attributes["tier"]: "Gold"})
+    client.force_login(user)
+    page = client.get("/my-account").content.decode()
+    assert 'name="attr_industry"' in page and 'name="attr_notes"' in page and 'name="attr_company"' in page
+    assert 'name="attr_terms"' not in page and "I accept the terms" in page  # view-only: shown as text
+    assert 'name="attr_tier"' not in page and "Gold" not in page  # admins only: not shown at all
+    form = {"action": "profile", "first_name": "Dev", "last_name": "", "attr_industry": "Fleet",
+            "attr_notes": "hello", "attr_company": "Acme",
+            "attr_tier": "Platinum", "attr_terms": ""}  # fields the page does not have, posted anyway
+    assert client.post("/my-account", form).status_code == 302
+    assert attributes.values_by_identifier(user) == {"terms": "true", "industry": "Fleet", "tier": "Gold",
+                                                     "notes": "hello", "company": "Acme"}
+    # The write-once value is now shown as text, and posting it changes nothing.
+    page = client.get("/my-account").content.decode()
+    assert 'name="attr_company"' not in page and "Acme" in page
+    assert client.post("/my-account", {**form, "attr_company": "Evil"}).status_code == 302
+    assert attributes.values_by_identifier(user)["company"] == "Acme"
+    bad = client.post("/my-account", {**form, "first_name": "Changed", "attr_industry": "Ships"})
+    assert bad.status_code == 400
+    user.refresh_from_db()
+    assert user.first_name == "Dev" and attributes.values_by_identifier(user)["industry"] == "Fleet"
+
+
+def test_webhook_events_carry_the_users_attributes(client, sign_up_attributes):
+    from forecourt.webhooks.models import Event
+
+    _sign_up(client, attr_terms="on", attr_industry="Fleet")
+    message = Event.objects.get(name="UserRegistered").message
+    assert message["CustomAttributes"] == {"terms": "true", "industry": "Fleet"}

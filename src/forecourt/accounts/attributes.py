@@ -289,11 +289,13 @@ def values_by_identifier(user: User) -> dict[str, str]:
 
 
 def shown_to_owner(user: User) -> list[dict[str, Any]]:
-    """What a consumer's account page shows of their attributes: each they may see, with its value."""
+    """What a consumer's account page shows as text of their attributes: those they may see but not
+    change (view-only ones, and editable ones whose Write-once value is set), with their values."""
     values = current_values(user)
     return [{"identifier": a.identifier, "label": a.name, "description": a.description,
-             "value": values.get(a.pk, ""), "editable": a.behaviour == CustomAttribute.Behaviour.EDIT}
-            for a in CustomAttribute.objects.order_by("pk") if visible_to_owner(a)]
+             "value": values.get(a.pk, "")}
+            for a in CustomAttribute.objects.order_by("pk")
+            if visible_to_owner(a) and not (shown_in(a, Channel.ACCOUNT) and not locked(a, values.get(a.pk, "")))]
 
 
 # --- built-in fields in credentials' metadata -----------------------------------------------------

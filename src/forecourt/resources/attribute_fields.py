@@ -34,10 +34,12 @@ def form_field(attribute: CustomAttribute, current: str) -> forms.Field:
     return forms.CharField(max_length=attributes.MAX_VALUE, **common)
 
 
-def form_fields(user: User | None, channel: Channel) -> Fields:
-    """Field name -> (attribute, field) for every attribute the channel's form shows."""
+def form_fields(user: User | None, channel: Channel, *, skip_locked: bool = False) -> Fields:
+    """Field name -> (attribute, field) for every attribute the channel's form shows; `skip_locked`
+    leaves out those whose Write-once value is set (a page that shows them as text instead)."""
     values = attributes.current_values(user)
-    return {field_name(a): (a, form_field(a, values.get(a.pk, ""))) for a in attributes.attributes_for(channel)}
+    return {field_name(a): (a, form_field(a, values.get(a.pk, ""))) for a in attributes.attributes_for(channel)
+            if not (skip_locked and attributes.locked(a, values.get(a.pk, "")))}
 
 
 def from_form(cleaned: Mapping[str, Any], fields: Fields) -> dict[CustomAttribute, object]:
