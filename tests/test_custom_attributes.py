@@ -9,6 +9,9 @@ from forecourt.accounts.models import CustomAttribute, UserAttributeValue
 from forecourt.audit.models import AuditEntry
 
 from . import factories
+from .support.tyk import ORG_ID, SECRET, tyk_dashboard
+
+__all__ = ["tyk_dashboard"]
 
 pytestmark = pytest.mark.django_db
 
@@ -358,3 +361,42 @@ def test_webhook_events_carry_the_users_attributes(client, sign_up_attributes):
     _sign_up(client, attr_terms="on", attr_industry="Fleet")
     message = Event.objects.get(name="UserRegistered").message
     assert message["CustomAttributes"] == {"terms": "true", "industry": "Fleet"}
+
+
+# --- the gateway: credentials' metadata at the Tyk Dashboard simulator -----------------------------
+
+def test_keys_carry_the_attributes_and_fields_marked_for_metadata(admin, tyk_dashboard):
+    from forecourt.access import services as access
+    from forecourt.access.models import Credential
+    from forecourt.catalog.models import Plan, Product
+    from forecourt.jobs import queue
+    from forecourt.jobs.models import Job
+    from forecourt.providers import sync
+    from forecourt.providers.models import Provider
+
+    provider = Provider.objects.create(name="Dashboard", url=tyk_dashboard.url, secret=SECRET, org_id=ORG_ID,
+                                       policy_tags=["portal"])
+    sync.sync(provider)
+    product = Product.objects.get(name="Payments Product")
+    product.published = True
+    product.save()
+    plan = Plan.objects.get(name="Free Plan")
+    org = factories.organisation("Acme")
+    owner = factories.consumer(org, first_name="Ann")
+    tier = CustomAttribute.objects.create(name="Tier", identifier="tier", behaviour=3, add_to_key_metadata=True)
+    clash = CustomAttribute.objects.create(name="Dev", identifier="DeveloperID", add_to_key_metadata=True)
+    private = CustomAttribute.objects.create(name="Phone", identifier="phone")  # not for the gateway
+    attributes.store(owner, {tier: "gold", clash: "someone-else", private: "555"})
+    attributes.set_default(attributes.DEFAULTS_BY_ID[1], True, admin)  # First name
+    attributes.set_default(attributes.DEFAULTS_BY_ID[5], True, admin)  # Organisation name
+    request = access.submit_request(factories.app(owner), factories.catalogue([product], [plan]), plan, [product],
+                                    owner)
+    Job.objects.all().delete()
+    access.approve(request, admin)
+    Job.objects.exclude(name="access.provision").delete()
+    assert queue.run_next("test") is True
+    credential = Credential.objects.get(access_request=request)
+    meta = tyk_dashboard.hashed_keys[credential.provider_reference]["meta_data"]
+    assert meta["tier"] == "gold" and meta["First"] == "Ann" and meta["Organisation"] == "Acme"
+    assert meta["DeveloperID"] == str(owner.pk)  # whose key it is cannot be overwritten by an attribute
+    assert "phone" not in meta and "Last" not in meta and "Email" not in meta
