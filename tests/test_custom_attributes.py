@@ -400,3 +400,27 @@ def test_keys_carry_the_attributes_and_fields_marked_for_metadata(admin, tyk_das
     assert meta["tier"] == "gold" and meta["First"] == "Ann" and meta["Organisation"] == "Acme"
     assert meta["DeveloperID"] == str(owner.pk)  # whose key it is cannot be overwritten by an attribute
     assert "phone" not in meta and "Last" not in meta and "Email" not in meta
+
+
+def test_the_admin_portal_chooses_the_built_in_fields_for_credentials(client, admin, consumer):
+    client.force_login(consumer)
+    assert client.get("/portal-admin/custom-attributes/built-in/").status_code == 404  # consumers: not a page
+    assert client.post("/portal-admin/custom-attributes/built-in/", {"default-3": "on"}).status_code == 404
+    assert not any(attributes.default_settings().values())
+    client.force_login(admin)
+    assert "built-in/" in client.get("/portal-admin/custom-attributes/").content.decode()
+    page = client.get("/portal-admin/custom-attributes/built-in/").content.decode()
+    assert 'name="default-1"' in page and "Team names" in page
+    assert client.post("/portal-admin/custom-attributes/built-in/", {"default-3": "on", "default-6": "on"}
+                       ).status_code == 302
+    assert [k for k, on in attributes.default_settings().items() if on] == ["email", "team_names"]
+
+
+def test_the_admin_portal_user_page_lists_every_attribute(client, admin):
+    CustomAttribute.objects.create(name="Tier", identifier="tier", behaviour=3)
+    seats = CustomAttribute.objects.create(name="Seats", identifier="seats", type=4)
+    user = factories.consumer()
+    attributes.store(user, {seats: "12"})
+    client.force_login(admin)
+    page = client.get(f"/portal-admin/users/{user.pk}/actions/").content.decode()
+    assert "<dt>Tier</dt><dd>—</dd>" in page and "<dt>Seats</dt><dd>12</dd>" in page

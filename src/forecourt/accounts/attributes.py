@@ -288,6 +288,12 @@ def values_by_identifier(user: User) -> dict[str, str]:
                 .values_list("attribute__identifier", "value"))
 
 
+def listed_for_admins(user: User) -> list[tuple[str, str]]:
+    """(label, value) of every attribute, for the Admin Portal's page of a user ("" without a value)."""
+    values = current_values(user)
+    return [(a.name, values.get(a.pk, "")) for a in CustomAttribute.objects.order_by("pk")]
+
+
 def shown_to_owner(user: User) -> list[dict[str, Any]]:
     """What a consumer's account page shows as text of their attributes: those they may see but not
     change (view-only ones, and editable ones whose Write-once value is set), with their values."""
