@@ -322,11 +322,22 @@ def test_sign_up_asks_for_the_attributes_marked_so_and_requires_the_required(cli
 def test_the_sign_up_rule_refuses_what_the_form_would_not_show():
     from forecourt.accounts import signup
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="You cannot set this attribute"):
         signup.sign_up(signup.SignUp("x@example.com", "X", "Y", PASSWORD, attributes={
             CustomAttribute.objects.create(name="Tier", identifier="tier", behaviour=3): "Gold"}),
             "http://testserver")
+    terms = CustomAttribute.objects.create(name="Terms", identifier="terms", type=3, required=True,
+                                           show_on_signup=True)
+    company = CustomAttribute.objects.create(name="Company", identifier="company", required=True,
+                                             show_on_signup=True)
+    for given in ({}, {terms: "false", company: "Acme"}, {terms: "true", company: " "}):
+        with pytest.raises(ValidationError):
+            signup.sign_up(signup.SignUp("x@example.com", "X", "Y", PASSWORD, attributes=given), "http://testserver")
     assert not factories.User.objects.filter(email="x@example.com").exists()
+    signup.sign_up(signup.SignUp("x@example.com", "X", "Y", PASSWORD, attributes={terms: "true", company: "Acme"}),
+                   "http://testserver")
+    assert attributes.values_by_identifier(factories.User.objects.get(email="x@example.com")) == {
+        "terms": "true", "company": "Acme"}
 
 
 def test_the_account_page_edits_only_what_the_user_may(client, sign_up_attributes):

@@ -198,17 +198,25 @@ def locked(attribute: CustomAttribute, current: str) -> bool:
     return attribute.write_once and bool(current)
 
 
-def value_problem(attribute: CustomAttribute, raw: object, current: str) -> tuple[str, str]:
-    """(the canonical value, "") or ("", the message refusing `raw` as the new value)."""
+def _missing(attribute: CustomAttribute, value: str) -> bool:
+    """Whether `value` fails a required attribute: none, or an unticked Boolean."""
+    return not value or (attribute.type == CustomAttribute.Type.BOOLEAN and value != TRUE)
+
+
+def value_problem(attribute: CustomAttribute, raw: object, current: str, *, form: bool = False) -> tuple[str, str]:
+    """(the canonical value, "") or ("", the message refusing `raw` as the new value). A value
+    sent back unchanged is accepted (a GET body PUT back), except, in a `form` that shows the
+    field, an empty required one."""
     try:
         value = clean_value(attribute, raw)
     except ValidationError as exc:
         return "", " ".join(exc.messages)
-    if value == current:
-        return value, ""  # unchanged is always accepted (a GET body PUT back)
+    missing = attribute.required and _missing(attribute, value)
+    if value == current and not (form and missing):
+        return value, ""
     if locked(attribute, current):
         return "", "It is set once and cannot be changed."
-    if attribute.required and (not value or (attribute.type == CustomAttribute.Type.BOOLEAN and value != TRUE)):
+    if missing:
         return "", "Must be ticked." if attribute.type == CustomAttribute.Type.BOOLEAN else "This value is required."
     return value, ""
 
@@ -239,7 +247,7 @@ def check(submitted: Mapping[CustomAttribute, object], current: Mapping[int, str
         had = current.get(attribute.pk, "")
         if complete and locked(attribute, had):
             continue  # its field is read-only: what was posted for it does not count
-        value, problem = value_problem(attribute, raw, had)
+        value, problem = value_problem(attribute, raw, had, form=complete)
         if problem:
             result.problems[attribute] = problem
         elif value != had:
