@@ -4,7 +4,16 @@ import itertools
 
 from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Role, Team, User
+from forecourt.accounts.models import (
+    CustomAttribute,
+    InviteCode,
+    Organisation,
+    OrganisationRequest,
+    Role,
+    Team,
+    User,
+    UserAttributeValue,
+)
 from forecourt.audit.models import AuditEntry
 from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.providers.models import Provider
@@ -89,6 +98,12 @@ def many(kind: str, count: int) -> None:
         )
         User.teams.through.objects.bulk_create(
             User.teams.through(user_id=u.pk, team_id=teams[i].pk) for i, u in enumerate(users))
+        attribute = CustomAttribute.objects.create(name=f"Seats {b}", identifier=f"seats-{b}", type=4)
+        UserAttributeValue.objects.bulk_create(UserAttributeValue(user=u, attribute=attribute, value=str(i))
+                                               for i, u in enumerate(users))
+    elif kind == "custom-attributes":
+        CustomAttribute.objects.bulk_create(CustomAttribute(name=f"Attr {b}-{i}", identifier=f"attr-{b}-{i}")
+                                            for i in range(count))
     elif kind == "providers":
         Provider.objects.bulk_create(Provider(name=f"P {b}-{i}", url="https://d.example.com", secret="")
                                      for i in range(count))

@@ -168,6 +168,35 @@ def _configs(api):
     return "/configs"
 
 
+def _custom_attribute(api):
+    body = {"Name": "Industry", "Identifier": "industry", "Type": 2, "DropdownValues": "Fleet,Cities",
+            "Required": True, "AddToKeyMetadata": True}
+    created = api("post", "/extended_attributes/1/custom-attributes", body)
+    assert created.status_code == 201, created.content
+    return f"/extended_attributes/1/custom-attributes/{created.json()['ID']}"
+
+
+def _default_attribute(api):
+    ok(api("put", "/extended_attributes/1/default-attributes/2", {"AddToKeyMetadata": True}))
+    return "/extended_attributes/1/default-attributes/2"
+
+
+def _user_custom_attribute(api):
+    attribute = api("post", "/extended_attributes/1/custom-attributes",
+                    {"Name": "Seats", "Identifier": "seats", "Type": 4, "WriteOnceReadMany": True}).json()
+    user = ok(api("post", "/users", {"Email": "ann@example.com", "OrganisationID": factories.organisation().pk,
+                                     "CustomAttributes": {"seats": 12}}))
+    return f"/users/{user['ID']}/custom-attributes/{attribute['ID']}"
+
+
+def _user_with_attributes(api):
+    api("post", "/extended_attributes/1/custom-attributes",
+        {"Name": "Terms", "Identifier": "terms", "Type": 3, "Required": True, "WriteOnceReadMany": True})
+    user = ok(api("post", "/users", {"Email": "ann@example.com", "OrganisationID": factories.organisation().pk,
+                                     "CustomAttributes": {"terms": True}}))
+    return f"/users/{user['ID']}"
+
+
 RESOURCES = {
     "providers": _provider, "catalogues": _catalogue, "products": _product, "product docs": _product_doc,
     "product specs": _product_spec,
@@ -175,6 +204,8 @@ RESOURCES = {
     "users": _user, "invite codes": _invite_code, "apps": _app, "custom credentials": _custom_credential,
     "pages": _page, "content blocks": _content_block, "menu items": _menu_item,
     "webhooks": _webhook, "webhook headers": _webhook_header, "configs": _configs,
+    "custom attributes": _custom_attribute, "default attributes": _default_attribute,
+    "user custom attributes": _user_custom_attribute, "users with custom attributes": _user_with_attributes,
 }
 
 

@@ -133,6 +133,14 @@ class User(AbstractBaseUser):
     def get_short_name(self) -> str:
         return self.first_name or self.email
 
+    def audit_extra(self) -> dict[str, Any]:
+        """The custom attributes' values in the audit log's snapshots, one key each, so that a
+        change of one shows as that attribute's change (forecourt.audit.services.snapshot)."""
+        if self.pk is None:
+            return {}
+        return {f"attribute:{identifier}": value for identifier, value in
+                UserAttributeValue.objects.filter(user=self).values_list("attribute__identifier", "value")}
+
 
 class ApiToken(models.Model):
     """An admin's Admin API token. Only a SHA-256 digest is stored; the token is shown once.
@@ -258,6 +266,84 @@ class Throttle(models.Model):
     window_started_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CustomAttribute(models.Model):
+    """An admin-defined field of every user (Tyk's "custom attributes" of the User model).
+
+    The rules (what a value of each type may be, who may set it where, what a change of definition
+    may do to the values users already have) are accounts.attributes'.
+    """
+
+    class Type(models.IntegerChoices):  # Tyk's numbers
+        STRING = 1, "String"
+        DROPDOWN = 2, "Dropdown"
+        BOOLEAN = 3, "Boolean"
+        NUMBER = 4, "Number"
+
+    class Behaviour(models.IntegerChoices):  # Tyk's numbers: what consumers may do with it
+        EDIT = 1, "Developers can view and edit"
+        VIEW = 2, "Developers can only view"
+        HIDDEN = 3, "Developers cannot see"
+
+    identifier = models.CharField(
+        max_length=64, unique=True,
+        help_text="Letters, digits, dashes and underscores: the attribute's name in the Admin API, the "
+                  "credentials' metadata and webhook events.")
+    name = models.CharField("label", max_length=255, help_text="What forms and pages call it.")
+    description = models.TextField(blank=True, help_text="Shown under the field.")
+    type = models.PositiveSmallIntegerField(choices=Type.choices, default=Type.STRING)
+    behaviour = models.PositiveSmallIntegerField(choices=Behaviour.choices, default=Behaviour.EDIT)
+    dropdown_values = models.TextField(blank=True, help_text="Dropdown only: the options, separated by commas.")
+    validation_regexp = models.CharField(
+        "validation regular expression", max_length=500, blank=True,
+        help_text="String only: a value must match it whole (Python syntax). Empty: any text.")
+    add_to_key_metadata = models.BooleanField(
+        "add to the credentials' metadata", default=False,
+        help_text="Send the user's value to the gateway with each credential they get (it is readable there).")
+    required = models.BooleanField(default=False, help_text="A user must have a value (a Boolean: must be "
+                                                            "ticked) where the field is shown.")
+    show_on_signup = models.BooleanField("show on the sign-up form", default=False)
+    write_once = models.BooleanField("write once, read many", default=False,
+                                     help_text="Once set, the value can no longer be changed, by anyone.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "custom attribute"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserAttributeValue(models.Model):
+    """A user's value of a custom attribute, as text in its canonical form ("true", "12.5", an option).
+    No row: no value. Deleted with the user and with the attribute."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="attribute_values")
+    attribute = models.ForeignKey(CustomAttribute, on_delete=models.CASCADE, related_name="values")
+    value = models.CharField(max_length=1000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["attribute_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "attribute"], name="one_value_per_user_attribute")]
+
+    def __str__(self) -> str:
+        return f"{self.attribute_id}={self.value}"
+
+
+class DefaultAttributeSetting(models.Model):
+    """Whether one of the users' built-in fields (accounts.attributes.DEFAULT_ATTRIBUTES, by key) goes
+    into credentials' metadata. No row: it does not."""
+
+    key = models.CharField(max_length=32, unique=True)
+    add_to_key_metadata = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.key

@@ -13,6 +13,7 @@ from django.urls import reverse
 from forecourt.notify import email
 from forecourt.webhooks import events
 
+from . import attributes
 from .models import Organisation, OrganisationRequest, User
 
 
@@ -24,8 +25,11 @@ def public_link(view: str, base_url: str = "", **kwargs: Any) -> str:
 
 
 def user_message(user: User) -> dict[str, Any]:
+    """A user in webhook events, with their custom attributes' values by identifier (all of them:
+    endpoints are the admins')."""
     return {"ID": user.pk, "Email": user.email, "FirstName": user.first_name, "LastName": user.last_name,
-            "Role": user.role, "OrganisationID": user.organisation_id, "Active": user.is_active}
+            "Role": user.role, "OrganisationID": user.organisation_id, "Active": user.is_active,
+            "CustomAttributes": attributes.values_by_identifier(user)}
 
 
 def user_event(name: str, user: User, **extra: Any) -> None:

@@ -13,7 +13,8 @@ one gives the generic answer). The owner of a free address gets the welcome e-ma
 the account to approve, so such probing shows.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,8 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from forecourt.notify import email
 from forecourt.portalconfig.models import PortalSettings
 
-from . import notices, throttle
-from .models import InviteCode, Role, User
+from . import attributes, notices, throttle
+from .models import CustomAttribute, InviteCode, Role, User
 from .services import LIVE_RESET_PAGE, ensure_default_organisation, send_password_reset
 
 INVITE_CODE_UNUSABLE = "This invite code cannot be used: it is unknown, has expired or has been used up."
@@ -94,6 +95,8 @@ class SignUp:
     last_name: str
     password: str
     invite_code: str = ""
+    # The custom attributes the sign-up form shows (accounts.attributes, Channel.SIGN_UP), as entered.
+    attributes: Mapping[CustomAttribute, object] = field(default_factory=dict)
 
 
 def next_step(invite_code: str) -> str:
@@ -110,8 +113,12 @@ def sign_up(details: SignUp, base_url: str) -> str:
 
     The new account is inactive: with an invite code or auto-approval its owner activates it
     with an e-mailed link; otherwise an admin approves it. Returns `next_step()`. Raises
-    ValidationError({"invite_code": ...}) if the invite code was used up in the meantime.
+    ValidationError({"invite_code": ...}) if the invite code was used up in the meantime, and
+    ValidationError({identifier: ...}) for custom attribute values the sign-up form may not take.
     """
+    checked = attributes.check(details.attributes, {}, attributes.Channel.SIGN_UP, complete=True)
+    if checked.problems:
+        raise ValidationError({a.identifier: m for a, m in checked.problems.items()})
     step = next_step(details.invite_code)
     settings = PortalSettings.load()
     # Hashed before the transaction, which on SQLite holds the only write lock (a hash takes ~20 ms
@@ -137,6 +144,7 @@ def sign_up(details: SignUp, base_url: str) -> str:
                     InviteCode.objects.filter(pk=invite.pk).update(uses=F("uses") - 1)
             else:
                 user.teams.add(team)
+                attributes.store(user, checked.values)
                 notices.user_event("UserRegistered", user, Via="invite code" if invite else "sign-up")
                 _welcome(user, step, base_url, settings)
                 return step

@@ -152,12 +152,25 @@ RESOURCES: list[Resource] = [
         columns=[Column("E-mail", "email", link=True), Column("Name", lambda u: u.get_full_name()),
                  Column("Role", "role"), Column("Organisation", "organisation"),
                  Column("Teams", lambda u: ", ".join(t.name for t in u.teams.all())),
+                 Column("Attributes", lambda u: "; ".join(f"{v.attribute.name}: {v.value}"
+                                                          for v in u.attribute_values.all()) or None),
                  Column("Active", "is_active")],
         search=["email", "first_name", "last_name"],
         filters=[Filter("role", "Role", "role", _choices(Role)),
                  Filter("organisation", "Organisation", "organisation_id", _organisations),
                  Filter("active", "Active", "is_active", _yes_no)],
         extra_actions=[("Manage", "actions/")],
+    ),
+    Resource(
+        D["custom-attributes"], section="People",
+        columns=[Column("Label", "name", link=True), Column("Identifier", "identifier"), Column("Type", "type"),
+                 Column("Consumers", "behaviour"), Column("Required", "required"),
+                 Column("On sign-up", "show_on_signup"), Column("In credentials' metadata", "add_to_key_metadata"),
+                 Column("Users with a value", "n_values")],
+        search=["name", "identifier"],
+        help="Fields every user has besides the built-in ones, shown in the user form here, on the Live Portal's "
+             "sign-up form and account page as each says, and optionally sent to the gateway with credentials. "
+             "Deleting one deletes every user's value of it.",
     ),
     Resource(
         D["invite-codes"], section="People",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("access-requests/<int:pk>/credentials/<int:credential_pk>/<slug:action>/", views.credential_action,
          name="credential_action"),
     path("users/<int:pk>/actions/", views.user_actions, name="user_actions"),
+    path("custom-attributes/built-in/", views.default_attributes, name="default_attributes"),
     path("organisation-requests/<int:pk>/", views.organisation_request_detail, name="organisation_request"),
     path("webhooks/new/", webhooks.create, name="webhook_create"),
     path("webhooks/<int:pk>/test/", webhooks.send_test, name="webhook_test"),

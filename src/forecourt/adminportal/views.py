@@ -18,7 +18,7 @@ from forecourt import configuration
 from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
-from forecourt.accounts import org_requests, tokens
+from forecourt.accounts import attributes, org_requests, tokens
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import ApiToken, Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
@@ -125,7 +125,7 @@ def _form(resource: lists.Resource, request: HttpRequest, instance: Any = None) 
     elif instance is None:
         kwargs["initial"] = lists.presets(resource.form, request.GET)
     if resource.form is UserForm:
-        kwargs["actor"] = request.user
+        kwargs.update(actor=request.user, with_attributes=True)
     return resource.form(**kwargs)
 
 
@@ -407,7 +407,22 @@ def user_actions(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("adminportal:user_actions", pk=pk)
-    return render(request, "adminportal/user_actions.html", {"subject": user, "history": audit.history(user)})
+    return render(request, "adminportal/user_actions.html", {
+        "subject": user, "history": audit.history(user), "custom_attributes": attributes.listed_for_admins(user)})
+
+
+@admin_required
+def default_attributes(request: HttpRequest) -> HttpResponse:
+    """Which of the users' built-in fields credentials carry (Tyk's default attributes)."""
+    if request.method == "POST":
+        with transaction.atomic():
+            for default in attributes.DEFAULT_ATTRIBUTES:
+                attributes.set_default(default, f"default-{default.id}" in request.POST, _actor(request))
+        messages.success(request, "Saved.")
+        return redirect("adminportal:default_attributes")
+    settings = attributes.default_settings()
+    return render(request, "adminportal/default_attributes.html",
+                  {"defaults": [(d, settings[d.key]) for d in attributes.DEFAULT_ATTRIBUTES]})
 
 
 @super_admin_required

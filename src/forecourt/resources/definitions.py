@@ -14,14 +14,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from forecourt.access import credentials
 from forecourt.access import services as access_services
 from forecourt.access.models import AccessRequest, App, Credential, CustomCredential
+from forecourt.accounts import attributes
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import InviteCode, Organisation, OrganisationRequest, Team, User
+from forecourt.accounts.models import (
+    CustomAttribute,
+    InviteCode,
+    Organisation,
+    OrganisationRequest,
+    Team,
+    User,
+    UserAttributeValue,
+)
 from forecourt.audit.models import AuditEntry
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
@@ -88,6 +97,13 @@ def _save_provider(form: Any, actor: Any) -> Provider:
     return provider
 
 
+def _save_user(form: Any, actor: Any) -> User:
+    """Save a user, and the custom attributes' values its form checked (the Admin Portal's)."""
+    user = accounts.save_user(form.save(commit=False), actor, teams=form.cleaned_data.get("teams"))
+    form.save_attributes(user)
+    return user
+
+
 PRODUCT_APIS = Related("product-apis", "product", catalog.apis_of)
 PRODUCT_DOCS = Related("product-docs", "product", catalog.docs_of)
 APP_CUSTOM_CREDENTIALS = Related("custom-credentials", "app",
@@ -148,10 +164,14 @@ DEFINITIONS: list[Definition] = [
     ),
     Definition(
         slug="users", model=User, form=f.UserForm,
-        queryset=lambda: User.objects.select_related("organisation").prefetch_related("teams"),
-        delete_blockers=accounts.user_delete_blockers,
-        saver=lambda form, actor: accounts.save_user(form.save(commit=False), actor,
-                                                    teams=form.cleaned_data.get("teams")),
+        queryset=lambda: User.objects.select_related("organisation").prefetch_related(
+            "teams", Prefetch("attribute_values", UserAttributeValue.objects.select_related("attribute"))),
+        delete_blockers=accounts.user_delete_blockers, saver=_save_user,
+    ),
+    Definition(
+        slug="custom-attributes", model=CustomAttribute, form=f.CustomAttributeForm,
+        queryset=lambda: CustomAttribute.objects.annotate(n_values=count_of(UserAttributeValue, "attribute")),
+        deleter=attributes.delete_attribute,
     ),
     Definition(
         slug="invite-codes", model=InviteCode, form=f.InviteCodeForm,

@@ -16,14 +16,17 @@ from django.utils.functional import lazy
 
 from forecourt.access import custom_credentials
 from forecourt.access.models import App, CustomCredential
+from forecourt.accounts import attributes
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import InviteCode, Organisation, Team, User
+from forecourt.accounts.models import CustomAttribute, InviteCode, Organisation, Team, User
 from forecourt.catalog import document_import, documents, images
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import targets as provider_targets
 from forecourt.providers.models import Provider
+
+from . import attribute_fields
 
 if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelForm takes no type argument
     ModelForm = forms.ModelForm[Any]
@@ -90,9 +93,16 @@ class TeamForm(ModelForm):
 
 
 class UserForm(AdminModelForm):
-    def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
+    """A user. With `with_attributes` (the Admin Portal's page) it also has a field per custom
+    attribute (accounts.attributes), saved with the user; the Admin API sets those on its own paths."""
+
+    def __init__(self, *args: Any, actor: User | None = None, with_attributes: bool = False, **kwargs: Any) -> None:
         self.actor = actor
         super().__init__(*args, **kwargs)
+        self.attribute_fields = attribute_fields.form_fields(self.instance, attributes.Channel.ADMIN) \
+            if with_attributes else {}
+        for name, (_, attribute_field) in self.attribute_fields.items():
+            self.fields[name] = attribute_field
         teams = self.fields["teams"]
         assert isinstance(teams, forms.ModelMultipleChoiceField)
         teams.queryset = Team.objects.select_related("organisation").order_by("organisation__name", "name")
@@ -120,6 +130,44 @@ class UserForm(AdminModelForm):
             for message in accounts.role_change_problems(self.instance, data.get("role", ""),
                                                          bool(data.get("is_active")), self.actor):
                 self.add_error(None, message)
+        if self.attribute_fields:
+            submitted = attribute_fields.from_form(data, self.attribute_fields)
+            current = attributes.current_values(self.instance)
+            self.attribute_values = attributes.check(submitted, current, attributes.Channel.ADMIN, complete=True)
+            attribute_fields.add_errors(self, self.attribute_values)
+        return data
+
+    def save_attributes(self, user: User) -> None:
+        """Store the attribute values the form checked (after the user is saved)."""
+        checked = getattr(self, "attribute_values", None)
+        if checked is not None and checked.values:
+            attributes.store(user, checked.values)
+
+
+class CustomAttributeForm(ModelForm):
+    """A custom attribute's definition: its rules are accounts.attributes'; a change the users'
+    values would not survive (a type, options or a regular expression they fail) is refused."""
+
+    class Meta:
+        model = CustomAttribute
+        fields = ["name", "identifier", "description", "type", "behaviour", "dropdown_values", "validation_regexp",
+                  "add_to_key_metadata", "required", "show_on_signup", "write_once"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}),
+                   "dropdown_values": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        candidate = self.instance
+        for name, value in data.items():
+            setattr(candidate, name, value)
+        for name, message in attributes.definition_problems(candidate).items():
+            self.add_error(name if name in self.fields else None, message)
+        if not self.errors:
+            problem = attributes.changed_definition_problem(candidate)
+            if problem:
+                self.add_error(None, problem)
         return data
 
 

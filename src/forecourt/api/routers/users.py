@@ -13,6 +13,10 @@ Divergences from Tyk, on purpose:
   (the bootstrap admin is in the Default Organisation), and then it is that organisation's ID.
 * `Provider` is always `password` (Forecourt has no other identity providers) and is ignored on write.
 * `UpdatedAt` is the last change to the user in the audit log (else `CreatedAt`).
+* `CustomAttributes` (Forecourt's): the user's custom attribute values by identifier, answered by
+  `GET /users/{id}` and accepted on create and update (each checked as its attribute says; an unknown
+  identifier is a 422); Tyk sets them only through `/users/{id}/custom-attributes/{id}`, which
+  Forecourt has too.
 * `DELETE` refuses (409) to delete a user who owns apps, instead of deleting the apps; `force` has
   no effect.
 """
@@ -27,8 +31,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
+from forecourt.accounts import attributes, tokens
 from forecourt.accounts import services as accounts
-from forecourt.accounts import tokens
 from forecourt.accounts.models import Role, Team, User
 from forecourt.audit import services as audit
 from forecourt.audit.models import AuditEntry
@@ -68,6 +72,8 @@ class UserListItem(Out):
 
 
 class UserShow(UserListItem):
+    CustomAttributes: dict[str, str] = Field(
+        description="Forecourt's: the user's custom attribute values by identifier (those they have).")
     APITokenCreatedAt: str | None = Field(
         description="Date (YYYY-MM-DD) the user's current Admin API token was issued; null without one. "
                     "The token itself (Tyk's `JWTToken`) is never shown: only its digest is stored.")
@@ -89,6 +95,10 @@ class UserWrite(TykIn):
                                                            "user's teams and must belong to their organisation. "
                                                            "The team names a GET answers are accepted unchanged.")
     ResetPassword: bool | None = Field(None, description="true: e-mail the user a link to set a password.")
+    CustomAttributes: dict[Annotated[str, Field(max_length=64)], str | bool | int | float | None] | None = Field(
+        None, max_length=attributes.MAX_OPTIONS,
+        description="Forecourt's: custom attribute values by identifier; the ones left out keep their value, "
+                    '"" or null removes one.')
 
 
 class ApiTokenOut(Schema):
@@ -129,6 +139,7 @@ def _show(user: User) -> UserShow:
     user = _queryset().get(pk=user.pk)
     issued = user.api_tokens.order_by("-created_at").values_list("created_at", flat=True).first()
     return UserShow(**_item(user, _last_changes([user])),
+                    CustomAttributes=attributes.values_by_identifier(user),
                     APITokenCreatedAt=issued.strftime("%Y-%m-%d") if issued else None)
 
 
@@ -152,6 +163,21 @@ def _changes(payload: UserWrite, user: User | None = None) -> dict[str, Any]:
     return changes
 
 
+def _set_attributes(user: User, payload: UserWrite, request: HttpRequest) -> None:
+    """The body's `CustomAttributes`, by identifier: an unknown one, or a value its attribute refuses, is a 422."""
+    if not payload.CustomAttributes:
+        return
+    found, unknown = attributes.by_identifier(payload.CustomAttributes)
+    if unknown:
+        raise forms.Invalid([f"CustomAttributes: there is no custom attribute {name!r}" for name in unknown])
+    submitted = {found[name]: value for name, value in payload.CustomAttributes.items()}
+    try:
+        attributes.set_values(user, submitted, attributes.Channel.ADMIN, actor(request))
+    except ValidationError as exc:
+        raise forms.Invalid([f"CustomAttributes.{name}: {' '.join(messages)}"
+                             for name, messages in exc.message_dict.items()]) from exc
+
+
 def _reset_password(user: User, request: HttpRequest) -> None:
     accounts.send_password_reset(user, actor(request), links.base_url(request))
 
@@ -171,6 +197,7 @@ def create_user(request: HttpRequest, payload: UserWrite) -> UserShow:
         changes["is_active"] = payload.Active
     with transaction.atomic():
         user = forms.save("users", changes, actor(request), names=NAMES)
+        _set_attributes(user, payload, request)
         if payload.ResetPassword:
             _reset_password(user, request)
     return _show(user)
@@ -211,6 +238,7 @@ def update_user(request: HttpRequest, user_id: PathId, payload: UserWrite) -> Us
                 accounts.set_active(user, payload.Active, actor(request))
             except ValidationError as exc:
                 raise forms.Invalid([f"Active: {m}" for m in exc.messages]) from exc
+        _set_attributes(user, payload, request)
         if payload.ResetPassword:
             _reset_password(user, request)
     return _show(user)

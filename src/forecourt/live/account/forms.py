@@ -11,8 +11,9 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
-from forecourt.accounts import org_requests, signup
-from forecourt.accounts.models import Invitation, Role, Team, User
+from forecourt.accounts import attributes, org_requests, signup
+from forecourt.accounts.models import CustomAttribute, Invitation, Role, Team, User
+from forecourt.resources import attribute_fields
 
 if TYPE_CHECKING:  # Django's ModelForm is generic only in its type stubs
     _UserModelForm = forms.ModelForm[User]
@@ -134,6 +135,22 @@ class SignUpForm(NewPasswordMixin):
 
     field_order = ["email", "first_name", "last_name", "password", "password_again", "invite_code"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The custom attributes shown on the sign-up form, after the built-in fields.
+        self.attribute_fields = attribute_fields.form_fields(None, attributes.Channel.SIGN_UP)
+        for name, (_, attribute_field) in self.attribute_fields.items():
+            self.fields[name] = attribute_field
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        checked = attributes.check(self.attribute_values(), {}, attributes.Channel.SIGN_UP, complete=True)
+        attribute_fields.add_errors(self, checked)
+        return data
+
+    def attribute_values(self) -> dict[CustomAttribute, object]:
+        return attribute_fields.from_form(getattr(self, "cleaned_data", {}), self.attribute_fields)
+
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
 
@@ -178,11 +195,36 @@ class ChangePasswordForm(SetPasswordForm):
 
 
 class ProfileForm(_UserModelForm):
+    """A consumer's own details: their names, and the custom attributes they may edit (a Write-once
+    one that is set is shown as text instead). Fields posted for other attributes are not read."""
+
     class Meta:
         model = User
         fields = ["first_name", "last_name"]
         widgets = {"first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
                    "last_name": forms.TextInput(attrs={"autocomplete": "family-name"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attribute_fields = attribute_fields.form_fields(self.instance, attributes.Channel.ACCOUNT,
+                                                             skip_locked=True)
+        for name, (_, attribute_field) in self.attribute_fields.items():
+            self.fields[name] = attribute_field
+        self.checked = attributes.Checked()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        submitted = attribute_fields.from_form(data, self.attribute_fields)
+        self.checked = attributes.check(submitted, attributes.current_values(self.instance),
+                                        attributes.Channel.ACCOUNT, complete=True)
+        attribute_fields.add_errors(self, self.checked)
+        return data
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=commit)
+        if commit:
+            attributes.store(user, self.checked.values)
+        return user
 
 
 class InviteForm(forms.Form):

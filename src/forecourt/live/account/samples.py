@@ -41,7 +41,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
                                   "form": _form(*_NAMES, *_PASSWORDS)},
     "views/account_profile.html": {
         "account": {"email": "dev@example.com", "role": "Consumer admin", "joined": datetime.date(2026, 1, 31)},
-        "profile_form": _form(*_NAMES),
+        "attributes": [{"identifier": "tier", "label": "Tier", "description": "Set by the portal's team.",
+                        "value": "Gold"}],
+        "profile_form": _form(*_NAMES, field("attr_industry", "Industry", "select", "fleet", required=False,
+                                             choices=[{"value": "fleet", "label": "fleet", "selected": True}])),
         "password_form": _form(field("current_password", "Current password", "password"), *_PASSWORDS),
     },
     "views/account_organisation.html": {

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -22,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forecourt import themes
-from forecourt.accounts import invitations, org_requests, signup, throttle
+from forecourt.accounts import attributes, invitations, org_requests, signup, throttle
 from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Team, User
 from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
@@ -178,7 +179,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return _sign_up_page(request, form, status=400)
     data = form.cleaned_data
     details = signup.SignUp(data["email"], data["first_name"].strip(), data["last_name"].strip(),
-                              data["password"], data["invite_code"])
+                              data["password"], data["invite_code"], attributes=form.attribute_values())
     try:
         step = signup.sign_up(details, links.base_url(request))
     except ValidationError as exc:
@@ -352,7 +353,8 @@ def my_account(request: HttpRequest) -> HttpResponse:
         if action == "profile":
             profile = forms.ProfileForm(request.POST, instance=me)
             if profile.is_valid():
-                profile.save()
+                with transaction.atomic():
+                    profile.save()
                 messages.success(request, "Your details are saved.")
                 return redirect("live:my_account")
         elif action == "password":
@@ -370,6 +372,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
     return themes.render(request, "views/account_profile.html", {
         "page": _page("My account"),
         "account": {"email": me.email, "role": me.get_role_display(), "joined": me.date_joined.date()},
+        "attributes": attributes.shown_to_owner(me),
         "profile_form": forms.form_data(profile), "password_form": forms.form_data(password),
     }, status=status)
 

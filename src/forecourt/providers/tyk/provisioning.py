@@ -6,7 +6,8 @@ credential's identifiers are chosen here before the Dashboard is called (`new_cr
 a retry asks the Dashboard whether the thing exists before creating it, and never makes a twin.
 
 - An API key is created with `POST /api/keys/{keyId}`: `apply_policies` = the products' policies
-  and the plan's, `meta_data` saying whose it is, tags `app-<id>` and `org-<id>`, expiry from
+  and the plan's, `meta_data` saying whose it is (with the owner's fields and custom attributes the
+  admins mark for credentials, named as Tyk's portal names them), tags `app-<id>` and `org-<id>`, expiry from
   the plan.
 
 Where a Tyk key is kept, and why. A key's ID at the gateway is the key itself, and it is chosen
@@ -44,6 +45,7 @@ from typing import Any
 from forecourt import redaction
 from forecourt.access.gateway import AtGateway, GatewayRef, NewCredential
 from forecourt.access.models import AccessRequest, Credential
+from forecourt.accounts import attributes
 from forecourt.catalog.models import Plan, Product
 from forecourt.ops import crypto
 from forecourt.ops.faults import crash_point
@@ -70,9 +72,20 @@ def _expires(request: AccessRequest, credential: Credential) -> int:
     return int((credential.created_at + timedelta(seconds=request.plan.key_expires_in)).timestamp())
 
 
+# The users' built-in fields (accounts.attributes.DEFAULT_ATTRIBUTES) as Tyk's portal names them in
+# credentials' metadata, when the admins add them.
+DEFAULT_FIELDS = {"first_name": "First", "last_name": "Last", "email": "Email", "role": "Role",
+                  "organisation": "Organisation", "team_names": "TeamNames"}
+
+
 def _owner(request: AccessRequest) -> dict[str, Any]:
+    """The key's `meta_data`: whose it is, then the owner's built-in fields and custom attributes the
+    admins mark for credentials (accounts.attributes.key_metadata); whose it is wins a clash of names."""
     app = request.app
+    chosen = attributes.key_metadata(app.owner)
+    extra: dict[str, Any] = {**chosen.custom, **{DEFAULT_FIELDS[k]: v for k, v in chosen.defaults.items()}}
     return {
+        **extra,
         "DeveloperID": str(app.owner_id),
         "ApplicationID": str(app.pk),
         "OrganisationID": str(app.organisation_id),
