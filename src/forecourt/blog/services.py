@@ -55,3 +55,10 @@ def check_category_name(raw: str, category: Category | None = None) -> str:
     if others.exists():
         raise ValidationError(f"There is a category named {name} already.")
     return name
+
+
+def has_scheduled() -> bool:
+    """Whether a published post is waiting for its publish date. Pages that list posts are then not
+    kept by the page cache: its revision moves when rows change, not when a date comes, so a kept
+    index would miss the post once it is due."""
+    return Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now()).exists()
