@@ -159,6 +159,13 @@ def many(kind: str, count: int) -> None:
                                                     events=["AccessRequestCreated"]) for i in range(count))
         event = Event.objects.create(name="AccessRequestCreated", message={})
         Delivery.objects.bulk_create(Delivery(event=event, endpoint=h) for h in hooks)
+    elif kind in ("posts", "post-categories"):
+        from forecourt.blog.models import Category, Post
+
+        categories = Category.objects.bulk_create(Category(name=f"Category {b}-{i}") for i in range(count))
+        posts = Post.objects.bulk_create(Post(title=f"Post {b}-{i}", path=f"post-{b}-{i}") for i in range(count))
+        Post.categories.through.objects.bulk_create(
+            Post.categories.through(post=p, category=c) for p, c in zip(posts, categories, strict=True))
     elif kind == "email-log":
         from forecourt.notify.models import EmailLog
 

@@ -150,6 +150,17 @@ def _menu_item(api):
     return f"/menu-items/{ok(api('post', '/menu-items', {'Title': 'About', 'PageID': page['ID']}))['ID']}"
 
 
+def _post(api):
+    from forecourt.blog.models import Category
+
+    news = Category.objects.create(name="News")
+    tag = ok(api("post", "/tags", {"Name": "Payments"}))
+    body = api("post", "/posts", {"Title": "Ten tips", "Path": "ten-tips", "Lede": "Short.", "Content": "# Hi",
+                                  "AuthorName": "Ada", "Status": "published", "Categories": [news.pk],
+                                  "Tags": [tag["ID"]]}).json()
+    return f"/posts/{body['ID']}"
+
+
 def _webhook(api):
     hook = ok(api("post", "/webhooks", {"Name": "CRM", "URL": "https://10.0.0.7/hook",
                                         "Headers": {"X-Team": "portal"}, "Events": ["UserRegistered"]}), 201)
@@ -202,7 +213,7 @@ RESOURCES = {
     "product specs": _product_spec,
     "plans": _plan, "unlimited plans": _unlimited_plan, "organisations": _organisation, "teams": _team,
     "users": _user, "invite codes": _invite_code, "apps": _app, "custom credentials": _custom_credential,
-    "pages": _page, "content blocks": _content_block, "menu items": _menu_item,
+    "pages": _page, "content blocks": _content_block, "menu items": _menu_item, "posts": _post,
     "webhooks": _webhook, "webhook headers": _webhook_header, "configs": _configs,
     "custom attributes": _custom_attribute, "default attributes": _default_attribute,
     "user custom attributes": _user_custom_attribute, "users with custom attributes": _user_with_attributes,

@@ -38,7 +38,7 @@ def test_create_get_rename_and_delete_a_tag(api, admin):
 
     created = api("post", "/tags", {"Name": "gold"})
     assert created.status_code == 200, created.content
-    assert created.json() == {"ID": created.json()["ID"], "Name": "gold", "Products": []}
+    assert created.json() == {"ID": created.json()["ID"], "Name": "gold", "Posts": [], "Products": []}
     assert Tag.objects.filter(name="gold").exists()
 
     tag_id = next(t["ID"] for t in api("get", "/tags").json() if t["Name"].casefold() == "payments")

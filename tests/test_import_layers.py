@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("messages and pages", ["notify", "webhooks", "content"]),
     ("accounts", ["accounts"]),
     ("catalogue", ["catalog"]),
+    ("blog", ["blog"]),
     ("access", ["access"]),
     ("providers", ["providers"]),
     ("life-cycle and supervisor", ["lifecycle", "supervisor"]),

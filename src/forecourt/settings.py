@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "forecourt.providers",
     "forecourt.catalog",
     "forecourt.access",
+    "forecourt.blog",
     "forecourt.themes",
     "forecourt.content",
     "forecourt.live",

@@ -11,6 +11,7 @@ from forecourt.access.models import AccessRequest, App, Credential
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, OrganisationRequest, Role
 from forecourt.audit.models import AuditEntry
+from forecourt.blog.models import Category, Post
 from forecourt.catalog.models import Catalogue
 from forecourt.content.models import MenuItem, Page
 from forecourt.notify.mailers import MAILERS
@@ -290,6 +291,32 @@ RESOURCES += [
     ),
 ]
 
+
+def _categories() -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in Category.objects.values_list("pk", "name")[:MAX_CHOICES + 1]]
+
+
+RESOURCES += [
+    Resource(
+        D["posts"], section="Content",
+        columns=[Column("Title", "title", link=True), Column("Path", lambda p: f"/blog/{p.path}"),
+                 Column("Status", "status"), Column("Publish date", "published_at"),
+                 Column("Categories", lambda p: ", ".join(c.name for c in p.categories.all()) or None),
+                 Column("Author", "author_name"), Column("Updated", "updated_at")],
+        search=["title", "path", "lede"],
+        filters=[Filter("status", "Status", "status", _choices(Post.Status)),
+                 Filter("category", "Category", "categories", _categories)],
+        help="The blog's posts, served at /blog/PATH. Content is Markdown (HTML in it is cleaned when shown). "
+             "A post is shown once published and its publish date has come; drafts are never shown.",
+    ),
+    Resource(
+        D["post-categories"], section="Content",
+        columns=[Column("Name", "name", link=True), Column("Posts", "n_posts"), Column("Updated", "updated_at")],
+        search=["name"],
+        help="The categories blog posts are filed under; the blog's index filters by them. Deleting one takes "
+             "its posts out of it.",
+    ),
+]
 
 
 def _webhooks() -> list[tuple[str, str]]:

@@ -5,7 +5,8 @@ public tags, forecourt.catalog.search), and what the provider's policy holds. Th
 them IDs (catalog.Tag rows, one per tag whatever its case) and changes them on every product
 that has them. Every change to a product goes through the product form both admin UIs share
 (forecourt.api.forms.save): validated, audited, pushed to the provider and re-indexed for search
-as any other product edit.
+as any other product edit. Blog posts carry the same Tag rows (forecourt.blog): a rename shows on
+them as it is, a deletion takes the tag off them with the row.
 
 Rules:
 - names are compared case-insensitively (as the catalogue's tag filter does); a product keeps

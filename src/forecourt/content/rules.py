@@ -16,7 +16,7 @@ MAX_PATH = 255
 # Prefixes that are never pages, whatever the URLconf says (health checks are answered by middleware).
 RESERVED = frozenset({"portal-admin", "portal-api", "assets", "static", "live", "ready", "media"})
 TEMPLATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-NOT_PAGE_TEMPLATES = frozenset({"error"})  # views that need a context of their own
+NOT_PAGE_TEMPLATES = frozenset({"error", "blog", "blog_post"})  # views that need a context of their own
 BLOCK_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 

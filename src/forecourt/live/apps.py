@@ -12,6 +12,7 @@ class LiveConfig(AppConfig):
 
         from . import account, catalogue, developer, served_documents
         from .account import samples as account_samples
+        from .blog import samples as blog_samples
         from .catalogue import samples as catalogue_samples
         from .developer import samples as developer_samples
 
@@ -19,7 +20,7 @@ class LiveConfig(AppConfig):
         # `forecourt rebuild-derived` remakes them; the life-cycle, below the Live Portal, cannot import it.
         rolling.register_derived("documents", served_documents.refresh_all)
 
-        for samples in (account_samples, catalogue_samples, developer_samples):
+        for samples in (account_samples, catalogue_samples, developer_samples, blog_samples):
             validate.SAMPLE_PAGES.update(samples.SAMPLES)
         for area in (account, catalogue, developer):
             area.register_menus()

@@ -12,7 +12,8 @@ Which models: each package whose rows anonymous pages show registers them, in it
 with `watch()` (and `watch_m2m()` for many-to-many tables): products, their APIs and docs, plans,
 catalogues and their audiences (catalog/apps.py), pages, blocks and menus (content/apps.py), themes
 and the active theme (themes/apps.py), the general settings (portalconfig/apps.py), providers'
-gateway URLs and tags (providers/apps.py). The page cache is below them all (ARCHITECTURE.md,
+gateway URLs and tags (providers/apps.py), blog posts, their categories, the tags they carry and
+their links (blog/apps.py). The page cache is below them all (ARCHITECTURE.md,
 "Layers"): it knows that rows change, not which.
 """
 

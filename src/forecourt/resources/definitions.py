@@ -32,6 +32,8 @@ from forecourt.accounts.models import (
     UserAttributeValue,
 )
 from forecourt.audit.models import AuditEntry
+from forecourt.blog import forms as blog_forms
+from forecourt.blog.models import Category, Post
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.content import forms as content_forms
@@ -213,6 +215,14 @@ DEFINITIONS: list[Definition] = [
     Definition(
         slug="menu-items", model=MenuItem, form=content_forms.MenuItemForm,
         queryset=lambda: MenuItem.objects.select_related("page", "parent").order_by("menu", "position", "pk"),
+    ),
+    Definition(
+        slug="posts", model=Post, form=blog_forms.PostForm,
+        queryset=lambda: Post.objects.prefetch_related("categories").order_by("-published_at", "-pk"),
+    ),
+    Definition(
+        slug="post-categories", model=Category, form=blog_forms.CategoryForm,
+        queryset=lambda: Category.objects.annotate(n_posts=count_of(Post.categories.through, "category")),
     ),
     Definition(
         slug="webhooks", model=Webhook, form=WebhookForm,

@@ -5,7 +5,11 @@ products carry in their `Tags`, which the Live Portal's catalogue shows and filt
 gives each an ID, and renaming or deleting one changes every product that has it (each as a
 product edit: audited, pushed to the provider, re-indexed for search).
 
-Divergences from Tyk, on purpose: a tag has no `Posts` (Forecourt has no blog); a provider's
+A tag's `Posts` are the blog posts that carry it (forecourt.blog shares these Tag rows: renaming a
+tag renames it on posts too, deleting it takes it off them); a post's item has no `AuthorID` (a post
+names its author in words, `AuthorName` in /posts).
+
+Divergences from Tyk, on purpose: a provider's
 policy tag (the sync imports policies by it) cannot be renamed or deleted (409); a name is 1 to
 100 characters without a comma (422).
 """
@@ -17,6 +21,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from forecourt.api import tags
+from forecourt.blog.models import Post
 from forecourt.catalog.models import Product, Tag
 
 from .. import forms
@@ -49,12 +54,23 @@ class TaggedProduct(Out):
     ProviderID: int | None
 
 
+class TaggedPost(Out):
+    ID: int
+    Title: str
+    Lede: str
+    Status: str
+    Path: str
+
+
 class TagDetail(TagOut):
+    Posts: list[TaggedPost]
     Products: list[TaggedProduct]
 
 
 def _detail(tag: Tag) -> TagDetail:
-    return TagDetail(ID=tag.pk, Name=tag.name, Products=[
+    return TagDetail(ID=tag.pk, Name=tag.name, Posts=[
+        TaggedPost(ID=p.pk, Title=p.title, Lede=p.lede, Status=p.status, Path=p.path)
+        for p in Post.objects.filter(tags=tag).order_by("-published_at", "-pk")], Products=[
         TaggedProduct(ID=p.pk, Name=p.name, DisplayName=p.display_name, Path=p.slug, ReferenceID=p.reference_id or "",
                       ProviderID=p.provider_id) for p in tags.products_with(tag.name)])
 
@@ -87,7 +103,7 @@ def create_tag(request: HttpRequest, payload: TagIn) -> TagDetail:
 
 @router.get("/tags/{tag_id}", response={200: TagDetail, **ERRORS})
 def get_tag(request: HttpRequest, tag_id: PathId) -> TagDetail:
-    """A tag with the products that carry it."""
+    """A tag with the posts and the products that carry it."""
     return _detail(_tag(tag_id))
 
 
