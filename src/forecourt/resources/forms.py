@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.functional import lazy
 
+from forecourt.access import redirects
 from forecourt.access.models import App
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import InviteCode, Organisation, Team, User
@@ -351,13 +352,11 @@ class AppForm(ModelForm):
         owner.queryset = User.objects.filter(organisation__isnull=False)
 
     def clean_redirect_urls(self) -> str:
-        validate = forms.URLField(assume_scheme="https").clean
         lines = [line.strip() for line in self.cleaned_data.get("redirect_urls", "").splitlines() if line.strip()]
         for line in lines:
-            try:
-                validate(line)
-            except forms.ValidationError:
-                raise forms.ValidationError(f"Not a valid URL: {line[:100]}") from None
+            problem = redirects.problem(line)
+            if problem:
+                raise forms.ValidationError(problem)
         return "\n".join(lines)
 
     def save(self, commit: bool = True) -> App:
