@@ -328,8 +328,28 @@ def test_invite_code_list_is_newest_first_and_paginated(api):
 
 # --- configs -----------------------------------------------------------------------------------------
 
+def test_configs_answer_tyks_one_element_array(api):
+    answer = api("get", "/configs").json()
+    assert isinstance(answer, list) and len(answer) == 1
+    [current] = answer
+    # Tyk's start-up settings (the test run's configuration), then Forecourt's own.
+    assert (current["HostPort"], current["LogLevel"], current["RefreshInterval"]) == (3001, "info", 10)
+    assert current["Database"]["Dialect"] in ("sqlite3", "postgres", "mysql")
+    assert "ConnectionString" not in current["Database"] and set(current["Theming"]) == {"Theme", "Path"}
+    assert not {"LicenseKey", "JwtSigningKey", "PortalAPISecret", "S3"} & set(current)
+    assert current["SMTPPort"] == 587
+    # What the GET answered, the array itself, is taken back by PUT, silently, changing nothing.
+    written = api("put", "/configs", answer)
+    assert written.status_code == 200, written.content
+    assert "Warning" not in written and written.json() == {**current, "UpdatedAt": written.json()["UpdatedAt"]}
+    changed = api("put", "/configs", [{**current, "SMTPHost": "mail.example.com"}]).json()
+    assert changed["SMTPHost"] == "mail.example.com"
+    assert api("put", "/configs", [current, current]).status_code == 422
+    assert api("put", "/configs", []).status_code == 422
+
+
 def test_configs_read_and_partial_update(api):
-    current = api("get", "/configs").json()
+    [current] = api("get", "/configs").json()
     assert (current["SMTPPort"], current["SMTPSecurity"], current["SMTPPasswordSet"]) == (587, "starttls", False)
     assert current["PasswordMinLength"] == 8 and current["AutoApproveRegistrations"] is False
     changed = api("put", "/configs", {"SMTPHost": "mail.example.com", "SMTPPassword": "s3cret-pass",
@@ -374,10 +394,14 @@ def test_config_errors_name_the_field_and_change_nothing(api):
 
 
 def test_tyk_config_names_are_accepted_and_reported(api):
-    response = api("put", "/configs", {"LogLevel": "debug", "HostPort": 3001, "SMTPHost": "mail"})
+    response = api("put", "/configs", {"LicenseKey": "XXX", "Storage": "db", "SMTPHost": "mail"})
     assert response.status_code == 200, response.content
-    assert "LogLevel" in response["Warning"] and "HostPort" in response["Warning"]
+    assert "LicenseKey" in response["Warning"] and "Storage" in response["Warning"]
     assert response.json()["SMTPHost"] == "mail"
+    # The start-up settings a GET answers are read-only: sent back (changed or not), silently ignored.
+    response = api("put", "/configs", {"LogLevel": "debug", "HostPort": 4000})
+    assert response.status_code == 200 and "Warning" not in response
+    assert (response.json()["LogLevel"], response.json()["HostPort"]) == ("info", 3001)
 
 
 def test_configs_are_for_super_admins_only(api, consumer):

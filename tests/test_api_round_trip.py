@@ -229,13 +229,16 @@ def test_what_a_get_answers_can_be_put_back_unchanged(api, resource, settings, t
     audited = AuditEntry.objects.count()
 
     written = ok(api("put", path, read))
+    if isinstance(read, list):  # GET /configs answers Tyk's one-element array; PUT answers the element
+        read = read[0]
 
     # UpdatedAt is left out: a save may move it (to the minute) even when nothing else changes.
     def same(body):
         return {k: v for k, v in body.items() if k != "UpdatedAt"}
 
     assert same(written) == same(read)
-    assert same(ok(api("get", path))) == same(read)
+    again = ok(api("get", path))
+    assert same(again[0] if isinstance(again, list) else again) == same(read)
     changes = [e.changes for e in AuditEntry.objects.order_by("pk")[audited:]]
     assert all(not c for c in changes), changes  # nothing was recorded as changed
 

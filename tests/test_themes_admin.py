@@ -107,14 +107,14 @@ def token(admin):
 
 def test_api_list_upload_activate_download_delete(client, api, token):
     listed = api("get", "/themes").json()
-    assert listed[0] == {**listed[0], "ID": "default", "Source": "bundled", "ReadOnly": True, "Status": "active"}
+    assert listed[0] == {**listed[0], "ID": "default", "Source": "bundled", "ReadOnly": True, "Status": "Current"}
     response = api_upload(client, token, ts.make_zip(ts.theme_files()))
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["Name"], body["Version"], body["Source"], body["Replaced"]) == ("acme", "1.0.0", "uploaded", False)
     assert api_upload(client, token, ts.make_zip(ts.theme_files())).json()["Replaced"] is True
-    assert api("put", "/themes/acme/activate").json()["Status"] == "active"
-    assert api("get", "/themes/acme").json()["Status"] == "active"
+    assert api("put", "/themes/acme/activate").json()["Status"] == "Current"
+    assert api("get", "/themes/acme").json()["Status"] == "Current"
     download = api("get", "/themes/acme/download")
     assert download["Content-Type"] == "application/zip"
     assert json.loads(zipfile.ZipFile(io.BytesIO(download.content)).read("theme.json"))["name"] == "acme"
@@ -122,6 +122,7 @@ def test_api_list_upload_activate_download_delete(client, api, token):
     assert conflict.status_code == 409 and conflict.json()["status"] == "error"
     assert api("delete", "/themes/default").status_code == 409
     api("put", "/themes/default/activate")
+    assert api("get", "/themes/acme").json()["Status"] == "Not in use"
     assert api("delete", "/themes/acme").json() == {"status": "ok"}
     assert api("get", "/themes/acme").status_code == 404
     assert api("delete", "/themes/acme").status_code == 404

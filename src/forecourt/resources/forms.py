@@ -14,7 +14,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import lazy
 
-from forecourt.access import custom_credentials
+from forecourt.access import custom_credentials, redirects
 from forecourt.access.models import App, CustomCredential
 from forecourt.accounts import attributes
 from forecourt.accounts import services as accounts
@@ -474,13 +474,11 @@ class AppForm(ModelForm):
         owner.queryset = User.objects.filter(organisation__isnull=False)
 
     def clean_redirect_urls(self) -> str:
-        validate = forms.URLField(assume_scheme="https").clean
         lines = [line.strip() for line in self.cleaned_data.get("redirect_urls", "").splitlines() if line.strip()]
         for line in lines:
-            try:
-                validate(line)
-            except forms.ValidationError:
-                raise forms.ValidationError(f"Not a valid URL: {line[:100]}") from None
+            problem = redirects.problem(line)
+            if problem:
+                raise forms.ValidationError(problem)
         return "\n".join(lines)
 
     def save(self, commit: bool = True) -> App:

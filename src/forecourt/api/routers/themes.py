@@ -29,6 +29,10 @@ from ..schemas_base import Out
 
 router = Router(tags=["themes"])
 
+# Tyk's words for a theme's status.
+STATUS_CURRENT = "Current"
+STATUS_UNUSED = "Not in use"
+
 ThemeId = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
                                    description="The theme's name.")]
 
@@ -41,7 +45,7 @@ class ThemeOut(Out):
     Base: str = Field(description="The default-theme version it was derived from.")
     Source: str = Field(description="`bundled` (the default theme), `folder` (Theming.Path) or `uploaded`.")
     ReadOnly: bool
-    Status: str = Field(description="`active` or `inactive`.")
+    Status: str = Field(description="`Current` (the active theme) or `Not in use`, as in Tyk.")
     Size: int | None = Field(description="Bytes of its files (uploaded themes).")
     UpdatedAt: str | None
     UploadedBy: str = Field(description="The admin who uploaded it, if it was uploaded.")
@@ -54,7 +58,7 @@ class UploadOut(ThemeOut):
 
 def _out(info: storage.ThemeInfo) -> ThemeOut:
     return ThemeOut(ID=info.name, Name=info.name, Version=info.version, Author=info.author, Base=info.base,
-                    Source=info.kind, ReadOnly=info.read_only, Status="active" if info.active else "inactive",
+                    Source=info.kind, ReadOnly=info.read_only, Status=STATUS_CURRENT if info.active else STATUS_UNUSED,
                     Size=info.size, UpdatedAt=tyk_time(info.updated_at), UploadedBy=info.uploaded_by)
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.db.models import QuerySet
 
+from forecourt.access import redirects
 from forecourt.access.models import App
 from forecourt.access.visibility import visible_apps
 from forecourt.accounts.models import User
@@ -50,19 +51,14 @@ class AppForm(_AppModelForm):
         return name
 
     def clean_redirect_urls(self) -> str:
-        validate = forms.URLField(assume_scheme="https").clean
         lines = [line.strip() for line in (self.cleaned_data.get("redirect_urls") or "").splitlines() if line.strip()]
         if len(lines) > MAX_REDIRECT_URLS:
             raise forms.ValidationError(f"At most {MAX_REDIRECT_URLS} redirect URLs.")
-        urls = []
-        for line in lines:
-            try:
-                url = validate(line)
-            except forms.ValidationError:
-                raise forms.ValidationError(f"Not a valid URL: {line[:100]}") from None
-            if not url.lower().startswith(("https://", "http://")):
-                raise forms.ValidationError(f"Only http and https URLs: {line[:100]}")
-            urls.append(url)
+        urls = [redirects.completed(line) for line in lines]  # "shop.example.com/cb" means https://
+        for url in urls:
+            problem = redirects.problem(url)
+            if problem:
+                raise forms.ValidationError(problem)
         return "\n".join(urls)
 
 
