@@ -141,6 +141,13 @@ def many(kind: str, count: int) -> None:
         Credential.objects.bulk_create(
             Credential(app=r.app, access_request=r, provider_reference=f"k{r.pk}", secret_hint="abcd")
             for r in requests)
+    elif kind == "custom-credentials":
+        from forecourt.access.models import CustomCredential
+
+        owner, pl = consumer(org), plan()
+        apps = App.objects.bulk_create(App(name=f"CA {b}-{i}", owner=owner, organisation=org) for i in range(count))
+        CustomCredential.objects.bulk_create(CustomCredential(app=a, alias=f"Imported {a.pk}", plan=pl, key_hint="abcd")
+                                             for a in apps)
     elif kind in ("pages", "content-blocks", "menu-items"):
         from forecourt.content.models import ContentBlock, MenuItem, Page
 

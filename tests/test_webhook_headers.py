@@ -8,9 +8,11 @@ import logging
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import migrations
 
 from forecourt.audit.models import AuditEntry
 from forecourt.webhooks import events
+from forecourt.webhooks import headers as header_rows
 from forecourt.webhooks.models import Webhook, WebhookHeader
 
 from .conftest import PASSWORD
@@ -175,15 +177,18 @@ def test_headers_an_earlier_release_wrote_are_taken_in_keeping_the_ids_of_names_
     assert sent["X-Team"] == "payments" and sent["X-Old"] == "2" and "X-Gone" not in sent
 
 
-def test_the_migration_moves_json_headers_into_rows_and_back():
+def test_the_migration_moves_json_headers_into_rows_and_back_leaves_the_json_as_written():
+    """Going back drops the rows only: every write keeps the JSON equal to them (so it already holds
+    what was written since), and a JSON value the upgrade could not read stays as it was."""
     migration = importlib.import_module("forecourt.webhooks.migrations.0003_webhook_header_rows")
     hook = Webhook.objects.create(name="Old", url="https://hooks.example.com/",
                                   headers={"Authorization": "Bearer a", "X-Team": "ops"})
+    odd = Webhook.objects.create(name="Odd", url="https://hooks.example.com/odd", headers=["not", "names"])
     migration.headers_to_rows(django_apps, None)
     # PostgreSQL's and MySQL's JSON do not keep the keys' order: the rows take the order read.
     assert sorted((h.name, h.value) for h in WebhookHeader.objects.all()) == [
         ("Authorization", "Bearer a"), ("X-Team", "ops")]
-    WebhookHeader.objects.filter(name="X-Team").update(value="written later")
-    Webhook.objects.filter(pk=hook.pk).update(headers={})
-    migration.rows_to_headers(django_apps, None)
-    assert Webhook.objects.get().headers == {"Authorization": "Bearer a", "X-Team": "written later"}
+    header_rows.sync(hook, {"Authorization": "Bearer a", "X-Team": "written later"})
+    assert Webhook.objects.get(pk=hook.pk).headers == {"Authorization": "Bearer a", "X-Team": "written later"}
+    assert migration.Migration.operations[-1].reverse_code is migrations.RunPython.noop
+    assert Webhook.objects.get(pk=odd.pk).headers == ["not", "names"]

@@ -436,6 +436,24 @@ def _refuse(error: documents.InvalidDocument) -> forms.Invalid:
     return forms.Invalid(error.messages)
 
 
+def _uploaded_text(file: UploadedFile) -> str:
+    """An uploaded document's text, or the 422 saying why it cannot be one."""
+    try:
+        return documents.read_upload(file)
+    except documents.InvalidDocument as exc:
+        raise _refuse(exc) from None
+
+
+def _body_text(request: HttpRequest) -> str:
+    """The request body as a document's text, or the 422 saying why it cannot be one."""
+    try:
+        text = documents.decode(request.body)
+    except documents.InvalidDocument as exc:
+        raise _refuse(exc) from None
+    _refuse_unstorable_json(text)
+    return text
+
+
 @router.get("/products/{product_id}/api-details/{api_id}/oas", response={200: str, **ERRORS},
             openapi_extra=DOCUMENT_ANSWER)
 def get_api_document(request: HttpRequest, product_id: PathId, api_id: str,
@@ -458,11 +476,7 @@ def get_api_document(request: HttpRequest, product_id: PathId, api_id: str,
             openapi_extra=DOCUMENT_BODY)
 def put_api_document(request: HttpRequest, product_id: PathId, api_id: str) -> DocumentOut:
     """Replace the API's portal document with the request body (JSON or YAML, Forecourt's own)."""
-    try:
-        text = documents.decode(request.body)
-    except documents.InvalidDocument as exc:
-        raise _refuse(exc) from None
-    _refuse_unstorable_json(text)
+    text = _body_text(request)
     return _save_document(request, _api_by_id(product_id, api_id), text)
 
 
@@ -471,10 +485,7 @@ def upload_api_document(request: HttpRequest, product_id: PathId, api_id: str,
                         file: File[UploadedFile]) -> DocumentOut:
     """Replace the API's portal document with an uploaded file (multipart field `file`), as in Tyk."""
     api = _api_by_id(product_id, api_id)
-    try:
-        text = documents.read_upload(file)
-    except documents.InvalidDocument as exc:
-        raise _refuse(exc) from None
+    text = _uploaded_text(file)
     return _save_document(request, api, text)
 
 
@@ -595,10 +606,7 @@ def upload_spec_document(request: HttpRequest, product_id: PathId, spec_id: Path
                          file: File[UploadedFile]) -> SpecDocumentOut:
     """Replace the specification's document with an uploaded file (multipart field `file`), as in Tyk."""
     spec = _spec_of(product_id, spec_id)
-    try:
-        text = documents.read_upload(file)
-    except documents.InvalidDocument as exc:
-        raise _refuse(exc) from None
+    text = _uploaded_text(file)
     return _save_spec_document(request, spec, text)
 
 
@@ -606,13 +614,8 @@ def upload_spec_document(request: HttpRequest, product_id: PathId, spec_id: Path
             openapi_extra=DOCUMENT_BODY)
 def put_spec_document(request: HttpRequest, product_id: PathId, spec_id: PathId) -> SpecDocumentOut:
     """Replace the specification's document with the request body (JSON or YAML, Forecourt's own)."""
-    spec = _spec_of(product_id, spec_id)
-    try:
-        text = documents.decode(request.body)
-    except documents.InvalidDocument as exc:
-        raise _refuse(exc) from None
-    _refuse_unstorable_json(text)
-    return _save_spec_document(request, spec, text)
+    text = _body_text(request)  # a body that cannot be stored is refused first, as for an API's document
+    return _save_spec_document(request, _spec_of(product_id, spec_id), text)
 
 
 @router.delete("/products/{product_id}/spec-details/{spec_id}/oas", response={200: StatusOut, **ERRORS})

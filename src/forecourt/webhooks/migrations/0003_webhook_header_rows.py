@@ -1,6 +1,8 @@
 # Each webhook header becomes a row with an ID of its own (Tyk's /webhooks/{id}/headers). The
-# webhook's JSON headers stay, kept equal to the rows, so earlier releases still read them; going
-# back copies the rows (with any written since) into it.
+# webhook's JSON headers stay, kept equal to the rows in the same transaction by every write
+# (webhooks/headers.py), so earlier releases still read them. Going back therefore only drops the
+# rows: the JSON already holds every header written since, and rewriting it from the rows would
+# change values the upgrade never touched (a JSON value that is not a set of names, say).
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -10,20 +12,14 @@ def headers_to_rows(apps, schema_editor):
     Webhook = apps.get_model("webhooks", "Webhook")
     WebhookHeader = apps.get_model("webhooks", "WebhookHeader")
     for hook in Webhook.objects.order_by("pk").iterator():
+        if not isinstance(hook.headers, dict):  # not a set of names: nothing to move, and left as it is
+            continue
         seen = set()
-        for name, value in (hook.headers or {}).items():
+        for name, value in hook.headers.items():
             if not isinstance(name, str) or not name or name.lower() in seen:
                 continue
             seen.add(name.lower())
             WebhookHeader.objects.create(webhook_id=hook.pk, name=name[:100], value=str(value)[:1000])
-
-
-def rows_to_headers(apps, schema_editor):
-    Webhook = apps.get_model("webhooks", "Webhook")
-    WebhookHeader = apps.get_model("webhooks", "WebhookHeader")
-    for hook in Webhook.objects.order_by("pk").iterator():
-        rows = WebhookHeader.objects.filter(webhook_id=hook.pk).order_by("id")
-        Webhook.objects.filter(pk=hook.pk).update(headers={row.name: row.value for row in rows})
 
 
 class Migration(migrations.Migration):
@@ -49,5 +45,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('webhook', 'name'), name='webhookheader_unique_name')],
             },
         ),
-        migrations.RunPython(headers_to_rows, rows_to_headers),
+        migrations.RunPython(headers_to_rows, migrations.RunPython.noop),
     ]
