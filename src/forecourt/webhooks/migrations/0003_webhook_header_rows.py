@@ -45,5 +45,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('webhook', 'name'), name='webhookheader_unique_name')],
             },
         ),
+        # Going back drops the table: the JSON, kept equal by every write, already holds the headers.
         migrations.RunPython(headers_to_rows, migrations.RunPython.noop),
     ]
