@@ -1,6 +1,8 @@
 """Custom attributes of users (Tyk's extended attributes): the Admin API's shapes and status codes,
 the rules of values (types, options, required, write-once), changes of definition and deletion."""
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -76,6 +78,8 @@ def test_custom_attribute_crud_is_audited(api):
     ({"Type": 2, "DropdownValues": ",".join(f"o{i}" for i in range(101))}, "DropdownValues"),
     ({"DropdownValues": "a,b"}, "DropdownValues"),
     ({"ValidationRegExp": "("}, "ValidationRegExp"),
+    ({"ValidationRegExp": r"(a)\1"}, "ValidationRegExp"),  # a back-reference: Python's re, not RE2 (nor Go)
+    ({"ValidationRegExp": "(?<=a)b"}, "ValidationRegExp"),  # a look-behind, likewise
     ({"Type": 4, "ValidationRegExp": "[0-9]+"}, "ValidationRegExp"),
     ({"Behaviour": 3, "ShowOnSignUp": True}, "ShowOnSignUp"),
     ({"Description": "x" * 1001}, "Description"),
@@ -85,6 +89,21 @@ def test_bad_definitions_are_refused_and_nothing_is_made(api, body, field):
     errors = refused(api("post", BASE, {"Name": "Industry", "Identifier": "industry", **body}))
     assert errors[0].startswith(field), errors
     assert not CustomAttribute.objects.exists()
+
+
+def test_a_pattern_refused_by_re2_says_why(api):
+    errors = refused(api("post", BASE, {"Name": "Code", "Identifier": "code", "ValidationRegExp": r"(a)\1"}))
+    assert "RE2" in errors[0] and "invalid escape sequence" in errors[0], errors
+
+
+def test_a_backtracking_pattern_checks_a_long_value_at_once(api):
+    """`(a+)+$` on 30 "a"s and a "b" takes Python's re minutes; RE2 answers in linear time."""
+    attribute = create(api, Name="Code", Identifier="code", ValidationRegExp="(a+)+$")
+    path = f"/users/{factories.consumer().pk}/custom-attributes/{attribute['ID']}"
+    started = time.monotonic()
+    refused(api("put", path, {"Value": "a" * 30 + "b"}))
+    assert ok(api("put", path, {"Value": "a" * 900}))["Value"] == "a" * 900
+    assert time.monotonic() - started < 5
 
 
 def test_identifiers_are_unique_in_any_case(api):

@@ -3,8 +3,8 @@ definitions and of the values users have, called by every channel (the Admin Por
 Admin API, the Live Portal's sign-up and account pages) with plain values.
 
 - A value is text in its canonical form: a String (matching the attribute's regular expression, if
-  it has one), a Number ("-12.5"), a Boolean ("true" / "false") or one of a Dropdown's options;
-  at most MAX_VALUE characters. No value is no row (UserAttributeValue).
+  it has one: RE2 syntax, see `pattern`), a Number ("-12.5"), a Boolean ("true" / "false") or one
+  of a Dropdown's options; at most MAX_VALUE characters. No value is no row (UserAttributeValue).
 - Who sets what, where (`Channel`): admins set every attribute; the sign-up form sets those shown
   on it; a consumer's account page sets those they may edit (Behaviour 1). A Write-once value, once
   set, is never changed again, by anyone. A required attribute must have a value wherever its field
@@ -16,12 +16,14 @@ Admin API, the Live Portal's sign-up and account pages) with plain values.
 """
 
 import enum
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import re2
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -75,12 +77,30 @@ def definition_problems(attribute: CustomAttribute) -> dict[str, str]:
             problems["validation_regexp"] = "Only a string is checked with a regular expression."
         else:
             try:
-                re.compile(attribute.validation_regexp)
-            except re.error as exc:
-                problems["validation_regexp"] = f"Not a regular expression: {exc}."
+                pattern(attribute.validation_regexp)
+            except re2.error as exc:
+                problems["validation_regexp"] = f"Not a regular expression in RE2 syntax: {_re2_message(exc)}."
     if attribute.show_on_signup and attribute.behaviour == CustomAttribute.Behaviour.HIDDEN:
         problems["show_on_signup"] = "Consumers cannot see this attribute, so the sign-up form cannot ask for it."
     return problems
+
+
+@functools.lru_cache(maxsize=256)
+def pattern(text: str) -> Any:
+    """An attribute's regular expression, compiled by RE2: the syntax of Go's regexp, which Tyk's
+    portal checks `ValidationRegExp` with, so a pattern moved from Tyk means the same here. RE2
+    matches in linear time: a pattern an admin writes (say `(a+)+$`) can never make the check of a
+    value someone types at sign-up hang a worker, as Python's backtracking `re` would. Raises
+    re2.error for a pattern RE2 refuses (back-references and look-arounds among them, as in Go)."""
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the refusal to stderr; the caller says it instead
+    return re2.compile(text, options)
+
+
+def _re2_message(exc: Exception) -> str:
+    """RE2's reason (bytes in its exception) as text."""
+    reason = exc.args[0] if exc.args else exc
+    return reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
 
 
 def values_invalid_under(attribute: CustomAttribute) -> int:
@@ -164,7 +184,7 @@ def clean_value(attribute: CustomAttribute, raw: object) -> str:
         if text not in options(attribute):
             raise ValidationError(f"Choose one of: {', '.join(options(attribute))}.")
         return text
-    if attribute.validation_regexp and not re.fullmatch(attribute.validation_regexp, text):
+    if attribute.validation_regexp and not pattern(attribute.validation_regexp).fullmatch(text):
         raise ValidationError("This value is not in the expected form.")
     return text
 

@@ -300,7 +300,7 @@ class CustomAttribute(models.Model):
     dropdown_values = models.TextField(blank=True, help_text="Dropdown only: the options, separated by commas.")
     validation_regexp = models.CharField(
         "validation regular expression", max_length=500, blank=True,
-        help_text="String only: a value must match it whole (Python syntax). Empty: any text.")
+        help_text="String only: a value must match it whole (RE2 syntax, as Go and Tyk). Empty: any text.")
     add_to_key_metadata = models.BooleanField(
         "add to the credentials' metadata", default=False,
         help_text="Send the user's value to the gateway with each credential they get (it is readable there).")

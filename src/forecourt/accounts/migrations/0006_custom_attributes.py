@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('type', models.PositiveSmallIntegerField(choices=[(1, 'String'), (2, 'Dropdown'), (3, 'Boolean'), (4, 'Number')], default=1)),
                 ('behaviour', models.PositiveSmallIntegerField(choices=[(1, 'Developers can view and edit'), (2, 'Developers can only view'), (3, 'Developers cannot see')], default=1)),
                 ('dropdown_values', models.TextField(blank=True, help_text='Dropdown only: the options, separated by commas.')),
-                ('validation_regexp', models.CharField(blank=True, help_text='String only: a value must match it whole (Python syntax). Empty: any text.', max_length=500, verbose_name='validation regular expression')),
+                ('validation_regexp', models.CharField(blank=True, help_text='String only: a value must match it whole (RE2 syntax, as Go and Tyk). Empty: any text.', max_length=500, verbose_name='validation regular expression')),
                 ('add_to_key_metadata', models.BooleanField(default=False, help_text="Send the user's value to the gateway with each credential they get (it is readable there).", verbose_name="add to the credentials' metadata")),
                 ('required', models.BooleanField(default=False, help_text='A user must have a value (a Boolean: must be ticked) where the field is shown.')),
                 ('show_on_signup', models.BooleanField(default=False, verbose_name='show on the sign-up form')),

@@ -53,7 +53,7 @@ class CustomAttributeOut(Out):
     Type: int = Field(description=TYPES)
     Behaviour: int = Field(description=BEHAVIOURS)
     DropdownValues: str = Field(description="Type 2: the options, separated by commas.")
-    ValidationRegExp: str = Field(description="Type 1: a value must match it whole (Python syntax).")
+    ValidationRegExp: str = Field(description="Type 1: a value must match it whole (RE2 syntax, as in Go and Tyk).")
     AddToKeyMetadata: bool
     Required: bool
     ShowOnSignUp: bool
