@@ -589,6 +589,34 @@ def test_consumer_admin_invites_a_team_member_who_joins_with_the_link(client):
     assert Client().get(link).status_code == 400  # used once
 
 
+def test_an_invitee_is_asked_the_sign_up_attributes_and_a_required_one_is_required(client):
+    from forecourt.accounts import attributes
+    from forecourt.accounts.models import CustomAttribute
+
+    CustomAttribute.objects.create(name="Company number", identifier="company", required=True, show_on_signup=True,
+                                   validation_regexp="[0-9]{8}")
+    CustomAttribute.objects.create(name="Tier", identifier="tier", behaviour=3)  # hidden: never asked
+    owner = organisation_admin()
+    client.force_login(owner)
+    client.post("/my-organisation/invitations", {"email": "cole@example.com", "first_name": "Cole",
+                                                 "last_name": "League", "role": Role.CONSUMER_TEAM_MEMBER,
+                                                 "team": owner.organisation.teams.first().pk})
+    link = link_in(mails("invite", "cole@example.com")[0])
+    invitee = Client()
+    page = invitee.get(link).content.decode()
+    assert 'name="attr_company"' in page and 'name="attr_tier"' not in page
+    base = {"first_name": "Cole", "last_name": "League", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    for company in ("", "12ab"):
+        refused = invitee.post(link, {**base, "attr_company": company})
+        assert refused.status_code == 400, company
+    assert not User.objects.filter(email="cole@example.com").exists()
+    assert Invitation.objects.get().accepted_at is None  # still usable
+    joined = invitee.post(link, {**base, "attr_company": "01234567", "attr_tier": "Gold"})
+    assert joined.status_code == 302
+    user = User.objects.get(email="cole@example.com")
+    assert attributes.values_by_identifier(user) == {"company": "01234567"}
+
+
 def test_invitations_only_into_the_admins_own_organisation(client):
     owner = organisation_admin()
     other_org = factories.organisation("Rival")

@@ -5,6 +5,7 @@ team, and the account its invitee makes by following it. Channel-free rules taki
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +17,8 @@ from django.utils import timezone
 from forecourt.notify import email
 from forecourt.webhooks import events
 
-from . import notices, throttle
-from .models import Invitation, Role, Team, User
+from . import attributes, notices, throttle
+from .models import CustomAttribute, Invitation, Role, Team, User
 from .signup import live_link
 
 INVITATION_DAYS = 7
@@ -120,10 +121,16 @@ def address_taken(address: str) -> bool:
     return User.objects.filter(email__iexact=address).exists()
 
 
-def accept_invitation(invitation: Invitation, first_name: str, last_name: str, password: str) -> User:
+def accept_invitation(invitation: Invitation, first_name: str, last_name: str, password: str,
+                      attribute_values: Mapping[CustomAttribute, object] | None = None) -> User:
     """Make the invitee's account (active: the link proved the address) in the invitation's
-    organisation and team; the invitation is spent. ValidationError if it was spent meanwhile
-    or the address has an account. The password is hashed before the transaction opens."""
+    organisation and team, with the custom attributes the sign-up form asks for (checked as
+    sign-up checks them: an invitee is asked the same); the invitation is spent. ValidationError
+    if it was spent meanwhile, the address has an account or an attribute's value is refused
+    (nothing is made then). The password is hashed before the transaction opens."""
+    checked = attributes.check(attribute_values or {}, {}, attributes.Channel.SIGN_UP, complete=True)
+    if checked.problems:
+        raise ValidationError([f"{a.name}: {m}" for a, m in checked.problems.items()])
     password_hash = make_password(password)
     with transaction.atomic():
         spent = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
@@ -138,5 +145,6 @@ def accept_invitation(invitation: Invitation, first_name: str, last_name: str, p
         except IntegrityError:
             raise ValidationError("An account already uses this e-mail address.") from None
         user.teams.add(invitation.team)
+        attributes.store(user, checked.values)
         notices.user_event("UserRegistered", user, Via="invitation")
     return user

@@ -121,23 +121,13 @@ class NewPasswordMixin(forms.Form):
 UNUSABLE_CODE = "unusable"  # the error code of a wrong invite code, which the throttle counts
 
 
-class SignUpForm(NewPasswordMixin):
-    email = _email_field()
-    first_name = forms.CharField(label="First name", max_length=150,
-                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(label="Last name", max_length=150,
-                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    password = _password_field()
-    password_again = _password_field("Password (again)")
-    invite_code = forms.CharField(label="Invite code", max_length=64, required=False,
-                                  help_text="If you were given one: it puts you straight into your team.",
-                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
-
-    field_order = ["email", "first_name", "last_name", "password", "password_again", "invite_code"]
+class SignUpAttributesMixin(forms.Form):
+    """The custom attributes shown on the sign-up form, after the form's own fields: asked of
+    everyone who makes an account in the Live Portal, by signing up or by accepting an invitation
+    (an invitee never sees the sign-up form, and a required attribute is required of them too)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The custom attributes shown on the sign-up form, after the built-in fields.
         self.attribute_fields = attribute_fields.form_fields(None, attributes.Channel.SIGN_UP)
         for name, (_, attribute_field) in self.attribute_fields.items():
             self.fields[name] = attribute_field
@@ -150,6 +140,21 @@ class SignUpForm(NewPasswordMixin):
 
     def attribute_values(self) -> dict[CustomAttribute, object]:
         return attribute_fields.from_form(getattr(self, "cleaned_data", {}), self.attribute_fields)
+
+
+class SignUpForm(SignUpAttributesMixin, NewPasswordMixin):
+    email = _email_field()
+    first_name = forms.CharField(label="First name", max_length=150,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label="Last name", max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    password = _password_field()
+    password_again = _password_field("Password (again)")
+    invite_code = forms.CharField(label="Invite code", max_length=64, required=False,
+                                  help_text="If you were given one: it puts you straight into your team.",
+                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    field_order = ["email", "first_name", "last_name", "password", "password_again", "invite_code"]
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
@@ -247,7 +252,7 @@ class InviteForm(forms.Form):
         return str(self.cleaned_data["email"]).strip().lower()
 
 
-class AcceptInviteForm(NewPasswordMixin):
+class AcceptInviteForm(SignUpAttributesMixin, NewPasswordMixin):
     first_name = forms.CharField(label="First name", max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
     last_name = forms.CharField(label="Last name", max_length=150,

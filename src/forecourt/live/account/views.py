@@ -323,7 +323,8 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = invitations.accept_invitation(invitation, form.cleaned_data["first_name"].strip(),
-                                              form.cleaned_data["last_name"].strip(), form.cleaned_data["password"])
+                                              form.cleaned_data["last_name"].strip(), form.cleaned_data["password"],
+                                              form.attribute_values())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
