@@ -17,7 +17,7 @@ from django.utils import timezone
 from forecourt.notify import email
 from forecourt.webhooks import events
 
-from . import attributes, notices, throttle
+from . import attributes, notices, registration, throttle
 from .models import CustomAttribute, Invitation, Role, Team, User
 from .signup import live_link
 
@@ -49,6 +49,7 @@ def invite(actor: User, address: str, first_name: str, last_name: str, role: str
         raise ValidationError("That team is not one of your organisation's.")
     if role not in (Role.CONSUMER_TEAM_MEMBER, Role.CONSUMER_ADMIN):
         raise ValidationError("Invite people as team members or organisation admins.")
+    _check_rules(address)
     _count_invitation(actor)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -117,6 +118,15 @@ def invitation_for(token: str) -> Invitation | None:
     return invitation
 
 
+def _check_rules(address: str) -> None:
+    """The registration rules (accounts.registration), as one message: the invitation pages show
+    non-field errors."""
+    try:
+        registration.check_may_register(address, registration.Path.INVITATION)
+    except ValidationError as exc:
+        raise ValidationError(exc.messages) from None
+
+
 def address_taken(address: str) -> bool:
     return User.objects.filter(email__iexact=address).exists()
 
@@ -128,6 +138,7 @@ def accept_invitation(invitation: Invitation, first_name: str, last_name: str, p
     sign-up checks them: an invitee is asked the same); the invitation is spent. ValidationError
     if it was spent meanwhile, the address has an account or an attribute's value is refused
     (nothing is made then). The password is hashed before the transaction opens."""
+    _check_rules(invitation.email)  # the settings may have changed since it was sent
     checked = attributes.check(attribute_values or {}, {}, attributes.Channel.SIGN_UP, complete=True)
     if checked.problems:
         raise ValidationError([f"{a.name}: {m}" for a, m in checked.problems.items()])

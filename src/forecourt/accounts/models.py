@@ -13,6 +13,8 @@ from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.utils import timezone
 
+from forecourt.ops.crypto import EncryptedTextField
+
 
 class Role(models.TextChoices):
     SUPER_ADMIN = "super-admin", "Super admin"
@@ -347,3 +349,35 @@ class DefaultAttributeSetting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (TOTP, RFC 6238): at most one per user. The secret is encrypted at
+    rest (the portal must read it back to check codes) and shown only while it is being enrolled;
+    it counts once `confirmed_at` is set by a first right code (accounts.mfa). `last_step` is the
+    time step of the last code accepted, so a code is never accepted twice (a replay)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedTextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Authenticator app of {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code, stored as a digest (codes are random, so a plain SHA-256 is enough:
+    there is nothing to guess from it); `used_at` set once, by one conditional UPDATE."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "digest"], name="recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user_id}"
+

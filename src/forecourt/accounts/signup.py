@@ -32,7 +32,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from forecourt.notify import email
 from forecourt.portalconfig.models import PortalSettings
 
-from . import attributes, notices, throttle
+from . import attributes, notices, registration, throttle
 from .models import CustomAttribute, InviteCode, Role, User
 from .services import LIVE_RESET_PAGE, ensure_default_organisation, send_password_reset
 
@@ -114,8 +114,11 @@ def sign_up(details: SignUp, base_url: str) -> str:
     The new account is inactive: with an invite code or auto-approval its owner activates it
     with an e-mailed link; otherwise an admin approves it. Returns `next_step()`. Raises
     ValidationError({"invite_code": ...}) if the invite code was used up in the meantime, and
-    ValidationError({identifier: ...}) for custom attribute values the sign-up form may not take.
+    ValidationError({identifier: ...}) for custom attribute values the sign-up form may not take, and
+    ValidationError({"email": ...}) when the registration rules refuse it (accounts.registration).
     """
+    registration.check_may_register(
+        details.email, registration.Path.INVITE_CODE if details.invite_code else registration.Path.SIGN_UP)
     checked = attributes.check(details.attributes, {}, attributes.Channel.SIGN_UP, complete=True)
     if checked.problems:
         raise ValidationError({a.identifier: m for a, m in checked.problems.items()})

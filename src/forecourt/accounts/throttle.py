@@ -48,6 +48,9 @@ RESET_ACCOUNT = Rule("reset-account", 3, timedelta(hours=1), timedelta(hours=1))
 RESET_CLIENT = Rule("reset-client", 20, timedelta(hours=1), timedelta(hours=1))
 SIGN_UP_CLIENT = Rule("sign-up-client", 10, timedelta(hours=1), timedelta(hours=1))
 SIGN_UP_ACCOUNT = Rule("sign-up-account", 3, timedelta(hours=1), timedelta(hours=1))
+# Second-factor codes at sign-in (accounts.mfa), counted like passwords: per user and per client.
+MFA_ACCOUNT = Rule("mfa-account", 5, timedelta(minutes=15), timedelta(minutes=15))
+MFA_CLIENT = Rule("mfa-client", 30, timedelta(minutes=15), timedelta(minutes=15))
 INVITES = Rule("invites", 30, timedelta(hours=1), timedelta(hours=1))
 # Wrong invite codes. Codes are 16 random characters (96 bits), so guessing one is hopeless anyway;
 # these stop a client from hammering the form, and many clients from completing a code of which
@@ -58,7 +61,8 @@ INVITE_CODE_PREFIX = Rule("invite-code-prefix", 5, timedelta(hours=1), timedelta
 INVITE_CODE_PREFIX_LENGTH = 4
 
 _RULES = {rule.scope: rule for rule in (SIGN_IN_ACCOUNT, SIGN_IN_CLIENT, RESET_ACCOUNT, RESET_CLIENT, SIGN_UP_CLIENT,
-                                        SIGN_UP_ACCOUNT, INVITES, INVITE_CODE_CLIENT, INVITE_CODE_PREFIX)}
+                                        SIGN_UP_ACCOUNT, INVITES, INVITE_CODE_CLIENT, INVITE_CODE_PREFIX,
+                                        MFA_ACCOUNT, MFA_CLIENT)}
 
 Check = tuple[Rule, str]
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from . import views_mail as emails
+from . import views_mfa as mfa
 from . import views_webhooks as webhooks
 
 app_name = "adminportal"
@@ -9,6 +10,11 @@ app_name = "adminportal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-in/code/", mfa.sign_in_code, name="sign_in_code"),
+    path("sign-in/set-up/", mfa.sign_in_set_up, name="sign_in_set_up"),
+    path("profile/authenticator/", mfa.authenticator, name="authenticator"),
+    path("profile/authenticator/remove/", mfa.authenticator_remove, name="authenticator_remove"),
+    path("profile/recovery-codes/", mfa.recovery_codes, name="recovery_codes"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("settings/", views.settings_page, name="settings"),

@@ -3,6 +3,7 @@
 
 from datetime import timedelta
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -18,7 +19,7 @@ from forecourt import configuration
 from forecourt.access import credentials
 from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
-from forecourt.accounts import attributes, org_requests, tokens
+from forecourt.accounts import attributes, mfa, org_requests, tokens
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import ApiToken, Organisation, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
@@ -47,6 +48,15 @@ class SignInView(auth_views.LoginView):
     authentication_form = AdminAuthenticationForm
     redirect_authenticated_user = False
     next_page = "adminportal:dashboard"  # resolve_url() takes URL names
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        """The password is right: signed in now, or the second step first (accounts.mfa)."""
+        step = mfa.after_first_factor(self.request, form.get_user())
+        if step == "signed-in":
+            return redirect(self.get_success_url())
+        target = reverse("adminportal:sign_in_code" if step == "verify" else "adminportal:sign_in_set_up")
+        after = self.get_redirect_url()
+        return redirect(target + ("?" + urlencode({"next": after}) if after else ""))
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
@@ -384,7 +394,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             new_token = tokens.rotate(me)
             audit.record(me, "other", me, note="Admin API token rotated")
     current = ApiToken.objects.filter(user=me).order_by("-created_at").first()
-    response = render(request, "adminportal/profile.html", {"token": current, "new_token": new_token})
+    response = render(request, "adminportal/profile.html", {
+        "token": current, "new_token": new_token, "factors": mfa.factors(me), "mfa_required": mfa.is_required(me)})
     if new_token:
         response["Cache-Control"] = "no-store"  # the token is in this page and nowhere else
     return response
@@ -399,6 +410,9 @@ def user_actions(request: HttpRequest, pk: int) -> HttpResponse:
             if action in ("activate", "deactivate"):
                 accounts.set_active(user, action == "activate", _actor(request))
                 messages.success(request, f"{user} {action}d.")
+            elif action == "reset-mfa":
+                mfa.reset(user, _actor(request), links.base_url(request))
+                messages.success(request, f"The second factors of {user} are removed; they were told by e-mail.")
             elif action == "reset-password":
                 accounts.send_password_reset(user, _actor(request), links.base_url(request))
                 messages.success(request, f"A password reset e-mail is on its way to {user.email}.")
@@ -408,7 +422,8 @@ def user_actions(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         return redirect("adminportal:user_actions", pk=pk)
     return render(request, "adminportal/user_actions.html", {
-        "subject": user, "history": audit.history(user), "custom_attributes": attributes.listed_for_admins(user)})
+        "subject": user, "history": audit.history(user), "custom_attributes": attributes.listed_for_admins(user),
+        "factors": mfa.factors(user)})
 
 
 @admin_required

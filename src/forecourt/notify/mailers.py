@@ -39,6 +39,8 @@ MAILERS: tuple[Mailer, ...] = (
     Mailer("account_activated", "user", "an account became active (an admin approved it, or its owner confirmed it)",
            {**_USER, "sign_in_url": PORTAL + "auth/sign-in/"}),
     Mailer("account_deactivated", "user", "an admin deactivated the account", {**_USER}),
+    Mailer("mfa_reset", "user", "a super admin reset the account's second factor",
+           {**_USER, "sign_in_url": PORTAL + "auth/sign-in/"}),
     Mailer("password_reset", "user", "a password reset was asked for (by the user or an admin)",
            {**_USER, "reset_url": PORTAL + "auth/password/MQ/token/", "expires_hours": 72}),
     Mailer("invite", "invitee", "a consumer-admin invited someone into their organisation",

@@ -31,6 +31,20 @@ class PortalSettings(models.Model):
     password_min_length = models.PositiveIntegerField(default=8)
     password_require_mixed = models.BooleanField(
         "require letters and digits", default=False, help_text="Passwords must contain letters and digits.")
+    allow_sign_up = models.BooleanField(
+        "allow sign-up", default=True, db_default=True,
+        help_text="Visitors may create consumer accounts. When off, every way in refuses new accounts "
+                  "(the form, invite codes, invitations, organisation requests); admins may always create them.")
+    allowed_email_domains = models.TextField(
+        "allowed e-mail domains", blank=True, default="", db_default="",
+        help_text="One domain a line (e.g. example.com; subdomains are not included). When set, only addresses "
+                  "at these domains may sign up or be invited; admins may always create accounts.")
+    require_mfa_admins = models.BooleanField(
+        "require a second factor for admins", default=False, db_default=False,
+        help_text="Admins without an authenticator app or passkey are sent to set one up after their password.")
+    require_mfa_consumers = models.BooleanField(
+        "require a second factor for consumers", default=False, db_default=False,
+        help_text="Consumers without an authenticator app or passkey are sent to set one up after their password.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from django.utils.functional import lazy
 from forecourt.access import custom_credentials, redirects
 from forecourt.access.models import App, CustomCredential
 from forecourt.accounts import attributes
+from forecourt.accounts import registration as domain_rules
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import CustomAttribute, InviteCode, Organisation, Team, User
 from forecourt.catalog import document_import, documents, images
@@ -503,7 +504,8 @@ class PortalSettingsForm(ModelForm):
         model = PortalSettings
         fields = ["smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_timeout",
                   "from_address", "admin_notification_address", "auto_approve_registrations",
-                  "allow_organisation_requests", "password_min_length", "password_require_mixed"]
+                  "allow_organisation_requests", "allow_sign_up", "allowed_email_domains",
+                  "require_mfa_admins", "require_mfa_consumers", "password_min_length", "password_require_mixed"]
 
     def clean_smtp_password(self) -> str:
         password: str = self.cleaned_data.get("smtp_password") or self.instance.smtp_password
@@ -518,6 +520,11 @@ class PortalSettingsForm(ModelForm):
             self.add_error("smtp_port", "A port is a number from 1 to 65535.")
         if data.get("password_min_length") is not None and not 8 <= data["password_min_length"] <= 128:
             self.add_error("password_min_length", "Choose from 8 to 128.")
+        if "allowed_email_domains" in data:
+            try:
+                data["allowed_email_domains"] = "\n".join(domain_rules.parse_domains(data["allowed_email_domains"]))
+            except forms.ValidationError as exc:
+                self.add_error("allowed_email_domains", exc)
         return data
 
 

@@ -282,3 +282,18 @@ class OrganisationRequestForm(forms.Form):
         if problem:
             raise ValidationError(problem)
         return name
+
+
+class SecondFactorForm(forms.Form):
+    """A code from the authenticator app, or a recovery code (accounts.mfa tells them apart)."""
+
+    code = forms.CharField(label="Code", max_length=40, strip=True,
+                           help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
+                                                         "autofocus": True}))
+
+
+class ConfirmAuthenticatorForm(forms.Form):
+    code = forms.CharField(label="Code from the app", max_length=10, strip=True,
+                           help_text="Enter the 6-digit code the app shows now, to show it is set up.",
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

@@ -25,6 +25,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "form": _form(_EMAIL, field("password", "Password", "password"), errors=["Sample form error."]),
         "next": "/catalogue",
     },
+    "views/sign_in_code.html": {
+        "form": _form(field("code", "Code", errors=["That code is not right."]), errors=["Sample form error."]),
+        "next": "/catalogue",
+    },
+    "views/account_authenticator.html": {
+        "form": _form(field("code", "Code from the app")), "action": "authenticator", "required": True,
+        "next": "", "enrolment": {"secret": "JBSWY3DPEHPK3PXP",
+                                  "qr_code": "data:image/svg+xml;base64,"
+                                             "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4="},
+    },
+    "views/account_recovery_codes.html": {"codes": ["0a1b2-c3d4e", "f5a6b-7c8d9"], "continue_to": "/my-account"},
     "views/sign_up.html": {
         "form": _form(_EMAIL, *_NAMES, *_PASSWORDS,
                       field("invite_code", "Invite code", required=False, help="If you were given one.")),
@@ -46,6 +57,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "profile_form": _form(*_NAMES, field("attr_industry", "Industry", "select", "fleet", required=False,
                                              choices=[{"value": "fleet", "label": "fleet", "selected": True}])),
         "password_form": _form(field("current_password", "Current password", "password"), *_PASSWORDS),
+        "security": {"authenticator": True, "recovery_codes_left": 9, "required": False},
     },
     "views/account_organisation.html": {
         "organisation": {"id": 1, "name": "Example Organisation", "is_default": False},

@@ -2,10 +2,12 @@
 
 from django.urls import URLPattern, path
 
-from . import views
+from . import views, views_mfa
 
 urlpatterns: list[URLPattern] = [
     path("auth/password/login", views.sign_in, name="sign_in"),
+    path("auth/password/login/code", views_mfa.sign_in_code, name="sign_in_code"),
+    path("auth/password/login/set-up", views_mfa.sign_in_set_up, name="sign_in_set_up"),
     path("auth/password/register", views.sign_up, name="sign_up"),
     path("auth/password/register/done", views.sign_up_done, name="sign_up_done"),
     path("auth/password/new", views.password_forgotten, name="password_forgotten"),
@@ -14,6 +16,9 @@ urlpatterns: list[URLPattern] = [
     path("auth/invite/<str:token>", views.accept_invite, name="accept_invite"),
     path("auth/logout", views.sign_out, name="sign_out"),
     path("my-account", views.my_account, name="my_account"),
+    path("my-account/authenticator", views_mfa.authenticator, name="authenticator"),
+    path("my-account/authenticator/remove", views_mfa.authenticator_remove, name="authenticator_remove"),
+    path("my-account/recovery-codes", views_mfa.recovery_codes, name="recovery_codes"),
     path("my-organisation", views.my_organisation, name="my_organisation"),
     path("my-organisation/invitations", views.invite, name="invite"),
     path("my-organisation/invitations/<int:pk>/<slug:action>", views.invitation_action, name="invitation_action"),

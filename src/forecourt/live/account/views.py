@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,14 +23,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forecourt import themes
-from forecourt.accounts import attributes, invitations, org_requests, signup, throttle
+from forecourt.accounts import attributes, invitations, mfa, org_requests, signup, throttle
 from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Team, User
 from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
 
 from . import forms
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 RESET_SESSION_KEY = "forecourt.live.reset_token"
 RESET_URL_TOKEN = "set-password"  # noqa: S105 - a URL segment, not a secret
 SIGN_IN_FAILED = "Enter the e-mail address and password of an active account."
@@ -101,7 +100,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         form.add_error(None, SIGN_IN_FAILED)
         return _sign_in_page(request, form, status=400)
     attempt.succeeded()
-    login(request, user)
+    return _after_password(request, user)
+
+
+def _after_password(request: HttpRequest, user: User) -> HttpResponse:
+    """The password is right: signed in now, or a second step first (accounts.mfa), which keeps `next`."""
+    step = mfa.after_first_factor(request, user)
+    if step != "signed-in":
+        target = reverse("live:sign_in_code" if step == "verify" else "live:sign_in_set_up")
+        after = safe_next(request, user)
+        return redirect(target + ("?" + urlencode({"next": after}) if after else ""))
     return redirect(safe_next(request, user) or "live:home")
 
 
@@ -239,8 +247,9 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if request.method == "POST":
         signup.activate(user)
         logout(request)
-        login(request, user, backend=BACKEND)
         messages.success(request, "Your e-mail address is confirmed and your account is active. Welcome!")
+        if mfa.after_first_factor(request, user) == "enrol":  # the settings require a second factor
+            return redirect("live:sign_in_set_up")
         return redirect("live:my_account")
     return themes.render(request, "views/account_activate.html", {
         "page": _page("Activate your account"), "account": {"email": user.email, "name": user.get_full_name()},
@@ -329,8 +338,9 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             logout(request)
-            login(request, user, backend=BACKEND)
             messages.success(request, f"Welcome to {invitation.organisation.name}!")
+            if mfa.after_first_factor(request, user) == "enrol":  # the settings require a second factor
+                return redirect("live:sign_in_set_up")
             return redirect("live:my_organisation")
     return themes.render(request, "views/account_invite.html", {
         "page": _page(f"Join {invitation.organisation.name}"), "invitation": invitation_data,
@@ -375,7 +385,15 @@ def my_account(request: HttpRequest) -> HttpResponse:
         "account": {"email": me.email, "role": me.get_role_display(), "joined": me.date_joined.date()},
         "attributes": attributes.shown_to_owner(me),
         "profile_form": forms.form_data(profile), "password_form": forms.form_data(password),
+        "security": _security(me),
     }, status=status)
+
+
+def _security(me: User) -> dict[str, Any]:
+    """My account's security section: the second factors the user has (never a secret)."""
+    factors = mfa.factors(me)
+    return {"authenticator": factors.totp, "recovery_codes_left": factors.recovery_codes_left,
+            "required": mfa.is_required(me)}
 
 
 # --- my organisation ------------------------------------------------------------------------

@@ -1,0 +1,72 @@
+"""Multi-factor sign-in in chromium: a consumer sets up an authenticator app from the key the page
+shows (the code computed by pyotp, as a phone would), signs out, and signs in again with a code.
+Few and focused: the rules themselves are tested in tests/test_mfa.py."""
+
+import logging
+import time
+
+import pyotp
+import pytest
+
+from forecourt.accounts.models import TotpDevice, User
+
+from .conftest import PASSWORD
+from .support import browser as browser_support
+
+pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(monkeypatch, live_server, consumer):
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = browser_support.launch(playwright)
+        try:
+            context = browser.new_context(base_url=live_server.url)
+            context.set_default_timeout(10_000)
+            yield context.new_page()
+        finally:
+            connections.close_all()
+            browser.close()
+
+
+def next_code(secret: str, after: str = "") -> str:
+    """The current code, or (after a code was used) the next step's: a code is accepted once."""
+    totp = pyotp.TOTP(secret)
+    while (code := totp.now()) == after:
+        time.sleep(1)
+    return code
+
+
+def test_a_consumer_sets_up_an_authenticator_and_signs_in_with_a_code(page, consumer: User, caplog):
+    caplog.set_level(logging.DEBUG)
+    page.goto("/auth/password/login")
+    page.get_by_label("E-mail").fill(consumer.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/my-account/authenticator")
+    assert page.get_by_role("img", name="QR code of your authenticator key").is_visible()
+    secret = page.locator("code.totp-secret").inner_text().strip()
+    assert secret == TotpDevice.objects.get(user=consumer).secret
+    first = next_code(secret)
+    page.get_by_label("Code from the app").fill(first)
+    page.get_by_role("button", name="Confirm").click()
+    assert page.locator("ul.recovery-codes li").count() == 10
+
+    page.get_by_role("banner").get_by_role("button", name="Sign out").click()
+    page.goto("/auth/password/login?next=/my-account")
+    page.get_by_label("E-mail").fill(consumer.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/auth/password/login/code**")
+    page.get_by_label("Code").fill(first)  # already used: refused
+    page.get_by_role("button", name="Sign in").click()
+    assert "not right" in page.content()
+    page.get_by_label("Code").fill(next_code(secret, after=first))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/my-account")
+    assert "authenticator app" in page.content()
+    assert secret not in caplog.text
