@@ -3,8 +3,10 @@ step after the password (a half-signed session that expires), wrong and replayed
 recovery codes usable once, throttling, the settings that require a factor, a super admin's reset
 (audited, e-mailed), the Admin API token never asking for a factor, and secrets never written anywhere."""
 
+import base64
 import logging
 import time
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -12,7 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from forecourt.accounts import mfa, throttle
-from forecourt.accounts.models import RecoveryCode, Role, TotpDevice, User
+from forecourt.accounts.models import Passkey, RecoveryCode, Role, TotpDevice, User
 from forecourt.audit.models import AuditEntry
 from forecourt.notify.models import EmailLog
 from forecourt.portalconfig.models import PortalSettings
@@ -188,3 +190,67 @@ def test_account_page_enrolment_and_new_recovery_codes(client, consumer):
     assert codes_page.status_code == 200
     assert "authenticator app" in client.get("/my-account").content.decode()
     assert secret not in client.get("/my-account/authenticator", follow=True).content.decode()
+
+
+# --- passkeys (their signatures are checked by py_webauthn: tests/test_mfa_browser.py uses a real one) ---
+
+def passkey_of(user: User, name: str = "Laptop") -> Passkey:
+    credential_id = base64.urlsafe_b64encode(f"cred-{user.pk}-{name}".encode()).decode().rstrip("=")
+    return Passkey.objects.create(user=user, name=name, credential_id=credential_id, public_key="AAAA")
+
+
+def test_a_forged_passkey_answer_is_refused_and_counted(client, consumer):
+    key = passkey_of(consumer)
+    client.post(SIGN_IN, {"email": consumer.email, "password": PASSWORD})
+    assert "Use a passkey" in client.get(CODE).content.decode()
+    options = client.post("/auth/password/login/passkey/options").json()
+    assert [c["id"] for c in options["allowCredentials"]] == [key.credential_id]
+    forged = {"id": key.credential_id, "rawId": key.credential_id, "type": "public-key",
+              "response": {"clientDataJSON": "e30", "authenticatorData": "AAAA", "signature": "AAAA"}}
+    statuses = []
+    for _ in range(throttle.MFA_ACCOUNT.limit):
+        client.post("/auth/password/login/passkey/options")
+        statuses.append(client.post("/auth/password/login/passkey", {"credential": forged},
+                                    content_type="application/json").status_code)
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {400}
+    assert signed_in_as(client) is None
+    # Without a challenge of its own (options not asked for), nothing is checked either.
+    other = Client()
+    other.post(SIGN_IN, {"email": consumer.email, "password": PASSWORD})
+    assert other.post("/auth/password/login/passkey", {"credential": forged},
+                      content_type="application/json").status_code in (400, 429)
+    assert signed_in_as(other) is None
+
+
+def test_passkey_endpoints_need_a_pending_sign_in_or_an_account(client, consumer):
+    assert client.post("/auth/password/login/passkey/options").status_code == 403
+    assert client.post("/my-account/passkeys/options").status_code == 302  # to sign-in
+    client.force_login(consumer)
+    options = client.post("/my-account/passkeys/options").json()
+    assert options["rp"]["id"] == "testserver" and options["user"]["name"] == consumer.email
+    refused = client.post("/my-account/passkeys", {"name": "x", "credential": {"id": "nope"}},
+                          content_type="application/json")
+    assert refused.status_code == 400 and not Passkey.objects.exists()
+
+
+def test_passkeys_are_renamed_and_removed_by_their_owner_only(client, consumer, admin):
+    mine, theirs = passkey_of(consumer), passkey_of(admin)
+    client.force_login(consumer)
+    client.post(f"/my-account/passkeys/{mine.pk}", {"name": "Phone"})
+    client.post(f"/my-account/passkeys/{theirs.pk}", {"action": "remove"})
+    assert Passkey.objects.get(pk=mine.pk).name == "Phone" and Passkey.objects.filter(pk=theirs.pk).exists()
+    client.post(f"/my-account/passkeys/{mine.pk}", {"action": "remove"})
+    assert not Passkey.objects.filter(pk=mine.pk).exists()
+    assert AuditEntry.objects.filter(object_id=str(consumer.pk), note__contains="Passkey “Phone” removed").exists()
+
+
+def test_a_reset_removes_passkeys_too(admin, consumer):
+    passkey_of(consumer)
+    mfa.reset(consumer, admin)
+    assert not mfa.factors(consumer).any
+
+
+def test_the_admin_portal_serves_the_themes_passkey_script_unchanged():
+    root = Path(__file__).resolve().parents[1] / "src" / "forecourt"
+    assert (root / "adminportal/static/adminportal/passkey.js").read_bytes() == (
+        root / "themes/default/assets/js/passkey.js").read_bytes()

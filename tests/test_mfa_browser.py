@@ -70,3 +70,35 @@ def test_a_consumer_sets_up_an_authenticator_and_signs_in_with_a_code(page, cons
     page.wait_for_url("**/my-account")
     assert "authenticator app" in page.content()
     assert secret not in caplog.text
+
+
+def sign_in_with_password(page, user: User, next_path: str = "") -> None:
+    page.goto("/auth/password/login" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_passkey_is_registered_and_used_through_chromiums_virtual_authenticator(page, consumer: User):
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})
+
+    sign_in_with_password(page, consumer)
+    page.goto("/my-account")
+    page.get_by_label("Passkey name").fill("Test laptop")
+    page.get_by_role("button", name="Add a passkey").click()
+    page.wait_for_load_state("networkidle")
+    page.goto("/my-account")
+    assert consumer.passkeys.get().name == "Test laptop"
+    assert page.get_by_role("button", name="Remove Test laptop").is_visible()
+
+    page.get_by_role("banner").get_by_role("button", name="Sign out").click()
+    sign_in_with_password(page, consumer, "/my-account")
+    page.wait_for_url("**/auth/password/login/code**")
+    page.get_by_role("button", name="Use a passkey").click()
+    page.wait_for_url("**/my-account")
+    assert page.get_by_role("button", name="Remove Test laptop").is_visible()  # signed in
+    assert consumer.passkeys.get().last_used_at is not None

@@ -13,6 +13,7 @@ TOTP codes are checked by pyotp (RFC 6238, 30-second steps, one step either side
 drift); the step of the last accepted code is kept, so a code (or an older one) is never accepted
 twice. The secret is encrypted at rest (ops.crypto) and shown only while it is being enrolled.
 Recovery codes are random, shown once, kept as SHA-256 digests and spent by one conditional UPDATE.
+Passkeys (accounts.passkeys, checked by py_webauthn) are the other second factor, counted the same way.
 """
 
 import base64
@@ -20,6 +21,7 @@ import hashlib
 import io
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,8 +38,8 @@ from forecourt.audit import services as audit
 from forecourt.notify import email
 from forecourt.portalconfig.models import PortalSettings
 
-from . import throttle
-from .models import RecoveryCode, TotpDevice, User
+from . import passkeys, throttle
+from .models import Passkey, RecoveryCode, TotpDevice, User
 from .signup import live_link
 
 PENDING = "forecourt.mfa.pending"
@@ -55,17 +57,19 @@ EXPIRED = "Your sign-in took too long. Sign in again."
 @dataclass(frozen=True)
 class Factors:
     totp: bool
+    passkeys: int
     recovery_codes_left: int
 
     @property
     def any(self) -> bool:
-        return self.totp
+        return self.totp or self.passkeys > 0
 
 
 def factors(user: User) -> Factors:
     totp = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
-    left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count() if totp else 0
-    return Factors(totp=totp, recovery_codes_left=left)
+    keys = Passkey.objects.filter(user=user).count()
+    left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count() if totp or keys else 0
+    return Factors(totp=totp, passkeys=keys, recovery_codes_left=left)
 
 
 def is_required(user: User, settings: PortalSettings | None = None) -> bool:
@@ -123,13 +127,24 @@ def cancel(request: HttpRequest) -> None:
 def verify_pending(request: HttpRequest, user: User, code: str) -> tuple[bool, int]:
     """Check a TOTP or recovery code of the pending user, throttled like passwords: (accepted, seconds
     to wait). An accepted code signs the session in. Each outcome is in the audit log."""
+    return _second_step(request, user, lambda: check_code(user, code))
+
+
+def verify_pending_passkey(request: HttpRequest, user: User, site: "passkeys.Site",
+                           credential: Any) -> tuple[bool, int]:
+    """The same for a passkey's answer to `passkeys.authentication_options` (py_webauthn checks it)."""
+    return _second_step(request, user, lambda: "a passkey" if passkeys.check_assertion(
+        user, site, request.session, credential) else None)
+
+
+def _second_step(request: HttpRequest, user: User, check: Callable[[], str | None]) -> tuple[bool, int]:
     attempt = throttle.Attempt((throttle.MFA_ACCOUNT, str(user.pk)),
                                (throttle.MFA_CLIENT, throttle.client_address(request)))
     wait = attempt.begin()
     if wait:
         return False, wait
     try:
-        how = check_code(user, code)
+        how = check()
     except BaseException:
         attempt.keep()
         raise
@@ -233,9 +248,11 @@ def confirm_totp(user: User, code: str) -> list[str]:
 
 
 def remove_totp(user: User) -> None:
+    """Remove the app; the recovery codes go with it unless passkeys remain (they are their fallback too)."""
     with transaction.atomic():
         TotpDevice.objects.filter(user=user).delete()
-        RecoveryCode.objects.filter(user=user).delete()
+        if not Passkey.objects.filter(user=user).exists():
+            RecoveryCode.objects.filter(user=user).delete()
         audit.record(user, "other", user, note="Authenticator app removed (second factor)")
 
 
@@ -254,8 +271,8 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 def new_recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes (the old ones stop working); shown once."""
-    if not factors(user).totp:
-        raise ValidationError("Set up an authenticator app first.")
+    if not factors(user).any:
+        raise ValidationError("Set up an authenticator app or a passkey first.")
     with transaction.atomic():
         codes = _new_recovery_codes(user)
         audit.record(user, "other", user, note="New recovery codes made (the old ones no longer work)")
@@ -279,6 +296,7 @@ def reset(user: User, actor: Any, base_url: str = "") -> None:
     with transaction.atomic():
         TotpDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
+        Passkey.objects.filter(user=user).delete()
         audit.record(actor, "other", user, note="Second factor reset by a super admin")
         email.send([user.email], "mfa_reset", {"user_name": user.get_full_name(),
                                                 "sign_in_url": live_link(base_url, "sign_in")})

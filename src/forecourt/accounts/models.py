@@ -381,3 +381,22 @@ class RecoveryCode(models.Model):
     def __str__(self) -> str:
         return f"Recovery code of {self.user_id}"
 
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (a passkey) a user registered as a second factor; accounts.passkeys checks
+    its signatures with py_webauthn. The public key is public: only the signature proves anything."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=100)
+    credential_id = models.CharField(max_length=700, unique=True)  # base64url; 700 x 4 bytes fits MariaDB's index
+    public_key = models.TextField()  # base64url of the COSE key
+    sign_count = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,9 @@
 """The Admin Portal's pages of the second factor: the second step of signing in, setting up an
 authenticator app (during sign-in when the settings require one, or from the profile page), recovery
-codes. Thin views over accounts.mfa, which holds every rule; the Live Portal has the same pages."""
+codes. Thin views over accounts.mfa, which holds every rule; the Live Portal has the same pages.
+A passkey at the second step goes through the Live Portal's JSON endpoints (the session is shared),
+with static/adminportal/passkey.js, a copy of the default theme's js/passkey.js (a test keeps them equal);
+admins add and remove passkeys on the Live Portal's My account page, linked from the profile page."""
 
 from typing import Any
 
@@ -63,12 +66,13 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
                 return redirect(_next(request) or "adminportal:dashboard")
             if wait:
                 form.add_error(None, throttle.sign_in_locked(wait))
-                response = render(request, "adminportal/sign_in_code.html", {"form": form, "next": _next(request)},
-                                  status=429)
+                response = render(request, "adminportal/sign_in_code.html", {
+                    "form": form, "next": _next(request), "passkeys": mfa.factors(user).passkeys > 0}, status=429)
                 response["Retry-After"] = str(wait)
                 return response
             form.add_error("code", mfa.WRONG_CODE)
-    return render(request, "adminportal/sign_in_code.html", {"form": form, "next": _next(request)}, status=status)
+    return render(request, "adminportal/sign_in_code.html", {
+        "form": form, "next": _next(request), "passkeys": mfa.factors(user).passkeys > 0}, status=status)
 
 
 def _authenticator_page(request: HttpRequest, user: User, form: ConfirmAuthenticatorForm, action: str,

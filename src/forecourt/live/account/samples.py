@@ -27,7 +27,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "views/sign_in_code.html": {
         "form": _form(field("code", "Code", errors=["That code is not right."]), errors=["Sample form error."]),
-        "next": "/catalogue",
+        "next": "/catalogue", "passkeys": True,
     },
     "views/account_authenticator.html": {
         "form": _form(field("code", "Code from the app")), "action": "authenticator", "required": True,
@@ -57,7 +57,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "profile_form": _form(*_NAMES, field("attr_industry", "Industry", "select", "fleet", required=False,
                                              choices=[{"value": "fleet", "label": "fleet", "selected": True}])),
         "password_form": _form(field("current_password", "Current password", "password"), *_PASSWORDS),
-        "security": {"authenticator": True, "recovery_codes_left": 9, "required": False},
+        "security": {"authenticator": True, "recovery_codes_left": 9, "required": False,
+                     "passkeys": [{"id": 1, "name": "Work laptop", "last_used": None,
+                                   "created": datetime.datetime(2026, 1, 31, 9, 0, tzinfo=datetime.UTC)}]},
     },
     "views/account_organisation.html": {
         "organisation": {"id": 1, "name": "Example Organisation", "is_default": False},

@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forecourt import themes
-from forecourt.accounts import attributes, invitations, mfa, org_requests, signup, throttle
+from forecourt.accounts import attributes, invitations, mfa, org_requests, passkeys, signup, throttle
 from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Team, User
 from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
@@ -393,7 +393,7 @@ def _security(me: User) -> dict[str, Any]:
     """My account's security section: the second factors the user has (never a secret)."""
     factors = mfa.factors(me)
     return {"authenticator": factors.totp, "recovery_codes_left": factors.recovery_codes_left,
-            "required": mfa.is_required(me)}
+            "required": mfa.is_required(me), "passkeys": passkeys.listed(me)}
 
 
 # --- my organisation ------------------------------------------------------------------------

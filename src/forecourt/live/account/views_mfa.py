@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forecourt import themes
-from forecourt.accounts import mfa, throttle
+from forecourt.accounts import mfa, passkeys, throttle
 from forecourt.accounts.models import User
 from forecourt.live.signin import sign_in_required
 
@@ -65,13 +65,14 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             if wait:
                 form.add_error(None, throttle.sign_in_locked(wait))
                 response = themes.render(request, "views/sign_in_code.html", {
-                    "page": _page("Second step"), "form": forms.form_data(form), "next": safe_next(request)},
-                    status=429)
+                    "page": _page("Second step"), "form": forms.form_data(form), "next": safe_next(request),
+                    "passkeys": mfa.factors(user).passkeys > 0}, status=429)
                 response["Retry-After"] = str(wait)
                 return response
             form.add_error("code", mfa.WRONG_CODE)
     return themes.render(request, "views/sign_in_code.html", {
-        "page": _page("Second step"), "form": forms.form_data(form), "next": safe_next(request)}, status=status)
+        "page": _page("Second step"), "form": forms.form_data(form), "next": safe_next(request),
+        "passkeys": mfa.factors(user).passkeys > 0}, status=status)
 
 
 def _authenticator_page(request: HttpRequest, user: User, form: forms.ConfirmAuthenticatorForm, action: str,
@@ -167,3 +168,88 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("live:my_account")
     return _recovery_codes_page(request, codes, reverse("live:my_account"))
+
+
+# --- passkeys: JSON for the theme's js/passkey.js, which calls navigator.credentials ------------
+
+def _json_error(message: str, status: int = 400, wait: int = 0) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _options(text: str) -> HttpResponse:
+    return HttpResponse(text, content_type="application/json")
+
+
+@never_cache
+@require_POST
+def sign_in_passkey_options(request: HttpRequest) -> HttpResponse:
+    user = mfa.pending_user(request)
+    if user is None or mfa.pending_enrolment(request):
+        return _json_error(mfa.EXPIRED, 403)
+    return _options(passkeys.authentication_options(user, passkeys.site_of(request), request.session))
+
+
+@never_cache
+@require_POST
+def sign_in_passkey(request: HttpRequest) -> HttpResponse:
+    """The passkey's answer at the second step: throttled and audited as codes are (accounts.mfa)."""
+    user = mfa.pending_user(request)
+    if user is None or mfa.pending_enrolment(request):
+        return _json_error(mfa.EXPIRED, 403)
+    try:
+        data = passkeys.parse_body(request.body)
+    except ValidationError as exc:
+        return _json_error(" ".join(exc.messages))
+    accepted, wait = mfa.verify_pending_passkey(request, user, passkeys.site_of(request), data.get("credential"))
+    if wait:
+        return _json_error(throttle.sign_in_locked(wait), 429, wait)
+    if not accepted:
+        return _json_error(passkeys.REFUSED)
+    return JsonResponse({"redirect": _next_of(request, user) or reverse("live:home")})
+
+
+@never_cache
+@sign_in_required
+@require_POST
+def passkey_options(request: HttpRequest) -> HttpResponse:
+    try:
+        return _options(passkeys.registration_options(_me(request), passkeys.site_of(request), request.session))
+    except ValidationError as exc:
+        return _json_error(" ".join(exc.messages))
+
+
+@never_cache
+@sign_in_required
+@require_POST
+def passkey_add(request: HttpRequest) -> HttpResponse:
+    try:
+        data = passkeys.parse_body(request.body)
+        passkeys.register(_me(request), passkeys.site_of(request), request.session, str(data.get("name") or ""),
+                          data.get("credential") or {})
+    except ValidationError as exc:
+        return _json_error(" ".join(exc.messages))
+    messages.success(request, "Your passkey is added: you can use it when you sign in.")
+    return JsonResponse({"redirect": reverse("live:my_account")})
+
+
+@never_cache
+@sign_in_required
+@require_POST
+def passkey_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename (a `name`) or remove (`action=remove`) one of the user's own passkeys."""
+    me = _me(request)
+    try:
+        if request.POST.get("action") == "remove":
+            if mfa.is_required(me) and mfa.factors(me).passkeys == 1 and not mfa.factors(me).totp:
+                raise ValidationError("This portal requires a second factor: add another before removing this one.")
+            passkeys.remove(me, pk)
+            messages.success(request, "The passkey is removed.")
+        else:
+            passkeys.rename(me, pk, str(request.POST.get("name", "")))
+            messages.success(request, "The passkey is renamed.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("live:my_account")
