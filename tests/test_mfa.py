@@ -254,3 +254,18 @@ def test_the_admin_portal_serves_the_themes_passkey_script_unchanged():
     root = Path(__file__).resolve().parents[1] / "src" / "forecourt"
     assert (root / "adminportal/static/adminportal/passkey.js").read_bytes() == (
         root / "themes/default/assets/js/passkey.js").read_bytes()
+
+
+def test_the_admin_portal_pages_show_the_factors_and_offer_a_passkey_at_the_second_step(client, admin, consumer):
+    passkey_of(admin)
+    browser = Client()
+    browser.post(ADMIN_SIGN_IN, {"username": admin.email, "password": PASSWORD})
+    page = browser.get("/portal-admin/sign-in/code/").content.decode()
+    assert 'data-passkey="sign-in"' in page and "/static/adminportal/passkey" in page
+    assert browser.post("/auth/password/login/passkey/options").status_code == 200  # the shared endpoint
+    enrol(consumer)
+    client.force_login(admin)
+    user_page = client.get(f"/portal-admin/users/{consumer.pk}/actions/").content.decode()
+    assert "Authenticator app" in user_page and "Reset the second factor" in user_page
+    profile = client.get("/portal-admin/profile/").content.decode()
+    assert "Passkeys: 1" in profile
