@@ -269,3 +269,11 @@ def test_the_admin_portal_pages_show_the_factors_and_offer_a_passkey_at_the_seco
     assert "Authenticator app" in user_page and "Reset the second factor" in user_page
     profile = client.get("/portal-admin/profile/").content.decode()
     assert "Passkeys: 1" in profile
+
+
+def test_a_pending_sign_in_ends_the_sessions_earlier_sign_in(client, consumer, admin):
+    enrol(consumer)
+    client.force_login(admin)
+    response = client.post(SIGN_IN, {"email": consumer.email, "password": PASSWORD})
+    assert response["Location"].startswith(CODE)
+    assert signed_in_as(client) is None  # not the admin any more, not the consumer yet

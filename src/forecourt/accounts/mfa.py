@@ -28,7 +28,7 @@ from typing import Any
 
 import pyotp
 import segno
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -91,7 +91,10 @@ def after_first_factor(request: HttpRequest, user: User) -> str:
     if not has and not is_required(user):
         login(request, user, backend=BACKEND)
         return "signed-in"
-    request.session.cycle_key()  # a new session key for the half-signed state, as login() gives one
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        logout(request)  # whoever this session was signed in as, it is not any more (as login() would do)
+    else:
+        request.session.cycle_key()  # a new session key for the half-signed state, as login() gives one
     request.session[PENDING] = {"user": user.pk, "at": time.time(), "enrol": not has}
     return "verify" if has else "enrol"
 
@@ -118,10 +121,6 @@ def pending_enrolment(request: HttpRequest) -> bool:
 def finish(request: HttpRequest, user: User) -> None:
     request.session.pop(PENDING, None)
     login(request, user, backend=BACKEND)
-
-
-def cancel(request: HttpRequest) -> None:
-    request.session.pop(PENDING, None)
 
 
 def verify_pending(request: HttpRequest, user: User, code: str) -> tuple[bool, int]:
