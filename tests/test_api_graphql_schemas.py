@@ -5,6 +5,7 @@ product API, reading and removing them, and the Admin Portal's forms."""
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from graphql import build_schema, introspection_from_schema
 
@@ -46,14 +47,14 @@ def upload(client, admin):
     """PUT a file as multipart (field `file`), as Tyk's clients do."""
     token = tokens.issue(admin)
 
-    def put(path, name, content, **params):
+    def put(path, name, content, method="put", **params):
         query = ("?" + "&".join(f"{k}={v}" for k, v in params.items())) if params else ""
         data = content.encode() if isinstance(content, str) else content
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        body = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile(name, data)})
-        return client.put(f"/portal-api{path}{query}", body, content_type=MULTIPART_CONTENT,
-                          headers={"Authorization": token})
+        fields = {"file": SimpleUploadedFile(name, data)}
+        if method == "post":  # Django's test client encodes a POST's multipart body itself
+            return client.post(f"/portal-api{path}{query}", fields, headers={"Authorization": token})
+        return client.put(f"/portal-api{path}{query}", encode_multipart(BOUNDARY, fields),
+                          content_type=MULTIPART_CONTENT, headers={"Authorization": token})
 
     return put
 
@@ -71,10 +72,10 @@ def test_a_specifications_schema_is_uploaded_read_replaced_and_removed(api, uplo
     assert AuditEntry.objects.filter(object_id=str(spec.pk), action="update").exists()
     replaced = upload(path, "people.gql", "type Query { hello: String }\n")
     assert replaced.status_code == 200 and replaced.json()["Queries"] == 1
-    assert api("delete", path).json() == {"status": "ok"}
+    assert api("get", path).content.decode() == "type Query { hello: String }\n"
+    assert api("delete", path).json() == {"status": "ok"}  # as in Tyk: the specification goes with it
     assert api("get", path).status_code == 404
-    spec.refresh_from_db()
-    assert spec.graphql_schema == "" and spec.spec_alias == "people"
+    assert not ProductSpec.objects.filter(pk=spec.pk).exists()
 
 
 def test_dry_run_checks_and_stores_nothing(upload):
@@ -134,7 +135,9 @@ def test_another_products_specification_or_api_is_a_404(api, upload):
     spec = ProductSpec.objects.create(product=other, spec_alias="theirs")
     ProductAPI.objects.create(product=other, api_id="theirs", name="Theirs")
     assert upload(f"/products/{mine.pk}/spec-details/{spec.pk}/graphql/schema", "a.graphql", PEOPLE).status_code == 404
-    assert upload(f"/products/{mine.pk}/api-details/theirs/graphql/schema", "a.graphql", PEOPLE).status_code == 404
+    assert upload(f"/products/{mine.pk}/api-details/theirs/graphql/schema", "a.graphql", PEOPLE,
+                  method="post").status_code == 404
+    assert api("delete", f"/products/{mine.pk}/spec-details/{spec.pk}/graphql/schema").status_code == 404
     assert api("get", f"/products/{mine.pk}/api-details/theirs/graphql/schema").status_code == 404
     spec.refresh_from_db()
     assert spec.graphql_schema == ""
@@ -144,10 +147,13 @@ def test_a_product_apis_schema_is_uploaded_read_and_removed(api, upload):
     product = factories.product()
     product_api = ProductAPI.objects.create(product=product, api_id="people-api", name="People")
     path = f"/products/{product.pk}/api-details/people-api/graphql/schema"
-    answer = upload(path, "people.graphql", PEOPLE)
+    assert upload(path, "people.graphql", PEOPLE, method="post", dry_run="true").json()["DryRun"] is True
+    assert api("get", path).status_code == 404
+    answer = upload(path, "people.graphql", PEOPLE, method="post")
     assert answer.status_code == 200, answer.content
     assert answer.json()["Types"] == 4
     assert api("get", path).content.decode() == PEOPLE
+    assert upload(path, "people.graphql", "type Query {", method="post").status_code == 422
     product_api.refresh_from_db()
     assert product_api.graphql_schema == PEOPLE and product_api.oas_document == ""
     assert api("delete", path).json() == {"status": "ok"}
@@ -155,9 +161,30 @@ def test_a_product_apis_schema_is_uploaded_read_and_removed(api, upload):
     assert product_api.graphql_schema == ""
 
 
-def test_the_admin_portal_uploads_replaces_and_removes_a_schema(client, admin):
-    from django.core.files.uploadedfile import SimpleUploadedFile
+def test_a_specification_is_made_from_a_schema_for_a_documentation_product(api, upload):
+    product = factories.product(documentation_only=True)
+    path = f"/products/{product.pk}/spec-details/graphql/schema"
+    dry = upload(path, "People Directory.graphql", PEOPLE, method="post", dry_run="true")
+    assert dry.status_code == 200 and dry.json()["ID"] == 0 and not ProductSpec.objects.exists()
+    made = upload(path, "People Directory.graphql", PEOPLE, method="post")
+    assert made.status_code == 200, made.content
+    assert made.json() == {"ID": made.json()["ID"], "Name": "People Directory", "SpecAlias": "people-directory",
+                           "OASUrl": ""}
+    read = api("get", f"/products/{product.pk}/spec-details/{made.json()['ID']}/graphql/schema")
+    assert read.content.decode() == PEOPLE
+    assert upload(path, "bad.graphql", "type Query {", method="post").status_code == 422
+    assert ProductSpec.objects.count() == 1
 
+
+def test_a_specification_from_a_schema_needs_a_documentation_product(upload):
+    product = factories.product(documentation_only=False)
+    answer = upload(f"/products/{product.pk}/spec-details/graphql/schema", "people.graphql", PEOPLE, method="post")
+    assert answer.status_code == 422 and "documentation-only" in answer.json()["errors"][0]
+    assert not ProductSpec.objects.exists()
+    assert upload("/products/999999/spec-details/graphql/schema", "p.graphql", PEOPLE, method="post").status_code == 404
+
+
+def test_the_admin_portal_uploads_replaces_and_removes_a_schema(client, admin):
     client.force_login(admin)
     product = factories.product()
     spec = ProductSpec.objects.create(product=product, spec_alias="people", name="People")
