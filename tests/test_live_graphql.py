@@ -152,3 +152,12 @@ def test_graphiql_shows_the_schemas_types_in_a_browser(live_server, transactiona
         finally:
             browser.close()
     assert problems == []
+
+
+def test_the_vendored_playground_is_served_from_the_portal(client):
+    from forecourt.live.catalogue.views import GRAPHIQL_SCRIPTS, GRAPHIQL_STYLE
+
+    for path in (*GRAPHIQL_SCRIPTS, GRAPHIQL_STYLE, "live/vendor/graphiql/LICENSE", "live/vendor/react/LICENSE"):
+        response = client.get(f"/static/{path}")
+        assert response.status_code == 200, path
+        b"".join(response.streaming_content)
