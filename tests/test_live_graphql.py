@@ -10,12 +10,14 @@ import shutil
 import pytest
 from graphql import build_client_schema
 
-from forecourt.catalog.models import Catalogue, ProductSpec
+from forecourt.catalog.models import Catalogue, ProductAPI, ProductSpec
 from forecourt.providers.models import Provider
 
+from .support.tyk import tyk_dashboard
 from .test_api_graphql_schemas import PEOPLE
 from .test_live_catalogue import BROWSER_ARGS, CLEAN_OAS, audience, private, product
 
+__all__ = ["tyk_dashboard"]
 pytestmark = pytest.mark.django_db
 
 
@@ -161,3 +163,33 @@ def test_the_vendored_playground_is_served_from_the_portal(client):
         response = client.get(f"/static/{path}")
         assert response.status_code == 200, path
         b"".join(response.streaming_content)
+
+
+def test_a_tyk_graphql_apis_schema_comes_with_the_sync_and_the_portals_wins(tyk_dashboard, client, api):
+    """A Tyk GraphQL API's definition carries its SDL (`graphql.schema`): the sync copies it as the gateway's
+    schema, which the playground shows until an admin gives the portal's own; a sync never touches that."""
+    from forecourt.providers import sync
+
+    from .support.tyk import ORG_ID, SECRET
+
+    provider = Provider.objects.create(name="Dashboard", url=tyk_dashboard.url, secret=SECRET, org_id=ORG_ID,
+                                       policy_tags=["portal"], gateway_url="https://gateway.example.com")
+    sync.sync(provider)
+    graphql_api = ProductAPI.objects.get(api_id="graphql-api", product__name="GraphQL People Product")
+    assert "type Person" in graphql_api.gateway_graphql_schema and graphql_api.graphql_schema == ""
+    assert ProductAPI.objects.exclude(api_id="graphql-api").filter(gateway_graphql_schema="").exists()
+    item = graphql_api.product
+    item.published = True
+    item.save()
+    public().products.add(item)
+    page = client.get(f"/catalogue-products/{item.slug}/{graphql_api.pk}/graphql")
+    assert page.status_code == 200
+    assert "Person" in {t["name"] for t in introspection_of(page.content.decode())["__schema"]["types"]}
+    schema_path = f"/products/{item.pk}/api-details/graphql-api/graphql/schema"
+    assert "type Person" in api("get", schema_path).content.decode()
+
+    ProductAPI.objects.filter(pk=graphql_api.pk).update(graphql_schema=PEOPLE)
+    sync.sync(provider)
+    graphql_api.refresh_from_db()
+    assert graphql_api.graphql_schema == PEOPLE and "type Person" in graphql_api.gateway_graphql_schema
+    assert api("get", schema_path).content.decode() == PEOPLE

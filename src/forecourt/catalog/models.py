@@ -88,10 +88,11 @@ class ProductAPIQuerySet(models.QuerySet["ProductAPI"]):
     def without_documents(self) -> "ProductAPIQuerySet":
         """For listings: the documents (megabytes each) are not loaded; each row knows whether it has one.
         THE definition of "has a document" in SQL; `ProductAPI.has_document` is the same in Python."""
-        return self.defer("oas_document", "gateway_document", "graphql_schema").annotate(
+        return self.defer("oas_document", "gateway_document", "graphql_schema", "gateway_graphql_schema").annotate(
             with_document=models.ExpressionWrapper(~models.Q(oas_document="") | ~models.Q(gateway_document=""),
                                                    output_field=models.BooleanField()),
-            with_graphql=models.ExpressionWrapper(~models.Q(graphql_schema=""), output_field=models.BooleanField()))
+            with_graphql=models.ExpressionWrapper(~models.Q(graphql_schema="") | ~models.Q(gateway_graphql_schema=""),
+                                                  output_field=models.BooleanField()))
 
 
 class ProductAPI(models.Model):
@@ -122,7 +123,10 @@ class ProductAPI(models.Model):
     graphql_schema = models.TextField(
         "GraphQL schema", blank=True, default="", db_default="",
         help_text="The portal's GraphQL schema (SDL) of a GraphQL API, checked by forecourt.catalog.graphql_schemas; "
-                  "the Live Portal shows it in a GraphiQL playground.")
+                  "the Live Portal shows it in a GraphiQL playground. Synchronisations never change it.")
+    gateway_graphql_schema = models.TextField(
+        "the gateway's GraphQL schema", blank=True, default="", db_default="", editable=False,
+        help_text="A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's wins.")
 
     objects = ProductAPIQuerySet.as_manager()
 
@@ -159,10 +163,15 @@ class ProductAPI(models.Model):
         return bool(flagged) if flagged is not None else bool(self.oas_document or self.gateway_document)
 
     @property
+    def shown_graphql_schema(self) -> str:
+        """The GraphQL schema the Live Portal shows: the portal's, else the gateway's, else ""."""
+        return self.graphql_schema or self.gateway_graphql_schema
+
+    @property
     def has_graphql(self) -> bool:
-        """Whether it has a GraphQL schema (without loading it after without_documents())."""
+        """Whether it has a GraphQL schema (without loading them after without_documents())."""
         flagged = self.__dict__.get("with_graphql")
-        return bool(flagged) if flagged is not None else bool(self.graphql_schema)
+        return bool(flagged) if flagged is not None else bool(self.shown_graphql_schema)
 
 
 class ServedDocument(models.Model):

@@ -14,7 +14,8 @@ Divergences from Tyk, on purpose:
 * An introspection result is stored as the SDL it stands for: `GET` answers SDL
   (`application/graphql`), and 404 when there is none (Tyk: 422), as an OpenAPI document's `GET` does.
 * `DELETE .../spec-details/{spec_id}/graphql/schema` deletes the whole specification, as Tyk documents;
-  `DELETE .../api-details/{api_id}/graphql/schema` removes only the API's schema.
+  `DELETE .../api-details/{api_id}/graphql/schema` removes only the API's schema (the portal's: the one
+  a sync copies from a Tyk GraphQL API's definition, `graphql.schema`, is then the one shown).
 * A new specification made from a schema is named after the file (its name without the extension, as
   `Name` and, made a slug, `SpecAlias`); with `dry_run` nothing is made and `ID` is 0.
 """
@@ -137,8 +138,9 @@ def upload_api_schema(request: HttpRequest, product_id: PathId, api_id: str, fil
 @router.get("/products/{product_id}/api-details/{api_id}/graphql/schema", response={200: str, **ERRORS},
             openapi_extra=SCHEMA_ANSWER)
 def get_api_schema(request: HttpRequest, product_id: PathId, api_id: str) -> HttpResponse:
-    """The product API's GraphQL schema as SDL; 404 when it has none."""
-    return _serve(_api_by_id(product_id, api_id).graphql_schema, "API")
+    """The product API's GraphQL schema as SDL (the portal's, else the one the sync copied from the gateway);
+    404 when it has none."""
+    return _serve(_api_by_id(product_id, api_id).shown_graphql_schema, "API")
 
 
 @router.delete("/products/{product_id}/api-details/{api_id}/graphql/schema", response={200: StatusOut, **ERRORS})

@@ -307,7 +307,7 @@ def visible_graphql_api(user: Any, slug: str, api_pk: int) -> tuple[Product, Pro
     api = (ProductAPI.objects.select_related("product", "product__provider")
            .defer("oas_document", "gateway_document", "product__provider__secret")
            .filter(pk=api_pk, product__slug=slug, product__in=visible_products(user).values("pk"))
-           .exclude(graphql_schema="").first())
+           .exclude(graphql_schema="", gateway_graphql_schema="").first())
     return (api.product, api) if api is not None else None
 
 

@@ -202,7 +202,7 @@ def api_graphql(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     product_obj, api_obj = found
     provider = product_obj.provider
     endpoint = gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path)
-    return _graphql_page(request, product_obj, api_obj.name, api_obj.graphql_schema, endpoint)
+    return _graphql_page(request, product_obj, api_obj.name, api_obj.shown_graphql_schema, endpoint)
 
 
 @require_safe
