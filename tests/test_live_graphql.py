@@ -165,7 +165,7 @@ def test_the_vendored_playground_is_served_from_the_portal(client):
         b"".join(response.streaming_content)
 
 
-def test_a_tyk_graphql_apis_schema_comes_with_the_sync_and_the_portals_wins(tyk_dashboard, client, api):
+def test_a_tyk_graphql_apis_schema_comes_with_the_sync_and_the_portals_wins(tyk_dashboard, client, api, admin):
     """A Tyk GraphQL API's definition carries its SDL (`graphql.schema`): the sync copies it as the gateway's
     schema, which the playground shows until an admin gives the portal's own; a sync never touches that."""
     from forecourt.providers import sync
@@ -193,3 +193,6 @@ def test_a_tyk_graphql_apis_schema_comes_with_the_sync_and_the_portals_wins(tyk_
     graphql_api.refresh_from_db()
     assert graphql_api.graphql_schema == PEOPLE and "type Person" in graphql_api.gateway_graphql_schema
     assert api("get", schema_path).content.decode() == PEOPLE
+    client.force_login(admin)
+    edit = client.get(f"/portal-admin/product-apis/{graphql_api.pk}/").content.decode()
+    assert "Present: GraphQL schema, 2 types, 1 query." in edit

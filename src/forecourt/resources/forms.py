@@ -358,11 +358,16 @@ class ProductAPIForm(ModelForm):
         help_text="Copied from the gateway at each synchronisation; it cannot be edited here.")
     graphql_file = _graphql_file_field()
     graphql_schema = _graphql_text_field()
+    gateway_graphql_state = forms.CharField(
+        label="The gateway's GraphQL schema", required=False, disabled=True,
+        help_text="A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's schema "
+                  "above, when there is one, is the one shown.")
 
     class Meta:
         model = ProductAPI
         fields = ["product", "name", "api_id", "listen_path", "auth_type", "document_file", "document_url",
-                  "oas_document", "gateway_document_state", "document_source", "graphql_file", "graphql_schema"]
+                  "oas_document", "gateway_document_state", "document_source", "graphql_file", "graphql_schema",
+                  "gateway_graphql_state"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -376,6 +381,7 @@ class ProductAPIForm(ModelForm):
             choices.append((current, f"{current} (not a type the Live Portal knows)"))
         auth.choices = choices
         self.fields["gateway_document_state"].initial = self._gateway_state
+        self.fields["gateway_graphql_state"].initial = self._gateway_graphql_state
         self.fields["document_source"].required = False  # left out (the Admin API): the portal's
         self.fields["document_source"].help_text = lazy(self._source_note, str)()
 
@@ -391,6 +397,12 @@ class ProductAPIForm(ModelForm):
             return "None: the gateway has not provided one."
         summary = self._stored["gateway"]
         return f"Present: {summary}." if summary else "Present, but it cannot be read as JSON or YAML."
+
+    def _gateway_graphql_state(self) -> str:
+        if not self.instance.gateway_graphql_schema:
+            return "None: the gateway has not provided one (it is not a GraphQL API there)."
+        summary = graphql_schemas.describe(self.instance.gateway_graphql_schema)
+        return f"Present: {summary}." if summary else "Present, but it is not a schema the portal can read."
 
     def _source_note(self) -> str:
         base = "Which document the Live Portal shows when both exist; the other one when only it exists."
