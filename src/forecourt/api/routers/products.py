@@ -237,7 +237,7 @@ def list_products(request: HttpRequest, paging: PagingQuery) -> HttpResponse:
         rendered: str = JSONRenderer().render(request, data, response_status=200)
         return rendered.encode()
 
-    body = fragments.cached_bytes("portal-api:products", [paging.page, paging.per_page], encode)
+    body = fragments.cached_bytes("portal-api:products", [paging.page, paging.per_page, paging.limit], encode)
     return HttpResponse(body, content_type=JSONRenderer.media_type + "; charset=" + settings.DEFAULT_CHARSET)
 
 
