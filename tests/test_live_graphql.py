@@ -196,3 +196,14 @@ def test_a_tyk_graphql_apis_schema_comes_with_the_sync_and_the_portals_wins(tyk_
     client.force_login(admin)
     edit = client.get(f"/portal-admin/product-apis/{graphql_api.pk}/").content.decode()
     assert "Present: GraphQL schema, 2 types, 1 query." in edit
+
+
+def test_a_new_specification_shows_on_a_cached_product_page(client):
+    """Anonymous product pages are cached: a specification's change bumps the cache, as a product's does."""
+    item = product("People", [public()])
+    assert "Specifications" not in client.get(f"/catalogue-products/{item.slug}").content.decode()
+    spec = ProductSpec.objects.create(product=item, spec_alias="people", name="People schema")
+    assert "People schema" in client.get(f"/catalogue-products/{item.slug}").content.decode()
+    spec.graphql_schema = PEOPLE
+    spec.save()
+    assert f"/specs/{spec.pk}/graphql" in client.get(f"/catalogue-products/{item.slug}").content.decode()
