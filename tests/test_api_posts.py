@@ -109,7 +109,7 @@ def test_a_posts_categories(api, admin):
 
 
 def test_a_posts_tags_are_the_catalogues_tags_and_tags_list_their_posts(api):
-    created = ok(api("post", "/tags", {"Name": "Payments"}))
+    created = ok(api("post", "/tags", {"Name": "Payments"}), 201)
     post = ok(api("post", "/posts", {"Title": "T", "Path": "t", "Lede": "L"}), 201)
     path = f"/posts/{post['ID']}/tags"
     attached = ok(api("post", path, {"ID": created["ID"]}), 201)

@@ -154,7 +154,7 @@ def _post(api):
     from forecourt.blog.models import Category
 
     news = Category.objects.create(name="News")
-    tag = ok(api("post", "/tags", {"Name": "Payments"}))
+    tag = ok(api("post", "/tags", {"Name": "Payments"}), 201)
     body = api("post", "/posts", {"Title": "Ten tips", "Path": "ten-tips", "Lede": "Short.", "Content": "# Hi",
                                   "AuthorName": "Ada", "Status": "published", "Categories": [news.pk],
                                   "Tags": [tag["ID"]]}).json()

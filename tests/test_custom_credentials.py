@@ -31,7 +31,7 @@ def owned_app(**fields) -> App:
 def body(**changes):
     plan, product = factories.plan(), factories.product()
     return {"Alias": "Legacy gateway", "Type": "CREDENTIAL_TYPE_CUSTOM", "PlanID": plan.pk,
-            "ProductIDs": [product.pk], "AuthenticationMethod": "basic", "AuthTokenType": "AUTH_TOKEN_CUSTOM",
+            "ProductIDs": [product.pk], "AuthenticationMethod": "basic", "AuthTokenType": "AUTH_TOKEN_TYPE_CUSTOM",
             "KeyID": "legacy-42", "CredentialKey": KEY, "CredentialSecret": SECRET, **changes}
 
 
@@ -59,8 +59,9 @@ def test_the_five_operations_answer_tyks_shape_and_never_the_values(api):
     for response in (created, listed, renamed, api("get", path)):
         assert KEY not in response.content.decode() and SECRET not in response.content.decode()
 
-    deleted = api("delete", path)
-    assert deleted.status_code == 200 and deleted.json() == {"status": "ok"}
+    deleted = api("delete", path)  # Tyk v1.14: StatusWithMessage
+    assert deleted.status_code == 200 and deleted.json()["status"] == "ok"
+    assert set(deleted.json()) == {"status", "message"} and "Old gateway" in deleted.json()["message"]
     assert api("get", path).status_code == 404
     assert api("delete", path).status_code == 404
 
@@ -69,6 +70,20 @@ def test_the_five_operations_answer_tyks_shape_and_never_the_values(api):
     assert entries[1].changes == {"alias": ["Legacy gateway", "Old gateway"]}
     for entry in entries:
         assert KEY not in f"{entry.changes} {entry.note}" and SECRET not in f"{entry.changes} {entry.note}"
+
+
+@pytest.mark.parametrize(("sent", "stored"), [
+    ("AUTH_TOKEN_TYPE_CUSTOM", "AUTH_TOKEN_TYPE_CUSTOM"),
+    ("AUTH_TOKEN_STANDARD", "AUTH_TOKEN_STANDARD"),
+    ("AUTH_TOKEN_CUSTOM", "AUTH_TOKEN_TYPE_CUSTOM"),  # Forecourt's first name for it: still read
+    (None, "AUTH_TOKEN_TYPE_CUSTOM"),
+])
+def test_auth_token_types_are_tyk_v1_14s_names(api, sent, stored):
+    app = owned_app()
+    created = api("post", f"/apps/{app.pk}/custom_credentials", body(AuthTokenType=sent))
+    assert created.status_code == 201, created.content
+    assert created.json()["AuthTokenType"] == stored
+    assert CustomCredential.objects.get().auth_token_type == stored
 
 
 def test_another_apps_custom_credential_is_a_404(api):
@@ -171,13 +186,13 @@ def test_admins_add_rename_and_remove_them_from_the_apps_page_in_the_admin_porta
 
     refused = client.post("/portal-admin/custom-credentials/new/", {"app": app.pk, "alias": "Nothing",
                                                                     "type": "CREDENTIAL_TYPE_CUSTOM",
-                                                                    "auth_token_type": "AUTH_TOKEN_CUSTOM"})
+                                                                    "auth_token_type": "AUTH_TOKEN_TYPE_CUSTOM"})
     assert refused.status_code in (200, 400) and "give at least one of" in refused.content.decode()
     assert not CustomCredential.objects.exists()
 
     added = client.post("/portal-admin/custom-credentials/new/", {
         "app": app.pk, "alias": "Legacy gateway", "type": "CREDENTIAL_TYPE_CUSTOM", "key_id": "legacy-42",
-        "auth_token_type": "AUTH_TOKEN_CUSTOM", "credential_key": KEY, "credential_secret": SECRET}, follow=True)
+        "auth_token_type": "AUTH_TOKEN_TYPE_CUSTOM", "credential_key": KEY, "credential_secret": SECRET}, follow=True)
     assert added.status_code == 200 and KEY not in added.content.decode()
     custom = CustomCredential.objects.get()
     assert (custom.credential_key, custom.credential_secret, custom.key_hint) == (KEY, SECRET, KEY[-4:])

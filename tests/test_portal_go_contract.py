@@ -176,3 +176,33 @@ def test_the_vendored_client_is_upstream_s_and_builds_without_downloads():
     assert re.findall(r"^require (\S+)", walk_mod, re.MULTILINE) == ["github.com/TykTechnologies/portal-go"]
     assert "replace github.com/TykTechnologies/portal-go => ../portal-go" in walk_mod
     assert len(client_methods()) == 54
+
+
+@pytest.mark.django_db
+def test_list_apps_with_p_minus_2_answers_tyks_first_page(api):
+    """portal-go's ListApps sends `?p=-2` (the Tyk Dashboard API's page parameter, where 0 or less
+    means "everything"). Tyk's portal API pages with `page` (numbered from 1), `per_page` (20 by
+    default) and `limit` (the most rows to answer, the offset still counted in `per_page`), and says
+    `p` is the Dashboard's name for the page: the portal does not read it. So, as in Tyk, `p=-2` is
+    ignored and ListApps gets the first page, 20 apps; a script wanting all of them pages with `page`.
+    A `page` below 1 is not a page: a 422 in the error envelope."""
+    from . import factories
+
+    owner = factories.consumer()
+    apps = [factories.app(owner, name=f"App {i:02}") for i in range(25)]
+    ids = [a.pk for a in apps]
+
+    def listed(**params):
+        response = api("get", "/apps", **params)
+        assert response.status_code == 200, response.content
+        return [a["ID"] for a in response.json()]
+
+    assert listed(p=-2) == listed() == ids[:20]
+    assert listed(p=-2, page=2) == listed(page=2) == ids[20:]
+    assert listed(page=2, per_page=10) == ids[10:20]
+    assert listed(limit=5) == ids[:5]
+    assert listed(page=2, limit=3) == ids[20:23]  # the offset counts in per_page (20), not in limit
+    for bad in ({"page": -2}, {"page": 0}, {"limit": 0}, {"per_page": 0}):
+        refused = api("get", "/apps", **bad)
+        assert refused.status_code == 422, (bad, refused.content)
+        assert refused.json()["status"] == "error" and refused.json()["errors"]

@@ -62,7 +62,9 @@ def forecourt_operations() -> set[tuple[str, str]]:
 def test_the_contract_is_well_formed():
     operations = tyk_operations()
     assert len(operations) == len(set(operations)), "an operation is listed twice"
-    assert len({path for _, path in operations}) >= 80  # the 1.13 endpoint list has 82 paths
+    # v1.14.0's full specification: 176 operations on 85 paths (SOURCE.md)
+    assert len(operations) == 176
+    assert len({path for _, path in operations}) == 85
 
 
 def test_every_tyk_operation_exists_or_is_listed_as_not_yet(capsys):

@@ -51,15 +51,19 @@ def test_header_operations_keep_ids_and_deliveries_send_exactly_the_headers(api,
     assert team == hook["Headers"][0] and isinstance(team["ID"], str) and team["Name"] == "X-Team"
 
     auth = ok(api("post", base, {"Name": "Authorization", "Value": SECRET_VALUE}), 201)
-    assert set(auth) == {"ID", "Name", "Value"} and auth["Value"] == SECRET_VALUE
+    # Tyk v1.14's WebhookHeader-show: the header's own operations name its webhook (a string, as
+    # its ID); the list and a webhook's Headers are WebhookHeader, without it.
+    assert set(auth) == {"ID", "Name", "Value", "WebhookID"} and auth["Value"] == SECRET_VALUE
+    assert auth["WebhookID"] == hook["ID"] and isinstance(auth["WebhookID"], str)
     assert ok(api("get", f"{base}/{auth['ID']}")) == auth
     assert [h["ID"] for h in ok(api("get", base))] == [team["ID"], auth["ID"]]
-    assert ok(api("get", f"/webhooks/{hook['ID']}"))["Headers"] == [team, auth]
+    listed_auth = {k: v for k, v in auth.items() if k != "WebhookID"}
+    assert ok(api("get", f"/webhooks/{hook['ID']}"))["Headers"] == [team, listed_auth]
 
     renamed = ok(api("put", f"{base}/{team['ID']}", {"Name": "X-Squad"}))
-    assert renamed == {"ID": team["ID"], "Name": "X-Squad", "Value": "ops"}
+    assert renamed == {"ID": team["ID"], "Name": "X-Squad", "Value": "ops", "WebhookID": hook["ID"]}
     changed = ok(api("put", f"{base}/{team['ID']}", {"Value": "payments"}))
-    assert changed == {"ID": team["ID"], "Name": "X-Squad", "Value": "payments"}
+    assert changed == {"ID": team["ID"], "Name": "X-Squad", "Value": "payments", "WebhookID": hook["ID"]}
     assert Webhook.objects.get().headers == {"X-Squad": "payments", "Authorization": SECRET_VALUE}
 
     events.emit("AccessRequestCreated", {"ID": 1})

@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "forecourt.api.errors.RouteErrorsMiddleware",  # /portal-api 404 and 405 in the API's envelope
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.FILES for PUT and PATCH too (Django fills it for POST only): Tyk's GraphQL schema upload is a
+    # multipart PUT (forecourt.api.routers.graphql_schemas). JSON bodies are left alone.
+    "ninja.compatibility.files.fix_request_files_middleware",
 ]
 
 ROOT_URLCONF = "forecourt.urls"

@@ -7,7 +7,9 @@ The same rules for the Admin Portal and the Admin API: the API calls `create`, `
 and writes with `store`, audited by forecourt.resources.writes:
 
 - the alias is required (1 to 255 characters); at least one of the key ID, the key and the
-  secret is given; the plan, products and provider named must exist; types are Tyk's names;
+  secret is given; the plan, products and provider named must exist; types are Tyk's names
+  (v1.14's: `AUTH_TOKEN_TYPE_CUSTOM`, `AUTH_TOKEN_STANDARD`; `AUTH_TOKEN_CUSTOM`, the name
+  Forecourt took before, is read as `AUTH_TOKEN_TYPE_CUSTOM` so scripts written for it keep working);
   `CREDENTIAL_TYPE_TYK_MANAGED` (Tyk creating the key at its gateway) is refused: Forecourt
   issues Tyk keys through access requests (forecourt.access.credentials);
 - only the alias changes afterwards (as Tyk's update takes only `Alias`); to change a value,
@@ -40,6 +42,16 @@ MAX_VALUE = 4096
 HINT = 4
 
 
+# Token type names read as another: Forecourt's first name for Tyk's custom token type.
+TOKEN_TYPE_ALIASES = {"AUTH_TOKEN_CUSTOM": CustomCredential.TokenType.CUSTOM.value}
+
+
+def token_type(value: str | None) -> str:
+    """The token type `value` names (Tyk's names, or an alias of one); custom when not given."""
+    value = value or CustomCredential.TokenType.CUSTOM
+    return TOKEN_TYPE_ALIASES.get(value, value)
+
+
 def _hint(value: str) -> str:
     return value[-HINT:] if len(value) > HINT * 2 else ""
 
@@ -59,8 +71,7 @@ def validate(data: dict[str, Any]) -> list[str]:
                       "through access requests; use CREDENTIAL_TYPE_CUSTOM for a credential made elsewhere")
     elif kind not in CustomCredential.Type.values:
         errors.append(f"type: must be one of {', '.join(CustomCredential.Type.values)}")
-    token_type = data.get("auth_token_type") or CustomCredential.TokenType.CUSTOM
-    if token_type not in CustomCredential.TokenType.values:
+    if token_type(data.get("auth_token_type")) not in CustomCredential.TokenType.values:
         errors.append(f"auth_token_type: must be one of {', '.join(CustomCredential.TokenType.values)}")
     key_id, key, secret = (data.get(f) or "" for f in ("key_id", "credential_key", "credential_secret"))
     if not (key_id or key or secret):
@@ -93,7 +104,7 @@ def store(app: App, data: dict[str, Any]) -> CustomCredential:
         app=app, alias=data["alias"].strip(), type=data.get("type") or CustomCredential.Type.CUSTOM,
         plan_id=data.get("plan"), provider_id=data.get("provider"),
         authentication_method=data.get("authentication_method") or "",
-        auth_token_type=data.get("auth_token_type") or CustomCredential.TokenType.CUSTOM,
+        auth_token_type=token_type(data.get("auth_token_type")),
         key_id=data.get("key_id") or "", credential_key=key, credential_secret=secret,
         key_hint=_hint(key), secret_hint=_hint(secret), client_type_id=data.get("client_type_id"))
     custom.products.set(data.get("products") or [])

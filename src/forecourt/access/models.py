@@ -162,7 +162,8 @@ class CustomCredential(models.Model):
         TYK_MANAGED = "CREDENTIAL_TYPE_TYK_MANAGED", "Tyk managed"
 
     class TokenType(models.TextChoices):
-        CUSTOM = "AUTH_TOKEN_CUSTOM", "Custom token"
+        # Tyk's v1.14 names (its specification's CustomCredential.AuthTokenType enum).
+        CUSTOM = "AUTH_TOKEN_TYPE_CUSTOM", "Custom token"
         STANDARD = "AUTH_TOKEN_STANDARD", "Standard token"
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="custom_credentials")

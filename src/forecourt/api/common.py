@@ -27,8 +27,14 @@ def tyk_time(value: datetime | None) -> str | None:
 
 
 class Paging(Schema):
+    """Tyk's portal paging: `page` (from 1), `per_page` (20) and `limit`. `p`, the Tyk Dashboard
+    API's page parameter (portal-go's ListApps sends `p=-2`), is not the portal's and is ignored,
+    as Tyk's portal ignores it."""
+
     page: int = Field(1, ge=1, le=1_000_000, description="1-based page number.")
     per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description=f"Items per page, at most {MAX_PER_PAGE}.")
+    limit: int | None = Field(None, ge=1, le=MAX_PER_PAGE, description="The most items to answer (Tyk's): the "
+                              "page's offset still counts in `per_page`. Not given: `per_page`.")
 
 
 PagingQuery = Query[Paging]
@@ -37,7 +43,7 @@ PagingQuery = Query[Paging]
 def page_of(queryset: QuerySet[Any], paging: Paging) -> list[Any]:
     """The requested page of `queryset` (empty past the end), as Tyk lists it: a bare array."""
     start = (paging.page - 1) * paging.per_page
-    return list(queryset[start:start + paging.per_page])
+    return list(queryset[start:start + (paging.limit or paging.per_page)])
 
 
 class StatusOut(Schema):

@@ -13,8 +13,9 @@ class CatalogConfig(AppConfig):
 
         from forecourt.pagecache import signals
 
-        from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc
+        from .models import Catalogue, CatalogueAudience, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 
-        # Anonymous pages show these rows: their changes bump the page cache's revision.
-        signals.watch(Product, ProductAPI, ProductDoc, Plan, Catalogue, CatalogueAudience)
+        # Anonymous pages show these rows (a product page lists its specifications and links their documents):
+        # their changes bump the page cache's revision.
+        signals.watch(Product, ProductAPI, ProductDoc, ProductSpec, Plan, Catalogue, CatalogueAudience)
         signals.watch_m2m(Catalogue.products.through, Catalogue.plans.through)

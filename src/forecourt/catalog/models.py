@@ -88,9 +88,11 @@ class ProductAPIQuerySet(models.QuerySet["ProductAPI"]):
     def without_documents(self) -> "ProductAPIQuerySet":
         """For listings: the documents (megabytes each) are not loaded; each row knows whether it has one.
         THE definition of "has a document" in SQL; `ProductAPI.has_document` is the same in Python."""
-        return self.defer("oas_document", "gateway_document").annotate(
+        return self.defer("oas_document", "gateway_document", "graphql_schema", "gateway_graphql_schema").annotate(
             with_document=models.ExpressionWrapper(~models.Q(oas_document="") | ~models.Q(gateway_document=""),
-                                                   output_field=models.BooleanField()))
+                                                   output_field=models.BooleanField()),
+            with_graphql=models.ExpressionWrapper(~models.Q(graphql_schema="") | ~models.Q(gateway_graphql_schema=""),
+                                                  output_field=models.BooleanField()))
 
 
 class ProductAPI(models.Model):
@@ -118,6 +120,13 @@ class ProductAPI(models.Model):
     document_source = models.CharField(
         "document shown", max_length=10, choices=DocumentSource.choices, default=DocumentSource.PORTAL,
         help_text="Which document the Live Portal shows when both exist; the other one when only it exists.")
+    graphql_schema = models.TextField(
+        "GraphQL schema", blank=True, default="", db_default="",
+        help_text="The portal's GraphQL schema (SDL) of a GraphQL API, checked by forecourt.catalog.graphql_schemas; "
+                  "the Live Portal shows it in a GraphiQL playground. Synchronisations never change it.")
+    gateway_graphql_schema = models.TextField(
+        "the gateway's GraphQL schema", blank=True, default="", db_default="", editable=False,
+        help_text="A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's wins.")
 
     objects = ProductAPIQuerySet.as_manager()
 
@@ -152,6 +161,17 @@ class ProductAPI(models.Model):
     def has_document(self) -> bool:
         flagged = self.__dict__.get("with_document")  # loaded by without_documents(): no document to read
         return bool(flagged) if flagged is not None else bool(self.oas_document or self.gateway_document)
+
+    @property
+    def shown_graphql_schema(self) -> str:
+        """The GraphQL schema the Live Portal shows: the portal's, else the gateway's, else ""."""
+        return self.graphql_schema or self.gateway_graphql_schema
+
+    @property
+    def has_graphql(self) -> bool:
+        """Whether it has a GraphQL schema (without loading them after without_documents())."""
+        flagged = self.__dict__.get("with_graphql")
+        return bool(flagged) if flagged is not None else bool(self.shown_graphql_schema)
 
 
 class ServedDocument(models.Model):
@@ -240,7 +260,8 @@ class ProductDoc(models.Model):
 class ProductSpec(models.Model):
     """A specification of a product that no provider API stands behind (Tyk's "spec details" of a
     documentation product): a name, an alias, and the portal's OpenAPI document, checked by
-    forecourt.catalog.documents like an API's. Never written to a provider, never touched by a sync."""
+    forecourt.catalog.documents like an API's, and a GraphQL schema (forecourt.catalog.graphql_schemas). Never
+    written to a provider, never touched by a sync."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="specs")
     name = models.CharField(max_length=255, blank=True)
@@ -248,6 +269,10 @@ class ProductSpec(models.Model):
     oas_url = models.URLField("OpenAPI document URL", max_length=2000, blank=True,
                               help_text="Where its document was last imported from; empty for none.")
     oas_document = models.TextField("OpenAPI document", blank=True)
+    graphql_schema = models.TextField(
+        "GraphQL schema", blank=True, default="", db_default="",
+        help_text="Its GraphQL schema (SDL), checked by forecourt.catalog.graphql_schemas; Tyk's spec details carry "
+                  "an OpenAPI document or a GraphQL schema.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -65,9 +65,10 @@ class WantedAPI(NamedTuple):
     listen_path: str
     auth_type: str  # "authToken", "oauth2", "jwt", "basic", "keyless"
     gateway_document: str  # the gateway's OpenAPI document as JSON, "" when it has none
+    gateway_graphql_schema: str = ""  # a GraphQL API's schema (SDL) at the gateway, "" when it is not one
 
 
-GATEWAY_FIELDS = ("name", "listen_path", "auth_type", "gateway_document")
+GATEWAY_FIELDS = ("name", "listen_path", "auth_type", "gateway_document", "gateway_graphql_schema")
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def update_apis(product: Product, apis: Iterable[WantedAPI], *, new: bool = Fals
     Returns whether anything changed."""
     current: dict[str, ProductAPI] = {}
     extra: list[int] = []  # APIs not in the policy, and the later twins of an API listed twice
-    rows = [WantedAPI(*api) for api in apis]  # plain 5-tuples too
+    rows = [WantedAPI(*api) for api in apis]  # plain 5-tuples too (no GraphQL schema)
     wanted = {row.api_id for row in rows}
     for api in ([] if new else sorted(product.apis.all(), key=lambda a: a.pk)):
         if api.api_id in wanted and api.api_id not in current:

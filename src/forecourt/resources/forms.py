@@ -20,7 +20,7 @@ from forecourt.accounts import attributes
 from forecourt.accounts import registration as domain_rules
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import CustomAttribute, InviteCode, Organisation, Team, User
-from forecourt.catalog import document_import, documents, images
+from forecourt.catalog import document_import, documents, graphql_schemas, images
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.portalconfig.models import PortalSettings
@@ -301,6 +301,46 @@ def _document_url_field() -> forms.URLField:
                   "private ones (DocumentImport.AllowPrivateTargets).")
 
 
+def incoming_graphql(form: ModelForm, data: dict[str, Any]) -> graphql_schemas.Summary | None:
+    """The rule of a form's new GraphQL schema (an API's, a specification's): from its file or its text, checked
+    by forecourt.catalog.graphql_schemas and put in `data["graphql_schema"]` as SDL; its summary, or None when
+    there is none new (the stored one is kept; emptied text removes it) or it is refused (the form's error)."""
+    upload = data.get("graphql_file")
+    field = "graphql_file" if upload else "graphql_schema"
+    try:
+        if upload:
+            text = graphql_schemas.read_upload(upload)
+        elif data.get("graphql_schema") and "graphql_schema" in form.changed_data:
+            text = data["graphql_schema"]
+        else:
+            return None
+        stored, summary = graphql_schemas.check(text)
+    except documents.InvalidDocument as exc:
+        form.add_error(field, exc.messages)
+        return None
+    data["graphql_schema"] = stored
+    return summary
+
+
+def _graphql_file_field() -> forms.FileField:
+    return forms.FileField(
+        label="Upload a GraphQL schema", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".graphql,.gql,.json"}),
+        help_text=f"SDL (.graphql, .gql) or an introspection result (.json), at most "
+                  f"{graphql_schemas.MAX_BYTES // 1024 // 1024} MB. It replaces the schema below.")
+
+
+def _graphql_text_field() -> "OpenAPITextField":
+    return OpenAPITextField(
+        label="Or paste it (the GraphQL schema, SDL)", required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text="The Live Portal shows it in a GraphiQL playground. Empty: none.")
+
+
+def _notes(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
 class ProductAPIForm(ModelForm):
     """A product's API. The portal's OpenAPI document comes from a file, a URL or the text area (in
     that order of precedence); a new one is checked by forecourt.catalog.documents, and lands in
@@ -317,15 +357,23 @@ class ProductAPIForm(ModelForm):
     gateway_document_state = forms.CharField(
         label="The gateway's OpenAPI document", required=False, disabled=True,
         help_text="Copied from the gateway at each synchronisation; it cannot be edited here.")
+    graphql_file = _graphql_file_field()
+    graphql_schema = _graphql_text_field()
+    gateway_graphql_state = forms.CharField(
+        label="The gateway's GraphQL schema", required=False, disabled=True,
+        help_text="A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's schema "
+                  "above, when there is one, is the one shown.")
 
     class Meta:
         model = ProductAPI
         fields = ["product", "name", "api_id", "listen_path", "auth_type", "document_file", "document_url",
-                  "oas_document", "gateway_document_state", "document_source"]
+                  "oas_document", "gateway_document_state", "document_source", "graphql_file", "graphql_schema",
+                  "gateway_graphql_state"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.document_summary: documents.Summary | None = None
+        self.graphql_summary: graphql_schemas.Summary | None = None
         auth = self.fields["auth_type"]
         assert isinstance(auth, forms.ChoiceField)
         choices = [("", "Not set"), *AUTH_TYPES.items()]
@@ -334,6 +382,7 @@ class ProductAPIForm(ModelForm):
             choices.append((current, f"{current} (not a type the Live Portal knows)"))
         auth.choices = choices
         self.fields["gateway_document_state"].initial = self._gateway_state
+        self.fields["gateway_graphql_state"].initial = self._gateway_graphql_state
         self.fields["document_source"].required = False  # left out (the Admin API): the portal's
         self.fields["document_source"].help_text = lazy(self._source_note, str)()
 
@@ -350,6 +399,12 @@ class ProductAPIForm(ModelForm):
         summary = self._stored["gateway"]
         return f"Present: {summary}." if summary else "Present, but it cannot be read as JSON or YAML."
 
+    def _gateway_graphql_state(self) -> str:
+        if not self.instance.gateway_graphql_schema:
+            return "None: the gateway has not provided one (it is not a GraphQL API there)."
+        summary = graphql_schemas.describe(self.instance.gateway_graphql_schema)
+        return f"Present: {summary}." if summary else "Present, but it is not a schema the portal can read."
+
     def _source_note(self) -> str:
         base = "Which document the Live Portal shows when both exist; the other one when only it exists."
         shown = self.instance.shown_source if self.instance.pk else ""
@@ -362,12 +417,14 @@ class ProductAPIForm(ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.document_summary = incoming_document(self, data)
+        self.graphql_summary = incoming_graphql(self, data)
         return data
 
     @property
     def saved_note(self) -> str:
-        """What the Admin Portal adds to its "saved" message: the new document's summary."""
-        return f"Its OpenAPI document: {self.document_summary}." if self.document_summary else ""
+        """What the Admin Portal adds to its "saved" message: the new document's and schema's summaries."""
+        return _notes(f"Its OpenAPI document: {self.document_summary}." if self.document_summary else "",
+                      f"Its {self.graphql_summary}." if self.graphql_summary else "")
 
     def clean_document_source(self) -> str:
         return self.cleaned_data.get("document_source") or ProductAPI.DocumentSource.PORTAL
@@ -382,14 +439,18 @@ class ProductSpecForm(ModelForm):
     oas_document = OpenAPITextField(
         label="Or paste it (the OpenAPI document)", required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}), help_text="JSON or YAML. Empty: none.")
+    graphql_file = _graphql_file_field()
+    graphql_schema = _graphql_text_field()
 
     class Meta:
         model = ProductSpec
-        fields = ["product", "name", "spec_alias", "document_file", "document_url", "oas_document"]
+        fields = ["product", "name", "spec_alias", "document_file", "document_url", "oas_document", "graphql_file",
+                  "graphql_schema"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.document_summary: documents.Summary | None = None
+        self.graphql_summary: graphql_schemas.Summary | None = None
         self.fields["document_url"].initial = self.instance.oas_url
 
     def clean(self) -> dict[str, Any]:
@@ -398,6 +459,7 @@ class ProductSpecForm(ModelForm):
         if url and url == self.instance.oas_url and "document_url" not in self.changed_data:
             data["document_url"] = ""  # the URL it came from, shown again: not fetched again
         self.document_summary = incoming_document(self, data)
+        self.graphql_summary = incoming_graphql(self, data)
         return data
 
     def save(self, commit: bool = True) -> Any:
@@ -410,7 +472,8 @@ class ProductSpecForm(ModelForm):
 
     @property
     def saved_note(self) -> str:
-        return f"Its OpenAPI document: {self.document_summary}." if self.document_summary else ""
+        return _notes(f"Its OpenAPI document: {self.document_summary}." if self.document_summary else "",
+                      f"Its {self.graphql_summary}." if self.graphql_summary else "")
 
 
 class ProductDocForm(ModelForm):

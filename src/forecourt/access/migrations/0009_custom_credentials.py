@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('alias', models.CharField(max_length=255)),
                 ('type', models.CharField(choices=[('CREDENTIAL_TYPE_CUSTOM', 'Custom (issued outside the portal)'), ('CREDENTIAL_TYPE_TYK_MANAGED', 'Tyk managed')], default='CREDENTIAL_TYPE_CUSTOM', max_length=32)),
                 ('authentication_method', models.CharField(blank=True, max_length=100)),
-                ('auth_token_type', models.CharField(choices=[('AUTH_TOKEN_CUSTOM', 'Custom token'), ('AUTH_TOKEN_STANDARD', 'Standard token')], default='AUTH_TOKEN_CUSTOM', max_length=32)),
+                ('auth_token_type', models.CharField(choices=[('AUTH_TOKEN_TYPE_CUSTOM', 'Custom token'), ('AUTH_TOKEN_STANDARD', 'Standard token')], default='AUTH_TOKEN_TYPE_CUSTOM', max_length=32)),
                 ('key_id', models.CharField(blank=True, help_text='An identifier, never a secret.', max_length=255, verbose_name='key ID')),
                 ('credential_key', forecourt.ops.crypto.EncryptedTextField(blank=True, editable=False, help_text="Encrypted; shown to the app's owner once.")),
                 ('credential_secret', forecourt.ops.crypto.EncryptedTextField(blank=True, editable=False, help_text="Encrypted; shown to the app's owner once.")),

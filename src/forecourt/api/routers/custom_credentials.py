@@ -20,7 +20,7 @@ from forecourt.access import custom_credentials as service
 from forecourt.access.models import App, CustomCredential
 
 from .. import forms
-from ..common import ERRORS, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
+from ..common import ERRORS, MessageOut, PagingQuery, PathId, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
 
@@ -141,7 +141,10 @@ def update_custom_credential(request: HttpRequest, app_id: PathId, credential_id
     return custom_out(_one(app_id, credential_id))
 
 
-@router.delete("/apps/{app_id}/custom_credentials/{credential_id}", response={200: StatusOut, **ERRORS})
-def delete_custom_credential(request: HttpRequest, app_id: PathId, credential_id: PathId) -> StatusOut:
-    service.delete(_one(app_id, credential_id), actor(request))
-    return StatusOut()
+@router.delete("/apps/{app_id}/custom_credentials/{credential_id}", response={200: MessageOut, **ERRORS})
+def delete_custom_credential(request: HttpRequest, app_id: PathId, credential_id: PathId) -> MessageOut:
+    """Remove it; answers `status` and a `message` naming it (Tyk's v1.14: StatusWithMessage)."""
+    custom = _one(app_id, credential_id)
+    alias = custom.alias
+    service.delete(custom, actor(request))
+    return MessageOut(message=f"custom credential {alias!r} deleted")

@@ -9,7 +9,8 @@ Divergences from Tyk, on purpose:
 * `Logo` and `Preview` are the Admin API paths serving the images (`/products/{id}/logo`, `/preview`);
   uploads are PNG, JPEG, GIF or WebP by content (forecourt.catalog.images), SVG refused.
 * `/products/{id}/spec-details` (Tyk's specifications without a provider API): `CID` is ignored; `OASUrl`
-  is fetched when sent changed and kept; documents follow the API documents' rules below. No GraphQL.
+  is fetched when sent changed and kept; documents follow the API documents' rules below. GraphQL schemas:
+  forecourt.api.routers.graphql_schemas.
 * An API's OpenAPI document, `/products/{id}/api-details/{api_id}/oas` (Tyk's paths): `GET` answers
   the document the Live Portal shows, as it is stored (JSON or YAML; `?source=portal` or `gateway`
   for one of the two), 404 when there is none (Tyk: 422); `POST` uploads one (multipart field
@@ -236,7 +237,7 @@ def list_products(request: HttpRequest, paging: PagingQuery) -> HttpResponse:
         rendered: str = JSONRenderer().render(request, data, response_status=200)
         return rendered.encode()
 
-    body = fragments.cached_bytes("portal-api:products", [paging.page, paging.per_page], encode)
+    body = fragments.cached_bytes("portal-api:products", [paging.page, paging.per_page, paging.limit], encode)
     return HttpResponse(body, content_type=JSONRenderer.media_type + "; charset=" + settings.DEFAULT_CHARSET)
 
 
@@ -551,7 +552,8 @@ def _spec_of(product_id: PathId, spec_id: PathId) -> ProductSpec:
 
 @router.get("/products/{product_id}/spec-details", response={200: list[SpecOut], **ERRORS})
 def list_specs(request: HttpRequest, product_id: PathId, paging: PagingQuery) -> list[SpecOut]:
-    queryset = ProductSpec.objects.filter(product_id=_product_id(product_id)).defer("oas_document").order_by("pk")
+    queryset = (ProductSpec.objects.filter(product_id=_product_id(product_id)).defer("oas_document", "graphql_schema")
+                .order_by("pk"))
     return [_spec(s) for s in page_of(queryset, paging)]
 
 

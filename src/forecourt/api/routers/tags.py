@@ -14,10 +14,12 @@ policy tag (the sync imports policies by it) cannot be renamed or deleted (409);
 100 characters without a comma (422).
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 
 from forecourt.api import tags
@@ -91,14 +93,15 @@ def list_tags(request: HttpRequest, paging: PagingQuery) -> list[TagOut]:
     return [TagOut(ID=t.pk, Name=t.name) for t in page_of(Tag.objects.order_by("folded", "pk"), paging)]
 
 
-@router.post("/tags", response={200: TagDetail, **ERRORS})
-def create_tag(request: HttpRequest, payload: TagIn) -> TagDetail:
-    """Create a tag (no product has it yet). A name taken already (any case) is a 422."""
+@router.post("/tags", response={201: TagDetail, **ERRORS})
+def create_tag(request: HttpRequest, payload: TagIn) -> Status[Any]:
+    """Create a tag (no product has it yet): 201, as Tyk's v1.14 answers. A name taken already
+    (any case) is a 422."""
     try:
         tag = tags.create(payload.Name)
     except ValidationError as exc:
         raise _invalid(exc) from exc
-    return _detail(tag)
+    return Status(201, _detail(tag))
 
 
 @router.get("/tags/{tag_id}", response={200: TagDetail, **ERRORS})
@@ -141,13 +144,14 @@ def list_product_tags(request: HttpRequest, product_id: PathId) -> list[TagName]
     return [TagName(Name=name) for name in tags.names_of(product)]
 
 
-@router.post("/products/{product_id}/tags", response={200: TagName, **ERRORS})
-def attach_product_tag(request: HttpRequest, product_id: PathId, payload: TagIn) -> TagName:
-    """Give the product a tag (made if it is new). One it has already (any case) is a 200 that
-    changes nothing and answers the product's spelling."""
+@router.post("/products/{product_id}/tags", response={201: TagName, **ERRORS})
+def attach_product_tag(request: HttpRequest, product_id: PathId, payload: TagIn) -> Status[Any]:
+    """Give the product a tag (made if it is new): 201, as Tyk's v1.14 answers. One it has already
+    (any case) is a 201 that changes nothing and answers the product's spelling (as attaching a
+    post's tag twice is), so a script that attaches its tags every run needs no special case."""
     product = get_object_or_404(Product, pk=product_id)
     try:
-        return TagName(Name=tags.attach(product, payload.Name, actor(request)))
+        return Status(201, TagName(Name=tags.attach(product, payload.Name, actor(request))))
     except ValidationError as exc:
         raise _invalid(exc) from exc
 

@@ -34,10 +34,17 @@ class HeaderOut(Out):
     Value: str
 
 
+class HeaderShowOut(HeaderOut):
+    """Tyk's WebhookHeader-show: a header as its own operations answer it, with its webhook's ID
+    (in a webhook's `Headers` and the headers list, Tyk's WebhookHeader has no `WebhookID`)."""
+
+    WebhookID: str
+
+
 class HeaderIn(TykIn):
     """A header to add, or its new name and value (fields left out keep theirs)."""
 
-    READ_ONLY = frozenset({"ID"})
+    READ_ONLY = frozenset({"ID", "WebhookID"})
     Name: str | None = Field(None, max_length=100, description="An HTTP header name the portal does not set "
                                                                 "itself (not Host, Content-Type, X-Forecourt-...).")
     Value: str | None = Field(None, max_length=1000, description="One line of text.")
@@ -102,6 +109,10 @@ class DeliveryFilters(Schema):
 
 def _header(row: WebhookHeader) -> HeaderOut:
     return HeaderOut(ID=str(row.pk), Name=row.name, Value=row.value)
+
+
+def _header_show(row: WebhookHeader) -> HeaderShowOut:
+    return HeaderShowOut(ID=str(row.pk), Name=row.name, Value=row.value, WebhookID=str(row.webhook_id))
 
 
 def _out(hook: Webhook, rows: list[WebhookHeader] | None = None) -> WebhookOut:
@@ -172,29 +183,30 @@ def list_headers(request: HttpRequest, webhook_id: PathId) -> list[HeaderOut]:
     return [_header(row) for row in webhook_headers.rows(get_object_or_404(Webhook, pk=webhook_id))]
 
 
-@router.post("/webhooks/{webhook_id}/headers", response={201: HeaderOut, **ERRORS})
-def create_header(request: HttpRequest, webhook_id: PathId, payload: HeaderIn) -> Status[HeaderOut]:
+@router.post("/webhooks/{webhook_id}/headers", response={201: HeaderShowOut, **ERRORS})
+def create_header(request: HttpRequest, webhook_id: PathId, payload: HeaderIn) -> Status[HeaderShowOut]:
     hook = get_object_or_404(Webhook, pk=webhook_id)
     try:
         row = webhook_headers.add(hook, payload.Name or "", payload.Value or "", actor(request))
     except webhook_headers.HeaderRefused as exc:
         raise forms.Invalid(exc.errors) from None
-    return Status(201, _header(row))
+    return Status(201, _header_show(row))
 
 
-@router.get("/webhooks/{webhook_id}/headers/{header_id}", response={200: HeaderOut, **ERRORS})
-def get_header(request: HttpRequest, webhook_id: PathId, header_id: PathId) -> HeaderOut:
-    return _header(_row(webhook_id, header_id))
+@router.get("/webhooks/{webhook_id}/headers/{header_id}", response={200: HeaderShowOut, **ERRORS})
+def get_header(request: HttpRequest, webhook_id: PathId, header_id: PathId) -> HeaderShowOut:
+    return _header_show(_row(webhook_id, header_id))
 
 
-@router.put("/webhooks/{webhook_id}/headers/{header_id}", response={200: HeaderOut, **ERRORS})
-def update_header(request: HttpRequest, webhook_id: PathId, header_id: PathId, payload: HeaderIn) -> HeaderOut:
-    """Rename it or change its value; its ID stays."""
+@router.put("/webhooks/{webhook_id}/headers/{header_id}", response={200: HeaderShowOut, **ERRORS})
+def update_header(request: HttpRequest, webhook_id: PathId, header_id: PathId, payload: HeaderIn) -> HeaderShowOut:
+    """Rename it or change its value; its ID stays. Answers the header as GET does (Tyk's v1.14
+    answers `Name` and `Value` only: the rest is more, not different)."""
     try:
         row = webhook_headers.change(_row(webhook_id, header_id), payload.Name, payload.Value, actor(request))
     except webhook_headers.HeaderRefused as exc:
         raise forms.Invalid(exc.errors) from None
-    return _header(row)
+    return _header_show(row)
 
 
 @router.delete("/webhooks/{webhook_id}/headers/{header_id}", response={200: StatusOut, **ERRORS})

@@ -9,11 +9,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Min, Prefetch, QuerySet, Value, Window
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Prefetch, Q, QuerySet, Value, Window
 from django.urls import NoReverseMatch
 
-from forecourt.catalog import documents, images, search
-from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductTag
+from forecourt.catalog import documents, graphql_schemas, images, search
+from forecourt.catalog.models import (
+    AUTH_TYPES,
+    Catalogue,
+    Plan,
+    Product,
+    ProductAPI,
+    ProductDoc,
+    ProductSpec,
+    ProductTag,
+)
 from forecourt.catalog.search import public_tags
 from forecourt.catalog.services import (
     CATALOGUE_PAGE_SIZE,
@@ -207,6 +216,32 @@ def api_data(product: Product, api: ProductAPI) -> dict[str, Any]:
         "has_document": has_document,
         "docs_url": reverse_live("api_docs", product.slug, api.pk) if has_document else None,
         "document_url": reverse_live("api_document", product.slug, api.pk) if has_document else None,
+        "has_graphql": api.has_graphql,
+        "graphql_url": reverse_live("api_graphql", product.slug, api.pk) if api.has_graphql else None,
+    }
+
+
+def _specs() -> QuerySet[ProductSpec]:
+    """A product's specifications without their documents, saying whether they have each kind."""
+    return ProductSpec.objects.defer("oas_document", "graphql_schema").annotate(
+        with_document=ExpressionWrapper(~Q(oas_document=""), output_field=BooleanField()),
+        with_graphql=ExpressionWrapper(~Q(graphql_schema=""), output_field=BooleanField())).order_by("pk")
+
+
+def spec_data(product: Product, spec: ProductSpec) -> dict[str, Any]:
+    """A specification (Tyk's spec details) as the product page lists it: its OpenAPI reference and its
+    GraphQL playground, each when it has one."""
+    has_document, has_graphql = bool(getattr(spec, "with_document", False)), bool(getattr(spec, "with_graphql", False))
+    return {
+        "id": spec.pk,
+        "name": spec.name or spec.spec_alias,
+        "alias": spec.spec_alias,
+        "anchor": f"spec-{spec.pk}",
+        "has_document": has_document,
+        "docs_url": reverse_live("spec_docs", product.slug, spec.pk) if has_document else None,
+        "document_url": reverse_live("spec_document", product.slug, spec.pk) if has_document else None,
+        "has_graphql": has_graphql,
+        "graphql_url": reverse_live("spec_graphql", product.slug, spec.pk) if has_graphql else None,
     }
 
 
@@ -254,6 +289,7 @@ def product_page(user: Any, product: Product) -> dict[str, Any]:
         "docs": [{"id": d.pk, "title": d.title, "content": d.content, "anchor": f"doc-{d.pk}"}
                  for d in product.docs.all()],
         "catalogues": [{"id": c["pk"], "name": c["name"], "visibility": c["visibility"]} for c in catalogues],
+        "specs": [spec_data(product, spec) for spec in product.specs.all()],
         "request_access_url": request_access_url(product),
         "preview_url": image_url(product, "preview"),
     })
@@ -263,7 +299,28 @@ def product_page(user: Any, product: Product) -> dict[str, Any]:
 def visible_product(user: Any, slug: str) -> Product | None:
     """The product at `slug` if `user` may see it (with its provider, APIs and docs), else None."""
     return (visible_products(user).filter(slug=slug).select_related("provider").defer("provider__secret")
-            .prefetch_related(Prefetch("apis", _apis()), "docs").first())
+            .prefetch_related(Prefetch("apis", _apis()), "docs", Prefetch("specs", _specs())).first())
+
+
+def visible_graphql_api(user: Any, slug: str, api_pk: int) -> tuple[Product, ProductAPI] | None:
+    """A product's API with its GraphQL schema, if `user` may see the product and the API has one."""
+    api = (ProductAPI.objects.select_related("product", "product__provider")
+           .defer("oas_document", "gateway_document", "product__provider__secret")
+           .filter(pk=api_pk, product__slug=slug, product__in=visible_products(user).values("pk"))
+           .exclude(graphql_schema="", gateway_graphql_schema="").first())
+    return (api.product, api) if api is not None else None
+
+
+def visible_spec(user: Any, slug: str, spec_pk: int) -> tuple[Product, ProductSpec] | None:
+    """A product's specification, if `user` may see the product."""
+    spec = (ProductSpec.objects.select_related("product")
+            .filter(pk=spec_pk, product__slug=slug, product__in=visible_products(user).values("pk")).first())
+    return (spec.product, spec) if spec is not None else None
+
+
+def graphql_introspection(schema: str) -> dict[str, Any] | None:
+    """What the GraphiQL playground is given: the stored schema's introspection result."""
+    return graphql_schemas.introspection(schema)
 
 
 def visible_api(user: Any, slug: str, api_pk: int) -> tuple[Product, ProductAPI] | None:

@@ -9,7 +9,12 @@ _PLAN = {"id": 1, "name": "Gold", "description": "For production traffic.",
          "quota_renewal_seconds": 2592000, "key_expires_in": 0, "auto_approve": True}
 _API = {"id": 1, "name": "Payments API", "api_id": "payments", "listen_path": "/payments/",
         "auth_type": "authToken", "auth_label": "Auth token", "has_document": True,
-        "docs_url": "/catalogue-products/payments/1/docs", "document_url": "/catalogue-products/payments/1/openapi"}
+        "docs_url": "/catalogue-products/payments/1/docs", "document_url": "/catalogue-products/payments/1/openapi",
+        "has_graphql": True, "graphql_url": "/catalogue-products/payments/1/graphql"}
+_SPEC = {"id": 1, "name": "Webhooks", "alias": "webhooks", "anchor": "spec-1", "has_document": True,
+         "docs_url": "/catalogue-products/payments/specs/1/docs",
+         "document_url": "/catalogue-products/payments/specs/1/openapi", "has_graphql": True,
+         "graphql_url": "/catalogue-products/payments/specs/1/graphql"}
 _SUMMARY = {
     "id": 1, "name": "Payments", "slug": "payments", "url": "/catalogue-products/payments",
     "description": "Take card payments.", "logo_url": "/catalogue-products/payments/logo",
@@ -35,7 +40,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "product": {**_SUMMARY, "content": "## Overview\n\nSome *Markdown*.",
                     "docs": [{"id": 1, "title": "Quick start", "content": "1. Get a key\n2. Call the API",
                               "anchor": "doc-1"}],
-                    "catalogues": [_CATALOGUE], "request_access_url": "/apps/request-access?product=payments",
+                    "catalogues": [_CATALOGUE], "specs": [_SPEC],
+                    "request_access_url": "/apps/request-access?product=payments",
                     "preview_url": "/catalogue-products/payments/preview"},
     },
     "views/api_docs.html": {
@@ -48,6 +54,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "renderer": {"name": "stoplight", "script_url": "/static/live/vendor/elements/web-components.min.js",
                      "style_url": "/static/live/vendor/elements/styles.min.css"},
     },
+}
+SAMPLES["views/graphql_docs.html"] = {
+    "page": {"title": "Payments GraphQL · Payments"},
+    "product": SAMPLES["views/api_docs.html"]["product"],
+    "graphql": {"name": "Payments GraphQL", "endpoint": "https://api.example.com/payments/graphql",
+                "introspection": {"__schema": {"queryType": {"name": "Query"}, "types": []}},
+                "scripts": ["/static/live/vendor/react/react.production.min.js",
+                            "/static/live/vendor/react/react-dom.production.min.js",
+                            "/static/live/vendor/graphiql/graphiql.min.js", "/static/live/graphiql-start.js"],
+                "style_url": "/static/live/vendor/graphiql/graphiql.min.css"},
 }
 # Partials are validated on their own too, with what their includers give them.
 SAMPLES["partials/catalogue_product_card.html"] = {"product": _SUMMARY}

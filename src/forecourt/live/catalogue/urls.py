@@ -11,4 +11,8 @@ urlpatterns: list[URLPattern] = [
     path("catalogue-products/<slug:slug>/preview", views.product_preview, name="product_preview"),
     path("catalogue-products/<slug:slug>/<int:api>/docs", views.api_docs, name="api_docs"),
     path("catalogue-products/<slug:slug>/<int:api>/openapi", views.api_document, name="api_document"),
+    path("catalogue-products/<slug:slug>/<int:api>/graphql", views.api_graphql, name="api_graphql"),
+    path("catalogue-products/<slug:slug>/specs/<int:spec>/docs", views.spec_docs, name="spec_docs"),
+    path("catalogue-products/<slug:slug>/specs/<int:spec>/openapi", views.spec_document, name="spec_document"),
+    path("catalogue-products/<slug:slug>/specs/<int:spec>/graphql", views.spec_graphql, name="spec_graphql"),
 ]

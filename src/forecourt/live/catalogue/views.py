@@ -1,4 +1,5 @@
-"""Live Portal catalogue pages: the catalogue, a product, an API's documentation and its OpenAPI document.
+"""Live Portal catalogue pages: the catalogue, a product, an API's or a specification's documentation (its
+OpenAPI document, its GraphQL playground) and its OpenAPI document.
 
 Every view starts from forecourt.catalog.services.visible_products(user): a product outside the
 user's catalogues is answered 404, like one that does not exist, so its existence is not revealed.
@@ -13,7 +14,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from forecourt import themes
-from forecourt.catalog import images
+from forecourt.catalog import documents, images
 from forecourt.catalog.services import visible_products
 from forecourt.live import gateway, served_documents
 from forecourt.ops import security_headers
@@ -115,6 +116,102 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     if origin:
         security_headers.extend(response, {"connect-src": [origin]})
     return response
+
+
+def _product_context(product_obj: Any) -> dict[str, Any]:
+    return {"id": product_obj.pk, "name": product_obj.display_name, "slug": product_obj.slug,
+            "description": product_obj.description, "url": reverse_live("product", product_obj.slug)}
+
+
+@require_safe
+def spec_docs(request: HttpRequest, slug: str, spec: int) -> HttpResponse:
+    """A specification's OpenAPI reference (Tyk's spec details), with the renderer an API's has; it has no
+    gateway, so no "Try it" origin is allowed."""
+    found = data.visible_spec(request.user, slug, spec)
+    summary = documents.describe(found[1].oas_document) if found is not None else None
+    if found is None or summary is None:
+        raise Http404("No such API documentation.")
+    product_obj, spec_obj = found
+    name = renderer_name()
+    if summary.format == "json" and summary.operations >= LITE_FROM:
+        name = "lite"
+    script, style = RENDERERS[name]
+    spec_name = spec_obj.name or spec_obj.spec_alias
+    context = {
+        "page": {"title": f"{spec_name} · {product_obj.display_name}"},
+        "product": _product_context(product_obj),
+        "api": {"id": spec_obj.pk, "name": spec_name, "api_id": spec_obj.spec_alias, "listen_path": "",
+                "auth_type": "", "auth_label": "", "document_url": reverse_live("spec_document", slug, spec_obj.pk),
+                "format": summary.format, "operations": summary.operations, "gateway_url": ""},
+        "renderer": {"name": name, "script_url": static(script), "style_url": static(style) if style else None},
+    }
+    response = themes.render(request, "views/api_docs.html", context)
+    security_headers.replace(response, {**DOCS_STYLES, **DOCS_EXTRA})
+    return response
+
+
+@require_safe
+def spec_document(request: HttpRequest, slug: str, spec: int) -> HttpResponse:
+    """A specification's OpenAPI document as stored, as a download (like an API's, without the gateway)."""
+    found = data.visible_spec(request.user, slug, spec)
+    if found is None or not found[1].oas_document:
+        raise Http404("No such API document.")
+    product_obj, spec_obj = found
+    kind = documents.format_of(spec_obj.oas_document)
+    response = HttpResponse(spec_obj.oas_document.encode("utf-8"),
+                            content_type="application/json" if kind == "json" else "application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{product_obj.slug}-spec-{spec_obj.pk}.{kind}"'
+    response["Content-Security-Policy"] = FILE_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# The GraphQL playground's files (static/live/vendor/README.md): React's UMD builds, GraphiQL's standalone
+# bundle over them, and the portal's own starter, which reads the page's data attributes.
+GRAPHIQL_SCRIPTS = ("live/vendor/react/react.production.min.js", "live/vendor/react/react-dom.production.min.js",
+                    "live/vendor/graphiql/graphiql.min.js", "live/graphiql-start.js")
+GRAPHIQL_STYLE = "live/vendor/graphiql/graphiql.min.css"
+
+
+def _graphql_page(request: HttpRequest, product_obj: Any, name: str, schema: str, endpoint: str) -> HttpResponse:
+    """The GraphiQL playground of a schema: the docs explorer reads the introspection computed here (no
+    request to the API); queries go to `endpoint`, allowed by connect-src, or are answered "no endpoint"."""
+    introspection = data.graphql_introspection(schema)
+    if introspection is None:
+        raise Http404("No such GraphQL documentation.")
+    context = {
+        "page": {"title": f"{name} · {product_obj.display_name}"},
+        "product": _product_context(product_obj),
+        "graphql": {"name": name, "endpoint": endpoint, "introspection": introspection,
+                    "scripts": [static(path) for path in GRAPHIQL_SCRIPTS], "style_url": static(GRAPHIQL_STYLE)},
+    }
+    response = themes.render(request, "views/graphql_docs.html", context)
+    security_headers.replace(response, {**DOCS_STYLES, **DOCS_EXTRA})
+    origin = _gateway_origin(endpoint) if endpoint else ""
+    if origin:
+        security_headers.extend(response, {"connect-src": [origin]})
+    return response
+
+
+@require_safe
+def api_graphql(request: HttpRequest, slug: str, api: int) -> HttpResponse:
+    found = data.visible_graphql_api(request.user, slug, api)
+    if found is None:
+        raise Http404("No such GraphQL documentation.")
+    product_obj, api_obj = found
+    provider = product_obj.provider
+    endpoint = gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path)
+    return _graphql_page(request, product_obj, api_obj.name, api_obj.shown_graphql_schema, endpoint)
+
+
+@require_safe
+def spec_graphql(request: HttpRequest, slug: str, spec: int) -> HttpResponse:
+    found = data.visible_spec(request.user, slug, spec)
+    if found is None or not found[1].graphql_schema:
+        raise Http404("No such GraphQL documentation.")
+    product_obj, spec_obj = found
+    return _graphql_page(request, product_obj, spec_obj.name or spec_obj.spec_alias, spec_obj.graphql_schema, "")
 
 
 @require_safe

@@ -58,6 +58,17 @@ def _int(value: Any, name: str) -> int:
     return int(value)
 
 
+def graphql_schema(definition: dict[str, Any]) -> str:
+    """A GraphQL API's schema as its definition carries it (`graphql.enabled`, `graphql.schema`: SDL), or "".
+    Taken as it is: the portal checks it only when showing it (forecourt.catalog.graphql_schemas), so one
+    the portal cannot read leaves the API synced, without a playground."""
+    raw = definition.get("graphql")
+    if not isinstance(raw, dict) or raw.get("enabled") is not True:
+        return ""
+    schema = raw.get("schema")
+    return schema if isinstance(schema, str) and schema.strip() and "\x00" not in schema else ""
+
+
 def api_ids(wrappers: Iterable[dict[str, Any]]) -> set[str]:
     """The IDs of the Dashboard's APIs (`GET /api/apis` wrappers, or bare definitions)."""
     return set(apis_by_id(wrappers))
@@ -86,7 +97,8 @@ def apis_by_id(wrappers: Iterable[dict[str, Any]]) -> dict[str, WantedAPI]:
             auth = "authToken"
         oas = wrapper.get("oas")
         apis[api_id] = WantedAPI(api_id, str(definition.get("name") or api_id), str(proxy.get("listen_path") or ""),
-                                 auth, json.dumps(oas, sort_keys=True) if isinstance(oas, dict) else "")
+                                 auth, json.dumps(oas, sort_keys=True) if isinstance(oas, dict) else "",
+                                 graphql_schema(definition))
     return apis
 
 
