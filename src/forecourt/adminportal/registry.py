@@ -329,6 +329,23 @@ def _event_names() -> list[tuple[str, str]]:
 
 RESOURCES += [
     Resource(
+        D["oauth-providers"], section="Catalogue",
+        columns=[Column("Name", "name", link=True), Column("Type", "type"), Column("Well-known URL", "well_known_url"),
+                 Column("Client types", "n_client_types")],
+        search=["name", "well_known_url"],
+        help="Identity providers where Dynamic Client Registration (RFC 7591) makes OAuth 2.0 clients for apps "
+             "(docs/oauth-dcr.md). The initial access token is stored encrypted and never shown again.",
+    ),
+    Resource(
+        D["client-types"], section="Catalogue",
+        columns=[Column("Name", "name", link=True), Column("OAuth provider", "provider"),
+                 Column("Grant types", lambda c: ", ".join(c.grant_types) or None), Column("Scopes", "scopes"),
+                 Column("Products", lambda c: ", ".join(p.name for p in c.products.all()) or None)],
+        search=["name"],
+        help="The kinds of OAuth 2.0 client an OAuth provider registers. A product with a client type is an "
+             "OAuth/DCR product: approving access to it registers a client for the app at the provider.",
+    ),
+    Resource(
         D["webhooks"], section="Administration",
         columns=[Column("Name", "name", link=True), Column("URL", "url"), Column("Method", "method"),
                  Column("Events", lambda w: ", ".join(w.events) or None), Column("Enabled", "enabled")],

@@ -24,6 +24,7 @@ from .routers import (  # noqa: F401 - imported for api.add_router below
     custom_credentials,
     invite_codes,
     menus,
+    oauth_providers,
     organisations,
     pages,
     plans,
@@ -52,7 +53,7 @@ errors.install(api)
 for _module in (routers.providers, routers.products, routers.plans, routers.catalogues, routers.organisations,
                 routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
                 routers.audit, routers.themes, routers.pages, routers.menus, routers.webhooks, routers.tags,
-                routers.custom_credentials, routers.custom_attributes, routers.posts):
+                routers.custom_credentials, routers.custom_attributes, routers.posts, routers.oauth_providers):
     api.add_router("", _module.router)
 
 

@@ -39,6 +39,9 @@ from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, Produ
 from forecourt.content import forms as content_forms
 from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.notify.models import EmailLog
+from forecourt.oauth import forms as oauth_forms
+from forecourt.oauth import services as oauth_services
+from forecourt.oauth.models import ClientType, OAuthProvider
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
@@ -223,6 +226,15 @@ DEFINITIONS: list[Definition] = [
     Definition(
         slug="post-categories", model=Category, form=blog_forms.CategoryForm,
         queryset=lambda: Category.objects.annotate(n_posts=count_of(Post.categories.through, "category")),
+    ),
+    Definition(
+        slug="oauth-providers", model=OAuthProvider, form=oauth_forms.OAuthProviderForm,
+        queryset=lambda: OAuthProvider.objects.annotate(n_client_types=count_of(ClientType, "provider")),
+        delete_blockers=oauth_services.provider_delete_blockers,
+    ),
+    Definition(
+        slug="client-types", model=ClientType, form=oauth_forms.ClientTypeForm,
+        queryset=lambda: ClientType.objects.select_related("provider").prefetch_related("products"),
     ),
     Definition(
         slug="webhooks", model=Webhook, form=WebhookForm,
