@@ -57,9 +57,13 @@ class TestIdP:
     def clients(self) -> dict[str, Any]:
         return dict(httpx.get(f"{self.url}/_test/clients", timeout=5).json())
 
-    def token(self, client_id: str, secret: str, **data: str) -> httpx.Response:
-        return httpx.post(f"{self.url}/token", data={"grant_type": "client_credentials", **data},
-                          auth=(client_id, secret), timeout=5)
+    def token(self, client_id: str, secret: str, *, post: bool = False) -> httpx.Response:
+        """A client_credentials token: the client authenticated by HTTP Basic, or in the body (`post`)."""
+        data = {"grant_type": "client_credentials"}
+        if post:
+            return httpx.post(f"{self.url}/token", data={**data, "client_id": client_id, "client_secret": secret},
+                              timeout=5)
+        return httpx.post(f"{self.url}/token", data=data, auth=(client_id, secret), timeout=5)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")

@@ -106,7 +106,11 @@ server = AuthorizationServer(app, query_client=CLIENTS.get,
                              save_token=lambda token, req: ACCESS_TOKENS.__setitem__(
                                  token["access_token"], Token(req.client.get_client_id(), token["access_token"],
                                                               token.get("scope", ""), token.get("expires_in", 3600))))
-server.register_grant(grants.ClientCredentialsGrant)
+class ClientCredentials(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # each client's own is checked
+
+
+server.register_grant(ClientCredentials)
 
 
 def _metadata() -> dict[str, Any]:
