@@ -114,6 +114,9 @@ PRODUCT_DOCS = Related("product-docs", "product", catalog.docs_of)
 APP_CUSTOM_CREDENTIALS = Related("custom-credentials", "app",
                                  lambda app: CustomCredential.objects.filter(app=app).select_related("plan"))
 PRODUCT_SPECS = Related("product-specs", "product", catalog.specs_of)
+# A product's OAuth client types: with any, it is an OAuth/DCR product (forecourt.access.dcr).
+PRODUCT_CLIENT_TYPES = Related("client-types", "products",
+                               lambda product: ClientType.objects.filter(products=product).select_related("provider"))
 
 DEFINITIONS: list[Definition] = [
     Definition(
@@ -124,9 +127,10 @@ DEFINITIONS: list[Definition] = [
     ),
     Definition(
         slug="products", model=Product, form=f.ProductForm,
-        queryset=lambda: Product.objects.select_related("provider").annotate(n_apis=count_of(ProductAPI, "product")),
+        queryset=lambda: Product.objects.select_related("provider").annotate(
+            n_apis=count_of(ProductAPI, "product"), n_client_types=count_of(ClientType.products.through, "product")),
         delete_blockers=catalog.product_delete_blockers, saver=catalog.save_with_push,
-        related=(PRODUCT_APIS, PRODUCT_DOCS, PRODUCT_SPECS),
+        related=(PRODUCT_APIS, PRODUCT_DOCS, PRODUCT_SPECS, PRODUCT_CLIENT_TYPES),
     ),
     Definition(
         slug="product-apis", model=ProductAPI, form=f.ProductAPIForm,
