@@ -217,3 +217,19 @@ def test_a_product_without_client_types_still_gets_a_gateway_key(idp, provider, 
     credential = Credential.objects.get(access_request=request)
     assert credential.type == "key" and credential.status == "active" and credential.secret in tyk_dashboard.keys
     assert idp.clients() == {}
+
+
+def test_a_plan_change_updates_the_client_and_deactivating_the_owner_deletes_it(
+        idp, provider, client_type, admin):
+    request = request_access(provider, admin)
+    credential = Credential.objects.get(access_request=request)
+    client_type.scopes = "read"
+    client_type.save()
+    request.catalogue.plans.add(Plan.objects.get(provider=provider, name="Pro Plan"))
+    credentials.change_plan(request, Plan.objects.get(provider=provider, name="Pro Plan"), admin)
+    run_jobs()
+    assert idp.clients()[credential.provider_reference]["scope"] == "read"  # RFC 7592 PUT
+
+    assert credentials.revoke_all_of(request.app.owner, admin, "owner deactivated") == 1
+    run_jobs()
+    assert idp.clients() == {}
