@@ -173,6 +173,17 @@ def many(kind: str, count: int) -> None:
         posts = Post.objects.bulk_create(Post(title=f"Post {b}-{i}", path=f"post-{b}-{i}") for i in range(count))
         Post.categories.through.objects.bulk_create(
             Post.categories.through(post=p, category=c) for p, c in zip(posts, categories, strict=True))
+    elif kind in ("oauth-providers", "client-types"):
+        from forecourt.oauth.models import ClientType, OAuthProvider
+
+        idps = OAuthProvider.objects.bulk_create(OAuthProvider(name=f"IdP {b}-{i}",
+                                                               well_known_url="https://idp.example.com/.well-known/x")
+                                                 for i in range(count))
+        types = ClientType.objects.bulk_create(ClientType(provider=p, name=f"Server {p.pk}",
+                                                          grant_types=["client_credentials"]) for p in idps)
+        dcr = Product.objects.create(name=f"DCR {b}", slug=f"dcr-{b}")
+        ClientType.products.through.objects.bulk_create(
+            ClientType.products.through(clienttype=t, product=dcr) for t in types)
     elif kind == "email-log":
         from forecourt.notify.models import EmailLog
 

@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("accounts", ["accounts"]),
     ("catalogue", ["catalog"]),
     ("blog", ["blog"]),
+    ("OAuth providers", ["oauth"]),
     ("access", ["access"]),
     ("providers", ["providers"]),
     ("life-cycle and supervisor", ["lifecycle", "supervisor"]),

@@ -19,26 +19,13 @@ import openapi  # noqa: E402
 CONTRACT = ROOT / "tests" / "contracts" / "tyk-portal" / "operations.json"
 PREFIX = "/portal-api"
 
-_OAUTH = "OAuth 2.0 providers and client types: not built (Forecourt issues credentials through its providers)"
 _SSO = "SSO profiles: not built"
-_CLIENT_TYPES = "product client types (OAuth 2.0 DCR): not built"
 
 NOT_YET: dict[tuple[str, str], str] = {
-    **dict.fromkeys((
-        ("GET", "/oauth-providers"), ("POST", "/oauth-providers"), ("GET", "/oauth-providers/{}"),
-        ("PUT", "/oauth-providers/{}"), ("DELETE", "/oauth-providers/{}"),
-        ("GET", "/oauth-providers/{}/client-types"), ("POST", "/oauth-providers/{}/client-types"),
-        ("GET", "/oauth-providers/{}/client-types/{}"), ("PUT", "/oauth-providers/{}/client-types/{}"),
-        ("DELETE", "/oauth-providers/{}/client-types/{}"),
-    ), _OAUTH),
     **dict.fromkeys((
         ("GET", "/sso_profiles"), ("POST", "/sso_profiles"), ("GET", "/sso_profiles/{}"),
         ("PUT", "/sso_profiles/{}"), ("DELETE", "/sso_profiles/{}"),
     ), _SSO),
-    **dict.fromkeys((
-        ("GET", "/products/{}/client_types"), ("POST", "/products/{}/client_types"),
-        ("GET", "/products/{}/client_types/{}"), ("DELETE", "/products/{}/client_types/{}"),
-    ), _CLIENT_TYPES),
 }
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "forecourt.catalog",
     "forecourt.access",
     "forecourt.blog",
+    "forecourt.oauth",
     "forecourt.themes",
     "forecourt.content",
     "forecourt.live",

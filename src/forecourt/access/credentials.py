@@ -31,7 +31,7 @@ from forecourt.jobs import handler, queue
 from forecourt.ops.faults import crash_point
 from forecourt.webhooks import events
 
-from . import gateway
+from . import dcr, gateway
 from .models import AccessRequest, App, Credential
 
 log = logging.getLogger("forecourt.access")
@@ -41,10 +41,22 @@ def _client(provider: models.Model) -> gateway.CredentialGateway:
     return gateway.for_provider(provider)
 
 
+def _gateway_of(credential: Credential) -> gateway.CredentialGateway:
+    """Where a credential lives: the identity provider for a DCR client (forecourt.access.dcr), else the
+    gateway of its provider."""
+    if credential.type == Credential.Type.DCR_CLIENT:
+        return dcr.DCRGateway()
+    if credential.provider is None:
+        raise gateway.NoGateway(f"credential #{credential.pk} has no provider")
+    return _client(credential.provider)
+
+
 def record(request: AccessRequest, replaces: Credential | None = None) -> Credential:
-    """Step 1: the pending row with the identifiers the provider chose (the caller commits it)."""
+    """Step 1: the pending row with the identifiers the provider chose (the caller commits it). A request
+    for products with OAuth client types gets a client registered at their identity provider (DCR)."""
     assert request.plan.provider is not None
-    spec = _client(request.plan.provider).new_credential(request)
+    chosen = dcr.DCRGateway() if dcr.client_type_for(request) is not None else _client(request.plan.provider)
+    spec = chosen.new_credential(request)
     return Credential.objects.create(app=request.app, access_request=request, provider=request.plan.provider,
                                      replaces=replaces, status=Credential.Status.PENDING, **spec)
 
@@ -56,12 +68,12 @@ def activate(credential_id: int) -> Credential | None:
                   .filter(pk=credential_id).first())
     if credential is None or credential.status != Credential.Status.PENDING:
         return credential
-    if credential.provider is None:
-        raise gateway.NoGateway(f"credential #{credential.pk} has no provider")
-    client = _client(credential.provider)
+    client = _gateway_of(credential)
     crash_point("after-record")
     recorded = client.create_credential(credential) or {}
     crash_point("after-gateway")
+    for name, value in recorded.items():  # the event and a revocation below see what the gateway answered
+        setattr(credential, name, value)
     request = credential.access_request
     expires_in = request.plan.key_expires_in
     with transaction.atomic():
@@ -77,7 +89,7 @@ def activate(credential_id: int) -> Credential | None:
             _credential_registered(credential)
     if not activated:
         # Revoked (or its app deleted) while it was being created: what the gateway made goes
-        # too. The reference is all that takes; the row may be gone.
+        # too. The reference is all that takes (with what the gateway answered); the row may be gone.
         client.revoke_credential(credential.gateway_ref())
         return Credential.objects.filter(pk=credential.pk).first()
     log.info("credential active", extra={"credential": credential.pk, "request": request.pk})
@@ -112,7 +124,11 @@ def _start_revoking(credential: Credential) -> None:
 def revoke_job(ref: gateway.GatewayRef) -> None:
     """Remove the credential from the gateway; the row (if it still exists) becomes revoked."""
     provider_id = ref.get("provider_id")
-    client = gateway.for_provider_id(provider_id) if provider_id is not None else None
+    client: gateway.CredentialGateway | None
+    if ref.get("type") == Credential.Type.DCR_CLIENT:
+        client = dcr.DCRGateway()
+    else:
+        client = gateway.for_provider_id(provider_id) if provider_id is not None else None
     if client is not None:
         client.revoke_credential(ref)
         crash_point("after-revoke")
@@ -135,7 +151,7 @@ def update_job(credential_id: int) -> None:
     if credential.status == Credential.Status.PENDING:
         raise StillPending(f"credential #{credential_id} is still being created")
     if credential.status == Credential.Status.ACTIVE:
-        _client(credential.provider).update_credential(credential)
+        _gateway_of(credential).update_credential(credential)
 
 
 # -- what admins and consumers ask for ---------------------------------------------------------

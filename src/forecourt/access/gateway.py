@@ -34,11 +34,15 @@ class NewCredential(TypedDict):
 
 
 class AtGateway(TypedDict, total=False):
-    """What to record on a credential once the gateway has it (e.g. a key's hash as its reference)."""
+    """What to record on a credential once the gateway has it (e.g. a key's hash as its reference).
+    `secret` and `secret_hint` when the other side, not the portal, chose the secret (an identity
+    provider registering a client: forecourt.access.dcr)."""
 
     provider_reference: str
     provider_data: dict[str, JSONValue]
     gateway_key: str
+    secret: str
+    secret_hint: str
 
 
 class GatewayRef(TypedDict):

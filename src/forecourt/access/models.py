@@ -90,6 +90,8 @@ class Credential(models.Model):
     class Type(models.TextChoices):
         KEY = "key", "API key"
         OAUTH2_CLIENT = "oauth2-client", "OAuth 2.0 client"
+        # Registered at an identity provider by Dynamic Client Registration (forecourt.access.dcr).
+        DCR_CLIENT = "dcr-client", "OAuth 2.0 client (DCR)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Being created at the gateway"
@@ -135,6 +137,11 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} …{self.secret_hint}"
+
+    @property
+    def is_oauth_client(self) -> bool:
+        """Shown as a client ID and a client secret (a gateway's OAuth client, or one an IdP registered)."""
+        return self.type in (self.Type.OAUTH2_CLIENT, self.Type.DCR_CLIENT)
 
     def gateway_ref(self) -> "GatewayRef":
         """Everything a revocation needs, so it still works after the row (or its app) is deleted;

@@ -18,7 +18,13 @@ from forecourt.notify.mailers import MAILERS
 from forecourt.notify.models import EmailLog
 from forecourt.providers.models import Provider
 from forecourt.resources import definitions
-from forecourt.resources.definitions import APP_CUSTOM_CREDENTIALS, PRODUCT_APIS, PRODUCT_DOCS, PRODUCT_SPECS
+from forecourt.resources.definitions import (
+    APP_CUSTOM_CREDENTIALS,
+    PRODUCT_APIS,
+    PRODUCT_CLIENT_TYPES,
+    PRODUCT_DOCS,
+    PRODUCT_SPECS,
+)
 from forecourt.webhooks.events import EVENTS, TEST_EVENT
 from forecourt.webhooks.models import Delivery, Webhook
 
@@ -86,6 +92,7 @@ RESOURCES: list[Resource] = [
         D["products"], section="Catalogue",
         columns=[Column("Name", "display_name", link=True), Column("Path", "slug"),
                  Column("Provider", "provider"), Column("APIs", "n_apis"),
+                 Column("OAuth/DCR", lambda p: "Yes" if getattr(p, "n_client_types", 0) else None),
                  Column("Published", "published"), Column("Hidden by sync", "hidden_by_sync"),
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "slug", "description"],
@@ -101,6 +108,11 @@ RESOURCES: list[Resource] = [
             RelatedList(PRODUCT_SPECS, "Specifications without a provider API", add_label="Add a specification",
                         columns=[Column("Name", "name", link=True), Column("Alias", "spec_alias"),
                                  Column("Imported from", "oas_url")]),
+            RelatedList(PRODUCT_CLIENT_TYPES, "OAuth client types (DCR: approving access registers a client)",
+                        add_label="Add a client type",
+                        columns=[Column("Name", "name", link=True), Column("OAuth provider", "provider"),
+                                 Column("Grant types", lambda c: ", ".join(c.grant_types) or None),
+                                 Column("Scopes", "scopes")]),
         ],
     ),
     Resource(
@@ -328,6 +340,23 @@ def _event_names() -> list[tuple[str, str]]:
 
 
 RESOURCES += [
+    Resource(
+        D["oauth-providers"], section="Catalogue",
+        columns=[Column("Name", "name", link=True), Column("Type", "type"), Column("Well-known URL", "well_known_url"),
+                 Column("Client types", "n_client_types")],
+        search=["name", "well_known_url"],
+        help="Identity providers where Dynamic Client Registration (RFC 7591) makes OAuth 2.0 clients for apps "
+             "(docs/oauth-dcr.md). The initial access token is stored encrypted and never shown again.",
+    ),
+    Resource(
+        D["client-types"], section="Catalogue",
+        columns=[Column("Name", "name", link=True), Column("OAuth provider", "provider"),
+                 Column("Grant types", lambda c: ", ".join(c.grant_types) or None), Column("Scopes", "scopes"),
+                 Column("Products", lambda c: ", ".join(p.name for p in c.products.all()) or None)],
+        search=["name"],
+        help="The kinds of OAuth 2.0 client an OAuth provider registers. A product with a client type is an "
+             "OAuth/DCR product: approving access to it registers a client for the app at the provider.",
+    ),
     Resource(
         D["webhooks"], section="Administration",
         columns=[Column("Name", "name", link=True), Column("URL", "url"), Column("Method", "method"),

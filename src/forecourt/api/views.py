@@ -25,6 +25,7 @@ from .routers import (  # noqa: F401 - imported for api.add_router below
     graphql_schemas,
     invite_codes,
     menus,
+    oauth_providers,
     organisations,
     pages,
     plans,
@@ -53,7 +54,8 @@ errors.install(api)
 for _module in (routers.providers, routers.products, routers.plans, routers.catalogues, routers.organisations,
                 routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
                 routers.audit, routers.themes, routers.pages, routers.menus, routers.webhooks, routers.tags,
-                routers.custom_credentials, routers.custom_attributes, routers.posts, routers.graphql_schemas):
+                routers.custom_credentials, routers.custom_attributes, routers.posts, routers.graphql_schemas,
+                routers.oauth_providers):
     api.add_router("", _module.router)
 
 

@@ -39,6 +39,9 @@ from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, Produ
 from forecourt.content import forms as content_forms
 from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.notify.models import EmailLog
+from forecourt.oauth import forms as oauth_forms
+from forecourt.oauth import services as oauth_services
+from forecourt.oauth.models import ClientType, OAuthProvider
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
@@ -111,6 +114,9 @@ PRODUCT_DOCS = Related("product-docs", "product", catalog.docs_of)
 APP_CUSTOM_CREDENTIALS = Related("custom-credentials", "app",
                                  lambda app: CustomCredential.objects.filter(app=app).select_related("plan"))
 PRODUCT_SPECS = Related("product-specs", "product", catalog.specs_of)
+# A product's OAuth client types: with any, it is an OAuth/DCR product (forecourt.access.dcr).
+PRODUCT_CLIENT_TYPES = Related("client-types", "products",
+                               lambda product: ClientType.objects.filter(products=product).select_related("provider"))
 
 DEFINITIONS: list[Definition] = [
     Definition(
@@ -121,9 +127,10 @@ DEFINITIONS: list[Definition] = [
     ),
     Definition(
         slug="products", model=Product, form=f.ProductForm,
-        queryset=lambda: Product.objects.select_related("provider").annotate(n_apis=count_of(ProductAPI, "product")),
+        queryset=lambda: Product.objects.select_related("provider").annotate(
+            n_apis=count_of(ProductAPI, "product"), n_client_types=count_of(ClientType.products.through, "product")),
         delete_blockers=catalog.product_delete_blockers, saver=catalog.save_with_push,
-        related=(PRODUCT_APIS, PRODUCT_DOCS, PRODUCT_SPECS),
+        related=(PRODUCT_APIS, PRODUCT_DOCS, PRODUCT_SPECS, PRODUCT_CLIENT_TYPES),
     ),
     Definition(
         slug="product-apis", model=ProductAPI, form=f.ProductAPIForm,
@@ -223,6 +230,15 @@ DEFINITIONS: list[Definition] = [
     Definition(
         slug="post-categories", model=Category, form=blog_forms.CategoryForm,
         queryset=lambda: Category.objects.annotate(n_posts=count_of(Post.categories.through, "category")),
+    ),
+    Definition(
+        slug="oauth-providers", model=OAuthProvider, form=oauth_forms.OAuthProviderForm,
+        queryset=lambda: OAuthProvider.objects.annotate(n_client_types=count_of(ClientType, "provider")),
+        delete_blockers=oauth_services.provider_delete_blockers,
+    ),
+    Definition(
+        slug="client-types", model=ClientType, form=oauth_forms.ClientTypeForm,
+        queryset=lambda: ClientType.objects.select_related("provider").prefetch_related("products"),
     ),
     Definition(
         slug="webhooks", model=Webhook, form=WebhookForm,

@@ -120,7 +120,7 @@ def credential(c: Credential) -> CredentialOut:
         ID=c.pk, AccessRequest=f"AccessRequest#{c.access_request_id}", AccessRequestID=c.access_request_id,
         Status=c.status, ReplacesID=c.replaces_id, Type=c.type, ProviderID=c.provider_id,
         ProviderReference=c.provider_reference,
-        OAuthClientID=c.provider_reference if c.type == Credential.Type.OAUTH2_CLIENT else "",
+        OAuthClientID=c.provider_reference if c.is_oauth_client else "",
         SecretHint=c.secret_hint, Expires=tyk_time(c.expires_at), CreatedAt=tyk_time(c.created_at),
         RevokedAt=tyk_time(c.revoked_at),
     )

@@ -166,7 +166,7 @@ def credential_summary(credential: Credential, user: User, manage: bool | None =
     active = credential.status == Credential.Status.ACTIVE
     live = credential.status in Credential.LIVE
     manage = can_manage_app(user, app) if manage is None else manage
-    oauth = credential.type == Credential.Type.OAUTH2_CLIENT
+    oauth = credential.is_oauth_client
     redirect = next((line.strip() for line in app.redirect_urls.splitlines() if line.strip()), "")
     waiting = bool(getattr(credential, "has_secret", False)) and active and app.owner_id == user.pk
     being_rotated = bool(getattr(credential, "being_rotated", False))
