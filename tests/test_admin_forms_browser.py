@@ -213,7 +213,8 @@ def test_product_page_shows_its_apis_and_docs(browser, live_server, admin):
     # Under a long form: the top of the page links to the lists, with their sizes.
     jump = page.get_by_role("navigation", name="On this page")
     expect(jump.get_by_role("link")).to_have_text(["APIs (2)", "Getting-started documents (1)",
-                                                    "Specifications without a provider API (0)"])
+                                                    "Specifications without a provider API (0)",
+                                                    "OAuth client types (0)"])
     jump.get_by_role("link", name="APIs (2)").click()
     apis = page.get_by_role("region", name="APIs")
     expect(apis.get_by_role("heading", name="APIs")).to_be_in_viewport()

@@ -108,7 +108,7 @@ RESOURCES: list[Resource] = [
             RelatedList(PRODUCT_SPECS, "Specifications without a provider API", add_label="Add a specification",
                         columns=[Column("Name", "name", link=True), Column("Alias", "spec_alias"),
                                  Column("Imported from", "oas_url")]),
-            RelatedList(PRODUCT_CLIENT_TYPES, "OAuth client types (DCR: approving access registers a client)",
+            RelatedList(PRODUCT_CLIENT_TYPES, "OAuth client types",
                         add_label="Add a client type",
                         columns=[Column("Name", "name", link=True), Column("OAuth provider", "provider"),
                                  Column("Grant types", lambda c: ", ".join(c.grant_types) or None),
