@@ -348,6 +348,22 @@ def test_configs_answer_tyks_one_element_array(api):
     assert api("put", "/configs", []).status_code == 422
 
 
+def test_a_put_of_configs_keeps_the_settings_the_admin_api_does_not_name(api):
+    """Sign-up, allowed domains and second factors are Settings-page settings the Admin API does not
+    carry: a PUT of SMTP alone once turned sign-up off and emptied the domains."""
+    from forecourt.portalconfig.models import PortalSettings
+
+    for sign_up, domains, mfa in ((True, "", False), (False, "example.org", True)):
+        settings = PortalSettings.load()
+        settings.allow_sign_up, settings.allowed_email_domains = sign_up, domains
+        settings.require_mfa_admins = settings.require_mfa_consumers = mfa
+        settings.save()
+        assert api("put", "/configs", {"SMTPHost": "mail.example.com"}).status_code == 200
+        kept = PortalSettings.load()
+        assert (kept.allow_sign_up, kept.allowed_email_domains, kept.require_mfa_admins,
+                kept.require_mfa_consumers) == (sign_up, domains, mfa, mfa)
+
+
 def test_configs_read_and_partial_update(api):
     [current] = api("get", "/configs").json()
     assert (current["SMTPPort"], current["SMTPSecurity"], current["SMTPPasswordSet"]) == (587, "starttls", False)

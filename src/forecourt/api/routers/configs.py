@@ -144,7 +144,11 @@ def _out(current: PortalSettings) -> ConfigsOut:
 def _save(current: PortalSettings, payload: ConfigsIn, request: HttpRequest) -> PortalSettings:
     """Validate with the Settings page's form and save with its audit entry (as forms.save does for
     resources; the settings are not one, so this repeats its few lines)."""
-    data: dict[str, Any] = {field: getattr(current, field) for field in FIELDS.values()}
+    # Every setting the form edits starts as it is, not only those the API names: a setting the
+    # Admin API does not carry (sign-up, allowed domains, second factors) left out of the form's data
+    # would read as an unticked box or an empty text, and every PUT /configs would turn it off.
+    data: dict[str, Any] = {field: getattr(current, field) for field in PortalSettingsForm.Meta.fields
+                            if field != "smtp_password"}
     data.update({FIELDS[name]: value for name, value in payload.model_dump(exclude_none=True).items()
                  if name in FIELDS})
     if payload.SMTPPassword is not None:
