@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("themes", ["themes"]),
     ("messages and pages", ["notify", "webhooks", "content"]),
     ("accounts", ["accounts"]),
+    ("single sign-on", ["sso"]),
     ("catalogue", ["catalog"]),
     ("blog", ["blog"]),
     ("OAuth providers", ["oauth"]),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "forecourt.access",
     "forecourt.blog",
     "forecourt.oauth",
+    "forecourt.sso",
     "forecourt.themes",
     "forecourt.content",
     "forecourt.live",

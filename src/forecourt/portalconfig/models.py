@@ -45,6 +45,13 @@ class PortalSettings(models.Model):
     require_mfa_consumers = models.BooleanField(
         "require a second factor for consumers", default=False, db_default=False,
         help_text="Consumers without an authenticator app or passkey are sent to set one up after their password.")
+    admin_password_sign_in = models.CharField(
+        "admins sign in with a password", max_length=16, default="all", db_default="all",
+        choices=[("all", "Every admin (and through SSO)"),
+                 ("super-admins", "Super-admins only, to break glass (others through SSO)"),
+                 ("none", "No admin: SSO only")],
+        help_text="Who may still sign in to the Admin Portal with a password once an admins' SSO profile "
+                  "is enabled. Without an enabled admins' SSO profile every admin may, whatever this says.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
