@@ -174,8 +174,9 @@ def _save_page(request: HttpRequest, resource: lists.Resource, obj: Any) -> Http
         messages.success(request, f"{done} {note}" if note else done)
         return redirect(back or reverse("adminportal:resource_list", kwargs={"slug": resource.slug}))
     related = lists.related_lists(resource, obj) if obj is not None else []
-    return render(request, "adminportal/form.html",
-                  {"resource": resource, "form": form, "object": obj, "related": related, "back": back})
+    details = resource.details(obj, links.base_url(request)) if obj is not None and resource.details else []
+    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": obj,
+                                                     "related": related, "back": back, "details": details})
 
 
 def _next(request: HttpRequest) -> str:

@@ -117,6 +117,21 @@ class SsoProfile(models.Model):
         """The provider part of Tyk's sign-in URL: /tib/auth/<key>/<provider>."""
         return "openid-connect" if self.protocol == self.Protocol.OIDC else "saml"
 
+    # The profile's URLs at this portal, Tyk's Identity Broker's paths (so redirect URIs registered for
+    # Tyk keep working): the one place that knows them, for the pages and the Admin API that show them
+    # and the routes (live/sso/urls.py) that answer them.
+    def login_path(self) -> str:
+        """Where a sign-in through this profile starts (Tyk's `LoginURL`)."""
+        return f"/tib/auth/{self.key}/{self.provider_segment}"
+
+    def callback_path(self) -> str:
+        """Where the IdP sends the user back: the redirect URI / ACS URL to register at the IdP."""
+        return f"{self.login_path()}/callback"
+
+    def metadata_path(self) -> str:
+        """The portal's SAML service-provider metadata for this profile (SAML profiles only)."""
+        return f"/tib/auth/{self.key}/saml/metadata"
+
 
 class SsoIdentity(models.Model):
     """An account's identity at an identity provider: the IdP's subject, linked to one user.
