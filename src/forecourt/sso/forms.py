@@ -101,6 +101,10 @@ class SsoProfileForm(ModelForm):
         key.error_messages["required"] = "A profile needs an ID: letters, digits, - and _ (it is part of its URLs)."
         key.error_messages["invalid"] = "An ID has only letters, digits, - and _ (it is part of its URLs)."
         self.fields["name"].error_messages["required"] = "A profile needs a name: it is the sign-in button's label."
+        audience = self.fields["action_type"]
+        audience.error_messages["required"] = audience.error_messages["invalid_choice"] = (
+            "Say who signs in through it: GenerateOrLoginDeveloperProfile (consumers, the Live Portal) or "
+            "GenerateOrLoginUserProfile (admins, the Admin Portal).")
         if self.instance.pk:  # the IdP's registered redirect URI holds it
             key.disabled = True
             key.help_text = "Part of the sign-in and callback URLs registered at the identity provider: it " \
