@@ -5,6 +5,7 @@ to register at the IdP shown on the profile's page, and deletion unlinking the a
 
 import json
 import logging
+from html.parser import HTMLParser
 
 import pytest
 
@@ -195,3 +196,64 @@ def test_saml_from_a_metadata_url_and_oidc_from_a_full_discovery_url(admin):
     assert profile.saml_metadata_url == "https://127.0.0.1:8443/idp/metadata" and profile.saml_metadata_xml == ""
     full = ISSUER + "/.well-known/openid-configuration"
     assert saved(oidc(oidc_discovery_url=full)).oidc_discovery_url == full
+
+
+class _FormFields(HTMLParser):
+    """What a browser would post back from a page's form: inputs, checked boxes, selected options, textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "checkbox"):
+            self.data[a["name"]] = a.get("value") or ""
+        elif tag == "input" and a.get("type") == "checkbox" and "checked" in a:
+            self.data[a["name"]] = a.get("value") or "on"
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            self.data[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def test_the_edit_page_posted_back_as_it_is_changes_nothing(client, admin, api):
+    """Tyk's fields the page does not show (kept hidden), the secret (never rendered) and the mappings
+    survive an admin saving the page without touching it."""
+    team = factories.team(factories.organisation())
+    response = api("post", "/sso_profiles", {
+        "ID": "corp", "Name": "Corp", "ActionType": CONSUMERS, "ProviderName": "SocialProvider", "OrgID": "5",
+        "MatchedPolicyID": "pol-1", "IdentityHandlerConfig": {"DashboardCredential": "x", "n": 2},
+        "ProviderConfig": {"UseProviders": [{"Name": "openid-connect", "Key": "portal", "Secret": SECRET,
+                                             "DiscoverURL": ISSUER}]},
+        "UserGroupMapping": {"partners": str(team.pk)}, "UserRoleMapping": {"leads": "consumer-admin"}})
+    assert response.status_code == 201, response.content
+    before = SsoProfile.objects.get()
+    client.force_login(admin)
+    assert client.get("/portal-admin/sso-profiles/new/").status_code == 200
+    page = client.get(f"/portal-admin/sso-profiles/{before.pk}/").content.decode()
+    assert SECRET not in page and ">Tyk" not in page  # Tyk's kept fields are hidden, not labelled
+    fields = _FormFields()
+    fields.feed(page)
+    fields.data.pop("csrfmiddlewaretoken", None)
+    audited = AuditEntry.objects.count()
+    assert client.post(f"/portal-admin/sso-profiles/{before.pk}/", fields.data).status_code == 302
+    after = SsoProfile.objects.get()
+    assert (after.oidc_client_secret, after.tyk_org_id, after.tyk_matched_policy_id) == (SECRET, "5", "pol-1")
+    assert after.tyk_identity_handler_config == {"DashboardCredential": "x", "n": 2}
+    assert after.group_team_mapping == {"partners": str(team.pk)}
+    assert after.group_role_mapping == {"leads": "consumer-admin"}
+    assert [e.changes for e in AuditEntry.objects.order_by("pk")[audited:]] == []
