@@ -43,7 +43,7 @@ def start(request: HttpRequest, profile: SsoProfile) -> HttpResponse:
     try:
         url = oidc.begin(request.session, profile, redirect_uri(request, profile))
     except SignInRefused as refused:
-        return finish.refused(request, profile, refused)
+        return finish.refused(request, refused.reason)
     return HttpResponseRedirect(url)
 
 
@@ -56,7 +56,7 @@ def callback(request: HttpRequest, profile: SsoProfile) -> HttpResponse:
     try:
         identity = oidc.complete(request.session, profile, params)
     except SignInRefused as refused:
-        return finish.refused(request, profile, refused)
+        return finish.refused(request, refused.reason)
     return finish.finish(request, profile, identity)
 
 
