@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from forecourt.sso.models import SsoProfile
 
-from . import oidc_views, saml_views
+from . import bounce, oidc_views, saml_views
 
 
 def _profile(key: str, provider: str) -> SsoProfile:
@@ -32,12 +32,15 @@ def start(request: HttpRequest, key: str, provider: str) -> HttpResponse:
 
 # The IdP's answer: a top-level GET (OpenID Connect) or a cross-site POST (SAML's HTTP-POST binding),
 # which carries no CSRF token; each protocol binds the answer to the browser that started the sign-in
-# (OpenID Connect's state, SAML's RelayState) instead.
+# (OpenID Connect's state, SAML's request ID, kept in the session) instead. It arrives without the
+# SameSite=Strict session cookie: bounce.py repeats it from the portal's own page, which brings the cookie.
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def callback(request: HttpRequest, key: str, provider: str) -> HttpResponse:
     profile = _profile(key, provider)
+    if bounce.needed(request):
+        return bounce.page(request)
     if profile.protocol == SsoProfile.Protocol.OIDC:
         return oidc_views.callback(request, profile)
     return saml_views.acs(request, profile)
