@@ -269,12 +269,6 @@ def begin(session: SessionBase, profile: SsoProfile, redirect_uri: str) -> str:
     return str(url)
 
 
-def is_pending(session: SessionBase, profile: SsoProfile, state: str) -> bool:
-    """Whether `session` holds the flow `state` names (left in place: `complete` takes it)."""
-    pending = session.get(SESSION_KEY) or {}
-    return bool(state) and isinstance(pending.get(state), dict) and pending[state].get("profile") == profile.key
-
-
 def _take_pending(session: SessionBase, profile: SsoProfile, state: str) -> dict[str, Any]:
     """The pending flow `state` names, removed from the session (one use, whatever follows)."""
     pending = dict(session.get(SESSION_KEY) or {})

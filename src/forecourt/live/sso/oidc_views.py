@@ -6,19 +6,12 @@ The redirect URI the IdP sends the browser back to is built from PublicURL when 
 header then cannot change it), else from the request, as e-mailed links are (notify.links); it must be
 registered at the IdP exactly as the profile's page shows it.
 
-Why the callback may answer a page that comes straight back: the session cookie is SameSite=Strict by
-default (Session.SameSite, as Tyk's), so the browser leaves it off the IdP's cross-site redirect, and the
-state, nonce and PKCE verifier kept in the session would look lost. The callback then answers a page that
-reloads the same URL from the portal itself (a meta refresh: no script, so the Content-Security-Policy
-allows it), a same-site navigation that carries the cookie. Once, marked by `continue=1`; the session
-created by signing in is then also sent on the pages that follow.
+The callback arrives without the SameSite=Strict session cookie the first time; the dispatcher repeats it
+from the portal's own page (bounce.py), so by here the session that started the sign-in is back.
 """
-
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 
 from forecourt.notify import links
@@ -27,8 +20,6 @@ from forecourt.sso.identity import SignInRefused
 from forecourt.sso.models import SsoProfile
 
 from . import finish
-
-BOUNCED = "continue"
 
 
 def redirect_uri(request: HttpRequest, profile: SsoProfile) -> str:
@@ -50,20 +41,9 @@ def start(request: HttpRequest, profile: SsoProfile) -> HttpResponse:
 @never_cache
 def callback(request: HttpRequest, profile: SsoProfile) -> HttpResponse:
     """Back from the IdP (the query carries the code and the state): verified, then landed by finish."""
-    params = request.GET.dict()
-    if params.pop(BOUNCED, None) is None and not oidc.is_pending(request.session, profile, params.get("state", "")):
-        return _same_site_again(request, params)
     try:
-        identity = oidc.complete(request.session, profile, params)
+        identity = oidc.complete(request.session, profile, request.GET.dict())
     except SignInRefused as refused:
         return finish.refused(request, refused.reason)
     return finish.finish(request, profile, identity)
 
-
-def _same_site_again(request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-    """This callback again, asked by a page of the portal (see the module's docstring)."""
-    again = escape(f"{request.path}?{urlencode({**params, BOUNCED: '1'})}")
-    return HttpResponse(
-        f'<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={again}">'
-        f'<title>Signing you in</title></head><body><p><a href="{again}">Continue signing in</a></p></body></html>',
-        headers={"Referrer-Policy": "no-referrer"})
