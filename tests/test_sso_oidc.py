@@ -18,6 +18,7 @@ from django.test import Client
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Team, User
 from forecourt.sso import oidc
+from forecourt.sso.identity import SignInRefused
 from forecourt.sso.models import SsoIdentity, SsoProfile, UsedAssertion
 
 from . import factories
@@ -241,3 +242,27 @@ def test_a_disabled_profile_or_the_wrong_provider_is_a_404(client, profile):
     profile.enabled = False
     profile.save()
     assert client.get(START).status_code == 404
+
+
+def test_an_address_the_idp_says_is_unverified_is_refused(client, profile, oidc_idp):
+    oidc_idp.set_users({"dana": {**DANA, "email_verified": False}})
+    response = sign_in(client, oidc_idp)
+    assert response.status_code == 403 and "not verified" in response.content.decode()
+    assert nothing_created()
+
+
+def test_claims_become_an_identity_by_the_profiles_claim_names():
+    profile = SsoProfile(user_id_field="oid", email_field="upn", group_field="roles", group_separator=";")
+    identity = oidc.identity_from(profile, {"sub": "pairwise-1", "oid": "0000-1111", "upn": "lee@corp.example",
+                                            "email": "other@corp.example", "roles": "devs; ops;;devs",
+                                            "given_name": "Lee", "family_name": "Ops"})
+    assert (identity.subject, identity.email, identity.groups) == ("0000-1111", "lee@corp.example", ("devs", "ops"))
+    assert (identity.first_name, identity.last_name) == ("Lee", "Ops")
+    listed = oidc.identity_from(SsoProfile(group_field="groups"),
+                                {"sub": "s", "email": "a@b.example", "groups": ["x", 7, {"no": 1}], "name": "A B"})
+    assert listed.groups == ("x", "7") and (listed.first_name, listed.last_name) == ("A", "B")
+    for claims, code in (({"email": "a@b.example"}, "no_subject"), ({"sub": "s"}, "no_email"),
+                         ({"sub": "s", "email": "not-an-address"}, "no_email")):
+        with pytest.raises(SignInRefused) as refused:
+            oidc.identity_from(SsoProfile(), claims)
+        assert refused.value.code == code
