@@ -32,7 +32,9 @@ from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
 from forecourt.resources import definitions, writes
 from forecourt.resources.forms import PortalSettingsForm, UserForm
+from forecourt.sso import buttons as sso_buttons
 from forecourt.sso import linked as sso_linked
+from forecourt.sso import password_policy
 from forecourt.sso.models import SsoIdentity
 from forecourt.wording import counted
 
@@ -51,8 +53,21 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = False
     next_page = "adminportal:dashboard"  # resolve_url() takes URL names
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        after = self.get_redirect_url()
+        context["sso_buttons"] = sso_buttons.for_sign_in_page(for_admins=True, after=after)
+        return context
+
     def form_valid(self, form: Any) -> HttpResponse:
-        """The password is right: signed in now, or the second step first (accounts.mfa)."""
+        """The password is right: signed in now, or the second step first (accounts.mfa). An admin whom
+        the settings send through single sign-on is refused here (forecourt.sso.password_policy)."""
+        refused = password_policy.refusal(form.get_user())
+        if refused:
+            form.add_error(None, refused)
+            response = self.form_invalid(form)
+            response.status_code = 403
+            return response
         step = mfa.after_first_factor(self.request, form.get_user())
         if step == "signed-in":
             return redirect(self.get_success_url())

@@ -568,11 +568,21 @@ class PortalSettingsForm(ModelForm):
         fields = ["smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_timeout",
                   "from_address", "admin_notification_address", "auto_approve_registrations",
                   "allow_organisation_requests", "allow_sign_up", "allowed_email_domains",
-                  "require_mfa_admins", "require_mfa_consumers", "password_min_length", "password_require_mixed"]
+                  "require_mfa_admins", "require_mfa_consumers", "admin_password_sign_in", "password_min_length",
+                  "password_require_mixed"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Posted without it (a client that predates the setting): the stored value stays.
+        self.fields["admin_password_sign_in"].required = False
 
     def clean_smtp_password(self) -> str:
         password: str = self.cleaned_data.get("smtp_password") or self.instance.smtp_password
         return password
+
+    def clean_admin_password_sign_in(self) -> str:
+        value: str = self.cleaned_data.get("admin_password_sign_in") or self.instance.admin_password_sign_in
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -24,6 +24,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "views/sign_in.html": {
         "form": _form(_EMAIL, field("password", "Password", "password"), errors=["Sample form error."]),
         "next": "/catalogue",
+        "sso": [{"name": "Example Co. single sign-on", "key": "example-co",
+                 "url": "/tib/auth/example-co/openid-connect?next=%2Fcatalogue"}],
     },
     "views/sign_in_code.html": {
         "form": _form(field("code", "Code", errors=["That code is not right."]), errors=["Sample form error."]),

@@ -27,6 +27,7 @@ from forecourt.accounts import attributes, invitations, mfa, org_requests, passk
 from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Team, User
 from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
+from forecourt.sso import buttons, password_policy
 from forecourt.sso import linked as sso_linked
 
 from . import forms
@@ -101,11 +102,17 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         form.add_error(None, SIGN_IN_FAILED)
         return _sign_in_page(request, form, status=400)
     attempt.succeeded()
-    return _after_password(request, user)
+    return _after_password(request, form, user)
 
 
-def _after_password(request: HttpRequest, user: User) -> HttpResponse:
-    """The password is right: signed in now, or a second step first (accounts.mfa), which keeps `next`."""
+def _after_password(request: HttpRequest, form: forms.SignInForm, user: User) -> HttpResponse:
+    """The password is right: signed in now, or a second step first (accounts.mfa), which keeps `next`;
+    or refused after all, for an admin whom the settings send through single sign-on (sso.password_policy:
+    admins sign in here too, so the rule holds on both portals)."""
+    refused = password_policy.refusal(user)
+    if refused:
+        form.add_error(None, refused)
+        return _sign_in_page(request, form, status=403)
     step = mfa.after_first_factor(request, user)
     if step != "signed-in":
         target = reverse("live:sign_in_code" if step == "verify" else "live:sign_in_set_up")
@@ -122,8 +129,11 @@ def _locked(request: HttpRequest, form: forms.SignInForm, wait: int) -> HttpResp
 
 
 def _sign_in_page(request: HttpRequest, form: forms.SignInForm, status: int = 200) -> HttpResponse:
+    after = safe_next(request)
     return themes.render(request, "views/sign_in.html", {
-        "page": _page("Sign in"), "form": forms.form_data(form), "next": safe_next(request),
+        "page": _page("Sign in"), "form": forms.form_data(form), "next": after,
+        "sso": [{"name": b.name, "key": b.key, "url": b.url}
+                for b in buttons.for_sign_in_page(for_admins=False, after=after)],
     }, status=status)
 
 
