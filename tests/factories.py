@@ -184,6 +184,17 @@ def many(kind: str, count: int) -> None:
         dcr = Product.objects.create(name=f"DCR {b}", slug=f"dcr-{b}")
         ClientType.products.through.objects.bulk_create(
             ClientType.products.through(clienttype=t, product=dcr) for t in types)
+    elif kind == "sso-profiles":
+        from forecourt.sso.models import SsoIdentity, SsoProfile
+
+        profiles = SsoProfile.objects.bulk_create(
+            SsoProfile(key=f"idp-{b}-{i}", name=f"IdP {b}-{i}", oidc_discovery_url="https://idp.example.com/"
+                       ".well-known/openid-configuration", oidc_client_id="portal", default_team=teams[i])
+            for i in range(count))
+        users = User.objects.bulk_create(User(email=f"sso{b}-{i}@example.com", organisation=org)
+                                         for i in range(count))
+        SsoIdentity.objects.bulk_create(SsoIdentity(profile=p, subject=f"s{i}", user=u, linked_by="just-in-time")
+                                        for i, (p, u) in enumerate(zip(profiles, users, strict=True)))
     elif kind == "email-log":
         from forecourt.notify.models import EmailLog
 

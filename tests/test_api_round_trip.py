@@ -179,6 +179,18 @@ def _configs(api):
     return "/configs"
 
 
+def _sso_profile(api):
+    team = factories.team(factories.organisation())
+    ok(api("post", "/sso_profiles", {
+        "ID": "corp", "Name": "Corp", "ActionType": "GenerateOrLoginDeveloperProfile", "ProviderName": "SocialProvider",
+        "ProviderConfig": {"UseProviders": [{"Name": "openid-connect", "Key": "portal", "Secret": "s3cret-value",
+                                             "DiscoverURL": "http://127.0.0.1:8080/.well-known/openid-configuration",
+                                             "Scopes": ["openid", "email"]}]},
+        "CustomUserGroupField": "groups", "UserGroupMapping": {"partners": str(team.pk)},
+        "DefaultUserGroupID": str(team.pk), "UserRoleMapping": {"leads": "consumer-admin"}}), 201)
+    return "/sso_profiles/corp"
+
+
 def _custom_attribute(api):
     body = {"Name": "Industry", "Identifier": "industry", "Type": 2, "DropdownValues": "Fleet,Cities",
             "Required": True, "AddToKeyMetadata": True}
@@ -217,6 +229,7 @@ RESOURCES = {
     "webhooks": _webhook, "webhook headers": _webhook_header, "configs": _configs,
     "custom attributes": _custom_attribute, "default attributes": _default_attribute,
     "user custom attributes": _user_custom_attribute, "users with custom attributes": _user_with_attributes,
+    "sso profiles": _sso_profile,
 }
 
 

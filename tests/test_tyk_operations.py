@@ -19,14 +19,7 @@ import openapi  # noqa: E402
 CONTRACT = ROOT / "tests" / "contracts" / "tyk-portal" / "operations.json"
 PREFIX = "/portal-api"
 
-_SSO = "SSO profiles: not built"
-
-NOT_YET: dict[tuple[str, str], str] = {
-    **dict.fromkeys((
-        ("GET", "/sso_profiles"), ("POST", "/sso_profiles"), ("GET", "/sso_profiles/{}"),
-        ("PUT", "/sso_profiles/{}"), ("DELETE", "/sso_profiles/{}"),
-    ), _SSO),
-}
+NOT_YET: dict[tuple[str, str], str] = {}
 
 
 def shape(path: str) -> str:

@@ -111,6 +111,9 @@ class Resource:
     extra_actions: Sequence[tuple[str, str]] = field(default_factory=tuple)
     # Lists shown under the edit form of an object of this resource (a product's APIs).
     related: Sequence[RelatedList] = field(default_factory=tuple)
+    # What the edit page shows above the form, as (label, value) pairs: an SSO profile's URLs to
+    # register at the identity provider. Given the object and the portal's root URL (ending in "/").
+    details: Callable[[Any, str], Sequence[tuple[str, str]]] | None = None
 
     @property
     def slug(self) -> str:

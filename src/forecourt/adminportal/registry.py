@@ -25,6 +25,7 @@ from forecourt.resources.definitions import (
     PRODUCT_DOCS,
     PRODUCT_SPECS,
 )
+from forecourt.sso.models import SsoProfile
 from forecourt.webhooks.events import EVENTS, TEST_EVENT
 from forecourt.webhooks.models import Delivery, Webhook
 
@@ -378,6 +379,35 @@ RESOURCES += [
                  Filter("webhook", "Webhook", "endpoint_id", _webhooks)],
         help="Each event sent to each webhook. Replay a delivery from its page.",
         detail_url_name="adminportal:webhook_delivery",
+    ),
+]
+
+def _sso_urls(profile: SsoProfile, root: str) -> list[tuple[str, str]]:
+    """The URLs an SSO profile's admin registers at the identity provider, and the one users start at."""
+    base = root.rstrip("/")
+    urls = [("Sign-in URL", base + profile.login_path()),
+            ("Callback (redirect URI)" if profile.protocol == SsoProfile.Protocol.OIDC
+             else "Assertion consumer service (ACS) URL", base + profile.callback_path())]
+    if profile.protocol == SsoProfile.Protocol.SAML:
+        urls.append(("SP metadata URL", base + profile.metadata_path()))
+    return urls
+
+
+RESOURCES += [
+    Resource(
+        D["sso-profiles"], section="People",
+        columns=[Column("Name", "name", link=True), Column("ID", "key"), Column("Signs in", "action_type"),
+                 Column("Protocol", "protocol"), Column("Enabled", "enabled"),
+                 Column("Linked accounts", "n_identities"),
+                 Column("Sign-in URL", lambda p: p.login_path(), shareable_link=True)],
+        search=["name", "key"],
+        filters=[Filter("action_type", "Signs in", "action_type", _choices(SsoProfile.ActionType)),
+                 Filter("enabled", "Enabled", "enabled", _yes_no)],
+        details=_sso_urls,
+        help="Identity providers that sign consumers into the Live Portal or admins into the Admin Portal "
+             "(single sign-on, OpenID Connect or SAML 2.0: docs/sso.md). Register the callback URL a profile's "
+             "page shows at the identity provider. Deleting a profile unlinks the accounts that signed in "
+             "through it; the accounts stay.",
     ),
 ]
 

@@ -33,7 +33,9 @@ from forecourt.providers.models import Provider
 from forecourt.resources import definitions, writes
 from forecourt.resources.forms import PortalSettingsForm, UserForm
 from forecourt.sso import buttons as sso_buttons
+from forecourt.sso import linked as sso_linked
 from forecourt.sso import password_policy
+from forecourt.sso.models import SsoIdentity
 from forecourt.wording import counted
 
 from . import counting, lists
@@ -189,8 +191,9 @@ def _save_page(request: HttpRequest, resource: lists.Resource, obj: Any) -> Http
         messages.success(request, f"{done} {note}" if note else done)
         return redirect(back or reverse("adminportal:resource_list", kwargs={"slug": resource.slug}))
     related = lists.related_lists(resource, obj) if obj is not None else []
-    return render(request, "adminportal/form.html",
-                  {"resource": resource, "form": form, "object": obj, "related": related, "back": back})
+    details = resource.details(obj, links.base_url(request)) if obj is not None and resource.details else []
+    return render(request, "adminportal/form.html", {"resource": resource, "form": form, "object": obj,
+                                                     "related": related, "back": back, "details": details})
 
 
 def _next(request: HttpRequest) -> str:
@@ -431,6 +434,11 @@ def user_actions(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "reset-password":
                 accounts.send_password_reset(user, _actor(request), links.base_url(request))
                 messages.success(request, f"A password reset e-mail is on its way to {user.email}.")
+            elif action == "unlink-sso":
+                row = _identity_of(user, request.POST.get("identity", ""))
+                sso_linked.unlink(row, _actor(request))
+                messages.success(request, f"{user} is no longer linked to {row.profile.name}: their next sign-in "
+                                          "through it is refused until the identity is linked again.")
             else:
                 messages.error(request, "Unknown action.")
         except ValidationError as exc:
@@ -438,7 +446,14 @@ def user_actions(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("adminportal:user_actions", pk=pk)
     return render(request, "adminportal/user_actions.html", {
         "subject": user, "history": audit.history(user), "custom_attributes": attributes.listed_for_admins(user),
-        "factors": mfa.factors(user)})
+        "factors": mfa.factors(user), "identities": sso_linked.identities_of(user)})
+
+
+def _identity_of(user: User, identity_id: str) -> SsoIdentity:
+    """One of `user`'s SSO links, by the ID the page posted; another's (or none) is a 404."""
+    if not identity_id.isdigit() or int(identity_id) >= 2**31:
+        raise Http404("No such link.")
+    return get_object_or_404(SsoIdentity.objects.select_related("profile", "user"), pk=int(identity_id), user=user)
 
 
 @admin_required

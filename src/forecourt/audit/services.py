@@ -15,7 +15,7 @@ from django.utils.crypto import salted_hmac
 from .models import AuditEntry
 
 # Fields written as "********" (changed or not), and fields left out of the audit log altogether.
-_SECRET_FIELDS = {"secret", "smtp_password", "digest", "initial_access_token"}
+_SECRET_FIELDS = {"secret", "smtp_password", "digest", "initial_access_token", "oidc_client_secret"}
 _SKIPPED_FIELDS = {"id", "password", "last_login"}
 _MASK = "********"
 

@@ -45,6 +45,9 @@ from forecourt.oauth.models import ClientType, OAuthProvider
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
+from forecourt.sso import forms as sso_forms
+from forecourt.sso import profiles as sso_profiles
+from forecourt.sso.models import SsoIdentity, SsoProfile
 from forecourt.webhooks import headers as webhook_headers
 from forecourt.webhooks.forms import WebhookForm
 from forecourt.webhooks.models import Delivery, Webhook
@@ -239,6 +242,12 @@ DEFINITIONS: list[Definition] = [
     Definition(
         slug="client-types", model=ClientType, form=oauth_forms.ClientTypeForm,
         queryset=lambda: ClientType.objects.select_related("provider").prefetch_related("products"),
+    ),
+    Definition(
+        slug="sso-profiles", model=SsoProfile, form=sso_forms.SsoProfileForm,
+        queryset=lambda: SsoProfile.objects.select_related("default_team__organisation").defer(
+            "saml_metadata_xml", "oidc_client_secret").annotate(n_identities=count_of(SsoIdentity, "profile")),
+        saver=sso_profiles.save, deleter=sso_profiles.delete,
     ),
     Definition(
         slug="webhooks", model=Webhook, form=WebhookForm,

@@ -9,6 +9,7 @@ back so that a profile moved from Tyk comes out as it went in.
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from forecourt.ops.crypto import EncryptedTextField
 
@@ -116,6 +117,21 @@ class SsoProfile(models.Model):
     def provider_segment(self) -> str:
         """The provider part of Tyk's sign-in URL: /tib/auth/<key>/<provider>."""
         return "openid-connect" if self.protocol == self.Protocol.OIDC else "saml"
+
+    # The profile's URLs at this portal, at Tyk's Identity Broker's paths (so redirect URIs registered
+    # for Tyk keep working), as the routes that answer them (live/sso/urls.py) spell them: what the
+    # Admin Portal's page, the Admin API and the account page show.
+    def login_path(self) -> str:
+        """Where a sign-in through this profile starts (Tyk's `LoginURL`)."""
+        return reverse("live:sso_start", kwargs={"key": self.key, "provider": self.provider_segment})
+
+    def callback_path(self) -> str:
+        """Where the IdP sends the user back: the redirect URI / ACS URL to register at the IdP."""
+        return reverse("live:sso_callback", kwargs={"key": self.key, "provider": self.provider_segment})
+
+    def metadata_path(self) -> str:
+        """The portal's SAML service-provider metadata for this profile (SAML profiles only)."""
+        return reverse("live:sso_saml_metadata", kwargs={"key": self.key})
 
 
 class SsoIdentity(models.Model):

@@ -62,6 +62,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "security": {"authenticator": True, "recovery_codes_left": 9, "required": False,
                      "passkeys": [{"id": 1, "name": "Work laptop", "last_used": None,
                                    "created": datetime.datetime(2026, 1, 31, 9, 0, tzinfo=datetime.UTC)}]},
+        "sign_in_methods": [
+            {"name": "Example Corp", "linked": True, "linked_on": datetime.date(2026, 1, 31), "link_url": "",
+             "unlink_url": "/my-account/sign-in-methods/1/unlink"},
+            {"name": "Partners", "linked": False, "linked_on": None,
+             "link_url": "/tib/auth/partners/openid-connect?link=1", "unlink_url": ""}],
     },
     "views/account_organisation.html": {
         "organisation": {"id": 1, "name": "Example Organisation", "is_default": False},

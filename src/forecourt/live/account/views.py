@@ -28,6 +28,7 @@ from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Tea
 from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
 from forecourt.sso import buttons, password_policy
+from forecourt.sso import linked as sso_linked
 
 from . import forms
 
@@ -395,8 +396,17 @@ def my_account(request: HttpRequest) -> HttpResponse:
         "account": {"email": me.email, "role": me.get_role_display(), "joined": me.date_joined.date()},
         "attributes": attributes.shown_to_owner(me),
         "profile_form": forms.form_data(profile), "password_form": forms.form_data(password),
-        "security": _security(me),
+        "security": _security(me), "sign_in_methods": _sign_in_methods(me),
     }, status=status)
+
+
+def _sign_in_methods(me: User) -> list[dict[str, Any]]:
+    """My account's single sign-on section: each consumers' profile, linked or not (plain data)."""
+    return [{"name": m.profile.name, "linked": m.identity is not None,
+             "linked_on": m.linked_at.date() if m.linked_at else None,
+             "link_url": m.profile.login_path() + "?link=1" if m.identity is None and m.profile.enabled else "",
+             "unlink_url": reverse("live:sso_unlink", kwargs={"pk": m.identity.pk}) if m.identity else ""}
+            for m in sso_linked.sign_in_methods(me)]
 
 
 def _security(me: User) -> dict[str, Any]:
