@@ -22,6 +22,18 @@ def portal(child_env, tmp_path):
     return make_portal(child_env, tmp_path)
 
 
+@pytest.fixture(scope="module")
+def portal_archive(tmp_path_factory):
+    """A backup of a portal made as `portal` makes one, built once per module (and xdist worker): the
+    tests that only read it (they doctor a copy, or restore it elsewhere) share it, instead of each
+    migrating and filling a database of its own to back up. A test that changes the portal it
+    restores over, or compares against it, still uses `portal`."""
+    home = tmp_path_factory.mktemp("archived-portal")
+    with databases.fresh_database(home) as db_env:
+        env = make_portal(servers.child_env(db_env, home), home)
+        yield _backup(env, home)
+
+
 @pytest.fixture
 def target(tmp_path):
     with second_db(tmp_path) as env:
@@ -91,8 +103,9 @@ def _no_tables(env) -> bool:
     ("unlisted", "is not listed in the manifest"),
     ("missing", "lacks files its manifest lists"),
 ])
-def test_a_damaged_or_doctored_archive_is_refused_and_nothing_changes(portal, target, tmp_path, change, message):
-    archive = _backup(portal, tmp_path)
+def test_a_damaged_or_doctored_archive_is_refused_and_nothing_changes(portal_archive, target, tmp_path, change,
+                                                                      message):
+    archive = portal_archive
     doctored = tmp_path / "doctored.tar.gz"
     if change == "content":
         rows = backup_archive.members(archive)["database/accounts_user.jsonl"]
@@ -118,9 +131,9 @@ def test_a_damaged_or_doctored_archive_is_refused_and_nothing_changes(portal, ta
     assert not (tmp_path / "escape.txt").exists() and not (_home(target) / "escape.txt").exists()
 
 
-def test_rows_that_break_a_foreign_key_are_rolled_back_whole(portal, target, tmp_path):
+def test_rows_that_break_a_foreign_key_are_rolled_back_whole(portal_archive, target, tmp_path):
     """A forger who recomputes the checksums still meets the database's constraints: nothing is half-loaded."""
-    archive = _backup(portal, tmp_path)
+    archive = portal_archive
     columns = next(t["columns"] for t in backup_archive.manifest(archive)["tables"] if t["table"] == "accounts_team")
     rows = backup_archive.jsonl(archive, "accounts_team")
     rows[0][columns.index("organisation_id")] = 987654
@@ -174,8 +187,8 @@ def test_a_database_with_data_is_refused_without_force_and_replaced_with_it(port
     assert json.loads((tmp_path / "themes" / "acme" / "theme.json").read_text())["version"] == "1.0.0"
 
 
-def test_an_archive_from_a_newer_forecourt_or_format_is_refused(portal, target, tmp_path):
-    archive = _backup(portal, tmp_path)
+def test_an_archive_from_a_newer_forecourt_or_format_is_refused(portal_archive, target, tmp_path):
+    archive = portal_archive
     newer = backup_archive.rewrite(archive, tmp_path / "newer.tar.gz",
                                    edit_manifest=lambda m: m.update(forecourt_version="99.0.0", data_version="0.4.0"))
     result = _restore(target, _home(target), newer)
@@ -262,8 +275,8 @@ def test_backup_records_survive_a_restore_and_the_archive_restored_from_is_recor
     assert (newest["path"], newest["source"], newest["checksum"]) == (str(second), "record", "verified")
 
 
-def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned(portal, target, tmp_path):
-    archive = _backup(portal, tmp_path)
+def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned(portal_archive, target, tmp_path):
+    archive = portal_archive
     other_key = {**target, "PORTAL_ENCRYPTION_KEY": "a-different-key"}
     refused = _restore(other_key, _home(target), archive)
     assert refused.returncode == 1
