@@ -152,6 +152,7 @@ def _file_info(name: str) -> tarfile.TarInfo:
     return info
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "a//b", "./a", "a\\b", "", "a/\x00b", "c:/x",
                                   "a/\nb", "x" * 2000])
 def test_member_names_that_could_escape_are_refused(name):
@@ -159,6 +160,7 @@ def test_member_names_that_could_escape_are_refused(name):
         check_member_name(name)
 
 
+@pytest.mark.one_engine
 def test_member_names_of_ordinary_files_are_accepted():
     for name in ("themes/acme/café 2.png", "media/logos/logo_Ab12.png", "database/accounts_user.jsonl"):
         assert check_member_name(name) == name
@@ -304,6 +306,7 @@ def _small_archive(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.one_engine
 def test_an_archive_that_unpacks_beyond_the_limit_is_refused(tmp_path, monkeypatch):
     from forecourt.lifecycle import archive as archive_format
 
@@ -315,6 +318,7 @@ def test_an_archive_that_unpacks_beyond_the_limit_is_refused(tmp_path, monkeypat
         pass
 
 
+@pytest.mark.one_engine
 def test_an_archive_whose_first_member_is_not_the_manifest_is_refused(tmp_path):
     from forecourt.lifecycle import archive as archive_format
 
