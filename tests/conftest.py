@@ -26,6 +26,11 @@ ENGINE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_seq
 
 
 def reaches_the_database(item: pytest.Item) -> bool:
+    """A test marked `one_engine` does not, whatever its fixtures: it starts processes (the module's
+    `server` marker) whose behaviour no engine changes (TLS, the container's health check, a setting
+    refused before any connection), or it reads archives and manifests only. The SQLite run runs it."""
+    if item.get_closest_marker("one_engine"):
+        return False
     return bool(ENGINE_FIXTURES & set(getattr(item, "fixturenames", ()))
                 or item.get_closest_marker("django_db") or item.get_closest_marker("server"))
 

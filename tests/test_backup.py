@@ -221,6 +221,7 @@ def _write_fake(path: Path, created: datetime, version: str = "0.4.0", **extra) 
     archive_format.write_archive(path, manifest, path.parent, [])
 
 
+@pytest.mark.one_engine
 def test_newest_backup_reads_the_manifests_not_the_file_times(tmp_path):
     folder = tmp_path / "backups"
     assert newest_backup(folder) is None
@@ -243,6 +244,7 @@ DJANGO_STATE = {"auth": "0012_alter_user_first_name_max_length", "contenttypes":
                 "sessions": "0001_initial"}
 
 
+@pytest.mark.one_engine
 def test_the_data_version_is_the_release_whose_schema_the_data_is_at():
     for release in releases.all_releases():  # Django's own apps do not count
         assert dataversion.of_state({**release.migrations, **DJANGO_STATE}) == release.version
@@ -260,6 +262,7 @@ def test_the_data_version_is_the_release_whose_schema_the_data_is_at():
     assert dataversion.data_words(None) == "data of no release's schema"
 
 
+@pytest.mark.one_engine
 def test_an_archive_s_recorded_data_version_is_preferred_and_old_archives_are_named_by_their_schema(tmp_path):
     folder = tmp_path / "backups"
     now = datetime.now(UTC)
@@ -306,6 +309,7 @@ def test_a_backup_of_an_older_database_is_named_by_its_data_not_by_its_writer(ch
     assert manifest["contents"]["database_themes"] == 0 and manifest["database_themes"] == []
 
 
+@pytest.mark.one_engine
 def test_default_backup_dir_is_under_the_data_dir(settings):
     assert default_backup_dir() == Path(settings.DATA_DIR) / "backups"
 
@@ -377,6 +381,7 @@ def test_a_backup_of_a_read_only_database_is_written_and_says_it_was_not_recorde
     assert _records(child_env) == []
 
 
+@pytest.mark.one_engine
 def test_reading_an_archive_s_manifest_needs_no_django():
     """archive.py (with dataversion.py and releases.py) reads and checks an archive before any database or
     Django set-up exists: not one django module is imported with them (ARCHITECTURE.md, lifecycle/)."""

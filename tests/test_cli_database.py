@@ -83,6 +83,7 @@ def test_bootstrap_before_migrate_says_what_to_do(child_env, tmp_path):
     assert "run `forecourt migrate`" in result.stderr
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(("dialect", "conn"), [
     ("postgres", "postgres://nobody@127.0.0.1:1/portal?connect_timeout=2"),
     ("mysql", "nobody@tcp(127.0.0.1:1)/portal"),
@@ -96,6 +97,7 @@ def test_unreachable_database_is_retried_then_reported(tmp_path, dialect, conn):
     assert re.search(r"ERROR\s+forecourt\.startup\s+failed to connect to database: ", result.stderr)
 
 
+@pytest.mark.one_engine
 def test_serve_with_a_bad_setting_exits_2_naming_it(tmp_path):
     env = servers.child_env({}, tmp_path, PORTAL_DATABASE_DIALECT="oracle")
     result = servers.run(["serve"], env, tmp_path, timeout=30)

@@ -119,6 +119,7 @@ def healthcheck() -> list[str]:
     return [sys.executable, *command[1:]]
 
 
+@pytest.mark.one_engine
 def test_healthcheck_passes_on_a_live_server_and_fails_without_one(child_env, start_server):
     command = healthcheck()
     server = start_server(child_env)
@@ -130,6 +131,7 @@ def test_healthcheck_passes_on_a_live_server_and_fails_without_one(child_env, st
                           check=False, timeout=30).returncode != 0
 
 
+@pytest.mark.one_engine
 @pytest.mark.server
 def test_healthcheck_speaks_https_when_the_container_serves_tls(child_env, start_server, tmp_path):
     from .test_tls import make_certificate, tls_env

@@ -22,6 +22,18 @@ def portal(child_env, tmp_path):
     return make_portal(child_env, tmp_path)
 
 
+@pytest.fixture(scope="module")
+def portal_archive(tmp_path_factory):
+    """A backup of a portal made as `portal` makes one, built once per module (and xdist worker): the
+    tests that only read it (they doctor a copy, or restore it elsewhere) share it, instead of each
+    migrating and filling a database of its own to back up. A test that changes the portal it
+    restores over, or compares against it, still uses `portal`."""
+    home = tmp_path_factory.mktemp("archived-portal")
+    with databases.fresh_database(home) as db_env:
+        env = make_portal(servers.child_env(db_env, home), home)
+        yield _backup(env, home)
+
+
 @pytest.fixture
 def target(tmp_path):
     with second_db(tmp_path) as env:
@@ -91,8 +103,9 @@ def _no_tables(env) -> bool:
     ("unlisted", "is not listed in the manifest"),
     ("missing", "lacks files its manifest lists"),
 ])
-def test_a_damaged_or_doctored_archive_is_refused_and_nothing_changes(portal, target, tmp_path, change, message):
-    archive = _backup(portal, tmp_path)
+def test_a_damaged_or_doctored_archive_is_refused_and_nothing_changes(portal_archive, target, tmp_path, change,
+                                                                      message):
+    archive = portal_archive
     doctored = tmp_path / "doctored.tar.gz"
     if change == "content":
         rows = backup_archive.members(archive)["database/accounts_user.jsonl"]
@@ -118,9 +131,9 @@ def test_a_damaged_or_doctored_archive_is_refused_and_nothing_changes(portal, ta
     assert not (tmp_path / "escape.txt").exists() and not (_home(target) / "escape.txt").exists()
 
 
-def test_rows_that_break_a_foreign_key_are_rolled_back_whole(portal, target, tmp_path):
+def test_rows_that_break_a_foreign_key_are_rolled_back_whole(portal_archive, target, tmp_path):
     """A forger who recomputes the checksums still meets the database's constraints: nothing is half-loaded."""
-    archive = _backup(portal, tmp_path)
+    archive = portal_archive
     columns = next(t["columns"] for t in backup_archive.manifest(archive)["tables"] if t["table"] == "accounts_team")
     rows = backup_archive.jsonl(archive, "accounts_team")
     rows[0][columns.index("organisation_id")] = 987654
@@ -139,6 +152,7 @@ def _file_info(name: str) -> tarfile.TarInfo:
     return info
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "a//b", "./a", "a\\b", "", "a/\x00b", "c:/x",
                                   "a/\nb", "x" * 2000])
 def test_member_names_that_could_escape_are_refused(name):
@@ -146,6 +160,7 @@ def test_member_names_that_could_escape_are_refused(name):
         check_member_name(name)
 
 
+@pytest.mark.one_engine
 def test_member_names_of_ordinary_files_are_accepted():
     for name in ("themes/acme/café 2.png", "media/logos/logo_Ab12.png", "database/accounts_user.jsonl"):
         assert check_member_name(name) == name
@@ -174,8 +189,8 @@ def test_a_database_with_data_is_refused_without_force_and_replaced_with_it(port
     assert json.loads((tmp_path / "themes" / "acme" / "theme.json").read_text())["version"] == "1.0.0"
 
 
-def test_an_archive_from_a_newer_forecourt_or_format_is_refused(portal, target, tmp_path):
-    archive = _backup(portal, tmp_path)
+def test_an_archive_from_a_newer_forecourt_or_format_is_refused(portal_archive, target, tmp_path):
+    archive = portal_archive
     newer = backup_archive.rewrite(archive, tmp_path / "newer.tar.gz",
                                    edit_manifest=lambda m: m.update(forecourt_version="99.0.0", data_version="0.4.0"))
     result = _restore(target, _home(target), newer)
@@ -262,8 +277,8 @@ def test_backup_records_survive_a_restore_and_the_archive_restored_from_is_recor
     assert (newest["path"], newest["source"], newest["checksum"]) == (str(second), "record", "verified")
 
 
-def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned(portal, target, tmp_path):
-    archive = _backup(portal, tmp_path)
+def test_secrets_that_do_not_decrypt_with_this_portals_key_are_refused_or_warned(portal_archive, target, tmp_path):
+    archive = portal_archive
     other_key = {**target, "PORTAL_ENCRYPTION_KEY": "a-different-key"}
     refused = _restore(other_key, _home(target), archive)
     assert refused.returncode == 1
@@ -291,6 +306,7 @@ def _small_archive(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.one_engine
 def test_an_archive_that_unpacks_beyond_the_limit_is_refused(tmp_path, monkeypatch):
     from forecourt.lifecycle import archive as archive_format
 
@@ -302,6 +318,7 @@ def test_an_archive_that_unpacks_beyond_the_limit_is_refused(tmp_path, monkeypat
         pass
 
 
+@pytest.mark.one_engine
 def test_an_archive_whose_first_member_is_not_the_manifest_is_refused(tmp_path):
     from forecourt.lifecycle import archive as archive_format
 

@@ -41,12 +41,13 @@ SECONDS_TOGETHER = 4  # both in the pool
 
 
 @pytest.fixture(scope="module")
-def old_release(tmp_path_factory):
-    """(release, python): the previous release, built from its release commit."""
+def old_release(tmp_path_factory, worker_id):
+    """(release, python): the previous release, built from its release commit (once per run, shared
+    with the upgrade rehearsal: test_upgrade_rehearsal.shared_install)."""
     if databases.dialect() != "sqlite3":
         pytest.skip("the rolling rehearsal runs in the SQLite run (on a PostgreSQL database of its own)")
     release = rehearsal.previous_release()
-    return release, rehearsal.install_release(release, tmp_path_factory.mktemp("old"))
+    return release, rehearsal.shared_install(release, tmp_path_factory, worker_id)
 
 
 def start(python, env, cwd, name):

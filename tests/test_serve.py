@@ -169,6 +169,7 @@ def test_a_missing_active_theme_is_reported_at_start_and_default_serves(child_en
     assert log.index("cannot be used") < log.index("serving on")
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("event", ["loaded", "web exited", "waited long enough"])
 def test_the_job_worker_starts_once_a_web_worker_has_loaded(monkeypatch, tmp_path, event):
     """On one core the job worker's start-up would delay the first ready web worker: it starts when a web

@@ -160,6 +160,7 @@ def wait_for_https(client: httpx.Client, url: str, status: int, proc, log, timeo
     raise AssertionError(f"{url} did not answer {status} within {timeout}s (last: {last}):\n{log()}")
 
 
+@pytest.mark.one_engine
 @pytest.mark.server
 def test_serve_answers_over_tls_with_secure_cookies_and_hsts(child_env, start_server, tmp_path):
     cert, key = make_certificate(tmp_path)

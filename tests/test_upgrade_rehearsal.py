@@ -13,9 +13,10 @@ may lack (the git history, a release commit in a shallow clone, that PostgreSQL 
 there, and fails it where CI runs (FORECOURT_REQUIRE_REHEARSAL=1, set by .ci/run: a full clone,
 every service): tests/support/skip_policy.environment_skip. The old release shares
 this environment's installed dependencies (a .pth file), so only the old package itself is built
-and installed, once per module: seconds, not minutes.
+and installed, once per run (shared with tests/test_rolling_upgrade.py): seconds, not minutes.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -171,13 +172,40 @@ def everything(api: AdminApi) -> dict[str, set[str]]:
             "users": api.names("/users", "Email"), "pages": api.names("/pages", "Title"), "teams": teams}
 
 
+def shared_install(release: releases.Release, tmp_path_factory: pytest.TempPathFactory,
+                   worker_id: str) -> Path:
+    """`install_release`, once per test run: the first module (of any xdist worker) to ask builds it
+    under a lock, in a folder of the run's temporary directory named after the release's commit; the
+    others use it. The rehearsals only run the old release (each against a database and data folder
+    of its own), so one installation serves them all, and the run builds it once instead of once per
+    module (a venv and a pip build of the old tree each time)."""
+    from .support.migration_git import release_commit
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base  # one directory for all xdist workers
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        environment_skip("the rehearsal needs the git checkout of the project")
+    root = shared / f"forecourt-release-{release_commit(release)[:12]}"
+    with (shared / f"{root.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            python = root / "venv" / "bin" / "python"
+            if not (root / "done").exists():
+                shutil.rmtree(root, ignore_errors=True)  # what a failed attempt left
+                python = install_release(release, root)
+                (root / "done").touch()
+            return python
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="module")
-def old_release(tmp_path_factory):
-    """(release, python): the previous release installed once for this module's rehearsals."""
+def old_release(tmp_path_factory, worker_id):
+    """(release, python): the previous release, installed once per run (shared_install)."""
     if databases.dialect() != "sqlite3":
         pytest.skip("the rehearsal runs in the SQLite run")
     release = previous_release()
-    return release, install_release(release, tmp_path_factory.mktemp("old"))
+    return release, shared_install(release, tmp_path_factory, worker_id)
 
 
 PG_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
