@@ -40,6 +40,19 @@ def test_sign_up_off_refuses_the_form_in_the_backend(client):
     assert User.objects.filter(email="new@example.com").exists()
 
 
+def test_sign_up_off_hides_the_links_to_sign_up_and_the_page_says_invitation_only(client):
+    """Azure's portal only hid the page (GHSA-vcwf-73jp-r7mv); here the backend refuses (above), and the
+    pages stop offering what would be refused. The page itself stays, for invite codes."""
+    link = f'href="{SIGN_UP}"'
+    for path in ("/", "/auth/password/login"):
+        assert link in client.get(path).content.decode()
+    settings_with(allow_sign_up=False)
+    for path in ("/", "/auth/password/login"):
+        assert link not in client.get(path).content.decode(), path
+    page = client.get(SIGN_UP).content.decode()
+    assert "by invitation only" in page and "invite_code" in page
+
+
 def test_an_invite_code_lets_its_holder_through_sign_up_off_but_not_past_the_domains(client):
     org = factories.organisation("Partner")
     code = InviteCode.objects.create(organisation=org, team=factories.team(org, "T"), max_uses=5)

@@ -27,6 +27,9 @@ class Path(enum.Enum):
     SIGN_UP = "sign-up"
     INVITE_CODE = "invite code"
     INVITATION = "invitation"
+    # An account made at its first single sign-on through a profile that makes accounts (sso.signin):
+    # the profile is the portal owner's explicit yes to its IdP's users, as an invite is.
+    SSO = "single sign-on"
 
 
 def parse_domains(text: str) -> list[str]:
@@ -74,11 +77,12 @@ def check_may_register(email: str, path: Path, settings: PortalSettings | None =
     Sign-up off refuses the path a visitor takes by themselves (the plain form). (An organisation
     request makes no account: its requester has one already.)
     An invite (an admin's invite code, a consumer-admin's invitation) lets its holder through sign-up off,
-    as issue 17 says an invite may, but not past the allowed domains: the domain list is what the
+    as issue 17 says an invite may, and so does an SSO profile that makes accounts (its IdP's users are
+    the portal owner's explicit choice), but not past the allowed domains: the domain list is what the
     portal's owner wants on it whoever asks.
     """
     settings = settings or PortalSettings.load()
-    if not settings.allow_sign_up and path not in (Path.INVITATION, Path.INVITE_CODE):
+    if not settings.allow_sign_up and path not in (Path.INVITATION, Path.INVITE_CODE, Path.SSO):
         raise ValidationError({"email": SIGN_UP_OFF}, code="sign_up_off")
     if not domain_allowed(email, settings):
         domains = allowed_domains(settings)

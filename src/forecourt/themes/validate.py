@@ -70,7 +70,7 @@ class Problem:
 def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "portal": {"version": forecourt.__version__, "theme": {"name": source.name, "version": source.manifest.version},
-                   "preview": None},
+                   "preview": None, "sign_up": True},
         "user": SAMPLE_USER,
         "menus": {"primary": [{"label": "Home", "url": "/", "active": True, "children": []},
                               {"label": "Docs", "url": "/docs", "active": False,
