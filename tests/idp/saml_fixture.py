@@ -4,7 +4,7 @@
 `.users({...})` its users and their attributes; `.misbehave("expired")` makes the next response wrong
 (see the server's docstring); `.last()` the last response it sent; `.certificate_pem` the certificate it
 signs with; `.log_text()` what the process wrote. Its keys and certificates are made here, at start, with
-cryptography, in the test's temporary folder: none is committed. Stopped (by its own PID) when the test ends.
+cryptography, in a temporary folder: none is committed. Stopped (by its own PID) when the module's tests end.
 """
 
 import datetime
@@ -98,9 +98,11 @@ class TestSamlIdP:
             self.process.wait()
 
 
-@pytest.fixture
-def saml_idp(tmp_path: Path) -> Iterator[TestSamlIdP]:
-    server = TestSamlIdP(tmp_path)
+@pytest.fixture(scope="module")
+def saml_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestSamlIdP]:
+    """One IdP per test module (it starts in seconds: pysaml2, two RSA keys); each test gives it the users
+    and the SP it needs, and a misbehaviour lasts for one answer."""
+    server = TestSamlIdP(tmp_path_factory.mktemp("saml-idp"))
     try:
         yield server
     finally:

@@ -14,7 +14,8 @@ Test hooks (JSON):
   the SP's entity ID and assertion consumer service, as a real IdP is configured;
 - POST /_test/users: {"<name>": {"email": [...], "givenName": [...], "sn": [...], "groups": [...]}};
 - POST /_test/misbehave {"next": "<how>"}: the NEXT response only is made wrong: "unsigned" (neither
-  the assertion nor the response signed), "other-key" (signed by a key the SP does not trust), "expired"
+  the assertion nor the response signed), "response-signed" (the response signed, its assertion not),
+  "other-key" (signed by a key the SP does not trust), "expired"
   (NotOnOrAfter in the past), "wrong-audience" (for another SP), "wrong-in-response-to" (answering
   another request), "replay" (the previous response sent again, unchanged);
 - GET  /_test/last: the last response sent ({"SAMLResponse", "RelayState", "acs"}), for a test that
@@ -38,7 +39,13 @@ from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_BASIC, NAMEID_FORMAT_PERSISTENT
 from saml2.server import Server
 
-MODES = {"unsigned", "other-key", "expired", "wrong-audience", "wrong-in-response-to", "replay"}
+MODES = {"unsigned", "response-signed", "other-key", "expired", "wrong-audience", "wrong-in-response-to", "replay"}
+ELSEWHERE = "https://elsewhere.example/saml/metadata"
+# Another SP the IdP knows, for "wrong-audience": an assertion made for it, posted to the portal.
+ELSEWHERE_METADATA = f"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{ELSEWHERE}">
+<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+ Location="https://elsewhere.example/saml/acs" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>"""
 
 
 def idp_config(url: str, key: str, cert: str, *, lifetime_minutes: int = 5) -> dict[str, Any]:
@@ -73,6 +80,7 @@ class IdP:
         self.pending: dict[str, dict[str, str]] = {}  # form key -> the request being answered
         self.next_mode = ""
         self.last: dict[str, str] = {}
+        self.trust_sp(ELSEWHERE_METADATA)
 
     def trust_sp(self, metadata_xml: str) -> None:
         for server in self.servers.values():
@@ -122,14 +130,15 @@ def create_app(idp: IdP) -> Flask:
         if mode == "replay" and idp.last:
             return self_posting_form(idp.last["acs"], idp.last["SAMLResponse"], idp.last["RelayState"])
         server = idp.servers.get(mode, idp.servers["good"])
-        sp_entity_id = "https://elsewhere.example/saml/metadata" if mode == "wrong-audience" else pending["sp"]
+        sp_entity_id = ELSEWHERE if mode == "wrong-audience" else pending["sp"]
         in_response_to = "_" + secrets.token_hex(16) if mode == "wrong-in-response-to" else pending["id"]
-        signed = mode != "unsigned"
+        sign_assertion = mode not in {"unsigned", "response-signed"}
+        sign_response = mode != "unsigned"
         response = server.create_authn_response(
             copy.deepcopy(idp.users[username]), in_response_to, pending["acs"], sp_entity_id,
             userid=username, name_id_policy=None,
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
-            sign_assertion=signed, sign_response=signed, best_effort=True)
+            sign_assertion=sign_assertion, sign_response=sign_response, best_effort=True)
         http_args = server.apply_binding(BINDING_HTTP_POST, str(response), pending["acs"],
                                          pending["relay_state"], response=True)
         # Capture what was sent, for "replay" and /_test/last.
