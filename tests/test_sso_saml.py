@@ -63,12 +63,12 @@ def at_the_idp(browser: Client, saml_idp, username: str = "ada", misbehave: str 
     start = browser.get(path)
     assert start.status_code == 302, start.content[:500]
     assert start["Location"].startswith(saml_idp.url + "/sso/redirect?SAMLRequest=")
-    page = httpx.get(start["Location"], timeout=10)
+    page = httpx.get(start["Location"], timeout=30)
     assert page.status_code == 200, page.text
     key = re.search(r'name="key" value="([^"]+)"', page.text).group(1)
     if misbehave:
         saml_idp.misbehave(misbehave)
-    answer = httpx.post(f"{saml_idp.url}/sso/login", data={"key": key, "username": username}, timeout=10)
+    answer = httpx.post(f"{saml_idp.url}/sso/login", data={"key": key, "username": username}, timeout=30)
     assert answer.status_code == 200, answer.text
     return posted_form(answer.text)
 

@@ -60,7 +60,7 @@ class TestSamlIdP:
                 [sys.executable, str(SERVER), "--port", str(self.port), "--key", str(key), "--cert", str(cert),
                  "--other-key", str(other_key), "--other-cert", str(other_cert)],
                 stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 if httpx.get(self.metadata_url, timeout=1).status_code == 200:
@@ -72,19 +72,19 @@ class TestSamlIdP:
             time.sleep(0.1)
 
     def metadata(self) -> str:
-        return httpx.get(self.metadata_url, timeout=5).text
+        return httpx.get(self.metadata_url, timeout=30).text
 
     def trust_sp(self, metadata_xml: str) -> None:
-        httpx.post(f"{self.url}/_test/sp", content=metadata_xml.encode(), timeout=5).raise_for_status()
+        httpx.post(f"{self.url}/_test/sp", content=metadata_xml.encode(), timeout=30).raise_for_status()
 
     def users(self, users: dict[str, dict[str, list[str]]]) -> None:
-        httpx.post(f"{self.url}/_test/users", json=users, timeout=5).raise_for_status()
+        httpx.post(f"{self.url}/_test/users", json=users, timeout=30).raise_for_status()
 
     def misbehave(self, mode: str) -> None:
-        httpx.post(f"{self.url}/_test/misbehave", json={"next": mode}, timeout=5).raise_for_status()
+        httpx.post(f"{self.url}/_test/misbehave", json={"next": mode}, timeout=30).raise_for_status()
 
     def last(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.url}/_test/last", timeout=5).json())
+        return dict(httpx.get(f"{self.url}/_test/last", timeout=30).json())
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -92,7 +92,7 @@ class TestSamlIdP:
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
