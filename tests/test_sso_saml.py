@@ -240,3 +240,10 @@ def test_an_unreachable_or_refused_metadata_url_says_so(saml_idp, profile, setti
     profile.save()
     answer = Client().get("/tib/auth/corp/saml")
     assert answer.status_code == 503 and "refused by the SSRF guard" in caplog.text
+    # inline metadata that is not metadata: the admin must fix the profile
+    profile.saml_metadata_url, profile.saml_metadata_xml = "", "<EntityDescriptor"
+    profile.save()
+    answer = Client().get("/tib/auth/corp/saml")
+    assert answer.status_code == 403 and "not set up completely" in answer.content.decode()
+    # the SP's own metadata shows all the same (the IdP's admin needs it first)
+    assert Client().get("/tib/auth/corp/saml/metadata").status_code == 200

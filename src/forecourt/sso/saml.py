@@ -94,7 +94,6 @@ LAST_NAME_NAMES = ("sn", "surname", "lastName", "family_name", "LastName",
 
 UNAVAILABLE = "The identity provider's metadata could not be read, so this sign-in cannot start. Try again later."
 NOT_CONFIGURED = "This sign-in is not set up completely: ask an admin to check its identity provider's metadata."
-START_AGAIN = "This sign-in could not be checked. Start again from the sign-in page."
 NOT_STARTED_HERE = ("This answer of the identity provider is for a sign-in that was not started in this browser, "
                     "or has expired. Start again from the sign-in page.")
 BAD_SIGNATURE = "The identity provider's answer is not signed as required, or not by its key. Nothing was signed in."
@@ -175,6 +174,11 @@ class ServiceProvider:
         return self.profile.saml_sp_entity_id.strip() or self.metadata_url
 
     def _config(self, *, with_idp: bool) -> SPConfig:
+        xmlsec = shutil.which("xmlsec1")
+        if xmlsec is None:
+            # pysaml2 signs and verifies with this program: without it no answer could ever be checked.
+            log.error("sso: the xmlsec1 program is not installed (Debian: xmlsec1): SAML sign-in cannot work")
+            raise SignInRefused(NOT_CONFIGURED, "xmlsec1_missing")
         conf: dict[str, Any] = {
             "entityid": self.entity_id,
             "service": {"sp": {
@@ -189,7 +193,7 @@ class ServiceProvider:
             }},
             "accepted_time_diff": SKEW,
             "allow_unknown_attributes": True,
-            "xmlsec_binary": shutil.which("xmlsec1") or "/usr/bin/xmlsec1",
+            "xmlsec_binary": xmlsec,
             "metadata": {"inline": [self._idp_metadata()]} if with_idp else {},
         }
         try:
