@@ -277,3 +277,33 @@ def test_a_pending_sign_in_ends_the_sessions_earlier_sign_in(client, consumer, a
     response = client.post(SIGN_IN, {"email": consumer.email, "password": PASSWORD})
     assert response["Location"].startswith(CODE)
     assert signed_in_as(client) is None  # not the admin any more, not the consumer yet
+
+
+def test_a_passkey_set_up_during_sign_in_needs_a_pending_enrolment(client, consumer):
+    """The set-up page's passkey endpoints answer only a sign-in that must set up a second factor: not a
+    visitor, not a pending sign-in that has a factor already (which must prove it instead)."""
+    options = SET_UP + "/passkey/options"
+    assert client.post(options).status_code == 403 and client.post(SET_UP + "/passkey", "{}",
+                                                                    content_type="application/json").status_code == 403
+    enrol(consumer)
+    client.post(SIGN_IN, {"email": consumer.email, "password": PASSWORD})  # pending, with a factor: must verify
+    assert client.post(options).status_code == 403
+    client.logout()
+    other = User.objects.create_user("new@example.com", PASSWORD, organisation=consumer.organisation)
+    settings_with(require_mfa_consumers=True)
+    client.post(SIGN_IN, {"email": other.email, "password": PASSWORD})
+    answer = client.post(options)
+    assert answer.status_code == 200 and answer.json()["user"]["name"] == other.email
+    refused = client.post(SET_UP + "/passkey", {"credential": {"id": "forged"}}, content_type="application/json")
+    assert refused.status_code == 400 and "error" in refused.json()
+    assert signed_in_as(client) is None and not other.passkeys.exists()
+
+
+def test_recovery_codes_made_for_a_passkey_are_shown_once(rf, consumer):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    request = rf.get("/")
+    request.session = SessionStore()
+    request.session[mfa.FRESH_CODES] = ["aaaa-bbbb", "cccc-dddd"]
+    assert mfa.take_fresh_codes(request) == ["aaaa-bbbb", "cccc-dddd"]
+    assert mfa.take_fresh_codes(request) == []

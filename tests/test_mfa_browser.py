@@ -102,3 +102,45 @@ def test_a_passkey_is_registered_and_used_through_chromiums_virtual_authenticato
     page.wait_for_url("**/my-account")
     assert page.get_by_role("button", name="Remove Test laptop").is_visible()  # signed in
     assert consumer.passkeys.get().last_used_at is not None
+
+
+def _virtual_authenticator(page) -> None:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})
+
+
+@pytest.mark.parametrize("audience", ["consumer", "admin"])
+def test_a_required_second_factor_can_be_a_passkey_set_up_during_sign_in(page, consumer: User, admin: User,
+                                                                         audience):
+    """With a second factor required and none set up, the set-up page offers a passkey beside the
+    authenticator app, in both portals: it signs the user in and shows recovery codes once."""
+    from forecourt.portalconfig.models import PortalSettings
+
+    settings = PortalSettings.load()
+    settings.require_mfa_consumers = settings.require_mfa_admins = True
+    settings.save()
+    _virtual_authenticator(page)
+    user = consumer if audience == "consumer" else admin
+    if audience == "consumer":
+        sign_in_with_password(page, consumer, "/my-account")
+        page.wait_for_url("**/auth/password/login/set-up**")
+    else:
+        page.goto("/portal-admin/sign-in/")
+        page.get_by_label("E-mail").fill(admin.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/portal-admin/sign-in/set-up/**")
+    page.get_by_label("Passkey name").fill("Phone")
+    page.get_by_role("button", name="Set up a passkey").click()
+    page.wait_for_url("**/set-up/codes**")
+    codes = page.locator("ul.recovery-codes li")
+    assert codes.count() == 10
+    assert user.passkeys.get().name == "Phone" and user.recovery_codes.filter(used_at__isnull=True).count() == 10
+    page.get_by_role("link", name="I have kept them: continue").click()
+    page.wait_for_url("**/my-account" if audience == "consumer" else "**/portal-admin/")
+    # the codes were shown once: the page does not show them again
+    page.goto("/auth/password/login/set-up/codes" if audience == "consumer" else "/portal-admin/sign-in/set-up/codes/")
+    assert page.locator("ul.recovery-codes li").count() == 0

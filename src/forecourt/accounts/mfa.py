@@ -123,6 +123,25 @@ def finish(request: HttpRequest, user: User) -> None:
     login(request, user, backend=BACKEND)
 
 
+FRESH_CODES = "forecourt.mfa.fresh_codes"
+
+
+def finish_enrolment_with_passkey(request: HttpRequest, user: User) -> None:
+    """A pending sign-in that had to set up a second factor did, with a passkey (accounts.passkeys
+    checked it): recovery codes are made for it, and the session is signed in. The codes wait in the
+    session for the one page that shows them (`take_fresh_codes`), since the passkey's answer is a
+    script's request that cannot show a page itself."""
+    codes = new_recovery_codes(user)
+    finish(request, user)
+    request.session[FRESH_CODES] = codes
+
+
+def take_fresh_codes(request: HttpRequest) -> list[str]:
+    """The recovery codes `finish_enrolment_with_passkey` made, once: the next call answers none."""
+    codes = request.session.pop(FRESH_CODES, None)
+    return [str(c) for c in codes] if isinstance(codes, list) else []
+
+
 def verify_pending(request: HttpRequest, user: User, code: str) -> tuple[bool, int]:
     """Check a TOTP or recovery code of the pending user, throttled like passwords: (accepted, seconds
     to wait). An accepted code signs the session in. Each outcome is in the audit log."""

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-in/code/", mfa.sign_in_code, name="sign_in_code"),
     path("sign-in/set-up/", mfa.sign_in_set_up, name="sign_in_set_up"),
+    path("sign-in/set-up/codes/", mfa.sign_in_set_up_codes, name="sign_in_set_up_codes"),
     path("profile/authenticator/", mfa.authenticator, name="authenticator"),
     path("profile/authenticator/remove/", mfa.authenticator_remove, name="authenticator_remove"),
     path("profile/recovery-codes/", mfa.recovery_codes, name="recovery_codes"),

@@ -119,6 +119,19 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
     return _codes_page(request, codes, _next(request) or reverse("adminportal:dashboard"))
 
 
+@never_cache
+@admin_required
+@require_http_methods(["GET", "HEAD"])
+def sign_in_set_up_codes(request: HttpRequest) -> HttpResponse:
+    """The recovery codes of a passkey an admin just set up during sign-in (through the Live Portal's
+    JSON endpoint, which signed them in), shown once."""
+    landing = _next(request) or reverse("adminportal:dashboard")
+    codes = mfa.take_fresh_codes(request)
+    if not codes:
+        return redirect(landing)
+    return _codes_page(request, codes, landing)
+
+
 def _me(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user

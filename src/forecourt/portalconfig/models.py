@@ -62,6 +62,16 @@ class PortalSettings(models.Model):
         return "General settings"
 
     @classmethod
+    def sign_up_allowed(cls) -> bool:
+        """"Allow sign-up", for every Live Portal page's links: read once per content revision in each
+        process, and without making the row when there is none yet (its default is on). Making it
+        would bump the content revision from inside a page's rendering, and so miss the page cache."""
+        def read() -> bool:
+            return cls.objects.filter(pk=1).values_list("allow_sign_up", flat=True).first() is not False
+
+        return revision.remembered("portalconfig:sign_up", read)
+
+    @classmethod
     def load(cls) -> "PortalSettings":
         """The settings row (made on first use). Read once per content revision in each process (its
         saves bump it: pagecache.signals); each caller gets its own copy, so a form that changes it

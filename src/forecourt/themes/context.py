@@ -165,7 +165,7 @@ def base(request: HttpRequest, source: ThemeSource, preview: bool) -> dict[str, 
         preview_data = {"theme": source.name, "exit_url": reverse("themes:preview_exit")}
     return {
         "portal": {"version": forecourt.__version__, "theme": {"name": source.name, "version": source.manifest.version},
-                   "preview": preview_data, "sign_up": PortalSettings.load().allow_sign_up},
+                   "preview": preview_data, "sign_up": PortalSettings.sign_up_allowed()},
         "user": user,
         "menus": menus.for_page(request.path, user is not None),
         "messages": messages_data(request),

@@ -3,6 +3,7 @@ authenticator app (during sign-in when the settings require one, or from My acco
 Thin views over accounts.mfa, which holds every rule (the pending sign-in, throttling, replays)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -122,6 +123,48 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
     assert codes is not None
     mfa.finish(request, user)
     return _recovery_codes_page(request, codes, _next_of(request, user) or reverse("live:home"))
+
+
+@never_cache
+@require_POST
+def sign_in_set_up_passkey_options(request: HttpRequest) -> HttpResponse:
+    user = mfa.pending_user(request)
+    if user is None or not mfa.pending_enrolment(request):
+        return _json_error(mfa.EXPIRED, 403)
+    return _options(passkeys.registration_options(user, passkeys.site_of(request), request.session))
+
+
+@never_cache
+@require_POST
+def sign_in_set_up_passkey(request: HttpRequest) -> HttpResponse:
+    """A passkey as the second factor a user must set up during sign-in (instead of an authenticator
+    app): registered as from My account, then the sign-in finishes and its recovery codes show once.
+    Both portals' set-up pages use it (the session is shared); `next` says where to land."""
+    user = mfa.pending_user(request)
+    if user is None or not mfa.pending_enrolment(request):
+        return _json_error(mfa.EXPIRED, 403)
+    try:
+        data = passkeys.parse_body(request.body)
+        passkeys.register(user, passkeys.site_of(request), request.session, str(data.get("name") or ""),
+                          data.get("credential") or {})
+    except ValidationError as exc:
+        return _json_error(" ".join(exc.messages))
+    mfa.finish_enrolment_with_passkey(request, user)
+    landing = _next_of(request, user) or reverse("adminportal:dashboard" if user.is_admin else "live:home")
+    portal = "adminportal" if landing.startswith("/portal-admin/") else "live"
+    return JsonResponse({"redirect": reverse(f"{portal}:sign_in_set_up_codes") + "?" + urlencode({"next": landing})})
+
+
+@never_cache
+@sign_in_required
+@require_http_methods(["GET", "HEAD"])
+def sign_in_set_up_codes(request: HttpRequest) -> HttpResponse:
+    """The recovery codes of a passkey just set up during sign-in, shown once."""
+    landing = _next_of(request, _me(request)) or reverse("live:home")
+    codes = mfa.take_fresh_codes(request)
+    if not codes:
+        return redirect(landing)
+    return _recovery_codes_page(request, codes, landing)
 
 
 @never_cache
