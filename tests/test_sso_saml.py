@@ -122,6 +122,17 @@ def test_the_subject_can_be_an_attribute_and_the_next_page_is_kept(saml_idp, pro
     landed = sign_in(Client(), saml_idp, path="/tib/auth/corp/saml?next=/my-account")
     assert landed["Location"] == "/my-account"
     assert SsoIdentity.objects.get().subject == "ada-0001"
+    # with a user ID attribute, a one-time (transient) NameID is no matter
+    browser = Client()
+    assert post_to_acs(browser, at_the_idp(browser, saml_idp, misbehave="transient")).status_code == 302
+    assert SsoIdentity.objects.get().subject == "ada-0001" and User.objects.count() == 1
+
+
+def test_a_transient_name_id_without_a_user_id_attribute_is_refused(saml_idp, profile):  # noqa: F811
+    browser = Client()
+    refused = post_to_acs(browser, at_the_idp(browser, saml_idp, misbehave="transient"))
+    assert refused.status_code == 403 and "one-time identifier" in refused.content.decode()
+    assert nothing_made()
 
 
 @pytest.mark.parametrize(("misbehave", "says"), [

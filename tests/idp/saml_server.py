@@ -13,10 +13,10 @@ Test hooks (JSON):
 - POST /_test/sp: the SP's metadata XML (the portal's /tib/auth/<key>/saml/metadata), so the IdP knows
   the SP's entity ID and assertion consumer service, as a real IdP is configured;
 - POST /_test/users: {"<name>": {"email": [...], "givenName": [...], "sn": [...], "groups": [...]}};
-- POST /_test/misbehave {"next": "<how>"}: the NEXT response only is made wrong: "unsigned" (neither
-  the assertion nor the response signed), "response-signed" (the response signed, its assertion not),
-  "other-key" (signed by a key the SP does not trust), "expired"
-  (NotOnOrAfter in the past), "wrong-audience" (for another SP), "wrong-in-response-to" (answering
+- POST /_test/misbehave {"next": "<how>"}: the NEXT response only is made wrong: "transient" (a one-time
+  NameID), "unsigned" (neither the assertion nor the response signed), "response-signed" (the response
+  signed, its assertion not), "other-key" (signed by a key the SP does not trust), "expired" (NotOnOrAfter
+  in the past), "wrong-audience" (for another SP), "wrong-in-response-to" (answering
   another request), "replay" (the previous response sent again, unchanged);
 - GET  /_test/last: the last response sent ({"SAMLResponse", "RelayState", "acs"}), for a test that
   posts a captured response again itself.
@@ -36,10 +36,11 @@ from flask import Flask, Response, abort, jsonify, request
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
-from saml2.saml import NAME_FORMAT_BASIC, NAMEID_FORMAT_PERSISTENT
+from saml2.saml import NAME_FORMAT_BASIC, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.server import Server
 
-MODES = {"unsigned", "response-signed", "other-key", "expired", "wrong-audience", "wrong-in-response-to", "replay"}
+MODES = {"transient", "unsigned", "response-signed", "other-key", "expired", "wrong-audience", "wrong-in-response-to",
+         "replay"}
 ELSEWHERE = "https://elsewhere.example/saml/metadata"
 # Another SP the IdP knows, for "wrong-audience": an assertion made for it, posted to the portal.
 ELSEWHERE_METADATA = f"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{ELSEWHERE}">
@@ -137,6 +138,8 @@ def create_app(idp: IdP) -> Flask:
         response = server.create_authn_response(
             copy.deepcopy(idp.users[username]), in_response_to, pending["acs"], sp_entity_id,
             userid=username, name_id_policy=None,
+            name_id=(NameID(format=NAMEID_FORMAT_TRANSIENT, text="_" + secrets.token_hex(16))
+                     if mode == "transient" else None),
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             sign_assertion=sign_assertion, sign_response=sign_response, best_effort=True)
         http_args = server.apply_binding(BINDING_HTTP_POST, str(response), pending["acs"],

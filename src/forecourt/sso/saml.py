@@ -59,7 +59,7 @@ from saml2.response import (
     UnsolicitedResponse,
     VerificationError,
 )
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_TRANSIENT
 from saml2.sigver import SigverError
 from saml2.time_util import str_to_time
 from saml2.validate import NotValid, ResponseLifetimeExceed, ToEarly
@@ -102,6 +102,8 @@ EXPIRED = "The identity provider's answer has expired (or the clocks differ). St
 NOT_VALID = ("The identity provider's answer is not valid here: it has expired (or the clocks differ), or it is "
              "meant for another service. Start again from the sign-in page.")
 IDP_SAID_NO = "The identity provider did not sign you in."
+TRANSIENT = ("The identity provider names you with a one-time identifier (a transient NameID), which cannot "
+             "find your account next time. Ask an admin to set up a persistent NameID, or a user ID attribute.")
 
 
 def _policy() -> netguard.Policy:
@@ -325,6 +327,11 @@ class ServiceProvider:
         name_id = response.assertion.subject.name_id if response.assertion.subject is not None else None
         name_id_text = (name_id.text or "").strip() if name_id is not None else ""
         user_id_field = profile.user_id_field.strip()
+        if not user_id_field and name_id is not None and name_id.format == NAMEID_FORMAT_TRANSIENT:
+            # A new subject at every sign-in: the second would be refused as someone else with this e-mail.
+            log.warning("sso: profile %s: the IdP sent a transient NameID and no user ID attribute is set",
+                        profile.key)
+            raise SignInRefused(TRANSIENT, "transient_name_id")
         subject = _first(claims, [user_id_field]) if user_id_field else name_id_text
         email = _first(claims, _names(profile.saml_email_attribute, profile.email_field, default=EMAIL_NAMES))
         if not email and name_id is not None and name_id.format == NAMEID_FORMAT_EMAILADDRESS:
