@@ -37,6 +37,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_BASIC, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT, NameID
+from saml2.samlp import NameIDPolicy
 from saml2.server import Server
 
 MODES = {"transient", "unsigned", "response-signed", "other-key", "expired", "wrong-audience", "wrong-in-response-to",
@@ -137,7 +138,9 @@ def create_app(idp: IdP) -> Flask:
         sign_response = mode != "unsigned"
         response = server.create_authn_response(
             copy.deepcopy(idp.users[username]), in_response_to, pending["acs"], sp_entity_id,
-            userid=username, name_id_policy=None,
+            userid=username,
+            # A persistent NameID (the same for this user and SP every time), as an IdP set up for SSO sends.
+            name_id_policy=NameIDPolicy(format=NAMEID_FORMAT_PERSISTENT, allow_create="true"),
             name_id=(NameID(format=NAMEID_FORMAT_TRANSIENT, text="_" + secrets.token_hex(16))
                      if mode == "transient" else None),
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
