@@ -21,7 +21,7 @@ RUN python -m pip install --no-cache-dir build \
 FROM ${PYTHON_IMAGE} AS runtime
 ARG UID=10001
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libmariadb3 \
+ && apt-get install -y --no-install-recommends libmariadb3 xmlsec1 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid "${UID}" forecourt \
  && useradd --system --uid "${UID}" --gid forecourt --home-dir /data --no-create-home \
