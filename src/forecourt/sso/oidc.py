@@ -6,12 +6,12 @@ callback's state, exchanges the code, has the ID token verified and answers an `
 `SignInRefused` with plain words. The Live Portal's views (live/sso/oidc_views.py) only call these two.
 
 Why each rule:
-- The discovery document, the JWKS, the token endpoint and the userinfo endpoint are URLs an admin
-  chose (through the discovery URL), so every call goes through the SSRF guard (`netguard.PinnedTransport`,
-  connecting to the address it checked), with the providers' policy: private addresses allowed unless
-  `Providers.AllowPrivateTargets` is false (an IdP is often internal), link-local and cloud metadata
-  never. No proxies from the environment; redirects never followed (the client's secret would go along);
-  each call with a timeout and a size cap.
+- The discovery document, the JWKS, the token endpoint and the userinfo endpoint are URLs an admin chose
+  (through the discovery URL), so every call goes through the SSRF guard (`targets.transport()`:
+  `netguard.PinnedTransport`, connecting to the address it checked), with the providers' policy: private
+  addresses allowed unless `Providers.AllowPrivateTargets` is false (an IdP is often internal), link-local
+  and cloud metadata never. No proxies from the environment; redirects never followed (the client's secret
+  would go along); each call with a timeout and a size cap.
 - The ID token is verified by joserfc against the IdP's JWKS (signature) and by Authlib's `CodeIDToken`
   claims rules (iss, aud, exp, iat, nonce, azp), never by hand. Only asymmetric algorithms the IdP
   announces are accepted: `alg: none` and an HS256 token keyed with the IdP's public key (the classic
@@ -42,7 +42,6 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.client import OAuth2Client
 from authlib.oidc.core import CodeIDToken
-from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -51,7 +50,7 @@ from joserfc.jws import JWSRegistry
 
 from forecourt import netguard, redaction
 
-from . import signin
+from . import signin, targets
 from .identity import Identity, SignInRefused
 from .models import SsoProfile
 
@@ -68,28 +67,9 @@ LEEWAY = 60  # seconds of clock difference allowed on exp and iat
 # the public key, a signing key, and `none` is no signature at all.
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 
-# The SSRF guard's policy for identity providers, as forecourt.providers.targets has it (restated here:
-# this package sits below providers and oauth).
-ALWAYS_REFUSED = frozenset({netguard.METADATA, netguard.LINK_LOCAL, netguard.MULTICAST, netguard.UNSPECIFIED,
-                            netguard.RESERVED})
-PRIVATE = frozenset(netguard.CLASSES) - ALWAYS_REFUSED
-
 UNREACHABLE = "The identity provider could not be reached, so you are not signed in. Try again in a while."
 UNVERIFIED = "The identity provider's answer could not be verified, so you are not signed in."
 START_AGAIN = "This sign-in has expired or was started in another browser. Start again from the sign-in page."
-
-
-def _advice(kind: str) -> str:
-    if kind in ALWAYS_REFUSED:
-        return "an identity provider may never be reached at link-local, cloud metadata, multicast, " \
-               "unspecified or reserved addresses"
-    return "an identity provider may only be reached at public addresses while Providers.AllowPrivateTargets " \
-           "is false"
-
-
-def policy() -> netguard.Policy:
-    private = bool(getattr(settings, "PROVIDERS_ALLOW_PRIVATE_TARGETS", True))
-    return netguard.Policy(allowed=PRIVATE if private else frozenset(), advice=_advice)
 
 
 class _Unreachable(Exception):
@@ -118,7 +98,7 @@ class Provider:
 
 def _http() -> httpx.Client:
     return httpx.Client(timeout=httpx.Timeout(TIMEOUT), follow_redirects=False, trust_env=False,
-                        transport=netguard.PinnedTransport(policy()), headers={"Accept": "application/json"})
+                        transport=targets.transport(), headers={"Accept": "application/json"})
 
 
 def _origin(url: str) -> str:

@@ -46,7 +46,6 @@ from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import httpx
-from django.conf import settings
 from django.core import signing
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
 from saml2.client import Saml2Client
@@ -66,7 +65,7 @@ from saml2.validate import NotValid, ResponseLifetimeExceed, ToEarly
 
 from forecourt import netguard
 
-from . import signin
+from . import signin, targets
 from .identity import Identity, SignInRefused
 from .models import SsoProfile
 
@@ -106,30 +105,11 @@ TRANSIENT = ("The identity provider names you with a one-time identifier (a tran
              "find your account next time. Ask an admin to set up a persistent NameID, or a user ID attribute.")
 
 
-def _policy() -> netguard.Policy:
-    """The SSRF rule for identity providers, as OAuth providers have it (forecourt.oauth.targets, above
-    this package): loopback and private addresses unless Providers.AllowPrivateTargets is false; link-local,
-    cloud metadata, multicast, unspecified and reserved never."""
-    always = frozenset({netguard.METADATA, netguard.LINK_LOCAL, netguard.MULTICAST, netguard.UNSPECIFIED,
-                        netguard.RESERVED})
-    private = bool(getattr(settings, "PROVIDERS_ALLOW_PRIVATE_TARGETS", True))
-
-    def advice(kind: str) -> str:
-        if kind in always:
-            return "an identity provider may never be reached at link-local, cloud metadata, multicast, " \
-                   "unspecified or reserved addresses"
-        return "an identity provider may only be reached at public addresses while " \
-               "Providers.AllowPrivateTargets is false"
-
-    return netguard.Policy(allowed=(frozenset(netguard.CLASSES) - always) if private else frozenset(),
-                           advice=advice)
-
-
 def fetch_metadata(url: str, *, transport: httpx.BaseTransport | None = None) -> str:
     """The IdP's metadata document at `url`, through the SSRF guard; SignInRefused if it cannot be had."""
     try:
         with httpx.Client(timeout=httpx.Timeout(METADATA_TIMEOUT), follow_redirects=False, trust_env=False,
-                          transport=transport or netguard.PinnedTransport(_policy())) as client, \
+                          transport=transport or targets.transport()) as client, \
                 client.stream("GET", url, headers={"Accept": "application/samlmetadata+xml, application/xml"}) \
                 as response:
             if response.status_code != 200:
