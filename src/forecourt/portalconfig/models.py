@@ -33,8 +33,9 @@ class PortalSettings(models.Model):
         "require letters and digits", default=False, help_text="Passwords must contain letters and digits.")
     allow_sign_up = models.BooleanField(
         "allow sign-up", default=True, db_default=True,
-        help_text="Visitors may create consumer accounts. When off, every way in refuses new accounts "
-                  "(the form, invite codes, invitations, organisation requests); admins may always create them.")
+        help_text="Visitors may create consumer accounts with the sign-up form. When off, the form refuses "
+                  "them (and the pages stop linking to it); invite codes, invitations and SSO profiles that make "
+                  "accounts still may, and admins may always create them.")
     allowed_email_domains = models.TextField(
         "allowed e-mail domains", blank=True, default="", db_default="",
         help_text="One domain a line (e.g. example.com; subdomains are not included). When set, only addresses "

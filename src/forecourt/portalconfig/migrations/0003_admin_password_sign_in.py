@@ -15,4 +15,10 @@ class Migration(migrations.Migration):
             name='admin_password_sign_in',
             field=models.CharField(choices=[('all', 'Every admin (and through SSO)'), ('super-admins', 'Super-admins only, to break glass (others through SSO)'), ('none', 'No admin: SSO only')], db_default='all', default='all', help_text="Who may still sign in to the Admin Portal with a password once an admins' SSO profile is enabled. Without an enabled admins' SSO profile every admin may, whatever this says.", max_length=16, verbose_name='admins sign in with a password'),
         ),
+        # Help text only (no SQL): what sign-up off refuses, as the registration rules have it.
+        migrations.AlterField(
+            model_name='portalsettings',
+            name='allow_sign_up',
+            field=models.BooleanField(db_default=True, default=True, help_text='Visitors may create consumer accounts with the sign-up form. When off, the form refuses them (and the pages stop linking to it); invite codes, invitations and SSO profiles that make accounts still may, and admins may always create them.', verbose_name='allow sign-up'),
+        ),
     ]
