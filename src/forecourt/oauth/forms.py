@@ -7,8 +7,8 @@ from django import forms
 from django.core.validators import URLValidator
 
 from forecourt.catalog.models import Product
+from forecourt.sso import targets
 
-from . import targets
 from .models import GRANT_TYPES, RESPONSE_TYPES, ClientType, OAuthProvider
 
 if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelForm takes no type argument

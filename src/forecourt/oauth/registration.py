@@ -29,8 +29,8 @@ from typing import Any
 import httpx
 
 from forecourt import netguard, redaction
+from forecourt.sso import targets
 
-from . import targets
 from .models import ClientType, OAuthProvider
 
 log = logging.getLogger("forecourt.oauth")

@@ -1,13 +1,14 @@
-"""Which addresses an SSO profile's identity provider may be fetched from (the OpenID Connect discovery
-document and keys, the SAML IdP's metadata): the SSRF guard (forecourt.netguard) with the providers' policy.
+"""Which addresses an identity provider may be reached at: an SSO profile's (the OpenID Connect discovery
+document and keys, the SAML IdP's metadata) and an OAuth provider's (forecourt.oauth: discovery and
+Dynamic Client Registration). The SSRF guard (forecourt.netguard) with the providers' policy.
 
 A company's identity provider (Keycloak, ADFS) is often on its internal network, so it follows the same
-operator setting as gateways and OAuth providers (`Providers.AllowPrivateTargets`): loopback and private
-addresses allowed unless it is false; link-local, cloud metadata, multicast, unspecified and reserved
-always refused. The rule is restated here rather than imported: `oauth` and `providers` sit above this
-package. Checked when a profile is saved (`validate`) and on every connection (`transport`).
+operator setting as gateways (`Providers.AllowPrivateTargets`): loopback and private addresses allowed
+unless it is false; link-local, cloud metadata, multicast, unspecified and reserved always refused. The
+rule is restated here rather than imported from forecourt.providers, which sits above this package; the
+OAuth providers (above it too) import this one. Checked when a profile or an OAuth provider is saved
+(`validate`) and on every connection (`transport`).
 """
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
