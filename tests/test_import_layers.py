@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("providers", ["providers"]),
     ("life-cycle and supervisor", ["lifecycle", "supervisor"]),
     ("resources under both admin interfaces", ["resources"]),
+    ("configuration as code", ["promotion"]),
     ("user interfaces", ["adminportal", "api", "live", "cli"]),
     ("wiring", ["urls", "settings", "wsgi", "__main__", "__init__"]),
 ]

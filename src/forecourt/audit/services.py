@@ -4,6 +4,9 @@ The actor is any Django user (`Actor`: AbstractBaseUser, the base of accounts.Us
 accounts and the packages that record changes (ARCHITECTURE.md, "Layers"), so it imports none of them.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -20,6 +23,20 @@ _SKIPPED_FIELDS = {"id", "password", "last_login"}
 _MASK = "********"
 
 Actor = AbstractBaseUser  # who made a change: accounts.User, typed by its Django base
+
+# The note of every entry written inside a `noting()` block that gives none of its own.
+_block_note: ContextVar[str] = ContextVar("forecourt_audit_note", default="")
+
+
+@contextmanager
+def noting(note: str) -> Iterator[None]:
+    """Give every entry recorded inside the block this note (where the change came from:
+    "forecourt apply products.yaml"), so the services that record keep their signatures."""
+    token = _block_note.set(note)
+    try:
+        yield
+    finally:
+        _block_note.reset(token)
 
 
 def object_type(obj: models.Model) -> str:
@@ -81,7 +98,7 @@ def record(actor: Actor | None, action: str, obj: models.Model, changes: dict[st
         object_id=str(obj.pk),
         object_repr=str(obj)[:255],
         changes=changes or {},
-        note=note,
+        note=note or _block_note.get(),
     )
 
 

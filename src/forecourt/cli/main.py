@@ -6,7 +6,7 @@ import click
 
 import forecourt
 
-from . import backup, config, database, serve, theme, upgrade
+from . import backup, config, database, promotion, serve, theme, upgrade
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,6 +34,7 @@ COMMANDS: tuple[click.Command, ...] = (
     backup.backup, backup.restore,
     upgrade.upgrade_check, upgrade.verify, upgrade.rebuild_derived, upgrade.downgrade,
     theme.theme,
+    promotion.export, promotion.plan, promotion.apply,
 )
 for _command in COMMANDS:
     cli.add_command(_command)
