@@ -61,9 +61,6 @@ def apply(source: Source, *, actor: Any = None, prune: bool = False, note: str =
                                                 + (f"{name}: " if name else "") + " ".join(messages)))
                 except DeleteRefused as exc:
                     problems.append(Problem(source.label, change.line(), f"{change.label}: {exc}"))
-                except FileNotFoundError as exc:
-                    problems.append(Problem(change.item.file if change.item else source.label, change.line(),
-                                            f"{change.label}: {exc}"))
             if problems:
                 raise _Rollback
     except _Rollback:
