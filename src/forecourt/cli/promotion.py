@@ -93,6 +93,11 @@ def _plan_or_apply(ctx: click.Context, path: str, prune: bool, apply_it: bool, a
         if actor is None or not actor.is_admin:
             click.echo(f"refused: --as {actor_email}: no active admin has that e-mail address", err=True)
             ctx.exit(EXIT_FAILURE)
+    # The audit log masks a secret with a fingerprint keyed with the instance secret (SECRET_KEY),
+    # which a command has not loaded: the one the servers use, so their entries compare with ours.
+    from forecourt.ops import secret
+
+    secret.activate()
     if not yes:
         if not sys.stdin.isatty():
             click.echo("refused: give --yes to apply without a terminal to confirm on", err=True)

@@ -36,9 +36,14 @@ def _write(change: Change, ctx: Context) -> None:
         change.kind.delete(change.obj, ctx)
         return
     obj = change.obj
+    parent = _parent_of(change)
     if obj is not None:
         obj = type(obj)._default_manager.get(pk=obj.pk)  # as it is now, after the changes before it
-    change.kind.save(change.values, obj, ctx, _parent_of(change))
+    elif parent is not None:
+        # A child its parent's save made with it (a new organisation's default team) is there by
+        # now, though the plan could not see it: completed with the file's values, not made twice.
+        obj = change.kind.find(str(change.values[change.kind.key]), parent)
+    change.kind.save(change.values, obj, ctx, parent)
 
 
 def apply(source: Source, *, actor: Any = None, prune: bool = False, note: str = "") -> Plan:

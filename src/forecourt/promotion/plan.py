@@ -146,6 +146,10 @@ class _Planner:
 
     def compare(self, kind: Kind, item: Item, sub: tuple[str | int, ...], wanted: dict[str, Any], obj: Any,
                 parent: tuple[Kind, str] | None) -> None:
+        # Compared as the form will store them (kinds/base.py Kind.as_stored): a file's trailing newline,
+        # or a stored one the Admin Portal would never write, is no change.
+        by_name = {f.name: f for f in kind.fields}
+        wanted = {k: kind.as_stored(by_name[k], v) if k in by_name else v for k, v in wanted.items()}
         current = kind.export(obj if obj is not None else kind.blank(), Context())
         key = "" if kind.single else str(wanted.get(kind.key))
         values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
@@ -165,7 +169,7 @@ class _Planner:
                 if (resolved or "") != (stored or ""):
                     changed[f.name] = (HIDDEN if stored else None, HIDDEN if resolved else None)
                 continue
-            if wanted[f.name] != current.get(f.name) or obj is None:
+            if obj is None or wanted[f.name] != kind.as_stored(f, current.get(f.name)):
                 changed[f.name] = (current.get(f.name), wanted[f.name])
         for ref_kind, ref_key, where in kind.references(wanted):
             if ref_key not in self.planned.get(ref_kind, set()) and not self._exists(ref_kind, ref_key):

@@ -19,6 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
@@ -240,8 +241,22 @@ class Kind:
         found = target.find(value)
         return found.pk if found is not None else -1
 
+    def definition(self) -> definitions.Definition:
+        return definitions.SETTINGS if self.resource == "settings" else definitions.BY_SLUG[self.resource]
+
+    def as_stored(self, f: Field, value: Any) -> Any:
+        """A file's value as the kind's form will store it, for the plan to compare and apply to write.
+        Django's text fields strip surrounding whitespace (a document's field turns CRLF into LF): a
+        hand-written `content: |` ends with a newline the portal never keeps, and compared as written
+        it would be a change at every plan, and a second apply would never change nothing."""
+        if f.secret or f.ref or f.to_form is not None or not isinstance(value, str):
+            return value
+        form = self.definition().form
+        field = form.base_fields.get(f.form_field) if form is not None else None
+        return field.to_python(value) if isinstance(field, forms.CharField) else value
+
     def form(self, data: dict[str, Any], files: dict[str, Any], obj: Any) -> Any:
-        definition = definitions.SETTINGS if self.resource == "settings" else definitions.BY_SLUG[self.resource]
+        definition = self.definition()
         assert definition.form is not None
         return definition.form(data=data, files=MultiValueDict({k: [v] for k, v in files.items()}), instance=obj)
 
@@ -253,7 +268,7 @@ class Kind:
         form = self.form(data, files, obj if obj is not None else self.blank())
         if not form.is_valid():
             raise Invalid(self.errors_by_field(form.errors))
-        definition = definitions.SETTINGS if self.resource == "settings" else definitions.BY_SLUG[self.resource]
+        definition = self.definition()
         assert ctx.actor is None or ctx.actor.pk
         return writes.save_form(definition, form, ctx.actor)  # type: ignore[arg-type]
 
