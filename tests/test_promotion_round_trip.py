@@ -294,3 +294,78 @@ def test_staging_promoted_to_production_then_changed_then_pruned(staging, produc
             assert not any(secret.encode() in content for content in files.values())
         assert not any(secret in output for output in staging.outputs + production.outputs)
         assert secret not in audit
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+# Each refused configuration: its file, the problems `plan` and `apply` print (file:line: reason).
+REFUSED = {
+    "unknown field": (_lines(
+        "version: 1",
+        "products:",
+        "- slug: payments",
+        "  display_name: Payments",
+        "  colour: blue",
+    ), ["c.yaml:5: unknown field 'colour' in products; known fields: slug, "]),
+    "dangling reference": (_lines(
+        "version: 1",
+        "plans:",
+        "- name: Gold",
+        "  provider: Nowhere",
+    ), ["c.yaml:4: provider: providers 'Nowhere' is neither in the portal nor in the configuration"]),
+    "key twice in one mapping": (_lines(
+        "version: 1",
+        "plans:",
+        "- name: Gold",
+        "  rate_limit: 10",
+        "  rate_limit: 20",
+    ), ["c.yaml:5: duplicate key 'rate_limit': it is given twice in this mapping"]),
+    "two products with one slug": (_lines(
+        "version: 1",
+        "products:",
+        "- slug: payments",
+        "  display_name: One",
+        "- slug: payments",
+        "  display_name: Two",
+    ), ["c.yaml:5: duplicate key: products 'payments' is also given at c.yaml:3"]),
+    "secret in clear": (_lines(
+        "version: 1",
+        "providers:",
+        "- name: Tyk",
+        "  url: http://127.0.0.1:3000",
+        "  secret: {leaked}",
+    ), ["c.yaml:5: secret: a secret is {env: NAME} or {file: PATH}; a secret in clear is refused"]),
+}
+
+
+def test_refused_configurations_name_file_line_and_reason_and_change_nothing(production, tmp_path):
+    """Each refused by `plan` and by `apply` (exit 1, every problem on stderr as file:line: reason),
+    production's export and its consumer's rows the same after as before."""
+    consumers = consumers_data(production)
+    before = production.export(tmp_path / "before")
+    leaked = f"leaked-dashboard-key-{uuid.uuid4().hex}"
+    for case, (text, expected) in REFUSED.items():
+        folder = tmp_path / case.replace(" ", "-")
+        folder.mkdir()
+        (folder / "c.yaml").write_text(text.replace("{leaked}", leaked), encoding="utf-8")
+        for command in (["plan"], ["apply", "--yes"]):
+            result = production.run(*command, str(folder), expect=1)
+            problems = [line.removeprefix("refused: ") for line in result.stderr.splitlines()
+                        if line.startswith("refused: ")]
+            assert len(problems) == len(expected), (case, result.stderr)
+            for problem, start in zip(problems, expected, strict=True):
+                assert problem.startswith(start), (case, result.stderr)
+            assert "Traceback" not in result.stderr and result.stdout == "", case
+    # A prune that would delete the plan and catalogue a consumer's access request is for.
+    folder = tmp_path / "prune"
+    folder.mkdir()
+    (folder / "c.yaml").write_text(_lines("version: 1", "plans: []", "catalogues: []"), encoding="utf-8")
+    result = production.run("apply", "--prune", "--yes", str(folder), expect=1)
+    assert "refused: c.yaml: pruning plans 'Gold' would orphan data:" in result.stderr, result.stderr
+    assert "refused: c.yaml: pruning catalogues 'Partners' would orphan data:" in result.stderr, result.stderr
+
+    assert production.export(tmp_path / "after") == before
+    assert consumers_data(production) == consumers
+    assert not any(leaked in output for output in production.outputs)
