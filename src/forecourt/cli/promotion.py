@@ -68,6 +68,7 @@ def _plan_or_apply(ctx: click.Context, path: str, prune: bool, apply_it: bool, a
                    yes: bool = False, actor_email: str | None = None) -> None:
     setup(ctx, quiet_warnings=True, database=True)
     from forecourt.accounts.models import User
+    from forecourt.ops import secret
     from forecourt.promotion import apply as applying
     from forecourt.promotion import plan as planning
     from forecourt.promotion import reading
@@ -93,16 +94,12 @@ def _plan_or_apply(ctx: click.Context, path: str, prune: bool, apply_it: bool, a
         if actor is None or not actor.is_admin:
             click.echo(f"refused: --as {actor_email}: no active admin has that e-mail address", err=True)
             ctx.exit(EXIT_FAILURE)
-    # The audit log masks a secret with a fingerprint keyed with the instance secret (SECRET_KEY),
-    # which a command has not loaded: the one the servers use, so their entries compare with ours.
-    from forecourt.ops import secret
-
-    secret.activate()
     if not yes:
         if not sys.stdin.isatty():
             click.echo("refused: give --yes to apply without a terminal to confirm on", err=True)
             ctx.exit(EXIT_FAILURE)
         click.confirm("Apply these changes?", abort=True)
+    secret.activate()  # the instance secret: the audit log keys its masks of changed secrets with it
     try:
         applying.apply(source, actor=actor, prune=prune,
                        note=f"forecourt apply {source.label}" + ("" if actor else " (command line)"))
