@@ -4,6 +4,7 @@ through the Admin Portal's forms with an audit entry noting the source; secrets 
 references (searched for in every exported and planned text); theme archives byte-identical
 between exports, and a tampered one refused at its line."""
 
+import hashlib
 import io
 import json
 import time
@@ -353,7 +354,6 @@ def test_a_new_theme_version_is_uploaded_and_activated(monkeypatch):
     files = files_of(exported("themes"))
     manifest = dict(ts.MANIFEST, version="1.1.0")
     newer = ts.make_zip(ts.theme_files(theme_DOT_json=json.dumps(manifest), assets__css__acme_DOT_css="b{}"))
-    import hashlib
     entry = files["themes.yaml"]["themes"][0]
     entry.update(version="1.1.0", sha256=hashlib.sha256(newer).hexdigest(), archive="themes/acme-1.1.0.zip",
                  active=True)
@@ -395,3 +395,16 @@ def test_only_one_theme_may_be_made_active():
         entry["active"] = True
     problems = refusal(files, exported("themes").assets).problems
     assert problems and all("only one theme is active" in p.reason for p in problems)
+
+
+def test_making_the_active_theme_inactive_makes_the_built_in_default_active():
+    upload(ts.theme_files())
+    storage.activate("acme", None)
+    files = files_of(exported("themes"))
+    files["themes.yaml"]["themes"][0]["active"] = False
+    assets = exported("themes").assets
+    assert [c.fields for c in planned(files, assets).changes] == [{"active": (True, False)}]
+    applied(files, assets)
+    assert storage.configured_active() == "default"
+    assert noted_entries("themes.themestate").filter(action="activate").count() == 1
+    assert planned(files, assets).empty
