@@ -282,3 +282,15 @@ def test_apply_writes_to_the_provider_as_the_admin_portal_does(portal):
     job = Job.objects.get(name=policy_push.JOB)
     assert job.payload == {"model": "catalog.plan", "item_id": portal["plan"].pk}
     assert Plan.objects.get(pk=portal["plan"].pk).push_state == "pending"
+
+
+def test_aliases_are_refused_so_a_few_lines_cannot_expand_to_gigabytes():
+    lines = ["version: 1", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    problems = refused({"bomb.yaml": "\n".join(lines) + "\n"})
+    assert problems and all("anchors and aliases" in p for p in problems)
+
+
+def test_deep_nesting_is_refused():
+    assert refused({"deep.yaml": "version: 1\nplans: " + "[" * 5000 + "]" * 5000 + "\n"}) == [
+        "deep.yaml: nested too deeply"]
