@@ -5,6 +5,7 @@ The CLI and the round trip between two real portals are tests/test_promotion_rou
 """
 
 import pytest
+from django.db import connection
 
 from forecourt.access.models import AccessRequest, App
 from forecourt.accounts.models import Organisation, Team
@@ -12,6 +13,7 @@ from forecourt.audit.models import AuditEntry
 from forecourt.catalog import policy_push
 from forecourt.catalog.models import Plan, Product, ProductDoc
 from forecourt.jobs.models import Job
+from forecourt.ops import dblock
 from forecourt.promotion import apply as applying
 from forecourt.promotion import export as exporting
 from forecourt.promotion import plan as planning
@@ -294,3 +296,18 @@ def test_aliases_are_refused_so_a_few_lines_cannot_expand_to_gigabytes():
 def test_deep_nesting_is_refused():
     assert refused({"deep.yaml": "version: 1\nplans: " + "[" * 5000 + "]" * 5000 + "\n"}) == [
         "deep.yaml: nested too deeply"]
+
+
+def test_one_apply_at_a_time(portal):
+    """Another process applying holds the lock: this apply waits, then refuses without a change."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's and MariaDB's locks are re-entrant in one session; the flock is per open file")
+    text = "version: 1\norganisations:\n- name: Globex\n"
+    with dblock.named_lock("config-apply", "configuration", "applying a configuration"), \
+            pytest.raises(ConfigRefused) as exc:
+        applying.apply(reading.read_texts({"c.yaml": text}), lock_timeout=0.3)
+    assert "gave up waiting 0s for the configuration lock: another process is applying a configuration" in str(
+        exc.value)
+    assert not Organisation.objects.filter(name="Globex").exists()
+    applying.apply(reading.read_texts({"c.yaml": text}))
+    assert Organisation.objects.filter(name="Globex").exists()
