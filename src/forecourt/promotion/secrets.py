@@ -19,6 +19,9 @@ from typing import Any
 MAX_SECRET_FILE = 64 * 1024
 
 
+RULE = "a secret is {env: NAME} or {file: PATH}; a secret in clear is refused"
+
+
 class Unresolved(ValueError):
     """A reference that gives no value (unset variable, unreadable file) or is not a reference."""
 
@@ -36,10 +39,8 @@ def is_reference(value: Any) -> bool:
 
 def resolve(value: Any, base: Path | None) -> str:
     """The secret a reference names. `base` is the source's folder, where relative files start."""
-    if isinstance(value, str):
-        raise Unresolved("a secret in clear is refused: give {env: NAME} or {file: PATH}")
     if not is_reference(value):
-        raise Unresolved("a secret is {env: NAME} or {file: PATH}")
+        raise Unresolved(RULE)
     if "env" in value:
         name = value["env"]
         if name not in os.environ:
