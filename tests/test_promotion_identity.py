@@ -4,6 +4,7 @@ through the Admin Portal's forms with an audit entry noting the source; secrets 
 references (searched for in every exported and planned text); theme archives byte-identical
 between exports, and a tampered one refused at its line."""
 
+import copy
 import hashlib
 import io
 import json
@@ -134,7 +135,7 @@ def test_a_webhook_secret_and_credential_header_are_applied_from_the_environment
 
 def test_a_new_webhook_is_made_from_the_file_with_its_secret(hook, monkeypatch):
     files = files_of(exported("webhooks"))
-    entry = dict(files["webhooks.yaml"]["webhooks"][0], name="audit", headers={"X-Team": "audit"},
+    entry = dict(copy.deepcopy(files["webhooks.yaml"]["webhooks"][0]), name="audit", headers={"X-Team": "audit"},
                  secret={"env": "AUDIT_HOOK_SECRET"})
     files["webhooks.yaml"]["webhooks"].append(entry)
     monkeypatch.setenv("AUDIT_HOOK_SECRET", "whsec_audit-secret-4444")
@@ -408,3 +409,16 @@ def test_making_the_active_theme_inactive_makes_the_built_in_default_active():
     assert storage.configured_active() == "default"
     assert noted_entries("themes.themestate").filter(action="activate").count() == 1
     assert planned(files, assets).empty
+
+
+def test_pruning_deletes_an_unlisted_theme_but_never_the_active_one():
+    upload(ts.theme_files())
+    ts.store(name="other")
+    storage.activate("other", None)
+    files = {"themes.yaml": {"version": 1, "themes": []}}
+    problems = refusal(files, prune=True).problems
+    assert len(problems) == 1 and "other is the active theme" in problems[0].reason
+    storage.activate("default", None)
+    applied(files, prune=True)
+    assert not Theme.objects.exists()
+    assert noted_entries("themes.theme").filter(action="delete").count() == 2

@@ -128,6 +128,9 @@ class Themes(Kind):
             raise Invalid({"active": [str(exc)]}) from None
         return obj
 
+    def prunable(self, obj: Any) -> bool:
+        return True  # every uploaded theme is the portal's own; the built-in and folder ones are no rows
+
     def delete_blockers(self, obj: Any, ctx: Context) -> list[str]:
         if storage.configured_active() == obj.name:
             return [f"{obj.name} is the active theme: make another theme active first."]
