@@ -8,6 +8,7 @@ import copy
 import hashlib
 import io
 import json
+import logging
 import time
 
 import pytest
@@ -115,7 +116,8 @@ def test_a_changed_webhook_field_is_planned_alone_and_applied_with_a_noted_audit
     assert planned(files).empty
 
 
-def test_a_webhook_secret_and_credential_header_are_applied_from_the_environment(hook, monkeypatch):
+def test_a_webhook_secret_and_credential_header_are_applied_from_the_environment(hook, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
     files = files_of(exported("webhooks"))
     monkeypatch.setenv("FORECOURT_WEBHOOKS_BILLING_SECRET", "whsec_rotated-secret-7777")
     monkeypatch.setenv("FORECOURT_WEBHOOKS_BILLING_HEADER_AUTHORIZATION", "Bearer rotated-token-8888")
@@ -130,6 +132,7 @@ def test_a_webhook_secret_and_credential_header_are_applied_from_the_environment
     assert dict(hook.header_rows.values_list("name", "value")) == hook.headers  # the rows, as the form saves
     entry = noted_entries("webhooks.webhook").get()
     assert "secret" in entry.changes and "rotated" not in json.dumps(entry.changes)
+    assert "rotated" not in caplog.text and HOOK_SECRET not in caplog.text
     assert planned(files).empty
 
 
@@ -422,3 +425,14 @@ def test_pruning_deletes_an_unlisted_theme_but_never_the_active_one():
     applied(files, prune=True)
     assert not Theme.objects.exists()
     assert noted_entries("themes.theme").filter(action="delete").count() == 2
+
+
+def test_a_theme_exported_to_a_folder_is_read_back_with_its_archive(tmp_path):
+    upload(ts.theme_files())
+    first = exported("themes")
+    written = first.write(tmp_path)
+    assert tmp_path / "themes" / "acme-1.0.0.zip" in written
+    storage.delete("acme", None)
+    apply.apply(reading.read(tmp_path))
+    assert exported("themes").assets == first.assets
+    assert plan.make_plan(reading.read(tmp_path)).empty
