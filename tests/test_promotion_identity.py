@@ -436,3 +436,14 @@ def test_a_theme_exported_to_a_folder_is_read_back_with_its_archive(tmp_path):
     apply.apply(reading.read(tmp_path))
     assert exported("themes").assets == first.assets
     assert plan.make_plan(reading.read(tmp_path)).empty
+
+
+def test_a_version_changed_without_a_new_archive_is_refused_at_its_line():
+    upload(ts.theme_files())
+    first = exported("themes")
+    files = files_of(first)
+    files["themes.yaml"]["themes"][0]["version"] = "9.9.9"
+    problems = refusal(files, first.assets).problems
+    text = export.dump(files["themes.yaml"])
+    assert [(p.line, "the version is the archive's (1.0.0)" in p.reason) for p in problems] == [
+        (line_of(text, "version: 9.9.9"), True)]
