@@ -146,6 +146,8 @@ class _Planner:
     def compare(self, kind: Kind, item: Item, sub: tuple[str | int, ...], wanted: dict[str, Any], obj: Any,
                 parent: tuple[Kind, str] | None) -> None:
         current = kind.export(obj if obj is not None else kind.blank(), Context())
+        wanted = {**wanted, **{f.name: f.normalise(wanted[f.name]) for f in kind.fields
+                               if f.normalise is not None and wanted.get(f.name) is not None}}
         key = "" if kind.single else str(wanted.get(kind.key))
         values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
         if not kind.single:
@@ -164,7 +166,9 @@ class _Planner:
                 if (resolved or "") != (stored or ""):
                     changed[f.name] = (HIDDEN if stored else None, HIDDEN if resolved else None)
                 continue
-            if wanted[f.name] != current.get(f.name) or obj is None:
+            # A new object lists every value it is given; the settings' row not made yet has its
+            # defaults (what PortalSettings.load would make), so only values that differ are changes.
+            if wanted[f.name] != current.get(f.name) or (obj is None and not kind.single):
                 changed[f.name] = (current.get(f.name), wanted[f.name])
         for ref_kind, ref_key, where in kind.references(wanted):
             if ref_key not in self.planned.get(ref_kind, set()) and not self._exists(ref_kind, ref_key):

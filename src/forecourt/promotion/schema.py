@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema_rs
 from django.core.exceptions import FieldDoesNotExist
 
+from . import secrets
 from .errors import Problem
 from .kinds import KINDS, Kind
 from .source import FORMAT_VERSION, Item, Source
@@ -35,7 +36,7 @@ def item_schema(kind: Kind) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
     if not kind.single:
-        properties[kind.key] = {"type": "string", "minLength": 1}
+        properties[kind.key] = kind.key_schema or {"type": "string", "minLength": 1}
         required.append(kind.key)
     for f in kind.fields:
         properties[f.name] = f.json_schema()
@@ -86,6 +87,16 @@ def _unknown_fields(kind: Kind, item: Item, values: dict[str, Any], sub: tuple[s
     return problems
 
 
+def _is_secret(kind: Kind, path: tuple[Any, ...]) -> bool:
+    """Whether the value at `path` in an item of `kind` is (inside) a secret field."""
+    if not path:
+        return False
+    if any(f.secret and f.name == path[0] for f in kind.fields):
+        return True
+    child = next((c for c in kind.children if c.name == path[0]), None)
+    return child is not None and _is_secret(child.kind, tuple(path[2:]))
+
+
 def check(source: Source) -> list[Problem]:
     """Every value the schema refuses, each at its file and line."""
     problems: list[Problem] = []
@@ -98,7 +109,9 @@ def check(source: Source) -> list[Problem]:
             for error in _validator(kind.name).iter_errors(item.values):
                 path = tuple(error.instance_path)
                 name = ".".join(str(p) for p in path) or kind.name
-                problems.append(item.problem(f"{name}: {error.message}", *path))
+                # The validator's message quotes the value: never a secret's (one given in clear).
+                message = secrets.MUST_REFER if _is_secret(kind, path) else error.message
+                problems.append(item.problem(f"{name}: {message}", *path))
     return problems
 
 

@@ -192,6 +192,7 @@ def read_texts(texts: Mapping[str, str | bytes], *, known_kinds: Mapping[str, bo
             if not isinstance(entries, list):
                 problems.append(Problem(name, lines.get((kind,)), f"{kind} is a list of objects"))
                 continue
+            items.setdefault(kind, [])  # an empty list still mentions the kind (prune empties it)
             for index, entry in enumerate(entries):
                 if not isinstance(entry, dict):
                     problems.append(Problem(name, lines.get((kind, index)), f"each of {kind} is a mapping"))
