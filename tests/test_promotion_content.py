@@ -206,8 +206,7 @@ def test_pruning_an_attribute_users_have_values_for_is_refused():
 # --- pages ------------------------------------------------------------------------------------------
 
 def page(path, **fields):
-    made = Page.objects.create(path=path, title=fields.pop("title", path), **fields)
-    return made
+    return Page.objects.create(path=path, title=fields.pop("title", path), **fields)
 
 
 def test_pages_with_blocks_round_trip_and_a_block_change_is_exactly_that():
@@ -321,9 +320,8 @@ def test_a_menu_item_the_form_refuses_changes_nothing():
 # --- the blog ---------------------------------------------------------------------------------------
 
 def post(path, **fields):
-    made = Post.objects.create(path=path, title=fields.pop("title", path.title()), content="Text",
+    return Post.objects.create(path=path, title=fields.pop("title", path.title()), content="Text",
                                published_at=dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC), **fields)
-    return made
 
 
 def test_categories_and_posts_round_trip_and_a_change_is_exactly_that():

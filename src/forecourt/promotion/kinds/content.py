@@ -22,7 +22,7 @@ from forecourt.catalog.models import Tag
 from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.resources import definitions, writes
 
-from .base import INT, STRING, STRINGS, TEXT, Child, ChildKind, Context, Field, Invalid, Kind, choice, nullable
+from .base import INT, STRING, TEXT, Child, ChildKind, Context, Field, Invalid, Kind, choice, nullable
 
 
 class ContentBlocks(ChildKind):
@@ -210,7 +210,7 @@ def _utc_minute(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         return value
     if timezone.is_naive(parsed):

@@ -120,8 +120,8 @@ class CustomAttributes(Kind):
     def delete_blockers(self, obj: Any, ctx: Context) -> list[str]:
         count = obj.values.count()
         if count:
-            return [f"{count} user(s) have a value for {obj.identifier}; deleting it would delete their "
-                    "values (consumers' data). Delete it in the Admin Portal if that is meant."]
+            return [(f"{count} user(s) have a value for {obj.identifier}; deleting it would delete their "
+                    "values (consumers' data). Delete it in the Admin Portal if that is meant.")]
         return super().delete_blockers(obj, ctx)
 
 
