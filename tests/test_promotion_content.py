@@ -128,6 +128,19 @@ def test_the_smtp_password_is_exported_by_reference_only_and_applied_from_the_en
     assert PortalSettings.objects.get(pk=1).smtp_password == ""
 
 
+def test_a_settings_file_without_the_smtp_password_keeps_it(monkeypatch):
+    PortalSettings.objects.create(pk=1, smtp_password=PASSWORD, allowed_email_domains="example.com")
+    monkeypatch.delenv("FORECOURT_SETTINGS_SMTP_PASSWORD", raising=False)
+    # Domains written as a person might: the same as stored, so nothing to do.
+    src = source("settings", {"allowed_email_domains": ["@Example.COM"]})
+    assert make_plan(src).empty
+    src = source("settings", {"smtp_host": "relay.example.com"})
+    assert changes(make_plan(src)) == [("update", "settings", "", ["smtp_host"])]
+    apply(src)
+    row = PortalSettings.objects.get(pk=1)
+    assert row.smtp_host == "relay.example.com" and row.smtp_password == PASSWORD
+
+
 def test_an_smtp_password_in_clear_is_refused_at_its_line():
     text = "version: 1\nsettings:\n  smtp_host: mail.example.com\n  smtp_password: " + PASSWORD + "\n"
     problems = refused(source("settings", text))
@@ -310,10 +323,12 @@ def test_a_menu_item_leading_to_a_missing_page_is_refused_at_its_line():
 
 def test_a_menu_item_the_form_refuses_changes_nothing():
     make_menu()
-    items = [{"label": "Both", "page": "/docs", "url": "/elsewhere"}]
+    text = ("version: 1\nmenus:\n- menu: primary\n  items:\n  - label: Docs\n    page: /docs\n"
+            "  - label: Both\n    page: /docs\n    url: /elsewhere\n")
     with pytest.raises(ConfigRefused) as caught:
-        apply(source("menus", [{"menu": "primary", "items": items}]))
-    assert "not both" in str(caught.value)
+        apply(source("menus", text))
+    assert "items.1.url" in str(caught.value) and "not both" in str(caught.value)
+    assert [(p.file, p.line) for p in caught.value.problems] == [("menus.yaml", 9)]  # the item's url
     assert MenuItem.objects.filter(menu="primary").count() == 2
 
 
@@ -336,8 +351,9 @@ def test_categories_and_posts_round_trip_and_a_change_is_exactly_that():
                       "author_name": "Ann", "status": "published", "published_at": "2026-03-01T09:30:00+00:00",
                       "categories": ["News"], "tags": ["Payments"]}]
     assert round_trip_plan("post_categories").empty and round_trip_plan("posts").empty
-    # A date written another way, and lists in another order, are the same values.
+    # A date written another way, lists in another order and a tag in another case are the same values.
     items[0]["published_at"] = "2026-03-01T10:30+01:00"
+    items[0]["tags"] = ["payments"]
     assert make_plan(source("posts", items)).empty
 
     items[0]["title"] = "The first post"

@@ -43,9 +43,12 @@ class Change:
         return f"{self.kind.name} {self.key!r}" if not self.kind.single else self.kind.name
 
     def line(self, name: str = "") -> int | None:
+        """The line of the change's object, or of one of its values: a field's name, or a dotted
+        path into a nested value ("items.0.url")."""
         if self.item is None:
             return None
-        return self.item.line(*self.sub, *((name,) if name else ()))
+        parts = tuple(int(p) if p.isdigit() else p for p in name.split(".")) if name else ()
+        return self.item.line(*self.sub, *parts)
 
     def as_json(self) -> dict[str, Any]:
         return {"action": self.action, "kind": self.kind.name, "key": self.key,
@@ -133,6 +136,20 @@ def _duplicates(source: Source) -> list[Problem]:
     return problems
 
 
+def _complete_values(kind: Kind, key: str, current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """The object's values after the change: the current ones overlaid with the file's (children
+    are changes of their own)."""
+    values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
+    if not kind.single:
+        values[kind.key] = key
+    for f in kind.fields:
+        if f.secret and f.name not in wanted:
+            # Left out of the file: kept as stored (the forms keep a secret given none), never
+            # resolved from the reference export would have written.
+            values.pop(f.name, None)
+    return values
+
+
 class _Planner:
     def __init__(self, source: Source, ctx: Context, prune: bool) -> None:
         self.source = source
@@ -149,9 +166,7 @@ class _Planner:
         wanted = {**wanted, **{f.name: f.normalise(wanted[f.name]) for f in kind.fields
                                if f.normalise is not None and wanted.get(f.name) is not None}}
         key = "" if kind.single else str(wanted.get(kind.key))
-        values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
-        if not kind.single:
-            values[kind.key] = key
+        values = _complete_values(kind, key, current, wanted)
         changed: dict[str, tuple[Any, Any]] = {}
         for f in kind.fields:
             if f.name not in wanted:

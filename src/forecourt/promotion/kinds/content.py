@@ -92,6 +92,9 @@ def _normal_items(items: Any) -> list[dict[str, Any]]:
     return sorted(out, key=_item_order)
 
 
+Path = tuple[str | int, ...]  # a place inside a menu's values: ("items", 0, "items", 1)
+
+
 @dataclass(frozen=True)
 class Menu:
     """One menu of the Live Portal: the menu items with that `menu` value. Not a row: no pk."""
@@ -162,14 +165,35 @@ class Menus(Kind):
         through the menu item form and the audited writes. A refused item names its place."""
         menu = str(values[self.key])
         self.delete(Menu(menu), ctx)
-        for i, top in enumerate(values.get("items") or []):
-            made = self._save_item(menu, top, None, ctx, ("items", i))
-            for j, child in enumerate(top.get("items") or []):
-                self._save_item(menu, child, made, ctx, ("items", i, "items", j))
+        items = values.get("items") or []
+        for top, (where, children) in zip(items, self._places(menu, items, ctx), strict=True):
+            made = self._save_item(menu, top, None, ctx, where)
+            for child, child_where in zip(top.get("items") or [], children, strict=True):
+                self._save_item(menu, child, made, ctx, child_where)
         return Menu(menu)
 
+    def _places(self, menu: str, items: list[dict[str, Any]], ctx: Context) -> list[tuple[Path, list[Path]]]:
+        """Where the file gives each item (in menu order, as compared) and each of its children, so
+        that a refused one is named at its own line however the file orders them."""
+        original: list[dict[str, Any]] = []
+        for entry in ctx.source.items.get(self.name, []) if ctx.source is not None else []:
+            if str(entry.values.get(self.key)) == menu:
+                original = entry.values.get("items") or []
+
+        def index_of(item: dict[str, Any], given: list[dict[str, Any]], default: int) -> int:
+            return next((k for k, o in enumerate(given) if _normal_items([o]) == [item]), default)
+
+        out: list[tuple[Path, list[Path]]] = []
+        for n, top in enumerate(items):
+            i = index_of(top, original, n)
+            given = (original[i].get("items") or []) if i < len(original) else []
+            children: list[Path] = [("items", i, "items", index_of(child, given, m))
+                                    for m, child in enumerate(top.get("items") or [])]
+            out.append((("items", i), children))
+        return out
+
     def _save_item(self, menu: str, item: dict[str, Any], parent: MenuItem | None, ctx: Context,
-                   where: tuple[str | int, ...]) -> MenuItem:
+                   where: Path) -> MenuItem:
         page = Page.objects.filter(path=item["page"]).first() if item.get("page") else None
         data = {"menu": menu, "label": item.get("label", ""), "page": page.pk if page is not None else "",
                 "url": item.get("url") or "", "position": item.get("position", DEFAULT_POSITION),
@@ -222,6 +246,16 @@ def _sorted(value: Any) -> Any:
     return sorted(value) if isinstance(value, list) else value
 
 
+def _tag_names(value: Any) -> Any:
+    """Tags as export writes them: a tag the portal has, spelt as it has it (tags are one whatever
+    their case), once each, in order."""
+    if not isinstance(value, list):
+        return value
+    names = {str(name).strip().casefold(): str(name).strip() for name in value}
+    names.update(Tag.objects.filter(folded__in=list(names)).values_list("folded", "name"))
+    return sorted(names.values())
+
+
 TAG = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^,]+$"}
 
 
@@ -240,7 +274,7 @@ class Posts(Kind):
         Field("status", choice(Post.Status.values)),
         Field("published_at", STRING, normalise=_utc_minute),
         Field("categories", ref="post_categories", many=True, normalise=_sorted),
-        Field("tags", {"type": "array", "items": TAG}, normalise=_sorted),
+        Field("tags", {"type": "array", "items": TAG}, normalise=_tag_names),
     )
 
     def export_field(self, obj: Any, f: Field, ctx: Context) -> Any:

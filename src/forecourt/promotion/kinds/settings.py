@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from forecourt.accounts import attributes
+from django.core.exceptions import ValidationError
+
+from forecourt.accounts import attributes, registration
 from forecourt.accounts.models import CustomAttribute
 from forecourt.portalconfig.models import PortalSettings
 
@@ -21,6 +23,15 @@ from .base import BOOL, INT, STRING, STRINGS, TEXT, Context, Field, Kind, choice
 
 def _lines(value: Any) -> str:
     return "\n".join(value or [])
+
+
+def _domains(value: Any) -> Any:
+    """Allowed domains as the form keeps them (lower-case, no "@", once each); a list with one
+    that is no domain stays as it is, for the form to refuse at its line."""
+    try:
+        return registration.parse_domains(_lines(value))
+    except ValidationError:
+        return value
 
 
 class Settings(Kind):
@@ -41,7 +52,7 @@ class Settings(Kind):
         Field("auto_approve_registrations", BOOL),
         Field("allow_organisation_requests", BOOL),
         Field("allow_sign_up", BOOL),
-        Field("allowed_email_domains", STRINGS, to_form=_lines),
+        Field("allowed_email_domains", STRINGS, to_form=_lines, normalise=_domains),
         Field("require_mfa_admins", BOOL),
         Field("require_mfa_consumers", BOOL),
         Field("admin_password_sign_in",
@@ -60,7 +71,7 @@ class Settings(Kind):
 
     def form_values(self, values: dict[str, Any], obj: Any, ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
         data, files = super().form_values(values, obj, ctx)
-        if values.get("smtp_password") is None:
+        if "smtp_password" in values and values["smtp_password"] is None:
             # The form keeps the stored password when given none; the file saying none removes it.
             data["clear_smtp_password"] = True
         return data, files
