@@ -277,6 +277,13 @@ def test_menus_export_as_trees_and_round_trip():
                                                   "position": 5, "visibility": "signed-in"}]}]},
     ]
     assert round_trip_plan("menus").empty
+    # Into a portal without them: made, and exported again the same.
+    src = source("menus", menus)
+    MenuItem.objects.all().delete()
+    assert changes(make_plan(src)) == [("create", "menus", "footer", ["items"]),
+                                       ("create", "menus", "primary", ["items"])]
+    apply(src)
+    assert exported("menus")["menus"] == menus
     # Written by hand with the defaults left out and in another order: the same menu.
     short = [{"menu": "footer", "items": [{"label": "Legal", "url": "/legal", "position": 1}]}]
     assert make_plan(source("menus", short)).empty
