@@ -5,7 +5,8 @@ The plan reads the portal and changes nothing. It is also apply's first step, so
 the file has, a secret in clear or not resolvable, a deletion that would orphan consumers' data)
 comes before the first write. Objects are matched by their kind's natural key; a value the file
 leaves out is left as it is; deletion happens only with `prune`, and only for the kinds the source
-mentions (a file without `pages:` never deletes a page).
+mentions (a file without `pages:` never deletes a page), and never of the portal's built-in objects
+(the Default Organisation, an organisation's default team), which no one can delete.
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ class _Planner:
             self.compare(child.kind, item, (child.name, index), entry, existing, (kind, key))
         if self.prune and obj is not None:
             for existing in child.kind.rows(obj):
-                if child.kind.key_of(existing) not in listed:
+                if child.kind.key_of(existing) not in listed and child.kind.prunable(existing):
                     self.delete(child.kind, existing, f"{key}/{child.kind.key_of(existing)}", item, (child.name,),
                                 (kind, key))
 
@@ -247,7 +248,7 @@ class _Planner:
             if self.prune and kind.name in self.source.items and not kind.single:
                 listed = {str(i.values.get(kind.key)) for i in items}
                 for obj in kind.objects():
-                    if kind.key_of(obj) not in listed:
+                    if kind.key_of(obj) not in listed and kind.prunable(obj):
                         self.delete(kind, obj, kind.key_of(obj), None, ())
         if self.problems:
             raise ConfigRefused(self.problems)

@@ -87,18 +87,21 @@ def _unknown_fields(kind: Kind, item: Item, values: dict[str, Any], sub: tuple[s
     return problems
 
 
-def _is_secret(kind: Kind, path: tuple[Any, ...]) -> bool:
-    """Whether the value at `path` in an item of `kind` is (inside) a secret field."""
-    if not path:
-        return False
-    if any(f.secret and f.name == path[0] for f in kind.fields):
-        return True
-    child = next((c for c in kind.children if c.name == path[0]), None)
-    return child is not None and _is_secret(child.kind, tuple(path[2:]))
+def _secret_paths(kind: Kind, values: dict[str, Any], sub: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    """Where the item's secret fields are (children's too)."""
+    out = [(*sub, f.name) for f in kind.fields if f.secret and f.name in values]
+    for child in kind.children:
+        entries = values.get(child.name)
+        if isinstance(entries, list):
+            for index, entry in enumerate(entries):
+                if isinstance(entry, dict):
+                    out += _secret_paths(child.kind, entry, (*sub, child.name, index))
+    return out
 
 
 def check(source: Source) -> list[Problem]:
-    """Every value the schema refuses, each at its file and line."""
+    """Every value the schema refuses, each at its file and line. A secret field's problem never
+    quotes its value (the schema's messages do): a secret written in clear is not repeated."""
     problems: list[Problem] = []
     for kind in KINDS:
         for item in source.items.get(kind.name, []):
@@ -106,12 +109,15 @@ def check(source: Source) -> list[Problem]:
             if unknown:
                 problems += unknown
                 continue
+            secret_paths = _secret_paths(kind, item.values, ())
             for error in _validator(kind.name).iter_errors(item.values):
                 path = tuple(error.instance_path)
                 name = ".".join(str(p) for p in path) or kind.name
-                # The validator's message quotes the value: never a secret's (one given in clear).
-                message = secrets.MUST_REFER if _is_secret(kind, path) else error.message
-                problems.append(item.problem(f"{name}: {message}", *path))
+                secret = next((s for s in secret_paths if path[:len(s)] == s), None)
+                if secret is not None:
+                    problems.append(item.problem(f"{'.'.join(str(p) for p in secret)}: {secrets.RULE}", *secret))
+                else:
+                    problems.append(item.problem(f"{name}: {error.message}", *path))
     return problems
 
 

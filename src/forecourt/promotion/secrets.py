@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 MAX_SECRET_FILE = 64 * 1024
-MUST_REFER = "a secret in clear is refused: give {env: NAME} or {file: PATH}"
+
+
+RULE = "a secret is {env: NAME} or {file: PATH}; a secret in clear is refused"
 
 
 class Unresolved(ValueError):
@@ -37,10 +39,8 @@ def is_reference(value: Any) -> bool:
 
 def resolve(value: Any, base: Path | None) -> str:
     """The secret a reference names. `base` is the source's folder, where relative files start."""
-    if isinstance(value, str):
-        raise Unresolved(MUST_REFER)
     if not is_reference(value):
-        raise Unresolved("a secret is {env: NAME} or {file: PATH}")
+        raise Unresolved(RULE)
     if "env" in value:
         name = value["env"]
         if name not in os.environ:

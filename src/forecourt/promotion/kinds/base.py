@@ -280,6 +280,11 @@ class Kind:
     def delete(self, obj: Any, ctx: Context) -> None:
         writes.delete(definitions.BY_SLUG[self.resource], obj, ctx.actor)  # type: ignore[arg-type]
 
+    def prunable(self, obj: Any) -> bool:
+        """Whether pruning may consider the object: the portal's built-in objects (the Default
+        Organisation, default teams) are never deleted, so a file need not list them."""
+        return definitions.BY_SLUG[self.resource].row_deletable(obj) if not self.single else False
+
     def delete_blockers(self, obj: Any, ctx: Context) -> list[str]:
         """Why deleting the object would orphan data (apps' access, users), from the resource's rules."""
         definition = definitions.BY_SLUG[self.resource]
