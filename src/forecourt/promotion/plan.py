@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import schema
-from . import secrets as secret_refs
 from .errors import ConfigRefused, Problem
 from .kinds import KINDS, KINDS_BY_NAME, Child, Context, Kind
+from .kinds.base import HIDDEN
 from .source import Item, Source
-
-HIDDEN = "(secret)"
 
 
 @dataclass
@@ -137,20 +135,6 @@ def _duplicates(source: Source) -> list[Problem]:
     return problems
 
 
-def _complete_values(kind: Kind, key: str, current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
-    """The object's values after the change: the current ones overlaid with the file's (children
-    are changes of their own)."""
-    values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
-    if not kind.single:
-        values[kind.key] = key
-    for f in kind.fields:
-        if f.secret and f.name not in wanted:
-            # Left out of the file: kept as stored (the forms keep a secret given none), never
-            # resolved from the reference export would have written.
-            values.pop(f.name, None)
-    return values
-
-
 class _Planner:
     def __init__(self, source: Source, ctx: Context, prune: bool) -> None:
         self.source = source
@@ -167,25 +151,13 @@ class _Planner:
         wanted = {**wanted, **{f.name: f.normalise(wanted[f.name]) for f in kind.fields
                                if f.normalise is not None and wanted.get(f.name) is not None}}
         key = "" if kind.single else str(wanted.get(kind.key))
-        values = _complete_values(kind, key, current, wanted)
-        changed: dict[str, tuple[Any, Any]] = {}
+        values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
         for f in kind.fields:
-            if f.name not in wanted:
-                continue
-            if f.secret:
-                try:
-                    resolved = self.ctx.secret(wanted[f.name]) if wanted[f.name] is not None else ""
-                except secret_refs.Unresolved as exc:
-                    self.problems.append(item.problem(f"{f.name}: {exc}", *sub, f.name))
-                    continue
-                stored = getattr(obj, f.model_attr) if obj is not None else ""
-                if (resolved or "") != (stored or ""):
-                    changed[f.name] = (HIDDEN if stored else None, HIDDEN if resolved else None)
-                continue
-            # A new object lists every value it is given; the settings' row not made yet has its
-            # defaults (what PortalSettings.load would make), so only values that differ are changes.
-            if wanted[f.name] != current.get(f.name) or (obj is None and not kind.single):
-                changed[f.name] = (current.get(f.name), wanted[f.name])
+            if f.secret and f.name not in wanted:
+                values.pop(f.name, None)  # left out: kept (the export's reference names no set variable)
+        if not kind.single:
+            values[kind.key] = key
+        changed = self.changed_fields(kind, item, sub, wanted, current, obj)
         for ref_kind, ref_key, where in kind.references(wanted):
             if ref_key not in self.planned.get(ref_kind, set()) and not self._exists(ref_kind, ref_key):
                 self.problems.append(item.problem(f"{where[0]}: {ref_kind} {ref_key!r} is neither in the portal "
@@ -199,6 +171,28 @@ class _Planner:
             self.changes.append(Change("update", kind, display, changed, values, item, sub, obj, parent))
         for child in kind.children:
             self.children(kind, child, item, key, wanted, obj)
+
+    def changed_fields(self, kind: Kind, item: Item, sub: tuple[str | int, ...], wanted: dict[str, Any],
+                       current: dict[str, Any], obj: Any) -> dict[str, tuple[Any, Any]]:
+        """The fields the file gives that differ from the portal, each (old, new) as the plan shows it."""
+        changed: dict[str, tuple[Any, Any]] = {}
+        for f in kind.fields:
+            if f.name not in wanted:
+                continue
+            try:
+                if f.secret:
+                    resolved = self.ctx.secret(wanted[f.name]) if wanted[f.name] is not None else ""
+                    stored = getattr(obj, f.model_attr) if obj is not None else ""
+                    change = None if (resolved or "") == (stored or "") else \
+                        (HIDDEN if stored else None, HIDDEN if resolved else None)
+                else:
+                    change = kind.field_change(f, wanted, current, obj, self.ctx)
+            except ValueError as exc:  # forecourt.promotion.secrets.Unresolved is one
+                self.problems.append(item.problem(f"{f.name}: {exc}", *sub, f.name))
+                continue
+            if change is not None:
+                changed[f.name] = change
+        return changed
 
     def _exists(self, kind_name: str, key: str) -> bool:
         if "." in kind_name:  # a child: "parent/child"

@@ -38,13 +38,14 @@ TEXT: dict[str, Any] = {"type": "string"}
 BOOL: dict[str, Any] = {"type": "boolean"}
 INT: dict[str, Any] = {"type": "integer", "minimum": 0}
 STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
-SECRET: dict[str, Any] = {"oneOf": [
-    {"type": "null"},
+HIDDEN = "(secret)"  # what a plan shows for a secret, old or new: never its value
+SECRET_REFERENCE: list[dict[str, Any]] = [
     {"type": "object", "properties": {"env": {"type": "string", "minLength": 1}},
      "required": ["env"], "additionalProperties": False},
     {"type": "object", "properties": {"file": {"type": "string", "minLength": 1}},
      "required": ["file"], "additionalProperties": False},
-]}
+]
+SECRET: dict[str, Any] = {"oneOf": [{"type": "null"}, *SECRET_REFERENCE]}
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +192,17 @@ class Kind:
             related = getattr(obj, f.model_attr)
             return target.key_of(related) if related is not None else None
         return plain(getattr(obj, f.model_attr))
+
+    def field_change(self, f: Field, wanted: dict[str, Any], current: dict[str, Any], obj: Any,
+                     ctx: Context) -> tuple[Any, Any] | None:
+        """How a (non-secret) field the file gives differs from the portal: (old, new) as the plan
+        shows them, or None. `wanted` is the file's values, `current` the object's export. A kind
+        whose field needs more than equality overrides it (a webhook's headers hold secrets, a
+        theme's hash is checked against its archive); a ValueError it raises (secrets.Unresolved is
+        one) refuses the file at the field's line."""
+        if wanted[f.name] != current.get(f.name) or obj is None:
+            return current.get(f.name), wanted[f.name]
+        return None
 
     def references(self, values: dict[str, Any]) -> list[tuple[str, str, tuple[str | int, ...]]]:
         """The other objects the values name: (kind, key, where in the item), for the plan's check

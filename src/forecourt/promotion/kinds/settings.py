@@ -76,6 +76,12 @@ class Settings(Kind):
             data["clear_smtp_password"] = True
         return data, files
 
+    def field_change(self, f: Field, wanted: dict[str, Any], current: dict[str, Any], obj: Any,
+                     ctx: Context) -> tuple[Any, Any] | None:
+        # The row not made yet has its defaults (what PortalSettings.load would make): only the
+        # values that differ from them are changes, so an exported blank plans nothing.
+        return super().field_change(f, wanted, current, obj if obj is not None else self.blank(), ctx)
+
     def save(self, values: dict[str, Any], obj: Any, ctx: Context, parent: Any = None) -> Any:
         if obj is None or obj.pk is None:
             # As the Settings page does (PortalSettings.load): the row made with its defaults, then
