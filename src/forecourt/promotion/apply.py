@@ -36,9 +36,7 @@ def _write(change: Change, ctx: Context) -> None:
     if change.action == "delete":
         change.kind.delete(change.obj, ctx)
         return
-    obj = change.obj
-    if obj is not None:
-        obj = type(obj)._default_manager.get(pk=obj.pk)  # as it is now, after the changes before it
+    obj = change.kind.current(change.obj)  # as it is now, after the changes before it
     change.kind.save(change.values, obj, ctx, _parent_of(change))
 
 

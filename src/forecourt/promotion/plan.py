@@ -42,9 +42,12 @@ class Change:
         return f"{self.kind.name} {self.key!r}" if not self.kind.single else self.kind.name
 
     def line(self, name: str = "") -> int | None:
+        """The line of the change's object, or of one of its values: a field's name, or a dotted
+        path into a nested value ("items.0.url")."""
         if self.item is None:
             return None
-        return self.item.line(*self.sub, *((name,) if name else ()))
+        parts = tuple(int(p) if p.isdigit() else p for p in name.split(".")) if name else ()
+        return self.item.line(*self.sub, *parts)
 
     def as_json(self) -> dict[str, Any]:
         return {"action": self.action, "kind": self.kind.name, "key": self.key,
@@ -145,6 +148,8 @@ class _Planner:
     def compare(self, kind: Kind, item: Item, sub: tuple[str | int, ...], wanted: dict[str, Any], obj: Any,
                 parent: tuple[Kind, str] | None) -> None:
         current = kind.export(obj if obj is not None else kind.blank(), Context())
+        wanted = {**wanted, **{f.name: f.normalise(wanted[f.name]) for f in kind.fields
+                               if f.normalise is not None and wanted.get(f.name) is not None}}
         key = "" if kind.single else str(wanted.get(kind.key))
         values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
         for f in kind.fields:

@@ -82,6 +82,9 @@ class Field:
     secret: bool = False
     # When the form takes the value otherwise than as the file gives it (a list as "a, b").
     to_form: Callable[[Any], Any] | None = None
+    # When one value may be written several ways (a date with or without seconds, a list in any
+    # order): the file's value as export would write it, so the plan compares like with like.
+    normalise: Callable[[Any], Any] | None = None
 
     @property
     def model_attr(self) -> str:
@@ -145,6 +148,7 @@ class Kind:
     fields: Sequence[Field] = ()
     children: Sequence[Child] = ()
     single: bool = False  # one mapping (settings), never created nor deleted
+    key_schema: dict[str, Any] | None = None  # the key's JSON Schema when more than a non-empty string
     parent_form_field: str = ""  # children only: the form field naming the parent
     description: str = ""  # for the JSON Schema and the docs
 
@@ -215,6 +219,13 @@ class Kind:
         return out
 
     # --- writing the portal -------------------------------------------------------------------
+    def current(self, obj: Any) -> Any:
+        """The object as it is now, re-read before it is written (changes before it may have
+        touched it); an object not saved yet stays as it is."""
+        if obj is None or getattr(obj, "pk", None) is None:
+            return obj
+        return type(obj)._default_manager.get(pk=obj.pk)
+
     def blank(self) -> Any:
         """A new, unsaved object: its export gives the values a created object starts from."""
         return self.model()
