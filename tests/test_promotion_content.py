@@ -400,3 +400,12 @@ def test_a_post_in_a_missing_category_is_refused_at_its_line():
     assert [(p.file, p.line) for p in problems] == [("posts.yaml", 7)]
     assert "post_categories 'Nowhere'" in problems[0].reason
     assert not Post.objects.exists()
+
+
+def test_a_date_written_without_quotes_is_read_as_written(db):
+    """YAML would make `2026-04-02T08:00:00Z` a timestamp; the file means the text, as export quotes it."""
+    text = ("version: 1\npost_categories:\n- name: Guides\nposts:\n- path: dated\n  title: Dated\n"
+            "  status: published\n  published_at: 2026-04-02T08:00:00Z\n  categories: [Guides]\n")
+    apply(reading.read_texts({"posts.yaml": text}))
+    assert Post.objects.get(path="dated").published_at == dt.datetime(2026, 4, 2, 8, tzinfo=dt.UTC)
+    assert make_plan(reading.read_texts({"posts.yaml": text})).empty

@@ -109,6 +109,8 @@ def _build(node: yaml.Node, path: JsonPath, lines: dict[JsonPath, int], file: st
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, (*path, i), lines, file, problems, loader, seen) for i, child in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return node.value  # a date or time as written: the kinds read ISO 8601 text
     constructor = yaml.SafeLoader.yaml_constructors.get(node.tag)
     if node.tag not in _PLAIN_TAGS or constructor is None:
         problems.append(Problem(file, node.start_mark.line + 1, f"unsupported YAML tag {node.tag}"))
