@@ -5,6 +5,7 @@ The CLI and the round trip between two real portals are tests/test_promotion_rou
 """
 
 import pytest
+from django.db import connection
 
 from forecourt.access.models import AccessRequest, App
 from forecourt.accounts.models import Organisation, Team
@@ -12,6 +13,7 @@ from forecourt.audit.models import AuditEntry
 from forecourt.catalog import policy_push
 from forecourt.catalog.models import Plan, Product, ProductDoc
 from forecourt.jobs.models import Job
+from forecourt.ops import dblock
 from forecourt.promotion import apply as applying
 from forecourt.promotion import export as exporting
 from forecourt.promotion import plan as planning
@@ -282,3 +284,41 @@ def test_apply_writes_to_the_provider_as_the_admin_portal_does(portal):
     job = Job.objects.get(name=policy_push.JOB)
     assert job.payload == {"model": "catalog.plan", "item_id": portal["plan"].pk}
     assert Plan.objects.get(pk=portal["plan"].pk).push_state == "pending"
+
+
+def test_aliases_are_refused_so_a_few_lines_cannot_expand_to_gigabytes():
+    lines = ["version: 1", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    problems = refused({"bomb.yaml": "\n".join(lines) + "\n"})
+    assert problems and all("anchors and aliases" in p for p in problems)
+
+
+def test_deep_nesting_is_refused():
+    assert refused({"deep.yaml": "version: 1\nplans: " + "[" * 5000 + "]" * 5000 + "\n"}) == [
+        "deep.yaml: nested too deeply"]
+
+
+def test_one_apply_at_a_time(portal):
+    """Another process applying holds the lock: this apply waits, then refuses without a change."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's and MariaDB's locks are re-entrant in one session; the flock is per open file")
+    text = "version: 1\norganisations:\n- name: Globex\n"
+    with dblock.named_lock("config-apply", "configuration", "applying a configuration"), \
+            pytest.raises(ConfigRefused) as exc:
+        applying.apply(reading.read_texts({"c.yaml": text}), lock_timeout=0.3)
+    assert "gave up waiting 0s for the configuration lock: another process is applying a configuration" in str(
+        exc.value)
+    assert not Organisation.objects.filter(name="Globex").exists()
+    applying.apply(reading.read_texts({"c.yaml": text}))
+    assert Organisation.objects.filter(name="Globex").exists()
+
+
+def test_apply_names_the_values_a_form_stored_otherwise_than_written(portal):
+    text = "version: 1\nproducts:\n- slug: payments\n  tags: ['  Billing  ']\n"
+    plan = applying.apply(reading.read_texts({"c.yaml": text}))
+    assert [c.as_json() for c in plan.rewritten] == [{
+        "action": "update", "kind": "products", "key": "payments",
+        "fields": {"tags": {"old": ["Billing"], "new": ["  Billing  "]}}}]
+    assert plan.rewritten_text() == ('note: products \'payments\' tags is stored as ["Billing"], not as the '
+                                     'file\'s ["  Billing  "]: write it so, or every plan shows it')
+    assert applying.apply(reading.read_texts({"c.yaml": text.replace("'  Billing  '", "Billing")})).empty

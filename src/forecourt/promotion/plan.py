@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import schema
-from . import secrets as secret_refs
 from .errors import ConfigRefused, Problem
 from .kinds import KINDS, KINDS_BY_NAME, Child, Context, Kind
+from .kinds.base import HIDDEN
 from .source import Item, Source
-
-HIDDEN = "(secret)"
 
 
 @dataclass
@@ -44,9 +42,12 @@ class Change:
         return f"{self.kind.name} {self.key!r}" if not self.kind.single else self.kind.name
 
     def line(self, name: str = "") -> int | None:
+        """The line of the change's object, or of one of its values: a field's name, or a dotted
+        path into a nested value ("items.0.url")."""
         if self.item is None:
             return None
-        return self.item.line(*self.sub, *((name,) if name else ()))
+        parts = tuple(int(p) if p.isdigit() else p for p in name.split(".")) if name else ()
+        return self.item.line(*self.sub, *parts)
 
     def as_json(self) -> dict[str, Any]:
         return {"action": self.action, "kind": self.kind.name, "key": self.key,
@@ -57,6 +58,9 @@ class Change:
 class Plan:
     changes: list[Change]
     source: str
+    # After an apply: the changes a new plan still shows, because a form stored a value otherwise
+    # than the file gives it. The file should say what the portal keeps, or every plan repeats them.
+    rewritten: list[Change] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -69,7 +73,19 @@ class Plan:
         return out
 
     def as_json(self) -> dict[str, Any]:
-        return {"source": self.source, "changes": [c.as_json() for c in self.changes], "summary": self.counts()}
+        out = {"source": self.source, "changes": [c.as_json() for c in self.changes], "summary": self.counts()}
+        if self.rewritten:
+            out["rewritten"] = [c.as_json() for c in self.rewritten]
+        return out
+
+    def rewritten_text(self) -> str:
+        """The values the portal stored otherwise than the file writes them, for the person applying."""
+        lines = []
+        for change in self.rewritten:
+            for name, (stored, written) in change.fields.items():
+                lines.append(f"note: {change.label} {name} is stored as {_short(stored)}, not as the file's "
+                             f"{_short(written)}: write it so, or every plan shows it")
+        return "\n".join(lines)
 
     def as_text(self) -> str:
         if self.empty:
@@ -151,26 +167,16 @@ class _Planner:
         by_name = {f.name: f for f in kind.fields}
         wanted = {k: kind.as_stored(by_name[k], v) if k in by_name else v for k, v in wanted.items()}
         current = kind.export(obj if obj is not None else kind.blank(), Context())
+        wanted = {**wanted, **{f.name: f.normalise(wanted[f.name]) for f in kind.fields
+                               if f.normalise is not None and wanted.get(f.name) is not None}}
         key = "" if kind.single else str(wanted.get(kind.key))
         values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
+        for f in kind.fields:
+            if f.secret and f.name not in wanted:
+                values.pop(f.name, None)  # left out: kept (the export's reference names no set variable)
         if not kind.single:
             values[kind.key] = key
-        changed: dict[str, tuple[Any, Any]] = {}
-        for f in kind.fields:
-            if f.name not in wanted:
-                continue
-            if f.secret:
-                try:
-                    resolved = self.ctx.secret(wanted[f.name]) if wanted[f.name] is not None else ""
-                except secret_refs.Unresolved as exc:
-                    self.problems.append(item.problem(f"{f.name}: {exc}", *sub, f.name))
-                    continue
-                stored = getattr(obj, f.model_attr) if obj is not None else ""
-                if (resolved or "") != (stored or ""):
-                    changed[f.name] = (HIDDEN if stored else None, HIDDEN if resolved else None)
-                continue
-            if obj is None or wanted[f.name] != kind.as_stored(f, current.get(f.name)):
-                changed[f.name] = (current.get(f.name), wanted[f.name])
+        changed = self.changed_fields(kind, item, sub, wanted, current, obj)
         for ref_kind, ref_key, where in kind.references(wanted):
             if ref_key not in self.planned.get(ref_kind, set()) and not self._exists(ref_kind, ref_key):
                 self.problems.append(item.problem(f"{where[0]}: {ref_kind} {ref_key!r} is neither in the portal "
@@ -184,6 +190,28 @@ class _Planner:
             self.changes.append(Change("update", kind, display, changed, values, item, sub, obj, parent))
         for child in kind.children:
             self.children(kind, child, item, key, wanted, obj)
+
+    def changed_fields(self, kind: Kind, item: Item, sub: tuple[str | int, ...], wanted: dict[str, Any],
+                       current: dict[str, Any], obj: Any) -> dict[str, tuple[Any, Any]]:
+        """The fields the file gives that differ from the portal, each (old, new) as the plan shows it."""
+        changed: dict[str, tuple[Any, Any]] = {}
+        for f in kind.fields:
+            if f.name not in wanted:
+                continue
+            try:
+                if f.secret:
+                    resolved = self.ctx.secret(wanted[f.name]) if wanted[f.name] is not None else ""
+                    stored = getattr(obj, f.model_attr) if obj is not None else ""
+                    change = None if (resolved or "") == (stored or "") else \
+                        (HIDDEN if stored else None, HIDDEN if resolved else None)
+                else:
+                    change = kind.field_change(f, wanted, current, obj, self.ctx)
+            except ValueError as exc:  # forecourt.promotion.secrets.Unresolved is one
+                self.problems.append(item.problem(f"{f.name}: {exc}", *sub, f.name))
+                continue
+            if change is not None:
+                changed[f.name] = change
+        return changed
 
     def _exists(self, kind_name: str, key: str) -> bool:
         if "." in kind_name:  # a child: "parent/child"

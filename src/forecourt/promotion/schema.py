@@ -36,7 +36,7 @@ def item_schema(kind: Kind) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
     if not kind.single:
-        properties[kind.key] = {"type": "string", "minLength": 1}
+        properties[kind.key] = kind.key_schema or {"type": "string", "minLength": 1}
         required.append(kind.key)
     for f in kind.fields:
         properties[f.name] = f.json_schema()

@@ -39,13 +39,14 @@ TEXT: dict[str, Any] = {"type": "string"}
 BOOL: dict[str, Any] = {"type": "boolean"}
 INT: dict[str, Any] = {"type": "integer", "minimum": 0}
 STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
-SECRET: dict[str, Any] = {"oneOf": [
-    {"type": "null"},
+HIDDEN = "(secret)"  # what a plan shows for a secret, old or new: never its value
+SECRET_REFERENCE: list[dict[str, Any]] = [
     {"type": "object", "properties": {"env": {"type": "string", "minLength": 1}},
      "required": ["env"], "additionalProperties": False},
     {"type": "object", "properties": {"file": {"type": "string", "minLength": 1}},
      "required": ["file"], "additionalProperties": False},
-]}
+]
+SECRET: dict[str, Any] = {"oneOf": [{"type": "null"}, *SECRET_REFERENCE]}
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +83,9 @@ class Field:
     secret: bool = False
     # When the form takes the value otherwise than as the file gives it (a list as "a, b").
     to_form: Callable[[Any], Any] | None = None
+    # When one value may be written several ways (a date with or without seconds, a list in any
+    # order): the file's value as export would write it, so the plan compares like with like.
+    normalise: Callable[[Any], Any] | None = None
 
     @property
     def model_attr(self) -> str:
@@ -145,6 +149,7 @@ class Kind:
     fields: Sequence[Field] = ()
     children: Sequence[Child] = ()
     single: bool = False  # one mapping (settings), never created nor deleted
+    key_schema: dict[str, Any] | None = None  # the key's JSON Schema when more than a non-empty string
     parent_form_field: str = ""  # children only: the form field naming the parent
     description: str = ""  # for the JSON Schema and the docs
 
@@ -189,6 +194,17 @@ class Kind:
             return target.key_of(related) if related is not None else None
         return plain(getattr(obj, f.model_attr))
 
+    def field_change(self, f: Field, wanted: dict[str, Any], current: dict[str, Any], obj: Any,
+                     ctx: Context) -> tuple[Any, Any] | None:
+        """How a (non-secret) field the file gives differs from the portal: (old, new) as the plan
+        shows them, or None. `wanted` is the file's values, `current` the object's export. A kind
+        whose field needs more than equality overrides it (a webhook's headers hold secrets, a
+        theme's hash is checked against its archive); a ValueError it raises (secrets.Unresolved is
+        one) refuses the file at the field's line."""
+        if obj is None or wanted[f.name] != self.as_stored(f, current.get(f.name)):
+            return current.get(f.name), wanted[f.name]
+        return None
+
     def references(self, values: dict[str, Any]) -> list[tuple[str, str, tuple[str | int, ...]]]:
         """The other objects the values name: (kind, key, where in the item), for the plan's check
         that each exists in the portal or in the file."""
@@ -204,6 +220,13 @@ class Kind:
         return out
 
     # --- writing the portal -------------------------------------------------------------------
+    def current(self, obj: Any) -> Any:
+        """The object as it is now, re-read before it is written (changes before it may have
+        touched it); an object not saved yet stays as it is."""
+        if obj is None or getattr(obj, "pk", None) is None:
+            return obj
+        return type(obj)._default_manager.get(pk=obj.pk)
+
     def blank(self) -> Any:
         """A new, unsaved object: its export gives the values a created object starts from."""
         return self.model()
@@ -251,6 +274,8 @@ class Kind:
         it would be a change at every plan, and a second apply would never change nothing."""
         if f.secret or f.ref or f.to_form is not None or not isinstance(value, str):
             return value
+        if self.resource != "settings" and self.resource not in definitions.BY_SLUG:
+            return value  # a kind written by its own services (themes): stored as given
         form = self.definition().form
         field = form.base_fields.get(f.form_field) if form is not None else None
         return field.to_python(value) if isinstance(field, forms.CharField) else value
