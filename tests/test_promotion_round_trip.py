@@ -258,6 +258,7 @@ def test_staging_promoted_to_production_then_changed_then_pruned(staging, produc
     applied = production.run("apply", "--yes", str(first))
     creates = sum(c["action"] == "create" for c in changes)
     assert f"Applied: {creates} created, {len(changes) - creates} changed, 0 deleted." in applied.stdout
+    assert "note:" not in applied.stderr  # an export says what a portal keeps: no value stored otherwise
     assert production.export(tmp_path / "production-1") == exported
     assert production.plan(first, expect=0) == []
     assert production.plan(first, "--prune", expect=0) == []
@@ -275,7 +276,7 @@ def test_staging_promoted_to_production_then_changed_then_pruned(staging, produc
         *([("update", "pages", "/about", {"title": {"old": "About us", "new": "About Forecourt"}})]
           if "pages" in KINDS_BY_NAME else []),
     ]
-    production.run("apply", "--yes", str(second))
+    assert "note:" not in production.run("apply", "--yes", str(second)).stderr
     assert production.plan(second, expect=0) == []
     # Only a pruning plan removes what staging no longer has.
     assert production.plan(second, "--prune") == [
