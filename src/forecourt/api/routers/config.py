@@ -52,8 +52,8 @@ class ProblemOut(Out):
 
 
 class ConfigErrorOut(ErrorOut):
-    Problems: list[ProblemOut] = Field(description="Each problem of a refused configuration (422); `errors` "
-                                                   "has the same as \"file:line: reason\".")
+    Problems: list[ProblemOut] = Field(default_factory=list, description="Each problem of a refused configuration "
+                                       "(422: not on other errors); `errors` has the same as \"file:line: reason\".")
 
 
 RESPONSES: dict[int, type[Schema]] = {**ERRORS, 415: ErrorOut, 422: ConfigErrorOut}
