@@ -206,6 +206,9 @@ def test_prune_deletes_only_with_prune_and_only_the_kinds_given(api, portal):
     assert answer.json()["Changes"] == [{"Action": "delete", "Kind": "plans", "Key": "gold", "Fields": {}}]
     assert list(Plan.objects.values_list("name", flat=True)) == ["silver"]
     assert Product.objects.filter(slug="payments").exists()  # no products: in the file, so none pruned
+    emptied = api("post", "/config/apply?prune=true", {"Files": {"plans.yaml": "version: 1\nplans: []\n"}})
+    assert [(c["Action"], c["Key"]) for c in emptied.json()["Changes"]] == [("delete", "silver")]
+    assert not Plan.objects.exists()  # an empty list is a kind given: every one pruned
 
 
 def test_secrets_come_from_the_request_never_from_the_server(api, portal, monkeypatch, tmp_path):

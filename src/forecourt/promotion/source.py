@@ -196,6 +196,7 @@ def read_texts(texts: Mapping[str, str | bytes], *, known_kinds: Mapping[str, bo
             if not isinstance(entries, list):
                 problems.append(Problem(name, lines.get((kind,)), f"{kind} is a list of objects"))
                 continue
+            items.setdefault(kind, [])  # given, even empty: `plans: []` with prune deletes every plan
             for index, entry in enumerate(entries):
                 if not isinstance(entry, dict):
                     problems.append(Problem(name, lines.get((kind, index)), f"each of {kind} is a mapping"))
