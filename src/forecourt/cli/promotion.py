@@ -68,6 +68,7 @@ def _plan_or_apply(ctx: click.Context, path: str, prune: bool, apply_it: bool, a
                    yes: bool = False, actor_email: str | None = None) -> None:
     setup(ctx, quiet_warnings=True, database=True)
     from forecourt.accounts.models import User
+    from forecourt.ops import secret
     from forecourt.promotion import apply as applying
     from forecourt.promotion import plan as planning
     from forecourt.promotion import reading
@@ -98,6 +99,7 @@ def _plan_or_apply(ctx: click.Context, path: str, prune: bool, apply_it: bool, a
             click.echo("refused: give --yes to apply without a terminal to confirm on", err=True)
             ctx.exit(EXIT_FAILURE)
         click.confirm("Apply these changes?", abort=True)
+    secret.activate()  # the instance secret: the audit log keys its masks of changed secrets with it
     try:
         applying.apply(source, actor=actor, prune=prune,
                        note=f"forecourt apply {source.label}" + ("" if actor else " (command line)"))
