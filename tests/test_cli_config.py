@@ -279,7 +279,8 @@ def test_help_lists_the_commands(run, flag):
     commands_section = result.stdout.split("Commands:", 1)[1]
     commands = {line.split()[0] for line in commands_section.splitlines() if line.strip()}
     assert commands == {"serve", "migrate", "version", "config", "bootstrap", "theme",
-                        "backup", "restore", "upgrade-check", "verify", "downgrade", "search-index", "rebuild-derived"}
+                        "backup", "restore", "upgrade-check", "verify", "downgrade", "search-index", "rebuild-derived",
+                        "export", "plan", "apply"}
 
 
 def test_config_help_lists_show(run):

@@ -24,14 +24,16 @@ _MASK = "********"
 
 Actor = AbstractBaseUser  # who made a change: accounts.User, typed by its Django base
 
-# The note of every entry written inside a `noting()` block that gives none of its own.
+# The note of every entry written inside a `noting()` block, after the entry's own note if it has one
+# ("theme uploaded; forecourt apply themes.yaml"): where the change came from is never lost.
 _block_note: ContextVar[str] = ContextVar("forecourt_audit_note", default="")
 
 
 @contextmanager
 def noting(note: str) -> Iterator[None]:
     """Give every entry recorded inside the block this note (where the change came from:
-    "forecourt apply products.yaml"), so the services that record keep their signatures."""
+    "forecourt apply products.yaml"), after any note of its own, so the services that record keep
+    their signatures."""
     token = _block_note.set(note)
     try:
         yield
@@ -55,7 +57,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _masked(value: Any) -> str:
+def masked(value: Any) -> str:
     """A secret as the audit log shows it: masked, with a keyed fingerprint so that a change of
     secret shows as a change (the fingerprint reveals nothing without the instance secret)."""
     if not value:
@@ -71,7 +73,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
         if key in _SKIPPED_FIELDS:
             continue
         if key in _SECRET_FIELDS:
-            out[key] = _masked(value)
+            out[key] = masked(value)
         elif isinstance(value, list):
             out[key] = sorted(_jsonable(v) for v in value)
         else:
@@ -98,7 +100,7 @@ def record(actor: Actor | None, action: str, obj: models.Model, changes: dict[st
         object_id=str(obj.pk),
         object_repr=str(obj)[:255],
         changes=changes or {},
-        note=note or _block_note.get(),
+        note="; ".join(n for n in (note, _block_note.get()) if n),
     )
 
 

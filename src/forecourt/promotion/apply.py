@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from forecourt.audit import services as audit
+from forecourt.ops import dblock
 from forecourt.redaction import secrets_in_use
 
 from .errors import ConfigRefused, Problem
@@ -35,37 +36,43 @@ def _write(change: Change, ctx: Context) -> None:
     if change.action == "delete":
         change.kind.delete(change.obj, ctx)
         return
-    obj = change.obj
-    if obj is not None:
-        obj = type(obj)._default_manager.get(pk=obj.pk)  # as it is now, after the changes before it
+    obj = change.kind.current(change.obj)  # as it is now, after the changes before it
     change.kind.save(change.values, obj, ctx, _parent_of(change))
 
 
-def apply(source: Source, *, actor: Any = None, prune: bool = False, note: str = "") -> Plan:
-    """Apply `source`; returns the plan it carried out. ConfigRefused (nothing changed) if it cannot."""
+def apply(source: Source, *, actor: Any = None, prune: bool = False, note: str = "",
+          lock_timeout: float = 60.0) -> Plan:
+    """Apply `source`; returns the plan it carried out. ConfigRefused (nothing changed) if it cannot.
+
+    One apply at a time across every replica (a lock beside the migration lock's), so two pipelines
+    applying at once run one after the other, the second planning against what the first made; a
+    write an admin made meanwhile that collides with the file's (the same new name) refuses the file."""
     ctx = Context(source=source, actor=actor, base=source.root)
-    plan = make_plan(source, ctx, prune=prune)
-    if plan.empty:
-        return plan
     problems: list[Problem] = []
     try:
-        with secrets_in_use(*ctx.resolved), audit.noting(note or f"forecourt apply {source.label}"), \
-                transaction.atomic():
-            for change in plan.changes:
-                try:
-                    _write(change, ctx)
-                except Invalid as exc:
-                    for name, messages in exc.errors.items():
-                        where = change.item.file if change.item else source.label
-                        problems.append(Problem(where, change.line(name), f"{change.label}: "
-                                                + (f"{name}: " if name else "") + " ".join(messages)))
-                except DeleteRefused as exc:
-                    problems.append(Problem(source.label, change.line(), f"{change.label}: {exc}"))
-                except FileNotFoundError as exc:
-                    problems.append(Problem(change.item.file if change.item else source.label, change.line(),
-                                            f"{change.label}: {exc}"))
-            if problems:
-                raise _Rollback
+        with dblock.named_lock("config-apply", "configuration", "applying a configuration", timeout=lock_timeout):
+            plan = make_plan(source, ctx, prune=prune)
+            if plan.empty:
+                return plan
+            with secrets_in_use(*ctx.resolved), audit.noting(note or f"forecourt apply {source.label}"), \
+                    transaction.atomic():
+                for change in plan.changes:
+                    try:
+                        _write(change, ctx)
+                    except Invalid as exc:
+                        for name, messages in exc.errors.items():
+                            where = change.item.file if change.item else source.label
+                            problems.append(Problem(where, change.line(name), f"{change.label}: "
+                                                    + (f"{name}: " if name else "") + " ".join(messages)))
+                    except DeleteRefused as exc:
+                        problems.append(Problem(source.label, change.line(), f"{change.label}: {exc}"))
+                if problems:
+                    raise _Rollback
     except _Rollback:
         raise ConfigRefused(problems) from None
+    except dblock.LockTimeout as exc:
+        raise ConfigRefused([Problem(source.label, None, str(exc))]) from None
+    except IntegrityError:
+        raise ConfigRefused([Problem(source.label, None, "the portal changed while applying (another write made "
+                                     "an object the file makes too); nothing was changed: plan again")]) from None
     return plan

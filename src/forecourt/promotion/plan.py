@@ -5,7 +5,8 @@ The plan reads the portal and changes nothing. It is also apply's first step, so
 the file has, a secret in clear or not resolvable, a deletion that would orphan consumers' data)
 comes before the first write. Objects are matched by their kind's natural key; a value the file
 leaves out is left as it is; deletion happens only with `prune`, and only for the kinds the source
-mentions (a file without `pages:` never deletes a page).
+mentions (a file without `pages:` never deletes a page), and never of the portal's built-in objects
+(the Default Organisation, an organisation's default team), which no one can delete.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import schema
-from . import secrets as secret_refs
 from .errors import ConfigRefused, Problem
 from .kinds import KINDS, KINDS_BY_NAME, Child, Context, Kind
+from .kinds.base import HIDDEN
 from .source import Item, Source
-
-HIDDEN = "(secret)"
 
 
 @dataclass
@@ -43,9 +42,12 @@ class Change:
         return f"{self.kind.name} {self.key!r}" if not self.kind.single else self.kind.name
 
     def line(self, name: str = "") -> int | None:
+        """The line of the change's object, or of one of its values: a field's name, or a dotted
+        path into a nested value ("items.0.url")."""
         if self.item is None:
             return None
-        return self.item.line(*self.sub, *((name,) if name else ()))
+        parts = tuple(int(p) if p.isdigit() else p for p in name.split(".")) if name else ()
+        return self.item.line(*self.sub, *parts)
 
     def as_json(self) -> dict[str, Any]:
         return {"action": self.action, "kind": self.kind.name, "key": self.key,
@@ -146,26 +148,16 @@ class _Planner:
     def compare(self, kind: Kind, item: Item, sub: tuple[str | int, ...], wanted: dict[str, Any], obj: Any,
                 parent: tuple[Kind, str] | None) -> None:
         current = kind.export(obj if obj is not None else kind.blank(), Context())
+        wanted = {**wanted, **{f.name: f.normalise(wanted[f.name]) for f in kind.fields
+                               if f.normalise is not None and wanted.get(f.name) is not None}}
         key = "" if kind.single else str(wanted.get(kind.key))
         values = {**current, **{k: v for k, v in wanted.items() if not any(c.name == k for c in kind.children)}}
+        for f in kind.fields:
+            if f.secret and f.name not in wanted:
+                values.pop(f.name, None)  # left out: kept (the export's reference names no set variable)
         if not kind.single:
             values[kind.key] = key
-        changed: dict[str, tuple[Any, Any]] = {}
-        for f in kind.fields:
-            if f.name not in wanted:
-                continue
-            if f.secret:
-                try:
-                    resolved = self.ctx.secret(wanted[f.name]) if wanted[f.name] is not None else ""
-                except secret_refs.Unresolved as exc:
-                    self.problems.append(item.problem(f"{f.name}: {exc}", *sub, f.name))
-                    continue
-                stored = getattr(obj, f.model_attr) if obj is not None else ""
-                if (resolved or "") != (stored or ""):
-                    changed[f.name] = (HIDDEN if stored else None, HIDDEN if resolved else None)
-                continue
-            if wanted[f.name] != current.get(f.name) or obj is None:
-                changed[f.name] = (current.get(f.name), wanted[f.name])
+        changed = self.changed_fields(kind, item, sub, wanted, current, obj)
         for ref_kind, ref_key, where in kind.references(wanted):
             if ref_key not in self.planned.get(ref_kind, set()) and not self._exists(ref_kind, ref_key):
                 self.problems.append(item.problem(f"{where[0]}: {ref_kind} {ref_key!r} is neither in the portal "
@@ -179,6 +171,28 @@ class _Planner:
             self.changes.append(Change("update", kind, display, changed, values, item, sub, obj, parent))
         for child in kind.children:
             self.children(kind, child, item, key, wanted, obj)
+
+    def changed_fields(self, kind: Kind, item: Item, sub: tuple[str | int, ...], wanted: dict[str, Any],
+                       current: dict[str, Any], obj: Any) -> dict[str, tuple[Any, Any]]:
+        """The fields the file gives that differ from the portal, each (old, new) as the plan shows it."""
+        changed: dict[str, tuple[Any, Any]] = {}
+        for f in kind.fields:
+            if f.name not in wanted:
+                continue
+            try:
+                if f.secret:
+                    resolved = self.ctx.secret(wanted[f.name]) if wanted[f.name] is not None else ""
+                    stored = getattr(obj, f.model_attr) if obj is not None else ""
+                    change = None if (resolved or "") == (stored or "") else \
+                        (HIDDEN if stored else None, HIDDEN if resolved else None)
+                else:
+                    change = kind.field_change(f, wanted, current, obj, self.ctx)
+            except ValueError as exc:  # forecourt.promotion.secrets.Unresolved is one
+                self.problems.append(item.problem(f"{f.name}: {exc}", *sub, f.name))
+                continue
+            if change is not None:
+                changed[f.name] = change
+        return changed
 
     def _exists(self, kind_name: str, key: str) -> bool:
         if "." in kind_name:  # a child: "parent/child"
@@ -202,7 +216,7 @@ class _Planner:
             self.compare(child.kind, item, (child.name, index), entry, existing, (kind, key))
         if self.prune and obj is not None:
             for existing in child.kind.rows(obj):
-                if child.kind.key_of(existing) not in listed:
+                if child.kind.key_of(existing) not in listed and child.kind.prunable(existing):
                     self.delete(child.kind, existing, f"{key}/{child.kind.key_of(existing)}", item, (child.name,),
                                 (kind, key))
 
@@ -228,7 +242,7 @@ class _Planner:
             if self.prune and kind.name in self.source.items and not kind.single:
                 listed = {str(i.values.get(kind.key)) for i in items}
                 for obj in kind.objects():
-                    if kind.key_of(obj) not in listed:
+                    if kind.key_of(obj) not in listed and kind.prunable(obj):
                         self.delete(kind, obj, kind.key_of(obj), None, ())
         if self.problems:
             raise ConfigRefused(self.problems)

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema_rs
 from django.core.exceptions import FieldDoesNotExist
 
+from . import secrets
 from .errors import Problem
 from .kinds import KINDS, Kind
 from .source import FORMAT_VERSION, Item, Source
@@ -35,7 +36,7 @@ def item_schema(kind: Kind) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
     if not kind.single:
-        properties[kind.key] = {"type": "string", "minLength": 1}
+        properties[kind.key] = kind.key_schema or {"type": "string", "minLength": 1}
         required.append(kind.key)
     for f in kind.fields:
         properties[f.name] = f.json_schema()
@@ -86,8 +87,21 @@ def _unknown_fields(kind: Kind, item: Item, values: dict[str, Any], sub: tuple[s
     return problems
 
 
+def _secret_paths(kind: Kind, values: dict[str, Any], sub: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    """Where the item's secret fields are (children's too)."""
+    out = [(*sub, f.name) for f in kind.fields if f.secret and f.name in values]
+    for child in kind.children:
+        entries = values.get(child.name)
+        if isinstance(entries, list):
+            for index, entry in enumerate(entries):
+                if isinstance(entry, dict):
+                    out += _secret_paths(child.kind, entry, (*sub, child.name, index))
+    return out
+
+
 def check(source: Source) -> list[Problem]:
-    """Every value the schema refuses, each at its file and line."""
+    """Every value the schema refuses, each at its file and line. A secret field's problem never
+    quotes its value (the schema's messages do): a secret written in clear is not repeated."""
     problems: list[Problem] = []
     for kind in KINDS:
         for item in source.items.get(kind.name, []):
@@ -95,10 +109,15 @@ def check(source: Source) -> list[Problem]:
             if unknown:
                 problems += unknown
                 continue
+            secret_paths = _secret_paths(kind, item.values, ())
             for error in _validator(kind.name).iter_errors(item.values):
                 path = tuple(error.instance_path)
                 name = ".".join(str(p) for p in path) or kind.name
-                problems.append(item.problem(f"{name}: {error.message}", *path))
+                secret = next((s for s in secret_paths if path[:len(s)] == s), None)
+                if secret is not None:
+                    problems.append(item.problem(f"{'.'.join(str(p) for p in secret)}: {secrets.RULE}", *secret))
+                else:
+                    problems.append(item.problem(f"{name}: {error.message}", *path))
     return problems
 
 

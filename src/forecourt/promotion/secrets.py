@@ -26,6 +26,9 @@ from typing import Any
 MAX_SECRET_FILE = 64 * 1024
 
 
+RULE = "a secret is {env: NAME} or {file: PATH}; a secret in clear is refused"
+
+
 class Unresolved(ValueError):
     """A reference that gives no value (unset variable, unreadable file) or is not a reference."""
 
@@ -44,10 +47,8 @@ def is_reference(value: Any) -> bool:
 def resolve(value: Any, base: Path | None, given: Mapping[str, str] | None = None) -> str:
     """The secret a reference names. `base` is the source's folder, where relative files start;
     `given`, when not None, the only secrets `{env: NAME}` may name (see the module's docstring)."""
-    if isinstance(value, str):
-        raise Unresolved("a secret in clear is refused: give {env: NAME} or {file: PATH}")
     if not is_reference(value):
-        raise Unresolved("a secret is {env: NAME} or {file: PATH}")
+        raise Unresolved(RULE)
     if given is not None:
         if "env" not in value:
             raise Unresolved("a secret sent over the Admin API is {env: NAME}, NAME given in the request's "

@@ -87,8 +87,14 @@ class Source:
 
 
 def _build(node: yaml.Node, path: JsonPath, lines: dict[JsonPath, int], file: str, problems: list[Problem],
-           loader: yaml.SafeLoader) -> Any:
+           loader: yaml.SafeLoader, seen: set[int]) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in seen and not isinstance(node, yaml.ScalarNode):
+        # An alias: the composer hands the anchored node again. Refused, or a few lines of
+        # aliases of aliases would build an exponentially large value ("billion laughs").
+        problems.append(Problem(file, node.start_mark.line + 1, "anchors and aliases (&, *) are not supported"))
+        return None
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -101,11 +107,13 @@ def _build(node: yaml.Node, path: JsonPath, lines: dict[JsonPath, int], file: st
                 problems.append(Problem(file, line, f"duplicate key {key!r}: it is given twice in this mapping"))
                 continue
             lines[(*path, key)] = line
-            out[key] = _build(value_node, (*path, key), lines, file, problems, loader)
+            out[key] = _build(value_node, (*path, key), lines, file, problems, loader, seen)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, (*path, i), lines, file, problems, loader) for i, child in enumerate(node.value)]
+        return [_build(child, (*path, i), lines, file, problems, loader, seen) for i, child in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return node.value  # a date or time as written: the kinds read ISO 8601 text
     constructor = yaml.SafeLoader.yaml_constructors.get(node.tag)
     if node.tag not in _PLAIN_TAGS or constructor is None:
         problems.append(Problem(file, node.start_mark.line + 1, f"unsupported YAML tag {node.tag}"))
@@ -130,9 +138,14 @@ def parse(text: str | bytes, file: str) -> tuple[Any, dict[JsonPath, int], list[
         return None, lines, [Problem(file, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem}")]
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         return None, lines, [Problem(file, None, f"not valid YAML: {exc}")]
+    except RecursionError:
+        return None, lines, [Problem(file, None, "nested too deeply")]
     if node is None:
         return {}, lines, problems
-    return _build(node, (), lines, file, problems, yaml.SafeLoader("")), lines, problems
+    try:
+        return _build(node, (), lines, file, problems, yaml.SafeLoader(""), set()), lines, problems
+    except RecursionError:
+        return None, lines, [Problem(file, None, "nested too deeply")]
 
 
 def _files_of(path: Path) -> list[Path]:
@@ -196,7 +209,7 @@ def read_texts(texts: Mapping[str, str | bytes], *, known_kinds: Mapping[str, bo
             if not isinstance(entries, list):
                 problems.append(Problem(name, lines.get((kind,)), f"{kind} is a list of objects"))
                 continue
-            items.setdefault(kind, [])  # given, even empty: `plans: []` with prune deletes every plan
+            items.setdefault(kind, [])  # given, even empty: pruning considers the kind
             for index, entry in enumerate(entries):
                 if not isinstance(entry, dict):
                     problems.append(Problem(name, lines.get((kind, index)), f"each of {kind} is a mapping"))

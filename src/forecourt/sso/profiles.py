@@ -12,10 +12,11 @@ from forecourt.wording import counted
 from .models import SsoIdentity, SsoProfile
 
 
-def save(form: Any, actor: User) -> SsoProfile:
-    """Save a valid SsoProfileForm, recording who changed it last (Tyk's `UpdatedBy`)."""
+def save(form: Any, actor: User | None) -> SsoProfile:
+    """Save a valid SsoProfileForm, recording who changed it last (Tyk's `UpdatedBy`; empty when no
+    admin did: `forecourt apply` from the command line)."""
     profile: SsoProfile = form.save(commit=False)
-    profile.updated_by = actor.email
+    profile.updated_by = actor.email if actor is not None else ""
     profile.save()
     return profile
 

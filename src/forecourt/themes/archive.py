@@ -190,15 +190,30 @@ def unpack(upload: IO[bytes], size: int | None = None) -> Unpacked:  # noqa: C90
     return Unpacked(manifest, files, skipped)
 
 
+# Every member of a packed theme carries this date and these permissions, so the same theme packs to
+# the same bytes whenever and wherever it is packed (`forecourt export` compares archives by hash).
+PACKED_DATE = (1980, 1, 1, 0, 0, 0)
+PACKED_MODE = 0o644 << 16
+
+
+def _member(path: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(path, date_time=PACKED_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # Unix, so the permissions below are read as such
+    info.external_attr = PACKED_MODE
+    return info
+
+
 def pack(source: ThemeSource) -> bytes:
-    """The theme as a zip, theme.json at the top, as an upload expects it."""
+    """The theme as a zip, theme.json at the top, as an upload expects it. The same theme always
+    gives the same bytes: members in path order with a fixed date and permissions."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(paths.MANIFEST, json.dumps(source.manifest.raw, indent=2) + "\n")
-        for path in source.paths():
+        archive.writestr(_member(paths.MANIFEST), json.dumps(source.manifest.raw, indent=2) + "\n")
+        for path in sorted(source.paths()):
             if path == paths.MANIFEST:
                 continue
             content = source.file(path)
             if content is not None:
-                archive.writestr(path, content)
+                archive.writestr(_member(path), content)
     return buffer.getvalue()

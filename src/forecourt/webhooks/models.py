@@ -6,6 +6,7 @@ import uuid
 from django.db import models
 from django.utils.crypto import salted_hmac
 
+from forecourt.audit import services as audit
 from forecourt.ops.crypto import EncryptedTextField
 
 
@@ -46,8 +47,11 @@ class Webhook(models.Model):
 
     def audit_extra(self) -> dict[str, object]:
         """The audit log shows header names and a keyed fingerprint of each value, never the value
-        (an Authorization header is a secret), so that a changed value still shows as a change."""
-        return {"headers": {name: header_fingerprint(value) for name, value in sorted((self.headers or {}).items())}}
+        (an Authorization header is a secret), so that a changed value still shows as a change; and
+        the signing secret's fingerprint (not a form field, so not in the snapshot otherwise), so
+        that a secret set by `forecourt apply` shows as a change too."""
+        return {"headers": {name: header_fingerprint(value) for name, value in sorted((self.headers or {}).items())},
+                "secret": audit.masked(self.secret)}
 
 
 class WebhookHeader(models.Model):

@@ -38,13 +38,14 @@ TEXT: dict[str, Any] = {"type": "string"}
 BOOL: dict[str, Any] = {"type": "boolean"}
 INT: dict[str, Any] = {"type": "integer", "minimum": 0}
 STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
-SECRET: dict[str, Any] = {"oneOf": [
-    {"type": "null"},
+HIDDEN = "(secret)"  # what a plan shows for a secret, old or new: never its value
+SECRET_REFERENCE: list[dict[str, Any]] = [
     {"type": "object", "properties": {"env": {"type": "string", "minLength": 1}},
      "required": ["env"], "additionalProperties": False},
     {"type": "object", "properties": {"file": {"type": "string", "minLength": 1}},
      "required": ["file"], "additionalProperties": False},
-]}
+]
+SECRET: dict[str, Any] = {"oneOf": [{"type": "null"}, *SECRET_REFERENCE]}
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +82,9 @@ class Field:
     secret: bool = False
     # When the form takes the value otherwise than as the file gives it (a list as "a, b").
     to_form: Callable[[Any], Any] | None = None
+    # When one value may be written several ways (a date with or without seconds, a list in any
+    # order): the file's value as export would write it, so the plan compares like with like.
+    normalise: Callable[[Any], Any] | None = None
 
     @property
     def model_attr(self) -> str:
@@ -144,6 +148,7 @@ class Kind:
     fields: Sequence[Field] = ()
     children: Sequence[Child] = ()
     single: bool = False  # one mapping (settings), never created nor deleted
+    key_schema: dict[str, Any] | None = None  # the key's JSON Schema when more than a non-empty string
     parent_form_field: str = ""  # children only: the form field naming the parent
     description: str = ""  # for the JSON Schema and the docs
 
@@ -188,6 +193,17 @@ class Kind:
             return target.key_of(related) if related is not None else None
         return plain(getattr(obj, f.model_attr))
 
+    def field_change(self, f: Field, wanted: dict[str, Any], current: dict[str, Any], obj: Any,
+                     ctx: Context) -> tuple[Any, Any] | None:
+        """How a (non-secret) field the file gives differs from the portal: (old, new) as the plan
+        shows them, or None. `wanted` is the file's values, `current` the object's export. A kind
+        whose field needs more than equality overrides it (a webhook's headers hold secrets, a
+        theme's hash is checked against its archive); a ValueError it raises (secrets.Unresolved is
+        one) refuses the file at the field's line."""
+        if wanted[f.name] != current.get(f.name) or obj is None:
+            return current.get(f.name), wanted[f.name]
+        return None
+
     def references(self, values: dict[str, Any]) -> list[tuple[str, str, tuple[str | int, ...]]]:
         """The other objects the values name: (kind, key, where in the item), for the plan's check
         that each exists in the portal or in the file."""
@@ -203,6 +219,13 @@ class Kind:
         return out
 
     # --- writing the portal -------------------------------------------------------------------
+    def current(self, obj: Any) -> Any:
+        """The object as it is now, re-read before it is written (changes before it may have
+        touched it); an object not saved yet stays as it is."""
+        if obj is None or getattr(obj, "pk", None) is None:
+            return obj
+        return type(obj)._default_manager.get(pk=obj.pk)
+
     def blank(self) -> Any:
         """A new, unsaved object: its export gives the values a created object starts from."""
         return self.model()
@@ -268,6 +291,11 @@ class Kind:
 
     def delete(self, obj: Any, ctx: Context) -> None:
         writes.delete(definitions.BY_SLUG[self.resource], obj, ctx.actor)  # type: ignore[arg-type]
+
+    def prunable(self, obj: Any) -> bool:
+        """Whether pruning may consider the object: the portal's built-in objects (the Default
+        Organisation, default teams) are never deleted, so a file need not list them."""
+        return definitions.BY_SLUG[self.resource].row_deletable(obj) if not self.single else False
 
     def delete_blockers(self, obj: Any, ctx: Context) -> list[str]:
         """Why deleting the object would orphan data (apps' access, users), from the resource's rules."""

@@ -17,10 +17,11 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from forecourt.accounts.models import Organisation
+from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.providers.models import Provider
 
-from .base import BOOL, INT, STRING, STRINGS, TEXT, Child, ChildKind, Context, Field, Kind, choice, nullable
+from .base import BOOL, INT, STRING, STRINGS, TEXT, Child, ChildKind, Context, Field, Invalid, Kind, choice, nullable
 
 
 def _comma(value: Any) -> str:
@@ -80,6 +81,18 @@ class ProductSpecs(ChildKind):
     fields = (Field("spec_alias", STRING), Field("oas_document", TEXT), Field("graphql_schema", TEXT))
 
 
+class _Named(Kind):
+    """Products and plans: a new one given only a name or only a display name takes it for both, as
+    the Admin API's create does (catalog.services.default_names)."""
+
+    def form_values(self, values: dict[str, Any], obj: Any, ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+        data, files = super().form_values(values, obj, ctx)
+        if obj is None or not obj.pk:
+            name, display = catalog.default_names(data.get("name") or None, data.get("display_name") or None)
+            data["name"], data["display_name"] = name or "", display or ""
+        return data, files
+
+
 def _image_asset(product: Product, kind: str, ctx: Context) -> str | None:
     stored = getattr(product, kind)
     if not stored:
@@ -96,7 +109,7 @@ def _image_asset(product: Product, kind: str, ctx: Context) -> str | None:
     return path
 
 
-class Products(Kind):
+class Products(_Named):
     name = "products"
     model = Product
     resource = "products"
@@ -135,12 +148,12 @@ class Products(Kind):
                 continue
             content = ctx.asset(wanted)
             if content is None:
-                raise FileNotFoundError(f"{kind}: the file {wanted} is missing beside the configuration")
+                raise Invalid({kind: [f"the file {wanted} is missing beside the configuration"]})
             files[kind] = SimpleUploadedFile(os.path.basename(wanted), content)
         return data, files
 
 
-class Plans(Kind):
+class Plans(_Named):
     name = "plans"
     model = Plan
     resource = "plans"
