@@ -311,3 +311,14 @@ def test_one_apply_at_a_time(portal):
     assert not Organisation.objects.filter(name="Globex").exists()
     applying.apply(reading.read_texts({"c.yaml": text}))
     assert Organisation.objects.filter(name="Globex").exists()
+
+
+def test_apply_names_the_values_a_form_stored_otherwise_than_written(portal):
+    text = "version: 1\nproducts:\n- slug: payments\n  tags: ['  Billing  ']\n"
+    plan = applying.apply(reading.read_texts({"c.yaml": text}))
+    assert [c.as_json() for c in plan.rewritten] == [{
+        "action": "update", "kind": "products", "key": "payments",
+        "fields": {"tags": {"old": ["Billing"], "new": ["  Billing  "]}}}]
+    assert plan.rewritten_text() == ('note: products \'payments\' tags is stored as ["Billing"], not as the '
+                                     'file\'s ["  Billing  "]: write it so, or every plan shows it')
+    assert applying.apply(reading.read_texts({"c.yaml": text.replace("'  Billing  '", "Billing")})).empty

@@ -108,6 +108,8 @@ def _plan_or_apply(ctx: click.Context, path: str, prune: bool, apply_it: bool, a
         ctx.exit(EXIT_FAILURE)
     counts = plan.counts()
     click.echo(f"Applied: {counts['create']} created, {counts['update']} changed, {counts['delete']} deleted.")
+    if plan.rewritten:
+        click.echo(plan.rewritten_text(), err=True)
 
 
 @click.command("plan")

@@ -68,6 +68,10 @@ def apply(source: Source, *, actor: Any = None, prune: bool = False, note: str =
                         problems.append(Problem(source.label, change.line(), f"{change.label}: {exc}"))
                 if problems:
                     raise _Rollback
+                # What the forms stored otherwise than the file wrote it (scopes completed, a URL
+                # normalised): the next plan would show it again, so the apply says which values.
+                plan.rewritten = make_plan(source, Context(source=source, actor=actor, base=source.root),
+                                           prune=False).changes
     except _Rollback:
         raise ConfigRefused(problems) from None
     except dblock.LockTimeout as exc:

@@ -58,6 +58,9 @@ class Change:
 class Plan:
     changes: list[Change]
     source: str
+    # After an apply: the changes a new plan still shows, because a form stored a value otherwise
+    # than the file gives it. The file should say what the portal keeps, or every plan repeats them.
+    rewritten: list[Change] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -70,7 +73,19 @@ class Plan:
         return out
 
     def as_json(self) -> dict[str, Any]:
-        return {"source": self.source, "changes": [c.as_json() for c in self.changes], "summary": self.counts()}
+        out = {"source": self.source, "changes": [c.as_json() for c in self.changes], "summary": self.counts()}
+        if self.rewritten:
+            out["rewritten"] = [c.as_json() for c in self.rewritten]
+        return out
+
+    def rewritten_text(self) -> str:
+        """The values the portal stored otherwise than the file writes them, for the person applying."""
+        lines = []
+        for change in self.rewritten:
+            for name, (stored, written) in change.fields.items():
+                lines.append(f"note: {change.label} {name} is stored as {_short(stored)}, not as the file's "
+                             f"{_short(written)}: write it so, or every plan shows it")
+        return "\n".join(lines)
 
     def as_text(self) -> str:
         if self.empty:
