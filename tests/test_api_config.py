@@ -75,7 +75,7 @@ def test_an_export_posted_back_plans_no_changes(api, portal):
     answer = api("post", "/config/plan", {**exported, "Secrets": {secret_name(exported): KEY}})
     assert answer.status_code == 200, answer.content
     assert answer.json() == {"Source": ", ".join(sorted(exported["Files"])), "Changes": [],
-                             "Summary": {"Create": 0, "Update": 0, "Delete": 0}, "Applied": False}
+                             "Summary": {"Create": 0, "Update": 0, "Delete": 0}, "Applied": False, "Rewritten": []}
 
 
 def test_the_export_never_holds_a_providers_key(api, portal):
@@ -261,3 +261,12 @@ def test_a_body_that_is_not_files_is_refused(api, client, admin):
     assert other.status_code == 415 and other.json()["status"] == "error"
     version = api("post", "/config/plan", {"Files": {"a.yaml": "version: 2\n"}}).json()["Problems"]
     assert version == [{"File": "a.yaml", "Line": 1, "Reason": "version must be 1 (this release's format), not 2"}]
+
+
+def test_apply_names_the_values_the_portal_stored_otherwise_than_written(api, portal):
+    text = "version: 1\nproducts:\n  - slug: payments\n    tags: ['  Billing  ']\n"
+    applied = api("post", "/config/apply", {"Files": {"products.yaml": text}}).json()
+    assert applied["Rewritten"] == [{"Action": "update", "Kind": "products", "Key": "payments",
+                                     "Fields": {"tags": {"Old": ["Billing"], "New": ["  Billing  "]}}}]
+    fixed = {"Files": {"products.yaml": text.replace("'  Billing  '", "Billing")}}
+    assert api("post", "/config/plan", fixed).json()["Changes"] == []

@@ -100,6 +100,10 @@ class ConfigPlanOut(Out):
     Summary: SummaryOut
     Applied: bool = Field(description="Whether the changes were made: false for a plan, true for an apply that "
                                       "had changes to make.")
+    Rewritten: list[ChangeOut] = Field(default_factory=list, description=(
+        "After an apply: the values the portal stored otherwise than the files write them (a tag's spaces "
+        "trimmed...), as a new plan would show them (Old: as stored, New: as written). Write them as stored, "
+        "or every plan shows them again."))
 
 
 BODY = {"requestBody": {"required": True, "description": "The files (an export's answer), at most 6 MB in all; or "
@@ -108,16 +112,19 @@ BODY = {"requestBody": {"required": True, "description": "The files (an export's
                                     "application/yaml": {"schema": {"type": "string"}}}}}
 
 
+def _change_out(change: dict[str, Any]) -> ChangeOut:
+    return ChangeOut(Action=change["action"], Kind=change["kind"], Key=change["key"],
+                     Fields={name: FieldChangeOut(Old=v["old"], New=v["new"]) for name, v in change["fields"].items()})
+
+
 def _plan_out(plan: planning.Plan, applied: bool) -> ConfigPlanOut:
     """The plan's JSON (Plan.as_json, the CLI's `--json`) with the API's PascalCase names."""
     data = plan.as_json()
-    changes = [ChangeOut(Action=c["action"], Kind=c["kind"], Key=c["key"],
-                         Fields={name: FieldChangeOut(Old=v["old"], New=v["new"]) for name, v in c["fields"].items()})
-               for c in data["changes"]]
     summary = data["summary"]
-    return ConfigPlanOut(Source=data["source"], Changes=changes, Applied=applied,
+    return ConfigPlanOut(Source=data["source"], Changes=[_change_out(c) for c in data["changes"]], Applied=applied,
                          Summary=SummaryOut(Create=summary["create"], Update=summary["update"],
-                                            Delete=summary["delete"]))
+                                            Delete=summary["delete"]),
+                         Rewritten=[_change_out(c) for c in data.get("rewritten", [])])
 
 
 def _files_in(request: HttpRequest) -> ConfigFilesIn:
