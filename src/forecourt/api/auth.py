@@ -34,3 +34,13 @@ class AdminToken(APIKeyHeader):
 def require_super_admin(request: HttpRequest) -> None:
     if getattr(request.user, "role", None) != Role.SUPER_ADMIN:
         raise HttpError(403, "only super-admins may do this")
+
+
+class SuperAdminToken(AdminToken):
+    """An admin's token, and the admin a super-admin (others: 403, before the body is looked at)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is not None:
+            require_super_admin(request)
+        return user

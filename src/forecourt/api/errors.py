@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from forecourt.ops import storage_errors
 from forecourt.ops.unstorable import UnstorableText
+from forecourt.promotion.errors import ConfigRefused
 from forecourt.resources.writes import DeleteRefused
 
 
@@ -59,6 +60,14 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return envelope(api, request, 413, ["the request body is too large"])
+
+    @api.exception_handler(ConfigRefused)
+    def config_refused(request: HttpRequest, exc: ConfigRefused) -> HttpResponse:
+        """A configuration that cannot be planned or applied (/config/*): the envelope, each problem a
+        line of `errors` ("file:line: reason") and, for programs, one of `Problems`."""
+        return api.create_response(request, {
+            "status": "error", "errors": [str(p) for p in exc.problems],
+            "Problems": [{"File": p.file, "Line": p.line, "Reason": p.reason} for p in exc.problems]}, status=422)
 
     @api.exception_handler(DeleteRefused)
     def refused(request: HttpRequest, exc: DeleteRefused) -> HttpResponse:

@@ -19,6 +19,7 @@ from .routers import (  # noqa: F401 - imported for api.add_router below
     apps,
     audit,
     catalogues,
+    config,
     configs,
     custom_attributes,
     custom_credentials,
@@ -56,7 +57,7 @@ for _module in (routers.providers, routers.products, routers.plans, routers.cata
                 routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
                 routers.audit, routers.themes, routers.pages, routers.menus, routers.webhooks, routers.tags,
                 routers.custom_credentials, routers.custom_attributes, routers.posts, routers.graphql_schemas,
-                routers.oauth_providers, routers.sso_profiles):
+                routers.oauth_providers, routers.sso_profiles, routers.config):
     api.add_router("", _module.router)
 
 

@@ -65,24 +65,26 @@ class Exported:
         return dump(merged)
 
 
-def kinds_named(only: Iterable[str] | None) -> list[Kind]:
+def kinds_named(only: Iterable[str] | None, where: str = "--only") -> list[Kind]:
+    """The kinds `only` names (all when it names none); `where` is how the caller calls the list
+    (the command's option, the Admin API's parameter), for the problem an unknown kind is."""
     if not only:
         return list(KINDS)
     wanted = set(only)
     unknown = wanted - {k.name for k in KINDS}
     if unknown:
-        raise ConfigRefused([Problem("--only", None, f"unknown kind {name!r}; known kinds: "
+        raise ConfigRefused([Problem(where, None, f"unknown kind {name!r}; known kinds: "
                                      + ", ".join(k.name for k in KINDS)) for name in sorted(unknown)])
     return [k for k in KINDS if k.name in wanted]
 
 
-def export(only: Iterable[str] | None = None) -> Exported:
+def export(only: Iterable[str] | None = None, *, where: str = "--only") -> Exported:
     """The portal's configuration, one file per kind. Two objects with one natural key (two plans
     with one name) cannot be told apart in another portal: refused, naming them."""
     ctx = Context()
     files: dict[str, str] = {}
     problems: list[Problem] = []
-    for kind in kinds_named(only):
+    for kind in kinds_named(only, where):
         if kind.single:
             obj = kind.queryset().first() or kind.blank()
             files[f"{kind.name}.yaml"] = dump({"version": FORMAT_VERSION, kind.name: kind.export(obj, ctx)})

@@ -18,5 +18,6 @@ def read(path: Path | str) -> source.Source:
     return source.read(path, known_kinds=known_kinds())
 
 
-def read_texts(texts: Mapping[str, str | bytes], assets: Mapping[str, bytes] | None = None) -> source.Source:
-    return source.read_texts(texts, known_kinds=known_kinds(), assets=assets)
+def read_texts(texts: Mapping[str, str | bytes], assets: Mapping[str, bytes] | None = None,
+               secrets: Mapping[str, str] | None = None) -> source.Source:
+    return source.read_texts(texts, known_kinds=known_kinds(), assets=assets, secrets=secrets)

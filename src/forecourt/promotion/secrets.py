@@ -7,12 +7,19 @@ files name what the pipeline must provide; a plain string is refused as a secret
 file with one never reaches git through this tool. Values are resolved only when planning or
 applying, and never printed: the plan says "changed" without either value; the applying work
 registers them with forecourt.redaction, so no log line carries one.
+
+A source sent over the Admin API brings its own secrets (`given`: the request's `Secrets`, by
+name): its `{env: NAME}` references resolve there, never in the server's environment, and `{file:}`
+references are refused. Otherwise an admin's request could copy the server's own secrets (the
+database's connection string, any file the portal can read) into a provider's key and so to an
+address of their choosing.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +44,18 @@ def is_reference(value: Any) -> bool:
         isinstance(value.get("env"), str) or isinstance(value.get("file"), str))
 
 
-def resolve(value: Any, base: Path | None) -> str:
-    """The secret a reference names. `base` is the source's folder, where relative files start."""
+def resolve(value: Any, base: Path | None, given: Mapping[str, str] | None = None) -> str:
+    """The secret a reference names. `base` is the source's folder, where relative files start;
+    `given`, when not None, the only secrets `{env: NAME}` may name (see the module's docstring)."""
     if not is_reference(value):
         raise Unresolved(RULE)
+    if given is not None:
+        if "env" not in value:
+            raise Unresolved("a secret sent over the Admin API is {env: NAME}, NAME given in the request's "
+                             "Secrets; {file: PATH} would read the server's files")
+        if value["env"] not in given:
+            raise Unresolved(f"the secret {value['env']} is not given in the request's Secrets")
+        return given[value["env"]]
     if "env" in value:
         name = value["env"]
         if name not in os.environ:

@@ -59,6 +59,9 @@ class Source:
     root: Path | None  # where relative asset paths start; None for texts given in memory
     assets: dict[str, bytes] = field(default_factory=dict)  # in-memory sources: path -> bytes
     names: list[str] = field(default_factory=list)  # the files read, for the audit log's note
+    # A request's own secrets by name (the Admin API): when set, the only ones references may name
+    # (forecourt.promotion.secrets); None: the environment and files of the process.
+    secrets: dict[str, str] | None = field(default=None, repr=False)
 
     def asset(self, relative: str) -> bytes | None:
         """The bytes of an asset named by a file (a theme archive, a logo), or None if missing.
@@ -170,8 +173,9 @@ def read(path: Path | str, *, known_kinds: Mapping[str, bool]) -> Source:
 
 
 def read_texts(texts: Mapping[str, str | bytes], *, known_kinds: Mapping[str, bool], root: Path | None = None,
-               assets: Mapping[str, bytes] | None = None) -> Source:
-    """Read files given as texts (the Admin API's body): name -> YAML text."""
+               assets: Mapping[str, bytes] | None = None, secrets: Mapping[str, str] | None = None) -> Source:
+    """Read files given as texts (the Admin API's body): name -> YAML text. `secrets`, when given,
+    are the only ones the files' references may name (forecourt.promotion.secrets)."""
     problems: list[Problem] = []
     items: dict[str, list[Item]] = {}
     for name in sorted(texts):
@@ -213,4 +217,5 @@ def read_texts(texts: Mapping[str, str | bytes], *, known_kinds: Mapping[str, bo
                 items.setdefault(kind, []).append(Item(kind, entry, name, (kind, index), lines))
     if problems:
         raise ConfigRefused(problems)
-    return Source(items=items, root=root, assets=dict(assets or {}), names=sorted(texts))
+    return Source(items=items, root=root, assets=dict(assets or {}), names=sorted(texts),
+                  secrets=dict(secrets) if secrets is not None else None)

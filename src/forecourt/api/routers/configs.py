@@ -22,21 +22,10 @@ from forecourt.resources.definitions import SETTINGS
 from forecourt.resources.forms import PortalSettingsForm
 
 from .. import forms
-from ..auth import AdminToken, require_super_admin
+from ..auth import SuperAdminToken
 from ..common import ERRORS, actor, tyk_time
 from ..compat import TykIn, note_ignored
 from ..schemas_base import Out
-
-
-class SuperAdminToken(AdminToken):
-    """An admin's token, and the admin a super-admin (others: 403, before the body is looked at)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        if user is not None:
-            require_super_admin(request)
-        return user
-
 
 router = Router(tags=["configs"], auth=SuperAdminToken())
 

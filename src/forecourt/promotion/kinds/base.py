@@ -129,7 +129,7 @@ class Context:
     assets: dict[str, bytes] = field(default_factory=dict)  # export: relative path -> bytes to write beside
 
     def secret(self, value: Any) -> str:
-        resolved = secrets.resolve(value, self.base)
+        resolved = secrets.resolve(value, self.base, self.source.secrets if self.source is not None else None)
         if resolved:
             self.resolved.append(resolved)
         return resolved
