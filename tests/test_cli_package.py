@@ -60,6 +60,7 @@ def test_every_command_module_is_listed():
     assert listed == modules
     assert isinstance(cli, click.Group)
     assert {"backup", "restore", "upgrade-check", "verify", "downgrade", "rebuild-derived", "theme", "config",
-            "serve", "worker", "migrate", "bootstrap", "search-index", "version"} == set(cli.commands)
+            "serve", "worker", "migrate", "bootstrap", "search-index", "version", "export", "plan",
+            "apply"} == set(cli.commands)
     theme = cli.commands["theme"]
     assert isinstance(theme, click.Group) and set(theme.commands) == {"validate", "upgrade"}
