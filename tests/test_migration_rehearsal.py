@@ -64,7 +64,9 @@ def test_release_upgrades_and_downgrades_keeping_every_row(release, child_env, t
 
     # The downgrade went back to exactly the release's migrations...
     assert {app: names[-1] for app, names in applied.items()} == release.migrations
-    assert reversed_ or release == releases.latest()
+    # (nothing to reverse only when no migration came after it: the newest release, or one whose
+    # successors brought none)
+    assert reversed_ or release.migrations == releases.latest().migrations
     # ...with the release's tables, all the rows they held at the newest schema (the release's and the
     # ones written since), and those rows' values in the columns the release has.
     assert set(back) == set(old)

@@ -55,6 +55,19 @@ def test_database_version_is_the_newest_release_its_migrations_contain():
     assert upgradecheck.version_of(partial) == "0.2.0"
 
 
+def test_a_release_without_migrations_is_told_apart_by_who_migrated_last():
+    """0.12.0 brought no migration: a database at 0.11.0's state is 0.11.0's if 0.11.0 migrated it last,
+    so upgrading it to 0.12.0 crosses 0.12.0 (and would hear its breaking changes)."""
+    assert releases.get("0.12.0").migrations == releases.get("0.11.0").migrations
+    assert upgradecheck.version_of(state_of("0.11.0"), "0.11.0") == "0.11.0"
+    assert upgradecheck.version_of(state_of("0.11.0"), "0.12.0") == "0.12.0"
+    # Migrated last by a development build, or not recorded: the newest release with that state.
+    assert upgradecheck.version_of(state_of("0.11.0"), "0.13.0.dev0") == "0.12.0"
+    assert upgradecheck.version_of(state_of("0.11.0")) == "0.12.0"
+    # Who migrated last never names a release whose state the database does not hold.
+    assert upgradecheck.version_of(state_of("0.10.0"), "0.11.0") == "0.10.0"
+
+
 # -- themes -------------------------------------------------------------------------------------------
 
 def _theme(name, base, broken=False):

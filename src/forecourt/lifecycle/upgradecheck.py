@@ -135,13 +135,19 @@ def applied_migrations(using: str = DEFAULT_DB_ALIAS) -> set[tuple[str, str]]:
     return set(MigrationRecorder(connections[using]).applied_migrations())
 
 
-def version_of(applied: set[tuple[str, str]]) -> str | None:
-    """The newest release whose whole migration state the database holds, or None."""
-    found = None
-    for release in releases.all_releases():
-        if release.migrations and all((app, name) in applied for app, name in release.migrations.items()):
-            found = release.version
-    return found
+def version_of(applied: set[tuple[str, str]], last_by: str | None = None) -> str | None:
+    """The newest release whose whole migration state the database holds, or None.
+
+    A release without migrations of its own has its predecessor's state, so the state alone cannot
+    tell them apart: among releases with the newest held state, the one that last migrated the
+    database (`last_by`, its SchemaVersion record) is its version, so an upgrade from it still
+    crosses the later ones and hears their breaking changes."""
+    held = [r for r in releases.all_releases()
+            if r.migrations and all((app, name) in applied for app, name in r.migrations.items())]
+    if not held:
+        return None
+    same_state = [r.version for r in held if r.migrations == held[-1].migrations]
+    return last_by if last_by in same_state else held[-1].version
 
 
 def pending_and_unknown(using: str = DEFAULT_DB_ALIAS) -> tuple[list[str], list[str]]:
@@ -461,8 +467,8 @@ def run(config: Any, *, using: str = DEFAULT_DB_ALIAS, max_backup_age: timedelta
     the archive.BackupInfo of an archive the operator named (checked with archive.verify_archive)."""
     applied = applied_migrations(using)
     pending, unknown = pending_and_unknown(using)
-    database_version = version_of(applied)
     last_by, last_at = _last_migration(using)
+    database_version = version_of(applied, last_by)
     binary = forecourt.__version__
     crossing: list[str] = []
     breaking: dict[str, str] = {}
