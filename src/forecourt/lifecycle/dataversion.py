@@ -8,7 +8,9 @@ tool that wrote them, and `data_version`, the schema of the rows inside, which t
 from the migration state alone (no Django, no database: a manifest or a backup record is enough):
 
 - `X.Y.Z`: the Forecourt apps' last applied migrations are exactly release X.Y.Z's, by the release
-  manifest (forecourt.lifecycle.releases);
+  manifest (forecourt.lifecycle.releases); a release without migrations of its own shares its
+  predecessor's state, and the oldest of them, which made that schema, names it (0.11.0 data is also
+  0.12.0's);
 - `X.Y.Z+unreleased`: between releases, said "newer than X.Y.Z": the data holds every migration of
   release X.Y.Z (the newest release it holds entirely) and more, as a development build or a
   partly applied upgrade leaves it. A PEP 440 local version, so it sorts after X.Y.Z and before
