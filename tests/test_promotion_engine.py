@@ -301,7 +301,7 @@ def test_deep_nesting_is_refused():
 def test_one_apply_at_a_time(portal):
     """Another process applying holds the lock: this apply waits, then refuses without a change."""
     if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL's and MariaDB's locks are re-entrant in one session; the flock is per open file")
+        pytest.skip("runs in the SQLite run: PostgreSQL's and MariaDB's locks are re-entrant in one session")
     text = "version: 1\norganisations:\n- name: Globex\n"
     with dblock.named_lock("config-apply", "configuration", "applying a configuration"), \
             pytest.raises(ConfigRefused) as exc:
