@@ -110,6 +110,17 @@ def approve(request: AccessRequest, actor: User | None, base_url: str = "") -> A
     return locked
 
 
+def checked_reason(reason: str, *, reason_required: bool = True) -> str:
+    """A rejection's reason, stripped; refused when missing (if required) or too long. Its own
+    function so a bulk rejection checks its one reason before deciding any request."""
+    reason = (reason or "").strip()
+    if not reason and reason_required:
+        raise ValidationError({"reason": "Say why, so the consumer knows what to change."})
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": f"At most {MAX_REASON} characters."})
+    return reason
+
+
 def reject(request: AccessRequest, actor: User, reason: str, base_url: str = "", *,
            reason_required: bool = True) -> AccessRequest:
     """Reject a pending request; the consumer is e-mailed, with the reason if there is one.
@@ -118,11 +129,7 @@ def reject(request: AccessRequest, actor: User, reason: str, base_url: str = "",
     Tyk's API rejects with no body at all, so its clients (portal-go's RejectAR, scripts) cannot
     send a reason: the Admin API passes `reason_required=False`, and such a rejection has none.
     """
-    reason = (reason or "").strip()
-    if not reason and reason_required:
-        raise ValidationError({"reason": "Say why, so the consumer knows what to change."})
-    if len(reason) > MAX_REASON:
-        raise ValidationError({"reason": f"At most {MAX_REASON} characters."})
+    reason = checked_reason(reason, reason_required=reason_required)
     with transaction.atomic():
         locked = _lock_pending(request)
         locked.status = AccessRequest.Status.REJECTED

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -48,6 +49,39 @@ class Column:
         if "__" not in self.value and hasattr(obj, display):
             return getattr(obj, display)()
         return result
+
+    def sort_key(self, model: type[Model], annotations: Sequence[str]) -> str:
+        """The ORDER BY path a click on this column's header sorts by, or "" when it cannot sort.
+
+        Only database values sort: a field path through single-valued relations (a many-valued one
+        would repeat rows), or an annotation of the list's queryset ("n_apis"). Callables and model
+        properties are computed in Python and are never sortable, so the page stays one query."""
+        if callable(self.value):
+            return ""
+        if self.value in annotations:
+            return self.value
+        current: type[Model] | None = model
+        for part in self.value.split("__"):
+            if current is None:
+                return ""
+            try:
+                model_field = current._meta.get_field(part)
+            except FieldDoesNotExist:
+                return ""
+            if model_field.many_to_many or model_field.one_to_many:
+                return ""
+            current = model_field.related_model
+        return self.value
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """An action the list's page offers on the rows chosen by their checkboxes (views_bulk.py does it
+    through the same services as one object's page)."""
+
+    name: str  # posted as ?action=
+    label: str  # the button's text
+    needs_reason: bool = False  # one reason for all, e.g. a rejection's, e-mailed to each requester
 
 
 @dataclass(frozen=True)
@@ -114,6 +148,8 @@ class Resource:
     # What the edit page shows above the form, as (label, value) pairs: an SSO profile's URLs to
     # register at the identity provider. Given the object and the portal's root URL (ending in "/").
     details: Callable[[Any, str], Sequence[tuple[str, str]]] | None = None
+    # Actions on the rows chosen with the list's checkboxes (approve many access requests).
+    bulk_actions: Sequence[BulkAction] = field(default_factory=tuple)
 
     @property
     def slug(self) -> str:
@@ -184,6 +220,18 @@ class Resource:
                 active[flt.param] = value
         return conditions, active, options
 
+    def sort_keys(self) -> dict[str, str]:
+        """Each sortable column's ?sort= value (its ORDER BY path) by column label."""
+        annotations = list(self.queryset().query.annotations)
+        keys = {column.label: column.sort_key(self.model, annotations) for column in self.columns}
+        return {label: key for label, key in keys.items() if key}
+
+    def sort_of(self, params: Any) -> str:
+        """The request's ?sort= ("name" or "-name") when it names a sortable column, else "" (the
+        list's own order): a value made up or left from an older page is ignored, not an error."""
+        value = (params.get("sort") or "").strip()
+        return value if value.lstrip("-") in self.sort_keys().values() and value.count("-") <= 1 else ""
+
     def filtered(self, params: Any) -> tuple[QuerySet[Any], dict[str, str]]:
         """The list's queryset for the request's ?q= and filters; also the active filter values."""
         conditions, active, _ = self.conditions(params)
@@ -207,9 +255,13 @@ class Resource:
         if rows_count.exact:
             number = min(number, max(1, -(-rows_count.value // PER_PAGE)))
         start = (number - 1) * PER_PAGE
-        rows = list(self._ordered(self.queryset().filter(*conditions))[start:start + PER_PAGE + 1])
+        queryset = self.queryset().filter(*conditions)
+        sort = self.sort_of(params)
+        # The pk breaks ties, so rows with equal values keep one order from page to page.
+        queryset = queryset.order_by(sort, "pk") if sort else self._ordered(queryset)
+        rows = list(queryset[start:start + PER_PAGE + 1])
         return ListPage(rows[:PER_PAGE], number, rows_count, has_next=len(rows) > PER_PAGE, active=active,
-                        options=options)
+                        options=options, sort=sort)
 
 
 @dataclass(frozen=True)
@@ -222,6 +274,7 @@ class ListPage:
     has_next: bool
     active: dict[str, str]
     options: dict[str, Sequence[tuple[str, str]]]
+    sort: str = ""  # the ?sort= in force ("-name"), "" for the list's own order
 
     @property
     def has_previous(self) -> bool:
@@ -273,3 +326,34 @@ def presets(form_class: type[ModelForm], params: Any) -> dict[str, str]:
                 and not isinstance(form_field, forms.ModelMultipleChoiceField)):
             chosen[name] = value[:100]
     return chosen
+
+
+@dataclass(frozen=True)
+class Header:
+    """A list's column header: its link sorts by the column (the other way if it is the sort in
+    force), keeping the search and filters; `aria_sort` marks the sorted one for screen readers."""
+
+    column: Column
+    url: str = ""  # "" for a column that cannot sort
+    aria_sort: str = ""  # "ascending", "descending" or ""
+    next_direction: str = ""  # what following the link does, said to screen readers
+
+
+def headers(resource: Resource, sort: str, params: Any) -> list[Header]:
+    """The headers of `resource`'s list for the request's query (`params`, a QueryDict) and sort."""
+    keys = resource.sort_keys()
+    result = []
+    for column in resource.columns:
+        key = keys.get(column.label, "")
+        if not key:
+            result.append(Header(column))
+            continue
+        query = params.copy()
+        query.pop("page", None)
+        ascending = sort == key
+        query["sort"] = f"-{key}" if ascending else key
+        result.append(Header(
+            column, url="?" + query.urlencode(),
+            aria_sort="ascending" if ascending else "descending" if sort == f"-{key}" else "",
+            next_direction="descending" if ascending else "ascending"))
+    return result

@@ -29,7 +29,7 @@ from forecourt.sso.models import SsoProfile
 from forecourt.webhooks.events import EVENTS, TEST_EVENT
 from forecourt.webhooks.models import Delivery, Webhook
 
-from .lists import MAX_CHOICES, Column, Filter, RelatedList, Resource
+from .lists import MAX_CHOICES, BulkAction, Column, Filter, RelatedList, Resource
 
 D = definitions.BY_SLUG  # each resource's model, form, queryset and delete rules, by slug
 
@@ -174,6 +174,7 @@ RESOURCES: list[Resource] = [
                  Filter("organisation", "Organisation", "organisation_id", _organisations),
                  Filter("active", "Active", "is_active", _yes_no)],
         extra_actions=[("Manage", "actions/")],
+        bulk_actions=[BulkAction("activate", "Activate"), BulkAction("deactivate", "Deactivate")],
     ),
     Resource(
         D["custom-attributes"], section="People",
@@ -243,8 +244,10 @@ RESOURCES: list[Resource] = [
         search=["app__name", "requester__email", "plan__display_name"],
         filters=[Filter("status", "Status", "status", _choices(AccessRequest.Status)),
                  Filter("provisioning", "Credential", "provisioning", _choices(AccessRequest.Provisioning))],
-        help="Approve or reject pending requests from the request's page.",
+        help="Approve or reject pending requests from the request's page, or several at once: tick them, "
+             "then Approve or Reject (with one reason for all) below the list.",
         detail_url_name="adminportal:access_request",
+        bulk_actions=[BulkAction("approve", "Approve"), BulkAction("reject", "Reject", needs_reason=True)],
     ),
     Resource(
         D["credentials"], section="Access",

@@ -4,6 +4,8 @@ from . import views
 from . import views_mail as emails
 from . import views_mfa as mfa
 from . import views_webhooks as webhooks
+from .views_bulk import bulk_action
+from .views_teams import teams_field
 
 app_name = "adminportal"
 
@@ -36,6 +38,8 @@ urlpatterns = [
     path("webhook-deliveries/<int:pk>/replay/", webhooks.replay, name="webhook_replay"),
     path("email-log/<int:pk>/", emails.detail, name="email_log_entry"),
     path("email-log/<int:pk>/resend/", emails.resend, name="email_log_resend"),
+    path("users/teams-field/", teams_field, name="user_teams_field"),
+    path("<slug:slug>/bulk/", bulk_action, name="resource_bulk"),
     path("<slug:slug>/", views.resource_list, name="resource_list"),
     path("<slug:slug>/new/", views.resource_create, name="resource_create"),
     path("<slug:slug>/<int:pk>/", views.resource_edit, name="resource_edit"),

@@ -38,7 +38,7 @@ from forecourt.sso import password_policy
 from forecourt.sso.models import SsoIdentity
 from forecourt.wording import counted
 
-from . import counting, lists
+from . import counting, lists, views_teams
 from .forms import AdminAuthenticationForm, ChangePlanForm, RejectForm, TestEmailForm
 from .guards import admin_required, super_admin_required
 from .registry import BY_SLUG
@@ -153,6 +153,9 @@ def _form(resource: lists.Resource, request: HttpRequest, instance: Any = None) 
         kwargs["initial"] = lists.presets(resource.form, request.GET)
     if resource.form is UserForm:
         kwargs.update(actor=request.user, with_attributes=True)
+        form = resource.form(**kwargs)
+        views_teams.enhance_user_form(form)
+        return form
     return resource.form(**kwargs)
 
 
@@ -168,7 +171,7 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
         return root + value if column.shareable_link and value else value
 
     rows = [(resource.row_url(obj), [(column, cell(column, obj)) for column in resource.columns],
-             resource.can_delete and resource.row_deletable(obj), str(obj))
+             resource.can_delete and resource.row_deletable(obj), str(obj), obj.pk)
             for obj in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -176,7 +179,7 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
                for f in resource.filters]
     return render(request, "adminportal/list.html", {
         "resource": resource, "page": page, "rows": rows, "active": active, "query": query.urlencode(),
-        "filters": filters,
+        "filters": filters, "headers": lists.headers(resource, page.sort, request.GET),
     })
 
 

@@ -19,6 +19,8 @@
   }
 
   function enhance(list) {
+    if (list.hasAttribute("data-enhanced")) { return; }  // a list is enhanced once
+    list.setAttribute("data-enhanced", "");
     var fieldset = list.closest("fieldset");
     var legend = fieldset ? fieldset.querySelector("legend") : null;
     var name = legend ? legend.textContent.trim() : "choices";
@@ -163,4 +165,11 @@
   } else {
     start();
   }
+  // A field swapped in by htmx (the user form's teams, re-fetched for a new organisation).
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail && event.detail.elt;
+    if (!root || !root.querySelectorAll) { return; }
+    if (root.matches("[data-multiselect]")) { enhance(root); }
+    Array.prototype.forEach.call(root.querySelectorAll("[data-multiselect]"), enhance);
+  });
 }());

@@ -1,0 +1,73 @@
+"""The bulk actions of the Admin Portal's lists (lists.BulkAction): the rows ticked on a list page,
+posted with one action, done one by one through forecourt.resources.bulk (the services a single
+object's page calls), and the outcome told per row as messages back on the list."""
+
+from collections.abc import Callable
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from forecourt.accounts.models import User
+from forecourt.notify import links
+from forecourt.resources import bulk
+from forecourt.wording import counted
+
+from .guards import admin_required
+from .registry import BY_SLUG
+
+# (slug, action) -> what it does with the chosen IDs, the signed-in admin and the posted form.
+Handler = Callable[[list[int], User, HttpRequest], bulk.Outcome]
+HANDLERS: dict[tuple[str, str], tuple[Handler, str]] = {
+    ("access-requests", "approve"): (
+        lambda ids, actor, request: bulk.approve_requests(ids, actor, links.base_url(request)), "approved"),
+    ("access-requests", "reject"): (
+        lambda ids, actor, request: bulk.reject_requests(ids, actor, request.POST.get("reason", ""),
+                                                         links.base_url(request)), "rejected"),
+    ("users", "activate"): (lambda ids, actor, request: bulk.set_users_active(ids, True, actor), "activated"),
+    ("users", "deactivate"): (lambda ids, actor, request: bulk.set_users_active(ids, False, actor), "deactivated"),
+}
+
+
+def _back(request: HttpRequest, slug: str) -> str:
+    """The list page the form was posted from, with its search, filters, sort and page (the posted
+    `query` is re-encoded as a query string: it can never lead off the list)."""
+    url = reverse("adminportal:resource_list", kwargs={"slug": slug})
+    query = QueryDict(request.POST.get("query", "")[:2000]).urlencode()
+    return f"{url}?{query}" if query else url
+
+
+def _tell(request: HttpRequest, outcome: bulk.Outcome, done: str) -> None:
+    """One message per kind of outcome: "18 approved.", "2 failed: #4 (App): why; ...", skipped ones."""
+    if outcome.done:
+        messages.success(request, f"{len(outcome.done)} {done}: {', '.join(outcome.done)}.")
+    if outcome.failed:
+        listed = "; ".join(f"{name}: {why}" for name, why in outcome.failed)
+        messages.error(request, f"{len(outcome.failed)} failed and did not change: {listed}.")
+    if outcome.skipped:
+        listed = "; ".join(f"{name}: {why}" for name, why in outcome.skipped)
+        messages.info(request, f"{counted(len(outcome.skipped), 'row')} skipped: {listed}.")
+    if not (outcome.done or outcome.failed or outcome.skipped):
+        messages.info(request, "Nothing changed.")
+
+
+@require_POST
+@admin_required
+def bulk_action(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = BY_SLUG.get(slug)
+    action = request.POST.get("action", "")
+    if resource is None or action not in {a.name for a in resource.bulk_actions}:
+        raise Http404("No such action.")
+    handler, done = HANDLERS[(slug, action)]
+    try:
+        ids = bulk.ids_of(request.POST.getlist("ids"))
+        outcome = handler(ids, cast("User", request.user), request)
+    except ValidationError as exc:
+        messages.error(request, "Nothing changed: " + " ".join(exc.messages))
+        return redirect(_back(request, slug))
+    _tell(request, outcome, done)
+    return redirect(_back(request, slug))
