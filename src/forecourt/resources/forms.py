@@ -490,8 +490,26 @@ class PlanForm(ModelForm):
                   "quota_unlimited", "quota_max", "quota_renewal_seconds", "key_expires_in", "auto_approve",
                   "provider", "reference_id"]
 
+    # The numbers each "unlimited" box makes meaningless (the Admin Portal hides them while it is ticked).
+    UNLIMITED = {"rate_unlimited": ("rate_limit", "rate_per"),
+                 "quota_unlimited": ("quota_max", "quota_renewal_seconds")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for names in self.UNLIMITED.values():
+            for name in names:
+                self.fields[name].required = False  # required unless unlimited: checked in clean()
+
     def clean(self) -> dict[str, Any]:
+        """The limits' one rule: while a limit is unlimited its numbers are ignored (a blank one keeps
+        the plan's value), else they are required."""
         data = super().clean() or {}
+        for box, names in self.UNLIMITED.items():
+            for name in names:
+                if data.get(name) is None and name not in self.errors and data.get(box):
+                    data[name] = getattr(self.instance, name)
+        if not data.get("rate_unlimited") and data.get("rate_limit") is None and "rate_limit" not in self.errors:
+            self.add_error("rate_limit", "Give the number of requests, or make the rate unlimited.")
         if not data.get("rate_unlimited") and not data.get("rate_per"):
             self.add_error("rate_per", "Give the period in seconds (at least 1), or make the rate unlimited.")
         if not data.get("quota_unlimited"):
