@@ -185,6 +185,7 @@ def test_user_teams_are_searchable(browser, live_server, admin, many_products):
     field(page, "E-mail").fill("rita@acme.example")
     field(page, "Role").select_option(label="Consumer team member")
     field(page, "Organisation").select_option(label="Acme Rockets")
+    expect(page.get_by_text("Teams of Acme Rockets.")).to_be_visible()  # the teams field, re-fetched by htmx
     teams = page.get_by_role("group", name="Teams")
     teams.get_by_label("Filter teams").fill("squad 4")  # 04, 14, 24, 34, 40-49, 54
     expect(teams.locator(".multiselect-option").locator("visible=true")).to_have_count(15)
