@@ -197,7 +197,7 @@ def test_the_queue_page_has_labelled_checkboxes_and_the_bulk_form(client, admin)
     assert 'name="csrfmiddlewaretoken"' in page
     for r in requests:
         assert f'name="ids" value="{r.pk}" id="select-{r.pk}" aria-label="Select {r}"' in page
-    assert "Select all on this page" in page
+    assert "Select all on this page" in page and f"At most {bulk.MAX_BATCH} at once." in page
     assert '<button type="submit" name="action" value="approve">Approve</button>' in page
     assert '<label for="bulk-reason">' in page
     assert 'value="status=pending"' in page  # the list's query goes back with the form

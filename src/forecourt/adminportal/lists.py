@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.text import capfirst
 
 from forecourt.accounts.models import User
+from forecourt.resources import bulk
 from forecourt.resources.definitions import Definition, Related
 from forecourt.resources.forms import ModelForm
 
@@ -165,6 +166,11 @@ class Resource:
 
     def queryset(self) -> QuerySet[Any]:
         return self.definition.queryset()
+
+    @property
+    def bulk_max(self) -> int:
+        """How many rows one bulk action takes (forecourt.resources.bulk refuses more)."""
+        return bulk.MAX_BATCH
 
     def delete_blockers(self, obj: Any, actor: User) -> list[str]:
         """Why `obj` cannot be deleted (the domain's rules); empty when it can."""
