@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from forecourt.accounts.models import User
+from forecourt.accounts.models import Role, User
 from forecourt.notify import links
 from forecourt.resources import bulk
 from forecourt.wording import counted
@@ -60,7 +60,8 @@ def _tell(request: HttpRequest, outcome: bulk.Outcome, done: str) -> None:
 def bulk_action(request: HttpRequest, slug: str) -> HttpResponse:
     resource = BY_SLUG.get(slug)
     action = request.POST.get("action", "")
-    if resource is None or action not in {a.name for a in resource.bulk_actions}:
+    if resource is None or action not in {a.name for a in resource.bulk_actions} or (
+            resource.super_admin_only and getattr(request.user, "role", "") != Role.SUPER_ADMIN):
         raise Http404("No such action.")
     handler, done = HANDLERS[(slug, action)]
     try:
