@@ -149,7 +149,8 @@ def portal(admin):
                               content="1. Create an app.\n2. Request access.\n3. Call `GET /forecast`.")
     ProductSpec.objects.create(product=weather, spec_alias="weather-spec", oas_document=json.dumps(OAS))
     gold = Plan.objects.create(name="gold", display_name="Gold", rate_limit=100, rate_per=60)
-    Plan.objects.create(name="free", display_name="Free", rate_limit=10, rate_per=60, quota_unlimited=False, quota_max=1000)
+    Plan.objects.create(name="free", display_name="Free", rate_limit=10, rate_per=60, quota_unlimited=False,
+                        quota_max=1000)
     shop = Catalogue.objects.create(name="Public APIs", visibility=Catalogue.Visibility.PUBLIC)
     shop.products.set(Product.objects.all())
     shop.plans.set(Plan.objects.all())
