@@ -12,7 +12,7 @@ ADMIN_EMAIL ?= admin@example.com
 # pytest -n: parallel workers per database run
 JOBS ?= auto
 
-.PHONY: bench-sync demo run test test-sqlite test-postgres test-mysql lint bench install clean services openapi
+.PHONY: bench-sync demo run test test-sqlite test-postgres test-mysql lint bench install clean services openapi lighthouse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-sync: $(STAMP)
 ## make bench: Forecourt's pages at 1,000 and 10,000 products against a plain Django floor, sign-ups, the big docs page (a report, not a test; ~10 min)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+## make lighthouse: Lighthouse's scores (performance >= 90; accessibility, best practices, SEO >= 95) for home, catalogue, a product and API docs on a seeded portal (not part of make test; installs lighthouse@12 into .cache/ once)
+lighthouse: $(STAMP)
+	$(BIN)/python scripts/lighthouse
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -87,7 +87,8 @@ def test_the_script_is_the_pages_own_with_its_nonce(client, admin):
     response = client.get("/portal-admin/catalogues/new/")
     nonce = re.search(r"script-src 'self' 'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", response.content.decode(), re.DOTALL)
-    assert scripts == [(f' src="/static/adminportal/multiselect.js" nonce="{nonce}" defer', "")]
+    assert scripts == [(' src="/static/adminportal/scheme.js"', ""),  # base.html's colour scheme, from 'self'
+                       (f' src="/static/adminportal/multiselect.js" nonce="{nonce}" defer', "")]
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     script = client.get("/static/adminportal/multiselect.js")
     try:

@@ -57,6 +57,12 @@ def _push_state(item: Any) -> str:
     return "Being written" if item.push_state == "pending" else "In step"
 
 
+def _spec_name(spec: Any) -> str:
+    """A specification's name, or its alias when it has none (the name is optional, as in Tyk): the column
+    is the row's link, and a link without text is one a screen reader cannot name (axe's link-name)."""
+    return str(spec.name or spec.spec_alias)
+
+
 # Products and plans whose policy the last sync could not read ("1"), or could ("0").
 SYNC_PROBLEM = Filter("sync_problem", "Policy unreadable", "sync_problem_since__isnull", _yes_no,
                       value=lambda v: v == "0")
@@ -107,7 +113,7 @@ RESOURCES: list[Resource] = [
             RelatedList(PRODUCT_DOCS, "Getting-started documents", add_label="Add a document",
                         columns=[Column("Title", "title", link=True), Column("Order", "position")]),
             RelatedList(PRODUCT_SPECS, "Specifications without a provider API", add_label="Add a specification",
-                        columns=[Column("Name", "name", link=True), Column("Alias", "spec_alias"),
+                        columns=[Column("Name", _spec_name, link=True), Column("Alias", "spec_alias"),
                                  Column("Imported from", "oas_url")]),
             RelatedList(PRODUCT_CLIENT_TYPES, "OAuth client types",
                         add_label="Add a client type",
@@ -130,7 +136,7 @@ RESOURCES: list[Resource] = [
     ),
     Resource(
         D["product-specs"], section="Catalogue",
-        columns=[Column("Name", "name", link=True), Column("Alias", "spec_alias"), Column("Product", "product")],
+        columns=[Column("Name", _spec_name, link=True), Column("Alias", "spec_alias"), Column("Product", "product")],
         search=["name", "spec_alias", "product__display_name"],
         help="Products' OpenAPI specifications that no provider API stands behind (Tyk's spec details).",
     ),
