@@ -62,6 +62,7 @@ def test_an_empty_portal_has_no_step_done(client, admin):
     assert "<strong>0 of 7</strong> required steps done" in body
     assert "Set-up complete" not in body
     assert "Nothing is waiting for an admin." in body
+    assert not PortalSettings.objects.exists(), "reading the dashboard writes nothing"
     # Each step links to where it is done.
     assert 'href="/portal-admin/providers/new/"' in body and 'href="/portal-admin/settings/"' in body
 

@@ -66,6 +66,14 @@ def _new(slug: str) -> str:
     return reverse("adminportal:resource_create", kwargs={"slug": slug})
 
 
+def _mail_configured() -> bool:
+    """notify's own rule over the saved settings. Read, not `PortalSettings.load()`: that makes the row
+    when there is none, and a GET of the dashboard should write nothing; unsaved defaults answer the
+    same as a fresh row would."""
+    saved = PortalSettings.objects.filter(pk=1).first() or PortalSettings()
+    return transport.missing_setting(saved) is None
+
+
 @dataclass(frozen=True)
 class _Rule:
     key: str
@@ -100,7 +108,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule("mail", "Set up e-mail (SMTP)",
           "Sign-up activation, password resets and access-request notices are sent by e-mail.",
           "Settings", lambda super_admin: reverse("adminportal:settings") if super_admin else "",
-          setting=lambda: transport.missing_setting(PortalSettings.load()) is None),
+          setting=lambda: _mail_configured()),
     _Rule("approve", "Approve a first access request",
           "A consumer asks for access to a plan from the Live Portal; an admin (or auto-approval) decides.",
           "Access requests", lambda _: _list("access-requests", "?status=pending"),
