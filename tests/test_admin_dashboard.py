@@ -280,6 +280,27 @@ def test_activity_counts_per_day_with_zero_days_and_nothing_older_than_30_days(a
     assert activity.Series("x", "Nothing", "thing", days, [0] * 30).summary() == "Nothing, last 30 days: none."
 
 
+def test_the_day_is_the_same_whichever_way_the_engine_computes_it(admin):
+    """On SQLite in UTC the day is cut from the stored text (activity._day); it must agree with
+    Django's TruncDate, on moments either side of midnight, with and without microseconds."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    today = timezone.localdate()
+    moments = [at(today, 0), at(today - timedelta(days=1), 23) + timedelta(minutes=59, seconds=59),
+               at(today - timedelta(days=2), 12) + timedelta(microseconds=123456), at(today - timedelta(days=2), 0)]
+    users = [factories.consumer() for _ in moments]
+    for user, moment in zip(users, moments, strict=True):
+        User.objects.filter(pk=user.pk).update(date_joined=moment)
+    User.objects.filter(pk=admin.pk).update(date_joined=at(today - timedelta(days=45)))
+    days = activity.window(today)
+    day = TruncDate("date_joined", tzinfo=timezone.get_current_timezone())
+    by_truncdate = dict(User.objects.order_by().annotate(day=day).values("day").annotate(n=Count("pk"))
+                        .values_list("day", "n"))
+    assert activity.per_day(User.objects.all(), "date_joined", days) == [by_truncdate.get(day, 0) for day in days]
+    assert activity.per_day(User.objects.all(), "date_joined", days)[-3:] == [2, 1, 1]
+
+
 def test_the_page_carries_the_numbers_as_json_and_as_tables(client, admin):
     client.force_login(admin)
     body = page(client)

@@ -4,15 +4,17 @@ access requests were submitted and how many were approved.
 Why one aggregate query per series: the database groups the rows by day (TruncDate, in the
 portal's time zone, so "today" is the admins' today on every engine) and answers at most 30 rows,
 whatever the table's size; the days without a row are filled with zeros here, from the dates
-alone. Approvals are dated by the request's `decided_at`, the moment the decision was recorded.
+alone. (The portal's time zone is UTC, settings.TIME_ZONE; MariaDB would need its time-zone tables
+for TruncDate in another.) Approvals are dated by the request's `decided_at`, the moment the decision was recorded.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDate
+from django.db import connections
+from django.db.models import Count, Func, QuerySet
+from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
 from forecourt.access.models import AccessRequest
@@ -64,14 +66,23 @@ def per_day(queryset: QuerySet[Any], field: str, days: list[date]) -> list[int]:
     start = timezone.make_aware(datetime.combine(days[0], time.min), tz)
     end = timezone.make_aware(datetime.combine(days[-1] + timedelta(days=1), time.min), tz)
     counted = (queryset.order_by().filter(**{f"{field}__gte": start, f"{field}__lt": end})
-               .annotate(day=TruncDate(field, tzinfo=tz)).values("day").annotate(n=Count("pk")).values_list("day", "n"))
+               .annotate(day=_day(queryset, field, tz)).values("day").annotate(n=Count("pk")).values_list("day", "n"))
     found = {_as_date(day): n for day, n in counted}
     return [found.get(day, 0) for day in days]
 
 
+def _day(queryset: QuerySet[Any], field: str, tz: tzinfo) -> Func:
+    """The day of `field` in `tz`, as SQL. TruncDate everywhere, except on SQLite in UTC: there Django
+    stores a moment as UTC text ("2026-12-07 09:30:00.123456") and computes TruncDate in a Python
+    function called once per row (about ten times slower over 50,000 rows); the text's first ten
+    characters are the same day, computed by SQLite itself."""
+    if connections[queryset.db].vendor == "sqlite" and timezone.get_current_timezone_name() == "UTC":
+        return Substr(field, 1, 10)
+    return TruncDate(field, tzinfo=tz)
+
+
 def _as_date(value: date | datetime | str) -> date:
-    """The day as a date: every engine's driver gives one through Django's converters, but a string
-    from a backend without them would otherwise never match and silently read as zero."""
+    """The day as a date: TruncDate gives one, SQLite's text day (`_day`) a string."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
