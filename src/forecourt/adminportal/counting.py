@@ -9,6 +9,7 @@ CAP + 1 rows, and where the estimate is above CAP the count is not run at all (a
 statement).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +83,44 @@ def count(queryset: QuerySet[Any], whole_table: bool = False, cap: int | None = 
     if counted > cap:
         return RowCount(cap, exact=False)
     return RowCount(int(counted))
+
+
+def _compiled(queryset: QuerySet[Any], limit: int) -> tuple[str, list[Any]]:
+    """The SQL and parameters of the first `limit` primary keys of `queryset` (its filters only)."""
+    sliced = queryset.order_by().values("pk")[:limit]
+    sql, params = sliced.query.get_compiler(using=sliced.db).as_sql()
+    return sql, list(params)
+
+
+def count_each(querysets: Sequence[QuerySet[Any]], cap: int | None = None) -> list[RowCount]:
+    """The capped count of each queryset, in ONE query: a page showing several counts (the dashboard's
+    things waiting) pays one round trip, not one per count, and each count still reads at most cap + 1
+    rows. All querysets must use the default database."""
+    if not querysets:
+        return []
+    cap = CAP if cap is None else cap
+    parts, params = [], []
+    for i, queryset in enumerate(querysets):
+        sql, part_params = _compiled(queryset, cap + 1)
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{i})")  # noqa: S608 - SQL Django compiled
+        params += part_params
+    # Only SQL that Django compiled is put together; values stay parameters.
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return [RowCount(cap, exact=False) if n > cap else RowCount(int(n)) for n in row]
+
+
+def exists_each(querysets: Sequence[QuerySet[Any]]) -> list[bool]:
+    """Whether each queryset has a row, in ONE query of EXISTS tests (each stops at its first row)."""
+    if not querysets:
+        return []
+    parts, params = [], []
+    for queryset in querysets:
+        sql, part_params = _compiled(queryset, 1)
+        parts.append(f"CASE WHEN EXISTS ({sql}) THEN 1 ELSE 0 END")
+        params += part_params
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return [bool(value) for value in row]

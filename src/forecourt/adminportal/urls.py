@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from . import views_dashboard as dashboard
 from . import views_mail as emails
 from . import views_mfa as mfa
 from . import views_webhooks as webhooks
@@ -10,7 +11,7 @@ from .views_teams import teams_field
 app_name = "adminportal"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-in/code/", mfa.sign_in_code, name="sign_in_code"),
     path("sign-in/set-up/", mfa.sign_in_set_up, name="sign_in_set_up"),

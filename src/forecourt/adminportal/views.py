@@ -21,9 +21,8 @@ from forecourt.access import services as access
 from forecourt.access.models import AccessRequest, Credential
 from forecourt.accounts import attributes, mfa, org_requests, tokens
 from forecourt.accounts import services as accounts
-from forecourt.accounts.models import ApiToken, Organisation, OrganisationRequest, Role, User
+from forecourt.accounts.models import ApiToken, OrganisationRequest, Role, User
 from forecourt.audit import services as audit
-from forecourt.catalog.models import Plan, Product
 from forecourt.lifecycle import dataversion, upgradecheck
 from forecourt.notify import email, links
 from forecourt.ops.models import SchemaVersion
@@ -38,7 +37,7 @@ from forecourt.sso import password_policy
 from forecourt.sso.models import SsoIdentity
 from forecourt.wording import counted
 
-from . import counting, lists, views_teams
+from . import lists, views_teams
 from .forms import AdminAuthenticationForm, ChangePlanForm, RejectForm, TestEmailForm
 from .guards import admin_required, super_admin_required
 from .registry import BY_SLUG
@@ -102,34 +101,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def get_success_url(self) -> str:
         messages.success(self.request, "Your password is set. Sign in with it.")
         return reverse("adminportal:login")
-
-
-@admin_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Tiles with counts that cost the same whatever the tables' sizes (adminportal.counting)."""
-
-    def tile(rows: counting.RowCount, one: str, many: str, url: str) -> tuple[str, counting.RowCount, str]:
-        return (one if rows.is_one else many), rows, url
-
-    lists = "adminportal:resource_list"
-    counts = [
-        tile(counting.count(AccessRequest.objects.filter(status=AccessRequest.Status.PENDING)),
-             "pending access request", "pending access requests",
-             reverse(lists, kwargs={"slug": "access-requests"}) + "?status=pending"),
-        tile(counting.count(User.objects.all(), whole_table=True), "user", "users",
-             reverse(lists, kwargs={"slug": "users"})),
-        tile(counting.count(Organisation.objects.all(), whole_table=True), "organisation", "organisations",
-             reverse(lists, kwargs={"slug": "organisations"})),
-    ]
-    # Waiting for an admin only when there are some: items whose provider policy the last sync could not read.
-    for model, slug in ((Product, "products"), (Plan, "plans")):
-        unreadable = counting.count(model.objects.filter(sync_problem_since__isnull=False))
-        if unreadable.value:
-            name = model._meta.verbose_name
-            counts.insert(1, tile(unreadable, f"{name} whose policy is unreadable",
-                                  f"{name}s whose policy is unreadable",
-                                  reverse(lists, kwargs={"slug": slug}) + "?sync_problem=1"))
-    return render(request, "adminportal/dashboard.html", {"counts": counts})
 
 
 def _actor(request: HttpRequest) -> User:
