@@ -202,8 +202,8 @@ def test_things_waiting_show_their_counts_and_links(client, admin):
         "webhooks": ("1", "webhook failing: its last delivery failed",
                      "/portal-admin/webhook-deliveries/?status=failed"),
         "product-sync": ("1", "product whose policy is unreadable", "/portal-admin/products/?sync_problem=1"),
-        "product-push": ("1", "product not written to its provider", "/portal-admin/products/"),
-        "plan-push": ("1", "plan not written to its provider", "/portal-admin/plans/"),
+        "product-push": ("1", "product not written to its provider", "/portal-admin/products/?push_failed=1"),
+        "plan-push": ("1", "plan not written to its provider", "/portal-admin/plans/?push_failed=1"),
     }
     body = page(client)
     pending = '<a href="/portal-admin/access-requests/?status=pending"><strong>2</strong> access requests to decide'
@@ -215,6 +215,11 @@ def test_things_waiting_show_their_counts_and_links(client, admin):
     assert client.get("/portal-admin/access-requests/?status=approved&provisioning=failed").status_code == 200
     deliveries = client.get("/portal-admin/webhook-deliveries/?status=failed").content.decode()
     assert "Failing" in deliveries
+    products = client.get("/portal-admin/products/?push_failed=1").content.decode()
+    assert "Zeta Broken" in products
+    assert "Alpha Broken" in client.get("/portal-admin/plans/?push_failed=1").content.decode()
+    in_step = client.get("/portal-admin/products/?push_failed=0").content.decode()
+    assert "Zeta Broken" not in in_step
 
 
 def test_counts_in_one_query_are_capped_like_single_counts(admin):

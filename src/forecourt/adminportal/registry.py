@@ -12,7 +12,7 @@ from forecourt.accounts import services as accounts
 from forecourt.accounts.models import Organisation, OrganisationRequest, Role
 from forecourt.audit.models import AuditEntry
 from forecourt.blog.models import Category, Post
-from forecourt.catalog.models import Catalogue
+from forecourt.catalog.models import Catalogue, PushState
 from forecourt.content.models import MenuItem, Page
 from forecourt.notify.mailers import MAILERS
 from forecourt.notify.models import EmailLog
@@ -66,6 +66,10 @@ def _spec_name(spec: Any) -> str:
 # Products and plans whose policy the last sync could not read ("1"), or could ("0").
 SYNC_PROBLEM = Filter("sync_problem", "Policy unreadable", "sync_problem_since__isnull", _yes_no,
                       value=lambda v: v == "0")
+# Products and plans whose last write to their provider failed ("1"), or did not ("0"): the dashboard's
+# "not written to their provider" links here.
+PUSH_FAILED = Filter("push_failed", "Provider write failed", "push_state__in", _yes_no,
+                     value=lambda v: [PushState.FAILED] if v == "1" else [PushState.SYNCED, PushState.PENDING])
 
 
 def _provider_status(provider: Any) -> str:
@@ -104,7 +108,7 @@ RESOURCES: list[Resource] = [
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "slug", "description"],
         filters=[Filter("published", "Published", "published", _yes_no),
-                 Filter("provider", "Provider", "provider_id", _providers), SYNC_PROBLEM],
+                 Filter("provider", "Provider", "provider_id", _providers), SYNC_PROBLEM, PUSH_FAILED],
         related=[
             RelatedList(PRODUCT_APIS, "APIs", add_label="Add an API",
                         columns=[Column("Name", "name", link=True), Column("API ID", "api_id"),
@@ -146,7 +150,7 @@ RESOURCES: list[Resource] = [
                  Column("Auto-approve", "auto_approve"), Column("Provider", "provider"),
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "description"],
-        filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no), SYNC_PROBLEM],
+        filters=[Filter("auto_approve", "Auto-approve", "auto_approve", _yes_no), SYNC_PROBLEM, PUSH_FAILED],
     ),
     Resource(
         D["catalogues"], section="Catalogue",

@@ -75,9 +75,11 @@ def _kinds() -> list[tuple[str, QuerySet[Any], tuple[str, str], str]]:
         ("plan-sync", Plan.objects.filter(sync_problem_since__isnull=False),
          ("plan whose policy is unreadable", "plans whose policy is unreadable"), _list("plans", "?sync_problem=1")),
         ("product-push", Product.objects.filter(push_state=PushState.FAILED),
-         ("product not written to its provider", "products not written to their provider"), _list("products")),
+         ("product not written to its provider", "products not written to their provider"),
+         _list("products", "?push_failed=1")),
         ("plan-push", Plan.objects.filter(push_state=PushState.FAILED),
-         ("plan not written to its provider", "plans not written to their provider"), _list("plans")),
+         ("plan not written to its provider", "plans not written to their provider"),
+         _list("plans", "?push_failed=1")),
     ]
 
 
