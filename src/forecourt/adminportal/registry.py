@@ -98,6 +98,7 @@ RESOURCES: list[Resource] = [
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "slug", "description"],
         filters=[Filter("published", "Published", "published", _yes_no),
+                 Filter("featured", "Featured", "featured", _yes_no),
                  Filter("provider", "Provider", "provider_id", _providers), SYNC_PROBLEM],
         related=[
             RelatedList(PRODUCT_APIS, "APIs", add_label="Add an API",
