@@ -132,7 +132,7 @@ def test_the_toggle_switches_the_scheme_and_keeps_the_choice(browser, live_serve
     page = context.new_page()
     page.goto("/")
     toggle = page.get_by_role("group", name="Colour scheme")
-    system, dark, light = (toggle.get_by_role("button", name=name) for name in ("System", "Dark", "Light"))
+    system, dark = (toggle.get_by_role("button", name=name) for name in ("System", "Dark"))
     assert system.get_attribute("aria-pressed") == "true"
     light_background = _background(page)
 
@@ -147,6 +147,13 @@ def test_the_toggle_switches_the_scheme_and_keeps_the_choice(browser, live_serve
     assert page.get_by_role("group", name="Colour scheme").get_by_role("button", name="Dark") \
         .get_attribute("aria-pressed") == "true"
     assert _background(page) != light_background
+
+    # "Light" overrides a dark system too.
+    page.emulate_media(color_scheme="dark")
+    page.get_by_role("group", name="Colour scheme").get_by_role("button", name="Light").click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    assert _background(page) == light_background
+    page.emulate_media(color_scheme="light")
 
     # The keyboard works it too; "System" forgets the choice.
     page.get_by_role("group", name="Colour scheme").get_by_role("button", name="System").focus()
