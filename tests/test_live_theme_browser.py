@@ -14,6 +14,7 @@ import pytest
 from forecourt.catalog.models import ProductAPI, ProductDoc
 
 from . import factories
+from .conftest import PASSWORD
 from .support import browser as browser_support
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,7 +84,13 @@ def shop(db):
 def _pages(shop) -> dict[str, str]:
     api = shop.apis.get()
     return {"home": "/", "catalogue": "/catalogue-products", "product": f"/catalogue-products/{shop.slug}",
-            "docs": f"/catalogue-products/{shop.slug}/{api.pk}/docs"}
+            "docs": f"/catalogue-products/{shop.slug}/{api.pk}/docs", "sign-in": "/auth/password/login",
+            "sign-up": "/auth/password/register", "blog": "/blog", "not-found": "/no-such-page"}
+
+
+# The signed-in pages, checked at the narrowest width.
+SIGNED_IN = {"dashboard": "/dashboard", "apps": "/apps", "new-app": "/apps/new", "request": "/apps/request-access",
+             "account": "/my-account", "organisation": "/my-organisation"}
 
 
 def _overflow(page) -> tuple[int, int]:
@@ -104,7 +111,7 @@ def test_every_page_fits_every_width_in_both_schemes(browser, live_server, shop,
         page = context.new_page()
         page.emulate_media(color_scheme=scheme)
         for name, path in _pages(shop).items():
-            page.goto(path)
+            page.goto(path)  # a 404 page is a page too
             page.wait_for_load_state("networkidle")
             if name == "docs":
                 page.locator("elements-api").wait_for()
@@ -190,4 +197,27 @@ def test_printed_docs_have_no_header_and_show_links(browser, live_server, shop):
     after = page.evaluate("""getComputedStyle(document.querySelector('#overview ~ section a[href^="/"], main a.chip'),
                              '::after').content""")
     assert after.startswith('" (') and "/catalogue-products" in after
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_signed_in_pages_fit_the_narrowest_width(browser, live_server, shop, consumer, scheme):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 800},
+                                  color_scheme=scheme)
+    context.set_default_timeout(45_000)
+    page = context.new_page()
+    page.goto("/auth/password/login")
+    page.get_by_label("E-mail").fill(consumer.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    # Signed in, the home page shows the next step: an app and a request.
+    assert page.locator('.step[aria-current="step"] h3').inner_text().startswith("Create an app")
+    page.screenshot(path=SCREENSHOTS / f"{scheme}-360-home-signed-in.png", full_page=True)
+    for name, path in SIGNED_IN.items():
+        response = page.goto(path)
+        assert response is not None and response.ok, path
+        page.screenshot(path=SCREENSHOTS / f"{scheme}-360-{name}.png", full_page=True)
+        scroll_width, inner_width = _overflow(page)
+        assert scroll_width <= inner_width, f"{name} at 360px ({scheme}) scrolls sideways: {scroll_width}"
     context.close()
