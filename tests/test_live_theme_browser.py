@@ -211,6 +211,10 @@ def test_signed_in_pages_fit_the_narrowest_width(browser, live_server, shop, con
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
+    # At this width the toggle shows icons only; its buttons keep their names.
+    toggle = page.get_by_role("group", name="Colour scheme")
+    for name in ("System", "Light", "Dark"):
+        assert toggle.get_by_role("button", name=name, exact=True).is_visible()
     # Signed in, the home page shows the next step: an app and a request.
     assert page.locator('.step[aria-current="step"] h3').inner_text().startswith("Create an app")
     page.screenshot(path=SCREENSHOTS / f"{scheme}-360-home-signed-in.png", full_page=True)
