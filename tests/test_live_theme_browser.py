@@ -68,6 +68,10 @@ def shop(db):
     ProductAPI.objects.create(product=payments, name="Charges API", api_id="charges", listen_path="/payments/",
                               auth_type="authToken", oas_document=OPENAPI)
     ProductDoc.objects.create(product=payments, title="Quick start", content="1. Get a key\n2. Call the API")
+    ProductAPI.objects.create(product=payments, name="Payments GraphQL", api_id="payments-graphql",
+                              listen_path="/payments/graphql", auth_type="authToken",
+                              graphql_schema="type Query { charge(id: ID!): Charge }\n"
+                                             "type Charge { id: ID! amount: Int }")
     products = [payments]
     for name, auth in (("Geocoding and reverse-geocoding", "oauth2"), ("Weather", "jwt"), ("Notifications", "")):
         item = factories.product(display_name=name, slug=name.split()[0].lower(), published=True, featured=True,
@@ -82,8 +86,10 @@ def shop(db):
 
 
 def _pages(shop) -> dict[str, str]:
-    api = shop.apis.get()
-    return {"home": "/", "catalogue": "/catalogue-products", "product": f"/catalogue-products/{shop.slug}",
+    api = shop.apis.get(api_id="charges")
+    graphql = shop.apis.get(api_id="payments-graphql")
+    return {"graphql": f"/catalogue-products/{shop.slug}/{graphql.pk}/graphql",
+            "home": "/", "catalogue": "/catalogue-products", "product": f"/catalogue-products/{shop.slug}",
             "docs": f"/catalogue-products/{shop.slug}/{api.pk}/docs", "sign-in": "/auth/password/login",
             "sign-up": "/auth/password/register", "blog": "/blog", "not-found": "/no-such-page"}
 
@@ -115,6 +121,8 @@ def test_every_page_fits_every_width_in_both_schemes(browser, live_server, shop,
             page.wait_for_load_state("networkidle")
             if name == "docs":
                 page.locator("elements-api").wait_for()
+            if name == "graphql":
+                page.locator(".graphiql-container").wait_for()
             scroll_width, inner_width = _overflow(page)
             page.screenshot(path=SCREENSHOTS / f"{scheme}-{width}-{name}.png", full_page=True)
             assert scroll_width <= inner_width, f"{name} at {width}px ({scheme}) scrolls sideways: {scroll_width}"
