@@ -358,3 +358,21 @@ def test_provider_admin_cannot_create_or_promote_admins(client):
     assert client.post("/portal-admin/users/new/", user_form()).status_code == 302
     other_admin = factories.consumer(role=Role.PROVIDER_ADMIN)
     assert "Only super-admins can delete admin accounts." in delete(client, "users", other_admin.pk).content.decode()
+
+
+def test_product_is_featured_from_its_form_and_audited(signed_in):
+    from forecourt.catalog.models import Product
+
+    form = {"display_name": "Weather API", "name": "weather", "slug": "weather", "published": "on"}
+    assert signed_in.post("/portal-admin/products/new/", form).status_code == 302
+    product = Product.objects.get(slug="weather")
+    assert product.featured is False  # unticked: not featured
+    page = signed_in.get(f"/portal-admin/products/{product.pk}/").content.decode()
+    assert 'name="featured"' in page
+    assert signed_in.post(f"/portal-admin/products/{product.pk}/", {**form, "featured": "on"}).status_code == 302
+    product.refresh_from_db()
+    assert product.featured is True
+    assert AuditEntry.objects.filter(action="update").latest("pk").changes["featured"] == [False, True]
+    Product.objects.create(name="maps", display_name="Maps API", slug="maps")
+    listed = signed_in.get("/portal-admin/products/?featured=1").content.decode()
+    assert "Weather API" in listed and "Maps API" not in listed  # the list's filter

@@ -614,3 +614,18 @@ def test_the_cached_products_list_is_what_the_schema_says(api):
     [item] = json.loads(hit.content)
     assert list(item) == list(ProductSummary.model_fields)
     assert ProductSummary.model_validate(item).model_dump() == item
+
+
+def test_product_featured_is_written_kept_by_partial_updates_and_audited(api):
+    body = ok(api("post", "/products", {"Name": "Weather"}), 201)
+    assert body["Featured"] is False  # new products are not featured
+    product = Product.objects.get(pk=body["ID"])
+    assert ok(api("put", f"/products/{product.pk}", {"Featured": True}))["Featured"] is True
+    assert ok(api("put", f"/products/{product.pk}", {"Description": "Forecasts"}))["Featured"] is True  # kept
+    assert [p["Featured"] for p in ok(api("get", "/products"))] == [True]  # the list says so too
+    refused = api("put", f"/products/{product.pk}", {"Featured": "sometimes"})
+    assert refused.status_code == 422
+    product.refresh_from_db()
+    assert product.featured is True
+    entry = AuditEntry.objects.filter(object_id=str(product.pk), action="update").order_by("pk").first()
+    assert entry is not None and "featured" in json.dumps(entry.changes)

@@ -137,7 +137,7 @@ def test_a_developer_signs_up_gets_approved_requests_access_and_rotates_a_creden
     shot(dev, "03-catalogue")
     dev.get_by_role("link", name=product.display_name).first.click()
     expect(dev.get_by_role("heading", name="Getting going")).to_be_visible()
-    expect(dev.get_by_text(plan.limits_in_words).first).to_be_visible()
+    expect(dev.get_by_role("row", name=plan.display_name)).to_be_visible()  # the plans compared
     shot(dev, "04-product")
 
     # Its API documentation, rendered by the vendored renderer from our own origin.

@@ -281,10 +281,17 @@ def test_catalogue_card_content(db, client):
     ProductDoc.objects.create(product=item, title="First step", position=1)
     body = client.get("/catalogue-products").content.decode()
     assert "Take &lt;b&gt;card&lt;/b&gt; payments." in body  # the summary is plain text
-    assert "Gold</strong>: 10 requests per second, 5,000 requests per day" in body
-    assert "Gone plan" not in body
-    assert "Charges" in body and "(Auth token)" in body
-    assert body.index("First step") < body.index("Second step")
+    # A card sums a product up: its plans counted (the hidden one left out), the auth types of its APIs,
+    # its tags as chips; the APIs, plans and documents themselves are on its page.
+    card = re.search(r'<article class="product-card" id="product-payments">.*?</article>', body, re.DOTALL).group(0)
+    assert '<span class="plan-count">1 plan</span>' in card and "Gone plan" not in body
+    assert "Authentication: </span>Auth token</span>" in card
+    assert '<a class="chip tag" href="/catalogue-products?tag=cards">cards</a>' in card
+    assert 'class="monogram small m' in card and "<img" not in card  # no logo: a monogram, no image request
+    page = client.get("/catalogue-products/payments").content.decode()
+    assert page.index("First step") < page.index("Second step")
+    assert "<td data-label=\"Rate limit\">10 requests per second</td>" in page
+    assert "<td data-label=\"Quota\">5,000 requests per day</td>" in page
     assert '<a href="/catalogue-products">Catalogue</a>' in client.get("/").content.decode()  # in the menu
 
 
@@ -310,8 +317,11 @@ def test_product_page_content_is_sanitised_and_docs_are_in_order(db, client):
     api = item.apis.get()
     assert f'href="/catalogue-products/payments/{api.pk}/docs"' in body
     assert f'href="/catalogue-products/payments/{api.pk}/openapi" download' in body
-    assert "Basic</strong>: 100 requests per minute, no quota" in body
-    assert 'href="/apps/request-access?product=payments">Request access</a>' in body
+    assert "<strong>Basic</strong>" in body and '<td data-label="Rate limit">100 requests per minute</td>' in body
+    assert '<td data-label="Quota">No quota</td>' in body
+    # A visitor is asked to sign in first, and comes back to the request.
+    assert ('href="/auth/password/login?next=/apps/request-access%3Fproduct%3Dpayments">Sign in to request access</a>'
+            in body)
     assert "window.pwned" not in body  # the OpenAPI document is never part of a page
 
 
@@ -385,7 +395,11 @@ def test_docs_page_with_stoplight_elements(pets, client, renderer):
     assert 'href="/static/live/vendor/elements/styles.min.css"' in body
     assert "redoc" not in body.lower()
     assert "window.pwned" not in body and "List the pets" not in body  # fetched by the renderer, never inlined
-    assert body.count("<script") == 1  # the renderer's bundle and nothing else
+    # The renderer's bundle, and the theme's own colour-scheme scripts (files of its assets, never inline)
+    scripts = re.findall(r"<script[^>]*>", body)
+    assert [s for s in scripts if "/assets/js/theme-" not in s] == [
+        '<script src="/static/live/vendor/elements/web-components.min.js">']
+    assert len(scripts) == 3
     csp = response["Content-Security-Policy"]
     assert re.search(r"script-src 'self' 'nonce-[^' ]+'(;|$)", csp) and "unsafe-eval" not in csp  # any order
     assert csp_support.directives(csp)["connect-src"] == ["'self'"]

@@ -29,7 +29,7 @@ def shelf(db):
 
 
 def tag_links(body: str) -> list[str]:
-    return re.findall(r'<a class="tag" href="[^"]*">([^<]*)</a>', body)
+    return re.findall(r'<a class="chip tag" href="[^"]*">([^<]*)</a>', body)
 
 
 def tag_choices(body: str) -> list[str]:

@@ -322,3 +322,17 @@ def test_apply_names_the_values_a_form_stored_otherwise_than_written(portal):
     assert plan.rewritten_text() == ('note: products \'payments\' tags is stored as ["Billing"], not as the '
                                      'file\'s ["  Billing  "]: write it so, or every plan shows it')
     assert applying.apply(reading.read_texts({"c.yaml": text.replace("'  Billing  '", "Billing")})).empty
+
+
+def test_featured_is_exported_planned_and_applied(portal, admin):
+    assert "featured: false" in exporting.export().files["products.yaml"]
+    text = "version: 1\nproducts:\n- slug: payments\n  featured: true\n"
+    plan = plan_of({"c.yaml": text})
+    assert [c.as_json() for c in plan.changes] == [{
+        "action": "update", "kind": "products", "key": "payments",
+        "fields": {"featured": {"old": False, "new": True}}}]
+    applying.apply(reading.read_texts({"c.yaml": text}), actor=admin)
+    assert Product.objects.get(slug="payments").featured is True
+    assert "featured: true" in exporting.export().files["products.yaml"]
+    assert plan_of({"c.yaml": text}).empty
+    assert refused({"c.yaml": "version: 1\nproducts:\n- slug: payments\n  featured: often\n"})

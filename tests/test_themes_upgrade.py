@@ -381,6 +381,37 @@ def test_the_real_bundled_default_merges_into_a_theme_derived_from_the_real_040_
         assert validate(StagedSource(result.manifest, result.files)) == []
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("base_version", ["0.4.0", "0.5.0"])
+def test_a_customised_home_page_meets_the_redesigned_one_as_a_conflict_and_keeps_both(base_version):
+    """A custom theme downloaded from an old default (0.4.0, 0.5.0), whose home page an admin rewrote,
+    upgraded to the bundled default with its redesigned home page: the home page is a conflict with
+    both versions marked (the customisation is not lost, the redesign not dropped), and what the theme
+    did not touch (the product page, the new partials, the style sheets) comes from the redesign."""
+    snapshot = history.source(base_version)
+    assert snapshot is not None
+    base = history.files(snapshot)
+    ours = dict(base)
+    custom_h1 = '  <h1 class="acme">Acme APIs: payments in minutes</h1>\n'
+    ours["views/home.html"] = edit(ours["views/home.html"], HOME_H1, custom_h1)
+    raw = {**json.loads(ours.pop("theme.json")), "name": "acme", "version": "1.0.0", "base": base_version}
+    bundled = storage.bundled()
+    theirs = history.files(bundled)
+    theirs_home = theirs["views/home.html"].decode()
+    assert "featured" in theirs_home and "Get a key in three steps" in theirs_home  # the redesign
+    result = upgrades.merge("acme", parse(json.dumps(raw).encode()), ours, parse(base.pop("theme.json")), base,
+                            bundled.manifest, {p: c for p, c in theirs.items() if p != "theme.json"}, "acme-next")
+    home = next(c for c in result.conflicts if c.path == "views/home.html")
+    assert "<<<<<<< custom\n" in home.marked and custom_h1 in home.marked
+    assert f"||||||| base {base_version}\n" in home.marked and ">>>>>>> default " in home.marked
+    assert "Get a key in three steps" in home.marked  # the redesign is there to take
+    assert not result.clean
+    assert {c.path for c in result.conflicts} == {"views/home.html"}
+    for path in ("views/product.html", "partials/product_logo.html", "assets/css/home.css",
+                 "assets/js/theme-toggle.js", "layouts/site_layout.html"):
+        assert result.files[path] == theirs[path], path
+
+
 # Refusals (exit status 2 in the CLI)
 
 

@@ -108,6 +108,7 @@ RESOURCES: list[Resource] = [
                  Column("Provider policy", _push_state)],
         search=["display_name", "name", "slug", "description"],
         filters=[Filter("published", "Published", "published", _yes_no),
+                 Filter("featured", "Featured", "featured", _yes_no),
                  Filter("provider", "Provider", "provider_id", _providers), SYNC_PROBLEM, PUSH_FAILED],
         related=[
             RelatedList(PRODUCT_APIS, "APIs", add_label="Add an API",

@@ -56,6 +56,9 @@ class Product(WrittenToProvider):
     tags = models.JSONField(default=list, blank=True)
     documentation_only = models.BooleanField(default=False, help_text="Shown for its docs; access is not requested.")
     published = models.BooleanField(default=False)
+    # db_default: a release before this column keeps inserting products while a newer one serves beside it.
+    featured = models.BooleanField(default=False, db_default=False,
+                                   help_text="Shown on the Live Portal's home page (to those who may see it).")
     hidden_by_sync = models.BooleanField(default=False, editable=False,
                                          help_text="Its provider policy disappeared at the last sync.")
     created_at = models.DateTimeField(auto_now_add=True)

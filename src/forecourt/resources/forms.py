@@ -218,7 +218,7 @@ class ProductForm(ModelForm):
     class Meta:
         model = Product
         fields = ["display_name", "name", "slug", "description", "content", "logo", "preview", "tags",
-                  "documentation_only", "published", "provider", "reference_id"]
+                  "documentation_only", "published", "featured", "provider", "reference_id"]
         widgets = {"content": forms.Textarea(attrs={"rows": 10})}
         help_texts = {"logo": "PNG, JPEG, GIF or WebP, at most 1 MB: its catalogue card and its page.",
                       "preview": "PNG, JPEG, GIF or WebP, at most 2 MB: a larger image on its page."}

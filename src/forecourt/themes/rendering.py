@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 import forecourt
 
-from . import loader, problems, storage
+from . import loader, problems, storage, view_data
 from .context import base, plain
 from .fragments import fragment_helper
 from .manifest import BadManifest
@@ -149,7 +149,8 @@ def render(request: HttpRequest, template: str, context: dict[str, Any] | None =
     gets it on top of what every page gets (user, menus, messages, helpers).
     """
     selected = select(request)
-    data = {**base(request, selected.source, selected.preview), **plain(context or {})}
+    own = {**view_data.for_view(request, template), **(context or {})}
+    data = {**base(request, selected.source, selected.preview), **plain(own)}
     html = _render_safely(selected.source, template, data, selected.preview)
     response = HttpResponse(html, status=status)
     if selected.preview:

@@ -23,7 +23,8 @@ Divergences from Tyk, on purpose:
 * `ProviderID` is optional (a product may be made by hand); `Path` is derived from the display
   name when left out; `DisplayName` defaults to `Name`
   and `Name` to `DisplayName` (portal-go creates with `DisplayName` only).
-* `Published` (Forecourt's own) says whether the Live Portal shows the product.
+* `Published` (Forecourt's own) says whether the Live Portal shows the product; `Featured` (Forecourt's
+  own) whether its home page lists it among the featured products, to those who may see it.
 * `AuthTypes` are the distinct auth types of the product's APIs; `AuthType` is the one they
   share, empty when they differ or there are none.
 * Documents are Markdown: `Content` is the Markdown (`MarkdownEnabled` is always true). A
@@ -65,7 +66,7 @@ router = Router(tags=["products"])
 # API field -> ProductForm field.
 FIELDS = {"Name": "name", "DisplayName": "display_name", "Path": "slug", "Description": "description",
           "Content": "content", "IsDocumentationOnly": "documentation_only", "Published": "published",
-          "ProviderID": "provider", "ReferenceID": "reference_id"}
+          "Featured": "featured", "ProviderID": "provider", "ReferenceID": "reference_id"}
 NAMES = {form: api for api, form in FIELDS.items()} | {"tags": "Tags", "logo": "Logo", "preview": "Preview"}
 DOC_NAMES = {"title": "Title", "content": "Content", "position": "Position", "product": "ProductID"}
 
@@ -86,6 +87,8 @@ class ProductSummary(Out):
     ProviderID: int | None
     IsDocumentationOnly: bool
     Published: bool = Field(description="Whether the Live Portal shows it (Forecourt's own).")
+    Featured: bool = Field(description="Whether the Live Portal's home page shows it among the featured products, "
+                                       "to those who may see it (Forecourt's own).")
     AuthType: str = Field(description="The auth type its APIs share; empty when they differ or it has none.")
     AuthTypes: list[str]
     APIDetails: list[APIDetail]
@@ -121,6 +124,7 @@ class ProductIn(TykIn):
     Tags: list[str] | None = Field(None, description="Tag names; they replace the product's tags.")
     IsDocumentationOnly: bool | None = None
     Published: bool | None = Field(None, description="Forecourt's own; new products: false.")
+    Featured: bool | None = Field(None, description="Forecourt's own: shown on the home page; new products: false.")
     ProviderID: Id | None = Field(None, description="null: none.")
     ReferenceID: str | None = Field(None, description="The provider policy it mirrors; null: none.")
     Catalogues: list[Id | str] | None = Field(None, description="Catalogue IDs (numbers or digit strings): the "
@@ -167,7 +171,8 @@ def _summary_fields(product: Product) -> dict[str, Any]:
     return {"ID": product.pk, "Name": product.name, "DisplayName": product.display_name, "Path": product.slug,
             "ReferenceID": product.reference_id or "", "ProviderID": product.provider_id,
             "IsDocumentationOnly": product.documentation_only, "Published": product.published,
-            "AuthType": auth_types[0] if len(auth_types) == 1 else "", "AuthTypes": auth_types,
+            "Featured": product.featured, "AuthType": auth_types[0] if len(auth_types) == 1 else "",
+            "AuthTypes": auth_types,
             "APIDetails": [_api(a) for a in apis]}
 
 

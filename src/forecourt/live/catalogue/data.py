@@ -22,6 +22,7 @@ from forecourt.catalog.models import (
     ProductDoc,
     ProductSpec,
     ProductTag,
+    period_in_words,
 )
 from forecourt.catalog.search import public_tags
 from forecourt.catalog.services import (
@@ -32,8 +33,10 @@ from forecourt.catalog.services import (
     visible_products,
 )
 from forecourt.themes.urls_names import reverse_live
+from forecourt.wording import counted
 
 PER_PAGE = CATALOGUE_PAGE_SIZE
+FEATURED_MAX = 6  # featured products on the home page: a row of three, twice
 MAX_QUERY = 200  # characters of a search that are used
 
 AUTH_LABELS = AUTH_TYPES  # one list, in forecourt.catalog.models: the Admin Portal offers the same
@@ -113,12 +116,7 @@ def catalogue_page(user: Any, filters: Filters) -> dict[str, Any]:
         cut_rows = cut(page)
     page = min(page, pages)
     shown = [pk for pk, _ in cut_rows]
-    memberships: dict[int, set[int]] = {pk: set() for pk in shown}
-    if shown:
-        for catalogue_id, product_id in Catalogue.products.through.objects.filter(
-                product_id__in=shown, catalogue_id__in=[c["pk"] for c in catalogues]).values_list(
-                "catalogue_id", "product_id"):
-            memberships[product_id].add(catalogue_id)
+    memberships = _memberships(shown, [c["pk"] for c in catalogues])
 
     # The tag and auth-type choices in one query: DISTINCT over the visible products' rows.
     visible_ids = visible.values("pk")
@@ -145,6 +143,28 @@ def catalogue_page(user: Any, filters: Filters) -> dict[str, Any]:
             "next_url": url + filters.query(page=page + 1) if page < pages else None,
         },
     }
+
+
+def _memberships(product_ids: list[int], catalogue_ids: list[int]) -> dict[int, set[int]]:
+    """Each of `product_ids`' catalogues among `catalogue_ids` (those the user sees), in one query."""
+    memberships: dict[int, set[int]] = {pk: set() for pk in product_ids}
+    if product_ids:
+        for catalogue_id, product_id in Catalogue.products.through.objects.filter(
+                product_id__in=product_ids, catalogue_id__in=catalogue_ids).values_list("catalogue_id", "product_id"):
+            memberships[product_id].add(catalogue_id)
+    return memberships
+
+
+def featured(user: Any) -> list[dict[str, Any]]:
+    """The products admins featured that `user` may see, as catalogue cards, by display name, at most
+    FEATURED_MAX. Visibility is visible_products()' (never restated here): a private catalogue's
+    featured product shows only to its audiences. The cut is one query; the cards a fixed few more."""
+    ids = list(visible_products(user).filter(featured=True).order_by("display_name", "pk")
+               .values_list("pk", flat=True)[:FEATURED_MAX])
+    if not ids:
+        return []
+    catalogue_ids = list(visible_catalogues(user).values_list("pk", flat=True))
+    return product_cards(ids, _memberships(ids, catalogue_ids))
 
 
 def product_cards(product_ids: list[int], memberships: dict[int, set[int]]) -> list[dict[str, Any]]:
@@ -189,7 +209,21 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "quota_renewal_seconds": plan.quota_renewal_seconds,
         "key_expires_in": plan.key_expires_in,
         "auto_approve": plan.auto_approve,
+        # The same limits in words, one per column of the product page's plan comparison.
+        "rate_words": ("Unlimited" if plan.rate_unlimited
+                       else f"{counted(plan.rate_limit, 'request')} per {period_in_words(plan.rate_per)}"),
+        "quota_words": ("No quota" if plan.quota_unlimited
+                        else f"{counted(plan.quota_max, 'request')} per {period_in_words(plan.quota_renewal_seconds)}"),
+        "key_expiry_words": _key_expiry(plan.key_expires_in),
     }
+
+
+def _key_expiry(seconds: int) -> str:
+    """"Never", "After 1 day", "After 90 days": when a plan's credentials stop working."""
+    if seconds <= 0:
+        return "Never"
+    period = period_in_words(seconds)
+    return f"After {period}" if period[0].isdigit() else f"After 1 {period}"
 
 
 def image_url(product: Product, kind: str) -> str | None:

@@ -67,5 +67,19 @@ SAMPLES["views/graphql_docs.html"] = {
 }
 # Partials are validated on their own too, with what their includers give them.
 SAMPLES["partials/catalogue_product_card.html"] = {"product": _SUMMARY}
+SAMPLES["partials/product_logo.html"] = {"product": _SUMMARY, "size": "small"}
 SAMPLES["partials/catalogue_plans.html"] = {"plans": [_PLAN]}
 SAMPLES["partials/catalogue_pagination.html"] = {"pagination": SAMPLES["views/catalogue.html"]["pagination"]}
+# The home page (live/catalogue/home.py): featured cards as the catalogue's, and the steps to a key.
+SAMPLES["views/home.html"] = {
+    "page": {"title": "Home", "path": "/", "template": "home"},
+    "featured": SAMPLES["views/catalogue.html"]["products"],
+    "steps": [
+        {"number": 1, "state": "done", "title": "Create an account", "text": "Sign up.",
+         "url": "/auth/password/register", "action": "Sign up"},
+        {"number": 2, "state": "current", "title": "Create an app and request access", "text": "Pick a plan.",
+         "url": "/apps/new", "action": "Create an app"},
+        {"number": 3, "state": "todo", "title": "Get your credentials", "text": "Copy your key.",
+         "url": "/dashboard", "action": "Open your dashboard"},
+    ],
+}

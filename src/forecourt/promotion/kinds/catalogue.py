@@ -125,6 +125,7 @@ class Products(_Named):
         Field("tags", STRINGS, to_form=_comma),
         Field("documentation_only", BOOL),
         Field("published", BOOL),
+        Field("featured", BOOL),
         Field("provider", ref="providers"),
         Field("reference_id", STRING),
     )
