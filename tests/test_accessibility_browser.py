@@ -61,11 +61,6 @@ SCREENS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screens"
 SCHEMES = ("light", "dark")
 WIDTHS = (1280, 768, 360)  # axe runs at the first
 
-# The default theme is being redesigned (issue 18's "theme" part); until that lands, its violations are
-# reported by these tests but do not fail the run. The lead removes this mark after merging it.
-LIVE_THEME_PENDING = pytest.mark.xfail(
-    strict=False, reason="known violations in the default theme, fixed by its redesign (issue 18)")
-
 OAS = {"openapi": "3.0.3",
        "info": {"title": "Weather", "version": "1.0", "description": "Forecasts by the minute."},
        "servers": [{"url": "https://gateway.example.com/weather"}],
@@ -322,7 +317,6 @@ def _admin_pages() -> tuple[list[tuple[str, str]], list[str]]:
     return pages, missing
 
 
-@LIVE_THEME_PENDING
 def test_live_portal_pages_for_visitors_have_no_axe_violations(portal, new_page):
     problems = _visit_all(new_page(), "live", _live_public_pages(portal))
     assert not problems, "\n\n".join(problems)

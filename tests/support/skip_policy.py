@@ -38,10 +38,6 @@ ALWAYS: dict[str, str] = {
     r"needs a server database$": "a race SQLite's single writer cannot have",
     # The code's own state.
     r"^\S+ is not a release \(unreleased work\)$": "a development version has no release's migrations to match",
-    # A check that runs and reports, marked xfail(strict=False) while the fix is on another branch being
-    # merged (the accessibility test's Live Portal pages and the default theme's redesign).
-    r"^known violations in the default theme, fixed by its redesign \(issue \d+\)$":
-        "a defect reported by a test that runs, its fix in flight",
     # A real installation the .deb test must not touch.
     r"^Forecourt is installed on this machine; the test would replace it$": "a real installation",
 }
