@@ -1,6 +1,6 @@
 /* The header's colour scheme toggle: three buttons (System, Light, Dark) with aria-pressed. The
    choice is kept in localStorage and applied to <html data-theme>; "System" forgets it. The toggle is
-   hidden until this script runs, so a visitor without JavaScript never sees a control that does nothing. */
+   shown by CSS only on a scripted page (theme-init.js marks <html> with "js"). */
 (function () {
   var KEY = "forecourt-colour-scheme";
   var toggle = document.querySelector("[data-theme-toggle]");
@@ -38,5 +38,4 @@
   });
 
   apply(stored());
-  toggle.hidden = false;
 })();
