@@ -124,6 +124,11 @@ def test_every_page_fits_every_width_in_both_schemes(browser, live_server, shop,
                 # At every width the operations are listed where a reader sees them (Elements' "stacked"
                 # layout, tried for narrow screens, folds them away behind closed groups).
                 page.get_by_text("List the charges").first.wait_for(state="visible", timeout=15_000)
+                # ...and the reference itself has room: up to 768 px the menu goes above it (catalogue.css);
+                # beside it, the reference was left 64 px of a 360 px screen.
+                reference = page.locator(".sl-elements-api > .sl-overflow-y-auto").evaluate(
+                    "e => e.getBoundingClientRect().width")
+                assert reference >= 280, f"the reference is {reference}px wide at {width}px"
             if name == "graphql":
                 page.locator(".graphiql-container").wait_for()
             scroll_width, inner_width = _overflow(page)
