@@ -266,11 +266,14 @@ def rehearse(release: releases.Release, old_python: Path, env: dict[str, str], t
     assert check.returncode == 0, report["findings"]
     assert report["database_version"] == release.version
     assert report["newest_backup"] is not None
-    # The backup of the previous release's data is named by that data, not by this version that wrote it.
+    # The backup of the previous release's data is named by that data, not by this version that wrote it:
+    # by the oldest release with that schema (one without migrations shares its predecessor's,
+    # forecourt.lifecycle.dataversion), as 0.12.0's data is 0.11.0's.
+    data = next(r for r in releases.all_releases() if r.migrations == release.migrations).version
     made = json.loads(backup.stdout)
-    assert made["data_version"] == report["newest_backup"]["data_version"] == release.version
-    assert Path(made["path"]).name.startswith(f"forecourt-data-{release.version}-")
-    assert any(f"backup of {release.version} data, written by {forecourt.__version__}" in f["message"]
+    assert made["data_version"] == report["newest_backup"]["data_version"] == data
+    assert Path(made["path"]).name.startswith(f"forecourt-data-{data}-")
+    assert any(f"backup of {data} data, written by {forecourt.__version__}" in f["message"]
                for f in report["findings"] if f["check"] == "backup"), report["findings"]
 
     # This version: it migrates at start; verify; use it.
