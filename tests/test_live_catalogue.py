@@ -391,14 +391,14 @@ def test_docs_page_with_stoplight_elements(pets, client, renderer):
     body = response.content.decode()
     document_url = f"/catalogue-products/pets/{api.pk}/openapi"
     assert f'<elements-api apiDescriptionUrl="{document_url}"' in body
-    assert '<script src="/static/live/vendor/elements/web-components.min.js"></script>' in body
+    assert '<script src="/static/live/vendor/elements/web-components.min.js" defer></script>' in body
     assert 'href="/static/live/vendor/elements/styles.min.css"' in body
     assert "redoc" not in body.lower()
     assert "window.pwned" not in body and "List the pets" not in body  # fetched by the renderer, never inlined
     # The renderer's bundle, and the theme's own colour-scheme scripts (files of its assets, never inline)
     scripts = re.findall(r"<script[^>]*>", body)
     assert [s for s in scripts if "/assets/js/theme-" not in s] == [
-        '<script src="/static/live/vendor/elements/web-components.min.js">']
+        '<script src="/static/live/vendor/elements/web-components.min.js" defer>']
     assert len(scripts) == 3
     csp = response["Content-Security-Policy"]
     assert re.search(r"script-src 'self' 'nonce-[^' ]+'(;|$)", csp) and "unsafe-eval" not in csp  # any order
@@ -411,7 +411,7 @@ def test_docs_page_with_redoc(pets, client, renderer):
     renderer("redoc")
     body = client.get(f"/catalogue-products/pets/{api.pk}/docs").content.decode()
     assert f'<redoc spec-url="/catalogue-products/pets/{api.pk}/openapi" sanitize="true"></redoc>' in body
-    assert '<script src="/static/live/vendor/redoc/redoc.standalone.js"></script>' in body
+    assert '<script src="/static/live/vendor/redoc/redoc.standalone.js" defer></script>' in body
     assert "elements" not in body
 
 
