@@ -172,7 +172,7 @@ def test_query_count_is_constant_in_the_number_of_hits(client, world):
         return len(ctx.captured_queries), len(hits)
 
     assert count("kite") == (1, 50)
-    assert count("kite 7") in ((1, 1), (1, 0))  # "7" is below MariaDB's shortest indexed word: icontains
+    assert count("kite 7")[0] == 1  # "7" is below MariaDB's shortest indexed word: icontains there
     assert count("forecast") == (1, 2)
     response = client.get("/search?q=kite")
     html = response.content.decode()

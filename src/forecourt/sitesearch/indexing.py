@@ -24,6 +24,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from forecourt.blog.models import Post
 from forecourt.catalog.models import Product, ProductAPI, ProductDoc, ProductSpec
+from forecourt.catalog.search import WORD
 from forecourt.content.models import ContentBlock, Page
 from forecourt.deferral import Deferral
 
@@ -62,7 +63,9 @@ def _operations(entry: Any, owner: str, product_id: int, text: str, **where: int
     rows = []
     for position, op in enumerate(operations_of(text)):
         title = op.summary or op.operation_id or f"{op.method} {op.path}"
-        body = "\n".join(t for t in (op.description, f"{op.method} {op.path}", op.operation_id) if t)
+        # The path's words, not the path: PostgreSQL's parser reads "/ledgers/{id}" as one file-name token.
+        words = " ".join(WORD.findall(op.path))
+        body = "\n".join(t for t in (op.description, words, op.operation_id) if t)
         rows.append(entry(owner=owner, kind=Kind.OPERATION, product_id=product_id, method=op.method, path=op.path,
                           title=title, body=body[:MAX_BODY], position=position, **where))
     return rows
