@@ -1,10 +1,10 @@
 """Writing the site search's index (SearchEntry rows): which text of each thing is searchable, and how
 the index follows every write.
 
-Entries are rewritten by owner: a product's (its own entry, an entry per operation of each of its
-APIs' shown documents and of its specifications' documents, one per getting-started document), a
-published page's (its title and content blocks), a published post's (title, lead and content). A
-draft page or post has no entries. Who may see a product's entries is decided at query time
+Entries are rewritten by owner: a product's (its own entry: names, description, page content; an
+entry per operation of each of its APIs' shown documents and of its specifications' documents; one
+per getting-started document), a published page's (its title and content blocks), a published
+post's (title, lead and content). A draft page or post has no entries. Who may see a product's entries is decided at query time
 (forecourt.sitesearch.query), so publishing, hiding or moving a product between catalogues changes
 no entry; only text does.
 
@@ -25,6 +25,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from forecourt.blog.models import Post
 from forecourt.catalog.models import Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.catalog.search import WORD
+from forecourt.content import seeded
 from forecourt.content.models import ContentBlock, Page
 from forecourt.deferral import Deferral
 
@@ -35,7 +36,7 @@ CHUNK = 200  # products indexed per batch
 BATCH = 100  # rows per INSERT (SQLite's 999 parameters hold about 70 rows of 14 columns)
 MAX_BODY = 20_000  # characters of an entry's body: enough for a snippet and every word a search needs
 Kind = SearchEntry.Kind
-PRODUCT_FIELDS = frozenset({"name", "display_name", "description"})
+PRODUCT_FIELDS = frozenset({"name", "display_name", "description", "content"})
 API_FIELDS = frozenset({"oas_document", "gateway_document", "document_source", "product", "product_id"})
 
 NAMES = ("Product", "ProductAPI", "ProductSpec", "ProductDoc", "Page", "ContentBlock", "Post", "SearchEntry")
@@ -91,12 +92,13 @@ def _index_chunk(chunk: list[int], m: dict[str, Any]) -> None:
     specifications' documents, their docs, one deletion and the inserts."""
     entry = m["SearchEntry"]
     products = {p["pk"]: p for p in m["Product"].objects.filter(pk__in=chunk).values("pk", "display_name", "name",
-                                                                                     "description")}
+                                                                                     "description", "content")}
     rows: list[Any] = []
     for pk, p in products.items():
         rows.append(entry(owner=f"product:{pk}", kind=Kind.PRODUCT, product_id=pk,
                           title=f"{p['display_name']}\n{p['name']}" if p["name"] != p["display_name"]
-                          else p["display_name"], body=p["description"][:MAX_BODY]))
+                          else p["display_name"],
+                          body="\n\n".join(t for t in (p["description"], p["content"]) if t)[:MAX_BODY]))
     for api in (m["ProductAPI"].objects.filter(product_id__in=list(products)).order_by("product_id", "name", "pk")
                 .values("pk", "product_id", "document_source", "oas_document", "gateway_document")):
         rows += _operations(entry, f"product:{api['product_id']}", api["product_id"], _shown_document(api),
@@ -129,14 +131,17 @@ def deferred() -> Iterator[None]:
 # -- pages and posts -------------------------------------------------------------------------------
 
 def index_pages(page_ids: Iterable[int], *, apps: Any = None) -> None:
-    """Rewrite these pages' entries: a published page has one (its title, its blocks' text), others none."""
+    """Rewrite these pages' entries: a published page has one (its title, the text of its blocks that
+    show), others none."""
     m = _models(apps)
     ids = sorted(set(page_ids))
     pages = {p["pk"]: p for p in m["Page"].objects.filter(pk__in=ids, status="published").values("pk", "title", "path")}
     texts: dict[int, list[str]] = {pk: [] for pk in pages}
     for block in (m["ContentBlock"].objects.filter(page_id__in=list(pages)).order_by("page_id", "position", "pk")
-                  .values("page_id", "content")):
-        texts[block["page_id"]].append(block["content"])
+                  .values("page_id", "name", "content")):
+        # The home page's seeded words are the theme's, not shown while untouched (content.seeded).
+        if not seeded.untouched(pages[block["page_id"]]["path"], block["name"], block["content"]):
+            texts[block["page_id"]].append(block["content"])
     m["SearchEntry"].objects.filter(owner__in=[f"page:{pk}" for pk in ids]).delete()
     m["SearchEntry"].objects.bulk_create([
         m["SearchEntry"](owner=f"page:{pk}", kind=Kind.PAGE, title=p["title"], path=p["path"],
