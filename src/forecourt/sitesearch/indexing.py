@@ -4,9 +4,9 @@ the index follows every write.
 Entries are rewritten by owner: a product's (its own entry: names, description, page content; an
 entry per operation of each of its APIs' shown documents and of its specifications' documents; one
 per getting-started document), a published page's (its title and content blocks), a published
-post's (title, lead and content). A draft page or post has no entries. Who may see a product's entries is decided at query time
-(forecourt.sitesearch.query), so publishing, hiding or moving a product between catalogues changes
-no entry; only text does.
+post's (title, lead and content). A draft page or post has no entries. Who may see a product's
+entries is decided at query time (forecourt.sitesearch.query), so publishing, hiding or moving a
+product between catalogues changes no entry; only text does.
 
 Kept current by the signal receivers below (the Admin Portal, the Admin API and configuration as
 code write through model saves), and explicit calls where writes skip signals (the sync's
