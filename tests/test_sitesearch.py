@@ -113,6 +113,10 @@ def test_the_index_follows_edits_and_deletes(world):
     assert titles(None, "storm") == [("operation", "List storm alerts")]
     api.delete()
     assert titles(None, "storm") == []
+    shown.content = "Read the barometer first."  # the product page's Markdown
+    shown.save()
+    assert titles(None, "barometer") == [("product", "Weather")]
+    assert titles(None, "applications") == []  # the home page's seeded words do not show, so are not found
     page = Page.objects.create(title="About us", path="/about", status="published")
     ContentBlock.objects.create(page=page, name="Body", content="We build turbines.")
     assert titles(None, "turbines") == [("page", "About us")]
