@@ -163,15 +163,18 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _summary(data: dict[str, Any], kind: str) -> Summary:
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
-    channels = data.get("channels") if isinstance(data.get("channels"), dict) else {}
+    info = _mapping(data.get("info"))
+    channels = _mapping(data.get("channels"))
     if _text(data.get("asyncapi")).startswith("2."):
         # 2.x: operations are a channel's publish and subscribe
-        operations = sum(1 for item in channels.values() if isinstance(item, dict)
-                         for verb in ("publish", "subscribe") if isinstance(item.get(verb), dict))
+        operations = sum(1 for item in channels.values() for verb in ("publish", "subscribe")
+                         if isinstance(_mapping(item).get(verb), dict))
     else:
-        found = data.get("operations")
-        operations = len(found) if isinstance(found, dict) else 0
+        operations = len(_mapping(data.get("operations")))
     return Summary(title=_text(info.get("title")), version=_text(info.get("version")),
                    asyncapi=_text(data.get("asyncapi")), channels=len(channels), operations=operations, format=kind)
