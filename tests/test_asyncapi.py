@@ -186,6 +186,9 @@ def test_the_product_page_lists_it_and_its_docs_page_loads_the_vendored_componen
     policy = docs["Content-Security-Policy"]
     script_src = policy.split("script-src")[1].split(";")[0]
     assert "'unsafe-inline'" not in script_src and "'nonce-" in script_src
+    # 'unsafe-eval' for the component's parser (views.ASYNCAPI_EXTRA), in script-src, on this page only.
+    assert "'unsafe-eval'" in script_src and policy.count("'unsafe-eval'") == 1
+    assert "unsafe-eval" not in client.get(f"/catalogue-products/{item.slug}")["Content-Security-Policy"]
     for path in ("live/vendor/asyncapi/asyncapi-standalone.js", "live/vendor/asyncapi/default.min.css",
                  "live/asyncapi-start.js", "live/vendor/asyncapi/LICENSE"):
         response = client.get(f"/static/{path}")
