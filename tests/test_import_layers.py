@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("single sign-on", ["sso"]),
     ("catalogue", ["catalog"]),
     ("blog", ["blog"]),
+    ("site search", ["sitesearch"]),
     ("OAuth providers", ["oauth"]),
     ("access", ["access"]),
     ("providers", ["providers"]),

@@ -70,7 +70,8 @@ def _pages(shop) -> dict[str, str]:
     return {"graphql": f"/catalogue-products/{shop.slug}/{graphql.pk}/graphql",
             "home": "/", "catalogue": "/catalogue-products", "product": f"/catalogue-products/{shop.slug}",
             "docs": f"/catalogue-products/{shop.slug}/{api.pk}/docs", "sign-in": "/auth/password/login",
-            "sign-up": "/auth/password/register", "blog": "/blog", "not-found": "/no-such-page"}
+            "sign-up": "/auth/password/register", "blog": "/blog", "not-found": "/no-such-page",
+            "search": "/search?q=charges"}
 
 
 # The signed-in pages, checked at the narrowest width.

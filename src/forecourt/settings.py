@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "forecourt.catalog",
     "forecourt.access",
     "forecourt.blog",
+    "forecourt.sitesearch",
     "forecourt.oauth",
     "forecourt.sso",
     "forecourt.themes",

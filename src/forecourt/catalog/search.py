@@ -265,7 +265,7 @@ INNODB_STOPWORDS = frozenset({
 
 
 @cache
-def _mariadb_min_token(alias: str) -> int:
+def mariadb_min_token(alias: str) -> int:
     with connections[alias].cursor() as cursor:
         cursor.execute("SELECT @@innodb_ft_min_token_size")
         row = cursor.fetchone()
@@ -308,7 +308,7 @@ def search(products: QuerySet[Any], q: str) -> tuple[QuerySet[Any], bool]:
             select={"search_rank": "ts_rank(catalog_productsearch.search, to_tsquery('simple'::regconfig, %s))"},
             select_params=[expr]), True
     if vendor == "mysql":
-        shortest = _mariadb_min_token(products.db)
+        shortest = mariadb_min_token(products.db)
 
         def in_index(word: str) -> bool:
             return len(word) >= shortest and word not in INNODB_STOPWORDS

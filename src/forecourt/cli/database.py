@@ -100,7 +100,10 @@ def search_index_rebuild(ctx: click.Context) -> None:
     from django.db import transaction
 
     from forecourt.catalog import search
+    from forecourt.sitesearch import indexing
 
     with transaction.atomic():
         count = search.rebuild()
-    click.echo(f"search index rebuilt: {counted(count, 'product')}")
+        entries = indexing.rebuild()
+    site = counted(entries, "site search entry", "site search entries")
+    click.echo(f"search index rebuilt: {counted(count, 'product')}, {site}")

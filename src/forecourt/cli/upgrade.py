@@ -148,7 +148,8 @@ def rebuild_derived(ctx: click.Context) -> None:
     from forecourt.lifecycle import rolling
 
     done = rolling.rebuild_derived()
-    click.echo(f"derived data rebuilt: search index of {counted(done['products'], 'product')}, "
+    entries = counted(done["search entries"], "site search entry", "site search entries")
+    click.echo(f"derived data rebuilt: search index of {counted(done['products'], 'product')}, {entries}, "
                f"{counted(done['documents'], 'served OpenAPI document')}, cached pages dropped")
 
 

@@ -27,6 +27,7 @@ from forecourt.catalog import search
 from forecourt.lifecycle import migration_policy, releases
 from forecourt.lifecycle.downgrade import forecourt_apps
 from forecourt.pagecache import revision
+from forecourt.sitesearch import indexing
 
 Node = tuple[str, str]
 
@@ -134,7 +135,7 @@ def rebuild_derived() -> dict[str, int]:
     release serves: until then it may write products without them. Safe on a live portal, and
     idempotent."""
     with transaction.atomic():
-        done = {"products": search.rebuild()}
+        done = {"products": search.rebuild(), "search entries": indexing.rebuild()}
         for name, rebuild in DERIVED.items():
             done[name] = rebuild()
         revision.bump()

@@ -16,6 +16,7 @@ class LiveConfig(AppConfig):
         from .catalogue import home
         from .catalogue import samples as catalogue_samples
         from .developer import samples as developer_samples
+        from .search import samples as search_samples
 
         served_documents.connect()
         # The home page is content's or the themes engine's (below this package): its featured products
@@ -24,7 +25,7 @@ class LiveConfig(AppConfig):
         # `forecourt rebuild-derived` remakes them; the life-cycle, below the Live Portal, cannot import it.
         rolling.register_derived("documents", served_documents.refresh_all)
 
-        for samples in (account_samples, catalogue_samples, developer_samples, blog_samples):
+        for samples in (account_samples, catalogue_samples, developer_samples, blog_samples, search_samples):
             validate.SAMPLE_PAGES.update(samples.SAMPLES)
         for area in (account, catalogue, developer):
             area.register_menus()

@@ -41,6 +41,7 @@ from django.utils.text import slugify
 from forecourt.catalog import notices, search
 from forecourt.catalog.models import Plan, Product, ProductAPI
 from forecourt.pagecache import revision as page_cache
+from forecourt.sitesearch import indexing as site_search
 
 from . import registry
 from .models import Provider
@@ -182,7 +183,7 @@ def _sync(provider: Provider, client: ProviderClient) -> Report:
     report = Report(ignored=catalogue.ignored, problems=list(catalogue.problems))
     # Each product saved would rewrite its search index rows and bump the page cache's revision (by
     # signal or explicit call): inside these blocks they are written once, for all, before the commit.
-    with transaction.atomic(), page_cache.deferred(), search.deferred():
+    with transaction.atomic(), page_cache.deferred(), search.deferred(), site_search.deferred():
         flagged = _apply_products(provider, catalogue, report)
         flagged += _apply_plans(provider, catalogue, report)
         Provider.objects.filter(pk=provider.pk).update(
@@ -233,6 +234,7 @@ def update_apis(product: Product, apis: Iterable[WantedAPI], *, new: bool = Fals
         # defers both to its end: forecourt.deferral).
         page_cache.bump()
         search.index_products([product.pk])
+        site_search.index_products([product.pk])
         changed = True
     if changed and hasattr(product, "_prefetched_objects_cache"):
         product._prefetched_objects_cache.pop("apis", None)
