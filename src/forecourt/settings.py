@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "forecourt.catalog",
     "forecourt.access",
     "forecourt.blog",
+    "forecourt.usage",
     "forecourt.oauth",
     "forecourt.sso",
     "forecourt.themes",
