@@ -202,14 +202,17 @@ class Ranked:
 _PER_APP = ("credential__app_id", "credential__app__name", "credential__app__organisation__name")
 
 
-def _per_app(period: Period) -> Any:
-    """The period's rows summed per app (a values() queryset: each row a dict)."""
+def _per_app(period: Period, app_ids: Sequence[int] | None = None) -> Any:
+    """The period's rows summed per app (a values() queryset: each row a dict), of these apps or all."""
     sums: dict[str, Any] = {
         "requests_": Sum("requests"), "e4": Sum("errors_4xx"), "e5": Sum("errors_5xx"),
         "errs": Sum("errors_4xx") + Sum("errors_5xx"),
         "weighted": Sum(F("latency_avg_ms") * F("requests"), output_field=FloatField()),
         "timed": Sum("requests", filter=Q(latency_avg_ms__isnull=False)), "slowest": Max("latency_max_ms")}
-    return DailyUsage.objects.filter(day__gte=period.start, day__lte=period.end).values(*_PER_APP).annotate(**sums)
+    rows = DailyUsage.objects.filter(day__gte=period.start, day__lte=period.end)
+    if app_ids is not None:
+        rows = rows.filter(credential__app_id__in=app_ids)
+    return rows.values(*_PER_APP).annotate(**sums)
 
 
 def _ranked(row: dict[str, Any]) -> Ranked:
@@ -217,6 +220,11 @@ def _ranked(row: dict[str, Any]) -> Ranked:
                   row["credential__app__organisation__name"], int(row["requests_"] or 0), int(row["e4"] or 0),
                   int(row["e5"] or 0), round(row["weighted"] / row["timed"], 2) if row["timed"] else None,
                   row["slowest"])
+
+
+def per_app(period: Period, app_ids: Sequence[int]) -> dict[int, Ranked]:
+    """Each of these apps' figures in the period (apps without traffic left out): one query."""
+    return {r.app_id: r for r in map(_ranked, _per_app(period, app_ids))}
 
 
 def top_apps(period: Period, limit: int = 10) -> list[Ranked]:
