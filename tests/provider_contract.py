@@ -11,6 +11,7 @@ what it holds, so nothing here knows how a gateway works.
 tests/test_provider_contract_tyk.py runs it for the Tyk Dashboard against the simulator.
 """
 
+import datetime
 from typing import Protocol
 
 import pytest
@@ -23,7 +24,7 @@ from forecourt.catalog import policy_push
 from forecourt.catalog.models import Plan, Product, ProductAPI
 from forecourt.jobs import queue
 from forecourt.jobs.models import Job
-from forecourt.providers import registry, sync
+from forecourt.providers import registry, sync, usage
 from forecourt.providers.models import Provider
 
 from . import factories
@@ -57,6 +58,11 @@ class Gateway(Protocol):
 
     def has_credential(self, credential: Credential) -> bool:
         """Whether the gateway holds this credential (a key, an OAuth client...)."""
+
+    def add_traffic(self, credential: Credential, day: datetime.date, *, ok: int, errors_4xx: int, errors_5xx: int,
+                    latency_ms: float, max_latency_ms: int) -> None:
+        """Traffic of this credential on `day` in the gateway's analytics: `ok` successful requests and
+        these errors, `latency_ms` their average latency and `max_latency_ms` the slowest."""
 
     def down(self) -> None:
         """Stop answering (until `up`)."""
@@ -93,7 +99,8 @@ class ProviderContract:
     def test_the_integration_is_registered_and_implements_the_interface(self, provider: Provider) -> None:
         client = registry.client_for(provider)
         for method in ("read_catalogue", "sync", "health", "new_credential", "create_credential",
-                       "update_credential", "revoke_credential", "push_policy", "dangling_references"):
+                       "update_credential", "revoke_credential", "push_policy", "dangling_references",
+                       "read_usage"):
             assert callable(getattr(client, method, None)), method
 
     # -- sync ------------------------------------------------------------------------------
@@ -247,6 +254,37 @@ class ProviderContract:
         run_jobs()
         credential.refresh_from_db()
         assert credential.status == "revoked" and not gateway.has_credential(credential)
+
+    # -- usage ---------------------------------------------------------------------------------
+
+    def test_a_credentials_usage_is_read_per_day_from_the_gateways_analytics(
+            self, gateway: Gateway, provider: Provider, offered: dict[str, str], admin: object) -> None:
+        request = self.granted(provider, offered, admin)
+        (credential,) = Credential.objects.filter(access_request=request)
+        client = registry.client_for(provider)
+        # Days long before the credential was made: only the traffic arranged below is there.
+        first, second = datetime.date(2025, 3, 30), datetime.date(2025, 4, 2)
+        gateway.add_traffic(credential, first, ok=90, errors_4xx=7, errors_5xx=3, latency_ms=40.0,
+                            max_latency_ms=900)
+        gateway.add_traffic(credential, second, ok=10, errors_4xx=0, errors_5xx=0, latency_ms=10.0,
+                            max_latency_ms=30)
+        days = client.read_usage(credential, datetime.date(2025, 3, 25), datetime.date(2025, 4, 5))
+        assert [(d.day, d.requests, d.errors_4xx, d.errors_5xx, d.errors_other) for d in days] == [
+            (first, 100, 7, 3, 0), (second, 10, 0, 0, 0)]
+        for day in days:  # an average and a maximum, and percentiles only if the gateway has them
+            assert day.latency_avg_ms is not None and day.latency_max_ms is not None
+            assert 0 < day.latency_avg_ms <= day.latency_max_ms
+            for percentile in (day.latency_p50_ms, day.latency_p99_ms):
+                assert percentile is None or 0 <= percentile <= day.latency_max_ms
+        assert days[0].latency_max_ms == 900
+        # The range is inclusive and nothing outside it is answered.
+        assert [d.day for d in client.read_usage(credential, second, second)] == [second]
+        assert client.read_usage(credential, datetime.date(2025, 1, 1), datetime.date(2025, 1, 31)) == []
+        with pytest.raises(usage.BadRange):
+            client.read_usage(credential, second, first)
+        gateway.down()
+        with pytest.raises(registry.ProviderError):
+            client.read_usage(credential, first, second)
 
     # -- health and the upgrade check ------------------------------------------------------
 

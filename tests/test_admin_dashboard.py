@@ -312,7 +312,7 @@ def test_the_page_carries_the_numbers_as_json_and_as_tables(client, admin):
     assert '<script id="dashboard-activity" type="application/json">' in body
     assert 'role="img" aria-label="New users, last 30 days: 1 new user in total;' in body
     assert body.count("<details class=\"dash-data\">") == 3
-    assert 'src="/static/adminportal/vendor/chart/chart.umd.min.js"' in body
+    assert 'src="/static/live/vendor/chart/chart.umd.min.js"' in body
     assert 'src="/static/adminportal/dashboard.js"' in body
     assert "<script>" not in body  # nothing inline: the CSP allows none
 

@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("OAuth providers", ["oauth"]),
     ("access", ["access"]),
     ("providers", ["providers"]),
+    ("usage analytics", ["usage"]),
     ("life-cycle and supervisor", ["lifecycle", "supervisor"]),
     ("resources under both admin interfaces", ["resources"]),
     ("configuration as code", ["promotion"]),

@@ -3,6 +3,7 @@
 an admin makes them in the Dashboard. Every answer the simulator gave is validated against Tyk's
 published contract when the test ends, as with the `tyk_dashboard` fixture."""
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -78,6 +79,12 @@ class TykGateway:
         if credential.provider_data.get("hashed"):
             return credential.provider_reference in self.dashboard.hashed_keys
         return bool(credential.gateway_key) and credential.gateway_key in self.dashboard.keys
+
+    def add_traffic(self, credential: Credential, day: datetime.date, *, ok: int, errors_4xx: int, errors_5xx: int,
+                    latency_ms: float, max_latency_ms: int) -> None:
+        self.dashboard.set_traffic(tyk.traffic_id(credential), day, tyk.simulator.Traffic(
+            ok=ok, errors_4xx=errors_4xx, errors_5xx=errors_5xx, latency_ms=latency_ms,
+            max_latency_ms=max_latency_ms))
 
     def down(self) -> None:
         self.dashboard.down()

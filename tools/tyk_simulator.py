@@ -11,7 +11,13 @@ messages of `contracts/tyk/dashboard-swagger.yml` and the facts in that folder's
   spec's fields, and both their `_id` (database ID) and `id` (policy ID, "" unless one was given)
   find them in `/api/portal/policies/{id}`;
 - `POST /api/keys` takes a SessionState and answers `{"api_model", "key_id", "key_hash", "data"}`;
-- OAuth clients live under `/api/apis/oauth/{apiId}[/{clientId}]`.
+- OAuth clients live under `/api/apis/oauth/{apiId}[/{clientId}]`;
+- `/api/activity/keys/{keyHash}/{d}/{m}/{y}/{d}/{m}/{y}` and `/api/activity/oauthid/{clientId}/...`
+  answer `{"data": [ResultUnit...], "pages": 1}`: one unit per day and response code (`id.day`,
+  `id.month`, `id.year`, `id.code`) with hits, success, error and latencies (average, min, max: no
+  percentiles, as Tyk's aggregate analytics have none). The traffic is deterministic: every key and
+  OAuth client issued has generated traffic on each day since it was issued (`traffic_on`), and
+  `seed_traffic()` / `set_traffic()` give one past days or exact numbers.
 
 Bodies are decoded the way the Dashboard's Go structs decode them: unknown fields are dropped, a
 JSON value of the wrong type (a string for a number, `1.5` or `1e3` for an integer) is refused with
@@ -56,7 +62,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["Failure", "ReceivedRequest", "TykDashboard", "key_hash", "main", "murmur3_32", "object_id"]
+__all__ = ["Failure", "ReceivedRequest", "Traffic", "TykDashboard", "key_hash", "main", "murmur3_32", "object_id"]
 
 HOST = "127.0.0.1"
 DEFAULT_SECRET = "tyk-dashboard-simulator-secret"  # noqa: S105 - a test double's default key
@@ -384,6 +390,47 @@ class ReceivedRequest:
     reply_content_type: str = ""
 
 
+@dataclass(frozen=True)
+class Traffic:
+    """One day's traffic of one key or OAuth client: requests by outcome, latencies in milliseconds
+    (the average and the slowest, which is what Tyk's aggregate analytics keep)."""
+
+    ok: int
+    errors_4xx: int = 0
+    errors_5xx: int = 0
+    latency_ms: float = 50.0
+    max_latency_ms: int = 200
+
+    @classmethod
+    def generated(cls, ident: str, day: datetime.date) -> Traffic:
+        """The deterministic traffic of `ident` on `day` (a function of both, nothing else)."""
+        n = murmur3_32(f"{ident}:{day.isoformat()}".encode())
+        ok = 40 + n % 400
+        latency = 20.0 + (n >> 9) % 180
+        return cls(ok=ok, errors_4xx=(n >> 3) % 17, errors_5xx=(n >> 7) % 4, latency_ms=latency,
+                   max_latency_ms=int(latency * 3) + (n >> 13) % 500)
+
+    def units(self, day: datetime.date) -> list[dict[str, Any]]:
+        """The day's ResultUnits, one per response code that was answered (200, 404, 500)."""
+        units = []
+        for code, hits, latency in ((200, self.ok, self.latency_ms), (404, self.errors_4xx, self.latency_ms / 4),
+                                    (500, self.errors_5xx, self.latency_ms * 2)):
+            if not hits:
+                continue
+            latency = round(latency, 2)
+            units.append({
+                "id": {"day": day.day, "month": day.month, "year": day.year, "hour": 0, "code": code,
+                       "path": "", "key": "", "alias": "", "url": "", "iso_country": "", "api_id": "",
+                       "api_name": ""},
+                "hits": hits, "success": hits if code < 400 else 0, "error": hits if code >= 400 else 0,
+                "last_hit": rfc3339(datetime.datetime.combine(day, datetime.time(23, 0), datetime.UTC)),
+                "latency": latency, "upstream_latency": round(latency * 0.8, 2), "request_time": latency,
+                "max_latency": self.max_latency_ms if code == 200 else int(latency * 2),
+                "min_latency": max(int(latency / 4), 1), "max_upstream_latency": 0, "min_upstream_latency": 0,
+            })
+        return units
+
+
 class _Reply:
     def __init__(self, status: int, payload: Any = None, *, raw: bytes | None = None,
                  content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
@@ -480,6 +527,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 _Route = tuple[str, re.Pattern[str], str]
 
+_DATES = r"(?P<sd>[^/]+)/(?P<sm>[^/]+)/(?P<sy>[^/]+)/(?P<ed>[^/]+)/(?P<em>[^/]+)/(?P<ey>[^/]+)/?"
+
 ROUTES: list[_Route] = [
     ("GET", re.compile(r"/api/apis/?"), "list_apis"),
     ("GET", re.compile(r"/api/apis/oas/(?P<api_id>[^/]+)/?"), "get_oas_api"),
@@ -498,6 +547,8 @@ ROUTES: list[_Route] = [
     ("GET", re.compile(r"/api/keys/(?P<key_id>[^/]+)/?"), "get_key"),
     ("PUT", re.compile(r"/api/keys/(?P<key_id>[^/]+)/?"), "update_key"),
     ("DELETE", re.compile(r"/api/keys/(?P<key_id>[^/]+)/?"), "delete_key"),
+    ("GET", re.compile(r"/api/activity/keys/(?P<ident>[^/]+)/" + _DATES), "key_activity"),
+    ("GET", re.compile(r"/api/activity/oauthid/(?P<ident>[^/]+)/" + _DATES), "oauth_activity"),
 ]
 
 
@@ -537,6 +588,10 @@ class TykDashboard:
         self._policies: dict[str, dict[str, Any]] = {}  # _id -> policy
         self._keys: dict[str, dict[str, Any]] = {}  # key_id -> session
         self._oauth_clients: dict[tuple[str, str], dict[str, Any]] = {}  # (api_id, client_id) -> client
+        # Analytics: the day each key hash / OAuth client ID was issued (traffic is generated from
+        # then on), and days whose traffic was set exactly: ident -> day -> Traffic.
+        self._issued: dict[str, datetime.date] = {}
+        self._traffic: dict[str, dict[datetime.date, Traffic]] = {}
         self._clock = itertools.count()
 
     # ---- life cycle
@@ -973,6 +1028,7 @@ class TykDashboard:
             return _error(500, "Failed to create key, ensure security settings are correct.")
         key_id = self.org_id + uuid.uuid4().hex
         self._keys[key_id] = session
+        self._issued.setdefault(key_hash(key_id), _now().date())
         return _Reply(200, self._key_data(key_id))
 
     def _create_custom_key(self, query: dict[str, list[str]], body: bytes, key_id: str) -> _Reply:
@@ -987,6 +1043,7 @@ class TykDashboard:
         if not self._apply_policies(session, creating=True):
             return _error(500, "Failed to create key, ensure security settings are correct.")
         self._keys[key_id] = session
+        self._issued.setdefault(key_hash(key_id), _now().date())
         return _Reply(200, self._key_data(key_id))
 
     def _get_key(self, query: dict[str, list[str]], body: bytes, key_id: str) -> _Reply:
@@ -1062,6 +1119,7 @@ class TykDashboard:
             "api_id": real_id,
         }
         self._oauth_clients[(real_id, client_id)] = stored
+        self._issued.setdefault(client_id, _now().date())
         return _Reply(200, self._oauth_view(stored))
 
     def _get_oauth_client(self, query: dict[str, list[str]], body: bytes, api_id: str, client_id: str) -> _Reply:
@@ -1081,6 +1139,60 @@ class TykDashboard:
             return _error(404, "Could not retrieve app detail.")
         return _message(200, "OAuth client deleted successfully.")
 
+    # ---- analytics
+
+    def _activity(self, ident: str, dates: dict[str, str]) -> list[dict[str, Any]] | None:
+        """The units of `ident` between the two dates (inclusive), oldest first; None for a bad date."""
+        try:
+            start = datetime.date(int(dates["sy"]), int(dates["sm"]), int(dates["sd"]))
+            end = datetime.date(int(dates["ey"]), int(dates["em"]), int(dates["ed"]))
+        except ValueError:
+            return None
+        units: list[dict[str, Any]] = []
+        day = start
+        while day <= end and len(units) < 3 * 3660:  # ten years at most
+            traffic = self.traffic_on(ident, day)
+            if traffic is not None:
+                units.extend(traffic.units(day))
+            day += datetime.timedelta(days=1)
+        return units
+
+    def _key_activity(self, query: dict[str, list[str]], body: bytes, ident: str, **dates: str) -> _Reply:
+        units = self._activity(ident, dates)
+        if units is None:
+            return _error(400, "Key could not be decoded.")
+        return _Reply(200, {"data": units or None, "pages": 1 if units else 0})
+
+    def _oauth_activity(self, query: dict[str, list[str]], body: bytes, ident: str, **dates: str) -> _Reply:
+        units = self._activity(ident, dates)
+        if units is None:
+            return _error(500, "Failed to fetch analytics.")
+        return _Reply(200, {"data": units or None, "pages": 1 if units else 0})
+
+    def traffic_on(self, ident: str, day: datetime.date) -> Traffic | None:
+        """The traffic of a key (by its hash) or OAuth client (by its ID) on `day`: set exactly,
+        else generated from the day it was issued until today, else none."""
+        with self._lock:
+            exact = self._traffic.get(ident, {}).get(day)
+            if exact is not None:
+                return exact
+            issued = self._issued.get(ident)
+        if issued is None or not issued <= day <= _now().date():
+            return None
+        return Traffic.generated(ident, day)
+
+    def seed_traffic(self, ident: str, days: int = 7) -> None:
+        """Generated traffic for `ident` (a key hash or an OAuth client ID) on each of the last
+        `days` days, today included: as if it had been issued then."""
+        start = _now().date() - datetime.timedelta(days=days - 1)
+        with self._lock:
+            self._issued[ident] = min(self._issued.get(ident, start), start)
+
+    def set_traffic(self, ident: str, day: datetime.date, traffic: Traffic) -> None:
+        """Exactly this traffic for `ident` on `day`."""
+        with self._lock:
+            self._traffic.setdefault(ident, {})[day] = traffic
+
     # ---- state, for tests and seeding
 
     def reset(self) -> None:
@@ -1090,6 +1202,8 @@ class TykDashboard:
             self._policies.clear()
             self._keys.clear()
             self._oauth_clients.clear()
+            self._issued.clear()
+            self._traffic.clear()
             self._failures.clear()
             self._log.clear()
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "forecourt.access",
     "forecourt.blog",
     "forecourt.sitesearch",
+    "forecourt.usage",
     "forecourt.oauth",
     "forecourt.sso",
     "forecourt.themes",

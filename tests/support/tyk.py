@@ -71,6 +71,19 @@ def client(dashboard: Any, **kwargs: Any) -> httpx.Client:
     return httpx.Client(base_url=dashboard.url, headers={"Authorization": dashboard.secret}, **kwargs)
 
 
+def traffic_id(credential: Any) -> str:
+    """How the simulator's analytics know a credential (an access.models.Credential): an OAuth
+    client by its ID, a key by its hash (the reference the portal keeps once the Dashboard told it)."""
+    if credential.type != "key" or credential.provider_data.get("hashed"):
+        return str(credential.provider_reference)
+    return simulator.key_hash(credential.gateway_key)
+
+
+def seed_traffic(dashboard: Any, credential: Any, days: int = 7) -> None:
+    """Generated, deterministic traffic for `credential` on each of the last `days` days."""
+    dashboard.seed_traffic(traffic_id(credential), days)
+
+
 @pytest.fixture
 def tyk_dashboard() -> Iterator[Any]:
     """A seeded simulator; when the test ends, every answer it gave is validated against the contract."""

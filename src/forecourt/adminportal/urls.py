@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_usage
 from . import views_dashboard as dashboard
 from . import views_mail as emails
 from . import views_mfa as mfa
@@ -23,6 +23,7 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("settings/", views.settings_page, name="settings"),
     path("about/", views.about, name="about"),
+    path("usage/", views_usage.usage, name="usage"),
     path("profile/", views.profile, name="profile"),
     path("providers/<int:pk>/sync/", views.provider_sync, name="provider_sync"),
     path("providers/sync-all/", views.providers_sync_all, name="providers_sync_all"),

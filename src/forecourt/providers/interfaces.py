@@ -27,10 +27,14 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias
 from forecourt.access.gateway import CredentialGateway
 
 if TYPE_CHECKING:
+    import datetime
+
+    from forecourt.access.models import Credential
     from forecourt.catalog.models import Plan, Product
 
     from .models import Provider
     from .sync import Catalogue, Report
+    from .usage import UsageDay
 
 
 # A pushed item's fields as the next sync will read them (reference_id, name, tags, a plan's limits).
@@ -67,6 +71,13 @@ class ProviderClient(CredentialGateway, Protocol):
         `reference_id`), so the next sync finds nothing to change. A new policy's identifier must
         be recorded on the item before the gateway is called (a retry then finds the policy).
         Raise registry.Rejected when the gateway refuses it for a reason a retry will not change."""
+        ...
+
+    def read_usage(self, credential: Credential, start: datetime.date, end: datetime.date) -> list[UsageDay]:
+        """Read-only, for forecourt.usage's refresh job: the credential's traffic on each day from
+        `start` to `end` (UTC, inclusive) that had any, oldest first, from the gateway's analytics
+        (`forecourt.providers.usage.UsageDay`: percentiles only where the gateway keeps them). A
+        credential the gateway never saw has none. Raises usage.BadRange for a range it refuses."""
         ...
 
     def dangling_references(self) -> list[dict[str, str]]:

@@ -153,8 +153,11 @@ def csp_nonce(request: HttpRequest) -> str:
 
 
 def scripts() -> dict[str, str]:
-    """The portal's vendored scripts a theme may load (live/static/live/vendor/README.md): `htmx`."""
-    return {"htmx": static("live/vendor/htmx/htmx.min.js")}
+    """The portal's scripts a theme may load (live/static/live/vendor/README.md): `htmx`; `chart`
+    (Chart.js) and `usage_chart`, the portal's own starter that draws a usage page's chart from its
+    data block (live/static/live/usage-chart.js)."""
+    return {"htmx": static("live/vendor/htmx/htmx.min.js"), "chart": static("live/vendor/chart/chart.umd.min.js"),
+            "usage_chart": static("live/usage-chart.js")}
 
 
 def base(request: HttpRequest, source: ThemeSource, preview: bool) -> dict[str, Any]:

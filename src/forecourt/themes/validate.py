@@ -84,7 +84,9 @@ def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
         "url": url_helper(),
         "asset": asset_helper(source),
         "csp_nonce": "sample-nonce",
-        "scripts": {"htmx": "/static/live/vendor/htmx/htmx.min.js"},
+        "scripts": {"htmx": "/static/live/vendor/htmx/htmx.min.js",
+                    "chart": "/static/live/vendor/chart/chart.umd.min.js",
+                    "usage_chart": "/static/live/usage-chart.js"},
         **csrf_helpers(None),
     }
     if template.startswith("mailers/"):

@@ -28,6 +28,19 @@ _APP = {"id": 1, "name": "Checkout", "description": "Our web shop.", "redirect_u
         "visibility": "team", "visibility_label": "Team", "visibility_help": "The members of your teams see it.",
         "owner": _OWNER, "is_mine": True, "can_manage": True, "created_at": _WHEN, "url": "/apps/1",
         "live_credentials": 1, "pending_requests": 1}
+_USAGE_DAYS = [{"day": f"2026-01-{d:02d}", "requests": 100 + d, "ok": 95 + d, "errors_4xx": 4, "errors_5xx": 1,
+                "errors_other": 0, "latency_avg_ms": 40.5, "latency_max_ms": 310.0, "latency_p50_ms": None,
+                "latency_p99_ms": None} for d in range(25, 32)]
+_USAGE_PAGE = {
+    "period": {"label": "the last 7 days", "start": datetime.date(2026, 1, 25), "end": datetime.date(2026, 1, 31),
+               "preset": 7, "presets": [{"days": n, "url": f"?days={n}", "current": n == 7} for n in (7, 30, 90)]},
+    "period_problem": "The period ends before it starts.",
+    "days": _USAGE_DAYS,
+    "totals": {"requests": 896, "errors_4xx": 28, "errors_5xx": 7, "errors_other": 0, "latency_avg_ms": 40.5,
+               "latency_max_ms": 310.0, "error_rate": 3.91},
+    "percentiles": False,
+    "refreshed": {"at": _WHEN, "never": False, "problem": True},
+}
 _APP_LINK = {"id": 1, "name": "Checkout", "url": "/apps/1"}
 _PLAN = {"id": 1, "name": "Gold", "description": "For production traffic.",
          "limits": "1,000 requests per minute, no quota", "auto_approve": False}
@@ -107,8 +120,22 @@ SAMPLES: dict[str, dict[str, Any]] = {
                                      "credential": _OAUTH},
     "views/credential_revoke.html": {"page": {"title": "Revoke a credential"}, "app": _APP_LINK,
                                      "credential": _CREDENTIAL},
+    "views/app_usage.html": {"page": {"title": "Usage of Checkout"}, "app": _APP, **_USAGE_PAGE,
+                             "credentials": [{"id": 1, "label": "API key #1 …a1b2", "status_label": "Active",
+                                              "url": "/apps/1/usage?days=7&credential=1", "current": True},
+                                             {"id": 2, "label": "OAuth 2.0 client #2 …c3d4",
+                                              "status_label": "Revoked", "url": "/apps/1/usage?days=7&credential=2",
+                                              "current": False}],
+                             "all_url": "/apps/1/usage?days=7", "credential": {"id": 1, "label": "API key #1 …a1b2"},
+                             "quota": {"limit": 10000, "window_days": 30, "used": 3220, "percent": 32.2},
+                             "csv_url": "/apps/1/usage.csv?days=7&credential=1"},
+    "views/organisation_usage.html": {"page": {"title": "Your organisation's usage"}, **_USAGE_PAGE,
+                                      "apps": [{"name": "Checkout", "url": "/apps/1/usage?days=7", "requests": 460,
+                                                "errors": 9, "latency_avg_ms": 42.5}]},
     # Partials are validated on their own too, with what their includers give them.
     "partials/request_status.html": {"access_request": _REQUEST},
     "partials/request_table.html": {"access_requests": _REQUESTS, "show_app": True},
     "partials/credential_card.html": {"credential": _OAUTH},
+    "partials/usage_period.html": {**_USAGE_PAGE, "credential": {"id": 1, "label": "API key #1 …a1b2"}},
+    "partials/usage_report.html": _USAGE_PAGE,
 }

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import views
+from . import usage, views
 
 urlpatterns: list[URLPattern] = [
     path("dashboard", views.dashboard, name="dashboard"),
@@ -10,6 +10,9 @@ urlpatterns: list[URLPattern] = [
     path("apps/new", views.app_create, name="app_create"),
     path("apps/request-access", views.request_access, name="request_access"),
     path("apps/<int:pk>", views.app_detail, name="app"),
+    path("apps/<int:pk>/usage", usage.app_usage, name="app_usage"),
+    path("apps/<int:pk>/usage.csv", usage.app_usage_csv, name="app_usage_csv"),
+    path("usage", usage.organisation_usage, name="organisation_usage"),
     path("apps/<int:pk>/edit", views.app_edit, name="app_edit"),
     path("apps/<int:pk>/delete", views.app_delete, name="app_delete"),
     path("apps/<int:pk>/credentials/<int:credential>/reveal", views.credential_reveal, name="credential_reveal"),

@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from forecourt import redaction
@@ -52,8 +52,9 @@ from forecourt.ops.faults import crash_point
 from forecourt.providers import registry, sync
 from forecourt.providers.interfaces import PolicyFields
 from forecourt.providers.models import Provider
+from forecourt.providers.usage import UsageDay
 
-from . import policies, sync_mapping
+from . import analytics, policies, sync_mapping
 from .client import DashboardError, Refused, TykDashboard
 
 log = logging.getLogger("forecourt.providers.tyk")
@@ -180,6 +181,11 @@ class TykProvider:
                           retries=0) as dashboard:
             apis = sync_mapping.api_ids(dashboard.apis())
             return sync_mapping.dangling_references(dashboard.policies(), apis, set(provider.policy_tags or []))
+
+    # -- usage -----------------------------------------------------------------------------
+    def read_usage(self, credential: Credential, start: date, end: date) -> list[UsageDay]:
+        with self._dashboard() as dashboard:
+            return analytics.read(dashboard, credential, start, end)
 
     # -- health ----------------------------------------------------------------------------
     def health(self) -> str:

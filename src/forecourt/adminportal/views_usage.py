@@ -1,0 +1,31 @@
+"""The Admin Portal's usage analytics: the apps with the most requests, the most errors and the
+slowest, over a chosen period, from forecourt.usage's cache (never the providers: the page costs
+a few aggregate queries, whatever the traffic). "Slowest" is per app, not per API: Tyk's per-key
+analytics, which the cache holds, say how fast a credential's calls were, not which API each hit.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from forecourt.usage import reports
+
+from .guards import admin_required
+
+TOP = 10
+
+
+@admin_required
+def usage(request: HttpRequest) -> HttpResponse:
+    problem = ""
+    try:
+        period = reports.parse_period(request.GET.get("days"), request.GET.get("from"), request.GET.get("to"))
+    except reports.BadPeriod as exc:
+        period, problem = reports.last_days(7), str(exc)
+    return render(request, "adminportal/usage.html", {
+        "period": period,
+        "presets": reports.PRESETS,
+        "problem": problem,
+        "top_apps": reports.top_apps(period, TOP),
+        "top_errors": reports.top_errors(period, TOP),
+        "slowest": reports.slowest_apps(period, TOP),
+    }, status=400 if problem else 200)

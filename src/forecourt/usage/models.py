@@ -1,0 +1,46 @@
+"""The usage cache: a credential's traffic per day as its provider's analytics last told it.
+
+A cache, not a record: rows are replaced by each refresh of their days (forecourt.usage.refresh),
+and a page reads only these tables, never the provider, so a slow or down gateway never holds a
+page up. `UsageRefresh` says when a credential's rows were last refreshed (shown beside them) and
+why the last attempt failed, if it did.
+"""
+
+from django.db import models
+
+from forecourt.access.models import Credential
+
+
+class DailyUsage(models.Model):
+    """One credential's traffic on one UTC day (forecourt.providers.usage.UsageDay, stored).
+    Latency in milliseconds; percentiles null when the provider keeps none (Tyk)."""
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    requests = models.PositiveBigIntegerField(default=0)
+    errors_4xx = models.PositiveBigIntegerField(default=0)
+    errors_5xx = models.PositiveBigIntegerField(default=0)
+    errors_other = models.PositiveBigIntegerField(default=0)
+    latency_avg_ms = models.FloatField(null=True, blank=True)
+    latency_max_ms = models.FloatField(null=True, blank=True)
+    latency_p50_ms = models.FloatField(null=True, blank=True)
+    latency_p99_ms = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["credential", "day"], name="usage_one_row_per_credential_day")]
+        indexes = [models.Index(fields=["day"], name="usage_day")]
+
+    def __str__(self) -> str:
+        return f"credential #{self.credential_id} on {self.day}: {self.requests} requests"
+
+
+class UsageRefresh(models.Model):
+    """When a credential's usage was last read from its provider, and the last failure's reason."""
+
+    credential = models.OneToOneField(Credential, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"credential #{self.credential_id} refreshed at {self.refreshed_at}"

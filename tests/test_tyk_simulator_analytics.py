@@ -1,0 +1,70 @@
+"""The simulator's analytics (tools/tyk_simulator.py): `/api/activity/keys/{keyHash}/...` and
+`/api/activity/oauthid/{clientId}/...` answer deterministic per-day traffic of the keys and OAuth
+clients it issued, and every answer is validated against the Dashboard contract (the
+`tyk_dashboard` fixture validates its log when each test ends)."""
+
+import datetime
+from typing import Any
+
+from .support import tyk
+from .support.tyk import simulator, tyk_dashboard
+
+__all__ = ["tyk_dashboard"]
+
+Traffic = simulator.Traffic
+
+
+def _path(kind: str, ident: str, start: datetime.date, end: datetime.date) -> str:
+    return (f"/api/activity/{kind}/{ident}/{start.day}/{start.month}/{start.year}"
+            f"/{end.day}/{end.month}/{end.year}")
+
+
+def _issue_key(dashboard: Any) -> str:
+    with tyk.client(dashboard) as http:
+        answer = http.post("/api/keys", json={"apply_policies": [], "access_rights": {}})
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["key_hash"])
+
+
+def test_a_new_key_has_todays_traffic_only_and_the_same_on_every_read(tyk_dashboard: Any) -> None:
+    hashed = _issue_key(tyk_dashboard)
+    today = datetime.datetime.now(datetime.UTC).date()
+    week_ago = today - datetime.timedelta(days=6)
+    with tyk.client(tyk_dashboard) as http:
+        first = http.get(_path("keys", hashed, week_ago, today)).json()
+        again = http.get(_path("keys", hashed, week_ago, today)).json()
+    assert first == again
+    days = {(u["id"]["year"], u["id"]["month"], u["id"]["day"]) for u in first["data"]}
+    assert days == {(today.year, today.month, today.day)}
+    expected = Traffic.generated(hashed, today)
+    assert sum(u["hits"] for u in first["data"]) == expected.ok + expected.errors_4xx + expected.errors_5xx
+    assert sum(u["error"] for u in first["data"] if 400 <= u["id"]["code"] < 500) == expected.errors_4xx
+
+
+def test_seeded_and_exact_traffic_of_an_oauth_client_by_day_and_code(tyk_dashboard: Any) -> None:
+    today = datetime.datetime.now(datetime.UTC).date()
+    tyk_dashboard.seed_traffic("client-1", days=7)
+    three_days_ago = today - datetime.timedelta(days=3)
+    tyk_dashboard.set_traffic("client-1", three_days_ago, Traffic(ok=90, errors_4xx=7, errors_5xx=3,
+                                                                  latency_ms=40.0, max_latency_ms=900))
+    with tyk.client(tyk_dashboard) as http:
+        answer = http.get(_path("oauthid", "client-1", today - datetime.timedelta(days=30), today))
+        assert answer.status_code == 200
+        units = answer.json()["data"]
+        nothing = http.get(_path("oauthid", "nobody", today, today)).json()
+    days = {datetime.date(u["id"]["year"], u["id"]["month"], u["id"]["day"]) for u in units}
+    assert days == {today - datetime.timedelta(days=n) for n in range(7)}
+    that_day = {u["id"]["code"]: u for u in units
+                if datetime.date(u["id"]["year"], u["id"]["month"], u["id"]["day"]) == three_days_ago}
+    assert {code: (u["hits"], u["success"], u["error"]) for code, u in that_day.items()} == {
+        200: (90, 90, 0), 404: (7, 0, 7), 500: (3, 0, 3)}
+    assert that_day[200]["max_latency"] == 900 and that_day[200]["latency"] == 40.0
+    assert nothing == {"data": None, "pages": 0}
+
+
+def test_a_bad_date_is_refused_as_the_contract_documents(tyk_dashboard: Any) -> None:
+    with tyk.client(tyk_dashboard) as http:
+        assert http.get("/api/activity/keys/abc/31/2/2026/1/3/2026").status_code == 400
+        assert http.get("/api/activity/oauthid/abc/x/1/2026/1/3/2026").status_code == 500
+        assert http.get("/api/activity/keys/abc/1/1/2026/1/3/2026", headers={"Authorization": "wrong"}).status_code \
+            == 401
