@@ -20,7 +20,7 @@ from forecourt.live import gateway, served_documents
 from forecourt.ops import security_headers
 from forecourt.themes.urls_names import reverse_live
 
-from . import cached, data
+from . import cached, data, try_it
 
 # ProductDocRenderer (PORTAL_DOCRENDERER) -> the vendored bundle's script and style sheet
 # (static/live/vendor/README.md says where they come from and how to update them).
@@ -110,8 +110,13 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
                 "format": served.kind, "operations": served.operations, "gateway_url": address},
         "renderer": {"name": name, "script_url": static(script), "style_url": static(style) if style else None},
     }
+    panel = try_it.panel(request.user, product_obj, api_obj, address, proxy=bool(settings.CONFIG.try_it_proxy))
+    if panel is not None:
+        context["try_it"] = {**panel, "script_url": static("live/try-it.js")}
     response = themes.render(request, "views/api_docs.html", context)
     origin = _gateway_origin(provider.gateway_url) if name == "stoplight" and provider is not None else ""
+    if panel is not None and not panel["proxy_url"]:
+        origin = try_it.origin(address)  # the panel calls the gateway from the page
     security_headers.replace(response, {**DOCS_STYLES, **DOCS_EXTRA})
     if origin:
         security_headers.extend(response, {"connect-src": [origin]})

@@ -1,0 +1,115 @@
+"""The API docs page's "Try it" panel in chromium (issue 19): a developer picks their credential,
+pastes its secret and gets a 200 from a real HTTP server standing in for the gateway, which
+answers 200 only when it received the key where the API's definition says (tests/support/
+gateway_standin.py). The secret never appears in a page the portal served nor in a log line."""
+
+import json
+import logging
+
+import pytest
+
+from forecourt.access.models import AccessRequest, Credential
+from forecourt.catalog.models import ProductAPI
+
+from . import factories
+from .conftest import PASSWORD
+from .support import browser as browser_support
+from .support import gateway_standin
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+KEY = "tryit-key-5b2f0c9e1d7a4b3c8e6f"
+DOCUMENT = {"openapi": "3.0.3", "info": {"title": "Shop", "version": "1"},
+            "paths": {"/pets": {"get": {"summary": "List pets", "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 5}}],
+                "responses": {"200": {"description": "Pets"}}}}}}
+
+
+@pytest.fixture
+def browser(monkeypatch, live_server):
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = browser_support.launch(playwright)
+        try:
+            yield chromium
+        finally:
+            connections.close_all()
+            chromium.close()
+
+
+def developer_with_key(consumer, gateway_url: str, *, key_in: str, key_name: str) -> ProductAPI:
+    """A published product whose API is at the stand-in, and `consumer`'s app with an active key for it."""
+    provider = factories.provider()
+    provider.gateway_url = gateway_url
+    provider.save()
+    product = factories.product(published=True, provider=provider)
+    api = ProductAPI.objects.create(product=product, api_id="shop", name="Shop API", listen_path="/shop/",
+                                    auth_type="authToken", oas_document=json.dumps(DOCUMENT),
+                                    key_in=key_in, key_name=key_name)
+    plan = factories.plan(provider=provider)
+    catalogue = factories.catalogue([product], [plan])
+    app = factories.app(consumer, name="Checkout")
+    request = AccessRequest.objects.create(app=app, catalogue=catalogue, plan=plan, requester=consumer,
+                                           status=AccessRequest.Status.APPROVED)
+    request.products.set([product])
+    Credential.objects.create(app=app, access_request=request, provider=provider, provider_reference="key-hash",
+                              secret_hint=KEY[-4:], status=Credential.Status.ACTIVE)
+    return api
+
+
+def sign_in(browser, live_server, consumer):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/auth/password/login")
+    page.get_by_label("E-mail").fill(consumer.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    return page
+
+
+def test_a_developer_calls_the_gateway_with_their_key(browser, live_server, consumer, caplog):
+    from playwright.sync_api import expect
+
+    caplog.set_level(logging.DEBUG)
+    served: list[str] = []
+    with gateway_standin.running("/shop/", lambda seen: seen.headers.get("x-api-key") == KEY) as gateway:
+        api = developer_with_key(consumer, gateway.url, key_in="header", key_name="X-Api-Key")
+        page = sign_in(browser, live_server, consumer)
+        page.on("response", lambda r: served.append(r.text()) if r.url.startswith(live_server.url) and
+                r.request.resource_type == "document" else None)
+        page.goto(f"/catalogue-products/{api.product.slug}/{api.pk}/docs")
+        panel = page.get_by_role("region", name="Try it with your credentials")
+        expect(panel.get_by_label("Credential")).to_contain_text(f"Checkout: API key …{KEY[-4:]}")
+        expect(panel.get_by_label("Operation")).to_contain_text("GET /pets · List pets")
+        panel.get_by_label("Its secret").fill(KEY)
+        panel.get_by_role("button", name="Send").click()
+        expect(panel.locator("[data-try-it-status]")).to_have_text("200")
+        # The gateway's answer is shown as text, never as markup.
+        expect(panel.locator("[data-try-it-body]")).to_contain_text('"<b>Rex</b>"')
+        assert panel.locator("[data-try-it-body] b").count() == 0
+        call = gateway.calls()[-1]
+        assert call.headers["x-api-key"] == KEY and call.query == {"limit": ["5"]}
+        assert "authorization" not in call.headers  # the key went where the API's definition says, only there
+
+        # A wrong key is the gateway's 401, shown as it came.
+        panel.get_by_label("Its secret").fill("not-the-key")
+        panel.get_by_role("button", name="Send").click()
+        expect(panel.locator("[data-try-it-status]")).to_have_text("401")
+
+        # Kept for the session only when asked: a reload forgets it otherwise.
+        panel.get_by_label("Its secret").fill(KEY)
+        page.reload()
+        expect(panel.get_by_label("Its secret")).to_have_value("")
+        panel.get_by_label("Its secret").fill(KEY)
+        panel.get_by_label("Remember it in this tab").check()
+        page.reload()
+        expect(panel.get_by_label("Its secret")).to_have_value(KEY)
+        page.context.close()
+
+    assert served and not any(KEY in text for text in served)
+    assert not any(KEY in record.getMessage() for record in caplog.records)
