@@ -3,6 +3,7 @@ pastes its secret and gets a 200 from a real HTTP server standing in for the gat
 answers 200 only when it received the key where the API's definition says (tests/support/
 gateway_standin.py). The secret never appears in a page the portal served nor in a log line."""
 
+import dataclasses
 import json
 import logging
 
@@ -62,7 +63,7 @@ def developer_with_key(consumer, gateway_url: str, *, key_in: str, key_name: str
 
 def sign_in(browser, live_server, consumer):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(45_000)  # a busy CI machine
     page = context.new_page()
     page.goto("/auth/password/login")
     page.get_by_label("E-mail").fill(consumer.email)
@@ -72,7 +73,7 @@ def sign_in(browser, live_server, consumer):
     return page
 
 
-def test_a_developer_calls_the_gateway_with_their_key(browser, live_server, consumer, caplog):
+def test_a_developer_calls_the_gateway_with_their_key(browser, live_server, consumer, caplog, settings):
     from playwright.sync_api import expect
 
     caplog.set_level(logging.DEBUG)
@@ -109,6 +110,15 @@ def test_a_developer_calls_the_gateway_with_their_key(browser, live_server, cons
         panel.get_by_label("Remember it in this tab").check()
         page.reload()
         expect(panel.get_by_label("Its secret")).to_have_value(KEY)
+
+        # Through the portal's proxy once the operator turns it on: the same 200, sent by the portal.
+        settings.CONFIG = dataclasses.replace(settings.CONFIG, try_it_proxy=True)
+        page.reload()
+        before = len(gateway.calls())
+        panel.get_by_role("button", name="Send").click()
+        expect(panel.locator("[data-try-it-status]")).to_have_text("200")
+        relayed = gateway.calls()[before:]
+        assert len(relayed) == 1 and relayed[0].headers["x-api-key"] == KEY and "origin" not in relayed[0].headers
         page.context.close()
 
     assert served and not any(KEY in text for text in served)

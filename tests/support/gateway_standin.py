@@ -4,10 +4,12 @@ It answers `GET <listen path>pets` with 200 and a small JSON body only when the 
 the expected credential (a key in the configured header or query parameter, or `Authorization:
 Bearer <token>` for a token it is told is valid), 401 otherwise; it answers CORS preflights for
 the portal's origin (as a Tyk API with CORS enabled does) and records every request it got.
+`<listen path>redirect` redirects to a cloud metadata address; `<listen path>slow` answers after 2 s.
 """
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,6 +71,14 @@ def running(listen_path: str, accepts: Callable[[Seen], bool], allowed_origin: s
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
+            if seen.path == gateway.listen_path + "redirect":  # somewhere a relay must not follow
+                self.send_response(302)
+                self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if seen.path == gateway.listen_path + "slow":
+                time.sleep(2)
             ok = seen.path == gateway.listen_path + "pets" and gateway.accepts(seen)
             body = json.dumps([{"id": 1, "name": "<b>Rex</b>"}] if ok else {"error": "unauthorised"}).encode()
             self.send_response(200 if ok else 401)

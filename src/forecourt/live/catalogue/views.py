@@ -5,15 +5,19 @@ Every view starts from forecourt.catalog.services.visible_products(user): a prod
 user's catalogues is answered 404, like one that does not exist, so its existence is not revealed.
 """
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.templatetags.static import static
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from forecourt import themes
+from forecourt.access import try_it as try_it_access
+from forecourt.access import try_it_relay
 from forecourt.catalog import documents, images
 from forecourt.catalog.services import visible_products
 from forecourt.live import gateway, served_documents
@@ -121,6 +125,39 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     if origin:
         security_headers.extend(response, {"connect-src": [origin]})
     return response
+
+
+@require_POST
+def try_it_proxy(request: HttpRequest, slug: str, api: int) -> JsonResponse:
+    """The opt-in "Try it" proxy (`TryIt.Proxy`; access/try_it_relay.py says what it refuses): for
+    signed-in users with a credential for the product, to the API's own address at the gateway.
+    CSRF-protected like every POST; the answer is JSON the panel shows as text."""
+    found = data.visible_api(request.user, slug, api) if settings.CONFIG.try_it_proxy else None
+    if found is None or not try_it_access.may_try(request.user, found[0]):
+        raise Http404("No such API.")
+    product_obj, api_obj = found
+    address = gateway.address(product_obj.provider.gateway_url if product_obj.provider else "", api_obj.listen_path)
+    if not address:
+        raise Http404("No such API.")
+    if len(request.body) > try_it_relay.MAX_BODY * 2:
+        return JsonResponse({"error": "The request is too large."}, status=413)
+    try:
+        asked = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"error": "The request must be a JSON object."}, status=400)
+    if not isinstance(asked, dict):
+        return JsonResponse({"error": "The request must be a JSON object."}, status=400)
+    try:
+        answer = try_it_relay.relay(address, asked)
+    except try_it_relay.Refused as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    except httpx.TimeoutException:
+        return JsonResponse({"error": f"The gateway did not answer within {try_it_relay.TIMEOUT:g} seconds."},
+                            status=504)
+    except httpx.HTTPError:
+        return JsonResponse({"error": "The gateway could not be reached."}, status=502)
+    return JsonResponse({"status": answer.status, "headers": answer.headers, "body": answer.body,
+                         "truncated": answer.truncated})
 
 
 def _product_context(product_obj: Any) -> dict[str, Any]:

@@ -155,7 +155,8 @@ function start(root) {
     root.querySelector("[data-try-it-status]").textContent = String(result.status);
     root.querySelector("[data-try-it-headers]").textContent =
       Object.entries(result.headers || {}).map(([k, v]) => `${k}: ${v}`).join("\n");
-    root.querySelector("[data-try-it-body]").textContent = result.body || "";
+    root.querySelector("[data-try-it-body]").textContent = (result.body || "") +
+      (result.truncated ? "\n[The portal's proxy shows the first megabyte of the answer only.]" : "");
   }
 }
 
