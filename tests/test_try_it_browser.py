@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 
+import httpx
 import pytest
 
 from forecourt.access.models import AccessRequest, Credential
@@ -123,3 +124,49 @@ def test_a_developer_calls_the_gateway_with_their_key(browser, live_server, cons
 
     assert served and not any(KEY in text for text in served)
     assert not any(KEY in record.getMessage() for record in caplog.records)
+
+
+def test_a_developer_gets_a_client_credentials_token_and_calls_the_gateway_with_it(
+        browser, live_server, consumer, tmp_path):
+    """Against the real test OAuth server process (tests/idp/server.py): a client it registered,
+    whose secret the developer pastes; the stand-in gateway accepts only a token that server issued."""
+    from playwright.sync_api import expect
+
+    from forecourt.oauth.models import ClientType, OAuthProvider
+
+    from .idp.fixture import TestIdP
+
+    idp = TestIdP(tmp_path)
+    try:
+        made = httpx.post(f"{idp.url}/register", headers={"Authorization": f"Bearer {idp.initial_token}"}, json={
+            "grant_types": ["client_credentials"], "token_endpoint_auth_method": "client_secret_basic",
+            "scope": "read", "client_name": "Checkout"}, timeout=10).json()
+
+        def valid_token(seen) -> bool:
+            auth = seen.headers.get("authorization", "")
+            return auth.startswith("Bearer ") and httpx.get(
+                f"{idp.url}/introspect-me", headers={"Authorization": auth}, timeout=5).status_code == 200
+
+        with gateway_standin.running("/shop/", valid_token) as gateway:
+            api = developer_with_key(consumer, gateway.url, key_in="header", key_name="Authorization")
+            oauth = OAuthProvider.objects.create(name="Test IdP", well_known_url=idp.well_known)
+            client_type = ClientType.objects.create(provider=oauth, name="Machines", grant_types=["client_credentials"])
+            Credential.objects.filter(app__owner=consumer).update(
+                type=Credential.Type.DCR_CLIENT, provider_reference=made["client_id"],
+                secret_hint=made["client_secret"][-4:],
+                provider_data={"oauth_provider_id": oauth.pk, "client_type_id": client_type.pk, "scope": "read"})
+            page = sign_in(browser, live_server, consumer)
+            page.goto(f"/catalogue-products/{api.product.slug}/{api.pk}/docs")
+            panel = page.get_by_role("region", name="Try it with your credentials")
+            panel.get_by_label("Its secret").fill("wrong-secret")
+            panel.get_by_role("button", name="Get a token").click()
+            expect(panel.locator("[data-try-it-token-state]")).to_contain_text("refused")
+            panel.get_by_label("Its secret").fill(made["client_secret"])
+            panel.get_by_role("button", name="Get a token").click()
+            expect(panel.locator("[data-try-it-token-state]")).to_have_text("A token is ready.")
+            panel.get_by_role("button", name="Send").click()
+            expect(panel.locator("[data-try-it-status]")).to_have_text("200")
+            assert gateway.calls()[-1].headers["authorization"].startswith("Bearer ")
+            page.context.close()
+    finally:
+        idp.stop()

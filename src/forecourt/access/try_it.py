@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from forecourt.catalog.models import Product
+from forecourt.oauth.models import OAuthProvider
 
 from .models import AccessRequest, Credential
 from .visibility import visible_apps
@@ -30,3 +31,15 @@ def usable_credentials(user: Any, product: Product) -> QuerySet[Credential]:
 def may_try(user: Any, product: Product) -> bool:
     """Whether `user` has a credential to try `product`'s APIs with (who may use the try-it proxy)."""
     return usable_credentials(user, product).exists()
+
+
+def discovery_urls(credentials: list[Credential]) -> dict[int, str]:
+    """For the OAuth clients an identity provider registered (DCR), its discovery document's URL by
+    credential ID (one query): the page reads the token and authorization endpoints from it, so a
+    provider's endpoints are never copied into the portal. A Tyk OAuth client's token endpoint is
+    the gateway's, which the portal does not name yet: those clients have none here."""
+    wanted = {c.pk: c.provider_data.get("oauth_provider_id") for c in credentials
+              if c.type == Credential.Type.DCR_CLIENT and isinstance(c.provider_data, dict)}
+    urls = dict(OAuthProvider.objects.filter(pk__in={v for v in wanted.values() if isinstance(v, int)})
+                .values_list("pk", "well_known_url")) if wanted else {}
+    return {pk: urls[provider] for pk, provider in wanted.items() if urls.get(provider)}

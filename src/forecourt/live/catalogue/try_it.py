@@ -10,7 +10,7 @@ the gateway; the proxy's URL when the operator turned it on.
 from typing import Any
 from urllib.parse import urlsplit
 
-from forecourt.access.try_it import usable_credentials
+from forecourt.access.try_it import discovery_urls, usable_credentials
 from forecourt.catalog.models import Product, ProductAPI
 from forecourt.themes.urls_names import reverse_live
 
@@ -31,12 +31,17 @@ def panel(user: Any, product: Product, api: ProductAPI, address: str, *, proxy: 
     the product, or no gateway address to call)."""
     if not address:
         return None
+    found = list(usable_credentials(user, product))
+    discovery = discovery_urls(found)
     credentials = [{"id": c.pk, "app": c.app.name, "kind": c.type, "kind_label": c.get_type_display(),
                     "hint": c.secret_hint, "label": f"{c.app.name}: {c.get_type_display()} …{c.secret_hint}",
-                    **({"client_id": c.provider_reference} if c.is_oauth_client else {})}
-                   for c in usable_credentials(user, product)]
+                    **({"client_id": c.provider_reference, "discovery_url": discovery.get(c.pk, ""),
+                        "scope": str((c.provider_data or {}).get("scope") or "")} if c.is_oauth_client else {})}
+                   for c in found]
     if not credentials:
         return None
     return {"credentials": credentials, "address": address,
+            "origins": sorted({o for o in map(origin, discovery.values()) if o}),
+
             "key": {"in": api.key_in, "name": api.key_name},
             "proxy_url": reverse_live("try_it_proxy", product.slug, api.pk) if proxy else ""}

@@ -122,8 +122,10 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     if panel is not None and not panel["proxy_url"]:
         origin = try_it.origin(address)  # the panel calls the gateway from the page
     security_headers.replace(response, {**DOCS_STYLES, **DOCS_EXTRA})
-    if origin:
-        security_headers.extend(response, {"connect-src": [origin]})
+    # The panel's OAuth clients read their identity provider's discovery document and token endpoint.
+    origins = [o for o in [origin, *(panel["origins"] if panel is not None else [])] if o]
+    if origins:
+        security_headers.extend(response, {"connect-src": list(dict.fromkeys(origins))})
     return response
 
 

@@ -38,10 +38,47 @@ function start(root) {
     else { sessionStorage.removeItem(STORE + id); }
   }
 
+  const tokens = new Map(); // credential ID -> access token, in this page's memory only
+  const oauthRow = root.querySelector("[data-try-it-oauth]");
+  const tokenState = root.querySelector("[data-try-it-token-state]");
+
+  function showKind() {
+    const c = credential();
+    oauthRow.hidden = !c.client_id;
+    tokenState.textContent = tokens.has(String(c.id)) ? "A token is ready." : "";
+  }
+
+  // OAuth 2.0 client credentials, from the page: the token endpoint from the identity provider's
+  // discovery document (the IdP must answer CORS: docs/try-it.md), the client authenticated by
+  // HTTP Basic with the pasted secret.
+  async function clientCredentials() {
+    const c = credential();
+    if (!c.discovery_url) { throw new Error("This client's identity provider is not known to the portal."); }
+    const discovery = await (await fetch(c.discovery_url, { credentials: "omit" })).json();
+    const form = new URLSearchParams({ grant_type: "client_credentials" });
+    if (c.scope) { form.set("scope", c.scope); }
+    const answer = await fetch(discovery.token_endpoint, {
+      method: "POST", credentials: "omit", body: form,
+      headers: { Authorization: "Basic " + btoa(`${encodeURIComponent(c.client_id)}:${encodeURIComponent(field("secret").value)}`) },
+    });
+    const data = await answer.json().catch(() => ({}));
+    if (!answer.ok || !data.access_token) {
+      throw new Error(`The identity provider refused: ${data.error_description || data.error || answer.status}`);
+    }
+    tokens.set(String(c.id), data.access_token);
+  }
+
+  root.querySelector("[data-try-it-token]").addEventListener("click", () => {
+    tokenState.textContent = "Asking…";
+    clientCredentials().then(showKind).catch((error) => { tokenState.textContent = String(error.message || error); });
+  });
+
+  field("credential").addEventListener("change", showKind);
   field("credential").addEventListener("change", showSecret);
   field("secret").addEventListener("input", keepSecret);
   field("remember").addEventListener("change", keepSecret);
   showSecret();
+  showKind();
 
   // The operations of the served document (JSON; a YAML one leaves "Another request..." only).
   fetch(root.dataset.documentUrl, { credentials: "same-origin" })
@@ -111,8 +148,11 @@ function start(root) {
       else if (where === "header") { headers[name] = input.value; }
     }
     const secret = field("secret").value;
-    const kind = credential().kind;
-    if (kind === "key" && secret) {
+    const c = credential();
+    if (c.client_id) {
+      const token = tokens.get(String(c.id));
+      if (token) { headers.Authorization = `Bearer ${token}`; }
+    } else if (secret) {
       if (config.key.in === "query") { query.set(config.key.name, secret); }
       else { headers[config.key.name] = secret; }
     }
