@@ -38,8 +38,11 @@ def discovery_urls(credentials: list[Credential]) -> dict[int, str]:
     credential ID (one query): the page reads the token and authorization endpoints from it, so a
     provider's endpoints are never copied into the portal. A Tyk OAuth client's token endpoint is
     the gateway's, which the portal does not name yet: those clients have none here."""
-    wanted = {c.pk: c.provider_data.get("oauth_provider_id") for c in credentials
-              if c.type == Credential.Type.DCR_CLIENT and isinstance(c.provider_data, dict)}
-    urls = dict(OAuthProvider.objects.filter(pk__in={v for v in wanted.values() if isinstance(v, int)})
-                .values_list("pk", "well_known_url")) if wanted else {}
+    wanted: dict[int, int] = {}
+    for c in credentials:
+        provider = c.provider_data.get("oauth_provider_id") if isinstance(c.provider_data, dict) else None
+        if c.type == Credential.Type.DCR_CLIENT and isinstance(provider, int):
+            wanted[c.pk] = provider
+    urls: dict[int, str] = dict(OAuthProvider.objects.filter(pk__in=set(wanted.values()))
+                                .values_list("pk", "well_known_url")) if wanted else {}
     return {pk: urls[provider] for pk, provider in wanted.items() if urls.get(provider)}
