@@ -15,9 +15,11 @@ from forecourt.catalog.models import ProductAPI
 
 from . import factories
 from .conftest import PASSWORD
+from .idp.oidc_fixture import oidc_idp
 from .support import browser as browser_support
 from .support import gateway_standin
 
+__all__ = ["oidc_idp"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 KEY = "tryit-key-5b2f0c9e1d7a4b3c8e6f"
@@ -170,3 +172,44 @@ def test_a_developer_gets_a_client_credentials_token_and_calls_the_gateway_with_
             page.context.close()
     finally:
         idp.stop()
+
+
+def test_a_developer_signs_in_at_the_identity_provider_and_calls_the_gateway_with_the_token(
+        browser, live_server, consumer, oidc_idp):
+    """Authorization code + PKCE against the real test OpenID Connect provider (tests/idp/oidc_server.py)
+    in a popup, back through the portal's callback page; the stand-in gateway accepts only a token
+    that provider's userinfo endpoint accepts."""
+    from playwright.sync_api import expect
+
+    from forecourt.oauth.models import ClientType, OAuthProvider
+
+    secret = "pkce-client-secret-0a9b8c7d6e"
+    oidc_idp.add_client("try-it-client", secret, [f"{live_server.url}/portal/try-it/callback"])
+    oidc_idp.set_users({"ada": {"sub": "ada-1", "email": "ada@example.com", "name": "Ada", "groups": []}})
+
+    def valid_token(seen) -> bool:
+        auth = seen.headers.get("authorization", "")
+        return auth.startswith("Bearer ") and httpx.get(
+            f"{oidc_idp.url}/userinfo", headers={"Authorization": auth}, timeout=5).status_code == 200
+
+    with gateway_standin.running("/shop/", valid_token) as gateway:
+        api = developer_with_key(consumer, gateway.url, key_in="header", key_name="Authorization")
+        oauth = OAuthProvider.objects.create(name="Test OIDC", well_known_url=oidc_idp.discovery_url)
+        client_type = ClientType.objects.create(provider=oauth, name="Web", grant_types=["authorization_code"])
+        Credential.objects.filter(app__owner=consumer).update(
+            type=Credential.Type.DCR_CLIENT, provider_reference="try-it-client", secret_hint=secret[-4:],
+            provider_data={"oauth_provider_id": oauth.pk, "client_type_id": client_type.pk, "scope": "openid"})
+        page = sign_in(browser, live_server, consumer)
+        page.goto(f"/catalogue-products/{api.product.slug}/{api.pk}/docs")
+        panel = page.get_by_role("region", name="Try it with your credentials")
+        panel.get_by_label("Its secret").fill(secret)
+        with page.expect_popup() as opened:
+            panel.get_by_role("button", name="Sign in for a token").click()
+        popup = opened.value
+        popup.get_by_label("Username").fill("ada")
+        popup.get_by_role("button", name="Sign in to the test IdP").click()
+        expect(panel.locator("[data-try-it-token-state]")).to_have_text("A token is ready.")
+        panel.get_by_role("button", name="Send").click()
+        expect(panel.locator("[data-try-it-status]")).to_have_text("200")
+        assert gateway.calls()[-1].headers["authorization"].startswith("Bearer ")
+        page.context.close()

@@ -42,6 +42,7 @@ def panel(user: Any, product: Product, api: ProductAPI, address: str, *, proxy: 
         return None
     return {"credentials": credentials, "address": address,
             "origins": sorted({o for o in map(origin, discovery.values()) if o}),
+            "callback_url": reverse_live("try_it_callback"),
 
             "key": {"in": api.key_in, "name": api.key_name},
             "proxy_url": reverse_live("try_it_proxy", product.slug, api.pk) if proxy else ""}

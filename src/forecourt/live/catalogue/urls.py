@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("catalogue-products/<slug:slug>/logo", views.product_logo, name="product_logo"),
     path("catalogue-products/<slug:slug>/preview", views.product_preview, name="product_preview"),
     path("catalogue-products/<slug:slug>/<int:api>/docs", views.api_docs, name="api_docs"),
+    path("portal/try-it/callback", views.try_it_callback, name="try_it_callback"),
     path("catalogue-products/<slug:slug>/<int:api>/try-it", views.try_it_proxy, name="try_it_proxy"),
     path("catalogue-products/<slug:slug>/<int:api>/openapi", views.api_document, name="api_document"),
     path("catalogue-products/<slug:slug>/<int:api>/graphql", views.api_graphql, name="api_graphql"),

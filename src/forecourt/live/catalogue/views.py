@@ -118,6 +118,10 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     if panel is not None:
         context["try_it"] = {**panel, "script_url": static("live/try-it.js")}
     response = themes.render(request, "views/api_docs.html", context)
+    if panel is not None:
+        # The panel's sign-in popup (authorization code) must keep its opener through the identity
+        # provider's pages, to hand the code back (Django's default, same-origin, would cut it).
+        response["Cross-Origin-Opener-Policy"] = "same-origin-allow-popups"
     origin = _gateway_origin(provider.gateway_url) if name == "stoplight" and provider is not None else ""
     if panel is not None and not panel["proxy_url"]:
         origin = try_it.origin(address)  # the panel calls the gateway from the page
@@ -126,6 +130,21 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     origins = [o for o in [origin, *(panel["origins"] if panel is not None else [])] if o]
     if origins:
         security_headers.extend(response, {"connect-src": list(dict.fromkeys(origins))})
+    return response
+
+
+@require_safe
+def try_it_callback(request: HttpRequest) -> HttpResponse:
+    """Where an identity provider sends the "Try it" panel's authorization code back (its popup):
+    the page's script hands the code to the opener and drops it from the address; no referrer
+    carries it on, no cache keeps the page, and the server does nothing with the query."""
+    response = themes.render(request, "views/try_it_callback.html",
+                             {"page": {"title": "Signing in"}, "script_url": static("live/try-it-callback.js")})
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    # The popup came here from the identity provider's pages (no opener policy): the same policy
+    # keeps it in the docs page's browsing context group, so `window.opener` still reaches it.
+    response["Cross-Origin-Opener-Policy"] = "unsafe-none"
     return response
 
 

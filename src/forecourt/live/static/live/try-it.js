@@ -68,6 +68,52 @@ function start(root) {
     tokens.set(String(c.id), data.access_token);
   }
 
+  // Authorization code + PKCE (S256) in a popup: the identity provider sends it back to the portal's
+  // callback page, which posts the code here (same origin checked, with the state); this page
+  // exchanges it with its verifier, which never leaves it until then.
+  async function authorizationCode() {
+    const c = credential();
+    if (!c.discovery_url) { throw new Error("This client's identity provider is not known to the portal."); }
+    const discovery = await (await fetch(c.discovery_url, { credentials: "omit" })).json();
+    const verifier = randomText(32);
+    const challenge = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+    const state = randomText(16);
+    const redirect = new URL(config.callback_url, window.location.origin).href;
+    const authorize = new URL(discovery.authorization_endpoint);
+    const scope = c.scope || ((discovery.scopes_supported || []).includes("openid") ? "openid" : "");
+    Object.entries({ response_type: "code", client_id: c.client_id, redirect_uri: redirect, state,
+                     code_challenge: challenge, code_challenge_method: "S256", nonce: randomText(16),
+                     ...(scope ? { scope } : {}) }).forEach(([k, v]) => authorize.searchParams.set(k, v));
+    const popup = window.open(authorize.href, "forecourt-try-it", "popup,width=520,height=640");
+    if (!popup) { throw new Error("The sign-in window was blocked: allow pop-ups for this page."); }
+    const message = await new Promise((resolve, reject) => {
+      function heard(event) {
+        if (event.origin !== window.location.origin || event.source !== popup || !event.data ||
+            event.data.type !== "forecourt-try-it" || event.data.state !== state) { return; }
+        window.removeEventListener("message", heard);
+        resolve(event.data);
+      }
+      window.addEventListener("message", heard);
+      setTimeout(() => { window.removeEventListener("message", heard); reject(new Error("No sign-in came back.")); }, 300000);
+    });
+    if (message.error || !message.code) { throw new Error(`The identity provider refused: ${message.error_description || message.error}`); }
+    const form = new URLSearchParams({ grant_type: "authorization_code", code: message.code, redirect_uri: redirect,
+                                       code_verifier: verifier, client_id: c.client_id });
+    const secret = field("secret").value;
+    const headers = secret ? { Authorization: "Basic " + btoa(`${encodeURIComponent(c.client_id)}:${encodeURIComponent(secret)}`) } : {};
+    const answer = await fetch(discovery.token_endpoint, { method: "POST", credentials: "omit", body: form, headers });
+    const data = await answer.json().catch(() => ({}));
+    if (!answer.ok || !data.access_token) {
+      throw new Error(`The identity provider refused: ${data.error_description || data.error || answer.status}`);
+    }
+    tokens.set(String(c.id), data.access_token);
+  }
+
+  root.querySelector("[data-try-it-sign-in]").addEventListener("click", () => {
+    tokenState.textContent = "Signing in…";
+    authorizationCode().then(showKind).catch((error) => { tokenState.textContent = String(error.message || error); });
+  });
+
   root.querySelector("[data-try-it-token]").addEventListener("click", () => {
     tokenState.textContent = "Asking…";
     clientCredentials().then(showKind).catch((error) => { tokenState.textContent = String(error.message || error); });
@@ -223,6 +269,14 @@ function readOperations(doc) {
     }
   }
   return found;
+}
+
+function randomText(bytes) {
+  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+function base64url(data) {
+  return btoa(String.fromCharCode(...data)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 function resolve(doc, value) {
