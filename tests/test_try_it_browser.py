@@ -16,8 +16,8 @@ from forecourt.catalog.models import ProductAPI
 from . import factories
 from .conftest import PASSWORD
 from .idp.oidc_fixture import oidc_idp
+from .support import axe, gateway_standin
 from .support import browser as browser_support
-from .support import gateway_standin
 
 __all__ = ["oidc_idp"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -93,6 +93,8 @@ def test_a_developer_calls_the_gateway_with_their_key(browser, live_server, cons
         panel.get_by_label("Its secret").fill(KEY)
         panel.get_by_role("button", name="Send").click()
         expect(panel.locator("[data-try-it-status]")).to_have_text("200")
+        violations = [v for v in axe.run(page) if "try-it" in v.describe()]
+        assert not violations, axe.report("try-it panel", violations)
         # The gateway's answer is shown as text, never as markup.
         expect(panel.locator("[data-try-it-body]")).to_contain_text('"<b>Rex</b>"')
         assert panel.locator("[data-try-it-body] b").count() == 0
