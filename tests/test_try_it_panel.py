@@ -99,3 +99,20 @@ def test_the_panels_query_count_does_not_grow_with_credentials(shop, client):
     with CaptureQueriesContext(connection) as six:
         assert len(panel(client, api)[0]["credentials"]) == 6
     assert len(six) == len(one)
+
+
+def test_the_oauth_callback_page_keeps_nothing_and_keeps_the_opener(shop, client):
+    """The identity provider's redirect lands here with the code in the query: no cache keeps the
+    page, no referrer carries the code on, and the opener policies leave the popup its opener."""
+    response = client.get("/portal/try-it/callback?code=the-code-1234567890&state=s")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "no-referrer"
+    assert response["Cross-Origin-Opener-Policy"] == "unsafe-none"
+    body = response.content.decode()
+    assert "the-code-1234567890" not in body and '<script src="/static/live/try-it-callback.js"></script>' in body
+    api = shop[0]
+    me = factories.consumer()
+    client.force_login(me)
+    credential(shop, factories.app(me))
+    docs = client.get(f"/catalogue-products/{api.product.slug}/{api.pk}/docs")
+    assert docs["Cross-Origin-Opener-Policy"] == "same-origin-allow-popups"
