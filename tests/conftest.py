@@ -6,6 +6,7 @@ from forecourt.accounts import services
 from forecourt.accounts.models import Role, User
 from forecourt.ops import crypto, readiness
 
+from .support import browser as browser_support
 from .support import databases, servers
 
 # A test that skips itself for a reason not on the allow-list fails the run (tests/support/skip_policy.py).
@@ -124,6 +125,38 @@ def start_server(tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless chromium for a test module (tests/support/browser.py launches it): a launch takes a
+    second or more, and each test opens contexts of its own in it. Playwright's sync API runs an event
+    loop in this thread for as long as it lives, so the ORM must be allowed to run beside it
+    (DJANGO_ALLOW_ASYNC_UNSAFE) for that long: the module, never the rest of the worker's session."""
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            launched = browser_support.launch(playwright)
+            try:
+                yield launched
+            finally:
+                launched.close()
+
+
+@pytest.fixture
+def browser(chromium, live_server):
+    """The module's chromium for one test against Django's live server. After the test, the contexts it
+    opened are closed (their pages would keep running into the next test), and so are the ORM's
+    connections made beside Playwright's loop (Django keeps them per context; PostgreSQL would refuse
+    to drop a test database still in use)."""
+    from django.db import connections
+
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
+    connections.close_all()
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,6 @@ from forecourt.webhooks.models import Delivery, Event, Webhook
 from . import themes_support
 from .conftest import PASSWORD
 from .support import axe
-from .support import browser as browser_support
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.a11y, pytest.mark.django_db(transaction=True)]
 
@@ -83,22 +82,6 @@ def _png(width: int = 8, height: int = 8) -> bytes:
     rows = b"".join(b"\x00" + b"\x1f\x4f\xb5" * width for _ in range(height))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One browser for the module. Playwright's sync API runs an event loop in this thread, so the ORM
-    must be allowed to run in it (DJANGO_ALLOW_ASYNC_UNSAFE), for the module's whole life."""
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = browser_support.launch(playwright)
-            try:
-                yield browser
-            finally:
-                browser.close()
 
 
 @pytest.fixture

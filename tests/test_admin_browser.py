@@ -13,7 +13,6 @@ import pytest
 from forecourt.accounts.models import Organisation, User
 
 from .conftest import PASSWORD
-from .support import browser as browser_support
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,29 +27,10 @@ CATALOGUE = "Acme Partners"
 
 
 @pytest.fixture
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; let the ORM run in it anyway."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page(_orm_beside_playwright, live_server, admin):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = browser_support.launch(playwright)
-        try:
-            context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(10_000)
-            yield context.new_page()
-        finally:
-            # ORM calls made while Playwright's loop runs get a connection of their own (Django keeps
-            # connections per context); close it here, in that context, or PostgreSQL refuses to drop
-            # the test database ("being accessed by other users").
-            connections.close_all()
-            browser.close()
+def page(browser, live_server, admin):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    return context.new_page()
 
 
 def field(page, label: str):

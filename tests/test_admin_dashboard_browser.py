@@ -9,32 +9,10 @@ from pathlib import Path
 import pytest
 
 from .conftest import PASSWORD
-from .support import browser as browser_support
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "admin"
-
-
-@pytest.fixture
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; let the ORM run in it anyway."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(_orm_beside_playwright, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = browser_support.launch(playwright)
-        try:
-            yield launched
-        finally:
-            connections.close_all()  # as tests/test_admin_browser.py: PostgreSQL drops the database after
-            launched.close()
 
 
 def signed_in_page(browser, live_server, admin, scheme: str):

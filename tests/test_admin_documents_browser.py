@@ -4,7 +4,7 @@ import pytest
 
 from . import factories
 from .conftest import PASSWORD
-from .test_admin_browser import _orm_beside_playwright, expect_flash, field, page, shot  # noqa: F401 (fixtures)
+from .test_admin_browser import expect_flash, field, page, shot  # noqa: F401 (the page fixture)
 from .test_openapi_documents import BROKEN_30, PETS_30
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]

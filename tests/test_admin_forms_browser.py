@@ -14,26 +14,9 @@ from forecourt.accounts.models import Organisation, Team
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc
 
 from .conftest import PASSWORD
-from .support import browser as browser_support
 from .test_admin_browser import SCREENSHOTS, expect_flash, field, row
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch, live_server, admin):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM beside Playwright's loop
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = browser_support.launch(playwright)
-        try:
-            yield launched
-        finally:
-            connections.close_all()
-            launched.close()
 
 
 def signed_in(browser, live_server, admin, *, javascript: bool = True):

@@ -12,27 +12,10 @@ from forecourt.access.models import AccessRequest
 from forecourt.accounts.models import Organisation, Team, User
 
 from . import factories
-from .support import browser as browser_support
 from .test_admin_browser import SCREENSHOTS, expect_flash, field
 from .test_admin_forms_browser import signed_in
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch, live_server, admin):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM beside Playwright's loop
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = browser_support.launch(playwright)
-        try:
-            yield launched
-        finally:
-            connections.close_all()
-            launched.close()
 
 
 def test_select_all_then_approve_every_request_on_the_page(browser, live_server, admin):

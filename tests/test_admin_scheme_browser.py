@@ -4,37 +4,20 @@ scheme still applies (admin.css's prefers-color-scheme)."""
 
 import pytest
 
-from .support import browser as browser_support
-
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LIGHT_BG = "rgb(245, 247, 250)"  # --bg of the light scheme
 DARK_BG = "rgb(15, 23, 32)"  # --bg of the dark scheme
 
 
-@pytest.fixture
-def chromium(monkeypatch, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = browser_support.launch(playwright)
-        try:
-            yield browser
-        finally:
-            connections.close_all()
-            browser.close()
-
-
 def background(page) -> str:
     return page.evaluate("() => getComputedStyle(document.body).backgroundColor")
 
 
-def test_the_toggle_switches_the_scheme_and_the_choice_is_remembered(chromium, live_server):
+def test_the_toggle_switches_the_scheme_and_the_choice_is_remembered(browser, live_server):
     from playwright.sync_api import expect
 
-    context = chromium.new_context(base_url=live_server.url, color_scheme="light")
+    context = browser.new_context(base_url=live_server.url, color_scheme="light")
     page = context.new_page()
     page.goto("/portal-admin/sign-in/")
     toggle = page.get_by_role("button", name="Dark mode")
@@ -59,10 +42,10 @@ def test_the_toggle_switches_the_scheme_and_the_choice_is_remembered(chromium, l
     context.close()
 
 
-def test_the_system_scheme_applies_by_default_and_without_javascript(chromium, live_server):
+def test_the_system_scheme_applies_by_default_and_without_javascript(browser, live_server):
     from playwright.sync_api import expect
 
-    with_js = chromium.new_context(base_url=live_server.url, color_scheme="dark")
+    with_js = browser.new_context(base_url=live_server.url, color_scheme="dark")
     page = with_js.new_page()
     page.goto("/portal-admin/sign-in/")
     expect(page.get_by_role("button", name="Dark mode")).to_have_attribute("aria-pressed", "true")
@@ -71,7 +54,7 @@ def test_the_system_scheme_applies_by_default_and_without_javascript(chromium, l
     with_js.close()
 
     for scheme, colour in (("dark", DARK_BG), ("light", LIGHT_BG)):
-        without_js = chromium.new_context(base_url=live_server.url, color_scheme=scheme, java_script_enabled=False)
+        without_js = browser.new_context(base_url=live_server.url, color_scheme=scheme, java_script_enabled=False)
         page = without_js.new_page()
         page.goto("/portal-admin/sign-in/")
         expect(page.get_by_role("button", name="Dark mode")).to_be_hidden()  # it would do nothing

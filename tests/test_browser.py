@@ -6,7 +6,6 @@ import pytest
 
 import forecourt
 
-from .support import browser as browser_support
 from .support import servers
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
@@ -14,15 +13,10 @@ pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = browser_support.launch(playwright)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def browser_page(chromium):
+    context = chromium.new_context()
+    yield context.new_page()
+    context.close()
 
 
 def test_admin_signs_in_and_out_in_a_browser(child_env, start_server, tmp_path, browser_page):

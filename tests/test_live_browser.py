@@ -24,7 +24,6 @@ from forecourt.providers import sync
 from forecourt.providers.models import Provider
 
 from .conftest import PASSWORD
-from .support import browser as browser_support
 from .support.tyk import ORG_ID, SECRET, tyk_dashboard
 
 __all__ = ["tyk_dashboard"]
@@ -33,26 +32,6 @@ pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(tra
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "live"
 DEVELOPER = "dev@rockets.example"
 DEV_PASSWORD = "correct horse battery staple 9"
-
-
-@pytest.fixture
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(_orm_beside_playwright, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = browser_support.launch(playwright)
-        try:
-            yield chromium
-        finally:
-            connections.close_all()
-            chromium.close()
 
 
 def new_page(browser, live_server):

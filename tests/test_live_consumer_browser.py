@@ -18,9 +18,9 @@ from forecourt.access.models import App, Credential
 from . import factories
 from .conftest import PASSWORD
 from .support.tyk import tyk_dashboard
-from .test_live_browser import SCREENSHOTS, _orm_beside_playwright, browser, catalogue, new_page, run_jobs, shot
+from .test_live_browser import SCREENSHOTS, catalogue, new_page, run_jobs, shot
 
-__all__ = ["_orm_beside_playwright", "browser", "catalogue", "tyk_dashboard"]
+__all__ = ["catalogue", "tyk_dashboard"]
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 GATEWAY = "https://gateway.example.com:8443"

@@ -15,7 +15,6 @@ from forecourt.catalog.models import ProductAPI, ProductDoc
 
 from . import factories
 from .conftest import PASSWORD
-from .support import browser as browser_support
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,26 +27,6 @@ OPENAPI = json.dumps({
     "paths": {"/charges": {"get": {"summary": "List the charges", "responses": {"200": {"description": "The charges"}}},
                            "post": {"summary": "Create a charge", "responses": {"201": {"description": "Created"}}}}},
 })
-
-
-@pytest.fixture
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(_orm_beside_playwright, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = browser_support.launch(playwright)
-        try:
-            yield chromium
-        finally:
-            connections.close_all()
-            chromium.close()
 
 
 @pytest.fixture

@@ -11,26 +11,15 @@ import pytest
 from forecourt.accounts.models import TotpDevice, User
 
 from .conftest import PASSWORD
-from .support import browser as browser_support
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(monkeypatch, live_server, consumer):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = browser_support.launch(playwright)
-        try:
-            context = browser.new_context(base_url=live_server.url)
-            context.set_default_timeout(10_000)
-            yield context.new_page()
-        finally:
-            connections.close_all()
-            browser.close()
+def page(browser, live_server, consumer):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    return context.new_page()
 
 
 def next_code(secret: str, after: str = "") -> str:

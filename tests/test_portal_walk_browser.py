@@ -23,33 +23,12 @@ from forecourt.providers.models import Provider
 from . import factories
 from . import themes_support as ts
 from .conftest import PASSWORD
-from .support import browser as browser_support
 from .support.tyk import ORG_ID, SECRET, tyk_dashboard
 
 __all__ = ["tyk_dashboard"]
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_HEADLINE = "Rockets for everyone"
-
-
-@pytest.fixture
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; let the ORM run in it anyway."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(_orm_beside_playwright, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = browser_support.launch(playwright)
-        try:
-            yield chromium
-        finally:
-            connections.close_all()  # the ORM's connection made in Playwright's loop (see test_admin_browser)
-            chromium.close()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from forecourt.catalog.models import Catalogue
 from forecourt.notify.models import EmailLog
 
 from .conftest import PASSWORD
-from .support import browser as browser_support
 from .test_live_catalogue import OAS, product
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,21 +25,6 @@ window.__violations = [];
 document.addEventListener("securitypolicyviolation",
     e => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
 """
-
-
-@pytest.fixture
-def browser(monkeypatch, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = browser_support.launch(playwright)
-        try:
-            yield chromium
-        finally:
-            connections.close_all()
-            chromium.close()
 
 
 class Watched:

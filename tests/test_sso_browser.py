@@ -16,7 +16,6 @@ from forecourt.sso.models import SsoIdentity, SsoProfile
 
 from . import factories
 from .idp.oidc_fixture import oidc_idp
-from .support import browser as browser_support
 
 __all__ = ["oidc_idp"]
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,21 +26,11 @@ ADA = {"sub": "idp-ada", "email": "admin@example.com", "name": "Ada Admin", "gro
 
 
 @pytest.fixture
-def page(monkeypatch, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
+def page(browser, live_server):
     oidc.forget_cached()
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = browser_support.launch(playwright)
-        try:
-            context = browser.new_context(base_url=live_server.url)
-            context.set_default_timeout(10_000)
-            yield context.new_page()
-        finally:
-            connections.close_all()
-            browser.close()
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    return context.new_page()
 
 
 def oidc_profile(idp, live_server, key: str, name: str, *, admins: bool = False, **fields) -> SsoProfile:

@@ -15,26 +15,15 @@ from forecourt.accounts.models import Organisation, Role, Team, User
 from forecourt.sso.models import SsoIdentity, SsoProfile
 
 from .idp.saml_fixture import saml_idp  # noqa: F401 - the fixture
-from .support import browser as browser_support
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(monkeypatch, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = browser_support.launch(playwright)
-        try:
-            context = browser.new_context(base_url=live_server.url)
-            context.set_default_timeout(30_000)  # a shared machine: the first pages can be slow
-            yield context.new_page()
-        finally:
-            connections.close_all()
-            browser.close()
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(30_000)  # a shared machine: the first pages can be slow
+    return context.new_page()
 
 
 def test_a_consumer_signs_in_through_the_idps_form_and_lands_in_the_mapped_team(

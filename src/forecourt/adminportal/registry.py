@@ -143,7 +143,8 @@ RESOURCES: list[Resource] = [
         D["product-specs"], section="Catalogue",
         columns=[Column("Name", _spec_name, link=True), Column("Alias", "spec_alias"), Column("Product", "product")],
         search=["name", "spec_alias", "product__display_name"],
-        help="Products' OpenAPI specifications that no provider API stands behind (Tyk's spec details).",
+        help="Products' specifications that no provider API stands behind (Tyk's spec details): an OpenAPI document, "
+             "a GraphQL schema, an AsyncAPI document (Forecourt's own).",
     ),
     Resource(
         D["plans"], section="Catalogue",

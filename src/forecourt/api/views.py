@@ -17,6 +17,7 @@ from .parser import StorableTextParser
 from .routers import (  # noqa: F401 - imported for api.add_router below
     access_requests,
     apps,
+    asyncapi_documents,
     audit,
     catalogues,
     config,
@@ -57,6 +58,7 @@ for _module in (routers.providers, routers.products, routers.plans, routers.cata
                 routers.users, routers.invite_codes, routers.access_requests, routers.apps, routers.configs,
                 routers.audit, routers.themes, routers.pages, routers.menus, routers.webhooks, routers.tags,
                 routers.custom_credentials, routers.custom_attributes, routers.posts, routers.graphql_schemas,
+                routers.asyncapi_documents,
                 routers.oauth_providers, routers.sso_profiles, routers.config):
     api.add_router("", _module.router)
 

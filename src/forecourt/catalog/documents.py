@@ -511,3 +511,10 @@ def _operation_summaries(text: str) -> list[str]:
                 if words:
                     found.append(words)
     return found
+
+
+# What forecourt.catalog.asyncapi shares with this module: AsyncAPI documents are read, placed and
+# reported exactly as OpenAPI ones are, so an admin meets one set of messages.
+schema_problem = _schema_problem
+dotted = _dotted
+resolve = _resolve

@@ -276,8 +276,8 @@ class ProductDoc(models.Model):
 class ProductSpec(models.Model):
     """A specification of a product that no provider API stands behind (Tyk's "spec details" of a
     documentation product): a name, an alias, and the portal's OpenAPI document, checked by
-    forecourt.catalog.documents like an API's, and a GraphQL schema (forecourt.catalog.graphql_schemas). Never
-    written to a provider, never touched by a sync."""
+    forecourt.catalog.documents like an API's, a GraphQL schema (forecourt.catalog.graphql_schemas), and an
+    AsyncAPI document (forecourt.catalog.asyncapi). Never written to a provider, never touched by a sync."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="specs")
     name = models.CharField(max_length=255, blank=True)
@@ -289,6 +289,12 @@ class ProductSpec(models.Model):
         "GraphQL schema", blank=True, default="", db_default="",
         help_text="Its GraphQL schema (SDL), checked by forecourt.catalog.graphql_schemas; Tyk's spec details carry "
                   "an OpenAPI document or a GraphQL schema.")
+    # Forecourt's own (Tyk's spec details have no AsyncAPI field). db_default: an older release serving beside
+    # this one keeps inserting specifications without it.
+    asyncapi_document = models.TextField(
+        "AsyncAPI document", blank=True, default="", db_default="",
+        help_text="Its AsyncAPI 2.x or 3.x document (event-driven APIs: channels and messages), checked by "
+                  "forecourt.catalog.asyncapi, stored and downloaded as given; the Live Portal renders it.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

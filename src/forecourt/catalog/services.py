@@ -161,7 +161,8 @@ def apis_of(product: Product) -> QuerySet[ProductAPI]:
 
 def specs_of(product: Product) -> QuerySet[ProductSpec]:
     """A product's specifications for a listing (without their documents)."""
-    return ProductSpec.objects.filter(product=product).defer("oas_document", "graphql_schema").order_by("pk")
+    return (ProductSpec.objects.filter(product=product).defer("oas_document", "graphql_schema", "asyncapi_document")
+            .order_by("pk"))
 
 
 def docs_of(product: Product) -> QuerySet[ProductDoc]:

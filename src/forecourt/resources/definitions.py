@@ -146,7 +146,8 @@ DEFINITIONS: list[Definition] = [
     ),
     Definition(
         slug="product-specs", model=ProductSpec, form=f.ProductSpecForm,
-        queryset=lambda: ProductSpec.objects.select_related("product").defer("oas_document", "graphql_schema"),
+        queryset=lambda: ProductSpec.objects.select_related("product").defer("oas_document", "graphql_schema",
+                                                                             "asyncapi_document"),
     ),
     Definition(
         slug="plans", model=Plan, form=f.PlanForm,

@@ -20,7 +20,7 @@ from forecourt.accounts import attributes
 from forecourt.accounts import registration as domain_rules
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import CustomAttribute, InviteCode, Organisation, Team, User
-from forecourt.catalog import document_import, documents, graphql_schemas, images
+from forecourt.catalog import asyncapi, document_import, documents, graphql_schemas, images
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.portalconfig.models import PortalSettings
@@ -337,6 +337,27 @@ def _graphql_text_field() -> "OpenAPITextField":
         help_text="The Live Portal shows it in a GraphiQL playground. Empty: none.")
 
 
+def incoming_asyncapi(form: ModelForm, data: dict[str, Any]) -> asyncapi.Summary | None:
+    """The rule of a form's new AsyncAPI document: from its file or its text, checked by
+    forecourt.catalog.asyncapi and put in `data["asyncapi_document"]` as given; its summary, or None when
+    there is none new (the stored one is kept; emptied text removes it) or it is refused (the form's error)."""
+    upload = data.get("asyncapi_file")
+    field = "asyncapi_file" if upload else "asyncapi_document"
+    try:
+        if upload:
+            text = documents.read_upload(upload)
+        elif data.get("asyncapi_document") and "asyncapi_document" in form.changed_data:
+            text = data["asyncapi_document"]
+        else:
+            return None
+        summary = asyncapi.check(text)
+    except documents.InvalidDocument as exc:
+        form.add_error(field, exc.messages)
+        return None
+    data["asyncapi_document"] = text
+    return summary
+
+
 def _notes(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
@@ -441,16 +462,27 @@ class ProductSpecForm(ModelForm):
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}), help_text="JSON or YAML. Empty: none.")
     graphql_file = _graphql_file_field()
     graphql_schema = _graphql_text_field()
+    asyncapi_file = forms.FileField(
+        label="Upload an AsyncAPI document", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.yaml,.yml,application/json,application/yaml"}),
+        help_text=f"A JSON or YAML file, AsyncAPI 2.x or 3.x, at most {documents.MAX_BYTES // 1024 // 1024} MB, "
+                  "in one file (bundled). It replaces the AsyncAPI document below.")
+    asyncapi_document = OpenAPITextField(
+        label="Or paste it (the AsyncAPI document)", required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text="JSON or YAML, for event-driven APIs (channels and messages); the Live Portal renders it and "
+                  "offers it for download as given. Empty: none.")
 
     class Meta:
         model = ProductSpec
         fields = ["product", "name", "spec_alias", "document_file", "document_url", "oas_document", "graphql_file",
-                  "graphql_schema"]
+                  "graphql_schema", "asyncapi_file", "asyncapi_document"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.document_summary: documents.Summary | None = None
         self.graphql_summary: graphql_schemas.Summary | None = None
+        self.asyncapi_summary: asyncapi.Summary | None = None
         self.fields["document_url"].initial = self.instance.oas_url
 
     def clean(self) -> dict[str, Any]:
@@ -460,6 +492,7 @@ class ProductSpecForm(ModelForm):
             data["document_url"] = ""  # the URL it came from, shown again: not fetched again
         self.document_summary = incoming_document(self, data)
         self.graphql_summary = incoming_graphql(self, data)
+        self.asyncapi_summary = incoming_asyncapi(self, data)
         return data
 
     def save(self, commit: bool = True) -> Any:
@@ -473,7 +506,8 @@ class ProductSpecForm(ModelForm):
     @property
     def saved_note(self) -> str:
         return _notes(f"Its OpenAPI document: {self.document_summary}." if self.document_summary else "",
-                      f"Its {self.graphql_summary}." if self.graphql_summary else "")
+                      f"Its {self.graphql_summary}." if self.graphql_summary else "",
+                      f"Its AsyncAPI document: {self.asyncapi_summary}." if self.asyncapi_summary else "")
 
 
 class ProductDocForm(ModelForm):

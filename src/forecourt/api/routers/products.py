@@ -557,7 +557,8 @@ def _spec_of(product_id: PathId, spec_id: PathId) -> ProductSpec:
 
 @router.get("/products/{product_id}/spec-details", response={200: list[SpecOut], **ERRORS})
 def list_specs(request: HttpRequest, product_id: PathId, paging: PagingQuery) -> list[SpecOut]:
-    queryset = (ProductSpec.objects.filter(product_id=_product_id(product_id)).defer("oas_document", "graphql_schema")
+    queryset = (ProductSpec.objects.filter(product_id=_product_id(product_id))
+                .defer("oas_document", "graphql_schema", "asyncapi_document")
                 .order_by("pk"))
     return [_spec(s) for s in page_of(queryset, paging)]
 

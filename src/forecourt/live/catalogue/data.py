@@ -257,15 +257,17 @@ def api_data(product: Product, api: ProductAPI) -> dict[str, Any]:
 
 def _specs() -> QuerySet[ProductSpec]:
     """A product's specifications without their documents, saying whether they have each kind."""
-    return ProductSpec.objects.defer("oas_document", "graphql_schema").annotate(
+    return ProductSpec.objects.defer("oas_document", "graphql_schema", "asyncapi_document").annotate(
         with_document=ExpressionWrapper(~Q(oas_document=""), output_field=BooleanField()),
-        with_graphql=ExpressionWrapper(~Q(graphql_schema=""), output_field=BooleanField())).order_by("pk")
+        with_graphql=ExpressionWrapper(~Q(graphql_schema=""), output_field=BooleanField()),
+        with_asyncapi=ExpressionWrapper(~Q(asyncapi_document=""), output_field=BooleanField())).order_by("pk")
 
 
 def spec_data(product: Product, spec: ProductSpec) -> dict[str, Any]:
-    """A specification (Tyk's spec details) as the product page lists it: its OpenAPI reference and its
-    GraphQL playground, each when it has one."""
+    """A specification (Tyk's spec details) as the product page lists it: its OpenAPI reference, its
+    GraphQL playground and its AsyncAPI reference, each when it has one."""
     has_document, has_graphql = bool(getattr(spec, "with_document", False)), bool(getattr(spec, "with_graphql", False))
+    has_asyncapi = bool(getattr(spec, "with_asyncapi", False))
     return {
         "id": spec.pk,
         "name": spec.name or spec.spec_alias,
@@ -276,6 +278,10 @@ def spec_data(product: Product, spec: ProductSpec) -> dict[str, Any]:
         "document_url": reverse_live("spec_document", product.slug, spec.pk) if has_document else None,
         "has_graphql": has_graphql,
         "graphql_url": reverse_live("spec_graphql", product.slug, spec.pk) if has_graphql else None,
+        "has_asyncapi": has_asyncapi,
+        "asyncapi_url": reverse_live("spec_asyncapi", product.slug, spec.pk) if has_asyncapi else None,
+        "asyncapi_document_url": (reverse_live("spec_asyncapi_document", product.slug, spec.pk)
+                                  if has_asyncapi else None),
     }
 
 

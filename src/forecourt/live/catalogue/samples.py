@@ -14,7 +14,9 @@ _API = {"id": 1, "name": "Payments API", "api_id": "payments", "listen_path": "/
 _SPEC = {"id": 1, "name": "Webhooks", "alias": "webhooks", "anchor": "spec-1", "has_document": True,
          "docs_url": "/catalogue-products/payments/specs/1/docs",
          "document_url": "/catalogue-products/payments/specs/1/openapi", "has_graphql": True,
-         "graphql_url": "/catalogue-products/payments/specs/1/graphql"}
+         "graphql_url": "/catalogue-products/payments/specs/1/graphql", "has_asyncapi": True,
+         "asyncapi_url": "/catalogue-products/payments/specs/1/asyncapi",
+         "asyncapi_document_url": "/catalogue-products/payments/specs/1/asyncapi/document"}
 _SUMMARY = {
     "id": 1, "name": "Payments", "slug": "payments", "url": "/catalogue-products/payments",
     "description": "Take card payments.", "logo_url": "/catalogue-products/payments/logo",
@@ -72,6 +74,15 @@ SAMPLES["views/graphql_docs.html"] = {
                             "/static/live/vendor/react/react-dom.production.min.js",
                             "/static/live/vendor/graphiql/graphiql.min.js", "/static/live/graphiql-start.js"],
                 "style_url": "/static/live/vendor/graphiql/graphiql.min.css"},
+}
+SAMPLES["views/asyncapi_docs.html"] = {
+    "page": {"title": "Payment events · Payments"},
+    "product": SAMPLES["views/api_docs.html"]["product"],
+    "asyncapi": {"name": "Payment events", "title": "Payment events", "version": "1.0.0", "asyncapi": "3.0.0",
+                 "channels": 2, "operations": 3, "format": "yaml",
+                 "document_url": "/catalogue-products/payments/specs/1/asyncapi/document",
+                 "scripts": ["/static/live/vendor/asyncapi/asyncapi-standalone.js", "/static/live/asyncapi-start.js"],
+                 "style_url": "/static/live/vendor/asyncapi/default.min.css"},
 }
 # Partials are validated on their own too, with what their includers give them.
 SAMPLES["partials/catalogue_product_card.html"] = {"product": _SUMMARY}

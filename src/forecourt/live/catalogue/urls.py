@@ -17,4 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("catalogue-products/<slug:slug>/specs/<int:spec>/docs", views.spec_docs, name="spec_docs"),
     path("catalogue-products/<slug:slug>/specs/<int:spec>/openapi", views.spec_document, name="spec_document"),
     path("catalogue-products/<slug:slug>/specs/<int:spec>/graphql", views.spec_graphql, name="spec_graphql"),
+    path("catalogue-products/<slug:slug>/specs/<int:spec>/asyncapi", views.spec_asyncapi, name="spec_asyncapi"),
+    path("catalogue-products/<slug:slug>/specs/<int:spec>/asyncapi/document", views.spec_asyncapi_document,
+         name="spec_asyncapi_document"),
 ]

@@ -1,5 +1,5 @@
 """Live Portal catalogue pages: the catalogue, a product, an API's or a specification's documentation (its
-OpenAPI document, its GraphQL playground) and its OpenAPI document.
+OpenAPI document, its GraphQL playground, a specification's AsyncAPI document) and its documents.
 
 Every view starts from forecourt.catalog.services.visible_products(user): a product outside the
 user's catalogues is answered 404, like one that does not exist, so its existence is not revealed.
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from forecourt import themes
 from forecourt.access import try_it as try_it_access
 from forecourt.access import try_it_relay
-from forecourt.catalog import documents, images
+from forecourt.catalog import asyncapi, documents, images
 from forecourt.catalog.services import visible_products
 from forecourt.live import gateway, served_documents
 from forecourt.ops import security_headers
@@ -275,6 +275,61 @@ def spec_graphql(request: HttpRequest, slug: str, spec: int) -> HttpResponse:
         raise Http404("No such GraphQL documentation.")
     product_obj, spec_obj = found
     return _graphql_page(request, product_obj, spec_obj.name or spec_obj.spec_alias, spec_obj.graphql_schema, "")
+
+
+# The AsyncAPI reference's files (static/live/vendor/README.md): the AsyncAPI React component's standalone
+# bundle (React and the AsyncAPI parser inside), its style sheet, and the portal's own starter.
+ASYNCAPI_SCRIPTS = ("live/vendor/asyncapi/asyncapi-standalone.js", "live/asyncapi-start.js")
+ASYNCAPI_STYLE = "live/vendor/asyncapi/default.min.css"
+# The bundle parses and validates the document in the browser with the AsyncAPI parser, whose validators
+# (Ajv, Spectral) are compiled to functions with `new Function`: without 'unsafe-eval' it renders nothing
+# (asyncapi-react#725, #741, #1187; checked in tests/test_asyncapi_browser.py). Only this page gets it;
+# what it evaluates is code the bundle generates from the vendored schemas, and the document it reads is
+# one an admin gave, checked against those schemas when it was saved, served from the portal's origin.
+ASYNCAPI_EXTRA = {"script-src": ["'unsafe-eval'"]}
+
+
+@require_safe
+def spec_asyncapi(request: HttpRequest, slug: str, spec: int) -> HttpResponse:
+    """A specification's AsyncAPI document, rendered by the AsyncAPI component, which fetches it from the
+    download address (it is never written into the page)."""
+    found = data.visible_spec(request.user, slug, spec)
+    summary = asyncapi.describe(found[1].asyncapi_document) if found is not None else None
+    if found is None or summary is None:
+        raise Http404("No such AsyncAPI documentation.")
+    product_obj, spec_obj = found
+    spec_name = spec_obj.name or spec_obj.spec_alias
+    context = {
+        "page": {"title": f"{spec_name} · {product_obj.display_name}"},
+        "product": _product_context(product_obj),
+        "asyncapi": {"name": spec_name, "title": summary.title, "version": summary.version,
+                     "asyncapi": summary.asyncapi, "channels": summary.channels, "operations": summary.operations,
+                     "format": summary.format,
+                     "document_url": reverse_live("spec_asyncapi_document", slug, spec_obj.pk),
+                     "scripts": [static(path) for path in ASYNCAPI_SCRIPTS], "style_url": static(ASYNCAPI_STYLE)},
+    }
+    response = themes.render(request, "views/asyncapi_docs.html", context)
+    security_headers.replace(response, {**DOCS_STYLES, **DOCS_EXTRA})
+    security_headers.extend(response, ASYNCAPI_EXTRA)
+    return response
+
+
+@require_safe
+def spec_asyncapi_document(request: HttpRequest, slug: str, spec: int) -> HttpResponse:
+    """A specification's AsyncAPI document as it was given (JSON or YAML), as a download; the AsyncAPI
+    component fetches it from here too."""
+    found = data.visible_spec(request.user, slug, spec)
+    if found is None or not found[1].asyncapi_document:
+        raise Http404("No such AsyncAPI document.")
+    product_obj, spec_obj = found
+    kind = documents.format_of(spec_obj.asyncapi_document)
+    response = HttpResponse(spec_obj.asyncapi_document.encode("utf-8"),
+                            content_type="application/json" if kind == "json" else "application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{product_obj.slug}-asyncapi-{spec_obj.pk}.{kind}"'
+    response["Content-Security-Policy"] = FILE_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @require_safe

@@ -78,7 +78,8 @@ class ProductSpecs(ChildKind):
     resource = "product-specs"
     key = "name"
     parent_form_field = "product"
-    fields = (Field("spec_alias", STRING), Field("oas_document", TEXT), Field("graphql_schema", TEXT))
+    fields = (Field("spec_alias", STRING), Field("oas_document", TEXT), Field("graphql_schema", TEXT),
+              Field("asyncapi_document", TEXT))
 
 
 class _Named(Kind):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0011_product_featured'),
+        ('catalog', '0012_productspec_asyncapi_document'),
     ]
 
     operations = [
