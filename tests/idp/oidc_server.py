@@ -231,6 +231,17 @@ protected = ResourceProtector()
 protected.register_token_validator(Validator())
 
 
+@app.after_request
+def cors(answer: Response) -> Response:
+    """CORS on discovery, the token endpoint and userinfo, as an IdP must answer for the docs page's
+    "Try it" panel to exchange a code from the browser (docs/try-it.md); Flask answers preflights."""
+    if request.path in ("/.well-known/openid-configuration", "/token", "/userinfo"):
+        answer.headers["Access-Control-Allow-Origin"] = "*"
+        answer.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        answer.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    return answer
+
+
 @app.get("/.well-known/openid-configuration")
 def discovery() -> Any:
     mode = MISBEHAVE.get("discovery", "")

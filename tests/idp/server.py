@@ -6,7 +6,8 @@ Authlib does the protocol work, Flask serves it, its state is in memory.
 - POST /register (RFC 7591), which requires the initial access token given on the command line;
 - GET / PUT / DELETE /register/<client_id> (RFC 7592), with the client's registration access token;
 - POST /token: the client_credentials grant, so a test proves a stored client really gets a token;
-- GET  /introspect-me: answers the bearer token's client and scope (a protected resource).
+- GET  /introspect-me: answers the bearer token's client and scope (a protected resource);
+- CORS on discovery and the token endpoint (the docs page's "Try it" asks tokens from the browser).
 
 For failure tests: POST /_test/mode {"register": "ok" | "500" | "garbage" | "slow" | "400", "discovery": ...}
 makes the next answers of that endpoint fail that way; GET /_test/clients lists the client IDs it holds.
@@ -205,6 +206,17 @@ def _failing(endpoint: str) -> Response | None:
     if mode == "slow":
         time.sleep(5)
     return None
+
+
+@app.after_request
+def cors(answer: Response) -> Response:
+    """CORS on discovery and the token endpoint, as an IdP must answer for the docs page's "Try it"
+    panel to ask a token from the browser (docs/try-it.md); Flask answers the preflights (OPTIONS)."""
+    if request.path.startswith("/.well-known/") or request.path == "/token":
+        answer.headers["Access-Control-Allow-Origin"] = "*"
+        answer.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        answer.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    return answer
 
 
 @app.get("/.well-known/openid-configuration")

@@ -111,6 +111,10 @@ class ProductAPI(models.Model):
         PORTAL = "portal", "The portal's document"
         GATEWAY = "gateway", "The gateway's document"
 
+    class KeyIn(models.TextChoices):
+        HEADER = "header", "A header"
+        QUERY = "query", "A query parameter"
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="apis")
     api_id = models.CharField("API ID", max_length=100, blank=True)
     name = models.CharField(max_length=255)
@@ -130,6 +134,15 @@ class ProductAPI(models.Model):
     gateway_graphql_schema = models.TextField(
         "the gateway's GraphQL schema", blank=True, default="", db_default="", editable=False,
         help_text="A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's wins.")
+    # Where the gateway reads an API key, from the API's definition at each synchronisation, so the
+    # docs page's "Try it" panel puts a developer's key where the gateway looks (Tyk's default: the
+    # Authorization header).
+    key_in = models.CharField(
+        "API key in", max_length=10, choices=KeyIn.choices, default=KeyIn.HEADER, db_default=KeyIn.HEADER,
+        help_text="Where the gateway reads an API key: a header or a query parameter.")
+    key_name = models.CharField(
+        "API key name", max_length=100, default="Authorization", db_default="Authorization",
+        help_text="The header's or the query parameter's name that carries an API key.")
 
     objects = ProductAPIQuerySet.as_manager()
 

@@ -71,6 +71,8 @@ class Settings:
     max_upload_size: int
     # ProductDocRenderer, PORTAL_DOCRENDERER
     product_doc_renderer: Literal["stoplight", "redoc"]
+    # TryIt.Proxy, PORTAL_TRY_IT_PROXY, since 0.14.0.dev0
+    try_it_proxy: bool
     # TrustedProxies, PORTAL_TRUSTED_PROXIES, since 0.5.0
     trusted_proxies: list[str]
     # Webhooks.AllowPrivateTargets, PORTAL_WEBHOOKS_ALLOW_PRIVATE_TARGETS, since 0.5.0

@@ -67,9 +67,12 @@ class WantedAPI(NamedTuple):
     auth_type: str  # "authToken", "oauth2", "jwt", "basic", "keyless"
     gateway_document: str  # the gateway's OpenAPI document as JSON, "" when it has none
     gateway_graphql_schema: str = ""  # a GraphQL API's schema (SDL) at the gateway, "" when it is not one
+    key_in: str = "header"  # where the gateway reads an API key: "header" or "query"
+    key_name: str = "Authorization"  # the header's or the query parameter's name
 
 
-GATEWAY_FIELDS = ("name", "listen_path", "auth_type", "gateway_document", "gateway_graphql_schema")
+GATEWAY_FIELDS = ("name", "listen_path", "auth_type", "gateway_document", "gateway_graphql_schema", "key_in",
+                  "key_name")
 
 
 @dataclass(frozen=True)

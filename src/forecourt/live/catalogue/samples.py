@@ -55,8 +55,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "gateway_url": "https://api.example.com/payments/"},
         "renderer": {"name": "stoplight", "script_url": "/static/live/vendor/elements/web-components.min.js",
                      "style_url": "/static/live/vendor/elements/styles.min.css"},
+        # The "Try it" panel, for a signed-in developer with a credential for the product (live/catalogue/try_it.py).
+        "try_it": {"credentials": [{"id": 1, "app": "Checkout", "kind": "key", "kind_label": "API key",
+                                    "hint": "3f9a", "label": "Checkout: API key …3f9a"}],
+                   "address": "https://api.example.com/payments/", "key": {"in": "header", "name": "Authorization"},
+                   "proxy_url": "", "origins": [], "callback_url": "/portal/try-it/callback",
+                   "script_url": "/static/live/try-it.js"},
     },
 }
+SAMPLES["views/try_it_callback.html"] = {"page": {"title": "Signing in"},
+                                         "script_url": "/static/live/try-it-callback.js"}
 SAMPLES["views/graphql_docs.html"] = {
     "page": {"title": "Payments GraphQL · Payments"},
     "product": SAMPLES["views/api_docs.html"]["product"],

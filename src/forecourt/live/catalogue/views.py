@@ -5,22 +5,26 @@ Every view starts from forecourt.catalog.services.visible_products(user): a prod
 user's catalogues is answered 404, like one that does not exist, so its existence is not revealed.
 """
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.templatetags.static import static
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from forecourt import themes
+from forecourt.access import try_it as try_it_access
+from forecourt.access import try_it_relay
 from forecourt.catalog import asyncapi, documents, images
 from forecourt.catalog.services import visible_products
 from forecourt.live import gateway, served_documents
 from forecourt.ops import security_headers
 from forecourt.themes.urls_names import reverse_live
 
-from . import cached, data
+from . import cached, data, try_it
 
 # ProductDocRenderer (PORTAL_DOCRENDERER) -> the vendored bundle's script and style sheet
 # (static/live/vendor/README.md says where they come from and how to update them).
@@ -110,12 +114,71 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
                 "format": served.kind, "operations": served.operations, "gateway_url": address},
         "renderer": {"name": name, "script_url": static(script), "style_url": static(style) if style else None},
     }
+    panel = try_it.panel(request.user, product_obj, api_obj, address, proxy=bool(settings.CONFIG.try_it_proxy))
+    if panel is not None:
+        context["try_it"] = {**panel, "script_url": static("live/try-it.js")}
     response = themes.render(request, "views/api_docs.html", context)
+    if panel is not None:
+        # The panel's sign-in popup (authorization code) must keep its opener through the identity
+        # provider's pages, to hand the code back (Django's default, same-origin, would cut it).
+        response["Cross-Origin-Opener-Policy"] = "same-origin-allow-popups"
     origin = _gateway_origin(provider.gateway_url) if name == "stoplight" and provider is not None else ""
+    if panel is not None and not panel["proxy_url"]:
+        origin = try_it.origin(address)  # the panel calls the gateway from the page
     security_headers.replace(response, {**DOCS_STYLES, **DOCS_EXTRA})
-    if origin:
-        security_headers.extend(response, {"connect-src": [origin]})
+    # The panel's OAuth clients read their identity provider's discovery document and token endpoint.
+    origins = [o for o in [origin, *(panel["origins"] if panel is not None else [])] if o]
+    if origins:
+        security_headers.extend(response, {"connect-src": list(dict.fromkeys(origins))})
     return response
+
+
+@require_safe
+def try_it_callback(request: HttpRequest) -> HttpResponse:
+    """Where an identity provider sends the "Try it" panel's authorization code back (its popup):
+    the page's script hands the code to the opener and drops it from the address; no referrer
+    carries it on, no cache keeps the page, and the server does nothing with the query."""
+    response = themes.render(request, "views/try_it_callback.html",
+                             {"page": {"title": "Signing in"}, "script_url": static("live/try-it-callback.js")})
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    # The popup came here from the identity provider's pages (no opener policy): the same policy
+    # keeps it in the docs page's browsing context group, so `window.opener` still reaches it.
+    response["Cross-Origin-Opener-Policy"] = "unsafe-none"
+    return response
+
+
+@require_POST
+def try_it_proxy(request: HttpRequest, slug: str, api: int) -> JsonResponse:
+    """The opt-in "Try it" proxy (`TryIt.Proxy`; access/try_it_relay.py says what it refuses): for
+    signed-in users with a credential for the product, to the API's own address at the gateway.
+    CSRF-protected like every POST; the answer is JSON the panel shows as text."""
+    found = data.visible_api(request.user, slug, api) if settings.CONFIG.try_it_proxy else None
+    if found is None or not try_it_access.may_try(request.user, found[0]):
+        raise Http404("No such API.")
+    product_obj, api_obj = found
+    address = gateway.address(product_obj.provider.gateway_url if product_obj.provider else "", api_obj.listen_path)
+    if not address:
+        raise Http404("No such API.")
+    if len(request.body) > try_it_relay.MAX_BODY * 2:
+        return JsonResponse({"error": "The request is too large."}, status=413)
+    try:
+        asked = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"error": "The request must be a JSON object."}, status=400)
+    if not isinstance(asked, dict):
+        return JsonResponse({"error": "The request must be a JSON object."}, status=400)
+    try:
+        answer = try_it_relay.relay(address, asked)
+    except try_it_relay.Refused as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    except httpx.TimeoutException:
+        return JsonResponse({"error": f"The gateway did not answer within {try_it_relay.TIMEOUT:g} seconds."},
+                            status=504)
+    except httpx.HTTPError:
+        return JsonResponse({"error": "The gateway could not be reached."}, status=502)
+    return JsonResponse({"status": answer.status, "headers": answer.headers, "body": answer.body,
+                         "truncated": answer.truncated})
 
 
 def _product_context(product_obj: Any) -> dict[str, Any]:

@@ -69,6 +69,57 @@ def graphql_schema(definition: dict[str, Any]) -> str:
     return schema if isinstance(schema, str) and schema.strip() and "\x00" not in schema else ""
 
 
+DEFAULT_KEY_LOCATION = ("header", "Authorization")  # Tyk's own default for an auth-token API
+
+
+def _name(value: Any) -> str:
+    """A header or parameter name as the definition gives it, or "" when it is no usable name."""
+    name = value.strip() if isinstance(value, str) else ""
+    return name if name and len(name) <= 100 and name.isprintable() and " " not in name else ""
+
+
+def _oas_key_location(oas: dict[str, Any]) -> tuple[str, str] | None:
+    """A Tyk OAS API's key location: its enabled `x-tyk-api-gateway.server.authentication` scheme,
+    as the OpenAPI document's apiKey security scheme of that name places it (Tyk reads the header
+    or query parameter the document declares), or the scheme's own `header` / `query` settings."""
+    tyk = oas.get("x-tyk-api-gateway")
+    server = tyk.get("server") if isinstance(tyk, dict) else None
+    auth = server.get("authentication") if isinstance(server, dict) else None
+    schemes = auth.get("securitySchemes") if isinstance(auth, dict) else None
+    if not isinstance(schemes, dict):
+        return None
+    components = oas.get("components")
+    declared = components.get("securitySchemes") if isinstance(components, dict) else None
+    for scheme_name, settings in schemes.items():
+        if not isinstance(settings, dict) or settings.get("enabled") is False:
+            continue
+        spec = declared.get(scheme_name) if isinstance(declared, dict) else None
+        if (isinstance(spec, dict) and spec.get("type") == "apiKey" and spec.get("in") in ("header", "query")
+                and (name := _name(spec.get("name")))):
+            return str(spec["in"]), name
+        for where in ("header", "query"):
+            place = settings.get(where)
+            if isinstance(place, dict) and place.get("enabled") is not False and (name := _name(place.get("name"))):
+                return where, name
+    return None
+
+
+def key_location(definition: dict[str, Any], oas: Any) -> tuple[str, str]:
+    """Where the gateway reads an API key: ("header" | "query", name). Tyk OAS authentication
+    first, then the classic `auth` object: its header (`auth_header_name`) unless the header is
+    disabled and a query parameter (`use_param`, `param_name`, by default the header's name) is
+    on; Tyk's default, the Authorization header, when the definition says nothing usable."""
+    if isinstance(oas, dict) and (found := _oas_key_location(oas)):
+        return found
+    auth = definition.get("auth")
+    if not isinstance(auth, dict):
+        return DEFAULT_KEY_LOCATION
+    header = _name(auth.get("auth_header_name")) or DEFAULT_KEY_LOCATION[1]
+    if auth.get("disable_header") is True and auth.get("use_param") is True:
+        return "query", _name(auth.get("param_name")) or header
+    return "header", header
+
+
 def api_ids(wrappers: Iterable[dict[str, Any]]) -> set[str]:
     """The IDs of the Dashboard's APIs (`GET /api/apis` wrappers, or bare definitions)."""
     return set(apis_by_id(wrappers))
@@ -96,9 +147,10 @@ def apis_by_id(wrappers: Iterable[dict[str, Any]]) -> dict[str, WantedAPI]:
         else:
             auth = "authToken"
         oas = wrapper.get("oas")
+        key_in, key_name = key_location(definition, oas)
         apis[api_id] = WantedAPI(api_id, str(definition.get("name") or api_id), str(proxy.get("listen_path") or ""),
                                  auth, json.dumps(oas, sort_keys=True) if isinstance(oas, dict) else "",
-                                 graphql_schema(definition))
+                                 graphql_schema(definition), key_in, key_name)
     return apis
 
 
