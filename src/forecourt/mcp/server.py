@@ -120,9 +120,10 @@ def asgi_app() -> Starlette:
     open in a WSGI worker). Its session manager runs for one request only (the bridge enters its
     lifespan around the request), so each request's event loop owns everything it uses.
 
-    DNS-rebinding protection is the SDK's answer for servers without authentication; here Django
-    has already checked the Host (ALLOWED_HOSTS), and a browser cannot send the bearer token to
-    another origin without a CORS preflight, which the portal never grants."""
+    The SDK's DNS-rebinding protection (a list of allowed Host and Origin values) is for servers
+    without authentication, which a page that rebinds its name to them can call. Here every call
+    needs the bearer token, which no page has unless the user pasted it there, and a portal is
+    reached by whatever names its operators give it (settings.ALLOWED_HOSTS), so it is off."""
     return server().streamable_http_app(
         streamable_http_path=PATH, json_response=True, stateless_http=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
