@@ -183,7 +183,8 @@ def a_visitor_without_a_valid_token_is_refused(server: servers.Server, seed: dic
 def tokens_never_reach_the_log(server: servers.Server, seed: dict[str, Any]) -> None:
     session(server.url, seed["token_b"], ("list_products", {}))  # at least one use logged by every logger
     log = server.log()
-    assert "/mcp" in log or "mcp" in log.lower()
+    assert "Tool 'get_openapi_document' failed" in log  # the SDK's loggers write here (the hidden API's check)
+    assert "session manager started" not in log  # quieted: one per request says nothing (forecourt.mcp.server)
     for key in ("token_a", "token_b", "token_inactive"):
         assert seed[key] not in log
         assert seed[key][8:] not in log  # not even past the prefix the account page shows

@@ -10,6 +10,7 @@ unknown token, before any protocol message is read); the check of the token is t
 rule (`accounts.tokens.owner`: an inactive user's token opens nothing).
 """
 
+import logging
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any, TypeVar
@@ -32,6 +33,10 @@ from . import catalogue
 
 PATH = "/mcp"
 _T = TypeVar("_T")
+
+# The session manager runs for one request (asgi_app()), so its "started" and "shutting down" lines at
+# INFO would be two lines of every call, saying nothing; its warnings and errors still show.
+logging.getLogger("mcp.server.streamable_http_manager").setLevel(logging.WARNING)
 
 INSTRUCTIONS = (
     "The API catalogue of this developer portal, as the token's user sees it on the portal. "
