@@ -11,8 +11,8 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from forecourt.accounts.models import User
-from forecourt.catalog import services
 from forecourt.catalog import search as catalogue_search
+from forecourt.catalog import services
 from forecourt.catalog.models import Product, ProductAPI
 from forecourt.sitesearch.operations import operations_of
 
