@@ -252,6 +252,7 @@ def _live_signed_in_pages(portal) -> list[tuple[str, str]]:
         ("app-edit", reverse("live:app_edit", args=[app.pk])),
         ("request-access", reverse("live:request_access") + f"?product={product.slug}"),
         ("account", reverse("live:my_account")),
+        ("api-token", reverse("live:api_token")),
         ("organisation", reverse("live:my_organisation")),
         ("mfa-set-up", reverse("live:authenticator")),
         ("catalogue-signed-in", reverse("live:catalogue")),

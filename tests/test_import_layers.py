@@ -43,11 +43,11 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("life-cycle and supervisor", ["lifecycle", "supervisor"]),
     ("resources under both admin interfaces", ["resources"]),
     ("configuration as code", ["promotion"]),
-    ("user interfaces", ["adminportal", "api", "live", "cli"]),
+    ("user interfaces", ["adminportal", "api", "live", "cli", "mcp"]),
     ("wiring", ["urls", "settings", "wsgi", "__main__", "__init__"]),
 ]
 
-UI = {"adminportal", "api", "live", "cli"}
+UI = {"adminportal", "api", "live", "cli", "mcp"}
 WIRING = {"urls", "settings", "wsgi", "__main__", "__init__"}
 
 

@@ -1,12 +1,14 @@
 from django.urls import include, path
 
 from forecourt.api.views import api
+from forecourt.mcp import views as mcp_views
 
 urlpatterns = [
     # /live and /ready are answered by forecourt.ops.middleware.HealthMiddleware.
     path("portal-admin/themes/", include("forecourt.adminportal.urls_themes")),  # before the Admin Portal's <slug>/
     path("portal-admin/", include("forecourt.adminportal.urls")),
     path("portal-api/", api.urls),
+    path("mcp", mcp_views.endpoint, name="mcp"),  # the catalogue's MCP server (forecourt.mcp)
     path("", include("forecourt.live.urls")),  # the Live Portal: /, /assets/ and the consumer pages
 ]
 

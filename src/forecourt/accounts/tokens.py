@@ -1,4 +1,10 @@
-"""Admin API tokens: issued once in clear, stored as a digest, looked up by digest."""
+"""Portal API tokens: issued once in clear, stored as a digest, looked up by digest.
+
+THE token rules, for every channel: a user has at most one token (`rotate` replaces it, `revoke`
+removes it), any active user may hold one (admins for the Admin API, consumers for the catalogue's
+MCP server), and a token opens nothing once its user is inactive (`owner`). What a token may reach
+is the caller's question: the Admin API refuses any user who is not an admin (forecourt.api.auth).
+"""
 
 import hashlib
 import secrets
@@ -69,3 +75,14 @@ def rotate(user: User) -> str:
     """Replace every token of `user` with a new one, returned in clear once."""
     ApiToken.objects.filter(user=user).delete()
     return issue(user)
+
+
+def current(user: User) -> ApiToken | None:
+    """The user's token as its owner may see it (prefix, created, last used), or None; never the token."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at").first()
+
+
+def revoke(user: User) -> bool:
+    """Remove the user's token: it stops working at once. True if there was one."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return bool(deleted)

@@ -20,6 +20,8 @@ _PERSON = {"id": 1, "name": "Dana Developer", "email": "dev@example.com", "role"
 _INVITATION = {"email": "new@example.com", "organisation": "Example Organisation", "team": "Default Team",
                "inviter": "Dana Developer", "role": "Consumer team member"}
 
+_API_TOKEN = {"prefix": "AbCdEfGh", "created": datetime.date(2026, 1, 31), "last_used": datetime.date(2026, 2, 2)}
+
 SAMPLES: dict[str, dict[str, Any]] = {
     "views/sign_in.html": {
         "form": _form(_EMAIL, field("password", "Password", "password"), errors=["Sample form error."]),
@@ -67,7 +69,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
              "unlink_url": "/my-account/sign-in-methods/1/unlink"},
             {"name": "Partners", "linked": False, "linked_on": None,
              "link_url": "/tib/auth/partners/openid-connect?link=1", "unlink_url": ""}],
+        "api_token": _API_TOKEN,
     },
+    "views/account_api_token.html": {"token": _API_TOKEN, "new_token": "sample-token-shown-once",
+                                     "mcp_url": "https://portal.example.com/mcp"},
     "views/account_organisation.html": {
         "organisation": {"id": 1, "name": "Example Organisation", "is_default": False},
         "teams": [{"id": 1, "name": "Default Team", "is_default": True, "members": [_PERSON]}],

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import views, views_mfa, views_sso
+from . import views, views_mfa, views_sso, views_token
 
 urlpatterns: list[URLPattern] = [
     path("auth/password/login", views.sign_in, name="sign_in"),
@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern] = [
     path("my-account/passkeys/options", views_mfa.passkey_options, name="passkey_options"),
     path("my-account/passkeys", views_mfa.passkey_add, name="passkey_add"),
     path("my-account/passkeys/<int:pk>", views_mfa.passkey_action, name="passkey_action"),
+    path("my-account/api-token", views_token.api_token, name="api_token"),
     path("my-account/sign-in-methods/<int:pk>/unlink", views_sso.unlink, name="sso_unlink"),
     path("my-organisation", views.my_organisation, name="my_organisation"),
     path("my-organisation/invitations", views.invite, name="invite"),

@@ -31,6 +31,7 @@ from forecourt.sso import buttons, password_policy
 from forecourt.sso import linked as sso_linked
 
 from . import forms
+from .views_token import token_data
 
 RESET_SESSION_KEY = "forecourt.live.reset_token"
 RESET_URL_TOKEN = "set-password"  # noqa: S105 - a URL segment, not a secret
@@ -396,7 +397,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
         "account": {"email": me.email, "role": me.get_role_display(), "joined": me.date_joined.date()},
         "attributes": attributes.shown_to_owner(me),
         "profile_form": forms.form_data(profile), "password_form": forms.form_data(password),
-        "security": _security(me), "sign_in_methods": _sign_in_methods(me),
+        "security": _security(me), "sign_in_methods": _sign_in_methods(me), "api_token": token_data(me),
     }, status=status)
 
 
