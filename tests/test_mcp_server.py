@@ -135,6 +135,17 @@ def each_user_lists_exactly_the_products_they_may_see(server: servers.Server, se
     assert products_of(b_list) == {"Beta Shipping", "Open Weather"}
     assert products_of(b_search) == {"Beta Shipping"}
     assert products_of(b_search_hidden) == set(), "A's product is not found by B's search"
+    assert b_search_hidden.structured_content["matches"] == []
+
+    # An operation found by a word of its summary, with what the other tools take; never by an outsider.
+    _, (a_cancel,) = session(server.url, seed["token_a"], ("search", {"query": "cancel"}))
+    assert [(m["kind"], m["method"], m["path"], m["api_id"]) for m in a_cancel.structured_content["matches"]] == [
+        ("operation", "DELETE", "/payments/{id}", seed["alpha_api"])]
+    match = a_cancel.structured_content["matches"][0]
+    assert match["title"] == "Cancel a payment" and match["product"] == "Alpha Payments"
+    assert "<" not in match["snippet"], "snippets are plain text over MCP"
+    _, (b_cancel,) = session(server.url, seed["token_b"], ("search", {"query": "cancel"}))
+    assert b_cancel.structured_content["matches"] == [] and products_of(b_cancel) == set()
 
 
 def operations_and_document_of_a_visible_api(server: servers.Server, seed: dict[str, Any]) -> None:

@@ -15,9 +15,10 @@ from forecourt.catalog import search as catalogue_search
 from forecourt.catalog import services
 from forecourt.catalog.models import Product, ProductAPI
 from forecourt.sitesearch.operations import operations_of
+from forecourt.sitesearch.query import search as site_search
 
 PAGE_SIZE = 50  # products per list_products answer; a catalogue of thousands is read page by page
-SEARCH_LIMIT = 20  # products a search answers, best first
+SEARCH_LIMIT = 20  # products, and other matches, a search answers, best first
 MAX_QUERY = 200  # characters of a search
 
 
@@ -49,17 +50,20 @@ def list_products(user: User, page: int = 1) -> dict[str, Any]:
 
 
 def search_products(user: User, query: str) -> dict[str, Any]:
-    """The visible products matching the words of `query`, best first (the catalogue page's search).
-
-    The one place the search tool asks for matches: to search operations too (the site-wide index,
-    forecourt.sitesearch), swap the body of this function."""
+    """What matches the words of `query` among what `user` may see, best first: the products (the
+    catalogue page's search) and every other match of the site-wide index (forecourt.sitesearch: API
+    operations by path, summary or description, getting-started docs, pages and posts), each with the
+    IDs the other tools take and its snippet as plain text."""
     if len(query) > MAX_QUERY:
         raise ValueError(f"the query is longer than {MAX_QUERY} characters")
     found, ranked = catalogue_search.search(_products(user), query)
-    if not ranked:
-        return {"query": query, "products": []}
-    rows = found.order_by("-search_rank", "display_name", "pk")[:SEARCH_LIMIT]
-    return {"query": query, "products": [_product(p) for p in rows]}
+    products = ([_product(p) for p in found.order_by("-search_rank", "display_name", "pk")[:SEARCH_LIMIT]]
+                if ranked else [])
+    matches = [{"kind": hit.kind, "title": hit.title, "product": hit.product_name or None,
+                "api_id": hit.api_id, "method": hit.method or None, "path": hit.path or None,
+                "snippet": hit.snippet.striptags()}
+               for hit in site_search(user, query, limit=SEARCH_LIMIT) if hit.kind != "product"]
+    return {"query": query, "products": products, "matches": matches}
 
 
 def _api(user: User, api_id: int) -> ProductAPI:

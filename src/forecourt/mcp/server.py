@@ -86,7 +86,9 @@ async def list_products(page: int = 1) -> dict[str, Any]:
 
 
 async def search(query: str) -> dict[str, Any]:
-    """The products whose name, description or APIs match the words of the query, best first."""
+    """What matches the words of the query, best first: products (by name, description, tags or APIs), and
+    API operations (by path, summary or description: with the api_id list_operations and
+    get_openapi_document take), getting-started docs, pages and posts."""
     return await _as_caller(catalogue.search_products, query)
 
 
