@@ -242,7 +242,7 @@ def test_me_and_token_rotation(api, admin):
     assert api("get", "/users/me", token=old).status_code == 401
     assert api("get", "/users/me", token=body["api_token"]).json()["ID"] == admin.pk
     assert ApiToken.objects.filter(user=admin).count() == 1
-    assert AuditEntry.objects.filter(action="other", note="Admin API token rotated").count() == 1
+    assert AuditEntry.objects.filter(action="other", note="API token rotated").count() == 1
 
 
 def test_provider_admins_manage_users_and_rotate_their_own_token(api):

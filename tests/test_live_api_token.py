@@ -12,6 +12,7 @@ from django.test import Client
 
 from forecourt.accounts import tokens
 from forecourt.accounts.models import ApiToken, User
+from forecourt.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,10 @@ def test_a_consumer_creates_sees_replaces_and_revokes_their_token(consumer, capl
     assert "no longer works" in revoked.content.decode() and "You have no API token." in revoked.content.decode()
     assert tokens.owner(replacement) is None
     assert not ApiToken.objects.filter(user=consumer).exists()
+    # Each change is in the audit log, by the user, without the token.
+    entries = list(AuditEntry.objects.filter(object_id=str(consumer.pk)).order_by("pk").values_list("note", "actor_id"))
+    assert entries == [("API token rotated", consumer.pk)] * 2 + [("API token revoked", consumer.pk)]
+    assert not AuditEntry.objects.filter(changes__icontains=token[8:]).exists()
 
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert token not in logged and replacement not in logged

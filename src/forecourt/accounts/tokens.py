@@ -14,6 +14,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from forecourt.audit import services as audit
 from forecourt.ops import storage_errors
 
 from .models import ApiToken, User
@@ -72,9 +73,14 @@ def record_use(token_pk: int, last_used_at: datetime | None, now: datetime | Non
 
 
 def rotate(user: User) -> str:
-    """Replace every token of `user` with a new one, returned in clear once."""
-    ApiToken.objects.filter(user=user).delete()
-    return issue(user)
+    """Replace every token of `user` with a new one, returned in clear once; recorded in the audit log
+    (never the token) in the same transaction, whichever interface asked (the Admin Portal, the Admin
+    API, the Live Portal's My account)."""
+    with transaction.atomic():
+        ApiToken.objects.filter(user=user).delete()
+        token = issue(user)
+        audit.record(user, "other", user, note="API token rotated")
+    return token
 
 
 def current(user: User) -> ApiToken | None:
@@ -83,6 +89,9 @@ def current(user: User) -> ApiToken | None:
 
 
 def revoke(user: User) -> bool:
-    """Remove the user's token: it stops working at once. True if there was one."""
-    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    """Remove the user's token: it stops working at once, and the audit log says so. True if there was one."""
+    with transaction.atomic():
+        deleted, _ = ApiToken.objects.filter(user=user).delete()
+        if deleted:
+            audit.record(user, "other", user, note="API token revoked")
     return bool(deleted)

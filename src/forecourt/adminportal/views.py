@@ -382,9 +382,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     me = _actor(request)
     new_token = None
     if request.method == "POST" and request.POST.get("action") == "rotate-token":
-        with transaction.atomic():
-            new_token = tokens.rotate(me)
-            audit.record(me, "other", me, note="Admin API token rotated")
+        new_token = tokens.rotate(me)  # audited by tokens.rotate
     current = ApiToken.objects.filter(user=me).order_by("-created_at").first()
     response = render(request, "adminportal/profile.html", {
         "token": current, "new_token": new_token, "factors": mfa.factors(me), "mfa_required": mfa.is_required(me)})
