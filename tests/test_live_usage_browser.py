@@ -14,9 +14,9 @@ from .conftest import PASSWORD
 from .support.tyk import simulator, tyk_dashboard
 from .support.usage import credential_at, run_jobs
 from .test_admin_dashboard_browser import painted_pixels
-from .test_live_browser import SCREENSHOTS, _orm_beside_playwright, browser, new_page
+from .test_live_browser import SCREENSHOTS, new_page
 
-__all__ = ["_orm_beside_playwright", "browser", "tyk_dashboard"]
+__all__ = ["tyk_dashboard"]
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

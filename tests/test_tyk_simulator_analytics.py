@@ -1,7 +1,8 @@
 """The simulator's analytics (tools/tyk_simulator.py): `/api/activity/keys/{keyHash}/...` and
-`/api/activity/oauthid/{clientId}/...` answer deterministic per-day traffic of the keys and OAuth
-clients it issued, and every answer is validated against the Dashboard contract (the
-`tyk_dashboard` fixture validates its log when each test ends)."""
+`/api/activity/oauthid/{clientId}/...` answer the deterministic traffic of the keys and OAuth clients it
+issued as the Dashboard does: aggregated over the range asked, a unit per response code, its day, month
+and year 0 (the contract's example); a day's figures by asking for that day. Every answer is validated
+against the Dashboard contract (the `tyk_dashboard` fixture validates its log when each test ends)."""
 
 import datetime
 from typing import Any
@@ -33,33 +34,39 @@ def test_a_new_key_has_todays_traffic_only_and_the_same_on_every_read(tyk_dashbo
     with tyk.client(tyk_dashboard) as http:
         first = http.get(_path("keys", hashed, week_ago, today)).json()
         again = http.get(_path("keys", hashed, week_ago, today)).json()
+        yesterday = http.get(_path("keys", hashed, week_ago, today - datetime.timedelta(days=1))).json()
     assert first == again
-    days = {(u["id"]["year"], u["id"]["month"], u["id"]["day"]) for u in first["data"]}
-    assert days == {(today.year, today.month, today.day)}
+    assert {(u["id"]["year"], u["id"]["month"], u["id"]["day"]) for u in first["data"]} == {(0, 0, 0)}
     expected = Traffic.generated(hashed, today)
     assert sum(u["hits"] for u in first["data"]) == expected.ok + expected.errors_4xx + expected.errors_5xx
     assert sum(u["error"] for u in first["data"] if 400 <= u["id"]["code"] < 500) == expected.errors_4xx
+    assert yesterday == {"data": None, "pages": 0}, "issued today: no traffic before"
 
 
 def test_seeded_and_exact_traffic_of_an_oauth_client_by_day_and_code(tyk_dashboard: Any) -> None:
     today = datetime.datetime.now(datetime.UTC).date()
     tyk_dashboard.seed_traffic("client-1", days=7)
     three_days_ago = today - datetime.timedelta(days=3)
-    tyk_dashboard.set_traffic("client-1", three_days_ago, Traffic(ok=90, errors_4xx=7, errors_5xx=3,
-                                                                  latency_ms=40.0, max_latency_ms=900))
+    exact = Traffic(ok=90, errors_4xx=7, errors_5xx=3, latency_ms=40.0, max_latency_ms=900)
+    tyk_dashboard.set_traffic("client-1", three_days_ago, exact)
     with tyk.client(tyk_dashboard) as http:
         answer = http.get(_path("oauthid", "client-1", today - datetime.timedelta(days=30), today))
         assert answer.status_code == 200
-        units = answer.json()["data"]
+        month = answer.json()["data"]
+        that_day = http.get(_path("oauthid", "client-1", three_days_ago, three_days_ago)).json()["data"]
+        before = http.get(_path("oauthid", "client-1", today - datetime.timedelta(days=30),
+                                today - datetime.timedelta(days=7))).json()
         nothing = http.get(_path("oauthid", "nobody", today, today)).json()
-    days = {datetime.date(u["id"]["year"], u["id"]["month"], u["id"]["day"]) for u in units}
-    assert days == {today - datetime.timedelta(days=n) for n in range(7)}
-    that_day = {u["id"]["code"]: u for u in units
-                if datetime.date(u["id"]["year"], u["id"]["month"], u["id"]["day"]) == three_days_ago}
-    assert {code: (u["hits"], u["success"], u["error"]) for code, u in that_day.items()} == {
+    # The range's units: one per code, summed over the seven days that had traffic.
+    week = [exact if n == 3 else Traffic.generated("client-1", today - datetime.timedelta(days=n)) for n in range(7)]
+    assert {u["id"]["code"]: u["hits"] for u in month} == {
+        200: sum(t.ok for t in week), 404: sum(t.errors_4xx for t in week), 500: sum(t.errors_5xx for t in week)}
+    assert max(u["max_latency"] for u in month) >= 900
+    by_code = {u["id"]["code"]: u for u in that_day}
+    assert {code: (u["hits"], u["success"], u["error"]) for code, u in by_code.items()} == {
         200: (90, 90, 0), 404: (7, 0, 7), 500: (3, 0, 3)}
-    assert that_day[200]["max_latency"] == 900 and that_day[200]["latency"] == 40.0
-    assert nothing == {"data": None, "pages": 0}
+    assert by_code[200]["max_latency"] == 900 and by_code[200]["latency"] == 40.0
+    assert before == nothing == {"data": None, "pages": 0}
 
 
 def test_a_bad_date_is_refused_as_the_contract_documents(tyk_dashboard: Any) -> None:

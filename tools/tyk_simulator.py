@@ -13,11 +13,13 @@ messages of `contracts/tyk/dashboard-swagger.yml` and the facts in that folder's
 - `POST /api/keys` takes a SessionState and answers `{"api_model", "key_id", "key_hash", "data"}`;
 - OAuth clients live under `/api/apis/oauth/{apiId}[/{clientId}]`;
 - `/api/activity/keys/{keyHash}/{d}/{m}/{y}/{d}/{m}/{y}` and `/api/activity/oauthid/{clientId}/...`
-  answer `{"data": [ResultUnit...], "pages": 1}`: one unit per day and response code (`id.day`,
-  `id.month`, `id.year`, `id.code`) with hits, success, error and latencies (average, min, max: no
-  percentiles, as Tyk's aggregate analytics have none). The traffic is deterministic: every key and
-  OAuth client issued has generated traffic on each day since it was issued (`traffic_on`), and
-  `seed_traffic()` / `set_traffic()` give one past days or exact numbers.
+  answer `{"data": [ResultUnit...], "pages": 1}` as the Dashboard does (the contract's example):
+  aggregated over the whole range asked, one unit per response code (`id.code`; `id.day`, `id.month`
+  and `id.year` are 0), with hits, success, error and latencies (average, min, max: no percentiles,
+  as Tyk's aggregate analytics have none); a day's figures come from asking for that day alone. The
+  traffic is deterministic: every key and OAuth client issued has generated traffic on each day
+  since it was issued (`traffic_on`), and `seed_traffic()` / `set_traffic()` give one past days or
+  exact numbers.
 
 Bodies are decoded the way the Dashboard's Go structs decode them: unknown fields are dropped, a
 JSON value of the wrong type (a string for a number, `1.5` or `1e3` for an integer) is refused with
@@ -1142,20 +1144,36 @@ class TykDashboard:
     # ---- analytics
 
     def _activity(self, ident: str, dates: dict[str, str]) -> list[dict[str, Any]] | None:
-        """The units of `ident` between the two dates (inclusive), oldest first; None for a bad date."""
+        """The units of `ident` between the two dates (inclusive), as Tyk's Dashboard answers them:
+        aggregated over the whole range, one unit per response code, the unit's day, month and year 0
+        (the contract's example). A day's figures come from asking for that day alone. None for a
+        bad date."""
         try:
             start = datetime.date(int(dates["sy"]), int(dates["sm"]), int(dates["sd"]))
             end = datetime.date(int(dates["ey"]), int(dates["em"]), int(dates["ed"]))
         except ValueError:
             return None
-        units: list[dict[str, Any]] = []
-        day = start
-        while day <= end and len(units) < 3 * 3660:  # ten years at most
+        by_code: dict[int, dict[str, Any]] = {}
+        day, steps = start, 0
+        while day <= end and steps < 3660:  # ten years at most
             traffic = self.traffic_on(ident, day)
-            if traffic is not None:
-                units.extend(traffic.units(day))
+            for unit in traffic.units(day) if traffic is not None else []:
+                code = unit["id"]["code"]
+                total = by_code.get(code)
+                if total is None:
+                    by_code[code] = {**unit, "id": {**unit["id"], "day": 0, "month": 0, "year": 0}}
+                    continue
+                hits = total["hits"] + unit["hits"]
+                for name in ("latency", "upstream_latency", "request_time"):  # averages, weighted by hits
+                    total[name] = round((total[name] * total["hits"] + unit[name] * unit["hits"]) / hits, 2)
+                total["hits"], total["success"], total["error"] = hits, total["success"] + unit["success"], \
+                    total["error"] + unit["error"]
+                total["max_latency"] = max(total["max_latency"], unit["max_latency"])
+                total["min_latency"] = min(total["min_latency"], unit["min_latency"])
+                total["last_hit"] = unit["last_hit"]
             day += datetime.timedelta(days=1)
-        return units
+            steps += 1
+        return [by_code[code] for code in sorted(by_code)]
 
     def _key_activity(self, query: dict[str, list[str]], body: bytes, ident: str, **dates: str) -> _Reply:
         units = self._activity(ident, dates)

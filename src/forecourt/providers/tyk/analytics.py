@@ -5,10 +5,13 @@ for an API key (by its hash: the portal keeps it as `provider_reference` once th
 told it; a Dashboard that hashes no keys records the key itself, so that key is the path's
 parameter, named after the credential in messages and log lines), and
 `GET /api/activity/oauthid/{OAuthClientID}/...` for an OAuth client. Both answer
-`AggregateAnalyticsData`: `ResultUnit`s whose `id` carries the day (and, when the Dashboard groups
-by it, the response code) with hits, errors and latencies in milliseconds: an average (`latency`,
-total time through the gateway) and a maximum (`max_latency`). No percentile, so none is made up
-here: the records' p50 and p99 stay None.
+`AggregateAnalyticsData`: `ResultUnit`s aggregated over the whole range asked, grouped by endpoint
+and response code (`id.api_id`, `id.path`, `id.code`; the contract's example has `id.day`,
+`id.month` and `id.year` at 0), with hits, errors and latencies in milliseconds: an average
+(`latency`, total time through the gateway) and a maximum (`max_latency`). No percentile, so none is
+made up here: the records' p50 and p99 stay None. Since the answer has no days, a day's figures come
+from asking for that day alone: one request per day of the range (a refresh asks for the few days
+since the last one; the first, for the pages' longest period).
 """
 
 from __future__ import annotations
@@ -32,20 +35,41 @@ def read(dashboard: TykDashboard, credential: Credential, start: datetime.date,
          end: datetime.date) -> list[UsageDay]:
     """The credential's traffic per day between `start` and `end` (inclusive), oldest first."""
     check_range(start, end)
+    records: list[UsageDay] = []
+    day = start
+    while day <= end:
+        answer = _ask(dashboard, credential, day)
+        if answer is None:
+            return []
+        records.extend(days_of(answer, day, day))
+        day += datetime.timedelta(days=1)
+    return records
+
+
+def _ask(dashboard: TykDashboard, credential: Credential, day: datetime.date) -> Any:
+    """The Dashboard's answer for one credential on one day; None for a credential it has no analytics of."""
     if credential.type == Credential.Type.OAUTH2_CLIENT:
-        answer = dashboard.request("GET", f"/api/activity/oauthid/{credential.provider_reference}/"
-                                   f"{_dates(start, end)}")
-    elif credential.type == Credential.Type.KEY:
+        return dashboard.request("GET", f"/api/activity/oauthid/{credential.provider_reference}/{_dates(day, day)}")
+    if credential.type == Credential.Type.KEY:
         hashed = bool(credential.provider_data.get("hashed"))
         ident = credential.provider_reference if hashed else credential.gateway_key
         if not ident:
-            return []  # a key the Dashboard never made: no traffic
+            return None  # a key the Dashboard never made: no traffic
         with redaction.secrets_in_use("" if hashed else ident):
-            answer = dashboard.request("GET", f"/api/activity/keys/{ident}/{_dates(start, end)}",
-                                       shown=f"/api/activity/keys/(credential #{credential.pk})/...")
-    else:
-        return []  # a client an identity provider registered (DCR): the Dashboard knows no ID of it
-    return days_of(answer, start, end)
+            return dashboard.request("GET", f"/api/activity/keys/{ident}/{_dates(day, day)}",
+                                     shown=f"/api/activity/keys/(credential #{credential.pk})/...")
+    return None  # a client an identity provider registered (DCR): the Dashboard knows no ID of it
+
+
+def _day_of(ident: dict[str, Any], start: datetime.date, end: datetime.date) -> datetime.date:
+    """The day a unit counts for: its own when the Dashboard grouped by day, else the one day asked
+    (a unit aggregated over several days cannot be put on any of them)."""
+    year, month, day = int(ident.get("year") or 0), int(ident.get("month") or 0), int(ident.get("day") or 0)
+    if year or month or day:
+        return datetime.date(year, month, day)
+    if start != end:
+        raise ValueError("a unit aggregated over several days")
+    return start
 
 
 def days_of(answer: Any, start: datetime.date, end: datetime.date) -> list[UsageDay]:
@@ -58,7 +82,7 @@ def days_of(answer: Any, start: datetime.date, end: datetime.date) -> list[Usage
     for unit in answer.get("data") or []:
         try:
             ident = unit["id"]
-            day = datetime.date(int(ident["year"]), int(ident["month"]), int(ident["day"]))
+            day = _day_of(ident, start, end)
             hits, errors = int(unit.get("hits") or 0), int(unit.get("error") or 0)
             code = int(ident.get("code") or 0)
             latency = float(unit.get("latency") or 0)
