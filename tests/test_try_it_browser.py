@@ -17,7 +17,6 @@ from . import factories
 from .conftest import PASSWORD
 from .idp.oidc_fixture import oidc_idp
 from .support import axe, gateway_standin
-from .support import browser as browser_support
 
 __all__ = ["oidc_idp"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,21 +26,6 @@ DOCUMENT = {"openapi": "3.0.3", "info": {"title": "Shop", "version": "1"},
             "paths": {"/pets": {"get": {"summary": "List pets", "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 5}}],
                 "responses": {"200": {"description": "Pets"}}}}}}
-
-
-@pytest.fixture
-def browser(monkeypatch, live_server):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = browser_support.launch(playwright)
-        try:
-            yield chromium
-        finally:
-            connections.close_all()
-            chromium.close()
 
 
 def developer_with_key(consumer, gateway_url: str, *, key_in: str, key_name: str) -> ProductAPI:
@@ -90,6 +74,7 @@ def test_a_developer_calls_the_gateway_with_their_key(browser, live_server, cons
         panel = page.get_by_role("region", name="Try it with your credentials")
         expect(panel.get_by_label("Credential")).to_contain_text(f"Checkout: API key …{KEY[-4:]}")
         expect(panel.get_by_label("Operation")).to_contain_text("GET /pets · List pets")
+        expect(panel.get_by_role("button", name="Get a token")).to_be_hidden()  # an API key has no token
         panel.get_by_label("Its secret").fill(KEY)
         panel.get_by_role("button", name="Send").click()
         expect(panel.locator("[data-try-it-status]")).to_have_text("200")
@@ -174,6 +159,38 @@ def test_a_developer_gets_a_client_credentials_token_and_calls_the_gateway_with_
             page.context.close()
     finally:
         idp.stop()
+
+
+def test_a_tyk_oauth_client_gets_its_token_from_the_gateway_and_calls_with_it(browser, live_server, consumer):
+    """A client Tyk's Dashboard made (Credential.Type.OAUTH2_CLIENT): the gateway is its authorisation
+    server, at `<listen path>oauth/token/` (providers/tyk: `oauth_token_url`); the page asks it for a
+    token by the client credentials grant and calls with it. No authorization code button: the gateway
+    has no authorization endpoint the portal knows."""
+    from playwright.sync_api import expect
+
+    secret = "tyk-oauth-secret-8c1f0e2d"
+    with gateway_standin.running("/shop/", lambda seen: seen.headers.get("authorization", "").removeprefix(
+            "Bearer ") in gateway.issued, oauth_clients={"tyk-client-1": secret}) as gateway:
+        api = developer_with_key(consumer, gateway.url, key_in="header", key_name="Authorization")
+        Credential.objects.filter(app__owner=consumer).update(
+            type=Credential.Type.OAUTH2_CLIENT, provider_reference="tyk-client-1", secret_hint=secret[-4:])
+        page = sign_in(browser, live_server, consumer)
+        page.goto(f"/catalogue-products/{api.product.slug}/{api.pk}/docs")
+        panel = page.get_by_role("region", name="Try it with your credentials")
+        expect(panel.get_by_role("button", name="Get a token")).to_be_visible()
+        expect(panel.get_by_role("button", name="Sign in for a token")).to_be_hidden()
+        panel.get_by_label("Its secret").fill("wrong-secret")
+        panel.get_by_role("button", name="Get a token").click()
+        expect(panel.locator("[data-try-it-token-state]")).to_contain_text("refused")
+        panel.get_by_label("Its secret").fill(secret)
+        panel.get_by_role("button", name="Get a token").click()
+        expect(panel.locator("[data-try-it-token-state]")).to_have_text("A token is ready.")
+        panel.get_by_role("button", name="Send").click()
+        expect(panel.locator("[data-try-it-status]")).to_have_text("200")
+        token_calls = [r for r in gateway.calls("POST") if r.path == "/shop/oauth/token/"]
+        assert len(token_calls) == 2
+        assert gateway.calls()[-1].headers["authorization"] == "Bearer " + next(iter(gateway.issued))
+        page.context.close()
 
 
 def test_a_developer_signs_in_at_the_identity_provider_and_calls_the_gateway_with_the_token(

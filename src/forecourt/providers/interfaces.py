@@ -80,6 +80,12 @@ class ProviderClient(CredentialGateway, Protocol):
         credential the gateway never saw has none. Raises usage.BadRange for a range it refuses."""
         ...
 
+    def oauth_token_url(self, api_address: str) -> str:
+        """Where an OAuth 2.0 client this provider made asks its gateway for tokens (the client
+        credentials grant) for the API at `api_address` (its Gateway URL and listen path), for the
+        docs page's Try it panel; "" when the provider's gateway issues none."""
+        ...
+
     def dangling_references(self) -> list[dict[str, str]]:
         """Read-only, for `forecourt upgrade-check`: the gateway's products (policies) for the portal
         that grant access to APIs the gateway no longer has, each {"policy": its key, "name": ...,

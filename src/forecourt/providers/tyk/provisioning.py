@@ -187,6 +187,12 @@ class TykProvider:
         with self._dashboard() as dashboard:
             return analytics.read(dashboard, credential, start, end)
 
+    # -- OAuth ------------------------------------------------------------------------------
+    def oauth_token_url(self, api_address: str) -> str:
+        """Tyk's gateway is the authorisation server of its OAuth clients: `/oauth/token/` under the
+        API's listen path (HTTP Basic with the client's ID and secret)."""
+        return api_address.rstrip("/") + "/oauth/token/" if api_address else ""
+
     # -- health ----------------------------------------------------------------------------
     def health(self) -> str:
         try:

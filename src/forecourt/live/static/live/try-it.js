@@ -45,19 +45,26 @@ function start(root) {
   function showKind() {
     const c = credential();
     oauthRow.hidden = !c.client_id;
+    // The authorization code flow needs the identity provider's authorization endpoint: a client the
+    // gateway issues tokens to itself (Tyk's) has the client credentials grant only.
+    root.querySelector("[data-try-it-sign-in]").hidden = !c.discovery_url;
     tokenState.textContent = tokens.has(String(c.id)) ? "A token is ready." : "";
   }
 
-  // OAuth 2.0 client credentials, from the page: the token endpoint from the identity provider's
-  // discovery document (the IdP must answer CORS: docs/try-it.md), the client authenticated by
-  // HTTP Basic with the pasted secret.
+  // OAuth 2.0 client credentials, from the page: the token endpoint is the gateway's for the
+  // provider's own clients (token_url), else the one in the identity provider's discovery document
+  // (either must answer CORS: docs/try-it.md); the client authenticated by HTTP Basic with the
+  // pasted secret.
   async function clientCredentials() {
     const c = credential();
-    if (!c.discovery_url) { throw new Error("This client's identity provider is not known to the portal."); }
-    const discovery = await (await fetch(c.discovery_url, { credentials: "omit" })).json();
+    let tokenEndpoint = c.token_url;
+    if (!tokenEndpoint) {
+      if (!c.discovery_url) { throw new Error("This client's identity provider is not known to the portal."); }
+      tokenEndpoint = (await (await fetch(c.discovery_url, { credentials: "omit" })).json()).token_endpoint;
+    }
     const form = new URLSearchParams({ grant_type: "client_credentials" });
     if (c.scope) { form.set("scope", c.scope); }
-    const answer = await fetch(discovery.token_endpoint, {
+    const answer = await fetch(tokenEndpoint, {
       method: "POST", credentials: "omit", body: form,
       headers: { Authorization: "Basic " + btoa(`${encodeURIComponent(c.client_id)}:${encodeURIComponent(field("secret").value)}`) },
     });
