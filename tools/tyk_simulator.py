@@ -1187,13 +1187,14 @@ class TykDashboard:
 
     def apis_of(self, ident: str) -> list[tuple[str, str]]:
         """The APIs (api_id, name) a key (by its hash or, unhashed, itself) or an OAuth client (by
-        its ID) may call, sorted by api_id: its access rights' / its API's. Empty for an ident the
-        simulator issued nothing to (traffic seeded for it alone)."""
+        its ID) may call, sorted by api_id: its access rights' / its API's. The name is the API
+        definition's (the gateway records the API's own name), else the access right's. Empty for an
+        ident the simulator issued nothing to (traffic seeded for it alone)."""
         with self._lock:
             for key_id, session in self._keys.items():
                 if ident in (key_hash(key_id), key_id):
                     rights = session.get("access_rights") or {}
-                    return sorted((api_id, str((right or {}).get("api_name") or self._api_name(api_id)))
+                    return sorted((api_id, self._api_name(api_id) or str((right or {}).get("api_name") or ""))
                                   for api_id, right in rights.items())
             return sorted((api_id, self._api_name(api_id)) for api_id, client_id in self._oauth_clients
                           if client_id == ident)
