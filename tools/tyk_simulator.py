@@ -14,8 +14,9 @@ messages of `contracts/tyk/dashboard-swagger.yml` and the facts in that folder's
 - OAuth clients live under `/api/apis/oauth/{apiId}[/{clientId}]`;
 - `/api/activity/keys/{keyHash}/{d}/{m}/{y}/{d}/{m}/{y}` and `/api/activity/oauthid/{clientId}/...`
   answer `{"data": [ResultUnit...], "pages": 1}` as the Dashboard does (the contract's example):
-  aggregated over the whole range asked, one unit per response code (`id.code`; `id.day`, `id.month`
-  and `id.year` are 0), with hits, success, error and latencies (average, min, max: no percentiles,
+  aggregated over the whole range asked, one unit per API the key or client may call and response
+  code (`id.api_id`, `id.api_name`: the key's access rights, the OAuth client's API; `id.code`;
+  `id.day`, `id.month` and `id.year` are 0), with hits, success, error and latencies (average, min, max: no percentiles,
   as Tyk's aggregate analytics have none); a day's figures come from asking for that day alone. The
   traffic is deterministic: every key and OAuth client issued has generated traffic on each day
   since it was issued (`traffic_on`), and `seed_traffic()` / `set_traffic()` give one past days or
