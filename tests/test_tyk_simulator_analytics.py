@@ -90,6 +90,13 @@ def test_units_carry_the_apis_a_key_or_oauth_client_may_call(tyk_dashboard: Any)
         hashed = str(answer.json()["key_hash"])
         tyk_dashboard.set_traffic(hashed, today, Traffic(ok=91, errors_4xx=7, errors_5xx=1, latency_ms=40.0))
         units = http.get(_path("keys", hashed, today, today)).json()["data"]
+        made = http.post(f"/api/apis/oauth/{ids[1]}", json={"redirect_uri": "https://app.example/cb"})
+        assert made.status_code == 200, made.text
+        client_id = str(made.json()["client_id"])
+        tyk_dashboard.set_traffic(client_id, today, Traffic(ok=3))
+        client_units = http.get(_path("oauthid", client_id, today, today)).json()["data"]
+    assert [(u["id"]["api_id"], u["id"]["api_name"], u["hits"]) for u in client_units] == [
+        (ids[1], names[ids[1]], 3)], "an OAuth client's calls are to its API"
     by_api_code = {(u["id"]["api_id"], u["id"]["code"]): (u["hits"], u["id"]["api_name"]) for u in units}
     first, second = ids
     assert by_api_code == {(first, 200): (46, names[first]), (second, 200): (45, names[second]),
