@@ -207,9 +207,10 @@ class ProviderContract:
 
     # -- credentials -----------------------------------------------------------------------
 
-    def granted(self, provider: Provider, offered: dict[str, str], admin: object) -> AccessRequest:
+    def granted(self, provider: Provider, offered: dict[str, str], admin: object,
+                product_key: str = "product") -> AccessRequest:
         sync.sync(provider)
-        product = Product.objects.get(reference_id=offered["product"])
+        product = Product.objects.get(reference_id=offered[product_key])
         product.published = True
         product.save()
         plan = Plan.objects.get(reference_id=offered["plan"])
@@ -277,6 +278,11 @@ class ProviderContract:
             for percentile in (day.latency_p50_ms, day.latency_p99_ms):
                 assert percentile is None or 0 <= percentile <= day.latency_max_ms
         assert days[0].latency_max_ms == 900
+        for day in days:  # per API when the gateway says which API a call hit: the granted ones, adding up
+            if day.apis:
+                assert {a.api_id for a in day.apis} <= {offered["orders"]}
+                assert sum(a.requests for a in day.apis) == day.requests
+                assert sum(a.errors_4xx + a.errors_5xx + a.errors_other for a in day.apis) == day.errors
         # The range is inclusive and nothing outside it is answered.
         assert [d.day for d in client.read_usage(credential, second, second)] == [second]
         assert client.read_usage(credential, datetime.date(2025, 1, 1), datetime.date(2025, 1, 31)) == []

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from forecourt.access.models import Credential
+from forecourt.providers import registry
 from forecourt.providers.models import Provider
 
 from .provider_contract import ProviderContract
@@ -99,3 +100,18 @@ class TestTykProviderContract(ProviderContract):
         with tyk.running(seed=False) as dashboard:
             yield TykGateway(dashboard)
             validate_log(dashboard)
+
+    def test_a_keys_usage_is_read_per_api_from_the_units_api_ids(
+            self, gateway: TykGateway, provider: Provider, offered: dict[str, str], admin: object) -> None:
+        request = self.granted(provider, offered, admin, "bundle")  # a key to both APIs
+        (credential,) = Credential.objects.filter(access_request=request)
+        day = datetime.date(2025, 3, 30)
+        gateway.add_traffic(credential, day, ok=91, errors_4xx=7, errors_5xx=1, latency_ms=40.0, max_latency_ms=900)
+        (read,) = registry.client_for(provider).read_usage(credential, day, day)
+        apis = {a.api_id: a for a in read.apis}
+        assert set(apis) == {offered["orders"], offered["stock"]}
+        assert {a.api_name for a in read.apis} == {"Orders API", "Stock API"}
+        assert sorted((a.requests, a.errors_4xx, a.errors_5xx) for a in read.apis) == [(48, 3, 0), (51, 4, 1)]
+        assert (sum(a.requests for a in read.apis), read.requests) == (99, 99)
+        assert max(a.latency_max_ms or 0 for a in read.apis) == 900
+        assert all(a.latency_avg_ms is not None and 0 < a.latency_avg_ms <= 900 for a in read.apis)

@@ -75,3 +75,30 @@ def test_a_bad_date_is_refused_as_the_contract_documents(tyk_dashboard: Any) -> 
         assert http.get("/api/activity/oauthid/abc/x/1/2026/1/3/2026").status_code == 500
         assert http.get("/api/activity/keys/abc/1/1/2026/1/3/2026", headers={"Authorization": "wrong"}).status_code \
             == 401
+
+
+def test_units_carry_the_apis_a_key_or_oauth_client_may_call(tyk_dashboard: Any) -> None:
+    orders = tyk_dashboard.add_api({"name": "Orders API", "proxy": {"listen_path": "/orders/"}})
+    stock = tyk_dashboard.add_api({"name": "Stock API", "proxy": {"listen_path": "/stock/"}})
+    ids = sorted(w["api_definition"]["api_id"] for w in (orders, stock))
+    names = {w["api_definition"]["api_id"]: w["api_definition"]["name"] for w in (orders, stock)}
+    today = datetime.datetime.now(datetime.UTC).date()
+    with tyk.client(tyk_dashboard) as http:
+        rights = {api_id: {"api_id": api_id, "api_name": names[api_id], "versions": ["Default"]} for api_id in ids}
+        answer = http.post("/api/keys", json={"apply_policies": [], "access_rights": rights})
+        assert answer.status_code == 200, answer.text
+        hashed = str(answer.json()["key_hash"])
+        tyk_dashboard.set_traffic(hashed, today, Traffic(ok=91, errors_4xx=7, errors_5xx=1, latency_ms=40.0))
+        units = http.get(_path("keys", hashed, today, today)).json()["data"]
+        made = http.post(f"/api/apis/oauth/{ids[1]}", json={"redirect_uri": "https://app.example/cb"})
+        assert made.status_code == 200, made.text
+        client_id = str(made.json()["client_id"])
+        tyk_dashboard.set_traffic(client_id, today, Traffic(ok=3))
+        client_units = http.get(_path("oauthid", client_id, today, today)).json()["data"]
+    assert [(u["id"]["api_id"], u["id"]["api_name"], u["hits"]) for u in client_units] == [
+        (ids[1], names[ids[1]], 3)], "an OAuth client's calls are to its API"
+    by_api_code = {(u["id"]["api_id"], u["id"]["code"]): (u["hits"], u["id"]["api_name"]) for u in units}
+    first, second = ids
+    assert by_api_code == {(first, 200): (46, names[first]), (second, 200): (45, names[second]),
+                           (first, 404): (4, names[first]), (second, 404): (3, names[second]),
+                           (first, 500): (1, names[first])}, "hits shared out, the day's totals unchanged"

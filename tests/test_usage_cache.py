@@ -11,13 +11,14 @@ import pytest
 from django.utils import timezone
 
 from forecourt.access.models import Credential
+from forecourt.catalog.models import ProductAPI
 from forecourt.jobs.models import Job
 from forecourt.usage import csv_export, refresh, reports
-from forecourt.usage.models import DailyUsage, UsageRefresh
+from forecourt.usage.models import DailyApiUsage, DailyUsage, UsageRefresh
 
 from . import factories
 from .support.tyk import simulator, tyk_dashboard
-from .support.usage import credential_at, run_jobs
+from .support.usage import credential_at, key_to_apis, provider_for, run_jobs
 
 __all__ = ["tyk_dashboard"]
 
@@ -100,6 +101,57 @@ def test_only_stale_live_credentials_are_scheduled_and_each_once(tyk_dashboard: 
     run_jobs()
     refresh.schedule_refreshes(False)
     assert not Job.objects.filter(name=refresh.JOB, status=Job.Status.QUEUED).exists()
+
+
+def _api(dashboard: Any, name: str) -> str:
+    return str(dashboard.add_api({"name": name, "proxy": {"listen_path": f"/{name[:5].lower()}/"}})
+               ["api_definition"]["api_id"])
+
+
+def test_the_cache_keeps_each_days_traffic_per_api_and_a_refresh_replaces_it(tyk_dashboard: Any) -> None:
+    orders, stock = _api(tyk_dashboard, "Orders API"), _api(tyk_dashboard, "Stock API")
+    first, second = sorted([orders, stock])
+    app = factories.app(factories.consumer())
+    both = key_to_apis(tyk_dashboard, app, [orders, stock])
+    one = key_to_apis(tyk_dashboard, app, [orders])
+    today = _today()
+    yesterday = today - datetime.timedelta(days=1)
+    tyk_dashboard.set_traffic(both.provider_reference, today, simulator.Traffic(
+        ok=91, errors_4xx=7, errors_5xx=1, latency_ms=40.0, max_latency_ms=900))
+    tyk_dashboard.set_traffic(both.provider_reference, yesterday, simulator.Traffic(ok=10, latency_ms=10.0))
+    tyk_dashboard.set_traffic(one.provider_reference, today, simulator.Traffic(ok=5, latency_ms=300.0))
+    refresh.schedule_refreshes(True)
+    assert run_jobs() == 2
+
+    def cached() -> set[tuple[int, datetime.date, str, int, int, int]]:
+        return {(r.credential_id, r.day, r.api_id, r.requests, r.errors_4xx, r.errors_5xx)
+                for r in DailyApiUsage.objects.all()}
+
+    # today's hits shared out by the simulator between the key's two APIs, the first one more.
+    assert cached() == {(both.pk, today, first, 51, 4, 1), (both.pk, today, second, 48, 3, 0),
+                        (both.pk, yesterday, first, 5, 0, 0), (both.pk, yesterday, second, 5, 0, 0),
+                        (one.pk, today, orders, 5, 0, 0)}
+    row = DailyApiUsage.objects.get(credential=both, day=today, api_id=orders)
+    assert row.api_name == "Orders API" and row.latency_max_ms == 900 and row.latency_avg_ms is not None
+    # Orders is the slower (the other key's 300 ms calls), over both keys' calls to it.
+    slowest = reports.slowest_apis(reports.last_days(7))
+    assert [(s.api_id, s.name) for s in slowest] == [(orders, "Orders API"), (stock, "Stock API")]
+    assert slowest[0].requests == (51 if first == orders else 48) + 5 + 5 and slowest[0].latency_max_ms == 900
+    assert slowest[0].latency_avg_ms > slowest[1].latency_avg_ms
+
+    # A ProductAPI of the provider names the API as the portal knows it.
+    product = factories.product(provider=provider_for(tyk_dashboard))
+    ProductAPI.objects.create(product=product, api_id=orders, name="Orders (portal)")
+    assert reports.slowest_apis(reports.last_days(7))[0].name == "Orders (portal)"
+
+    # A refresh replaces the days it re-reads, per API too: no row left over, none doubled.
+    tyk_dashboard.set_traffic(both.provider_reference, today, simulator.Traffic(ok=3, latency_ms=5.0))
+    UsageRefresh.objects.update(attempted_at=timezone.now() - datetime.timedelta(hours=2))
+    assert refresh.refresh_if_stale([both.pk]) == 1 and run_jobs() == 1
+    assert cached() == {(both.pk, today, first, 2, 0, 0), (both.pk, today, second, 1, 0, 0),
+                        (both.pk, yesterday, first, 5, 0, 0), (both.pk, yesterday, second, 5, 0, 0),
+                        (one.pk, today, orders, 5, 0, 0)}
+    assert DailyUsage.objects.get(credential=both, day=today).requests == 3
 
 
 def test_series_totals_and_quota_from_the_cache(tyk_dashboard: Any) -> None:

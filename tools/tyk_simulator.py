@@ -14,8 +14,9 @@ messages of `contracts/tyk/dashboard-swagger.yml` and the facts in that folder's
 - OAuth clients live under `/api/apis/oauth/{apiId}[/{clientId}]`;
 - `/api/activity/keys/{keyHash}/{d}/{m}/{y}/{d}/{m}/{y}` and `/api/activity/oauthid/{clientId}/...`
   answer `{"data": [ResultUnit...], "pages": 1}` as the Dashboard does (the contract's example):
-  aggregated over the whole range asked, one unit per response code (`id.code`; `id.day`, `id.month`
-  and `id.year` are 0), with hits, success, error and latencies (average, min, max: no percentiles,
+  aggregated over the whole range asked, one unit per API the key or client may call and response
+  code (`id.api_id`, `id.api_name`: the key's access rights, the OAuth client's API; `id.code`;
+  `id.day`, `id.month` and `id.year` are 0), with hits, success, error and latencies (average, min, max: no percentiles,
   as Tyk's aggregate analytics have none); a day's figures come from asking for that day alone. The
   traffic is deterministic: every key and OAuth client issued has generated traffic on each day
   since it was issued (`traffic_on`), and `seed_traffic()` / `set_traffic()` give one past days or
@@ -412,25 +413,34 @@ class Traffic:
         return cls(ok=ok, errors_4xx=(n >> 3) % 17, errors_5xx=(n >> 7) % 4, latency_ms=latency,
                    max_latency_ms=int(latency * 3) + (n >> 13) % 500)
 
-    def units(self, day: datetime.date) -> list[dict[str, Any]]:
-        """The day's ResultUnits, one per response code that was answered (200, 404, 500)."""
+    def units(self, day: datetime.date, apis: list[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
+        """The day's ResultUnits, one per API the key or client may call (`apis`: its api_id and name)
+        and response code that was answered (200, 404, 500). A code's hits are shared out between
+        the APIs (the first ones get one more when they do not divide evenly), at the same latencies,
+        so the day's totals are the traffic's whatever the number of APIs; no API: api_id "" (a
+        credential the simulator only has traffic of)."""
         units = []
-        for code, hits, latency in ((200, self.ok, self.latency_ms), (404, self.errors_4xx, self.latency_ms / 4),
-                                    (500, self.errors_5xx, self.latency_ms * 2)):
-            if not hits:
-                continue
-            latency = round(latency, 2)
-            units.append({
+        targets = apis or [("", "")]
+        for code, all_hits, latency in ((200, self.ok, self.latency_ms), (404, self.errors_4xx, self.latency_ms / 4),
+                                        (500, self.errors_5xx, self.latency_ms * 2)):
+            for index, (api_id, api_name) in enumerate(targets):
+                hits = all_hits // len(targets) + (1 if index < all_hits % len(targets) else 0)
+                if hits:
+                    units.append(self._unit(day, code, hits, round(latency, 2), api_id, api_name))
+        return units
+
+    def _unit(self, day: datetime.date, code: int, hits: int, latency: float, api_id: str,
+              api_name: str) -> dict[str, Any]:
+        return {
                 "id": {"day": day.day, "month": day.month, "year": day.year, "hour": 0, "code": code,
-                       "path": "", "key": "", "alias": "", "url": "", "iso_country": "", "api_id": "",
-                       "api_name": ""},
+                       "path": "", "key": "", "alias": "", "url": "", "iso_country": "", "api_id": api_id,
+                       "api_name": api_name},
                 "hits": hits, "success": hits if code < 400 else 0, "error": hits if code >= 400 else 0,
                 "last_hit": rfc3339(datetime.datetime.combine(day, datetime.time(23, 0), datetime.UTC)),
                 "latency": latency, "upstream_latency": round(latency * 0.8, 2), "request_time": latency,
                 "max_latency": self.max_latency_ms if code == 200 else int(latency * 2),
                 "min_latency": max(int(latency / 4), 1), "max_upstream_latency": 0, "min_upstream_latency": 0,
-            })
-        return units
+        }
 
 
 class _Reply:
@@ -1153,12 +1163,13 @@ class TykDashboard:
             end = datetime.date(int(dates["ey"]), int(dates["em"]), int(dates["ed"]))
         except ValueError:
             return None
-        by_code: dict[int, dict[str, Any]] = {}
+        by_code: dict[tuple[str, int], dict[str, Any]] = {}
+        apis = self.apis_of(ident)
         day, steps = start, 0
         while day <= end and steps < 3660:  # ten years at most
             traffic = self.traffic_on(ident, day)
-            for unit in traffic.units(day) if traffic is not None else []:
-                code = unit["id"]["code"]
+            for unit in traffic.units(day, apis) if traffic is not None else []:
+                code = (unit["id"]["api_id"], unit["id"]["code"])
                 total = by_code.get(code)
                 if total is None:
                     by_code[code] = {**unit, "id": {**unit["id"], "day": 0, "month": 0, "year": 0}}
@@ -1174,6 +1185,24 @@ class TykDashboard:
             day += datetime.timedelta(days=1)
             steps += 1
         return [by_code[code] for code in sorted(by_code)]
+
+    def apis_of(self, ident: str) -> list[tuple[str, str]]:
+        """The APIs (api_id, name) a key (by its hash or, unhashed, itself) or an OAuth client (by
+        its ID) may call, sorted by api_id: its access rights' / its API's. The name is the API
+        definition's (the gateway records the API's own name), else the access right's. Empty for an
+        ident the simulator issued nothing to (traffic seeded for it alone)."""
+        with self._lock:
+            for key_id, session in self._keys.items():
+                if ident in (key_hash(key_id), key_id):
+                    rights = session.get("access_rights") or {}
+                    return sorted((api_id, self._api_name(api_id) or str((right or {}).get("api_name") or ""))
+                                  for api_id, right in rights.items())
+            return sorted((api_id, self._api_name(api_id)) for api_id, client_id in self._oauth_clients
+                          if client_id == ident)
+
+    def _api_name(self, api_id: str) -> str:
+        wrapper = self._find_api(api_id)
+        return str(wrapper["api_definition"].get("name") or "") if wrapper is not None else ""
 
     def _key_activity(self, query: dict[str, list[str]], body: bytes, ident: str, **dates: str) -> _Reply:
         units = self._activity(ident, dates)

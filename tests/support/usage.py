@@ -44,3 +44,23 @@ def run_jobs() -> int:
     while queue.run_next("usage-tests") is not None:
         ran += 1
     return ran
+
+
+def key_to_apis(dashboard: Any, app: App, apis: list[str], *, days: int = 0) -> Credential:
+    """An active key of `app` made at the simulator with access rights to these APIs (their
+    api_ids, added to the simulator beforehand), so its analytics' units name them; `days` days of
+    generated traffic."""
+    request = factories.pending_request(app.owner)
+    request.app = app
+    request.save(update_fields=["app"])
+    rights = {api_id: {"api_id": api_id, "api_name": api_id, "versions": ["Default"]} for api_id in apis}
+    with tyk.client(dashboard) as http:
+        answer = http.post("/api/keys", json={"apply_policies": [], "access_rights": rights})
+        assert answer.status_code == 200, answer.text
+        hashed = str(answer.json()["key_hash"])
+    credential = Credential.objects.create(
+        app=app, access_request=request, provider=provider_for(dashboard), provider_reference=hashed,
+        type=Credential.Type.KEY, secret_hint="abcd", status=Credential.Status.ACTIVE, provider_data={"hashed": True})
+    if days:
+        tyk.seed_traffic(dashboard, credential, days)
+    return credential

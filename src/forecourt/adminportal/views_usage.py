@@ -1,7 +1,7 @@
-"""The Admin Portal's usage analytics: the apps with the most requests, the most errors and the
-slowest, over a chosen period, from forecourt.usage's cache (never the providers: the page costs
-a few aggregate queries, whatever the traffic). "Slowest" is per app, not per API: Tyk's per-key
-analytics, which the cache holds, say how fast a credential's calls were, not which API each hit.
+"""The Admin Portal's usage analytics: the apps with the most requests and the most errors, the
+slowest APIs and the slowest apps, over a chosen period, from forecourt.usage's cache (never the
+providers: the page costs a few aggregate queries, whatever the traffic). The slowest APIs come
+from the cache's per-API rows (the analytics' units say which API each group of calls hit).
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -27,5 +27,6 @@ def usage(request: HttpRequest) -> HttpResponse:
         "problem": problem,
         "top_apps": reports.top_apps(period, TOP),
         "top_errors": reports.top_errors(period, TOP),
+        "slowest_apis": reports.slowest_apis(period, TOP),
         "slowest": reports.slowest_apps(period, TOP),
     }, status=400 if problem else 200)

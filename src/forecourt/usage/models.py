@@ -44,3 +44,29 @@ class UsageRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"credential #{self.credential_id} refreshed at {self.refreshed_at}"
+
+
+class DailyApiUsage(models.Model):
+    """One credential's traffic to one API on one UTC day (forecourt.providers.usage.ApiUsage,
+    stored), replaced with the credential's DailyUsage rows of that day in the same transaction. The
+    API is the gateway's `api_id` (not a ProductAPI: the traffic is the gateway's, and outlives a
+    product's change); `api_name` is the gateway's, shown only when no ProductAPI has that api_id."""
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    api_id = models.CharField(max_length=100)
+    api_name = models.CharField(max_length=255, blank=True)
+    requests = models.PositiveBigIntegerField(default=0)
+    errors_4xx = models.PositiveBigIntegerField(default=0)
+    errors_5xx = models.PositiveBigIntegerField(default=0)
+    errors_other = models.PositiveBigIntegerField(default=0)
+    latency_avg_ms = models.FloatField(null=True, blank=True)
+    latency_max_ms = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["credential", "day", "api_id"],
+                                               name="usage_one_row_per_credential_day_api")]
+        indexes = [models.Index(fields=["day", "api_id"], name="usage_api_day")]
+
+    def __str__(self) -> str:
+        return f"credential #{self.credential_id} to {self.api_id} on {self.day}: {self.requests} requests"

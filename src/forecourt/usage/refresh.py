@@ -4,8 +4,9 @@ One job per credential (`usage.refresh`), queued by the worker's schedule for ev
 whose cache is older than STALE_AFTER, and by a page that shows a stale one (`refresh_if_stale`):
 the page then shows the cache as it is, with when it was refreshed, and never waits for the
 provider. A refresh re-reads the days since the day before the last refresh (analytics of a day can
-arrive late), or the last FIRST_DAYS days the first time, and replaces those days' rows in one
-transaction; a provider that fails leaves the cache as it was and its reason on `UsageRefresh`.
+arrive late), or the last FIRST_DAYS days the first time, and replaces those days' rows (and their
+per-API rows, DailyApiUsage) in one transaction; a provider that fails leaves the cache as it was
+and its reason on `UsageRefresh`.
 Revoked credentials are refreshed for REVOKED_FOR after their revocation (their last traffic), then
 left alone: their rows stay, and pages still show them.
 """
@@ -25,7 +26,7 @@ from forecourt.jobs.registry import periodic
 from forecourt.providers import registry
 from forecourt.providers.usage import BadRange
 
-from .models import DailyUsage, UsageRefresh
+from .models import DailyApiUsage, DailyUsage, UsageRefresh
 
 log = logging.getLogger("forecourt.usage")
 
@@ -114,8 +115,16 @@ def refresh(credential_id: int) -> None:
                        latency_max_ms=d.latency_max_ms, latency_p50_ms=d.latency_p50_ms,
                        latency_p99_ms=d.latency_p99_ms)
             for d in days if start <= d.day <= end]
+    api_rows = [DailyApiUsage(credential_id=credential_id, day=d.day, api_id=a.api_id[:100],
+                              api_name=a.api_name[:255], requests=a.requests, errors_4xx=a.errors_4xx,
+                              errors_5xx=a.errors_5xx,
+                              errors_other=a.errors_other, latency_avg_ms=a.latency_avg_ms,
+                              latency_max_ms=a.latency_max_ms)
+                for d in days if start <= d.day <= end for a in d.apis]
     with transaction.atomic():
         DailyUsage.objects.filter(credential_id=credential_id, day__gte=start, day__lte=end).delete()
+        DailyApiUsage.objects.filter(credential_id=credential_id, day__gte=start, day__lte=end).delete()
         DailyUsage.objects.bulk_create(rows)
+        DailyApiUsage.objects.bulk_create(api_rows)
         UsageRefresh.objects.update_or_create(credential_id=credential_id,
                                               defaults={"refreshed_at": now, "attempted_at": now, "error": ""})

@@ -1,5 +1,6 @@
 """What the pages show from the usage cache: a period's series per day, its totals, a credential's
-quota used, and the Admin Portal's top lists. Read from the cache only (forecourt.usage.models).
+quota used, and the Admin Portal's top lists (apps by requests and by errors, the slowest APIs and
+apps). Read from the cache only (forecourt.usage.models).
 
 Latency: Tyk keeps an average and a maximum per day, no percentile (docs/usage.md), so the series
 carries the average (weighted by requests) and the maximum; p50 and p99 are shown only where the
@@ -17,9 +18,10 @@ from django.db.models import ExpressionWrapper, F, FloatField, Max, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from forecourt.access.models import Credential
+from forecourt.catalog.models import ProductAPI
 from forecourt.providers.usage import MAX_DAYS
 
-from .models import DailyUsage, UsageRefresh
+from .models import DailyApiUsage, DailyUsage, UsageRefresh
 from .refresh import today
 
 PRESETS = (7, 30, 90)
@@ -245,3 +247,42 @@ def slowest_apps(period: Period, limit: int = 10) -> list[Ranked]:
             .annotate(average=ExpressionWrapper(F("weighted") / F("timed"), output_field=FloatField()))
             .order_by("-average", "credential__app_id")[:limit])
     return [_ranked(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class SlowApi:
+    """One row of the Admin Portal's slowest APIs: an API at a provider, named as the portal knows
+    it (its ProductAPI's name, else the gateway's), and its period's figures over every credential."""
+
+    api_id: str
+    name: str
+    requests: int
+    errors_4xx: int
+    errors_5xx: int
+    latency_avg_ms: float
+    latency_max_ms: float | None
+
+
+def slowest_apis(period: Period, limit: int = 10) -> list[SlowApi]:
+    """The APIs with the highest average latency in the period (weighted by requests, over all
+    credentials), with their slowest request: two queries whatever the traffic (the per-API cache
+    summed per provider and API, then the portal's names of the few on the list)."""
+    rows = list(
+        DailyApiUsage.objects.filter(day__gte=period.start, day__lte=period.end)
+        .values("credential__provider_id", "api_id")
+        .annotate(requests_=Sum("requests"), e4=Sum("errors_4xx"), e5=Sum("errors_5xx"),
+                  weighted=Sum(F("latency_avg_ms") * F("requests"), output_field=FloatField()),
+                  timed=Sum("requests", filter=Q(latency_avg_ms__isnull=False)), slowest=Max("latency_max_ms"),
+                  gateway_name=Max("api_name"))
+        .filter(timed__gt=0)
+        .annotate(average=ExpressionWrapper(F("weighted") / F("timed"), output_field=FloatField()))
+        .order_by("-average", "api_id", "credential__provider_id")[:limit])
+    names: dict[tuple[int | None, str], str] = {}
+    known = (ProductAPI.objects.filter(api_id__in={r["api_id"] for r in rows},
+                                       product__provider_id__in={r["credential__provider_id"] for r in rows})
+             .order_by("pk").values_list("product__provider_id", "api_id", "name"))
+    for provider_id, api_id, name in known:
+        names.setdefault((provider_id, api_id), name)
+    return [SlowApi(r["api_id"], names.get((r["credential__provider_id"], r["api_id"])) or r["gateway_name"]
+                    or r["api_id"], int(r["requests_"] or 0), int(r["e4"] or 0), int(r["e5"] or 0),
+                    round(r["weighted"] / r["timed"], 2), r["slowest"]) for r in rows]

@@ -11,7 +11,8 @@ and response code (`id.api_id`, `id.path`, `id.code`; the contract's example has
 (`latency`, total time through the gateway) and a maximum (`max_latency`). No percentile, so none is
 made up here: the records' p50 and p99 stay None. Since the answer has no days, a day's figures come
 from asking for that day alone: one request per day of the range (a refresh asks for the few days
-since the last one; the first, for the pages' longest period).
+since the last one; the first, for the pages' longest period). Each day's figures are also summed
+per API (`id.api_id`, with the Dashboard's `id.api_name`) for the Admin Portal's slowest APIs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from forecourt import redaction
 from forecourt.access.models import Credential
-from forecourt.providers.usage import UsageDay, check_range
+from forecourt.providers.usage import ApiUsage, UsageDay, check_range
 
 from .client import DashboardError, TykDashboard
 
@@ -73,12 +74,16 @@ def _day_of(ident: dict[str, Any], start: datetime.date, end: datetime.date) -> 
 
 
 def days_of(answer: Any, start: datetime.date, end: datetime.date) -> list[UsageDay]:
-    """`AggregateAnalyticsData` as one record per day. Units outside the range are left out (a
-    Dashboard answering more than asked). Errors are classed by the unit's response code when it has
-    one (Tyk counts a response of 400 or more as an error), else counted as unclassified."""
+    """`AggregateAnalyticsData` as one record per day, with its traffic per API (the units'
+    `id.api_id`; units with none are in the day's figures but no API's). Units outside the range are
+    left out (a Dashboard answering more than asked). Errors are classed by the unit's response code
+    when it has one (Tyk counts a response of 400 or more as an error), else counted as unclassified."""
     if not isinstance(answer, dict) or not isinstance(answer.get("data") or [], list):
         raise DashboardError("the Dashboard's analytics answer is not AggregateAnalyticsData")
     sums: dict[datetime.date, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    per_api: dict[datetime.date, dict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float)))
+    names: dict[str, str] = {}
     for unit in answer.get("data") or []:
         try:
             ident = unit["id"]
@@ -87,27 +92,39 @@ def days_of(answer: Any, start: datetime.date, end: datetime.date) -> list[Usage
             code = int(ident.get("code") or 0)
             latency = float(unit.get("latency") or 0)
             slowest = float(unit.get("max_latency") or 0)
-        except (KeyError, TypeError, ValueError) as exc:
+            api_id, api_name = str(ident.get("api_id") or ""), str(ident.get("api_name") or "")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DashboardError(f"the Dashboard's analytics answer has a unit it cannot be read: {exc!r}") from None
         if not start <= day <= end:
             continue
-        row = sums[day]
-        row["requests"] += hits
-        if 400 <= code < 500:
-            row["errors_4xx"] += errors
-        elif 500 <= code < 600:
-            row["errors_5xx"] += errors
-        else:
-            row["errors_other"] += errors
-        row["latency_weighted"] += latency * hits
-        row["latency_max"] = max(row["latency_max"], slowest)
+        _add(sums[day], hits, errors, code, latency, slowest)
+        if api_id:
+            _add(per_api[day][api_id], hits, errors, code, latency, slowest)
+            names[api_id] = names.get(api_id) or api_name
     records = []
     for day in sorted(sums):
-        row = sums[day]
-        requests = int(row["requests"])
-        records.append(UsageDay(
-            day=day, requests=requests, errors_4xx=int(row["errors_4xx"]), errors_5xx=int(row["errors_5xx"]),
-            errors_other=int(row["errors_other"]),
-            latency_avg_ms=round(row["latency_weighted"] / requests, 2) if requests else None,
-            latency_max_ms=row["latency_max"] if requests else None))
+        apis = tuple(ApiUsage(api_id, names[api_id], **_figures(figures))
+                     for api_id, figures in sorted(per_api[day].items()))
+        records.append(UsageDay(day=day, **_figures(sums[day]), apis=apis))
     return records
+
+
+def _add(row: dict[str, float], hits: int, errors: int, code: int, latency: float, slowest: float) -> None:
+    row["requests"] += hits
+    if 400 <= code < 500:
+        row["errors_4xx"] += errors
+    elif 500 <= code < 600:
+        row["errors_5xx"] += errors
+    else:
+        row["errors_other"] += errors
+    row["latency_weighted"] += latency * hits
+    row["latency_max"] = max(row["latency_max"], slowest)
+
+
+def _figures(row: dict[str, float]) -> dict[str, Any]:
+    """Summed units as a record's figures: the average latency weighted by hits, the maximum."""
+    requests = int(row["requests"])
+    return {"requests": requests, "errors_4xx": int(row["errors_4xx"]), "errors_5xx": int(row["errors_5xx"]),
+            "errors_other": int(row["errors_other"]),
+            "latency_avg_ms": round(row["latency_weighted"] / requests, 2) if requests else None,
+            "latency_max_ms": row["latency_max"] if requests else None}

@@ -42,4 +42,24 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('credential', 'day'), name='usage_one_row_per_credential_day')],
             },
         ),
+        migrations.CreateModel(
+            name='DailyApiUsage',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('api_id', models.CharField(max_length=100)),
+                ('api_name', models.CharField(blank=True, max_length=255)),
+                ('requests', models.PositiveBigIntegerField(default=0)),
+                ('errors_4xx', models.PositiveBigIntegerField(default=0)),
+                ('errors_5xx', models.PositiveBigIntegerField(default=0)),
+                ('errors_other', models.PositiveBigIntegerField(default=0)),
+                ('latency_avg_ms', models.FloatField(blank=True, null=True)),
+                ('latency_max_ms', models.FloatField(blank=True, null=True)),
+                ('credential', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='access.credential')),
+            ],
+            options={
+                'indexes': [models.Index(fields=['day', 'api_id'], name='usage_api_day')],
+                'constraints': [models.UniqueConstraint(fields=('credential', 'day', 'api_id'), name='usage_one_row_per_credential_day_api')],
+            },
+        ),
     ]
