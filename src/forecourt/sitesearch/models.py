@@ -20,8 +20,11 @@ class SearchEntry(models.Model):
     # What is rewritten together: "product:12" (the product, its operations and docs), "page:3", "post:7".
     owner = models.CharField(max_length=40)
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # No constraint in the database (Django's collector still deletes a product's entries with it):
+    # derived rows must not tie catalog_product's locks to this table, or dropping it in a downgrade
+    # while an older release reads the catalogue can deadlock with that read on PostgreSQL.
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="+")
+                                related_name="+", db_constraint=False)
     api_id = models.PositiveIntegerField(null=True, blank=True)  # an operation of a ProductAPI's document
     spec_id = models.PositiveIntegerField(null=True, blank=True)  # ... or of a ProductSpec's
     doc_id = models.PositiveIntegerField(null=True, blank=True)  # a ProductDoc

@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 ("body", models.TextField(blank=True)),
                 ("published_at", models.DateTimeField(blank=True, null=True)),
                 ("position", models.PositiveIntegerField(default=0)),
-                ("product", models.ForeignKey(blank=True, null=True,
+                ("product", models.ForeignKey(blank=True, null=True, db_constraint=False,
                                               on_delete=django.db.models.deletion.CASCADE, related_name="+",
                                               to="catalog.product")),
             ],

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='UsageRefresh',
             fields=[
-                ('credential', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='access.credential')),
+                ('credential', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='access.credential')),
                 ('refreshed_at', models.DateTimeField(blank=True, null=True)),
                 ('attempted_at', models.DateTimeField(blank=True, null=True)),
                 ('error', models.TextField(blank=True)),
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('latency_max_ms', models.FloatField(blank=True, null=True)),
                 ('latency_p50_ms', models.FloatField(blank=True, null=True)),
                 ('latency_p99_ms', models.FloatField(blank=True, null=True)),
-                ('credential', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='access.credential')),
+                ('credential', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='access.credential')),
             ],
             options={
                 'indexes': [models.Index(fields=['day'], name='usage_day')],
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ('errors_other', models.PositiveBigIntegerField(default=0)),
                 ('latency_avg_ms', models.FloatField(blank=True, null=True)),
                 ('latency_max_ms', models.FloatField(blank=True, null=True)),
-                ('credential', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='access.credential')),
+                ('credential', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='access.credential')),
             ],
             options={
                 'indexes': [models.Index(fields=['day', 'api_id'], name='usage_api_day')],
