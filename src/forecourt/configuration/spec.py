@@ -109,7 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Send the API docs page's \"Try it\" calls through the portal (to the product's own gateway only, "
             "size- and time-limited) instead of from the browser straight to the gateway: for gateways that "
             "answer no CORS preflight. Off by default: the portal then relays developers' credentials, which "
-            "it otherwise never sees after their one showing (Forecourt).", since="0.14.0.dev0"),
+            "it otherwise never sees after their one showing (Forecourt).", since="0.14.0"),
     Setting("TrustedProxies", "TRUSTED_PROXIES", parsers.networks, [],
             "Addresses or networks of the reverse proxies in front of the portal (comma-separated, e.g. "
             "10.0.0.0/8): a request from one of them is counted, by the sign-in and sign-up throttles, as "

@@ -71,7 +71,7 @@ class Settings:
     max_upload_size: int
     # ProductDocRenderer, PORTAL_DOCRENDERER
     product_doc_renderer: Literal["stoplight", "redoc"]
-    # TryIt.Proxy, PORTAL_TRY_IT_PROXY, since 0.14.0.dev0
+    # TryIt.Proxy, PORTAL_TRY_IT_PROXY, since 0.14.0
     try_it_proxy: bool
     # TrustedProxies, PORTAL_TRUSTED_PROXIES, since 0.5.0
     trusted_proxies: list[str]
