@@ -268,3 +268,18 @@ def test_a_runaway_home_page_falls_back_to_the_default_theme_with_an_error_logge
     record = next(r for r in caplog.records if r.levelno == logging.ERROR)
     assert "views/home.html, line 2: RenderLimit" in record.getMessage() and "steps" in record.getMessage()
     assert ThemeState.objects.get(pk=1).problem_theme == "acme"
+
+
+def test_translation_tags_escape_and_choose_the_plural():
+    """`_()` / `{% trans %}` are new-style: the translated text is escaped before the arguments go in,
+    and `{% pluralize %}` picks the form by the count (issue 21)."""
+    out = run("{{ _('Hello %(name)s', name=who) }}|{% trans count=n %}{{ count }} app{% pluralize %}"
+              "{{ count }} apps{% endtrans %}|{{ ngettext('%(num)d key', '%(num)d keys', 1) }}",
+              who="<b>", n=3)
+    assert out == "Hello &lt;b&gt;|3 apps|1 key"
+
+
+def test_translation_tags_cannot_reach_around_the_sandbox():
+    """The gettext callables are globals like any other: their attributes stay out of reach."""
+    with pytest.raises(SecurityError):
+        run("{{ _.__globals__ }}")

@@ -40,6 +40,7 @@ from typing import Any, cast
 
 import markdown as markdown_lib
 import nh3
+from django.utils import translation
 from jinja2 import BaseLoader, Template, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
@@ -264,7 +265,7 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
         super().__init__(
             loader=loader,
             autoescape=lambda name: name is None or not name.endswith(".txt"),
-            extensions=["jinja2.ext.loopcontrols"],
+            extensions=["jinja2.ext.loopcontrols", "jinja2.ext.i18n"],
             cache_size=400,
             finalize=_check_output,
             **kwargs,
@@ -272,6 +273,13 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
         for name in REMOVED_GLOBALS:
             self.globals.pop(name, None)
         self.globals["range"] = safe_range
+        # `_()`, `gettext()`, `ngettext()` and `{% trans %}` look the text up in the language Django has
+        # active for the request (set by the language middleware), in the catalogues Django loads: one
+        # translation machinery for the Admin Portal, the themes and the e-mails. New-style: the
+        # translated text is escaped and formatted with the keyword arguments (`_("Hi %(name)s", name=n)`).
+        self.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=translation.gettext, ngettext=translation.ngettext, pgettext=translation.pgettext,
+            npgettext=translation.npgettext, newstyle=True)
         self.filters["markdown"] = markdown
         self.filters = bounded_filters.bounded_filters(self.filters)
 
