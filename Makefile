@@ -48,6 +48,7 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 	PORTAL_DATADIR=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run \
 		--settings=forecourt.settings > /dev/null
+	$(BIN)/python scripts/messages.py check
 
 ## make openapi: regenerate docs/openapi.json from the code (commit it with the API change)
 openapi: $(STAMP)

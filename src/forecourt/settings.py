@@ -171,6 +171,11 @@ MAX_UPLOAD_SIZE = CONFIG.max_upload_size
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The portal's own catalogues (scripts/messages.py, docs/translating.md): one for the whole package, since
+# one string is often shared by several apps' templates and code. Listed here rather than found as an app's
+# locale/ folder (forecourt itself is no app), and first: Django's own catalogues and its apps' come after,
+# so where the portal translates a text Django also has, the portal's words win.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 MEDIA_URL = "/media/"
