@@ -58,6 +58,8 @@ KEYWORDS: dict[str, Any] = {
     "pgettext": ((1, "c"), 2), "pgettext_lazy": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3), "npgettext_lazy": ((1, "c"), 2, 3),
 }
+# A Python module without one of these strings calls none of KEYWORDS.
+MAY_MARK = re.compile(rb"gettext|(?<!\w)_\s*\(")
 # `{# Translators: ... #}` and `# Translators: ...` reach the translator beside the text.
 COMMENT_TAGS = ("Translators:",)
 # The theme sandbox's Jinja2 set-up (themes/sandbox.py: PortalSandbox), so its templates parse the same.
@@ -170,8 +172,10 @@ class Catalogues:
         self.found = []
         for path, method, options in self.sources():
             relative = path.relative_to(self.package).as_posix()
-            with path.open("rb") as handle:
-                extracted = list(extract(method, handle, KEYWORDS, COMMENT_TAGS, options))
+            data = path.read_bytes()
+            if method == "python" and not MAY_MARK.search(data):
+                continue  # no call to any of KEYWORDS: tokenising hundreds of such modules is most of the time
+            extracted = list(extract(method, io.BytesIO(data), KEYWORDS, COMMENT_TAGS, options))
             for lineno, message, comments, context in extracted:
                 catalog.add(message, None, [(relative, lineno)], auto_comments=comments, context=context)
                 msgid = message[0] if isinstance(message, (tuple, list)) else message

@@ -96,12 +96,16 @@ def test_wheel_ships_what_serve_and_the_lifecycle_commands_read(dist):
     for required in ("forecourt/lifecycle/releases.json", "forecourt/themes/default/theme.json",
                      "forecourt/adminportal/static/adminportal/admin.css"):
         assert required in names
-    # Every file of the default theme, its snapshots and the apps' templates and static files.
+    # Every file of the default theme, its snapshots and the apps' templates and static files, and every
+    # message catalogue (each language's .po and the .mo Django reads).
     package = ROOT / "src" / "forecourt"
     wanted = {f"forecourt/{p.relative_to(package)}" for p in package.rglob("*")
               if p.is_file() and "__pycache__" not in p.parts
               and ({"templates", "static"} & set(p.relative_to(package).parts)
-                   or p.relative_to(package).parts[:2] in {("themes", "default"), ("themes", "history")})}
+                   or p.relative_to(package).parts[:2] in {("themes", "default"), ("themes", "history")}
+                   or (p.relative_to(package).parts[0] == "locale" and p.suffix in {".po", ".mo"}))}
+    assert {n for n in wanted if n.endswith("/LC_MESSAGES/django.mo")} >= {
+        f"forecourt/locale/{language}/LC_MESSAGES/django.mo" for language in ("de", "es", "fr", "ja")}
     assert wanted - names == set()
 
 
