@@ -23,6 +23,7 @@ def test_pseudo_text_keeps_placeholders_tags_and_entities():
     assert pseudo_locale.KEPT.findall(out) == kept
     assert not re.search("[A-Za-z]", pseudo_locale.KEPT.sub("", out))  # every other letter replaced
     assert out == "⟦Ĥéļļö %(name)s, %d öƒ %s åţ 100%% {count} <a href=\"/x?a=b\">ķéýš</a> &amp; &#8212; ɱöŕé⟧"
+    assert pseudo("100% sure, 5% discount") == "⟦100% šûŕé, 5% ðîšçöûñţ⟧"  # text, not "% s" or "% d"
 
 
 def test_marked_text_is_pseudo_and_unmarked_text_is_reported(tmp_path):

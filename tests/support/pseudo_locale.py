@@ -43,10 +43,10 @@ _LOWER = "åƀçðéƒĝĥîĵķļɱñöþǫŕšţûṽŵẋýž"
 _UPPER = "ÅƁÇÐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ"
 PSEUDO_LETTERS = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _LOWER + _UPPER)
 
-# What a translation must keep as it is: %-placeholders (Python's conversion syntax, with %%), {name} fields
-# (str.format), HTML tags and character references.
+# What a translation must keep as it is: %-placeholders (Python's conversion syntax, with %%; not its space
+# flag, so that "100% sure" is text), {name} fields (str.format), HTML tags and character references.
 KEPT = re.compile(
-    r"%(?:\([^)]*\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]"
+    r"%(?:\([^)]*\))?[#0+\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]"
     r"|\{[^{}]*\}"
     r"|<[^<>]+>"
     r"|&(?:#\d+|#x[0-9a-fA-F]+|\w+);"
