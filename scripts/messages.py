@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babel.core import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.checkers import num_plurals, python_format
 from babel.messages.extract import extract, extract_python
@@ -247,6 +248,9 @@ def cmd_extract(cats: Catalogues) -> int:
 
 
 def cmd_update(cats: Catalogues) -> int:
+    if not cats.template_path.is_file():
+        print(f"{shown(cats.template_path)} is missing: run `scripts/messages.py extract` first", file=sys.stderr)
+        return 1
     template = cats.read_template()
     for language in cats.languages():
         write_if_changed(cats.po_path(language), render_po(merged(cats.read(language), template)))
@@ -267,6 +271,14 @@ def cmd_init(cats: Catalogues, language: str, plural_forms: str | None) -> int:
     if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2}|_[A-Z][a-z]{3})?", language):
         print(f"{language!r}: give a language as Django's locale directories name it (pt_BR, zh_Hans)",
               file=sys.stderr)
+        return 2
+    if not cats.template_path.is_file():
+        print(f"{shown(cats.template_path)} is missing: run `scripts/messages.py extract` first", file=sys.stderr)
+        return 1
+    try:
+        Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        print(f"{language!r}: Babel knows no such locale", file=sys.stderr)
         return 2
     if plural_forms:
         match = re.fullmatch(r"\s*nplurals=(\d+);\s*plural=(.+?);?\s*", plural_forms)

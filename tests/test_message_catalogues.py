@@ -223,5 +223,7 @@ def test_init_refuses_what_it_cannot_make(tmp_path):
     package = _make_package(tmp_path)
     assert run(package, "init", "fr").returncode == 1  # exists: update merges into it
     assert run(package, "init", "french").returncode == 2
+    assert run(package, "init", "xx").returncode == 2  # no such locale
     assert run(package, "init", "pt_BR", "--plural-forms", "two").returncode == 2
-    assert not (package / "locale" / "pt_BR").exists()
+    assert not (package / "locale" / "pt_BR").exists() and not (package / "locale" / "xx").exists()
+    assert run(tmp_path / "empty", "update").returncode == 1  # no template yet: extract first
