@@ -37,7 +37,15 @@ def test_marked_text_is_pseudo_and_unmarked_text_is_reported(tmp_path):
     assert html == ('<h1>⟦Ţĥîš ƒîéļð îš ŕéǫûîŕéð.⟧</h1><p title="⟦Éñţéŕ å ṽåļîð ṽåļûé.⟧">Not marked</p>')
     assert years == ["⟦1 ýéåŕ⟧", "⟦3 ýéåŕš⟧"]
     assert untranslated(html) == ["<p>: Not marked"]
+    assert not translation.get_language_bidi()
     assert translation.gettext("This field is required.") == "This field is required."  # gone with the block
+
+
+def test_the_pseudo_language_can_be_one_written_right_to_left(tmp_path):
+    with pseudo_locale.active(tmp_path, right_to_left=True):
+        assert translation.get_language_bidi()
+        assert Template("{% load i18n %}{% get_current_language_bidi as rtl %}{{ rtl }}").render(Context()) == "True"
+    assert not translation.get_language_bidi()
 
 
 def test_django_templates_plurals_and_placeholders_work_in_pseudo(tmp_path):

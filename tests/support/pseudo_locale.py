@@ -91,15 +91,22 @@ def build(directory: Path, language: str = LANGUAGE, *, template: Path = TEMPLAT
 
 
 @contextmanager
-def active(directory: Path, language: str = LANGUAGE, **kwargs: object) -> Iterator[str]:
+def active(directory: Path, language: str = LANGUAGE, *, right_to_left: bool = False,
+           **kwargs: object) -> Iterator[str]:
     """Django reads the pseudo catalogue (and only it) for `language`, which LANGUAGES offers; and that
-    language is active. Made in `directory` (the test's tmp_path); `kwargs` go to build()."""
+    language is active. Made in `directory` (the test's tmp_path); `kwargs` go to build(). With
+    `right_to_left`, Django takes the language for one written right to left (LANGUAGES_BIDI), so a page
+    can be checked for dir="rtl" and its layout mirrored, with every text still readable."""
     build(directory, language, **kwargs)  # type: ignore[arg-type]
     languages = list(settings.LANGUAGES)
     if language not in dict(languages):
         languages.append((language, "Pseudo"))
+    bidi = list(settings.LANGUAGES_BIDI)
+    if right_to_left:
+        bidi.append(language.split("-", maxsplit=1)[0])  # Django asks about the language without its region
     # override_settings clears Django's loaded catalogues when LOCALE_PATHS changes, on entry and on exit.
-    with override_settings(LOCALE_PATHS=[directory], LANGUAGES=languages), translation.override(language):
+    with override_settings(LOCALE_PATHS=[directory], LANGUAGES=languages, LANGUAGES_BIDI=bidi), \
+            translation.override(language):
         yield language
 
 
