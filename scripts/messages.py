@@ -133,7 +133,6 @@ class Found:
     """One marked text where it was found (file and line), for the template and for `check`'s report."""
 
     key: tuple[str, str | None]  # (msgid, context): how a catalogue knows an entry
-    message: str | tuple[str, ...]
     where: str
 
 
@@ -142,7 +141,7 @@ class Catalogues:
     """The catalogues of one package: sources under `package`, catalogues in `package`/locale."""
 
     package: Path = PACKAGE
-    found: list[Found] = field(default_factory=list)
+    found: list[Found] = field(default_factory=list)  # each marked text's places, by the last template()
 
     @property
     def locale(self) -> Path:
@@ -180,7 +179,7 @@ class Catalogues:
             for lineno, message, comments, context in extracted:
                 catalog.add(message, None, [(relative, lineno)], auto_comments=comments, context=context)
                 msgid = message[0] if isinstance(message, (tuple, list)) else message
-                self.found.append(Found((msgid, context), message, f"{relative}:{lineno}"))
+                self.found.append(Found((msgid, context), f"{relative}:{lineno}"))
         return catalog
 
     def read(self, language: str) -> StableCatalog:
@@ -226,7 +225,12 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def merged(catalog: StableCatalog, template: Catalog) -> StableCatalog:
     """A language's catalogue brought up to the template: new text added (a similar old translation
-    proposed as fuzzy), translations kept, text no longer marked kept as obsolete."""
+    proposed as fuzzy), translations kept, text no longer marked kept as obsolete, and an obsolete text
+    marked again brought back with its translation (Babel's update alone would add it untranslated)."""
+    for key, message in list(catalog.obsolete.items()):
+        if template.get(message.id, context=message.context) is not None:
+            del catalog.obsolete[key]
+            catalog[message.id] = message
     catalog.update(template, update_creation_date=False)
     return catalog
 

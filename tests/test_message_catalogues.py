@@ -189,6 +189,12 @@ def test_update_keeps_translations_and_marks_what_is_gone_obsolete(tmp_path):
     assert _entries(package, "fr")["Sign in", None].string == "Se connecter"
     assert ("May", "month") not in _entries(package, "fr")
     assert '#~ msgctxt "month"\n#~ msgid "May"\n#~ msgstr "mai"' in po.read_text()
+    # Marked again, it comes back translated.
+    views.write_text(views.read_text().replace('c = "May"', 'c = pgettext_lazy("month", "May")'))
+    assert run(package, "extract").returncode == 0
+    assert run(package, "update").returncode == 0
+    assert _entries(package, "fr")["May", "month"].string == "mai"
+    assert "#~" not in po.read_text()
     # Nothing changes on a second run: the files are byte-stable (no dates, sorted).
     assert run(package, "compile").returncode == 0
     before = {p: p.read_bytes() for p in (package / "locale").rglob("*.*")}
