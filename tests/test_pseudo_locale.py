@@ -41,6 +41,17 @@ def test_marked_text_is_pseudo_and_unmarked_text_is_reported(tmp_path):
     assert translation.gettext("This field is required.") == "This field is required."  # gone with the block
 
 
+def test_a_shipped_language_can_stand_in_for_the_pseudo_one(tmp_path):
+    """Where only the shipped languages may be chosen, the pseudo catalogue takes one of their codes: it is
+    the only catalogue Django reads then, and comes before Django's own German, so no German shows."""
+    with pseudo_locale.active(tmp_path, "de"):
+        required = translation.gettext("This field is required.")
+        month = Template("{% load i18n %}{% translate 'December' %}").render(Context())
+    assert (required, month) == ("⟦Ţĥîš ƒîéļð îš ŕéǫûîŕéð.⟧", "⟦Ðéçéɱƀéŕ⟧")
+    with translation.override("de"):
+        assert translation.gettext("This field is required.") == "Dieses Feld ist zwingend erforderlich."
+
+
 def test_the_pseudo_language_can_be_one_written_right_to_left(tmp_path):
     with pseudo_locale.active(tmp_path, right_to_left=True):
         assert translation.get_language_bidi()

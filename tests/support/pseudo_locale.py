@@ -4,7 +4,8 @@
 template (src/forecourt/locale/django.pot) and of Django's own catalogues (its form errors, month names,
 "a.m.") is translated into its pseudo form: `Sign in` becomes `⟦Šîĝñ îñ⟧`. Placeholders (`%(name)s`, `%s`,
 `%d`, `%%`, `{name}`), HTML tags and entities are left as they are, so the pseudo text formats and renders
-like a real translation. `active()` makes that catalogue the one Django reads, for the language LANGUAGE.
+like a real translation. `active()` makes that catalogue the one Django reads, for the language LANGUAGE,
+or for a shipped language's code where a request may choose only those (`active(tmp_path, "de")`).
 
 `untranslated(html)` then lists the visible text of a rendered page that is NOT pseudo: every ASCII letter
 of a marked text has been replaced, so what still has one came from nowhere a catalogue reaches (or is the
