@@ -6,7 +6,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Choices
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from forecourt.access.models import AccessRequest, App, Credential
@@ -34,6 +34,7 @@ from forecourt.webhooks.models import Delivery, Webhook
 from .lists import MAX_CHOICES, BulkAction, Column, Filter, RelatedList, Resource
 
 D = definitions.BY_SLUG  # each resource's model, form, queryset and delete rules, by slug
+ORDER = pgettext_lazy("position in a list", "Order")  # the column of an item's place, not a purchase
 
 
 def _choices(enum: type[Choices]) -> Callable[[], list[tuple[str, str]]]:
@@ -118,7 +119,7 @@ RESOURCES: list[Resource] = [
                                  Column(_("Listen path"), "listen_path"), Column(_("Auth type"), "auth_type"),
                                  Column(_("OpenAPI document"), "has_document")]),
             RelatedList(PRODUCT_DOCS, _("Getting-started documents"), add_label=_("Add a document"),
-                        columns=[Column(_("Title"), "title", link=True), Column(_("Order"), "position")]),
+                        columns=[Column(_("Title"), "title", link=True), Column(ORDER, "position")]),
             RelatedList(PRODUCT_SPECS, _("Specifications without a provider API"), add_label=_("Add a specification"),
                         columns=[Column(_("Name"), _spec_name, link=True), Column(_("Alias"), "spec_alias"),
                                  Column(_("Imported from"), "oas_url")]),
@@ -138,7 +139,7 @@ RESOURCES: list[Resource] = [
     Resource(
         D["product-docs"], section="Catalogue",
         columns=[Column(_("Title"), "title", link=True), Column(_("Product"), "product"),
-                 Column(_("Order"), "position")],
+                 Column(ORDER, "position")],
         search=["title", "product__display_name"],
         help=_("The ordered \"getting started\" documents of each product."),
     ),
@@ -306,7 +307,7 @@ RESOURCES += [
     ),
     Resource(
         D["content-blocks"], section="Content",
-        columns=[Column(_("Name"), "name", link=True), Column(_("Page"), "page"), Column(_("Order"), "position"),
+        columns=[Column(_("Name"), "name", link=True), Column(_("Page"), "page"), Column(ORDER, "position"),
                  Column(_("Content"), lambda b: (b.content[:80] + "…") if len(b.content) > 80 else b.content)],
         search=["name", "content", "page__title", "page__path"],
         filters=[Filter("of_page", _("Page"), "page_id", _pages)],  # "page" is the paginator's
@@ -317,7 +318,7 @@ RESOURCES += [
         columns=[Column(_("Label"), "label", link=True), Column(_("Menu"), "menu"),
                  Column(_("Leads to"), lambda i: i.page.path if i.page is not None else i.url),
                  Column(_("Parent"), lambda i: i.parent.label if i.parent is not None else ""),
-                 Column(_("Order"), "position"), Column(_("Shown"), "visibility")],
+                 Column(ORDER, "position"), Column(_("Shown"), "visibility")],
         search=["label", "url", "page__path"],
         filters=[Filter("menu", _("Menu"), "menu", _choices(MenuItem.Menu)),
                  Filter("visibility", _("Shown"), "visibility", _choices(MenuItem.Visibility))],
