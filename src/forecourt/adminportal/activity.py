@@ -8,6 +8,7 @@ alone. (The portal's time zone is UTC, settings.TIME_ZONE; MariaDB would need it
 for TruncDate in another.) Approvals are dated by the request's `decided_at`, the moment the decision was recorded.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -16,6 +17,8 @@ from django.db import connections
 from django.db.models import Count, Func, QuerySet
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from forecourt.access.models import AccessRequest
 from forecourt.accounts.models import User
@@ -27,9 +30,12 @@ DAYS = 30
 class Series:
     key: str
     title: str
-    unit: str  # what one is called in the summary ("new user")
+    unit: str  # what one is called in the summary ("new user"), when `counted` is not given
     days: list[date]
     values: list[int]
+    # A number of them in words, in the admin's language, plural forms and all ("3 new users"):
+    # English's "+s" on `unit` is no rule of other languages.
+    counted: Callable[[int], str] | None = None
 
     @property
     def total(self) -> int:
@@ -41,12 +47,14 @@ class Series:
 
     def summary(self) -> str:
         """The chart in one sentence, for screen readers (the canvas's aria-label)."""
-        noun = self.unit if self.total == 1 else self.unit + "s"
         if not self.total:
-            return f"{self.title}, last {len(self.days)} days: none."
+            return gettext("%(title)s, last %(days)s days: none.") % {"title": self.title, "days": len(self.days)}
         busiest = max(self.rows, key=lambda row: row[1])
-        return (f"{self.title}, last {len(self.days)} days: {self.total} {noun} in total; "
-                f"the busiest day {busiest[0].day} {busiest[0]:%b} with {busiest[1]}.")
+        total = self.counted(self.total) if self.counted else (
+            f"{self.total} {self.unit if self.total == 1 else self.unit + 's'}")
+        return gettext("%(title)s, last %(days)s days: %(total)s in total; the busiest day %(day)s with %(count)s.") % {
+            "title": self.title, "days": len(self.days), "total": total,
+            "day": date_format(busiest[0], "j M"), "count": busiest[1]}
 
     def as_json(self) -> dict[str, Any]:
         return {"key": self.key, "title": self.title, "labels": [day.isoformat() for day in self.days],
@@ -93,9 +101,12 @@ def _as_date(value: date | datetime | str) -> date:
 def build(today: date | None = None) -> list[Series]:
     days = window(today)
     return [
-        Series("signups", "New users", "new user", days, per_day(User.objects.all(), "date_joined", days)),
-        Series("requests", "Access requests submitted", "access request", days,
-               per_day(AccessRequest.objects.all(), "created_at", days)),
-        Series("approvals", "Access requests approved", "approval", days,
-               per_day(AccessRequest.objects.filter(status=AccessRequest.Status.APPROVED), "decided_at", days)),
+        Series("signups", gettext("New users"), "new user", days, per_day(User.objects.all(), "date_joined", days),
+               lambda n: ngettext("%(count)s new user", "%(count)s new users", n) % {"count": n}),
+        Series("requests", gettext("Access requests submitted"), "access request", days,
+               per_day(AccessRequest.objects.all(), "created_at", days),
+               lambda n: ngettext("%(count)s access request", "%(count)s access requests", n) % {"count": n}),
+        Series("approvals", gettext("Access requests approved"), "approval", days,
+               per_day(AccessRequest.objects.filter(status=AccessRequest.Status.APPROVED), "decided_at", days),
+               lambda n: ngettext("%(count)s approval", "%(count)s approvals", n) % {"count": n}),
     ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.access.models import AccessRequest, Credential
 from forecourt.catalog.models import Catalogue, Product
@@ -27,15 +28,16 @@ from forecourt.sso.models import SsoProfile
 from forecourt.themes import sources, storage
 
 from . import counting
+from .lists import StrOrPromise
 
 
 @dataclass(frozen=True)
 class Step:
     key: str
-    title: str
-    why: str
+    title: StrOrPromise
+    why: StrOrPromise
     url: str  # where the step is done; "" when this admin cannot go there (a super-admin's page)
-    link_text: str
+    link_text: StrOrPromise
     done: bool
     optional: bool = False
 
@@ -77,9 +79,9 @@ def _mail_configured() -> bool:
 @dataclass(frozen=True)
 class _Rule:
     key: str
-    title: str
-    why: str
-    link_text: str
+    title: StrOrPromise
+    why: StrOrPromise
+    link_text: StrOrPromise
     url: Callable[[bool], str]  # is_super_admin -> URL ("" when not allowed there)
     rows: Callable[[], QuerySet[Any]] | None = None  # done when it has a row
     setting: Callable[[], bool] | None = None  # done when the setting says so
@@ -89,41 +91,41 @@ class _Rule:
 # The order an owner would follow. Each rule is a filter of one table (an EXISTS over an index or
 # a small table), never a loop over rows.
 RULES: tuple[_Rule, ...] = (
-    _Rule("provider", "Connect a provider",
-          "Products and plans come from the gateway's policies, so the portal needs its API gateway first.",
-          "Add a provider", lambda _: _new("providers"),
+    _Rule("provider", _("Connect a provider"),
+          _("Products and plans come from the gateway's policies, so the portal needs its API gateway first."),
+          _("Add a provider"), lambda _: _new("providers"),
           rows=lambda: Provider.objects.all()),
-    _Rule("sync", "Sync the provider",
-          "A successful sync imports the gateway's policies as products and plans.",
-          "Providers", lambda _: _list("providers"),
+    _Rule("sync", _("Sync the provider"),
+          _("A successful sync imports the gateway's policies as products and plans."),
+          _("Providers"), lambda _: _list("providers"),
           rows=lambda: Provider.objects.filter(status=Provider.Status.UP, last_synced_at__isnull=False)),
-    _Rule("publish", "Publish a product",
-          "Consumers see only published products in the Live Portal.",
-          "Products", lambda _: _list("products"),
+    _Rule("publish", _("Publish a product"),
+          _("Consumers see only published products in the Live Portal."),
+          _("Products"), lambda _: _list("products"),
           rows=lambda: Product.objects.filter(published=True)),
-    _Rule("catalogue", "Offer a published product in a catalogue",
-          "Catalogues decide who sees a product and with which plans; access is requested through one.",
-          "Catalogues", lambda _: _list("catalogues"),
+    _Rule("catalogue", _("Offer a published product in a catalogue"),
+          _("Catalogues decide who sees a product and with which plans; access is requested through one."),
+          _("Catalogues"), lambda _: _list("catalogues"),
           rows=lambda: Catalogue.products.through.objects.filter(product__published=True)),
-    _Rule("mail", "Set up e-mail (SMTP)",
-          "Sign-up activation, password resets and access-request notices are sent by e-mail.",
-          "Settings", lambda super_admin: reverse("adminportal:settings") if super_admin else "",
+    _Rule("mail", _("Set up e-mail (SMTP)"),
+          _("Sign-up activation, password resets and access-request notices are sent by e-mail."),
+          _("Settings"), lambda super_admin: reverse("adminportal:settings") if super_admin else "",
           setting=lambda: _mail_configured()),
-    _Rule("approve", "Approve a first access request",
-          "A consumer asks for access to a plan from the Live Portal; an admin (or auto-approval) decides.",
-          "Access requests", lambda _: _list("access-requests", "?status=pending"),
+    _Rule("approve", _("Approve a first access request"),
+          _("A consumer asks for access to a plan from the Live Portal; an admin (or auto-approval) decides."),
+          _("Access requests"), lambda _: _list("access-requests", "?status=pending"),
           rows=lambda: AccessRequest.objects.filter(status=AccessRequest.Status.APPROVED)),
-    _Rule("credential", "Issue a first credential",
-          "The goal: a consumer holding a working key or OAuth client made at the gateway.",
-          "Credentials", lambda _: _list("credentials"),
+    _Rule("credential", _("Issue a first credential"),
+          _("The goal: a consumer holding a working key or OAuth client made at the gateway."),
+          _("Credentials"), lambda _: _list("credentials"),
           rows=lambda: Credential.objects.exclude(status=Credential.Status.PENDING)),
-    _Rule("theme", "Customise the Live Portal's look",
-          "The built-in default theme works as it is; upload your own to match your brand.",
-          "Themes", lambda _: reverse("themes:list"),
+    _Rule("theme", _("Customise the Live Portal's look"),
+          _("The built-in default theme works as it is; upload your own to match your brand."),
+          _("Themes"), lambda _: reverse("themes:list"),
           setting=lambda: storage.configured_active() != sources.DEFAULT, optional=True),
-    _Rule("sso", "Set up single sign-on",
-          "Lets consumers or admins sign in with your identity provider instead of a portal password.",
-          "SSO profiles", lambda _: _list("sso-profiles"),
+    _Rule("sso", _("Set up single sign-on"),
+          _("Lets consumers or admins sign in with your identity provider instead of a portal password."),
+          _("SSO profiles"), lambda _: _list("sso-profiles"),
           rows=lambda: SsoProfile.objects.filter(enabled=True), optional=True),
 )
 

@@ -6,14 +6,16 @@ from django.utils.functional import SimpleLazyObject
 import forecourt
 from forecourt.themes import problems
 
-from .registry import RESOURCES, SECTIONS
+from .registry import RESOURCES, SECTION_TITLES, SECTIONS
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
     """Values every Admin Portal page shows: the footer's version and the navigation (no queries)."""
     user = getattr(request, "user", None)
     super_admin = getattr(user, "role", None) == "super-admin"
-    nav = [(section, [r for r in RESOURCES if r.section == section and (super_admin or not r.super_admin_only)])
+    # (key, title, resources): the template tests the key ("Administration"), shows the title.
+    nav = [(section, SECTION_TITLES[section],
+            [r for r in RESOURCES if r.section == section and (super_admin or not r.super_admin_only)])
            for section in SECTIONS]
     return {"forecourt_version": forecourt.__version__, "nav": nav, "theme_problem": _theme_problem(request)}
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 CAP = 10_000
 
@@ -28,7 +29,10 @@ class RowCount:
     def __str__(self) -> str:
         if self.exact:
             return f"{self.value:,}"
-        return f"about {self.value:,}" if self.estimated else f"{self.value:,}+"
+        if self.estimated:
+            # Translators: an estimate of how many rows a list has ("about 51,000").
+            return gettext("about %(count)s") % {"count": f"{self.value:,}"}
+        return f"{self.value:,}+"
 
     @property
     def is_one(self) -> bool:

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.accounts import throttle
 from forecourt.catalog.models import Plan
@@ -28,10 +29,10 @@ class AdminAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Enter the e-mail address and password of an admin account.",
+        "invalid_login": _("Enter the e-mail address and password of an admin account."),
     }
 
-    username = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True,
+    username = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True,
                                                                               "autocomplete": "email"}))
 
     retry_after = 0
@@ -66,7 +67,7 @@ class AdminAuthenticationForm(AuthenticationForm):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                             help_text="Shown to the consumer in the e-mail and on their request.")
+                             help_text=_("Shown to the consumer in the e-mail and on their request."))
 
 
 class PlanChoiceField(ModelChoiceField):
@@ -78,8 +79,8 @@ class ChangePlanForm(forms.Form):
     """Another plan of an approved request's catalogue; forecourt.access.credentials.change_plan
     checks the rest (approved, same provider) and moves the credentials at the gateway."""
 
-    plan = PlanChoiceField(queryset=Plan.objects.none(), empty_label=None, label="New plan",
-                           help_text="The app's active credentials get the new plan's limits at the gateway.")
+    plan = PlanChoiceField(queryset=Plan.objects.none(), empty_label=None, label=_("New plan"),
+                           help_text=_("The app's active credentials get the new plan's limits at the gateway."))
 
     def __init__(self, *args: Any, access_request: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,18 +91,18 @@ class ChangePlanForm(forms.Form):
 
 
 class TestEmailForm(forms.Form):
-    to = forms.EmailField(label="Send a test e-mail to")
+    to = forms.EmailField(label=_("Send a test e-mail to"))
 
 
 class SecondFactorForm(forms.Form):
     """A code from the authenticator app, or a recovery code (accounts.mfa tells them apart)."""
 
-    code = forms.CharField(label="Code", max_length=40, strip=True,
-                           help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+    code = forms.CharField(label=_("Code"), max_length=40, strip=True,
+                           help_text=_("The 6-digit code your authenticator app shows, or one of your recovery codes."),
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}))
 
 
 class ConfirmAuthenticatorForm(forms.Form):
-    code = forms.CharField(label="Code from the app", max_length=10, strip=True,
-                           help_text="Enter the 6-digit code the app shows now, to show it is set up.",
+    code = forms.CharField(label=_("Code from the app"), max_length=10, strip=True,
+                           help_text=_("Enter the 6-digit code the app shows now, to show it is set up."),
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

@@ -8,7 +8,7 @@ module is only how the Admin Portal shows resources.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
@@ -24,6 +24,11 @@ from forecourt.resources.forms import ModelForm
 
 from . import counting
 
+if TYPE_CHECKING:  # a text marked for translation, translated when shown (gettext_lazy), or a plain str
+    from django_stubs_ext import StrOrPromise as StrOrPromise  # noqa: PLC0414 - re-exported (checklist.py)
+else:
+    StrOrPromise = str
+
 PER_PAGE = 25
 MAX_PAGE = 1_000_000
 # A filter with more choices than this (organisations, say) is typed as an ID instead of chosen from
@@ -33,7 +38,7 @@ MAX_CHOICES = 200
 
 @dataclass(frozen=True)
 class Column:
-    label: str
+    label: StrOrPromise
     value: Callable[[Any], Any] | str
     link: bool = False  # the column that links to the edit page
     # The value is a path of the portal, shown as a full link to copy and share (the list page
@@ -81,14 +86,14 @@ class BulkAction:
     through the same services as one object's page)."""
 
     name: str  # posted as ?action=
-    label: str  # the button's text
+    label: StrOrPromise  # the button's text
     needs_reason: bool = False  # one reason for all, e.g. a rejection's, e-mailed to each requester
 
 
 @dataclass(frozen=True)
 class Filter:
     param: str
-    label: str
+    label: StrOrPromise
     lookup: str
     choices: Callable[[], Sequence[tuple[str, str]]]
     value: Callable[[str], Any] = str  # the chosen option's value as the lookup takes it
@@ -110,9 +115,9 @@ class RelatedList:
     parent already chosen (the "Add" link pre-sets the rows' `parent_field`: see `presets`)."""
 
     related: Related
-    title: str
+    title: StrOrPromise
     columns: Sequence[Column]
-    add_label: str = ""
+    add_label: StrOrPromise = ""
 
     @property
     def slug(self) -> str:
@@ -139,11 +144,11 @@ class Resource:
     can_edit: bool = True
     can_delete: bool = True
     super_admin_only: bool = False
-    help: str = ""
+    help: StrOrPromise = ""
     section: str = "Catalogue"
     detail_url_name: str = ""  # where a row links to when it is not the edit page
     # (label, suffix of the row's URL), e.g. ("Actions", "actions/") -> /portal-admin/users/7/actions/
-    extra_actions: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    extra_actions: Sequence[tuple[StrOrPromise, str]] = field(default_factory=tuple)
     # Lists shown under the edit form of an object of this resource (a product's APIs).
     related: Sequence[RelatedList] = field(default_factory=tuple)
     # What the edit page shows above the form, as (label, value) pairs: an SSO profile's URLs to
@@ -226,7 +231,7 @@ class Resource:
                 active[flt.param] = value
         return conditions, active, options
 
-    def sort_keys(self) -> dict[str, str]:
+    def sort_keys(self) -> dict[StrOrPromise, str]:
         """Each sortable column's ?sort= value (its ORDER BY path) by column label."""
         annotations = list(self.queryset().query.annotations)
         keys = {column.label: column.sort_key(self.model, annotations) for column in self.columns}

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from forecourt import configuration
@@ -35,7 +36,6 @@ from forecourt.sso import buttons as sso_buttons
 from forecourt.sso import linked as sso_linked
 from forecourt.sso import password_policy
 from forecourt.sso.models import SsoIdentity
-from forecourt.wording import counted
 
 from . import lists, views_teams
 from .forms import AdminAuthenticationForm, ChangePlanForm, RejectForm, TestEmailForm
@@ -90,7 +90,7 @@ class SignOutView(auth_views.LogoutView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
-        messages.success(request, "You are signed out.")
+        messages.success(request, gettext("You are signed out."))
         return response
 
 
@@ -99,7 +99,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
 
     def get_success_url(self) -> str:
-        messages.success(self.request, "Your password is set. Sign in with it.")
+        messages.success(self.request, gettext("Your password is set. Sign in with it."))
         return reverse("adminportal:login")
 
 
@@ -161,7 +161,8 @@ def _save_page(request: HttpRequest, resource: lists.Resource, obj: Any) -> Http
     if request.method == "POST" and form.is_valid():
         saved = writes.save_form(resource.definition, form, _actor(request))
         note = getattr(form, "saved_note", "")  # what a form adds, e.g. the summary of a new OpenAPI document
-        done = f"{resource.title} “{saved}” {'saved' if obj else 'created'}."
+        words = {"title": resource.title, "name": saved}
+        done = (gettext("%(title)s “%(name)s” saved.") if obj else gettext("%(title)s “%(name)s” created.")) % words
         messages.success(request, f"{done} {note}" if note else done)
         return redirect(back or reverse("adminportal:resource_list", kwargs={"slug": resource.slug}))
     related = lists.related_lists(resource, obj) if obj is not None else []
@@ -209,37 +210,36 @@ def resource_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except writes.DeleteRefused as exc:
             reasons = exc.reasons
         else:
-            messages.success(request, f"{resource.title} “{obj}” deleted.")
+            messages.success(request, gettext("%(title)s “%(name)s” deleted.") % {"title": resource.title, "name": obj})
             return redirect("adminportal:resource_list", slug=slug)
     status = 409 if request.method == "POST" and reasons else 200
     return render(request, "adminportal/confirm_delete.html",
                   {"resource": resource, "object": obj, "reasons": reasons}, status=status)
 
 
-def _email_note(who: str = "consumer") -> str:
-    """What a decision message says about the e-mail: sent only once a From address is set."""
-    if PortalSettings.load().from_address:
-        return f"; the {who} is told by e-mail."
-    return f". No e-mail was sent: set a From address in Settings to notify {who}s."
+def _emailed() -> bool:
+    """Whether a decision's e-mail is sent (only once a From address is set): its message says which."""
+    return bool(PortalSettings.load().from_address)
 
 
 def _change_plan(request: HttpRequest, access_request: AccessRequest, form: ChangePlanForm) -> bool:
     """Apply a valid change-plan form; False (with the problems as messages) if nothing changed."""
     if not form.is_valid():
         problems = [str(e) for errors in form.errors.values() for e in errors]
-        messages.error(request, "Nothing changed: " + " ".join(problems))
+        messages.error(request, gettext("Nothing changed: %(problems)s") % {"problems": " ".join(problems)})
         return False
     plan = form.cleaned_data["plan"]
     if plan.pk == access_request.plan_id:
-        messages.info(request, f"The request is on the plan {plan} already: nothing changed.")
+        messages.info(request, gettext("The request is on the plan %(plan)s already: nothing changed.")
+                      % {"plan": plan})
         return True
     try:
         credentials.change_plan(access_request, plan, _actor(request))
     except ValidationError as exc:
-        messages.error(request, "Nothing changed: " + " ".join(exc.messages))
+        messages.error(request, gettext("Nothing changed: %(problems)s") % {"problems": " ".join(exc.messages)})
         return False
-    messages.success(request, f"Access request #{access_request.pk} moved to the plan {plan}; its active "
-                              "credentials are being updated at the gateway.")
+    messages.success(request, gettext("Access request #%(pk)s moved to the plan %(plan)s; its active credentials are "
+                                      "being updated at the gateway.") % {"pk": access_request.pk, "plan": plan})
     return True
 
 
@@ -254,26 +254,32 @@ def access_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "approve":
                 access.approve(access_request, _actor(request), links.base_url(request))
-                messages.success(request, f"Access request #{pk} approved{_email_note()}")
+                messages.success(request, (
+                    gettext("Access request #%(pk)s approved; the consumer is told by e-mail.") if _emailed()
+                    else gettext("Access request #%(pk)s approved. No e-mail was sent: set a From address in Settings "
+                                 "to notify consumers.")) % {"pk": pk})
                 return redirect("adminportal:access_request", pk=pk)
             if action == "reject":
                 reject_form = RejectForm(request.POST)
                 if reject_form.is_valid():
                     access.reject(access_request, _actor(request),
                                   reject_form.cleaned_data["reason"], links.base_url(request))
-                    messages.success(request, f"Access request #{pk} rejected{_email_note()}")
+                    messages.success(request, (
+                        gettext("Access request #%(pk)s rejected; the consumer is told by e-mail.") if _emailed()
+                        else gettext("Access request #%(pk)s rejected. No e-mail was sent: set a From address in "
+                                     "Settings to notify consumers.")) % {"pk": pk})
                     return redirect("adminportal:access_request", pk=pk)
             elif action == "retry":
                 access.retry_provisioning(access_request, _actor(request))
-                messages.success(request, "Provisioning will be tried again.")
+                messages.success(request, gettext("Provisioning will be tried again."))
                 return redirect("adminportal:access_request", pk=pk)
             elif action == "change-plan":
                 if _change_plan(request, access_request, ChangePlanForm(request.POST, access_request=access_request)):
                     return redirect("adminportal:access_request", pk=pk)
             elif action != "reject":
-                messages.error(request, "Unknown action.")
+                messages.error(request, gettext("Unknown action."))
         except access.NotPending as exc:
-            messages.error(request, f"Nothing changed: {exc}.")
+            messages.error(request, gettext("Nothing changed: %(problems)s.") % {"problems": exc})
             return redirect("adminportal:access_request", pk=pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -295,7 +301,7 @@ def organisation_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation_request = get_object_or_404(
         OrganisationRequest.objects.select_related("requester__organisation", "decided_by", "organisation"), pk=pk)
     reject_form = RejectForm()
-    reject_form.fields["reason"].help_text = "E-mailed to the requester."
+    reject_form.fields["reason"].help_text = gettext("E-mailed to the requester.")
     if request.method == "POST":
         action = request.POST.get("action")
         name = organisation_request.name
@@ -303,8 +309,12 @@ def organisation_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "approve":
                 org_requests.approve_organisation_request(organisation_request, _actor(request),
                                                           links.base_url(request))
-                messages.success(request, f"Organisation “{name}” created; {organisation_request.requester} is "
-                                          f"its admin{_email_note('requester')}")
+                words = {"name": name, "requester": organisation_request.requester}
+                messages.success(request, (
+                    gettext("Organisation “%(name)s” created; %(requester)s is its admin; the requester is told by "
+                            "e-mail.") if _emailed()
+                    else gettext("Organisation “%(name)s” created; %(requester)s is its admin. No e-mail was sent: "
+                                 "set a From address in Settings to notify requesters.")) % words)
                 return redirect("adminportal:organisation_request", pk=pk)
             if action == "reject":
                 reject_form = RejectForm(request.POST)
@@ -312,13 +322,16 @@ def organisation_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     org_requests.reject_organisation_request(organisation_request, _actor(request),
                                                              links.base_url(request),
                                                              reason=reject_form.cleaned_data["reason"])
-                    messages.success(request, f"The request for “{name}” is rejected"
-                                              f"{_email_note('requester')}")
+                    messages.success(request, (
+                        gettext("The request for “%(name)s” is rejected; the requester is told by e-mail.")
+                        if _emailed()
+                        else gettext("The request for “%(name)s” is rejected. No e-mail was sent: set a From address "
+                                     "in Settings to notify requesters.")) % {"name": name})
                     return redirect("adminportal:organisation_request", pk=pk)
             else:
-                messages.error(request, "Unknown action.")
+                messages.error(request, gettext("Unknown action."))
         except ValidationError as exc:
-            messages.error(request, "Nothing changed: " + " ".join(exc.messages))
+            messages.error(request, gettext("Nothing changed: %(problems)s") % {"problems": " ".join(exc.messages)})
             return redirect("adminportal:organisation_request", pk=pk)
     return render(request, "adminportal/organisation_request.html", {
         "req": organisation_request, "reject_form": reject_form, "history": audit.history(organisation_request),
@@ -344,14 +357,17 @@ def credential_action(request: HttpRequest, pk: int, credential_pk: int, action:
     try:
         if action == "rotate":
             new = credentials.rotate(credential, _actor(request))
-            messages.success(request, f"Credential #{credential.pk} is being rotated: the new credential #{new.pk} "
-                                      "is being created at the gateway, and replaces it once it is active.")
+            messages.success(request, gettext("Credential #%(pk)s is being rotated: the new credential #%(new)s is "
+                                              "being created at the gateway, and replaces it once it is active.")
+                             % {"pk": credential.pk, "new": new.pk})
         elif credentials.revoke(credential, _actor(request)):
-            messages.success(request, f"Credential #{credential.pk} revoked: it is being removed from the gateway.")
+            messages.success(request, gettext("Credential #%(pk)s revoked: it is being removed from the gateway.")
+                             % {"pk": credential.pk})
         else:
-            messages.info(request, f"Credential #{credential.pk} was revoked already: nothing changed.")
+            messages.info(request, gettext("Credential #%(pk)s was revoked already: nothing changed.")
+                          % {"pk": credential.pk})
     except ValidationError as exc:
-        messages.error(request, "Nothing changed: " + " ".join(exc.messages))
+        messages.error(request, gettext("Nothing changed: %(problems)s") % {"problems": " ".join(exc.messages)})
     return redirect("adminportal:access_request", pk=pk)
 
 
@@ -361,8 +377,9 @@ def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
     provider = get_object_or_404(Provider, pk=pk)
     if request.method == "POST":
         queued = provider_jobs.enqueue_sync(provider.pk)
-        messages.success(request, f"Synchronisation of {provider} queued." if queued
-                         else f"A synchronisation of {provider} is already queued.")
+        messages.success(request, (gettext("Synchronisation of %(provider)s queued.") if queued
+                                   else gettext("A synchronisation of %(provider)s is already queued."))
+                         % {"provider": provider})
         return redirect("adminportal:provider_sync", pk=pk)
     return render(request, "adminportal/provider_sync.html",
                   {"provider": provider, "syncing": provider_jobs.is_syncing(provider)})
@@ -372,7 +389,8 @@ def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def providers_sync_all(request: HttpRequest) -> HttpResponse:
     queued = provider_jobs.enqueue_sync_all()
-    messages.success(request, f"{counted(queued, 'synchronisation')} queued.")
+    messages.success(request, ngettext("%(count)s synchronisation queued.", "%(count)s synchronisations queued.",
+                                       queued) % {"count": f"{queued:,}"})
     return redirect("adminportal:resource_list", slug="providers")
 
 
@@ -399,20 +417,24 @@ def user_actions(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action in ("activate", "deactivate"):
                 accounts.set_active(user, action == "activate", _actor(request))
-                messages.success(request, f"{user} {action}d.")
+                messages.success(request, (gettext("%(user)s activated.") if action == "activate"
+                                           else gettext("%(user)s deactivated.")) % {"user": user})
             elif action == "reset-mfa":
                 mfa.reset(user, _actor(request), links.base_url(request))
-                messages.success(request, f"The second factors of {user} are removed; they were told by e-mail.")
+                messages.success(request, gettext("The second factors of %(user)s are removed; they were told by "
+                                                  "e-mail.") % {"user": user})
             elif action == "reset-password":
                 accounts.send_password_reset(user, _actor(request), links.base_url(request))
-                messages.success(request, f"A password reset e-mail is on its way to {user.email}.")
+                messages.success(request, gettext("A password reset e-mail is on its way to %(email)s.")
+                                 % {"email": user.email})
             elif action == "unlink-sso":
                 row = _identity_of(user, request.POST.get("identity", ""))
                 sso_linked.unlink(row, _actor(request))
-                messages.success(request, f"{user} is no longer linked to {row.profile.name}: their next sign-in "
-                                          "through it is refused until the identity is linked again.")
+                messages.success(request, gettext("%(user)s is no longer linked to %(profile)s: their next sign-in "
+                                                  "through it is refused until the identity is linked again.")
+                                 % {"user": user, "profile": row.profile.name})
             else:
-                messages.error(request, "Unknown action.")
+                messages.error(request, gettext("Unknown action."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("adminportal:user_actions", pk=pk)
@@ -435,7 +457,7 @@ def default_attributes(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             for default in attributes.DEFAULT_ATTRIBUTES:
                 attributes.set_default(default, f"default-{default.id}" in request.POST, _actor(request))
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
         return redirect("adminportal:default_attributes")
     settings = attributes.default_settings()
     return render(request, "adminportal/default_attributes.html",
@@ -451,7 +473,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         form = PortalSettingsForm(request.POST, instance=current)
         if form.is_valid():
             writes.save_form(definitions.SETTINGS, form, _actor(request))
-            messages.success(request, "Settings saved.")
+            messages.success(request, gettext("Settings saved."))
             return redirect("adminportal:settings")
     return render(request, "adminportal/settings.html", {"form": form, "test_form": test_form})
 
@@ -461,10 +483,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 def send_test_email(request: HttpRequest) -> HttpResponse:
     form = TestEmailForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter a valid e-mail address for the test.")
+        messages.error(request, gettext("Enter a valid e-mail address for the test."))
     else:
         ok, message = email.send_test(form.cleaned_data["to"])
-        (messages.success if ok else messages.error)(request, f"Test e-mail: {message}")
+        (messages.success if ok else messages.error)(request, gettext("Test e-mail: %(outcome)s")
+                                                     % {"outcome": message})
     return redirect("adminportal:settings")
 
 

@@ -10,26 +10,33 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from forecourt.accounts.models import Role, User
 from forecourt.notify import links
 from forecourt.resources import bulk
-from forecourt.wording import counted
 
 from .guards import admin_required
 from .registry import BY_SLUG
 
-# (slug, action) -> what it does with the chosen IDs, the signed-in admin and the posted form.
+# (slug, action) -> what it does with the chosen IDs, the signed-in admin and the posted form, and the
+# message of the rows it did ("18 approved: #1, #2..."), given their count, in the admin's language.
 Handler = Callable[[list[int], User, HttpRequest], bulk.Outcome]
-HANDLERS: dict[tuple[str, str], tuple[Handler, str]] = {
+Done = Callable[[int], str]
+HANDLERS: dict[tuple[str, str], tuple[Handler, Done]] = {
     ("access-requests", "approve"): (
-        lambda ids, actor, request: bulk.approve_requests(ids, actor, links.base_url(request)), "approved"),
+        lambda ids, actor, request: bulk.approve_requests(ids, actor, links.base_url(request)),
+        lambda n: ngettext("%(count)s approved: %(rows)s.", "%(count)s approved: %(rows)s.", n)),
     ("access-requests", "reject"): (
         lambda ids, actor, request: bulk.reject_requests(ids, actor, request.POST.get("reason", ""),
-                                                         links.base_url(request)), "rejected"),
-    ("users", "activate"): (lambda ids, actor, request: bulk.set_users_active(ids, True, actor), "activated"),
-    ("users", "deactivate"): (lambda ids, actor, request: bulk.set_users_active(ids, False, actor), "deactivated"),
+                                                         links.base_url(request)),
+        lambda n: ngettext("%(count)s rejected: %(rows)s.", "%(count)s rejected: %(rows)s.", n)),
+    ("users", "activate"): (lambda ids, actor, request: bulk.set_users_active(ids, True, actor),
+                            lambda n: ngettext("%(count)s activated: %(rows)s.", "%(count)s activated: %(rows)s.", n)),
+    ("users", "deactivate"): (lambda ids, actor, request: bulk.set_users_active(ids, False, actor),
+                              lambda n: ngettext("%(count)s deactivated: %(rows)s.", "%(count)s deactivated: %(rows)s.",
+                                                 n)),
 }
 
 
@@ -41,18 +48,24 @@ def _back(request: HttpRequest, slug: str) -> str:
     return f"{url}?{query}" if query else url
 
 
-def _tell(request: HttpRequest, outcome: bulk.Outcome, done: str) -> None:
+def _tell(request: HttpRequest, outcome: bulk.Outcome, done: Done) -> None:
     """One message per kind of outcome: "18 approved.", "2 failed: #4 (App): why; ...", skipped ones."""
     if outcome.done:
-        messages.success(request, f"{len(outcome.done)} {done}: {', '.join(outcome.done)}.")
+        n = len(outcome.done)
+        messages.success(request, done(n) % {"count": n, "rows": ", ".join(outcome.done)})
     if outcome.failed:
         listed = "; ".join(f"{name}: {why}" for name, why in outcome.failed)
-        messages.error(request, f"{len(outcome.failed)} failed and did not change: {listed}.")
+        n = len(outcome.failed)
+        messages.error(request, ngettext("%(count)s failed and did not change: %(rows)s.",
+                                         "%(count)s failed and did not change: %(rows)s.", n)
+                       % {"count": n, "rows": listed})
     if outcome.skipped:
         listed = "; ".join(f"{name}: {why}" for name, why in outcome.skipped)
-        messages.info(request, f"{counted(len(outcome.skipped), 'row')} skipped: {listed}.")
+        n = len(outcome.skipped)
+        messages.info(request, ngettext("%(count)s row skipped: %(rows)s.", "%(count)s rows skipped: %(rows)s.", n)
+                      % {"count": f"{n:,}", "rows": listed})
     if not (outcome.done or outcome.failed or outcome.skipped):
-        messages.info(request, "Nothing changed.")
+        messages.info(request, gettext("Nothing changed."))
 
 
 @require_POST
@@ -68,7 +81,7 @@ def bulk_action(request: HttpRequest, slug: str) -> HttpResponse:
         ids = bulk.ids_of(request.POST.getlist("ids"))
         outcome = handler(ids, cast("User", request.user), request)
     except ValidationError as exc:
-        messages.error(request, "Nothing changed: " + " ".join(exc.messages))
+        messages.error(request, gettext("Nothing changed: %(problems)s") % {"problems": " ".join(exc.messages)})
         return redirect(_back(request, slug))
     _tell(request, outcome, done)
     return redirect(_back(request, slug))

@@ -7,6 +7,7 @@ provider-admin who could read a super-admin's reset link could take over that ac
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from forecourt.notify import email
@@ -31,8 +32,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def resend(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(EmailLog, pk=pk)
     if entry.status == EmailLog.Status.QUEUED:
-        messages.error(request, "This message is still queued: it is being sent.")
+        messages.error(request, gettext("This message is still queued: it is being sent."))
         return redirect("adminportal:email_log_entry", pk=entry.pk)
     new = email.resend(entry)
-    messages.success(request, f"The message to {entry.to} was queued again.")
+    messages.success(request, gettext("The message to %(to)s was queued again.") % {"to": entry.to})
     return redirect("adminportal:email_log_entry", pk=new.pk)

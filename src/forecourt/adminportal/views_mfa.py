@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -143,7 +144,7 @@ def _me(request: HttpRequest) -> User:
 def authenticator(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     if mfa.factors(me).totp:
-        messages.info(request, "You already have an authenticator app.")
+        messages.info(request, gettext("You already have an authenticator app."))
         return redirect("adminportal:profile")
     if request.method != "POST":
         return _authenticator_page(request, me, ConfirmAuthenticatorForm(), "adminportal:authenticator")
@@ -151,7 +152,8 @@ def authenticator(request: HttpRequest) -> HttpResponse:
     if refused is not None:
         return refused
     assert codes is not None
-    messages.success(request, "Your authenticator app is set up: you will be asked for a code when you sign in.")
+    messages.success(request, gettext("Your authenticator app is set up: you will be asked for a code when you "
+                                      "sign in."))
     return _codes_page(request, codes, reverse("adminportal:profile"))
 
 
@@ -161,10 +163,11 @@ def authenticator(request: HttpRequest) -> HttpResponse:
 def authenticator_remove(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     if mfa.is_required(me):
-        messages.error(request, "This portal requires a second factor for admins: ask a super admin to reset it.")
+        messages.error(request, gettext("This portal requires a second factor for admins: ask a super admin to "
+                                        "reset it."))
     else:
         mfa.remove_totp(me)
-        messages.success(request, "Your authenticator app is removed, with its recovery codes.")
+        messages.success(request, gettext("Your authenticator app is removed, with its recovery codes."))
     return redirect("adminportal:profile")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from forecourt.accounts.models import Organisation, Team
@@ -45,7 +46,7 @@ def teams_field(request: HttpRequest) -> HttpResponse:
     if organisation is not None:
         teams.queryset = (Team.objects.select_related("organisation")  # type: ignore[attr-defined]
                           .filter(organisation=organisation).order_by("name"))
-        teams.help_text = f"Teams of {organisation.name}."
+        teams.help_text = gettext("Teams of %(organisation)s.") % {"organisation": organisation.name}
     chosen = [pk for pk in (_id(v) for v in request.GET.getlist("teams")) if pk]
     if organisation is not None:
         chosen = list(Team.objects.filter(pk__in=chosen, organisation=organisation).values_list("pk", flat=True))

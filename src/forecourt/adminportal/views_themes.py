@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from forecourt.accounts.models import Role, User
@@ -49,14 +50,18 @@ def theme_list(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     file = request.FILES.get("file")
     if file is None:
-        return _page(request, ["Choose a theme zip file to upload."], status=422)
+        return _page(request, [gettext("Choose a theme zip file to upload.")], status=422)
     try:
         result = services.upload(file, file.size, _actor(request))
     except services.UploadRefused as exc:
         return _page(request, exc.errors, status=422)
-    verb = "replaced" if result.replaced else "uploaded"
-    note = f" Skipped files outside the theme folders: {', '.join(result.skipped[:10])}." if result.skipped else ""
-    messages.success(request, f"Theme “{result.theme.name}” {result.theme.version} {verb}.{note}")
+    words = {"name": result.theme.name, "version": result.theme.version}
+    done = (gettext("Theme “%(name)s” %(version)s replaced.") if result.replaced
+            else gettext("Theme “%(name)s” %(version)s uploaded.")) % words
+    if result.skipped:
+        done += " " + gettext("Skipped files outside the theme folders: %(files)s.") % {
+            "files": ", ".join(result.skipped[:10])}
+    messages.success(request, done)
     return redirect("themes:list")
 
 
@@ -71,7 +76,7 @@ def activate(request: HttpRequest, name: str) -> HttpResponse:
     _known(name)
     storage.activate(name, _actor(request))
     request.session.pop(PREVIEW_SESSION_KEY, None)
-    messages.success(request, f"Theme “{name}” is now the Live Portal's theme.")
+    messages.success(request, gettext("Theme “%(name)s” is now the Live Portal's theme.") % {"name": name})
     came_from = upgrades.upgraded_from(name)
     if came_from is not None:
         old, present = came_from
@@ -80,8 +85,9 @@ def activate(request: HttpRequest, name: str) -> HttpResponse:
         if present:
             messages.info(request, upgrades.keep_note(old, base))
         else:
-            messages.warning(request, f"“{name}” was upgraded from the theme {old}, which is no longer here: should "
-                                      f"Forecourt be downgraded below {base}, upload {old} again first.")
+            messages.warning(request, gettext("“%(name)s” was upgraded from the theme %(old)s, which is no longer "
+                                              "here: should Forecourt be downgraded below %(base)s, upload %(old)s "
+                                              "again first.") % {"name": name, "old": old, "base": base})
     return redirect("themes:list")
 
 
@@ -98,7 +104,7 @@ def preview(request: HttpRequest, name: str) -> HttpResponse:
 @require_POST
 def preview_exit(request: HttpRequest) -> HttpResponse:
     request.session.pop(PREVIEW_SESSION_KEY, None)
-    messages.success(request, "Preview ended.")
+    messages.success(request, gettext("Preview ended."))
     return redirect("themes:list")
 
 
@@ -119,7 +125,7 @@ def delete(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404("No such uploaded theme.")
     reasons = []
     if storage.configured_active() == theme.name:
-        reasons.append("It is the active theme: activate another theme first.")
+        reasons.append(gettext("It is the active theme: activate another theme first."))
     if request.method == "POST" and not reasons:
         try:
             storage.delete(theme.name, _actor(request))
@@ -128,7 +134,7 @@ def delete(request: HttpRequest, name: str) -> HttpResponse:
         else:
             if request.session.get(PREVIEW_SESSION_KEY) == theme.name:
                 request.session.pop(PREVIEW_SESSION_KEY, None)
-            messages.success(request, f"Theme “{theme.name}” deleted.")
+            messages.success(request, gettext("Theme “%(name)s” deleted.") % {"name": theme.name})
             return redirect("themes:list")
     status = 409 if request.method == "POST" and reasons else 200
     return render(request, "themes/confirm_delete.html", {"theme": theme, "reasons": reasons,
@@ -145,7 +151,7 @@ def _upgraded_to(name: str) -> list[Theme]:
 @require_POST
 def dismiss_problem(request: HttpRequest) -> HttpResponse:
     problems.clear()
-    messages.success(request, "Theme problem dismissed.")
+    messages.success(request, gettext("Theme problem dismissed."))
     return redirect("themes:list")
 
 
@@ -168,19 +174,21 @@ def upgrade(request: HttpRequest, name: str) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         if request.POST.get("fingerprint") != result.fingerprint:
-            errors.append("The theme or the default theme changed since this preview: review the changes again.")
+            errors.append(gettext("The theme or the default theme changed since this preview: review the changes "
+                                  "again."))
         elif request.POST.get("confirm") != "yes":
-            errors.append("Tick the box to confirm that you reviewed the changes.")
+            errors.append(gettext("Tick the box to confirm that you reviewed the changes."))
         elif not result.clean:
-            errors.append("An upgrade with conflicts or render errors is not saved.")
+            errors.append(gettext("An upgrade with conflicts or render errors is not saved."))
         else:
             try:
                 theme = upgrades.apply(result, _actor(request))
             except upgrades.UpgradeRefused as exc:
                 errors.append(str(exc))
             else:
-                messages.success(request, f"Theme “{theme.name}” {theme.version} saved, based on the default theme "
-                                          f"{theme.base}. It is not active: preview it, then activate it.")
+                messages.success(request, gettext("Theme “%(name)s” %(version)s saved, based on the default theme "
+                                                  "%(base)s. It is not active: preview it, then activate it.")
+                                 % {"name": theme.name, "version": theme.version, "base": theme.base})
                 messages.info(request, result.keep_note)
                 return redirect("themes:list")
     status = 409 if errors or (request.method == "POST" and not result.clean) else 200

@@ -6,6 +6,7 @@ from typing import cast
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from forecourt.accounts.models import User
@@ -34,7 +35,7 @@ def send_test(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = get_object_or_404(Webhook, pk=pk)
     if request.method == "POST":
         delivery = events.send_test(webhook)
-        messages.success(request, f"Test event queued for {webhook}.")
+        messages.success(request, gettext("Test event queued for %(webhook)s.") % {"webhook": webhook})
         return redirect("adminportal:webhook_delivery", pk=delivery.pk)
     return render(request, "adminportal/webhook_test.html", {"webhook": webhook})
 
@@ -50,5 +51,6 @@ def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def replay(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(Delivery.objects.select_related("event", "endpoint"), pk=pk)
     new = events.replay(delivery)
-    messages.success(request, f"{delivery.event.name} queued again for {delivery.endpoint}.")
+    messages.success(request, gettext("%(event)s queued again for %(webhook)s.")
+                     % {"event": delivery.event.name, "webhook": delivery.endpoint})
     return redirect("adminportal:webhook_delivery", pk=new.pk)

@@ -11,11 +11,13 @@ first few, each linked to its page, where the provider's error is shown): one mo
 only when there are some.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Max, QuerySet
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from forecourt.access.models import AccessRequest
 from forecourt.accounts.models import OrganisationRequest
@@ -57,34 +59,37 @@ def failing_webhooks() -> QuerySet[Webhook]:
     return Webhook.objects.filter(enabled=True, id__in=failed)
 
 
-# key, queryset, (singular, plural) label, list URL (slug, query)
-def _kinds() -> list[tuple[str, QuerySet[Any], tuple[str, str], str]]:
+# key, queryset, label for a count (ngettext: singular or plural, in the admin's language), list URL
+def _kinds() -> list[tuple[str, QuerySet[Any], Callable[[int], str], str]]:
     return [
         ("access-requests", AccessRequest.objects.filter(status=AccessRequest.Status.PENDING),
-         ("access request to decide", "access requests to decide"), _list("access-requests", "?status=pending")),
+         lambda n: ngettext("access request to decide", "access requests to decide", n),
+         _list("access-requests", "?status=pending")),
         ("organisation-requests", OrganisationRequest.objects.filter(status=OrganisationRequest.Status.PENDING),
-         ("organisation request to decide", "organisation requests to decide"),
+         lambda n: ngettext("organisation request to decide", "organisation requests to decide", n),
          _list("organisation-requests", "?status=pending")),
         ("provisioning", AccessRequest.objects.filter(status=AccessRequest.Status.APPROVED,
                                                       provisioning=AccessRequest.Provisioning.FAILED),
-         ("approved request without its credential", "approved requests without their credential"),
+         lambda n: ngettext("approved request without its credential", "approved requests without their credential", n),
          _list("access-requests", "?status=approved&provisioning=failed")),
         ("webhooks", failing_webhooks(),
-         ("webhook failing: its last delivery failed", "webhooks failing: their last delivery failed"),
+         lambda n: ngettext("webhook failing: its last delivery failed",
+                            "webhooks failing: their last delivery failed", n),
          _list("webhook-deliveries", "?status=failed")),
         ("providers", Provider.objects.filter(status=Provider.Status.DOWN),
-         ("provider unreachable at the last sync", "providers unreachable at the last sync"),
+         lambda n: ngettext("provider unreachable at the last sync", "providers unreachable at the last sync", n),
          _list("providers", "?status=down")),
         ("product-sync", Product.objects.filter(sync_problem_since__isnull=False),
-         ("product whose policy is unreadable", "products whose policy is unreadable"),
+         lambda n: ngettext("product whose policy is unreadable", "products whose policy is unreadable", n),
          _list("products", "?sync_problem=1")),
         ("plan-sync", Plan.objects.filter(sync_problem_since__isnull=False),
-         ("plan whose policy is unreadable", "plans whose policy is unreadable"), _list("plans", "?sync_problem=1")),
+         lambda n: ngettext("plan whose policy is unreadable", "plans whose policy is unreadable", n),
+         _list("plans", "?sync_problem=1")),
         ("product-push", Product.objects.filter(push_state=PushState.FAILED),
-         ("product not written to its provider", "products not written to their provider"),
+         lambda n: ngettext("product not written to its provider", "products not written to their provider", n),
          _list("products", "?push_failed=1")),
         ("plan-push", Plan.objects.filter(push_state=PushState.FAILED),
-         ("plan not written to its provider", "plans not written to their provider"),
+         lambda n: ngettext("plan not written to its provider", "plans not written to their provider", n),
          _list("plans", "?push_failed=1")),
     ]
 
@@ -103,10 +108,11 @@ def build() -> list[Waiting]:
     kinds = _kinds()
     counts = counting.count_each([queryset for _, queryset, _, _ in kinds])
     found = []
-    for (key, _, (one, many), url), rows in zip(kinds, counts, strict=True):
+    for (key, _, label, url), rows in zip(kinds, counts, strict=True):
         if not rows.value:
             continue
         items = _named(key) if key.endswith("-push") else []
-        found.append(Waiting(key, rows, one if rows.is_one else many, url, items))
+        # The count's own number picks the plural form (a capped count, "10,000+", counts as 10,000).
+        found.append(Waiting(key, rows, label(rows.value), url, items))
     return found
 

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.access import custom_credentials, redirects
 from forecourt.access.models import App, CustomCredential
@@ -102,13 +105,13 @@ class UserForm(AdminModelForm):
         super().__init__(*args, **kwargs)
         self.attribute_fields = attribute_fields.form_fields(self.instance, attributes.Channel.ADMIN) \
             if with_attributes else {}
-        for name, (_, attribute_field) in self.attribute_fields.items():
+        for name, (_attribute, attribute_field) in self.attribute_fields.items():
             self.fields[name] = attribute_field
         teams = self.fields["teams"]
         assert isinstance(teams, forms.ModelMultipleChoiceField)
         teams.queryset = Team.objects.select_related("organisation").order_by("organisation__name", "name")
         teams.label_from_instance = lambda t: f"{t.organisation.name} / {t.name}"  # type: ignore[method-assign,assignment]
-        self.fields["email"].help_text = "New users set their password from the e-mail you can send them."
+        self.fields["email"].help_text = gettext("New users set their password from the e-mail you can send them.")
 
     class Meta:
         model = User
@@ -188,15 +191,15 @@ class InviteCodeForm(ModelForm):
 
 class ProviderForm(ModelForm):
     secret = forms.CharField(
-        label="API key", required=False, strip=True, widget=forms.PasswordInput(render_value=False),
-        help_text="The Dashboard user's API key. Stored encrypted; leave empty to keep the current one.")
-    policy_tags = CommaSeparatedField(required=False, help_text="Comma-separated; empty imports every policy.")
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https", validators=[provider_targets.validate],
-                         help_text="The Dashboard's address, e.g. https://dashboard.example.com:3000. Link-local "
+        label=_("API key"), required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+        help_text=_("The Dashboard user's API key. Stored encrypted; leave empty to keep the current one."))
+    policy_tags = CommaSeparatedField(required=False, help_text=_("Comma-separated; empty imports every policy."))
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https", validators=[provider_targets.validate],
+                         help_text=_("The Dashboard's address, e.g. https://dashboard.example.com:3000. Link-local "
                                    "and cloud metadata addresses are refused; private ones unless the operator "
-                                   "forbids them (Providers.AllowPrivateTargets).")
-    gateway_url = forms.URLField(label="Gateway URL", max_length=500, required=False, assume_scheme="https",
-                                 help_text="Where consumers call the APIs, shown with their credentials.")
+                                   "forbids them (Providers.AllowPrivateTargets)."))
+    gateway_url = forms.URLField(label=_("Gateway URL"), max_length=500, required=False, assume_scheme="https",
+                                 help_text=_("Where consumers call the APIs, shown with their credentials."))
 
     class Meta:
         model = Provider
@@ -213,15 +216,15 @@ class ProviderForm(ModelForm):
 
 
 class ProductForm(ModelForm):
-    tags = CommaSeparatedField(required=False, help_text="Comma-separated.")
+    tags = CommaSeparatedField(required=False, help_text=_("Comma-separated."))
 
     class Meta:
         model = Product
         fields = ["display_name", "name", "slug", "description", "content", "logo", "preview", "tags",
                   "documentation_only", "published", "featured", "provider", "reference_id"]
         widgets = {"content": forms.Textarea(attrs={"rows": 10})}
-        help_texts = {"logo": "PNG, JPEG, GIF or WebP, at most 1 MB: its catalogue card and its page.",
-                      "preview": "PNG, JPEG, GIF or WebP, at most 2 MB: a larger image on its page."}
+        help_texts = {"logo": _("PNG, JPEG, GIF or WebP, at most 1 MB: its catalogue card and its page."),
+                      "preview": _("PNG, JPEG, GIF or WebP, at most 2 MB: a larger image on its page.")}
 
     def _image(self, kind: str) -> Any:
         image = self.cleaned_data.get(kind)
@@ -288,17 +291,17 @@ def incoming_document(form: ModelForm, data: dict[str, Any]) -> documents.Summar
 
 def _document_file_field() -> forms.FileField:
     return forms.FileField(
-        label="Upload an OpenAPI document", required=False,
+        label=_("Upload an OpenAPI document"), required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".json,.yaml,.yml,application/json,application/yaml"}),
-        help_text=f"A JSON or YAML file, OpenAPI 3.0 or 3.1, at most {documents.MAX_BYTES // 1024 // 1024} MB. "
-                  "It replaces the portal's document below.")
+        help_text=format_lazy(_("A JSON or YAML file, OpenAPI 3.0 or 3.1, at most {size} MB. It replaces the portal's "
+                                "document below."), size=documents.MAX_BYTES // 1024 // 1024))
 
 
 def _document_url_field() -> forms.URLField:
     return forms.URLField(
-        label="Or import it from a URL", required=False, max_length=2000, assume_scheme="https",
-        help_text="Fetched once, now, through the SSRF guard: public addresses only, unless the operator allows "
-                  "private ones (DocumentImport.AllowPrivateTargets).")
+        label=_("Or import it from a URL"), required=False, max_length=2000, assume_scheme="https",
+        help_text=_("Fetched once, now, through the SSRF guard: public addresses only, unless the operator allows "
+                  "private ones (DocumentImport.AllowPrivateTargets)."))
 
 
 def incoming_graphql(form: ModelForm, data: dict[str, Any]) -> graphql_schemas.Summary | None:
@@ -324,17 +327,17 @@ def incoming_graphql(form: ModelForm, data: dict[str, Any]) -> graphql_schemas.S
 
 def _graphql_file_field() -> forms.FileField:
     return forms.FileField(
-        label="Upload a GraphQL schema", required=False,
+        label=_("Upload a GraphQL schema"), required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".graphql,.gql,.json"}),
-        help_text=f"SDL (.graphql, .gql) or an introspection result (.json), at most "
-                  f"{graphql_schemas.MAX_BYTES // 1024 // 1024} MB. It replaces the schema below.")
+        help_text=format_lazy(_("SDL (.graphql, .gql) or an introspection result (.json), at most {size} MB. It "
+                                "replaces the schema below."), size=graphql_schemas.MAX_BYTES // 1024 // 1024))
 
 
 def _graphql_text_field() -> "OpenAPITextField":
     return OpenAPITextField(
-        label="Or paste it (the GraphQL schema, SDL)", required=False, strip=False,
+        label=_("Or paste it (the GraphQL schema, SDL)"), required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
-        help_text="The Live Portal shows it in a GraphiQL playground. Empty: none.")
+        help_text=_("The Live Portal shows it in a GraphiQL playground. Empty: none."))
 
 
 def incoming_asyncapi(form: ModelForm, data: dict[str, Any]) -> asyncapi.Summary | None:
@@ -367,23 +370,23 @@ class ProductAPIForm(ModelForm):
     that order of precedence); a new one is checked by forecourt.catalog.documents, and lands in
     `oas_document` only: the gateway's document is the sync's, shown here read-only."""
 
-    auth_type = forms.ChoiceField(label="Auth type", required=False,
-                                  help_text="How consumers authenticate, as the Live Portal shows it.")
+    auth_type = forms.ChoiceField(label=_("Auth type"), required=False,
+                                  help_text=_("How consumers authenticate, as the Live Portal shows it."))
     document_file = _document_file_field()
     document_url = _document_url_field()
     oas_document = OpenAPITextField(
-        label="Or paste it (the portal's OpenAPI document)", required=False, strip=False,
+        label=_("Or paste it (the portal's OpenAPI document)"), required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
-        help_text="JSON or YAML. Synchronisations never change it. Empty: none.")
+        help_text=_("JSON or YAML. Synchronisations never change it. Empty: none."))
     gateway_document_state = forms.CharField(
-        label="The gateway's OpenAPI document", required=False, disabled=True,
-        help_text="Copied from the gateway at each synchronisation; it cannot be edited here.")
+        label=_("The gateway's OpenAPI document"), required=False, disabled=True,
+        help_text=_("Copied from the gateway at each synchronisation; it cannot be edited here."))
     graphql_file = _graphql_file_field()
     graphql_schema = _graphql_text_field()
     gateway_graphql_state = forms.CharField(
-        label="The gateway's GraphQL schema", required=False, disabled=True,
-        help_text="A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's schema "
-                  "above, when there is one, is the one shown.")
+        label=_("The gateway's GraphQL schema"), required=False, disabled=True,
+        help_text=_("A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's schema "
+                  "above, when there is one, is the one shown."))
 
     class Meta:
         model = ProductAPI
@@ -397,10 +400,10 @@ class ProductAPIForm(ModelForm):
         self.graphql_summary: graphql_schemas.Summary | None = None
         auth = self.fields["auth_type"]
         assert isinstance(auth, forms.ChoiceField)
-        choices = [("", "Not set"), *AUTH_TYPES.items()]
+        choices = [("", gettext("Not set")), *AUTH_TYPES.items()]
         current = self.instance.auth_type
         if current and current not in AUTH_TYPES:  # e.g. from a gateway: kept selectable, as it is
-            choices.append((current, f"{current} (not a type the Live Portal knows)"))
+            choices.append((current, gettext("%(type)s (not a type the Live Portal knows)") % {"type": current}))
         auth.choices = choices
         self.fields["gateway_document_state"].initial = self._gateway_state
         self.fields["gateway_graphql_state"].initial = self._gateway_graphql_state
@@ -416,24 +419,32 @@ class ProductAPIForm(ModelForm):
 
     def _gateway_state(self) -> str:
         if not self.instance.gateway_document:
-            return "None: the gateway has not provided one."
+            return gettext("None: the gateway has not provided one.")
         summary = self._stored["gateway"]
-        return f"Present: {summary}." if summary else "Present, but it cannot be read as JSON or YAML."
+        return (gettext("Present: %(summary)s.") % {"summary": summary} if summary
+                else gettext("Present, but it cannot be read as JSON or YAML."))
 
     def _gateway_graphql_state(self) -> str:
         if not self.instance.gateway_graphql_schema:
-            return "None: the gateway has not provided one (it is not a GraphQL API there)."
+            return gettext("None: the gateway has not provided one (it is not a GraphQL API there).")
         summary = graphql_schemas.describe(self.instance.gateway_graphql_schema)
-        return f"Present: {summary}." if summary else "Present, but it is not a schema the portal can read."
+        return (gettext("Present: %(summary)s.") % {"summary": summary} if summary
+                else gettext("Present, but it is not a schema the portal can read."))
 
     def _source_note(self) -> str:
-        base = "Which document the Live Portal shows when both exist; the other one when only it exists."
+        base = gettext("Which document the Live Portal shows when both exist; the other one when only it exists.")
         shown = self.instance.shown_source if self.instance.pk else ""
         if not shown:
-            return f"{base} Shown now: none (no document yet)."
-        which = "the gateway's document" if shown == ProductAPI.DocumentSource.GATEWAY else "the portal's document"
+            return f"{base} " + gettext("Shown now: none (no document yet).")
+        gateway = shown == ProductAPI.DocumentSource.GATEWAY
         summary = self._stored[shown]
-        return f"{base} Shown now: {which}" + (f", {summary}." if summary else ".")
+        if summary:
+            now = (gettext("Shown now: the gateway's document, %(summary)s.") if gateway
+                   else gettext("Shown now: the portal's document, %(summary)s.")) % {"summary": summary}
+        else:
+            now = (gettext("Shown now: the gateway's document.") if gateway
+                   else gettext("Shown now: the portal's document."))
+        return f"{base} {now}"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -458,20 +469,20 @@ class ProductSpecForm(ModelForm):
     document_file = _document_file_field()
     document_url = _document_url_field()
     oas_document = OpenAPITextField(
-        label="Or paste it (the OpenAPI document)", required=False, strip=False,
-        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}), help_text="JSON or YAML. Empty: none.")
+        label=_("Or paste it (the OpenAPI document)"), required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}), help_text=_("JSON or YAML. Empty: none."))
     graphql_file = _graphql_file_field()
     graphql_schema = _graphql_text_field()
     asyncapi_file = forms.FileField(
-        label="Upload an AsyncAPI document", required=False,
+        label=_("Upload an AsyncAPI document"), required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".json,.yaml,.yml,application/json,application/yaml"}),
-        help_text=f"A JSON or YAML file, AsyncAPI 2.x or 3.x, at most {documents.MAX_BYTES // 1024 // 1024} MB, "
-                  "in one file (bundled). It replaces the AsyncAPI document below.")
+        help_text=format_lazy(_("A JSON or YAML file, AsyncAPI 2.x or 3.x, at most {size} MB, in one file (bundled). "
+                                "It replaces the AsyncAPI document below."), size=documents.MAX_BYTES // 1024 // 1024))
     asyncapi_document = OpenAPITextField(
-        label="Or paste it (the AsyncAPI document)", required=False, strip=False,
+        label=_("Or paste it (the AsyncAPI document)"), required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
-        help_text="JSON or YAML, for event-driven APIs (channels and messages); the Live Portal renders it and "
-                  "offers it for download as given. Empty: none.")
+        help_text=_("JSON or YAML, for event-driven APIs (channels and messages); the Live Portal renders it and "
+                  "offers it for download as given. Empty: none."))
 
     class Meta:
         model = ProductSpec
@@ -556,7 +567,7 @@ class PlanForm(ModelForm):
 
 class CatalogueForm(AdminModelForm):
     audiences = forms.MultipleChoiceField(
-        required=False, help_text="Who sees a private catalogue: whole organisations or single teams.")
+        required=False, help_text=_("Who sees a private catalogue: whole organisations or single teams."))
 
     class Meta:
         model = Catalogue
@@ -611,9 +622,9 @@ class AppForm(ModelForm):
 
 class PortalSettingsForm(ModelForm):
     smtp_password = forms.CharField(
-        label="SMTP password", required=False, widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted; leave empty to keep the current one.")
-    clear_smtp_password = forms.BooleanField(label="Remove the stored SMTP password", required=False)
+        label=_("SMTP password"), required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted; leave empty to keep the current one."))
+    clear_smtp_password = forms.BooleanField(label=_("Remove the stored SMTP password"), required=False)
 
     class Meta:
         model = PortalSettings
@@ -659,11 +670,11 @@ class CustomCredentialForm(AdminModelForm):
     the key and the secret are written once and never shown again here."""
 
     credential_key = forms.CharField(
-        label="Key", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
-        help_text="Shown once to the app's owner in the Live Portal, then removed from the portal.")
+        label=_("Key"), required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Shown once to the app's owner in the Live Portal, then removed from the portal."))
     credential_secret = forms.CharField(
-        label="Secret", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
-        help_text="Shown once to the app's owner in the Live Portal, then removed from the portal.")
+        label=_("Secret"), required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Shown once to the app's owner in the Live Portal, then removed from the portal."))
 
     class Meta:
         model = CustomCredential
@@ -691,7 +702,7 @@ class CustomCredentialForm(AdminModelForm):
             "plan": plan.pk if plan else None, "provider": provider.pk if provider else None,
             "products": [p.pk for p in data.get("products") or []]})
         for error in errors:
-            field, _, message = error.partition(": ")
+            field, _colon, message = error.partition(": ")
             self.add_error(field if field in self.fields else None, message)
         return data
 
