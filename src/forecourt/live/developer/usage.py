@@ -100,7 +100,8 @@ def app_usage(request: HttpRequest, pk: int) -> HttpResponse:
         "app": data.app_summary(app, user),
         "period": _period_data(period, base, credential=chosen.pk if chosen else None),
         "period_problem": problem,
-        "credentials": [{"id": c.pk, "label": csv_export.label(c), "status_label": c.get_status_display(),
+        "credentials": [{"id": c.pk, "label": csv_export.label(c), "status": c.status,
+                         "status_label": c.get_status_display(),
                          "url": base + _query(period, credential=c.pk), "current": chosen == c}
                         for c in credentials],
         "all_url": base + _query(period),
