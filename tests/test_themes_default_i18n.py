@@ -33,7 +33,8 @@ def _untranslated(source: str) -> list[str]:
     for pattern in _TAKEN_OUT:
         source = pattern.sub(" ", source)
     found = [f'attribute "{value}"' for value in _READ_ATTRIBUTES.findall(source)]
-    text = re.sub(r"<[^>]*>|[\u00b7\u203a\u2192]", "\n", source)  # tags and the separators (middle dot, breadcrumb, arrow) cut it in pieces
+    # Tags and the separators (middle dot, breadcrumb, arrow) cut the text in pieces.
+    text = re.sub(r"<[^>]*>|[\u00b7\u203a\u2192]", "\n", source)
     found += [piece for piece in (p.strip() for p in text.split("\n"))
               if re.search(r"[A-Za-z]", piece) and piece not in NOT_WORDS]
     return found
