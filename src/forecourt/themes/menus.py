@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from .urls_names import reverse_live
 
@@ -23,18 +25,18 @@ SHOW = ("always", "signed-in", "signed-out")
 
 @dataclass(frozen=True)
 class Item:
-    label: str
+    label: str | Promise  # gettext_lazy: read in the language of each request
     url_name: str  # a Live Portal URL name (see forecourt.themes.urls_names)
     order: int = 100
     show: str = "always"  # always, signed-in, signed-out
 
 
-_MENUS: dict[str, list[Item]] = {"primary": [Item("Home", "home", 0)], "footer": []}
+_MENUS: dict[str, list[Item]] = {"primary": [Item(gettext_lazy("Home"), "home", 0)], "footer": []}
 # Returns the database's top-level items: [{menu, label, url, position, visibility, children: [...]}].
 _database: Callable[[], list[dict[str, Any]]] | None = None
 
 
-def add(menu: str, label: str, url_name: str, order: int = 100, show: str = "always") -> None:
+def add(menu: str, label: str | Promise, url_name: str, order: int = 100, show: str = "always") -> None:
     if show not in SHOW:
         raise ValueError(f"show must be always, signed-in or signed-out, not {show!r}")
     items = _MENUS.setdefault(menu, [])
@@ -78,7 +80,7 @@ def for_page(path: str, signed_in: bool) -> dict[str, list[dict[str, object]]]:
                 continue
             if url in taken or not _shown(item.show, signed_in):
                 continue
-            ranked.append((item.order, 0, {"label": item.label, "url": url, "active": _active(path, url),
+            ranked.append((item.order, 0, {"label": str(item.label), "url": url, "active": _active(path, url),
                                            "children": []}))
         for row in mine:
             if not _shown(row["visibility"], signed_in):

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
@@ -106,11 +108,11 @@ def asset(request: HttpRequest, path: str) -> HttpResponse:
     return response
 
 
-_ERRORS = {
-    403: ("Access denied", "You do not have access to this page."),
-    404: ("Page not found", "There is no page at this address."),
-    500: ("Something went wrong", "The portal could not show this page. Please try again later."),
-    503: (storage_errors.TITLE, "The portal cannot save anything right now. Please try again later."),
+_ERRORS: dict[int, tuple[str | Promise, str | Promise]] = {
+    403: (_("Access denied"), _("You do not have access to this page.")),
+    404: (_("Page not found"), _("There is no page at this address.")),
+    500: (_("Something went wrong"), _("The portal could not show this page. Please try again later.")),
+    503: (storage_errors.TITLE, _("The portal cannot save anything right now. Please try again later.")),
 }
 
 
@@ -119,7 +121,7 @@ def _is_live(request: HttpRequest) -> bool:
 
 
 def error_page(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
-    title, default_message = _ERRORS[status]
+    title, default_message = (str(text) for text in _ERRORS[status])  # in the request's language
     message = message or default_message
     return render(request, "views/error.html",
                   {"page": {"title": title}, "error": {"status": status, "title": title, "message": message}},

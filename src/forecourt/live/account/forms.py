@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.accounts import attributes, org_requests, signup
 from forecourt.accounts.models import CustomAttribute, Invitation, Role, Team, User
 from forecourt.resources import attribute_fields
 
 if TYPE_CHECKING:  # Django's ModelForm is generic only in its type stubs
+    from django.utils.functional import _StrOrPromise
+
     _UserModelForm = forms.ModelForm[User]
 else:
     _UserModelForm = forms.ModelForm
@@ -78,12 +81,15 @@ def form_data(form: forms.BaseForm) -> dict[str, Any]:
 
 
 def _email_field(**attrs: str) -> forms.EmailField:
-    return forms.EmailField(label="E-mail", max_length=254,
+    return forms.EmailField(label=_("E-mail"), max_length=254,
                             widget=forms.EmailInput(attrs={"autocomplete": "email", **attrs}))
 
 
-def _password_field(label: str = "Password", autocomplete: str = "new-password",
-                    help_text: str = "") -> forms.CharField:
+PASSWORD = _("Password")
+
+
+def _password_field(label: "_StrOrPromise" = PASSWORD, autocomplete: str = "new-password",
+                    help_text: "_StrOrPromise" = "") -> forms.CharField:
     return forms.CharField(label=label, strip=False, max_length=4096, help_text=help_text,
                            widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}))
 
@@ -100,7 +106,7 @@ class NewPasswordMixin(forms.Form):
     """`password` and `password_again`, checked against the portal's password policy for `user`."""
 
     password = _password_field(help_text="")
-    password_again = _password_field("Password (again)")
+    password_again = _password_field(_("Password (again)"))
 
     def password_user(self) -> User:
         raise NotImplementedError
@@ -109,7 +115,7 @@ class NewPasswordMixin(forms.Form):
         data = super().clean() or {}
         password, again = data.get("password"), data.get("password_again")
         if password and again and password != again:
-            self.add_error("password_again", "The two passwords differ.")
+            self.add_error("password_again", _("The two passwords differ."))
         elif password:
             try:
                 password_validation.validate_password(password, self.password_user())
@@ -129,7 +135,7 @@ class SignUpAttributesMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.attribute_fields = attribute_fields.form_fields(None, attributes.Channel.SIGN_UP)
-        for name, (_, attribute_field) in self.attribute_fields.items():
+        for name, (_attribute, attribute_field) in self.attribute_fields.items():
             self.fields[name] = attribute_field
 
     def clean(self) -> dict[str, Any]:
@@ -144,14 +150,14 @@ class SignUpAttributesMixin(forms.Form):
 
 class SignUpForm(SignUpAttributesMixin, NewPasswordMixin):
     email = _email_field()
-    first_name = forms.CharField(label="First name", max_length=150,
+    first_name = forms.CharField(label=_("First name"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(label="Last name", max_length=150,
+    last_name = forms.CharField(label=_("Last name"), max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     password = _password_field()
-    password_again = _password_field("Password (again)")
-    invite_code = forms.CharField(label="Invite code", max_length=64, required=False,
-                                  help_text="If you were given one: it puts you straight into your team.",
+    password_again = _password_field(_("Password (again)"))
+    invite_code = forms.CharField(label=_("Invite code"), max_length=64, required=False,
+                                  help_text=_("If you were given one: it puts you straight into your team."),
                                   widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     field_order = ["email", "first_name", "last_name", "password", "password_again", "invite_code"]
@@ -188,14 +194,14 @@ class SetPasswordForm(NewPasswordMixin):
 
 
 class ChangePasswordForm(SetPasswordForm):
-    current_password = _password_field("Current password", autocomplete="current-password")
+    current_password = _password_field(_("Current password"), autocomplete="current-password")
 
     field_order = ["current_password", "password", "password_again"]
 
     def clean_current_password(self) -> str:
         current = str(self.cleaned_data["current_password"])
         if not self.user.check_password(current):
-            raise ValidationError("Your current password is not this one.")
+            raise ValidationError(_("Your current password is not this one."))
         return current
 
 
@@ -213,7 +219,7 @@ class ProfileForm(_UserModelForm):
         super().__init__(*args, **kwargs)
         self.attribute_fields = attribute_fields.form_fields(self.instance, attributes.Channel.ACCOUNT,
                                                              skip_locked=True)
-        for name, (_, attribute_field) in self.attribute_fields.items():
+        for name, (_attribute, attribute_field) in self.attribute_fields.items():
             self.fields[name] = attribute_field
         self.checked = attributes.Checked()
 
@@ -234,12 +240,12 @@ class ProfileForm(_UserModelForm):
 
 class InviteForm(forms.Form):
     email = _email_field()
-    first_name = forms.CharField(label="First name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
-    role = forms.ChoiceField(label="Role", choices=[(Role.CONSUMER_TEAM_MEMBER.value, "Team member"),
-                                                    (Role.CONSUMER_ADMIN.value, "Organisation admin")],
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=[(Role.CONSUMER_TEAM_MEMBER.value, _("Team member")),
+                                                       (Role.CONSUMER_ADMIN.value, _("Organisation admin"))],
                              initial=Role.CONSUMER_TEAM_MEMBER.value)
-    team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), empty_label=None)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), empty_label=None)
 
     def __init__(self, organisation_id: int, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -253,12 +259,12 @@ class InviteForm(forms.Form):
 
 
 class AcceptInviteForm(SignUpAttributesMixin, NewPasswordMixin):
-    first_name = forms.CharField(label="First name", max_length=150,
+    first_name = forms.CharField(label=_("First name"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(label="Last name", max_length=150,
+    last_name = forms.CharField(label=_("Last name"), max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     password = _password_field()
-    password_again = _password_field("Password (again)")
+    password_again = _password_field(_("Password (again)"))
 
     field_order = ["first_name", "last_name", "password", "password_again"]
 
@@ -273,7 +279,7 @@ class AcceptInviteForm(SignUpAttributesMixin, NewPasswordMixin):
 
 
 class OrganisationRequestForm(forms.Form):
-    name = forms.CharField(label="Organisation name", max_length=255,
+    name = forms.CharField(label=_("Organisation name"), max_length=255,
                            widget=forms.TextInput(attrs={"autocomplete": "organization"}))
 
     def clean_name(self) -> str:
@@ -287,13 +293,13 @@ class OrganisationRequestForm(forms.Form):
 class SecondFactorForm(forms.Form):
     """A code from the authenticator app, or a recovery code (accounts.mfa tells them apart)."""
 
-    code = forms.CharField(label="Code", max_length=40, strip=True,
-                           help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+    code = forms.CharField(label=_("Code"), max_length=40, strip=True,
+                           help_text=_("The 6-digit code your authenticator app shows, or one of your recovery codes."),
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
                                                          "autofocus": True}))
 
 
 class ConfirmAuthenticatorForm(forms.Form):
-    code = forms.CharField(label="Code from the app", max_length=10, strip=True,
-                           help_text="Enter the 6-digit code the app shows now, to show it is set up.",
+    code = forms.CharField(label=_("Code from the app"), max_length=10, strip=True,
+                           help_text=_("Enter the 6-digit code the app shows now, to show it is set up."),
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

@@ -18,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -35,9 +37,9 @@ from .views_token import token_data
 
 RESET_SESSION_KEY = "forecourt.live.reset_token"
 RESET_URL_TOKEN = "set-password"  # noqa: S105 - a URL segment, not a secret
-SIGN_IN_FAILED = "Enter the e-mail address and password of an active account."
-RESET_SENT = ("If an active account uses that address, we have sent it a link to choose a new password. "
-              "The link works once.")
+SIGN_IN_FAILED = gettext_lazy("Enter the e-mail address and password of an active account.")
+RESET_SENT = gettext_lazy("If an active account uses that address, we have sent it a link to choose a new password. "
+                          "The link works once.")
 _ADMIN_PREFIXES = ("/portal-admin/", "/portal-api/")
 
 
@@ -132,7 +134,7 @@ def _locked(request: HttpRequest, form: forms.SignInForm, wait: int) -> HttpResp
 def _sign_in_page(request: HttpRequest, form: forms.SignInForm, status: int = 200) -> HttpResponse:
     after = safe_next(request)
     return themes.render(request, "views/sign_in.html", {
-        "page": _page("Sign in"), "form": forms.form_data(form), "next": after,
+        "page": _page(_("Sign in")), "form": forms.form_data(form), "next": after,
         "sso": [{"name": b.name, "key": b.key, "url": b.url}
                 for b in buttons.for_sign_in_page(for_admins=False, after=after)],
     }, status=status)
@@ -144,11 +146,11 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     """GET asks (a link or a prefetch never signs anyone out); POST, with its CSRF token, signs out."""
     if request.method == "POST":
         logout(request)
-        messages.success(request, "You are signed out.")
+        messages.success(request, _("You are signed out."))
         return redirect("live:home")
     if not request.user.is_authenticated:
         return redirect("live:home")
-    return themes.render(request, "views/sign_out.html", {"page": _page("Sign out")})
+    return themes.render(request, "views/sign_out.html", {"page": _page(_("Sign out"))})
 
 
 # --- sign up and activation -----------------------------------------------------------------
@@ -168,8 +170,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     sign_up_attempt = throttle.Attempt((throttle.SIGN_UP_CLIENT, client))
     wait = sign_up_attempt.begin()
     if wait:
-        return _too_many(request, f"Too many sign-ups from your network. Wait {throttle.minutes(wait)} and try again.",
-                         wait)
+        return _too_many(request, _("Too many sign-ups from your network. Wait %(time)s and try again.")
+                         % {"time": throttle.minutes(wait)}, wait)
     code = str(request.POST.get("invite_code", "")).strip()
     guess = throttle.InviteCodeGuess(code, client) if code else None
     if guess is not None:
@@ -226,7 +228,7 @@ def _sign_up_page(request: HttpRequest, form: forms.SignUpForm, status: int = 20
     if error:
         data["errors"].append(error)
     response = themes.render(request, "views/sign_up.html", {
-        "page": _page("Sign up"), "form": data, "approval": signup.next_step(""),
+        "page": _page(_("Sign up")), "form": data, "approval": signup.next_step(""),
     }, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -236,7 +238,7 @@ def _sign_up_page(request: HttpRequest, form: forms.SignUpForm, status: int = 20
 def sign_up_done(request: HttpRequest) -> HttpResponse:
     step = request.GET.get("step")
     return themes.render(request, "views/sign_up_done.html", {
-        "page": _page("Check your e-mail"), "step": step if step in ("confirm", "review") else "review",
+        "page": _page(_("Check your e-mail")), "step": step if step in ("confirm", "review") else "review",
     })
 
 
@@ -253,18 +255,18 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     account and signs its owner in, which spends the link."""
     user = signup.user_for_link(uidb64, token, signup.activation_tokens)
     if user is None or user.is_active:
-        return _link_invalid(request, "This link cannot be used",
-                             "The link has expired or has been used already. If your account is not active "
-                             "yet, contact the portal's administrators.")
+        return _link_invalid(request, _("This link cannot be used"),
+                             _("The link has expired or has been used already. If your account is not active "
+                               "yet, contact the portal's administrators."))
     if request.method == "POST":
         signup.activate(user)
         logout(request)
-        messages.success(request, "Your e-mail address is confirmed and your account is active. Welcome!")
+        messages.success(request, _("Your e-mail address is confirmed and your account is active. Welcome!"))
         if mfa.after_first_factor(request, user) == "enrol":  # the settings require a second factor
             return redirect("live:sign_in_set_up")
         return redirect("live:my_account")
     return themes.render(request, "views/account_activate.html", {
-        "page": _page("Activate your account"), "account": {"email": user.email, "name": user.get_full_name()},
+        "page": _page(_("Activate your account")), "account": {"email": user.email, "name": user.get_full_name()},
     })
 
 
@@ -280,7 +282,7 @@ def password_forgotten(request: HttpRequest) -> HttpResponse:
         messages.success(request, RESET_SENT)
         return redirect("live:password_forgotten")
     return themes.render(request, "views/password_forgotten.html", {
-        "page": _page("Forgotten your password?"), "form": forms.form_data(form),
+        "page": _page(_("Forgotten your password?")), "form": forms.form_data(form),
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -306,17 +308,17 @@ def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpRespons
         user.save(update_fields=["password"])
         del request.session[RESET_SESSION_KEY]
         throttle.clear(throttle.SIGN_IN_ACCOUNT, user.email)
-        messages.success(request, "Your new password is set. Sign in with it.")
+        messages.success(request, _("Your new password is set. Sign in with it."))
         return redirect("live:sign_in")
     return themes.render(request, "views/password_reset.html", {
-        "page": _page("Choose a new password"), "form": forms.form_data(form), "account": {"email": user.email},
+        "page": _page(_("Choose a new password")), "form": forms.form_data(form), "account": {"email": user.email},
     }, status=400 if request.method == "POST" else 200)
 
 
 def _reset_invalid(request: HttpRequest) -> HttpResponse:
-    return _link_invalid(request, "This link cannot be used",
-                         "Password links work once and for a limited time. Ask for a new one on the "
-                         "“Forgotten your password?” page.")
+    return _link_invalid(request, _("This link cannot be used"),
+                         _("Password links work once and for a limited time. Ask for a new one on the "
+                           "“Forgotten your password?” page."))
 
 
 # --- invitations ----------------------------------------------------------------------------
@@ -327,17 +329,17 @@ def _reset_invalid(request: HttpRequest) -> HttpResponse:
 def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitations.invitation_for(token)
     if invitation is None:
-        return _link_invalid(request, "This invitation cannot be used",
-                             "It has expired, has been used or withdrawn. Ask your organisation's admin "
-                             "for a new one.")
+        return _link_invalid(request, _("This invitation cannot be used"),
+                             _("It has expired, has been used or withdrawn. Ask your organisation's admin "
+                               "for a new one."))
     invitation_data = {"email": invitation.email, "organisation": invitation.organisation.name,
                        "team": invitation.team.name,
                        "inviter": invitation.invited_by.get_full_name() if invitation.invited_by else "",
-                       "role": invitation.get_role_display()}
+                       "role": str(invitation.get_role_display())}
     # The invitee proved they read this mailbox: they may learn that the address has an account.
     if invitations.address_taken(invitation.email):
         return themes.render(request, "views/account_invite.html", {
-            "page": _page("You already have an account"), "invitation": invitation_data, "account_exists": True,
+            "page": _page(_("You already have an account")), "invitation": invitation_data, "account_exists": True,
             "form": None,
         })
     form = forms.AcceptInviteForm(invitation, request.POST if request.method == "POST" else None)
@@ -350,12 +352,14 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             logout(request)
-            messages.success(request, f"Welcome to {invitation.organisation.name}!")
+            messages.success(request, _("Welcome to %(organisation)s!")
+                             % {"organisation": invitation.organisation.name})
             if mfa.after_first_factor(request, user) == "enrol":  # the settings require a second factor
                 return redirect("live:sign_in_set_up")
             return redirect("live:my_organisation")
     return themes.render(request, "views/account_invite.html", {
-        "page": _page(f"Join {invitation.organisation.name}"), "invitation": invitation_data,
+        "page": _page(_("Join %(organisation)s") % {"organisation": invitation.organisation.name}),
+        "invitation": invitation_data,
         "account_exists": False, "form": forms.form_data(form),
     }, status=400 if request.method == "POST" else 200)
 
@@ -378,7 +382,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
             if profile.is_valid():
                 with transaction.atomic():
                     profile.save()
-                messages.success(request, "Your details are saved.")
+                messages.success(request, _("Your details are saved."))
                 return redirect("live:my_account")
         elif action == "password":
             password = forms.ChangePasswordForm(me, request.POST)
@@ -386,15 +390,15 @@ def my_account(request: HttpRequest) -> HttpResponse:
                 me.set_password(password.cleaned_data["password"])
                 me.save(update_fields=["password"])
                 update_session_auth_hash(request, me)  # this session stays; the others end
-                messages.success(request, "Your password is changed.")
+                messages.success(request, _("Your password is changed."))
                 return redirect("live:my_account")
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
             return redirect("live:my_account")
         status = 400
     return themes.render(request, "views/account_profile.html", {
-        "page": _page("My account"),
-        "account": {"email": me.email, "role": me.get_role_display(), "joined": me.date_joined.date()},
+        "page": _page(_("My account")),
+        "account": {"email": me.email, "role": str(me.get_role_display()), "joined": me.date_joined.date()},
         "attributes": attributes.shown_to_owner(me),
         "profile_form": forms.form_data(profile), "password_form": forms.form_data(password),
         "security": _security(me), "sign_in_methods": _sign_in_methods(me), "api_token": token_data(me),
@@ -420,7 +424,7 @@ def _security(me: User) -> dict[str, Any]:
 # --- my organisation ------------------------------------------------------------------------
 
 def _person(user: User) -> dict[str, Any]:
-    return {"id": user.pk, "name": user.get_full_name(), "email": user.email, "role": user.get_role_display(),
+    return {"id": user.pk, "name": user.get_full_name(), "email": user.email, "role": str(user.get_role_display()),
             "is_admin": user.role == Role.CONSUMER_ADMIN, "active": user.is_active}
 
 
@@ -429,7 +433,7 @@ def _organisation_page(request: HttpRequest, invite_form: forms.InviteForm | Non
     me = _me(request)
     organisation = me.organisation
     manage = invitations.can_manage_organisation(me)
-    data: dict[str, Any] = {"page": _page("My organisation"), "organisation": None, "teams": [], "members": [],
+    data: dict[str, Any] = {"page": _page(_("My organisation")), "organisation": None, "teams": [], "members": [],
                             "can_manage": manage, "invitations": [], "invite_form": None,
                             "organisation_request": None, "request_form": None}
     if organisation is not None:
@@ -450,7 +454,7 @@ def _organisation_page(request: HttpRequest, invite_form: forms.InviteForm | Non
         pending = (Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True)
                    .select_related("team", "invited_by"))
         data["invitations"] = [{"id": i.pk, "email": i.email, "name": f"{i.first_name} {i.last_name}".strip(),
-                                "team": i.team.name, "role": i.get_role_display(), "expires_at": i.expires_at,
+                                "team": i.team.name, "role": str(i.get_role_display()), "expires_at": i.expires_at,
                                 "expires_on": i.expires_at.date(),
                                 "expired": not i.is_pending,
                                 "invited_by": i.invited_by.get_full_name() if i.invited_by else ""}
@@ -459,7 +463,8 @@ def _organisation_page(request: HttpRequest, invite_form: forms.InviteForm | Non
     latest = OrganisationRequest.objects.filter(requester=me).first()
     if latest is not None:
         data["organisation_request"] = {"name": latest.name, "status": latest.status,
-                                        "status_label": latest.get_status_display(), "created_at": latest.created_at}
+                                        "status_label": str(latest.get_status_display()),
+                                        "created_at": latest.created_at}
     waiting = latest is not None and latest.status == OrganisationRequest.Status.PENDING
     if org_requests.may_request_organisation(me) and not waiting:
         data["request_form"] = forms.form_data(request_form or forms.OrganisationRequestForm())
@@ -488,7 +493,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"An invitation is on its way to {data['email']}.")
+            messages.success(request, _("An invitation is on its way to %(email)s.") % {"email": data["email"]})
             return redirect("live:my_organisation")
     return _organisation_page(request, invite_form=form, status=400)
 
@@ -509,10 +514,11 @@ def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     try:
         if action == "resend":
             invitations.resend_invitation(_me(request), invitation, links.base_url(request))
-            messages.success(request, f"The invitation to {invitation.email} is sent again, with a new link.")
+            messages.success(request, _("The invitation to %(email)s is sent again, with a new link.")
+                             % {"email": invitation.email})
         elif action == "withdraw":
             invitations.revoke_invitation(_me(request), invitation)
-            messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+            messages.success(request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email})
         else:
             raise Http404("No such action.")
     except ValidationError as exc:
@@ -534,6 +540,6 @@ def request_organisation(request: HttpRequest) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
             return redirect("live:my_organisation")
         else:
-            messages.success(request, "Your request is sent. An admin will review it and you will hear by e-mail.")
+            messages.success(request, _("Your request is sent. An admin will review it and you will hear by e-mail."))
             return redirect("live:my_organisation")
     return _organisation_page(request, request_form=form, status=400)

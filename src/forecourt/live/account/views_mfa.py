@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -66,13 +67,13 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             if wait:
                 form.add_error(None, throttle.sign_in_locked(wait))
                 response = themes.render(request, "views/sign_in_code.html", {
-                    "page": _page("Second step"), "form": forms.form_data(form), "next": safe_next(request),
+                    "page": _page(_("Second step")), "form": forms.form_data(form), "next": safe_next(request),
                     "passkeys": mfa.factors(user).passkeys > 0}, status=429)
                 response["Retry-After"] = str(wait)
                 return response
             form.add_error("code", mfa.WRONG_CODE)
     return themes.render(request, "views/sign_in_code.html", {
-        "page": _page("Second step"), "form": forms.form_data(form), "next": safe_next(request),
+        "page": _page(_("Second step")), "form": forms.form_data(form), "next": safe_next(request),
         "passkeys": mfa.factors(user).passkeys > 0}, status=status)
 
 
@@ -83,7 +84,7 @@ def _authenticator_page(request: HttpRequest, user: User, form: forms.ConfirmAut
     except ValidationError:
         enrolment = mfa.start_totp(user)
     return _no_store(themes.render(request, "views/account_authenticator.html", {
-        "page": _page("Set up an authenticator app"), "form": forms.form_data(form), "action": action,
+        "page": _page(_("Set up an authenticator app")), "form": forms.form_data(form), "action": action,
         "required": action == "sign_in_set_up", "next": safe_next(request),
         "enrolment": {"secret": enrolment.secret, "qr_code": enrolment.qr_svg_data_url},
     }, status=status))
@@ -101,7 +102,7 @@ def _confirm(request: HttpRequest, user: User, action: str) -> tuple[list[str] |
 
 def _recovery_codes_page(request: HttpRequest, codes: list[str], continue_to: str) -> HttpResponse:
     return _no_store(themes.render(request, "views/account_recovery_codes.html", {
-        "page": _page("Your recovery codes"), "codes": codes, "continue_to": continue_to}))
+        "page": _page(_("Your recovery codes")), "codes": codes, "continue_to": continue_to}))
 
 
 @never_cache
@@ -175,7 +176,7 @@ def authenticator(request: HttpRequest) -> HttpResponse:
     """My account: set up an authenticator app (GET shows a new secret; POST confirms it with a code)."""
     me = _me(request)
     if mfa.factors(me).totp:
-        messages.info(request, "You already have an authenticator app.")
+        messages.info(request, _("You already have an authenticator app."))
         return redirect("live:my_account")
     if request.method != "POST":
         return _authenticator_page(request, me, forms.ConfirmAuthenticatorForm(), "authenticator")
@@ -183,7 +184,7 @@ def authenticator(request: HttpRequest) -> HttpResponse:
     if refused is not None:
         return refused
     assert codes is not None
-    messages.success(request, "Your authenticator app is set up: you will be asked for a code when you sign in.")
+    messages.success(request, _("Your authenticator app is set up: you will be asked for a code when you sign in."))
     return _recovery_codes_page(request, codes, reverse("live:my_account"))
 
 
@@ -193,11 +194,11 @@ def authenticator(request: HttpRequest) -> HttpResponse:
 def authenticator_remove(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     if mfa.is_required(me):
-        messages.error(request, "This portal requires a second factor: set up a new app before removing this one, "
-                                "or ask an admin to reset it.")
+        messages.error(request, _("This portal requires a second factor: set up a new app before removing this "
+                                  "one, or ask an admin to reset it."))
         return redirect("live:my_account")
     mfa.remove_totp(me)
-    messages.success(request, "Your authenticator app is removed, with its recovery codes.")
+    messages.success(request, _("Your authenticator app is removed, with its recovery codes."))
     return redirect("live:my_account")
 
 
@@ -274,7 +275,7 @@ def passkey_add(request: HttpRequest) -> HttpResponse:
                           data.get("credential") or {})
     except ValidationError as exc:
         return _json_error(" ".join(exc.messages))
-    messages.success(request, "Your passkey is added: you can use it when you sign in.")
+    messages.success(request, _("Your passkey is added: you can use it when you sign in."))
     return JsonResponse({"redirect": reverse("live:my_account")})
 
 
@@ -287,12 +288,12 @@ def passkey_action(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if request.POST.get("action") == "remove":
             if mfa.is_required(me) and mfa.factors(me).passkeys == 1 and not mfa.factors(me).totp:
-                raise ValidationError("This portal requires a second factor: add another before removing this one.")
+                raise ValidationError(_("This portal requires a second factor: add another before removing this one."))
             passkeys.remove(me, pk)
-            messages.success(request, "The passkey is removed.")
+            messages.success(request, _("The passkey is removed."))
         else:
             passkeys.rename(me, pk, str(request.POST.get("name", "")))
-            messages.success(request, "The passkey is renamed.")
+            messages.success(request, _("The passkey is renamed."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("live:my_account")

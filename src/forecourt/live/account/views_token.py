@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -42,13 +43,13 @@ def api_token(request: HttpRequest) -> HttpResponse:
             new_token = tokens.rotate(me)
         elif action == "revoke":
             if tokens.revoke(me):
-                messages.success(request, "Your API token is revoked: it no longer works.")
+                messages.success(request, _("Your API token is revoked: it no longer works."))
             return redirect("live:api_token")
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
             return redirect("live:api_token")
     # never_cache: no-store, so the new token stays in this answer and nowhere else.
     return themes.render(request, "views/account_api_token.html", {
-        "page": {"title": "API token"}, "token": token_data(me), "new_token": new_token,
+        "page": {"title": _("API token")}, "token": token_data(me), "new_token": new_token,
         "mcp_url": request.build_absolute_uri(reverse("mcp")),
     })

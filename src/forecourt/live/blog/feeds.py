@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 
 from forecourt.blog.models import Post
 from forecourt.themes.sandbox import markdown
@@ -22,13 +23,13 @@ class BlogFeed(Feed):  # type: ignore[type-arg]  # generic in django-stubs only
     description_template = None
 
     def title(self) -> str:
-        return "Blog"
+        return _("Blog")
 
     def link(self) -> str:
         return reverse_live("blog")
 
     def subtitle(self) -> str:
-        return "The latest posts"
+        return _("The latest posts")
 
     def items(self) -> list[Post]:
         return data.feed_posts(LATEST)

@@ -6,6 +6,7 @@ except while a post is scheduled (blog.services.has_scheduled: the cache would n
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from forecourt import themes
@@ -22,7 +23,7 @@ def _cached(response: HttpResponse) -> HttpResponse:
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     context = data.index_page(data.Filters.from_query(request.GET))
-    return _cached(themes.render(request, "views/blog.html", {"page": {"title": "Blog"}, **context}))
+    return _cached(themes.render(request, "views/blog.html", {"page": {"title": _("Blog")}, **context}))
 
 
 @require_safe

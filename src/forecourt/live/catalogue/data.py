@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Prefetch, Q, QuerySet, Value, Window
 from django.urls import NoReverseMatch
+from django.utils.translation import gettext as _
 
 from forecourt.catalog import documents, graphql_schemas, images, search
 from forecourt.catalog.models import (
@@ -43,7 +44,7 @@ AUTH_LABELS = AUTH_TYPES  # one list, in forecourt.catalog.models: the Admin Por
 
 
 def auth_label(auth_type: str) -> str:
-    return AUTH_LABELS.get(auth_type, auth_type)
+    return str(AUTH_LABELS.get(auth_type, auth_type))
 
 
 def _apis() -> QuerySet[ProductAPI]:
@@ -115,7 +116,7 @@ def catalogue_page(user: Any, filters: Filters) -> dict[str, Any]:
         page = pages
         cut_rows = cut(page)
     page = min(page, pages)
-    shown = [pk for pk, _ in cut_rows]
+    shown = [pk for pk, _row in cut_rows]
     memberships = _memberships(shown, [c["pk"] for c in catalogues])
 
     # The tag and auth-type choices in one query: DISTINCT over the visible products' rows.
@@ -210,10 +211,13 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "key_expires_in": plan.key_expires_in,
         "auto_approve": plan.auto_approve,
         # The same limits in words, one per column of the product page's plan comparison.
-        "rate_words": ("Unlimited" if plan.rate_unlimited
-                       else f"{counted(plan.rate_limit, 'request')} per {period_in_words(plan.rate_per)}"),
-        "quota_words": ("No quota" if plan.quota_unlimited
-                        else f"{counted(plan.quota_max, 'request')} per {period_in_words(plan.quota_renewal_seconds)}"),
+        "rate_words": (_("Unlimited") if plan.rate_unlimited
+                       else _("%(requests)s per %(period)s") % {"requests": counted(plan.rate_limit, "request"),
+                                                                "period": period_in_words(plan.rate_per)}),
+        "quota_words": (_("No quota") if plan.quota_unlimited
+                        else _("%(requests)s per %(period)s") % {
+                            "requests": counted(plan.quota_max, "request"),
+                            "period": period_in_words(plan.quota_renewal_seconds)}),
         "key_expiry_words": _key_expiry(plan.key_expires_in),
     }
 
@@ -221,9 +225,9 @@ def plan_data(plan: Plan) -> dict[str, Any]:
 def _key_expiry(seconds: int) -> str:
     """"Never", "After 1 day", "After 90 days": when a plan's credentials stop working."""
     if seconds <= 0:
-        return "Never"
+        return _("Never")
     period = period_in_words(seconds)
-    return f"After {period}" if period[0].isdigit() else f"After 1 {period}"
+    return _("After %(period)s") % {"period": period if period[0].isdigit() else f"1 {period}"}
 
 
 def image_url(product: Product, kind: str) -> str | None:

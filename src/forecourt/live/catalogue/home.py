@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from forecourt.access.models import AccessRequest, Credential
 from forecourt.access.visibility import visible_apps
@@ -49,23 +50,23 @@ def steps(user: Any) -> list[dict[str, Any]]:
     sign_up = PortalSettings.sign_up_allowed()
     progress = _progress(user) if signed_in else {"apps": 0, "credentials": 0, "pending": 0}
     requested = progress["credentials"] > 0 or progress["pending"] > 0
-    first: dict[str, str | None] = {"title": "Create an account",
-             "text": "Sign up with your work e-mail, or sign in if you already have an account.",
+    first: dict[str, str | None] = {"title": _("Create an account"),
+             "text": _("Sign up with your work e-mail, or sign in if you already have an account."),
              "url": reverse_live("sign_up") if sign_up else reverse_live("sign_in"),
-             "action": "Sign up" if sign_up else "Sign in"}
-    second: dict[str, str | None] = {"title": "Create an app and request access",
-              "text": "Register your application, pick a product and the plan that fits your traffic.",
+             "action": _("Sign up") if sign_up else _("Sign in")}
+    second: dict[str, str | None] = {"title": _("Create an app and request access"),
+              "text": _("Register your application, pick a product and the plan that fits your traffic."),
               "url": reverse_live("request_access") if progress["apps"] else reverse_live("app_create"),
-              "action": "Request access" if progress["apps"] else "Create an app"}
-    third: dict[str, str | None] = {"title": "Get your credentials",
-             "text": ("Your request is waiting for approval: your credentials appear on your dashboard."
+              "action": _("Request access") if progress["apps"] else _("Create an app")}
+    third: dict[str, str | None] = {"title": _("Get your credentials"),
+             "text": (_("Your request is waiting for approval: your credentials appear on your dashboard.")
                       if progress["pending"] and not progress["credentials"]
-                      else "Copy your key or OAuth client from your dashboard and make your first call."),
-             "url": reverse_live("dashboard"), "action": "Open your dashboard"}
+                      else _("Copy your key or OAuth client from your dashboard and make your first call.")),
+             "url": reverse_live("dashboard"), "action": _("Open your dashboard")}
     if not signed_in:
         # The developer pages need an account: a visitor's second step leads to the catalogue, where a
         # product is chosen, and the third waits for signing in.
-        second.update(url=reverse_live("catalogue"), action="Browse the catalogue")
+        second.update(url=reverse_live("catalogue"), action=_("Browse the catalogue"))
         third.update(url=None, action=None)
         states = ("current", "todo", "todo")
     elif not requested:

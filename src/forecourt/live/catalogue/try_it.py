@@ -50,7 +50,7 @@ def panel(user: Any, product: Product, api: ProductAPI, address: str, *, proxy: 
     discovery = discovery_urls(found)
     gateway_token_url = _gateway_token_url(product, address) if any(
         c.type == Credential.Type.OAUTH2_CLIENT for c in found) else ""
-    credentials = [{"id": c.pk, "app": c.app.name, "kind": c.type, "kind_label": c.get_type_display(),
+    credentials = [{"id": c.pk, "app": c.app.name, "kind": c.type, "kind_label": str(c.get_type_display()),
                     "hint": c.secret_hint, "label": f"{c.app.name}: {c.get_type_display()} …{c.secret_hint}",
                     **({"client_id": c.provider_reference, "discovery_url": discovery.get(c.pk, ""),
                         "token_url": gateway_token_url if c.type == Credential.Type.OAUTH2_CLIENT else "",

@@ -13,6 +13,7 @@ import httpx
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from forecourt import themes
@@ -60,7 +61,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     filters = data.Filters.from_query(request.GET)
     # Through the page cache's fragments: signed-in users who see the same catalogues share the result.
     found, key = cached.catalogue_page(request.user, filters)  # JSON data, as json.loads() returns it
-    context: dict[str, Any] = {"page": {"title": "Catalogue"}, **{
+    context: dict[str, Any] = {"page": {"title": _("Catalogue")}, **{
         name: themes.decoded_json(value, f"{key}:{name}" if key else None) for name, value in found.items()}}
     return themes.render(request, "views/catalogue.html", context)
 
@@ -139,7 +140,7 @@ def try_it_callback(request: HttpRequest) -> HttpResponse:
     the page's script hands the code to the opener and drops it from the address; no referrer
     carries it on, no cache keeps the page, and the server does nothing with the query."""
     response = themes.render(request, "views/try_it_callback.html",
-                             {"page": {"title": "Signing in"}, "script_url": static("live/try-it-callback.js")})
+                             {"page": {"title": _("Signing in")}, "script_url": static("live/try-it-callback.js")})
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     # The popup came here from the identity provider's pages (no opener policy): the same policy
@@ -161,22 +162,22 @@ def try_it_proxy(request: HttpRequest, slug: str, api: int) -> JsonResponse:
     if not address:
         raise Http404("No such API.")
     if len(request.body) > try_it_relay.MAX_BODY * 2:
-        return JsonResponse({"error": "The request is too large."}, status=413)
+        return JsonResponse({"error": _("The request is too large.")}, status=413)
     try:
         asked = json.loads(request.body)
     except ValueError:
-        return JsonResponse({"error": "The request must be a JSON object."}, status=400)
+        return JsonResponse({"error": _("The request must be a JSON object.")}, status=400)
     if not isinstance(asked, dict):
-        return JsonResponse({"error": "The request must be a JSON object."}, status=400)
+        return JsonResponse({"error": _("The request must be a JSON object.")}, status=400)
     try:
         answer = try_it_relay.relay(address, asked)
     except try_it_relay.Refused as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     except httpx.TimeoutException:
-        return JsonResponse({"error": f"The gateway did not answer within {try_it_relay.TIMEOUT:g} seconds."},
-                            status=504)
+        return JsonResponse({"error": _("The gateway did not answer within %(seconds)s seconds.")
+                             % {"seconds": f"{try_it_relay.TIMEOUT:g}"}}, status=504)
     except httpx.HTTPError:
-        return JsonResponse({"error": "The gateway could not be reached."}, status=502)
+        return JsonResponse({"error": _("The gateway could not be reached.")}, status=502)
     return JsonResponse({"status": answer.status, "headers": answer.headers, "body": answer.body,
                          "truncated": answer.truncated})
 
@@ -381,7 +382,7 @@ def _matches(if_none_match: str, etag: str) -> bool:
 def _accepts_gzip(accept_encoding: str) -> bool:
     """Whether Accept-Encoding allows gzip (listed without q=0)."""
     for item in accept_encoding.lower().split(","):
-        coding, _, params = item.strip().partition(";")
+        coding, _sep, params = item.strip().partition(";")
         if coding.strip() in ("gzip", "x-gzip", "*"):
             quality = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
             try:

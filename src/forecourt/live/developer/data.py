@@ -10,6 +10,8 @@ waiting to be shown (access.reveal shows it).
 from typing import Any
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.access.credentials import REVOKED_BY_ADMIN, reissue_problem, revoked_by_consumers
 from forecourt.access.custom_credentials import waiting as custom_waiting
@@ -20,21 +22,21 @@ from forecourt.catalog.models import Plan, Product, ProductAPI
 from forecourt.live import gateway
 from forecourt.themes.urls_names import reverse_live
 
-VISIBILITY_LABELS: dict[str, str] = {
-    App.Visibility.PERSONAL: "Personal",
-    App.Visibility.TEAM: "Team",
-    App.Visibility.ORGANISATION: "Organisation",
+VISIBILITY_LABELS: dict[str, str | Promise] = {
+    App.Visibility.PERSONAL: _("Personal"),
+    App.Visibility.TEAM: _("Team"),
+    App.Visibility.ORGANISATION: _("Organisation"),
 }
-VISIBILITY_HELP: dict[str, str] = {
-    App.Visibility.PERSONAL: "Only you (and your organisation's admins) see it.",
-    App.Visibility.TEAM: "The members of your teams see it.",
-    App.Visibility.ORGANISATION: "Everyone in your organisation sees it.",
+VISIBILITY_HELP: dict[str, str | Promise] = {
+    App.Visibility.PERSONAL: _("Only you (and your organisation's admins) see it."),
+    App.Visibility.TEAM: _("The members of your teams see it."),
+    App.Visibility.ORGANISATION: _("Everyone in your organisation sees it."),
 }
-REQUEST_STATES = {
-    "pending": "Pending approval",
-    "provisioning": "Approved: provisioning pending",
-    "approved": "Approved",
-    "rejected": "Rejected",
+REQUEST_STATES: dict[str, str | Promise] = {
+    "pending": _("Pending approval"),
+    "provisioning": _("Approved: provisioning pending"),
+    "approved": _("Approved"),
+    "rejected": _("Rejected"),
 }
 
 
@@ -73,8 +75,8 @@ def app_summary(app: App, user: User) -> dict[str, Any]:
         "description": app.description,
         "redirect_urls": redirect_urls,
         "visibility": app.visibility,
-        "visibility_label": VISIBILITY_LABELS.get(app.visibility, app.visibility),
-        "visibility_help": VISIBILITY_HELP.get(app.visibility, ""),
+        "visibility_label": str(VISIBILITY_LABELS.get(app.visibility, app.visibility)),
+        "visibility_help": str(VISIBILITY_HELP.get(app.visibility, "")),
         "owner": person(app.owner),
         "is_mine": app.owner_id == user.pk,
         "can_manage": can_manage_app(user, app),
@@ -113,9 +115,9 @@ def request_summary(request: AccessRequest) -> dict[str, Any]:
     return {
         "id": request.pk,
         "status": request.status,
-        "status_label": request.get_status_display(),
+        "status_label": str(request.get_status_display()),
         "state": state,
-        "state_label": REQUEST_STATES.get(state, state),
+        "state_label": str(REQUEST_STATES.get(state, state)),
         # The reason is shown for rejections only; the gateway's error never (it is for admins).
         "reason": request.reason if request.status == AccessRequest.Status.REJECTED else "",
         "provisioning_failed": request.provisioning == AccessRequest.Provisioning.FAILED,
@@ -174,9 +176,9 @@ def credential_summary(credential: Credential, user: User, manage: bool | None =
     return {
         "id": credential.pk,
         "type": credential.type,
-        "type_label": credential.get_type_display(),
+        "type_label": str(credential.get_type_display()),
         "status": credential.status,
-        "status_label": credential.get_status_display(),
+        "status_label": str(credential.get_status_display()),
         "masked": masked(credential),
         "client_id": credential.provider_reference if oauth else None,
         "redirect_url": redirect if oauth else None,
@@ -274,7 +276,7 @@ def custom_credentials(app: App, user: User) -> list[dict[str, Any]]:
     for c in rows.order_by("created_at", "pk"):
         waiting = app.owner_id == user.pk and custom_waiting(c)
         found.append({
-            "id": c.pk, "alias": c.alias, "type": c.type, "type_label": c.get_type_display(), "key_id": c.key_id,
+            "id": c.pk, "alias": c.alias, "type": c.type, "type_label": str(c.get_type_display()), "key_id": c.key_id,
             "key_hint": f"…{c.key_hint}" if c.key_hint else "",
             "secret_hint": f"…{c.secret_hint}" if c.secret_hint else "",
             "has_key": bool(c.key_hint or c.credential_key), "has_secret": bool(c.secret_hint or c.credential_secret),

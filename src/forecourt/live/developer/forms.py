@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.access import redirects
 from forecourt.access.models import App
@@ -13,7 +15,7 @@ from forecourt.accounts.models import User
 from forecourt.catalog.models import Catalogue, Plan, Product
 from forecourt.catalog.services import offered_plans, requestable_products, visible_catalogues
 
-from .data import VISIBILITY_HELP
+from .data import VISIBILITY_HELP, VISIBILITY_LABELS
 
 MAX_REDIRECT_URLS = 20
 
@@ -23,16 +25,20 @@ else:
     _AppModelForm = forms.ModelForm
 
 
+def _visibility_help() -> str:
+    """Each visibility with what it means, in the active language (the form's help is made once, at import)."""
+    return " ".join(f"{VISIBILITY_LABELS[v]}: {text}" for v, text in VISIBILITY_HELP.items())
+
+
 class AppForm(_AppModelForm):
     """An app's own fields; its owner, organisation and team are set by the view, never posted."""
 
     class Meta:
         model = App
         fields = ["name", "description", "redirect_urls", "visibility"]
-        labels = {"redirect_urls": "Redirect URLs"}
-        help_texts = {"redirect_urls": "For OAuth 2.0 clients: one URL per line (the first is the one used).",
-                      "visibility": " ".join(f"{App.Visibility(v).name.title()}: {text}"
-                                             for v, text in VISIBILITY_HELP.items())}
+        labels = {"redirect_urls": _("Redirect URLs")}
+        help_texts = {"redirect_urls": _("For OAuth 2.0 clients: one URL per line (the first is the one used)."),
+                      "visibility": lazy(_visibility_help, str)()}
         widgets = {"description": forms.Textarea(attrs={"rows": 3}),
                    "redirect_urls": forms.Textarea(attrs={"rows": 3})}
 
@@ -40,20 +46,20 @@ class AppForm(_AppModelForm):
         super().__init__(*args, **kwargs)
         visibility = self.fields["visibility"]
         assert isinstance(visibility, forms.TypedChoiceField)
-        visibility.choices = [(v, label.split(":")[0]) for v, label in App.Visibility.choices]
+        visibility.choices = [(v, VISIBILITY_LABELS.get(v, label)) for v, label in App.Visibility.choices]
         self.fields["description"].required = False
         self.fields["redirect_urls"].required = False
 
     def clean_name(self) -> str:
         name = (self.cleaned_data.get("name") or "").strip()
         if not name:
-            raise forms.ValidationError("Give the app a name.")
+            raise forms.ValidationError(_("Give the app a name."))
         return name
 
     def clean_redirect_urls(self) -> str:
         lines = [line.strip() for line in (self.cleaned_data.get("redirect_urls") or "").splitlines() if line.strip()]
         if len(lines) > MAX_REDIRECT_URLS:
-            raise forms.ValidationError(f"At most {MAX_REDIRECT_URLS} redirect URLs.")
+            raise forms.ValidationError(_("At most %(count)s redirect URLs.") % {"count": MAX_REDIRECT_URLS})
         urls = [redirects.completed(line) for line in lines]  # "shop.example.com/cb" means https://
         for url in urls:
             problem = redirects.problem(url)
@@ -63,9 +69,9 @@ class AppForm(_AppModelForm):
 
 
 NOT_FOUND = ("invalid_choice", "invalid_pk_value", "invalid_list")  # the error codes of an id the user may not use
-CHOOSE_APP = "Choose the app that will use the credential."
-CHOOSE_PRODUCTS = "Choose at least one product."
-CHOOSE_PLAN = "Choose a plan."
+CHOOSE_APP = _("Choose the app that will use the credential.")
+CHOOSE_PRODUCTS = _("Choose at least one product.")
+CHOOSE_PLAN = _("Choose a plan.")
 
 
 class RequestAccessForm(forms.Form):
@@ -154,5 +160,5 @@ class RequestAccessForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.submitting and data.get("catalogue", True) is None:
-            raise forms.ValidationError("No catalogue offers what you chose.", code="invalid_choice")
+            raise forms.ValidationError(_("No catalogue offers what you chose."), code="invalid_choice")
         return data

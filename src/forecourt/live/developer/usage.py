@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from forecourt import themes
 from forecourt.access.models import App, Credential
@@ -96,11 +97,12 @@ def app_usage(request: HttpRequest, pk: int) -> HttpResponse:
     shown = [chosen] if chosen else credentials
     quota = reports.quota(chosen) if chosen else None
     context = {
-        "page": {"title": f"Usage of {app.name}"},
+        "page": {"title": _("Usage of %(app)s") % {"app": app.name}},
         "app": data.app_summary(app, user),
         "period": _period_data(period, base, credential=chosen.pk if chosen else None),
         "period_problem": problem,
-        "credentials": [{"id": c.pk, "label": csv_export.label(c), "status_label": c.get_status_display(),
+        "credentials": [{"id": c.pk, "label": csv_export.label(c), "status": c.status,
+                         "status_label": str(c.get_status_display()),
                          "url": base + _query(period, credential=c.pk), "current": chosen == c}
                         for c in credentials],
         "all_url": base + _query(period),
@@ -158,7 +160,7 @@ def organisation_usage(request: HttpRequest) -> HttpResponse:
                         "errors": row.errors_4xx + row.errors_5xx if row else 0,
                         "latency_avg_ms": row.latency_avg_ms if row else None})
     context = {
-        "page": {"title": "Your organisation's usage"},
+        "page": {"title": _("Your organisation's usage")},
         "period": _period_data(period, base), "period_problem": problem, "apps": per_app,
         **_usage(list(ids), period),
     }

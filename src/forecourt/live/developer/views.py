@@ -20,6 +20,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -90,13 +92,13 @@ def _app_url(app: App) -> str:
 
 @page(["GET", "HEAD"])
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return _render(request, "dashboard", "Dashboard", **data.dashboard(_me(request)))
+    return _render(request, "dashboard", _("Dashboard"), **data.dashboard(_me(request)))
 
 
 @page(["GET", "HEAD"])
 def app_list(request: HttpRequest) -> HttpResponse:
     user = _me(request)
-    return _render(request, "app_list", "My apps", apps=[data.app_summary(a, user) for a in data.apps_for(user)],
+    return _render(request, "app_list", _("My apps"), apps=[data.app_summary(a, user) for a in data.apps_for(user)],
                    can_create=user.organisation_id is not None)
 
 
@@ -108,7 +110,7 @@ def _requested_product(request: HttpRequest) -> Product | None:
     return visible_products(_me(request)).filter(slug=slug).first()
 
 
-NO_ORGANISATION = "Your account does not belong to an organisation, so it cannot own apps."
+NO_ORGANISATION = gettext_lazy("Your account does not belong to an organisation, so it cannot own apps.")
 
 
 @page(PAGE_METHODS)
@@ -131,12 +133,12 @@ def app_create(request: HttpRequest) -> HttpResponse:
                 app.save()
                 audit.record(user, "create", app, audit.diff({}, audit.snapshot(app)))
                 access.app_registered(app)
-            messages.success(request, f"The app “{app.name}” was created.")
+            messages.success(request, _("The app “%(name)s” was created.") % {"name": app.name})
             if product is not None:
                 return redirect(reverse("live:request_access") + "?" + urlencode({"app": app.pk,
                                                                                    "product": product.slug}))
             return redirect(_app_url(app))
-    return _render(request, "app_form", "New app", status=400 if form.errors else 200, form=form_data(form),
+    return _render(request, "app_form", _("New app"), status=400 if form.errors else 200, form=form_data(form),
                    app=None, product=data.product_summary(product) if product else None,
                    can_create=user.organisation_id is not None,
                    action=reverse("live:app_create") + (f"?{urlencode({'product': product.slug})}" if product else ""))
@@ -160,10 +162,10 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             app = form.save()
             audit.record(user, "update", app, audit.diff(before, audit.snapshot(app)))
-        messages.success(request, "Your changes were saved.")
+        messages.success(request, _("Your changes were saved."))
         return redirect(_app_url(app))
     app.refresh_from_db(fields=["name"])  # the heading shows the saved name, not a rejected one
-    return _render(request, "app_form", f"Edit {app.name}", status=400 if form.errors else 200,
+    return _render(request, "app_form", _("Edit %(name)s") % {"name": app.name}, status=400 if form.errors else 200,
                    form=form_data(form), app=data.app_summary(app, user), product=None, can_create=True,
                    action=reverse("live:app_edit", kwargs={"pk": app.pk}))
 
@@ -178,10 +180,11 @@ def app_delete(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             audit.record(user, "delete", app, audit.diff(audit.snapshot(app), {}))
             credential_service.delete_app(app, user)
-        messages.success(request, f"The app “{name}” was deleted; its credentials are being revoked.")
+        messages.success(request, _("The app “%(name)s” was deleted; its credentials are being revoked.")
+                         % {"name": name})
         return redirect("live:apps")
     live = Credential.objects.filter(app=app, status__in=Credential.LIVE).count()
-    return _render(request, "app_delete", f"Delete {app.name}", app=data.app_summary(app, user),
+    return _render(request, "app_delete", _("Delete %(name)s") % {"name": app.name}, app=data.app_summary(app, user),
                    live_credentials=live)
 
 
@@ -231,11 +234,11 @@ def request_access(request: HttpRequest) -> HttpResponse:
             errors.extend(exc.messages)
         else:
             if submitted.status == submitted.Status.APPROVED:
-                messages.success(request, "Access was approved. Your credential is being created; it "
-                                          "appears on this page, and its secret is shown to you once.")
+                messages.success(request, _("Access was approved. Your credential is being created; it "
+                                            "appears on this page, and its secret is shown to you once."))
             else:
-                messages.success(request, "Your request was sent. An administrator will review it; "
-                                          "its status is shown on this page.")
+                messages.success(request, _("Your request was sent. An administrator will review it; "
+                                            "its status is shown on this page."))
             return redirect(_app_url(chosen_app))
 
     own_apps = form.own_apps()
@@ -261,7 +264,7 @@ def request_access(request: HttpRequest) -> HttpResponse:
         "new_app_url": reverse("live:app_create") + (f"?{urlencode({'product': product.slug})}" if product else ""),
         "action": reverse("live:request_access"),
     }
-    return _render(request, "request_access", "Request access", status=400 if errors else 200, **context)
+    return _render(request, "request_access", _("Request access"), status=400 if errors else 200, **context)
 
 
 # -- credentials ---------------------------------------------------------------------------------
@@ -282,15 +285,16 @@ def credential_reveal(request: HttpRequest, pk: int, credential: int) -> HttpRes
         summary.update(secret_waiting=False, reveal_url=None)
         if found.type == Credential.Type.KEY:  # the example calls carry the key itself, on this page only
             summary["apis"] = data.credential_apis(found, secret)
-        response = _render(request, "credential_secret", f"{found.get_type_display()} of {app.name}",
+        response = _render(request, "credential_secret",
+                           _("%(type)s of %(app)s") % {"type": found.get_type_display(), "app": app.name},
                            app=data.app_link(app), credential=summary, secret=secret)
         response["Cache-Control"] = "no-store, private"
         return response
 
     response = reveal_once(found.pk, user, show)
     if response is None:
-        messages.info(request, "That secret was shown already. If you no longer have it, rotate the credential "
-                               "to get a new one.")
+        messages.info(request, _("That secret was shown already. If you no longer have it, rotate the credential "
+                                 "to get a new one."))
         return redirect(_app_url(app))
     return response
 
@@ -309,15 +313,16 @@ def custom_credential_reveal(request: HttpRequest, pk: int, credential: int) -> 
 
     def show(locked: CustomCredential, key: str, secret: str) -> HttpResponse:
         summary = next(c for c in data.custom_credentials(app, user) if c["id"] == locked.pk)
-        response = _render(request, "custom_credential_secret", f"{locked.alias} of {app.name}",
+        response = _render(request, "custom_credential_secret",
+                           _("%(type)s of %(app)s") % {"type": locked.alias, "app": app.name},
                            app=data.app_link(app), credential=summary, key=key, secret=secret)
         response["Cache-Control"] = "no-store, private"
         return response
 
     response = custom_credentials.reveal_once(credential, user, show)
     if response is None:
-        messages.info(request, "That credential was shown already. If you no longer have it, ask the portal's "
-                               "administrators for a new one.")
+        messages.info(request, _("That credential was shown already. If you no longer have it, ask the portal's "
+                                 "administrators for a new one."))
         return redirect(_app_url(app))
     return response
 
@@ -329,8 +334,10 @@ def _credential_action(request: HttpRequest, pk: int, credential: int, view: str
     found = _credential_or_404(app, credential)
     summary = data.credential_summary(found, user, True)
     if not summary[f"{view.removeprefix('credential_')}_url"]:
-        messages.info(request, f"That credential is {found.get_status_display().lower()}: it cannot be "
-                               f"{'rotated' if view == 'credential_rotate' else 'revoked'} now.")
+        status = str(found.get_status_display()).lower()
+        messages.info(request, _("That credential is %(status)s: it cannot be rotated now.") % {"status": status}
+                      if view == "credential_rotate" else
+                      _("That credential is %(status)s: it cannot be revoked now.") % {"status": status})
         return HttpResponseRedirect(_app_url(app))
     if request.method == "POST":
         try:
@@ -347,10 +354,10 @@ def credential_rotate(request: HttpRequest, pk: int, credential: int) -> HttpRes
 
     def rotate(user: User, found: Credential) -> str:
         credential_service.rotate(found, user)
-        return ("A new credential is being created. Its secret is shown on this page once it is ready; "
-                "the old one keeps working until then, and is revoked afterwards.")
+        return _("A new credential is being created. Its secret is shown on this page once it is ready; "
+                 "the old one keeps working until then, and is revoked afterwards.")
 
-    return _credential_action(request, pk, credential, "credential_rotate", "Rotate a credential", rotate)
+    return _credential_action(request, pk, credential, "credential_rotate", _("Rotate a credential"), rotate)
 
 
 @page(PAGE_METHODS)
@@ -359,10 +366,10 @@ def credential_revoke(request: HttpRequest, pk: int, credential: int) -> HttpRes
 
     def revoke(user: User, found: Credential) -> str:
         if not credential_service.revoke(found, user, note=credential_service.REVOKED_BY_CONSUMER):
-            raise ValidationError("That credential was revoked already.")
-        return "The credential is being revoked; it stops working within moments."
+            raise ValidationError(_("That credential was revoked already."))
+        return _("The credential is being revoked; it stops working within moments.")
 
-    return _credential_action(request, pk, credential, "credential_revoke", "Revoke a credential", revoke)
+    return _credential_action(request, pk, credential, "credential_revoke", _("Revoke a credential"), revoke)
 
 
 @never_cache
@@ -379,6 +386,6 @@ def credential_reissue(request: HttpRequest, pk: int, request_id: int) -> HttpRe
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "A new credential is being created. Its secret is shown on this page once "
-                                  "it is ready.")
+        messages.success(request, _("A new credential is being created. Its secret is shown on this page once "
+                                    "it is ready."))
     return HttpResponseRedirect(_app_url(app) + "#credentials")

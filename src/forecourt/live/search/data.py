@@ -32,7 +32,7 @@ def _url(hit: query.Hit) -> str:
 
 
 def _hit(hit: query.Hit) -> dict[str, Any]:
-    return {"kind": hit.kind, "label": LABELS.get(hit.kind, hit.kind), "title": hit.title, "url": _url(hit),
+    return {"kind": hit.kind, "label": str(LABELS.get(hit.kind, hit.kind)), "title": hit.title, "url": _url(hit),
             "snippet": hit.snippet, "product": hit.product_name, "method": hit.method,
             "path": hit.path if hit.kind == SearchEntry.Kind.OPERATION else ""}
 

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 BOUNCED = "_sso_bounced"
 
@@ -36,18 +37,18 @@ def page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         fields = [(k, v) for k in request.POST for v in request.POST.getlist(k)] + [(BOUNCED, "1")]
         body = format_html(
-            '<form id="sso-continue" method="post" action="{}">{}<p>Signing you in…</p>'
-            '<button type="submit">Continue</button></form><script src="{}"></script>',
+            '<form id="sso-continue" method="post" action="{}">{}<p>{}</p>'
+            '<button type="submit">{}</button></form><script src="{}"></script>',
             request.path, format_html_join("", '<input type="hidden" name="{}" value="{}">', fields),
-            static("live/sso-continue.js"))
+            _("Signing you in…"), _("Continue"), static("live/sso-continue.js"))
     else:
         query = [(k, v) for k in request.GET for v in request.GET.getlist(k)] + [(BOUNCED, "1")]
         target = f"{request.path}?{urlencode(query)}"
-        body = format_html('<meta http-equiv="refresh" content="0;url={}"><p>Signing you in… '
-                           '<a href="{}">Continue</a></p>', target, target)
+        body = format_html('<meta http-equiv="refresh" content="0;url={}"><p>{} '
+                           '<a href="{}">{}</a></p>', target, _("Signing you in…"), target, _("Continue"))
     html = format_html('<!doctype html><html lang="en"><head><meta charset="utf-8">'
-                       '<meta name="referrer" content="no-referrer"><title>Signing in</title></head>'
-                       "<body>{}</body></html>", body)
+                       '<meta name="referrer" content="no-referrer"><title>{}</title></head>'
+                       "<body>{}</body></html>", _("Signing in"), body)
     response = HttpResponse(html)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 
 from forecourt import themes
 from forecourt.accounts import mfa
@@ -25,7 +26,7 @@ from forecourt.sso.identity import Identity, SignInRefused
 from forecourt.sso.models import SsoProfile
 
 SESSION_KEY = "sso.pending"
-REFUSED_TITLE = "Sign-in refused"
+REFUSED_TITLE = gettext_lazy("Sign-in refused")
 
 
 def _safe_path(candidate: str, for_admins: bool) -> str:
@@ -61,8 +62,8 @@ def _take(request: HttpRequest, profile: SsoProfile) -> dict[str, Any]:
 def refused(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:
     """The page a refused sign-in shows: the rule's plain reason, never the IdP's raw answer."""
     return themes.render(request, "views/error.html", {
-        "page": {"title": REFUSED_TITLE},
-        "error": {"status": status, "title": REFUSED_TITLE, "message": reason}}, status=status)
+        "page": {"title": str(REFUSED_TITLE)},
+        "error": {"status": status, "title": str(REFUSED_TITLE), "message": str(reason)}}, status=status)
 
 
 def _landing(profile: SsoProfile, next_path: str) -> str:

@@ -1,5 +1,6 @@
 // Copy buttons: <button data-copy="ID" hidden> copies the text of the element with that id.
 // The buttons stay hidden without JavaScript or a clipboard (the text can still be selected).
+// What they say after a click comes from the page, in its language: data-copied, data-copy-failed.
 (function () {
   "use strict";
   if (!navigator.clipboard) {
@@ -21,9 +22,9 @@
     var label = button.dataset.label || button.textContent;
     button.dataset.label = label;
     navigator.clipboard.writeText(source.textContent.trim()).then(function () {
-      button.textContent = "Copied";
+      button.textContent = button.dataset.copied || "Copied";
     }, function () {
-      button.textContent = "Select it and copy it by hand";
+      button.textContent = button.dataset.copyFailed || "Select it and copy it by hand";
     }).then(function () {
       window.setTimeout(function () { button.textContent = label; }, 2000);
     });

@@ -2,13 +2,19 @@
 // this only hands them between it and navigator.credentials. No inline script: the pages' CSP.
 //   <form data-passkey="register" data-options-url="..." action="..."> with a `name` field: adds one.
 //   <form data-passkey="sign-in" data-options-url="..." action="..."> : the second step of signing in.
-// Each form has its CSRF token field and an element [data-passkey-error] for what went wrong.
+// Each form has its CSRF token field and an element [data-passkey-error] for what went wrong, whose
+// data-refused and data-not-used give its messages in the page's language.
 // The forms stay hidden where the browser has no passkeys (no PublicKeyCredential JSON helpers).
 (function () {
   "use strict";
   var supported = window.PublicKeyCredential &&
     typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function" &&
     typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function";
+
+  function said(form, name, english) {
+    var place = form.querySelector("[data-passkey-error]");
+    return (place && place.dataset[name]) || english;
+  }
 
   function post(form, url, body) {
     var token = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -20,7 +26,7 @@
     }).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) {
-          throw new Error(data.error || "The portal refused it.");
+          throw new Error(data.error || said(form, "refused", "The portal refused it."));
         }
         return data;
       });
@@ -29,7 +35,8 @@
 
   function fail(form, error) {
     var place = form.querySelector("[data-passkey-error]");
-    var message = error && error.name === "NotAllowedError" ? "The passkey was not used." : String(error.message || error);
+    var message = error && error.name === "NotAllowedError" ? said(form, "notUsed", "The passkey was not used.") :
+      String(error.message || error);
     if (place) {
       place.textContent = message;
       place.hidden = false;
