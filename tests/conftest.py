@@ -23,7 +23,8 @@ PASSWORD = "correct-horse-battery-staple"
 # What reaches the database under test: pytest-django's database fixtures and ours that make a
 # throw-away database of the engine (and everything built on them).
 ENGINE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences",
-                   "django_db_serialized_rollback", "fresh_db", "child_env", "start_server"}
+                   "django_db_serialized_rollback", "fresh_db", "child_env", "migrated_db",
+                   "migrated_env", "start_server"}
 
 
 def reaches_the_database(item: pytest.Item) -> bool:
@@ -111,6 +112,20 @@ def fresh_db(tmp_path):
 @pytest.fixture
 def child_env(fresh_db, tmp_path):
     return servers.child_env(fresh_db, tmp_path)
+
+
+@pytest.fixture
+def migrated_db(tmp_path):
+    """PORTAL_* variables for a database of the engine under test already at this code's schema (a copy
+    of one migrated once per worker), dropped afterwards: for tests of a portal, not of migrating."""
+    with databases.migrated_database(tmp_path) as env:
+        yield env
+
+
+@pytest.fixture
+def migrated_env(migrated_db, tmp_path):
+    """A child process's environment pointing at `migrated_db`."""
+    return servers.child_env(migrated_db, tmp_path)
 
 
 @pytest.fixture

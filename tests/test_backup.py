@@ -25,8 +25,8 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def portal(child_env, tmp_path):
-    return make_portal(child_env, tmp_path)
+def portal(migrated_env, tmp_path):
+    return make_portal(migrated_env, tmp_path)
 
 
 def _backup(env, tmp_path, *args):
@@ -326,23 +326,22 @@ def _records(env):
                                   "ORDER BY id")
 
 
-def test_a_backup_is_recorded_only_once_its_archive_is_complete_and_the_record_is_not_archived(child_env, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+def test_a_backup_is_recorded_only_once_its_archive_is_complete_and_the_record_is_not_archived(migrated_env, tmp_path):
     target = tmp_path / "elsewhere" / "pre.tar"
     for step in ("backup-before-rename", "backup-before-record"):
-        crashed = servers.run(["backup", "--output", str(target)], {**child_env, "FORECOURT_CRASH_AT": step},
+        crashed = servers.run(["backup", "--output", str(target)], {**migrated_env, "FORECOURT_CRASH_AT": step},
                               tmp_path)
         assert crashed.returncode == 137, crashed.stderr
-        assert _records(child_env) == [], step
+        assert _records(migrated_env) == [], step
     # Killed before the rename there is no archive; killed after it, a complete one that was not recorded.
     assert archive_format.verify_archive(target).version == forecourt.__version__
 
-    report = _backup(child_env, tmp_path, "--output", str(target))
+    report = _backup(migrated_env, tmp_path, "--output", str(target))
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     assert report["recorded"] is True and report["sha256"] == digest and report["warnings"] == []
-    assert _records(child_env) == [(str(target), digest, target.stat().st_size, forecourt.__version__,
+    assert _records(migrated_env) == [(str(target), digest, target.stat().st_size, forecourt.__version__,
                                     databases.dialect(), "backup")]
-    [(created, migrations)] = databases.execute(child_env, "SELECT created_at, migrations FROM ops_backuprecord")
+    [(created, migrations)] = databases.execute(migrated_env, "SELECT created_at, migrations FROM ops_backuprecord")
     manifest = backup_archive.manifest(target)
     assert (migrations if isinstance(migrations, dict) else json.loads(migrations)) == manifest["migrations"]
     created = created if isinstance(created, datetime) else datetime.fromisoformat(created)  # SQLite: text
@@ -351,11 +350,11 @@ def test_a_backup_is_recorded_only_once_its_archive_is_complete_and_the_record_i
 
     # The records describe files on this host and are never inside an archive (one could not hold its
     # own record anyway): the next backup leaves the table out while it has a row.
-    second = backup_archive.manifest(Path(_backup(child_env, tmp_path)["path"]))
+    second = backup_archive.manifest(Path(_backup(migrated_env, tmp_path)["path"]))
     tables = {t["table"] for t in second["tables"]}
     assert "ops_schemaversion" in tables and "ops_backuprecord" not in tables
     assert not [n for n in second["files"] if "ops_backuprecord" in n]
-    assert len(_records(child_env)) == 2
+    assert len(_records(migrated_env)) == 2
 
 
 READ_ONLY_BACKUP = """
@@ -371,10 +370,9 @@ print(json.dumps(result))
 """
 
 
-def test_a_backup_of_a_read_only_database_is_written_and_says_it_was_not_recorded(child_env, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+def test_a_backup_of_a_read_only_database_is_written_and_says_it_was_not_recorded(migrated_env, tmp_path):
     target = tmp_path / "ro" / "x.tar.gz"
-    done = subprocess.run([sys.executable, "-c", READ_ONLY_BACKUP, str(target)], env=child_env, cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-c", READ_ONLY_BACKUP, str(target)], env=migrated_env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -383,7 +381,7 @@ def test_a_backup_of_a_read_only_database_is_written_and_says_it_was_not_recorde
     assert result["warnings"] == [done.stderr.strip().splitlines()[-1]]
     info = archive_format.verify_archive(target)  # complete and intact
     assert info.version == forecourt.__version__ and info.sha256 == result["sha256"]
-    assert _records(child_env) == []
+    assert _records(migrated_env) == []
 
 
 @pytest.mark.one_engine

@@ -19,14 +19,13 @@ def browser_page(chromium):
     context.close()
 
 
-def test_admin_signs_in_and_out_in_a_browser(child_env, start_server, tmp_path, browser_page):
+def test_admin_signs_in_and_out_in_a_browser(migrated_env, start_server, tmp_path, browser_page):
     from playwright.sync_api import expect
 
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
     boot = servers.run(["bootstrap", "--email", "admin@example.com", "--password", "a-long-passphrase",
-                        "--first-name", "Ada"], child_env, tmp_path)
+                        "--first-name", "Ada"], migrated_env, tmp_path)
     assert boot.returncode == 0, boot.stderr
-    server = start_server(child_env)
+    server = start_server(migrated_env)
     server.wait_for("/ready", 200)
     page = browser_page
 

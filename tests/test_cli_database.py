@@ -29,9 +29,8 @@ def test_migrate_plan_lists_without_applying_then_migrate_applies(child_env, tmp
     assert "0 pending migration(s)" in again.stderr
 
 
-def test_bootstrap_is_idempotent(child_env, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
-    first = servers.run(["bootstrap", "--email", "Owner@Example.com", "--first-name", "Olive"], child_env, tmp_path)
+def test_bootstrap_is_idempotent(migrated_env, tmp_path):
+    first = servers.run(["bootstrap", "--email", "Owner@Example.com", "--first-name", "Olive"], migrated_env, tmp_path)
     assert first.returncode == 0, first.stderr
     assert "Created the super-admin owner@example.com" in first.stdout
     password = re.search(r"password:\s+(\S+)\s+\(generated", first.stdout).group(1)
@@ -39,41 +38,39 @@ def test_bootstrap_is_idempotent(child_env, tmp_path):
     assert "Admin API token (shown once):" in first.stdout
 
     second = servers.run(["bootstrap", "--email", "someone@example.com", "--password", "another-long-one"],
-                         child_env, tmp_path)
+                         migrated_env, tmp_path)
     assert second.returncode == 0
     assert "already bootstrapped" in second.stdout and "nothing changed" in second.stdout
     assert "password" not in second.stdout
-    rows = databases.execute(child_env, "SELECT email, role FROM accounts_user")
+    rows = databases.execute(migrated_env, "SELECT email, role FROM accounts_user")
     assert rows == [("owner@example.com", "super-admin")]
-    assert databases.execute(child_env, "SELECT name FROM accounts_organisation") == [("Default Organisation",)]
-    assert databases.execute(child_env, "SELECT name FROM accounts_team") == [("Default Team",)]
+    assert databases.execute(migrated_env, "SELECT name FROM accounts_organisation") == [("Default Organisation",)]
+    assert databases.execute(migrated_env, "SELECT name FROM accounts_team") == [("Default Team",)]
 
 
-def test_bootstrap_can_write_the_token_to_a_file_instead_of_the_output(child_env, tmp_path):
+def test_bootstrap_can_write_the_token_to_a_file_instead_of_the_output(migrated_env, tmp_path):
     import os
     import stat
 
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
     target = tmp_path / "token"
     result = servers.run(["bootstrap", "--email", "owner@example.com", "--password", "a-long-passphrase",
-                          "--token-file", str(target)], child_env, tmp_path)
+                          "--token-file", str(target)], migrated_env, tmp_path)
     assert result.returncode == 0, result.stderr
     token = target.read_text().strip()
     assert token and token not in result.stdout + result.stderr and "written to" in result.stdout
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     # It is the token the portal stored (as its digest) for the new super-admin.
     digest = hashlib.sha256(token.encode()).hexdigest()
-    assert databases.execute(child_env, "SELECT t.digest, u.email FROM accounts_apitoken t "
+    assert databases.execute(migrated_env, "SELECT t.digest, u.email FROM accounts_apitoken t "
                                         "JOIN accounts_user u ON u.id = t.user_id") == [(digest, "owner@example.com")]
 
 
-def test_bootstrap_rejects_bad_details_and_writes_nothing(child_env, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
-    bad = servers.run(["bootstrap", "--email", "nope", "--password", "short"], child_env, tmp_path)
+def test_bootstrap_rejects_bad_details_and_writes_nothing(migrated_env, tmp_path):
+    bad = servers.run(["bootstrap", "--email", "nope", "--password", "short"], migrated_env, tmp_path)
     assert bad.returncode == 1
     assert "username must be a valid e-mail address" in bad.stderr
     assert "password: This password is too short" in bad.stderr
-    assert databases.execute(child_env, "SELECT id FROM accounts_user") == []
+    assert databases.execute(migrated_env, "SELECT id FROM accounts_user") == []
 
 
 def test_bootstrap_before_migrate_says_what_to_do(child_env, tmp_path):
@@ -146,17 +143,16 @@ def test_wait_for_database_counts_attempts(monkeypatch):
     assert len(calls) == 3
 
 
-def test_search_index_rebuild_writes_the_index_again(child_env, tmp_path):
+def test_search_index_rebuild_writes_the_index_again(migrated_env, tmp_path):
     """A product typed into the database by hand has no index row until the rebuild makes it."""
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
-    databases.execute(child_env, (
+    databases.execute(migrated_env, (
         "INSERT INTO catalog_product (name, display_name, slug, description, content, logo, tags, documentation_only, "
         "published, hidden_by_sync, created_at, updated_at, push_state, push_error, sync_problem) VALUES "
         "('typed-in', 'Typed in', 'typed-in', 'Edited by hand', '', '', '[\"Weather\"]', FALSE, TRUE, FALSE, "
         "'2026-01-01 00:00:00', '2026-01-01 00:00:00', '', '', '')"))
-    assert databases.execute(child_env, "SELECT COUNT(*) FROM catalog_productsearch") == [(0,)]
-    rebuilt = servers.run(["search-index", "rebuild"], child_env, tmp_path)
+    assert databases.execute(migrated_env, "SELECT COUNT(*) FROM catalog_productsearch") == [(0,)]
+    rebuilt = servers.run(["search-index", "rebuild"], migrated_env, tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "search index rebuilt: 1 product" in rebuilt.stdout
-    assert databases.execute(child_env, "SELECT title FROM catalog_productsearch") == [("Typed in\ntyped-in",)]
-    assert databases.execute(child_env, "SELECT tag FROM catalog_producttag") == [("Weather",)]
+    assert databases.execute(migrated_env, "SELECT title FROM catalog_productsearch") == [("Typed in\ntyped-in",)]
+    assert databases.execute(migrated_env, "SELECT tag FROM catalog_producttag") == [("Weather",)]

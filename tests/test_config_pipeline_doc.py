@@ -33,8 +33,8 @@ def body_script() -> str:
     return script
 
 
-def test_the_documented_pipeline_plans_and_applies_a_folder(child_env, start_server, tmp_path):
-    server = start_server(child_env)
+def test_the_documented_pipeline_plans_and_applies_a_folder(migrated_env, start_server, tmp_path):
+    server = start_server(migrated_env)
     server.wait_for("/ready", 200)
     token = httpx.post(f"{server.url}/portal-api/bootstrap", timeout=30, json={
         "username": "ci-portal@example.com", "password": "a-long-passphrase", "first_name": "CI",
@@ -67,5 +67,5 @@ def test_the_documented_pipeline_plans_and_applies_a_folder(child_env, start_ser
     assert post("plan?prune=true").json()["Changes"] == []
     for answer in (planned, applied):
         assert KEY not in answer.text
-    assert databases.execute(child_env, "SELECT name FROM providers_provider") == [("Dashboard",)]
+    assert databases.execute(migrated_env, "SELECT name FROM providers_provider") == [("Dashboard",)]
     assert KEY not in server.log()

@@ -120,9 +120,9 @@ def healthcheck() -> list[str]:
 
 
 @pytest.mark.one_engine
-def test_healthcheck_passes_on_a_live_server_and_fails_without_one(child_env, start_server):
+def test_healthcheck_passes_on_a_live_server_and_fails_without_one(migrated_env, start_server):
     command = healthcheck()
-    server = start_server(child_env)
+    server = start_server(migrated_env)
     server.wait_for("/live", 200)
     assert subprocess.run(command, env={"PORTAL_HOSTPORT": str(server.port)}, capture_output=True,
                           check=False, timeout=30).returncode == 0
@@ -133,11 +133,11 @@ def test_healthcheck_passes_on_a_live_server_and_fails_without_one(child_env, st
 
 @pytest.mark.one_engine
 @pytest.mark.server
-def test_healthcheck_speaks_https_when_the_container_serves_tls(child_env, start_server, tmp_path):
+def test_healthcheck_speaks_https_when_the_container_serves_tls(migrated_env, start_server, tmp_path):
     from .test_tls import make_certificate, tls_env
 
     tls = tls_env(*make_certificate(tmp_path))
-    server = start_server({**child_env, **tls})
+    server = start_server({**migrated_env, **tls})
     command = healthcheck()
     env = {"PORTAL_HOSTPORT": str(server.port), "PORTAL_TLS_ENABLE": "true"}
     deadline = 60

@@ -113,11 +113,11 @@ def test_worker_runs_jobs_until_stopped():
 
 
 @pytest.mark.server
-def test_serve_starts_a_job_worker(child_env, start_server):
-    server = start_server(child_env)
+def test_serve_starts_a_job_worker(migrated_env, start_server):
+    server = start_server(migrated_env)
     server.wait_for("/ready", 200)
     databases.execute(
-        child_env,
+        migrated_env,
         "INSERT INTO jobs_job (name, payload, status, run_at, attempts, max_attempts, locked_by, last_error, "
         "created_at) VALUES ('test.unregistered', '{}', 'queued', '2000-01-01 00:00:00', 0, 1, '', '', "
         "'2000-01-01 00:00:00')",
@@ -125,7 +125,7 @@ def test_serve_starts_a_job_worker(child_env, start_server):
     deadline = timezone.now() + timedelta(seconds=20)
     rows = []
     while timezone.now() < deadline:
-        rows = databases.execute(child_env, "SELECT status, last_error FROM jobs_job")
+        rows = databases.execute(migrated_env, "SELECT status, last_error FROM jobs_job")
         if rows and rows[0][0] == "failed":
             break
         threading.Event().wait(0.2)

@@ -82,10 +82,8 @@ print(json.dumps(out))
 
 @pytest.fixture
 def portal(tmp_path):
-    with databases.fresh_database(tmp_path) as db_env:
+    with databases.migrated_database(tmp_path) as db_env:
         env = servers.child_env(db_env, tmp_path)
-        migrated = servers.run(["migrate"], env, tmp_path)
-        assert migrated.returncode == 0, migrated.stderr
         seeded = subprocess.run([sys.executable, "-c", SEED, json.dumps(DOCUMENT), json.dumps(HIDDEN_DOCUMENT)],
                                 env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
         assert seeded.returncode == 0, seeded.stderr

@@ -12,11 +12,10 @@ from .support import servers
 pytestmark = pytest.mark.server
 
 
-def test_a_replica_never_serves_a_page_older_than_another_replicas_change(child_env, start_server, tmp_path):
+def test_a_replica_never_serves_a_page_older_than_another_replicas_change(migrated_env, start_server, tmp_path):
     # A Redis database of this test's choosing; keys also hold this database's random revision and the
     # replicas' own ports, so parallel tests and runs never read each other's pages.
-    env = {**child_env, "PORTAL_CACHE_URL": f"redis://127.0.0.1:6379/{secrets.randbelow(15) + 1}"}
-    assert servers.run(["migrate"], env, tmp_path).returncode == 0
+    env = {**migrated_env, "PORTAL_CACHE_URL": f"redis://127.0.0.1:6379/{secrets.randbelow(15) + 1}"}
     token_file = tmp_path / "token"
     boot = servers.run(["bootstrap", "--email", "admin@example.com", "--password", "a-long-passphrase",
                         "--token-file", str(token_file)], env, tmp_path)

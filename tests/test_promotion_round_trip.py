@@ -84,10 +84,11 @@ class Portal:
         return int(pk)
 
 
-def _portal(db_env: dict[str, str], folder: Path, **extra: str) -> Portal:
+def _portal(db_env: dict[str, str], folder: Path, migrate: bool = True, **extra: str) -> Portal:
     folder.mkdir()
     portal = Portal(servers.child_env(db_env, folder, **extra), folder)
-    portal.run("migrate")
+    if migrate:
+        portal.run("migrate")
     return portal
 
 
@@ -111,10 +112,10 @@ def staging(tmp_path, staging_secret) -> Portal:
 
 
 @pytest.fixture
-def production(fresh_db, tmp_path, production_secret) -> Portal:
+def production(migrated_db, tmp_path, production_secret) -> Portal:
     """Production: the run's engine; its pipeline provides the provider's key in the variable the
     export names."""
-    portal = _portal(fresh_db, tmp_path / "production", **{SECRET_VARIABLE: production_secret})
+    portal = _portal(migrated_db, tmp_path / "production", migrate=False, **{SECRET_VARIABLE: production_secret})
     portal.seed("production")
     return portal
 

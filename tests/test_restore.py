@@ -18,8 +18,8 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def portal(child_env, tmp_path):
-    return make_portal(child_env, tmp_path)
+def portal(migrated_env, tmp_path):
+    return make_portal(migrated_env, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def portal_archive(tmp_path_factory):
     migrating and filling a database of its own to back up. A test that changes the portal it
     restores over, or compares against it, still uses `portal`."""
     home = tmp_path_factory.mktemp("archived-portal")
-    with databases.fresh_database(home) as db_env:
+    with databases.migrated_database(home) as db_env:
         env = make_portal(servers.child_env(db_env, home), home)
         yield _backup(env, home)
 
@@ -255,19 +255,18 @@ def _records(env):
     return databases.execute(env, "SELECT path, source FROM ops_backuprecord ORDER BY created_at, id")
 
 
-def test_backup_records_survive_a_restore_and_the_archive_restored_from_is_recorded(child_env, target, tmp_path):
+def test_backup_records_survive_a_restore_and_the_archive_restored_from_is_recorded(migrated_env, target, tmp_path):
     """Archives leave the records out: restoring an older archive keeps the records of the backups made
     after it, and another database learns of the archive it was restored from."""
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
-    first = _backup(child_env, tmp_path)
+    first = _backup(migrated_env, tmp_path)
     second = tmp_path / "elsewhere" / "second.tar"
-    assert servers.run(["backup", "--output", str(second)], child_env, tmp_path, timeout=300).returncode == 0
-    assert _records(child_env) == [(str(first), "backup"), (str(second), "backup")]
+    assert servers.run(["backup", "--output", str(second)], migrated_env, tmp_path, timeout=300).returncode == 0
+    assert _records(migrated_env) == [(str(first), "backup"), (str(second), "backup")]
 
-    forced = _restore(child_env, tmp_path, first, "--force")
+    forced = _restore(migrated_env, tmp_path, first, "--force")
     assert forced.returncode == 0, forced.stderr
     assert json.loads(forced.stdout)["warnings"] == []
-    assert _records(child_env) == [(str(first), "backup"), (str(second), "backup")]  # kept, and none twice
+    assert _records(migrated_env) == [(str(first), "backup"), (str(second), "backup")]  # kept, and none twice
 
     restored = _restore(target, _home(target), second)
     assert restored.returncode == 0, restored.stderr

@@ -21,8 +21,8 @@ pytestmark = [
 ]
 
 
-def test_sqlite_to_postgres_to_mariadb_to_sqlite_keeps_every_row(child_env, tmp_path):
-    source = make_portal(child_env, tmp_path)
+def test_sqlite_to_postgres_to_mariadb_to_sqlite_keeps_every_row(migrated_env, tmp_path):
+    source = make_portal(migrated_env, tmp_path)
     expected = backup_archive.run_helper("backup_rows", source, tmp_path).stdout
     assert "dashboard-api-key" in expected  # the ORM view decrypts: the key travels with the rows
     original_raw = backup_rows.raw(source)

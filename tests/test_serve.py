@@ -45,16 +45,15 @@ def test_serve_migrates_becomes_ready_and_logs_cleanly(child_env, start_server):
     assert rows == [(forecourt.__version__,)]
 
 
-def test_second_start_has_nothing_to_migrate(child_env, start_server, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
-    server = start_server(child_env)
+def test_second_start_has_nothing_to_migrate(migrated_env, start_server, tmp_path):
+    server = start_server(migrated_env)
     server.wait_for("/ready", 200)
     server.stop()
     assert "database schema is up to date" in server.log()
     assert "applied migration" not in server.log()
     # Without PublicURL, links in e-mails follow the Host header: said once, at start.
     assert len(re.findall(r"WARNING .*PublicURL \(PORTAL_PUBLIC_URL\) is not set", server.log())) == 1
-    assert len(databases.execute(child_env, "SELECT id FROM ops_schemaversion")) == 1
+    assert len(databases.execute(migrated_env, "SELECT id FROM ops_schemaversion")) == 1
 
 
 def test_ready_is_503_until_migrations_are_applied(child_env, start_server):
@@ -114,12 +113,11 @@ def test_failing_migration_exits_non_zero_and_never_becomes_ready(child_env, sta
         assert databases.execute(child_env, "SELECT to_regclass('jobs_job_due')") == [(None,)]
 
 
-def test_sessions_survive_restarts_and_are_shared_by_replicas(child_env, start_server, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+def test_sessions_survive_restarts_and_are_shared_by_replicas(migrated_env, start_server, tmp_path):
     boot = servers.run(["bootstrap", "--email", "admin@example.com", "--password", "a-long-passphrase"],
-                       child_env, tmp_path)
+                       migrated_env, tmp_path)
     assert boot.returncode == 0, boot.stderr
-    first = start_server(child_env)
+    first = start_server(migrated_env)
     first.wait_for("/ready", 200)
     with httpx.Client(base_url=first.url, follow_redirects=False) as browser:
         browser.get("/portal-admin/sign-in/")
@@ -130,7 +128,7 @@ def test_sessions_survive_restarts_and_are_shared_by_replicas(child_env, start_s
         cookies = dict(browser.cookies)
     first.stop()
 
-    second = start_server(child_env)  # a restart, or another replica: same secret, same session
+    second = start_server(migrated_env)  # a restart, or another replica: same secret, same session
     second.wait_for("/ready", 200)
     page = httpx.get(second.url + "/portal-admin/", cookies=cookies)
     assert page.status_code == 200

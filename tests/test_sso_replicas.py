@@ -88,9 +88,8 @@ def sign_in(browser: Browser, idp, first: servers.Server, second: servers.Server
 
 
 def test_two_replicas_sign_one_user_in_alternately_with_one_account_and_the_right_teams(
-        child_env, start_server, tmp_path, oidc_idp):
-    env = {**child_env, "PORTAL_PUBLIC_URL": PUBLIC}
-    assert servers.run(["migrate"], env, tmp_path).returncode == 0
+        migrated_env, start_server, tmp_path, oidc_idp):
+    env = {**migrated_env, "PORTAL_PUBLIC_URL": PUBLIC}
     teams = python(env, SETUP, oidc_idp.discovery_url, SECRET, cwd=tmp_path)
     oidc_idp.add_client("portal", SECRET, [f"{PUBLIC}{START}/callback"])
     dana = {"sub": "idp-dana", "email": "dana@corp.example", "name": "Dana Developer", "groups": ["devs"]}

@@ -81,9 +81,8 @@ def sign_in(browser: Browser, start_on: servers.Server, answer_to: servers.Serve
     return landed, fields
 
 
-def test_a_sign_in_started_on_one_replica_finishes_on_the_other(child_env, start_server, tmp_path, saml_idp):  # noqa: F811
-    env = {**child_env, "PORTAL_PUBLIC_URL": PUBLIC}
-    assert servers.run(["migrate"], env, tmp_path).returncode == 0
+def test_a_sign_in_started_on_one_replica_finishes_on_the_other(migrated_env, start_server, tmp_path, saml_idp):  # noqa: F811
+    env = {**migrated_env, "PORTAL_PUBLIC_URL": PUBLIC}
     team = int(django_run(SETUP, env, saml_idp.metadata_url))
     a, b = start_server(env), start_server(env)
     a.wait_for("/ready", 200)

@@ -447,14 +447,13 @@ def test_the_upgraded_copy_never_replaces_a_theme(default_050):
 # The CLI
 
 
-def test_cli_dry_run_save_conflict_and_bad_input(child_env, tmp_path):
+def test_cli_dry_run_save_conflict_and_bad_input(migrated_env, tmp_path):
     themes = tmp_path / "themes"
     write_folder(themes / "acme", custom_files(views__home_DOT_html=(HOME_P, "  <p>Acme</p>\n")))
     write_folder(themes / "clash", custom_files(name="clash",
                                                 views__home_DOT_html=(HOME_H1, "  <h1>Clash</h1>\n")))
     folder = new_default(tmp_path / "default-0.5.0", **UPSTREAM)
-    env = {**child_env, "PORTAL_THEMING_PATH": str(themes)}
-    assert servers.run(["migrate"], env, tmp_path).returncode == 0
+    env = {**migrated_env, "PORTAL_THEMING_PATH": str(themes)}
 
     def upgrade(*args: str) -> subprocess.CompletedProcess[str]:
         return servers.run(["theme", "upgrade", *args, "--default", str(folder)], env, tmp_path)

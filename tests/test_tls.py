@@ -162,9 +162,9 @@ def wait_for_https(client: httpx.Client, url: str, status: int, proc, log, timeo
 
 @pytest.mark.one_engine
 @pytest.mark.server
-def test_serve_answers_over_tls_with_secure_cookies_and_hsts(child_env, start_server, tmp_path):
+def test_serve_answers_over_tls_with_secure_cookies_and_hsts(migrated_env, start_server, tmp_path):
     cert, key = make_certificate(tmp_path)
-    running = start_server({**child_env, **tls_env(cert, key)})
+    running = start_server({**migrated_env, **tls_env(cert, key)})
     base = f"https://127.0.0.1:{running.port}"
     context = ssl.create_default_context(cafile=str(cert))
     with httpx.Client(verify=context, timeout=5) as client:
@@ -183,7 +183,7 @@ def test_serve_answers_over_tls_with_secure_cookies_and_hsts(child_env, start_se
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/live", timeout=5)
     # `forecourt verify` finds the portal at https on its own (the certificate names no loopback address).
-    verified = servers.run(["verify", "--json"], {**child_env, **tls_env(cert, key),
+    verified = servers.run(["verify", "--json"], {**migrated_env, **tls_env(cert, key),
                                                   "PORTAL_HOSTPORT": str(running.port)}, tmp_path)
     checks = {c["name"]: c for c in json.loads(verified.stdout)["checks"]}
     assert checks["admin-portal"]["status"] == "PASS", (checks["admin-portal"], verified.stderr)

@@ -49,9 +49,8 @@ def seed(env, cwd, dashboard, consumer=True, invited=False):
 
 
 def prepare(env, cwd, dashboard, consumer=True, invited=False):
-    """Migrated and bootstrapped, with a published product; a provider at `dashboard` unless None,
-    the consumer dev@example.com unless consumer=False."""
-    assert servers.run(["migrate"], env, cwd).returncode == 0
+    """Bootstrapped (on a migrated database), with a published product; a provider at `dashboard`
+    unless None, the consumer dev@example.com unless consumer=False."""
     done = servers.run(["bootstrap", "--email", "admin@example.com", "--password", PASSWORD], env, cwd)
     assert done.returncode == 0, done.stderr
     seed(env, cwd, dashboard, consumer, invited)
@@ -83,8 +82,8 @@ def traces(env):
     }.items()}
 
 
-def test_a_healthy_portal_passes_every_check_and_the_checks_leave_no_trace(child_env, start_server, tmp_path):
-    env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
+def test_a_healthy_portal_passes_every_check_and_the_checks_leave_no_trace(migrated_env, start_server, tmp_path):
+    env = {**migrated_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     with running(seed=False) as dashboard:
         clean_dashboard(dashboard)
         prepare(env, tmp_path, dashboard)
@@ -120,7 +119,7 @@ def test_a_healthy_portal_passes_every_check_and_the_checks_leave_no_trace(child
     assert len(lines) == 8
 
 
-def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp_path):
+def test_an_unhealthy_portal_fails_with_the_reasons(migrated_env, start_server, tmp_path):
     theme = tmp_path / "themes" / "broken"
     for path, content in themes_support.theme_files().items():
         target = theme / path
@@ -131,7 +130,7 @@ def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp
     (theme / "views" / "home.html").write_text("{% extends layout %}{% block content %}{{ 1 | no_such }}"
                                                "{% endblock %}")
     # No PublicURL: serve logs a WARNING at start, which the log check finds.
-    env = {**child_env, "PORTAL_THEMING_PATH": str(tmp_path / "themes"), "PORTAL_THEMING_THEME": "broken"}
+    env = {**migrated_env, "PORTAL_THEMING_PATH": str(tmp_path / "themes"), "PORTAL_THEMING_THEME": "broken"}
     with running() as dashboard:  # seeded: a product policy references an API that was deleted
         prepare(env, tmp_path, dashboard, consumer=False)
         server = start_server(env)
@@ -177,8 +176,8 @@ def test_an_unhealthy_portal_fails_with_the_reasons(child_env, start_server, tmp
     assert "no record of the log since start-up" in checks["log"]["detail"]
 
 
-def test_a_named_admin_who_is_deactivated_cannot_sign_in(child_env, start_server, tmp_path):
-    env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
+def test_a_named_admin_who_is_deactivated_cannot_sign_in(migrated_env, start_server, tmp_path):
+    env = {**migrated_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     with running(seed=False) as dashboard:
         clean_dashboard(dashboard)
         prepare(env, tmp_path, dashboard)
@@ -279,8 +278,8 @@ def recorded_verify(env, cwd, mode, *args):
     return done, json.loads(record.read_text())
 
 
-def test_without_a_consumer_a_temporary_one_signs_in_and_leaves_no_row_behind(child_env, start_server, tmp_path):
-    env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
+def test_without_a_consumer_a_temporary_one_signs_in_and_leaves_no_row_behind(migrated_env, start_server, tmp_path):
+    env = {**migrated_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     prepare(env, tmp_path, None, consumer=False, invited=True)  # no provider; an invited consumer only
     server = start_server(env, "--no-jobs")
     server.wait_for("/ready", 200)
@@ -320,8 +319,8 @@ def test_without_a_consumer_a_temporary_one_signs_in_and_leaves_no_row_behind(ch
     assert checks["consumer-sign-in"]["data"] == {"temporary": True}
 
 
-def test_a_check_not_made_exits_3_unless_allowed(child_env, start_server, tmp_path):
-    env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
+def test_a_check_not_made_exits_3_unless_allowed(migrated_env, start_server, tmp_path):
+    env = {**migrated_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     prepare(env, tmp_path, None, consumer=False)
     databases.execute(env, "UPDATE catalog_product SET published = FALSE")  # nothing to look for in the catalogue
     server = start_server(env, "--no-jobs")
@@ -361,8 +360,8 @@ def test_a_check_not_made_exits_3_unless_allowed(child_env, start_server, tmp_pa
     assert allowed_json["not_checked"] == result["not_checked"]
 
 
-def test_a_temporary_consumer_that_cannot_be_made_or_deleted_fails_saying_so(child_env, start_server, tmp_path):
-    env = {**child_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
+def test_a_temporary_consumer_that_cannot_be_made_or_deleted_fails_saying_so(migrated_env, start_server, tmp_path):
+    env = {**migrated_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     prepare(env, tmp_path, None, consumer=False)
     server = start_server(env, "--no-jobs")
     server.wait_for("/ready", 200)

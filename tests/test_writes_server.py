@@ -25,13 +25,13 @@ def _signups_module():
 
 
 @pytest.mark.server
-def test_concurrent_sign_ups_all_succeed(child_env, start_server):
+def test_concurrent_sign_ups_all_succeed(migrated_env, start_server):
     # Each simulated client has its own address (X-Forwarded-For, believed from 127.0.0.1 only),
     # so the per-client sign-up throttle does not refuse them.
-    server = start_server({**child_env, "PORTAL_TRUSTED_PROXIES": "127.0.0.1"})
+    server = start_server({**migrated_env, "PORTAL_TRUSTED_PROXIES": "127.0.0.1"})
     server.wait_for("/ready", 200)
     result = _signups_module().run(server.url, SIGN_UPS, SIGN_UPS)
     assert result["errors"] == 0, (result["error_samples"], server.log()[-5000:])
     assert "database is locked" not in server.log()
-    rows = databases.execute(child_env, "SELECT COUNT(*) FROM accounts_user WHERE email LIKE 'signup-%'")
+    rows = databases.execute(migrated_env, "SELECT COUNT(*) FROM accounts_user WHERE email LIKE 'signup-%'")
     assert rows[0][0] == SIGN_UPS

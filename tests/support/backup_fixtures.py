@@ -8,15 +8,14 @@ from . import backup_archive, databases, servers
 
 
 def make_portal(child_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """A migrated database with realistic rows, a theme folder on disk and an uploaded logo."""
+    """Realistic rows in the migrated database `child_env` points at (tests/support/databases.py,
+    migrated_database), a theme folder on disk and an uploaded logo."""
     env = {**child_env, "PORTAL_THEMING_PATH": str(tmp_path / "themes")}
     theme = tmp_path / "themes" / "acme"
     theme.mkdir(parents=True)
     (theme / "theme.json").write_text('{"name": "acme", "version": "1.0.0"}')
     (theme / "static").mkdir()
     (theme / "static" / "logo.bin").write_bytes(bytes(range(256)))
-    migrated = servers.run(["migrate"], env, tmp_path)
-    assert migrated.returncode == 0, migrated.stderr
     backup_archive.run_helper("backup_seed", env, tmp_path, "--users", "30")
     return env
 
