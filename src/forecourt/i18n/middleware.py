@@ -2,7 +2,9 @@
 `Content-Language`, and `Vary: Accept-Language, Cookie` (the same URL answers in other languages:
 no locale prefix in URLs, so shared caches must key on what chose the language).
 
-After authentication (a signed-in user's saved preference decides first). Both are reset when the
+After authentication (a signed-in user's saved preference decides first). Not for the machine
+interfaces, the Admin API and the MCP server (MACHINE_PATHS): they answer JSON with Tyk's English
+names and messages in the portal's base language, and pay no read of the languages offered. Both are reset when the
 response is made, so that what this thread does next (another request, a test) starts from the
 default; a streaming response keeps them, since its body is made after this returns.
 """
@@ -16,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from . import negotiation, zones
 
 VARY = ("Accept-Language", "Cookie")
+MACHINE_PATHS = ("/portal-api/", "/mcp")
 
 
 class LanguageMiddleware:
@@ -23,6 +26,8 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path.startswith(MACHINE_PATHS):
+            return self.get_response(request)
         language = negotiation.language_of(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language

@@ -99,29 +99,32 @@ class PortalSettings(models.Model):
             raise ValidationError({"default_language": "The default language must be one of the languages offered."})
 
     @classmethod
-    def language_offer(cls) -> negotiation.Offer:
-        """The languages offered and the default, for every request's negotiation: read once per content
-        revision in each process, without making the row (as `sign_up_allowed`). A stored value that is
-        not shipped (a language a newer release shipped, after a downgrade) is left out."""
-        def read() -> negotiation.Offer:
-            row = cls.objects.filter(pk=1).values_list("offered_languages", "default_language").first()
+    def _shown(cls) -> tuple[bool, negotiation.Offer]:
+        """What every Live Portal page reads of the settings ("Allow sign-up", the languages offered and
+        the default), in one query once per content revision in each process, without making the row.
+        Making it would bump the content revision from inside a page's rendering, and so miss the page
+        cache. A stored language that is not shipped (one a newer release shipped, after a downgrade) is
+        left out."""
+        def read() -> tuple[bool, negotiation.Offer]:
+            row = cls.objects.filter(pk=1).values_list("allow_sign_up", "offered_languages",
+                                                       "default_language").first()
             if row is None:
-                return negotiation.SHIPPED_OFFER
-            offered = tuple(code for code in split_codes(row[0]) if languages.is_shipped(code))
-            default = row[1] if row[1] in offered else (offered[0] if offered else languages.DEFAULT)
-            return negotiation.Offer(offered or (default,), default)
+                return True, negotiation.SHIPPED_OFFER  # the defaults
+            offered = tuple(code for code in split_codes(row[1]) if languages.is_shipped(code))
+            default = row[2] if row[2] in offered else (offered[0] if offered else languages.DEFAULT)
+            return row[0] is not False, negotiation.Offer(offered or (default,), default)
 
-        return revision.remembered("portalconfig:languages", read)
+        return revision.remembered("portalconfig:shown", read)
+
+    @classmethod
+    def language_offer(cls) -> negotiation.Offer:
+        """The languages offered and the default, for every request's negotiation (i18n.negotiation)."""
+        return cls._shown()[1]
 
     @classmethod
     def sign_up_allowed(cls) -> bool:
-        """"Allow sign-up", for every Live Portal page's links: read once per content revision in each
-        process, and without making the row when there is none yet (its default is on). Making it
-        would bump the content revision from inside a page's rendering, and so miss the page cache."""
-        def read() -> bool:
-            return cls.objects.filter(pk=1).values_list("allow_sign_up", flat=True).first() is not False
-
-        return revision.remembered("portalconfig:sign_up", read)
+        """"Allow sign-up", for every Live Portal page's links."""
+        return cls._shown()[0]
 
     @classmethod
     def load(cls) -> "PortalSettings":
