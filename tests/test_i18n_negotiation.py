@@ -29,6 +29,8 @@ def test_the_shipped_languages_are_named_in_their_own_language():
         ("en", "English", "ltr"), ("de", "Deutsch", "ltr"), ("fr", "Français", "ltr"), ("es", "Español", "ltr"),
         ("ja", "日本語", "ltr")]
     assert languages.direction("ar") == "ltr"  # not shipped: no page is in it
+    assert languages.Language("ar", "العربية", bidi=True).direction == "rtl"  # ready for one that is
+    assert languages.django_languages()[0] == ("en", "English")
 
 
 def test_a_saved_preference_beats_everything():
