@@ -154,3 +154,9 @@ def test_fragments_are_kept_per_language_and_time_zone():
     with timezone.override("Europe/Paris"):
         fragments.cached("t", [1], compute)
     assert made == ["en", "de", "en"]
+
+
+@pytest.mark.django_db
+def test_the_admin_api_is_not_negotiated(api):
+    response = api("get", "/users")
+    assert response.status_code == 200 and "Content-Language" not in response

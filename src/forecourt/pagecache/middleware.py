@@ -6,16 +6,17 @@ may see something of their own), at a path that is not the Admin Portal's, the A
 a page that needs signing in. Which responses are kept: 200s of the cacheable views (home, the
 catalogue, a product, an API's docs page and its document, and admins' content pages, which mark
 themselves with `cacheable()`), for an anonymous user, that set no cookie and used no CSRF token
-(such a page would hand one visitor's token to all), that vary on nothing but Cookie and Accept-Language, are not
-`no-store` and are under store.MAX_BODY.
+(such a page would hand one visitor's token to all), that vary on nothing but Cookie and
+Accept-Language, are not `no-store` and are under store.MAX_BODY.
 
 The key holds the content revision (read from the database on every request, so a change
 committed by any replica is seen at once), the release, the scheme, the Host, the path with its
 query, and the language the page is in: the one forecourt.i18n.negotiation chooses for the request
 (the visitor's switcher cookie, Accept-Language, the portal's default), so a German visitor never gets
 the English page kept for another. Pages vary on Accept-Language and Cookie (i18n's middleware says
-so), which the key covers. A hit carries an ETag (a hash of the page, the same on every replica) and answers 304 to
-If-None-Match.
+so), which the key covers: it holds the language chosen, not the header, so the many ways browsers
+write Accept-Language make no more entries than there are languages. A hit carries an ETag (a hash
+of the page, the same on every replica) and answers 304 to If-None-Match.
 
 Headers: a page is stored with the headers the middleware inside this one gave it (the
 Content-Security-Policy, X-Frame-Options, nosniff, Referrer-Policy...), so a hit has them all without
