@@ -49,6 +49,7 @@ def test_form_queries_do_not_grow_with_choices(client, admin, url):
     _choices(10)
     catalogue = factories.catalogue(Product.objects.all()[:3], Plan.objects.all()[:2])
     url = url.format(pk=catalogue.pk)
+    client.get(url)  # what is read once per content revision (the languages offered) is not counted
     few = queries_for(client, url)
     _choices(190)
     assert queries_for(client, url) == few

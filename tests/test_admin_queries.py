@@ -23,8 +23,10 @@ def test_list_query_count_does_not_grow_with_rows(client, admin, slug):
     client.force_login(admin)
     client.get("/portal-admin/")  # start-up check and the session's first activity stamp are not counted
     factories.many(slug, 10)
+    client.get(f"/portal-admin/{slug}/")  # what is read once per content revision (the languages) is not counted
     small = queries_for(client, f"/portal-admin/{slug}/")
     factories.many(slug, 490)
+    client.get(f"/portal-admin/{slug}/")
     large = queries_for(client, f"/portal-admin/{slug}/")
     assert large == small, f"{slug}: {small} queries with ~10 rows, {large} with ~500"
     assert small <= 12, f"{slug}: {small} queries"

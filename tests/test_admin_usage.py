@@ -106,6 +106,7 @@ def test_the_slowest_apis_from_the_simulators_analytics_named_as_the_portal_know
     more = [key_to_apis(tyk_dashboard, app, [ids["Orders API"], ids["Billing API"]], days=3) for _ in range(3)]
     refresh.schedule_refreshes(True)
     assert run_jobs() == len(more)
+    client.get("/portal-admin/usage/")  # what is read once per content revision (the languages offered) is not counted
     with CaptureQueriesContext(connection) as many:
         assert len(_apis(client.get("/portal-admin/usage/").content.decode())) == 4
     assert len(many) == len(few)

@@ -8,6 +8,7 @@ the database once the schema is ready (forecourt.ops.secret), so replicas and re
 from pathlib import Path
 
 from forecourt import configuration
+from forecourt.i18n import languages as i18n_languages
 from forecourt.ops import security_headers
 from forecourt.pagecache import backends as cache_backends
 
@@ -78,6 +79,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "forecourt.accounts.middleware.IdleTimeoutMiddleware",
+    # The request's language and time zone: after authentication (a user's saved preference decides
+    # first) and the idle time-out (a session it ends is a visitor's). The page cache above keys its
+    # pages on the same negotiation (forecourt.i18n.negotiation), so a hit is in the visitor's language.
+    "forecourt.i18n.middleware.LanguageMiddleware",
     "forecourt.ops.storage_errors.StorageErrorMiddleware",  # a full disk or read-only database: 503, not 500
     "forecourt.api.compat.IgnoredFieldsMiddleware",
     "forecourt.api.errors.RouteErrorsMiddleware",  # /portal-api 404 and 405 in the API's envelope
@@ -168,7 +173,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MAX_UPLOAD_SIZE = CONFIG.max_upload_size
 
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = i18n_languages.DEFAULT
+LANGUAGES = i18n_languages.django_languages()
 TIME_ZONE = "UTC"
 USE_I18N = True
 # The portal's own catalogues (scripts/messages.py, docs/translating.md): one for the whole package, since

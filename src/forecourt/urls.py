@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from forecourt.api.views import api
+from forecourt.i18n import views as i18n_views
 from forecourt.mcp import views as mcp_views
 
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("portal-admin/", include("forecourt.adminportal.urls")),
     path("portal-api/", api.urls),
     path("mcp", mcp_views.endpoint, name="mcp"),  # the catalogue's MCP server (forecourt.mcp)
+    path("i18n/language", i18n_views.choose_language, name="choose_language"),  # both portals' switchers
     path("", include("forecourt.live.urls")),  # the Live Portal: /, /assets/ and the consumer pages
 ]
 

@@ -13,6 +13,8 @@ from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.utils import timezone
 
+from forecourt.i18n import languages
+from forecourt.i18n.zones import validate_time_zone
 from forecourt.ops.crypto import EncryptedTextField
 
 
@@ -102,6 +104,14 @@ class User(AbstractBaseUser):
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Blank: no preference (the switcher's cookie, the browser, the portal's default decide: i18n.negotiation).
+    language = models.CharField(max_length=16, blank=True, default="", db_default="",
+                                choices=languages.django_languages(),
+                                help_text="The language of the portals' pages and of e-mails to this user.")
+    # Blank: the portal's (UTC). Any name of the IANA database (i18n.zones).
+    time_zone = models.CharField("time zone", max_length=64, blank=True, default="", db_default="",
+                                 validators=[validate_time_zone],
+                                 help_text="Dates and times are shown in it.")
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -23,6 +23,7 @@ from forecourt.access.models import AccessRequest, Credential
 from forecourt.accounts import attributes, mfa, org_requests, tokens
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import ApiToken, OrganisationRequest, Role, User
+from forecourt.accounts.preferences import PreferencesForm
 from forecourt.audit import services as audit
 from forecourt.lifecycle import dataversion, upgradecheck
 from forecourt.notify import email, links
@@ -396,14 +397,23 @@ def providers_sync_all(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """The admin's own account: their Admin API token, rotated here (the new one is shown once)."""
+    """The admin's own account: their language and time zone, and their Admin API token, rotated here
+    (the new one is shown once)."""
     me = _actor(request)
     new_token = None
+    preferences_form = PreferencesForm(instance=me)
     if request.method == "POST" and request.POST.get("action") == "rotate-token":
         new_token = tokens.rotate(me)  # audited by tokens.rotate
+    elif request.method == "POST" and request.POST.get("action") == "preferences":
+        preferences_form = PreferencesForm(request.POST, instance=me)
+        if preferences_form.is_valid():
+            preferences_form.save()
+            messages.success(request, "Your language and time zone are saved.")
+            return redirect("adminportal:profile")
     current = ApiToken.objects.filter(user=me).order_by("-created_at").first()
     response = render(request, "adminportal/profile.html", {
-        "token": current, "new_token": new_token, "factors": mfa.factors(me), "mfa_required": mfa.is_required(me)})
+        "token": current, "new_token": new_token, "factors": mfa.factors(me), "mfa_required": mfa.is_required(me),
+        "preferences_form": preferences_form}, status=400 if preferences_form.errors else 200)
     if new_token:
         response["Cache-Control"] = "no-store"  # the token is in this page and nowhere else
     return response

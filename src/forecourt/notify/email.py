@@ -15,7 +15,7 @@ from forecourt.jobs import handler, queue
 from forecourt.ops.crypto import DecryptionError
 from forecourt.portalconfig.models import PortalSettings
 
-from . import transport
+from . import locale, transport
 from .models import EmailLog
 from .rendering import check_recipients, render
 
@@ -31,7 +31,8 @@ def send(to: list[str], template: str, context: dict[str, Any]) -> EmailLog:
     Rendering happens now, so a broken template or context fails in the caller, not the worker.
     """
     addresses = check_recipients(to)
-    rendered = render(template, context)
+    with locale.rendering_for(addresses):
+        rendered = render(template, context)
     with transaction.atomic():  # both rows or neither, also when the caller runs in autocommit
         entry = EmailLog.objects.create(to=", ".join(addresses), subject=rendered.subject, template=template,
                                         body_text=rendered.text, body_html=rendered.html)
@@ -91,7 +92,8 @@ def send_test(to: str) -> tuple[bool, str]:
         (address,) = check_recipients([to])
     except ValueError:
         return False, f"not an e-mail address: {to!r}"
-    rendered = render("test", {"to": address})
+    with locale.rendering_for([address]):
+        rendered = render("test", {"to": address})
     entry = EmailLog(to=address, subject=rendered.subject, template="test", body_text=rendered.text,
                      body_html=rendered.html)
     try:

@@ -6,7 +6,9 @@ The value must be JSON data (it goes through the shared cache as bytes, never pi
 back as json.loads() makes it. The key holds
 the revision, so a fragment is never older than the content it was built from; the caller's `parts`
 must hold everything else the value depends on (the visible catalogue IDs, the filters...) and nothing
-that names the user. When the cache is unavailable, `compute` runs every time.
+that names the user. The key holds the active language and time zone too (forecourt.i18n's
+middleware activates the request's): what a fragment says may be translated, its dates localised.
+When the cache is unavailable, `compute` runs every time.
 """
 
 import hashlib
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone, translation
 
 import forecourt
 
@@ -32,7 +35,8 @@ def _key(name: str, parts: Any) -> str | None:
     if token is None:
         return None
     shown = [str(settings.CONFIG[setting]) for setting in SHOWN_SETTINGS]
-    digest = hashlib.sha256(json.dumps([forecourt.__version__, token, shown, name, parts], sort_keys=True,
+    locale = [translation.get_language(), timezone.get_current_timezone_name()]
+    digest = hashlib.sha256(json.dumps([forecourt.__version__, token, shown, locale, name, parts], sort_keys=True,
                                        default=str).encode()).hexdigest()
     return f"fragment:{digest}"
 

@@ -6,13 +6,17 @@ may see something of their own), at a path that is not the Admin Portal's, the A
 a page that needs signing in. Which responses are kept: 200s of the cacheable views (home, the
 catalogue, a product, an API's docs page and its document, and admins' content pages, which mark
 themselves with `cacheable()`), for an anonymous user, that set no cookie and used no CSRF token
-(such a page would hand one visitor's token to all), that vary on nothing but Cookie, are not
-`no-store` and are under store.MAX_BODY.
+(such a page would hand one visitor's token to all), that vary on nothing but Cookie and
+Accept-Language, are not `no-store` and are under store.MAX_BODY.
 
 The key holds the content revision (read from the database on every request, so a change
-committed by any replica is seen at once), the release, the scheme, the Host and the path with its
-query. A hit carries an ETag (a hash of the page, the same on every replica) and answers 304 to
-If-None-Match.
+committed by any replica is seen at once), the release, the scheme, the Host, the path with its
+query, and the language the page is in: the one forecourt.i18n.negotiation chooses for the request
+(the visitor's switcher cookie, Accept-Language, the portal's default), so a German visitor never gets
+the English page kept for another. Pages vary on Accept-Language and Cookie (i18n's middleware says
+so), which the key covers: it holds the language chosen, not the header, so the many ways browsers
+write Accept-Language make no more entries than there are languages. A hit carries an ETag (a hash
+of the page, the same on every replica) and answers 304 to If-None-Match.
 
 Headers: a page is stored with the headers the middleware inside this one gave it (the
 Content-Security-Policy, X-Frame-Options, nosniff, Referrer-Policy...), so a hit has them all without
@@ -35,6 +39,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 
 import forecourt
+from forecourt.i18n import negotiation
 
 from . import revision, store
 from .store import Entry
@@ -51,6 +56,9 @@ _NONCE_MARK = b"\0nonce\0"
 HIT_HEADER = "X-Page-Cache"
 _CSP_HEADERS = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
 _COMMAS = re.compile(r"\s*,\s*")
+# What a page may vary on and still be kept: the key holds the language these choose, and a request
+# with a session cookie is never served from the cache.
+_KEYED_VARY = frozenset({"cookie", "accept-language"})
 
 
 def cacheable(response: HttpResponse) -> HttpResponse:
@@ -78,7 +86,7 @@ def key(request: HttpRequest, token: str) -> str:
     config = settings.CONFIG
     parts = "\n".join((forecourt.__version__, token, *(str(config[name]) for name in SHOWN_SETTINGS),
                        request.scheme or "", request.META.get("HTTP_HOST", "").lower(), request.path,
-                       request.META.get("QUERY_STRING", "")))
+                       request.META.get("QUERY_STRING", ""), negotiation.language_of(request)))
     return "page:" + hashlib.sha256(parts.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -95,7 +103,7 @@ def _entry(request: HttpRequest, response: HttpResponseBase) -> Entry | None:
     if user is not None and user.is_authenticated:
         return None
     vary = {v.strip().lower() for v in _COMMAS.split(response.get("Vary", "")) if v.strip()}
-    if vary - {"cookie"}:
+    if vary - _KEYED_VARY:
         return None
     if "no-store" in response.get("Cache-Control", "").lower():
         return None

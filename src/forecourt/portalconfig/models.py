@@ -1,9 +1,18 @@
 import copy
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from forecourt.i18n import languages, negotiation
 from forecourt.ops.crypto import EncryptedTextField
 from forecourt.pagecache import revision
+
+ALL_LANGUAGES = ",".join(languages.CODES)
+
+
+def split_codes(value: str) -> tuple[str, ...]:
+    """The codes of `offered_languages` (stored comma-separated: one portable column)."""
+    return tuple(code.strip() for code in value.split(",") if code.strip())
 
 
 class PortalSettings(models.Model):
@@ -53,6 +62,14 @@ class PortalSettings(models.Model):
                  ("none", "No admin: SSO only")],
         help_text="Who may still sign in to the Admin Portal with a password once an admins' SSO profile "
                   "is enabled. Without an enabled admins' SSO profile every admin may, whatever this says.")
+    default_language = models.CharField(
+        "default language", max_length=16, default=languages.DEFAULT, db_default=languages.DEFAULT,
+        choices=languages.django_languages(),
+        help_text="The language of pages for visitors whose browser asks for none of the languages offered, "
+                  "and of e-mails to users who chose none.")
+    offered_languages = models.CharField(
+        "languages offered", max_length=200, default=ALL_LANGUAGES, db_default=ALL_LANGUAGES,
+        help_text="The languages the switchers offer and pages may be shown in (comma-separated codes).")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -62,15 +79,52 @@ class PortalSettings(models.Model):
     def __str__(self) -> str:
         return "General settings"
 
+    @property
+    def offered_codes(self) -> tuple[str, ...]:
+        return split_codes(self.offered_languages)
+
+    def clean(self) -> None:
+        """THE rule of the language settings: shipped languages only, at least one, the default among them."""
+        super().clean()
+        offered = self.offered_codes
+        unknown = [code for code in offered if not languages.is_shipped(code)]
+        if unknown:
+            raise ValidationError({"offered_languages": "Not a language this portal ships: "
+                                   + ", ".join(unknown) + " (it ships " + ", ".join(languages.CODES) + ")."})
+        if not offered:
+            raise ValidationError({"offered_languages": "Offer at least one language."})
+        if not languages.is_shipped(self.default_language):
+            raise ValidationError({"default_language": "Not a language this portal ships."})
+        if self.default_language not in offered:
+            raise ValidationError({"default_language": "The default language must be one of the languages offered."})
+
+    @classmethod
+    def _shown(cls) -> tuple[bool, negotiation.Offer]:
+        """What every Live Portal page reads of the settings ("Allow sign-up", the languages offered and
+        the default), in one query once per content revision in each process, without making the row.
+        Making it would bump the content revision from inside a page's rendering, and so miss the page
+        cache. A stored language that is not shipped (one a newer release shipped, after a downgrade) is
+        left out."""
+        def read() -> tuple[bool, negotiation.Offer]:
+            row = cls.objects.filter(pk=1).values_list("allow_sign_up", "offered_languages",
+                                                       "default_language").first()
+            if row is None:
+                return True, negotiation.SHIPPED_OFFER  # the defaults
+            offered = tuple(code for code in split_codes(row[1]) if languages.is_shipped(code))
+            default = row[2] if row[2] in offered else (offered[0] if offered else languages.DEFAULT)
+            return row[0] is not False, negotiation.Offer(offered or (default,), default)
+
+        return revision.remembered("portalconfig:shown", read)
+
+    @classmethod
+    def language_offer(cls) -> negotiation.Offer:
+        """The languages offered and the default, for every request's negotiation (i18n.negotiation)."""
+        return cls._shown()[1]
+
     @classmethod
     def sign_up_allowed(cls) -> bool:
-        """"Allow sign-up", for every Live Portal page's links: read once per content revision in each
-        process, and without making the row when there is none yet (its default is on). Making it
-        would bump the content revision from inside a page's rendering, and so miss the page cache."""
-        def read() -> bool:
-            return cls.objects.filter(pk=1).values_list("allow_sign_up", flat=True).first() is not False
-
-        return revision.remembered("portalconfig:sign_up", read)
+        """"Allow sign-up", for every Live Portal page's links."""
+        return cls._shown()[0]
 
     @classmethod
     def load(cls) -> "PortalSettings":

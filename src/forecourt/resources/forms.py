@@ -26,6 +26,7 @@ from forecourt.accounts.models import CustomAttribute, InviteCode, Organisation,
 from forecourt.catalog import asyncapi, document_import, documents, graphql_schemas, images
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
+from forecourt.i18n.fields import LanguagesField
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import targets as provider_targets
 from forecourt.providers.models import Provider
@@ -625,6 +626,9 @@ class PortalSettingsForm(ModelForm):
         label=_("SMTP password"), required=False, widget=forms.PasswordInput(render_value=False),
         help_text=_("Stored encrypted; leave empty to keep the current one."))
     clear_smtp_password = forms.BooleanField(label=_("Remove the stored SMTP password"), required=False)
+    offered_languages = LanguagesField(
+        label=_("Languages offered"), required=False,
+        help_text=_("The languages the switchers offer and pages may be shown in (none ticked: they stay as they are)."))
 
     class Meta:
         model = PortalSettings
@@ -632,12 +636,13 @@ class PortalSettingsForm(ModelForm):
                   "from_address", "admin_notification_address", "auto_approve_registrations",
                   "allow_organisation_requests", "allow_sign_up", "allowed_email_domains",
                   "require_mfa_admins", "require_mfa_consumers", "admin_password_sign_in", "password_min_length",
-                  "password_require_mixed"]
+                  "password_require_mixed", "default_language", "offered_languages"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Posted without it (a client that predates the setting): the stored value stays.
-        self.fields["admin_password_sign_in"].required = False
+        # Posted without them (a client that predates the settings): the stored values stay.
+        for name in ("admin_password_sign_in", "default_language"):
+            self.fields[name].required = False
 
     def clean_smtp_password(self) -> str:
         password: str = self.cleaned_data.get("smtp_password") or self.instance.smtp_password
@@ -645,6 +650,14 @@ class PortalSettingsForm(ModelForm):
 
     def clean_admin_password_sign_in(self) -> str:
         value: str = self.cleaned_data.get("admin_password_sign_in") or self.instance.admin_password_sign_in
+        return value
+
+    def clean_offered_languages(self) -> str:
+        value: str = self.cleaned_data.get("offered_languages") or self.instance.offered_languages
+        return value
+
+    def clean_default_language(self) -> str:
+        value: str = self.cleaned_data.get("default_language") or self.instance.default_language
         return value
 
     def clean(self) -> dict[str, Any]:

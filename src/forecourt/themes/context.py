@@ -17,6 +17,7 @@ from django.urls import reverse
 from markupsafe import Markup, escape
 
 import forecourt
+from forecourt.i18n import switcher
 from forecourt.portalconfig.models import PortalSettings
 
 from . import menus
@@ -160,6 +161,11 @@ def scripts() -> dict[str, str]:
             "usage_chart": static("live/usage-chart.js")}
 
 
+def language_data() -> dict[str, Any]:
+    """The page's language and the switcher's choices (docs/themes.md, "Every page")."""
+    return {**switcher.data(), "switch_url": reverse("choose_language")}
+
+
 def base(request: HttpRequest, source: ThemeSource, preview: bool) -> dict[str, Any]:
     """The variables every Live Portal page has (docs/themes.md, "Every page")."""
     user = user_data(getattr(request, "user", None))
@@ -173,6 +179,7 @@ def base(request: HttpRequest, source: ThemeSource, preview: bool) -> dict[str, 
         "menus": menus.for_page(request.path, user is not None),
         "messages": messages_data(request),
         "request_path": request.path,
+        "language": language_data(),
         "url": url_helper(),
         "asset": asset_helper(source),
         "csp_nonce": csp_nonce(request),

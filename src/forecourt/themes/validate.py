@@ -67,6 +67,11 @@ class Problem:
         return asdict(self)
 
 
+SAMPLE_LANGUAGE = {"code": "en", "dir": "ltr", "switch_url": "/i18n/language",
+                   "offered": [{"code": "en", "name": "English", "current": True},
+                               {"code": "de", "name": "Deutsch", "current": False}]}
+
+
 def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "portal": {"version": forecourt.__version__, "theme": {"name": source.name, "version": source.manifest.version},
@@ -79,6 +84,7 @@ def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
                   "footer": [{"label": "Terms", "url": "/terms", "active": False, "children": []}]},
         "messages": [{"level": "success", "text": "Sample message."}],
         "request_path": "/",
+        "language": SAMPLE_LANGUAGE,
         "page": {"title": "Sample page"},
         "blocks": SAMPLE_BLOCKS,
         "url": url_helper(),

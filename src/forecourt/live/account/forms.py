@@ -12,7 +12,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from forecourt.accounts import attributes, org_requests, signup
+from forecourt.accounts import attributes, org_requests, preferences, signup
 from forecourt.accounts.models import CustomAttribute, Invitation, Role, Team, User
 from forecourt.resources import attribute_fields
 
@@ -211,12 +211,13 @@ class ProfileForm(_UserModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name"]
+        fields = ["first_name", "last_name", "language", "time_zone"]
         widgets = {"first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
                    "last_name": forms.TextInput(attrs={"autocomplete": "family-name"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        preferences.add_fields(self)
         self.attribute_fields = attribute_fields.form_fields(self.instance, attributes.Channel.ACCOUNT,
                                                              skip_locked=True)
         for name, (_attribute, attribute_field) in self.attribute_fields.items():

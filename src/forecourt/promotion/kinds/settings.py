@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 
 from forecourt.accounts import attributes, registration
 from forecourt.accounts.models import CustomAttribute
-from forecourt.portalconfig.models import PortalSettings
+from forecourt.i18n import languages
+from forecourt.portalconfig.models import PortalSettings, split_codes
 
 from .base import BOOL, INT, STRING, STRINGS, TEXT, Context, Field, Kind, choice
 
@@ -32,6 +33,14 @@ def _domains(value: Any) -> Any:
         return registration.parse_domains(_lines(value))
     except ValidationError:
         return value
+
+
+def _languages(value: Any) -> Any:
+    """Languages as the form keeps them (in the shipped order, once each); a list naming one not shipped
+    stays as it is, for the schema and the form to refuse."""
+    if not isinstance(value, list) or not all(languages.is_shipped(code) for code in value):
+        return value
+    return [code for code in languages.CODES if code in value]
 
 
 class Settings(Kind):
@@ -59,6 +68,9 @@ class Settings(Kind):
               choice([value for value, _ in PortalSettings._meta.get_field("admin_password_sign_in").choices or []])),
         Field("password_min_length", INT),
         Field("password_require_mixed", BOOL),
+        Field("default_language", choice(languages.CODES)),
+        Field("offered_languages", {"type": "array", "items": choice(languages.CODES), "minItems": 1},
+              normalise=_languages),
     )
 
     def queryset(self) -> Any:
@@ -67,6 +79,8 @@ class Settings(Kind):
     def export_field(self, obj: Any, f: Field, ctx: Context) -> Any:
         if f.name == "allowed_email_domains":
             return [line for line in obj.allowed_email_domains.splitlines() if line.strip()]
+        if f.name == "offered_languages":
+            return list(split_codes(obj.offered_languages))
         return super().export_field(obj, f, ctx)
 
     def form_values(self, values: dict[str, Any], obj: Any, ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
