@@ -5,6 +5,7 @@ the time zone among the IANA database's (or none: UTC)."""
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.i18n import languages, negotiation, zones
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelForm takes n
 else:
     ModelForm = forms.ModelForm
 
-NO_LANGUAGE = "No preference (your browser's, else the portal's default)"
+NO_LANGUAGE = _("No preference (your browser's, else the portal's default)")
 
 
 def add_fields(form: forms.BaseForm) -> None:
@@ -23,10 +24,10 @@ def add_fields(form: forms.BaseForm) -> None:
     offered = [(code, languages.BY_CODE[code].name) for code in negotiation.offer().offered
                if languages.is_shipped(code)]
     form.fields["language"] = forms.ChoiceField(
-        label="Language", required=False, choices=[("", NO_LANGUAGE), *offered],
-        help_text="The language of the portal's pages and of the e-mails it sends you.")
+        label=_("Language"), required=False, choices=[("", NO_LANGUAGE), *offered],
+        help_text=_("The language of the portal's pages and of the e-mails it sends you."))
     form.fields["time_zone"] = forms.ChoiceField(
-        label="Time zone", required=False, choices=zones.choices(), help_text="Dates and times are shown in it.")
+        label=_("Time zone"), required=False, choices=zones.choices(), help_text=_("Dates and times are shown in it."))
 
 
 class PreferencesForm(ModelForm):

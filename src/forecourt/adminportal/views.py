@@ -408,7 +408,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         preferences_form = PreferencesForm(request.POST, instance=me)
         if preferences_form.is_valid():
             preferences_form.save()
-            messages.success(request, "Your language and time zone are saved.")
+            messages.success(request, gettext("Your language and time zone are saved."))
             return redirect("adminportal:profile")
     current = ApiToken.objects.filter(user=me).order_by("-created_at").first()
     response = render(request, "adminportal/profile.html", {

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -56,7 +57,8 @@ def _choose(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     offered = negotiation.offer().offered
     if code not in offered:
-        return HttpResponseBadRequest(f"Not a language this portal offers. Choose one of: {', '.join(offered)}.",
+        return HttpResponseBadRequest(gettext("Not a language this portal offers. Choose one of: %(codes)s.")
+                                      % {"codes": ", ".join(offered)},
                                       content_type="text/plain; charset=utf-8")
     user = request.user
     if user.is_authenticated:
@@ -78,6 +80,6 @@ def choose_language(request: HttpRequest) -> HttpResponse:
         response: HttpResponse = _checked(request)
         return response
     if not _same_origin(request):
-        return HttpResponseForbidden("This form must be sent from this portal's own pages.",
+        return HttpResponseForbidden(gettext("This form must be sent from this portal's own pages."),
                                      content_type="text/plain; charset=utf-8")
     return _choose(request)

@@ -5,6 +5,8 @@ import functools
 import zoneinfo
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise as StrPromise
+from django.utils.translation import gettext, gettext_lazy
 
 
 @functools.cache
@@ -16,9 +18,9 @@ def is_valid(name: object) -> bool:
     return isinstance(name, str) and name in available()
 
 
-def choices() -> list[tuple[str, str]]:
+def choices() -> list[tuple[str, "str | StrPromise"]]:
     """For a form's select: blank (the portal's default), then every zone by name."""
-    return [("", "Portal default (UTC)")] + [(name, name) for name in sorted(available())]
+    return [("", gettext_lazy("Portal default (UTC)"))] + [(name, name) for name in sorted(available())]
 
 
 def zone_of(saved: str) -> zoneinfo.ZoneInfo | None:
@@ -29,5 +31,5 @@ def zone_of(saved: str) -> zoneinfo.ZoneInfo | None:
 def validate_time_zone(value: str) -> None:
     """A model field's validator: blank, or a zone of the IANA database."""
     if value and not is_valid(value):
-        raise ValidationError("Not a time zone name (e.g. Europe/Berlin, America/New_York, UTC).",
+        raise ValidationError(gettext("Not a time zone name (e.g. Europe/Berlin, America/New_York, UTC)."),
                               code="invalid_time_zone")

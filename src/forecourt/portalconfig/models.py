@@ -2,6 +2,7 @@ import copy
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 
 from forecourt.i18n import languages, negotiation
 from forecourt.ops.crypto import EncryptedTextField
@@ -89,14 +90,16 @@ class PortalSettings(models.Model):
         offered = self.offered_codes
         unknown = [code for code in offered if not languages.is_shipped(code)]
         if unknown:
-            raise ValidationError({"offered_languages": "Not a language this portal ships: "
-                                   + ", ".join(unknown) + " (it ships " + ", ".join(languages.CODES) + ")."})
+            raise ValidationError({"offered_languages": gettext(
+                "Not a language this portal ships: %(codes)s (it ships %(shipped)s).")
+                % {"codes": ", ".join(unknown), "shipped": ", ".join(languages.CODES)}})
         if not offered:
-            raise ValidationError({"offered_languages": "Offer at least one language."})
+            raise ValidationError({"offered_languages": gettext("Offer at least one language.")})
         if not languages.is_shipped(self.default_language):
-            raise ValidationError({"default_language": "Not a language this portal ships."})
+            raise ValidationError({"default_language": gettext("Not a language this portal ships.")})
         if self.default_language not in offered:
-            raise ValidationError({"default_language": "The default language must be one of the languages offered."})
+            raise ValidationError({"default_language": gettext(
+                "The default language must be one of the languages offered.")})
 
     @classmethod
     def _shown(cls) -> tuple[bool, negotiation.Offer]:

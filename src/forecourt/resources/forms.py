@@ -628,7 +628,8 @@ class PortalSettingsForm(ModelForm):
     clear_smtp_password = forms.BooleanField(label=_("Remove the stored SMTP password"), required=False)
     offered_languages = LanguagesField(
         label=_("Languages offered"), required=False,
-        help_text=_("The languages the switchers offer and pages may be shown in (none ticked: they stay as they are)."))
+        help_text=_("The languages the switchers offer and pages may be shown in "
+                    "(none ticked: they stay as they are)."))
 
     class Meta:
         model = PortalSettings
