@@ -224,14 +224,16 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def merged(catalog: StableCatalog, template: Catalog) -> StableCatalog:
-    """A language's catalogue brought up to the template: new text added (a similar old translation
-    proposed as fuzzy), translations kept, text no longer marked kept as obsolete, and an obsolete text
-    marked again brought back with its translation (Babel's update alone would add it untranslated)."""
+    """A language's catalogue brought up to the template: new text added untranslated, translations kept,
+    text no longer marked kept as obsolete, and an obsolete text marked again brought back with its
+    translation (Babel's update alone would add it untranslated). No fuzzy guesses from similar texts:
+    when the e-mails were marked, most of Babel's guesses were wrong ("A credential has expired" was
+    offered "Alle Zugangsdaten"), and an empty entry is plainer to a translator than a wrong one."""
     for key, message in list(catalog.obsolete.items()):
         if template.get(message.id, context=message.context) is not None:
             del catalog.obsolete[key]
             catalog[message.id] = message
-    catalog.update(template, update_creation_date=False)
+    catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
     return catalog
 
 
