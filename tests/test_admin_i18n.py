@@ -53,11 +53,14 @@ def _mo(entries: dict) -> bytes:
 
 
 @pytest.fixture
-def german(tmp_path: Path, settings):
+def german(tmp_path: Path, settings, client):
+    """The test's German catalogue, asked for by every request of `client` (the language middleware
+    chooses per request: Accept-Language here, as no one signed in has saved a language)."""
     folder = tmp_path / "de" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     (folder / "django.mo").write_bytes(_mo(WORDS))
     settings.LOCALE_PATHS = [str(tmp_path)]  # Django's test signals drop the cached catalogues
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
     with translation.override("de"):
         yield
 
@@ -70,7 +73,7 @@ def signed_in(client, admin):
 
 def test_the_dashboard_speaks_the_active_language(german, signed_in):
     html = signed_in.get("/portal-admin/").content.decode()
-    assert '<html lang="de">' in html
+    assert '<html lang="de" dir="ltr">' in html
     assert "<h1>Übersicht</h1>" in html and "Portal einrichten" in html
     # The sidebar's section shows its title, and the links the template adds under the
     # Administration section (by its key, not its words) are still there.
@@ -90,8 +93,7 @@ def test_column_labels_made_at_import_follow_the_language_of_each_request(german
     html = signed_in.get("/portal-admin/providers/?sort=name").content.decode()
     assert ">Zustand<" in html
     assert "provider hinzufügen" in html  # a sentence with a placeholder (the name is the model's, not marked)
-    with translation.override("en"):
-        assert ">Status<" in signed_in.get("/portal-admin/providers/").content.decode()
+    assert ">Status<" in signed_in.get("/portal-admin/providers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_messages_are_translated(german, signed_in):
@@ -101,4 +103,4 @@ def test_messages_are_translated(german, signed_in):
 
 def test_without_a_language_the_words_are_english(signed_in):
     html = signed_in.get("/portal-admin/").content.decode()
-    assert '<html lang="en">' in html and "<h1>Dashboard</h1>" in html
+    assert '<html lang="en" dir="ltr">' in html and "<h1>Dashboard</h1>" in html
