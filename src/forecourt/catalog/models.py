@@ -1,6 +1,8 @@
 """Products, plans and catalogues (Tyk's model: a product grants access, a plan sets limits)."""
 
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from forecourt.accounts.models import Organisation, Team
 from forecourt.wording import counted
@@ -76,14 +78,15 @@ class Product(WrittenToProvider):
 
 # The auth types the portal knows, with their labels (the Live Portal's catalogue filter and API lists,
 # the Admin Portal's choices); Tyk's names for them. A synced API may carry another: it is shown as it is.
-AUTH_TYPES = {
-    "authToken": "Auth token",
+# The labels are lazy (translated when shown): read them with str().
+AUTH_TYPES: dict[str, str | Promise] = {
+    "authToken": gettext_lazy("Auth token"),
     "oauth2": "OAuth 2.0",
     "jwt": "JWT",
-    "basic": "Basic authentication",
+    "basic": gettext_lazy("Basic authentication"),
     "hmac": "HMAC",
-    "keyless": "Keyless",
-    "mtls": "Mutual TLS",
+    "keyless": gettext_lazy("Keyless"),
+    "mtls": gettext_lazy("Mutual TLS"),
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import ExpressionWrapper, F, FloatField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, ngettext
 
 from forecourt.access.models import Credential
 from forecourt.catalog.models import ProductAPI
@@ -42,7 +43,10 @@ class Period:
         return [self.start + datetime.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
     def __str__(self) -> str:
-        return f"the last {self.preset} days" if self.preset else f"{self.start} to {self.end}"
+        """In words, in the active language: "the last 7 days", "2026-01-01 to 2026-01-31"."""
+        if self.preset:
+            return ngettext("the last %(count)d day", "the last %(count)d days", self.preset) % {"count": self.preset}
+        return gettext("%(start)s to %(end)s") % {"start": self.start, "end": self.end}
 
 
 def last_days(n: int) -> Period:
