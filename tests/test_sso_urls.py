@@ -26,7 +26,9 @@ def profiles():
 def test_unknown_disabled_and_wrong_protocol_profiles_all_404(client, profiles, path):
     response = client.get(path)
     assert response.status_code == 404
-    assert "corp" not in response.content.decode().lower()
+    # Nothing tells the profiles apart; the language switcher echoes the path asked for (to come back to
+    # it), which says nothing the client did not send.
+    assert "corp" not in response.content.decode().lower().replace(path, "")
 
 
 def test_the_callback_takes_a_cross_site_post_without_a_csrf_token(client, profiles):

@@ -23,7 +23,6 @@ from forecourt.access.models import AccessRequest, Credential
 from forecourt.accounts import attributes, mfa, org_requests, tokens
 from forecourt.accounts import services as accounts
 from forecourt.accounts.models import ApiToken, OrganisationRequest, Role, User
-from forecourt.accounts.preferences import PreferencesForm
 from forecourt.audit import services as audit
 from forecourt.lifecycle import dataversion, upgradecheck
 from forecourt.notify import email, links
@@ -33,6 +32,7 @@ from forecourt.providers import jobs as provider_jobs
 from forecourt.providers.models import Provider
 from forecourt.resources import definitions, writes
 from forecourt.resources.forms import PortalSettingsForm, UserForm
+from forecourt.resources.preferences import PreferencesForm
 from forecourt.sso import buttons as sso_buttons
 from forecourt.sso import linked as sso_linked
 from forecourt.sso import password_policy

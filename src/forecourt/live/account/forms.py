@@ -12,9 +12,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from forecourt.accounts import attributes, org_requests, preferences, signup
+from forecourt.accounts import attributes, org_requests, signup
 from forecourt.accounts.models import CustomAttribute, Invitation, Role, Team, User
-from forecourt.resources import attribute_fields
+from forecourt.resources import attribute_fields, preferences
 
 if TYPE_CHECKING:  # Django's ModelForm is generic only in its type stubs
     from django.utils.functional import _StrOrPromise

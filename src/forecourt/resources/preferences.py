@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forecourt.accounts.models import User
 from forecourt.i18n import languages, negotiation, zones
-
-from .models import User
 
 if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelForm takes no type argument
     ModelForm = forms.ModelForm[User]
