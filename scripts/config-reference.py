@@ -122,7 +122,7 @@ ENV_HEADER = """# Forecourt settings for docker compose: `cp .env.example .env`,
 # the image tag to run (forecourt:latest when unset; docs/upgrade.md switches it to upgrade).
 POSTGRES_PASSWORD=change-me
 FORECOURT_PORT=3001
-# FORECOURT_VERSION=0.14.0
+# FORECOURT_VERSION=0.15.0
 
 # Set by docker-compose.yaml for its PostgreSQL service; set them here to use another database:
 # PORTAL_DATABASE_DIALECT=postgres

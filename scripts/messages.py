@@ -12,7 +12,8 @@
 
 Why Babel rather than Django's makemessages: makemessages runs GNU xgettext, a system program that
 neither the wheel nor a developer's virtual environment brings, and it cannot read the themes' Jinja2
-templates. Babel is a development dependency only: at run time Django reads the committed .mo files.
+templates. At run time Django reads the committed .mo files (Babel is a run-time dependency for another
+reason: themes' own catalogues are checked and compiled with it, forecourt/themes/catalogues.py).
 
 Three kinds of source, each with the extractor that understands it:
 - Python (all of src/forecourt): Babel's own Python extractor, with Django's function names;

@@ -275,7 +275,7 @@ def test_product_docs_create_get_update_reorder_delete(api):
     doc = ok(first, 201)
     assert "Status" in first["Warning"] and "Path" in first["Warning"]
     assert doc == {"ID": doc["ID"], "ProductID": product.pk, "Title": "Sign up", "Content": "Create an app.",
-                   "MarkdownEnabled": True, "Position": 0}
+                   "MarkdownEnabled": True, "Position": 0, "Translations": {}}
     markdown = api("post", f"/products/{product.pk}/docs", {"Title": "Call", "MarkdownEnabled": True,
                                                               "MarkdownContent": "# Call", "Content": "<h1>"})
     second = ok(markdown, 201)
@@ -326,7 +326,8 @@ def test_plan_create_list_get_update_delete(api):
     # A bare array with RateLimit and Quota as strings: what portal-go's ListPlans decodes.
     assert ok(api("get", "/plans")) == [{"ID": plan.pk, "Name": "free_plan_2", "DisplayName": "Free",
                                          "AutoApproveAccessRequests": True, "RateLimit": "5",
-                                         "UnlimitedRateLimit": False, "Quota": "0", "UnlimitedQuota": True}]
+                                         "UnlimitedRateLimit": False, "Quota": "0", "UnlimitedQuota": True,
+                                         "Translations": {}}]
     assert ok(api("get", f"/plans/{plan.pk}")) == body
 
     limited = ok(api("put", f"/plans/{plan.pk}", {"PlanQuota": 1000, "PlanQuotaRenewalRate": 86400}))
@@ -393,7 +394,8 @@ def test_catalogue_create_get_update_delete(api):
     catalogue = Catalogue.objects.get(pk=body["ID"])
     assert ok(api("get", f"/catalogues/{catalogue.pk}")) == body
     assert ok(api("get", "/catalogues")) == [{"ID": catalogue.pk, "Name": "Partner APIs",
-                                              "NameWithSlug": "partner-apis", "VisibilityStatus": "Private"}]
+                                              "NameWithSlug": "partner-apis", "VisibilityStatus": "Private",
+                                              "Translations": {}}]
 
     renamed = ok(api("put", f"/catalogues/{catalogue.pk}", {"Name": "Partners only"}))
     assert (renamed["Products"], renamed["Plans"], len(renamed["OrgCatalogues"])) == (["Weather"], ["Gold"], 2)

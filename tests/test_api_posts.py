@@ -13,7 +13,7 @@ from forecourt.catalog.models import Tag
 pytestmark = pytest.mark.django_db
 
 POST_FIELDS = {"ID", "Title", "Lede", "Content", "Status", "Path", "AuthorName", "PublishedAt", "Categories", "Tags",
-               "MarkdownEnabled", "MarkdownContent", "PreviewContent", "CreatedAt", "UpdatedAt"}
+               "MarkdownEnabled", "MarkdownContent", "PreviewContent", "Translations", "CreatedAt", "UpdatedAt"}
 
 
 def ok(response, status=200):
@@ -39,7 +39,7 @@ def test_create_read_update_delete_a_post(api, admin):
     assert created["MarkdownEnabled"] is True and created["MarkdownContent"] == created["Content"]
     assert created["PreviewContent"] == "Short."
     assert [(c["ID"], c["Name"]) for c in created["Categories"]] == [(news.pk, "News")]
-    assert set(created["Categories"][0]) == {"ID", "Name", "CreatedAt", "UpdatedAt"}
+    assert set(created["Categories"][0]) == {"ID", "Name", "Translations", "CreatedAt", "UpdatedAt"}
     assert [(t["ID"], t["Name"]) for t in created["Tags"]] == [(tag.pk, "Payments")]
     assert set(created["Tags"][0]) == {"ID", "Name", "CreatedAt", "UpdatedAt"}
     path = f"/posts/{created['ID']}"

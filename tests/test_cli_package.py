@@ -63,4 +63,4 @@ def test_every_command_module_is_listed():
             "serve", "worker", "migrate", "bootstrap", "search-index", "version", "export", "plan",
             "apply"} == set(cli.commands)
     theme = cli.commands["theme"]
-    assert isinstance(theme, click.Group) and set(theme.commands) == {"validate", "upgrade"}
+    assert isinstance(theme, click.Group) and set(theme.commands) == {"validate", "upgrade", "messages"}

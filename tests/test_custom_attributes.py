@@ -446,6 +446,15 @@ def test_the_admin_portal_chooses_the_built_in_fields_for_credentials(client, ad
     assert [k for k, on in attributes.default_settings().items() if on] == ["email", "team_names"]
 
 
+def test_built_in_fields_are_named_in_the_admins_language_and_in_english_by_the_admin_api(client, admin, api):
+    """The names are UI text on the Admin Portal's page and data in the Admin API (Tyk's labels)."""
+    client.force_login(admin)
+    page = client.get("/portal-admin/custom-attributes/built-in/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Teamnamen" in page and "E-Mail" in page and "Team names" not in page
+    labels = [d["Label"] for d in ok(api("get", "/extended_attributes/1"))["DefaultAttributes"]]
+    assert labels == ["First name", "Last name", "Email", "Role", "Organisation name", "Team names"]
+
+
 def test_the_admin_portal_user_page_lists_every_attribute(client, admin):
     CustomAttribute.objects.create(name="Tier", identifier="tier", behaviour=3)
     seats = CustomAttribute.objects.create(name="Seats", identifier="seats", type=4)

@@ -10,7 +10,7 @@ Screenshots go to the test's tmp_path.
 import pytest
 
 from forecourt.accounts.models import User
-from forecourt.i18n import languages, negotiation
+from forecourt.i18n import negotiation
 
 from .conftest import PASSWORD
 from .support import pseudo_locale
@@ -121,12 +121,11 @@ def assert_no_horizontal_overflow(page) -> None:
     assert widths[0] <= widths[1], f"the page scrolls sideways: {widths[0]} > {widths[1]}"
 
 
-def test_right_to_left_pages_are_mirrored(browser, live_server, admin, tmp_path, monkeypatch):
+def test_right_to_left_pages_are_mirrored(browser, live_server, admin, tmp_path):
     from playwright.sync_api import expect
 
-    # The pseudo catalogue for "de", which the portal offers, taken for a language written right to left.
-    # The page's `dir` comes from forecourt.i18n.languages, so that is told too.
-    monkeypatch.setitem(languages.BY_CODE, "de", languages.Language("de", "Deutsch", bidi=True))
+    # The pseudo catalogue for "de", which the portal offers, taken for a language written right to left:
+    # Django's LANGUAGES_BIDI, which forecourt.i18n.languages.direction() reads too (one source).
     with pseudo_locale.active(tmp_path / "locale", "de", right_to_left=True):
         # The Live Portal's home page, as a visitor whose browser asks for that language.
         live = new_page(browser, live_server, locale="de-DE")

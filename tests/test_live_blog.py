@@ -191,3 +191,16 @@ def test_admin_portal_creates_edits_and_deletes_posts_and_categories(signed_in, 
     kinds = set(AuditEntry.objects.filter(actor=admin).values_list("object_type", "action"))
     assert {("blog.post", "create"), ("blog.post", "update"), ("blog.post", "delete"),
             ("blog.category", "create"), ("blog.category", "delete")} <= kinds
+
+
+def test_a_posts_date_is_written_as_the_readers_language_writes_dates():
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    day = datetime(2026, 6, 25, 13, 37, tzinfo=UTC)
+    expected = {"en": "25 June 2026", "de": "25. Juni 2026", "fr": "25 juin 2026", "es": "25 de junio de 2026",
+                "ja": "2026年6月25日"}
+    for language, words in expected.items():
+        with translation.override(language):
+            assert data.published_on(day) == words

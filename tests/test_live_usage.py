@@ -53,10 +53,10 @@ def test_a_developer_sees_the_last_7_days_of_their_app_from_the_cache(tyk_dashbo
     today = _today()
     expected = simulator.Traffic.generated(credential.provider_reference, today)
     requests = expected.ok + expected.errors_4xx + expected.errors_5xx
-    assert (f'<tr data-day="{today.isoformat()}"><th scope="row">{today.isoformat()}</th><td>{requests}</td>'
-            f"<td>{expected.errors_4xx}</td><td>{expected.errors_5xx}</td>") in body
+    assert (f'<tr data-day="{today.isoformat()}"><th scope="row">{today.isoformat()}</th><td>{requests:,}</td>'
+            f"<td>{expected.errors_4xx:,}</td><td>{expected.errors_5xx:,}</td>") in body
     total = sum(DailyUsage.objects.filter(credential=credential).values_list("requests", flat=True))
-    assert f'<dd id="usage-total-requests">{total}</dd>' in body and "refreshed" in body
+    assert f'<dd id="usage-total-requests">{total:,}</dd>' in body and "refreshed" in body
     assert body.count('<tr data-day="') == 7 and f"/apps/{app.pk}/usage.csv?days=7" in body
     # The app's page links to it.
     assert f'href="/apps/{app.pk}/usage"' in client.get(f"/apps/{app.pk}").content.decode()
@@ -75,7 +75,7 @@ def test_one_credential_its_quota_and_the_period_chooser(tyk_dashboard: Any) -> 
     assert body.count('<tr data-day="') == 30
     used = sum(DailyUsage.objects.filter(credential=one).values_list("requests", flat=True))
     assert f"about {used} of 100000 requests used in the last 30 days" in body
-    assert f'<dd id="usage-total-requests">{used}</dd>' in body
+    assert f'<dd id="usage-total-requests">{used:,}</dd>' in body
     ranged = client.get(f"/apps/{app.pk}/usage", {"from": "2026-01-01", "to": "2026-01-03"}).content.decode()
     assert ranged.count('<tr data-day="') == 3 and "2026-01-01 to 2026-01-03" in ranged
     bad = client.get(f"/apps/{app.pk}/usage", {"from": "2026-01-05", "to": "2026-01-01"})
@@ -115,7 +115,7 @@ def test_a_consumer_admin_sees_the_organisations_apps(tyk_dashboard: Any) -> Non
     body = client.get("/usage").content.decode()
     assert "Teammate&#39;s personal app" in body and "Not ours" not in body
     total = sum(DailyUsage.objects.filter(credential__app=personal).values_list("requests", flat=True))
-    assert f'<dd id="usage-total-requests">{total}</dd>' in body
+    assert f'<dd id="usage-total-requests">{total:,}</dd>' in body
     assert client.get(f"/apps/{personal.pk}/usage").status_code == 200
     assert 'href="/usage"' in client.get("/apps").content.decode()
 

@@ -179,7 +179,7 @@ def a_visitor_without_a_valid_token_is_refused(server: servers.Server, seed: dic
     accept = {"Accept": "application/json, text/event-stream"}
     for authorization in (None, "Bearer not-a-token", seed["token_a"], f"Bearer {seed['token_inactive']}"):
         headers = accept | ({"Authorization": authorization} if authorization else {})
-        answer = httpx.post(server.url + "/mcp", json=initialize, headers=headers, timeout=10)
+        answer = httpx.post(server.url + "/mcp", json=initialize, headers=headers, timeout=servers.HTTP_TIMEOUT)
         assert answer.status_code == 401, (authorization, answer.text)
         assert answer.headers["WWW-Authenticate"].startswith("Bearer "), answer.headers
         assert "Alpha" not in answer.text

@@ -12,6 +12,7 @@ from django.db.migrations.state import ModelState, ProjectState
 
 from forecourt.catalog.models import ProductAPI, ProductSearch, ServedDocument
 from forecourt.lifecycle import migration_policy, releases, rolling
+from forecourt.ops.label_operations import AlterFieldLabels
 from forecourt.pagecache import revision
 from forecourt.sitesearch.models import SearchEntry
 
@@ -49,6 +50,9 @@ SAFE = {
     "an index": migrations.AddIndex("item", models.Index(fields=["name"], name="item_name")),
     "a new table": migrations.CreateModel("Tag", [("id", models.BigAutoField(primary_key=True))]),
     "data": migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
+    "labels of several fields": AlterFieldLabels("item", [
+        ("name", models.CharField(max_length=20, verbose_name="name")),
+        ("price", models.IntegerField(help_text="in cents", choices=[(1, "one")]))]),
 }
 
 UNSAFE = {
@@ -66,6 +70,9 @@ UNSAFE = {
                             "unique"),
     "a new constraint": (migrations.AddConstraint("item", models.UniqueConstraint(fields=["name"], name="u")),
                          "constraint"),
+    "a column changed among labels": (AlterFieldLabels("item", [
+        ("name", models.CharField(max_length=20, verbose_name="name")),
+        ("price", models.BigIntegerField(verbose_name="price"))]), "price: changes the column's type"),
     "raw SQL": (migrations.RunSQL("ALTER TABLE shop_item DROP COLUMN note"), "SQL"),
 }
 

@@ -11,7 +11,7 @@ import pytest
 
 from forecourt.lifecycle import releases
 
-from .support import migration_child, servers
+from .support import databases, migration_child, servers
 
 pytestmark = pytest.mark.server
 
@@ -35,7 +35,16 @@ def _project(row: dict, columns: set[str]) -> dict:
     return {column: value for column, value in row.items() if column in columns}
 
 
-@pytest.mark.parametrize("release", releases.all_releases(), ids=lambda r: r.version)
+# The SQLite run rehearses every release. The PostgreSQL and MariaDB runs rehearse the oldest (its
+# upgrade and downgrade run every migration since, both ways, over rows of every table it had) and the
+# two newest (what most portals upgrade from, and the newest migrations): a release between adds rows
+# of the tables it added, whose migrations the oldest's rehearsal already runs on the engine. Each
+# rehearsal took 19-28 s of a worker on MariaDB (junit of a whole run): all 15, ~15% of that run.
+EVERY_RELEASE = releases.all_releases()
+REHEARSED = EVERY_RELEASE if databases.dialect() == "sqlite3" else EVERY_RELEASE[:1] + EVERY_RELEASE[-2:]
+
+
+@pytest.mark.parametrize("release", REHEARSED, ids=lambda r: r.version)
 def test_release_upgrades_and_downgrades_keeping_every_row(release, child_env, tmp_path):
     built, filled, old = migration_child.steps(child_env, f"build:{release.version}", "fill:old", "snapshot")
     assert built, "the release's schema was built"

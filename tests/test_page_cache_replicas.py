@@ -26,7 +26,7 @@ def test_a_replica_never_serves_a_page_older_than_another_replicas_change(migrat
     b.wait_for("/ready", 200)
 
     def api(method: str, path: str, body: dict) -> dict:
-        response = httpx.request(method, a.url + "/portal-api" + path, json=body, timeout=10,
+        response = httpx.request(method, a.url + "/portal-api" + path, json=body, timeout=servers.HTTP_TIMEOUT,
                                  headers={"Authorization": token})
         assert response.status_code in (200, 201), response.text
         return response.json()

@@ -26,7 +26,9 @@ from . import factories
 from .support.tyk import ORG_ID, SECRET, tyk_dashboard
 
 __all__ = ["tyk_dashboard"]
-pytestmark = pytest.mark.django_db
+# The guard decides on addresses before any connection; the rows it keeps or refuses are plain
+# Provider rows that every engine stores alike (test_api_catalog and test_api_round_trip save them on each).
+pytestmark = [pytest.mark.django_db, pytest.mark.one_engine]
 
 GUARD = "refused by the SSRF guard"
 

@@ -212,7 +212,7 @@ def test_a_thousand_operation_document_opens_and_answers_in_a_browser(live_serve
             expect(page.get_by_role("heading", name="Operation 500:")).to_be_visible(timeout=5_000)
             clicked = time.monotonic() - started
             page.get_by_role("searchbox", name="Search operations").fill("operation 999:")
-            expect(page.get_by_text("1 of 1000 operations")).to_be_visible(timeout=5_000)
+            expect(page.get_by_text("1 of 1,000 operations")).to_be_visible(timeout=5_000)
             expect(page.get_by_role("link", name="Operation 999:")).to_be_visible()
             expect(page.get_by_role("link", name="Operation 998:")).to_be_hidden()
         finally:

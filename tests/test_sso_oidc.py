@@ -266,3 +266,17 @@ def test_claims_become_an_identity_by_the_profiles_claim_names():
         with pytest.raises(SignInRefused) as refused:
             oidc.identity_from(SsoProfile(), claims)
         assert refused.value.code == code
+
+
+def test_an_account_made_just_in_time_keeps_the_language_its_owner_was_reading_in(client, profile, oidc_idp, team):
+    """The switcher's cookie on the sign-in request is saved on the new account (its pages and e-mails
+    follow it); an existing account's saved choice is not touched by a later sign-in."""
+    client.cookies["forecourt_language"] = "fr"
+    assert sign_in(client, oidc_idp).status_code == 302
+    user = User.objects.get(email=DANA["email"])
+    assert user.language == "fr"
+    User.objects.filter(pk=user.pk).update(language="ja")
+    other = Client()
+    other.cookies["forecourt_language"] = "de"
+    assert sign_in(other, oidc_idp).status_code == 302
+    assert User.objects.get(pk=user.pk).language == "ja"

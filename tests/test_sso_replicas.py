@@ -71,7 +71,7 @@ class Browser:
 
     def get(self, server: servers.Server, path: str, **params: str) -> httpx.Response:
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        response = httpx.get(server.url + path, params=params, timeout=15,
+        response = httpx.get(server.url + path, params=params, timeout=servers.HTTP_TIMEOUT,
                              headers={**HOST, **({"Cookie": cookie} if cookie else {})})
         for header in response.headers.get_list("set-cookie"):
             for name, morsel in SimpleCookie(header).items():

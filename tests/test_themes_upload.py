@@ -167,6 +167,23 @@ def test_zip_bomb_with_lying_sizes_is_refused():
     assert not Theme.objects.exists()
 
 
+def test_a_damaged_compressed_file_is_refused_naming_it():
+    """zipfile passes a damaged deflate block on as zlib.error, no BadZipFile: still a refusal, not a 500."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, content in ts.theme_files().items():
+            z.writestr(name, content)
+        z.writestr("assets/logo.svg", b"<svg/>" * 100, compress_type=zipfile.ZIP_DEFLATED, compresslevel=0)
+    data = bytearray(buffer.getvalue())
+    local = bytes(data).rfind(b"PK\x03\x04", 0, bytes(data).find(b"assets/logo.svg") + 1)
+    name_len, extra_len = struct.unpack_from("<HH", data, local + 26)
+    stored_block = local + 30 + name_len + extra_len  # deflate at level 0: a block type byte, then LEN, NLEN
+    data[stored_block + 1] ^= 0xFF
+    errors = refused(bytes(data))
+    assert any(e.startswith("assets/logo.svg: cannot be read") for e in errors), errors
+    assert not Theme.objects.exists()
+
+
 def test_real_total_over_the_limit(settings, monkeypatch):
     settings.MAX_UPLOAD_SIZE = 50_000
     files = ts.theme_files(assets__a_DOT_png=b"\0" * 30_000, assets__b_DOT_png=b"\0" * 30_000)
@@ -301,6 +318,34 @@ def test_download_round_trips():
                                                                    if k != "theme.json"}
     default = archive.pack(storage.bundled())
     assert "views/home.html" in zipfile.ZipFile(io.BytesIO(default)).namelist()
+
+
+CATALOGUE = b'msgid ""\nmsgstr ""\n"Language: de\\n"\n\nmsgid "Acme home"\nmsgstr "Acme-Startseite"\n'
+
+
+def test_a_themes_catalogues_are_stored_as_uploaded_and_round_trip():
+    files = ts.theme_files(locale__de__LC_MESSAGES__acme_DOT_po=CATALOGUE, locale__ja__LC_MESSAGES__mail_DOT_po=b"")
+    upload(ts.make_zip(files))
+    stored = dict(ThemeFile.objects.filter(path__startswith="locale/").values_list("path", "content"))
+    assert {path: bytes(content) for path, content in stored.items()} == {
+        "locale/de/LC_MESSAGES/acme.po": CATALOGUE, "locale/ja/LC_MESSAGES/mail.po": b""}
+    data = archive.pack(storage.source("acme"))
+    assert archive.unpack(io.BytesIO(data), len(data)).files["locale/de/LC_MESSAGES/acme.po"] == CATALOGUE
+
+
+@pytest.mark.parametrize("path", ["locale/de/acme.po", "locale/de/LC_MESSAGES/acme.txt", "locale/README.md",
+                                  "locale/de/LC_MESSAGES/sub/acme.po"])
+def test_locale_holds_catalogues_only(path):
+    assert refused(ts.make_zip({**ts.theme_files(), path: b"x"})) == [
+        f"{path}: locale/ holds message catalogues only, as locale/<language>/LC_MESSAGES/<domain>.po"]
+
+
+def test_a_bad_catalogue_refuses_the_upload_with_file_and_line():
+    bad = CATALOGUE.replace(b'msgstr "Acme-Startseite"', b'msgstr "%(name)s Startseite"')
+    assert refused(ts.make_zip(ts.theme_files(locale__de__LC_MESSAGES__acme_DOT_po=bad))) == [
+        ("locale/de/LC_MESSAGES/acme.po:5: the translation of 'Acme home' uses %(name)s, which the msgid does not "
+        "have (it has: none)")]
+    assert not Theme.objects.exists()
 
 
 def test_folder_themes_are_listed_read_only(tmp_path, monkeypatch):

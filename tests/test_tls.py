@@ -167,7 +167,7 @@ def test_serve_answers_over_tls_with_secure_cookies_and_hsts(migrated_env, start
     running = start_server({**migrated_env, **tls_env(cert, key)})
     base = f"https://127.0.0.1:{running.port}"
     context = ssl.create_default_context(cafile=str(cert))
-    with httpx.Client(verify=context, timeout=5) as client:
+    with httpx.Client(verify=context, timeout=servers.HTTP_TIMEOUT) as client:
         assert wait_for_https(client, f"{base}/live", 200, running.proc, running.log).json() == {"status": "ok"}
         wait_for_https(client, f"{base}/ready", 200, running.proc, running.log)
         page = client.get(f"{base}/portal-admin/sign-in/")

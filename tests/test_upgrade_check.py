@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.db import models
+from django.utils import translation
 
 import forecourt
 from forecourt import configuration
@@ -134,7 +135,7 @@ def test_recorded_sync_failures_and_skipped_policies_are_reported_without_callin
     report = upgradecheck.run(configuration.get(), live_providers=False)
     messages = [f.message for f in findings(report, "providers", upgradecheck.WARNING)]
     assert messages == ["provider Down: its last sync failed: Dashboard unreachable",
-                        "provider Down: its last sync skipped 1 policy(ies); correct them in the Dashboard"]
+                        "provider Down: its last sync skipped 1 policy; correct it in the Dashboard"]
 
 
 @pytest.mark.django_db
@@ -163,6 +164,33 @@ def test_no_backup_blocks_an_upgrade_that_migrates():
     report = _report(pending=())
     upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: Search(None))
     assert [f.severity for f in report.findings] == [upgradecheck.WARNING]
+
+
+def test_findings_are_english_on_the_command_line_and_in_the_admin_s_language_on_the_about_page():
+    """The command runs with no language active: English. The About page runs in the admin's request
+    language: the same finding, its severity and its check in that language; the codes stay as they are."""
+    report = _report()
+    upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: Search(None))
+    (english,) = report.findings
+    assert english.message.startswith("no backup found: run `forecourt backup` before upgrading")
+    assert (english.severity_words, english.check_words) == ("blocker", "backup")
+    with translation.override("de"):
+        report = _report()
+        upgradecheck.check_backup(report, timedelta(hours=24), newest=lambda: Search(None))
+        (german,) = report.findings
+        assert german.message.startswith("kein Backup gefunden")
+        assert (german.severity, german.check) == (upgradecheck.BLOCKER, "backup")
+        assert (german.severity_words, german.check_words) == ("Blocker", "Backup")
+        assert upgradecheck.age_words(timedelta(hours=5)) == "5 Stunden"
+    assert upgradecheck.age_words(timedelta(hours=5)) == "5 hours"
+
+
+@pytest.mark.django_db
+def test_the_about_page_shows_the_findings_in_the_admin_s_language(client, admin):
+    client.force_login(admin)
+    html = client.get("/portal-admin/about/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Hinweis" in html or "Warnung" in html or "Blocker" in html
+    assert ">warning<" not in html and ">info<" not in html and ">blocker<" not in html
 
 
 def test_the_age_and_version_of_the_newest_backup_are_judged():
@@ -355,7 +383,7 @@ def test_gone_and_changed_backups_are_findings_and_do_not_count(tmp_path):
     messages = [f.message for f in findings(report, "backup")]
     assert messages[0].startswith("the backup recorded at " + str(tmp_path / "b0.tar.gz"))
     assert len([m for m in messages if " is gone" in m]) == upgradecheck.MAX_PROBLEMS
-    assert "2 more recorded backup(s) are gone or changed" in messages
+    assert "2 more recorded backups are gone or changed" in messages
     [blocker] = findings(report, "backup", upgradecheck.BLOCKER)
     assert blocker.message.startswith("no backup found")
 
@@ -629,7 +657,8 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
     # Named by its data (the database one migration behind this build), and by the version that wrote it.
     data = dataversion.data_words(made["data_version"])
     assert made["data_version"] and backup["data_version"] == made["data_version"]
-    assert _backup_findings(report) == [("info", (f"newest backup: {elsewhere}, {backup['age_seconds']} seconds old, "
+    age = upgradecheck.age_words(timedelta(seconds=backup["age_seconds"]))  # "1 second", "2 seconds"
+    assert _backup_findings(report) == [("info", (f"newest backup: {elsewhere}, {age} old, "
                                                  f"backup of {data}, written by {forecourt.__version__} "
                                                  "(checksum verified)"))]
     text = servers.run(["upgrade-check", "--no-provider-calls"], child_env, tmp_path)

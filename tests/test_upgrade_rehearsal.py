@@ -133,7 +133,7 @@ class AdminApi:
         self.token = token
 
     def __call__(self, method: str, path: str, body: object = None, status: tuple[int, ...] = (200, 201)) -> object:
-        response = httpx.request(method, f"{self.server.url}/portal-api{path}", json=body, timeout=15,
+        response = httpx.request(method, f"{self.server.url}/portal-api{path}", json=body, timeout=servers.HTTP_TIMEOUT,
                                  headers={"Authorization": self.token})
         assert response.status_code in status, (method, path, response.status_code, response.text[:500])
         return response.json() if response.content else None

@@ -119,6 +119,7 @@ def test_a_healthy_portal_passes_every_check_and_the_checks_leave_no_trace(migra
     assert len(lines) == 8
 
 
+@pytest.mark.one_engine  # pages, theme, log, sign-in, exit codes: the checks' rows are the other tests'
 def test_an_unhealthy_portal_fails_with_the_reasons(migrated_env, start_server, tmp_path):
     theme = tmp_path / "themes" / "broken"
     for path, content in themes_support.theme_files().items():
@@ -176,6 +177,7 @@ def test_an_unhealthy_portal_fails_with_the_reasons(migrated_env, start_server, 
     assert "no record of the log since start-up" in checks["log"]["detail"]
 
 
+@pytest.mark.one_engine  # pages, theme, log, sign-in, exit codes: the checks' rows are the other tests'
 def test_a_named_admin_who_is_deactivated_cannot_sign_in(migrated_env, start_server, tmp_path):
     env = {**migrated_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     with running(seed=False) as dashboard:
@@ -319,6 +321,7 @@ def test_without_a_consumer_a_temporary_one_signs_in_and_leaves_no_row_behind(mi
     assert checks["consumer-sign-in"]["data"] == {"temporary": True}
 
 
+@pytest.mark.one_engine  # pages, theme, log, sign-in, exit codes: the checks' rows are the other tests'
 def test_a_check_not_made_exits_3_unless_allowed(migrated_env, start_server, tmp_path):
     env = {**migrated_env, "PORTAL_PUBLIC_URL": "https://portal.example.com"}
     prepare(env, tmp_path, None, consumer=False)

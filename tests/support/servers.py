@@ -36,6 +36,11 @@ def run(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -
                           check=False)
 
 
+# A test's HTTP request to a portal it started: httpx's default of 5 s is not enough for a first page
+# (templates compiled, a password hashed) beside the other xdist worker on two loaded cores, as CI found.
+HTTP_TIMEOUT = 30
+
+
 @dataclass
 class Server:
     proc: subprocess.Popen[str]
@@ -51,7 +56,7 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def get(self, path: str, **kwargs: object) -> httpx.Response:
-        return httpx.get(self.url + path, timeout=5, **kwargs)  # type: ignore[arg-type]
+        return httpx.get(self.url + path, timeout=HTTP_TIMEOUT, **kwargs)  # type: ignore[arg-type]
 
     def wait_for(self, path: str, status: int, timeout: float = 60) -> httpx.Response:
         """Poll `path` until it answers `status`; fail with the server's log otherwise."""

@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from forecourt.accounts.models import User
 from forecourt.audit import services as audit
@@ -176,7 +178,8 @@ def rotate(credential: Credential, actor: User | None) -> Credential:
         # No select_related: FOR UPDATE cannot lock the nullable side of an outer join (PostgreSQL).
         locked = Credential.objects.select_for_update().get(pk=credential.pk)
         if locked.status != Credential.Status.ACTIVE:
-            raise ValidationError(f"Only active credentials can be rotated; this one is {locked.get_status_display()}.")
+            raise ValidationError(_("Only active credentials can be rotated; this one is %(status)s.")
+                                  % {"status": locked.get_status_display()})
         if locked.replaced_by.filter(status=Credential.Status.PENDING).exists():
             raise ValidationError("This credential is being rotated already.")
         if locked.provider_id is None or locked.access_request.plan.provider_id != locked.provider_id:
@@ -191,8 +194,8 @@ def rotate(credential: Credential, actor: User | None) -> Credential:
 # credential may be re-issued by them. One an admin revoked (in the Admin Portal or API, or by
 # deactivating its owner) stays revoked until an admin decides otherwise.
 REVOKED_BY_CONSUMER = "credential revoked by the consumer"
-REVOKED_BY_ADMIN = ("An administrator revoked this credential, so it cannot be re-issued here. "
-                    "Ask the portal's administrators, or request access again.")
+REVOKED_BY_ADMIN = gettext_lazy("An administrator revoked this credential, so it cannot be re-issued here. "
+                                "Ask the portal's administrators, or request access again.")
 
 
 def revoked_by_consumers(credential_ids: list[int]) -> set[int]:
@@ -213,24 +216,25 @@ def reissue_problem(request: AccessRequest, check_credentials: bool = True) -> s
     `check_credentials=False` leaves out the checks of its credentials (the app page makes them
     for all its requests at once)."""
     if request.status != AccessRequest.Status.APPROVED:
-        return f"Only approved requests get credentials; this one is {request.get_status_display().lower()}."
+        return _("Only approved requests get credentials; this one is %(status)s.") % {
+            "status": request.get_status_display().lower()}
     if request.provisioning != AccessRequest.Provisioning.DONE:
-        return "This request's credential is not made yet, or needs no credential."
+        return _("This request's credential is not made yet, or needs no credential.")
     if request.plan.provider_id is None:
-        return "This request's plan is not served by a gateway."
+        return _("This request's plan is not served by a gateway.")
     if request.plan.hidden_by_sync:
-        return f"The plan {request.plan}'s policy is gone from its provider: it cannot be granted."
+        return _("The plan %(plan)s's policy is gone from its provider: it cannot be granted.") % {"plan": request.plan}
     if not request.app.owner.is_active:
-        return "The app's owner's account is deactivated."
+        return _("The app's owner's account is deactivated.")
     if not check_credentials:
         return ""
     if request.credentials.filter(status__in=Credential.LIVE).exists():
-        return "This request has a credential already."
+        return _("This request has a credential already.")
     last = request.credentials.order_by("-revoked_at", "-pk").first()
     if last is None:
-        return "This request has no credential to replace."
+        return _("This request has no credential to replace.")
     if last.pk not in revoked_by_consumers([last.pk]):
-        return REVOKED_BY_ADMIN
+        return str(REVOKED_BY_ADMIN)
     return ""
 
 
@@ -258,11 +262,13 @@ def change_plan(request: AccessRequest, plan: Any, actor: User | None) -> Access
         if locked.status != AccessRequest.Status.APPROVED:
             raise ValidationError("Only approved requests can change plan.")
         if not locked.catalogue.plans.filter(pk=plan.pk).exists():
-            raise ValidationError(f"The plan {plan} is not offered in the catalogue {locked.catalogue}.")
+            raise ValidationError(_("The plan %(plan)s is not offered in the catalogue %(catalogue)s.")
+                                  % {"plan": plan, "catalogue": locked.catalogue})
         if plan.provider_id != locked.plan.provider_id:
             raise ValidationError("The new plan must come from the same provider as the current one.")
         if plan.hidden_by_sync:
-            raise ValidationError(f"The plan {plan}'s policy is gone from its provider: it cannot be granted.")
+            raise ValidationError(_("The plan %(plan)s's policy is gone from its provider: it cannot be granted.")
+                                  % {"plan": plan})
         if plan.pk == locked.plan_id:
             return locked
         before = locked.plan_id

@@ -11,11 +11,12 @@ import math
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from forecourt.accounts.notices import public_link
 from forecourt.jobs.registry import periodic
 from forecourt.notify import email
+from forecourt.notify import locale as mail_locale
 
 from .models import Credential
 
@@ -27,14 +28,24 @@ WARN_BEFORE = timedelta(days=7)
 BATCH = 200  # reminders per tick; the rest follow on the next ticks
 
 
+def _type_words(credential: Credential) -> str:
+    """The credential's kind (a choice's label) in the language the e-mail to its owner is rendered in
+    (notify.locale.language_of), not in the language of whatever sends it (the job has none). Made here, as a string:
+    an e-mail's context is plain JSON."""
+    with translation.override(mail_locale.language_of([credential.app.owner.email])):
+        return str(dict(Credential.Type.choices).get(credential.type, credential.type))
+
+
 def _context(credential: Credential, now: datetime) -> dict[str, object]:
     request = credential.access_request
     owner = credential.app.owner
     assert credential.expires_at is not None
     return {
         "user_name": owner.get_full_name(), "app_name": credential.app.name,
-        "plan_name": request.plan.display_name, "credential_type": credential.get_type_display(),
-        "credential_hint": credential.secret_hint, "expires_on": credential.expires_at.date().isoformat(),
+        "plan_name": request.plan.translated("display_name", mail_locale.language_of([owner.email])),
+        "credential_type": _type_words(credential), "credential_hint": credential.secret_hint,
+        # A moment: notify/values.py shows it as the reader's day, in their language and time zone.
+        "expires_on": credential.expires_at.isoformat(),
         "days_left": max(0, math.ceil((credential.expires_at - now) / timedelta(days=1))),
         "app_url": public_link("live:app", pk=credential.app_id),
     }

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.catalog.models import Catalogue, Plan, Product
@@ -15,21 +16,26 @@ if TYPE_CHECKING:
 
 class App(models.Model):
     class Visibility(models.TextChoices):
-        PERSONAL = "personal", "Personal: only its owner"
-        TEAM = "team", "Team: the owner's team"
-        ORGANISATION = "organisation", "Organisation: everyone in the owner's organisation"
+        PERSONAL = "personal", _("Personal: only its owner")
+        TEAM = "team", _("Team: the owner's team")
+        ORGANISATION = "organisation", _("Organisation: everyone in the owner's organisation")
 
-    name = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
-    redirect_urls = models.TextField("redirect URLs", blank=True, help_text="One per line (OAuth 2.0 clients).")
-    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="apps")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="apps")
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="apps")
-    visibility = models.CharField(max_length=15, choices=Visibility.choices, default=Visibility.PERSONAL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    redirect_urls = models.TextField(_("redirect URLs"), blank=True, help_text=_("One per line (OAuth 2.0 clients)."))
+    owner = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="apps")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="apps")
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="apps")
+    visibility = models.CharField(_("visibility"), max_length=15, choices=Visibility.choices,
+                                  default=Visibility.PERSONAL)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("app")
+        verbose_name_plural = _("apps")
         ordering = ["name"]
         indexes = [models.Index(fields=["name", "id"], name="app_list_order")]
 
@@ -39,32 +45,38 @@ class App(models.Model):
 
 class AccessRequest(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     class Provisioning(models.TextChoices):
         """Creating the credential at the provider, after approval; retried until it succeeds."""
 
-        NOT_NEEDED = "not-needed", "Not needed"
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        NOT_NEEDED = "not-needed", _("Not needed")
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="access_requests")
-    catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="access_requests")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="access_requests")
-    products = models.ManyToManyField(Product, related_name="access_requests")
-    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_requests")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    reason = models.TextField(blank=True, help_text="Why it was rejected (shown to the consumer).")
-    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    provisioning = models.CharField(max_length=12, choices=Provisioning.choices, default=Provisioning.NOT_NEEDED)
-    provisioning_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    app = models.ForeignKey(App, verbose_name=_("app"), on_delete=models.CASCADE, related_name="access_requests")
+    catalogue = models.ForeignKey(Catalogue, verbose_name=_("catalogue"), on_delete=models.PROTECT,
+                                  related_name="access_requests")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="access_requests")
+    products = models.ManyToManyField(Product, verbose_name=_("products"), related_name="access_requests")
+    requester = models.ForeignKey(User, verbose_name=_("requester"), on_delete=models.PROTECT,
+                                  related_name="access_requests")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was rejected (shown to the consumer)."))
+    decided_by = models.ForeignKey(User, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    provisioning = models.CharField(_("provisioning"), max_length=12, choices=Provisioning.choices,
+                                    default=Provisioning.NOT_NEEDED)
+    provisioning_error = models.TextField(_("provisioning error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"], name="access_request_queue"),
                    models.Index(fields=["created_at", "id"], name="access_request_list_order")]
@@ -88,50 +100,57 @@ class Credential(models.Model):
     """
 
     class Type(models.TextChoices):
-        KEY = "key", "API key"
-        OAUTH2_CLIENT = "oauth2-client", "OAuth 2.0 client"
+        KEY = "key", _("API key")
+        OAUTH2_CLIENT = "oauth2-client", _("OAuth 2.0 client")
         # Registered at an identity provider by Dynamic Client Registration (forecourt.access.dcr).
-        DCR_CLIENT = "dcr-client", "OAuth 2.0 client (DCR)"
+        DCR_CLIENT = "dcr-client", _("OAuth 2.0 client (DCR)")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Being created at the gateway"
-        ACTIVE = "active", "Active"
-        REVOKING = "revoking", "Being revoked at the gateway"
-        REVOKED = "revoked", "Revoked"
+        PENDING = "pending", _("Being created at the gateway")
+        ACTIVE = "active", _("Active")
+        REVOKING = "revoking", _("Being revoked at the gateway")
+        REVOKED = "revoked", _("Revoked")
 
-    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="credentials")
-    access_request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="credentials")
+    app = models.ForeignKey(App, verbose_name=_("app"), on_delete=models.CASCADE, related_name="credentials")
+    access_request = models.ForeignKey(AccessRequest, verbose_name=_("access request"), on_delete=models.CASCADE,
+                                       related_name="credentials")
     # By app label: providers sits above access (forecourt.providers.interfaces) and is not imported here.
-    provider = models.ForeignKey("providers.Provider", on_delete=models.SET_NULL, null=True, blank=True,
+    provider = models.ForeignKey("providers.Provider", verbose_name=_("provider"), on_delete=models.SET_NULL,
+                                 null=True, blank=True,
                                  related_name="+")
     provider_reference = models.CharField(
-        max_length=255, help_text="How the provider knows it, never a secret: an OAuth client's ID, a key's hash.")
+        _("provider reference"), max_length=255,
+        help_text=_("How the provider knows it, never a secret: an OAuth client's ID, a key's hash."))
     # A Tyk key's ID at the gateway (the key itself), encrypted, while the key must be addressed by
     # it: until the gateway has told its hash, or for good from a gateway that hashes no keys.
-    gateway_key = EncryptedTextField(blank=True, editable=False)
-    type = models.CharField(max_length=15, choices=Type.choices, default=Type.KEY)
-    secret_hint = models.CharField(max_length=12, blank=True, help_text="The last characters of the secret.")
-    secret = EncryptedTextField(blank=True, help_text="Encrypted; shown to the consumer once.")
+    gateway_key = EncryptedTextField(_("gateway key"), blank=True, editable=False)
+    type = models.CharField(_("type"), max_length=15, choices=Type.choices, default=Type.KEY)
+    secret_hint = models.CharField(_("secret hint"), max_length=12, blank=True,
+                                   help_text=_("The last characters of the secret."))
+    secret = EncryptedTextField(_("secret"), blank=True, help_text=_("Encrypted; shown to the consumer once."))
     # When the owner was shown the secret in the Live Portal; `secret` was wiped in that same
     # transaction (forecourt.access.reveal), so from then on only `secret_hint` is left.
-    secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    secret_shown_at = models.DateTimeField(_("secret shown at"), null=True, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     # What else the provider needs to find the credential again (e.g. a Tyk OAuth client's API and
     # policy). Chosen before the gateway is called, like provider_reference.
-    provider_data = models.JSONField(default=dict, blank=True)
-    replaces = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by",
-                                 help_text="The credential this one rotated; revoked once this one is active.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    provider_data = models.JSONField(_("provider data"), default=dict, blank=True)
+    replaces = models.ForeignKey("self", verbose_name=_("replaces"), on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="replaced_by",
+                                 help_text=_("The credential this one rotated; revoked once this one is active."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     # When its owner was told it expires soon / has expired (forecourt.access.expiry): set by the
     # conditional UPDATE that claims the reminder, so each is sent once across replicas.
-    expiry_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
-    expired_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expiry_warned_at = models.DateTimeField(_("expiry warned at"), null=True, blank=True, editable=False)
+    expired_notified_at = models.DateTimeField(_("expired notified at"), null=True, blank=True, editable=False)
 
     LIVE = (Status.PENDING, Status.ACTIVE)
 
     class Meta:
+        verbose_name = _("credential")
+        verbose_name_plural = _("credentials")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["created_at", "id"], name="credential_list_order")]
 
@@ -165,37 +184,42 @@ class CustomCredential(models.Model):
     """
 
     class Type(models.TextChoices):
-        CUSTOM = "CREDENTIAL_TYPE_CUSTOM", "Custom (issued outside the portal)"
-        TYK_MANAGED = "CREDENTIAL_TYPE_TYK_MANAGED", "Tyk managed"
+        CUSTOM = "CREDENTIAL_TYPE_CUSTOM", _("Custom (issued outside the portal)")
+        TYK_MANAGED = "CREDENTIAL_TYPE_TYK_MANAGED", _("Tyk managed")
 
     class TokenType(models.TextChoices):
         # Tyk's v1.14 names (its specification's CustomCredential.AuthTokenType enum).
-        CUSTOM = "AUTH_TOKEN_TYPE_CUSTOM", "Custom token"
-        STANDARD = "AUTH_TOKEN_STANDARD", "Standard token"
+        CUSTOM = "AUTH_TOKEN_TYPE_CUSTOM", _("Custom token")
+        STANDARD = "AUTH_TOKEN_STANDARD", _("Standard token")
 
-    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="custom_credentials")
-    alias = models.CharField(max_length=255)
-    type = models.CharField(max_length=32, choices=Type.choices, default=Type.CUSTOM)
-    plan = models.ForeignKey(Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    products = models.ManyToManyField(Product, blank=True, related_name="+")
-    authentication_method = models.CharField(max_length=100, blank=True)
-    auth_token_type = models.CharField(max_length=32, choices=TokenType.choices, default=TokenType.CUSTOM)
-    key_id = models.CharField("key ID", max_length=255, blank=True, help_text="An identifier, never a secret.")
+    app = models.ForeignKey(App, verbose_name=_("app"), on_delete=models.CASCADE, related_name="custom_credentials")
+    alias = models.CharField(_("alias"), max_length=255)
+    type = models.CharField(_("type"), max_length=32, choices=Type.choices, default=Type.CUSTOM)
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    products = models.ManyToManyField(Product, verbose_name=_("products"), blank=True, related_name="+")
+    authentication_method = models.CharField(_("authentication method"), max_length=100, blank=True)
+    auth_token_type = models.CharField(_("auth token type"), max_length=32, choices=TokenType.choices,
+                                       default=TokenType.CUSTOM)
+    key_id = models.CharField(_("key ID"), max_length=255, blank=True, help_text=_("An identifier, never a secret."))
     # Not editable: no model form or audit snapshot (model_to_dict) ever carries them.
-    credential_key = EncryptedTextField(blank=True, editable=False,
-                                        help_text="Encrypted; shown to the app's owner once.")
-    credential_secret = EncryptedTextField(blank=True, editable=False,
-                                           help_text="Encrypted; shown to the app's owner once.")
-    key_hint = models.CharField(max_length=12, blank=True)
-    secret_hint = models.CharField(max_length=12, blank=True)
-    secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
-    provider = models.ForeignKey("providers.Provider", on_delete=models.SET_NULL, null=True, blank=True,
+    credential_key = EncryptedTextField(_("credential key"), blank=True, editable=False,
+                                        help_text=_("Encrypted; shown to the app's owner once."))
+    credential_secret = EncryptedTextField(_("credential secret"), blank=True, editable=False,
+                                           help_text=_("Encrypted; shown to the app's owner once."))
+    key_hint = models.CharField(_("key hint"), max_length=12, blank=True)
+    secret_hint = models.CharField(_("secret hint"), max_length=12, blank=True)
+    secret_shown_at = models.DateTimeField(_("secret shown at"), null=True, blank=True, editable=False)
+    provider = models.ForeignKey("providers.Provider", verbose_name=_("provider"), on_delete=models.SET_NULL,
+                                 null=True, blank=True,
                                  related_name="+")
-    client_type_id = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    client_type_id = models.PositiveIntegerField(_("client type id"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("custom credential")
+        verbose_name_plural = _("custom credentials")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from forecourt.audit import services as audit
 from forecourt.catalog.services import is_requestable, offered_plans
 from forecourt.jobs import handler, queue
 from forecourt.notify import email
+from forecourt.notify import locale as mail_locale
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.webhooks import events
 
@@ -33,11 +34,12 @@ class NotPending(Exception):
 def _decision_email(request: AccessRequest, template: str, base_url: str) -> None:
     """The requester hears of the decision, with a link to the app's page (its credentials and
     requests); `portal_url` (the root) stays for themes written before `app_url` existed."""
+    language = mail_locale.language_of([request.requester.email])  # names as the e-mail's reader reads them
     email.send([request.requester.email], template, {
         "user_name": request.requester.get_full_name(),
         "app_name": request.app.name,
-        "plan_name": request.plan.display_name,
-        "products": [p.display_name for p in request.products.all()],
+        "plan_name": request.plan.translated("display_name", language),
+        "products": [p.translated("display_name", language) for p in request.products.all()],
         "reason": request.reason,
         "portal_url": base_url,
         "app_url": public_link("live:app", base_url, pk=request.app_id),
@@ -75,10 +77,11 @@ def _tell_admins_of(request: AccessRequest, base_url: str) -> None:
     address = PortalSettings.load().admin_notification_address
     if not address:
         return
+    language = mail_locale.language_of([address])
     email.send([address], "access_request_submitted", {
         "requester_name": request.requester.get_full_name(), "requester_email": request.requester.email,
-        "app_name": request.app.name, "plan_name": request.plan.display_name,
-        "products": [p.display_name for p in request.products.all()],
+        "app_name": request.app.name, "plan_name": request.plan.translated("display_name", language),
+        "products": [p.translated("display_name", language) for p in request.products.all()],
         "admin_url": public_link("adminportal:access_request", base_url, pk=request.pk),
     })
 

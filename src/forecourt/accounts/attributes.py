@@ -26,6 +26,7 @@ from typing import Any
 import re2
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from forecourt.audit import services as audit
 from forecourt.wording import counted
@@ -336,18 +337,25 @@ def shown_to_owner(user: User) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class DefaultAttribute:
+    """`label` is data: the Admin API answers it as Tyk's portal does, in English. The Admin Portal shows
+    `title`, the label in the request's language (marked with gettext_noop, translated when shown)."""
+
     id: int
     key: str
     label: str
 
+    @property
+    def title(self) -> str:
+        return gettext(self.label)
+
 
 DEFAULT_ATTRIBUTES = [
-    DefaultAttribute(1, "first_name", "First name"),
-    DefaultAttribute(2, "last_name", "Last name"),
-    DefaultAttribute(3, "email", "Email"),
-    DefaultAttribute(4, "role", "Role"),
-    DefaultAttribute(5, "organisation", "Organisation name"),
-    DefaultAttribute(6, "team_names", "Team names"),
+    DefaultAttribute(1, "first_name", gettext_noop("First name")),
+    DefaultAttribute(2, "last_name", gettext_noop("Last name")),
+    DefaultAttribute(3, "email", gettext_noop("Email")),
+    DefaultAttribute(4, "role", gettext_noop("Role")),
+    DefaultAttribute(5, "organisation", gettext_noop("Organisation name")),
+    DefaultAttribute(6, "team_names", gettext_noop("Team names")),
 ]
 DEFAULTS_BY_ID = {d.id: d for d in DEFAULT_ATTRIBUTES}
 

@@ -132,12 +132,14 @@ def address_taken(address: str) -> bool:
 
 
 def accept_invitation(invitation: Invitation, first_name: str, last_name: str, password: str,
-                      attribute_values: Mapping[CustomAttribute, object] | None = None) -> User:
+                      attribute_values: Mapping[CustomAttribute, object] | None = None, *,
+                      language: str = "") -> User:
     """Make the invitee's account (active: the link proved the address) in the invitation's
     organisation and team, with the custom attributes the sign-up form asks for (checked as
     sign-up checks them: an invitee is asked the same); the invitation is spent. ValidationError
     if it was spent meanwhile, the address has an account or an attribute's value is refused
-    (nothing is made then). The password is hashed before the transaction opens."""
+    (nothing is made then). The password is hashed before the transaction opens. `language` is the one
+    the invitee asked for on the invitation's page (i18n.negotiation.asked_for), saved on the account."""
     _check_rules(invitation.email)  # the settings may have changed since it was sent
     checked = attributes.check(attribute_values or {}, {}, attributes.Channel.SIGN_UP, complete=True)
     if checked.problems:
@@ -152,7 +154,7 @@ def accept_invitation(invitation: Invitation, first_name: str, last_name: str, p
             with transaction.atomic():
                 user = User.objects.create_user(invitation.email, password_hash=password_hash, first_name=first_name,
                                                 last_name=last_name, role=invitation.role,
-                                                organisation_id=invitation.organisation_id)
+                                                organisation_id=invitation.organisation_id, language=language)
         except IntegrityError:
             raise ValidationError("An account already uses this e-mail address.") from None
         user.teams.add(invitation.team)

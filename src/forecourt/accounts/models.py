@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.i18n import languages
 from forecourt.i18n.zones import validate_time_zone
@@ -19,10 +20,10 @@ from forecourt.ops.crypto import EncryptedTextField
 
 
 class Role(models.TextChoices):
-    SUPER_ADMIN = "super-admin", "Super admin"
-    PROVIDER_ADMIN = "provider-admin", "Provider admin"
-    CONSUMER_ADMIN = "consumer-admin", "Consumer admin"
-    CONSUMER_TEAM_MEMBER = "consumer-team-member", "Consumer team member"
+    SUPER_ADMIN = "super-admin", _("Super admin")
+    PROVIDER_ADMIN = "provider-admin", _("Provider admin")
+    CONSUMER_ADMIN = "consumer-admin", _("Consumer admin")
+    CONSUMER_TEAM_MEMBER = "consumer-team-member", _("Consumer team member")
 
 
 ADMIN_ROLES = frozenset({Role.SUPER_ADMIN, Role.PROVIDER_ADMIN})
@@ -33,12 +34,14 @@ ADMIN_ROLES = frozenset({Role.SUPER_ADMIN, Role.PROVIDER_ADMIN})
 
 
 class Organisation(models.Model):
-    name = models.CharField(max_length=255, unique=True)
-    is_default = models.BooleanField(null=True, blank=True, default=None, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    is_default = models.BooleanField(_("is default"), null=True, blank=True, default=None, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["is_default"], name="one_default_organisation")]
 
@@ -47,13 +50,16 @@ class Organisation(models.Model):
 
 
 class Team(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=255)
-    is_default = models.BooleanField(null=True, blank=True, default=None, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+                                     related_name="teams")
+    name = models.CharField(_("name"), max_length=255)
+    is_default = models.BooleanField(_("is default"), null=True, blank=True, default=None, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["organisation_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="unique_team_name_per_organisation"),
@@ -95,23 +101,24 @@ class UserManager(_UserManagerBase):
 
 
 class User(AbstractBaseUser):
-    email = models.EmailField("e-mail", max_length=254, unique=True)
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
-    role = models.CharField(max_length=32, choices=Role.choices, default=Role.CONSUMER_TEAM_MEMBER)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True,
+    email = models.EmailField(_("e-mail"), max_length=254, unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.CONSUMER_TEAM_MEMBER)
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     null=True, blank=True,
                                      related_name="users")
-    teams = models.ManyToManyField(Team, blank=True, related_name="members")
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="members")
+    is_active = models.BooleanField(_("is active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Blank: no preference (the switcher's cookie, the browser, the portal's default decide: i18n.negotiation).
-    language = models.CharField(max_length=16, blank=True, default="", db_default="",
+    language = models.CharField(_("language"), max_length=16, blank=True, default="", db_default="",
                                 choices=languages.django_languages(),
-                                help_text="The language of the portals' pages and of e-mails to this user.")
+                                help_text=_("The language of the portals' pages and of e-mails to this user."))
     # Blank: the portal's (UTC). Any name of the IANA database (i18n.zones).
-    time_zone = models.CharField("time zone", max_length=64, blank=True, default="", db_default="",
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="", db_default="",
                                  validators=[validate_time_zone],
-                                 help_text="Dates and times are shown in it.")
+                                 help_text=_("Dates and times are shown in it."))
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -120,6 +127,8 @@ class User(AbstractBaseUser):
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["email"]
 
     def __str__(self) -> str:
@@ -181,17 +190,21 @@ class InviteCode(models.Model):
     team, not access to anything already there, and expires or runs out of uses.
     """
 
-    code = models.CharField(max_length=64, unique=True, default=_invite_code, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invite_codes")
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invite_codes")
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
-    max_uses = models.PositiveIntegerField(default=1, help_text="0: unlimited.")
-    uses = models.PositiveIntegerField(default=0, editable=False)
-    is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    code = models.CharField(_("code"), max_length=64, unique=True, default=_invite_code, editable=False)
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+                                     related_name="invite_codes")
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="invite_codes")
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, help_text=_("Empty: never expires."))
+    max_uses = models.PositiveIntegerField(_("max uses"), default=1, help_text=_("0: unlimited."))
+    uses = models.PositiveIntegerField(_("uses"), default=0, editable=False)
+    is_active = models.BooleanField(_("is active"), default=True)
+    created_by = models.ForeignKey(User, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("invite code")
+        verbose_name_plural = _("invite codes")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["created_at", "id"], name="invitecode_list_order")]
 
@@ -215,21 +228,26 @@ class OrganisationRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
-    name = models.CharField("organisation name", max_length=255)
-    requester = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organisation_requests")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", help_text="The organisation made on approval.")
-    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True, help_text="Why it was rejected (e-mailed to the requester).")
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("organisation name"), max_length=255)
+    requester = models.ForeignKey(User, verbose_name=_("requester"), on_delete=models.CASCADE,
+                                  related_name="organisation_requests")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.SET_NULL,
+                                     null=True, blank=True,
+                                     related_name="+", help_text=_("The organisation made on approval."))
+    decided_by = models.ForeignKey(User, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was rejected (e-mailed to the requester)."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("organisation request")
+        verbose_name_plural = _("organisation requests")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["created_at", "id"], name="orgrequest_list_order")]
 
@@ -291,42 +309,45 @@ class CustomAttribute(models.Model):
     """
 
     class Type(models.IntegerChoices):  # Tyk's numbers
-        STRING = 1, "String"
-        DROPDOWN = 2, "Dropdown"
-        BOOLEAN = 3, "Boolean"
-        NUMBER = 4, "Number"
+        STRING = 1, _("String")
+        DROPDOWN = 2, _("Dropdown")
+        BOOLEAN = 3, _("Boolean")
+        NUMBER = 4, _("Number")
 
     class Behaviour(models.IntegerChoices):  # Tyk's numbers: what consumers may do with it
-        EDIT = 1, "Developers can view and edit"
-        VIEW = 2, "Developers can only view"
-        HIDDEN = 3, "Developers cannot see"
+        EDIT = 1, _("Developers can view and edit")
+        VIEW = 2, _("Developers can only view")
+        HIDDEN = 3, _("Developers cannot see")
 
     identifier = models.CharField(
-        max_length=64, unique=True,
-        help_text="Letters, digits, dashes and underscores: the attribute's name in the Admin API, the "
-                  "credentials' metadata and webhook events.")
-    name = models.CharField("label", max_length=255, help_text="What forms and pages call it.")
-    description = models.TextField(blank=True, help_text="Shown under the field.")
-    type = models.PositiveSmallIntegerField(choices=Type.choices, default=Type.STRING)
-    behaviour = models.PositiveSmallIntegerField(choices=Behaviour.choices, default=Behaviour.EDIT)
-    dropdown_values = models.TextField(blank=True, help_text="Dropdown only: the options, separated by commas.")
+        _("identifier"), max_length=64, unique=True,
+        help_text=_("Letters, digits, dashes and underscores: the attribute's name in the Admin API, the "
+                  "credentials' metadata and webhook events."))
+    name = models.CharField(_("label"), max_length=255, help_text=_("What forms and pages call it."))
+    description = models.TextField(_("description"), blank=True, help_text=_("Shown under the field."))
+    type = models.PositiveSmallIntegerField(_("type"), choices=Type.choices, default=Type.STRING)
+    behaviour = models.PositiveSmallIntegerField(_("behaviour"), choices=Behaviour.choices, default=Behaviour.EDIT)
+    dropdown_values = models.TextField(_("dropdown values"), blank=True,
+                                       help_text=_("Dropdown only: the options, separated by commas."))
     validation_regexp = models.CharField(
-        "validation regular expression", max_length=500, blank=True,
-        help_text="String only: a value must match it whole (RE2 syntax, as Go and Tyk). Empty: any text.")
+        _("validation regular expression"), max_length=500, blank=True,
+        help_text=_("String only: a value must match it whole (RE2 syntax, as Go and Tyk). Empty: any text."))
     add_to_key_metadata = models.BooleanField(
-        "add to the credentials' metadata", default=False,
-        help_text="Send the user's value to the gateway with each credential they get (it is readable there).")
-    required = models.BooleanField(default=False, help_text="A user must have a value (a Boolean: must be "
-                                                            "ticked) where the field is shown.")
-    show_on_signup = models.BooleanField("show on the sign-up form", default=False)
-    write_once = models.BooleanField("write once, read many", default=False,
-                                     help_text="Once set, the value can no longer be changed, by anyone.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+        _("add to the credentials' metadata"), default=False,
+        help_text=_("Send the user's value to the gateway with each credential they get (it is readable there)."))
+    required = models.BooleanField(_("required"), default=False,
+                                   help_text=_("A user must have a value (a Boolean: must be "
+                                                            "ticked) where the field is shown."))
+    show_on_signup = models.BooleanField(_("show on the sign-up form"), default=False)
+    write_once = models.BooleanField(_("write once, read many"), default=False,
+                                     help_text=_("Once set, the value can no longer be changed, by anyone."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name_plural = _("custom attributes")
         ordering = ["pk"]
-        verbose_name = "custom attribute"
+        verbose_name = _("custom attribute")
 
     def __str__(self) -> str:
         return self.name

@@ -13,11 +13,14 @@ import enum
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 from forecourt.portalconfig.models import PortalSettings
 
-SIGN_UP_OFF = "This portal does not take new registrations."
-DOMAIN_REFUSED = "Accounts on this portal are for addresses at {domains} only."
+# Marked, not translated here: the English text is the constant (tests look for it); the refusal
+# says it in the reader's language (gettext when raised).
+SIGN_UP_OFF = gettext_noop("This portal does not take new registrations.")
+DOMAIN_REFUSED = gettext_noop("Accounts on this portal are for addresses at %(domains)s only.")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 
 
@@ -45,7 +48,8 @@ def parse_domains(text: str) -> list[str]:
         except UnicodeError:
             ascii_domain = ""
         if not _DOMAIN.match(ascii_domain):
-            raise ValidationError(f"“{raw[:100]}” is not a domain name (e.g. example.com).", code="invalid")
+            raise ValidationError(gettext("“%(domain)s” is not a domain name (e.g. example.com).")
+                                  % {"domain": raw[:100]}, code="invalid")
         if ascii_domain not in domains:
             domains.append(ascii_domain)
     return domains
@@ -83,7 +87,7 @@ def check_may_register(email: str, path: Path, settings: PortalSettings | None =
     """
     settings = settings or PortalSettings.load()
     if not settings.allow_sign_up and path not in (Path.INVITATION, Path.INVITE_CODE, Path.SSO):
-        raise ValidationError({"email": SIGN_UP_OFF}, code="sign_up_off")
+        raise ValidationError({"email": gettext(SIGN_UP_OFF)}, code="sign_up_off")
     if not domain_allowed(email, settings):
         domains = allowed_domains(settings)
-        raise ValidationError({"email": DOMAIN_REFUSED.format(domains=", ".join(domains))}, code="domain")
+        raise ValidationError({"email": gettext(DOMAIN_REFUSED) % {"domains": ", ".join(domains)}}, code="domain")

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, ngettext
 
 from forecourt.audit import services as audit
 from forecourt.notify import email
-from forecourt.wording import counted
+from forecourt.wording import counted_in
 
 from . import notices, signals, tokens
 from .models import ADMIN_ROLES, InviteCode, Organisation, Role, Team, User
@@ -115,23 +116,28 @@ def save_organisation(organisation: Organisation, actor: User) -> Organisation:
 
 def organisation_delete_blockers(organisation: Organisation, actor: User) -> list[str]:
     if organisation.is_default:
-        return ["The Default Organisation cannot be deleted."]
+        return [gettext("The Default Organisation cannot be deleted.")]
     reasons = []
     users = organisation.users.count()
     if users:
-        reasons.append(f"It has {counted(users, 'user')}: move them to another organisation or delete them first.")
+        reasons.append(counted_in(ngettext(
+            "It has %(count)s user: move them to another organisation or delete them first.",
+            "It has %(count)s users: move them to another organisation or delete them first.", users), users))
     apps = organisation.apps.count()
     if apps:
-        reasons.append(f"It owns {counted(apps, 'app')}: delete them first.")
+        reasons.append(counted_in(ngettext("It owns %(count)s app: delete them first.",
+                                            "It owns %(count)s apps: delete them first.", apps), apps))
     return reasons
 
 
 def team_delete_blockers(team: Team, actor: User) -> list[str]:
     if team.is_default:
-        return ["An organisation's Default Team cannot be deleted."]
+        return [gettext("An organisation's Default Team cannot be deleted.")]
     members = team.members.count()
     if members:
-        return [f"It has {counted(members, 'member')}: move them to another team first."]
+        return [counted_in(ngettext("It has %(count)s member: move them to another team first.",
+                                      "It has %(count)s members: move them to another team first.", members),
+                             members)]
     return []
 
 
@@ -141,13 +147,14 @@ def membership_problems(role: str, organisation: Organisation | None, teams: lis
     """Field -> message for a role / organisation / teams combination that does not fit."""
     problems: dict[str, str] = {}
     if role in (Role.CONSUMER_ADMIN, Role.CONSUMER_TEAM_MEMBER) and organisation is None:
-        problems["organisation"] = "Consumers belong to an organisation."
+        problems["organisation"] = gettext("Consumers belong to an organisation.")
     if organisation is not None:
         strangers = [t.name for t in teams if t.organisation_id != organisation.pk]
         if strangers:
-            problems["teams"] = f"Not teams of {organisation}: {', '.join(strangers)}."
+            problems["teams"] = gettext("Not teams of %(organisation)s: %(teams)s.") % {
+                "organisation": organisation, "teams": ", ".join(strangers)}
     elif teams:
-        problems["teams"] = "Choose an organisation for these teams."
+        problems["teams"] = gettext("Choose an organisation for these teams.")
     return problems
 
 
@@ -162,13 +169,13 @@ def role_change_problems(user: User, new_role: str, new_active: bool, actor: Use
     touches_admin = new_role in ADMIN_ROLES or (
         user.pk is not None and User.objects.filter(pk=user.pk, role__in=ADMIN_ROLES).exists())
     if touches_admin and actor.role != Role.SUPER_ADMIN:
-        problems.append("Only super-admins can create or change admin accounts.")
+        problems.append(gettext("Only super-admins can create or change admin accounts."))
     was_super = user.pk and User.objects.filter(pk=user.pk, role=Role.SUPER_ADMIN, is_active=True).exists()
     still_super = new_role == Role.SUPER_ADMIN and new_active
     if was_super and not still_super and not _other_active_super_admins(user):
-        problems.append("This is the last active super-admin: make someone else super-admin first.")
+        problems.append(gettext("This is the last active super-admin: make someone else super-admin first."))
     if user.pk and user.pk == actor.pk and not new_active:
-        problems.append("You cannot deactivate your own account.")
+        problems.append(gettext("You cannot deactivate your own account."))
     return problems
 
 
@@ -192,14 +199,17 @@ def save_user(user: User, actor: User, *, teams: Iterable[Team] | None = None) -
 
 def user_delete_blockers(user: User, actor: User) -> list[str]:
     if user.pk == actor.pk:
-        return ["You cannot delete your own account."]
+        return [gettext("You cannot delete your own account.")]
     if user.role in ADMIN_ROLES and actor.role != Role.SUPER_ADMIN:
-        return ["Only super-admins can delete admin accounts."]
+        return [gettext("Only super-admins can delete admin accounts.")]
     if user.role == Role.SUPER_ADMIN and user.is_active and not _other_active_super_admins(user):
-        return ["This is the last active super-admin."]
+        return [gettext("This is the last active super-admin.")]
     apps = user.apps.count()
     if apps:
-        return [f"They own {counted(apps, 'app')}: delete or hand over the apps first, or deactivate the user instead."]
+        return [counted_in(ngettext(
+            "They own %(count)s app: delete or hand over the apps first, or deactivate the user instead.",
+            "They own %(count)s apps: delete or hand over the apps first, or deactivate the user instead.",
+            apps), apps)]
     return []
 
 

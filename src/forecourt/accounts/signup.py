@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.notify import email
 from forecourt.portalconfig.models import PortalSettings
@@ -36,7 +37,7 @@ from . import attributes, notices, registration, throttle
 from .models import CustomAttribute, InviteCode, Role, User
 from .services import LIVE_RESET_PAGE, ensure_default_organisation, send_password_reset
 
-INVITE_CODE_UNUSABLE = "This invite code cannot be used: it is unknown, has expired or has been used up."
+INVITE_CODE_UNUSABLE = _("This invite code cannot be used: it is unknown, has expired or has been used up.")
 
 
 class ActivationTokenGenerator(PasswordResetTokenGenerator):
@@ -97,6 +98,8 @@ class SignUp:
     invite_code: str = ""
     # The custom attributes the sign-up form shows (accounts.attributes, Channel.SIGN_UP), as entered.
     attributes: Mapping[CustomAttribute, object] = field(default_factory=dict)
+    # The language the visitor asked for (i18n.negotiation.asked_for), saved on the new account; "" for none.
+    language: str = ""
 
 
 def next_step(invite_code: str) -> str:
@@ -140,7 +143,7 @@ def sign_up(details: SignUp, base_url: str) -> str:
                     user = User.objects.create_user(
                         details.email, password_hash=password_hash, first_name=details.first_name,
                         last_name=details.last_name, role=Role.CONSUMER_TEAM_MEMBER,
-                        organisation=organisation, is_active=False)
+                        organisation=organisation, is_active=False, language=details.language)
             except IntegrityError:  # registered a moment ago by a concurrent request
                 existing = User.objects.get(email__iexact=details.email)
                 if invite is not None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 CAP = 10_000
@@ -27,12 +28,14 @@ class RowCount:
     estimated: bool = False  # the engine's estimate of a whole table, not a count
 
     def __str__(self) -> str:
+        """The count as a page shows it, grouped the active language's way (1,234; 1.234; 1 234)."""
+        shown = number_format(self.value, use_l10n=True, force_grouping=True)
         if self.exact:
-            return f"{self.value:,}"
+            return shown
         if self.estimated:
             # Translators: an estimate of how many rows a list has ("about 51,000").
-            return gettext("about %(count)s") % {"count": f"{self.value:,}"}
-        return f"{self.value:,}+"
+            return gettext("about %(count)s") % {"count": shown}
+        return f"{shown}+"
 
     @property
     def is_one(self) -> bool:

@@ -66,7 +66,7 @@ class AdminAuthenticationForm(AuthenticationForm):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                              help_text=_("Shown to the consumer in the e-mail and on their request."))
 
 

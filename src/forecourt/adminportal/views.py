@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
@@ -391,7 +392,7 @@ def provider_sync(request: HttpRequest, pk: int) -> HttpResponse:
 def providers_sync_all(request: HttpRequest) -> HttpResponse:
     queued = provider_jobs.enqueue_sync_all()
     messages.success(request, ngettext("%(count)s synchronisation queued.", "%(count)s synchronisations queued.",
-                                       queued) % {"count": f"{queued:,}"})
+                                       queued) % {"count": number_format(queued, use_l10n=True, force_grouping=True)})
     return redirect("adminportal:resource_list", slug="providers")
 
 
@@ -509,6 +510,9 @@ def about(request: HttpRequest) -> HttpResponse:
     checklist at a glance. Read-only; the provider column is what the last syncs recorded (the
     page does not call the gateways)."""
     report = upgradecheck.run(configuration.get(), live_providers=False)
+    statuses = dict(Provider.Status.choices)
+    for entry in report.providers:  # the code is the report's data (the command's --json); the page says it in words
+        entry["status_words"] = statuses.get(entry["status"], entry["status"])
     backup_data = (report.newest_backup or {}).get("data_version")
     return render(request, "adminportal/about.html", {
         "report": report, "history": list(SchemaVersion.objects.order_by("-migrated_at", "-id")[:10]),

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
@@ -48,22 +49,27 @@ def _back(request: HttpRequest, slug: str) -> str:
     return f"{url}?{query}" if query else url
 
 
+def _shown(count: int) -> str:
+    """A count in a message, grouped the page's language's way (1,234 in English, 1.234 in German)."""
+    return number_format(count, use_l10n=True, force_grouping=True)
+
+
 def _tell(request: HttpRequest, outcome: bulk.Outcome, done: Done) -> None:
     """One message per kind of outcome: "18 approved.", "2 failed: #4 (App): why; ...", skipped ones."""
     if outcome.done:
         n = len(outcome.done)
-        messages.success(request, done(n) % {"count": n, "rows": ", ".join(outcome.done)})
+        messages.success(request, done(n) % {"count": _shown(n), "rows": ", ".join(outcome.done)})
     if outcome.failed:
         listed = "; ".join(f"{name}: {why}" for name, why in outcome.failed)
         n = len(outcome.failed)
         messages.error(request, ngettext("%(count)s failed and did not change: %(rows)s.",
                                          "%(count)s failed and did not change: %(rows)s.", n)
-                       % {"count": n, "rows": listed})
+                       % {"count": _shown(n), "rows": listed})
     if outcome.skipped:
         listed = "; ".join(f"{name}: {why}" for name, why in outcome.skipped)
         n = len(outcome.skipped)
         messages.info(request, ngettext("%(count)s row skipped: %(rows)s.", "%(count)s rows skipped: %(rows)s.", n)
-                      % {"count": f"{n:,}", "rows": listed})
+                      % {"count": _shown(n), "rows": listed})
     if not (outcome.done or outcome.failed or outcome.skipped):
         messages.info(request, gettext("Nothing changed."))
 

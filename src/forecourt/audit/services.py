@@ -50,6 +50,8 @@ def _jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
+    if isinstance(value, dict):  # a JSON column (an object's translations): kept as JSON, not its repr
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, FieldFile):  # str() of an empty one raises

@@ -6,6 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Category, Post
 
@@ -30,30 +31,30 @@ def check_path(raw: str, post: Post | None = None) -> str:
     """`raw` as a post's path (the part after /blog/), unused by another post; else ValidationError."""
     path = (raw or "").strip().strip("/")
     if not path:
-        raise ValidationError("A post needs a path, e.g. ten-tips (it is served at /blog/ten-tips).")
+        raise ValidationError(_("A post needs a path, e.g. ten-tips (it is served at /blog/ten-tips)."))
     if len(path) > MAX_PATH:
-        raise ValidationError(f"A path has at most {MAX_PATH} characters.")
+        raise ValidationError(_("A path has at most %(count)s characters.") % {"count": MAX_PATH})
     if not PATH.fullmatch(path):
-        raise ValidationError("A path is made of lower-case letters and digits, words joined by '-' "
-                              "(e.g. ten-tips).")
+        raise ValidationError(_("A path is made of lower-case letters and digits, words joined by '-' "
+                                "(e.g. ten-tips)."))
     others = Post.objects.filter(path=path)
     if post is not None and post.pk is not None:
         others = others.exclude(pk=post.pk)
     if others.exists():
-        raise ValidationError(f"Another post is at {path} already.")
+        raise ValidationError(_("Another post is at %(path)s already.") % {"path": path})
     return path
 
 
 def check_category_name(raw: str, category: Category | None = None) -> str:
     name = (raw or "").strip()
     if not name:
-        raise ValidationError("A category needs a name.")
+        raise ValidationError(_("A category needs a name."))
     # Compared without case: MySQL's unique index would, and two "News" categories would confuse readers.
     others = Category.objects.filter(name__iexact=name)
     if category is not None and category.pk is not None:
         others = others.exclude(pk=category.pk)
     if others.exists():
-        raise ValidationError(f"There is a category named {name} already.")
+        raise ValidationError(_("There is a category named %(name)s already.") % {"name": name})
     return name
 
 

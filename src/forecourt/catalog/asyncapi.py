@@ -29,6 +29,9 @@ from importlib import resources
 from typing import Any
 
 import jsonschema_rs
+from django.utils.translation import gettext, ngettext
+
+from forecourt.wording import counted_in
 
 from . import documents
 from .documents import InvalidDocument, Problem
@@ -64,14 +67,13 @@ class Summary:
     format: str  # "json" or "yaml"
 
     def __str__(self) -> str:
-        title = f"“{self.title}”" if self.title else "untitled"
+        """What the portals say of a document, in the active language (the Admin API answers the fields)."""
+        title = f"“{self.title}”" if self.title else gettext("untitled")
         version = f" {self.version}" if self.version else ""
-        return (f"{title}{version} (AsyncAPI {self.asyncapi}), {_counted(self.channels, 'channel')}, "
-                f"{_counted(self.operations, 'operation')}")
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+        channels = counted_in(ngettext("%(count)s channel", "%(count)s channels", self.channels), self.channels)
+        operations = counted_in(ngettext("%(count)s operation", "%(count)s operations", self.operations),
+                                self.operations)
+        return f"{title}{version} (AsyncAPI {self.asyncapi}), {channels}, {operations}"
 
 
 @cache

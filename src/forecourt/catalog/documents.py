@@ -36,6 +36,9 @@ from urllib.parse import unquote
 
 import jsonschema_rs
 import yaml
+from django.utils.translation import gettext, ngettext
+
+from forecourt.wording import counted_in
 
 MAX_BYTES = 5 * 1024 * 1024  # a document's size, however it comes (uploads, URLs, pasted text, the Admin API)
 MAX_PROBLEMS = 20  # problems reported at once; the rest are counted
@@ -55,8 +58,10 @@ class Problem:
     def __str__(self) -> str:
         if self.line is None:
             return self.message
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            return gettext("line %(line)s, column %(column)s: %(message)s") % {
+                "line": self.line, "column": self.column, "message": self.message}
+        return gettext("line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
 
 
 class InvalidDocument(ValueError):
@@ -71,7 +76,8 @@ class InvalidDocument(ValueError):
         shown = [str(p) for p in self.problems[:MAX_PROBLEMS]]
         more = len(self.problems) - MAX_PROBLEMS
         if more > 0:
-            shown.append(f"... and {more} more problem{'s' if more > 1 else ''}.")
+            shown.append(counted_in(ngettext("... and %(count)s more problem.", "... and %(count)s more problems.",
+                                             more), more))
         return shown
 
 
@@ -84,9 +90,12 @@ class Summary:
     format: str  # "json" or "yaml"
 
     def __str__(self) -> str:
-        title = f"“{self.title}”" if self.title else "untitled"
+        """What the Admin Portal says of a document, in the active language (the Admin API answers the
+        fields, not this)."""
+        title = f"“{self.title}”" if self.title else gettext("untitled")
         version = f" {self.version}" if self.version else ""
-        count = f"{self.operations} operation{'' if self.operations == 1 else 's'}"
+        count = counted_in(ngettext("%(count)s operation", "%(count)s operations", self.operations),
+                           self.operations)
         return f"{title}{version} (OpenAPI {self.openapi or '?'}), {count}"
 
 
@@ -109,10 +118,10 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-16") if utf16 else data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidDocument([Problem(f"the document is not UTF-8 text (byte {exc.start + 1} is not valid)")]) \
-            from None
+        raise InvalidDocument([Problem(gettext("the document is not UTF-8 text (byte %(byte)s is not valid)")
+                                       % {"byte": exc.start + 1})]) from None
     if "\x00" in text:
-        raise InvalidDocument([Problem("the document contains NUL characters: it is not a text file")])
+        raise InvalidDocument([Problem(gettext("the document contains NUL characters: it is not a text file"))])
     return text
 
 
@@ -125,7 +134,8 @@ def read_upload(upload: Any) -> str:
 
 
 def too_large(size: int) -> str:
-    return f"the document is {size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB"
+    return gettext("the document is %(size)s MB; the limit is %(limit)s MB") % {
+        "size": f"{size / 1024 / 1024:.1f}", "limit": MAX_BYTES // 1024 // 1024}
 
 
 class _Positions:
@@ -189,7 +199,8 @@ def _check_expansion(root: yaml.Node) -> None:
             sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
             if sizes[key] > MAX_NODES:
                 raise InvalidDocument([Problem(
-                    f"the document's YAML aliases expand it to more than {MAX_NODES:,} values",
+                    gettext("the document's YAML aliases expand it to more than %(count)s values")
+                    % {"count": f"{MAX_NODES:,}"},
                     node.start_mark.line + 1, node.start_mark.column + 1)])
             continue
         if key in sizes:
@@ -198,7 +209,7 @@ def _check_expansion(root: yaml.Node) -> None:
         stack.append((node, True))
         for child in _children(node):
             if id(child) in open_nodes:
-                raise InvalidDocument([Problem("a YAML alias refers to a value that contains it",
+                raise InvalidDocument([Problem(gettext("a YAML alias refers to a value that contains it"),
                                                child.start_mark.line + 1, child.start_mark.column + 1)])
             if id(child) not in sizes:
                 stack.append((child, False))
@@ -232,17 +243,17 @@ def _parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     try:
         root = loader.get_single_node()
         if root is None:
-            raise InvalidDocument([Problem("the document is empty")])
+            raise InvalidDocument([Problem(gettext("the document is empty"))])
         if "&" in text:  # no anchor, no alias
             _check_expansion(root)
         return loader.construct_document(root), root
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = " ".join(part for part in (exc.context, exc.problem) if part) or "it cannot be read"
+        what = " ".join(part for part in (exc.context, exc.problem) if part) or gettext("it cannot be read")
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        raise InvalidDocument([Problem(f"not valid YAML: {what}", line, column)]) from None
+        raise InvalidDocument([Problem(gettext("not valid YAML: %(why)s") % {"why": what}, line, column)]) from None
     except yaml.YAMLError as exc:
-        raise InvalidDocument([Problem(f"not valid YAML: {exc}")]) from None
+        raise InvalidDocument([Problem(gettext("not valid YAML: %(why)s") % {"why": exc})]) from None
     finally:
         loader.dispose()
 
@@ -253,13 +264,14 @@ def parse(text: str) -> tuple[Any, str, _Positions]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise InvalidDocument([Problem(too_large(len(text.encode("utf-8", "surrogatepass"))))])
     if not text.strip():
-        raise InvalidDocument([Problem("the document is empty")])
+        raise InvalidDocument([Problem(gettext("the document is empty"))])
     try:
         if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
             try:
                 return json.loads(text.lstrip("\ufeff")), "json", _Positions(text)
             except json.JSONDecodeError as exc:
-                json_error = InvalidDocument([Problem(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)])
+                json_error = InvalidDocument([Problem(gettext("not valid JSON: %(why)s") % {"why": exc.msg},
+                                                      exc.lineno, exc.colno)])
             try:  # a YAML flow mapping ({a: 1}) also starts with a brace
                 data, root = _parse_yaml(text)
             except InvalidDocument:
@@ -268,7 +280,7 @@ def parse(text: str) -> tuple[Any, str, _Positions]:
         data, root = _parse_yaml(text)
         return _plain(data), "yaml", _Positions(text, root)
     except RecursionError:
-        raise InvalidDocument([Problem("the document is nested too deeply")]) from None
+        raise InvalidDocument([Problem(gettext("the document is nested too deeply"))]) from None
 
 
 # -- checking --------------------------------------------------------------------------------------
@@ -332,20 +344,30 @@ def _missing_in_branches(error: Any) -> set[str]:
 def _schema_problem(data: Any, error: Any, positions: _Positions) -> Problem:
     path = _path_in(data, list(error.instance_path))
     kind = error.kind
-    where = _dotted(path) or "the document"
+    where = _dotted(path) or gettext("the document")
     name = getattr(kind, "name", "")
     if name == "required":
-        message = f"{_dotted([*path, kind.property])} is required"
+        message = gettext("%(name)s is required") % {"name": _dotted([*path, kind.property])}
     elif name in ("additionalProperties", "unevaluatedProperties"):
         unexpected = [str(u) for u in kind.unexpected]
-        message = f"{where}: {', '.join(unexpected)} {'is' if len(unexpected) == 1 else 'are'} not allowed here"
+        message = ngettext("%(where)s: %(names)s is not allowed here", "%(where)s: %(names)s are not allowed here",
+                           len(unexpected)) % {"where": where, "names": ", ".join(unexpected)}
     elif name in ("oneOf", "anyOf"):
         needs = sorted(_missing_in_branches(error) - {"$ref"})
-        hint = f": it needs {' or '.join(needs)}" if needs else ""
-        message = f"{where}: matches none of the forms allowed here{hint}"
+        message = (gettext("%(where)s: matches none of the forms allowed here: it needs %(needs)s")
+                   % {"where": where, "needs": _either(needs)} if needs else
+                   gettext("%(where)s: matches none of the forms allowed here") % {"where": where})
     else:
         message = f"{where}: {_shorten(error.message)}"
     return Problem(message, *positions.at(path))
+
+
+def _either(names: list[str]) -> str:
+    """"a or b or c", with the reader's word for "or"."""
+    text = names[0]
+    for name in names[1:]:
+        text = gettext("%(first)s or %(second)s") % {"first": text, "second": name}
+    return text
 
 
 def _local_refs(data: Any) -> Iterator[tuple[list[Any], str]]:
@@ -386,23 +408,25 @@ def _version_problems(data: dict[str, Any], positions: _Positions) -> list[Probl
     version = data.get("openapi")
     if version is None:
         if "swagger" in data:
-            return [Problem(f"this is a Swagger {data['swagger']} document; the portal takes OpenAPI 3.0 or 3.1: "
-                            "convert it first (e.g. the Swagger Editor's \"Convert to OpenAPI 3\")",
+            return [Problem(gettext("this is a Swagger %(version)s document; the portal takes OpenAPI 3.0 or 3.1: "
+                                    "convert it first (e.g. the Swagger Editor's \"Convert to OpenAPI 3\")")
+                            % {"version": data["swagger"]},
                             *positions.at(["swagger"]))]
-        return [Problem("not an OpenAPI document: it has no `openapi` field (e.g. openapi: 3.1.0)", 1, 1)]
+        return [Problem(gettext("not an OpenAPI document: it has no `openapi` field (e.g. openapi: 3.1.0)"), 1, 1)]
     if not isinstance(version, str):
-        return [Problem(f"openapi: must be text such as \"3.0.3\", not {version!r} (in YAML, quote it)",
+        return [Problem(gettext("openapi: must be text such as \"3.0.3\", not %(value)s (in YAML, quote it)")
+                        % {"value": repr(version)},
                         *positions.at(["openapi"]))]
     if not VERSIONS.match(version):
-        return [Problem(f"openapi: OpenAPI {_shorten(version, 40)} is not supported; the portal takes 3.0.x and "
-                        "3.1.x", *positions.at(["openapi"]))]
+        return [Problem(gettext("openapi: OpenAPI %(version)s is not supported; the portal takes 3.0.x and 3.1.x")
+                        % {"version": _shorten(version, 40)}, *positions.at(["openapi"]))]
     return []
 
 
 def problems_of(data: Any, positions: _Positions) -> list[Problem]:
     """Every problem of parsed document data, by line."""
     if not isinstance(data, dict):
-        return [Problem("an OpenAPI document is an object (a mapping of fields) at the top level", 1, 1)]
+        return [Problem(gettext("an OpenAPI document is an object (a mapping of fields) at the top level"), 1, 1)]
     found = _version_problems(data, positions)
     if found:
         return found
@@ -410,7 +434,8 @@ def problems_of(data: Any, positions: _Positions) -> list[Problem]:
     found = [_schema_problem(data, error, positions) for error in validator.iter_errors(data)]
     for path, ref in _local_refs(data):
         if not _resolve(data, ref)[0]:
-            found.append(Problem(f"{_dotted(path)}: {_shorten(ref, 120)} points to nothing in the document",
+            found.append(Problem(gettext("%(path)s: %(ref)s points to nothing in the document")
+                                 % {"path": _dotted(path), "ref": _shorten(ref, 120)},
                                  *positions.at(path)))
     return sorted(found, key=lambda p: (p.line or 0, p.column or 0, p.message))
 
@@ -421,7 +446,7 @@ def check(text: str) -> Summary:
     try:
         found = problems_of(data, positions)
     except RecursionError:
-        found = [Problem("the document is nested too deeply")]
+        found = [Problem(gettext("the document is nested too deeply"))]
     if found:
         raise InvalidDocument(found)
     return _summary(data, kind)

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
 from graphql import (
     GraphQLError,
     GraphQLSchema,
@@ -29,7 +30,7 @@ from graphql import (
 )
 from graphql.validation.validate import validate_sdl
 
-from forecourt.wording import counted
+from forecourt.wording import counted_in
 
 from .documents import InvalidDocument, Problem, decode
 
@@ -47,12 +48,15 @@ class Summary:
     subscriptions: int
 
     def __str__(self) -> str:
-        parts = [counted(self.types, "type"), counted(self.queries, "query", "queries")]
+        parts = [counted_in(ngettext("%(count)s type", "%(count)s types", self.types), self.types),
+                 counted_in(ngettext("%(count)s query", "%(count)s queries", self.queries), self.queries)]
         if self.mutations:
-            parts.append(counted(self.mutations, "mutation"))
+            parts.append(counted_in(ngettext("%(count)s mutation", "%(count)s mutations", self.mutations),
+                                    self.mutations))
         if self.subscriptions:
-            parts.append(counted(self.subscriptions, "subscription"))
-        return "GraphQL schema, " + ", ".join(parts)
+            parts.append(counted_in(ngettext("%(count)s subscription", "%(count)s subscriptions",
+                                             self.subscriptions), self.subscriptions))
+        return gettext("GraphQL schema, %(parts)s") % {"parts": ", ".join(parts)}
 
 
 def _problems(errors: list[GraphQLError]) -> list[Problem]:

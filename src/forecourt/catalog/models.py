@@ -1,19 +1,22 @@
 """Products, plans and catalogues (Tyk's model: a product grants access, a plan sets limits)."""
 
 from django.db import models
+from django.utils import formats
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.accounts.models import Organisation, Team
-from forecourt.wording import counted
+from forecourt.i18n.content import Translatable
+from forecourt.wording import counted_in
 
 
 class PushState(models.TextChoices):
     """Whether a product's or plan's portal-side changes have reached its provider's policy."""
 
-    SYNCED = "", "In step with the provider"
-    PENDING = "pending", "Being written to the provider"
-    FAILED = "failed", "Could not be written to the provider"
+    SYNCED = "", _("In step with the provider")
+    PENDING = "pending", _("Being written to the provider")
+    FAILED = "failed", _("Could not be written to the provider")
 
 
 class WrittenToProvider(models.Model):
@@ -27,46 +30,53 @@ class WrittenToProvider(models.Model):
     portal) hides its item.
     """
 
-    push_state = models.CharField(max_length=10, choices=PushState.choices, default=PushState.SYNCED, blank=True,
+    push_state = models.CharField(_("push state"), max_length=10, choices=PushState.choices, default=PushState.SYNCED,
+                                  blank=True,
                                   editable=False)
-    push_error = models.TextField(blank=True, editable=False)
+    push_error = models.TextField(_("push error"), blank=True, editable=False)
     sync_problem = models.TextField(
-        blank=True, editable=False,
-        help_text="Why the last sync could not read its policy (its last good state is kept).")
-    sync_problem_since = models.DateTimeField(null=True, blank=True, editable=False)
+        _("sync problem"), blank=True, editable=False,
+        help_text=_("Why the last sync could not read its policy (its last good state is kept)."))
+    sync_problem_since = models.DateTimeField(_("sync problem since"), null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
 
 
-class Product(WrittenToProvider):
+class Product(WrittenToProvider, Translatable):
     """An API product: access to one or more APIs, from a provider policy (partitions.acl)."""
 
-    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, null=True, blank=True,
+    translated_fields = ("display_name", "description", "content")
+
+    provider = models.ForeignKey("providers.Provider", verbose_name=_("provider"), on_delete=models.PROTECT,
+                                 null=True, blank=True,
                                  related_name="products")
     # NULL, not "", for "no policy": unique (provider, reference_id) must let many such rows coexist.
-    reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True,  # noqa: DJ001
-                                    help_text="The provider policy this product mirrors.")
-    name = models.CharField(max_length=255)
-    display_name = models.CharField(max_length=255)
-    slug = models.SlugField("path", max_length=255, unique=True, help_text="Its address in the Live Portal.")
-    description = models.TextField(blank=True)
-    content = models.TextField(blank=True, help_text="Markdown shown on the product page.")
-    logo = models.FileField(upload_to="logos/", blank=True)
-    preview = models.FileField(upload_to="previews/", blank=True, default="", db_default="",
-                               help_text="A larger image shown on its page.")
-    tags = models.JSONField(default=list, blank=True)
-    documentation_only = models.BooleanField(default=False, help_text="Shown for its docs; access is not requested.")
-    published = models.BooleanField(default=False)
+    reference_id = models.CharField(_("policy ID"), max_length=100, null=True, blank=True,  # noqa: DJ001
+                                    help_text=_("The provider policy this product mirrors."))
+    name = models.CharField(_("name"), max_length=255)
+    display_name = models.CharField(_("display name"), max_length=255)
+    slug = models.SlugField(_("path"), max_length=255, unique=True, help_text=_("Its address in the Live Portal."))
+    description = models.TextField(_("description"), blank=True)
+    content = models.TextField(_("content"), blank=True, help_text=_("Markdown shown on the product page."))
+    logo = models.FileField(_("logo"), upload_to="logos/", blank=True)
+    preview = models.FileField(_("preview"), upload_to="previews/", blank=True, default="", db_default="",
+                               help_text=_("A larger image shown on its page."))
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    documentation_only = models.BooleanField(_("documentation only"), default=False,
+                                             help_text=_("Shown for its docs; access is not requested."))
+    published = models.BooleanField(_("published"), default=False)
     # db_default: a release before this column keeps inserting products while a newer one serves beside it.
-    featured = models.BooleanField(default=False, db_default=False,
-                                   help_text="Shown on the Live Portal's home page (to those who may see it).")
-    hidden_by_sync = models.BooleanField(default=False, editable=False,
-                                         help_text="Its provider policy disappeared at the last sync.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    featured = models.BooleanField(_("featured"), default=False, db_default=False,
+                                   help_text=_("Shown on the Live Portal's home page (to those who may see it)."))
+    hidden_by_sync = models.BooleanField(_("hidden by sync"), default=False, editable=False,
+                                         help_text=_("Its provider policy disappeared at the last sync."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["display_name"]
         constraints = [models.UniqueConstraint(fields=["provider", "reference_id"], name="one_product_per_policy")]
         # The order of the Live Portal's catalogue (its page cut) and of the Admin Portal's list.
@@ -111,48 +121,48 @@ class ProductAPI(models.Model):
     """
 
     class DocumentSource(models.TextChoices):
-        PORTAL = "portal", "The portal's document"
-        GATEWAY = "gateway", "The gateway's document"
+        PORTAL = "portal", _("The portal's document")
+        GATEWAY = "gateway", _("The gateway's document")
 
     class KeyIn(models.TextChoices):
-        HEADER = "header", "A header"
-        QUERY = "query", "A query parameter"
+        HEADER = "header", _("A header")
+        QUERY = "query", _("A query parameter")
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="apis")
-    api_id = models.CharField("API ID", max_length=100, blank=True)
-    name = models.CharField(max_length=255)
-    listen_path = models.CharField(max_length=500, blank=True)
-    auth_type = models.CharField(max_length=50, blank=True)
-    oas_document = models.TextField("OpenAPI document", blank=True,
-                                    help_text="The portal's document: synchronisations never change it.")
-    gateway_document = models.TextField("the gateway's OpenAPI document", blank=True, editable=False,
-                                        help_text="Copied from the gateway at each synchronisation.")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="apis")
+    api_id = models.CharField(_("API ID"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=255)
+    listen_path = models.CharField(_("listen path"), max_length=500, blank=True)
+    auth_type = models.CharField(_("auth type"), max_length=50, blank=True)
+    oas_document = models.TextField(_("OpenAPI document"), blank=True,
+                                    help_text=_("The portal's document: synchronisations never change it."))
+    gateway_document = models.TextField(_("the gateway's OpenAPI document"), blank=True, editable=False,
+                                        help_text=_("Copied from the gateway at each synchronisation."))
     document_source = models.CharField(
-        "document shown", max_length=10, choices=DocumentSource.choices, default=DocumentSource.PORTAL,
-        help_text="Which document the Live Portal shows when both exist; the other one when only it exists.")
+        _("document shown"), max_length=10, choices=DocumentSource.choices, default=DocumentSource.PORTAL,
+        help_text=_("Which document the Live Portal shows when both exist; the other one when only it exists."))
     graphql_schema = models.TextField(
-        "GraphQL schema", blank=True, default="", db_default="",
-        help_text="The portal's GraphQL schema (SDL) of a GraphQL API, checked by forecourt.catalog.graphql_schemas; "
-                  "the Live Portal shows it in a GraphiQL playground. Synchronisations never change it.")
+        _("GraphQL schema"), blank=True, default="", db_default="",
+        help_text=_("The portal's GraphQL schema (SDL) of a GraphQL API, checked by forecourt.catalog.graphql_schemas; "
+                  "the Live Portal shows it in a GraphiQL playground. Synchronisations never change it."))
     gateway_graphql_schema = models.TextField(
-        "the gateway's GraphQL schema", blank=True, default="", db_default="", editable=False,
-        help_text="A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's wins.")
+        _("the gateway's GraphQL schema"), blank=True, default="", db_default="", editable=False,
+        help_text=_("A GraphQL API's schema, copied from the gateway at each synchronisation; the portal's wins."))
     # Where the gateway reads an API key, from the API's definition at each synchronisation, so the
     # docs page's "Try it" panel puts a developer's key where the gateway looks (Tyk's default: the
     # Authorization header).
     key_in = models.CharField(
-        "API key in", max_length=10, choices=KeyIn.choices, default=KeyIn.HEADER, db_default=KeyIn.HEADER,
-        help_text="Where the gateway reads an API key: a header or a query parameter.")
+        _("API key in"), max_length=10, choices=KeyIn.choices, default=KeyIn.HEADER, db_default=KeyIn.HEADER,
+        help_text=_("Where the gateway reads an API key: a header or a query parameter."))
     key_name = models.CharField(
-        "API key name", max_length=100, default="Authorization", db_default="Authorization",
-        help_text="The header's or the query parameter's name that carries an API key.")
+        _("API key name"), max_length=100, default="Authorization", db_default="Authorization",
+        help_text=_("The header's or the query parameter's name that carries an API key."))
 
     objects = ProductAPIQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "product API"
-        verbose_name_plural = "product APIs"
+        verbose_name = _("product API")
+        verbose_name_plural = _("product APIs")
         indexes = [
             models.Index(fields=["name", "id"], name="productapi_list_order"),  # the Admin Portal's list
             # The catalogue's auth-type filter and its choices (forecourt.live.catalogue.data).
@@ -259,18 +269,21 @@ class ProductTag(models.Model):
         return self.tag
 
 
-class ProductDoc(models.Model):
+class ProductDoc(Translatable):
     """A "getting started" document of a product, in order."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="docs")
-    title = models.CharField(max_length=255)
-    content = models.TextField(blank=True, help_text="Markdown.")
-    position = models.PositiveIntegerField(default=0)
+    translated_fields = ("title", "content")
+
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="docs")
+    title = models.CharField(_("title"), max_length=255)
+    content = models.TextField(_("content"), blank=True, help_text=_("Markdown."))
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name_plural = _("getting-started documents")
         ordering = ["product_id", "position", "id"]
         indexes = [models.Index(fields=["product", "position", "id"], name="productdoc_list_order")]
-        verbose_name = "getting-started document"
+        verbose_name = _("getting-started document")
 
     def __str__(self) -> str:
         return self.title
@@ -282,56 +295,62 @@ class ProductSpec(models.Model):
     forecourt.catalog.documents like an API's, a GraphQL schema (forecourt.catalog.graphql_schemas), and an
     AsyncAPI document (forecourt.catalog.asyncapi). Never written to a provider, never touched by a sync."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="specs")
-    name = models.CharField(max_length=255, blank=True)
-    spec_alias = models.CharField("alias", max_length=255, help_text="An identifier for the specification.")
-    oas_url = models.URLField("OpenAPI document URL", max_length=2000, blank=True,
-                              help_text="Where its document was last imported from; empty for none.")
-    oas_document = models.TextField("OpenAPI document", blank=True)
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="specs")
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    spec_alias = models.CharField(_("alias"), max_length=255, help_text=_("An identifier for the specification."))
+    oas_url = models.URLField(_("OpenAPI document URL"), max_length=2000, blank=True,
+                              help_text=_("Where its document was last imported from; empty for none."))
+    oas_document = models.TextField(_("OpenAPI document"), blank=True)
     graphql_schema = models.TextField(
-        "GraphQL schema", blank=True, default="", db_default="",
-        help_text="Its GraphQL schema (SDL), checked by forecourt.catalog.graphql_schemas; Tyk's spec details carry "
-                  "an OpenAPI document or a GraphQL schema.")
+        _("GraphQL schema"), blank=True, default="", db_default="",
+        help_text=_("Its GraphQL schema (SDL), checked by forecourt.catalog.graphql_schemas; Tyk's spec details carry "
+                  "an OpenAPI document or a GraphQL schema."))
     # Forecourt's own (Tyk's spec details have no AsyncAPI field). db_default: an older release serving beside
     # this one keeps inserting specifications without it.
     asyncapi_document = models.TextField(
-        "AsyncAPI document", blank=True, default="", db_default="",
-        help_text="Its AsyncAPI 2.x or 3.x document (event-driven APIs: channels and messages), checked by "
-                  "forecourt.catalog.asyncapi, stored and downloaded as given; the Live Portal renders it.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+        _("AsyncAPI document"), blank=True, default="", db_default="",
+        help_text=_("Its AsyncAPI 2.x or 3.x document (event-driven APIs: channels and messages), checked by "
+                  "forecourt.catalog.asyncapi, stored and downloaded as given; the Live Portal renders it."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name_plural = _("product specifications")
         ordering = ["product_id", "id"]
-        verbose_name = "product specification"
+        verbose_name = _("product specification")
         indexes = [models.Index(fields=["product", "id"], name="productspec_list_order")]
 
     def __str__(self) -> str:
         return self.name or self.spec_alias
 
 
-class Plan(WrittenToProvider):
+class Plan(WrittenToProvider, Translatable):
     """A plan: rate limit, quota and key expiry, from a provider policy (rate_limit + quota partitions)."""
 
-    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, null=True, blank=True,
+    translated_fields = ("display_name", "description")
+
+    provider = models.ForeignKey("providers.Provider", verbose_name=_("provider"), on_delete=models.PROTECT,
+                                 null=True, blank=True,
                                  related_name="plans")
-    reference_id = models.CharField("policy ID", max_length=100, null=True, blank=True)  # noqa: DJ001 (see Product)
-    name = models.CharField(max_length=255)
-    display_name = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
-    rate_unlimited = models.BooleanField("unlimited rate", default=False)
-    rate_limit = models.PositiveIntegerField("requests", default=100)
-    rate_per = models.PositiveIntegerField("per (seconds)", default=60)
-    quota_unlimited = models.BooleanField("unlimited quota", default=True)
-    quota_max = models.PositiveIntegerField("quota (requests)", default=0)
-    quota_renewal_seconds = models.PositiveIntegerField("quota renews every (seconds)", default=3600)
-    key_expires_in = models.PositiveIntegerField("keys expire after (seconds)", default=0, help_text="0: never.")
-    auto_approve = models.BooleanField("approve access requests automatically", default=False)
-    hidden_by_sync = models.BooleanField(default=False, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    reference_id = models.CharField(_("policy ID"), max_length=100, null=True, blank=True)  # noqa: DJ001 (see Product)
+    name = models.CharField(_("name"), max_length=255)
+    display_name = models.CharField(_("display name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    rate_unlimited = models.BooleanField(_("unlimited rate"), default=False)
+    rate_limit = models.PositiveIntegerField(_("requests"), default=100)
+    rate_per = models.PositiveIntegerField(_("per (seconds)"), default=60)
+    quota_unlimited = models.BooleanField(_("unlimited quota"), default=True)
+    quota_max = models.PositiveIntegerField(_("quota (requests)"), default=0)
+    quota_renewal_seconds = models.PositiveIntegerField(_("quota renews every (seconds)"), default=3600)
+    key_expires_in = models.PositiveIntegerField(_("keys expire after (seconds)"), default=0, help_text=_("0: never."))
+    auto_approve = models.BooleanField(_("approve access requests automatically"), default=False)
+    hidden_by_sync = models.BooleanField(_("hidden by sync"), default=False, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
         ordering = ["display_name"]
         indexes = [models.Index(fields=["display_name", "id"], name="plan_list_order")]
         constraints = [models.UniqueConstraint(fields=["provider", "reference_id"], name="one_plan_per_policy")]
@@ -341,41 +360,77 @@ class Plan(WrittenToProvider):
 
     @property
     def limits_in_words(self) -> str:
-        """"100 requests per minute, 5,000 requests per day": what a developer reads on a plan."""
-        rate = ("unlimited requests" if self.rate_unlimited
-                else f"{counted(self.rate_limit, 'request')} per {period_in_words(self.rate_per)}")
-        quota = ("no quota" if self.quota_unlimited
-                 else f"{counted(self.quota_max, 'request')} per {period_in_words(self.quota_renewal_seconds)}")
-        return f"{rate}, {quota}"
+        """"100 requests per minute, 5,000 requests per day": what a developer reads on a plan, in the
+        active language (the Admin API does not answer it: its plans carry the numbers)."""
+        rate = (gettext("unlimited requests") if self.rate_unlimited
+                else gettext("%(requests)s per %(period)s") % {"requests": requests_in_words(self.rate_limit),
+                                                               "period": period_in_words(self.rate_per)})
+        quota = (gettext("no quota") if self.quota_unlimited
+                 else gettext("%(requests)s per %(period)s") % {
+                     "requests": requests_in_words(self.quota_max),
+                     "period": period_in_words(self.quota_renewal_seconds)})
+        return gettext("%(rate)s, %(quota)s") % {"rate": rate, "quota": quota}
 
 
+def localised_number(count: int) -> str:
+    """5000 -> "5,000" in English, "5.000" in German: grouped as the active language groups thousands."""
+    return str(formats.number_format(count, force_grouping=True))
+
+
+def requests_in_words(count: int) -> str:
+    """"1 request", "5,000 requests", in the active language."""
+    return counted_in(ngettext("%(count)s request", "%(count)s requests", count), count, localised_number)
+
+
+def _units(count: int) -> dict[str, str]:
+    """Each unit's words for `count` of it, in the active language (each a whole ngettext call, so the
+    catalogues have every form)."""
+    return {"week": ngettext("%(count)s week", "%(count)s weeks", count),
+            "day": ngettext("%(count)s day", "%(count)s days", count),
+            "hour": ngettext("%(count)s hour", "%(count)s hours", count),
+            "minute": ngettext("%(count)s minute", "%(count)s minutes", count),
+            "second": ngettext("%(count)s second", "%(count)s seconds", count)}
+
+
+# One of a unit, as "per minute" says it: the unit alone.
+_SINGLE_UNITS = {"week": pgettext_lazy("per period", "week"), "day": pgettext_lazy("per period", "day"),
+                 "hour": pgettext_lazy("per period", "hour"), "minute": pgettext_lazy("per period", "minute"),
+                 "second": pgettext_lazy("per period", "second")}
 _UNITS = (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
 
-def period_in_words(seconds: int) -> str:
-    """60 -> "minute", 7200 -> "2 hours", 90 -> "90 seconds" (the largest unit that divides it)."""
+def period_in_words(seconds: int, *, counting_one: bool = False) -> str:
+    """60 -> "minute", 7200 -> "2 hours", 90 -> "90 seconds" (the largest unit that divides it), in the
+    active language; `counting_one` says "1 minute" rather than "minute" ("after 1 minute")."""
     if seconds <= 0:
-        return "period"
+        return gettext("period")
     for unit, size in _UNITS:
         if seconds % size == 0:
             count = seconds // size
-            return unit if count == 1 else f"{count:,} {unit}s"
+            if count == 1 and not counting_one:
+                return str(_SINGLE_UNITS[unit])
+            return counted_in(_units(count)[unit], count, localised_number)
     raise AssertionError("unreachable: every whole number of seconds is a whole number of seconds")
 
 
-class Catalogue(models.Model):
-    class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public: everyone, signed in or not"
-        PRIVATE = "private", "Private: only its audiences"
+class Catalogue(Translatable):
+    translated_fields = ("name",)
 
-    name = models.CharField(max_length=255, unique=True)
-    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
-    products = models.ManyToManyField(Product, blank=True, related_name="catalogues")
-    plans = models.ManyToManyField(Plan, blank=True, related_name="catalogues")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public: everyone, signed in or not")
+        PRIVATE = "private", _("Private: only its audiences")
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
+                                  default=Visibility.PRIVATE)
+    products = models.ManyToManyField(Product, verbose_name=_("products"), blank=True, related_name="catalogues")
+    plans = models.ManyToManyField(Plan, verbose_name=_("plans"), blank=True, related_name="catalogues")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("catalogue")
+        verbose_name_plural = _("catalogues")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -398,6 +453,8 @@ class CatalogueAudience(models.Model):
         constraints = [models.UniqueConstraint(fields=["catalogue", "organisation", "team"], name="unique_audience")]
 
     def __str__(self) -> str:
+        # English whatever the request's language: audit entries store it (Catalogue.audit_extra); the
+        # catalogue form's choices say it in the admin's language (catalog.services.audience_choices).
         return f"{self.organisation}" + (f" / {self.team.name}" if self.team is not None else " (all teams)")
 
 

@@ -2,8 +2,9 @@
 current, and how a user's words become a full-text query on each engine.
 
 What is indexed (one ProductSearch row per product, plus one ProductTag row per public tag):
-- `title`: display name and name (ranked highest);
-- `body`: description and public tags (`public_tags`: the provider's policy tags never show);
+- `title`: display name and name, and the display name's translations (ranked highest);
+- `body`: description (and its translations: a reader finds a product in their language's words) and
+  public tags (`public_tags`: the provider's policy tags never show);
 - `apis`: the APIs' names and the operation summaries of the document each shows (`ProductAPI.document`),
   read once when the API is saved, never per request.
 
@@ -38,6 +39,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from forecourt.deferral import Deferral
+from forecourt.i18n import content
 
 from . import documents
 from .models import Product, ProductAPI, ProductSearch, ProductTag
@@ -51,7 +53,7 @@ TAG_LENGTH = 255  # ProductTag.tag's max_length
 # punctuation) separates words, so no input can carry query syntax to an engine.
 WORD = re.compile(r"[^\W_]+")
 TITLE_WEIGHT, BODY_WEIGHT, APIS_WEIGHT = 10.0, 2.0, 1.0  # SQLite's bm25 and MariaDB's sum
-PRODUCT_FIELDS = frozenset({"name", "display_name", "description", "tags", "provider", "provider_id"})
+PRODUCT_FIELDS = frozenset({"name", "display_name", "description", "tags", "provider", "provider_id", "translations"})
 API_FIELDS = frozenset({"name", "oas_document", "gateway_document", "document_source", "product", "product_id"})
 
 
@@ -108,7 +110,8 @@ def _index_chunk(chunk: list[int], apis: bool, models: tuple[Any, Any, Any, Any]
     deletion of the rows there are (none for new products) and two bulk inserts (in batches of the
     engine's parameter limit: SQLite's 999 holds about 240 rows)."""
     Product, _, ProductSearch, ProductTag = models
-    fields = ["pk", "display_name", "name", "description", "tags", "provider__policy_tags", "search_row__apis"]
+    fields = content.stored_fields(Product, "pk", "display_name", "name", "description", "tags",
+                                   "provider__policy_tags", "search_row__apis")
     order = ["pk"]
     if apis:  # one row per API (one row, with None, for a product without any)
         fields += ["apis__pk", "apis__name", "apis__oas_document", "apis__gateway_document", "apis__document_source"]
@@ -137,8 +140,12 @@ def _index_chunk(chunk: list[int], apis: bool, models: tuple[Any, Any, Any, Any]
     search_rows, tags = [], []
     for pk, p in products.items():
         shown = public_tags(p["tags"], p["provider__policy_tags"])
-        search_rows.append(ProductSearch(product_id=pk, title=f"{p['display_name']}\n{p['name']}",
-                                         body="\n".join([p["description"], *shown]), apis="\n".join(api_texts[pk])))
+        # Every language's name and description: a reader finds a product in the words of their language.
+        titles = content.texts_of(p.get("translations"), "display_name")
+        bodies = content.texts_of(p.get("translations"), "description")
+        search_rows.append(ProductSearch(product_id=pk, title="\n".join([p["display_name"], p["name"], *titles]),
+                                         body="\n".join([p["description"], *bodies, *shown]),
+                                         apis="\n".join(api_texts[pk])))
         seen: set[str] = set()
         for tag in shown:
             tag = tag.strip()[:TAG_LENGTH]

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext
 
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.pagecache import revision as page_cache
@@ -64,7 +65,8 @@ def audience_choices() -> list[tuple[str, str]]:
     for team in Team.objects.order_by("name"):
         teams.setdefault(team.organisation_id, []).append(team)
     for organisation in Organisation.objects.order_by("name"):
-        choices.append((f"org:{organisation.pk}", f"{organisation.name} (all teams)"))
+        choices.append((f"org:{organisation.pk}",
+                        gettext("%(organisation)s (all teams)") % {"organisation": organisation.name}))
         choices.extend((f"team:{t.pk}", f"{organisation.name} / {t.name}") for t in teams.get(organisation.pk, []))
     return choices
 

@@ -1,4 +1,6 @@
-"""`forecourt theme`: Live Portal themes. `forecourt theme validate TARGET` renders every template of a theme;
+"""`forecourt theme`: Live Portal themes. `forecourt theme validate TARGET` renders every template of a theme in
+every language and checks its message catalogues; `forecourt theme messages FOLDER LANG` writes a theme's
+catalogue from its templates;
 `forecourt theme upgrade NAME` merges the default theme's changes into a custom theme (see themes.upgrade).
 
 `theme upgrade`'s exit status: 0 the merge is clean, renders, and was saved as a new theme (or would be, with
@@ -32,28 +34,72 @@ def theme() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def theme_validate(ctx: click.Context, target: str, as_json: bool) -> None:
-    """Render every template of a theme against sample data and report each error with file and line.
+    """Check a theme's message catalogues and render every template of it against sample data in every
+    language, reporting each error with file and line (and the languages it fails in, when not all).
 
     TARGET is a theme folder, a theme zip, or the name of a theme the portal has (uploaded, in
-    Theming.Path, or `default`). Exits with status 1 when there is an error.
+    Theming.Path, or `default`). A name is rendered in the languages the portal offers (its general
+    settings); a folder or a zip, read without the database (or a name before the database is set up), in
+    every language Forecourt ships.
+    Exits with status 1 when there is an error.
     """
     # A folder or a zip is read from disk; a name is looked up in the database too.
-    setup(ctx, quiet_warnings=True, database=not os.path.exists(target))
-    from forecourt.themes.validate import validate_target
+    on_disk = os.path.exists(target)
+    setup(ctx, quiet_warnings=True, database=not on_disk)
+    from django.db import DatabaseError
 
-    name, problems = validate_target(target)
+    from forecourt.i18n import languages
+    from forecourt.themes.validate import offered_languages, validate_target
+
+    try:
+        rendered_in = languages.CODES if on_disk else offered_languages()
+    except DatabaseError:  # `theme validate default` before the first migrate: every language, the stricter
+        rendered_in = languages.CODES
+    name, problems = validate_target(target, rendered_in)
     if as_json:
-        click.echo(json.dumps({"theme": name, "ok": not problems, "problems": [p.as_dict() for p in problems]},
-                              indent=2))
+        click.echo(json.dumps({"theme": name, "ok": not problems, "languages": list(rendered_in),
+                               "problems": [p.as_dict() for p in problems]}, indent=2))
     else:
         for problem in problems:
             click.echo(f"{name}: {problem}", err=True)
         if not problems:
-            click.echo(f"{name}: every template renders")
+            click.echo(f"{name}: every template renders (in {', '.join(rendered_in)})")
         else:
             click.echo(f"{name}: {len(problems)} error(s)", err=True)
     if problems:
         ctx.exit(EXIT_FAILURE)
+
+
+@theme.command("messages")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("language")
+@click.option("--domain", default="messages", show_default=True, help="The catalogue's file name, without .po.")
+@click.pass_context
+def messages(ctx: click.Context, folder: Path, language: str, domain: str) -> None:
+    """Write or update FOLDER/locale/LANGUAGE/LC_MESSAGES/<domain>.po from the text the theme's own templates
+    mark for translation.
+
+    New text is added untranslated, translations are kept, text no longer used is kept as obsolete.
+    Text the portal already translates is noted with its translation: leave its msgstr empty to keep the
+    portal's, fill it in to override it. Translate, then `forecourt theme validate FOLDER` and upload.
+    """
+    setup(ctx, quiet_warnings=True, database=False)
+    from forecourt.themes.manifest import BadManifest
+    from forecourt.themes.messages import MessagesRefused, make
+    from forecourt.themes.sources import DirectorySource
+
+    try:
+        made = make(DirectorySource(folder, "folder"), folder.resolve(), language, domain)
+    except (MessagesRefused, BadManifest, OSError) as exc:
+        click.echo(f"forecourt: theme messages: {exc}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+        return
+    click.echo(f"wrote {made.path}: {made.messages} message(s), {made.translated} translated by the theme, "
+               f"{made.by_portal} left to the portal's translation, "
+               f"{made.messages - made.translated - made.by_portal} to translate"
+               + (f", {made.obsolete} obsolete" if made.obsolete else ""))
+    for text in made.new:
+        click.echo(f"  new: {text!r}")
 
 
 @theme.command("upgrade")

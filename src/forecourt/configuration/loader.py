@@ -15,6 +15,7 @@ from typing import Any
 
 from . import dsn, tls
 from .errors import ConfigError
+from .said import Said, gettext_noop
 from .spec import BY_ATTR, BY_ENV, BY_KEY, CONFIG_PATH_ENV, ENV_PREFIXES, FILE_SUFFIX, SETTINGS, Setting
 from .typed import Settings
 
@@ -147,7 +148,8 @@ def load(
         for key, raw in _flatten(_read_config_file(path, origin)).items():
             setting = BY_KEY.get(key)
             if setting is None:
-                warnings.append(f"unknown setting {key} in {path} is ignored")
+                warnings.append(Said(gettext_noop("unknown setting %(key)s in %(path)s is ignored"),
+                                     key=key, path=path))
                 continue
             values[key] = _parse(setting, raw, key, origin)
             sources[key] = origin
@@ -163,7 +165,7 @@ def load(
             from_file = short.endswith(FILE_SUFFIX) and short[: -len(FILE_SUFFIX)] in BY_ENV
             setting = BY_ENV.get(short[: -len(FILE_SUFFIX)] if from_file else short)
             if setting is None:
-                warnings.append(f"unknown setting {name} in the environment is ignored")
+                warnings.append(Said(gettext_noop("unknown setting %(name)s in the environment is ignored"), name=name))
                 continue
             value: Any = env[name]
             origin = f"environment {name}"
@@ -176,8 +178,9 @@ def load(
             values[setting.key] = _parse(setting, value, name, origin)
             sources[setting.key] = origin
 
-    notices = [
-        f"{s.key} is accepted for Tyk compatibility and has no effect: {s.help}"
+    notices: list[str] = [
+        Said(gettext_noop("%(key)s is accepted for Tyk compatibility and has no effect: %(help)s"),
+             key=s.key, help=s.help)
         for s in SETTINGS
         if s.ignored and sources[s.key] != "default"
     ]

@@ -15,6 +15,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from .errors import ConfigError
+from .said import Said, gettext_noop
 
 CERTIFICATES = "TLSConfig.Certificates"
 # An HSTS preload list accepts a site only with max-age of a year or more (hstspreload.org).
@@ -59,8 +60,8 @@ def check(values: dict[str, Any], sources: dict[str, str], base: Path, name_of: 
         raise ConfigError(name_of(key, sources[key]), sources[key], f"needs HSTS.MaxAge of {PRELOAD_MIN_AGE} "
                           f"seconds (a year) or more; it is {values['HSTS.MaxAge']}")
     if values["TLSConfig.MinVersion"] < 771 and sources["TLSConfig.MinVersion"] != "default":
-        notices.append("TLSConfig.MinVersion asks for TLS 1.0 or 1.1, which Forecourt does not offer: "
-                       "the oldest version served is TLS 1.2")
+        notices.append(Said(gettext_noop("TLSConfig.MinVersion asks for TLS 1.0 or 1.1, which Forecourt does not "
+                                         "offer: the oldest version served is TLS 1.2")))
     if not values["TLSConfig.Enable"]:
         return
     source = sources[CERTIFICATES]
@@ -81,6 +82,7 @@ def check(values: dict[str, Any], sources: dict[str, str], base: Path, name_of: 
     except ValueError as exc:
         raise ConfigError(name, source, str(exc)) from None
     if expires < datetime.datetime.now(datetime.UTC):
-        warnings.append(f"the TLS certificate {cert_path} ({subject}) expired on {expires:%Y-%m-%d}: "
-                        "browsers will refuse the portal until it is renewed")
+        warnings.append(Said(gettext_noop("the TLS certificate %(path)s (%(subject)s) expired on %(date)s: "
+                                          "browsers will refuse the portal until it is renewed"),
+                             path=cert_path, subject=subject, date=f"{expires:%Y-%m-%d}"))
     values[CERTIFICATES] = [{**entry, "CertFile": str(cert_path.absolute()), "KeyFile": str(key_path.absolute())}]

@@ -7,6 +7,8 @@ class ContentConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self) -> None:
+        from django.utils.translation import get_language
+
         from forecourt.pagecache import revision, signals
         from forecourt.themes import menus, views
 
@@ -16,7 +18,8 @@ class ContentConfig(AppConfig):
 
         signals.watch(Page, ContentBlock, MenuItem)  # anonymous pages show them: changes bump the revision
 
-        # Every page shows the menus; their rows bump the revision, so each process reads them once per revision.
-        menus.use_database(lambda: revision.remembered("content:menus", database_items))
+        # Every page shows the menus; their rows bump the revision, so each process reads them once per revision
+        # and language (their labels are in the reader's language: forecourt.i18n.content).
+        menus.use_database(lambda: revision.remembered(f"content:menus:{get_language()}", database_items))
         # The home page and the 404 handler (themes/views.py) serve the published page at a path.
         views.use_published_pages(pages.response)

@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+from forecourt.i18n.content_forms import TranslatableForm
 
 from . import rules
 from .models import ContentBlock, MenuItem, Page
@@ -16,30 +19,31 @@ else:
     ModelForm = forms.ModelForm
 
 
-class PageForm(ModelForm):
+class PageForm(TranslatableForm, ModelForm):
     class Meta:
         model = Page
-        fields = ["title", "path", "template", "status"]
+        fields = ["title", "path", "template", "status", "translations"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].help_text = ("A view of the active theme: " + ", ".join(rules.available_templates())
-                                             + ". Its content blocks are under Content blocks.")
+        self.fields["template"].help_text = _(
+            "A view of the active theme: %(views)s. Its content blocks are under Content blocks."
+        ) % {"views": ", ".join(rules.available_templates())}
 
     def clean_path(self) -> str:
         path = rules.check_path(self.cleaned_data.get("path", ""))
         if Page.objects.filter(path=path).exclude(pk=self.instance.pk).exists():
-            raise ValidationError(f"Another page is at {path} already.")
+            raise ValidationError(_("Another page is at %(path)s already.") % {"path": path})
         return path
 
     def clean_template(self) -> str:
         return rules.check_template(self.cleaned_data.get("template", ""))
 
 
-class ContentBlockForm(ModelForm):
+class ContentBlockForm(TranslatableForm, ModelForm):
     class Meta:
         model = ContentBlock
-        fields = ["page", "name", "position", "content"]
+        fields = ["page", "name", "position", "content", "translations"]
         widgets = {"content": forms.Textarea(attrs={"rows": 12})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -56,7 +60,7 @@ class ContentBlockForm(ModelForm):
         # Names differ by more than case (MySQL compares them without case, and templates would be confusing).
         if page is not None and name and ContentBlock.objects.filter(page=page, name__iexact=name).exclude(
                 pk=self.instance.pk).exists():
-            self.add_error("name", f"The page has a block called {name} already.")
+            self.add_error("name", _("The page has a block called %(name)s already.") % {"name": name})
         return data
 
     def validate_unique(self) -> None:  # clean() says it in words; the constraint stays as the last guard
@@ -70,27 +74,28 @@ def check_url(raw: str) -> str:
     """A menu item's URL: a path of this portal ("/catalogue-products?tag=x") or an http(s) URL."""
     url = (raw or "").strip()
     if any(c.isspace() or ord(c) < 32 or c == "\\" for c in url):
-        raise ValidationError("A URL has no spaces, backslashes or control characters.")
+        raise ValidationError(_("A URL has no spaces, backslashes or control characters."))
     if url.startswith("/") and not url.startswith("//"):
         return url
     try:
         _http_url(url)
     except ValidationError:
-        raise ValidationError("Give a path of this portal (starting with /) or an http:// or https:// URL.") from None
+        raise ValidationError(
+            _("Give a path of this portal (starting with /) or an http:// or https:// URL.")) from None
     return url
 
 
-class MenuItemForm(ModelForm):
+class MenuItemForm(TranslatableForm, ModelForm):
     class Meta:
         model = MenuItem
-        fields = ["menu", "label", "page", "url", "position", "parent", "visibility"]
+        fields = ["menu", "label", "page", "url", "position", "parent", "visibility", "translations"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         parent = self.fields["parent"]
         assert isinstance(parent, forms.ModelChoiceField)
         parent.queryset = MenuItem.objects.filter(parent__isnull=True).exclude(pk=self.instance.pk)
-        parent.error_messages["invalid_choice"] = "Choose a top-level item: menus have one level of children."
+        parent.error_messages["invalid_choice"] = _("Choose a top-level item: menus have one level of children.")
 
     def clean_url(self) -> str:
         url = self.cleaned_data.get("url") or ""
@@ -101,15 +106,15 @@ class MenuItemForm(ModelForm):
         page, url = data.get("page"), data.get("url")
         if "url" in data and "page" in data:
             if page is not None and url:
-                self.add_error("url", "Give a page or a URL, not both.")
+                self.add_error("url", _("Give a page or a URL, not both."))
             elif page is None and not url:
-                self.add_error("page", "Choose the page the item leads to, or give a URL.")
+                self.add_error("page", _("Choose the page the item leads to, or give a URL."))
         parent = data.get("parent")
         if parent is not None:
             if parent.parent_id is not None:
-                self.add_error("parent", "Menus have one level of children: choose a top-level item.")
+                self.add_error("parent", _("Menus have one level of children: choose a top-level item."))
             elif data.get("menu") and parent.menu != data["menu"]:
-                self.add_error("parent", "The parent item is in another menu.")
+                self.add_error("parent", _("The parent item is in another menu."))
             elif self.instance.pk and self.instance.children.exists():
-                self.add_error("parent", "This item has children of its own, so it stays at the top level.")
+                self.add_error("parent", _("This item has children of its own, so it stays at the top level."))
         return data

@@ -16,7 +16,8 @@ def database_items() -> list[dict[str, Any]]:
     """Top-level items in order, each {menu, label, url, position, visibility, children: [...]};
     an item whose page is a draft is left out (with its children)."""
     rows = list(MenuItem.objects.select_related("page")
-                .only("menu", "label", "url", "position", "visibility", "parent_id", "page__path", "page__status")
+                .only("menu", "label", "translations", "url", "position", "visibility", "parent_id", "page__path",
+                      "page__status")
                 .order_by("position", "id"))
     children: dict[int, list[dict[str, Any]]] = {}
     top: list[tuple[int, dict[str, Any]]] = []
@@ -24,7 +25,7 @@ def database_items() -> list[dict[str, Any]]:
         url = _target(row)
         if url is None:
             continue
-        entry = {"menu": row.menu, "label": row.label, "url": url, "position": row.position,
+        entry = {"menu": row.menu, "label": row.translated("label"), "url": url, "position": row.position,
                  "visibility": row.visibility, "children": []}
         if row.parent_id is None:
             top.append((row.pk, entry))

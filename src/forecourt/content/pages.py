@@ -31,8 +31,8 @@ def context(page: Page, blocks: list[ContentBlock]) -> dict[str, Any]:
     """What the page's template gets besides what every page gets (docs/themes.md). Seeded blocks
     that no admin has changed are left out, so the theme's own words show (seeded.py)."""
     return {
-        "page": {"title": page.title, "path": page.path, "template": page.template},
-        "blocks": {b.name: {"name": b.name, "content": b.content} for b in blocks
+        "page": {"title": page.translated("title"), "path": page.path, "template": page.template},
+        "blocks": {b.name: {"name": b.name, "content": b.translated("content")} for b in blocks
                    if not seeded.untouched(page.path, b.name, b.content)},
     }
 

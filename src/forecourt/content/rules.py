@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.urls import Resolver404, get_resolver, resolve
+from django.utils.translation import gettext as _
 
 from forecourt.themes import storage
 from forecourt.themes.rendering import load
@@ -52,19 +53,20 @@ def check_path(raw: str) -> str:
     """`raw` as a page path, or ValidationError saying why not."""
     path = (raw or "").strip()
     if not path.startswith("/"):
-        raise ValidationError("A path starts with /, e.g. /about-us.")
+        raise ValidationError(_("A path starts with /, e.g. /about-us."))
     if len(path) > MAX_PATH:
-        raise ValidationError(f"A path has at most {MAX_PATH} characters.")
+        raise ValidationError(_("A path has at most %(count)s characters.") % {"count": MAX_PATH})
     if path != "/" and path.endswith("/"):
-        raise ValidationError("A path does not end with / (use /about-us, not /about-us/).")
+        raise ValidationError(_("A path does not end with / (use /about-us, not /about-us/)."))
     if not PATH.fullmatch(path):
-        raise ValidationError("A path is made of lower-case letters, digits, '-', '_', '.' and '~' between "
-                              "slashes, each part starting with a letter or digit (no '..', no '//').")
+        raise ValidationError(_("A path is made of lower-case letters, digits, '-', '_', '.' and '~' between "
+                                "slashes, each part starting with a letter or digit (no '..', no '//')."))
     if path == "/":
         return path  # the home page: the home view serves this page when it exists
     first = path[1:].split("/", 1)[0]
     if first in route_prefixes() or _routed(path):
-        raise ValidationError(f"{path} is taken by the portal's own pages (/{first}...): choose another path.")
+        raise ValidationError(_("%(path)s is taken by the portal's own pages (/%(first)s...): choose another path.")
+                              % {"path": path, "first": first})
     return path
 
 
@@ -84,16 +86,17 @@ def available_templates() -> list[str]:
 def check_template(raw: str) -> str:
     name = (raw or "").strip()
     if not TEMPLATE.fullmatch(name):
-        raise ValidationError("A template is a view's name: letters, digits, '_' and '-' (e.g. page).")
+        raise ValidationError(_("A template is a view's name: letters, digits, '_' and '-' (e.g. page)."))
     choices = available_templates()
     if name not in choices:
-        raise ValidationError(f"The active theme has no page template {name!r}; choose one of: {', '.join(choices)}.")
+        raise ValidationError(_("The active theme has no page template %(name)s; choose one of: %(choices)s.")
+                              % {"name": repr(name), "choices": ", ".join(choices)})
     return name
 
 
 def check_block_name(raw: str) -> str:
     name = (raw or "").strip()
     if not BLOCK_NAME.fullmatch(name):
-        raise ValidationError("A block name is a letter or '_' followed by letters, digits or '_' "
-                              "(e.g. HeaderDescription), at most 64 characters.")
+        raise ValidationError(_("A block name is a letter or '_' followed by letters, digits or '_' "
+                                "(e.g. HeaderDescription), at most 64 characters."))
     return name

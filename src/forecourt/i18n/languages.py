@@ -8,6 +8,7 @@ can read it.
 
 from dataclasses import dataclass
 
+from django.conf import settings  # lazy: read only when direction() is called, after settings.py
 from django.conf.locale import LANG_INFO
 
 
@@ -43,6 +44,14 @@ def django_languages() -> list[tuple[str, str]]:
 
 
 def direction(code: str) -> str:
-    """"rtl" or "ltr" for a language code (a code not shipped: "ltr")."""
-    language = BY_CODE.get(code)
-    return language.direction if language is not None else "ltr"
+    """"rtl" or "ltr" for a language code the portal offers (settings.LANGUAGES; any other: "ltr").
+
+    Django's settings are the one source, read at call time: settings.LANGUAGES_BIDI, asked about the
+    language without its region as translation.get_language_bidi() does, so `dir` always agrees with
+    what Django itself says of the active language (and a test that takes a language for one written
+    right to left, with override_settings, is believed everywhere at once). Language.bidi above is the
+    same fact from LANG_INFO, which Django's LANGUAGES_BIDI is made from.
+    """
+    if not isinstance(code, str) or code not in dict(settings.LANGUAGES):
+        return "ltr"
+    return "rtl" if code.split("-", maxsplit=1)[0] in settings.LANGUAGES_BIDI else "ltr"

@@ -77,3 +77,17 @@ def language_of(request: HttpRequest) -> str:
     saved = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
     return choose(saved=saved or "", visitor_choice=request.COOKIES.get(COOKIE, ""),
                   accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""), offer=offer())
+
+
+def asked_for(request: HttpRequest) -> str:
+    """The language a visitor asked for (the switcher's cookie, else the browser's Accept-Language),
+    when the portal offers it; "" when they asked for none it offers.
+
+    What an account made on this request saves as its owner's language (sign-up, an invitation
+    accepted, an SSO sign-in that makes the account): the person keeps the language they were reading
+    in, in their e-mails too. The portal's default is not saved ("" follows it, as it changes): it was
+    not asked for."""
+    current = offer()
+    return choose(saved="", visitor_choice=request.COOKIES.get(COOKIE, ""),
+                  accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+                  offer=Offer(current.offered, default=""))

@@ -17,6 +17,7 @@ import stat
 import tarfile
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ MAX_NAME = 1024
 
 class ArchiveError(Exception):
     """The archive cannot be used: the message says why; nothing was changed."""
+
+
+# What reading a damaged archive raises: the file (OSError, gzip's BadGzipFile among them), the tar
+# (TarError), a stream cut short (EOFError), or zlib itself on a damaged deflate block (zlib.error,
+# none of the others): every one means "this file is not a usable backup".
+_UNREADABLE = (OSError, tarfile.TarError, EOFError, zlib.error)
 
 
 # How far a backup found for an upgrade was checked (BackupInfo.checksum).
@@ -133,7 +140,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
             fh = tar.extractfile(member)
             assert fh is not None
             manifest: dict[str, Any] = json.loads(fh.read().decode("utf-8"))
-    except (OSError, tarfile.TarError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (*_UNREADABLE, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArchiveError(f"{path}: not a readable backup archive: {exc}") from None
     check_format(manifest)
     return manifest
@@ -254,7 +261,11 @@ def _check_members(path: Path, manifest: dict[str, Any], folder: Path | None) ->
                 want = expected[name].get("sha256") if isinstance(expected[name], dict) else None
                 if digest.hexdigest() != want:
                     raise ArchiveError(f"checksum mismatch for {name!r}: the archive is damaged or was altered")
-    except (OSError, tarfile.TarError, EOFError) as exc:
+            # tarfile stops at the tar's end marker; reading on to the end of the gzip stream checks its
+            # CRC and length, which cover what no member checksum does (the tar's headers and padding).
+            while tar.fileobj is not None and tar.fileobj.read(_CHUNK):
+                pass
+    except _UNREADABLE as exc:
         raise ArchiveError(f"{path}: cannot read the archive: {exc}") from None
     missing = sorted(set(expected) - seen)
     if missing:

@@ -36,6 +36,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db import Error as DatabaseProblem  # DatabaseError, and InterfaceError of a lost connection
+from django.utils.translation import gettext
 
 from forecourt import configuration
 from forecourt.ops.models import BackupRecord
@@ -62,13 +63,15 @@ class Problem:
     detail: str
 
     def message(self) -> str:
-        made = self.created_at.isoformat(timespec="seconds")
+        """In the active language: the About page's; English on the command line (and in its --json)."""
+        words = {"path": self.path, "made": self.created_at.isoformat(timespec="seconds"), "detail": self.detail}
         if self.kind == GONE:
-            return (f"the backup recorded at {self.path} (made {made}) is gone: moved or deleted; if it was moved, "
-                    "name it with `forecourt upgrade-check --backup FILE`")
+            return gettext("the backup recorded at %(path)s (made %(made)s) is gone: moved or deleted; if it was "
+                           "moved, name it with `forecourt upgrade-check --backup FILE`") % words
         if self.kind == CHANGED:
-            return f"the backup {self.path} (made {made}) has changed since it was written ({self.detail}): not trusted"
-        return f"the backup {self.path} (made {made}) cannot be read: {self.detail}"
+            return gettext("the backup %(path)s (made %(made)s) has changed since it was written (%(detail)s): "
+                           "not trusted") % words
+        return gettext("the backup %(path)s (made %(made)s) cannot be read: %(detail)s") % words
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "created_at": self.created_at.isoformat(), "problem": self.kind,

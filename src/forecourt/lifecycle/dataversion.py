@@ -95,12 +95,17 @@ def _parses(version: str) -> bool:
 
 
 def data_words(data_version: str | None) -> str:
-    """`0.4.0 data`, `data newer than 0.7.0 (unreleased schema)` or `data of no release's schema`."""
+    """`0.4.0 data`, `data newer than 0.7.0 (unreleased schema)` or `data of no release's schema`, in the
+    active language (the About page's; English on the command line, where Django is set up first).
+    Django's gettext is imported here, not with the module: reading a manifest imports no Django."""
+    from django.utils.translation import gettext  # noqa: PLC0415 (see above)
+
     if data_version is None:
-        return "data of no release's schema"
+        return gettext("data of no release's schema")
     if data_version.endswith(UNRELEASED):
-        return f"data newer than {data_version[:-len(UNRELEASED)]} (unreleased schema)"
-    return f"{data_version} data"
+        return gettext("data newer than %(version)s (unreleased schema)") % {
+            "version": data_version[:-len(UNRELEASED)]}
+    return gettext("%(version)s data") % {"version": data_version}
 
 
 def file_part(data_version: str | None) -> str:

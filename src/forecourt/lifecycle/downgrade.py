@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
@@ -345,6 +347,35 @@ class Result:
     replaced_theme: str | None = None  # the theme that was active before it
 
 
+DEADLOCK_ATTEMPTS = 5
+
+
+def _is_deadlock(error: BaseException) -> bool:
+    """PostgreSQL's "deadlock detected" (SQLSTATE 40P01), as psycopg raises it under Django's error."""
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "40P01" or "deadlock detected" in str(error)
+
+
+def _retrying_deadlocks(using: str, work: Callable[[], None], replan: Callable[[], None]) -> None:
+    """`work()` in one transaction, run again (after `replan()`) when PostgreSQL makes it a deadlock's victim.
+
+    A downgrade drops columns of many tables in one transaction while the release it returns to serves and
+    reads them: PostgreSQL may then pick the downgrade as the victim of a deadlock. Nothing was changed (the
+    transaction rolled back), so it can run again from a fresh plan of the same migrations."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(using=using):
+                work()
+            return
+        except OperationalError as error:
+            if not _is_deadlock(error) or attempt == DEADLOCK_ATTEMPTS:
+                raise
+            log.warning("downgrade deadlocked with a query of the release serving (attempt %d of %d): "
+                        "running it again", attempt, DEADLOCK_ATTEMPTS)
+            time.sleep(0.5 * attempt)
+            replan()
+
+
 def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0,
         expect: Plan | None = None, activate_theme: str | None = None) -> Result:
     """Reverse the migrations under the migration lock; record the release the database is now at.
@@ -394,8 +425,14 @@ def run(version: str, using: str = DEFAULT_DB_ALIAS, lock_timeout: float = 600.0
                 SchemaVersion.objects.using(using).create(version=plan.release.version, applied=[])
 
         if connection.features.can_rollback_ddl and connection.vendor != "sqlite":
-            with transaction.atomic(using=using):
-                reverse_and_record()
+            def replan() -> None:
+                nonlocal executor, steps
+                executor = MigrationExecutor(connection, progress_callback=progress)
+                steps = executor.migration_plan(targets)
+                if [f"{m.app_label}.{m.name}" for m, _ in steps] != plan.reverse:
+                    raise Refused("the migration plan changed while the downgrade ran again")
+
+            _retrying_deadlocks(using, reverse_and_record, replan)
         else:
             # SQLite's schema editor cannot run inside an outer transaction (it rebuilds tables
             # with foreign-key checks off); MySQL/MariaDB commit each DDL statement anyway.

@@ -33,6 +33,8 @@ from django.db.migrations import Migration
 from django.db.migrations.state import ProjectState
 from django.db.models import Field
 
+from forecourt.ops.label_operations import AlterFieldLabels
+
 # Field attributes the database never sees (Django's list), plus the Python-side default: an old
 # release does not know the field at all, and a new one fills it in itself.
 NON_DB = frozenset(Field.non_db_attrs) | {"default", "db_comment"}
@@ -95,6 +97,17 @@ def _altered_field_problem(old: Field[Any, Any], new: Field[Any, Any]) -> str:
     return ""
 
 
+def _altered_fields_problem(before: ProjectState, app_label: str, model_name: str,
+                            fields: list[tuple[str, Field[Any, Any]]]) -> str:
+    """Why altering these fields of one model breaks the previous release ("" if it does not)."""
+    for name, field in fields:
+        old = before.models[_model_key(app_label, model_name)].fields.get(name)
+        problem = "alters a field the state does not have" if old is None else _altered_field_problem(old, field)
+        if problem:
+            return f"{name}: {problem}" if len(fields) > 1 else problem
+    return ""
+
+
 def _operation_problem(app_label: str, operation: Any, before: ProjectState, new_models: set[tuple[str, str]]) -> str:  # noqa: PLR0911 - one answer per kind of schema operation
     """Why `operation` (applied to the state `before`) breaks the previous release; "" when it does not."""
     if isinstance(operation, HARMLESS):
@@ -110,10 +123,9 @@ def _operation_problem(app_label: str, operation: Any, before: ProjectState, new
         return ("adds a NOT NULL column without a database default (db_default): the previous release's "
                 "inserts leave it empty")
     if isinstance(operation, ops.AlterField):
-        old = before.models[_model_key(app_label, operation.model_name)].fields.get(operation.name)
-        if old is None:
-            return "alters a field the state does not have"
-        return _altered_field_problem(old, operation.field)
+        return _altered_fields_problem(before, app_label, operation.model_name, [(operation.name, operation.field)])
+    if isinstance(operation, AlterFieldLabels):
+        return _altered_fields_problem(before, app_label, operation.model_name, operation.fields)
     if isinstance(operation, ops.RemoveField):
         return "drops a column the previous release reads"
     if isinstance(operation, ops.DeleteModel):

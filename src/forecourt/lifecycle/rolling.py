@@ -22,6 +22,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations import Migration
 from django.db.migrations.loader import MigrationLoader
+from django.utils.translation import gettext, ngettext
 
 from forecourt.catalog import search
 from forecourt.lifecycle import migration_policy, releases
@@ -48,14 +49,22 @@ class Verdict:
         return not self.findings
 
     def summary(self) -> str:
+        """In the active language: the About page's; English on the command line (and in its --json)."""
         if not self.migrations:
-            return "no migration to apply: the releases can serve side by side"
+            return gettext("no migration to apply: the releases can serve side by side")
         if not self.rolls:
-            return (f"needs a stop: {len(self.findings)} operation(s) of {len(self.migrations)} migration(s) "
-                    "would break the release serving now; stop every replica of it before starting this one")
-        after = f"; once the old release has stopped, run `{REBUILD_COMMAND}` ({', '.join(self.derived)})" \
-            if self.derived else ""
-        return f"can roll: the release serving now keeps working on the migrated schema{after}"
+            operations, migrations = len(self.findings), len(self.migrations)
+            return gettext("needs a stop: %(operations)s of %(migrations)s would break the release serving now; "
+                           "stop every replica of it before starting this one") % {
+                "operations": ngettext("%(count)s operation", "%(count)s operations", operations)
+                % {"count": operations},
+                "migrations": ngettext("%(count)s migration", "%(count)s migrations", migrations)
+                % {"count": migrations}}
+        if self.derived:
+            return gettext("can roll: the release serving now keeps working on the migrated schema; once the old "
+                           "release has stopped, run `%(command)s` (%(derived)s)") % {
+                "command": REBUILD_COMMAND, "derived": ", ".join(self.derived)}
+        return gettext("can roll: the release serving now keeps working on the migrated schema")
 
     def as_dict(self) -> dict[str, Any]:
         return {"rolls": self.rolls, "summary": self.summary(), "migrations": self.migrations,

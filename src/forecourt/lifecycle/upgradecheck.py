@@ -27,10 +27,12 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.signals import connection_created
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from packaging.version import InvalidVersion, Version
 
 import forecourt
 from forecourt.configuration import spec
+from forecourt.configuration.said import Said
 from forecourt.notify.links import host_header_warning
 from forecourt.ops.models import SchemaVersion
 from forecourt.providers import registry
@@ -47,6 +49,20 @@ log = logging.getLogger("forecourt.upgradecheck")
 
 BLOCKER, WARNING, INFO = "blocker", "warning", "info"
 SEVERITIES = (BLOCKER, WARNING, INFO)
+# The codes are data (the command's --json, the CSS classes); the About page shows these words. A
+# finding's message is made with gettext where it is found: English on the command line, where no
+# language is active, and in the admin's language on the About page.
+SEVERITY_WORDS = {BLOCKER: pgettext_lazy("upgrade check severity", "blocker"),
+                  WARNING: pgettext_lazy("upgrade check severity", "warning"),
+                  INFO: pgettext_lazy("upgrade check severity", "info")}
+CHECK_WORDS = {"migrations": pgettext_lazy("upgrade check", "migrations"),
+               "versions": pgettext_lazy("upgrade check", "versions"),
+               "breaking-changes": pgettext_lazy("upgrade check", "breaking changes"),
+               "themes": pgettext_lazy("upgrade check", "themes"),
+               "providers": pgettext_lazy("upgrade check", "providers"),
+               "backup": pgettext_lazy("upgrade check", "backup"),
+               "settings": pgettext_lazy("upgrade check", "settings"),
+               "rolling": pgettext_lazy("upgrade check", "rolling upgrade")}
 DEFAULT_MAX_BACKUP_AGE = timedelta(hours=24)
 MAX_PROBLEMS = 5  # recorded backups that are gone or changed, reported one by one
 
@@ -60,6 +76,16 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def severity_words(self) -> str:
+        """The severity as the About page names it, in the active language."""
+        return str(SEVERITY_WORDS.get(self.severity, self.severity))
+
+    @property
+    def check_words(self) -> str:
+        """The check's name as the About page shows it, in the active language."""
+        return str(CHECK_WORDS.get(self.check, self.check))
 
 
 @dataclass
@@ -199,31 +225,43 @@ def _check_versions(report: Report) -> None:
     if report.unknown_migrations:
         report.findings.append(Finding(
             "migrations", BLOCKER,
-            f"the database has {len(report.unknown_migrations)} migration(s) this version does not know: it was "
-            f"migrated by a newer Forecourt ({report.last_migrated_by or 'unknown version'}). Use that version's "
-            "`forecourt downgrade --to VERSION` first, or restore a backup made for this version.",
+            ngettext("the database has %(count)d migration this version does not know: it was migrated by a newer "
+                     "Forecourt (%(version)s). Use that version's `forecourt downgrade --to VERSION` first, or "
+                     "restore a backup made for this version.",
+                     "the database has %(count)d migrations this version does not know: it was migrated by a newer "
+                     "Forecourt (%(version)s). Use that version's `forecourt downgrade --to VERSION` first, or "
+                     "restore a backup made for this version.", len(report.unknown_migrations))
+            % {"count": len(report.unknown_migrations),
+               "version": report.last_migrated_by or gettext("unknown version")},
             {"migrations": report.unknown_migrations}))
     if report.empty:
         if report.pending_migrations:
-            report.findings.append(Finding("versions", INFO, "the database is empty: every migration will be "
-                                           "applied at the first start", {"pending": len(report.pending_migrations)}))
+            report.findings.append(Finding("versions", INFO, gettext(
+                "the database is empty: every migration will be applied at the first start"),
+                {"pending": len(report.pending_migrations)}))
         return
     if _newer(database, binary):
         report.findings.append(Finding(
-            "versions", BLOCKER, f"the database is at {database}, newer than this Forecourt {binary}: "
-            "downgrade it with the newer version's `forecourt downgrade` first", {}))
+            "versions", BLOCKER, gettext("the database is at %(database)s, newer than this Forecourt %(binary)s: "
+                                         "downgrade it with the newer version's `forecourt downgrade` first")
+            % {"database": database, "binary": binary}, {}))
     if report.pending_migrations:
         report.findings.append(Finding(
-            "migrations", INFO, f"{len(report.pending_migrations)} migration(s) will be applied at the first start "
-            "of this version (take a backup first)", {"migrations": report.pending_migrations}))
+            "migrations", INFO, ngettext(
+                "%(count)d migration will be applied at the first start of this version (take a backup first)",
+                "%(count)d migrations will be applied at the first start of this version (take a backup first)",
+                len(report.pending_migrations)) % {"count": len(report.pending_migrations)},
+            {"migrations": report.pending_migrations}))
     if database and _newer(report.last_migrated_by, binary) and not report.unknown_migrations:
         report.findings.append(Finding(
-            "versions", INFO, f"Forecourt {report.last_migrated_by} migrated this database last; its schema has "
-            f"been moved back to {database} since", {}))
+            "versions", INFO, gettext("Forecourt %(version)s migrated this database last; its schema has been "
+                                      "moved back to %(database)s since")
+            % {"version": report.last_migrated_by, "database": database}, {}))
     for version, text in report.breaking_changes.items():
         if text.strip().lstrip("-* ").rstrip(".").lower() not in ("", "none"):
             report.findings.append(Finding("breaking-changes", WARNING,
-                                           f"{version} has breaking changes: read them before upgrading",
+                                           gettext("%(version)s has breaking changes: read them before upgrading")
+                                           % {"version": version},
                                            {"version": version, "text": text.strip()}))
 
 
@@ -263,16 +301,25 @@ def check_themes(report: Report, pending: list[str]) -> None:
         report.themes.append(entry)
         if problems:
             severity = BLOCKER if entry["active"] else WARNING
-            what = "the active theme" if entry["active"] else "the theme"
+            words = {"theme": info.name, "version": report.binary_version, "count": len(problems)}
+            message = (ngettext("the active theme '%(theme)s' will not render with %(version)s: %(count)d error; "
+                                "fix it or run `forecourt theme upgrade %(theme)s`",
+                                "the active theme '%(theme)s' will not render with %(version)s: %(count)d errors; "
+                                "fix it or run `forecourt theme upgrade %(theme)s`", len(problems))
+                       if entry["active"] else
+                       ngettext("the theme '%(theme)s' will not render with %(version)s: %(count)d error; "
+                                "fix it or run `forecourt theme upgrade %(theme)s`",
+                                "the theme '%(theme)s' will not render with %(version)s: %(count)d errors; "
+                                "fix it or run `forecourt theme upgrade %(theme)s`", len(problems)))
             report.findings.append(Finding(
-                "themes", severity, f"{what} {info.name!r} will not render with {report.binary_version}: "
-                f"{len(problems)} error(s); fix it or run `forecourt theme upgrade {info.name}`",
+                "themes", severity, message % words,
                 {"theme": info.name, "problems": problems[:50]}))
         if entry["upgrade_available"]:
             report.findings.append(Finding(
                 "themes", WARNING if entry["active"] else INFO,
-                f"the theme {info.name!r} derives from the default theme {info.base or '(unknown)'}; "
-                f"upgrade available to {default_version} (`forecourt theme upgrade {info.name}`)",
+                gettext("the theme '%(theme)s' derives from the default theme %(base)s; upgrade available to "
+                        "%(version)s (`forecourt theme upgrade %(theme)s`)")
+                % {"theme": info.name, "base": info.base or gettext("(unknown)"), "version": default_version},
                 {"theme": info.name, "base": info.base, "default_version": default_version}))
 
 
@@ -286,13 +333,15 @@ def check_providers(report: Report, pending: list[str], *, live: bool = True) ->
     """Provider health as last recorded, skipped policies of the last sync, and (live) policies at
     the gateway that reference APIs that no longer exist."""
     if not _app_current("providers", pending):
-        report.findings.append(Finding("providers", INFO, "provider policies are checked by `forecourt verify` after "
-                                       "the upgrade: the providers' tables are not at this version's schema yet", {}))
+        report.findings.append(Finding("providers", INFO, gettext(
+            "provider policies are checked by `forecourt verify` after the upgrade: the providers' tables are not "
+            "at this version's schema yet"), {}))
         return
     try:
         providers = list(Provider.objects.order_by("name"))
     except Exception as exc:  # unreadable rows, or secrets that cannot be decrypted (another EncryptionKey)
-        report.findings.append(Finding("providers", WARNING, f"the providers cannot be read: {exc}", {}))
+        report.findings.append(Finding("providers", WARNING,
+                                       gettext("the providers cannot be read: %(error)s") % {"error": exc}, {}))
         return
     for provider in providers:
         entry: dict[str, Any] = {
@@ -302,12 +351,15 @@ def check_providers(report: Report, pending: list[str], *, live: bool = True) ->
         }
         report.providers.append(entry)
         if provider.last_error:
-            report.findings.append(Finding("providers", WARNING, f"provider {provider.name}: its last sync failed: "
-                                           f"{provider.last_error}", {"provider": provider.name}))
+            report.findings.append(Finding("providers", WARNING, gettext(
+                "provider %(provider)s: its last sync failed: %(error)s")
+                % {"provider": provider.name, "error": provider.last_error}, {"provider": provider.name}))
         if provider.sync_problems:
             report.findings.append(Finding(
-                "providers", WARNING, f"provider {provider.name}: its last sync skipped "
-                f"{len(provider.sync_problems)} policy(ies); correct them in the Dashboard",
+                "providers", WARNING, ngettext(
+                    "provider %(provider)s: its last sync skipped %(count)d policy; correct it in the Dashboard",
+                    "provider %(provider)s: its last sync skipped %(count)d policies; correct them in the Dashboard",
+                    len(provider.sync_problems)) % {"provider": provider.name, "count": len(provider.sync_problems)},
                 {"provider": provider.name, "problems": provider.sync_problems[:50]}))
         if not live:
             continue
@@ -316,16 +368,22 @@ def check_providers(report: Report, pending: list[str], *, live: bool = True) ->
         except NoClient:  # no integration installed for its type: nothing to ask
             continue
         except Exception as exc:  # down, refusing, a secret that cannot be decrypted...
-            report.findings.append(Finding("providers", WARNING, f"provider {provider.name} cannot be read: {exc}",
-                                           {"provider": provider.name}))
+            report.findings.append(Finding("providers", WARNING, gettext(
+                "provider %(provider)s cannot be read: %(error)s") % {"provider": provider.name, "error": exc},
+                {"provider": provider.name}))
             continue
         entry["missing_api_references"] = missing
         if missing:
             names = ", ".join(sorted({m["name"] or m["policy"] for m in missing}))
             report.findings.append(Finding(
-                "providers", WARNING, f"provider {provider.name}: {len(missing)} policy reference(s) to APIs that no "
-                f"longer exist ({names}); a sync skips those policies and their products stay as they were: "
-                "delete or correct them in the Dashboard", {"provider": provider.name, "references": missing}))
+                "providers", WARNING, ngettext(
+                    "provider %(provider)s: %(count)d policy reference to APIs that no longer exist (%(names)s); a "
+                    "sync skips those policies and their products stay as they were: delete or correct them in the "
+                    "Dashboard",
+                    "provider %(provider)s: %(count)d policy references to APIs that no longer exist (%(names)s); a "
+                    "sync skips those policies and their products stay as they were: delete or correct them in the "
+                    "Dashboard", len(missing)) % {"provider": provider.name, "count": len(missing), "names": names},
+                {"provider": provider.name, "references": missing}))
 
 
 def check_backup(report: Report, max_age: timedelta, now: datetime | None = None,
@@ -350,44 +408,51 @@ def check_backup(report: Report, max_age: timedelta, now: datetime | None = None
     try:
         search = newest()
     except Exception as exc:
-        report.findings.append(Finding("backup", WARNING, f"the backups cannot be listed: {exc}", {}))
+        report.findings.append(Finding("backup", WARNING,
+                                       gettext("the backups cannot be listed: %(error)s") % {"error": exc}, {}))
         return
     if search.unreadable_records:
-        report.findings.append(Finding("backup", WARNING, "the database's backup records cannot be read "
-                                       f"({search.unreadable_records}): only the default backup folder was searched",
-                                       {}))
+        report.findings.append(Finding("backup", WARNING, gettext(
+            "the database's backup records cannot be read (%(error)s): only the default backup folder was searched")
+            % {"error": search.unreadable_records}, {}))
     for problem in search.problems[:MAX_PROBLEMS]:
         report.findings.append(Finding("backup", WARNING, problem.message(), problem.as_dict()))
     if len(search.problems) > MAX_PROBLEMS:
-        report.findings.append(Finding("backup", WARNING, f"{len(search.problems) - MAX_PROBLEMS} more recorded "
-                                       "backup(s) are gone or changed", {}))
+        more = len(search.problems) - MAX_PROBLEMS
+        report.findings.append(Finding("backup", WARNING, ngettext(
+            "%(count)d more recorded backup is gone or changed", "%(count)d more recorded backups are gone or changed",
+            more) % {"count": more}, {}))
     info = search.newest
     # An empty database has nothing to lose; one with data that is about to be migrated must be backed up.
     must = bool(report.pending_migrations) and not report.empty
     if info is None and report.empty:
-        report.findings.append(Finding("backup", INFO, "no backup found (the database is empty)", {}))
+        report.findings.append(Finding("backup", INFO, gettext("no backup found (the database is empty)"), {}))
         return
     if info is None:
         report.findings.append(Finding(
             "backup", BLOCKER if must else WARNING,
-            "no backup found: run `forecourt backup` before upgrading" +
-            (" (this upgrade migrates the database)" if must else ""), {}))
+            gettext("no backup found: run `forecourt backup` before upgrading (this upgrade migrates the database)")
+            if must else gettext("no backup found: run `forecourt backup` before upgrading"), {}))
         return
     created = info.created_at if info.created_at.tzinfo else info.created_at.replace(tzinfo=UTC)
     age = (now or datetime.now(UTC)) - created
     report.newest_backup = {**info.as_dict(), "age_seconds": int(age.total_seconds())}
-    how = {"verified": "checksum verified", "members-verified": "every member verified",
-           "unchecked": "found in the backup folder"}.get(info.checksum, info.checksum)
-    what = (f"backup of {dataversion.data_words(info.data_version)}, written by {info.version}"
-            if info.data_version or info.migrations else f"made by {info.version}")
+    how = {"verified": gettext("checksum verified"), "members-verified": gettext("every member verified"),
+           "unchecked": gettext("found in the backup folder")}.get(info.checksum, info.checksum)
+    what = (gettext("backup of %(data)s, written by %(version)s")
+            % {"data": dataversion.data_words(info.data_version), "version": info.version}
+            if info.data_version or info.migrations else gettext("made by %(version)s") % {"version": info.version})
     if age > max_age:
         report.findings.append(Finding(
-            "backup", WARNING, f"the newest backup is {age_words(age)} old ({info.path}, {what}): take a fresh one "
-            "with `forecourt backup` before upgrading",
+            "backup", WARNING, gettext("the newest backup is %(age)s old (%(path)s, %(what)s): take a fresh one "
+                                       "with `forecourt backup` before upgrading")
+            % {"age": age_words(age), "path": info.path, "what": what},
             {"path": str(info.path), "age_seconds": int(age.total_seconds())}))
     else:
-        report.findings.append(Finding("backup", INFO, f"newest backup: {info.path}, {age_words(age)} old, "
-                                       f"{what} ({how})", {"path": str(info.path)}))
+        report.findings.append(Finding("backup", INFO, gettext("newest backup: %(path)s, %(age)s old, %(what)s "
+                                                               "(%(how)s)")
+                                       % {"path": info.path, "age": age_words(age), "what": what, "how": how},
+                                       {"path": str(info.path)}))
     backup_state = search.migrations or info.migrations
     db_version = report.database_version
     if backup_state and report.database_state:
@@ -397,15 +462,17 @@ def check_backup(report: Report, max_age: timedelta, now: datetime | None = None
             now_at = dataversion.data_words(dataversion.of_state(report.database_state))
             held = dataversion.data_words(info.data_version or dataversion.of_state(backup_state))
             report.findings.append(Finding(
-                "backup", WARNING, f"the newest backup holds {held}, the database holds {now_at}: its schema has "
-                f"changed since the backup was taken (migrated or moved back: {', '.join(moved)}); take a fresh one "
-                "with `forecourt backup`",
+                "backup", WARNING, gettext(
+                    "the newest backup holds %(held)s, the database holds %(now)s: its schema has changed since the "
+                    "backup was taken (migrated or moved back: %(apps)s); take a fresh one with `forecourt backup`")
+                % {"held": held, "now": now_at, "apps": ", ".join(moved)},
                 {"path": str(info.path), "apps": moved, "data_version": info.data_version}))
     elif db_version and info.version and not _newer(info.version, db_version) and info.version != db_version:
         # No schema to compare (not recorded): judged by the version that wrote it, as before 0.8.0.
         report.findings.append(Finding(
-            "backup", WARNING, f"the newest backup was made by {info.version}, the database is at {db_version}: "
-            "it predates the database's last upgrade", {"path": str(info.path)}))
+            "backup", WARNING, gettext("the newest backup was made by %(version)s, the database is at "
+                                       "%(database)s: it predates the database's last upgrade")
+            % {"version": info.version, "database": db_version}, {"path": str(info.path)}))
 
 
 def _backup_data(backup: dict[str, Any]) -> str:
@@ -413,37 +480,47 @@ def _backup_data(backup: dict[str, Any]) -> str:
 
 
 def age_words(age: timedelta) -> str:
+    """"90 seconds", "5 hours", "3 days": a backup's age, in the active language (English on the command line)."""
     seconds = max(0, int(age.total_seconds()))
     if seconds < 120:
-        return f"{seconds} seconds"
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
     if seconds < 7200:
-        return f"{seconds // 60} minutes"
+        return ngettext("%(count)d minute", "%(count)d minutes", seconds // 60) % {"count": seconds // 60}
     if seconds < 172800:
-        return f"{seconds // 3600} hours"
-    return f"{seconds // 86400} days"
+        return ngettext("%(count)d hour", "%(count)d hours", seconds // 3600) % {"count": seconds // 3600}
+    return ngettext("%(count)d day", "%(count)d days", seconds // 86400) % {"count": seconds // 86400}
+
+
+def _in_language(text: str) -> str:
+    """A configuration warning or notice in the active language (configuration.said), when it can be."""
+    return text.in_language(gettext) if isinstance(text, Said) else text
 
 
 def check_settings(report: Report, config: Any) -> None:
     """Settings that are ignored, unknown (renamed or removed), or new since the database's version
     and required without a usable default."""
     for warning in config.warnings:
-        report.findings.append(Finding("settings", WARNING, warning, {}))
+        report.findings.append(Finding("settings", WARNING, _in_language(warning), {}))
     for notice in config.notices:
-        report.findings.append(Finding("settings", INFO, notice, {}))
+        report.findings.append(Finding("settings", INFO, _in_language(notice), {}))
     link_warning = host_header_warning(config.public_url)
     if link_warning:
-        report.findings.append(Finding("settings", WARNING, link_warning, {"setting": "PublicURL"}))
+        report.findings.append(Finding("settings", WARNING, gettext(link_warning), {"setting": "PublicURL"}))
     for setting in spec.SETTINGS:
         since = getattr(setting, "since", None)  # the version that added the setting, where recorded
         if not since or not _newer(since, report.database_version or "0"):
             continue
         unset = config.sources.get(setting.key) == "default"
         if getattr(setting, "required", False) and unset:
-            report.findings.append(Finding("settings", BLOCKER, f"{setting.key} (new in {since}) must be set: "
-                                           f"{setting.help}", {"setting": setting.key}))
+            report.findings.append(Finding("settings", BLOCKER, gettext("%(setting)s (new in %(version)s) must be "
+                                                                        "set: %(help)s")
+                                           % {"setting": setting.key, "version": since, "help": setting.help},
+                                           {"setting": setting.key}))
         elif unset:
-            report.findings.append(Finding("settings", INFO, f"{setting.key} is new in {since} and uses its default "
-                                           f"{setting.default!r}: {setting.help}", {"setting": setting.key}))
+            report.findings.append(Finding("settings", INFO, gettext("%(setting)s is new in %(version)s and uses its "
+                                                                     "default %(default)r: %(help)s")
+                                           % {"setting": setting.key, "version": since, "default": setting.default,
+                                              "help": setting.help}, {"setting": setting.key}))
 
 
 def check_rolling(report: Report, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -32,7 +32,7 @@ def _products(user: User) -> QuerySet[Product]:
 
 
 def _product(product: Product) -> dict[str, Any]:
-    return {"id": product.pk, "name": product.display_name or product.name, "slug": product.slug,
+    return {"id": product.pk, "name": product.translated("display_name") or product.name, "slug": product.slug,
             "description": product.description, "documentation_only": product.documentation_only,
             "apis": [{"id": api.pk, "name": api.name, "has_openapi_document": api.has_document}
                      for api in product.apis.all()]}

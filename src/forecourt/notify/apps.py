@@ -12,8 +12,8 @@ class NotifyConfig(AppConfig):
         # Registers the "notify.email" job handler; the worker only knows handlers of imported modules.
         from . import (
             email,  # noqa: F401
-            mailers,
+            values,
         )
 
         # Theme validation renders every e-mail with its sample data; themes is below notify and cannot import it.
-        validate.use_mail_samples(mailers.sample)
+        validate.use_mail_samples(values.sample)  # dates and language as an e-mail gets them

@@ -8,6 +8,7 @@ warns about that at start (`host_header_warning`).
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
 
 def base_url(request: HttpRequest) -> str:
@@ -19,9 +20,11 @@ def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-HOST_HEADER_WARNING = ("PublicURL (PORTAL_PUBLIC_URL) is not set: links in e-mails (password resets, activations, "
-                       "invitations) use the Host header of the request that sent them, which a client can forge. "
-                       "Set it to the portal's address, e.g. https://portal.example.com")
+# Marked, not translated here: the start-up log says it in English; the About page translates it.
+HOST_HEADER_WARNING = gettext_noop(
+    "PublicURL (PORTAL_PUBLIC_URL) is not set: links in e-mails (password resets, activations, invitations) use "
+    "the Host header of the request that sent them, which a client can forge. Set it to the portal's address, "
+    "e.g. https://portal.example.com")
 
 
 def host_header_warning(public_url: str) -> str:

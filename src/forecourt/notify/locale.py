@@ -41,6 +41,12 @@ def of(addresses: list[str]) -> tuple[str, zoneinfo.ZoneInfo | None]:
     return language, zones.zone_of(saved.time_zone)
 
 
+def language_of(addresses: list[str]) -> str:
+    """The language an e-mail to `addresses` is rendered in: what a caller reads content in (a product's name
+    in that language: forecourt.i18n.content) before it builds the e-mail's context."""
+    return of(addresses)[0]
+
+
 @contextmanager
 def rendering_for(addresses: list[str]) -> Iterator[str]:
     """Within it, templates render in the recipients' language and time zone; yields the language."""

@@ -19,13 +19,15 @@ class Mailer:
     to: str  # "user", "admins" (the Admin notification address) or "invitee"
     when: str
     sample: dict[str, Any] = field(default_factory=dict)
+    # Context fields holding an ISO date or date-time, shown in the reader's language and zone (values.py).
+    dates: tuple[str, ...] = ()
 
 
 _USER = {"user_name": "Ada Lovelace"}
 _ACCESS = {**_USER, "app_name": "Weather app", "plan_name": "Gold", "products": ["Weather API", "Maps API"],
            "portal_url": PORTAL}
 _CREDENTIAL = {**_USER, "app_name": "Weather app", "plan_name": "Gold", "credential_type": "API key",
-               "credential_hint": "a1b2", "expires_on": "2027-01-31", "days_left": 7,
+               "credential_hint": "a1b2", "expires_on": "2027-01-31T09:00:00+00:00", "days_left": 7,
                "app_url": PORTAL + "apps/12"}
 
 MAILERS: tuple[Mailer, ...] = (
@@ -53,8 +55,10 @@ MAILERS: tuple[Mailer, ...] = (
            {**_ACCESS, "app_url": PORTAL + "apps/12"}),
     Mailer("access_request_rejected", "user", "an access request was rejected, with the reason",
            {**_ACCESS, "app_url": PORTAL + "apps/12", "reason": "Tell us more about your use case."}),
-    Mailer("credential_expiring", "user", "an active credential expires within the warning period", {**_CREDENTIAL}),
-    Mailer("credential_expired", "user", "an active credential has expired", {**_CREDENTIAL, "days_left": 0}),
+    Mailer("credential_expiring", "user", "an active credential expires within the warning period", {**_CREDENTIAL},
+           dates=("expires_on",)),
+    Mailer("credential_expired", "user", "an active credential has expired", {**_CREDENTIAL, "days_left": 0},
+           dates=("expires_on",)),
     Mailer("organisation_request_submitted", "admins", "an organisation request waits for approval",
            {**_USER, "user_email": "ada@example.com", "organisation_name": "Acme",
             "admin_url": ADMIN + "organisation-requests/5/"}),
@@ -76,7 +80,8 @@ BY_NAME = {mailer.name: mailer for mailer in MAILERS}
 
 
 def sample(template_path: str) -> dict[str, Any]:
-    """Sample data for `mailers/NAME.(subject.txt|txt|html)`; empty for layouts and partials."""
+    """Sample data for `mailers/NAME.(subject.txt|txt|html)`; empty for layouts and partials. As it is
+    written here: values.sample is what the templates get."""
     name = template_path.removeprefix("mailers/").split(".", 1)[0]
     mailer = BY_NAME.get(name)
     return dict(mailer.sample) if mailer else {}

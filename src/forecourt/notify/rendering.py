@@ -11,6 +11,7 @@ from typing import Any
 
 from forecourt.themes.rendering import render_mail
 
+from . import values
 from .mailers import BY_NAME
 
 SUBJECT_MAX = 255  # EmailLog.subject's length; longer subjects are shortened, not refused
@@ -50,7 +51,9 @@ def render(template: str, context: dict[str, Any]) -> Rendered:
         json.dumps(context)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"e-mail context must be JSON-serialisable: {exc}") from None
-    subject, text, html = render_mail(template, context)
+    # Dates the recipient's way, and the e-mail's language for its layout (`language`, as pages have).
+    subject, text, html = render_mail(template, {**values.localised(template, context),
+                                                 "language": values.language()})
     if len(subject) > SUBJECT_MAX:
         subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
     return Rendered(subject=subject, text=text, html=html)

@@ -5,6 +5,9 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.validators import URLValidator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.catalog.models import Product
 from forecourt.sso import targets
@@ -22,18 +25,19 @@ HTTP = URLValidator(schemes=["http", "https"], message="Give an http:// or https
 
 class OAuthProviderForm(ModelForm):
     initial_access_token = forms.CharField(
-        label="Initial access token", required=False, strip=True, widget=forms.PasswordInput(render_value=False),
-        help_text="Sent when registering clients (RFC 7591). Stored encrypted, never shown again; leave empty "
-                  "to keep the current one.")
+        label=_("Initial access token"), required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Sent when registering clients (RFC 7591). Stored encrypted, never shown again; leave empty "
+                    "to keep the current one."))
     well_known_url = forms.URLField(
-        label="Well-known URL", max_length=500, assume_scheme="https", validators=[HTTP, targets.validate],
-        help_text="The discovery document, e.g. https://idp.example.com/.well-known/openid-configuration. "
-                  "Private addresses follow Providers.AllowPrivateTargets.")
+        label=_("Well-known URL"), max_length=500, assume_scheme="https", validators=[HTTP, targets.validate],
+        help_text=_("The discovery document, e.g. https://idp.example.com/.well-known/openid-configuration. "
+                    "Private addresses follow Providers.AllowPrivateTargets."))
     registration_endpoint = forms.URLField(
-        max_length=500, required=False, assume_scheme="https", validators=[HTTP, targets.validate],
-        help_text="Empty: the registration_endpoint the discovery document names.")
-    timeout_seconds = forms.IntegerField(min_value=1, max_value=120, initial=10,
-                                         help_text="For each call to the IdP (1 to 120).")
+        label=_("Registration endpoint"), max_length=500, required=False, assume_scheme="https",
+        validators=[HTTP, targets.validate],
+        help_text=_("Empty: the registration_endpoint the discovery document names."))
+    timeout_seconds = forms.IntegerField(label=_("Timeout (seconds)"), min_value=1, max_value=120, initial=10,
+                                         help_text=_("For each call to the IdP (1 to 120)."))
 
     class Meta:
         model = OAuthProvider
@@ -43,12 +47,12 @@ class OAuthProviderForm(ModelForm):
     def clean_name(self) -> str:
         name = (self.cleaned_data.get("name") or "").strip()
         if not name:
-            raise forms.ValidationError("An OAuth provider needs a name.")
+            raise forms.ValidationError(_("An OAuth provider needs a name."))
         others = OAuthProvider.objects.filter(name__iexact=name)
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise forms.ValidationError(f"There is an OAuth provider named {name} already.")
+            raise forms.ValidationError(gettext("There is an OAuth provider named %(name)s already.") % {"name": name})
         return name
 
     def clean_initial_access_token(self) -> str:
@@ -81,12 +85,14 @@ class CSVField(forms.CharField):
 
 
 class ClientTypeForm(ModelForm):
-    grant_types = CSVField(help_text="Comma-separated, at least one of: " + ", ".join(GRANT_TYPES) + ".")
-    response_types = CSVField(required=False,
-                              help_text="Comma-separated, any of: " + ", ".join(RESPONSE_TYPES) + ".")
+    grant_types = CSVField(label=_("Grant types"), help_text=format_lazy(
+        _("Comma-separated, at least one of: {names}."), names=", ".join(GRANT_TYPES)))
+    response_types = CSVField(label=_("Response types"), required=False, help_text=format_lazy(
+        _("Comma-separated, any of: {names}."), names=", ".join(RESPONSE_TYPES)))
     products = forms.ModelMultipleChoiceField(
+        label=_("Products"),
         queryset=Product.objects.order_by("name", "pk"), required=False,
-        help_text="Products with a client type are OAuth/DCR products: approving access registers a client.")
+        help_text=_("Products with a client type are OAuth/DCR products: approving access registers a client."))
 
     class Meta:
         model = ClientType
@@ -96,21 +102,22 @@ class ClientTypeForm(ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["products"].error_messages["invalid_choice"] = \
-            "There is no product %(value)s: give the ID of an existing one."
+            _("There is no product %(value)s: give the ID of an existing one.")
 
     def clean_name(self) -> str:
         name = (self.cleaned_data.get("name") or "").strip()
         if not name:
-            raise forms.ValidationError("A client type needs a name.")
+            raise forms.ValidationError(_("A client type needs a name."))
         return name
 
     def clean_grant_types(self) -> list[str]:
         grants = self.cleaned_data.get("grant_types") or []
         unknown = [g for g in grants if g not in GRANT_TYPES]
         if unknown:
-            raise forms.ValidationError(f"Unknown grant type {unknown[0]}: use " + ", ".join(GRANT_TYPES) + ".")
+            raise forms.ValidationError(gettext("Unknown grant type %(unknown)s: use %(known)s.")
+                                        % {"unknown": unknown[0], "known": ", ".join(GRANT_TYPES)})
         if not grants:
-            raise forms.ValidationError("Give at least one grant type, e.g. client_credentials.")
+            raise forms.ValidationError(_("Give at least one grant type, e.g. client_credentials."))
         return list(grants)
 
     def clean_response_types(self) -> list[str]:
@@ -118,12 +125,12 @@ class ClientTypeForm(ModelForm):
         kinds = ["id_token" if r == "it_token" else r for r in self.cleaned_data.get("response_types") or []]
         unknown = [r for r in kinds if r not in RESPONSE_TYPES]
         if unknown:
-            raise forms.ValidationError(f"Unknown response type {unknown[0]}: use "
-                                        + ", ".join(RESPONSE_TYPES) + ".")
+            raise forms.ValidationError(gettext("Unknown response type %(unknown)s: use %(known)s.")
+                                        % {"unknown": unknown[0], "known": ", ".join(RESPONSE_TYPES)})
         return list(dict.fromkeys(kinds))
 
     def clean_scopes(self) -> str:
         scopes = " ".join((self.cleaned_data.get("scopes") or "").replace(",", " ").split())
         if any(not s.isprintable() or '"' in s or "\\" in s for s in scopes.split()):
-            raise forms.ValidationError("Scopes are printable names without quotes or backslashes (RFC 6749).")
+            raise forms.ValidationError(_("Scopes are printable names without quotes or backslashes (RFC 6749)."))
         return scopes

@@ -12,6 +12,7 @@ products (so it sits above `catalog`), and access's credential life calls its re
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.catalog.models import Product
 from forecourt.ops.crypto import EncryptedTextField
@@ -25,31 +26,35 @@ class OAuthProvider(models.Model):
     """An identity provider that supports Dynamic Client Registration."""
 
     class Type(models.TextChoices):
-        KEYCLOAK = "Keycloak", "Keycloak"
-        GLUU = "Gluu", "Gluu"
-        OKTA = "Okta", "Okta"
-        OTHER = "Other", "Other (any RFC 7591 server)"
+        KEYCLOAK = "Keycloak", "Keycloak"  # a name, not translated
+        GLUU = "Gluu", "Gluu"  # a name, not translated
+        OKTA = "Okta", "Okta"  # a name, not translated
+        OTHER = "Other", _("Other (any RFC 7591 server)")
 
-    name = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=16, choices=Type.choices, default=Type.OTHER)
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.OTHER)
     well_known_url = models.URLField(
-        "well-known URL", max_length=500,
-        help_text="The IdP's discovery document (OpenID Connect or RFC 8414), which names its registration endpoint.")
+        _("well-known URL"), max_length=500,
+        help_text=_(
+            "The IdP's discovery document (OpenID Connect or RFC 8414), which names its registration endpoint."))
     registration_endpoint = models.URLField(
-        max_length=500, blank=True,
-        help_text="Where clients are registered; empty: the one the discovery document names.")
+        _("registration endpoint"), max_length=500, blank=True,
+        help_text=_("Where clients are registered; empty: the one the discovery document names."))
     # A secret: encrypted, never answered back once set, never logged (audit masks it).
-    initial_access_token = EncryptedTextField(blank=True, help_text="Sent to the registration endpoint "
-                                                                    "(RFC 7591's initial access token). Encrypted.")
-    insecure_skip_verify = models.BooleanField("skip TLS verification", default=False,
-                                               help_text="Accept any TLS certificate (testing only).")
-    timeout_seconds = models.PositiveSmallIntegerField(default=10, help_text="For each call to the IdP.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    initial_access_token = EncryptedTextField(_("initial access token"), blank=True,
+                                              help_text=_("Sent to the registration endpoint "
+                                                                    "(RFC 7591's initial access token). Encrypted."))
+    insecure_skip_verify = models.BooleanField(_("skip TLS verification"), default=False,
+                                               help_text=_("Accept any TLS certificate (testing only)."))
+    timeout_seconds = models.PositiveSmallIntegerField(_("timeout seconds"), default=10,
+                                                       help_text=_("For each call to the IdP."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name_plural = _("OAuth providers")
         ordering = ["name", "id"]
-        verbose_name = "OAuth provider"
+        verbose_name = _("OAuth provider")
 
     def __str__(self) -> str:
         return self.name
@@ -59,30 +64,36 @@ class ClientType(models.Model):
     """A kind of OAuth client an IdP registers for an app, and the products that use it."""
 
     class AuthMethod(models.TextChoices):
-        BASIC = "client_secret_basic", "client_secret_basic"
-        POST = "client_secret_post", "client_secret_post"
+        BASIC = "client_secret_basic", "client_secret_basic"  # an identifier, not translated
+        POST = "client_secret_post", "client_secret_post"  # an identifier, not translated
 
     class OktaAppType(models.TextChoices):
-        NONE = "", "(not Okta)"
-        WEB = "web", "web"
-        NATIVE = "native", "native"
-        BROWSER = "browser", "browser"
-        SERVICE = "service", "service"
+        NONE = "", _("(not Okta)")
+        WEB = "web", "web"  # an identifier, not translated
+        NATIVE = "native", "native"  # an identifier, not translated
+        BROWSER = "browser", "browser"  # an identifier, not translated
+        SERVICE = "service", "service"  # an identifier, not translated
 
-    provider = models.ForeignKey(OAuthProvider, on_delete=models.CASCADE, related_name="client_types")
-    name = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
-    grant_types = models.JSONField(default=list, help_text="e.g. client_credentials, refresh_token")
-    response_types = models.JSONField(default=list, blank=True, help_text="e.g. code")
-    token_endpoint_auth_method = models.CharField(max_length=32, choices=AuthMethod.choices,
+    provider = models.ForeignKey(OAuthProvider, verbose_name=_("provider"), on_delete=models.CASCADE,
+                                 related_name="client_types")
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    grant_types = models.JSONField(_("grant types"), default=list,
+                                   help_text=_("e.g. client_credentials, refresh_token"))
+    response_types = models.JSONField(_("response types"), default=list, blank=True, help_text=_("e.g. code"))
+    token_endpoint_auth_method = models.CharField(_("token endpoint auth method"), max_length=32,
+                                                  choices=AuthMethod.choices,
                                                   default=AuthMethod.BASIC)
-    okta_app_type = models.CharField("Okta app type", max_length=16, choices=OktaAppType.choices, blank=True)
-    scopes = models.CharField(max_length=1000, blank=True, help_text="Space-separated, e.g. read write.")
-    products = models.ManyToManyField(Product, blank=True, related_name="client_types")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    okta_app_type = models.CharField(_("Okta app type"), max_length=16, choices=OktaAppType.choices, blank=True)
+    scopes = models.CharField(_("scopes"), max_length=1000, blank=True,
+                              help_text=_("Space-separated, e.g. read write."))
+    products = models.ManyToManyField(Product, verbose_name=_("products"), blank=True, related_name="client_types")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("client type")
+        verbose_name_plural = _("client types")
         ordering = ["provider_id", "name", "id"]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """What the database knows about the Forecourt that runs it."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SchemaVersion(models.Model):
@@ -56,8 +57,8 @@ class BackupRecord(models.Model):
     """
 
     class Source(models.TextChoices):
-        BACKUP = "backup", "written by forecourt backup"
-        RESTORE = "restore", "restored from by forecourt restore"
+        BACKUP = "backup", _("written by forecourt backup")
+        RESTORE = "restore", _("restored from by forecourt restore")
 
     path = models.TextField(help_text="The archive's absolute path when it was written.")
     created_at = models.DateTimeField(db_index=True, help_text="When the archive's database snapshot was taken.")

@@ -3,6 +3,7 @@ import copy
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.i18n import languages, negotiation
 from forecourt.ops.crypto import EncryptedTextField
@@ -20,62 +21,62 @@ class PortalSettings(models.Model):
     """The general settings: one row, edited on the Admin Portal's Settings page."""
 
     class Security(models.TextChoices):
-        NONE = "none", "None"
-        STARTTLS = "starttls", "STARTTLS"
-        TLS = "tls", "TLS (SMTPS)"
+        NONE = "none", _("None")
+        STARTTLS = "starttls", "STARTTLS"  # a name, not translated
+        TLS = "tls", "TLS (SMTPS)"  # a name, not translated
 
-    smtp_host = models.CharField("SMTP host", max_length=255, blank=True)
-    smtp_port = models.PositiveIntegerField("SMTP port", default=587)
-    smtp_username = models.CharField("SMTP user", max_length=255, blank=True)
-    smtp_password = EncryptedTextField("SMTP password", blank=True)
-    smtp_security = models.CharField("SMTP security", max_length=10, choices=Security.choices,
+    smtp_host = models.CharField(_("SMTP host"), max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
+    smtp_username = models.CharField(_("SMTP user"), max_length=255, blank=True)
+    smtp_password = EncryptedTextField(_("SMTP password"), blank=True)
+    smtp_security = models.CharField(_("SMTP security"), max_length=10, choices=Security.choices,
                                      default=Security.STARTTLS)
-    smtp_timeout = models.PositiveIntegerField("SMTP timeout (seconds)", default=10)
-    from_address = models.EmailField("default From address", blank=True,
-                                     help_text="No e-mail is sent until this is set.")
-    admin_notification_address = models.EmailField(blank=True,
-                                                    help_text="Where admin notifications go (new requests...).")
-    auto_approve_registrations = models.BooleanField(default=False,
-                                                     help_text="New consumers are active at once.")
-    allow_organisation_requests = models.BooleanField("allow organisation registration requests", default=False)
-    password_min_length = models.PositiveIntegerField(default=8)
+    smtp_timeout = models.PositiveIntegerField(_("SMTP timeout (seconds)"), default=10)
+    from_address = models.EmailField(_("default From address"), blank=True,
+                                     help_text=_("No e-mail is sent until this is set."))
+    admin_notification_address = models.EmailField(_("admin notification address"), blank=True,
+                                                    help_text=_("Where admin notifications go (new requests...)."))
+    auto_approve_registrations = models.BooleanField(_("auto approve registrations"), default=False,
+                                                     help_text=_("New consumers are active at once."))
+    allow_organisation_requests = models.BooleanField(_("allow organisation registration requests"), default=False)
+    password_min_length = models.PositiveIntegerField(_("password min length"), default=8)
     password_require_mixed = models.BooleanField(
-        "require letters and digits", default=False, help_text="Passwords must contain letters and digits.")
+        _("require letters and digits"), default=False, help_text=_("Passwords must contain letters and digits."))
     allow_sign_up = models.BooleanField(
-        "allow sign-up", default=True, db_default=True,
-        help_text="Visitors may create consumer accounts with the sign-up form. When off, the form refuses "
+        _("allow sign-up"), default=True, db_default=True,
+        help_text=_("Visitors may create consumer accounts with the sign-up form. When off, the form refuses "
                   "them (and the pages stop linking to it); invite codes, invitations and SSO profiles that make "
-                  "accounts still may, and admins may always create them.")
+                  "accounts still may, and admins may always create them."))
     allowed_email_domains = models.TextField(
-        "allowed e-mail domains", blank=True, default="", db_default="",
-        help_text="One domain a line (e.g. example.com; subdomains are not included). When set, only addresses "
-                  "at these domains may sign up or be invited; admins may always create accounts.")
+        _("allowed e-mail domains"), blank=True, default="", db_default="",
+        help_text=_("One domain a line (e.g. example.com; subdomains are not included). When set, only addresses "
+                  "at these domains may sign up or be invited; admins may always create accounts."))
     require_mfa_admins = models.BooleanField(
-        "require a second factor for admins", default=False, db_default=False,
-        help_text="Admins without an authenticator app or passkey are sent to set one up after their password.")
+        _("require a second factor for admins"), default=False, db_default=False,
+        help_text=_("Admins without an authenticator app or passkey are sent to set one up after their password."))
     require_mfa_consumers = models.BooleanField(
-        "require a second factor for consumers", default=False, db_default=False,
-        help_text="Consumers without an authenticator app or passkey are sent to set one up after their password.")
+        _("require a second factor for consumers"), default=False, db_default=False,
+        help_text=_("Consumers without an authenticator app or passkey are sent to set one up after their password."))
     admin_password_sign_in = models.CharField(
-        "admins sign in with a password", max_length=16, default="all", db_default="all",
-        choices=[("all", "Every admin (and through SSO)"),
-                 ("super-admins", "Super-admins only, to break glass (others through SSO)"),
-                 ("none", "No admin: SSO only")],
-        help_text="Who may still sign in to the Admin Portal with a password once an admins' SSO profile "
-                  "is enabled. Without an enabled admins' SSO profile every admin may, whatever this says.")
+        _("admins sign in with a password"), max_length=16, default="all", db_default="all",
+        choices=[("all", _("Every admin (and through SSO)")),
+                 ("super-admins", _("Super-admins only, to break glass (others through SSO)")),
+                 ("none", _("No admin: SSO only"))],
+        help_text=_("Who may still sign in to the Admin Portal with a password once an admins' SSO profile "
+                    "is enabled. Without an enabled admins' SSO profile every admin may, whatever this says."))
     default_language = models.CharField(
-        "default language", max_length=16, default=languages.DEFAULT, db_default=languages.DEFAULT,
+        _("default language"), max_length=16, default=languages.DEFAULT, db_default=languages.DEFAULT,
         choices=languages.django_languages(),
-        help_text="The language of pages for visitors whose browser asks for none of the languages offered, "
-                  "and of e-mails to users who chose none.")
+        help_text=_("The language of pages for visitors whose browser asks for none of the languages offered, "
+                  "and of e-mails to users who chose none."))
     offered_languages = models.CharField(
-        "languages offered", max_length=200, default=ALL_LANGUAGES, db_default=ALL_LANGUAGES,
-        help_text="The languages the switchers offer and pages may be shown in (comma-separated codes).")
-    updated_at = models.DateTimeField(auto_now=True)
+        _("languages offered"), max_length=200, default=ALL_LANGUAGES, db_default=ALL_LANGUAGES,
+        help_text=_("The languages the switchers offer and pages may be shown in (comma-separated codes)."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "general settings"
-        verbose_name_plural = "general settings"
+        verbose_name = _("general settings")
+        verbose_name_plural = _("general settings")
 
     def __str__(self) -> str:
         return "General settings"

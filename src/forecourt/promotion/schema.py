@@ -32,6 +32,11 @@ def _nullable(kind: Kind, attr: str) -> bool:
         return False
 
 
+def _allows_null(field_schema: dict[str, Any]) -> bool:
+    kinds = field_schema.get("type")
+    return kinds == "null" or (isinstance(kinds, list) and "null" in kinds)
+
+
 def item_schema(kind: Kind) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
@@ -40,7 +45,7 @@ def item_schema(kind: Kind) -> dict[str, Any]:
         required.append(kind.key)
     for f in kind.fields:
         properties[f.name] = f.json_schema()
-        if not f.secret and not f.ref and _nullable(kind, f.model_attr):
+        if not f.secret and not f.ref and _nullable(kind, f.model_attr) and not _allows_null(properties[f.name]):
             properties[f.name] = {"anyOf": [properties[f.name], {"type": "null"}]}
     for child in kind.children:
         properties[child.name] = {"type": "array", "items": item_schema(child.kind)}

@@ -26,6 +26,7 @@ from forecourt.accounts.models import CustomAttribute, InviteCode, Organisation,
 from forecourt.catalog import asyncapi, document_import, documents, graphql_schemas, images
 from forecourt.catalog import services as catalog
 from forecourt.catalog.models import AUTH_TYPES, Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
+from forecourt.i18n.content_forms import TranslatableForm
 from forecourt.i18n.fields import LanguagesField
 from forecourt.portalconfig.models import PortalSettings
 from forecourt.providers import targets as provider_targets
@@ -76,7 +77,7 @@ class CommaSeparatedField(forms.CharField):
             items = [item.strip() for item in text.split(",")]
         items = [item for item in items if item]
         if any(len(item) > 100 for item in items):
-            raise forms.ValidationError("Each item may be at most 100 characters.")
+            raise forms.ValidationError(_("Each item may be at most 100 characters."))
         return list(dict.fromkeys(items))
 
 
@@ -122,7 +123,7 @@ class UserForm(AdminModelForm):
         email: str = self.cleaned_data["email"].strip().lower()
         clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError("A user with this e-mail address already exists.")
+            raise forms.ValidationError(_("A user with this e-mail address already exists."))
         return email
 
     def clean(self) -> dict[str, Any]:
@@ -186,7 +187,7 @@ class InviteCodeForm(ModelForm):
         data = super().clean() or {}
         team, organisation = data.get("team"), data.get("organisation")
         if team and organisation and team.organisation_id != organisation.pk:
-            self.add_error("team", f"Choose a team of {organisation}.")
+            self.add_error("team", gettext("Choose a team of %(organisation)s.") % {"organisation": organisation})
         return data
 
 
@@ -194,7 +195,8 @@ class ProviderForm(ModelForm):
     secret = forms.CharField(
         label=_("API key"), required=False, strip=True, widget=forms.PasswordInput(render_value=False),
         help_text=_("The Dashboard user's API key. Stored encrypted; leave empty to keep the current one."))
-    policy_tags = CommaSeparatedField(required=False, help_text=_("Comma-separated; empty imports every policy."))
+    policy_tags = CommaSeparatedField(label=_("Policy tags"), required=False,
+                                      help_text=_("Comma-separated; empty imports every policy."))
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https", validators=[provider_targets.validate],
                          help_text=_("The Dashboard's address, e.g. https://dashboard.example.com:3000. Link-local "
                                    "and cloud metadata addresses are refused; private ones unless the operator "
@@ -210,19 +212,19 @@ class ProviderForm(ModelForm):
         secret = self.cleaned_data.get("secret") or ""
         if not secret:
             if not self.instance.pk:
-                raise forms.ValidationError("The API key is required.")
+                raise forms.ValidationError(_("The API key is required."))
             current: str = self.instance.secret
             return current
         return secret
 
 
-class ProductForm(ModelForm):
-    tags = CommaSeparatedField(required=False, help_text=_("Comma-separated."))
+class ProductForm(TranslatableForm, ModelForm):
+    tags = CommaSeparatedField(label=_("Tags"), required=False, help_text=_("Comma-separated."))
 
     class Meta:
         model = Product
         fields = ["display_name", "name", "slug", "description", "content", "logo", "preview", "tags",
-                  "documentation_only", "published", "featured", "provider", "reference_id"]
+                  "documentation_only", "published", "featured", "provider", "reference_id", "translations"]
         widgets = {"content": forms.Textarea(attrs={"rows": 10})}
         help_texts = {"logo": _("PNG, JPEG, GIF or WebP, at most 1 MB: its catalogue card and its page."),
                       "preview": _("PNG, JPEG, GIF or WebP, at most 2 MB: a larger image on its page.")}
@@ -267,7 +269,7 @@ def incoming_document(form: ModelForm, data: dict[str, Any]) -> documents.Summar
     summary, or None when there is none new (the stored one is kept) or it is refused (the form's error)."""
     upload, url = data.get("document_file"), (data.get("document_url") or "").strip()
     if upload and url:
-        form.add_error("document_url", "Upload a file or give a URL, not both.")
+        form.add_error("document_url", _("Upload a file or give a URL, not both."))
         return None
     field = "document_file" if upload else "document_url" if url else "oas_document"
     try:
@@ -522,19 +524,19 @@ class ProductSpecForm(ModelForm):
                       f"Its AsyncAPI document: {self.asyncapi_summary}." if self.asyncapi_summary else "")
 
 
-class ProductDocForm(ModelForm):
+class ProductDocForm(TranslatableForm, ModelForm):
     class Meta:
         model = ProductDoc
-        fields = ["product", "title", "position", "content"]
+        fields = ["product", "title", "position", "content", "translations"]
         widgets = {"content": forms.Textarea(attrs={"rows": 10})}
 
 
-class PlanForm(ModelForm):
+class PlanForm(TranslatableForm, ModelForm):
     class Meta:
         model = Plan
         fields = ["display_name", "name", "description", "rate_unlimited", "rate_limit", "rate_per",
                   "quota_unlimited", "quota_max", "quota_renewal_seconds", "key_expires_in", "auto_approve",
-                  "provider", "reference_id"]
+                  "provider", "reference_id", "translations"]
 
     # The numbers each "unlimited" box makes meaningless (the Admin Portal hides them while it is ticked).
     UNLIMITED = {"rate_unlimited": ("rate_limit", "rate_per"),
@@ -555,24 +557,25 @@ class PlanForm(ModelForm):
                 if data.get(name) is None and name not in self.errors and data.get(box):
                     data[name] = getattr(self.instance, name)
         if not data.get("rate_unlimited") and data.get("rate_limit") is None and "rate_limit" not in self.errors:
-            self.add_error("rate_limit", "Give the number of requests, or make the rate unlimited.")
+            self.add_error("rate_limit", _("Give the number of requests, or make the rate unlimited."))
         if not data.get("rate_unlimited") and not data.get("rate_per"):
-            self.add_error("rate_per", "Give the period in seconds (at least 1), or make the rate unlimited.")
+            self.add_error("rate_per", _("Give the period in seconds (at least 1), or make the rate unlimited."))
         if not data.get("quota_unlimited"):
             if not data.get("quota_max"):
-                self.add_error("quota_max", "Give the quota, or make it unlimited.")
+                self.add_error("quota_max", _("Give the quota, or make it unlimited."))
             if not data.get("quota_renewal_seconds"):
-                self.add_error("quota_renewal_seconds", "Give the renewal period in seconds (at least 1).")
+                self.add_error("quota_renewal_seconds", _("Give the renewal period in seconds (at least 1)."))
         return data
 
 
-class CatalogueForm(AdminModelForm):
+class CatalogueForm(TranslatableForm, AdminModelForm):
     audiences = forms.MultipleChoiceField(
-        required=False, help_text=_("Who sees a private catalogue: whole organisations or single teams."))
+        label=_("Audiences"), required=False,
+        help_text=_("Who sees a private catalogue: whole organisations or single teams."))
 
     class Meta:
         model = Catalogue
-        fields = ["name", "visibility", "products", "plans", "audiences"]
+        fields = ["name", "visibility", "products", "plans", "audiences", "translations"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -585,7 +588,7 @@ class CatalogueForm(AdminModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("visibility") == Catalogue.Visibility.PRIVATE and not data.get("audiences"):
-            self.add_error("audiences", "A private catalogue needs at least one audience, or nobody sees it.")
+            self.add_error("audiences", _("A private catalogue needs at least one audience, or nobody sees it."))
         return data
 
 
@@ -667,9 +670,9 @@ class PortalSettingsForm(ModelForm):
             data["smtp_password"] = ""
             self.instance.smtp_password = ""
         if data.get("smtp_port") is not None and not 1 <= data["smtp_port"] <= 65535:
-            self.add_error("smtp_port", "A port is a number from 1 to 65535.")
+            self.add_error("smtp_port", _("A port is a number from 1 to 65535."))
         if data.get("password_min_length") is not None and not 8 <= data["password_min_length"] <= 128:
-            self.add_error("password_min_length", "Choose from 8 to 128.")
+            self.add_error("password_min_length", _("Choose from 8 to 128."))
         if "allowed_email_domains" in data:
             try:
                 data["allowed_email_domains"] = "\n".join(domain_rules.parse_domains(data["allowed_email_domains"]))

@@ -28,15 +28,16 @@ from forecourt.catalog.search import WORD
 from forecourt.content import seeded
 from forecourt.content.models import ContentBlock, Page
 from forecourt.deferral import Deferral
+from forecourt.i18n import content
 
-from .models import SearchEntry
+from .models import TRANSLATIONS, SearchEntry
 from .operations import operations_of
 
 CHUNK = 200  # products indexed per batch
 BATCH = 100  # rows per INSERT (SQLite's 999 parameters hold about 70 rows of 14 columns)
 MAX_BODY = 20_000  # characters of an entry's body: enough for a snippet and every word a search needs
 Kind = SearchEntry.Kind
-PRODUCT_FIELDS = frozenset({"name", "display_name", "description", "content"})
+PRODUCT_FIELDS = frozenset({"name", "display_name", "description", "content", "translations"})
 API_FIELDS = frozenset({"oas_document", "gateway_document", "document_source", "product", "product_id"})
 
 NAMES = ("Product", "ProductAPI", "ProductSpec", "ProductDoc", "Page", "ContentBlock", "Post", "SearchEntry")
@@ -87,18 +88,27 @@ def index_products(product_ids: Iterable[int], *, apps: Any = None) -> None:
         _index_chunk(ids[start:start + CHUNK], models)
 
 
+def _body(own: list[str], translated: list[str]) -> str:
+    """An entry's body: its own text (the default language's), then, after TRANSLATIONS, its translations'
+    (so a reader finds it in the words of their language, and a snippet is cut from the part that matched),
+    cut at MAX_BODY."""
+    body = "\n\n".join(t for t in own if t)
+    extra = "\n\n".join(t for t in translated if t)
+    return (body + TRANSLATIONS + extra if extra else body)[:MAX_BODY]
+
+
 def _index_chunk(chunk: list[int], m: dict[str, Any]) -> None:
     """A fixed number of queries for one product or CHUNK: the products, their APIs' documents, their
     specifications' documents, their docs, one deletion and the inserts."""
     entry = m["SearchEntry"]
-    products = {p["pk"]: p for p in m["Product"].objects.filter(pk__in=chunk).values("pk", "display_name", "name",
-                                                                                     "description", "content")}
+    fields = content.stored_fields(m["Product"], "pk", "display_name", "name", "description", "content")
+    products = {p["pk"]: p for p in m["Product"].objects.filter(pk__in=chunk).values(*fields)}
     rows: list[Any] = []
     for pk, p in products.items():
         rows.append(entry(owner=f"product:{pk}", kind=Kind.PRODUCT, product_id=pk,
                           title=f"{p['display_name']}\n{p['name']}" if p["name"] != p["display_name"]
                           else p["display_name"],
-                          body="\n\n".join(t for t in (p["description"], p["content"]) if t)[:MAX_BODY]))
+                          body=_body([p["description"], p["content"]], content.texts_of(p.get("translations")))))
     for api in (m["ProductAPI"].objects.filter(product_id__in=list(products)).order_by("product_id", "name", "pk")
                 .values("pk", "product_id", "document_source", "oas_document", "gateway_document")):
         rows += _operations(entry, f"product:{api['product_id']}", api["product_id"], _shown_document(api),
@@ -108,9 +118,10 @@ def _index_chunk(chunk: list[int], m: dict[str, Any]) -> None:
         rows += _operations(entry, f"product:{spec['product_id']}", spec["product_id"], spec["oas_document"],
                             spec_id=spec["pk"])
     for doc in (m["ProductDoc"].objects.filter(product_id__in=list(products)).order_by("product_id", "position", "pk")
-                .values("pk", "product_id", "title", "content", "position")):
+                .values(*content.stored_fields(m["ProductDoc"], "pk", "product_id", "title", "content", "position"))):
         rows.append(entry(owner=f"product:{doc['product_id']}", kind=Kind.DOC, product_id=doc["product_id"],
-                          doc_id=doc["pk"], title=doc["title"], body=doc["content"][:MAX_BODY],
+                          doc_id=doc["pk"], title=doc["title"],
+                          body=_body([doc["content"]], content.texts_of(doc.get("translations"))),
                           position=doc["position"]))
     entry.objects.filter(owner__in=[f"product:{pk}" for pk in chunk]).delete()
     if rows:
@@ -135,29 +146,33 @@ def index_pages(page_ids: Iterable[int], *, apps: Any = None) -> None:
     show), others none."""
     m = _models(apps)
     ids = sorted(set(page_ids))
-    pages = {p["pk"]: p for p in m["Page"].objects.filter(pk__in=ids, status="published").values("pk", "title", "path")}
+    pages = {p["pk"]: p for p in m["Page"].objects.filter(pk__in=ids, status="published")
+             .values(*content.stored_fields(m["Page"], "pk", "title", "path"))}
     texts: dict[int, list[str]] = {pk: [] for pk in pages}
+    translated: dict[int, list[str]] = {pk: content.texts_of(p.get("translations")) for pk, p in pages.items()}
     for block in (m["ContentBlock"].objects.filter(page_id__in=list(pages)).order_by("page_id", "position", "pk")
-                  .values("page_id", "name", "content")):
+                  .values(*content.stored_fields(m["ContentBlock"], "page_id", "name", "content"))):
         # The home page's seeded words are the theme's, not shown while untouched (content.seeded).
         if not seeded.untouched(pages[block["page_id"]]["path"], block["name"], block["content"]):
             texts[block["page_id"]].append(block["content"])
+            translated[block["page_id"]] += content.texts_of(block.get("translations"))
     m["SearchEntry"].objects.filter(owner__in=[f"page:{pk}" for pk in ids]).delete()
     m["SearchEntry"].objects.bulk_create([
         m["SearchEntry"](owner=f"page:{pk}", kind=Kind.PAGE, title=p["title"], path=p["path"],
-                         body="\n\n".join(texts[pk])[:MAX_BODY]) for pk, p in pages.items()], batch_size=BATCH)
+                         body=_body(texts[pk], translated[pk])) for pk, p in pages.items()], batch_size=BATCH)
 
 
 def index_posts(post_ids: Iterable[int], *, apps: Any = None) -> None:
     """Rewrite these posts' entries: a published post has one (found once its publish date has come)."""
     m = _models(apps)
     ids = sorted(set(post_ids))
-    posts = m["Post"].objects.filter(pk__in=ids, status="published").values("pk", "title", "path", "lede", "content",
-                                                                             "published_at")
+    posts = m["Post"].objects.filter(pk__in=ids, status="published").values(
+        *content.stored_fields(m["Post"], "pk", "title", "path", "lede", "content", "published_at"))
     m["SearchEntry"].objects.filter(owner__in=[f"post:{pk}" for pk in ids]).delete()
     m["SearchEntry"].objects.bulk_create([
         m["SearchEntry"](owner=f"post:{p['pk']}", kind=Kind.POST, title=p["title"], path=p["path"],
-                         body=f"{p['lede']}\n\n{p['content']}"[:MAX_BODY], published_at=p["published_at"])
+                         body=_body([p["lede"], p["content"]], content.texts_of(p.get("translations"))),
+                         published_at=p["published_at"])
         for p in posts], batch_size=BATCH)
 
 

@@ -1,7 +1,11 @@
 """The site search's one index: an entry per thing a Live Portal user may find (forecourt.sitesearch)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+# Between an entry's own text and its translations' in `body` (indexing._body): a control character no
+# tokenizer counts as a word, where query.snippet cuts the text a snippet is taken from.
+TRANSLATIONS = "\n\x1f\n"
 
 class SearchEntry(models.Model):
     """One searchable thing: its kind, its text (`title` ranked above `body`), what its link is made
@@ -11,11 +15,11 @@ class SearchEntry(models.Model):
     Derived data: written by forecourt.sitesearch.indexing from the tables it describes, never edited."""
 
     class Kind(models.TextChoices):
-        PRODUCT = "product", "Product"
-        OPERATION = "operation", "API operation"
-        DOC = "doc", "Getting started"
-        PAGE = "page", "Page"
-        POST = "post", "Blog post"
+        PRODUCT = "product", _("Product")
+        OPERATION = "operation", _("API operation")
+        DOC = "doc", _("Getting started")
+        PAGE = "page", _("Page")
+        POST = "post", _("Blog post")
 
     # What is rewritten together: "product:12" (the product, its operations and docs), "page:3", "post:7".
     owner = models.CharField(max_length=40)

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from forecourt.catalog.search import INNODB_STOPWORDS, mariadb_min_token, terms
 from forecourt.catalog.services import visible_products
 
-from .models import SearchEntry
+from .models import TRANSLATIONS, SearchEntry
 
 MAX_LIMIT = 50
 MAX_OFFSET = 1000  # deep pages cost the engine the rows before them; nobody reads page 50 of a search
@@ -136,9 +136,13 @@ def _pattern(words: list[str]) -> re.Pattern[str]:
 
 def snippet(text: str, words: list[str]) -> Markup:
     """A window of `text` around its first matched word, as HTML: the text is escaped piece by piece
-    and only the matched words are wrapped in <mark> (the document's text is never trusted as HTML)."""
-    flat = " ".join(text.split())
+    and only the matched words are wrapped in <mark> (the document's text is never trusted as HTML).
+    Taken from the entry's own text, or from its translations' when only they hold the words searched."""
     pattern = _pattern(words) if words else None
+    own, _, translated = text.partition(TRANSLATIONS)
+    if translated and pattern is not None and not pattern.search(own) and pattern.search(translated):
+        own = translated
+    flat = " ".join(own.split())
     first = pattern.search(flat) if pattern else None
     start = 0 if first is None else max(0, first.start() - SNIPPET // 3)
     if start:

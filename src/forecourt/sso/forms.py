@@ -14,20 +14,24 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.accounts import registration
 from forecourt.accounts.models import Role, Team
-from forecourt.wording import counted
+from forecourt.wording import counted_in
 
 from . import idp_metadata, targets
 from .models import SsoIdentity, SsoProfile
 
 if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelForm takes no type argument
+    from django.utils.functional import _StrOrPromise
+
     ModelForm = forms.ModelForm[Any]
 else:
     ModelForm = forms.ModelForm
 
-HTTP_ONLY = "Give an http:// or https:// URL."
+HTTP_ONLY = _("Give an http:// or https:// URL.")
 HTTP = URLValidator(schemes=["http", "https"], message=HTTP_ONLY)
 WELL_KNOWN = "/.well-known/openid-configuration"
 MAX_MAPPINGS = 500
@@ -43,32 +47,32 @@ def _hidden_json() -> forms.JSONField:
     return forms.JSONField(required=False, widget=forms.HiddenInput)
 
 
-def _mapping_json(help_text: str) -> forms.JSONField:
-    return forms.JSONField(required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=help_text)
+def _mapping_json(label: "_StrOrPromise", help_text: "_StrOrPromise") -> forms.JSONField:
+    return forms.JSONField(label=label, required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=help_text)
 
 
 class SsoProfileForm(ModelForm):
     oidc_discovery_url = forms.URLField(
-        label="OpenID Connect: discovery URL", max_length=500, required=False, assume_scheme="https",
+        label=_("OpenID Connect: discovery URL"), max_length=500, required=False, assume_scheme="https",
         validators=[HTTP, targets.validate], error_messages={"invalid": HTTP_ONLY},
-        help_text="The issuer's discovery document, e.g. https://idp.example.com/realms/portal/.well-known/"
-                  "openid-configuration (the issuer's URL alone is completed). Private addresses follow "
-                  "Providers.AllowPrivateTargets.")
+        help_text=_("The issuer's discovery document, e.g. https://idp.example.com/realms/portal/.well-known/"
+                    "openid-configuration (the issuer's URL alone is completed). Private addresses follow "
+                    "Providers.AllowPrivateTargets."))
     oidc_client_secret = forms.CharField(
-        label="OpenID Connect: client secret", required=False, strip=True, max_length=2000,
+        label=_("OpenID Connect: client secret"), required=False, strip=True, max_length=2000,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted, never shown again; leave empty to keep the current one.")
+        help_text=_("Stored encrypted, never shown again; leave empty to keep the current one."))
     saml_metadata_url = forms.URLField(
-        label="SAML: IdP metadata URL", max_length=500, required=False, assume_scheme="https",
+        label=_("SAML: IdP metadata URL"), max_length=500, required=False, assume_scheme="https",
         validators=[HTTP, targets.validate], error_messages={"invalid": HTTP_ONLY},
-        help_text="Where the IdP publishes its metadata; or paste the document below instead.")
-    group_team_mapping = _mapping_json(
+        help_text=_("Where the IdP publishes its metadata; or paste the document below instead."))
+    group_team_mapping = _mapping_json(_("Group team mapping"), _(
         'A JSON object from a group to a team ID, e.g. {"partners": "12", "staff": "3"}. The first of the user\'s '
-        "groups that maps decides the organisation; every mapped team of it is given, at every sign-in.")
-    group_role_mapping = _mapping_json(
+        "groups that maps decides the organisation; every mapped team of it is given, at every sign-in."))
+    group_role_mapping = _mapping_json(_("Group role mapping"), _(
         'A JSON object from a group to a role, e.g. {"portal-owners": "consumer-admin"}. Consumers: '
         "consumer-admin or consumer-team-member; admins: super-admin or provider-admin. The highest mapped "
-        "role wins, at every sign-in.")
+        "role wins, at every sign-in."))
     tyk_identity_handler_config = _hidden_json()
 
     class Meta:
@@ -83,13 +87,13 @@ class SsoProfileForm(ModelForm):
                   "required_group", "return_url",
                   "tyk_type", "tyk_org_id", "tyk_matched_policy_id", "tyk_identity_handler_config"]
         labels = {
-            "oidc_client_id": "OpenID Connect: client ID", "oidc_scopes": "OpenID Connect: scopes",
-            "saml_metadata_xml": "SAML: IdP metadata XML", "saml_sp_entity_id": "SAML: SP entity ID",
-            "saml_want_assertions_signed": "SAML: signed assertions required",
-            "saml_force_authn": "SAML: force authentication",
-            "saml_email_attribute": "SAML: e-mail attribute",
-            "saml_first_name_attribute": "SAML: first name attribute",
-            "saml_last_name_attribute": "SAML: last name attribute",
+            "oidc_client_id": _("OpenID Connect: client ID"), "oidc_scopes": _("OpenID Connect: scopes"),
+            "saml_metadata_xml": _("SAML: IdP metadata XML"), "saml_sp_entity_id": _("SAML: SP entity ID"),
+            "saml_want_assertions_signed": _("SAML: signed assertions required"),
+            "saml_force_authn": _("SAML: force authentication"),
+            "saml_email_attribute": _("SAML: e-mail attribute"),
+            "saml_first_name_attribute": _("SAML: first name attribute"),
+            "saml_last_name_attribute": _("SAML: last name attribute"),
         }
         widgets = {"tyk_type": forms.HiddenInput, "tyk_org_id": forms.HiddenInput,
                    "tyk_matched_policy_id": forms.HiddenInput,
@@ -98,25 +102,26 @@ class SsoProfileForm(ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         key = self.fields["key"]
-        key.error_messages["required"] = "A profile needs an ID: letters, digits, - and _ (it is part of its URLs)."
-        key.error_messages["invalid"] = "An ID has only letters, digits, - and _ (it is part of its URLs)."
-        self.fields["name"].error_messages["required"] = "A profile needs a name: it is the sign-in button's label."
+        key.error_messages["required"] = _("A profile needs an ID: letters, digits, - and _ (it is part of its URLs).")
+        key.error_messages["invalid"] = _("An ID has only letters, digits, - and _ (it is part of its URLs).")
+        self.fields["name"].error_messages["required"] = _("A profile needs a name: it is the sign-in button's "
+                                                           "label.")
         audience = self.fields["action_type"]
         audience.error_messages["required"] = audience.error_messages["invalid_choice"] = (
-            "Say who signs in through it: GenerateOrLoginDeveloperProfile (consumers, the Live Portal) or "
-            "GenerateOrLoginUserProfile (admins, the Admin Portal).")
+            _("Say who signs in through it: GenerateOrLoginDeveloperProfile (consumers, the Live Portal) or "
+              "GenerateOrLoginUserProfile (admins, the Admin Portal)."))
         if self.instance.pk:  # the IdP's registered redirect URI holds it
             key.disabled = True
-            key.help_text = "Part of the sign-in and callback URLs registered at the identity provider: it " \
-                            "cannot change. Make a new profile for another ID."
+            key.help_text = _("Part of the sign-in and callback URLs registered at the identity provider: it "
+                              "cannot change. Make a new profile for another ID.")
         team = self.fields["default_team"]
         assert isinstance(team, forms.ModelChoiceField)
         team.queryset = Team.objects.select_related("organisation").order_by("organisation__name", "name")
-        team.error_messages["invalid_choice"] = "There is no such team: give the ID of an existing one."
-        team.help_text = "Consumers' profiles only: users whose groups match no team mapping land in this team " \
-                         "(and its organisation); empty: the Default Organisation's default team."
-        self.fields["allowed_domains"].help_text = "Only e-mail addresses at these domains may sign in (commas " \
-                                                   "or spaces); empty: any."
+        team.error_messages["invalid_choice"] = _("There is no such team: give the ID of an existing one.")
+        team.help_text = _("Consumers' profiles only: users whose groups match no team mapping land in this team "
+                           "(and its organisation); empty: the Default Organisation's default team.")
+        self.fields["allowed_domains"].help_text = _("Only e-mail addresses at these domains may sign in (commas "
+                                                     "or spaces); empty: any.")
 
     # --- one field at a time --------------------------------------------------------------------
 
@@ -126,15 +131,15 @@ class SsoProfileForm(ModelForm):
             current: str = self.instance.key
             return current
         if not key:
-            raise ValidationError("A profile needs an ID: letters, digits, - and _ (it is part of its URLs).")
+            raise ValidationError(_("A profile needs an ID: letters, digits, - and _ (it is part of its URLs)."))
         if SsoProfile.objects.filter(key__iexact=key).exists():
-            raise ValidationError(f"There is an SSO profile with the ID {key} already.")
+            raise ValidationError(gettext("There is an SSO profile with the ID %(key)s already.") % {"key": key})
         return key
 
     def clean_name(self) -> str:
         name = (self.cleaned_data.get("name") or "").strip()
         if not name:
-            raise ValidationError("A profile needs a name: it is the sign-in button's label.")
+            raise ValidationError(_("A profile needs a name: it is the sign-in button's label."))
         return name
 
     def clean_oidc_discovery_url(self) -> str:
@@ -142,13 +147,13 @@ class SsoProfileForm(ModelForm):
         if url and not url.split("?", 1)[0].endswith(WELL_KNOWN):
             url = url.rstrip("/") + WELL_KNOWN  # an issuer URL: OpenID Connect Discovery 1.0, section 4
             if len(url) > 500:
-                raise ValidationError("The discovery URL is too long (500 characters at most).")
+                raise ValidationError(_("The discovery URL is too long (500 characters at most)."))
         return url
 
     def clean_oidc_client_id(self) -> str:
         value = (self.cleaned_data.get("oidc_client_id") or "").strip()
         if value and not value.isprintable():
-            raise ValidationError("A client ID is printable text.")
+            raise ValidationError(_("A client ID is printable text."))
         return value
 
     def clean_oidc_client_secret(self) -> str:
@@ -157,13 +162,13 @@ class SsoProfileForm(ModelForm):
             current: str = self.instance.oidc_client_secret
             return current
         if secret and not secret.isprintable():
-            raise ValidationError("A client secret is printable text.")
+            raise ValidationError(_("A client secret is printable text."))
         return secret
 
     def clean_oidc_scopes(self) -> str:
         scopes = [s for s in re.split(r"[\s,]+", self.cleaned_data.get("oidc_scopes") or "") if s]
         if any(not s.isprintable() or '"' in s or "\\" in s for s in scopes):
-            raise ValidationError("Scopes are printable names without quotes or backslashes (RFC 6749).")
+            raise ValidationError(_("Scopes are printable names without quotes or backslashes (RFC 6749)."))
         return " ".join(dict.fromkeys(["openid", *scopes]))  # OpenID Connect needs it; said once, first
 
     def clean_saml_metadata_xml(self) -> str:
@@ -177,16 +182,16 @@ class SsoProfileForm(ModelForm):
         if not url:
             return ""
         if any(c.isspace() or not c.isprintable() for c in url):
-            raise ValidationError("A return URL has no spaces or control characters.")
+            raise ValidationError(_("A return URL has no spaces or control characters."))
         if url.startswith("/"):
             if url.startswith(("//", "/\\")):
-                raise ValidationError("Give a path of this portal (/…) or a full http(s) URL, not //host.")
+                raise ValidationError(_("Give a path of this portal (/…) or a full http(s) URL, not //host."))
             return url
         try:
             HTTP(url)
         except ValidationError:
-            raise ValidationError("Give a path of this portal, e.g. /catalogue, or a full http:// or https:// "
-                                  "URL.") from None
+            raise ValidationError(_("Give a path of this portal, e.g. /catalogue, or a full http:// or https:// "
+                                    "URL.")) from None
         return url
 
     def clean_group_team_mapping(self) -> dict[str, str]:
@@ -195,21 +200,25 @@ class SsoProfileForm(ModelForm):
         for group, value in mapping.items():
             text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
             if not text.isdigit() or not 1 <= int(text) < 2**31:
-                raise ValidationError(f"The group “{group}” maps to {value!r}: give a team's ID, e.g. \"12\".")
+                raise ValidationError(gettext("The group “%(group)s” maps to %(value)s: give a team's ID, e.g. "
+                                              "\"12\".") % {"group": group, "value": repr(value)})
             ids[group] = int(text)
         known = set(Team.objects.filter(pk__in=set(ids.values())).values_list("pk", flat=True))
         unknown = sorted({i for i in ids.values() if i not in known})
         if unknown:
-            raise ValidationError(f"There is no team with the ID {', '.join(map(str, unknown))}: map groups to "
-                                  "existing teams (Teams lists their IDs).")
+            raise ValidationError(ngettext(
+                "There is no team with the ID %(ids)s: map groups to existing teams (Teams lists their IDs).",
+                "There are no teams with the IDs %(ids)s: map groups to existing teams (Teams lists their IDs).",
+                len(unknown)) % {"ids": ", ".join(map(str, unknown))})
         return {group: str(team_id) for group, team_id in ids.items()}
 
     def clean_group_role_mapping(self) -> dict[str, str]:
         mapping = self._mapping("group_role_mapping")
         for group, value in mapping.items():
             if not isinstance(value, str) or value.strip() not in Role.values:
-                raise ValidationError(f"The group “{group}” maps to {value!r}, which is not a role: use "
-                                      + ", ".join(Role.values) + ".")
+                raise ValidationError(gettext("The group “%(group)s” maps to %(value)s, which is not a role: use "
+                                              "%(roles)s.") % {"group": group, "value": repr(value),
+                                                                "roles": ", ".join(Role.values)})
         return {group: str(value).strip() for group, value in mapping.items()}
 
     def _mapping(self, name: str) -> dict[str, Any]:
@@ -217,14 +226,14 @@ class SsoProfileForm(ModelForm):
         if value in (None, "", {}):
             return {}
         if not isinstance(value, dict):
-            raise ValidationError('Give a JSON object, e.g. {"group": "value"}.')
+            raise ValidationError(_('Give a JSON object, e.g. {"group": "value"}.'))
         if len(value) > MAX_MAPPINGS:
-            raise ValidationError(f"At most {MAX_MAPPINGS} groups.")
+            raise ValidationError(gettext("At most %(count)s groups.") % {"count": MAX_MAPPINGS})
         out: dict[str, Any] = {}
         for group, mapped in value.items():
             name_ = group.strip()
             if not name_ or len(name_) > 255 or not name_.isprintable():
-                raise ValidationError("Each group is a name of 1 to 255 printable characters.")
+                raise ValidationError(_("Each group is a name of 1 to 255 printable characters."))
             out[name_] = mapped
         return out
 
@@ -233,7 +242,7 @@ class SsoProfileForm(ModelForm):
         if value in (None, "", {}):
             return {}
         if not isinstance(value, dict):
-            raise ValidationError("IdentityHandlerConfig is a JSON object.")
+            raise ValidationError(_("IdentityHandlerConfig is a JSON object."))
         return value
 
     # --- the fields together --------------------------------------------------------------------
@@ -243,31 +252,36 @@ class SsoProfileForm(ModelForm):
         audience = data.get("action_type")
         protocol = data.get("protocol")
         if protocol == SsoProfile.Protocol.OIDC:
-            self._require(data, "oidc_discovery_url", "OpenID Connect needs the IdP's discovery URL.")
-            self._require(data, "oidc_client_id", "OpenID Connect needs the client ID the IdP gave the portal.")
-            self._require(data, "oidc_client_secret", "OpenID Connect needs the client's secret.")
+            self._require(data, "oidc_discovery_url", _("OpenID Connect needs the IdP's discovery URL."))
+            self._require(data, "oidc_client_id", _("OpenID Connect needs the client ID the IdP gave the portal."))
+            self._require(data, "oidc_client_secret", _("OpenID Connect needs the client's secret."))
         elif protocol == SsoProfile.Protocol.SAML:
             url, xml = data.get("saml_metadata_url"), data.get("saml_metadata_xml")
             if not url and not xml and "saml_metadata_xml" not in self.errors:
-                self.add_error("saml_metadata_url", "SAML needs the IdP's metadata: its URL, or the document "
-                                                    "pasted in IdP metadata XML.")
+                self.add_error("saml_metadata_url", _("SAML needs the IdP's metadata: its URL, or the document "
+                                                      "pasted in IdP metadata XML."))
             elif url and xml:
-                self.add_error("saml_metadata_xml", "Give the IdP's metadata URL or its XML, not both.")
+                self.add_error("saml_metadata_xml", _("Give the IdP's metadata URL or its XML, not both."))
         if audience in ROLES:
             allowed = ROLES[SsoProfile.ActionType(audience)]
             wrong = {g: r for g, r in (data.get("group_role_mapping") or {}).items() if r not in allowed}
             if wrong:
                 group, role = next(iter(wrong.items()))
-                who = "admins" if audience == SsoProfile.ActionType.ADMINS else "consumers"
-                self.add_error("group_role_mapping", f"The group “{group}” maps to {role}, which {who} cannot "
-                                                     "have: use " + " or ".join(allowed) + ".")
+                message = (gettext("The group “%(group)s” maps to %(role)s, which admins cannot have: use "
+                                   "%(first)s or %(second)s.")
+                           if audience == SsoProfile.ActionType.ADMINS else
+                           gettext("The group “%(group)s” maps to %(role)s, which consumers cannot have: use "
+                                   "%(first)s or %(second)s."))
+                first, second = allowed  # each audience has two roles (ROLES)
+                self.add_error("group_role_mapping",
+                               message % {"group": group, "role": role, "first": first, "second": second})
             if audience == SsoProfile.ActionType.ADMINS and data.get("default_team") is not None:
-                self.add_error("default_team", "Only consumers' profiles have a default team: admins' profiles "
-                                               "sign admins in, who need none.")
+                self.add_error("default_team", _("Only consumers' profiles have a default team: admins' profiles "
+                                                 "sign admins in, who need none."))
         self._keep_identities_meaningful(data)
         return data
 
-    def _require(self, data: dict[str, Any], name: str, message: str) -> None:
+    def _require(self, data: dict[str, Any], name: str, message: "_StrOrPromise") -> None:
         if not data.get(name) and name not in self.errors:
             self.add_error(name, message)
 
@@ -283,8 +297,11 @@ class SsoProfileForm(ModelForm):
         linked = SsoIdentity.objects.filter(profile_id=self.instance.pk).count()
         if linked:
             for name in changed:
-                self.add_error(name, f"{counted(linked, 'account is', 'accounts are')} linked to this profile: "
-                                     "its audience and protocol cannot change. Make a new profile instead.")
+                self.add_error(name, counted_in(ngettext(
+                    "%(count)s account is linked to this profile: its audience and protocol cannot change. "
+                    "Make a new profile instead.",
+                    "%(count)s accounts are linked to this profile: its audience and protocol cannot change. "
+                    "Make a new profile instead.", linked), linked))
 
     def validate_unique(self) -> None:  # clean_key() says it in words
         pass

@@ -10,6 +10,7 @@ back so that a profile moved from Tyk comes out as it went in.
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.ops.crypto import EncryptedTextField
 
@@ -18,93 +19,98 @@ class SsoProfile(models.Model):
     """One identity provider and the audience it signs in."""
 
     class ActionType(models.TextChoices):  # Tyk's values
-        CONSUMERS = "GenerateOrLoginDeveloperProfile", "Consumers (Live Portal)"
-        ADMINS = "GenerateOrLoginUserProfile", "Admins (Admin Portal)"
+        CONSUMERS = "GenerateOrLoginDeveloperProfile", _("Consumers (Live Portal)")
+        ADMINS = "GenerateOrLoginUserProfile", _("Admins (Admin Portal)")
 
     class Protocol(models.TextChoices):
-        OIDC = "oidc", "OpenID Connect"
-        SAML = "saml", "SAML 2.0"
+        OIDC = "oidc", "OpenID Connect"  # a name, not translated
+        SAML = "saml", "SAML 2.0"  # a name, not translated
 
     # Tyk's `ID`: a key chosen by the admin, in the sign-in URLs (/tib/auth/<key>/<provider>).
-    key = models.SlugField("ID", max_length=100, unique=True,
-                           help_text="Letters, digits, - and _; it is part of the sign-in and callback URLs.")
-    name = models.CharField(max_length=255, help_text="Shown on the sign-in button.")
-    enabled = models.BooleanField(default=True, help_text="Off: no button, and its sign-in URLs refuse.")
-    action_type = models.CharField("signs in", max_length=40, choices=ActionType.choices,
+    key = models.SlugField(_("ID"), max_length=100, unique=True,
+                           help_text=_("Letters, digits, - and _; it is part of the sign-in and callback URLs."))
+    name = models.CharField(_("name"), max_length=255, help_text=_("Shown on the sign-in button."))
+    enabled = models.BooleanField(_("enabled"), default=True,
+                                  help_text=_("Off: no button, and its sign-in URLs refuse."))
+    action_type = models.CharField(_("signs in"), max_length=40, choices=ActionType.choices,
                                    default=ActionType.CONSUMERS)
-    protocol = models.CharField(max_length=8, choices=Protocol.choices, default=Protocol.OIDC)
+    protocol = models.CharField(_("protocol"), max_length=8, choices=Protocol.choices, default=Protocol.OIDC)
 
     # OpenID Connect (Tyk: ProviderName SocialProvider, ProviderConfig.UseProviders[0] named
     # "openid-connect": Key, Secret, DiscoverURL, Scopes).
     oidc_discovery_url = models.URLField(
-        "discovery URL", max_length=500, blank=True,
-        help_text="The issuer's /.well-known/openid-configuration.")
-    oidc_client_id = models.CharField("client ID", max_length=255, blank=True)
+        _("discovery URL"), max_length=500, blank=True,
+        help_text=_("The issuer's /.well-known/openid-configuration."))
+    oidc_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
     # A secret: encrypted, never answered back once set, never logged (audit masks it).
-    oidc_client_secret = EncryptedTextField("client secret", blank=True)
-    oidc_scopes = models.CharField("scopes", max_length=500, blank=True, default="openid email profile",
-                                   help_text="Space-separated; openid is always asked for.")
+    oidc_client_secret = EncryptedTextField(_("client secret"), blank=True)
+    oidc_scopes = models.CharField(_("scopes"), max_length=500, blank=True, default="openid email profile",
+                                   help_text=_("Space-separated; openid is always asked for."))
 
     # SAML 2.0 (Tyk: ProviderName SAMLProvider; ProviderConfig.IDPMetaDataURL, EntityId,
     # ForceAuthentication, SAMLEmailClaim, SAMLForenameClaim, SAMLSurnameClaim).
-    saml_metadata_url = models.URLField("IdP metadata URL", max_length=500, blank=True)
-    saml_metadata_xml = models.TextField("IdP metadata XML", blank=True,
-                                         help_text="Instead of the URL: the IdP's metadata document.")
+    saml_metadata_url = models.URLField(_("IdP metadata URL"), max_length=500, blank=True)
+    saml_metadata_xml = models.TextField(_("IdP metadata XML"), blank=True,
+                                         help_text=_("Instead of the URL: the IdP's metadata document."))
     saml_sp_entity_id = models.CharField(
-        "SP entity ID", max_length=500, blank=True,
-        help_text="This portal's entity ID at the IdP; empty: the profile's metadata URL.")
+        _("SP entity ID"), max_length=500, blank=True,
+        help_text=_("This portal's entity ID at the IdP; empty: the profile's metadata URL."))
     saml_want_assertions_signed = models.BooleanField(
-        "signed assertions required", default=True,
-        help_text="Refuse an assertion the IdP did not sign (a signed response alone is not enough).")
-    saml_force_authn = models.BooleanField("force authentication", default=False,
-                                           help_text="Ask the IdP to sign the user in again each time.")
-    saml_email_attribute = models.CharField("e-mail attribute", max_length=255, blank=True)
-    saml_first_name_attribute = models.CharField("first name attribute", max_length=255, blank=True)
-    saml_last_name_attribute = models.CharField("last name attribute", max_length=255, blank=True)
+        _("signed assertions required"), default=True,
+        help_text=_("Refuse an assertion the IdP did not sign (a signed response alone is not enough)."))
+    saml_force_authn = models.BooleanField(_("force authentication"), default=False,
+                                           help_text=_("Ask the IdP to sign the user in again each time."))
+    saml_email_attribute = models.CharField(_("e-mail attribute"), max_length=255, blank=True)
+    saml_first_name_attribute = models.CharField(_("first name attribute"), max_length=255, blank=True)
+    saml_last_name_attribute = models.CharField(_("last name attribute"), max_length=255, blank=True)
 
     # Which claims say who the user is (Tyk: CustomUserIDField, CustomEmailField); empty: `sub` /
     # the NameID, and `email` / the e-mail attribute.
-    user_id_field = models.CharField("user ID claim", max_length=255, blank=True)
-    email_field = models.CharField("e-mail claim", max_length=255, blank=True)
+    user_id_field = models.CharField(_("user ID claim"), max_length=255, blank=True)
+    email_field = models.CharField(_("e-mail claim"), max_length=255, blank=True)
 
     # How users land (Tyk: SSOOnlyForRegisteredUsers, DefaultUserGroupID, CustomUserGroupField,
     # UserGroupMapping, UserGroupSeparator, ProviderConstraintsDomain, ProviderConstraintsGroup).
     existing_users_only = models.BooleanField(
-        "existing accounts only", default=False,
-        help_text="Off: an account is made at the first sign-in (just in time).")
+        _("existing accounts only"), default=False,
+        help_text=_("Off: an account is made at the first sign-in (just in time)."))
     default_team = models.ForeignKey(
-        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        help_text="Consumers whose groups match no mapping land here (and in its organisation).")
-    group_field = models.CharField("group claim", max_length=255, blank=True,
-                                   help_text="The claim or attribute holding the user's groups, e.g. groups.")
+        "accounts.Team", verbose_name=_("default team"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+        help_text=_("Consumers whose groups match no mapping land here (and in its organisation)."))
+    group_field = models.CharField(_("group claim"), max_length=255, blank=True,
+                                   help_text=_("The claim or attribute holding the user's groups, e.g. groups."))
     group_separator = models.CharField(
-        max_length=8, blank=True, help_text="When the groups come as one string: what separates them.")
+        _("group separator"), max_length=8, blank=True,
+        help_text=_("When the groups come as one string: what separates them."))
     # {"<group>": "<team ID>"}: Tyk's UserGroupMapping. The first group (in the IdP's order) that
     # maps decides the organisation; every mapped team of that organisation is given.
-    group_team_mapping = models.JSONField(default=dict, blank=True)
+    group_team_mapping = models.JSONField(_("group team mapping"), default=dict, blank=True)
     # {"<group>": "<role>"}: Forecourt's addition (Tyk maps groups to teams only); the highest
     # role mapped wins, else the audience's default role.
-    group_role_mapping = models.JSONField(default=dict, blank=True)
+    group_role_mapping = models.JSONField(_("group role mapping"), default=dict, blank=True)
     allowed_domains = models.CharField(
-        max_length=1000, blank=True, help_text="Only e-mail addresses at these domains may sign in (commas).")
-    required_group = models.CharField(max_length=255, blank=True,
-                                      help_text="Only members of this group may sign in.")
-    return_url = models.CharField("return URL", max_length=500, blank=True,
-                                  help_text="Where users go once signed in; empty: the portal's home page.")
+        _("allowed domains"), max_length=1000, blank=True,
+        help_text=_("Only e-mail addresses at these domains may sign in (commas)."))
+    required_group = models.CharField(_("required group"), max_length=255, blank=True,
+                                      help_text=_("Only members of this group may sign in."))
+    return_url = models.CharField(_("return URL"), max_length=500, blank=True,
+                                  help_text=_("Where users go once signed in; empty: the portal's home page."))
 
     # Tyk's fields kept as they came (see the module's docstring).
-    tyk_type = models.CharField(max_length=32, blank=True, default="redirect")
-    tyk_org_id = models.CharField(max_length=64, blank=True)
-    tyk_matched_policy_id = models.CharField(max_length=64, blank=True)
-    tyk_identity_handler_config = models.JSONField(default=dict, blank=True)
+    tyk_type = models.CharField(_("tyk type"), max_length=32, blank=True, default="redirect")
+    tyk_org_id = models.CharField(_("tyk org id"), max_length=64, blank=True)
+    tyk_matched_policy_id = models.CharField(_("tyk matched policy id"), max_length=64, blank=True)
+    tyk_identity_handler_config = models.JSONField(_("tyk identity handler config"), default=dict, blank=True)
 
-    updated_by = models.CharField(max_length=254, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.CharField(_("updated by"), max_length=254, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name_plural = _("SSO profiles")
         ordering = ["name", "id"]
-        verbose_name = "SSO profile"
+        verbose_name = _("SSO profile")
 
     def __str__(self) -> str:
         return self.name

@@ -102,18 +102,19 @@ def _claims_check(profile: SsoProfile, identity: Identity) -> str:
     return email
 
 
-def resolve_user(profile: SsoProfile, identity: Identity) -> User:
+def resolve_user(profile: SsoProfile, identity: Identity, *, language: str = "") -> User:
     """The account `identity` signs in to, made or updated by the profile's rules; else SignInRefused.
 
     One transaction: an account made just in time, its link and its mapped teams are made together,
     and a concurrent first sign-in of the same subject on another replica ends with the same account
-    (the loser of the unique link finds the winner's).
+    (the loser of the unique link finds the winner's). An account made here saves `language`, the one
+    the person asked for on the sign-in request (i18n.negotiation.asked_for; "" for none).
     """
     email = _claims_check(profile, identity)
     with transaction.atomic():
         link = SsoIdentity.objects.select_related("user").filter(profile=profile, subject=identity.subject).first()
         if link is None:
-            link = _new_link(profile, identity, email)
+            link = _new_link(profile, identity, email, language)
         user = link.user
         if not user.is_active:
             raise SignInRefused(INACTIVE, "inactive")
@@ -122,7 +123,7 @@ def resolve_user(profile: SsoProfile, identity: Identity) -> User:
     return user
 
 
-def _new_link(profile: SsoProfile, identity: Identity, email: str) -> SsoIdentity:
+def _new_link(profile: SsoProfile, identity: Identity, email: str, language: str = "") -> SsoIdentity:
     if User.objects.filter(email__iexact=email).exists():
         raise SignInRefused(LINK_REQUIRED.format(profile=profile.name), "link_required")
     if profile.existing_users_only:
@@ -135,7 +136,7 @@ def _new_link(profile: SsoProfile, identity: Identity, email: str) -> SsoIdentit
                                 "registration") from None
     try:
         with transaction.atomic():
-            user = _make_user(profile, identity, email)
+            user = _make_user(profile, identity, email, language)
             link = SsoIdentity.objects.create(profile=profile, subject=identity.subject, user=user,
                                               linked_by="just-in-time")
     except IntegrityError:
@@ -149,7 +150,7 @@ def _new_link(profile: SsoProfile, identity: Identity, email: str) -> SsoIdentit
     return link
 
 
-def _make_user(profile: SsoProfile, identity: Identity, email: str) -> User:
+def _make_user(profile: SsoProfile, identity: Identity, email: str, language: str = "") -> User:
     """A new, active account without a password (the IdP vouches for it; its owner may set one by
     e-mail later), with the mapped role, organisation and teams."""
     role = _mapped_role(profile, identity) or (Role.PROVIDER_ADMIN if profile.for_admins else Role.CONSUMER_TEAM_MEMBER)
@@ -162,7 +163,7 @@ def _make_user(profile: SsoProfile, identity: Identity, email: str) -> User:
             organisation, teams = default.organisation, [default]
     user = User.objects.create_user(email, password=None, first_name=identity.first_name[:150],
                                     last_name=identity.last_name[:150], role=role, organisation=organisation,
-                                    is_active=True)
+                                    is_active=True, language=language)
     if teams:
         user.teams.set(teams)
     return user

@@ -7,6 +7,9 @@ decompressed: the declared sizes of a zip bomb lie), has absolute paths, '..', b
 symbolic links, has the same path twice, holds hidden files or folders (a name starting with '.',
 or __MACOSX/, which macOS's Finder adds: refused rather than skipped, so that what is stored is
 exactly what the admin can see in the zip), or lacks theme.json or a template theme.json names.
+locale/ holds message catalogues only (locale/<language>/LC_MESSAGES/<domain>.po, checked with the
+templates: themes/catalogues.py); compiled .mo files beside them are skipped, since the portal compiles
+the .po itself.
 Files are stored under paths the server derives from the checked names; other files outside the
 theme folders (a README) are skipped and reported.
 """
@@ -15,6 +18,7 @@ import io
 import json
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -76,7 +80,7 @@ def _hidden_error(hidden: list[str]) -> str:
     listed = ", ".join(hidden[:_HIDDEN_LISTED]) + (f" and {len(hidden) - _HIDDEN_LISTED} more"
                                                      if len(hidden) > _HIDDEN_LISTED else "")
     return (f"hidden files and folders are not allowed in a theme zip: {listed}. Zip the theme without them, "
-            "e.g. zip -r theme.zip theme.json layouts views partials mailers assets -x '*/.*'")
+            "e.g. zip -r theme.zip theme.json layouts views partials mailers assets locale -x '*/.*'")
 
 
 def _strip_prefix(names: list[str]) -> str:
@@ -144,6 +148,9 @@ def unpack(upload: IO[bytes], size: int | None = None) -> Unpacked:  # noqa: C90
             if clean != paths.MANIFEST and (top not in paths.FOLDERS or "/" not in clean):
                 skipped.append(raw)
                 continue
+            if top == paths.LOCALE and clean.endswith(".mo"):
+                skipped.append(raw)  # compiled catalogues: the portal compiles the .po beside them itself
+                continue
             if info.file_size > MAX_FILE:
                 errors.append(f"{clean}: {info.file_size} bytes; a file may have at most {MAX_FILE} bytes")
                 continue
@@ -153,9 +160,11 @@ def unpack(upload: IO[bytes], size: int | None = None) -> Unpacked:  # noqa: C90
         files: dict[str, bytes] = {}
         total = 0
         for clean, info in wanted:
+            top = clean.split("/", 1)[0]
             try:
                 content = _read(archive, info, MAX_FILE)
-            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+            # zlib.error: a damaged deflate block, which zipfile passes on as it is (not a BadZipFile).
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, zlib.error) as exc:
                 errors.append(f"{clean}: cannot be read ({exc})")
                 continue
             if len(content) > MAX_FILE:
@@ -172,8 +181,13 @@ def unpack(upload: IO[bytes], size: int | None = None) -> Unpacked:  # noqa: C90
                 except UnicodeDecodeError:
                     errors.append(f"{clean}: templates must be UTF-8 text")
                     continue
-            elif clean.split("/", 1)[0] != "assets":
-                errors.append(f"{clean}: only .html and .txt templates may be in {clean.split('/', 1)[0]}/")
+            elif top == paths.LOCALE:
+                if not paths.is_catalogue(clean):
+                    errors.append(f"{clean}: locale/ holds message catalogues only, as "
+                                  "locale/<language>/LC_MESSAGES/<domain>.po")
+                    continue
+            elif top != "assets":
+                errors.append(f"{clean}: only .html and .txt templates may be in {top}/")
                 continue
             files[clean] = content
     if errors:

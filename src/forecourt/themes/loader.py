@@ -1,16 +1,20 @@
 """Loading templates for a theme: from the theme itself, falling back to the default theme for the
-templates it lacks; and the per-process cache of environments (compiled templates), keyed by
-theme and revision so that an upload on any replica is picked up by all of them."""
+templates it lacks; and the per-process cache of environments (compiled templates and the theme's
+compiled message catalogues), keyed by theme and revision so that an upload on any replica is picked
+up by all of them."""
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
 from jinja2 import BaseLoader, Environment, TemplateNotFound
 
-from . import paths
+from . import catalogues, paths
 from .sandbox import PortalSandbox
 from .sources import ThemeSource
+
+log = logging.getLogger("forecourt.themes")
 
 FILE_PREFIX = "theme:"  # template file names in tracebacks: "theme:<theme>:<path>"
 CACHE_SIZE = 8
@@ -55,7 +59,12 @@ def environment(source: ThemeSource, fallback: ThemeSource | None) -> PortalSand
             _cache.move_to_end(key)
             return env
     sources = [source] if fallback is None or fallback is source else [source, fallback]
-    env = PortalSandbox(ThemeLoader(sources))
+    # The theme's catalogues are compiled here, once per revision and outside any render's time budget.
+    loaded = catalogues.load(source)
+    for problem in loaded.problems:  # an upload was checked; a folder theme's file may not be
+        log.error("theme %s: %s%s: %s; this catalogue is not used", source.name, problem.file,
+                  f":{problem.line}" if problem.line else "", problem.message)
+    env = PortalSandbox(ThemeLoader(sources), translations=loaded.translations)
     env.revision_key = "/".join(key)  # what a rendered fragment of it is kept under (themes/fragments.py)
     with _lock:
         _cache[key] = env

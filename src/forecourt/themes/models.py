@@ -3,25 +3,30 @@ backup holds them. The bundled `default` theme and operators' folder themes are 
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Theme(models.Model):
     """An uploaded theme: its manifest, and a revision that changes with every upload so that
     each process knows when its compiled templates are stale."""
 
-    name = models.CharField(max_length=64, unique=True)
-    version = models.CharField(max_length=32)
-    author = models.CharField(max_length=255, blank=True)
-    base = models.CharField(max_length=32, blank=True, help_text="The default-theme version it was derived from.")
-    manifest = models.JSONField(default=dict)
-    revision = models.CharField(max_length=32)
-    size = models.PositiveBigIntegerField(default=0, help_text="Total bytes of its files.")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    version = models.CharField(_("version"), max_length=32)
+    author = models.CharField(_("author"), max_length=255, blank=True)
+    base = models.CharField(_("base"), max_length=32, blank=True,
+                            help_text=_("The default-theme version it was derived from."))
+    manifest = models.JSONField(_("manifest"), default=dict)
+    revision = models.CharField(_("revision"), max_length=32)
+    size = models.PositiveBigIntegerField(_("size"), default=0, help_text=_("Total bytes of its files."))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
         ordering = ["name"]
 
     def __str__(self) -> str:

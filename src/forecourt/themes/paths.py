@@ -3,10 +3,13 @@ through `clean()`, so an upload's own names never decide where anything goes."""
 
 import re
 
-FOLDERS = ("layouts", "views", "partials", "assets", "mailers")
+FOLDERS = ("layouts", "views", "partials", "assets", "mailers", "locale")
 TEMPLATE_FOLDERS = ("layouts", "views", "partials", "mailers")
 TEMPLATE_SUFFIXES = (".html", ".txt")
 MANIFEST = "theme.json"
+LOCALE = "locale"
+# A theme's message catalogue: locale/<lang>/LC_MESSAGES/<domain>.po (GNU gettext's layout, as Django's).
+_CATALOGUE = re.compile(r"locale/(?P<language>[^/]+)/LC_MESSAGES/(?P<domain>[^/]+)\.po")
 MAX_PATH = 255
 MAX_DEPTH = 8
 # One path component: starts with a letter or digit (no hidden files, no "..").
@@ -39,6 +42,17 @@ def clean(raw: str) -> str:
 
 def is_template(path: str) -> bool:
     return path.split("/", 1)[0] in TEMPLATE_FOLDERS and path.endswith(TEMPLATE_SUFFIXES)
+
+
+def catalogue_language(path: str) -> str | None:
+    """The language folder of a message catalogue's path ("de" for locale/de/LC_MESSAGES/acme.po), or
+    None when `path` is not one. Whether the portal ships that language is checked with the catalogue."""
+    match = _CATALOGUE.fullmatch(path)
+    return match["language"] if match else None
+
+
+def is_catalogue(path: str) -> bool:
+    return catalogue_language(path) is not None
 
 
 def template_name(raw: str) -> str:

@@ -40,7 +40,7 @@ from typing import Any, cast
 
 import markdown as markdown_lib
 import nh3
-from django.utils import translation
+from django.utils import formats
 from jinja2 import BaseLoader, Template, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
@@ -62,6 +62,7 @@ from .budget import (
     grown,
     start_budget,
 )
+from .catalogues import ThemeTranslations, gettext_callables
 
 __all__ = ["MAX_ITEMS", "MAX_OUTPUT", "MAX_RANGE", "MAX_SECONDS", "MAX_SEQUENCE", "MAX_WIDTH", "PortalSandbox",
            "RenderLimit", "end_budget", "markdown", "safe_range", "start_budget"]
@@ -108,6 +109,14 @@ def check_brace_format(fmt: str) -> int:
         if any(int(n) > MAX_WIDTH for n in re.findall(r"\d+", spec)):
             raise RenderLimit(f"format widths are limited to {MAX_WIDTH}")
     return fields
+
+
+def number(value: Any) -> Any:
+    """`{{ n|number }}`: a whole or decimal number grouped and punctuated as the reader's language writes it
+    (1,234.5 · 1.234,5 · 1 234,5), by Django's locale formats; anything else (None, text) as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
 
 
 def markdown(text: Any) -> Markup:
@@ -261,7 +270,7 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
     code_generator_class = BudgetCodeGenerator
     revision_key: str | None = None  # set by loader.environment: the theme revision(s) it renders
 
-    def __init__(self, loader: BaseLoader, **kwargs: Any) -> None:
+    def __init__(self, loader: BaseLoader, translations: ThemeTranslations | None = None, **kwargs: Any) -> None:
         super().__init__(
             loader=loader,
             autoescape=lambda name: name is None or not name.endswith(".txt"),
@@ -275,12 +284,14 @@ class PortalSandbox(ImmutableSandboxedEnvironment):
         self.globals["range"] = safe_range
         # `_()`, `gettext()`, `ngettext()` and `{% trans %}` look the text up in the language Django has
         # active for the request (set by the language middleware), in the catalogues Django loads: one
-        # translation machinery for the Admin Portal, the themes and the e-mails. New-style: the
-        # translated text is escaped and formatted with the keyword arguments (`_("Hi %(name)s", name=n)`).
+        # translation machinery for the Admin Portal, the themes and the e-mails; a theme's own catalogues
+        # (`translations`, compiled once per theme revision by loader.environment) come first
+        # (themes/catalogues.py). New-style: the translated text is escaped and formatted with the
+        # keyword arguments (`_("Hi %(name)s", name=n)`).
         self.install_gettext_callables(  # type: ignore[attr-defined]
-            gettext=translation.gettext, ngettext=translation.ngettext, pgettext=translation.pgettext,
-            npgettext=translation.npgettext, newstyle=True)
+            **gettext_callables(translations), newstyle=True)
         self.filters["markdown"] = markdown
+        self.filters["number"] = number
         self.filters = bounded_filters.bounded_filters(self.filters)
 
     # -- the budget's hooks, called by compiled templates --------------------------------------

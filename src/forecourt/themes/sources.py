@@ -39,6 +39,17 @@ class ThemeSource:
         content = self.file(path)
         return None if content is None else content.decode("utf-8", errors="replace")
 
+    def catalogues(self) -> dict[str, bytes]:
+        """The theme's message catalogues (locale/<lang>/LC_MESSAGES/<domain>.po) by path: read when its
+        environment is made, once per revision (themes/catalogues.py)."""
+        found = {}
+        for path in self.paths():
+            if paths.is_catalogue(path):
+                content = self.file(path)
+                if content is not None:
+                    found[path] = content
+        return found
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self.revision}>"
 
@@ -76,6 +87,11 @@ class DirectorySource(ThemeSource):
     def file(self, path: str) -> bytes | None:
         return self._read(path)
 
+    def catalogues(self) -> dict[str, bytes]:
+        if not (self.root / paths.LOCALE).is_dir():  # the default theme has none: its text is the portal's
+            return {}
+        return super().catalogues()
+
     def paths(self) -> list[str]:
         found = []
         for dirpath, dirnames, filenames in os.walk(self.root):  # does not follow symbolic links
@@ -107,7 +123,8 @@ class StoredSource(ThemeSource):
 
     def _load_templates(self) -> dict[str, str]:
         if self._templates is None:
-            rows = ThemeFile.objects.filter(theme_id=self.theme_id).exclude(path__startswith="assets/")
+            rows = ThemeFile.objects.filter(theme_id=self.theme_id).exclude(path__startswith="assets/") \
+                .exclude(path__startswith=f"{paths.LOCALE}/")
             self._templates = {path: bytes(content).decode("utf-8", errors="replace")
                                for path, content in rows.values_list("path", "content")}
         return self._templates
@@ -118,6 +135,11 @@ class StoredSource(ThemeSource):
     def file(self, path: str) -> bytes | None:
         content = ThemeFile.objects.filter(theme_id=self.theme_id, path=path).values_list("content", flat=True)
         return bytes(content[0]) if content else None
+
+    def catalogues(self) -> dict[str, bytes]:
+        rows = ThemeFile.objects.filter(theme_id=self.theme_id, path__startswith=f"{paths.LOCALE}/")
+        return {path: bytes(content) for path, content in rows.values_list("path", "content")
+                if paths.is_catalogue(path)}
 
     def paths(self) -> list[str]:
         return list(ThemeFile.objects.filter(theme_id=self.theme_id).order_by("path")

@@ -1,6 +1,8 @@
-"""Validation: render every template of a theme against sample data and report each error with
-its file and line. Uploads run it and refuse a theme that fails; `forecourt theme validate`
-runs it from the command line; `forecourt verify` and theme upgrades can run it too.
+"""Validation: check a theme's message catalogues (themes/catalogues.py), render every template of
+it against sample data in every language the portal offers, and report each error with its file and
+line (and the languages it fails in, when not all). Uploads run it and refuse a theme that fails;
+`forecourt theme validate` runs it from the command line; `forecourt verify` and theme upgrades can run
+it too.
 
 Pages that need data of their own add it to SAMPLE_PAGES (keyed by view), so that their
 templates are validated with what they will really get. E-mails get theirs from the list of
@@ -9,16 +11,18 @@ with the themes engine, so it is above themes (ARCHITECTURE.md, "Layers") and th
 import it.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from django.urls import get_resolver
+from django.utils import translation
 
 import forecourt
+from forecourt.i18n import languages, negotiation
 
-from . import paths, storage
+from . import catalogues, paths, storage
 from .archive import BadArchive, unpack
 from .context import asset_helper, csrf_helpers, url_helper
 from .loader import ThemeLoader
@@ -49,7 +53,7 @@ _mail_sample: Callable[[str], dict[str, Any]] = _no_mail_sample
 
 def use_mail_samples(sample: Callable[[str], dict[str, Any]]) -> None:
     """`sample("mailers/NAME.html")` gives the data an e-mail's templates are validated with
-    (notify.mailers.sample, registered by notify/apps.py)."""
+    (notify.values.sample, registered by notify/apps.py)."""
     global _mail_sample
     _mail_sample = sample
 
@@ -59,20 +63,28 @@ class Problem:
     file: str
     line: int | None
     message: str
+    languages: tuple[str, ...] = ()  # the languages it fails in, when not in every language rendered
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        only = f"in {', '.join(self.languages)} only: " if self.languages else ""
+        return f"{where}: {only}{self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-SAMPLE_LANGUAGE = {"code": "en", "dir": "ltr", "switch_url": "/i18n/language",
-                   "offered": [{"code": "en", "name": "English", "current": True},
-                               {"code": "de", "name": "Deutsch", "current": False}]}
+def sample_language(code: str, offered: Sequence[str]) -> dict[str, Any]:
+    """What a page's `language` is when it is rendered in `code` (i18n/switcher.py's shape)."""
+    return {"code": code, "dir": languages.direction(code), "switch_url": "/i18n/language",
+            "offered": [{"code": c, "name": languages.BY_CODE[c].name if c in languages.BY_CODE else c,
+                         "current": c == code} for c in offered]}
 
 
-def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
+SAMPLE_LANGUAGE = sample_language("en", ("en", "de"))
+
+
+def sample_context(source: ThemeSource, template: str, language: dict[str, Any] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "portal": {"version": forecourt.__version__, "theme": {"name": source.name, "version": source.manifest.version},
                    "preview": None, "sign_up": True},
@@ -84,7 +96,7 @@ def sample_context(source: ThemeSource, template: str) -> dict[str, Any]:
                   "footer": [{"label": "Terms", "url": "/terms", "active": False, "children": []}]},
         "messages": [{"level": "success", "text": "Sample message."}],
         "request_path": "/",
-        "language": SAMPLE_LANGUAGE,
+        "language": language or SAMPLE_LANGUAGE,
         "page": {"title": "Sample page"},
         "blocks": SAMPLE_BLOCKS,
         "url": url_helper(),
@@ -116,23 +128,42 @@ def load_urlconf() -> None:
         child.reverse_dict  # noqa: B018 - fills the namespace's reverse table
 
 
-def validate(source: ThemeSource) -> list[Problem]:
-    """Every problem found rendering the theme's own templates (empty: the theme is fine)."""
+def offered_languages() -> tuple[str, ...]:
+    """The languages the portal offers (its general settings): those a theme is validated in."""
+    return negotiation.offer().offered
+
+
+def validate(source: ThemeSource, offered: Sequence[str] | None = None) -> list[Problem]:
+    """Every problem found in the theme's message catalogues and rendering its own templates in each
+    language in `offered` (default: the portal's offer). Empty: the theme is fine.
+
+    Each language, since a theme's text differs by language: a translation, a template that includes
+    a partial named after the language. A problem found in every language is reported once; one found
+    in some only names them."""
     load_urlconf()
     default = storage.bundled()
+    loaded = catalogues.load(source)
+    problems = [Problem(p.file, p.line, p.message) for p in loaded.problems]
     # A fresh environment, not the cached one: a staged upload has no revision of its own yet.
-    env = PortalSandbox(ThemeLoader([source] if source is default else [source, default]))
-    problems: list[Problem] = []
+    env = PortalSandbox(ThemeLoader([source] if source is default else [source, default]),
+                        translations=loaded.translations)
+    rendered_in = tuple(offered) if offered is not None else offered_languages()
     templates = [p for p in source.paths() if paths.is_template(p)]
     for path in source.manifest.referenced():
         if path not in templates:
             problems.append(Problem("theme.json", None, f"names {path}, which the theme does not have"))
     for template in templates:
-        try:
-            render_template(env, template, sample_context(source, template))
-        except Exception as exc:
-            _theme, file, line, message = describe(exc, template)
-            problems.append(Problem(file, line, message.split(": ", 1)[1] if ": " in message else message))
+        failed: dict[tuple[str, int | None, str], list[str]] = {}
+        for code in rendered_in:
+            with translation.override(code):
+                try:
+                    render_template(env, template, sample_context(source, template, sample_language(code, rendered_in)))
+                except Exception as exc:
+                    _theme, file, line, message = describe(exc, template)
+                    failed.setdefault((file, line, message.split(": ", 1)[1] if ": " in message else message),
+                                      []).append(code)
+        for (file, line, message), codes in failed.items():
+            problems.append(Problem(file, line, message, () if len(codes) == len(rendered_in) else tuple(codes)))
     return problems
 
 
@@ -152,9 +183,10 @@ class StagedSource(ThemeSource):
         return sorted(self.files)
 
 
-def validate_target(target: str) -> tuple[str, list[Problem]]:
-    """Validate a theme given as a folder, a zip file or the name of a theme the portal has.
-    Returns (theme name, problems); a theme that cannot even be read is one problem."""
+def validate_target(target: str, offered: Sequence[str] | None = None) -> tuple[str, list[Problem]]:
+    """Validate a theme given as a folder, a zip file or the name of a theme the portal has, in each
+    language of `offered` (default: the portal's offer). Returns (theme name, problems); a theme that
+    cannot even be read is one problem."""
     path = Path(target)
     try:
         source: ThemeSource
@@ -175,4 +207,4 @@ def validate_target(target: str) -> tuple[str, list[Problem]]:
         return target, [Problem(target, None, error) for error in exc.errors]
     except OSError as exc:
         return target, [Problem(target, None, f"cannot be read: {exc}")]
-    return source.name, validate(source)
+    return source.name, validate(source, offered)

@@ -5,6 +5,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import targets
 from .events import EVENTS
@@ -31,13 +33,13 @@ def check_header(name: Any, value: Any) -> str:
     """Why a header cannot be set ("" if it can): a token name the portal does not set itself, and
     a value of one line. The value is never part of the message (it may be a secret)."""
     if not isinstance(name, str) or not name:
-        return "A header needs a name."
+        return gettext("A header needs a name.")
     if not HEADER_NAME.match(name):
-        return f"Not a valid header name: {name[:100]!r}."
+        return gettext("Not a valid header name: %(name)s.") % {"name": repr(name[:100])}
     if reserved_header(name):
-        return f"The portal sets {name} itself."
+        return gettext("The portal sets %(name)s itself.") % {"name": name}
     if not isinstance(value, str) or len(value) > 1000 or any(c in value for c in "\r\n\0"):
-        return f"The value of {name} must be text of at most 1000 characters on one line."
+        return gettext("The value of %(name)s must be text of at most 1000 characters on one line.") % {"name": name}
     return ""
 
 
@@ -50,17 +52,17 @@ def header_pairs(value: Any) -> list[tuple[Any, Any]]:
         pairs: list[tuple[Any, Any]] = []
         for item in value:
             if not isinstance(item, dict) or set(item) - {"ID", "Name", "Value"}:
-                raise forms.ValidationError('Each header is an object {"Name": ..., "Value": ...}.')
+                raise forms.ValidationError(_('Each header is an object {"Name": ..., "Value": ...}.'))
             pairs.append((item.get("Name"), item.get("Value", "")))
         return pairs
-    raise forms.ValidationError("Enter a JSON object of header names and values.")
+    raise forms.ValidationError(_("Enter a JSON object of header names and values."))
 
 
 def clean_headers(value: Any) -> dict[str, str]:
     """Headers as stored: names to values, every one checked, no name twice (in any case)."""
     pairs = header_pairs(value)
     if len(pairs) > MAX_HEADERS:
-        raise forms.ValidationError(f"At most {MAX_HEADERS} headers.")
+        raise forms.ValidationError(gettext("At most %(count)s headers.") % {"count": MAX_HEADERS})
     headers: dict[str, str] = {}
     seen: set[str] = set()
     for name, text in pairs:
@@ -68,7 +70,7 @@ def clean_headers(value: Any) -> dict[str, str]:
         if problem:
             raise forms.ValidationError(problem)
         if name.lower() in seen:
-            raise forms.ValidationError(f"{name} is given twice.")
+            raise forms.ValidationError(gettext("%(name)s is given twice.") % {"name": name})
         seen.add(name.lower())
         headers[name] = text
     return headers
@@ -92,7 +94,8 @@ class HeadersField(forms.Field):
             try:
                 value = json.loads(value)
             except ValueError:
-                raise forms.ValidationError('Enter a JSON object, e.g. {"Authorization": "Bearer ..."}.') from None
+                raise forms.ValidationError(
+                    _('Enter a JSON object, e.g. {"Authorization": "Bearer ..."}.')) from None
         return clean_headers(value)
 
 
@@ -104,12 +107,13 @@ class EventsField(forms.MultipleChoiceField):
 
 
 class WebhookForm(ModelForm):
-    url = forms.CharField(label="URL", max_length=500,
-                          help_text="http(s); private and loopback addresses are refused unless the operator "
-                                    "allows them (Webhooks.AllowPrivateTargets).")
-    headers = HeadersField(required=False, help_text='Extra headers as JSON, e.g. {"Authorization": "Bearer x"}.')
-    timeout = forms.IntegerField(label="Timeout (seconds)", min_value=1, max_value=30, initial=10)
-    events = EventsField(required=False, help_text="The events sent to this URL.")
+    url = forms.CharField(label=_("URL"), max_length=500,
+                          help_text=_("http(s); private and loopback addresses are refused unless the operator "
+                                      "allows them (Webhooks.AllowPrivateTargets)."))
+    headers = HeadersField(label=_("Headers"), required=False,
+                           help_text=_('Extra headers as JSON, e.g. {"Authorization": "Bearer x"}.'))
+    timeout = forms.IntegerField(label=_("Timeout (seconds)"), min_value=1, max_value=30, initial=10)
+    events = EventsField(label=_("Events"), required=False, help_text=_("The events sent to this URL."))
 
     class Meta:
         model = Webhook

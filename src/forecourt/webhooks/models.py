@@ -5,6 +5,7 @@ import uuid
 
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from forecourt.audit import services as audit
 from forecourt.ops.crypto import EncryptedTextField
@@ -22,25 +23,27 @@ class Webhook(models.Model):
     """Where events are sent: one URL, the events it subscribes to, and the secret that signs them."""
 
     class Method(models.TextChoices):
-        POST = "POST", "POST"
-        PUT = "PUT", "PUT"
+        POST = "POST", "POST"  # an HTTP method, not translated
+        PUT = "PUT", "PUT"  # an HTTP method, not translated
 
-    name = models.CharField(max_length=100, unique=True)
-    url = models.CharField("URL", max_length=500)
-    method = models.CharField(max_length=4, choices=Method.choices, default=Method.POST)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    url = models.CharField(_("URL"), max_length=500)
+    method = models.CharField(_("method"), max_length=4, choices=Method.choices, default=Method.POST)
     # What deliveries send, name: value; each header's ID is in its WebhookHeader row, kept equal to
     # this by webhooks.headers.
-    headers = models.JSONField(default=dict, blank=True, help_text="Extra request headers, name: value.")
-    timeout = models.PositiveSmallIntegerField("timeout (seconds)", default=10)
-    events = models.JSONField(default=list, blank=True)
-    enabled = models.BooleanField(default=True)
-    secret = EncryptedTextField(default=new_secret, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True,
+                               help_text=_("Extra request headers, name: value."))
+    timeout = models.PositiveSmallIntegerField(_("timeout (seconds)"), default=10)
+    events = models.JSONField(_("events"), default=list, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    secret = EncryptedTextField(_("secret"), default=new_secret, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name_plural = _("webhooks")
         ordering = ["name", "id"]
-        verbose_name = "webhook"
+        verbose_name = _("webhook")
 
     def __str__(self) -> str:
         return self.name
@@ -92,26 +95,27 @@ class Delivery(models.Model):
     """One event sent (or being sent) to one endpoint, with the outcome of its last attempt."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(Webhook, verbose_name=_("endpoint"), on_delete=models.CASCADE,
+                                 related_name="deliveries")
+    delivery_id = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration ms"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "delivery"
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         indexes = [models.Index(fields=["status", "created_at"], name="webhookdelivery_status"),
                    models.Index(fields=["created_at", "id"], name="delivery_list_order")]
 

@@ -24,7 +24,7 @@ from ninja.errors import HttpError
 from forecourt.accounts.models import Organisation, Team, User
 from forecourt.catalog.models import Catalogue, CatalogueAudience, Plan, Product
 
-from .. import forms
+from .. import forms, translations
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
@@ -33,8 +33,9 @@ router = Router(tags=["catalogues"])
 
 VISIBILITY: dict[str, Literal["Private", "Public"]] = {Catalogue.Visibility.PRIVATE: "Private",
                                                       Catalogue.Visibility.PUBLIC: "Public"}
-NAMES = {"name": "Name", "visibility": "VisibilityStatus", "products": "Products", "plans": "Plans",
-         "audiences": "OrgCatalogues"}
+NAMES = translations.names({"name": "Name", "visibility": "VisibilityStatus", "products": "Products",
+                            "plans": "Plans", "audiences": "OrgCatalogues"})
+TRANSLATED = translations.TranslatedFields(Catalogue, {"Name": "name"})
 
 
 class CatalogueSummary(Out):
@@ -42,6 +43,7 @@ class CatalogueSummary(Out):
     Name: str
     NameWithSlug: str = Field(description="The name as a URL slug.")
     VisibilityStatus: Literal["Private", "Public"]
+    Translations: translations.Translations = translations.answer_field(TRANSLATED)
 
 
 class CatalogueAudienceSummary(Out):
@@ -86,6 +88,7 @@ class CatalogueIn(TykIn):
                                                            "removes them all, left out keeps them. The names a "
                                                            "GET answers are accepted unchanged.")
     OrgCatalogues: list[AudienceIn] | None = Field(None, description="The audiences. On update they replace them.")
+    Translations: translations.Translations | None = translations.body_field(TRANSLATED)
 
 
 # The same order on every database: an organisation's whole-organisation audience before its teams.
@@ -106,7 +109,8 @@ def _queryset() -> QuerySet[Catalogue]:
 
 def _summary(catalogue: Catalogue) -> CatalogueSummary:
     return CatalogueSummary(ID=catalogue.pk, Name=catalogue.name, NameWithSlug=slugify(catalogue.name),
-                            VisibilityStatus=VISIBILITY[catalogue.visibility])
+                            VisibilityStatus=VISIBILITY[catalogue.visibility],
+                            Translations=TRANSLATED.answer(catalogue))
 
 
 def _full(catalogue_id: PathId) -> CatalogueOut:
@@ -199,7 +203,7 @@ def _changes(payload: CatalogueIn, catalogue: Catalogue | None) -> dict[str, Any
                 changes[field] = list(dict.fromkeys(ids))
     if payload.OrgCatalogues is not None:
         changes["audiences"] = _audience_keys(payload.OrgCatalogues, "OrgCatalogues")
-    return changes
+    return {**changes, **TRANSLATED.changes(payload.Translations)}
 
 
 @router.get("/catalogues", response={200: list[CatalogueSummary], **ERRORS})

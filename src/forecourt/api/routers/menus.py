@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from forecourt.content.models import MenuItem
 
-from .. import forms
+from .. import forms, translations
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
@@ -25,7 +25,8 @@ MenuName = Literal["primary", "footer"]
 Shown = Literal["always", "signed-in", "signed-out", "hidden"]
 FIELDS = {"Menu": "menu", "Title": "label", "PageID": "page", "Path": "url", "Position": "position",
           "ParentID": "parent", "Visibility": "visibility"}
-NAMES = {form: api for api, form in FIELDS.items()}
+NAMES = translations.names({form: api for api, form in FIELDS.items()})
+TRANSLATED = translations.TranslatedFields(MenuItem, FIELDS)
 
 
 class MenuItemOut(Out):
@@ -38,6 +39,7 @@ class MenuItemOut(Out):
     Position: int = Field(description="Smaller first, among the built-in items too (Home 0, Catalogue 10...).")
     ParentID: int | None = Field(description="The top-level item it is a child of.")
     Visibility: Shown
+    Translations: translations.Translations = translations.answer_field(TRANSLATED)
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -54,6 +56,7 @@ class MenuItemIn(TykIn):
     Position: int | None = Field(None, ge=0, le=MAX_ID, description="New items: 100.")
     ParentID: Id | None = None
     Visibility: Shown | None = Field(None, description="New items: `always`.")
+    Translations: translations.Translations | None = translations.body_field(TRANSLATED)
 
 
 class MenuFilter(Schema):
@@ -65,6 +68,7 @@ def _out(item: MenuItem) -> MenuItemOut:
                        Path=item.url, URL=item.page.path if item.page is not None else item.url,
                        Position=item.position, ParentID=item.parent_id,
                        Visibility=item.visibility,  # type: ignore[arg-type]  # one of the choices
+                       Translations=TRANSLATED.answer(item),
                        CreatedAt=tyk_time(item.created_at), UpdatedAt=tyk_time(item.updated_at))
 
 
@@ -74,7 +78,8 @@ def _get(item_id: int) -> MenuItem:
 
 def _changes(payload: MenuItemIn, creating: bool) -> dict[str, Any]:
     sent = payload.model_dump(exclude_unset=True)
-    changes = {FIELDS[k]: v for k, v in sent.items()}
+    changes = {FIELDS[k]: v for k, v in sent.items() if k in FIELDS}
+    changes.update(TRANSLATED.changes(payload.Translations))
     if changes.get("page") is not None and "url" not in changes:
         changes["url"] = ""  # pointing at a page replaces a URL
     if changes.get("url") and "page" not in changes:

@@ -18,7 +18,7 @@ from ninja import Field, Router
 
 from forecourt.content.models import ContentBlock, Page
 
-from .. import forms
+from .. import forms, translations
 from ..common import ERRORS, MAX_ID, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
@@ -26,9 +26,11 @@ from ..schemas_base import Out
 router = Router(tags=["pages"])
 
 PAGE_FIELDS = {"Title": "title", "Path": "path", "Template": "template", "Status": "status"}
-PAGE_NAMES = {form: api for api, form in PAGE_FIELDS.items()}
+PAGE_NAMES = translations.names({form: api for api, form in PAGE_FIELDS.items()})
 BLOCK_FIELDS = {"Name": "name", "Content": "content", "Position": "position"}
-BLOCK_NAMES = {**{form: api for api, form in BLOCK_FIELDS.items()}, "page": "PageID"}
+BLOCK_NAMES = translations.names({**{form: api for api, form in BLOCK_FIELDS.items()}, "page": "PageID"})
+PAGE_TRANSLATED = translations.TranslatedFields(Page, PAGE_FIELDS)
+BLOCK_TRANSLATED = translations.TranslatedFields(ContentBlock, BLOCK_FIELDS)
 
 
 class ContentBlockOut(Out):
@@ -37,6 +39,7 @@ class ContentBlockOut(Out):
     Name: str = Field(description="The template shows it as blocks.NAME.content.")
     Content: str = Field(description="Markdown.")
     Position: int
+    Translations: translations.Translations = translations.answer_field(BLOCK_TRANSLATED)
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -47,6 +50,7 @@ class PageSummary(Out):
     Path: str
     Template: str
     Status: Literal["draft", "published"]
+    Translations: translations.Translations = translations.answer_field(PAGE_TRANSLATED)
 
 
 class PageOut(PageSummary):
@@ -63,6 +67,7 @@ class PageIn(TykIn):
     Path: str | None = Field(None, max_length=255, description="e.g. /about-us; / is the home page.")
     Template: str | None = Field(None, max_length=64, description="New pages: `page`.")
     Status: str | None = Field(None, max_length=16, description="`draft` (new pages) or `published`.")
+    Translations: translations.Translations | None = translations.body_field(PAGE_TRANSLATED)
 
 
 class ContentBlockIn(TykIn):
@@ -70,17 +75,19 @@ class ContentBlockIn(TykIn):
     Name: str | None = Field(None, max_length=64)
     Content: str | None = Field(None, max_length=1_000_000, description="Markdown.")
     Position: int | None = Field(None, ge=0, le=MAX_ID, description="New blocks: after the page's last one.")
+    Translations: translations.Translations | None = translations.body_field(BLOCK_TRANSLATED)
 
 
 def _block_out(block: ContentBlock) -> ContentBlockOut:
     return ContentBlockOut(ID=block.pk, PageID=block.page_id, Name=block.name, Content=block.content,
-                           Position=block.position, CreatedAt=tyk_time(block.created_at),
-                           UpdatedAt=tyk_time(block.updated_at))
+                           Position=block.position, Translations=BLOCK_TRANSLATED.answer(block),
+                           CreatedAt=tyk_time(block.created_at), UpdatedAt=tyk_time(block.updated_at))
 
 
 def _summary(page: Page) -> PageSummary:
     return PageSummary(ID=page.pk, Title=page.title, Path=page.path, Template=page.template,
-                       Status=page.status)  # type: ignore[arg-type]  # one of the two choices
+                       Status=page.status,  # type: ignore[arg-type]  # one of the two choices
+                       Translations=PAGE_TRANSLATED.answer(page))
 
 
 def _full(page_id: int) -> PageOut:
@@ -90,7 +97,9 @@ def _full(page_id: int) -> PageOut:
 
 
 def _page_changes(payload: PageIn, creating: bool) -> dict[str, Any]:
-    changes = {PAGE_FIELDS[k]: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
+    changes = {PAGE_FIELDS[k]: v for k, v in payload.model_dump(exclude_unset=True).items()
+               if v is not None and k in PAGE_FIELDS}
+    changes.update(PAGE_TRANSLATED.changes(payload.Translations))
     if "status" in changes:
         changes["status"] = str(changes["status"]).lower()
     if creating:
@@ -139,7 +148,9 @@ def list_blocks(request: HttpRequest, page_id: PathId, paging: PagingQuery) -> l
 
 
 def _block_changes(payload: ContentBlockIn) -> dict[str, Any]:
-    return {BLOCK_FIELDS[k]: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
+    changes = {BLOCK_FIELDS[k]: v for k, v in payload.model_dump(exclude_unset=True).items()
+               if v is not None and k in BLOCK_FIELDS}
+    return {**changes, **BLOCK_TRANSLATED.changes(payload.Translations)}
 
 
 @router.post("/pages/{page_id}/content-blocks", response={200: ContentBlockOut, **ERRORS})

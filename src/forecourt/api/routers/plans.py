@@ -33,7 +33,7 @@ from pydantic import WithJsonSchema
 from forecourt.catalog.models import Catalogue, Plan
 from forecourt.catalog.services import default_names
 
-from .. import forms
+from .. import forms, translations
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
@@ -53,8 +53,9 @@ FIELDS = {"Name": "name", "DisplayName": "display_name", "Description": "descrip
           "AutoApproveAccessRequests": "auto_approve", "KeyExpiresIn": "key_expires_in",
           "UnlimitedRateLimit": "rate_unlimited", "UnlimitedQuota": "quota_unlimited",
           "ProviderID": "provider", "ReferenceID": "reference_id"}
-NAMES = {form: api for api, form in FIELDS.items()} | {
-    "rate_limit": "RateLimit", "rate_per": "Per", "quota_max": "Quota", "quota_renewal_seconds": "QuotaRenewalRate"}
+NAMES = translations.names({form: api for api, form in FIELDS.items()} | {
+    "rate_limit": "RateLimit", "rate_per": "Per", "quota_max": "Quota", "quota_renewal_seconds": "QuotaRenewalRate"})
+TRANSLATED = translations.TranslatedFields(Plan, FIELDS)
 DEFAULTS = ("rate_limit", "rate_per", "quota_unlimited", "quota_max", "quota_renewal_seconds", "key_expires_in")
 
 
@@ -67,6 +68,7 @@ class PlanSummary(Out):
     UnlimitedRateLimit: bool
     Quota: str = Field(description="Requests per `QuotaRenewalRate` seconds, as a string (Tyk's type).")
     UnlimitedQuota: bool
+    Translations: translations.Translations = translations.answer_field(TRANSLATED)
 
 
 class PlanOut(Out):
@@ -93,6 +95,7 @@ class PlanOut(Out):
     SyncProblem: str = Field(description="Forecourt's own: why the last sync could not read its provider policy "
                              "(it keeps its last good state and stays published); empty if it could.")
     SyncProblemSince: str | None = Field(description="Forecourt's own: since when the policy cannot be read.")
+    Translations: translations.Translations = translations.answer_field(TRANSLATED)
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -120,6 +123,7 @@ class PlanIn(TykIn):
     ProviderID: Id | None = Field(None, description="null: none.")
     ReferenceID: str | None = Field(None, description="The provider policy it mirrors; null: none.")
     Catalogues: list[Id] | None = Field(None, description="Catalogue IDs: the plan is in exactly these.")
+    Translations: translations.Translations | None = translations.body_field(TRANSLATED)
 
 
 def _queryset() -> QuerySet[Plan]:
@@ -130,7 +134,7 @@ def _summary(plan: Plan) -> PlanSummary:
     return PlanSummary(ID=plan.pk, Name=plan.name, DisplayName=plan.display_name,
                        AutoApproveAccessRequests=plan.auto_approve, RateLimit=str(plan.rate_limit),
                        UnlimitedRateLimit=plan.rate_unlimited, Quota=str(plan.quota_max),
-                       UnlimitedQuota=plan.quota_unlimited)
+                       UnlimitedQuota=plan.quota_unlimited, Translations=TRANSLATED.answer(plan))
 
 
 def _full(plan_id: PathId) -> PlanOut:
@@ -144,7 +148,7 @@ def _full(plan_id: PathId) -> PlanOut:
         ProviderID=plan.provider_id, ReferenceID=plan.reference_id or "",
         Catalogues=[c.pk for c in plan.catalogues.all()],
         PushState=plan.push_state, PushError=plan.push_error, SyncProblem=plan.sync_problem,
-        SyncProblemSince=tyk_time(plan.sync_problem_since),
+        SyncProblemSince=tyk_time(plan.sync_problem_since), Translations=TRANSLATED.answer(plan),
         CreatedAt=tyk_time(plan.created_at), UpdatedAt=tyk_time(plan.updated_at),
     )
 
@@ -171,7 +175,7 @@ def _changes(payload: PlanIn, creating: bool) -> dict[str, Any]:
     for value, field in ((payload.Per, "rate_per"), (renewal, "quota_renewal_seconds")):
         if value is not None and value >= 0:
             changes[field] = value
-    return changes
+    return {**changes, **TRANSLATED.changes(payload.Translations)}
 
 
 def _save(payload: PlanIn, request: HttpRequest, plan: Plan | None = None) -> Plan:

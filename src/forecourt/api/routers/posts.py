@@ -29,7 +29,7 @@ from ninja import Field, Router, Status
 from forecourt.blog.models import Category, Post
 from forecourt.catalog.models import Tag
 
-from .. import forms
+from .. import forms, translations
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn
 from ..schemas_base import Out
@@ -38,12 +38,15 @@ router = Router(tags=["posts"])
 
 FIELDS = {"Title": "title", "Path": "path", "Lede": "lede", "Content": "content", "AuthorName": "author_name",
           "Status": "status", "PublishedAt": "published_at", "Categories": "categories", "Tags": "tags"}
-NAMES = {form: api for api, form in FIELDS.items()}
+NAMES = translations.names({form: api for api, form in FIELDS.items()})
+TRANSLATED = translations.TranslatedFields(Post, FIELDS)
+CATEGORY_TRANSLATED = translations.TranslatedFields(Category, {"Name": "name"})
 
 
 class CategoryOut(Out):
     ID: int
     Name: str
+    Translations: translations.Translations = translations.answer_field(CATEGORY_TRANSLATED)
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -69,6 +72,7 @@ class PostOut(Out):
     MarkdownEnabled: bool = Field(description="Always true: the content is Markdown.")
     MarkdownContent: str = Field(description="The same as Content.")
     PreviewContent: str = Field(description="The same as Lede.")
+    Translations: translations.Translations = translations.answer_field(TRANSLATED)
     CreatedAt: str | None
     UpdatedAt: str | None
 
@@ -91,6 +95,7 @@ class PostIn(TykIn):
     PublishedAt: str | None = Field(None, max_length=32, description="YYYY-MM-DD hh:mm (UTC). New posts: now.")
     Categories: list[Ref] | None = Field(None, description="Category IDs (or the objects a GET answers).")
     Tags: list[Ref] | None = Field(None, description="Tag IDs (or the objects a GET answers).")
+    Translations: translations.Translations | None = translations.body_field(TRANSLATED)
 
 
 class AttachIn(TykIn):
@@ -114,7 +119,8 @@ def _id(value: int | str, field: str) -> int:
 
 
 def _category_out(c: Category) -> CategoryOut:
-    return CategoryOut(ID=c.pk, Name=c.name, CreatedAt=tyk_time(c.created_at), UpdatedAt=tyk_time(c.updated_at))
+    return CategoryOut(ID=c.pk, Name=c.name, Translations=CATEGORY_TRANSLATED.answer(c),
+                       CreatedAt=tyk_time(c.created_at), UpdatedAt=tyk_time(c.updated_at))
 
 
 def _tag_out(t: Tag) -> PostTagOut:
@@ -133,6 +139,7 @@ def _out(post: Post) -> PostOut:
         Categories=[_category_out(c) for c in sorted(post.categories.all(), key=lambda c: (c.name, c.pk))],
         Tags=[_tag_out(t) for t in sorted(post.tags.all(), key=lambda t: (t.folded, t.pk))],
         MarkdownEnabled=True, MarkdownContent=post.content, PreviewContent=post.lede,
+        Translations=TRANSLATED.answer(post),
         CreatedAt=tyk_time(post.created_at), UpdatedAt=tyk_time(post.updated_at))
 
 
@@ -145,7 +152,8 @@ def _changes(payload: PostIn, creating: bool) -> dict[str, Any]:
     markdown = sent.pop("MarkdownContent", None)
     if "Content" not in sent and markdown is not None:
         sent["Content"] = markdown
-    changes = {FIELDS[k]: v for k, v in sent.items()}
+    changes = {FIELDS[k]: v for k, v in sent.items() if k in FIELDS}
+    changes.update(TRANSLATED.changes(payload.Translations))
     if "status" in changes:
         changes["status"] = str(changes["status"]).strip().lower()
     for name, field in (("categories", "Categories"), ("tags", "Tags")):

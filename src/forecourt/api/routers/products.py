@@ -54,7 +54,7 @@ from forecourt.catalog.services import default_names
 from forecourt.ops import unstorable
 from forecourt.pagecache import fragments
 
-from .. import forms
+from .. import forms, translations
 from ..common import ERRORS, MAX_ID, Id, PagingQuery, PathId, StatusOut, actor, page_of, tyk_time
 from ..compat import TykIn, note_ignored
 from ..schemas_base import Out
@@ -67,8 +67,11 @@ router = Router(tags=["products"])
 FIELDS = {"Name": "name", "DisplayName": "display_name", "Path": "slug", "Description": "description",
           "Content": "content", "IsDocumentationOnly": "documentation_only", "Published": "published",
           "Featured": "featured", "ProviderID": "provider", "ReferenceID": "reference_id"}
-NAMES = {form: api for api, form in FIELDS.items()} | {"tags": "Tags", "logo": "Logo", "preview": "Preview"}
-DOC_NAMES = {"title": "Title", "content": "Content", "position": "Position", "product": "ProductID"}
+NAMES = translations.names({form: api for api, form in FIELDS.items()} | {"tags": "Tags", "logo": "Logo",
+                                                                            "preview": "Preview"})
+DOC_NAMES = translations.names({"title": "Title", "content": "Content", "position": "Position", "product": "ProductID"})
+TRANSLATED = translations.TranslatedFields(Product, FIELDS)
+DOC_TRANSLATED = translations.TranslatedFields(ProductDoc, {"Title": "title", "Content": "content"})
 
 
 class APIDetail(Out):
@@ -92,6 +95,7 @@ class ProductSummary(Out):
     AuthType: str = Field(description="The auth type its APIs share; empty when they differ or it has none.")
     AuthTypes: list[str]
     APIDetails: list[APIDetail]
+    Translations: translations.Translations = translations.answer_field(TRANSLATED)
 
 
 class ProductOut(ProductSummary):
@@ -125,6 +129,7 @@ class ProductIn(TykIn):
     IsDocumentationOnly: bool | None = None
     Published: bool | None = Field(None, description="Forecourt's own; new products: false.")
     Featured: bool | None = Field(None, description="Forecourt's own: shown on the home page; new products: false.")
+    Translations: translations.Translations | None = translations.body_field(TRANSLATED)
     ProviderID: Id | None = Field(None, description="null: none.")
     ReferenceID: str | None = Field(None, description="The provider policy it mirrors; null: none.")
     Catalogues: list[Id | str] | None = Field(None, description="Catalogue IDs (numbers or digit strings): the "
@@ -140,6 +145,7 @@ class DocOut(Out):
     Content: str = Field(description="Markdown.")
     MarkdownEnabled: bool = Field(description="Always true: documents are Markdown.")
     Position: int = Field(description="Documents are shown by ascending position (Forecourt's own).")
+    Translations: translations.Translations = translations.answer_field(DOC_TRANSLATED)
 
 
 class DocIn(TykIn):
@@ -150,6 +156,7 @@ class DocIn(TykIn):
     MarkdownEnabled: bool | None = Field(None, description="With `MarkdownContent`: use that as the content.")
     MarkdownContent: str | None = None
     Position: Annotated[int, Field(ge=0, le=MAX_ID)] | None = Field(None, description="New documents: last.")
+    Translations: translations.Translations | None = translations.body_field(DOC_TRANSLATED)
 
 
 # Products
@@ -173,7 +180,7 @@ def _summary_fields(product: Product) -> dict[str, Any]:
             "IsDocumentationOnly": product.documentation_only, "Published": product.published,
             "Featured": product.featured, "AuthType": auth_types[0] if len(auth_types) == 1 else "",
             "AuthTypes": auth_types,
-            "APIDetails": [_api(a) for a in apis]}
+            "APIDetails": [_api(a) for a in apis], "Translations": TRANSLATED.answer(product)}
 
 
 def _image_path(product: Product, kind: str) -> str:
@@ -208,7 +215,7 @@ def _changes(payload: ProductIn, product: Product | None) -> dict[str, Any]:
         if any("," in tag for tag in tags):
             raise forms.Invalid(["Tags: a tag may not contain a comma"])
         changes["tags"] = ", ".join(tags)
-    return changes
+    return {**changes, **TRANSLATED.changes(payload.Translations)}
 
 
 def _catalogue_ids(payload: ProductIn, product: Product | None) -> list[int] | None:
@@ -640,7 +647,7 @@ def delete_spec_document(request: HttpRequest, product_id: PathId, spec_id: Path
 
 def _doc(doc: ProductDoc) -> DocOut:
     return DocOut(ID=doc.pk, ProductID=doc.product_id, Title=doc.title, Content=doc.content, MarkdownEnabled=True,
-                  Position=doc.position)
+                  Position=doc.position, Translations=DOC_TRANSLATED.answer(doc))
 
 
 def _doc_changes(payload: DocIn) -> dict[str, Any]:
@@ -659,7 +666,7 @@ def _doc_changes(payload: DocIn) -> dict[str, Any]:
             content = payload.MarkdownContent
     if content is not None:
         changes["content"] = content
-    return changes
+    return {**changes, **DOC_TRANSLATED.changes(payload.Translations)}
 
 
 @router.get("/products/{product_id}/docs", response={200: list[DocOut], **ERRORS})

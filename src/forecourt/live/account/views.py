@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from forecourt import themes
 from forecourt.accounts import attributes, invitations, mfa, org_requests, passkeys, signup, throttle
 from forecourt.accounts.models import Invitation, OrganisationRequest, Role, Team, User
+from forecourt.i18n import negotiation
 from forecourt.live.signin import sign_in_required
 from forecourt.notify import links
 from forecourt.sso import buttons, password_policy
@@ -201,7 +202,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return _sign_up_page(request, form, status=400)
     data = form.cleaned_data
     details = signup.SignUp(data["email"], data["first_name"].strip(), data["last_name"].strip(),
-                              data["password"], data["invite_code"], attributes=form.attribute_values())
+                              data["password"], data["invite_code"], attributes=form.attribute_values(),
+                              language=negotiation.asked_for(request))
     try:
         step = signup.sign_up(details, links.base_url(request))
     except ValidationError as exc:
@@ -347,7 +349,7 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
         try:
             user = invitations.accept_invitation(invitation, form.cleaned_data["first_name"].strip(),
                                               form.cleaned_data["last_name"].strip(), form.cleaned_data["password"],
-                                              form.attribute_values())
+                                              form.attribute_values(), language=negotiation.asked_for(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

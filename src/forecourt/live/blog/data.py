@@ -6,10 +6,12 @@ of posts.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import formats, translation
 
 from forecourt.blog.models import Category, Post
 from forecourt.blog.services import visible_posts
@@ -47,13 +49,23 @@ def _with_links(posts: QuerySet[Post]) -> QuerySet[Post]:
                                   Prefetch("tags", Tag.objects.order_by("folded", "pk")))
 
 
+def published_on(moment: datetime) -> str:
+    """A post's day as readers of the active language write a date: "25 June 2026", "25. Juni 2026",
+    "2026年6月25日" (Django's locale formats, DATE_FORMAT; English keeps the portal's day-month-year, where
+    Django's "en" would write "June 25, 2026"). The day is the UTC one, as the feeds give it."""
+    if (translation.get_language() or "en").split("-")[0] == "en":
+        return formats.date_format(moment, "j F Y")
+    return formats.date_format(moment, "DATE_FORMAT")
+
+
 def summary(post: Post) -> dict[str, Any]:
     index = reverse_live("blog")
     return {
-        "id": post.pk, "title": post.title, "path": post.path, "url": reverse_live("blog_post", post.path),
-        "lede": post.lede, "author": post.author_name,
-        "published_at": post.published_at.isoformat(), "published_on": post.published_at.strftime("%-d %B %Y"),
-        "categories": [{"id": c.pk, "name": c.name, "url": f"{index}?{urlencode({'category': c.pk})}"}
+        "id": post.pk, "title": post.translated("title"), "path": post.path,
+        "url": reverse_live("blog_post", post.path),
+        "lede": post.translated("lede"), "author": post.author_name,
+        "published_at": post.published_at.isoformat(), "published_on": published_on(post.published_at),
+        "categories": [{"id": c.pk, "name": c.translated("name"), "url": f"{index}?{urlencode({'category': c.pk})}"}
                        for c in post.categories.all()],
         "tags": [{"name": t.name, "url": f"{index}?{urlencode({'tag': t.name})}"} for t in post.tags.all()],
     }
@@ -72,7 +84,7 @@ def index_page(filters: Filters) -> dict[str, Any]:
     page = min(filters.page, pages)
     shown = list(_with_links(posts)[(page - 1) * PER_PAGE:page * PER_PAGE])
     url = reverse_live("blog")
-    categories = [{"id": c.pk, "name": c.name} for c in Category.objects.order_by("name", "pk")]
+    categories = [{"id": c.pk, "name": c.translated("name")} for c in Category.objects.order_by("name", "pk")]
     tags = list(Tag.objects.filter(posts__in=visible_posts()).distinct().order_by("folded")
                 .values_list("name", flat=True))
     category_name = next((c["name"] for c in categories if c["id"] == filters.category), "")
@@ -94,7 +106,7 @@ def post_page(path: str) -> dict[str, Any] | None:
     post = _with_links(visible_posts()).filter(path=path).first()
     if post is None:
         return None
-    return {**summary(post), "content": post.content}
+    return {**summary(post), "content": post.translated("content")}
 
 
 def feed_posts(limit: int) -> list[Post]:

@@ -35,16 +35,16 @@ class BlogFeed(Feed):  # type: ignore[type-arg]  # generic in django-stubs only
         return data.feed_posts(LATEST)
 
     def item_title(self, item: Post) -> str:
-        return item.title
+        return item.translated("title")
 
     def item_link(self, item: Post) -> str:
         return reverse_live("blog_post", item.path)
 
     def item_description(self, item: Post) -> str:
-        return item.lede
+        return item.translated("lede")
 
     def item_extra_kwargs(self, item: Post) -> dict[str, Any]:
-        return {"content": str(markdown(item.content))}
+        return {"content": str(markdown(item.translated("content")))}
 
     def item_pubdate(self, item: Post) -> datetime:
         return item.published_at
@@ -56,7 +56,7 @@ class BlogFeed(Feed):  # type: ignore[type-arg]  # generic in django-stubs only
         return item.author_name or None
 
     def item_categories(self, item: Post) -> list[str]:
-        return [c.name for c in item.categories.all()]
+        return [c.translated("name") for c in item.categories.all()]
 
 
 class _ContentFeed(Atom1Feed):

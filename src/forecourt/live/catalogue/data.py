@@ -24,6 +24,7 @@ from forecourt.catalog.models import (
     ProductSpec,
     ProductTag,
     period_in_words,
+    requests_in_words,
 )
 from forecourt.catalog.search import public_tags
 from forecourt.catalog.services import (
@@ -33,8 +34,8 @@ from forecourt.catalog.services import (
     visible_catalogues,
     visible_products,
 )
+from forecourt.i18n.content import translated_value
 from forecourt.themes.urls_names import reverse_live
-from forecourt.wording import counted
 
 PER_PAGE = CATALOGUE_PAGE_SIZE
 FEATURED_MAX = 6  # featured products on the home page: a row of three, twice
@@ -87,7 +88,7 @@ def catalogue_page(user: Any, filters: Filters) -> dict[str, Any]:
     Everything is done by the database, in a fixed number of queries whatever the size of the
     catalogue: the filters, the search (forecourt.catalog.search: full-text, ranked), the count, the
     page cut (display name, then ID; best match first when searching) and the choices (DISTINCT)."""
-    catalogues = list(visible_catalogues(user).values("pk", "name", "visibility"))
+    catalogues = list(visible_catalogues(user).values("pk", "name", "translations", "visibility"))
     visible = visible_products(user)
     products = visible
     if filters.catalogue is not None:
@@ -134,7 +135,8 @@ def catalogue_page(user: Any, filters: Filters) -> dict[str, Any]:
         "products": product_cards(shown, memberships),
         "filters": {"q": filters.q, "catalogue": filters.catalogue, "tag": filters.tag, "auth": filters.auth},
         "choices": {
-            "catalogues": [{"id": c["pk"], "name": c["name"], "visibility": c["visibility"]} for c in catalogues],
+            "catalogues": [{"id": c["pk"], "name": translated_value(c, "name"), "visibility": c["visibility"]}
+                           for c in catalogues],
             "tags": sorted(tags, key=str.casefold),
             "auth_types": [{"value": a, "label": auth_label(a)} for a in sorted(auth_types)],
         },
@@ -175,7 +177,8 @@ def product_cards(product_ids: list[int], memberships: dict[int, set[int]]) -> l
         return []
     products = {p.pk: p for p in Product.objects.filter(pk__in=product_ids).defer("content")
                 .select_related("provider").defer("provider__secret").prefetch_related(
-        Prefetch("apis", _apis()), Prefetch("docs", ProductDoc.objects.only("pk", "product_id", "title", "position")))}
+        Prefetch("apis", _apis()), Prefetch("docs", ProductDoc.objects.only("pk", "product_id", "title", "translations",
+                                                        "position")))}
     plans = _plans_by_product({pk: memberships.get(pk, set()) for pk in product_ids})
     return [product_summary(products[pk], plans[pk]) for pk in product_ids if pk in products]
 
@@ -199,8 +202,8 @@ def _plans_by_product(memberships: dict[int, set[int]]) -> dict[int, list[dict[s
 def plan_data(plan: Plan) -> dict[str, Any]:
     return {
         "id": plan.pk,
-        "name": plan.display_name,
-        "description": plan.description,
+        "name": plan.translated("display_name"),
+        "description": plan.translated("description"),
         "limits": plan.limits_in_words,
         "rate_unlimited": plan.rate_unlimited,
         "rate_limit": plan.rate_limit,
@@ -212,11 +215,11 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "auto_approve": plan.auto_approve,
         # The same limits in words, one per column of the product page's plan comparison.
         "rate_words": (_("Unlimited") if plan.rate_unlimited
-                       else _("%(requests)s per %(period)s") % {"requests": counted(plan.rate_limit, "request"),
+                       else _("%(requests)s per %(period)s") % {"requests": requests_in_words(plan.rate_limit),
                                                                 "period": period_in_words(plan.rate_per)}),
         "quota_words": (_("No quota") if plan.quota_unlimited
                         else _("%(requests)s per %(period)s") % {
-                            "requests": counted(plan.quota_max, "request"),
+                            "requests": requests_in_words(plan.quota_max),
                             "period": period_in_words(plan.quota_renewal_seconds)}),
         "key_expiry_words": _key_expiry(plan.key_expires_in),
     }
@@ -226,8 +229,7 @@ def _key_expiry(seconds: int) -> str:
     """"Never", "After 1 day", "After 90 days": when a plan's credentials stop working."""
     if seconds <= 0:
         return _("Never")
-    period = period_in_words(seconds)
-    return _("After %(period)s") % {"period": period if period[0].isdigit() else f"1 {period}"}
+    return _("After %(period)s") % {"period": period_in_words(seconds, counting_one=True)}
 
 
 def image_url(product: Product, kind: str) -> str | None:
@@ -295,17 +297,17 @@ def product_summary(product: Product, plans: list[dict[str, Any]]) -> dict[str, 
     url = reverse_live("product", product.slug)
     return {
         "id": product.pk,
-        "name": product.display_name,
+        "name": product.translated("display_name"),
         "slug": product.slug,
         "url": url,
-        "description": product.description,
+        "description": product.translated("description"),
         "logo_url": logo_url(product),
         "tags": public_tags(product.tags, product.provider.policy_tags if product.provider is not None else []),
         "documentation_only": product.documentation_only,
         "auth_types": [{"value": a, "label": auth_label(a)} for a in sorted({a["auth_type"] for a in apis
                                                                              if a["auth_type"]})],
         "apis": apis,
-        "docs": [{"id": d.pk, "title": d.title, "url": f"{url}#doc-{d.pk}"} for d in product.docs.all()],
+        "docs": [{"id": d.pk, "title": d.translated("title"), "url": f"{url}#doc-{d.pk}"} for d in product.docs.all()],
         "plans": plans,
     }
 
@@ -325,14 +327,17 @@ def request_access_url(product: Product) -> str | None:
 def product_page(user: Any, product: Product) -> dict[str, Any]:
     """The product page's `product`: the summary plus its Markdown content, the docs' content (in
     order), the catalogues it is shown in (of those `user` sees) and the request-access link."""
-    catalogues = list(visible_catalogues(user).filter(products=product).values("pk", "name", "visibility"))
+    catalogues = list(visible_catalogues(user).filter(products=product)
+                      .values("pk", "name", "translations", "visibility"))
     plans = _plans_by_product({product.pk: {c["pk"] for c in catalogues}})[product.pk]
     data = product_summary(product, plans)
     data.update({
-        "content": product.content,
-        "docs": [{"id": d.pk, "title": d.title, "content": d.content, "anchor": f"doc-{d.pk}"}
+        "content": product.translated("content"),
+        "docs": [{"id": d.pk, "title": d.translated("title"), "content": d.translated("content"),
+                  "anchor": f"doc-{d.pk}"}
                  for d in product.docs.all()],
-        "catalogues": [{"id": c["pk"], "name": c["name"], "visibility": c["visibility"]} for c in catalogues],
+        "catalogues": [{"id": c["pk"], "name": translated_value(c, "name"), "visibility": c["visibility"]}
+                           for c in catalogues],
         "specs": [spec_data(product, spec) for spec in product.specs.all()],
         "request_access_url": request_access_url(product),
         "preview_url": image_url(product, "preview"),

@@ -106,9 +106,10 @@ def api_docs(request: HttpRequest, slug: str, api: int) -> HttpResponse:
     document_url = reverse_live("api_document", product_obj.slug, api_obj.pk)
     address = gateway.address(provider.gateway_url if provider is not None else "", api_obj.listen_path)
     context = {
-        "page": {"title": f"{api_obj.name} · {product_obj.display_name}"},
-        "product": {"id": product_obj.pk, "name": product_obj.display_name, "slug": product_obj.slug,
-                    "description": product_obj.description, "url": reverse_live("product", product_obj.slug)},
+        "page": {"title": f"{api_obj.name} · {product_obj.translated('display_name')}"},
+        "product": {"id": product_obj.pk, "name": product_obj.translated("display_name"), "slug": product_obj.slug,
+                    "description": product_obj.translated("description"),
+                    "url": reverse_live("product", product_obj.slug)},
         "api": {"id": api_obj.pk, "name": api_obj.name, "api_id": api_obj.api_id,
                 "listen_path": api_obj.listen_path, "auth_type": api_obj.auth_type,
                 "auth_label": data.auth_label(api_obj.auth_type), "document_url": document_url,
@@ -183,8 +184,8 @@ def try_it_proxy(request: HttpRequest, slug: str, api: int) -> JsonResponse:
 
 
 def _product_context(product_obj: Any) -> dict[str, Any]:
-    return {"id": product_obj.pk, "name": product_obj.display_name, "slug": product_obj.slug,
-            "description": product_obj.description, "url": reverse_live("product", product_obj.slug)}
+    return {"id": product_obj.pk, "name": product_obj.translated("display_name"), "slug": product_obj.slug,
+            "description": product_obj.translated("description"), "url": reverse_live("product", product_obj.slug)}
 
 
 @require_safe
@@ -202,7 +203,7 @@ def spec_docs(request: HttpRequest, slug: str, spec: int) -> HttpResponse:
     script, style = RENDERERS[name]
     spec_name = spec_obj.name or spec_obj.spec_alias
     context = {
-        "page": {"title": f"{spec_name} · {product_obj.display_name}"},
+        "page": {"title": f"{spec_name} · {product_obj.translated('display_name')}"},
         "product": _product_context(product_obj),
         "api": {"id": spec_obj.pk, "name": spec_name, "api_id": spec_obj.spec_alias, "listen_path": "",
                 "auth_type": "", "auth_label": "", "document_url": reverse_live("spec_document", slug, spec_obj.pk),
@@ -245,7 +246,7 @@ def _graphql_page(request: HttpRequest, product_obj: Any, name: str, schema: str
     if introspection is None:
         raise Http404("No such GraphQL documentation.")
     context = {
-        "page": {"title": f"{name} · {product_obj.display_name}"},
+        "page": {"title": f"{name} · {product_obj.translated('display_name')}"},
         "product": _product_context(product_obj),
         "graphql": {"name": name, "endpoint": endpoint, "introspection": introspection,
                     "scripts": [static(path) for path in GRAPHIQL_SCRIPTS], "style_url": static(GRAPHIQL_STYLE)},
@@ -301,7 +302,7 @@ def spec_asyncapi(request: HttpRequest, slug: str, spec: int) -> HttpResponse:
     product_obj, spec_obj = found
     spec_name = spec_obj.name or spec_obj.spec_alias
     context = {
-        "page": {"title": f"{spec_name} · {product_obj.display_name}"},
+        "page": {"title": f"{spec_name} · {product_obj.translated('display_name')}"},
         "product": _product_context(product_obj),
         "asyncapi": {"name": spec_name, "title": summary.title, "version": summary.version,
                      "asyncapi": summary.asyncapi, "channels": summary.channels, "operations": summary.operations,

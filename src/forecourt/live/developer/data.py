@@ -45,13 +45,13 @@ def person(user: User) -> dict[str, Any]:
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
-    return {"id": plan.pk, "name": plan.display_name, "description": plan.description,
+    return {"id": plan.pk, "name": plan.translated("display_name"), "description": plan.translated("description"),
             "limits": plan.limits_in_words, "auto_approve": plan.auto_approve}
 
 
 def product_summary(product: Product) -> dict[str, Any]:
-    return {"id": product.pk, "name": product.display_name, "slug": product.slug,
-            "description": product.description, "url": reverse_live("product", slug=product.slug)}
+    return {"id": product.pk, "name": product.translated("display_name"), "slug": product.slug,
+            "description": product.translated("description"), "url": reverse_live("product", slug=product.slug)}
 
 
 # -- apps ----------------------------------------------------------------------------------------
@@ -122,9 +122,10 @@ def request_summary(request: AccessRequest) -> dict[str, Any]:
         "reason": request.reason if request.status == AccessRequest.Status.REJECTED else "",
         "provisioning_failed": request.provisioning == AccessRequest.Provisioning.FAILED,
         "app": app_link(request.app),
-        "catalogue": {"id": request.catalogue_id, "name": request.catalogue.name},
+        "catalogue": {"id": request.catalogue_id, "name": request.catalogue.translated("name")},
         "plan": plan_summary(request.plan),
-        "products": [{"id": p.pk, "name": p.display_name, "slug": p.slug} for p in request.products.all()],
+        "products": [{"id": p.pk, "name": p.translated("display_name"), "slug": p.slug}
+                     for p in request.products.all()],
         "created_at": request.created_at,
         "decided_at": request.decided_at,
     }
@@ -182,7 +183,7 @@ def credential_summary(credential: Credential, user: User, manage: bool | None =
         "masked": masked(credential),
         "client_id": credential.provider_reference if oauth else None,
         "redirect_url": redirect if oauth else None,
-        "plan": credential.access_request.plan.display_name,
+        "plan": credential.access_request.plan.translated("display_name"),
         "app": app_link(app),
         "created_at": credential.created_at,
         "expires_at": credential.expires_at,
@@ -242,11 +243,11 @@ def reissuable(requests: list[AccessRequest], credentials: list[Credential], man
     out = []
     for request in candidates:
         allowed = last[request.pk].pk in by_consumers
-        out.append({"request_id": request.pk, "plan": request.plan.display_name,
-                    "products": [p.display_name for p in request.products.all()],
+        out.append({"request_id": request.pk, "plan": request.plan.translated("display_name"),
+                    "products": [p.translated("display_name") for p in request.products.all()],
                     "reissue_url": reverse_live("credential_reissue", pk=request.app_id, request_id=request.pk)
                     if manage and allowed else None,
-                    "note": "" if allowed else REVOKED_BY_ADMIN})
+                    "note": "" if allowed else str(REVOKED_BY_ADMIN)})
     return out
 
 
@@ -281,7 +282,8 @@ def custom_credentials(app: App, user: User) -> list[dict[str, Any]]:
             "secret_hint": f"…{c.secret_hint}" if c.secret_hint else "",
             "has_key": bool(c.key_hint or c.credential_key), "has_secret": bool(c.secret_hint or c.credential_secret),
             "authentication_method": c.authentication_method,
-            "plan": c.plan.display_name if c.plan else None, "products": sorted(p.name for p in c.products.all()),
+            "plan": c.plan.translated("display_name") if c.plan else None,
+            "products": sorted(p.name for p in c.products.all()),
             "created_at": c.created_at, "shown_at": c.secret_shown_at, "waiting": waiting,
             "reveal_url": reverse_live("custom_credential_reveal", pk=app.pk, credential=c.pk) if waiting else None,
         })

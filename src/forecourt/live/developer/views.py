@@ -251,8 +251,9 @@ def request_access(request: HttpRequest) -> HttpResponse:
         return reverse("live:request_access") + "?" + urlencode(query)
 
     context = {
-        "catalogue": {"id": catalogue.pk, "name": catalogue.name} if catalogue else None,
-        "catalogues": [{"id": c.pk, "name": c.name, "selected": catalogue is not None and c.pk == catalogue.pk,
+        "catalogue": {"id": catalogue.pk, "name": catalogue.translated("name")} if catalogue else None,
+        "catalogues": [{"id": c.pk, "name": c.translated("name"),
+                        "selected": catalogue is not None and c.pk == catalogue.pk,
                         "url": switch_url(c)} for c in choices],
         "product": data.product_summary(product) if product else None,
         "products": [{**data.product_summary(p), "selected": p.pk in chosen_ids} for p in products],

@@ -7,7 +7,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.utils.translation import get_language
 
+from forecourt.blog.models import Post
+from forecourt.catalog.models import Product, ProductDoc
+from forecourt.content.models import Page
+from forecourt.i18n import negotiation
+from forecourt.i18n.content import translated_value
 from forecourt.sitesearch import query
 from forecourt.sitesearch.models import SearchEntry
 from forecourt.themes.urls_names import reverse_live
@@ -37,6 +43,38 @@ def _hit(hit: query.Hit) -> dict[str, Any]:
             "path": hit.path if hit.kind == SearchEntry.Kind.OPERATION else ""}
 
 
+def _in_readers_language(hits: list[query.Hit]) -> list[dict[str, Any]]:
+    """The hits with their titles and product names in the reader's language where the object has a version in
+    it (the index holds the default language's titles): four small queries for this page's hits at the most,
+    none for a reader of the default language."""
+    shown = [_hit(h) for h in hits]
+    language = get_language()
+    if not hits or not language or language == negotiation.offer().default:
+        return shown
+    kinds = SearchEntry.Kind
+
+    def rows(model: Any, key: str, field: str, wanted: set[Any]) -> dict[Any, dict[str, Any]]:
+        found = model.objects.filter(**{f"{key}__in": wanted}).values(key, field, "translations") if wanted else []
+        return {row[key]: row for row in found}
+
+    products = rows(Product, "slug", "display_name", {h.product_slug for h in hits if h.product_slug})
+    docs = rows(ProductDoc, "pk", "title", {h.doc_id for h in hits if h.kind == kinds.DOC and h.doc_id})
+    posts = rows(Post, "path", "title", {h.path for h in hits if h.kind == kinds.POST})
+    pages = rows(Page, "path", "title", {h.path for h in hits if h.kind == kinds.PAGE})
+    for row, hit in zip(shown, hits, strict=True):
+        product = products.get(hit.product_slug)
+        if product is not None and product["translations"]:
+            row["product"] = translated_value(product, "display_name")
+            if hit.kind == kinds.PRODUCT:
+                row["title"] = row["product"]
+        own: dict[str, dict[str, Any] | None] = {kinds.DOC: docs.get(hit.doc_id), kinds.POST: posts.get(hit.path),
+                                                 kinds.PAGE: pages.get(hit.path)}
+        found = own.get(hit.kind)
+        if found is not None and found["translations"]:
+            row["title"] = translated_value(found, "title")
+    return shown
+
+
 def _page_number(raw: str | None) -> int:
     try:
         number = int(raw or 1)
@@ -55,6 +93,6 @@ def search_page(user: Any, params: QueryDict) -> dict[str, Any]:
     def link(number: int) -> str:
         return f"{base}?{urlencode({'q': q, **({'page': number} if number > 1 else {})})}"
 
-    return {"q": q, "hits": [_hit(h) for h in found[:PER_PAGE]],
+    return {"q": q, "hits": _in_readers_language(found[:PER_PAGE]),
             "pagination": {"page": page, "previous_url": link(page - 1) if page > 1 else "",
                            "next_url": link(page + 1) if len(found) > PER_PAGE else ""}}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from forecourt import themes
 from forecourt.accounts import mfa
 from forecourt.accounts.models import User
+from forecourt.i18n import negotiation
 from forecourt.sso import signin
 from forecourt.sso.identity import Identity, SignInRefused
 from forecourt.sso.models import SsoProfile
@@ -88,7 +89,7 @@ def finish(request: HttpRequest, profile: SsoProfile, identity: Identity) -> Htt
         messages.success(request, f"{profile.name} is linked to your account: you can sign in with it.")
         return HttpResponseRedirect(next_path or reverse("live:my_account"))
     try:
-        user = signin.resolve_user(profile, identity)
+        user = signin.resolve_user(profile, identity, language=negotiation.asked_for(request))
     except SignInRefused as refusal:
         return refused(request, refusal.reason)
     step = mfa.after_first_factor(request, user)

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
+from forecourt.i18n import content, languages, negotiation
 from forecourt.resources import definitions, writes
 from forecourt.resources.writes import DeleteRefused
 
@@ -103,6 +105,73 @@ class Field:
         return self.schema
 
 
+@dataclass(frozen=True)
+class Translations(Field):
+    """An object's `translations` (issue 21): {language: {field: text}}, the file's field names being the
+    model's translated fields (`limits`: each one's length limit).
+
+    Unlike the Admin API's body, which is merged over what is stored, a file says the whole state, as
+    for every other field: a language the portal has and the file does not is removed (`to_form_for`
+    sends it to the form as {}, which removes it), and `translations: {}` or null removes them all. Left
+    out, they are kept. Compared and exported in one spelling (`canonical`): languages and fields in
+    order, one-line texts trimmed and empty texts dropped, as the form stores them."""
+
+    limits: dict[str, int] = field(default_factory=dict)
+
+    def json_schema(self) -> dict[str, Any]:
+        # null (none) is part of the schema itself, not an anyOf around it: a wrong language or field is then
+        # named at its own place ("translations.de: ... 'path' was unexpected"), not as the whole value.
+        return {"type": ["object", "null"], "propertyNames": {"enum": list(languages.CODES)},
+                "additionalProperties": {"type": "object", "properties": dict.fromkeys(self.limits, STRING),
+                                         "additionalProperties": False},
+                "description": "The text in other languages, by language, then by field: "
+                               f"{{\"de\": {{\"{next(iter(self.limits))}\": \"...\"}}}}. A language must "
+                               "not be the portal's default. Left out: kept; languages not listed are removed; "
+                               "null: none."}
+
+    def canonical(self, value: Any) -> Any:
+        """`value` as the form stores it and export writes it; anything not of the right shape is
+        returned as it is, for the schema or the form to refuse."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, dict[str, str]] = {}
+        for code in sorted(value):
+            texts = value[code]
+            if not isinstance(texts, dict) or not all(isinstance(t, str) for t in texts.values()):
+                return value
+            kept = {name: text.strip() if self.limits.get(name, content.MAX_TEXT) < content.MAX_TEXT else text
+                    for name, text in sorted(texts.items())}
+            kept = {name: text for name, text in kept.items() if text.strip()}
+            if kept:
+                out[str(code)] = kept
+        return out
+
+    def check(self, value: Any) -> None:
+        """ValueError with every problem THE rule (i18n.content.clean_translations) finds in `value`, so
+        the plan refuses, at the field's line, what the form would refuse at apply (the default language
+        among them, which the schema cannot know)."""
+        try:
+            content.clean_translations(value, fields=self.limits, default_language=negotiation.offer().default)
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from None
+
+    def to_form_for(self, value: Any, obj: Any) -> Any:
+        """The form's `translations` for the whole state `value`: the stored languages it lacks as {}."""
+        wanted = self.canonical(value)
+        if not isinstance(wanted, dict):
+            return wanted
+        stored = (getattr(obj, "translations", None) or {}) if obj is not None and obj.pk else {}
+        return {**{code: {} for code in stored if code not in wanted}, **wanted}
+
+
+def translations(model: type[models.Model]) -> Translations:
+    """The `translations` field of a kind whose model is translatable (i18n.content.Translatable)."""
+    names = getattr(model, "translated_fields", ())
+    return Translations("translations", limits=content.limits_of(model, names))
+
+
 def plain(value: Any) -> Any:
     """A model value as a file writes it."""
     if isinstance(value, Enum):
@@ -180,6 +249,8 @@ class Kind:
         return out
 
     def export_field(self, obj: Any, f: Field, ctx: Context) -> Any:
+        if isinstance(f, Translations):
+            return f.canonical(getattr(obj, f.model_attr))
         if f.secret:
             value = getattr(obj, f.model_attr)
             return {"env": secrets.reference_name(self.name, self.key_of(obj) if not self.single else "",
@@ -201,6 +272,8 @@ class Kind:
         whose field needs more than equality overrides it (a webhook's headers hold secrets, a
         theme's hash is checked against its archive); a ValueError it raises (secrets.Unresolved is
         one) refuses the file at the field's line."""
+        if isinstance(f, Translations):
+            f.check(wanted[f.name])
         if obj is None or wanted[f.name] != self.as_stored(f, current.get(f.name)):
             return current.get(f.name), wanted[f.name]
         return None
@@ -243,6 +316,8 @@ class Kind:
                 data[f.form_field] = ctx.secret(value) if value is not None else ""
             elif f.ref:
                 data[f.form_field] = self.ref_pks(f, value)
+            elif isinstance(f, Translations):
+                data[f.form_field] = f.to_form_for(value, obj)
             elif f.to_form is not None:
                 data[f.form_field] = f.to_form(value)
             elif value is None:
@@ -272,6 +347,8 @@ class Kind:
         Django's text fields strip surrounding whitespace (a document's field turns CRLF into LF): a
         hand-written `content: |` ends with a newline the portal never keeps, and compared as written
         it would be a change at every plan, and a second apply would never change nothing."""
+        if isinstance(f, Translations):
+            return f.canonical(value)
         if f.secret or f.ref or f.to_form is not None or not isinstance(value, str):
             return value
         if self.resource != "settings" and self.resource not in definitions.BY_SLUG:
@@ -352,6 +429,7 @@ def register(*kinds: Kind) -> None:
 
 
 __all__ = ["BOOL", "INT", "KINDS", "KINDS_BY_NAME", "STRING", "STRINGS", "TEXT", "Child", "ChildKind", "Context",
-           "DeleteRefused", "Field", "Invalid", "Kind", "choice", "nullable", "plain", "register"]
+           "DeleteRefused", "Field", "Invalid", "Kind", "Translations", "choice", "nullable", "plain", "register",
+           "translations"]
 
 

@@ -21,7 +21,22 @@ from forecourt.catalog import services as catalog
 from forecourt.catalog.models import Catalogue, Plan, Product, ProductAPI, ProductDoc, ProductSpec
 from forecourt.providers.models import Provider
 
-from .base import BOOL, INT, STRING, STRINGS, TEXT, Child, ChildKind, Context, Field, Invalid, Kind, choice, nullable
+from .base import (
+    BOOL,
+    INT,
+    STRING,
+    STRINGS,
+    TEXT,
+    Child,
+    ChildKind,
+    Context,
+    Field,
+    Invalid,
+    Kind,
+    choice,
+    nullable,
+    translations,
+)
 
 
 def _comma(value: Any) -> str:
@@ -66,7 +81,7 @@ class ProductDocs(ChildKind):
     resource = "product-docs"
     key = "title"
     parent_form_field = "product"
-    fields = (Field("position", INT), Field("content", TEXT))
+    fields = (Field("position", INT), Field("content", TEXT), translations(ProductDoc))
 
     def order_of(self, obj: Any) -> Any:
         return (obj.position, obj.title)
@@ -129,6 +144,7 @@ class Products(_Named):
         Field("featured", BOOL),
         Field("provider", ref="providers"),
         Field("reference_id", STRING),
+        translations(Product),
     )
     children = (Child("apis", ProductAPIs()), Child("docs", ProductDocs()), Child("specs", ProductSpecs()))
 
@@ -173,6 +189,7 @@ class Plans(_Named):
         Field("auto_approve", BOOL),
         Field("provider", ref="providers"),
         Field("reference_id", STRING),
+        translations(Plan),
     )
 
 
@@ -190,6 +207,7 @@ class Catalogues(Kind):
         Field("products", ref="products", many=True),
         Field("plans", ref="plans", many=True),
         Field("audiences", {"type": "array", "items": AUDIENCE}),
+        translations(Catalogue),
     )
 
     def export_field(self, obj: Any, f: Field, ctx: Context) -> Any:

@@ -22,7 +22,7 @@ from forecourt.catalog.models import Tag
 from forecourt.content.models import ContentBlock, MenuItem, Page
 from forecourt.resources import definitions, writes
 
-from .base import INT, STRING, TEXT, Child, ChildKind, Context, Field, Invalid, Kind, choice, nullable
+from .base import INT, STRING, TEXT, Child, ChildKind, Context, Field, Invalid, Kind, choice, nullable, translations
 
 
 class ContentBlocks(ChildKind):
@@ -30,7 +30,7 @@ class ContentBlocks(ChildKind):
     model = ContentBlock
     resource = "content-blocks"
     parent_form_field = "page"
-    fields = (Field("position", INT), Field("content", TEXT))
+    fields = (Field("position", INT), Field("content", TEXT), translations(ContentBlock))
 
     def order_of(self, obj: Any) -> Any:
         return (obj.position, obj.name)
@@ -46,6 +46,7 @@ class Pages(Kind):
         Field("title", STRING),
         Field("template", STRING),
         Field("status", choice(Page.Status.values)),
+        translations(Page),
     )
     children = (Child("blocks", ContentBlocks()),)
 
@@ -54,6 +55,7 @@ class Pages(Kind):
 
 DEFAULT_POSITION = 100
 DEFAULT_VISIBILITY = MenuItem.Visibility.ALWAYS.value
+ITEM_TRANSLATIONS = translations(MenuItem)  # an item's label in other languages (no kind of its own)
 
 _ITEM_PROPERTIES: dict[str, Any] = {
     "label": {"type": "string", "minLength": 1},
@@ -61,6 +63,7 @@ _ITEM_PROPERTIES: dict[str, Any] = {
     "url": nullable(STRING),
     "position": INT,
     "visibility": choice(MenuItem.Visibility.values),
+    "translations": ITEM_TRANSLATIONS.json_schema(),
 }
 CHILD_ITEM: dict[str, Any] = {"type": "object", "properties": _ITEM_PROPERTIES, "required": ["label"],
                               "additionalProperties": False}
@@ -85,6 +88,9 @@ def _normal_items(items: Any) -> list[dict[str, Any]]:
             normal["url"] = item.get("url") or ""
         normal["position"] = item.get("position", DEFAULT_POSITION)
         normal["visibility"] = item.get("visibility", DEFAULT_VISIBILITY)
+        translated = ITEM_TRANSLATIONS.canonical(item.get("translations"))
+        if translated:  # only when there are some: a menu without any reads as before
+            normal["translations"] = translated
         children = _normal_items(item.get("items"))
         if children:
             normal["items"] = children
@@ -144,6 +150,7 @@ class Menus(Kind):
                 out["url"] = row.url
             out["position"] = row.position
             out["visibility"] = row.visibility
+            out["translations"] = row.translations
             if children.get(row.pk):
                 out["items"] = [item(child) for child in children[row.pk]]
             return out
@@ -195,10 +202,11 @@ class Menus(Kind):
     def _save_item(self, menu: str, item: dict[str, Any], parent: MenuItem | None, ctx: Context,
                    where: Path) -> MenuItem:
         page = Page.objects.filter(path=item["page"]).first() if item.get("page") else None
+        translated = ITEM_TRANSLATIONS.canonical(item.get("translations"))
         data = {"menu": menu, "label": item.get("label", ""), "page": page.pk if page is not None else "",
                 "url": item.get("url") or "", "position": item.get("position", DEFAULT_POSITION),
                 "visibility": item.get("visibility", DEFAULT_VISIBILITY),
-                "parent": parent.pk if parent is not None else ""}
+                "parent": parent.pk if parent is not None else "", "translations": translated}
         definition = definitions.BY_SLUG[self.resource]
         assert definition.form is not None
         form = definition.form(data=data, instance=MenuItem())
@@ -226,6 +234,7 @@ class PostCategories(Kind):
     model = Category
     resource = "post-categories"
     description = "The blog's categories."
+    fields = (translations(Category),)
 
 
 def _utc_minute(value: Any) -> Any:
@@ -275,6 +284,7 @@ class Posts(Kind):
         Field("published_at", STRING, normalise=_utc_minute),
         Field("categories", ref="post_categories", many=True, normalise=_sorted),
         Field("tags", {"type": "array", "items": TAG}, normalise=_tag_names),
+        translations(Post),
     )
 
     def export_field(self, obj: Any, f: Field, ctx: Context) -> Any:

@@ -3,11 +3,14 @@
    numbers as each chart's data table, which stays the no-JS view and the screen-reader text.
 
    Colours are read from the page's CSS custom properties (admin.css), never fixed here, and read
-   again when the colour scheme changes, so the charts stay readable in light and dark. */
+   again when the colour scheme changes, so the charts stay readable in light and dark. Days and
+   numbers are written for the page's language (<html lang>, Intl), as the tables beside them are. */
 (function () {
   "use strict";
 
   var charts = [];
+  var lang = document.documentElement.lang || "en";
+  var dayLang = lang === "en" ? "en-GB" : lang;  // the portal's English is British: "5 Dec"
 
   function readColours() {
     var style = getComputedStyle(document.documentElement);
@@ -26,12 +29,13 @@
   function dayLabel(iso) {
     var parts = iso.split("-");
     var day = new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]));
-    return day.toLocaleDateString("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
+    return day.toLocaleDateString(dayLang, { day: "numeric", month: "short", timeZone: "UTC" });
   }
 
   function options(colours) {
     var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     return {
+      locale: lang,  // the axis's numbers (Chart.js formats them with Intl.NumberFormat)
       responsive: true,
       maintainAspectRatio: false,
       animation: reduced ? false : { duration: 300 },

@@ -7,8 +7,35 @@
 // submitting the form), Escape empties the filter; in the list, Up and Down move between the shown
 // options (Up from the first goes back to the filter) and Space ticks as usual.
 // Loaded by form.html (with the page's nonce) under the strict Content-Security-Policy: no inline code, no eval.
+// Its words come with the page, in its language: <script type="application/json" id="words-multiselect">
+// (templatetags/script_words.py); numbers are written, and plural forms chosen, for <html lang> (Intl).
 (function () {
   "use strict";
+
+  var lang = document.documentElement.lang || "en";
+  var WORDS = {  // English, for a page that brings none
+    "case": "lower", filter: "Filter %(name)s", chips: "Chosen %(name)s", remove: "Remove %(item)s",
+    chosen: { one: "%(count)s chosen", other: "%(count)s chosen" },
+    all: { one: "%(count)s in all", other: "%(count)s in all" },
+    some: "%(shown)s of %(count)s shown", none: "nothing matches", status: "%(chosen)s, %(shown)s."
+  };
+  var source = document.getElementById("words-multiselect");
+  var said = source ? JSON.parse(source.textContent) : WORDS;
+  var numbers = new Intl.NumberFormat(lang);
+  var plurals = new Intl.PluralRules(lang);
+
+  // A text with its %(name)s placeholders filled; numbers written the page language's way.
+  function say(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, key) {
+      if (!(key in values)) { return whole; }
+      return typeof values[key] === "number" ? numbers.format(values[key]) : String(values[key]);
+    });
+  }
+
+  // A counted text: the form of the number's plural category in the page's language.
+  function counted(forms, count) {
+    return say(forms[plurals.select(count)] || forms.other, { count: count });
+  }
 
   function words(text) {
     return text.toLowerCase().split(/\s+/).filter(Boolean);
@@ -23,7 +50,8 @@
     list.setAttribute("data-enhanced", "");
     var fieldset = list.closest("fieldset");
     var legend = fieldset ? fieldset.querySelector("legend") : null;
-    var name = legend ? legend.textContent.trim() : "choices";
+    var name = legend ? legend.textContent.trim() : "";
+    if (said["case"] === "lower") { name = name.toLocaleLowerCase(lang); }
     var boxes = Array.prototype.slice.call(list.querySelectorAll("input[type=checkbox]"));
     var texts = boxes.map(function (box) { return labelOf(box).toLowerCase(); });
     var base = list.id || ("multiselect-" + Math.random().toString(36).slice(2));
@@ -31,12 +59,12 @@
 
     var chips = document.createElement("ul");
     chips.className = "multiselect-chips";
-    chips.setAttribute("aria-label", "Chosen " + name.toLowerCase());
+    chips.setAttribute("aria-label", say(said.chips, { name: name }));
 
     var filterLabel = document.createElement("label");
     filterLabel.className = "multiselect-filter-label";
     filterLabel.htmlFor = base + "_filter";
-    filterLabel.textContent = "Filter " + name.toLowerCase();
+    filterLabel.textContent = say(said.filter, { name: name });
 
     var filter = document.createElement("input");
     filter.type = "search";
@@ -64,15 +92,15 @@
     function describe() {
       var chosen = boxes.filter(function (box) { return box.checked; }).length;
       var visible = shown().length;
-      var parts = [chosen + " chosen"];
+      var seen;
       if (visible === boxes.length) {
-        parts.push(boxes.length + " in all");
+        seen = counted(said.all, boxes.length);
       } else if (visible === 0) {
-        parts.push("nothing matches");
+        seen = said.none;
       } else {
-        parts.push(visible + " of " + boxes.length + " shown");
+        seen = say(said.some, { shown: visible, count: boxes.length });
       }
-      status.textContent = parts.join(", ") + ".";
+      status.textContent = say(said.status, { chosen: counted(said.chosen, chosen), shown: seen });
     }
 
     function drawChips() {
@@ -83,7 +111,7 @@
         var button = document.createElement("button");
         button.type = "button";
         button.className = "chip";
-        button.setAttribute("aria-label", "Remove " + labelOf(box));
+        button.setAttribute("aria-label", say(said.remove, { item: labelOf(box) }));
         button.dataset.for = box.id;
         var text = document.createElement("span");
         text.textContent = labelOf(box);

@@ -14,6 +14,8 @@
     window.opener.postMessage(message, window.location.origin);
     window.close();
   } else if (note) {
-    note.textContent = "This window hands a sign-in back to the API docs page that opened it; it has none.";
+    // The theme's words, in the page's language (data-none); English if it gives none.
+    note.textContent = note.getAttribute("data-none") ||
+      "This window hands a sign-in back to the API docs page that opened it; it has none.";
   }
 })();

@@ -5,11 +5,38 @@
 // from the page straight to the gateway (the gateway must answer CORS: docs/try-it.md), or, when the
 // operator turned the portal's proxy on, through it (POST, CSRF token). Everything the gateway
 // answers is shown as text (textContent), never as HTML.
+// The words it shows come from the theme, in the page's language: <script type="application/json"
+// id="try-it-words"> (views/api_docs.html), %(name)s placeholders filled here; English where a theme
+// gives none.
 "use strict";
 
 const STORE = "forecourt.try-it.";
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
+
+const WORDS = {
+  token_ready: "A token is ready.",
+  unknown_provider: "This client's identity provider is not known to the portal.",
+  refused: "The identity provider refused: %(reason)s",
+  popup_blocked: "The sign-in window was blocked: allow pop-ups for this page.",
+  no_sign_in: "No sign-in came back.",
+  signing_in: "Signing in…",
+  asking: "Asking…",
+  sending: "Sending…",
+  parameter: "%(name)s (%(place)s)",
+  required_parameter: "%(name)s (%(place)s, required)",
+  portal_answered: "The portal answered %(status)s.",
+  not_received: "not received",
+  no_cors: "(A gateway that answers no CORS request cannot be called from the page.)",
+  truncated: "[The portal's proxy shows the first megabyte of the answer only.]",
+};
+const wordsSource = document.getElementById("try-it-words");
+const words = { ...WORDS, ...(wordsSource ? JSON.parse(wordsSource.textContent) : {}) };
+
+// The text `key` in the page's language, its %(name)s placeholders filled with `values`.
+function say(key, values = {}) {
+  return words[key].replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
 
 const root = document.querySelector("[data-try-it]");
 if (root) { start(root); }
@@ -48,7 +75,7 @@ function start(root) {
     // The authorization code flow needs the identity provider's authorization endpoint: a client the
     // gateway issues tokens to itself (Tyk's) has the client credentials grant only.
     root.querySelector("[data-try-it-sign-in]").hidden = !c.discovery_url;
-    tokenState.textContent = tokens.has(String(c.id)) ? "A token is ready." : "";
+    tokenState.textContent = tokens.has(String(c.id)) ? say("token_ready") : "";
   }
 
   // OAuth 2.0 client credentials, from the page: the token endpoint is the gateway's for the
@@ -59,7 +86,7 @@ function start(root) {
     const c = credential();
     let tokenEndpoint = c.token_url;
     if (!tokenEndpoint) {
-      if (!c.discovery_url) { throw new Error("This client's identity provider is not known to the portal."); }
+      if (!c.discovery_url) { throw new Error(say("unknown_provider")); }
       tokenEndpoint = (await (await fetch(c.discovery_url, { credentials: "omit" })).json()).token_endpoint;
     }
     const form = new URLSearchParams({ grant_type: "client_credentials" });
@@ -70,7 +97,7 @@ function start(root) {
     });
     const data = await answer.json().catch(() => ({}));
     if (!answer.ok || !data.access_token) {
-      throw new Error(`The identity provider refused: ${data.error_description || data.error || answer.status}`);
+      throw new Error(say("refused", { reason: data.error_description || data.error || answer.status }));
     }
     tokens.set(String(c.id), data.access_token);
   }
@@ -80,7 +107,7 @@ function start(root) {
   // exchanges it with its verifier, which never leaves it until then.
   async function authorizationCode() {
     const c = credential();
-    if (!c.discovery_url) { throw new Error("This client's identity provider is not known to the portal."); }
+    if (!c.discovery_url) { throw new Error(say("unknown_provider")); }
     const discovery = await (await fetch(c.discovery_url, { credentials: "omit" })).json();
     const verifier = randomText(32);
     const challenge = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
@@ -92,7 +119,7 @@ function start(root) {
                      code_challenge: challenge, code_challenge_method: "S256", nonce: randomText(16),
                      ...(scope ? { scope } : {}) }).forEach(([k, v]) => authorize.searchParams.set(k, v));
     const popup = window.open(authorize.href, "forecourt-try-it", "popup,width=520,height=640");
-    if (!popup) { throw new Error("The sign-in window was blocked: allow pop-ups for this page."); }
+    if (!popup) { throw new Error(say("popup_blocked")); }
     const message = await new Promise((resolve, reject) => {
       function heard(event) {
         if (event.origin !== window.location.origin || event.source !== popup || !event.data ||
@@ -101,9 +128,9 @@ function start(root) {
         resolve(event.data);
       }
       window.addEventListener("message", heard);
-      setTimeout(() => { window.removeEventListener("message", heard); reject(new Error("No sign-in came back.")); }, 300000);
+      setTimeout(() => { window.removeEventListener("message", heard); reject(new Error(say("no_sign_in"))); }, 300000);
     });
-    if (message.error || !message.code) { throw new Error(`The identity provider refused: ${message.error_description || message.error}`); }
+    if (message.error || !message.code) { throw new Error(say("refused", { reason: message.error_description || message.error })); }
     const form = new URLSearchParams({ grant_type: "authorization_code", code: message.code, redirect_uri: redirect,
                                        code_verifier: verifier, client_id: c.client_id });
     const secret = field("secret").value;
@@ -111,18 +138,18 @@ function start(root) {
     const answer = await fetch(discovery.token_endpoint, { method: "POST", credentials: "omit", body: form, headers });
     const data = await answer.json().catch(() => ({}));
     if (!answer.ok || !data.access_token) {
-      throw new Error(`The identity provider refused: ${data.error_description || data.error || answer.status}`);
+      throw new Error(say("refused", { reason: data.error_description || data.error || answer.status }));
     }
     tokens.set(String(c.id), data.access_token);
   }
 
   root.querySelector("[data-try-it-sign-in]").addEventListener("click", () => {
-    tokenState.textContent = "Signing in…";
+    tokenState.textContent = say("signing_in");
     authorizationCode().then(showKind).catch((error) => { tokenState.textContent = String(error.message || error); });
   });
 
   root.querySelector("[data-try-it-token]").addEventListener("click", () => {
-    tokenState.textContent = "Asking…";
+    tokenState.textContent = say("asking");
     clientCredentials().then(showKind).catch((error) => { tokenState.textContent = String(error.message || error); });
   });
 
@@ -168,7 +195,7 @@ function start(root) {
       row.className = "try-it-row";
       const label = document.createElement("label");
       label.htmlFor = `try-it-param-${index}`;
-      label.textContent = `${p.name} (${p.in}${p.required ? ", required" : ""})`;
+      label.textContent = say(p.required ? "required_parameter" : "parameter", { name: p.name, place: p.in });
       const input = document.createElement("input");
       input.id = `try-it-param-${index}`;
       input.dataset.in = p.in;
@@ -213,7 +240,7 @@ function start(root) {
     const body = !bodyRow.hidden && field("body").value ? field("body").value : null;
     if (body !== null) { headers["Content-Type"] = "application/json"; }
     const target = path.replace(/^\/+/, "") + (query.toString() ? "?" + query.toString() : "");
-    state("Sending…");
+    state(say("sending"));
     if (config.proxy_url) {
       const answer = await fetch(config.proxy_url, {
         method: "POST", credentials: "same-origin",
@@ -221,7 +248,7 @@ function start(root) {
         body: JSON.stringify({ method, path: target, headers, body }),
       });
       const data = await answer.json();
-      show(answer.ok ? data : { error: data.error || `The portal answered ${answer.status}.` });
+      show(answer.ok ? data : { error: data.error || say("portal_answered", { status: answer.status }) });
       return;
     }
     const url = config.address.replace(/\/*$/, "/") + target;
@@ -238,10 +265,10 @@ function start(root) {
     box.hidden = false;
     if (result.error) {
       state("");
-      root.querySelector("[data-try-it-status]").textContent = "not received";
+      root.querySelector("[data-try-it-status]").textContent = say("not_received");
       root.querySelector("[data-try-it-headers]").textContent = "";
       root.querySelector("[data-try-it-body]").textContent = result.error +
-        (config.proxy_url ? "" : " (A gateway that answers no CORS request cannot be called from the page.)");
+        (config.proxy_url ? "" : " " + say("no_cors"));
       return;
     }
     state("");
@@ -249,7 +276,7 @@ function start(root) {
     root.querySelector("[data-try-it-headers]").textContent =
       Object.entries(result.headers || {}).map(([k, v]) => `${k}: ${v}`).join("\n");
     root.querySelector("[data-try-it-body]").textContent = (result.body || "") +
-      (result.truncated ? "\n[The portal's proxy shows the first megabyte of the answer only.]" : "");
+      (result.truncated ? "\n" + say("truncated") : "");
   }
 }
 

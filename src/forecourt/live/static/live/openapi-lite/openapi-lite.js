@@ -7,11 +7,46 @@
  *
  * Mount point: <div data-openapi-lite data-document-url="...">; an <elements-api apiDescriptionUrl>
  * or <redoc spec-url> element is taken over the same way, so themes written for those work too.
+ *
+ * Its own words come from the theme, in the page's language: <script type="application/json"
+ * id="openapi-lite-words"> (views/api_docs.html), English where a theme gives none. %(name)s placeholders
+ * are filled here, numbers written for <html lang> (Intl.NumberFormat), a counted text's form chosen by
+ * Intl.PluralRules from its "one" and "other" forms.
  */
 (function () {
   "use strict";
   var METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
   var MAX_DEPTH = 4;
+  var WORDS = {
+    operations: "Operations", circular: "(circular)", array_of: "array of %(type)s", items: "items",
+    required: "required", parameters: "Parameters", name: "Name", place: "In", type: "Type",
+    required_column: "Required", description: "Description", yes: "yes", no: "no",
+    body: "Request body", required_body: "Request body (required)", responses: "Responses",
+    loading: "Loading the API reference…", answered: "the document answered %(status)s",
+    failed: "The API reference could not be shown: %(reason)s", search: "Search operations",
+    search_count: { one: "Search %(count)s operation", other: "Search %(count)s operations" },
+    count: { one: "%(count)s operation", other: "%(count)s operations" },
+    shown: { one: "%(shown)s of %(count)s operation", other: "%(shown)s of %(count)s operations" },
+    none: "This document has no operations."
+  };
+  var lang = document.documentElement.lang || "en";
+  var numbers = new Intl.NumberFormat(lang);
+  var plurals = new Intl.PluralRules(lang);
+  var given = (function () {
+    var source = document.getElementById("openapi-lite-words");
+    try { return source ? JSON.parse(source.textContent) : {}; } catch (e) { return {}; }
+  })();
+
+  // The text `key` in the page's language (a counted one in the form for values.count), filled.
+  function say(key, values) {
+    values = values || {};
+    var text = given[key] || WORDS[key];
+    if (typeof text === "object") { text = text[plurals.select(values.count)] || text.other; }
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      if (!(name in values)) return whole;
+      return typeof values[name] === "number" ? numbers.format(values[name]) : String(values[name]);
+    });
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -46,7 +81,7 @@
       METHODS.forEach(function (method) {
         var op = item[method];
         if (!op || typeof op !== "object") return;
-        var tag = Array.isArray(op.tags) && op.tags.length ? String(op.tags[0]) : "Operations";
+        var tag = Array.isArray(op.tags) && op.tags.length ? String(op.tags[0]) : say("operations");
         var summary = op.summary ? String(op.summary) : method.toUpperCase() + " " + path;
         found.push({ index: found.length, method: method, path: path, op: op, item: item, tag: tag,
                      summary: summary,
@@ -59,8 +94,8 @@
   function typeOf(doc, schema) {
     schema = resolve(doc, schema);
     if (!schema || typeof schema !== "object") return "";
-    if (schema.circular) return "(circular)";
-    if (schema.type === "array") return "array of " + (typeOf(doc, schema.items) || "items");
+    if (schema.circular) return say("circular");
+    if (schema.type === "array") return say("array_of", { type: typeOf(doc, schema.items) || say("items") });
     var type = Array.isArray(schema.type) ? schema.type.join(" | ") : (schema.type || (schema.properties ? "object" : ""));
     if (schema.format) type += " (" + schema.format + ")";
     if (Array.isArray(schema.enum)) type += ": " + schema.enum.map(String).join(", ");
@@ -79,7 +114,7 @@
       var li = el("li");
       li.appendChild(el("code", "ol-name", name));
       li.appendChild(el("span", "ol-type", " " + typeOf(doc, props[name])));
-      if (required.indexOf(name) >= 0) li.appendChild(el("span", "ol-required", " required"));
+      if (required.indexOf(name) >= 0) li.appendChild(el("span", "ol-required", " " + say("required")));
       if (prop && prop.description) li.appendChild(el("div", "ol-description", prop.description));
       var child = prop && (prop.properties || (prop.items && resolve(doc, prop.items, seen))) ? schemaTree(doc, prop, depth + 1, seen) : null;
       if (child && child.childNodes.length) li.appendChild(child);
@@ -110,14 +145,14 @@
     var params = [].concat(entry.item.parameters || [], op.parameters || []).map(function (p) { return resolve(doc, p); })
       .filter(function (p) { return p && typeof p === "object" && p.name; });
     if (params.length) {
-      panel.appendChild(el("h3", null, "Parameters"));
+      panel.appendChild(el("h3", null, say("parameters")));
       var table = el("table", "ol-params");
       var header = el("tr");
-      ["Name", "In", "Type", "Required", "Description"].forEach(function (h) { header.appendChild(el("th", null, h)); });
+      [say("name"), say("place"), say("type"), say("required_column"), say("description")].forEach(function (h) { header.appendChild(el("th", null, h)); });
       table.appendChild(header);
       params.forEach(function (p) {
         var row = el("tr");
-        [p.name, p["in"], typeOf(doc, p.schema), p.required ? "yes" : "no", p.description || ""].forEach(function (v, i) {
+        [p.name, p["in"], typeOf(doc, p.schema), p.required ? say("yes") : say("no"), p.description || ""].forEach(function (v, i) {
           row.appendChild(el(i === 0 ? "th" : "td", null, v));
         });
         table.appendChild(row);
@@ -126,11 +161,11 @@
     }
     var body = resolve(doc, op.requestBody);
     if (body && typeof body === "object") {
-      panel.appendChild(el("h3", null, "Request body" + (body.required ? " (required)" : "")));
+      panel.appendChild(el("h3", null, say(body.required ? "required_body" : "body")));
       content(doc, panel, body);
     }
     var responses = op.responses && typeof op.responses === "object" ? op.responses : {};
-    if (Object.keys(responses).length) panel.appendChild(el("h3", null, "Responses"));
+    if (Object.keys(responses).length) panel.appendChild(el("h3", null, say("responses")));
     Object.keys(responses).forEach(function (status) {
       var response = resolve(doc, responses[status]) || {};
       var section = el("section", "ol-response");
@@ -142,14 +177,14 @@
 
   function mount(root, url) {
     root.classList.add("openapi-lite");
-    root.textContent = "Loading the API reference…";
+    root.textContent = say("loading");
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (!response.ok) throw new Error("the document answered " + response.status);
+        if (!response.ok) throw new Error(say("answered", { status: String(response.status) }));
         return response.json();
       })
       .then(function (doc) { render(root, doc); })
-      .catch(function (error) { root.textContent = "The API reference could not be shown: " + error.message; });
+      .catch(function (error) { root.textContent = say("failed", { reason: error.message }); });
   }
 
   function render(root, doc) {
@@ -157,12 +192,12 @@
     var server = Array.isArray(doc.servers) && doc.servers[0] && doc.servers[0].url ? String(doc.servers[0].url) : "";
     root.textContent = "";
     var nav = el("nav", "ol-nav");
-    nav.setAttribute("aria-label", "Operations");
+    nav.setAttribute("aria-label", say("operations"));
     var search = el("input", "ol-search");
     search.type = "search";
-    search.placeholder = "Search " + ops.length + " operations";
-    search.setAttribute("aria-label", "Search operations");
-    var count = el("p", "ol-count", ops.length + " operations");
+    search.placeholder = say("search_count", { count: ops.length });
+    search.setAttribute("aria-label", say("search"));
+    var count = el("p", "ol-count", say("count", { count: ops.length }));
     var list = el("ul", "ol-list");
     var panel = el("article", "ol-panel");
     panel.setAttribute("aria-live", "polite");
@@ -230,11 +265,11 @@
         });
         order.forEach(function () {});
         Array.prototype.forEach.call(list.children, function (group) { group.hidden = !groupsShown.has(group); });
-        count.textContent = words.length ? shown + " of " + ops.length + " operations" : ops.length + " operations";
+        count.textContent = words.length ? say("shown", { shown: shown, count: ops.length }) : say("count", { count: ops.length });
       });
     });
     var fromHash = /^#op-(\d+)$/.exec(location.hash);
-    if (!ops.length) { panel.appendChild(el("p", null, "This document has no operations.")); return; }
+    if (!ops.length) { panel.appendChild(el("p", null, say("none"))); return; }
     choose(fromHash && ops[Number(fromHash[1])] ? Number(fromHash[1]) : 0);
   }
 
