@@ -25,7 +25,7 @@ SRC = ROOT / "src" / "forecourt"
 
 # THE layer order, lowest first. A package imports only packages of layers before its own.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("foundation", ["configuration", "netguard", "redaction", "wording", "deferral", "i18n"]),
+    ("foundation", ["configuration", "netguard", "redaction", "wording", "deferral", "paging", "i18n"]),
     ("core", ["ops"]),
     ("infrastructure", ["jobs", "logconfig", "pagecache"]),
     ("settings and audit", ["portalconfig", "audit"]),

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 
+from forecourt import paging
 from forecourt.accounts.models import User
 from forecourt.resources import bulk
 from forecourt.resources.definitions import Definition, Related
@@ -256,7 +257,8 @@ class Resource:
     def page(self, params: Any) -> "ListPage":
         """One page of the list for the request's ?q=, filters and ?page=, in a number of queries
         and a time that do not grow with the table: the count is capped or estimated
-        (adminportal.counting), the rows are one LIMIT/OFFSET query plus the resource's prefetches."""
+        (adminportal.counting), the rows are a LIMIT/OFFSET query (forecourt.paging) plus the resource's
+        prefetches."""
         conditions, active, options = self.conditions(params)
         rows_count = counting.count(self.model._default_manager.filter(*conditions), whole_table=not conditions)
         try:
@@ -270,7 +272,7 @@ class Resource:
         sort = self.sort_of(params)
         # The pk breaks ties, so rows with equal values keep one order from page to page.
         queryset = queryset.order_by(sort, "pk") if sort else self._ordered(queryset)
-        rows = list(queryset[start:start + PER_PAGE + 1])
+        rows = paging.rows_between(queryset, start, start + PER_PAGE + 1)
         return ListPage(rows[:PER_PAGE], number, rows_count, has_next=len(rows) > PER_PAGE, active=active,
                         options=options, sort=sort)
 

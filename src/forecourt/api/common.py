@@ -9,6 +9,7 @@ from ninja import Field, Query, Schema
 from ninja import Path as PathParam
 
 from forecourt.accounts.models import User
+from forecourt.paging import rows_between
 
 T = TypeVar("T")
 
@@ -43,7 +44,7 @@ PagingQuery = Query[Paging]
 def page_of(queryset: QuerySet[Any], paging: Paging) -> list[Any]:
     """The requested page of `queryset` (empty past the end), as Tyk lists it: a bare array."""
     start = (paging.page - 1) * paging.per_page
-    return list(queryset[start:start + (paging.limit or paging.per_page)])
+    return rows_between(queryset, start, start + (paging.limit or paging.per_page))
 
 
 class StatusOut(Schema):
