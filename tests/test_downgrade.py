@@ -34,13 +34,12 @@ def _with_a_value(rows, column, default):
     return sum(1 for row in rows.values() if row[column] is not None and row[column] != default)
 
 
-def test_downgrade_to_0_3_0_reports_what_it_drops_then_keeps_every_other_row(child_env, tmp_path):
-    assert _cli(["migrate"], child_env, tmp_path).returncode == 0
-    filled, before, defaults = migration_child.steps(child_env, "fill:new", "snapshot", "defaults")
-    migrations_before = _migrations(child_env)
+def test_downgrade_to_0_3_0_reports_what_it_drops_then_keeps_every_other_row(migrated_env, tmp_path):
+    filled, before, defaults = migration_child.steps(migrated_env, "fill:new", "snapshot", "defaults")
+    migrations_before = _migrations(migrated_env)
     old = releases.get("0.3.0")
 
-    dry = _cli(["downgrade", "--to", "0.3.0", "--dry-run", "--json"], child_env, tmp_path)
+    dry = _cli(["downgrade", "--to", "0.3.0", "--dry-run", "--json"], migrated_env, tmp_path)
     assert dry.returncode == 0, dry.stderr
     plan = json.loads(dry.stdout)
     assert plan["ok"] and plan["dry_run"] and not plan["done"]
@@ -59,24 +58,24 @@ def test_downgrade_to_0_3_0_reports_what_it_drops_then_keeps_every_other_row(chi
         expected = _with_a_value(before[table], column, defaults[table].get(column))
         assert columns[(table, column)] == expected, (table, column)
     assert columns[("catalog_plan", "push_state")] == filled["catalog_plan"]  # every row holds a non-default
-    assert _migrations(child_env) == migrations_before, "a dry run changes nothing"
+    assert _migrations(migrated_env) == migrations_before, "a dry run changes nothing"
 
-    text = _cli(["downgrade", "--to", "0.3.0", "--dry-run"], child_env, tmp_path)
+    text = _cli(["downgrade", "--to", "0.3.0", "--dry-run"], migrated_env, tmp_path)
     assert "  table webhooks_webhook" in text.stdout and f"{dropped['webhooks_webhook']} row(s)" in text.stdout
     assert "Dry run: nothing changed." in text.stdout
 
-    unconfirmed = _cli(["downgrade", "--to", "0.3.0"], child_env, tmp_path)
+    unconfirmed = _cli(["downgrade", "--to", "0.3.0"], migrated_env, tmp_path)
     assert unconfirmed.returncode == 1
     assert "not confirmed: pass --yes" in unconfirmed.stderr
-    assert _migrations(child_env) == migrations_before
+    assert _migrations(migrated_env) == migrations_before
 
-    done = _cli(["downgrade", "--to", "0.3.0", "--yes", "--json"], child_env, tmp_path)
+    done = _cli(["downgrade", "--to", "0.3.0", "--yes", "--json"], migrated_env, tmp_path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["done"] and result["reverse"] == plan["reverse"] and result["drop_tables"] == plan["drop_tables"]
     assert "database downgraded to 0.3.0" in done.stderr
 
-    after, applied = migration_child.steps(child_env, "snapshot", "applied")
+    after, applied = migration_child.steps(migrated_env, "snapshot", "applied")
     assert {app: names[-1] for app, names in applied.items()} == old.migrations
     assert set(after) == set(before) - set(dropped)
     for table, rows in after.items():
@@ -85,13 +84,13 @@ def test_downgrade_to_0_3_0_reports_what_it_drops_then_keeps_every_other_row(chi
         assert set(rows) == set(before[table]), f"rows of {table} lost"
         for pk, row in rows.items():
             assert row == {c: v for c, v in before[table][pk].items() if c in row}, f"{table} row {pk}"
-    assert databases.execute(child_env, "SELECT version FROM ops_schemaversion ORDER BY id DESC")[0] == ("0.3.0",)
+    assert databases.execute(migrated_env, "SELECT version FROM ops_schemaversion ORDER BY id DESC")[0] == ("0.3.0",)
 
     # The database is at 0.3.0 now: moving "back" to 0.4.0 would be an upgrade.
-    newer = _cli(["downgrade", "--to", "0.4.0", "--yes"], child_env, tmp_path)
+    newer = _cli(["downgrade", "--to", "0.4.0", "--yes"], migrated_env, tmp_path)
     assert newer.returncode == 1
     assert "0.4.0 is newer than the database (at 0.3.0)" in newer.stderr
-    again = _cli(["downgrade", "--to", "0.3.0", "--yes"], child_env, tmp_path)
+    again = _cli(["downgrade", "--to", "0.3.0", "--yes"], migrated_env, tmp_path)
     assert again.returncode == 0 and "already at 0.3.0's schema: nothing to reverse" in again.stdout
 
 
@@ -164,14 +163,13 @@ def test_the_plan_names_a_newer_active_theme_and_the_run_activates_the_one_it_re
     assert (copy,) in databases.execute(env, "SELECT name FROM themes_theme"), "the downgrade deletes no theme"
 
 
-def test_the_content_types_and_permissions_of_dropped_models_are_listed_then_removed(child_env, tmp_path):
+def test_the_content_types_and_permissions_of_dropped_models_are_listed_then_removed(migrated_env, tmp_path):
     """`migrate` made a content type and four permissions per model; those of the models going 0.4.0 drops
     are in the plan, counted from the rows here, and gone after the run; every other one stays as it was."""
-    assert _cli(["migrate"], child_env, tmp_path).returncode == 0
-    types = {row[0]: row[1:] for row in databases.execute(child_env,
+    types = {row[0]: row[1:] for row in databases.execute(migrated_env,
                                                           "SELECT id, app_label, model FROM django_content_type")}
-    permissions = set(databases.execute(child_env, "SELECT id, content_type_id, codename FROM auth_permission"))
-    plan = json.loads(_cli(["downgrade", "--to", "0.4.0", "--dry-run", "--json"], child_env, tmp_path).stdout)
+    permissions = set(databases.execute(migrated_env, "SELECT id, content_type_id, codename FROM auth_permission"))
+    plan = json.loads(_cli(["downgrade", "--to", "0.4.0", "--dry-run", "--json"], migrated_env, tmp_path).stdout)
     dropped = {loss["table"] for loss in plan["drop_tables"]}
     stale = {pk for pk, (app, model) in types.items() if f"{app}_{model}" in dropped}
     stale_permissions = {row for row in permissions if row[1] in stale}
@@ -179,58 +177,57 @@ def test_the_content_types_and_permissions_of_dropped_models_are_listed_then_rem
     assert "webhooks.webhook" in models and len(stale_permissions) == 4 * len(stale)
     assert plan["drop_rows"] == [{"table": "django_content_type", "rows": len(stale), "models": models},
                                  {"table": "auth_permission", "rows": len(stale_permissions), "models": models}]
-    text = _cli(["downgrade", "--to", "0.4.0", "--dry-run"], child_env, tmp_path).stdout
+    text = _cli(["downgrade", "--to", "0.4.0", "--dry-run"], migrated_env, tmp_path).stdout
     assert "rows of django_content_type" in text and f"{len(stale_permissions)} row(s) of the dropped models" in text
-    assert len(databases.execute(child_env, "SELECT id FROM django_content_type")) == len(types), "dry run"
+    assert len(databases.execute(migrated_env, "SELECT id FROM django_content_type")) == len(types), "dry run"
 
-    done = _cli(["downgrade", "--to", "0.4.0", "--yes"], child_env, tmp_path)
+    done = _cli(["downgrade", "--to", "0.4.0", "--yes"], migrated_env, tmp_path)
     assert done.returncode == 0, done.stderr
     assert (f"Removed {len(stale)} content type(s) and {len(stale_permissions)} permission(s) of the dropped "
             "models.") in done.stdout
-    after = {row[0]: row[1:] for row in databases.execute(child_env,
+    after = {row[0]: row[1:] for row in databases.execute(migrated_env,
                                                           "SELECT id, app_label, model FROM django_content_type")}
     assert after == {pk: row for pk, row in types.items() if pk not in stale}
-    assert set(databases.execute(child_env, "SELECT id, content_type_id, codename FROM auth_permission")) == (
+    assert set(databases.execute(migrated_env, "SELECT id, content_type_id, codename FROM auth_permission")) == (
         permissions - stale_permissions)
     assert f"removed {len(stale)} content type(s) and {len(stale_permissions)} permission(s)" in done.stderr
 
 
-def test_refusals_exit_non_zero_and_change_nothing(child_env, tmp_path):
-    assert _cli(["migrate"], child_env, tmp_path).returncode == 0
-    migrations_before = _migrations(child_env)
+def test_refusals_exit_non_zero_and_change_nothing(migrated_env, tmp_path):
+    migrations_before = _migrations(migrated_env)
 
-    unknown = _cli(["downgrade", "--to", "0.3.7", "--yes", "--json"], child_env, tmp_path)
+    unknown = _cli(["downgrade", "--to", "0.3.7", "--yes", "--json"], migrated_env, tmp_path)
     assert unknown.returncode == 1
     assert json.loads(unknown.stdout) == {
         "ok": False, "error": "0.3.7 is not a release (known: "
                               + ", ".join(r.version for r in releases.all_releases()) + ")"}
     assert "downgrade refused: 0.3.7 is not a release" in unknown.stderr
 
-    databases.execute(child_env, "INSERT INTO ops_schemaversion (version, migrated_at, applied) "
+    databases.execute(migrated_env, "INSERT INTO ops_schemaversion (version, migrated_at, applied) "
                                  "VALUES ('9.9.0', '2099-01-01 00:00:00', '[]')")
-    newer_binary = _cli(["downgrade", "--to", "0.3.0", "--yes"], child_env, tmp_path)
+    newer_binary = _cli(["downgrade", "--to", "0.3.0", "--yes"], migrated_env, tmp_path)
     assert newer_binary.returncode == 1
     assert "the database was migrated by Forecourt 9.9.0, newer than this one" in newer_binary.stderr
-    databases.execute(child_env, "DELETE FROM ops_schemaversion WHERE version = '9.9.0'")
+    databases.execute(migrated_env, "DELETE FROM ops_schemaversion WHERE version = '9.9.0'")
 
     # A newer Forecourt's migrations: one of an app this version has, one of an app it does not.
-    databases.execute(child_env, "INSERT INTO django_migrations (app, name, applied) VALUES "
+    databases.execute(migrated_env, "INSERT INTO django_migrations (app, name, applied) VALUES "
                                  "('webhooks', '0099_from_the_future', '2099-01-01 00:00:00'), "
                                  "('billing', '0001_initial', '2099-01-01 00:00:00')")
-    future = _cli(["downgrade", "--to", "0.3.0", "--yes"], child_env, tmp_path)
+    future = _cli(["downgrade", "--to", "0.3.0", "--yes"], migrated_env, tmp_path)
     assert future.returncode == 1
     assert ("migrations this version does not know: billing.0001_initial, webhooks.0099_from_the_future"
             in future.stderr)
-    databases.execute(child_env, "DELETE FROM django_migrations WHERE applied = '2099-01-01 00:00:00'")
+    databases.execute(migrated_env, "DELETE FROM django_migrations WHERE applied = '2099-01-01 00:00:00'")
 
-    with databases.hold_migration_lock(child_env):
-        locked = _cli(["downgrade", "--to", "0.3.0", "--yes", "--lock-timeout", "1"], child_env, tmp_path)
+    with databases.hold_migration_lock(migrated_env):
+        locked = _cli(["downgrade", "--to", "0.3.0", "--yes", "--lock-timeout", "1"], migrated_env, tmp_path)
     assert locked.returncode == 1
     assert "gave up waiting 1s for the migration lock" in locked.stderr
 
     # At a terminal the operator is asked; anything but yes changes nothing.
     controller, terminal = os.openpty()
-    asked = subprocess.Popen([*servers.FORECOURT, "downgrade", "--to", "0.3.0"], env=child_env, cwd=tmp_path,
+    asked = subprocess.Popen([*servers.FORECOURT, "downgrade", "--to", "0.3.0"], env=migrated_env, cwd=tmp_path,
                              stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     os.close(terminal)
     os.write(controller, b"n\n")
@@ -239,8 +236,8 @@ def test_refusals_exit_non_zero_and_change_nothing(child_env, tmp_path):
     assert asked.returncode == 1
     assert "table webhooks_webhook" in out and "Downgrade to 0.3.0? [y/N]" in err and "Nothing changed." in err
 
-    assert _migrations(child_env) == migrations_before
-    assert databases.execute(child_env, "SELECT COUNT(*) FROM webhooks_webhook") == [(0,)]
+    assert _migrations(migrated_env) == migrations_before
+    assert databases.execute(migrated_env, "SELECT COUNT(*) FROM webhooks_webhook") == [(0,)]
 
 
 def test_an_unmigrated_database_has_nothing_to_downgrade(child_env, tmp_path):

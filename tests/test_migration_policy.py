@@ -182,9 +182,8 @@ def _document(summary: str) -> str:
 
 
 @pytest.mark.server
-def test_rebuild_derived_command(child_env, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
-    done = servers.run(["rebuild-derived"], child_env, tmp_path)  # the seeded home page is a site search entry
+def test_rebuild_derived_command(migrated_env, tmp_path):
+    done = servers.run(["rebuild-derived"], migrated_env, tmp_path)  # the seeded home page is a site search entry
     assert done.returncode == 0, done.stderr
     assert ("derived data rebuilt: search index of 0 products, 1 site search entry, 0 served OpenAPI documents, "
             "cached pages dropped") in done.stdout

@@ -517,25 +517,24 @@ def test_command_reports_an_older_release_and_changes_nothing(child_env, tmp_pat
 
 
 @pytest.mark.server
-def test_a_database_migrated_by_a_newer_version_is_a_blocker(child_env, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
-    code, report = upgrade_check(child_env, tmp_path)
+def test_a_database_migrated_by_a_newer_version_is_a_blocker(migrated_env, tmp_path):
+    code, report = upgrade_check(migrated_env, tmp_path)
     assert code == 0, report
     assert report["pending_migrations"] == [] and report["ok"] is True
     assert report["last_migrated_by"] == forecourt.__version__
 
-    databases.execute(child_env, "INSERT INTO django_migrations (app, name, applied) "
+    databases.execute(migrated_env, "INSERT INTO django_migrations (app, name, applied) "
                                  "VALUES ('catalog', '0099_from_the_future', '2027-01-01 00:00:00')")
-    databases.execute(child_env, "INSERT INTO ops_schemaversion (version, migrated_at, applied) "
+    databases.execute(migrated_env, "INSERT INTO ops_schemaversion (version, migrated_at, applied) "
                                  "VALUES ('9.0.0', '2027-01-01 00:00:00', '[]')")
-    before = snapshot(child_env)
-    code, report = upgrade_check(child_env, tmp_path)
+    before = snapshot(migrated_env)
+    code, report = upgrade_check(migrated_env, tmp_path)
     assert code == 1
     assert report["unknown_migrations"] == ["catalog.0099_from_the_future"]
     assert report["last_migrated_by"] == "9.0.0"
     [blocker] = [f for f in report["findings"] if f["severity"] == "blocker"]
     assert blocker["check"] == "migrations" and "newer Forecourt (9.0.0)" in blocker["message"]
-    assert snapshot(child_env) == before
+    assert snapshot(migrated_env) == before
 
 
 WRITE_UNDER_GUARD = """
@@ -557,16 +556,15 @@ print("written after")
 
 
 @pytest.mark.server
-def test_the_engine_refuses_writes_while_the_check_runs(child_env, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
-    done = subprocess.run([sys.executable, "-c", WRITE_UNDER_GUARD], env=child_env, cwd=tmp_path,
+def test_the_engine_refuses_writes_while_the_check_runs(migrated_env, tmp_path):
+    done = subprocess.run([sys.executable, "-c", WRITE_UNDER_GUARD], env=migrated_env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "rows 1"
     assert lines[1].startswith("refused ")
     assert lines[2] == "written after"  # the guard ends with the block
-    versions = {row[0] for row in databases.execute(child_env, "SELECT version FROM ops_schemaversion")}
+    versions = {row[0] for row in databases.execute(migrated_env, "SELECT version FROM ops_schemaversion")}
     assert versions == {forecourt.__version__, "7.7.7"}
 
 
@@ -631,13 +629,12 @@ def _backup_findings(report):
 
 
 @pytest.mark.server
-def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reported(child_env, tmp_path):
-    assert servers.run(["migrate"], child_env, tmp_path).returncode == 0
+def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reported(migrated_env, tmp_path):
     # One migration to apply: an upgrade that migrates needs a backup (a blocker without one).
     stepped = subprocess.run([sys.executable, "-c", STEP_BACK, "access", "0006_credential_expiry_reminders"],
-                             env=child_env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+                             env=migrated_env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert stepped.returncode == 0, stepped.stderr
-    code, report = upgrade_check(child_env, tmp_path)
+    code, report = upgrade_check(migrated_env, tmp_path)
     # The access migrations after 0006: these two, then whatever later work added to access, and the
     # migrations of apps built on access that going back unapplied (usage).
     pending = report["pending_migrations"]
@@ -645,10 +642,10 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
     assert all(name.startswith(("access.", "usage.")) for name in pending), pending
 
     elsewhere = tmp_path / "elsewhere" / "pre.tar"
-    made, _ = _backup_to(child_env, tmp_path, elsewhere)
+    made, _ = _backup_to(migrated_env, tmp_path, elsewhere)
     assert made["recorded"] is True and made["warnings"] == []
-    before = snapshot(child_env)
-    code, report = upgrade_check(child_env, tmp_path)
+    before = snapshot(migrated_env)
+    code, report = upgrade_check(migrated_env, tmp_path)
     assert code == 0, report
     backup = report["newest_backup"]
     assert backup["path"] == str(elsewhere) and backup["created_at"] == made["created_at"]
@@ -661,7 +658,7 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
     assert _backup_findings(report) == [("info", (f"newest backup: {elsewhere}, {age} old, "
                                                  f"backup of {data}, written by {forecourt.__version__} "
                                                  "(checksum verified)"))]
-    text = servers.run(["upgrade-check", "--no-provider-calls"], child_env, tmp_path)
+    text = servers.run(["upgrade-check", "--no-provider-calls"], migrated_env, tmp_path)
     assert (f"Newest backup:   {elsewhere} ({data}, written by {forecourt.__version__}, {made['created_at']}, record, "
             "checksum verified)") in text.stdout
 
@@ -669,14 +666,14 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
     offsite = tmp_path / "offsite" / "pre.tar"
     offsite.parent.mkdir()
     elsewhere.rename(offsite)
-    code, report = upgrade_check(child_env, tmp_path)
+    code, report = upgrade_check(migrated_env, tmp_path)
     assert code == 1 and report["newest_backup"] is None
     backup_findings = _backup_findings(report)
     assert ("blocker", ("no backup found: run `forecourt backup` before upgrading (this upgrade migrates the "
                        "database)")) in backup_findings
     assert any(severity == "warning" and f"recorded at {elsewhere}" in message and "is gone" in message
                for severity, message in backup_findings), backup_findings
-    code, report = upgrade_check(child_env, tmp_path, "--backup", str(offsite))
+    code, report = upgrade_check(migrated_env, tmp_path, "--backup", str(offsite))
     assert code == 0, report
     assert report["newest_backup"]["path"] == str(offsite)
     assert (report["newest_backup"]["source"], report["newest_backup"]["checksum"]) == ("file", "verified")
@@ -685,13 +682,13 @@ def test_a_backup_written_elsewhere_is_found_and_one_moved_or_changed_is_reporte
     data = bytearray(offsite.read_bytes())
     data[len(data) // 2] ^= 0xFF
     elsewhere.write_bytes(bytes(data))
-    code, report = upgrade_check(child_env, tmp_path)
+    code, report = upgrade_check(migrated_env, tmp_path)
     assert code == 1 and report["newest_backup"] is None
     assert any(severity == "warning" and f"the backup {elsewhere}" in message and "has changed" in message
                for severity, message in _backup_findings(report))
-    refused = servers.run(["upgrade-check", "--no-provider-calls", "--backup", str(elsewhere)], child_env, tmp_path)
+    refused = servers.run(["upgrade-check", "--no-provider-calls", "--backup", str(elsewhere)], migrated_env, tmp_path)
     assert refused.returncode == 1 and f"--backup {elsewhere}: not a usable backup" in refused.stderr
-    assert snapshot(child_env) == before, "upgrade-check wrote to the database"
+    assert snapshot(migrated_env) == before, "upgrade-check wrote to the database"
 
 
 @pytest.mark.server
