@@ -9,8 +9,9 @@ row links each resource declares), so a new resource is checked without anyone a
 resource with nothing to edit fails until the portal built below has one.
 
 axe runs at 1280 px in both schemes (its rules read the DOM and computed colours, which the width
-barely changes); the screenshots at the three widths are for people reviewing layouts, in
-test-artifacts/screens/<portal>/<scheme>/<width>/<page>.png (git-ignored).
+barely changes). The screenshots at the three widths are for people reviewing layouts, taken when
+FORECOURT_SCREENSHOTS=1, in test-artifacts/screens/<portal>/<scheme>/<width>/<page>.png (git-ignored):
+nothing checks them, and six full-page shots of each of ~150 pages were half of this module's time.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.a11y, pytest.
 SCREENS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screens"
 SCHEMES = ("light", "dark")
 WIDTHS = (1280, 768, 360)  # axe runs at the first
+SCREENSHOTS = os.environ.get("FORECOURT_SCREENSHOTS") == "1"
 
 # Pages a script draws after the load event, and a text that shows it has: axe must not run before.
 OPERATION = sample_portal.OAS["paths"]["/forecast"]["get"]["summary"]
@@ -59,7 +61,7 @@ def portal(admin):
 
 
 def _visit_all(page, portal_name: str, pages: list[tuple[str, str]], schemes=SCHEMES) -> list[str]:
-    """Each (name, path) in each scheme: axe's violations and HTTP errors as text, screenshots written."""
+    """Each (name, path) in each scheme: axe's violations and HTTP errors as text (and screenshots, if asked)."""
     problems = []
     for scheme in schemes:
         page.emulate_media(color_scheme=scheme)
@@ -74,7 +76,7 @@ def _visit_all(page, portal_name: str, pages: list[tuple[str, str]], schemes=SCH
             found = axe.report(f"{portal_name} {name} [{scheme}] ({path})", axe.run(page))
             if found:
                 problems.append(found)
-            for width in WIDTHS:
+            for width in WIDTHS if SCREENSHOTS else ():
                 page.set_viewport_size({"width": width, "height": 900})
                 folder = SCREENS / portal_name / scheme / str(width)
                 folder.mkdir(parents=True, exist_ok=True)
